@@ -1,0 +1,67 @@
+/**
+ * The `tierfs` command. Java-style `-Dkey=value` system properties may appear anywhere before `--`;
+ * every failure is printed as one line and exits non-zero.
+ */
+import '../ufs/drivers.js';
+import { Command, CommanderError } from 'commander';
+import { Configuration } from '../config/configuration.js';
+import { TierfsError, toTierfsError } from '../errors.js';
+import { registerConfCommands } from './conf.js';
+import { registerSelfCheckCommand } from './selfcheck.js';
+import { VERSION } from './version.js';
+
+export interface CliContext {
+  /** The configuration of this invocation: defaults, site file, environment and -D flags. */
+  configuration(): Configuration;
+}
+
+/** Splits `-Dkey=value` arguments (anywhere before `--`) from the rest. */
+export function extractSystemProperties(argv: readonly string[]): {
+  properties: Record<string, string>;
+  rest: string[];
+} {
+  const properties: Record<string, string> = {};
+  const rest: string[] = [];
+  let passthrough = false;
+  for (const arg of argv) {
+    const match = passthrough ? null : /^-D([^=]+)=(.*)$/s.exec(arg);
+    if (arg === '--') passthrough = true;
+    if (match) properties[match[1]!] = match[2]!;
+    else rest.push(arg);
+  }
+  return { properties, rest };
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const { properties, rest } = extractSystemProperties(argv);
+  let loaded: Configuration | undefined;
+  const context: CliContext = {
+    configuration() {
+      if (!loaded) {
+        loaded = Configuration.load({ systemProperties: properties });
+        for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning.message}\n`);
+      }
+      return loaded;
+    },
+  };
+  const program = new Command('tierfs')
+    .description(
+      'Data orchestration for Node.js: one cached namespace over S3, OSS, Kodo and local directories.',
+    )
+    .version(VERSION, '-v, --version')
+    .usage('[-Dkey=value ...] <command> [options]')
+    .addHelpText('after', '\nAny command accepts -Dkey=value to set a configuration property for that run.')
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  registerConfCommands(program, context);
+  registerSelfCheckCommand(program, context);
+  try {
+    await program.parseAsync(rest, { from: 'user' });
+    return process.exitCode === undefined ? 0 : Number(process.exitCode);
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    const failure = error instanceof TierfsError ? error : toTierfsError(error);
+    process.stderr.write(`tierfs: ${failure.message}\n`);
+    return 1;
+  }
+}

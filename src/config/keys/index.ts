@@ -1,0 +1,22 @@
+/**
+ * The catalogue of every configuration property tierfs knows, grouped by module.
+ */
+import type { PropertyKey } from '../property.js';
+import * as core from './core.js';
+import * as kodo from './kodo.js';
+import * as offload from './offload.js';
+import * as oss from './oss.js';
+import * as s3 from './s3.js';
+import * as underfs from './underfs.js';
+
+export * from './core.js';
+export * from './kodo.js';
+export * from './offload.js';
+export * from './oss.js';
+export * from './s3.js';
+export * from './underfs.js';
+
+/** Every registered property, in catalogue order (core, underfs, S3, OSS, Kodo, offload). */
+export const ALL_PROPERTIES: readonly PropertyKey<unknown>[] = Object.freeze(
+  [core, underfs, s3, oss, kodo, offload].flatMap((module): PropertyKey<unknown>[] => Object.values(module)),
+);

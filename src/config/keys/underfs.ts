@@ -1,0 +1,97 @@
+/**
+ * Properties shared by every under storage (UFS) driver: listing, cleanup of abandoned uploads, the
+ * object-store base (directory markers, rename/delete thread pool, ranged reads, upload timeouts)
+ * and retries for eventually consistent stores.
+ */
+import { defineProperty } from '../property.js';
+import { bool, bytes, duration, int } from '../types.js';
+
+export const UNDERFS_LISTING_LENGTH = defineProperty({
+  key: 'tierfs.underfs.listing.length',
+  type: int({ min: 1, max: 1000 }),
+  default: '1000',
+  description: 'Entries requested per UFS listing page; also the batch size of bulk deletes.',
+});
+
+export const UNDERFS_CLEANUP_ENABLED = defineProperty({
+  key: 'tierfs.underfs.cleanup.enabled',
+  type: bool,
+  default: 'false',
+  description:
+    'Whether the master aborts stale intermediate multipart uploads on writable object-store mounts.',
+});
+
+export const UNDERFS_CLEANUP_INTERVAL = defineProperty({
+  key: 'tierfs.underfs.cleanup.interval',
+  type: duration(),
+  default: '1day',
+  description: 'How often UFS cleanup runs (it also runs when the master starts).',
+});
+
+export const UNDERFS_OBJECT_STORE_SERVICE_THREADS = defineProperty({
+  key: 'tierfs.underfs.object.store.service.threads',
+  type: int({ min: 1 }),
+  default: '20',
+  description: 'Concurrent copy and delete operations used to rename or delete object-store directories.',
+});
+
+export const UNDERFS_OBJECT_STORE_BREADCRUMBS_ENABLED = defineProperty({
+  key: 'tierfs.underfs.object.store.breadcrumbs.enabled',
+  type: bool,
+  default: 'true',
+  description: 'Whether listing a prefix without a directory marker writes the zero-byte marker object.',
+});
+
+export const UNDERFS_OBJECT_STORE_SKIP_PARENT_DIRECTORY_CREATION = defineProperty({
+  key: 'tierfs.underfs.object.store.skip.parent.directory.creation',
+  type: bool,
+  default: 'true',
+  description: 'Whether creating an object skips writing directory markers for its missing parents.',
+});
+
+export const UNDERFS_OBJECT_STORE_MOUNT_SHARED_PUBLICLY = defineProperty({
+  key: 'tierfs.underfs.object.store.mount.shared.publicly',
+  type: bool,
+  default: 'false',
+  description: "Whether an object-store mount grants the owner's permission bits to all users.",
+});
+
+export const UNDERFS_OBJECT_STORE_MULTI_RANGE_CHUNK_SIZE = defineProperty({
+  key: 'tierfs.underfs.object.store.multi.range.chunk.size',
+  type: bytes({ min: 1 }),
+  default: '${tierfs.user.block.size.bytes.default}',
+  description: 'Largest byte range fetched by one ranged GET when reading an object.',
+});
+
+export const UNDERFS_OBJECT_STORE_STREAMING_UPLOAD_PART_TIMEOUT = defineProperty({
+  key: 'tierfs.underfs.object.store.streaming.upload.part.timeout',
+  type: duration(),
+  description: 'Timeout for uploading one part of a streaming upload; unset means no timeout.',
+});
+
+export const UNDERFS_OBJECT_STORE_MULTIPART_UPLOAD_TIMEOUT = defineProperty({
+  key: 'tierfs.underfs.object.store.multipart.upload.timeout',
+  type: duration(),
+  description: 'Timeout for uploading one part of an in-memory multipart upload; unset means no timeout.',
+});
+
+export const UNDERFS_EVENTUAL_CONSISTENCY_RETRY_BASE_SLEEP = defineProperty({
+  key: 'tierfs.underfs.eventual.consistency.retry.base.sleep',
+  type: duration(),
+  default: '50ms',
+  description: 'First back-off delay when retrying a UFS operation that may fail from eventual consistency.',
+});
+
+export const UNDERFS_EVENTUAL_CONSISTENCY_RETRY_MAX_SLEEP = defineProperty({
+  key: 'tierfs.underfs.eventual.consistency.retry.max.sleep',
+  type: duration(),
+  default: '30sec',
+  description: 'Largest back-off delay between eventual-consistency retries.',
+});
+
+export const UNDERFS_EVENTUAL_CONSISTENCY_RETRY_MAX_NUM = defineProperty({
+  key: 'tierfs.underfs.eventual.consistency.retry.max.num',
+  type: int({ min: 0 }),
+  default: '0',
+  description: 'Maximum eventual-consistency retries of a UFS operation (0 disables them).',
+});

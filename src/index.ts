@@ -1,0 +1,29 @@
+/** The public API of tierfs. */
+import './ufs/drivers.js';
+
+export {
+  type ConfigListing,
+  Configuration,
+  type ConfigWarning,
+  describeOrigin,
+  type LoadOptions,
+  type SourceKind,
+  type ValueOrigin,
+} from './config/configuration.js';
+export * as PropertyKeys from './config/keys/index.js';
+export { defineProperty, type PropertyDefinition, type PropertyKey } from './config/property.js';
+export { ERROR_CODES, type ErrorCode, isTierfsError, TierfsError } from './errors.js';
+export type * from './ufs/contract.js';
+export { abortWrite, readFile, readStream, writeFile } from './ufs/io.js';
+export { LOCAL_CAPABILITIES, type LocalStoreOptions, LocalUnderStore } from './ufs/local/local-store.js';
+export { normalizeUfsPath } from './ufs/path.js';
+export {
+  FileSystem,
+  knownSchemes,
+  parseUfsUri,
+  registerUnderStore,
+  type UfsUri,
+  type UnderStoreFactory,
+} from './ufs/registry.js';
+export { readTextFile, type WriteTextOptions, writeAsText } from './ufs/text.js';
+export { walk } from './ufs/walk.js';

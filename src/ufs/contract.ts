@@ -1,0 +1,173 @@
+/**
+ * The UnderStore contract: what every under storage driver (local, S3, OSS, Kodo, ...) provides,
+ * and what the cache, the namespace, the gateways and the tiered log may rely on. The behaviour
+ * suite in test/contract/ checks every rule below against every driver.
+ *
+ * Paths are relative to the store's root (the URI it was created for) and `/`-separated; `''` is
+ * the root. Stores normalize what they are given (`/a`, `a//b/`, `./a` all mean `a`) and refuse a
+ * `..` segment or a NUL byte with INVALID_ARGUMENT, from every method including `exists`. Names
+ * are stored exactly as given: no Unicode normalization, no case folding.
+ *
+ * Data flows through Node streams both ways, so backpressure is the stream's own.
+ *
+ * Errors are TierfsErrors with these codes:
+ *   NOT_FOUND           the path does not exist (also when a parent of it is a file); a required
+ *                       parent is missing (createParent: false)
+ *   ALREADY_EXISTS      create without overwrite; mkdirs over a file; rename onto an existing path
+ *   NOT_A_DIRECTORY     list of a file; mkdirs or create below a file
+ *   IS_A_DIRECTORY      open of a directory; create over a directory
+ *   DIRECTORY_NOT_EMPTY non-recursive delete of a directory with children
+ *   INVALID_ARGUMENT    a malformed path; a negative or fractional offset, length or page size; a
+ *                       malformed or foreign continuation token; deleting or renaming the root;
+ *                       moving a directory into itself (including rename(x, x))
+ *   PERMISSION_DENIED   the store refused the credentials, or the path escapes the root
+ *   READ_ONLY           any write to a read-only store, checked before anything else
+ *   UNAVAILABLE / TIMEOUT / RATE_LIMITED  transient failures (retryable)
+ *
+ * Left to the store: the order of listed entries, and whether parent directories created
+ * implicitly by a write outlive their last child (they do on local disk, not without markers).
+ */
+import type { Readable, Writable } from 'node:stream';
+
+export interface UfsStatus {
+  /** Path relative to the store root, e.g. `dir/file.txt`; `''` for the root. */
+  readonly path: string;
+  /** Last path component (`''` for the root). */
+  readonly name: string;
+  readonly isDirectory: boolean;
+  /** Bytes; 0 for directories. */
+  readonly size: number;
+  /** Last modification, ms since the epoch; undefined when the store does not know (implicit dirs). */
+  readonly mtimeMs: number | undefined;
+  /** The store's entity tag when it has one (S3/OSS ETag without quotes, Kodo hash). */
+  readonly etag?: string;
+  /**
+   * Changes whenever the content may have changed: derived from etag, size and mtime. The page
+   * cache keys pages by it, so a changed object is never served from stale pages. A listed entry
+   * and getStatus of the same unchanged object give the same fingerprint.
+   */
+  readonly fingerprint: string;
+  readonly owner: string;
+  readonly group: string;
+  /** POSIX permission bits, e.g. 0o700. */
+  readonly mode: number;
+}
+
+export interface ListOptions {
+  /** Include every descendant, not just direct children. */
+  recursive?: boolean;
+  /** At most this many entries in the page (capped at capabilities.maxListPageSize). */
+  pageSize?: number;
+  /** Opaque token from a previous page of the same listing. */
+  continuationToken?: string;
+}
+
+/**
+ * A page holds at most `pageSize` entries (a store may return fewer, even none). The token is
+ * present while more entries may follow and absent once the last entry has been returned; only
+ * when the entries end exactly at a page boundary may one final empty page be needed.
+ */
+export interface ListPage {
+  readonly entries: readonly UfsStatus[];
+  /** Present when more entries may follow; pass it back to get the next page. */
+  readonly continuationToken?: string;
+}
+
+export interface OpenOptions {
+  /** First byte to read; default 0. An offset at or past the end yields an empty stream. */
+  offset?: number;
+  /** Bytes to read from offset (0 gives an empty stream); default to the end; cut at the end. */
+  length?: number;
+  signal?: AbortSignal;
+}
+
+export interface CreateOptions {
+  /** Replace an existing file. Without it, create fails with ALREADY_EXISTS. Default false. */
+  overwrite?: boolean;
+  /** Create missing parent directories (default true); otherwise a missing parent is NOT_FOUND. */
+  createParent?: boolean;
+  /** Permission bits, kept (less the umask) by stores with capabilities.posixPermissions. */
+  mode?: number;
+  /** MIME type for stores that keep one. */
+  contentType?: string;
+}
+
+export interface MkdirsOptions {
+  /** Create missing parents (default true); otherwise a missing parent is NOT_FOUND. */
+  createParent?: boolean;
+}
+
+export interface DeleteOptions {
+  /** Delete a directory and everything in it. Without it a non-empty directory is refused. */
+  recursive?: boolean;
+}
+
+export interface SpaceInfo {
+  readonly total: number;
+  readonly free: number;
+  readonly used: number;
+}
+
+/**
+ * A write in progress. Data written becomes visible at the path only when `end()` completes
+ * successfully ('finish' is emitted after the commit, so `stream/promises.pipeline` resolves
+ * only once the file is there); until then the path does not exist, or keeps its old content
+ * when overwriting. Zero-length chunks are legal. `destroy()` before that aborts the write and
+ * leaves nothing behind: no partial file, no temp file, no open multipart upload. The cleanup is
+ * finished when 'close' is emitted (`abortWrite` waits for it), also after a failed pipeline.
+ */
+export type UfsWriteStream = Writable;
+
+/** What a store can and cannot do; the contract suite skips by these flags only. */
+export interface UnderStoreCapabilities {
+  /** Rename is one atomic operation; object stores copy then delete instead. */
+  readonly atomicRename: boolean;
+  /** Directories are zero-byte marker objects or common prefixes, not native entries. */
+  readonly directoryMarkers: boolean;
+  /** A directory can exist with nothing in it (true for local and for stores with markers). */
+  readonly emptyDirectories: boolean;
+  /** Large writes go up in parts (multipart upload / resumable upload). */
+  readonly multipartUpload: boolean;
+  /** The store can issue presigned URLs. */
+  readonly presign: boolean;
+  /** getSpace returns real figures. */
+  readonly space: boolean;
+  /** Owner, group and mode come from the store itself rather than from configured defaults. */
+  readonly posixPermissions: boolean;
+  /** The store refuses every write with READ_ONLY. */
+  readonly readOnly: boolean;
+  /** The largest page `list` returns. */
+  readonly maxListPageSize: number;
+}
+
+export interface UnderStore {
+  /** The URI the store is rooted at, e.g. `s3://bucket/dir/` or `file:///data/`. */
+  readonly uri: string;
+  /** Scheme it was created for: `file`, `s3`, `oss`, `kodo`, ... */
+  readonly scheme: string;
+  readonly capabilities: UnderStoreCapabilities;
+
+  /** Status of a file or directory; NOT_FOUND when neither exists. The root always exists. */
+  getStatus(path: string): Promise<UfsStatus>;
+  exists(path: string): Promise<boolean>;
+  /** One page of the children (or, recursively, descendants) of a directory. */
+  list(path: string, options?: ListOptions): Promise<ListPage>;
+  /** Opens a file for reading; rejects (NOT_FOUND, IS_A_DIRECTORY) before any byte flows. */
+  open(path: string, options?: OpenOptions): Promise<Readable>;
+  /**
+   * Starts writing a file. Rejects before any byte is taken when the file exists and overwrite is
+   * false (ALREADY_EXISTS), the path is a directory (IS_A_DIRECTORY), or a parent is missing
+   * with createParent false (NOT_FOUND) or is a file (NOT_A_DIRECTORY).
+   */
+  create(path: string, options?: CreateOptions): Promise<UfsWriteStream>;
+  /** Creates a directory; an existing directory is fine, an existing file is ALREADY_EXISTS. */
+  mkdirs(path: string, options?: MkdirsOptions): Promise<void>;
+  /** Deletes a file or directory; the root itself cannot be deleted (INVALID_ARGUMENT). */
+  delete(path: string, options?: DeleteOptions): Promise<void>;
+  /** Moves a file or directory; the destination must not exist, its parents are created. */
+  rename(source: string, destination: string): Promise<void>;
+  /** Capacity figures where the store knows them (capabilities.space), else undefined. */
+  getSpace(): Promise<SpaceInfo | undefined>;
+  /** Releases clients, sockets and timers. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,2 @@
+/** Registers every built-in driver; each registration imports its SDK only on first use. */
+import './local/register.js';

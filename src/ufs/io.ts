@@ -1,0 +1,37 @@
+/** Small stream helpers over the contract that every caller otherwise writes again. */
+import { once } from 'node:events';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { CreateOptions, OpenOptions, UfsWriteStream, UnderStore } from './contract.js';
+
+/** Aborts a write in progress and waits until the store has cleaned up after it. */
+export async function abortWrite(stream: UfsWriteStream, reason?: Error): Promise<void> {
+  if (stream.closed) return;
+  const closed = once(stream, 'close').catch(() => undefined);
+  stream.destroy(reason);
+  await closed;
+}
+
+/** Reads a stream to the end into one Buffer (for small objects and tests). */
+export async function readStream(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks);
+}
+
+export async function readFile(store: UnderStore, path: string, options?: OpenOptions): Promise<Buffer> {
+  return readStream(await store.open(path, options));
+}
+
+/** Writes a whole buffer or string as a file and resolves once it is visible. */
+export async function writeFile(
+  store: UnderStore,
+  path: string,
+  data: Buffer | string,
+  options?: CreateOptions,
+): Promise<void> {
+  const out = await store.create(path, options);
+  await pipeline(async function* () {
+    yield typeof data === 'string' ? Buffer.from(data) : data;
+  }, out);
+}

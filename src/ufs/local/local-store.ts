@@ -1,0 +1,558 @@
+/**
+ * The local directory under store (`file://` URIs and plain paths).
+ *
+ * Writes go to a hidden temp file beside the target and are renamed into place on close, so a file
+ * is either absent or complete. Every path is checked against the real path of the root after
+ * symlinks are resolved: nothing outside the root can be read, written, listed or deleted.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Dirent, Stats } from 'node:fs';
+import {
+  type FileHandle,
+  link,
+  lstat,
+  mkdir,
+  open,
+  readdir,
+  realpath,
+  rename,
+  rm,
+  rmdir,
+  stat,
+  statfs,
+  unlink,
+} from 'node:fs/promises';
+import { dirname, join, sep } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import { isTierfsError, TierfsError, toTierfsError } from '../../errors.js';
+import type {
+  CreateOptions,
+  DeleteOptions,
+  ListOptions,
+  ListPage,
+  MkdirsOptions,
+  OpenOptions,
+  SpaceInfo,
+  UfsStatus,
+  UfsWriteStream,
+  UnderStore,
+  UnderStoreCapabilities,
+} from '../contract.js';
+import { baseName, isSameOrDescendant, normalizeUfsPath, parentPath } from '../path.js';
+import { groupName, userName } from './posix-names.js';
+
+export const LOCAL_CAPABILITIES: UnderStoreCapabilities = Object.freeze({
+  atomicRename: true,
+  directoryMarkers: false,
+  emptyDirectories: true,
+  multipartUpload: false,
+  presign: false,
+  space: true,
+  posixPermissions: true,
+  readOnly: false,
+  maxListPageSize: 1000,
+});
+
+/** Prefix of in-progress writes; such entries are never listed. */
+const PARTIAL_PREFIX = '.tierfs-partial.';
+const READ_CHUNK = 256 * 1024;
+
+export interface LocalStoreOptions {
+  /** Absolute directory the store is rooted at. */
+  root: string;
+  /** Refuse every write with READ_ONLY. */
+  readOnly?: boolean;
+}
+
+interface ListCursor {
+  /** The listed directory and mode, so a token cannot be replayed against another listing. */
+  readonly dir: string;
+  readonly recursive: boolean;
+  /** Path of the last entry returned. */
+  readonly after: string;
+}
+
+export class LocalUnderStore implements UnderStore {
+  readonly scheme = 'file';
+  readonly uri: string;
+  readonly capabilities: UnderStoreCapabilities;
+  private readonly root: string;
+  private realRoot: string | undefined;
+
+  constructor(options: LocalStoreOptions) {
+    if (!options.root.startsWith('/')) {
+      throw new TierfsError(
+        'INVALID_ARGUMENT',
+        `local store root must be an absolute path, got '${options.root}'`,
+      );
+    }
+    this.root = options.root.length > 1 ? options.root.replace(/\/+$/, '') : options.root;
+    this.uri = pathToFileURL(this.root.endsWith('/') ? this.root : `${this.root}/`).href;
+    this.capabilities = options.readOnly ? { ...LOCAL_CAPABILITIES, readOnly: true } : LOCAL_CAPABILITIES;
+  }
+
+  async getStatus(path: string): Promise<UfsStatus> {
+    const { rel, abs } = await this.resolve(path);
+    const info = await this.fs(() => stat(abs), rel).catch((error) => this.notFoundBelowFile(error, rel));
+    return this.toStatus(rel, info);
+  }
+
+  /** Reads below a file find nothing: NOT_FOUND, as on an object store. */
+  private notFoundBelowFile(error: unknown, rel: string): never {
+    if (isTierfsError(error, 'NOT_A_DIRECTORY')) {
+      throw new TierfsError('NOT_FOUND', `no such file or directory: ${this.describe(rel)}`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+
+  async exists(path: string): Promise<boolean> {
+    try {
+      await this.getStatus(path);
+      return true;
+    } catch (error) {
+      if (isTierfsError(error, 'NOT_FOUND')) return false;
+      throw error;
+    }
+  }
+
+  async list(path: string, options: ListOptions = {}): Promise<ListPage> {
+    const { rel } = await this.resolve(path);
+    const status = await this.getStatus(rel);
+    if (!status.isDirectory)
+      throw new TierfsError('NOT_A_DIRECTORY', `not a directory: ${this.describe(rel)}`);
+    const recursive = options.recursive ?? false;
+    const pageSize = clampPageSize(options.pageSize, this.capabilities.maxListPageSize);
+    const cursor = options.continuationToken ? decodeCursor(options.continuationToken) : undefined;
+    if (cursor && (cursor.dir !== rel || cursor.recursive !== recursive)) {
+      throw new TierfsError('INVALID_ARGUMENT', 'continuation token belongs to a different listing');
+    }
+    const resume = cursor ? cursor.after.slice(rel === '' ? 0 : rel.length + 1).split('/') : undefined;
+    const entries: UfsStatus[] = [];
+    let more = false;
+    for await (const entry of this.entries(rel, recursive, resume)) {
+      if (entries.length === pageSize) {
+        more = true;
+        break;
+      }
+      entries.push(entry);
+    }
+    const last = entries.at(-1);
+    return more && last
+      ? { entries, continuationToken: encodeCursor({ dir: rel, recursive, after: last.path }) }
+      : { entries };
+  }
+
+  async open(path: string, options: OpenOptions = {}): Promise<Readable> {
+    const { rel, abs } = await this.resolve(path);
+    const offset = options.offset ?? 0;
+    const length = options.length;
+    if (!Number.isSafeInteger(offset) || offset < 0) {
+      throw new TierfsError('INVALID_ARGUMENT', `read offset must be a non-negative integer, got ${offset}`);
+    }
+    if (length !== undefined && (!Number.isSafeInteger(length) || length < 0)) {
+      throw new TierfsError('INVALID_ARGUMENT', `read length must be a non-negative integer, got ${length}`);
+    }
+    const handle = await this.fs(() => open(abs, 'r'), rel).catch((error) =>
+      this.notFoundBelowFile(error, rel),
+    );
+    try {
+      const info = await handle.stat();
+      if (info.isDirectory())
+        throw new TierfsError('IS_A_DIRECTORY', `is a directory: ${this.describe(rel)}`);
+      const end = Math.min(info.size, length === undefined ? info.size : offset + length);
+      if (offset >= end) {
+        await handle.close();
+        return Readable.from([]);
+      }
+      return handle.createReadStream({
+        start: offset,
+        end: end - 1,
+        highWaterMark: READ_CHUNK,
+        signal: options.signal,
+      });
+    } catch (error) {
+      await handle.close();
+      throw toTierfsError(error, this.describe(rel));
+    }
+  }
+
+  async create(path: string, options: CreateOptions = {}): Promise<UfsWriteStream> {
+    this.checkWritable();
+    const { rel, abs } = await this.resolve(path);
+    if (rel === '') throw new TierfsError('IS_A_DIRECTORY', `cannot write to the root of ${this.uri}`);
+    const existing = await this.statOrUndefined(abs, rel);
+    if (existing?.isDirectory())
+      throw new TierfsError('IS_A_DIRECTORY', `is a directory: ${this.describe(rel)}`);
+    if (existing && !options.overwrite) {
+      throw new TierfsError(
+        'ALREADY_EXISTS',
+        `file already exists: ${this.describe(rel)} (pass overwrite to replace it)`,
+      );
+    }
+    const parent = dirname(abs);
+    const createdParent =
+      options.createParent === false
+        ? await this.requireDirectory(parentPath(rel)).then(() => undefined)
+        : await this.fs(() => mkdir(parent, { recursive: true }), parentPath(rel));
+    const temp = join(parent, `${PARTIAL_PREFIX}${randomBytes(8).toString('hex')}`);
+    let handle: FileHandle;
+    try {
+      handle = await open(temp, 'wx', options.mode ?? 0o644);
+    } catch (error) {
+      await removeCreatedDirs(createdParent, parent);
+      throw toTierfsError(error, this.describe(rel));
+    }
+    return new LocalWriteStream(handle, {
+      commit: async () => {
+        if (options.overwrite) {
+          await rename(temp, abs);
+          return;
+        }
+        // link() fails if the target appeared meanwhile, where rename() would silently replace it.
+        try {
+          await link(temp, abs);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+            throw new TierfsError('ALREADY_EXISTS', `file already exists: ${this.describe(rel)}`, {
+              cause: error,
+            });
+          }
+          throw toTierfsError(error, this.describe(rel));
+        }
+        await unlink(temp);
+      },
+      discard: async () => {
+        await unlink(temp).catch(() => undefined);
+        await removeCreatedDirs(createdParent, parent);
+      },
+    });
+  }
+
+  async mkdirs(path: string, options: MkdirsOptions = {}): Promise<void> {
+    this.checkWritable();
+    const { rel, abs } = await this.resolve(path);
+    const existing = await this.statOrUndefined(abs, rel);
+    if (existing?.isDirectory()) return;
+    if (existing) throw new TierfsError('ALREADY_EXISTS', `a file exists at ${this.describe(rel)}`);
+    if (options.createParent === false) await this.requireDirectory(parentPath(rel));
+    try {
+      await mkdir(abs, { recursive: options.createParent !== false });
+    } catch (error) {
+      if (
+        (error as NodeJS.ErrnoException).code === 'EEXIST' &&
+        (await this.statOrUndefined(abs, rel))?.isDirectory()
+      ) {
+        return; // Created concurrently: fine.
+      }
+      throw toTierfsError(error, this.describe(rel));
+    }
+  }
+
+  async delete(path: string, options: DeleteOptions = {}): Promise<void> {
+    this.checkWritable();
+    const { rel, abs } = await this.resolve(path);
+    if (rel === '') throw new TierfsError('INVALID_ARGUMENT', `the root of ${this.uri} cannot be deleted`);
+    const info = await this.fs(() => lstat(abs), rel);
+    if (!info.isDirectory()) {
+      await this.fs(() => unlink(abs), rel);
+    } else if (options.recursive) {
+      await this.fs(() => rm(abs, { recursive: true }), rel);
+    } else {
+      try {
+        await rmdir(abs);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOTEMPTY') {
+          throw new TierfsError(
+            'DIRECTORY_NOT_EMPTY',
+            `directory not empty: ${this.describe(rel)} (delete it recursively)`,
+          );
+        }
+        throw toTierfsError(error, this.describe(rel));
+      }
+    }
+  }
+
+  async rename(source: string, destination: string): Promise<void> {
+    this.checkWritable();
+    const from = await this.resolve(source);
+    const to = await this.resolve(destination);
+    if (from.rel === '' || to.rel === '')
+      throw new TierfsError('INVALID_ARGUMENT', 'the root cannot be renamed');
+    await this.fs(() => lstat(from.abs), from.rel);
+    if (isSameOrDescendant(to.rel, from.rel)) {
+      throw new TierfsError(
+        'INVALID_ARGUMENT',
+        `cannot move ${this.describe(from.rel)} into itself (${to.rel})`,
+      );
+    }
+    if (await this.statOrUndefined(to.abs, to.rel)) {
+      throw new TierfsError('ALREADY_EXISTS', `destination already exists: ${this.describe(to.rel)}`);
+    }
+    await this.fs(() => mkdir(dirname(to.abs), { recursive: true }), parentPath(to.rel));
+    await this.fs(() => rename(from.abs, to.abs), from.rel);
+  }
+
+  async getSpace(): Promise<SpaceInfo> {
+    const info = await this.fs(async () => statfs(await this.rootPath()), '');
+    const total = info.blocks * info.bsize;
+    return { total, free: info.bavail * info.bsize, used: total - info.bfree * info.bsize };
+  }
+
+  async close(): Promise<void> {}
+
+  /** Depth-first, each directory in name order, a directory before its children; skips up to `resume`. */
+  private async *entries(dir: string, recursive: boolean, resume?: string[]): AsyncGenerator<UfsStatus> {
+    let dirents: Dirent[];
+    try {
+      dirents = await readdir(dir === '' ? this.root : join(this.root, dir), { withFileTypes: true });
+    } catch (error) {
+      // Removed while we were listing it: nothing more to say about it.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw toTierfsError(error, this.describe(dir));
+    }
+    const sorted = dirents
+      .filter((d) => !d.name.startsWith(PARTIAL_PREFIX))
+      .sort((a, b) => compareNames(a.name, b.name));
+    const [first, ...rest] = resume ?? [];
+    for (const dirent of sorted) {
+      if (first !== undefined && compareNames(dirent.name, first) < 0) continue;
+      const rel = dir === '' ? dirent.name : `${dir}/${dirent.name}`;
+      const resumingHere = first !== undefined && dirent.name === first;
+      const status = await this.entryStatus(rel, dirent.isSymbolicLink());
+      if (!status) continue;
+      if (!resumingHere) yield status;
+      // Symlinked directories are listed but not descended into: no cycles, no double listings.
+      if (recursive && status.isDirectory && !dirent.isSymbolicLink()) {
+        yield* this.entries(rel, true, resumingHere && rest.length > 0 ? rest : undefined);
+      }
+    }
+  }
+
+  /** Status of a listed entry, or undefined when it vanished or is a symlink leading out of the root. */
+  private async entryStatus(rel: string, isSymlink: boolean): Promise<UfsStatus | undefined> {
+    try {
+      // Only a symlink can lead elsewhere; a plain entry of a directory inside the root stays inside.
+      if (isSymlink) await this.resolve(rel);
+      return this.toStatus(rel, await stat(join(this.root, rel)));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (
+        code === 'ENOENT' ||
+        isTierfsError(error, 'PERMISSION_DENIED') ||
+        isTierfsError(error, 'NOT_FOUND')
+      ) {
+        return undefined;
+      }
+      throw toTierfsError(error, this.describe(rel));
+    }
+  }
+
+  private toStatus(rel: string, info: Stats): UfsStatus {
+    const isDirectory = info.isDirectory();
+    const size = isDirectory ? 0 : info.size;
+    return {
+      path: rel,
+      name: baseName(rel),
+      isDirectory,
+      size,
+      mtimeMs: info.mtimeMs,
+      fingerprint: `${info.ino}-${size}-${Math.trunc(info.mtimeMs * 1000)}`,
+      owner: userName(info.uid),
+      group: groupName(info.gid),
+      mode: info.mode & 0o7777,
+    };
+  }
+
+  /**
+   * Normalizes `path` and proves it stays inside the root: the deepest existing ancestor (the path
+   * itself when it exists) must resolve, through any symlinks, to the root or below it.
+   */
+  private async resolve(path: string): Promise<{ rel: string; abs: string }> {
+    const rel = normalizeUfsPath(path);
+    const abs = rel === '' ? this.root : join(this.root, rel);
+    const root = await this.rootPath();
+    let probe = abs;
+    for (;;) {
+      let real: string;
+      try {
+        real = await realpath(probe);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if ((code === 'ENOENT' || code === 'ENOTDIR') && probe.length > this.root.length) {
+          probe = dirname(probe);
+          continue;
+        }
+        if (code === 'ENOENT') break; // The root itself does not exist yet.
+        throw toTierfsError(error, this.describe(rel));
+      }
+      if (real !== root && !real.startsWith(root === '/' ? '/' : `${root}${sep}`)) {
+        throw new TierfsError('PERMISSION_DENIED', `path '${path}' leads outside the store root ${this.uri}`);
+      }
+      break;
+    }
+    return { rel, abs };
+  }
+
+  private async rootPath(): Promise<string> {
+    if (this.realRoot) return this.realRoot;
+    try {
+      this.realRoot = await realpath(this.root);
+      return this.realRoot;
+    } catch {
+      return this.root; // Not created yet; resolved again next time.
+    }
+  }
+
+  private async statOrUndefined(abs: string, rel: string): Promise<Stats | undefined> {
+    try {
+      return await stat(abs);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return undefined;
+      if (code === 'ENOTDIR')
+        throw new TierfsError('NOT_A_DIRECTORY', `a parent of ${this.describe(rel)} is a file`);
+      throw toTierfsError(error, this.describe(rel));
+    }
+  }
+
+  private async requireDirectory(rel: string): Promise<void> {
+    const info = await this.statOrUndefined(rel === '' ? this.root : join(this.root, rel), rel);
+    if (!info) throw new TierfsError('NOT_FOUND', `parent directory does not exist: ${this.describe(rel)}`);
+    if (!info.isDirectory())
+      throw new TierfsError('NOT_A_DIRECTORY', `not a directory: ${this.describe(rel)}`);
+  }
+
+  private checkWritable(): void {
+    if (this.capabilities.readOnly) throw new TierfsError('READ_ONLY', `${this.uri} is mounted read-only`);
+  }
+
+  private async fs<T>(operation: () => Promise<T>, rel: string): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      throw toTierfsError(error, this.describe(rel));
+    }
+  }
+
+  private describe(rel: string): string {
+    return `${this.uri}${rel.split('/').map(encodeURIComponent).join('/')}`;
+  }
+}
+
+/** Byte-order comparison of UTF-16 names: stable across pages, which is all pagination needs. */
+function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function clampPageSize(requested: number | undefined, max: number): number {
+  if (requested === undefined) return max;
+  if (!Number.isSafeInteger(requested) || requested < 1) {
+    throw new TierfsError('INVALID_ARGUMENT', `page size must be a positive integer, got ${requested}`);
+  }
+  return Math.min(requested, max);
+}
+
+function encodeCursor(cursor: ListCursor): string {
+  return Buffer.from(JSON.stringify([cursor.dir, cursor.recursive, cursor.after])).toString('base64url');
+}
+
+function decodeCursor(token: string): ListCursor {
+  try {
+    const [dir, recursive, after] = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown[];
+    if (typeof dir === 'string' && typeof recursive === 'boolean' && typeof after === 'string') {
+      return { dir, recursive, after };
+    }
+  } catch {
+    // Fall through to the error below.
+  }
+  throw new TierfsError('INVALID_ARGUMENT', 'malformed continuation token');
+}
+
+/** Removes the directories `mkdir -p` created for an aborted write, innermost first, if still empty. */
+async function removeCreatedDirs(firstCreated: string | undefined, innermost: string): Promise<void> {
+  if (!firstCreated) return;
+  for (let dir = innermost; dir.length >= firstCreated.length; dir = dirname(dir)) {
+    try {
+      await rmdir(dir);
+    } catch {
+      return;
+    }
+  }
+}
+
+interface CommitHooks {
+  commit(): Promise<void>;
+  discard(): Promise<void>;
+}
+
+/** A file write that becomes visible only when `end()` succeeds and leaves nothing when destroyed. */
+class LocalWriteStream extends Writable {
+  private committed = false;
+
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly hooks: CommitHooks,
+  ) {
+    super({ highWaterMark: READ_CHUNK });
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    writeAllTo(this.handle, [chunk]).then(() => callback(), callback);
+  }
+
+  override _writev(
+    chunks: { chunk: Buffer; encoding: BufferEncoding }[],
+    callback: (error?: Error | null) => void,
+  ): void {
+    writeAllTo(
+      this.handle,
+      chunks.map((c) => c.chunk),
+    ).then(() => callback(), callback);
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.handle
+      .close()
+      .then(() => this.hooks.commit())
+      .then(() => {
+        this.committed = true;
+        callback();
+      }, callback);
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (this.committed) {
+      callback(error);
+      return;
+    }
+    this.handle
+      .close()
+      .catch(() => undefined)
+      .then(() => this.hooks.discard())
+      .then(
+        () => callback(error),
+        () => callback(error),
+      );
+  }
+}
+
+/** writev may write less than asked (a full disk reports it on the next call): write the rest. */
+async function writeAllTo(handle: FileHandle, buffers: Buffer[]): Promise<void> {
+  let pending = buffers.filter((b) => b.length > 0);
+  while (pending.length > 0) {
+    let { bytesWritten } = await handle.writev(pending);
+    if (bytesWritten === 0) throw new TierfsError('UNAVAILABLE', 'the disk accepted no bytes');
+    const rest: Buffer[] = [];
+    for (const buffer of pending) {
+      if (bytesWritten >= buffer.length) bytesWritten -= buffer.length;
+      else {
+        rest.push(buffer.subarray(bytesWritten));
+        bytesWritten = 0;
+      }
+    }
+    pending = rest;
+  }
+}

@@ -1,0 +1,8 @@
+import { registerUnderStore } from '../registry.js';
+import { LocalUnderStore } from './local-store.js';
+
+registerUnderStore({
+  schemes: ['file'],
+  description: 'a local directory (file:///path or a plain path)',
+  create: async (uri) => new LocalUnderStore({ root: uri.path }),
+});
