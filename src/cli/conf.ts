@@ -1,6 +1,7 @@
 /** `tierfs conf get KEY` and `tierfs conf list [--source] [--all]`; secrets are always masked. */
 import type { Command } from 'commander';
 import { describeOrigin, PROPERTIES } from '../config/configuration.js';
+import { propertiesReference } from '../config/reference.js';
 import { TierfsError } from '../errors.js';
 import type { CliContext } from './main.js';
 
@@ -46,5 +47,12 @@ export function registerConfCommands(program: Command, context: CliContext): voi
           return options.source && origin ? `${text} (${describeOrigin(origin)})` : text;
         });
       process.stdout.write(`${lines.join('\n')}\n`);
+    });
+
+  conf
+    .command('doc')
+    .description('Print the reference of every property as Markdown (docs/reference/properties.md)')
+    .action(() => {
+      process.stdout.write(propertiesReference());
     });
 }
