@@ -108,58 +108,31 @@ export class Configuration {
     const env = options.env ?? process.env;
     const cwd = options.cwd ?? process.cwd();
     const warnings: ConfigWarning[] = [];
-    const layers = new Map<SourceKind, Layer>([
-      ['DEFAULT', defaultsLayer()],
-      ['ENVIRONMENT_FALLBACK', envLayer(env, 'fallbackEnv')],
-      ['ENVIRONMENT', envLayer(env, 'env')],
-      [
-        'SYSTEM_PROPERTY',
-        entriesLayer(
-          Object.entries(options.systemProperties ?? {}).map(([key, value]) => ({ key, value, line: 0 })),
-          (key) => ({ kind: 'SYSTEM_PROPERTY', name: `-D${key}` }),
-          warnings,
-        ),
-      ],
-    ]);
+    const layers = baseLayers(env, options.systemProperties ?? {}, warnings);
     // Where the site file lives depends on the layers above it (TIERFS_CONF_DIR, -Dtierfs.conf.dir).
-    const bootstrap = new Configuration(layers, env, cwd, []);
-    const site = findSiteFiles(bootstrap);
-    const entries: ConfigEntry[] = [];
+    const site: ConfigEntry[] = [];
     const origins = new Map<ConfigEntry, ValueOrigin>();
-    for (const file of site) {
+    for (const file of findSiteFiles(new Configuration(layers, env, cwd, []))) {
       for (const entry of readSiteFile(file)) {
-        entries.push(entry);
+        site.push(entry);
         origins.set(entry, { kind: 'SITE_PROPERTY', name: file, line: entry.line });
       }
     }
     layers.set(
       'SITE_PROPERTY',
-      entriesLayer(entries, (_key, entry) => origins.get(entry)!, warnings),
+      entriesLayer(site, (entry) => origins.get(entry)!, warnings),
     );
     return new Configuration(layers, env, cwd, warnings);
   }
 
-  /** Defaults plus the given values as system properties: for tests and embedding. */
+  /** Defaults plus the given values as system properties, no site file: for tests and embedding. */
   static of(
     values: Readonly<Record<string, string>> = {},
     options: Omit<LoadOptions, 'systemProperties'> = {},
-  ) {
+  ): Configuration {
     const env = options.env ?? {};
     const warnings: ConfigWarning[] = [];
-    const layers = new Map<SourceKind, Layer>([
-      ['DEFAULT', defaultsLayer()],
-      ['ENVIRONMENT_FALLBACK', envLayer(env, 'fallbackEnv')],
-      ['ENVIRONMENT', envLayer(env, 'env')],
-      [
-        'SYSTEM_PROPERTY',
-        entriesLayer(
-          Object.entries(values).map(([key, value]) => ({ key, value, line: 0 })),
-          (key) => ({ kind: 'SYSTEM_PROPERTY', name: `-D${key}` }),
-          warnings,
-        ),
-      ],
-    ]);
-    return new Configuration(layers, env, options.cwd ?? process.cwd(), warnings);
+    return new Configuration(baseLayers(env, values, warnings), env, options.cwd ?? process.cwd(), warnings);
   }
 
   /**
@@ -169,7 +142,7 @@ export class Configuration {
   withOptions(options: Readonly<Record<string, string>>, where: string): Configuration {
     const warnings: ConfigWarning[] = [];
     const layer = entriesLayer(
-      Object.entries(options).map(([key, value]) => ({ key, value, line: 0 })),
+      recordEntries(options),
       () => ({ kind: 'MOUNT_OPTION', name: where }),
       warnings,
     );
@@ -339,6 +312,31 @@ function isSecret(key: string): boolean {
   return resolved?.placeholder !== undefined && isSecret(resolved.placeholder);
 }
 
+/** Defaults, both environment layers and `-D` properties: everything but the site file and mounts. */
+function baseLayers(
+  env: NodeJS.ProcessEnv,
+  systemProperties: Readonly<Record<string, string>>,
+  warnings: ConfigWarning[],
+): Map<SourceKind, Layer> {
+  return new Map<SourceKind, Layer>([
+    ['DEFAULT', defaultsLayer()],
+    ['ENVIRONMENT_FALLBACK', envLayer(env, 'fallbackEnv')],
+    ['ENVIRONMENT', envLayer(env, 'env')],
+    [
+      'SYSTEM_PROPERTY',
+      entriesLayer(
+        recordEntries(systemProperties),
+        (entry) => ({ kind: 'SYSTEM_PROPERTY', name: `-D${entry.key}` }),
+        warnings,
+      ),
+    ],
+  ]);
+}
+
+function recordEntries(values: Readonly<Record<string, string>>): ConfigEntry[] {
+  return Object.entries(values).map(([key, value]) => ({ key, value, line: 0 }));
+}
+
 function defaultsLayer(): Layer {
   const layer = new Map<string, Setting>();
   for (const definition of PROPERTIES.definitions()) {
@@ -371,12 +369,12 @@ function envLayer(env: NodeJS.ProcessEnv, field: 'env' | 'fallbackEnv'): Layer {
 /** Later entries win; unknown keys produce a warning and are left out. */
 function entriesLayer(
   entries: readonly ConfigEntry[],
-  originOf: (key: string, entry: ConfigEntry) => ValueOrigin,
+  originOf: (entry: ConfigEntry) => ValueOrigin,
   warnings: ConfigWarning[],
 ): Layer {
   const layer = new Map<string, Setting>();
   for (const entry of entries) {
-    const origin = originOf(entry.key, entry);
+    const origin = originOf(entry);
     const resolved = PROPERTIES.resolve(entry.key);
     if (!resolved) {
       const suggestion = PROPERTIES.suggest(entry.key);
