@@ -1,0 +1,162 @@
+/**
+ * The mount table: which under store backs which part of the namespace. The root mount comes from
+ * configuration (`tierfs.master.mount.table.root.*`); nested mounts are recorded in the metadata
+ * store. Resolution takes the longest mount point that is a prefix of the path.
+ */
+import type { Configuration } from '../config/configuration.js';
+import {
+  MASTER_MOUNT_TABLE_ROOT_READONLY,
+  MASTER_MOUNT_TABLE_ROOT_SHARED,
+  MASTER_MOUNT_TABLE_ROOT_UFS,
+} from '../config/keys/core.js';
+import { TierfsError } from '../errors.js';
+import type { MetaStore, MountRecord } from '../meta/store.js';
+import type { UnderStore } from '../ufs/contract.js';
+import { FileSystem, parseUfsUri } from '../ufs/registry.js';
+import { isUnder } from './path.js';
+
+export interface MountPoint extends MountRecord {
+  readonly isRoot: boolean;
+}
+
+export interface Resolution {
+  readonly mount: MountPoint;
+  /** Path inside the mount's under store (`''` for the mount point itself). */
+  readonly ufsPath: string;
+}
+
+const ROOT_OPTION_PREFIX = 'tierfs.master.mount.table.root.option.';
+
+/** `s3://b/d` and `s3://b/d/` compare equal; `file:` URIs by their absolute path. */
+function canonicalUri(uri: string): string {
+  const href = parseUfsUri(uri).href;
+  return href.endsWith('/') ? href : `${href}/`;
+}
+
+export class MountTable {
+  private mounts: MountPoint[] = [];
+  private readonly stores = new Map<string, Promise<UnderStore>>();
+
+  private constructor(
+    private readonly conf: Configuration,
+    private readonly meta: MetaStore,
+  ) {}
+
+  static async load(conf: Configuration, meta: MetaStore): Promise<MountTable> {
+    const table = new MountTable(conf, meta);
+    const rootUfs = conf.require(MASTER_MOUNT_TABLE_ROOT_UFS);
+    // A relative local path is relative to where the configuration was loaded, not to process.cwd().
+    const rootUri = /^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(rootUfs) ? rootUfs : conf.resolvePath(rootUfs);
+    const root: MountPoint = {
+      path: '/',
+      ufsUri: canonicalUri(rootUri),
+      readOnly: conf.require(MASTER_MOUNT_TABLE_ROOT_READONLY),
+      shared: conf.require(MASTER_MOUNT_TABLE_ROOT_SHARED),
+      options: conf.withPrefix(ROOT_OPTION_PREFIX),
+      createdMs: 0,
+      isRoot: true,
+    };
+    table.mounts = [root, ...(await meta.listMounts()).map((m) => ({ ...m, isRoot: false }))];
+    table.sort();
+    return table;
+  }
+
+  /** Every mount point, root first. */
+  list(): MountPoint[] {
+    return [...this.mounts].sort((a, b) => a.path.localeCompare(b.path));
+  }
+
+  get(path: string): MountPoint | undefined {
+    return this.mounts.find((m) => m.path === path);
+  }
+
+  resolve(path: string): Resolution {
+    const mount = this.mounts.find((m) => isUnder(path, m.path))!;
+    const ufsPath = mount.path === '/' ? path.slice(1) : path.slice(mount.path.length + 1);
+    return { mount, ufsPath };
+  }
+
+  /** The under store of a mount, created on first use with the mount's options over the configuration. */
+  store(mount: MountPoint): Promise<UnderStore> {
+    let store = this.stores.get(mount.path);
+    if (!store) {
+      store = FileSystem.get(mount.ufsUri, this.storeConfiguration(mount));
+      store.catch(() => this.stores.delete(mount.path));
+      this.stores.set(mount.path, store);
+    }
+    return store;
+  }
+
+  /**
+   * Records a nested mount after checking it: the path is not a mount point already, its UFS URI
+   * neither contains nor lies inside another mount's, and the store answers with these options.
+   * Nothing is recorded when a check fails.
+   */
+  async add(record: Omit<MountRecord, 'createdMs'>): Promise<MountPoint> {
+    if (record.path === '/')
+      throw new TierfsError('INVALID_ARGUMENT', 'the root is mounted by configuration, not by fs mount');
+    if (this.get(record.path))
+      throw new TierfsError('ALREADY_EXISTS', `${record.path} is already a mount point`);
+    const ufsUri = canonicalUri(record.ufsUri);
+    for (const other of this.mounts) {
+      if (ufsUri.startsWith(other.ufsUri) || other.ufsUri.startsWith(ufsUri)) {
+        throw new TierfsError(
+          'INVALID_ARGUMENT',
+          `cannot mount ${record.ufsUri} at ${record.path}: it overlaps ${other.ufsUri} mounted at ${other.path}`,
+        );
+      }
+    }
+    const mount: MountPoint = { ...record, ufsUri, createdMs: Date.now(), isRoot: false };
+    await this.probe(mount);
+    await this.meta.addMount({ ...record, ufsUri, createdMs: mount.createdMs });
+    this.mounts.push(mount);
+    this.sort();
+    return mount;
+  }
+
+  async remove(path: string): Promise<void> {
+    if (path === '/') throw new TierfsError('INVALID_ARGUMENT', 'the root mount cannot be unmounted');
+    if (!this.get(path)) throw new TierfsError('NOT_FOUND', `${path} is not a mount point`);
+    const inner = this.mounts.find((m) => m.path !== path && isUnder(m.path, path));
+    if (inner)
+      throw new TierfsError('CONFLICT', `cannot unmount ${path}: ${inner.path} is mounted inside it`);
+    await this.meta.removeMount(path);
+    this.mounts = this.mounts.filter((m) => m.path !== path);
+    const store = this.stores.get(path);
+    this.stores.delete(path);
+    await store?.then((s) => s.close()).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    const stores = [...this.stores.values()];
+    this.stores.clear();
+    await Promise.all(stores.map((s) => s.then((store) => store.close()).catch(() => undefined)));
+  }
+
+  private storeConfiguration(mount: MountPoint): Configuration {
+    return this.conf.withOptions(mount.options, mount.isRoot ? 'root mount' : mount.path);
+  }
+
+  /** Opens the store and reads its root: bad credentials, a missing bucket or directory fail here. */
+  private async probe(mount: MountPoint): Promise<void> {
+    let store: UnderStore | undefined;
+    try {
+      store = await FileSystem.get(mount.ufsUri, this.storeConfiguration(mount));
+      const root = await store.getStatus('');
+      if (!root.isDirectory)
+        throw new TierfsError('NOT_A_DIRECTORY', `${mount.ufsUri} is a file, not a directory`);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      const code = error instanceof TierfsError ? error.code : 'UNAVAILABLE';
+      throw new TierfsError(code, `cannot mount ${mount.ufsUri} at ${mount.path}: ${reason}`, {
+        cause: error,
+      });
+    } finally {
+      await store?.close();
+    }
+  }
+
+  private sort(): void {
+    this.mounts.sort((a, b) => b.path.length - a.path.length);
+  }
+}

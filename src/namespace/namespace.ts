@@ -1,0 +1,590 @@
+/**
+ * The namespace: inodes over the mount table, kept in step with the under stores.
+ *
+ * - A path missing from the metadata store is loaded from its under store on first access
+ *   (`tierfs.user.file.metadata.load.type`); one already loaded is re-read when older than
+ *   `tierfs.user.file.metadata.sync.interval` (-1 never, 0 every time).
+ * - Listing a directory loads its children once (and again when stale), page by page from the
+ *   under store, so a huge directory is never held in memory; children that vanished from the
+ *   under store are dropped unless they exist only in tierfs (cache-only or not yet persisted).
+ * - Files are created INCOMPLETE and become visible when completed; permissions are checked on
+ *   every ancestor (traverse) and on the target; read-only mounts refuse every write.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Configuration } from '../config/configuration.js';
+import {
+  SECURITY_AUTHORIZATION_PERMISSION_ENABLED,
+  SECURITY_AUTHORIZATION_PERMISSION_SUPERGROUP,
+  SECURITY_AUTHORIZATION_PERMISSION_UMASK,
+  USER_FILE_METADATA_LOAD_TYPE,
+  USER_FILE_METADATA_SYNC_INTERVAL,
+} from '../config/keys/core.js';
+import { isTierfsError, TierfsError } from '../errors.js';
+import type { Inode, MetaStore, PersistenceState } from '../meta/store.js';
+import type { UfsStatus } from '../ufs/contract.js';
+import { walk } from '../ufs/walk.js';
+import { type MountPoint, MountTable, type Resolution } from './mount-table.js';
+import { ancestorsOf, isUnder, joinNamespacePath, normalizeNamespacePath } from './path.js';
+import { type Caller, PermissionChecker } from './permissions.js';
+
+export type WriteType = 'MUST_CACHE' | 'CACHE_THROUGH' | 'THROUGH' | 'ASYNC_THROUGH';
+export const WRITE_TYPES: readonly WriteType[] = ['MUST_CACHE', 'CACHE_THROUGH', 'THROUGH', 'ASYNC_THROUGH'];
+
+export interface FileStatus extends Inode {
+  readonly name: string;
+  readonly mountPoint: boolean;
+  /** Where the data lives (or will live) in the under store. */
+  readonly ufsUri: string;
+}
+
+export interface ListResult {
+  readonly entries: readonly FileStatus[];
+  readonly continuationToken?: string;
+}
+
+export interface CreateFileOptions {
+  overwrite?: boolean;
+  writeType?: WriteType;
+  mode?: number;
+  /** Create missing parent directories (default true). */
+  recursive?: boolean;
+}
+
+export interface CompleteFileOptions {
+  contentId: string;
+  size: number;
+  /** Fingerprint of the object the worker wrote to the under store (synchronous write types). */
+  ufsFingerprint?: string;
+}
+
+const PERSISTENCE_OF: Record<WriteType, PersistenceState> = {
+  MUST_CACHE: 'NOT_PERSISTED',
+  CACHE_THROUGH: 'PERSISTED',
+  THROUGH: 'PERSISTED',
+  ASYNC_THROUGH: 'TO_BE_PERSISTED',
+};
+
+const LIST_PAGE_MAX = 1000;
+
+export class Namespace {
+  private readonly syncIntervalMs: number;
+  private readonly loadType: 'ONCE' | 'ALWAYS' | 'NEVER';
+  private readonly umask: number;
+
+  private constructor(
+    conf: Configuration,
+    private readonly meta: MetaStore,
+    readonly mounts: MountTable,
+    private readonly permissions: PermissionChecker,
+  ) {
+    this.syncIntervalMs = conf.require(USER_FILE_METADATA_SYNC_INTERVAL);
+    this.loadType = conf.require(USER_FILE_METADATA_LOAD_TYPE);
+    this.umask = conf.require(SECURITY_AUTHORIZATION_PERMISSION_UMASK);
+  }
+
+  static async open(conf: Configuration, meta: MetaStore, superUser: string): Promise<Namespace> {
+    const mounts = await MountTable.load(conf, meta);
+    const permissions = new PermissionChecker(
+      conf.require(SECURITY_AUTHORIZATION_PERMISSION_ENABLED),
+      superUser,
+      conf.require(SECURITY_AUTHORIZATION_PERMISSION_SUPERGROUP),
+    );
+    return new Namespace(conf, meta, mounts, permissions);
+  }
+
+  resolve(path: string): Resolution {
+    return this.mounts.resolve(normalizeNamespacePath(path));
+  }
+
+  async getStatus(
+    path: string,
+    caller: Caller,
+    options: { syncIntervalMs?: number } = {},
+  ): Promise<FileStatus> {
+    const target = normalizeNamespacePath(path);
+    await this.checkTraverse(target, caller);
+    return this.status(await this.visibleInode(target, options.syncIntervalMs));
+  }
+
+  async exists(path: string, caller: Caller): Promise<boolean> {
+    try {
+      await this.getStatus(path, caller);
+      return true;
+    } catch (error) {
+      if (isTierfsError(error, 'NOT_FOUND')) return false;
+      throw error;
+    }
+  }
+
+  async listStatus(
+    path: string,
+    caller: Caller,
+    options: { pageSize?: number; continuationToken?: string; syncIntervalMs?: number } = {},
+  ): Promise<ListResult> {
+    const target = normalizeNamespacePath(path);
+    await this.checkTraverse(target, caller);
+    const dir = await this.visibleInode(target, options.syncIntervalMs);
+    if (!dir.isDirectory) throw new TierfsError('NOT_A_DIRECTORY', `${target} is a file, not a directory`);
+    this.permissions.check(dir, caller, 'rx', target);
+    if (!options.continuationToken) await this.syncChildren(dir, options.syncIntervalMs);
+    const limit = Math.min(options.pageSize ?? LIST_PAGE_MAX, LIST_PAGE_MAX);
+    if (!Number.isSafeInteger(limit) || limit < 1) {
+      throw new TierfsError(
+        'INVALID_ARGUMENT',
+        `page size must be a positive integer, got ${options.pageSize}`,
+      );
+    }
+    const page = await this.meta.listChildren(target, {
+      limit,
+      after: decodeToken(options.continuationToken),
+    });
+    const entries = page.inodes.filter((i) => i.state === 'COMPLETE').map((i) => this.status(i));
+    return page.after === undefined ? { entries } : { entries, continuationToken: encodeToken(page.after) };
+  }
+
+  async createFile(path: string, caller: Caller, options: CreateFileOptions = {}): Promise<FileStatus> {
+    const target = normalizeNamespacePath(path);
+    if (target === '/') throw new TierfsError('IS_A_DIRECTORY', 'the root is a directory');
+    const { mount } = this.writable(target);
+    const parent = await this.parentDirectory(target, caller, options.recursive ?? true);
+    this.permissions.check(parent, caller, 'wx', target);
+    const existing = await this.findInode(target);
+    if (existing?.isDirectory) throw new TierfsError('IS_A_DIRECTORY', `${target} is a directory`);
+    if (existing?.state === 'COMPLETE' && !options.overwrite) {
+      throw new TierfsError('ALREADY_EXISTS', `${target} already exists (use overwrite to replace it)`);
+    }
+    if (existing?.state === 'COMPLETE') this.permissions.check(existing, caller, 'w', target);
+    const now = Date.now();
+    const inode: Inode = {
+      path: target,
+      isDirectory: false,
+      size: 0,
+      mtimeMs: now,
+      owner: caller.user,
+      group: caller.groups[0] ?? caller.user,
+      mode: this.sharedMode(mount, (options.mode ?? 0o666) & ~this.umask),
+      state: 'INCOMPLETE',
+      persistence: PERSISTENCE_OF[options.writeType ?? 'CACHE_THROUGH'],
+      contentId: randomUUID(),
+      syncedAtMs: now,
+      childrenLoaded: false,
+    };
+    await this.meta.putInodes([inode]);
+    return this.status(inode);
+  }
+
+  /** Makes a file visible; fails with CONFLICT when it was replaced or deleted meanwhile. */
+  async completeFile(path: string, options: CompleteFileOptions): Promise<FileStatus> {
+    const target = normalizeNamespacePath(path);
+    const inode = await this.meta.getInode(target);
+    if (!inode || inode.state !== 'INCOMPLETE' || inode.contentId !== options.contentId) {
+      throw new TierfsError('CONFLICT', `${target} was replaced or deleted while it was being written`);
+    }
+    const now = Date.now();
+    const complete: Inode = {
+      ...inode,
+      state: 'COMPLETE',
+      size: options.size,
+      mtimeMs: now,
+      syncedAtMs: now,
+      ...(options.ufsFingerprint ? { ufsFingerprint: options.ufsFingerprint } : {}),
+    };
+    await this.meta.putInodes([complete]);
+    if (complete.persistence === 'TO_BE_PERSISTED') {
+      await this.meta.enqueuePersist({ path: target, contentId: complete.contentId, enqueuedMs: now });
+    }
+    return this.status(complete);
+  }
+
+  /** Drops an incomplete file after a failed write (no-op when it was replaced meanwhile). */
+  async abortFile(path: string, contentId: string): Promise<void> {
+    const target = normalizeNamespacePath(path);
+    const inode = await this.meta.getInode(target);
+    if (inode?.state === 'INCOMPLETE' && inode.contentId === contentId) await this.meta.deleteTree(target);
+  }
+
+  /** Records that an ASYNC_THROUGH file reached the under store. */
+  async markPersisted(path: string, contentId: string, ufsFingerprint: string): Promise<void> {
+    const inode = await this.meta.getInode(normalizeNamespacePath(path));
+    if (!inode || inode.contentId !== contentId) return; // Replaced meanwhile: the new content has its own task.
+    await this.meta.putInodes([
+      { ...inode, persistence: 'PERSISTED', ufsFingerprint, syncedAtMs: Date.now() },
+    ]);
+  }
+
+  async mkdir(path: string, caller: Caller, options: { recursive?: boolean; allowExists?: boolean } = {}) {
+    const target = normalizeNamespacePath(path);
+    const existing = await this.findInode(target);
+    if (existing?.state === 'COMPLETE') {
+      if (existing.isDirectory && options.allowExists) return this.status(existing);
+      throw new TierfsError('ALREADY_EXISTS', `${target} already exists`);
+    }
+    const { mount, ufsPath } = this.writable(target);
+    const parent = await this.parentDirectory(target, caller, options.recursive ?? true);
+    this.permissions.check(parent, caller, 'wx', target);
+    await (await this.mounts.store(mount)).mkdirs(ufsPath);
+    const now = Date.now();
+    const inode: Inode = {
+      path: target,
+      isDirectory: true,
+      size: 0,
+      mtimeMs: now,
+      owner: caller.user,
+      group: caller.groups[0] ?? caller.user,
+      mode: this.sharedMode(mount, 0o777 & ~this.umask),
+      state: 'COMPLETE',
+      persistence: 'PERSISTED',
+      contentId: randomUUID(),
+      syncedAtMs: now,
+      childrenLoaded: true,
+    };
+    await this.meta.putInodes([inode]);
+    return this.status(inode);
+  }
+
+  async delete(path: string, caller: Caller, options: { recursive?: boolean } = {}): Promise<void> {
+    const target = normalizeNamespacePath(path);
+    if (target === '/') throw new TierfsError('INVALID_ARGUMENT', 'the root cannot be deleted');
+    if (this.mounts.get(target)) {
+      throw new TierfsError(
+        'INVALID_ARGUMENT',
+        `${target} is a mount point: unmount it instead of deleting it`,
+      );
+    }
+    const inner = this.mounts.list().find((m) => m.path !== target && isUnder(m.path, target));
+    if (inner)
+      throw new TierfsError('CONFLICT', `cannot delete ${target}: ${inner.path} is mounted inside it`);
+    const { mount, ufsPath } = this.writable(target);
+    const inode = await this.getStatus(target, caller);
+    this.permissions.check(await this.visibleInode(parentPathOf(target)), caller, 'wx', target);
+    if (inode.isDirectory && !options.recursive) {
+      const children = await this.listStatus(target, caller, { pageSize: 1 });
+      if (children.entries.length > 0) {
+        throw new TierfsError('DIRECTORY_NOT_EMPTY', `${target} is not empty (delete it recursively)`);
+      }
+    }
+    if (inode.isDirectory || inode.persistence === 'PERSISTED') {
+      const store = await this.mounts.store(mount);
+      await store.delete(ufsPath, { recursive: true }).catch((error: unknown) => {
+        if (!isTierfsError(error, 'NOT_FOUND')) throw error;
+      });
+    }
+    for (const task of await this.meta.listPersistTasks()) {
+      if (isUnder(task.path, target)) await this.meta.removePersistTask(task.path);
+    }
+    await this.meta.deleteTree(target);
+  }
+
+  async rename(source: string, destination: string, caller: Caller): Promise<FileStatus> {
+    const from = normalizeNamespacePath(source);
+    const to = normalizeNamespacePath(destination);
+    if (from === '/' || to === '/') throw new TierfsError('INVALID_ARGUMENT', 'the root cannot be renamed');
+    if (isUnder(to, from))
+      throw new TierfsError('INVALID_ARGUMENT', `cannot move ${from} into itself (${to})`);
+    if (this.mounts.list().some((m) => isUnder(m.path, from))) {
+      throw new TierfsError('INVALID_ARGUMENT', `cannot rename ${from}: it is or contains a mount point`);
+    }
+    const src = this.writable(from);
+    const dst = this.writable(to);
+    if (src.mount.path !== dst.mount.path) {
+      throw new TierfsError(
+        'UNSUPPORTED',
+        `cannot rename ${from} to ${to}: they are in different mounts (${src.mount.path} and ${dst.mount.path}); copy and delete instead`,
+      );
+    }
+    const inode = await this.getStatus(from, caller);
+    this.permissions.check(await this.visibleInode(parentPathOf(from)), caller, 'wx', from);
+    if (await this.findInode(to)) throw new TierfsError('ALREADY_EXISTS', `${to} already exists`);
+    const parent = await this.parentDirectory(to, caller, true);
+    this.permissions.check(parent, caller, 'wx', to);
+    if (inode.isDirectory || inode.persistence === 'PERSISTED') {
+      await (await this.mounts.store(src.mount)).rename(src.ufsPath, dst.ufsPath);
+    }
+    await this.meta.renameTree(from, to);
+    return this.getStatus(to, caller);
+  }
+
+  /** chmod, chown and chgrp: tierfs metadata only, never the under store (seed 002). */
+  async setAttribute(
+    path: string,
+    caller: Caller,
+    change: { mode?: number; owner?: string; group?: string; recursive?: boolean },
+  ): Promise<void> {
+    const target = normalizeNamespacePath(path);
+    const inode = await this.getStatus(target, caller);
+    if ((change.owner !== undefined || change.group !== undefined) && !this.permissions.isSuper(caller)) {
+      if (
+        change.owner !== undefined ||
+        !caller.groups.includes(change.group!) ||
+        caller.user !== inode.owner
+      ) {
+        throw new TierfsError('PERMISSION_DENIED', `only the superuser can change the owner of ${target}`);
+      }
+    }
+    if (change.mode !== undefined && !this.permissions.isSuper(caller) && caller.user !== inode.owner) {
+      throw new TierfsError('PERMISSION_DENIED', `only the owner of ${target} can change its mode`);
+    }
+    const apply = (i: Inode): Inode => ({
+      ...i,
+      ...(change.mode === undefined ? {} : { mode: change.mode }),
+      ...(change.owner === undefined ? {} : { owner: change.owner }),
+      ...(change.group === undefined ? {} : { group: change.group }),
+    });
+    await this.meta.putInodes([apply(inode)]);
+    if (change.recursive && inode.isDirectory) {
+      await this.loadMetadata(target, caller, { recursive: true });
+      let after: string | undefined;
+      for (;;) {
+        const page = await this.meta.listDescendants(target, { after, limit: 500 });
+        if (page.length === 0) break;
+        await this.meta.putInodes(page.map(apply));
+        after = page.at(-1)!.path;
+      }
+    }
+  }
+
+  async mount(
+    path: string,
+    ufsUri: string,
+    caller: Caller,
+    options: { readOnly?: boolean; shared?: boolean; options?: Record<string, string> } = {},
+  ): Promise<FileStatus> {
+    const target = normalizeNamespacePath(path);
+    if (target === '/') throw new TierfsError('INVALID_ARGUMENT', 'the root is mounted by configuration');
+    const parent = await this.parentDirectory(target, caller, false);
+    this.permissions.check(parent, caller, 'wx', target);
+    if (await this.findInode(target)) {
+      throw new TierfsError('ALREADY_EXISTS', `cannot mount at ${target}: the path already exists`);
+    }
+    const mount = await this.mounts.add({
+      path: target,
+      ufsUri,
+      readOnly: options.readOnly ?? false,
+      shared: options.shared ?? false,
+      options: options.options ?? {},
+    });
+    try {
+      const root = await (await this.mounts.store(mount)).getStatus('');
+      await this.meta.putInodes([this.inodeFromUfs(target, root, mount, undefined, Date.now())]);
+    } catch (error) {
+      await this.mounts.remove(target);
+      throw error;
+    }
+    return this.getStatus(target, caller);
+  }
+
+  async unmount(path: string, caller: Caller): Promise<void> {
+    const target = normalizeNamespacePath(path);
+    const mountPoint = await this.getStatus(target, caller);
+    this.permissions.check(await this.visibleInode(parentPathOf(target)), caller, 'wx', target);
+    if (!mountPoint.mountPoint) throw new TierfsError('INVALID_ARGUMENT', `${target} is not a mount point`);
+    await this.mounts.remove(target);
+    await this.meta.deleteTree(target);
+  }
+
+  /** Re-reads metadata from the under store now (`fs loadMetadata`), recursively if asked. */
+  async loadMetadata(path: string, caller: Caller, options: { recursive?: boolean } = {}): Promise<number> {
+    const status = await this.getStatus(path, caller, { syncIntervalMs: 0 });
+    if (!status.isDirectory) return 1;
+    let count = 1;
+    const pending = [status.path];
+    while (pending.length > 0) {
+      const dir = pending.pop()!;
+      let token: string | undefined;
+      do {
+        const page = await this.listStatus(dir, caller, { continuationToken: token, syncIntervalMs: 0 });
+        count += page.entries.length;
+        if (options.recursive) for (const e of page.entries) if (e.isDirectory) pending.push(e.path);
+        token = page.continuationToken;
+      } while (token);
+    }
+    return count;
+  }
+
+  async close(): Promise<void> {
+    await this.mounts.close();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private status(inode: Inode): FileStatus {
+    const { mount, ufsPath } = this.mounts.resolve(inode.path);
+    return {
+      ...inode,
+      name: inode.path === '/' ? '' : inode.path.slice(inode.path.lastIndexOf('/') + 1),
+      mountPoint: mount.path === inode.path,
+      ufsUri: `${mount.ufsUri}${ufsPath}`,
+    };
+  }
+
+  /** The mount of a path that may be written; READ_ONLY for a read-only mount. */
+  private writable(path: string): Resolution {
+    const resolution = this.mounts.resolve(path);
+    if (resolution.mount.readOnly) {
+      throw new TierfsError(
+        'READ_ONLY',
+        `cannot write ${path}: the mount point ${resolution.mount.path} is read-only`,
+      );
+    }
+    return resolution;
+  }
+
+  /** Checks execute permission on every ancestor of a path, loading them as needed. */
+  private async checkTraverse(path: string, caller: Caller): Promise<void> {
+    if (this.permissions.isSuper(caller)) return;
+    for (const ancestor of ancestorsOf(path)) {
+      this.permissions.check(await this.visibleInode(ancestor), caller, 'x', path);
+    }
+  }
+
+  /** The parent directory of `path`, created (with its parents) when `create` and missing. */
+  private async parentDirectory(path: string, caller: Caller, create: boolean): Promise<Inode> {
+    const parentPath = parentPathOf(path);
+    await this.checkTraverse(parentPath, caller);
+    const parent = await this.findInode(parentPath);
+    if (parent && parent.state === 'COMPLETE') {
+      if (!parent.isDirectory)
+        throw new TierfsError('NOT_A_DIRECTORY', `${parentPath} is a file, not a directory`);
+      return parent;
+    }
+    if (!create) throw new TierfsError('NOT_FOUND', `parent directory ${parentPath} does not exist`);
+    await this.mkdir(parentPath, caller, { recursive: true, allowExists: true });
+    return this.visibleInode(parentPath);
+  }
+
+  /** A complete inode, loaded or re-synced from the under store as the sync settings require. */
+  private async visibleInode(path: string, syncIntervalMs?: number): Promise<Inode> {
+    const inode = await this.findInode(path, syncIntervalMs);
+    if (!inode || inode.state !== 'COMPLETE') throw new TierfsError('NOT_FOUND', `${path} does not exist`);
+    return inode;
+  }
+
+  /** The inode of a path, if any: from the metadata store, or loaded from the under store. */
+  private async findInode(path: string, syncIntervalMs = this.syncIntervalMs): Promise<Inode | undefined> {
+    const existing = await this.meta.getInode(path);
+    if (existing && (existing.persistence !== 'PERSISTED' || existing.state !== 'COMPLETE')) return existing;
+    if (existing && !isStale(existing, syncIntervalMs)) return existing;
+    if (!existing && !(await this.mayLoad(path))) return undefined;
+    const { mount, ufsPath } = this.mounts.resolve(path);
+    let status: UfsStatus;
+    try {
+      status = await (await this.mounts.store(mount)).getStatus(ufsPath);
+    } catch (error) {
+      if (!isTierfsError(error, 'NOT_FOUND')) throw error;
+      if (existing && !this.mounts.get(path)) await this.meta.deleteTree(path);
+      return undefined;
+    }
+    if (path !== '/' && !existing) {
+      // Load the parents too, so the tree in the metadata store has no holes.
+      const parent = await this.findInode(parentPathOf(path));
+      if (!parent?.isDirectory) return undefined;
+    }
+    const inode = this.inodeFromUfs(path, status, mount, existing, Date.now());
+    await this.meta.putInodes([inode]);
+    return inode;
+  }
+
+  /** Whether a path missing from the metadata store should be looked up in the under store. */
+  private async mayLoad(path: string): Promise<boolean> {
+    if (this.loadType === 'NEVER' && path !== '/' && !this.mounts.get(path)) return false;
+    if (this.loadType === 'ALWAYS' || path === '/') return true;
+    // ONCE: a fresh listing of the parent already told us everything it holds.
+    const parent = await this.meta.getInode(parentPathOf(path));
+    return !(parent?.childrenLoaded && !isStale(parent, this.syncIntervalMs));
+  }
+
+  /** Loads a directory's children from the under store when never loaded or stale. */
+  private async syncChildren(dir: Inode, syncIntervalMs = this.syncIntervalMs): Promise<void> {
+    if (dir.childrenLoaded && !isStale(dir, syncIntervalMs)) return;
+    if (dir.persistence !== 'PERSISTED') return;
+    const { mount, ufsPath } = this.mounts.resolve(dir.path);
+    const store = await this.mounts.store(mount);
+    const started = Date.now();
+    const batch: Inode[] = [];
+    const flush = async () => {
+      await this.meta.putInodes(batch.splice(0));
+    };
+    try {
+      for await (const status of walk(store, ufsPath)) {
+        const path = joinNamespacePath(dir.path, status.name);
+        const existing = await this.meta.getInode(path);
+        if (existing && existing.persistence !== 'PERSISTED') continue;
+        batch.push(this.inodeFromUfs(path, status, mount, existing, started));
+        if (batch.length >= 500) await flush();
+      }
+    } catch (error) {
+      if (!isTierfsError(error, 'NOT_FOUND')) throw error;
+    }
+    await flush();
+    // Children the under store no longer has: drop those that only mirrored it.
+    let after: string | undefined;
+    do {
+      const page = await this.meta.listChildren(dir.path, { after, limit: 500 });
+      for (const child of page.inodes) {
+        const vanished =
+          child.persistence === 'PERSISTED' &&
+          child.state === 'COMPLETE' &&
+          child.syncedAtMs < started &&
+          !this.mounts.get(child.path);
+        if (vanished) await this.meta.deleteTree(child.path);
+      }
+      after = page.after;
+    } while (after !== undefined);
+    await this.meta.putInodes([{ ...dir, childrenLoaded: true, syncedAtMs: started }]);
+  }
+
+  private inodeFromUfs(
+    path: string,
+    status: UfsStatus,
+    mount: MountPoint,
+    existing: Inode | undefined,
+    now: number,
+  ): Inode {
+    const sameContent = existing?.ufsFingerprint === status.fingerprint;
+    return {
+      path,
+      isDirectory: status.isDirectory,
+      size: status.size,
+      mtimeMs: status.mtimeMs ?? existing?.mtimeMs ?? now,
+      // chmod/chown live in tierfs only: keep them across syncs of unchanged objects.
+      owner: sameContent && existing ? existing.owner : status.owner,
+      group: sameContent && existing ? existing.group : status.group,
+      mode: sameContent && existing ? existing.mode : this.sharedMode(mount, status.mode),
+      state: 'COMPLETE',
+      persistence: 'PERSISTED',
+      ufsFingerprint: status.fingerprint,
+      contentId:
+        sameContent && existing
+          ? existing.contentId
+          : createHash('sha256')
+              .update(`${mount.ufsUri}\0${path}\0${status.fingerprint}`)
+              .digest('hex')
+              .slice(0, 32),
+      syncedAtMs: now,
+      childrenLoaded: sameContent && existing ? existing.childrenLoaded : false,
+    };
+  }
+
+  /** Shared mounts give every user what the owner has (Alluxio ORs the owner bits into "other"). */
+  private sharedMode(mount: MountPoint, mode: number): number {
+    return mount.shared ? mode | ((mode >> 6) & 0o7) : mode;
+  }
+}
+
+function isStale(inode: Inode, syncIntervalMs: number): boolean {
+  if (syncIntervalMs < 0) return false;
+  return Date.now() - inode.syncedAtMs >= syncIntervalMs;
+}
+
+function parentPathOf(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash <= 0 ? '/' : path.slice(0, slash);
+}
+
+function encodeToken(after: string): string {
+  return Buffer.from(after, 'utf8').toString('base64url');
+}
+
+function decodeToken(token: string | undefined): string | undefined {
+  return token === undefined ? undefined : Buffer.from(token, 'base64url').toString('utf8');
+}
