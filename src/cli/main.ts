@@ -6,9 +6,9 @@ import '../ufs/drivers.js';
 import { Command, CommanderError } from 'commander';
 import { Configuration } from '../config/configuration.js';
 import { TierfsError, toTierfsError } from '../errors.js';
+import { VERSION } from '../version.js';
 import { registerConfCommands } from './conf.js';
 import { registerSelfCheckCommand } from './selfcheck.js';
-import { VERSION } from './version.js';
 
 export interface CliContext {
   /** The configuration of this invocation: defaults, site file, environment and -D flags. */

@@ -306,10 +306,15 @@ function describeProblem(resolved: ResolvedName, setting: Setting, error: unknow
 }
 
 /** Secret keys, and placeholder keys standing for one (`...root.option.aws.secretKey`). */
-function isSecret(key: string): boolean {
+export function isSecret(key: string): boolean {
   const resolved = PROPERTIES.resolve(key);
   if (resolved?.definition.secret) return true;
   return resolved?.placeholder !== undefined && isSecret(resolved.placeholder);
+}
+
+/** A copy of options (e.g. a mount's) with every secret value replaced by the mask. */
+export function maskSecrets(options: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(options).map(([k, v]) => [k, isSecret(k) ? MASK : v]));
 }
 
 /** Defaults, both environment layers and `-D` properties: everything but the site file and mounts. */

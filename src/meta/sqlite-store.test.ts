@@ -98,7 +98,7 @@ describe('SqliteMetaStore', () => {
       inode('/src/s/z'),
       inode('/src2'),
     ]);
-    await store.enqueuePersist({ path: '/src/s/z', contentId: 'c', enqueuedMs: 1 });
+    await store.enqueuePersist({ path: '/src/s/z', contentId: 'c', workerId: 'w1', enqueuedMs: 1 });
     await store.renameTree('/src', '/dst/moved');
     expect((await store.listDescendants('/', { limit: 10 })).map((i) => i.path)).toEqual([
       '/dst/moved',
@@ -143,7 +143,7 @@ describe('SqliteMetaStore', () => {
 
   it('tracks persist attempts and errors, jobs and values, and survives reopening', async () => {
     const { store, file } = open();
-    await store.enqueuePersist({ path: '/f', contentId: 'c1', enqueuedMs: 1 });
+    await store.enqueuePersist({ path: '/f', contentId: 'c1', workerId: 'w1', enqueuedMs: 1 });
     await store.updatePersistTask('/f', { state: 'RUNNING' });
     await store.updatePersistTask('/f', { state: 'FAILED', lastError: 'boom' });
     await store.updatePersistTask('/f', { state: 'RUNNING' });
@@ -161,7 +161,15 @@ describe('SqliteMetaStore', () => {
     expect(again.schemaVersion).toBe(1);
     expect(await again.listPersistTasks()).toEqual(
       [
-        { path: '/f', contentId: 'c1', state: 'RUNNING', attempts: 2, lastError: undefined, enqueuedMs: 1 },
+        {
+          path: '/f',
+          contentId: 'c1',
+          workerId: 'w1',
+          state: 'RUNNING',
+          attempts: 2,
+          lastError: undefined,
+          enqueuedMs: 1,
+        },
       ].map(({ lastError: _, ...t }) => t),
     );
     expect(await again.getJob('j1')).toMatchObject({ state: 'RUNNING', detail: { done: 1 } });

@@ -50,6 +50,7 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE persist_queue (
      path TEXT PRIMARY KEY,
      content_id TEXT NOT NULL,
+     worker_id TEXT NOT NULL,
      state TEXT NOT NULL,
      attempts INTEGER NOT NULL,
      last_error TEXT,
@@ -280,10 +281,10 @@ export class SqliteMetaStore implements MetaStore {
   async enqueuePersist(task: Omit<PersistTask, 'state' | 'attempts'>): Promise<void> {
     this.db
       .prepare(
-        `INSERT OR REPLACE INTO persist_queue (path, content_id, state, attempts, last_error, enqueued_ms)
-         VALUES (?, ?, 'PENDING', 0, NULL, ?)`,
+        `INSERT OR REPLACE INTO persist_queue (path, content_id, worker_id, state, attempts, last_error, enqueued_ms)
+         VALUES (?, ?, ?, 'PENDING', 0, NULL, ?)`,
       )
-      .run(task.path, task.contentId, task.enqueuedMs);
+      .run(task.path, task.contentId, task.workerId, task.enqueuedMs);
   }
 
   async listPersistTasks(state?: PersistTaskState): Promise<PersistTask[]> {
@@ -294,6 +295,7 @@ export class SqliteMetaStore implements MetaStore {
     ) as {
       path: string;
       content_id: string;
+      worker_id: string;
       state: PersistTaskState;
       attempts: number;
       last_error: string | null;
@@ -302,6 +304,7 @@ export class SqliteMetaStore implements MetaStore {
     return rows.map((r) => ({
       path: r.path,
       contentId: r.content_id,
+      workerId: r.worker_id,
       state: r.state,
       attempts: r.attempts,
       ...(r.last_error === null ? {} : { lastError: r.last_error }),

@@ -51,6 +51,8 @@ export type PersistTaskState = 'PENDING' | 'RUNNING' | 'FAILED';
 export interface PersistTask {
   readonly path: string;
   readonly contentId: string;
+  /** The worker holding the data to persist. */
+  readonly workerId: string;
   readonly state: PersistTaskState;
   readonly attempts: number;
   readonly lastError?: string;

@@ -147,7 +147,7 @@ describe('writes', () => {
 
   it('refuses to replace a file without overwrite; ASYNC_THROUGH queues persistence', async () => {
     const a = await ns.createFile('/f', ROOT, { writeType: 'ASYNC_THROUGH' });
-    await ns.completeFile('/f', { contentId: a.contentId, size: 2 });
+    await ns.completeFile('/f', { contentId: a.contentId, size: 2, workerId: 'w1' });
     expect((await meta.listPersistTasks()).map((t) => [t.path, t.contentId])).toEqual([['/f', a.contentId]]);
     expect(await code(ns.createFile('/f', ROOT))).toBe('ALREADY_EXISTS');
     const b = await ns.createFile('/f', ROOT, { overwrite: true, writeType: 'THROUGH' });

@@ -33,6 +33,9 @@ export const WRITE_TYPES: readonly WriteType[] = ['MUST_CACHE', 'CACHE_THROUGH',
 export interface FileStatus extends Inode {
   readonly name: string;
   readonly mountPoint: boolean;
+  /** The mount the file belongs to, and its path inside that mount's under store. */
+  readonly mountPath: string;
+  readonly ufsPath: string;
   /** Where the data lives (or will live) in the under store. */
   readonly ufsUri: string;
 }
@@ -53,6 +56,8 @@ export interface CreateFileOptions {
 export interface CompleteFileOptions {
   contentId: string;
   size: number;
+  /** The worker that received the data (it persists ASYNC_THROUGH files). */
+  workerId?: string;
   /** Fingerprint of the object the worker wrote to the under store (synchronous write types). */
   ufsFingerprint?: string;
 }
@@ -191,7 +196,14 @@ export class Namespace {
     };
     await this.meta.putInodes([complete]);
     if (complete.persistence === 'TO_BE_PERSISTED') {
-      await this.meta.enqueuePersist({ path: target, contentId: complete.contentId, enqueuedMs: now });
+      if (!options.workerId)
+        throw new TierfsError('INVALID_ARGUMENT', `completing ${target} needs the worker id`);
+      await this.meta.enqueuePersist({
+        path: target,
+        contentId: complete.contentId,
+        workerId: options.workerId,
+        enqueuedMs: now,
+      });
     }
     return this.status(complete);
   }
@@ -201,6 +213,23 @@ export class Namespace {
     const target = normalizeNamespacePath(path);
     const inode = await this.meta.getInode(target);
     if (inode?.state === 'INCOMPLETE' && inode.contentId === contentId) await this.meta.deleteTree(target);
+  }
+
+  /** Queues a complete, not yet persisted file for persistence by the worker holding its data. */
+  async schedulePersist(path: string, caller: Caller, workerId: string): Promise<boolean> {
+    const status = await this.getStatus(path, caller);
+    if (status.isDirectory || status.persistence === 'PERSISTED') return false;
+    this.writable(status.path);
+    await this.meta.putInodes([
+      { ...(await this.meta.getInode(status.path))!, persistence: 'TO_BE_PERSISTED' },
+    ]);
+    await this.meta.enqueuePersist({
+      path: status.path,
+      contentId: status.contentId,
+      workerId,
+      enqueuedMs: Date.now(),
+    });
+    return true;
   }
 
   /** Records that an ASYNC_THROUGH file reached the under store. */
@@ -413,6 +442,8 @@ export class Namespace {
       ...inode,
       name: inode.path === '/' ? '' : inode.path.slice(inode.path.lastIndexOf('/') + 1),
       mountPoint: mount.path === inode.path,
+      mountPath: mount.path,
+      ufsPath,
       ufsUri: `${mount.ufsUri}${ufsPath}`,
     };
   }

@@ -112,8 +112,9 @@ export const MASTER_HOSTNAME = defineProperty({
 export const MASTER_BIND_HOST = defineProperty({
   key: 'tierfs.master.bind.host',
   type: string,
-  default: '0.0.0.0',
-  description: 'Address the master RPC server listens on.',
+  default: '127.0.0.1',
+  description:
+    'Address the master RPC server listens on (loopback by default; 0.0.0.0 to serve other machines).',
 });
 
 export const MASTER_RPC_PORT = defineProperty({
@@ -126,7 +127,7 @@ export const MASTER_RPC_PORT = defineProperty({
 export const MASTER_WEB_BIND_HOST = defineProperty({
   key: 'tierfs.master.web.bind.host',
   type: string,
-  default: '0.0.0.0',
+  default: '127.0.0.1',
   description: 'Address the master web UI and admin REST API listen on.',
 });
 
@@ -221,7 +222,7 @@ export const WORKER_HOSTNAME = defineProperty({
 export const WORKER_BIND_HOST = defineProperty({
   key: 'tierfs.worker.bind.host',
   type: string,
-  default: '0.0.0.0',
+  default: '127.0.0.1',
   description: 'Address the worker data API listens on.',
 });
 
@@ -235,7 +236,7 @@ export const WORKER_RPC_PORT = defineProperty({
 export const WORKER_WEB_BIND_HOST = defineProperty({
   key: 'tierfs.worker.web.bind.host',
   type: string,
-  default: '0.0.0.0',
+  default: '127.0.0.1',
   description: 'Address the worker web UI listens on.',
 });
 
@@ -265,7 +266,7 @@ export const WORKER_PAGE_STORE_TYPE = defineProperty({
 export const WORKER_PAGE_STORE_DIRS = defineProperty({
   key: 'tierfs.worker.page.store.dirs',
   type: list(),
-  default: '/tmp/tierfs_cache',
+  default: '${tierfs.work.dir}/cache',
   description: 'Comma-separated directories of the LOCAL page store.',
 });
 
@@ -429,7 +430,7 @@ export const USER_BLOCK_SIZE_BYTES_DEFAULT = defineProperty({
 export const USER_CONSISTENT_HASH_VIRTUAL_NODE_COUNT_PER_WORKER = defineProperty({
   key: 'tierfs.user.consistent.hash.virtual.node.count.per.worker',
   type: int({ min: 1 }),
-  default: '5',
+  default: '100',
   description: 'Virtual nodes per worker on the consistent-hash ring that picks the worker for a file.',
 });
 
@@ -438,7 +439,7 @@ export const USER_CONSISTENT_HASH_VIRTUAL_NODE_COUNT_PER_WORKER = defineProperty
 export const PROXY_WEB_BIND_HOST = defineProperty({
   key: 'tierfs.proxy.web.bind.host',
   type: string,
-  default: '0.0.0.0',
+  default: '127.0.0.1',
   description: 'Address the S3-compatible gateway listens on.',
 });
 
@@ -461,4 +462,18 @@ export const PROXY_S3_COMPLETE_MULTIPART_UPLOAD_MIN_PART_SIZE = defineProperty({
   type: bytes(),
   default: '5MB',
   description: 'Smallest part, other than the last, the S3 gateway accepts in CompleteMultipartUpload.',
+});
+
+export const MASTER_WORKER_TIMEOUT = defineProperty({
+  key: 'tierfs.master.worker.timeout',
+  type: duration(),
+  default: '10sec',
+  description: 'A worker that sends no heartbeat for this long is marked LOST and gets no new files.',
+});
+
+export const WORKER_HEARTBEAT_INTERVAL = defineProperty({
+  key: 'tierfs.worker.heartbeat.interval',
+  type: duration(),
+  default: '1sec',
+  description: 'How often a worker reports itself and its cache usage to the master.',
 });

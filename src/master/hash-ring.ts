@@ -1,0 +1,40 @@
+/**
+ * Consistent hashing of files to workers (Alluxio's CONSISTENT policy): each worker owns several
+ * points on a 32-bit ring; a key belongs to the first worker point at or after its hash. Losing or
+ * adding a worker moves only the keys next to its points.
+ */
+import { createHash } from 'node:crypto';
+
+function hash32(text: string): number {
+  return createHash('md5').update(text).digest().readUInt32BE(0);
+}
+
+export class HashRing<W extends { readonly id: string }> {
+  private readonly points: { hash: number; worker: W }[];
+
+  constructor(workers: readonly W[], virtualNodes = 100) {
+    this.points = workers
+      .flatMap((worker) =>
+        Array.from({ length: virtualNodes }, (_, i) => ({ hash: hash32(`${worker.id}#${i}`), worker })),
+      )
+      .sort((a, b) => a.hash - b.hash || a.worker.id.localeCompare(b.worker.id));
+  }
+
+  get size(): number {
+    return this.points.length;
+  }
+
+  /** The worker owning `key`, or undefined when the ring is empty. */
+  owner(key: string): W | undefined {
+    if (this.points.length === 0) return undefined;
+    const h = hash32(key);
+    let low = 0;
+    let high = this.points.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.points[mid]!.hash < h) low = mid + 1;
+      else high = mid;
+    }
+    return (this.points[low] ?? this.points[0]!).worker;
+  }
+}

@@ -1,0 +1,33 @@
+/** Live workers, known by their heartbeats; a worker that misses its lease is LOST. */
+import type { HeartbeatRequest, WorkerInfo } from './api-types.js';
+
+export class WorkerRegistry {
+  private readonly workers = new Map<string, Omit<WorkerInfo, 'state'>>();
+
+  constructor(readonly leaseMs: number) {}
+
+  heartbeat(request: HeartbeatRequest, now = Date.now()): void {
+    this.workers.set(request.id, { ...request, lastHeartbeatMs: now });
+  }
+
+  remove(id: string): void {
+    this.workers.delete(id);
+  }
+
+  list(now = Date.now()): WorkerInfo[] {
+    return [...this.workers.values()]
+      .map((w) => ({
+        ...w,
+        state: now - w.lastHeartbeatMs <= this.leaseMs ? ('LIVE' as const) : ('LOST' as const),
+      }))
+      .sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  live(now = Date.now()): WorkerInfo[] {
+    return this.list(now).filter((w) => w.state === 'LIVE');
+  }
+
+  get(id: string): WorkerInfo | undefined {
+    return this.list().find((w) => w.id === id);
+  }
+}
