@@ -1,0 +1,207 @@
+/**
+ * Page files on local disk, laid out as Alluxio's LocalPageStore does:
+ * `<dir>/<pageSize>/<bucket>/<fileId>/<pageIndex>`. A page is written to a temp file beside its
+ * final name and renamed into place, so a crash leaves either the old state or a whole page, never
+ * a torn page under a valid name; left-over temp files are removed by the next scan. Every
+ * operation on one page path runs in issue order (KeyedQueue).
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rmdir, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { checksum } from './checksum.js';
+import { KeyedQueue } from './keyed-queue.js';
+import { decodeHeader, encodeHeader, HEADER_READ_BYTES, type PageHeader } from './page-file.js';
+import { fileIdHash, fileIdOf } from './page-key.js';
+
+const TEMP_SUFFIX = '.tmp';
+
+export interface PageIdentity {
+  readonly fileKey: string;
+  readonly fileId: string;
+  readonly pageIndex: number;
+  readonly size: number;
+  readonly crc: number;
+}
+
+export type PageRead =
+  | { readonly kind: 'ok'; readonly data: Buffer }
+  | { readonly kind: 'corrupt' | 'missing' };
+
+/** A page file found by a scan. */
+export interface ScannedPage extends PageIdentity {
+  readonly dir: string;
+  readonly mtimeMs: number;
+}
+
+export interface ScanResult {
+  readonly pages: ScannedPage[];
+  /** Temp files of interrupted writes, removed. */
+  readonly removedTemp: number;
+  /** Files with a bad header, a wrong size or a wrong place, removed. */
+  readonly removedInvalid: number;
+}
+
+export class DiskTier {
+  private readonly queue = new KeyedQueue();
+
+  constructor(
+    private readonly pageSize: number,
+    private readonly buckets: number,
+  ) {}
+
+  fileDir(dir: string, fileId: string): string {
+    return join(dir, String(this.pageSize), String(fileIdHash(fileId) % this.buckets), fileId);
+  }
+
+  pathOf(dir: string, page: Pick<PageIdentity, 'fileId' | 'pageIndex'>): string {
+    return join(this.fileDir(dir, page.fileId), String(page.pageIndex));
+  }
+
+  /** Writes the page via a temp file and a rename. Rejects when the write fails. */
+  write(path: string, page: PageIdentity, data: Buffer): Promise<void> {
+    return this.queue.run(path, async () => {
+      const header = encodeHeader(page.fileKey, page.pageIndex, data.length, page.crc);
+      const temp = `${path}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`;
+      // A concurrent free() may remove the file's directory while we create it or before the temp
+      // file is in it: try again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await mkdir(dirname(path), { recursive: true });
+          const handle = await open(temp, 'wx');
+          try {
+            await handle.writev([header, data]);
+          } finally {
+            await handle.close();
+          }
+          break;
+        } catch (error) {
+          await unlink(temp).catch(() => undefined);
+          if (attempt >= 3 || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        }
+      }
+      try {
+        await rename(temp, path);
+      } catch (error) {
+        await unlink(temp).catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  /** Reads the page and checks its header, length and checksum against what the index expects. */
+  read(path: string, expected: PageIdentity): Promise<PageRead> {
+    return this.queue.run(path, async (): Promise<PageRead> => {
+      let bytes: Buffer;
+      try {
+        bytes = await readFile(path);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
+        throw error;
+      }
+      const header = decodeHeader(bytes);
+      if (!header || !matches(header, expected) || bytes.length !== header.headerLength + header.length) {
+        return { kind: 'corrupt' };
+      }
+      const data = bytes.subarray(header.headerLength);
+      return checksum(data) === expected.crc ? { kind: 'ok', data } : { kind: 'corrupt' };
+    });
+  }
+
+  /** Removes the page file; a missing file is fine. */
+  remove(path: string): Promise<void> {
+    return this.queue.run(path, () => unlink(path).catch(() => undefined));
+  }
+
+  /** Removes a file's page directory if it is empty. */
+  async removeFileDir(dir: string, fileId: string): Promise<void> {
+    await rmdir(this.fileDir(dir, fileId)).catch(() => undefined);
+  }
+
+  /** Resolves once every file operation issued so far has finished. */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  /**
+   * Finds the pages under `dir` (for this page size) and removes temp files and invalid page
+   * files. Only headers are read; page checksums are checked when a page is read.
+   */
+  async scan(dir: string): Promise<ScanResult> {
+    const root = join(dir, String(this.pageSize));
+    const pages: ScannedPage[] = [];
+    let removedTemp = 0;
+    let removedInvalid = 0;
+    for (const bucket of await listDir(root)) {
+      for (const fileId of await listDir(join(root, bucket))) {
+        const fileDir = join(root, bucket, fileId);
+        for (const name of await listDir(fileDir)) {
+          const path = join(fileDir, name);
+          if (name.endsWith(TEMP_SUFFIX)) {
+            await unlink(path).catch(() => undefined);
+            removedTemp++;
+            continue;
+          }
+          const page = await this.inspect(dir, path, bucket, fileId, name);
+          if (page) {
+            pages.push(page);
+          } else {
+            await unlink(path).catch(() => undefined);
+            removedInvalid++;
+          }
+        }
+      }
+    }
+    return { pages, removedTemp, removedInvalid };
+  }
+
+  private async inspect(
+    dir: string,
+    path: string,
+    bucket: string,
+    fileId: string,
+    name: string,
+  ): Promise<ScannedPage | undefined> {
+    if (!/^\d+$/.test(name) || String(fileIdHash(fileId) % this.buckets) !== bucket) return undefined;
+    const handle = await open(path, 'r');
+    try {
+      const info = await handle.stat();
+      const head = Buffer.alloc(Math.min(HEADER_READ_BYTES, info.size));
+      await handle.read(head, 0, head.length, 0);
+      const header = decodeHeader(head);
+      if (
+        !header ||
+        String(header.pageIndex) !== name ||
+        fileIdOf(header.fileKey) !== fileId ||
+        header.length > this.pageSize ||
+        info.size !== header.headerLength + header.length
+      ) {
+        return undefined;
+      }
+      return {
+        dir,
+        fileKey: header.fileKey,
+        fileId,
+        pageIndex: header.pageIndex,
+        size: header.length,
+        crc: header.crc,
+        mtimeMs: info.mtimeMs,
+      };
+    } finally {
+      await handle.close();
+    }
+  }
+}
+
+function matches(header: PageHeader, expected: PageIdentity): boolean {
+  return (
+    header.crc === expected.crc &&
+    header.length === expected.size &&
+    header.pageIndex === expected.pageIndex &&
+    header.fileKey === expected.fileKey
+  );
+}
+
+/** Entries of a directory, or none when it does not exist or is not a directory. */
+function listDir(path: string): Promise<string[]> {
+  return readdir(path).catch(() => []);
+}

@@ -1,0 +1,363 @@
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isTierfsError } from '../errors.js';
+import { fileIdHash, fileIdOf, fileKeyOf } from './page-key.js';
+import { PageStore } from './page-store.js';
+import type { PageStoreOptions } from './page-store-options.js';
+
+const KB = 1024;
+const FILE = fileKeyOf('s3://bucket/data.bin', 'etag-1');
+
+/** Deterministic bytes for a page: the same (file, index, size) always gives the same content. */
+function pageBytes(fileKey: string, index: number, size = KB): Buffer {
+  const bytes = Buffer.alloc(size);
+  const seed = fileIdHash(fileIdOf(fileKey)) + index * 7919;
+  for (let i = 0; i < size; i++) bytes[i] = (seed + i * 31) & 0xff;
+  return bytes;
+}
+
+let dir: string;
+const open: PageStore[] = [];
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tierfs-pages-'));
+});
+
+afterEach(async () => {
+  for (const store of open.splice(0)) await store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function openStore(options: PageStoreOptions): Promise<PageStore> {
+  const store = await PageStore.open({ pageSize: KB, ...options });
+  open.push(store);
+  return store;
+}
+
+function disk(quota: number, extra: Partial<NonNullable<PageStoreOptions['disk']>> = {}) {
+  return { dirs: [{ path: dir, quota }], buckets: 4, ...extra };
+}
+
+/** Every page file under the store directory, with its size. */
+async function pageFiles(root: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) found.push(join(entry.parentPath, entry.name));
+  }
+  return found;
+}
+
+function expectUsageMatchesPages(store: PageStore): void {
+  const usage = store.usage();
+  for (const tier of ['MEM', 'DISK'] as const) {
+    const pages = [...store.pages()].filter((page) => page.tier === tier);
+    if (!usage[tier]) continue;
+    expect(usage[tier].used, `${tier} used`).toBe(pages.reduce((total, page) => total + page.size, 0));
+    expect(usage[tier].pages, `${tier} pages`).toBe(pages.length);
+    expect(usage[tier].used).toBeLessThanOrEqual(usage[tier].capacity);
+  }
+}
+
+describe('PageStore', () => {
+  it('round-trips pages in MEM and on DISK, including a short last page', async () => {
+    for (const options of [{ mem: { quota: 8 * KB } }, { disk: disk(8 * KB) }]) {
+      const store = await openStore(options);
+      expect(await store.put(FILE, 0, pageBytes(FILE, 0))).toBe(true);
+      expect(await store.put(FILE, 1, pageBytes(FILE, 1, 100))).toBe(true);
+      expect(await store.get(FILE, 0)).toEqual(pageBytes(FILE, 0));
+      expect(await store.get(FILE, 1)).toEqual(pageBytes(FILE, 1, 100));
+      expect(await store.get(FILE, 2)).toBeUndefined();
+      expect(store.has(FILE, 1)).toBe(true);
+      const tier = options.mem ? 'MEM' : 'DISK';
+      expect(store.tierOf(FILE, 0)).toBe(tier);
+      expect(store.usage()[tier]).toMatchObject({ used: KB + 100, pages: 2 });
+      expect(store.stats()).toMatchObject({ hits: 2, misses: 1 });
+      expect(await store.delete(FILE, 0)).toBe(true);
+      expect(await store.delete(FILE, 0)).toBe(false);
+      expect(store.usage()[tier]).toMatchObject({ used: 100, pages: 1 });
+    }
+  });
+
+  it('keeps its own copy of the bytes put', async () => {
+    const store = await openStore({ mem: { quota: 4 * KB } });
+    const bytes = pageBytes(FILE, 0);
+    await store.put(FILE, 0, bytes);
+    bytes.fill(0);
+    expect(await store.get(FILE, 0)).toEqual(pageBytes(FILE, 0));
+  });
+
+  it('lays pages out as <dir>/<pageSize>/<bucket>/<fileId>/<pageIndex>', async () => {
+    const store = await openStore({ disk: disk(8 * KB) });
+    await store.put(FILE, 3, pageBytes(FILE, 3));
+    const fileId = fileIdOf(FILE);
+    const path = join(dir, String(KB), String(fileIdHash(fileId) % 4), fileId, '3');
+    expect(await pageFiles(dir)).toEqual([path]);
+    expect((await stat(path)).size).toBeGreaterThan(KB);
+  });
+
+  it('evicts the least recently used page first', async () => {
+    const store = await openStore({ mem: { quota: 4 * KB, highWatermark: 1, lowWatermark: 0.75 } });
+    for (let i = 0; i < 4; i++) await store.put(FILE, i, pageBytes(FILE, i));
+    await store.get(FILE, 0); // page 0 is now the most recently used; page 1 the least
+    await store.get(FILE, 2);
+    await store.put(FILE, 4, pageBytes(FILE, 4));
+    // 5 pages do not fit in 4: evict down to 3 pages after the put, so the two LRU pages go.
+    expect([0, 1, 2, 3, 4].filter((i) => store.has(FILE, i))).toEqual([0, 2, 4]);
+    expect(store.stats().tiers.MEM?.evictions).toBe(2);
+  });
+
+  it('with LFU, evicts the least frequently used page first', async () => {
+    const store = await openStore({
+      mem: { quota: 3 * KB, highWatermark: 1, lowWatermark: 1 },
+      evictor: 'LFU',
+    });
+    for (let i = 0; i < 3; i++) await store.put(FILE, i, pageBytes(FILE, i));
+    await store.get(FILE, 0);
+    await store.get(FILE, 0);
+    await store.get(FILE, 1);
+    await store.get(FILE, 2);
+    await store.get(FILE, 1);
+    await store.put(FILE, 3, pageBytes(FILE, 3)); // page 2 was read least often
+    expect([0, 1, 2, 3].filter((i) => store.has(FILE, i))).toEqual([0, 1, 3]);
+  });
+
+  it('evicts down to the low watermark once a put would pass the high watermark', async () => {
+    const store = await openStore({ mem: { quota: 10 * KB } }); // high 0.95, low 0.7 by default
+    for (let i = 0; i < 9; i++) await store.put(FILE, i, pageBytes(FILE, i));
+    expect(store.usage().MEM).toMatchObject({ used: 9 * KB, pages: 9 }); // 90%: under the high mark
+    expect(store.stats().tiers.MEM?.evictions).toBe(0);
+    await store.put(FILE, 9, pageBytes(FILE, 9)); // 100% would pass 95%
+    const usage = store.usage().MEM!;
+    expect(usage.used).toBeLessThanOrEqual(0.7 * usage.capacity);
+    expect(usage.used).toBe(7 * KB);
+    expect(store.stats().tiers.MEM?.evictions).toBe(3);
+    expect(store.has(FILE, 9)).toBe(true);
+  });
+
+  it('demotes pages evicted from MEM to DISK', async () => {
+    const store = await openStore({
+      mem: { quota: 2 * KB, highWatermark: 1, lowWatermark: 0.5 },
+      disk: disk(16 * KB),
+    });
+    for (let i = 0; i < 3; i++) await store.put(FILE, i, pageBytes(FILE, i));
+    expect([0, 1, 2].map((i) => store.tierOf(FILE, i))).toEqual(['DISK', 'DISK', 'MEM']);
+    expect(store.stats().demotions).toBe(2);
+    await store.flush();
+    expect(await pageFiles(dir)).toHaveLength(2);
+    expect(await store.get(FILE, 0)).toEqual(pageBytes(FILE, 0));
+    expect(store.usage()).toMatchObject({ MEM: { used: KB }, DISK: { used: 2 * KB } });
+  });
+
+  it('drops pages evicted from MEM when there is no DISK tier', async () => {
+    const store = await openStore({ mem: { quota: 2 * KB, highWatermark: 1, lowWatermark: 0.5 } });
+    for (let i = 0; i < 3; i++) await store.put(FILE, i, pageBytes(FILE, i));
+    expect([0, 1, 2].map((i) => store.tierOf(FILE, i))).toEqual([undefined, undefined, 'MEM']);
+    expect(store.stats().demotions).toBe(0);
+  });
+
+  it('promotes a DISK page to MEM on CACHE_PROMOTE, not on CACHE', async () => {
+    const store = await openStore({
+      mem: { quota: 2 * KB, highWatermark: 1, lowWatermark: 0.5 },
+      disk: disk(16 * KB),
+    });
+    for (let i = 0; i < 3; i++) await store.put(FILE, i, pageBytes(FILE, i));
+    expect(await store.get(FILE, 0)).toEqual(pageBytes(FILE, 0));
+    expect(store.tierOf(FILE, 0)).toBe('DISK');
+    expect(await store.get(FILE, 0, { promote: true })).toEqual(pageBytes(FILE, 0));
+    expect(store.tierOf(FILE, 0)).toBe('MEM');
+    expect(store.stats()).toMatchObject({ promotions: 1 });
+    expect(await store.get(FILE, 0)).toEqual(pageBytes(FILE, 0));
+    expect(store.stats().tiers.MEM?.hits).toBe(1);
+    await store.flush();
+    expect(store.tierOf(FILE, 2)).toBe('MEM');
+    expect((await pageFiles(dir)).map((path) => path.slice(-1))).toEqual(['1']); // page 0's file is gone
+    expectUsageMatchesPages(store);
+  });
+
+  it('detects a corrupted page file, drops it, counts it and reports a miss', async () => {
+    const store = await openStore({ disk: disk(16 * KB) });
+    await store.put(FILE, 0, pageBytes(FILE, 0));
+    await store.put(FILE, 1, pageBytes(FILE, 1));
+    const [path] = (await pageFiles(dir)).filter((p) => p.endsWith('/0'));
+    const bytes = await readFile(path!);
+    bytes[bytes.length - 10]! ^= 0x01; // one bit of the page data
+    await writeFile(path!, bytes);
+
+    expect(await store.get(FILE, 0)).toBeUndefined();
+    expect(store.stats()).toMatchObject({ corruptPages: 1, misses: 1, hits: 0 });
+    expect(store.has(FILE, 0)).toBe(false);
+    expect(store.usage().DISK).toMatchObject({ used: KB, pages: 1 });
+    await store.flush();
+    expect(await pageFiles(dir)).toHaveLength(1);
+    expect(await store.get(FILE, 1)).toEqual(pageBytes(FILE, 1));
+  });
+
+  it('detects a corrupted page in memory when asked to verify memory reads', async () => {
+    const store = await openStore({ mem: { quota: 4 * KB }, verifyMemoryReads: true });
+    await store.put(FILE, 0, pageBytes(FILE, 0));
+    (await store.get(FILE, 0))![5]! ^= 0xff; // a caller breaking the read-only rule
+    expect(await store.get(FILE, 0)).toBeUndefined();
+    expect(store.stats().corruptPages).toBe(1);
+  });
+
+  it('finds its pages again after a restart and removes torn and invalid files', async () => {
+    const first = await openStore({ disk: disk(16 * KB) });
+    for (let i = 0; i < 5; i++) await first.put(FILE, i, pageBytes(FILE, i, i === 4 ? 300 : KB));
+    await first.close();
+    const files = await pageFiles(dir);
+    const page1 = files.find((p) => p.endsWith('/1'))!;
+    const page2 = files.find((p) => p.endsWith('/2'))!;
+    await writeFile(`${page1}.abcd1234.tmp`, (await readFile(page1)).subarray(0, 100)); // a crash mid-write
+    await writeFile(page2, (await readFile(page2)).subarray(0, 500)); // truncated by a power loss
+
+    const second = await openStore({ disk: disk(16 * KB) });
+    expect(second.recovery).toEqual({
+      pages: 4,
+      bytes: 3 * KB + 300,
+      removedTemp: 1,
+      removedInvalid: 1,
+      evicted: 0,
+    });
+    expect(second.usage().DISK).toMatchObject({ used: 3 * KB + 300, pages: 4 });
+    for (const i of [0, 1, 3]) expect(await second.get(FILE, i)).toEqual(pageBytes(FILE, i));
+    expect(await second.get(FILE, 4)).toEqual(pageBytes(FILE, 4, 300));
+    expect(await second.get(FILE, 2)).toBeUndefined();
+    expect(await pageFiles(dir)).toHaveLength(4);
+  });
+
+  it('evicts at restart when the directories hold more than the quota', async () => {
+    const first = await openStore({ disk: disk(16 * KB) });
+    for (let i = 0; i < 10; i++) await first.put(FILE, i, pageBytes(FILE, i));
+    await first.close();
+    const second = await openStore({ disk: disk(8 * KB) });
+    expect(second.recovery).toMatchObject({ evicted: 5, pages: 5 });
+    expect(second.usage().DISK!.used).toBeLessThanOrEqual(0.7 * 8 * KB);
+    await second.flush();
+    expect(await pageFiles(dir)).toHaveLength(5);
+  });
+
+  it('never returns the bytes of an old fingerprint, and invalidateFile drops them', async () => {
+    const store = await openStore({ mem: { quota: 4 * KB }, disk: disk(16 * KB) });
+    const oldKey = fileKeyOf('s3://bucket/data.bin', 'etag-1');
+    const newKey = fileKeyOf('s3://bucket/data.bin', 'etag-2');
+    await store.put(oldKey, 0, Buffer.alloc(KB, 1));
+    expect(await store.get(newKey, 0)).toBeUndefined();
+    await store.put(newKey, 0, Buffer.alloc(KB, 2));
+    expect(await store.get(newKey, 0)).toEqual(Buffer.alloc(KB, 2));
+    expect(await store.invalidateFile(oldKey)).toEqual({ pages: 1, bytes: KB });
+    expect(await store.get(oldKey, 0)).toBeUndefined();
+    expect(await store.get(newKey, 0)).toEqual(Buffer.alloc(KB, 2));
+  });
+
+  it('frees every page of a file in every tier', async () => {
+    const other = fileKeyOf('s3://bucket/other.bin', 'x');
+    const store = await openStore({
+      mem: { quota: 2 * KB, highWatermark: 1, lowWatermark: 0.5 },
+      disk: disk(16 * KB),
+    });
+    for (let i = 0; i < 4; i++) await store.put(FILE, i, pageBytes(FILE, i));
+    await store.put(other, 0, pageBytes(other, 0));
+    expect(await store.free(FILE)).toEqual({ pages: 4, bytes: 4 * KB });
+    expect([...store.pages()].map((page) => page.fileKey)).toEqual([other]);
+    await store.flush();
+    expect((await pageFiles(dir)).some((path) => path.includes(fileIdOf(FILE)))).toBe(false);
+    expectUsageMatchesPages(store);
+  });
+
+  it('refuses a page larger than the page size or than every tier', async () => {
+    const store = await openStore({ mem: { quota: 512 } });
+    await expect(store.put(FILE, 0, Buffer.alloc(KB + 1))).rejects.toSatisfy((e) =>
+      isTierfsError(e, 'INVALID_ARGUMENT'),
+    );
+    await expect(store.put(FILE, 0, Buffer.alloc(KB))).rejects.toThrow(
+      /larger than the quota of every tier \(MEM 512/,
+    );
+    expect(await store.put(FILE, 0, Buffer.alloc(500))).toBe(true);
+  });
+
+  it('sends a page too large for MEM to DISK', async () => {
+    const store = await openStore({ mem: { quota: 512 }, disk: disk(4 * KB) });
+    expect(await store.put(FILE, 0, pageBytes(FILE, 0))).toBe(true);
+    expect(store.tierOf(FILE, 0)).toBe('DISK');
+  });
+
+  it('does not evict a page while it is being read from disk', async () => {
+    const store = await openStore({ disk: disk(2 * KB, { highWatermark: 1, lowWatermark: 0.5 }) });
+    await store.put(FILE, 0, pageBytes(FILE, 0));
+    await store.put(FILE, 1, pageBytes(FILE, 1));
+    const reading = store.get(FILE, 0); // page 0 is the LRU page, and pinned until the read ends
+    await store.put(FILE, 2, pageBytes(FILE, 2));
+    expect(store.has(FILE, 0)).toBe(true);
+    expect(store.has(FILE, 1)).toBe(false);
+    expect(await reading).toEqual(pageBytes(FILE, 0));
+  });
+
+  it('stays consistent under many concurrent puts, gets, deletes and frees', async () => {
+    const store = await openStore({
+      mem: { quota: 6 * KB, highWatermark: 0.9, lowWatermark: 0.5 },
+      disk: { dirs: [0, 1].map((i) => ({ path: join(dir, `d${i}`), quota: 12 * KB })), buckets: 3 },
+    });
+    const keys = [0, 1, 2, 3].map((i) => fileKeyOf(`s3://bucket/f${i}`, 'v1'));
+    const sizeOf = (index: number) => (index === 7 ? 333 : KB); // each file's last page is short
+    let random = 42;
+    const next = (n: number) => {
+      random = (random * 1103515245 + 12345) & 0x7fffffff;
+      return (random >>> 8) % n; // the low bits of this generator cycle quickly
+    };
+    const wrong: string[] = [];
+    // 16 clients, each issuing its next operation when the previous one is done.
+    const client = async () => {
+      for (let op = 0; op < 150; op++) {
+        const key = keys[next(keys.length)]!;
+        const index = next(8);
+        const roll = next(100);
+        if (roll < 40) await store.put(key, index, pageBytes(key, index, sizeOf(index)));
+        else if (roll < 95) {
+          const bytes = await store.get(key, index, { promote: roll % 2 === 0 });
+          if (bytes && !bytes.equals(pageBytes(key, index, sizeOf(index)))) wrong.push(`${key} ${index}`);
+        } else if (roll < 99) await store.delete(key, index);
+        else await store.free(key);
+        expectUsageMatchesPages(store); // exact at every moment, not just at the end
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, client));
+    await store.flush();
+    expect(wrong).toEqual([]);
+    expectUsageMatchesPages(store);
+    const stats = store.stats();
+    expect(stats.corruptPages + stats.lostPages + stats.writeErrors).toBe(0);
+    expect(stats.hits).toBeGreaterThan(0);
+    expect(stats.demotions).toBeGreaterThan(0);
+    expect(stats.promotions).toBeGreaterThan(0);
+    const diskPages = store.usage().DISK!.pages;
+    expect((await pageFiles(dir)).length).toBe(diskPages);
+    await store.close();
+
+    const reopened = await openStore({
+      disk: { dirs: [0, 1].map((i) => ({ path: join(dir, `d${i}`), quota: 12 * KB })), buckets: 3 },
+    });
+    expect(reopened.usage().DISK!.pages).toBe(diskPages);
+    expectUsageMatchesPages(reopened);
+    for (const page of [...reopened.pages()]) {
+      expect(await reopened.get(page.fileKey, page.pageIndex)).toEqual(
+        pageBytes(page.fileKey, page.pageIndex, page.size),
+      );
+    }
+  });
+
+  it('refuses operations after close', async () => {
+    const store = await openStore({ mem: { quota: KB } });
+    await store.close();
+    await expect(store.get(FILE, 0)).rejects.toThrow(/closed/);
+  });
+
+  it('rejects invalid options clearly', async () => {
+    await expect(PageStore.open({})).rejects.toThrow(/MEM or a DISK tier/);
+    await expect(
+      PageStore.open({ mem: { quota: KB, highWatermark: 0.5, lowWatermark: 0.7 } }),
+    ).rejects.toThrow(/low watermark <= high watermark/);
+    await expect(PageStore.open({ pageSize: 0, mem: { quota: KB } })).rejects.toThrow(/page size/);
+  });
+});

@@ -1,0 +1,493 @@
+/**
+ * The worker's page store: fixed-size pages of files, keyed by (file key, page index), kept in a
+ * MEM tier and/or a DISK tier with quotas, watermarks and LRU (or LFU) eviction. Pages evicted
+ * from MEM are demoted to DISK; `get(..., { promote: true })` moves a DISK page up to MEM. Every
+ * page carries a CRC-32 checked on each read from disk: a bad page is dropped, counted and
+ * reported as a miss. The DISK tier survives restarts.
+ *
+ * The index and the usage of each tier are updated synchronously when an operation starts, so
+ * accounting is exact at every moment; the file operations behind them run afterwards, in issue
+ * order per page file.
+ */
+import type { Configuration } from '../config/configuration.js';
+import { TierfsError } from '../errors.js';
+import { checksum } from './checksum.js';
+import { DiskTier, type PageRead } from './disk-tier.js';
+import { MAX_FILE_KEY_BYTES, MAX_PAGE_INDEX } from './page-file.js';
+import { fileIdHash, fileIdOf } from './page-key.js';
+import {
+  optionsFromConfiguration,
+  type PageStoreOptions,
+  type ResolvedOptions,
+  resolveOptions,
+} from './page-store-options.js';
+import { type PageEntry, QuotaPool, type TierName } from './quota-pool.js';
+
+export interface GetOptions {
+  /** CACHE_PROMOTE: move a page found on DISK to MEM. Default false (CACHE: leave it where it is). */
+  readonly promote?: boolean;
+}
+
+export interface DirUsage {
+  readonly path: string;
+  readonly capacity: number;
+  readonly used: number;
+  readonly pages: number;
+}
+
+export interface TierUsage {
+  /** Bytes of page data the tier may hold. */
+  readonly capacity: number;
+  readonly used: number;
+  readonly pages: number;
+  /** The DISK tier's directories; empty for MEM. */
+  readonly dirs: readonly DirUsage[];
+}
+
+export interface TierStats {
+  hits: number;
+  /** Lookups that did not find the page in this tier. */
+  misses: number;
+  /** Pages evicted from this tier (demoted or dropped). */
+  evictions: number;
+  bytesRead: number;
+  bytesWritten: number;
+}
+
+export interface PageStoreStats {
+  hits: number;
+  misses: number;
+  promotions: number;
+  demotions: number;
+  /** Pages whose file failed its header or checksum check: dropped and served as misses. */
+  corruptPages: number;
+  /** Pages whose file had vanished or could not be read. */
+  lostPages: number;
+  /** Puts that found no room (every candidate for eviction was being read). */
+  rejectedPuts: number;
+  writeErrors: number;
+  tiers: Partial<Record<TierName, TierStats>>;
+}
+
+export interface PageInfo {
+  readonly fileKey: string;
+  readonly pageIndex: number;
+  readonly size: number;
+  readonly tier: TierName;
+  /** The directory, for a DISK page. */
+  readonly dir?: string;
+}
+
+/** What opening the store found in the DISK tier's directories. */
+export interface RecoveryReport {
+  readonly pages: number;
+  readonly bytes: number;
+  /** Temp files of interrupted writes, removed. */
+  readonly removedTemp: number;
+  /** Page files with a bad header or size, in the wrong place, or duplicated, removed. */
+  readonly removedInvalid: number;
+  /** Pages evicted because the directories held more than their quota. */
+  readonly evicted: number;
+}
+
+export interface FreeResult {
+  readonly pages: number;
+  readonly bytes: number;
+}
+
+export class PageStore {
+  readonly pageSize: number;
+  private readonly mem: QuotaPool | undefined;
+  private readonly diskPools: readonly QuotaPool[];
+  private readonly disk: DiskTier | undefined;
+  private readonly verifyMemoryReads: boolean;
+  private readonly files = new Map<string, Map<number, PageEntry>>();
+  private readonly counters: PageStoreStats;
+  private recovered: RecoveryReport = { pages: 0, bytes: 0, removedTemp: 0, removedInvalid: 0, evicted: 0 };
+  private closed = false;
+
+  private constructor(options: ResolvedOptions) {
+    this.pageSize = options.pageSize;
+    this.verifyMemoryReads = options.verifyMemoryReads;
+    const { mem, disk, evictor } = options;
+    this.mem = mem && new QuotaPool({ tier: 'MEM', capacity: mem.quota, ...mem, evictor });
+    this.diskPools = (disk?.dirs ?? []).map(
+      (dir) => new QuotaPool({ tier: 'DISK', dir: dir.path, capacity: dir.quota, ...disk!, evictor }),
+    );
+    this.disk = disk && new DiskTier(options.pageSize, disk.buckets);
+    const tiers: PageStoreStats['tiers'] = {};
+    if (mem) tiers.MEM = emptyTierStats();
+    if (disk) tiers.DISK = emptyTierStats();
+    this.counters = {
+      hits: 0,
+      misses: 0,
+      promotions: 0,
+      demotions: 0,
+      corruptPages: 0,
+      lostPages: 0,
+      rejectedPuts: 0,
+      writeErrors: 0,
+      tiers,
+    };
+  }
+
+  /** Opens a store; with a DISK tier, first finds the pages a previous run left in its directories. */
+  static async open(options: PageStoreOptions): Promise<PageStore> {
+    const store = new PageStore(resolveOptions(options));
+    await store.recover();
+    return store;
+  }
+
+  /** Opens the store the worker's configuration describes (see optionsFromConfiguration). */
+  static fromConfiguration(conf: Configuration): Promise<PageStore> {
+    return PageStore.open(optionsFromConfiguration(conf));
+  }
+
+  get recovery(): RecoveryReport {
+    return this.recovered;
+  }
+
+  /**
+   * Caches a page (a copy of `bytes`) in the top tier that has room, replacing any page with the
+   * same key. When the put would pass a tier's high watermark, that tier first evicts down to its
+   * low watermark. Resolves true once the page is cached (written, for DISK), false when no tier
+   * could take it or the disk write failed. Refuses a page larger than the page size or than the
+   * quota of every tier.
+   */
+  async put(fileKey: string, pageIndex: number, bytes: Uint8Array): Promise<boolean> {
+    this.checkOpen();
+    checkPageIndex(pageIndex);
+    const size = bytes.length;
+    if (size > this.pageSize) {
+      throw new TierfsError(
+        'INVALID_ARGUMENT',
+        `a page of ${size} bytes exceeds the page size of ${this.pageSize}`,
+      );
+    }
+    if (Buffer.byteLength(fileKey) > MAX_FILE_KEY_BYTES) {
+      throw new TierfsError('INVALID_ARGUMENT', `a file key may be at most ${MAX_FILE_KEY_BYTES} bytes`);
+    }
+    const fileId = fileIdOf(fileKey);
+    const tiers = [this.mem, this.diskPoolFor(fileId)].filter((pool) => pool !== undefined);
+    const pools = tiers.filter((pool) => pool.capacity >= size);
+    if (pools.length === 0) {
+      const quotas = tiers.map((pool) => `${pool.tier} ${pool.capacity} bytes`).join(', ');
+      throw new TierfsError(
+        'INVALID_ARGUMENT',
+        `a page of ${size} bytes is larger than the quota of every tier (${quotas})`,
+      );
+    }
+    const data = Buffer.from(bytes);
+    const crc = checksum(data);
+    const previous = this.lookup(fileKey, pageIndex);
+    if (previous) void this.discard(previous);
+    for (const pool of pools) {
+      if (!this.makeRoom(pool, size)) continue;
+      const entry: PageEntry = { fileKey, fileId, pageIndex, size, crc, pool, data: undefined, readers: 0 };
+      this.index(entry);
+      pool.add(entry);
+      this.tierStats(pool.tier).bytesWritten += size;
+      if (pool.tier === 'DISK') return this.writeToDisk(entry, data);
+      entry.data = data;
+      return true;
+    }
+    this.counters.rejectedPuts++;
+    return false;
+  }
+
+  /**
+   * The page's bytes, or undefined on a miss. A page from MEM is the cached Buffer itself (treat it
+   * as read-only); a page from DISK is read into a new Buffer and checked against its checksum. A
+   * page being read from disk is not evicted until the read is done.
+   */
+  async get(fileKey: string, pageIndex: number, options: GetOptions = {}): Promise<Buffer | undefined> {
+    this.checkOpen();
+    const entry = this.lookup(fileKey, pageIndex);
+    if (!entry) return this.miss();
+    if (entry.pool.tier === 'MEM') {
+      const data = entry.data!;
+      if (this.verifyMemoryReads && checksum(data) !== entry.crc) {
+        this.counters.corruptPages++;
+        void this.discard(entry);
+        return this.miss();
+      }
+      entry.pool.touch(entry);
+      this.hit('MEM', data.length);
+      return data;
+    }
+    if (this.mem) this.counters.tiers.MEM!.misses++;
+    const pool = entry.pool;
+    pool.touch(entry);
+    entry.readers++;
+    let read: PageRead;
+    try {
+      read = await this.disk!.read(this.pathOf(entry), entry);
+    } finally {
+      entry.readers--;
+    }
+    if (read.kind !== 'ok') {
+      if (read.kind === 'corrupt') this.counters.corruptPages++;
+      else this.counters.lostPages++;
+      if (this.isCurrent(entry) && entry.pool === pool) void this.discard(entry);
+      return this.miss('DISK');
+    }
+    this.hit('DISK', read.data.length);
+    if (options.promote && this.isCurrent(entry) && entry.pool.tier === 'DISK')
+      this.promote(entry, read.data);
+    return read.data;
+  }
+
+  has(fileKey: string, pageIndex: number): boolean {
+    return this.lookup(fileKey, pageIndex) !== undefined;
+  }
+
+  /** The tier holding the page, or undefined when it is not cached. */
+  tierOf(fileKey: string, pageIndex: number): TierName | undefined {
+    return this.lookup(fileKey, pageIndex)?.pool.tier;
+  }
+
+  /** Drops one page; resolves true when it was cached. */
+  async delete(fileKey: string, pageIndex: number): Promise<boolean> {
+    this.checkOpen();
+    const entry = this.lookup(fileKey, pageIndex);
+    if (!entry) return false;
+    await this.discard(entry);
+    return true;
+  }
+
+  /** Drops every page of a file from every tier (`fs free`). */
+  async free(fileKey: string): Promise<FreeResult> {
+    this.checkOpen();
+    const entries = [...(this.files.get(fileKey)?.values() ?? [])];
+    await Promise.all(entries.map((entry) => this.discard(entry)));
+    if (entries.length > 0 && this.disk) {
+      const fileId = entries[0]!.fileId;
+      await Promise.all(this.diskPools.map((pool) => this.disk!.removeFileDir(pool.dir!, fileId)));
+    }
+    return { pages: entries.length, bytes: entries.reduce((total, entry) => total + entry.size, 0) };
+  }
+
+  /**
+   * Drops every page of a file identity that is no longer current, e.g. the key of an old
+   * fingerprint once the UFS object changed. The same as free, named for that use.
+   */
+  invalidateFile(fileKey: string): Promise<FreeResult> {
+    return this.free(fileKey);
+  }
+
+  usage(): Partial<Record<TierName, TierUsage>> {
+    const usage: Partial<Record<TierName, TierUsage>> = {};
+    if (this.mem) usage.MEM = { ...dirUsage(this.mem), dirs: [] };
+    if (this.diskPools.length > 0) {
+      const dirs = this.diskPools.map(dirUsage);
+      usage.DISK = {
+        capacity: dirs.reduce((total, dir) => total + dir.capacity, 0),
+        used: dirs.reduce((total, dir) => total + dir.used, 0),
+        pages: dirs.reduce((total, dir) => total + dir.pages, 0),
+        dirs,
+      };
+    }
+    return usage;
+  }
+
+  /** A snapshot of the counters. */
+  stats(): PageStoreStats {
+    const tiers: PageStoreStats['tiers'] = {};
+    for (const [tier, stats] of Object.entries(this.counters.tiers)) tiers[tier as TierName] = { ...stats };
+    return { ...this.counters, tiers };
+  }
+
+  /** Every cached page. */
+  *pages(): IterableIterator<PageInfo> {
+    for (const pages of this.files.values()) {
+      for (const entry of pages.values()) {
+        const { fileKey, pageIndex, size, pool } = entry;
+        yield {
+          fileKey,
+          pageIndex,
+          size,
+          tier: pool.tier,
+          ...(pool.dir === undefined ? {} : { dir: pool.dir }),
+        };
+      }
+    }
+  }
+
+  /** Resolves once every disk write and removal issued so far is done. */
+  async flush(): Promise<void> {
+    await this.disk?.idle();
+  }
+
+  /** Finishes pending disk work; the store refuses further operations. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flush();
+  }
+
+  private async recover(): Promise<void> {
+    if (!this.disk) return;
+    const disk = this.disk;
+    const scans = await Promise.all(this.diskPools.map((pool) => disk.scan(pool.dir!)));
+    let removedTemp = 0;
+    let removedInvalid = 0;
+    const found = scans.flatMap((scan) => {
+      removedTemp += scan.removedTemp;
+      removedInvalid += scan.removedInvalid;
+      return scan.pages;
+    });
+    // Oldest first, so the eviction order starts from the least recently written.
+    found.sort((a, b) => a.mtimeMs - b.mtimeMs);
+    for (const page of found) {
+      const pool = this.diskPools.find((p) => p.dir === page.dir)!;
+      if (this.lookup(page.fileKey, page.pageIndex)) {
+        await disk.remove(disk.pathOf(page.dir, page));
+        removedInvalid++;
+        continue;
+      }
+      const { fileKey, fileId, pageIndex, size, crc } = page;
+      const entry: PageEntry = { fileKey, fileId, pageIndex, size, crc, pool, data: undefined, readers: 0 };
+      this.index(entry);
+      pool.add(entry);
+    }
+    const excess = this.diskPools.flatMap((pool) => pool.victimsFor(0) ?? []);
+    await Promise.all(excess.map((entry) => this.discard(entry)));
+    const kept = this.usage().DISK!;
+    this.recovered = {
+      pages: kept.pages,
+      bytes: kept.used,
+      removedTemp,
+      removedInvalid,
+      evicted: excess.length,
+    };
+  }
+
+  /** Evicts what the pool needs evicted so `size` more bytes fit; false when they cannot. */
+  private makeRoom(pool: QuotaPool, size: number): boolean {
+    const victims = pool.victimsFor(size);
+    if (!victims) return false;
+    for (const victim of victims) this.evict(victim);
+    return true;
+  }
+
+  /** Evicts a page from its tier: a MEM page moves to DISK when DISK has room, otherwise it is dropped. */
+  private evict(entry: PageEntry): void {
+    const from = entry.pool;
+    this.tierStats(from.tier).evictions++;
+    if (from.tier === 'MEM' && this.disk) {
+      const to = this.diskPoolFor(entry.fileId)!;
+      if (this.makeRoom(to, entry.size)) {
+        const data = entry.data!;
+        from.remove(entry);
+        entry.data = undefined;
+        to.add(entry);
+        this.counters.demotions++;
+        this.tierStats('DISK').bytesWritten += entry.size;
+        void this.writeToDisk(entry, data);
+        return;
+      }
+    }
+    void this.discard(entry);
+  }
+
+  /** Moves a DISK page just read to MEM, when MEM can make room for it. */
+  private promote(entry: PageEntry, data: Buffer): void {
+    const mem = this.mem;
+    const victims = mem?.victimsFor(entry.size);
+    if (!mem || !victims) return;
+    const path = this.pathOf(entry);
+    entry.pool.remove(entry);
+    void this.disk!.remove(path);
+    for (const victim of victims) this.evict(victim);
+    entry.data = data;
+    mem.add(entry);
+    this.counters.promotions++;
+    this.tierStats('MEM').bytesWritten += entry.size;
+  }
+
+  /** Writes a page already accounted in a DISK pool; on failure takes it out again. */
+  private async writeToDisk(entry: PageEntry, data: Buffer): Promise<boolean> {
+    const pool = entry.pool;
+    try {
+      await this.disk!.write(this.pathOf(entry), entry, data);
+      return true;
+    } catch {
+      this.counters.writeErrors++;
+      if (this.isCurrent(entry) && entry.pool === pool) void this.discard(entry);
+      return false;
+    }
+  }
+
+  /** Removes a page from the index and its tier, and its file from disk. */
+  private discard(entry: PageEntry): Promise<void> {
+    entry.pool.remove(entry);
+    this.unindex(entry);
+    entry.data = undefined;
+    return entry.pool.tier === 'DISK' ? this.disk!.remove(this.pathOf(entry)) : Promise.resolve();
+  }
+
+  private miss(lastTier?: TierName): undefined {
+    this.counters.misses++;
+    for (const [tier, stats] of Object.entries(this.counters.tiers)) {
+      if (lastTier === undefined || tier === lastTier) stats.misses++;
+    }
+    return undefined;
+  }
+
+  private hit(tier: TierName, bytes: number): void {
+    this.counters.hits++;
+    const stats = this.tierStats(tier);
+    stats.hits++;
+    stats.bytesRead += bytes;
+  }
+
+  private tierStats(tier: TierName): TierStats {
+    return this.counters.tiers[tier]!;
+  }
+
+  private diskPoolFor(fileId: string): QuotaPool | undefined {
+    return this.diskPools[fileIdHash(fileId) % this.diskPools.length];
+  }
+
+  private pathOf(entry: PageEntry): string {
+    return this.disk!.pathOf(entry.pool.dir!, entry);
+  }
+
+  private lookup(fileKey: string, pageIndex: number): PageEntry | undefined {
+    return this.files.get(fileKey)?.get(pageIndex);
+  }
+
+  private isCurrent(entry: PageEntry): boolean {
+    return this.lookup(entry.fileKey, entry.pageIndex) === entry;
+  }
+
+  private index(entry: PageEntry): void {
+    let pages = this.files.get(entry.fileKey);
+    if (!pages) this.files.set(entry.fileKey, (pages = new Map()));
+    pages.set(entry.pageIndex, entry);
+  }
+
+  private unindex(entry: PageEntry): void {
+    const pages = this.files.get(entry.fileKey);
+    if (pages?.get(entry.pageIndex) !== entry) return;
+    pages.delete(entry.pageIndex);
+    if (pages.size === 0) this.files.delete(entry.fileKey);
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new TierfsError('UNAVAILABLE', 'the page store is closed', { retryable: false });
+  }
+}
+
+function checkPageIndex(pageIndex: number): void {
+  if (!Number.isSafeInteger(pageIndex) || pageIndex < 0 || pageIndex > MAX_PAGE_INDEX) {
+    throw new TierfsError('INVALID_ARGUMENT', `page index must be an integer from 0 to ${MAX_PAGE_INDEX}`);
+  }
+}
+
+function emptyTierStats(): TierStats {
+  return { hits: 0, misses: 0, evictions: 0, bytesRead: 0, bytesWritten: 0 };
+}
+
+function dirUsage(pool: QuotaPool): DirUsage {
+  return { path: pool.dir ?? '', capacity: pool.capacity, used: pool.used, pages: pool.pages };
+}
