@@ -4,7 +4,8 @@
  * by their key (a directory `d` sorts as `d/`), so a depth-first walk yields keys in lexicographic
  * order. Only directories that can hold keys after the marker and inside the prefix are opened;
  * with delimiter `/` a directory beyond the prefix becomes a common prefix without being opened.
- * An empty directory is listed as a zero-byte `dir/` marker key. Memory: one directory's entries
+ * Directories themselves are not listed as keys (a local directory outlives its last file, an
+ * object-store prefix does not); `HEAD dir/` still finds them. Memory: one directory's entries
  * per level of depth. Protocol-neutral: shared by every gateway dialect.
  */
 import type { UfsStatus, UnderStore } from '../../ufs/contract.js';
@@ -46,7 +47,7 @@ export async function listKeys(
   let count = 0;
   let last: string | undefined;
   let isTruncated = false;
-  for await (const item of walkSorted(store, root, '', undefined, prefix, after, delimiter === '/')) {
+  for await (const item of walkSorted(store, root, '', prefix, after, delimiter === '/')) {
     let emitted: Item = item;
     if (delimiter !== '' && item.status !== undefined) {
       const rest = item.key.slice(prefix.length);
@@ -73,7 +74,6 @@ async function* walkSorted(
   store: UnderStore,
   root: string,
   dirKey: string,
-  dirStatus: UfsStatus | undefined,
   prefix: string,
   after: string,
   rollUp: boolean,
@@ -81,10 +81,6 @@ async function* walkSorted(
   const children: { key: string; status: UfsStatus }[] = [];
   for await (const status of walk(store, joinPath(root, dirKey))) {
     children.push({ key: `${dirKey}${status.name}${status.isDirectory ? '/' : ''}`, status });
-  }
-  if (children.length === 0 && dirStatus && dirKey.startsWith(prefix) && dirKey > after) {
-    yield { key: dirKey, status: dirStatus };
-    return;
   }
   children.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   for (const { key, status } of children) {
@@ -99,6 +95,6 @@ async function* walkSorted(
       if (key > after) yield { key };
       continue;
     }
-    yield* walkSorted(store, root, key, status, prefix, after, rollUp);
+    yield* walkSorted(store, root, key, prefix, after, rollUp);
   }
 }

@@ -28,7 +28,7 @@ export function parseV4Authorization(value: string): V4Authorization | undefined
   }
   const credential = fields.get('Credential')?.split('/');
   const signature = fields.get('Signature');
-  if (!credential || credential.length !== 5 || credential[4] !== 'aliyun_v4_request' || !signature) {
+  if (credential?.length !== 5 || credential[4] !== 'aliyun_v4_request' || !signature) {
     return undefined;
   }
   const additional = fields.get('AdditionalHeaders');
