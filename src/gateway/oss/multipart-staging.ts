@@ -112,8 +112,8 @@ export class MultipartStaging {
   }
 
   /**
-   * Streams a part to disk through `transform` hooks (`observe` sees every chunk), then makes it
-   * the part with that number, replacing an earlier one.
+   * Streams a part to a temp file while hashing it, then makes it the part with that number,
+   * replacing an earlier one.
    */
   async putPart(uploadId: string, partNumber: number, body: Readable): Promise<StagedPart> {
     const final = this.partFile(uploadId, partNumber);
