@@ -1,0 +1,72 @@
+/**
+ * Which bucket and key a request addresses: virtual-hosted (`Host: <bucket>.<domain>`, which is
+ * also what ali-oss sends when its endpoint is an IP address), path style (`/<bucket>/<key>`), or
+ * single-bucket mode (the whole path is the key).
+ */
+import { isIP } from 'node:net';
+import { OssError } from './errors.js';
+
+export interface Target {
+  /** Undefined for service-level requests (`GET /` in path style). */
+  readonly bucket: string | undefined;
+  /** Decoded key; `''` for bucket-level requests. */
+  readonly key: string;
+}
+
+export interface AddressingOptions {
+  /** Host names that are the gateway itself (never read as `<bucket>.<domain>`). */
+  readonly ownHosts: ReadonlySet<string>;
+  readonly singleBucket: string | undefined;
+}
+
+/**
+ * The targets a request may address, most likely first. ali-oss with an IP endpoint rewrites Host
+ * to `<bucket>.<region host>` even with `sldEnable`, when the path also starts with the bucket;
+ * such a request is ambiguous (is `b` part of the key?), so both readings are returned and the
+ * signature, which covers `/bucket/key`, decides.
+ */
+export function resolveTargets(
+  host: string | undefined,
+  rawPath: string,
+  options: AddressingOptions,
+): Target[] {
+  const target = resolveTarget(host, rawPath, options);
+  const { bucket, key } = target;
+  if (bucket !== undefined && (key === bucket || key.startsWith(`${bucket}/`))) {
+    const virtual = virtualBucket(host, options);
+    if (virtual === bucket) return [{ bucket, key: key.slice(bucket.length + 1) }, target];
+  }
+  return [target];
+}
+
+export function resolveTarget(host: string | undefined, rawPath: string, options: AddressingOptions): Target {
+  let path: string;
+  try {
+    path = decodeURIComponent(rawPath);
+  } catch {
+    throw new OssError('InvalidObjectName', 'The object name is not valid URL encoding.');
+  }
+  const virtual = virtualBucket(host, options);
+  if (virtual !== undefined) return { bucket: virtual, key: path.replace(/^\//, '') };
+  if (options.singleBucket !== undefined)
+    return { bucket: options.singleBucket, key: path.replace(/^\//, '') };
+  const rest = path.replace(/^\//, '');
+  if (rest === '') return { bucket: undefined, key: '' };
+  const slash = rest.indexOf('/');
+  return slash < 0 ? { bucket: rest, key: '' } : { bucket: rest.slice(0, slash), key: rest.slice(slash + 1) };
+}
+
+/** The bucket named by a `Host: <bucket>.<domain>` that is not the gateway's own name or an IP. */
+function virtualBucket(host: string | undefined, options: AddressingOptions): string | undefined {
+  const hostname = stripPort((host ?? '').toLowerCase());
+  const dot = hostname.indexOf('.');
+  return dot > 0 && isIP(hostname) === 0 && !options.ownHosts.has(hostname)
+    ? hostname.slice(0, dot)
+    : undefined;
+}
+
+function stripPort(host: string): string {
+  if (host.startsWith('[')) return host.slice(1, host.indexOf(']'));
+  const colon = host.lastIndexOf(':');
+  return colon >= 0 && host.indexOf(':') === colon ? host.slice(0, colon) : host;
+}

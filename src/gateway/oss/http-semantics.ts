@@ -1,0 +1,70 @@
+/** HTTP rules object stores share: single byte ranges, conditional requests, date formats. */
+import type { ByteRange } from './backend.js';
+
+/**
+ * Parses `Range: bytes=a-b | a- | -n` against an object size. Undefined means "send the whole
+ * object with 200" (no header, several ranges, or a range that cannot be satisfied, as OSS does).
+ */
+export function parseRange(header: string | undefined, size: number): ByteRange | undefined {
+  if (header === undefined) return undefined;
+  const match = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/.exec(header);
+  if (!match || (match[1] === '' && match[2] === '')) return undefined;
+  if (match[1] === '') {
+    const suffix = Number(match[2]);
+    if (suffix === 0 || size === 0) return undefined;
+    const length = Math.min(suffix, size);
+    return { offset: size - length, length };
+  }
+  const first = Number(match[1]);
+  const last = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
+  if (first >= size || last < first) return undefined;
+  return { offset: first, length: last - first + 1 };
+}
+
+export interface Conditions {
+  readonly ifMatch?: string;
+  readonly ifNoneMatch?: string;
+  readonly ifModifiedSince?: string;
+  readonly ifUnmodifiedSince?: string;
+}
+
+/**
+ * Evaluates conditional headers (RFC 9110 order) against an object: 412 when If-Match or
+ * If-Unmodified-Since fails, 304 when If-None-Match or If-Modified-Since says "unchanged", else
+ * undefined. Dates compare at whole seconds, as HTTP dates carry no more.
+ */
+export function evaluateConditions(
+  conditions: Conditions,
+  etag: string,
+  lastModified: Date,
+): 304 | 412 | undefined {
+  const modified = Math.floor(lastModified.getTime() / 1000);
+  const since = (value: string) => Math.floor(Date.parse(value) / 1000);
+  if (conditions.ifMatch !== undefined) {
+    if (!etagMatches(conditions.ifMatch, etag)) return 412;
+  } else if (conditions.ifUnmodifiedSince !== undefined) {
+    const limit = since(conditions.ifUnmodifiedSince);
+    if (!Number.isNaN(limit) && modified > limit) return 412;
+  }
+  if (conditions.ifNoneMatch !== undefined) {
+    if (etagMatches(conditions.ifNoneMatch, etag)) return 304;
+  } else if (conditions.ifModifiedSince !== undefined) {
+    const limit = since(conditions.ifModifiedSince);
+    if (!Number.isNaN(limit) && modified <= limit) return 304;
+  }
+  return undefined;
+}
+
+/** `*` or a comma-separated list of (quoted, possibly weak) tags, compared without case. */
+export function etagMatches(header: string, etag: string): boolean {
+  const want = etag.toUpperCase();
+  return header
+    .split(',')
+    .map((t) => t.trim().replace(/^W\//, '').replace(/"/g, '').toUpperCase())
+    .some((t) => t === '*' || t === want);
+}
+
+/** `2019-04-09T03:45:32.000Z`, as listings and copy results show times. */
+export function isoTime(date: Date): string {
+  return date.toISOString();
+}

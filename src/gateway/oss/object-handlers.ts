@@ -1,0 +1,162 @@
+/** Object operations: Put, Get, Head, GetObjectMeta, Delete, Copy, and object ACLs. */
+import { pipeline } from 'node:stream/promises';
+import type { ObjectInfo } from './backend.js';
+import { OssError } from './errors.js';
+import { evaluateConditions, isoTime, parseRange } from './http-semantics.js';
+import { type OssContext, sendEmpty, sendXml, userMetaFrom } from './request-context.js';
+
+export async function putObject(ctx: OssContext): Promise<void> {
+  const info = await ctx.backend.putObject(ctx.bucket!, ctx.key, ctx.req, {
+    contentType: ctx.headers['content-type'],
+    userMeta: userMetaFrom(ctx.headers),
+    forbidOverwrite: forbidOverwrite(ctx),
+    contentMd5: contentMd5(ctx),
+  });
+  sendEmpty(ctx, 200, { ETag: quoted(info.etag) });
+}
+
+export async function getObject(ctx: OssContext, head: boolean): Promise<void> {
+  const info = await ctx.backend.headObject(ctx.bucket!, ctx.key);
+  const verdict = evaluateConditions(
+    {
+      ifMatch: ctx.headers['if-match'],
+      ifNoneMatch: ctx.headers['if-none-match'],
+      ifModifiedSince: ctx.headers['if-modified-since'],
+      ifUnmodifiedSince: ctx.headers['if-unmodified-since'],
+    },
+    info.etag,
+    info.lastModified,
+  );
+  if (verdict === 304) {
+    sendEmpty(ctx, 304, { ETag: quoted(info.etag), 'Last-Modified': info.lastModified.toUTCString() });
+    return;
+  }
+  if (verdict === 412) throw new OssError('PreconditionFailed');
+  const range = parseRange(ctx.headers.range, info.size);
+  const headers: Record<string, string | number> = {
+    ...objectHeaders(info),
+    'Accept-Ranges': 'bytes',
+    'Content-Length': range ? range.length : info.size,
+  };
+  if (range)
+    headers['Content-Range'] = `bytes ${range.offset}-${range.offset + range.length - 1}/${info.size}`;
+  else if (info.objectType === 'Normal' && info.contentMd5) headers['Content-MD5'] = info.contentMd5;
+  for (const [param, header] of RESPONSE_OVERRIDES) {
+    const value = ctx.query.get(param);
+    if (value !== null) headers[header] = value;
+  }
+  if (head) {
+    ctx.res.writeHead(range ? 206 : 200, headers);
+    ctx.res.end();
+    return;
+  }
+  const body = await ctx.backend.openObject(ctx.bucket!, ctx.key, range);
+  ctx.res.writeHead(range ? 206 : 200, headers);
+  await pipeline(body, ctx.res);
+}
+
+export async function getObjectMeta(ctx: OssContext): Promise<void> {
+  const info = await ctx.backend.headObject(ctx.bucket!, ctx.key);
+  ctx.res.writeHead(200, {
+    'Content-Length': info.size,
+    ETag: quoted(info.etag),
+    'Last-Modified': info.lastModified.toUTCString(),
+  });
+  ctx.res.end();
+}
+
+export async function deleteObject(ctx: OssContext): Promise<void> {
+  await ctx.backend.deleteObject(ctx.bucket!, ctx.key);
+  sendEmpty(ctx, 204);
+}
+
+export async function copyObject(ctx: OssContext): Promise<void> {
+  const source = await copySource(ctx);
+  const replace = (ctx.headers['x-oss-metadata-directive'] ?? 'COPY').toUpperCase() === 'REPLACE';
+  const body = await ctx.backend.openObject(source.bucket, source.key);
+  const info = await ctx.backend.putObject(ctx.bucket!, ctx.key, body, {
+    contentType: replace ? ctx.headers['content-type'] : source.info.contentType,
+    userMeta: replace ? userMetaFrom(ctx.headers) : source.info.userMeta,
+    forbidOverwrite: forbidOverwrite(ctx),
+  });
+  sendXml(ctx, 200, 'CopyObjectResult', {
+    ETag: quoted(info.etag),
+    LastModified: isoTime(info.lastModified),
+  });
+}
+
+/** The object named by `x-oss-copy-source`, after its `x-oss-copy-source-if-*` conditions held. */
+export async function copySource(
+  ctx: OssContext,
+): Promise<{ bucket: string; key: string; info: ObjectInfo }> {
+  const header = ctx.headers['x-oss-copy-source']!;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(header.replace(/\?versionId=.*$/, ''));
+  } catch {
+    throw new OssError('InvalidArgument', 'x-oss-copy-source is not valid URL encoding.');
+  }
+  const match = /^\/?([^/]+)\/(.+)$/.exec(decoded);
+  if (!match) throw new OssError('InvalidArgument', 'x-oss-copy-source must be /bucket/key.');
+  const [, bucket, key] = match as unknown as [string, string, string];
+  const info = await ctx.backend.headObject(bucket, key);
+  const verdict = evaluateConditions(
+    {
+      ifMatch: ctx.headers['x-oss-copy-source-if-match'],
+      ifNoneMatch: ctx.headers['x-oss-copy-source-if-none-match'],
+      ifModifiedSince: ctx.headers['x-oss-copy-source-if-modified-since'],
+      ifUnmodifiedSince: ctx.headers['x-oss-copy-source-if-unmodified-since'],
+    },
+    info.etag,
+    info.lastModified,
+  );
+  if (verdict === 304) throw new OssError('NotModified');
+  if (verdict === 412) throw new OssError('PreconditionFailed');
+  return { bucket, key, info };
+}
+
+export function getAcl(ctx: OssContext, grant: string): void {
+  sendXml(ctx, 200, 'AccessControlPolicy', {
+    Owner: { ID: ctx.owner, DisplayName: ctx.owner },
+    AccessControlList: { Grant: grant },
+  });
+}
+
+export function quoted(etag: string): string {
+  return `"${etag}"`;
+}
+
+export function forbidOverwrite(ctx: OssContext): boolean {
+  return (ctx.headers['x-oss-forbid-overwrite'] ?? '').toLowerCase() === 'true';
+}
+
+/** The request's Content-MD5, which must be the base64 of 16 bytes (400 InvalidDigest otherwise). */
+export function contentMd5(ctx: OssContext): string | undefined {
+  const value = ctx.headers['content-md5'];
+  if (value === undefined) return undefined;
+  if (Buffer.from(value, 'base64').length !== 16 || !/^[A-Za-z0-9+/]{22}==$/.test(value)) {
+    throw new OssError('InvalidDigest');
+  }
+  return value;
+}
+
+function objectHeaders(info: ObjectInfo): Record<string, string> {
+  const headers: Record<string, string> = {
+    'Content-Type': info.contentType ?? 'application/octet-stream',
+    ETag: quoted(info.etag),
+    'Last-Modified': info.lastModified.toUTCString(),
+    'x-oss-object-type': info.objectType,
+    'x-oss-storage-class': 'Standard',
+  };
+  for (const [name, value] of Object.entries(info.userMeta)) headers[`x-oss-meta-${name}`] = value;
+  return headers;
+}
+
+const RESPONSE_OVERRIDES = [
+  ['response-content-type', 'Content-Type'],
+  ['response-content-language', 'Content-Language'],
+  ['response-expires', 'Expires'],
+  ['response-cache-control', 'Cache-Control'],
+  ['response-content-disposition', 'Content-Disposition'],
+  ['response-content-encoding', 'Content-Encoding'],
+] as const;

@@ -1,0 +1,375 @@
+/**
+ * The gateway backend over any UnderStore: buckets are the top-level directories of the store's
+ * root (or, in single-bucket mode, the root itself is the one bucket), an object `a/b.txt` is the
+ * file `<bucket>/a/b.txt`, and a key ending in `/` is a directory. Object metadata and multipart
+ * state live in the state directory; files written to the store by anyone else are served too.
+ */
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { isTierfsError } from '../../errors.js';
+import type { UfsStatus, UnderStore } from '../../ufs/contract.js';
+import { joinPath } from '../../ufs/path.js';
+import {
+  type ByteRange,
+  backendError,
+  type CompletePart,
+  type GatewayBackend,
+  type ListObjectsOptions,
+  type ListObjectsResult,
+  type ObjectInfo,
+  type PartInfo,
+  type PutObjectOptions,
+  type UploadInfo,
+} from './backend.js';
+import { MultipartStaging } from './multipart-staging.js';
+import { listKeys } from './object-listing.js';
+import { type ObjectMetadata, ObjectMetadataStore } from './object-metadata.js';
+import { openStateDatabase, type StateDatabase } from './state-database.js';
+
+export interface UfsBackendOptions {
+  /** Local directory for the state database and staged multipart parts. */
+  readonly stateDir: string;
+  /** Serve the store's root as this one bucket instead of one bucket per top-level directory. */
+  readonly singleBucket?: string;
+  /** Smallest size of a part other than the last one at Complete (default 100 KB). */
+  readonly minPartSize?: number;
+}
+
+const EMPTY_MD5 = createHash('md5').update('').digest();
+const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+
+export class UfsGatewayBackend implements GatewayBackend {
+  private readonly db: StateDatabase;
+  private readonly metadata: ObjectMetadataStore;
+  private readonly staging: MultipartStaging;
+  private readonly minPartSize: number;
+
+  constructor(
+    private readonly store: UnderStore,
+    private readonly options: UfsBackendOptions,
+  ) {
+    this.db = openStateDatabase(options.stateDir);
+    this.metadata = new ObjectMetadataStore(this.db);
+    this.staging = new MultipartStaging(this.db, options.stateDir);
+    this.minPartSize = options.minPartSize ?? 100 * 1024;
+  }
+
+  async checkBucket(bucket: string): Promise<void> {
+    const root = this.bucketRoot(bucket);
+    if (root === '') return;
+    const status = await this.store.getStatus(root).catch((error: unknown) => {
+      if (isTierfsError(error, 'NOT_FOUND') || isTierfsError(error, 'INVALID_ARGUMENT')) return undefined;
+      throw error;
+    });
+    if (!status?.isDirectory) {
+      throw backendError('NOT_FOUND', 'NoSuchBucket', `no such bucket: ${bucket}`, { BucketName: bucket });
+    }
+  }
+
+  async createBucket(bucket: string): Promise<void> {
+    if (!BUCKET_NAME.test(bucket)) {
+      throw backendError('INVALID_ARGUMENT', 'InvalidBucketName', `invalid bucket name: ${bucket}`, {
+        BucketName: bucket,
+      });
+    }
+    const root = this.bucketRoot(bucket);
+    if (root !== '') await this.store.mkdirs(root);
+  }
+
+  async headObject(bucket: string, key: string): Promise<ObjectInfo> {
+    await this.checkBucket(bucket);
+    const status = await this.objectStatus(bucket, key);
+    return this.toInfo(bucket, key, status);
+  }
+
+  async openObject(bucket: string, key: string, range?: ByteRange): Promise<Readable> {
+    const path = this.objectPath(bucket, key);
+    if (key.endsWith('/')) return Readable.from([]);
+    return this.store.open(path, range ? { offset: range.offset, length: range.length } : {});
+  }
+
+  async putObject(
+    bucket: string,
+    key: string,
+    body: Readable,
+    options: PutObjectOptions,
+  ): Promise<ObjectInfo> {
+    await this.checkBucket(bucket);
+    const path = this.objectPath(bucket, key);
+    if (key.endsWith('/')) {
+      const md5 = await digestAndCheck(body, options.contentMd5, async (chunk) => {
+        if (chunk.length > 0) {
+          throw backendError(
+            'INVALID_ARGUMENT',
+            'InvalidObjectName',
+            `a key ending in '/' must be empty: ${key}`,
+          );
+        }
+      });
+      if (options.forbidOverwrite && (await this.store.exists(path))) throw fileExists(key);
+      await this.store.mkdirs(path);
+      const status = await this.store.getStatus(path);
+      return this.record(bucket, key, status, options, md5.toString('hex').toUpperCase(), 'Normal', md5);
+    }
+    const out = await this.store
+      .create(path, { overwrite: !options.forbidOverwrite, contentType: options.contentType })
+      .catch((error: unknown) => {
+        throw isTierfsError(error, 'ALREADY_EXISTS') ? fileExists(key) : error;
+      });
+    const hash = createHash('md5');
+    await pipeline(body, checkDigest(hash, options.contentMd5), out).catch((error: unknown) => {
+      throw isTierfsError(error, 'ALREADY_EXISTS') ? fileExists(key) : error;
+    });
+    const md5 = hash.digest();
+    const status = await this.store.getStatus(path);
+    return this.record(bucket, key, status, options, md5.toString('hex').toUpperCase(), 'Normal', md5);
+  }
+
+  async deleteObject(bucket: string, key: string): Promise<void> {
+    await this.checkBucket(bucket);
+    const path = this.objectPath(bucket, key);
+    this.metadata.delete(bucket, key);
+    try {
+      const status = await this.store.getStatus(path);
+      if (status.isDirectory !== key.endsWith('/')) return;
+      await this.store.delete(path);
+    } catch (error) {
+      // Missing objects delete fine; a directory marker with children stays (its children need it).
+      if (isTierfsError(error, 'NOT_FOUND') || isTierfsError(error, 'DIRECTORY_NOT_EMPTY')) return;
+      throw error;
+    }
+  }
+
+  async listObjects(bucket: string, options: ListObjectsOptions): Promise<ListObjectsResult> {
+    await this.checkBucket(bucket);
+    const listing = await listKeys(this.store, this.bucketRoot(bucket), options);
+    return {
+      objects: listing.objects.map(({ key, status }) => this.toInfo(bucket, key, status)),
+      commonPrefixes: listing.commonPrefixes,
+      isTruncated: listing.isTruncated,
+      nextMarker: listing.nextMarker,
+    };
+  }
+
+  async createMultipartUpload(bucket: string, key: string, options: PutObjectOptions): Promise<UploadInfo> {
+    await this.checkBucket(bucket);
+    this.objectPath(bucket, key);
+    if (options.forbidOverwrite && (await this.store.exists(this.objectPath(bucket, key))))
+      throw fileExists(key);
+    return this.staging.create(bucket, key, {
+      contentType: options.contentType,
+      userMeta: { ...options.userMeta },
+      forbidOverwrite: options.forbidOverwrite ?? false,
+    });
+  }
+
+  async uploadPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Readable,
+    contentMd5?: string,
+  ): Promise<PartInfo> {
+    this.upload(bucket, key, uploadId);
+    const source =
+      contentMd5 === undefined ? body : Readable.from(checkDigest(createHash('md5'), contentMd5)(body));
+    return this.staging.putPart(uploadId, partNumber, source);
+  }
+
+  async listParts(bucket: string, key: string, uploadId: string): Promise<readonly PartInfo[]> {
+    this.upload(bucket, key, uploadId);
+    return this.staging.parts(uploadId);
+  }
+
+  async completeMultipartUpload(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    parts: readonly CompletePart[],
+  ): Promise<ObjectInfo> {
+    const upload = this.upload(bucket, key, uploadId);
+    const staged = new Map(this.staging.parts(uploadId).map((p) => [p.partNumber, p]));
+    const chosen = [];
+    for (const [i, part] of parts.entries()) {
+      if (i > 0 && part.partNumber <= parts[i - 1]!.partNumber) {
+        throw backendError('INVALID_ARGUMENT', 'InvalidPartOrder', 'parts must be listed in ascending order');
+      }
+      const have = staged.get(part.partNumber);
+      if (!have || have.etag !== part.etag.replace(/"/g, '').toUpperCase()) {
+        throw backendError('INVALID_ARGUMENT', 'InvalidPart', `part ${part.partNumber} was not uploaded`, {
+          PartNumber: String(part.partNumber),
+          UploadId: uploadId,
+        });
+      }
+      chosen.push(have);
+    }
+    if (chosen.length === 0) {
+      throw backendError('INVALID_ARGUMENT', 'InvalidPart', 'at least one part is required');
+    }
+    for (const part of chosen.slice(0, -1)) {
+      if (part.size < this.minPartSize) {
+        throw backendError('INVALID_ARGUMENT', 'EntityTooSmall', `part ${part.partNumber} is too small`, {
+          MinSizeAllowed: String(this.minPartSize),
+          ProposedSize: String(part.size),
+          PartNumber: String(part.partNumber),
+        });
+      }
+    }
+    const path = this.objectPath(bucket, key);
+    const out = await this.store.create(path, {
+      overwrite: !upload.forbidOverwrite,
+      contentType: upload.contentType,
+    });
+    await this.staging.concatenate(
+      uploadId,
+      chosen.map((p) => p.partNumber),
+      out,
+    );
+    const etag = `${createHash('md5')
+      .update(Buffer.concat(chosen.map((p) => p.md5)))
+      .digest('hex')
+      .toUpperCase()}-${chosen.length}`;
+    const status = await this.store.getStatus(path);
+    const info = this.record(bucket, key, status, upload, etag, 'Multipart', undefined);
+    await this.staging.remove(uploadId);
+    return info;
+  }
+
+  async abortMultipartUpload(bucket: string, key: string, uploadId: string): Promise<void> {
+    this.upload(bucket, key, uploadId);
+    await this.staging.remove(uploadId);
+  }
+
+  async listMultipartUploads(bucket: string, prefix: string): Promise<readonly UploadInfo[]> {
+    await this.checkBucket(bucket);
+    return this.staging.list(bucket).filter((u) => u.key.startsWith(prefix));
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+
+  private upload(bucket: string, key: string, uploadId: string) {
+    const upload = this.staging.get(uploadId);
+    if (!upload || upload.bucket !== bucket || upload.key !== key) {
+      throw backendError('NOT_FOUND', 'NoSuchUpload', `no such upload: ${uploadId}`, { UploadId: uploadId });
+    }
+    return upload;
+  }
+
+  private bucketRoot(bucket: string): string {
+    if (this.options.singleBucket !== undefined) {
+      if (bucket !== this.options.singleBucket) {
+        throw backendError('NOT_FOUND', 'NoSuchBucket', `no such bucket: ${bucket}`, { BucketName: bucket });
+      }
+      return '';
+    }
+    if (!BUCKET_NAME.test(bucket)) {
+      throw backendError('NOT_FOUND', 'NoSuchBucket', `no such bucket: ${bucket}`, { BucketName: bucket });
+    }
+    return bucket;
+  }
+
+  /** The store path of a key; keys that cannot be a path (`a//b`, `../x`) are InvalidObjectName. */
+  private objectPath(bucket: string, key: string): string {
+    const segments = (key.endsWith('/') ? key.slice(0, -1) : key).split('/');
+    if (
+      key === '' ||
+      Buffer.byteLength(key) > 1023 ||
+      key.includes('\0') ||
+      segments.some((s) => s === '' || s === '.' || s === '..')
+    ) {
+      throw backendError('INVALID_ARGUMENT', 'InvalidObjectName', `invalid object name: ${key}`, {
+        Key: key,
+      });
+    }
+    return joinPath(this.bucketRoot(bucket), ...segments);
+  }
+
+  private async objectStatus(bucket: string, key: string): Promise<UfsStatus> {
+    const path = this.objectPath(bucket, key);
+    const status = await this.store.getStatus(path).catch((error: unknown) => {
+      if (isTierfsError(error, 'NOT_FOUND')) return undefined;
+      throw error;
+    });
+    if (!status || status.isDirectory !== key.endsWith('/')) {
+      throw backendError('NOT_FOUND', 'NoSuchKey', `no such key: ${key}`, { Key: key });
+    }
+    return status;
+  }
+
+  private record(
+    bucket: string,
+    key: string,
+    status: UfsStatus,
+    options: PutObjectOptions,
+    etag: string,
+    objectType: ObjectMetadata['objectType'],
+    md5: Buffer | undefined,
+  ): ObjectInfo {
+    this.metadata.put({
+      bucket,
+      key,
+      fingerprint: status.fingerprint,
+      etag,
+      contentType: options.contentType,
+      userMeta: { ...options.userMeta },
+      objectType,
+      contentMd5: md5?.toString('base64'),
+    });
+    return this.toInfo(bucket, key, status);
+  }
+
+  private toInfo(bucket: string, key: string, status: UfsStatus): ObjectInfo {
+    const meta = this.metadata.get(bucket, key, status.fingerprint);
+    return {
+      key,
+      size: status.size,
+      lastModified: new Date(status.mtimeMs ?? 0),
+      etag: meta?.etag ?? derivedEtag(status),
+      contentType: meta?.contentType,
+      userMeta: meta?.userMeta ?? {},
+      objectType: meta?.objectType ?? 'Normal',
+      contentMd5: meta?.contentMd5 ?? (status.isDirectory ? EMPTY_MD5.toString('base64') : undefined),
+    };
+  }
+}
+
+/** An entity tag for a file nobody told us the MD5 of: stable while the file is unchanged. */
+function derivedEtag(status: UfsStatus): string {
+  if (status.isDirectory) return EMPTY_MD5.toString('hex').toUpperCase();
+  if (status.etag) return status.etag.replace(/"/g, '').toUpperCase();
+  return createHash('md5').update(status.fingerprint).digest('hex').toUpperCase();
+}
+
+function fileExists(key: string) {
+  return backendError('ALREADY_EXISTS', 'FileAlreadyExists', `object already exists: ${key}`, { Key: key });
+}
+
+/**
+ * A pass-through that feeds `hash` and, when `expected` (base64 MD5) is given, fails the stream at
+ * its end if the digest differs, before the writer after it is ended (so nothing is committed).
+ */
+function checkDigest(hash: ReturnType<typeof createHash>, expected: string | undefined) {
+  return async function* (source: AsyncIterable<Buffer>) {
+    for await (const chunk of source) {
+      hash.update(chunk);
+      yield chunk;
+    }
+    if (expected !== undefined && hash.copy().digest('base64') !== expected) {
+      throw backendError('INVALID_ARGUMENT', 'InvalidDigest', 'the Content-MD5 does not match the body');
+    }
+  };
+}
+
+async function digestAndCheck(
+  body: Readable,
+  expected: string | undefined,
+  onChunk: (chunk: Buffer) => Promise<void>,
+): Promise<Buffer> {
+  const hash = createHash('md5');
+  for await (const chunk of checkDigest(hash, expected)(body)) await onChunk(chunk);
+  return hash.digest();
+}

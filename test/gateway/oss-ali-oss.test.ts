@@ -1,0 +1,343 @@
+/**
+ * The real ali-oss client against the OSS gateway over a local directory, in three client setups:
+ * path style (sldEnable), IP endpoint with the Host rewrite to <bucket>.oss-cn-hangzhou.aliyuncs.com,
+ * and V4 signatures.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  AK,
+  aliOss,
+  BUCKET,
+  type ClientMode,
+  client,
+  type RunningGateway,
+  SECRET,
+  startGateway,
+} from './oss-support.js';
+
+let gw: RunningGateway;
+beforeAll(async () => {
+  gw = await startGateway();
+});
+afterAll(async () => gw.stop());
+
+const md5hex = (data: Buffer) => createHash('md5').update(data).digest('hex').toUpperCase();
+
+describe.each(['path-style', 'ip-host-rewrite', 'v4'] as const)('ali-oss %s', (mode: ClientMode) => {
+  const p = `${mode}/`;
+  const oss = () => client(gw, mode);
+
+  it('PutObject, GetObject, HeadObject, GetObjectMeta with metadata and MD5 ETag', async () => {
+    const data = Buffer.from('hello, tierfs');
+    const put = await oss().put(`${p}greeting.txt`, data, { meta: { author: 'me' } });
+    expect(put.res.status).toBe(200);
+    expect(put.res.headers).toMatchObject({ etag: `"${md5hex(data)}"` });
+    expect((put.res.headers as Record<string, string>)['x-oss-request-id']).toMatch(/^[0-9A-F]{24}$/);
+    const got = await oss().get(`${p}greeting.txt`);
+    expect(got.content.toString()).toBe('hello, tierfs');
+    expect(got.res.headers).toMatchObject({ 'content-type': 'text/plain', 'x-oss-meta-author': 'me' });
+    const head = await oss().head(`${p}greeting.txt`);
+    expect(head.status).toBe(200);
+    expect(head.meta).toMatchObject({ author: 'me' });
+    expect(head.res.headers).toMatchObject({
+      'content-length': String(data.length),
+      'x-oss-object-type': 'Normal',
+      'content-md5': createHash('md5').update(data).digest('base64'),
+    });
+    const meta = await oss().getObjectMeta(`${p}greeting.txt`);
+    expect(meta.res.headers).toMatchObject({
+      etag: `"${md5hex(data)}"`,
+      'content-length': String(data.length),
+    });
+  });
+
+  it('ranges (206, and the whole object with 200 for an invalid range) and conditionals (304/412)', async () => {
+    const key = `${p}digits.bin`;
+    await oss().put(key, Buffer.from('0123456789'));
+    const part = await oss().get(key, { headers: { Range: 'bytes=2-5' } });
+    expect(part.res.status).toBe(206);
+    expect(part.content.toString()).toBe('2345');
+    expect(part.res.headers).toMatchObject({ 'content-range': 'bytes 2-5/10' });
+    const invalid = await oss().get(key, { headers: { Range: 'bytes=20-30' } });
+    expect(invalid.res.status).toBe(200);
+    expect(invalid.content.toString()).toBe('0123456789');
+    const etag = `"${md5hex(Buffer.from('0123456789'))}"`;
+    const notModified = await oss().get(key, { headers: { 'If-None-Match': etag } });
+    expect(notModified.res.status).toBe(304);
+    const since = await oss().get(key, {
+      headers: { 'If-Modified-Since': new Date(Date.now() + 60_000).toUTCString() },
+    });
+    expect(since.res.status).toBe(304);
+    await expect(oss().get(key, { headers: { 'If-Match': '"0000"' } })).rejects.toMatchObject({
+      status: 412,
+      code: 'PreconditionFailed',
+    });
+    await expect(
+      oss().get(key, { headers: { 'If-Unmodified-Since': new Date(Date.now() - 3_600_000).toUTCString() } }),
+    ).rejects.toMatchObject({ status: 412 });
+  });
+
+  it('missing keys: NoSuchKey with Key on GET, empty 404 on HEAD, 204 on DELETE', async () => {
+    await expect(oss().get(`${p}missing`)).rejects.toMatchObject({ status: 404, code: 'NoSuchKey' });
+    await expect(oss().head(`${p}missing`)).rejects.toMatchObject({ status: 404, name: 'NoSuchKeyError' });
+    const del = await oss().delete(`${p}missing`);
+    expect(del.res.status).toBe(204);
+  });
+
+  it('forbid-overwrite gives 409 FileAlreadyExists; Content-MD5 mismatch gives 400 InvalidDigest', async () => {
+    await oss().put(`${p}once`, Buffer.from('first'));
+    await expect(
+      oss().put(`${p}once`, Buffer.from('second'), { headers: { 'x-oss-forbid-overwrite': 'true' } }),
+    ).rejects.toMatchObject({ status: 409, code: 'FileAlreadyExists' });
+    await expect(
+      oss().put(`${p}digest`, Buffer.from('body'), {
+        headers: { 'Content-MD5': createHash('md5').update('x').digest('base64') },
+      }),
+    ).rejects.toMatchObject({ status: 400, code: 'InvalidDigest' });
+    await expect(oss().get(`${p}digest`)).rejects.toMatchObject({ code: 'NoSuchKey' });
+    expect((await oss().get(`${p}once`)).content.toString()).toBe('first');
+  });
+
+  it('CopyObject with COPY and REPLACE directives and copy-source conditionals', async () => {
+    await oss().put(`${p}src.txt`, Buffer.from('copy me'), { meta: { color: 'blue' } });
+    const copied = await oss().copy(`${p}dst.txt`, `${p}src.txt`);
+    expect(copied.res.status).toBe(200);
+    expect(copied.data.etag).toBe(`"${md5hex(Buffer.from('copy me'))}"`);
+    expect((await oss().head(`${p}dst.txt`)).meta).toMatchObject({ color: 'blue' });
+    await oss().copy(`${p}dst2.txt`, `${p}src.txt`, {
+      meta: { color: 'red' },
+      headers: { 'x-oss-metadata-directive': 'REPLACE' },
+    });
+    expect((await oss().head(`${p}dst2.txt`)).meta).toMatchObject({ color: 'red' });
+    await expect(
+      oss().copy(`${p}dst3.txt`, `${p}src.txt`, { headers: { 'x-oss-copy-source-if-match': '"00"' } }),
+    ).rejects.toMatchObject({ status: 412 });
+    await expect(oss().copy(`${p}dst4.txt`, `${p}nothing.txt`)).rejects.toMatchObject({ code: 'NoSuchKey' });
+  });
+
+  it('ListObjects v1 and v2: prefix, delimiter, markers, tokens, max-keys, url encoding, owner', async () => {
+    const keys = [
+      'list/a.txt',
+      'list/b/1.txt',
+      'list/b/2.txt',
+      'list/c d.txt',
+      'list/b-x.txt',
+      'list/z/deep/f',
+    ];
+    for (const k of keys) await oss().put(`${p}${k}`, Buffer.from(k));
+    const flat = await oss().list({ prefix: `${p}list/`, 'max-keys': 100 }, {});
+    expect(flat.objects.map((o) => o.name)).toEqual([...keys].sort().map((k) => `${p}${k}`));
+    expect(flat.objects[0]!.owner).toBeDefined();
+    const dirs = await oss().list({ prefix: `${p}list/`, delimiter: '/', 'max-keys': 100 }, {});
+    expect(dirs.objects.map((o) => o.name)).toEqual([
+      `${p}list/a.txt`,
+      `${p}list/b-x.txt`,
+      `${p}list/c d.txt`,
+    ]);
+    expect(dirs.prefixes).toEqual([`${p}list/b/`, `${p}list/z/`]);
+    const seen: string[] = [];
+    let marker: string | undefined;
+    do {
+      const page = await oss().list(
+        { prefix: `${p}list/`, delimiter: '/', 'max-keys': 2, ...(marker ? { marker } : {}) },
+        {},
+      );
+      seen.push(...page.objects.map((o) => o.name), ...(page.prefixes ?? []));
+      marker = page.isTruncated ? (page.nextMarker ?? undefined) : undefined;
+    } while (marker);
+    expect(seen.sort()).toEqual([...dirs.objects.map((o) => o.name), ...(dirs.prefixes ?? [])].sort());
+    const v2Seen: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await oss().listV2(
+        { prefix: `${p}list/`, 'max-keys': '2', ...(token ? { 'continuation-token': token } : {}) },
+        {},
+      );
+      expect(page.keyCount).toBe(page.objects.length);
+      v2Seen.push(...page.objects.map((o) => o.name));
+      token = page.isTruncated ? (page.nextContinuationToken ?? undefined) : undefined;
+    } while (token);
+    expect(v2Seen).toEqual(flat.objects.map((o) => o.name));
+    const after = await oss().listV2(
+      { prefix: `${p}list/`, 'start-after': `${p}list/b/2.txt`, 'fetch-owner': true },
+      {},
+    );
+    expect(after.objects.map((o) => o.name)).toEqual([`${p}list/c d.txt`, `${p}list/z/deep/f`]);
+    expect(after.objects[0]!.owner).toBeDefined();
+    const encoded = await oss().list({ prefix: `${p}list/c`, 'encoding-type': 'url' }, {});
+    expect(encoded.objects.map((o) => decodeURIComponent(o.name))).toEqual([`${p}list/c d.txt`]);
+  });
+
+  it('DeleteMultipleObjects, verbose and quiet', async () => {
+    for (const k of ['m1', 'm2', 'm3']) await oss().put(`${p}multi/${k}`, Buffer.from(k));
+    const verbose = await oss().deleteMulti([`${p}multi/m1`, `${p}multi/m2`, `${p}multi/none`]);
+    expect(verbose.deleted?.map((d) => (typeof d === 'string' ? d : d.Key)).sort()).toEqual(
+      [`${p}multi/m1`, `${p}multi/m2`, `${p}multi/none`].sort(),
+    );
+    const quiet = await oss().deleteMulti([`${p}multi/m3`], { quiet: true });
+    expect(quiet.res.status).toBe(200);
+    expect((await oss().list({ prefix: `${p}multi/` }, {})).objects ?? []).toEqual([]);
+  });
+
+  it('multipart: initiate, upload, copy a part, list, complete; abort; errors', async () => {
+    const partA = randomBytes(150 * 1024);
+    const file = join(gw.root, '..', `${mode}-part.bin`);
+    await writeFile(file, partA);
+    const key = `${p}mp/object.bin`;
+    const { uploadId } = await oss().initMultipartUpload(key, { meta: { kind: 'mp' } });
+    const p1 = await oss().uploadPart(key, uploadId, 1, file, 0, partA.length);
+    await oss().put(`${p}mp/source.bin`, Buffer.from('tail-from-copy'));
+    const p2 = await oss().uploadPartCopy(key, uploadId, 2, '0-3', {
+      sourceKey: `${p}mp/source.bin`,
+      sourceBucketName: BUCKET,
+    });
+    const parts = await oss().listParts(key, uploadId, {});
+    expect(parts.parts.map((x) => Number(x.PartNumber))).toEqual([1, 2]);
+    const uploads = await oss().listUploads({ prefix: `${p}mp/` });
+    expect(uploads.uploads.map((u) => u.uploadId)).toContain(uploadId);
+    await expect(
+      oss().completeMultipartUpload(key, uploadId, [{ number: 3, etag: '"AAAA"' }]),
+    ).rejects.toMatchObject({ status: 400, code: 'InvalidPart' });
+    const done = await oss().completeMultipartUpload(key, uploadId, [
+      { number: 1, etag: p1.etag },
+      { number: 2, etag: p2.res.headers.etag! },
+    ]);
+    expect(done.res.status).toBe(200);
+    const got = await oss().get(key);
+    expect(got.content.equals(Buffer.concat([partA, Buffer.from('tail')]))).toBe(true);
+    expect(got.res.headers).toMatchObject({ 'x-oss-object-type': 'Multipart', 'x-oss-meta-kind': 'mp' });
+    await expect(oss().listParts(key, uploadId, {})).rejects.toMatchObject({
+      status: 404,
+      code: 'NoSuchUpload',
+    });
+
+    const small = await oss().initMultipartUpload(`${p}mp/small`);
+    await writeFile(file, Buffer.alloc(1000, 1));
+    const s1 = await oss().uploadPart(`${p}mp/small`, small.uploadId, 1, file, 0, 1000);
+    const s2 = await oss().uploadPart(`${p}mp/small`, small.uploadId, 2, file, 0, 1000);
+    await expect(
+      oss().completeMultipartUpload(`${p}mp/small`, small.uploadId, [
+        { number: 1, etag: s1.etag },
+        { number: 2, etag: s2.etag },
+      ]),
+    ).rejects.toMatchObject({ status: 400, code: 'EntityTooSmall' });
+    const aborted = await oss().abortMultipartUpload(`${p}mp/small`, small.uploadId);
+    expect(aborted.res.status).toBe(204);
+    await expect(oss().abortMultipartUpload(`${p}mp/small`, small.uploadId)).rejects.toMatchObject({
+      code: 'NoSuchUpload',
+    });
+  });
+
+  it('bucket and object ACLs', async () => {
+    expect((await oss().getBucketACL(BUCKET)).acl).toBe('private');
+    await oss().put(`${p}acl.txt`, Buffer.from('x'));
+    expect((await oss().getACL(`${p}acl.txt`)).acl).toBe('default');
+  });
+
+  it('a wrong secret gives 403 SignatureDoesNotMatch with the string to sign; an unknown key InvalidAccessKeyId', async () => {
+    const bad = client(gw, mode, { accessKeySecret: 'not-the-secret' });
+    const error = await bad.get(`${p}greeting.txt`).then(
+      () => undefined,
+      (e: unknown) => e as { status: number; code: string; message: string },
+    );
+    expect(error).toMatchObject({ status: 403, code: 'SignatureDoesNotMatch' });
+    await expect(client(gw, mode, { accessKeyId: 'nobody' }).get(`${p}greeting.txt`)).rejects.toMatchObject({
+      status: 403,
+      code: 'InvalidAccessKeyId',
+    });
+  });
+
+  it('a clock 20 minutes off gives 403 RequestTimeTooSkewed', async () => {
+    const skewed = client(gw, mode, { amendTimeSkewed: 20 * 60 * 1000 });
+    await expect(skewed.get(`${p}greeting.txt`)).rejects.toMatchObject({
+      status: 403,
+      code: 'RequestTimeTooSkewed',
+    });
+  });
+});
+
+describe('ali-oss beyond the basics', () => {
+  it('multipartUpload of 12 MiB with parallel 4 and 1 MiB parts arrives as 12 parts', async () => {
+    const data = randomBytes(12 * 1024 * 1024);
+    const file = join(gw.root, '..', 'big.bin');
+    await writeFile(file, data);
+    const parts: number[] = [];
+    gw.gateway.server.on('request', (req) => {
+      const m = /[?&]partNumber=(\d+)/.exec(req.url ?? '');
+      if (m && req.method === 'PUT') parts.push(Number(m[1]));
+    });
+    const result = await client(gw, 'path-style').multipartUpload('big/twelve.bin', file, {
+      parallel: 4,
+      partSize: 1024 * 1024,
+    });
+    expect(result.res.status).toBe(200);
+    expect(parts.sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    const onDisk = await readFile(join(gw.root, BUCKET, 'big', 'twelve.bin'));
+    expect(md5hex(onDisk)).toBe(md5hex(data));
+  });
+
+  it('presigned signatureUrl GET and PUT work with plain fetch; a tampered one is refused', async () => {
+    const oss = aliOss({
+      accessKeyId: AK,
+      accessKeySecret: SECRET,
+      bucket: BUCKET,
+      endpoint: `http://localhost:${gw.port}`,
+      sldEnable: true,
+    });
+    const putUrl = oss.signatureUrl('presigned/up.txt', { method: 'PUT', 'Content-Type': 'text/plain' });
+    const put = await fetch(putUrl, {
+      method: 'PUT',
+      body: 'via url',
+      headers: { 'Content-Type': 'text/plain' },
+    });
+    expect(put.status).toBe(200);
+    const getUrl = oss.signatureUrl('presigned/up.txt', { expires: 60 });
+    const got = await fetch(getUrl);
+    expect(got.status).toBe(200);
+    expect(await got.text()).toBe('via url');
+    const tampered = await fetch(getUrl.replace('presigned/up.txt', 'presigned/other.txt'));
+    expect(tampered.status).toBe(403);
+    expect(await tampered.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
+  });
+
+  it('objects land in the under store as plain files at bucket/key, and files put there are served', async () => {
+    const oss = client(gw, 'path-style');
+    await oss.put('landing/dir/file.txt', Buffer.from('on disk'));
+    expect(await readFile(join(gw.root, BUCKET, 'landing', 'dir', 'file.txt'), 'utf8')).toBe('on disk');
+    await writeFile(join(gw.root, BUCKET, 'landing', 'outside.txt'), 'written by someone else');
+    expect((await oss.get('landing/outside.txt')).content.toString()).toBe('written by someone else');
+    const listed = await oss.list({ prefix: 'landing/' }, {});
+    expect(listed.objects.map((o) => o.name)).toEqual(['landing/dir/file.txt', 'landing/outside.txt']);
+  });
+
+  it('an interrupted PUT leaves nothing behind', async () => {
+    const { request } = await import('node:http');
+    await new Promise<void>((resolve) => {
+      const req = request({
+        host: '127.0.0.1',
+        port: gw.port,
+        method: 'PUT',
+        path: `/${BUCKET}/interrupted.bin`,
+        headers: { 'Content-Length': 1024 * 1024, Authorization: 'none' },
+      });
+      req.on('error', () => resolve());
+      req.write(Buffer.alloc(64 * 1024));
+      setTimeout(() => {
+        req.destroy();
+        resolve();
+      }, 100);
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    await expect(client(gw, 'path-style').head('interrupted.bin')).rejects.toMatchObject({ status: 404 });
+  });
+
+  it('a missing bucket is NoSuchBucket', async () => {
+    await expect(client(gw, 'path-style', { bucket: 'no-such-bucket' }).get('x')).rejects.toMatchObject({
+      status: 404,
+      code: 'NoSuchBucket',
+    });
+  });
+});
