@@ -3,6 +3,7 @@
  */
 import type { PropertyKey } from '../property.js';
 import * as core from './core.js';
+import * as gatewayKodo from './gateway-kodo.js';
 import * as kodo from './kodo.js';
 import * as offload from './offload.js';
 import * as oss from './oss.js';
@@ -10,13 +11,16 @@ import * as s3 from './s3.js';
 import * as underfs from './underfs.js';
 
 export * from './core.js';
+export * from './gateway-kodo.js';
 export * from './kodo.js';
 export * from './offload.js';
 export * from './oss.js';
 export * from './s3.js';
 export * from './underfs.js';
 
-/** Every registered property, in catalogue order (core, underfs, S3, OSS, Kodo, offload). */
+/** Every registered property, in catalogue order (core, underfs, S3, OSS, Kodo, offload, gateways). */
 export const ALL_PROPERTIES: readonly PropertyKey<unknown>[] = Object.freeze(
-  [core, underfs, s3, oss, kodo, offload].flatMap((module): PropertyKey<unknown>[] => Object.values(module)),
+  [core, underfs, s3, oss, kodo, offload, gatewayKodo].flatMap((module): PropertyKey<unknown>[] =>
+    Object.values(module),
+  ),
 );
