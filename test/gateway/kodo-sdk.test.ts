@@ -206,14 +206,16 @@ describe('management', () => {
     await formPut('ops/src.txt', Buffer.from('source'));
     await formPut('ops/taken.txt', Buffer.from('taken'));
     const bm = kodo.bucketManager;
-    expect((await answer(bm.copy(BUCKET, 'ops/src.txt', BUCKET, 'ops/copy.txt'))).status).toBe(200);
-    expect((await answer(bm.copy(BUCKET, 'ops/src.txt', BUCKET, 'ops/taken.txt'))).status).toBe(614);
+    expect((await answer(bm.copy(BUCKET, 'ops/src.txt', BUCKET, 'ops/copy.txt', null))).status).toBe(200);
+    expect((await answer(bm.copy(BUCKET, 'ops/src.txt', BUCKET, 'ops/taken.txt', null))).status).toBe(614);
     expect(
       (await answer(bm.copy(BUCKET, 'ops/src.txt', BUCKET, 'ops/taken.txt', { force: true }))).status,
     ).toBe(200);
     expect((await readFile(join(kodo.root, BUCKET, 'ops', 'taken.txt'))).toString()).toBe('source');
-    expect((await answer(bm.move(BUCKET, 'ops/copy.txt', BUCKET, 'ops/taken.txt'))).status).toBe(614);
-    expect((await answer(bm.move(BUCKET, 'ops/copy.txt', BUCKET, 'moved/deep/copy.txt'))).status).toBe(200);
+    expect((await answer(bm.move(BUCKET, 'ops/copy.txt', BUCKET, 'ops/taken.txt', null))).status).toBe(614);
+    expect((await answer(bm.move(BUCKET, 'ops/copy.txt', BUCKET, 'moved/deep/copy.txt', null))).status).toBe(
+      200,
+    );
     const moved = await answer(bm.stat(BUCKET, 'moved/deep/copy.txt'));
     expect(moved.body).toMatchObject({ fsize: 6, hash: qetag(Buffer.from('source')) });
     expect((await answer(bm.stat(BUCKET, 'ops/copy.txt'))).status).toBe(612);

@@ -72,8 +72,14 @@ export interface Answer {
   readonly data: unknown;
 }
 
-/** Narrows an SDK ResponseWrapper (or its rejection's response) to status and body. */
-export async function answer(call: Promise<qiniu.httpc.ResponseWrapper>): Promise<Answer> {
+/** What every SDK call resolves with, whatever its declared type: parsed data and the response. */
+interface SdkResult {
+  readonly data: unknown;
+  readonly resp: { readonly statusCode?: number };
+}
+
+/** Narrows an SDK call's result to status and body. */
+export async function answer(call: Promise<SdkResult>): Promise<Answer> {
   const result = await call;
   const data: unknown = result.data;
   return {

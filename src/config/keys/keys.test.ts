@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { PropertyKey } from '../property.js';
 import { ValueError } from '../types.js';
 import * as core from './core.js';
+import * as gatewayKodo from './gateway-kodo.js';
 import {
   ALL_PROPERTIES,
   MANAGED_LEDGER_OFFLOAD_MAX_BLOCK_SIZE_IN_BYTES,
@@ -21,6 +22,7 @@ const MODULES: Record<string, Record<string, PropertyKey<unknown>>> = {
   oss,
   kodo,
   offload,
+  gatewayKodo,
 };
 
 /** Every name a property answers to: its key, its aliases, and the `alluxio.*` twin of each `tierfs.*` one. */

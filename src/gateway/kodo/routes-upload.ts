@@ -51,11 +51,13 @@ export function handleFormUpload(ctx: KodoGatewayContext, req: IncomingMessage, 
     fields.set(name, value);
     if (name.startsWith(META_PREFIX)) userMetadata[name.slice(META_PREFIX.length)] = value;
   });
+  let fileStream: Readable | undefined;
   parser.on('file', (name, stream, info) => {
     if (name !== 'file' || upload) {
       stream.resume();
       return;
     }
+    fileStream = stream;
     upload = (async () => {
       const policy = parseUploadToken(fields.get('token'), ctx.users);
       const key = resolveUploadKey(policy, policy.bucket, fields.get('key'));
@@ -80,6 +82,13 @@ export function handleFormUpload(ctx: KodoGatewayContext, req: IncomingMessage, 
       return { policy, object, fname: info.filename ?? '' };
     })();
     upload.catch(() => stream.resume());
+  });
+  // A client that goes away mid-body must abort the write: pipe() alone would leave it hanging.
+  req.on('close', () => {
+    if (req.complete) return;
+    const aborted = new KodoError(KODO_STATUS.BAD_REQUEST, 'upload interrupted');
+    fileStream?.destroy(aborted);
+    parser.destroy(aborted);
   });
   req.pipe(parser);
   void (async () => {

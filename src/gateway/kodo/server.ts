@@ -7,7 +7,7 @@
  *   /buckets/<b>/objects/<k>/uploads...          → up: resumable upload v2
  *   /mkblk, /bput, /mkfile (resumable v1)        → 501, use v2
  *   GET /v4/query                               → uc: region query naming this server for all hosts
- *   /stat /delete /move /copy /chgm /batch /list /buckets /mkbucketv3 with QBox or Qiniu auth → rs, rsf, uc
+ *   /stat /delete /move /copy /chgm /batch /list /buckets /mkbucketv3, signed or not GET → rs, rsf, uc
  *   GET|HEAD /<bucket>/<key>                    → io: path-style download
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -30,11 +30,11 @@ export interface KodoGateway {
   close(): Promise<void>;
 }
 
-function isManagement(req: IncomingMessage, root: string): boolean {
+/** rs/rsf/uc calls: management authorization, or any write to one of their paths (→ 401 unsigned). */
+function isManagement(req: IncomingMessage, root: string, isRead: boolean): boolean {
   const authorization = req.headers.authorization ?? '';
-  return (
-    MANAGEMENT_ROOTS.has(root) && (authorization.startsWith('QBox ') || authorization.startsWith('Qiniu '))
-  );
+  const signed = authorization.startsWith('QBox ') || authorization.startsWith('Qiniu ');
+  return MANAGEMENT_ROOTS.has(root) && (signed || !isRead);
 }
 
 async function route(ctx: KodoGatewayContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -65,7 +65,7 @@ async function route(ctx: KodoGatewayContext, req: IncomingMessage, res: ServerR
     await handleRegionQuery(ctx, req, res, url);
     return;
   }
-  if (isManagement(req, root)) {
+  if (isManagement(req, root, isRead)) {
     await handleManagement(ctx, req, res, url);
     return;
   }
