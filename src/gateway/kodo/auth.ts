@@ -225,7 +225,12 @@ export function verifyDownloadUrl(
   const at = rawUrl.lastIndexOf('&token=');
   if (at < 0) throw badToken('download token not specified');
   const signedPart = rawUrl.slice(0, at);
-  const token = decodeURIComponent(rawUrl.slice(at + '&token='.length));
+  let token: string;
+  try {
+    token = decodeURIComponent(rawUrl.slice(at + '&token='.length));
+  } catch {
+    throw badToken();
+  }
   const query = signedPart.includes('?') ? signedPart.slice(signedPart.indexOf('?') + 1) : '';
   const deadline = new URLSearchParams(query).get('e');
   if (deadline === null || !/^\d+$/.test(deadline)) throw badToken('download token has no deadline (e)');

@@ -1,6 +1,6 @@
-/** Reading small request bodies (management calls, JSON) with a size cap. */
+/** Reading requests: small bodies (management calls, JSON) with a size cap, and paths. */
 import type { IncomingMessage } from 'node:http';
-import { KODO_STATUS, KodoError } from './errors.js';
+import { badRequest, KODO_STATUS, KodoError } from './errors.js';
 
 /**
  * The whole body, or 413 once it is past `maxBytes`: the rest is still read and discarded, so the
@@ -26,4 +26,13 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
 /** Discards the rest of a request body answered early, so the connection stays usable. */
 export function drain(req: IncomingMessage): void {
   if (!req.readableEnded) req.resume();
+}
+
+/** A percent-decoded path segment; malformed escapes are a 400, not a server failure. */
+export function decodePath(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw badRequest(`malformed percent-encoding in '${text}'`);
+  }
 }

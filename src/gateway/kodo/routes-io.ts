@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { verifyDownloadUrl } from './auth.js';
-import type { ObjectRange } from './backend.js';
+import type { KodoObject, ObjectRange } from './backend.js';
 import type { KodoGatewayContext } from './context.js';
 import { KODO_STATUS, KodoError } from './errors.js';
 
@@ -43,7 +43,7 @@ export async function handleDownload(
   if (!ctx.publicRead || rawUrl.includes('token=')) {
     verifyDownloadUrl(req.headers.host ?? '', rawUrl, ctx.users);
   }
-  let object: Awaited<ReturnType<typeof ctx.backend.stat>>;
+  let object: KodoObject;
   try {
     object = await ctx.backend.stat(bucket, key);
   } catch (error) {

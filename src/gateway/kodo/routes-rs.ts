@@ -9,7 +9,7 @@ import { verifyManagementRequest } from './auth.js';
 import type { KodoObject, ListPosition, ObjectRef } from './backend.js';
 import type { KodoGatewayContext } from './context.js';
 import { badRequest, KODO_STATUS, KodoError, sendJson, toKodoError } from './errors.js';
-import { readBody } from './http-body.js';
+import { decodePath, readBody } from './http-body.js';
 import { fromUrlSafeBase64, toUrlSafeBase64 } from './url-safe-base64.js';
 
 const MAX_MANAGEMENT_BODY = 4 * 1024 * 1024;
@@ -65,7 +65,7 @@ export async function handleManagement(
   if (root === 'mkbucketv3') {
     const bucket = url.pathname.split('/')[2];
     if (!bucket) throw badRequest('bucket name required');
-    await ctx.backend.createBucket(decodeURIComponent(bucket));
+    await ctx.backend.createBucket(decodePath(bucket));
     sendJson(res, 200, {});
     return;
   }

@@ -12,8 +12,8 @@ import { type PutPolicy, parseUploadToken, resolveUploadKey, upTokenFromHeaders 
 import type { KodoObject } from './backend.js';
 import type { KodoGatewayContext } from './context.js';
 import { badRequest, KODO_STATUS, KodoError, noSuchFile, sendError, sendJson } from './errors.js';
-import { drain, readBody } from './http-body.js';
-import { PartTooLargeError } from './part-staging.js';
+import { decodePath, drain, readBody } from './http-body.js';
+import { PartTooLargeError, type StagedPart } from './part-staging.js';
 import { QetagHasher } from './qetag.js';
 import { uploadResult } from './upload-result.js';
 import { fromUrlSafeBase64 } from './url-safe-base64.js';
@@ -180,7 +180,7 @@ export function parseResumablePath(pathname: string): ResumablePath | undefined 
   const [, bucket, encodedKey, uploadId, part] = match;
   let key: string | undefined;
   if (encodedKey !== '~') {
-    const decoded = fromUrlSafeBase64(decodeURIComponent(encodedKey!));
+    const decoded = fromUrlSafeBase64(decodePath(encodedKey!));
     if (!decoded) throw badRequest('invalid encoded object name');
     key = decoded.toString('utf8');
   }
@@ -191,7 +191,7 @@ export function parseResumablePath(pathname: string): ResumablePath | undefined 
       throw badRequest(`invalid part number '${part}' (1 to ${MAX_PART_NUMBER})`);
     }
   }
-  return { bucket: decodeURIComponent(bucket!), key, uploadId, partNumber };
+  return { bucket: decodePath(bucket!), key, uploadId, partNumber };
 }
 
 export async function handleResumable(
@@ -218,7 +218,7 @@ export async function handleResumable(
   const uploadId = upload.uploadId;
   if (path.partNumber !== undefined) {
     if (method !== 'PUT') throw new KodoError(KODO_STATUS.METHOD_NOT_ALLOWED, 'method not allowed');
-    let part: Awaited<ReturnType<typeof ctx.staging.putPart>>;
+    let part: StagedPart;
     try {
       part = await ctx.staging.putPart(uploadId, path.partNumber, req as Readable, ctx.maxPartSize);
     } catch (error) {

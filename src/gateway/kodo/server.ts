@@ -14,7 +14,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { KodoGatewayContext } from './context.js';
 import { KODO_STATUS, KodoError, sendError } from './errors.js';
-import { drain } from './http-body.js';
+import { decodePath, drain } from './http-body.js';
 import { handleDownload } from './routes-io.js';
 import { handleManagement, MANAGEMENT_ROOTS } from './routes-rs.js';
 import { handleRegionQuery } from './routes-uc.js';
@@ -45,7 +45,7 @@ async function route(ctx: KodoGatewayContext, req: IncomingMessage, res: ServerR
   const domainBucket = ctx.domains.get(host.replace(/:\d+$/, ''));
   const isRead = method === 'GET' || method === 'HEAD';
   if (domainBucket !== undefined && isRead) {
-    await handleDownload(ctx, req, res, domainBucket, decodeURIComponent(pathname.slice(1)));
+    await handleDownload(ctx, req, res, domainBucket, decodePath(pathname.slice(1)));
     return;
   }
   if (pathname === '/' && method === 'POST') {
@@ -71,8 +71,8 @@ async function route(ctx: KodoGatewayContext, req: IncomingMessage, res: ServerR
   }
   const slash = pathname.indexOf('/', 1);
   if (isRead && slash > 1 && slash < pathname.length - 1) {
-    const bucket = decodeURIComponent(pathname.slice(1, slash));
-    await handleDownload(ctx, req, res, bucket, decodeURIComponent(pathname.slice(slash + 1)));
+    const bucket = decodePath(pathname.slice(1, slash));
+    await handleDownload(ctx, req, res, bucket, decodePath(pathname.slice(slash + 1)));
     return;
   }
   throw new KodoError(isRead ? KODO_STATUS.NOT_FOUND : KODO_STATUS.METHOD_NOT_ALLOWED, 'no such operation');
