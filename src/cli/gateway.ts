@@ -1,10 +1,14 @@
 /**
- * `tierfs gateway --protocol oss`: serves an under store (a local directory by default) through an
- * object-store protocol until interrupted.
+ * `tierfs gateway --protocol <p> [--root <dir|uri>] [--port N] [--host H]`: serves an under store
+ * (the root under store by default) through an object-store protocol until interrupted. Buckets
+ * are the top-level directories of the root unless a protocol offers single-bucket mode.
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import type { Configuration } from '../config/configuration.js';
 import {
+  GATEWAY_KODO_BIND_HOST,
+  GATEWAY_KODO_PORT,
   GATEWAY_OSS_BIND_HOST,
   GATEWAY_OSS_BUCKET,
   GATEWAY_OSS_HOSTNAMES,
@@ -15,12 +19,13 @@ import {
   GATEWAY_OSS_USERS_FILE,
 } from '../config/keys/index.js';
 import { TierfsError } from '../errors.js';
+import { kodoGatewayFromConfig } from '../gateway/kodo/configure.js';
 import { OssGateway } from '../gateway/oss/server.js';
 import { parseUsers } from '../gateway/oss/users.js';
+import type { UnderStore } from '../ufs/contract.js';
 import { FileSystem } from '../ufs/registry.js';
 import type { CliContext } from './main.js';
 
-export const GATEWAY_PROTOCOLS = ['oss'] as const;
 const ROOT_UFS = 'tierfs.master.mount.table.root.ufs';
 
 interface GatewayOptions {
@@ -32,36 +37,48 @@ interface GatewayOptions {
   stateDir?: string;
 }
 
-export function registerGatewayCommand(program: Command, context: CliContext): void {
-  program
-    .command('gateway')
-    .description('Serve an under store (a local directory by default) through an object-store protocol')
-    .requiredOption('--protocol <name>', `protocol to speak: ${GATEWAY_PROTOCOLS.join(', ')}`)
-    .option('--root <uri>', `directory or under store URI to serve (default: ${ROOT_UFS})`)
-    .option('--port <port>', `port to listen on (default: ${GATEWAY_OSS_PORT.key})`)
-    .option('--host <host>', `address to listen on (default: ${GATEWAY_OSS_BIND_HOST.key})`)
-    .option('--bucket <name>', 'single-bucket mode: serve the root as this one bucket')
-    .option('--state-dir <dir>', `directory for gateway state (default: ${GATEWAY_OSS_STATE_DIR.key})`)
-    .action(async (options: GatewayOptions) => {
-      if (!(GATEWAY_PROTOCOLS as readonly string[]).includes(options.protocol)) {
-        throw new TierfsError(
-          'INVALID_ARGUMENT',
-          `unsupported gateway protocol '${options.protocol}'; supported protocols: ${GATEWAY_PROTOCOLS.join(', ')}`,
-        );
-      }
-      const conf = context.configuration();
-      const port = options.port === undefined ? conf.require(GATEWAY_OSS_PORT) : Number(options.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) {
-        throw new TierfsError('INVALID_ARGUMENT', `--port must be a port number, got '${options.port}'`);
-      }
-      const host = options.host ?? conf.require(GATEWAY_OSS_BIND_HOST);
+interface RunningGateway {
+  readonly host: string;
+  readonly port: number;
+  /** Extra words for the ready line, e.g. whether authentication is on. */
+  readonly note?: string;
+  close(): Promise<void>;
+}
+
+interface GatewayProtocol {
+  readonly description: string;
+  readonly defaultHost: (conf: Configuration) => string;
+  readonly defaultPort: (conf: Configuration) => number;
+  readonly start: (
+    store: UnderStore,
+    conf: Configuration,
+    listen: { host: string; port: number },
+    options: GatewayOptions,
+  ) => Promise<RunningGateway>;
+}
+
+const PROTOCOLS: Readonly<Record<string, GatewayProtocol>> = {
+  kodo: {
+    description: 'Qiniu Kodo (form and resumable v2 upload, rs/rsf management, signed downloads)',
+    defaultHost: (conf) => conf.require(GATEWAY_KODO_BIND_HOST),
+    defaultPort: (conf) => conf.require(GATEWAY_KODO_PORT),
+    async start(store, conf, { host, port }) {
+      const gateway = kodoGatewayFromConfig(store, conf);
+      const bound = await gateway.listen(port, host);
+      return { ...bound, close: () => gateway.close() };
+    },
+  },
+  oss: {
+    description: 'Aliyun OSS (V1 and V4 signatures, multipart, listing v1 and v2)',
+    defaultHost: (conf) => conf.require(GATEWAY_OSS_BIND_HOST),
+    defaultPort: (conf) => conf.require(GATEWAY_OSS_PORT),
+    async start(store, conf, { host, port }, options) {
       const users = parseUsers(conf.get(GATEWAY_OSS_USERS) ?? [], GATEWAY_OSS_USERS.key);
       const usersFile = conf.get(GATEWAY_OSS_USERS_FILE);
       if (usersFile !== undefined) {
         const lines = readFileSync(conf.resolvePath(usersFile), 'utf8').split('\n');
         for (const [id, secret] of parseUsers(lines, usersFile)) users.set(id, secret);
       }
-      const store = await FileSystem.get(options.root ?? conf.getRaw(ROOT_UFS)!, conf);
       const gateway = new OssGateway({
         store,
         stateDir: options.stateDir ?? conf.resolvePath(conf.require(GATEWAY_OSS_STATE_DIR)),
@@ -71,16 +88,71 @@ export function registerGatewayCommand(program: Command, context: CliContext): v
         minPartSize: conf.require(GATEWAY_OSS_MULTIPART_MIN_PART_SIZE),
       });
       const address = await gateway.listen(port, host);
+      return {
+        host: address.address,
+        port: address.port,
+        note: users.size === 0 ? 'no users configured: authentication is off' : `${users.size} user(s)`,
+        close: () => gateway.close(),
+      };
+    },
+  },
+};
+
+export function supportedProtocols(): string[] {
+  return Object.keys(PROTOCOLS).sort();
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new TierfsError('INVALID_ARGUMENT', `--port must be a port number (0-65535), got '${text}'`);
+  }
+  return port;
+}
+
+export function registerGatewayCommand(program: Command, context: CliContext): void {
+  program
+    .command('gateway')
+    .description('Serve an under store through an object-store protocol (buckets = top-level directories)')
+    .requiredOption('--protocol <name>', `protocol to speak: ${supportedProtocols().join(', ')}`)
+    .option('--root <dir|uri>', `under store to serve (default: ${ROOT_UFS})`)
+    .option('--port <n>', 'port to listen on (0 picks a free one)')
+    .option('--host <address>', 'address to listen on')
+    .option('--bucket <name>', 'oss: single-bucket mode, serving the root as this one bucket')
+    .option('--state-dir <dir>', 'oss: directory for gateway state (metadata, multipart parts)')
+    .action(async (options: GatewayOptions) => {
+      const protocol = PROTOCOLS[options.protocol.toLowerCase()];
+      if (!protocol) {
+        throw new TierfsError(
+          'INVALID_ARGUMENT',
+          `unsupported gateway protocol '${options.protocol}'; supported: ${supportedProtocols().join(', ')}`,
+        );
+      }
+      const conf = context.configuration();
+      const store = await FileSystem.get(options.root ?? conf.getRaw(ROOT_UFS)!, conf);
+      await store.mkdirs('');
+      const host = options.host ?? protocol.defaultHost(conf);
+      const port = options.port === undefined ? protocol.defaultPort(conf) : parsePort(options.port);
+      const running = await protocol
+        .start(store, conf, { host, port }, options)
+        .catch(async (error: unknown) => {
+          await store.close();
+          throw error;
+        });
+      const note = running.note ? ` (${running.note})` : '';
       process.stdout.write(
-        `tierfs OSS gateway on http://${address.address}:${address.port} serving ${store.uri}` +
-          `${users.size === 0 ? ' (no users configured: authentication is off)' : ` (${users.size} user(s))`}\n`,
+        `tierfs ${options.protocol.toLowerCase()} gateway serving ${store.uri} on http://${running.host}:${running.port}${note}\n`,
       );
       await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
       });
-      await gateway.close();
+      await running.close();
       await store.close();
     });
 }

@@ -3,6 +3,7 @@
  */
 import type { PropertyKey } from '../property.js';
 import * as core from './core.js';
+import * as gatewayKodo from './gateway-kodo.js';
 import * as gatewayOss from './gateway-oss.js';
 import * as kodo from './kodo.js';
 import * as offload from './offload.js';
@@ -11,6 +12,7 @@ import * as s3 from './s3.js';
 import * as underfs from './underfs.js';
 
 export * from './core.js';
+export * from './gateway-kodo.js';
 export * from './gateway-oss.js';
 export * from './kodo.js';
 export * from './offload.js';
@@ -18,9 +20,9 @@ export * from './oss.js';
 export * from './s3.js';
 export * from './underfs.js';
 
-/** Every registered property, in catalogue order (core, underfs, S3, OSS, Kodo, offload, OSS gateway). */
 export const ALL_PROPERTIES: readonly PropertyKey<unknown>[] = Object.freeze(
-  [core, underfs, s3, oss, kodo, offload, gatewayOss].flatMap((module): PropertyKey<unknown>[] =>
+  /** Every registered property, in catalogue order (core, underfs, S3, OSS, Kodo, offload, gateways). */
+  [core, underfs, s3, oss, kodo, offload, gatewayOss, gatewayKodo].flatMap((module): PropertyKey<unknown>[] =>
     Object.values(module),
   ),
 );

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { PropertyKey } from '../property.js';
 import { ValueError } from '../types.js';
 import * as core from './core.js';
+import * as gatewayKodo from './gateway-kodo.js';
 import * as gatewayOss from './gateway-oss.js';
 import {
   ALL_PROPERTIES,
@@ -23,6 +24,7 @@ const MODULES: Record<string, Record<string, PropertyKey<unknown>>> = {
   kodo,
   offload,
   gatewayOss,
+  gatewayKodo,
 };
 
 /** Every name a property answers to: its key, its aliases, and the `alluxio.*` twin of each `tierfs.*` one. */
