@@ -14,6 +14,7 @@ import type { WorkerRegistry } from './worker-registry.js';
 export interface PersistRequest {
   readonly path: string;
   readonly contentId: string;
+  readonly size: number;
   readonly mountPath: string;
   readonly ufsPath: string;
 }
@@ -68,11 +69,17 @@ export class PersistScheduler {
     const worker = this.workers.get(task.workerId);
     if (worker?.state !== 'LIVE') return; // Its data is on that worker: wait for it to come back.
     const { mount, ufsPath } = this.namespace.resolve(task.path);
+    const inode = await this.meta.getInode(task.path);
+    if (!inode || inode.contentId !== task.contentId) {
+      await this.meta.removePersistTask(task.path); // Deleted or replaced meanwhile.
+      return;
+    }
     await this.meta.updatePersistTask(task.path, { state: 'RUNNING' });
     try {
       const request: PersistRequest = {
         path: task.path,
         contentId: task.contentId,
+        size: inode.size,
         mountPath: mount.path,
         ufsPath,
       };

@@ -1,0 +1,45 @@
+/**
+ * `tierfs format`: wipes the metadata store, the worker caches and the staging area, and creates a
+ * fresh cluster token. The root under store's data is never touched (only created when it is a
+ * local directory that does not exist yet).
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Configuration } from '../config/configuration.js';
+import { MASTER_MOUNT_TABLE_ROOT_UFS } from '../config/keys/core.js';
+import { layoutOf } from '../config/layout.js';
+import { SqliteMetaStore } from '../meta/sqlite-store.js';
+import { parseUfsUri } from '../ufs/registry.js';
+
+export interface FormatResult {
+  /** False when `onlyIfUnformatted` found an existing format and did nothing. */
+  readonly formatted: boolean;
+  readonly wiped: readonly string[];
+}
+
+export function isFormatted(conf: Configuration): boolean {
+  return existsSync(layoutOf(conf).clusterTokenFile);
+}
+
+export async function formatCluster(conf: Configuration, options: { onlyIfUnformatted?: boolean } = {}) {
+  if (options.onlyIfUnformatted && isFormatted(conf)) return { formatted: false, wiped: [] } as FormatResult;
+  const layout = layoutOf(conf);
+  const wiped = [
+    layout.metastoreDir,
+    ...layout.cacheDirs,
+    layout.workerStagingDir,
+    join(layout.workDir, 'worker'),
+  ];
+  for (const dir of wiped) await rm(dir, { recursive: true, force: true });
+  await mkdir(layout.metastoreDir, { recursive: true });
+  const meta = new SqliteMetaStore(layout.metastoreFile);
+  await meta.setValue('formattedMs', String(Date.now()));
+  await meta.close();
+  await writeFile(layout.clusterTokenFile, `${randomBytes(24).toString('base64url')}\n`, { mode: 0o600 });
+  const root = conf.require(MASTER_MOUNT_TABLE_ROOT_UFS);
+  const rootUri = parseUfsUri(/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(root) ? root : conf.resolvePath(root));
+  if (rootUri.scheme === 'file') await mkdir(rootUri.path, { recursive: true });
+  return { formatted: true, wiped } as FormatResult;
+}

@@ -1,0 +1,171 @@
+/**
+ * The worker's data path: ranged reads served from the page store and filled from the under store
+ * (or the staging area), and writes split by write type into the under store, the page store and
+ * the staging area.
+ */
+import { once } from 'node:events';
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import type { PageStore } from '../cache/page-store.js';
+import { type ReadType, readRange } from '../cache/range-reader.js';
+import { TierfsError } from '../errors.js';
+import type { WriteType } from '../master/api-types.js';
+import type { UfsWriteStream, UnderStore } from '../ufs/contract.js';
+import { abortWrite, readStream } from '../ufs/io.js';
+import type { StagingArea } from './staging.js';
+
+/** Bytes fetched and sent per step of a read; the next window is fetched while one is sent. */
+const READ_WINDOW_PAGES = 8;
+
+export interface ReadPlan {
+  readonly contentId: string;
+  readonly size: number;
+  readonly persisted: boolean;
+  readonly offset: number;
+  readonly length: number;
+  readonly readType: ReadType;
+  /** The under store and path of the file (when persisted). */
+  readonly ufs: () => Promise<{ store: UnderStore; path: string }>;
+}
+
+export interface DataPath {
+  readonly pages: PageStore;
+  readonly staging: StagingArea;
+}
+
+/** Streams a range of a file, a window at a time, with one window of read-ahead. */
+export function readFile(data: DataPath, plan: ReadPlan): Readable {
+  const end = Math.min(plan.size, plan.offset + plan.length);
+  const window = READ_WINDOW_PAGES * data.pages.pageSize;
+  const fetch = async (offset: number, length: number): Promise<Uint8Array> => {
+    if (await data.staging.has(plan.contentId)) {
+      return readStream(data.staging.open(plan.contentId, offset, length));
+    }
+    if (!plan.persisted) {
+      throw new TierfsError(
+        'UNAVAILABLE',
+        'the data of this file was only in the cache and has been evicted (it was written with MUST_CACHE)',
+      );
+    }
+    const { store, path } = await plan.ufs();
+    return readStream(await store.open(path, { offset, length }));
+  };
+  const readWindow = (offset: number) =>
+    readRange(data.pages, {
+      fileKey: plan.contentId,
+      fileSize: plan.size,
+      offset,
+      length: Math.min(window - (offset % window), end - offset),
+      readType: plan.readType,
+      fetch,
+    });
+  async function* windows(): AsyncGenerator<Buffer> {
+    let offset = plan.offset;
+    let next = offset < end ? readWindow(offset) : undefined;
+    while (next) {
+      const bytes = await next;
+      offset += bytes.length;
+      next = offset < end && bytes.length > 0 ? readWindow(offset) : undefined;
+      next?.catch(() => undefined); // Surfaced when awaited.
+      yield bytes;
+    }
+  }
+  return Readable.from(windows(), { objectMode: false });
+}
+
+export interface WritePlan {
+  readonly contentId: string;
+  readonly writeType: WriteType;
+  readonly ufs: () => Promise<{ store: UnderStore; path: string }>;
+}
+
+export interface WriteReceipt {
+  readonly size: number;
+  readonly ufsFingerprint?: string;
+}
+
+async function writeTo(stream: UfsWriteStream, chunk: Buffer): Promise<void> {
+  if (!stream.write(chunk)) await once(stream, 'drain');
+}
+
+/**
+ * Receives a file. MUST_CACHE: pages only. CACHE_THROUGH: the under store and pages. THROUGH: the
+ * under store only. ASYNC_THROUGH: a durable staged copy and pages; the master persists it later.
+ * Any failure undoes everything: no under store object, no staged copy, no pages.
+ */
+export async function writeFile(data: DataPath, plan: WritePlan, body: Readable): Promise<WriteReceipt> {
+  const toUfs = plan.writeType === 'CACHE_THROUGH' || plan.writeType === 'THROUGH';
+  const toCache = plan.writeType !== 'THROUGH';
+  const ufs = toUfs ? await plan.ufs() : undefined;
+  const out = ufs ? await ufs.store.create(ufs.path, { overwrite: true }) : undefined;
+  const staged = plan.writeType === 'ASYNC_THROUGH' ? await data.staging.begin(plan.contentId) : undefined;
+  const pageSize = data.pages.pageSize;
+  let page = Buffer.allocUnsafe(pageSize);
+  let fill = 0;
+  let pageIndex = 0;
+  let size = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      const pending: Promise<void>[] = [];
+      if (out) pending.push(writeTo(out, chunk));
+      if (staged) pending.push(staged.write(chunk));
+      if (toCache) {
+        for (let at = 0; at < chunk.length; ) {
+          const n = Math.min(pageSize - fill, chunk.length - at);
+          chunk.copy(page, fill, at, at + n);
+          fill += n;
+          at += n;
+          if (fill === pageSize) {
+            pending.push(data.pages.put(plan.contentId, pageIndex++, page).then(() => undefined));
+            page = Buffer.allocUnsafe(pageSize);
+            fill = 0;
+          }
+        }
+      }
+      await Promise.all(pending);
+    }
+    if (toCache && fill > 0) await data.pages.put(plan.contentId, pageIndex, page.subarray(0, fill));
+    let ufsFingerprint: string | undefined;
+    if (out && ufs) {
+      out.end();
+      await finished(out);
+      ufsFingerprint = (await ufs.store.getStatus(ufs.path)).fingerprint;
+    }
+    await staged?.commit();
+    return ufsFingerprint ? { size, ufsFingerprint } : { size };
+  } catch (error) {
+    if (out) await abortWrite(out);
+    await staged?.discard();
+    await data.pages.free(plan.contentId);
+    throw error;
+  }
+}
+
+/** Writes a cached or staged file to the under store (persistence of ASYNC_THROUGH and `fs persist`). */
+export async function persistFile(
+  data: DataPath,
+  contentId: string,
+  size: number,
+  ufs: { store: UnderStore; path: string },
+): Promise<string> {
+  const source = readFile(data, {
+    contentId,
+    size,
+    persisted: false,
+    offset: 0,
+    length: size,
+    readType: 'NO_CACHE',
+    ufs: () => Promise.reject(new TierfsError('INTERNAL', 'not persisted yet')),
+  });
+  const out = await ufs.store.create(ufs.path, { overwrite: true });
+  try {
+    for await (const chunk of source) await writeTo(out, chunk as Buffer);
+    out.end();
+    await finished(out);
+  } catch (error) {
+    await abortWrite(out);
+    throw error;
+  }
+  return (await ufs.store.getStatus(ufs.path)).fingerprint;
+}

@@ -1,0 +1,53 @@
+/**
+ * The worker's view of the mount table: under stores opened with each mount's options, fetched
+ * from the master's internal endpoint (the only place mount credentials travel) and refreshed
+ * when a request names a mount the worker does not know yet.
+ */
+import type { Configuration } from '../config/configuration.js';
+import { TierfsError } from '../errors.js';
+import { CLUSTER_TOKEN_HEADER, type MountInfo } from '../master/api-types.js';
+import { callJson } from '../master/http-json.js';
+import type { UnderStore } from '../ufs/contract.js';
+import { FileSystem } from '../ufs/registry.js';
+
+export class MountStores {
+  private mounts = new Map<string, MountInfo>();
+  private readonly stores = new Map<string, Promise<UnderStore>>();
+
+  constructor(
+    private readonly conf: Configuration,
+    private readonly masterAddress: string,
+    private readonly clusterToken: string,
+  ) {}
+
+  /** The under store of the mount at `mountPath`. */
+  async store(mountPath: string): Promise<UnderStore> {
+    let mount = this.mounts.get(mountPath);
+    if (!mount) {
+      await this.refresh();
+      mount = this.mounts.get(mountPath);
+      if (!mount) throw new TierfsError('NOT_FOUND', `${mountPath} is not a mount point (any more)`);
+    }
+    const key = `${mount.path}\0${mount.ufsUri}`;
+    let store = this.stores.get(key);
+    if (!store) {
+      store = FileSystem.get(mount.ufsUri, this.conf.withOptions(mount.options, mount.path));
+      store.catch(() => this.stores.delete(key));
+      this.stores.set(key, store);
+    }
+    return store;
+  }
+
+  async refresh(): Promise<void> {
+    const list = await callJson<MountInfo[]>('GET', `${this.masterAddress}/api/v1/internal/mounts`, {
+      headers: { [CLUSTER_TOKEN_HEADER]: this.clusterToken },
+    });
+    this.mounts = new Map(list.map((m) => [m.path, m]));
+  }
+
+  async close(): Promise<void> {
+    const stores = [...this.stores.values()];
+    this.stores.clear();
+    await Promise.all(stores.map((s) => s.then((store) => store.close()).catch(() => undefined)));
+  }
+}

@@ -1,0 +1,250 @@
+/**
+ * The worker process: the page cache, reads and writes of file data against the under stores,
+ * persistence of ASYNC_THROUGH files, and a heartbeat that keeps it in the master's membership.
+ *
+ * Data API (port 29999):
+ *   GET  /data?path&mountPath&ufsPath&contentId&size&persisted&offset&length&readType
+ *   PUT  /data?path&mountPath&ufsPath&contentId&writeType     (body: the file)
+ *   POST /internal/persist | /internal/persisted | /internal/free   (cluster token required)
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { PageStore } from '../cache/page-store.js';
+import type { ReadType } from '../cache/range-reader.js';
+import type { Configuration } from '../config/configuration.js';
+import {
+  WORKER_BIND_HOST,
+  WORKER_HEARTBEAT_INTERVAL,
+  WORKER_HOSTNAME,
+  WORKER_RPC_PORT,
+} from '../config/keys/core.js';
+import { layoutOf } from '../config/layout.js';
+import { TierfsError } from '../errors.js';
+import { CLUSTER_TOKEN_HEADER, type HeartbeatRequest, type TierUsage } from '../master/api-types.js';
+import { callJson } from '../master/http-json.js';
+import { sendError } from '../master/routes.js';
+import { WRITE_TYPES, type WriteType } from '../namespace/namespace.js';
+import '../ufs/drivers.js';
+import { type DataPath, persistFile, readFile, writeFile } from './data-path.js';
+import { MountStores } from './mount-stores.js';
+import { StagingArea } from './staging.js';
+
+const READ_TYPES: readonly ReadType[] = ['NO_CACHE', 'CACHE', 'CACHE_PROMOTE'];
+
+export interface WorkerOptions {
+  readonly log: Logger;
+  /** `http://host:port` of the master's RPC port. */
+  readonly masterAddress: string;
+}
+
+type Params = Record<string, string | undefined>;
+
+function param(params: Params, name: string): string {
+  const value = params[name];
+  if (value === undefined || value === '') throw new TierfsError('INVALID_ARGUMENT', `'${name}' is required`);
+  return value;
+}
+
+function intParam(params: Params, name: string): number {
+  const value = Number(param(params, name));
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new TierfsError('INVALID_ARGUMENT', `'${name}' must be a non-negative integer`);
+  }
+  return value;
+}
+
+/** The worker's id survives restarts, so it keeps its place on the hash ring and its persist tasks. */
+function workerId(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    const id = `worker-${randomUUID().slice(0, 8)}`;
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${id}\n`);
+    return id;
+  }
+}
+
+export class Worker {
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  private constructor(
+    readonly id: string,
+    readonly address: string,
+    private readonly app: FastifyInstance,
+    private readonly pages: PageStore,
+    private readonly mounts: MountStores,
+    private readonly masterAddress: string,
+    private readonly clusterToken: string,
+    private readonly log: Logger,
+  ) {}
+
+  static async start(conf: Configuration, options: WorkerOptions): Promise<Worker> {
+    const layout = layoutOf(conf);
+    let clusterToken: string;
+    try {
+      clusterToken = readFileSync(layout.clusterTokenFile, 'utf8').trim();
+    } catch {
+      throw new TierfsError(
+        'CONFIG_INVALID',
+        `tierfs is not formatted (no ${layout.clusterTokenFile}): run \`tierfs format\` first`,
+      );
+    }
+    const id = workerId(join(layout.workDir, 'worker', 'id'));
+    const pages = await PageStore.fromConfiguration(conf);
+    const staging = new StagingArea(layout.workerStagingDir);
+    await staging.init();
+    const mounts = new MountStores(conf, options.masterAddress, clusterToken);
+    const data: DataPath = { pages, staging };
+
+    const app = Fastify({ loggerInstance: options.log as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
+    app.setErrorHandler(sendError);
+    // File bodies stream through untouched.
+    app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
+    const requireToken = (request: FastifyRequest) => {
+      if (request.headers[CLUSTER_TOKEN_HEADER] !== clusterToken) {
+        throw new TierfsError('PERMISSION_DENIED', 'bad or missing cluster token');
+      }
+    };
+    const ufsOf = (params: Params) => async () => ({
+      store: await mounts.store(param(params, 'mountPath')),
+      path: params.ufsPath ?? '',
+    });
+
+    app.get('/api/v1/health', async () => ({ status: 'ok', id }));
+
+    app.get('/data', async (request, reply) => {
+      const q = request.query as Params;
+      const readType = (q.readType ?? 'CACHE').toUpperCase() as ReadType;
+      if (!READ_TYPES.includes(readType)) {
+        throw new TierfsError('INVALID_ARGUMENT', `readType must be one of ${READ_TYPES.join(', ')}`);
+      }
+      const size = intParam(q, 'size');
+      const offset = intParam(q, 'offset');
+      const length = Math.max(0, Math.min(intParam(q, 'length'), size - offset));
+      const stream = readFile(data, {
+        contentId: param(q, 'contentId'),
+        size,
+        persisted: q.persisted === '1',
+        offset,
+        length,
+        readType,
+        ufs: ufsOf(q),
+      });
+      // Fail before the status line when the first window cannot be read (a lost file, a dead store).
+      const first = await stream[Symbol.asyncIterator]().next();
+      reply.header('content-type', 'application/octet-stream').header('content-length', length);
+      async function* rest(): AsyncGenerator<Buffer> {
+        if (!first.done) yield first.value as Buffer;
+        for await (const chunk of stream) yield chunk as Buffer;
+      }
+      return reply.send(Readable.from(rest()));
+    });
+
+    app.put('/data', async (request) => {
+      const q = request.query as Params;
+      const writeType = param(q, 'writeType').toUpperCase();
+      if (!WRITE_TYPES.includes(writeType as WriteType)) {
+        throw new TierfsError('INVALID_ARGUMENT', `writeType must be one of ${WRITE_TYPES.join(', ')}`);
+      }
+      const receipt = await writeFile(
+        data,
+        { contentId: param(q, 'contentId'), writeType: writeType as WriteType, ufs: ufsOf(q) },
+        request.body as Readable,
+      );
+      return { ...receipt, workerId: id };
+    });
+
+    app.post('/internal/persist', async (request) => {
+      requireToken(request);
+      const b = request.body as Params & { size?: number };
+      const ufsFingerprint = await persistFile(data, param(b, 'contentId'), Number(b.size ?? 0), {
+        store: await mounts.store(param(b, 'mountPath')),
+        path: b.ufsPath ?? '',
+      });
+      return { ufsFingerprint };
+    });
+
+    app.post('/internal/persisted', async (request) => {
+      requireToken(request);
+      await staging.remove(param(request.body as Params, 'contentId'));
+      return {};
+    });
+
+    app.post('/internal/free', async (request) => {
+      requireToken(request);
+      const ids = (request.body as { contentIds?: unknown }).contentIds;
+      if (!Array.isArray(ids)) throw new TierfsError('INVALID_ARGUMENT', "'contentIds' must be a list");
+      let pagesFreed = 0;
+      for (const contentId of ids) pagesFreed += (await pages.free(String(contentId))).pages;
+      return { pagesFreed };
+    });
+
+    try {
+      await app.listen({ host: conf.require(WORKER_BIND_HOST), port: conf.require(WORKER_RPC_PORT) });
+    } catch (error) {
+      await app.close();
+      await pages.close();
+      throw new TierfsError('UNAVAILABLE', `the worker cannot listen: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    const port = (app.server.address() as AddressInfo).port;
+    const address = `http://${conf.get(WORKER_HOSTNAME) ?? hostname()}:${port}`;
+    const worker = new Worker(
+      id,
+      address,
+      app,
+      pages,
+      mounts,
+      options.masterAddress,
+      clusterToken,
+      options.log,
+    );
+    await worker.beat(Date.now());
+    worker.startHeartbeat(conf.require(WORKER_HEARTBEAT_INTERVAL));
+    options.log.info({ id, address }, 'worker started');
+    return worker;
+  }
+
+  private startHeartbeat(intervalMs: number): void {
+    const startedMs = Date.now();
+    this.heartbeat = setInterval(() => {
+      this.beat(startedMs).catch((error: Error) => this.log.warn({ err: error.message }, 'heartbeat failed'));
+    }, intervalMs);
+    this.heartbeat.unref();
+  }
+
+  private async beat(startedMs: number): Promise<void> {
+    const usage = this.pages.usage();
+    const tiers: TierUsage[] = Object.entries(usage).map(([alias, u]) => ({
+      alias,
+      capacityBytes: u.capacity,
+      usedBytes: u.used,
+    }));
+    const body: HeartbeatRequest = { id: this.id, address: this.address, startedMs, tiers };
+    await callJson('POST', `${this.masterAddress}/api/v1/workers/heartbeat`, {
+      body,
+      headers: { [CLUSTER_TOKEN_HEADER]: this.clusterToken },
+      timeoutMs: 5000,
+    });
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.heartbeat);
+    await callJson('POST', `${this.masterAddress}/api/v1/workers/leave`, {
+      body: { id: this.id },
+      headers: { [CLUSTER_TOKEN_HEADER]: this.clusterToken },
+      timeoutMs: 2000,
+    }).catch(() => undefined);
+    await this.app.close();
+    await this.mounts.close();
+    await this.pages.close();
+  }
+}
