@@ -8,12 +8,16 @@ import { Configuration } from '../config/configuration.js';
 import { TierfsError, toTierfsError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { registerConfCommands } from './conf.js';
+import { registerDaemonCommands } from './daemon.js';
 import { registerGatewayCommand } from './gateway.js';
+import { registerRunTestsCommand } from './run-tests.js';
 import { registerSelfCheckCommand } from './selfcheck.js';
 
 export interface CliContext {
   /** The configuration of this invocation: defaults, site file, environment and -D flags. */
   configuration(): Configuration;
+  /** The `-Dkey=value` arguments of this invocation, to hand on to daemons it starts. */
+  systemPropertyArgs(): string[];
 }
 
 /** Splits `-Dkey=value` arguments (anywhere before `--`) from the rest. */
@@ -44,6 +48,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
       return loaded;
     },
+    systemPropertyArgs: () => Object.entries(properties).map(([key, value]) => `-D${key}=${value}`),
   };
   const program = new Command('tierfs')
     .description(
@@ -55,6 +60,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   registerConfCommands(program, context);
+  registerDaemonCommands(program, context);
+  registerRunTestsCommand(program, context);
   registerSelfCheckCommand(program, context);
   registerGatewayCommand(program, context);
   try {

@@ -1,0 +1,242 @@
+/**
+ * `tierfs format [-s]`, `tierfs start local|master|worker [-f]`, `tierfs stop local|master|worker`.
+ *
+ * `start` runs each daemon as a detached `tierfs process <name>` child writing to
+ * `${tierfs.logs.dir}/<name>.log`, waits until it answers, and prints where to find it; the
+ * daemon keeps its own pid file under `${tierfs.work.dir}/run/`.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import pino from 'pino';
+import type { Configuration } from '../config/configuration.js';
+import {
+  MASTER_HOSTNAME,
+  MASTER_RPC_PORT,
+  MASTER_WEB_PORT,
+  SECURITY_LOGIN_USERNAME,
+  WORKER_HOSTNAME,
+  WORKER_RPC_PORT,
+} from '../config/keys/core.js';
+import { type Layout, layoutOf } from '../config/layout.js';
+import { TierfsError } from '../errors.js';
+import { formatCluster, isFormatted } from '../master/format.js';
+import { callJson } from '../master/http-json.js';
+import { Master } from '../master/master.js';
+import { Worker } from '../worker/worker.js';
+import type { CliContext } from './main.js';
+
+type Daemon = 'master' | 'worker';
+const TARGETS = ['local', 'master', 'worker'] as const;
+const READY_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 15_000;
+const BIN = fileURLToPath(new URL('../../bin/tierfs.js', import.meta.url));
+
+function daemonsOf(target: string): Daemon[] {
+  if (!(TARGETS as readonly string[]).includes(target)) {
+    throw new TierfsError(
+      'INVALID_ARGUMENT',
+      `unknown target '${target}': expected one of ${TARGETS.join(', ')}`,
+    );
+  }
+  return target === 'local' ? ['master', 'worker'] : [target as Daemon];
+}
+
+/** The pid in a daemon's pid file when that process is alive. */
+export function runningPid(layout: Layout, daemon: Daemon): number | undefined {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(layout.pidFile(daemon), 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return undefined; // Stale pid file of a process that is gone.
+  }
+}
+
+function masterAddress(conf: Configuration): string {
+  return `http://${conf.require(MASTER_HOSTNAME)}:${conf.require(MASTER_RPC_PORT)}`;
+}
+
+function healthUrl(conf: Configuration, daemon: Daemon): string {
+  return daemon === 'master'
+    ? `${masterAddress(conf)}/api/v1/health`
+    : `http://${conf.get(WORKER_HOSTNAME) ?? '127.0.0.1'}:${conf.require(WORKER_RPC_PORT)}/api/v1/health`;
+}
+
+function logTail(file: string, lines = 15): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+async function startDaemon(
+  conf: Configuration,
+  layout: Layout,
+  daemon: Daemon,
+  defines: string[],
+): Promise<void> {
+  const pid = runningPid(layout, daemon);
+  if (pid !== undefined) {
+    throw new TierfsError(
+      'ALREADY_EXISTS',
+      `the ${daemon} is already running (pid ${pid}); stop it first with \`tierfs stop ${daemon}\``,
+    );
+  }
+  mkdirSync(layout.logsDir, { recursive: true });
+  const log = openSync(layout.logFile(daemon), 'a');
+  const child = spawn(process.execPath, [BIN, ...defines, 'process', daemon], {
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: process.env,
+  });
+  closeSync(log);
+  let exited: number | null = null;
+  child.on('exit', (code) => {
+    exited = code ?? 1;
+  });
+  child.unref();
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (exited !== null) {
+      throw new TierfsError(
+        'UNAVAILABLE',
+        `the ${daemon} exited during start-up (code ${exited}); last lines of ${layout.logFile(daemon)}:\n${logTail(layout.logFile(daemon))}`,
+      );
+    }
+    const ready = await callJson('GET', healthUrl(conf, daemon), { timeoutMs: 1000 }).then(
+      () => true,
+      () => false,
+    );
+    if (ready) return;
+    if (Date.now() > deadline) {
+      throw new TierfsError(
+        'TIMEOUT',
+        `the ${daemon} did not answer within ${READY_TIMEOUT_MS / 1000}s; see ${layout.logFile(daemon)}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+}
+
+async function stopDaemon(layout: Layout, daemon: Daemon): Promise<boolean> {
+  const pid = runningPid(layout, daemon);
+  if (pid === undefined) return false;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + STOP_TIMEOUT_MS;
+  while (runningPid(layout, daemon) === pid && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  if (runningPid(layout, daemon) === pid) process.kill(pid, 'SIGKILL');
+  rmSync(layout.pidFile(daemon), { force: true });
+  return true;
+}
+
+/** Runs a daemon in this process until SIGTERM or SIGINT. */
+async function runDaemon(conf: Configuration, layout: Layout, daemon: Daemon): Promise<void> {
+  const log = pino(
+    { name: daemon },
+    pino.destination({ dest: layout.logFile(daemon), mkdir: true, sync: true }),
+  );
+  const superUser = conf.get(SECURITY_LOGIN_USERNAME) ?? userInfo().username;
+  const running =
+    daemon === 'master'
+      ? await Master.start(conf, { log, superUser })
+      : await Worker.start(conf, { log, masterAddress: masterAddress(conf) });
+  mkdirSync(dirname(layout.pidFile(daemon)), { recursive: true });
+  writeFileSync(layout.pidFile(daemon), `${process.pid}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  log.info('stopping');
+  await running.stop();
+  rmSync(layout.pidFile(daemon), { force: true });
+}
+
+export function registerDaemonCommands(program: Command, context: CliContext): void {
+  program
+    .command('format')
+    .description('Format tierfs: wipe the metadata store and the worker caches (under store data is kept)')
+    .option('-s', 'format only if tierfs has never been formatted')
+    .action(async (options: { s?: boolean }) => {
+      const conf = context.configuration();
+      const layout = layoutOf(conf);
+      const running = (['master', 'worker'] as const).filter((d) => runningPid(layout, d) !== undefined);
+      if (running.length > 0) {
+        throw new TierfsError(
+          'CONFLICT',
+          `cannot format while the ${running.join(' and ')} ${running.length > 1 ? 'are' : 'is'} running; run \`tierfs stop local\` first`,
+        );
+      }
+      const result = await formatCluster(conf, { onlyIfUnformatted: options.s });
+      process.stdout.write(
+        result.formatted
+          ? `Formatted tierfs in ${layout.workDir}\n`
+          : `tierfs is already formatted (${layout.workDir}); nothing done\n`,
+      );
+    });
+
+  program
+    .command('start')
+    .description('Start the local cluster (master and worker), the master or the worker, in the background')
+    .argument('<target>', TARGETS.join(' | '))
+    .option('-f', 'format before starting')
+    .action(async (target: string, options: { f?: boolean }) => {
+      const daemons = daemonsOf(target);
+      const conf = context.configuration();
+      const layout = layoutOf(conf);
+      if (options.f) {
+        for (const d of ['worker', 'master'] as const) await stopDaemon(layout, d);
+        await formatCluster(conf);
+      } else if (!isFormatted(conf)) {
+        throw new TierfsError(
+          'CONFIG_INVALID',
+          `tierfs is not formatted (${layout.workDir}): run \`tierfs format\` first`,
+        );
+      }
+      for (const daemon of daemons) {
+        await startDaemon(conf, layout, daemon, context.systemPropertyArgs());
+        process.stdout.write(
+          `Started the ${daemon} (pid ${runningPid(layout, daemon)}), logging to ${layout.logFile(daemon)}\n`,
+        );
+      }
+      if (daemons.includes('master')) {
+        const web = `http://${conf.require(MASTER_HOSTNAME)}:${conf.require(MASTER_WEB_PORT)}`;
+        process.stdout.write(`Master web UI: ${web}\n`);
+      }
+    });
+
+  program
+    .command('stop')
+    .description('Stop the local cluster, the master or the worker')
+    .argument('<target>', TARGETS.join(' | '))
+    .action(async (target: string) => {
+      const layout = layoutOf(context.configuration());
+      for (const daemon of [...daemonsOf(target)].reverse()) {
+        const stopped = await stopDaemon(layout, daemon);
+        process.stdout.write(stopped ? `Stopped the ${daemon}\n` : `The ${daemon} is not running\n`);
+      }
+    });
+
+  program
+    .command('process', { hidden: true })
+    .description('Run a daemon in the foreground (used by `tierfs start`)')
+    .argument('<daemon>', 'master | worker')
+    .action(async (daemon: string) => {
+      if (daemon !== 'master' && daemon !== 'worker') {
+        throw new TierfsError('INVALID_ARGUMENT', `unknown daemon '${daemon}': expected master or worker`);
+      }
+      const conf = context.configuration();
+      await runDaemon(conf, layoutOf(conf), daemon);
+    });
+}
