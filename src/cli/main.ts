@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { Configuration } from '../config/configuration.js';
 import { TierfsError, toTierfsError } from '../errors.js';
 import { registerConfCommands } from './conf.js';
+import { registerGatewayCommand } from './gateway.js';
 import { registerSelfCheckCommand } from './selfcheck.js';
 import { VERSION } from './version.js';
 
@@ -54,6 +55,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   registerConfCommands(program, context);
+  registerGatewayCommand(program, context);
   registerSelfCheckCommand(program, context);
   try {
     await program.parseAsync(rest, { from: 'user' });
