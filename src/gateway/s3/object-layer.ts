@@ -265,9 +265,10 @@ export class ObjectLayer {
     await this.pruneParents(bucket, path);
   }
 
+  /** Removes an empty directory; false when it has children or is already gone (a concurrent delete). */
   private async removeIfEmpty(bucket: string, path: string): Promise<boolean> {
-    for await (const _ of this.backend.children(join(bucket, path))) return false;
     try {
+      for await (const _ of this.backend.children(join(bucket, path))) return false;
       await this.backend.delete(join(bucket, path));
       return true;
     } catch (error) {
