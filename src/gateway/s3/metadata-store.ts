@@ -113,6 +113,7 @@ CREATE TABLE IF NOT EXISTS parts (
 
 export class MetadataStore {
   private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
 
   /** Opens (creating) `metadata.db` in `dir`; `':memory:'` keeps it in memory. */
   constructor(dir: string) {
@@ -130,19 +131,32 @@ export class MetadataStore {
     this.db.close();
   }
 
+  /** A prepared statement, prepared once per SQL text. */
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+
   // --- buckets -----------------------------------------------------------------------------------
 
   getBucket(name: string): BucketRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM buckets WHERE name = ?').get(name) as
+    const row = this.sql('SELECT * FROM buckets WHERE name = ?').get(name) as
       | { name: string; created_ms: number; acl: string; owner: string }
       | undefined;
     return row && { name: row.name, createdMs: row.created_ms, acl: row.acl as CannedAcl, owner: row.owner };
   }
 
   putBucket(bucket: BucketRecord): void {
-    this.db
-      .prepare('INSERT OR REPLACE INTO buckets (name, created_ms, acl, owner) VALUES (?, ?, ?, ?)')
-      .run(bucket.name, bucket.createdMs, bucket.acl, bucket.owner);
+    this.sql('INSERT OR REPLACE INTO buckets (name, created_ms, acl, owner) VALUES (?, ?, ?, ?)').run(
+      bucket.name,
+      bucket.createdMs,
+      bucket.acl,
+      bucket.owner,
+    );
   }
 
   /** Forgets a bucket and every object row and upload in it; returns the upload ids dropped. */
@@ -153,8 +167,8 @@ export class MetadataStore {
         .pluck()
         .all(name) as string[];
       for (const id of uploads) this.deleteUpload(id);
-      this.db.prepare('DELETE FROM objects WHERE bucket = ?').run(name);
-      this.db.prepare('DELETE FROM buckets WHERE name = ?').run(name);
+      this.sql('DELETE FROM objects WHERE bucket = ?').run(name);
+      this.sql('DELETE FROM buckets WHERE name = ?').run(name);
       return uploads;
     })();
   }
@@ -162,7 +176,7 @@ export class MetadataStore {
   // --- objects -----------------------------------------------------------------------------------
 
   getObject(bucket: string, key: string): ObjectRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM objects WHERE bucket = ? AND key = ?').get(bucket, key) as
+    const row = this.sql('SELECT * FROM objects WHERE bucket = ? AND key = ?').get(bucket, key) as
       | ObjectRow
       | undefined;
     return (
@@ -180,49 +194,43 @@ export class MetadataStore {
   }
 
   putObject(record: ObjectRecord): void {
-    this.db
-      .prepare(
-        'INSERT OR REPLACE INTO objects (bucket, key, fingerprint, etag, headers, tags, acl, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(
-        record.bucket,
-        record.key,
-        record.fingerprint,
-        record.etag,
-        JSON.stringify(record.headers),
-        JSON.stringify(record.tags),
-        record.acl,
-        record.owner,
-      );
+    this.sql(
+      'INSERT OR REPLACE INTO objects (bucket, key, fingerprint, etag, headers, tags, acl, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(
+      record.bucket,
+      record.key,
+      record.fingerprint,
+      record.etag,
+      JSON.stringify(record.headers),
+      JSON.stringify(record.tags),
+      record.acl,
+      record.owner,
+    );
   }
 
   deleteObject(bucket: string, key: string): void {
-    this.db.prepare('DELETE FROM objects WHERE bucket = ? AND key = ?').run(bucket, key);
+    this.sql('DELETE FROM objects WHERE bucket = ? AND key = ?').run(bucket, key);
   }
 
   // --- multipart uploads -------------------------------------------------------------------------
 
   createUpload(upload: UploadRecord): void {
-    this.db
-      .prepare(
-        'INSERT INTO uploads (upload_id, bucket, key, initiated_ms, headers, tags, acl, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(
-        upload.uploadId,
-        upload.bucket,
-        upload.key,
-        upload.initiatedMs,
-        JSON.stringify(upload.headers),
-        JSON.stringify(upload.tags),
-        upload.acl,
-        upload.owner,
-      );
+    this.sql(
+      'INSERT INTO uploads (upload_id, bucket, key, initiated_ms, headers, tags, acl, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(
+      upload.uploadId,
+      upload.bucket,
+      upload.key,
+      upload.initiatedMs,
+      JSON.stringify(upload.headers),
+      JSON.stringify(upload.tags),
+      upload.acl,
+      upload.owner,
+    );
   }
 
   getUpload(uploadId: string): UploadRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM uploads WHERE upload_id = ?').get(uploadId) as
-      | UploadRow
-      | undefined;
+    const row = this.sql('SELECT * FROM uploads WHERE upload_id = ?').get(uploadId) as UploadRow | undefined;
     return row && uploadRecord(row);
   }
 
@@ -231,44 +239,38 @@ export class MetadataStore {
     bucket: string,
     options: { prefix: string; keyMarker: string; uploadIdMarker: string; limit: number },
   ): UploadRecord[] {
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM uploads WHERE bucket = ? AND substr(key, 1, length(?)) = ?
+    const rows = this.sql(
+      `SELECT * FROM uploads WHERE bucket = ? AND substr(key, 1, length(?)) = ?
            AND (key > ? OR (key = ? AND upload_id > ?))
          ORDER BY key, upload_id LIMIT ?`,
-      )
-      .all(
-        bucket,
-        options.prefix,
-        options.prefix,
-        options.keyMarker,
-        options.keyMarker,
-        options.uploadIdMarker,
-        options.limit,
-      ) as UploadRow[];
+    ).all(
+      bucket,
+      options.prefix,
+      options.prefix,
+      options.keyMarker,
+      options.keyMarker,
+      options.uploadIdMarker,
+      options.limit,
+    ) as UploadRow[];
     return rows.map(uploadRecord);
   }
 
   deleteUpload(uploadId: string): void {
-    this.db.prepare('DELETE FROM parts WHERE upload_id = ?').run(uploadId);
-    this.db.prepare('DELETE FROM uploads WHERE upload_id = ?').run(uploadId);
+    this.sql('DELETE FROM parts WHERE upload_id = ?').run(uploadId);
+    this.sql('DELETE FROM uploads WHERE upload_id = ?').run(uploadId);
   }
 
   putPart(uploadId: string, part: PartRecord): void {
-    this.db
-      .prepare(
-        'INSERT OR REPLACE INTO parts (upload_id, part_number, etag, size, mtime_ms) VALUES (?, ?, ?, ?, ?)',
-      )
-      .run(uploadId, part.partNumber, part.etag, part.size, part.mtimeMs);
+    this.sql(
+      'INSERT OR REPLACE INTO parts (upload_id, part_number, etag, size, mtime_ms) VALUES (?, ?, ?, ?, ?)',
+    ).run(uploadId, part.partNumber, part.etag, part.size, part.mtimeMs);
   }
 
   /** Parts after `afterPart` in part-number order, at most `limit`. */
   listParts(uploadId: string, afterPart = 0, limit = 10_000): PartRecord[] {
-    const rows = this.db
-      .prepare(
-        'SELECT part_number, etag, size, mtime_ms FROM parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?',
-      )
-      .all(uploadId, afterPart, limit) as {
+    const rows = this.sql(
+      'SELECT part_number, etag, size, mtime_ms FROM parts WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?',
+    ).all(uploadId, afterPart, limit) as {
       part_number: number;
       etag: string;
       size: number;
