@@ -93,7 +93,7 @@ afterAll(async () => {
   if (base) await rm(base, { recursive: true, force: true });
 });
 
-describe('tierfs gateway command', () => {
+describe('tierfs gateway protocols', () => {
   it('rejects protocols other than s3 with the supported list', async () => {
     const failed = await execFileAsync(process.execPath, [
       BIN,
@@ -305,7 +305,7 @@ print('boto3 session ok')
   });
 });
 
-describe('tierfs gateway command', () => {
+describe('tierfs gateway shutdown', () => {
   it('stops cleanly on SIGTERM', async () => {
     child.kill('SIGTERM');
     const [code] = await once(child, 'exit');

@@ -467,6 +467,7 @@ export const PROXY_S3_USERS = defineProperty({
   key: 'tierfs.proxy.s3.users',
   type: list(),
   secret: true,
+  env: ['TIERFS_PROXY_S3_USERS'],
   description:
     'S3 gateway credentials, comma-separated accessKey:secretKey[:user]; user is the tierfs user the key acts as (default: the access key).',
 });

@@ -41,7 +41,7 @@ export interface Identity {
   readonly payload: PayloadCheck;
 }
 
-export const ANONYMOUS = 'anonymous';
+const ANONYMOUS = 'anonymous';
 
 /** Parses `accessKey:secretKey[:user]` entries; the error never echoes a secret. */
 export function parseUsers(entries: readonly string[]): S3User[] {

@@ -65,11 +65,6 @@ export function sendError(
   res.end(text);
 }
 
-/** `Wed, 12 Oct 2009 17:50:00 GMT` */
-export function httpDate(ms: number): string {
-  return new Date(ms).toUTCString();
-}
-
 /** `2009-10-12T17:50:30.000Z` */
 export function isoDate(ms: number): string {
   return new Date(ms).toISOString();

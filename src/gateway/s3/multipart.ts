@@ -14,7 +14,7 @@ import type { PartRecord, UploadRecord } from './metadata-store.js';
 import { objectPath } from './names.js';
 import type { ObjectAttributes, ObjectInfo, ObjectLayer } from './object-layer.js';
 
-export const MAX_PART_NUMBER = 10_000;
+const MAX_PART_NUMBER = 10_000;
 
 export interface CompletedPart {
   readonly partNumber: number;

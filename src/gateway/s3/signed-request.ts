@@ -25,7 +25,7 @@ export function parseQuery(raw: string): [string, string][] {
     });
 }
 
-export function decodeComponent(text: string): string {
+function decodeComponent(text: string): string {
   try {
     return decodeURIComponent(text.replace(/\+/g, ' '));
   } catch {

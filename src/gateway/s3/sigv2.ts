@@ -73,7 +73,7 @@ export function parseV2(request: SignedRequest): V2Claims {
  * `resourcePath` is `/bucket/key` as sent (percent-encoded), also for virtual-hosted requests,
  * whose path does not name the bucket.
  */
-export function stringToSignV2(request: SignedRequest, claims: V2Claims, resourcePath: string): string {
+function stringToSignV2(request: SignedRequest, claims: V2Claims, resourcePath: string): string {
   const amzHeaders = new Map<string, string>();
   for (const [name, value] of Object.entries(request.headers)) {
     if (!name.startsWith('x-amz-') || value === undefined) continue;

@@ -11,7 +11,7 @@ import { S3Error } from './errors.js';
 import { header, queryParam, type SignedRequest, signaturesEqual } from './signed-request.js';
 
 export const ALGORITHM = 'AWS4-HMAC-SHA256';
-export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 export const STREAMING_PAYLOAD = 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD';
 export const STREAMING_PAYLOAD_TRAILER = 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER';
@@ -145,7 +145,7 @@ function canonicalUri(rawPath: string): string {
     .join('/');
 }
 
-export function canonicalRequest(request: SignedRequest, claims: V4Claims): string {
+function canonicalRequest(request: SignedRequest, claims: V4Claims): string {
   const query = request.query
     .filter(([name]) => claims.expires === undefined || name !== 'X-Amz-Signature')
     .map(([name, value]) => [uriEncode(name), uriEncode(value)] as const)
@@ -169,7 +169,7 @@ function hmac(key: Buffer | string, data: string): Buffer {
   return createHmac('sha256', key).update(data).digest();
 }
 
-export function sha256Hex(data: Buffer | string): string {
+function sha256Hex(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
 }
 

@@ -2,7 +2,7 @@
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import { S3Error } from './errors.js';
 
-export const S3_NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
+const S3_NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
 /** An element tree as fast-xml-parser builds it: arrays repeat an element, `undefined` omits it. */
 export type XmlValue = string | number | boolean | undefined | XmlNode | XmlValue[];
