@@ -69,6 +69,8 @@ const gateway = spawn(
     '-Dtierfs.proxy.s3.anonymous.enabled=true',
     `-Dtierfs.proxy.s3.state.dir=${join(base, 'state')}`,
     'gateway',
+    '--protocol',
+    's3',
     '--root',
     root,
     '--port',
@@ -86,7 +88,7 @@ try {
     gateway.stdout.setEncoding('utf8');
     gateway.stdout.on('data', (text: string) => {
       out += text;
-      const m = /at (http:\/\/\S+)/.exec(out);
+      const m = /on (http:\/\/\S+)/.exec(out);
       if (m) resolve(m[1]!);
     });
     gateway.on('exit', (code) => reject(new Error(`gateway exited with ${code}: ${out}`)));

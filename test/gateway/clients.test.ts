@@ -77,7 +77,7 @@ beforeAll(async () => {
   endpoint = await new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (text: string) => {
       out += text;
-      const m = /at (http:\/\/127\.0\.0\.1:(\d+))/.exec(out);
+      const m = /on (http:\/\/127\.0\.0\.1:(\d+))/.exec(out);
       if (m) resolve(m[1]!);
     });
     child.on('exit', (code) => reject(new Error(`tierfs gateway exited with ${code}: ${out}`)));
@@ -105,7 +105,7 @@ describe('tierfs gateway protocols', () => {
     ]).catch((e: { code: number; stderr: string }) => e);
     expect(failed).toMatchObject({ code: 1 });
     expect((failed as { stderr: string }).stderr).toContain(
-      "unsupported gateway protocol 'oss'; supported protocols: s3",
+      "unsupported gateway protocol 'oss'; supported: s3",
     );
   });
 });

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Configuration } from '../../src/config/configuration.js';
 import '../../src/ufs/drivers.js';
-import type { S3Gateway } from '../../src/gateway/s3/server.js';
-import { startS3Gateway } from '../../src/gateway/s3/server.js';
+import { type S3Gateway, s3GatewayFromConfig } from '../../src/gateway/s3/server.js';
+import { FileSystem } from '../../src/ufs/registry.js';
 
 export const ACCESS_KEY = 'AKIATIERFSTEST';
 export const SECRET_KEY = 'tierfs-test-secret-0123456789';
@@ -32,7 +32,10 @@ export async function startGateway(extra: Record<string, string> = {}): Promise<
     'tierfs.proxy.s3.state.dir': stateDir,
     ...extra,
   });
-  const { gateway, address } = await startS3Gateway(conf, { root, port: 0, host: '127.0.0.1' });
+  const store = await FileSystem.get(root, conf);
+  await store.mkdirs('');
+  const gateway = s3GatewayFromConfig(store, conf);
+  const address = await gateway.listen(0, '127.0.0.1');
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
     port: address.port,
@@ -41,6 +44,7 @@ export async function startGateway(extra: Record<string, string> = {}): Promise<
     gateway,
     async stop() {
       await gateway.close();
+      await store.close();
       await rm(base, { recursive: true, force: true });
     },
   };

@@ -1,7 +1,7 @@
 /**
  * The S3 gateway's HTTP server (node:http): resolves the bucket and key from path-style or
  * virtual-hosted-style addressing, authenticates, routes and turns every failure into an S3 error
- * document. `startS3Gateway` wires it to a root URI and the configuration.
+ * document. `s3GatewayFromConfig` wires it to a store and the configuration.
  */
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -17,7 +17,7 @@ import {
   PROXY_S3_STATE_DIR,
   PROXY_S3_USERS,
 } from '../../config/keys/core.js';
-import { FileSystem } from '../../ufs/registry.js';
+import type { UnderStore } from '../../ufs/contract.js';
 import { Authenticator, parseUsers } from './auth.js';
 import type { GatewayBackend } from './backend.js';
 import { type S3Context, sendError } from './context.js';
@@ -105,13 +105,13 @@ export class S3Gateway {
     return this.server.address() as AddressInfo;
   }
 
+  /** Stops serving and closes the state database (not the backend, which the caller owns). */
   async close(): Promise<void> {
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
     });
     this.options.metadata.close();
-    await this.options.backend.close();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -154,36 +154,27 @@ export class S3Gateway {
   }
 }
 
-export interface StartOptions {
-  /** Any URI FileSystem.get accepts. */
-  readonly root: string;
-  readonly port: number;
-  readonly host: string;
-  readonly log?: (line: string) => void;
-}
-
-/** Opens the root store and the state database from the configuration and starts serving. */
-export async function startS3Gateway(
+/**
+ * A gateway over `store` configured from `tierfs.proxy.s3.*`; call `listen` to serve. The caller
+ * keeps ownership of the store (close it after the gateway).
+ */
+export function s3GatewayFromConfig(
+  store: UnderStore,
   conf: Configuration,
-  options: StartOptions,
-): Promise<{ gateway: S3Gateway; address: AddressInfo }> {
-  const users = parseUsers(conf.get(PROXY_S3_USERS) ?? []);
+  log?: (line: string) => void,
+): S3Gateway {
   const stateDir = conf.require(PROXY_S3_STATE_DIR);
-  const store = await FileSystem.get(options.root, conf);
-  await store.mkdirs('');
-  const gateway = new S3Gateway({
+  return new S3Gateway({
     backend: new UfsBackend(store),
     metadata: new MetadataStore(stateDir),
     stagingDir: join(stateDir, 'multipart'),
     authenticator: new Authenticator({
-      users,
+      users: parseUsers(conf.get(PROXY_S3_USERS) ?? []),
       allowAnonymous: conf.require(PROXY_S3_ANONYMOUS_ENABLED),
       maxClockSkewMs: conf.require(PROXY_S3_MAX_CLOCK_SKEW),
     }),
     domains: conf.get(PROXY_S3_DOMAIN) ?? [],
     minPartSize: conf.require(PROXY_S3_COMPLETE_MULTIPART_UPLOAD_MIN_PART_SIZE),
-    log: options.log,
+    log,
   });
-  const address = await gateway.listen(options.port, options.host);
-  return { gateway, address };
 }
