@@ -13,6 +13,9 @@ export {
 export * as PropertyKeys from './config/keys/index.js';
 export { defineProperty, type PropertyDefinition, type PropertyKey } from './config/property.js';
 export { ERROR_CODES, type ErrorCode, isTierfsError, TierfsError } from './errors.js';
+export type { BackendEntry, GatewayBackend } from './gateway/s3/backend.js';
+export { S3Gateway, type S3GatewayOptions, s3GatewayFromConfig } from './gateway/s3/server.js';
+export { UfsBackend } from './gateway/s3/ufs-backend.js';
 export type * from './ufs/contract.js';
 export { abortWrite, readFile, readStream, writeFile } from './ufs/io.js';
 export { LOCAL_CAPABILITIES, type LocalStoreOptions, LocalUnderStore } from './ufs/local/local-store.js';

@@ -17,11 +17,16 @@ import {
   GATEWAY_OSS_STATE_DIR,
   GATEWAY_OSS_USERS,
   GATEWAY_OSS_USERS_FILE,
+  PROXY_S3_ANONYMOUS_ENABLED,
+  PROXY_S3_USERS,
+  PROXY_WEB_BIND_HOST,
+  PROXY_WEB_PORT,
 } from '../config/keys/index.js';
 import { TierfsError } from '../errors.js';
 import { kodoGatewayFromConfig } from '../gateway/kodo/configure.js';
 import { OssGateway } from '../gateway/oss/server.js';
 import { parseUsers } from '../gateway/oss/users.js';
+import { s3GatewayFromConfig } from '../gateway/s3/server.js';
 import type { UnderStore } from '../ufs/contract.js';
 import { FileSystem } from '../ufs/registry.js';
 import type { CliContext } from './main.js';
@@ -92,6 +97,29 @@ const PROTOCOLS: Readonly<Record<string, GatewayProtocol>> = {
         host: address.address,
         port: address.port,
         note: users.size === 0 ? 'no users configured: authentication is off' : `${users.size} user(s)`,
+        close: () => gateway.close(),
+      };
+    },
+  },
+  s3: {
+    description: 'Amazon S3 (SigV4 and SigV2, multipart, listing v1 and v2, tagging, canned ACLs)',
+    defaultHost: (conf) => conf.require(PROXY_WEB_BIND_HOST),
+    defaultPort: (conf) => conf.require(PROXY_WEB_PORT),
+    async start(store, conf, { host, port }) {
+      const users = conf.get(PROXY_S3_USERS) ?? [];
+      const anonymous = conf.require(PROXY_S3_ANONYMOUS_ENABLED);
+      const gateway = s3GatewayFromConfig(store, conf, (line) => process.stderr.write(`${line}\n`));
+      const address = await gateway.listen(port, host);
+      const who = users.length === 0 ? 'no users configured' : `${users.length} user(s)`;
+      const access = anonymous
+        ? 'anonymous access on'
+        : users.length === 0
+          ? 'every request will be refused'
+          : '';
+      return {
+        host: address.address,
+        port: address.port,
+        note: [who, access].filter((s) => s !== '').join(', '),
         close: () => gateway.close(),
       };
     },

@@ -62,8 +62,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerConfCommands(program, context);
   registerDaemonCommands(program, context);
   registerRunTestsCommand(program, context);
-  registerSelfCheckCommand(program, context);
   registerGatewayCommand(program, context);
+  registerSelfCheckCommand(program, context);
   try {
     await program.parseAsync(rest, { from: 'user' });
     return process.exitCode === undefined ? 0 : Number(process.exitCode);

@@ -283,7 +283,7 @@ describe('tierfs gateway', () => {
   it('rejects an unknown protocol, listing the supported ones', async () => {
     const result = await runTierfs(['gateway', '--protocol', 'ftp', '--root', tmpdir(), '--port', '0']);
     expect(result.code).not.toBe(0);
-    expect(result.stderr).toContain("unsupported gateway protocol 'ftp'; supported: kodo, oss");
+    expect(result.stderr).toContain("unsupported gateway protocol 'ftp'; supported: kodo, oss, s3");
   });
 
   it('serves a directory over Kodo and never prints the secret key', async () => {

@@ -477,3 +477,43 @@ export const WORKER_HEARTBEAT_INTERVAL = defineProperty({
   default: '1sec',
   description: 'How often a worker reports itself and its cache usage to the master.',
 });
+
+export const PROXY_S3_USERS = defineProperty({
+  key: 'tierfs.proxy.s3.users',
+  type: list(),
+  secret: true,
+  env: ['TIERFS_PROXY_S3_USERS'],
+  description:
+    'S3 gateway credentials, comma-separated accessKey:secretKey[:user]; user is the tierfs user the key acts as (default: the access key).',
+});
+
+export const PROXY_S3_ANONYMOUS_ENABLED = defineProperty({
+  key: 'tierfs.proxy.s3.anonymous.enabled',
+  type: bool,
+  default: 'false',
+  description: 'Whether the S3 gateway serves unsigned (anonymous) requests; they act as the anonymous user.',
+});
+
+export const PROXY_S3_DOMAIN = defineProperty({
+  key: 'tierfs.proxy.s3.domain',
+  type: list(),
+  default: '',
+  description:
+    'Domains for virtual-hosted-style S3 addressing: a request to <bucket>.<domain> addresses that bucket.',
+});
+
+export const PROXY_S3_STATE_DIR = defineProperty({
+  key: 'tierfs.proxy.s3.state.dir',
+  type: string,
+  default: '${tierfs.work.dir}/gateway/s3',
+  description:
+    'Local directory of the S3 gateway state: the object metadata database and staged multipart parts.',
+});
+
+export const PROXY_S3_MAX_CLOCK_SKEW = defineProperty({
+  key: 'tierfs.proxy.s3.max.clock.skew',
+  type: duration(),
+  default: '15min',
+  description:
+    'Largest difference between a signed request time and the gateway clock (RequestTimeTooSkewed).',
+});

@@ -1,0 +1,126 @@
+/** Object attributes carried in request headers (PUT, Copy, CreateMultipartUpload) and sent back on GET/HEAD. */
+import type { IncomingHttpHeaders } from 'node:http';
+import { S3Error } from './errors.js';
+import { CANNED_ACLS, type CannedAcl, type ObjectHeaders, type Tag } from './metadata-store.js';
+import type { ObjectInfo } from './object-layer.js';
+import { parseQuery } from './signed-request.js';
+import type { XmlNode } from './xml.js';
+
+function one(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+export function headersFromRequest(headers: IncomingHttpHeaders): ObjectHeaders {
+  const userMetadata: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.startsWith('x-amz-meta-') && value !== undefined) {
+      userMetadata[name.slice('x-amz-meta-'.length)] = Array.isArray(value) ? value.join(',') : value;
+    }
+  }
+  // aws-chunked is how the body was sent, not how the object is encoded.
+  const encoding = one(headers, 'content-encoding')
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '' && s !== 'aws-chunked')
+    .join(',');
+  return {
+    contentType: one(headers, 'content-type'),
+    contentDisposition: one(headers, 'content-disposition'),
+    contentEncoding: encoding || undefined,
+    contentLanguage: one(headers, 'content-language'),
+    cacheControl: one(headers, 'cache-control'),
+    expires: one(headers, 'expires'),
+    userMetadata,
+  };
+}
+
+export function cannedAcl(headers: IncomingHttpHeaders, fallback: CannedAcl = 'private'): CannedAcl {
+  const value = one(headers, 'x-amz-acl');
+  if (value === undefined) return fallback;
+  if (!(CANNED_ACLS as readonly string[]).includes(value)) {
+    throw new S3Error(
+      'InvalidArgument',
+      `Unsupported canned ACL '${value}'; use one of ${CANNED_ACLS.join(', ')}`,
+    );
+  }
+  return value as CannedAcl;
+}
+
+const MAX_TAGS = 10;
+
+export function checkTags(tags: readonly Tag[]): readonly Tag[] {
+  if (tags.length > MAX_TAGS)
+    throw new S3Error('InvalidArgument', `Object tags cannot be greater than ${MAX_TAGS}`);
+  const seen = new Set<string>();
+  for (const tag of tags) {
+    if (tag.key === '' || tag.key.length > 128 || tag.value.length > 256) {
+      throw new S3Error('InvalidArgument', 'A tag key must have 1-128 characters and a value at most 256');
+    }
+    if (seen.has(tag.key))
+      throw new S3Error('InvalidArgument', 'Cannot provide multiple Tags with the same key');
+    seen.add(tag.key);
+  }
+  return tags;
+}
+
+/** Tags from `x-amz-tagging: k1=v1&k2=v2`. */
+export function tagsFromHeader(headers: IncomingHttpHeaders): readonly Tag[] {
+  const value = one(headers, 'x-amz-tagging');
+  return value === undefined ? [] : checkTags(parseQuery(value).map(([key, v]) => ({ key, value: v })));
+}
+
+/** Headers describing an object on GET and HEAD; `overrides` are the response-* query parameters. */
+export function responseHeaders(
+  info: ObjectInfo,
+  overrides: ReadonlyMap<string, string>,
+): Record<string, string> {
+  const h = info.headers;
+  const out: Record<string, string> = {
+    etag: `"${info.etag}"`,
+    'last-modified': new Date(info.mtimeMs).toUTCString(),
+    'accept-ranges': 'bytes',
+    'content-type': h.contentType ?? 'binary/octet-stream',
+  };
+  const optional: [string, string | undefined][] = [
+    ['content-disposition', h.contentDisposition],
+    ['content-encoding', h.contentEncoding],
+    ['content-language', h.contentLanguage],
+    ['cache-control', h.cacheControl],
+    ['expires', h.expires],
+  ];
+  for (const [name, value] of optional) if (value !== undefined) out[name] = value;
+  for (const [name, value] of Object.entries(h.userMetadata)) out[`x-amz-meta-${name}`] = value;
+  if (info.tags.length > 0) out['x-amz-tagging-count'] = String(info.tags.length);
+  for (const name of [
+    'content-type',
+    'content-disposition',
+    'content-encoding',
+    'content-language',
+    'cache-control',
+    'expires',
+  ]) {
+    const value = overrides.get(`response-${name}`);
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+const ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers';
+const AUTHENTICATED_USERS = 'http://acs.amazonaws.com/groups/global/AuthenticatedUsers';
+const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
+
+/** The body of the AccessControlPolicy document a canned ACL stands for. */
+export function aclPolicy(owner: string, acl: CannedAcl): XmlNode {
+  const ownerNode = { ID: owner, DisplayName: owner };
+  const grant = (grantee: XmlNode, permission: string): XmlNode => ({
+    Grantee: { '@_xmlns:xsi': XSI, ...grantee },
+    Permission: permission,
+  });
+  const group = (uri: string): XmlNode => ({ '@_xsi:type': 'Group', URI: uri });
+  const grants: XmlNode[] = [grant({ '@_xsi:type': 'CanonicalUser', ...ownerNode }, 'FULL_CONTROL')];
+  if (acl === 'public-read' || acl === 'public-read-write') grants.push(grant(group(ALL_USERS), 'READ'));
+  if (acl === 'public-read-write') grants.push(grant(group(ALL_USERS), 'WRITE'));
+  if (acl === 'authenticated-read') grants.push(grant(group(AUTHENTICATED_USERS), 'READ'));
+  return { Owner: ownerNode, AccessControlList: { Grant: grants } };
+}

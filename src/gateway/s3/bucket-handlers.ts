@@ -1,0 +1,238 @@
+/** Service and bucket operations: ListBuckets, Create/Delete/HeadBucket, bucket ACLs, listings, DeleteObjects. */
+import { aclPolicy, cannedAcl } from './attributes.js';
+import { readSmallBody } from './body.js';
+import { headerOf, isoDate, type S3Context, sendEmpty, sendXml } from './context.js';
+import { S3Error } from './errors.js';
+import { type ListItem, listKeys } from './listing.js';
+import type { ObjectInfo } from './object-layer.js';
+import type { GatewayServices } from './services.js';
+import { listOf, parseXml, textOf, type XmlNode } from './xml.js';
+
+const MAX_KEYS = 1000;
+
+export async function listBuckets(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
+  const buckets = await layer.listBuckets(ctx.identity.user);
+  sendXml(ctx, 'ListAllMyBucketsResult', {
+    Owner: { ID: ctx.identity.user, DisplayName: ctx.identity.user },
+    Buckets: { Bucket: buckets.map((b) => ({ Name: b.name, CreationDate: isoDate(b.createdMs) })) },
+  });
+}
+
+export async function createBucket(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
+  await readSmallBody(ctx.req, ctx.identity.payload); // an optional CreateBucketConfiguration
+  await layer.createBucket(ctx.bucket!, ctx.identity.user, cannedAcl(ctx.req.headers));
+  sendEmpty(ctx, 200, { location: `/${ctx.bucket}` });
+}
+
+export async function headBucket(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
+  await layer.bucket(ctx.bucket!);
+  sendEmpty(ctx, 200, { 'x-amz-bucket-region': 'us-east-1' });
+}
+
+export async function deleteBucket(ctx: S3Context, { layer, uploads }: GatewayServices): Promise<void> {
+  for (const uploadId of await layer.deleteBucket(ctx.bucket!)) await uploads.discard(uploadId);
+  sendEmpty(ctx, 204);
+}
+
+export async function getBucketLocation(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
+  await layer.bucket(ctx.bucket!);
+  sendXml(ctx, 'LocationConstraint', {});
+}
+
+export async function getBucketAcl(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
+  const bucket = await layer.bucket(ctx.bucket!, ctx.identity.user);
+  sendXml(ctx, 'AccessControlPolicy', aclPolicy(bucket.owner, bucket.acl));
+}
+
+export async function putBucketAcl(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
+  const bucket = await layer.bucket(ctx.bucket!, ctx.identity.user);
+  const body = await readSmallBody(ctx.req, ctx.identity.payload);
+  if (headerOf(ctx, 'x-amz-acl') === undefined || body.length > 0) {
+    throw new S3Error('NotImplemented', 'Only canned ACLs (the x-amz-acl header) are supported');
+  }
+  layer.setBucketAcl(bucket, cannedAcl(ctx.req.headers));
+  sendEmpty(ctx);
+}
+
+/** Encodes names in listings when the client asked for encoding-type=url. */
+function encoder(ctx: S3Context): (text: string) => string {
+  const type = ctx.query.get('encoding-type');
+  if (type === undefined) return (text) => text;
+  if (type !== 'url') throw new S3Error('InvalidArgument', 'Invalid Encoding Method specified in Request');
+  return (text) => encodeURIComponent(text).replace(/%2F/g, '/');
+}
+
+function maxKeys(ctx: S3Context, name = 'max-keys'): number {
+  const raw = ctx.query.get(name);
+  if (raw === undefined) return MAX_KEYS;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0)
+    throw new S3Error('InvalidArgument', `${name} must be a non-negative integer`);
+  return Math.min(n, MAX_KEYS);
+}
+
+interface Page {
+  readonly items: ListItem[];
+  readonly truncated: boolean;
+}
+
+async function page(ctx: S3Context, services: GatewayServices, after: string, limit: number): Promise<Page> {
+  await services.layer.bucket(ctx.bucket!);
+  const items: ListItem[] = [];
+  if (limit === 0) return { items, truncated: false };
+  const query = { prefix: ctx.query.get('prefix') ?? '', delimiter: ctx.query.get('delimiter') ?? '', after };
+  for await (const item of listKeys(services.layer, ctx.bucket!, query)) {
+    if (items.length === limit) return { items, truncated: true };
+    items.push(item);
+  }
+  return { items, truncated: false };
+}
+
+function lastName(items: readonly ListItem[]): string | undefined {
+  const last = items.at(-1);
+  return last && (last.kind === 'object' ? last.key : last.prefix);
+}
+
+async function contents(
+  ctx: S3Context,
+  { layer }: GatewayServices,
+  items: readonly ListItem[],
+  encode: (text: string) => string,
+  withOwner: boolean,
+): Promise<{ Contents: XmlNode[]; CommonPrefixes: XmlNode[] }> {
+  const objects: XmlNode[] = [];
+  for (const item of items) {
+    if (item.kind !== 'object') continue;
+    const info: ObjectInfo | undefined = item.entry
+      ? layer.describe(ctx.bucket!, item.key, item.entry)
+      : await layer.stat(ctx.bucket!, item.key);
+    if (!info) continue;
+    objects.push({
+      Key: encode(item.key),
+      LastModified: isoDate(info.mtimeMs),
+      ETag: `"${info.etag}"`,
+      Size: info.size,
+      StorageClass: 'STANDARD',
+      Owner: withOwner
+        ? { ID: info.owner || ctx.identity.user, DisplayName: info.owner || ctx.identity.user }
+        : undefined,
+    });
+  }
+  const prefixes = items.flatMap((item) => (item.kind === 'prefix' ? [{ Prefix: encode(item.prefix) }] : []));
+  return { Contents: objects, CommonPrefixes: prefixes };
+}
+
+export async function listObjectsV1(ctx: S3Context, services: GatewayServices): Promise<void> {
+  const encode = encoder(ctx);
+  const marker = ctx.query.get('marker') ?? '';
+  const limit = maxKeys(ctx);
+  const { items, truncated } = await page(ctx, services, marker, limit);
+  const delimiter = ctx.query.get('delimiter');
+  sendXml(ctx, 'ListBucketResult', {
+    Name: ctx.bucket,
+    Prefix: encode(ctx.query.get('prefix') ?? ''),
+    Marker: encode(marker),
+    NextMarker: truncated ? encode(lastName(items)!) : undefined,
+    MaxKeys: limit,
+    Delimiter: delimiter === undefined ? undefined : encode(delimiter),
+    EncodingType: ctx.query.get('encoding-type'),
+    IsTruncated: truncated,
+    ...(await contents(ctx, services, items, encode, true)),
+  });
+}
+
+export async function listObjectsV2(ctx: S3Context, services: GatewayServices): Promise<void> {
+  const encode = encoder(ctx);
+  const token = ctx.query.get('continuation-token');
+  const startAfter = ctx.query.get('start-after') ?? '';
+  let after = startAfter;
+  if (token !== undefined) {
+    after = Buffer.from(token, 'base64url').toString();
+    if (token === '' || Buffer.from(after).toString('base64url') !== token) {
+      throw new S3Error('InvalidArgument', 'The continuation token provided is incorrect');
+    }
+  }
+  const limit = maxKeys(ctx);
+  const { items, truncated } = await page(ctx, services, after, limit);
+  const delimiter = ctx.query.get('delimiter');
+  const body = await contents(ctx, services, items, encode, ctx.query.get('fetch-owner') === 'true');
+  sendXml(ctx, 'ListBucketResult', {
+    Name: ctx.bucket,
+    Prefix: encode(ctx.query.get('prefix') ?? ''),
+    StartAfter: startAfter === '' ? undefined : encode(startAfter),
+    ContinuationToken: token,
+    NextContinuationToken: truncated ? Buffer.from(lastName(items)!).toString('base64url') : undefined,
+    KeyCount: body.Contents.length + body.CommonPrefixes.length,
+    MaxKeys: limit,
+    Delimiter: delimiter === undefined ? undefined : encode(delimiter),
+    EncodingType: ctx.query.get('encoding-type'),
+    IsTruncated: truncated,
+    ...body,
+  });
+}
+
+export async function listMultipartUploads(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
+  await layer.bucket(ctx.bucket!);
+  const encode = encoder(ctx);
+  const prefix = ctx.query.get('prefix') ?? '';
+  const keyMarker = ctx.query.get('key-marker') ?? '';
+  const uploadIdMarker = keyMarker === '' ? '' : (ctx.query.get('upload-id-marker') ?? '');
+  const limit = maxKeys(ctx, 'max-uploads');
+  const found = layer.metadata.listUploads(ctx.bucket!, {
+    prefix,
+    keyMarker,
+    uploadIdMarker,
+    limit: limit + 1,
+  });
+  const truncated = found.length > limit;
+  const uploads = found.slice(0, limit);
+  const last = uploads.at(-1);
+  sendXml(ctx, 'ListMultipartUploadsResult', {
+    Bucket: ctx.bucket,
+    KeyMarker: encode(keyMarker),
+    UploadIdMarker: uploadIdMarker,
+    NextKeyMarker: truncated && last ? encode(last.key) : undefined,
+    NextUploadIdMarker: truncated && last ? last.uploadId : undefined,
+    Prefix: encode(prefix),
+    MaxUploads: limit,
+    EncodingType: ctx.query.get('encoding-type'),
+    IsTruncated: truncated,
+    Upload: uploads.map((u) => ({
+      Key: encode(u.key),
+      UploadId: u.uploadId,
+      Initiator: { ID: u.owner, DisplayName: u.owner },
+      Owner: { ID: u.owner, DisplayName: u.owner },
+      StorageClass: 'STANDARD',
+      Initiated: isoDate(u.initiatedMs),
+    })),
+  });
+}
+
+export async function deleteObjects(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
+  const request = parseXml((await readSmallBody(ctx.req, ctx.identity.payload)).toString(), 'Delete');
+  const quiet = textOf(request, 'Quiet') === 'true';
+  const objects = listOf(request, 'Object');
+  if (objects.length > 1000) throw new S3Error('MalformedXML', 'At most 1000 keys can be deleted at once');
+  await layer.bucket(ctx.bucket!);
+  const deleted: XmlNode[] = [];
+  const errors: XmlNode[] = [];
+  for (const object of objects) {
+    const key = textOf(object, 'Key');
+    if (key === undefined) throw new S3Error('MalformedXML', 'Each <Object> needs a <Key>');
+    try {
+      await layer.delete(ctx.bucket!, key);
+      if (!quiet) deleted.push({ Key: key });
+    } catch (error) {
+      const failure =
+        error instanceof S3Error ? error : new S3Error('InternalError', 'Deleting the key failed');
+      errors.push({ Key: key, Code: failure.code, Message: failure.message });
+    }
+  }
+  sendXml(ctx, 'DeleteResult', { Deleted: deleted, Error: errors });
+}
+
+/** Versioning is never enabled: an empty VersioningConfiguration. */
+export async function getBucketVersioning(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
+  await layer.bucket(ctx.bucket!);
+  sendXml(ctx, 'VersioningConfiguration', {});
+}

@@ -1,0 +1,114 @@
+/** Multipart upload operations: Create, UploadPart, UploadPartCopy, Complete, Abort, ListParts. */
+
+import { cannedAcl, headersFromRequest, tagsFromHeader } from './attributes.js';
+import { bodyStages, DigestCheck, readSmallBody } from './body.js';
+import { headerOf, isoDate, type S3Context, sendEmpty, sendXml } from './context.js';
+import { S3Error } from './errors.js';
+import { copySource, parseRange } from './object-handlers.js';
+import type { GatewayServices } from './services.js';
+import { listOf, parseXml, textOf } from './xml.js';
+
+export async function createMultipartUpload(ctx: S3Context, { uploads }: GatewayServices): Promise<void> {
+  const uploadId = await uploads.create(ctx.bucket!, ctx.key!, {
+    headers: headersFromRequest(ctx.req.headers),
+    tags: tagsFromHeader(ctx.req.headers),
+    acl: cannedAcl(ctx.req.headers),
+    owner: ctx.identity.user,
+  });
+  sendXml(ctx, 'InitiateMultipartUploadResult', { Bucket: ctx.bucket, Key: ctx.key, UploadId: uploadId });
+}
+
+function upload(ctx: S3Context, { uploads }: GatewayServices) {
+  return uploads.upload(ctx.query.get('uploadId') ?? '', ctx.bucket!, ctx.key!);
+}
+
+export async function uploadPart(ctx: S3Context, services: GatewayServices): Promise<void> {
+  const target = upload(ctx, services);
+  const { stages, digest } = bodyStages(ctx.req, ctx.identity.payload);
+  const part = await services.uploads.uploadPart(
+    target,
+    Number(ctx.query.get('partNumber')),
+    [ctx.req, ...stages],
+    () => digest.md5Hex,
+  );
+  sendEmpty(ctx, 200, { etag: `"${part.etag}"` });
+}
+
+export async function uploadPartCopy(ctx: S3Context, services: GatewayServices): Promise<void> {
+  const target = upload(ctx, services);
+  const source = await copySource(ctx, services);
+  const rangeHeader = headerOf(ctx, 'x-amz-copy-source-range');
+  const range = parseRange(rangeHeader, source.size);
+  if (rangeHeader !== undefined && !range) {
+    throw new S3Error(
+      'InvalidArgument',
+      'The x-amz-copy-source-range value must be of the form bytes=first-last',
+    );
+  }
+  const digest = new DigestCheck({});
+  const part = await services.uploads.uploadPart(
+    target,
+    Number(ctx.query.get('partNumber')),
+    [await services.layer.open(source, range), digest],
+    () => digest.md5Hex,
+  );
+  sendXml(ctx, 'CopyPartResult', { LastModified: isoDate(part.mtimeMs), ETag: `"${part.etag}"` });
+}
+
+export async function completeMultipartUpload(ctx: S3Context, services: GatewayServices): Promise<void> {
+  const target = upload(ctx, services);
+  const body = parseXml(
+    (await readSmallBody(ctx.req, ctx.identity.payload)).toString(),
+    'CompleteMultipartUpload',
+  );
+  const parts = listOf(body, 'Part').map((part) => {
+    const partNumber = Number(textOf(part, 'PartNumber'));
+    const etag = textOf(part, 'ETag');
+    if (!Number.isInteger(partNumber) || etag === undefined) {
+      throw new S3Error('MalformedXML', 'Each <Part> needs a <PartNumber> and an <ETag>');
+    }
+    return { partNumber, etag };
+  });
+  const info = await services.uploads.complete(target, parts);
+  sendXml(ctx, 'CompleteMultipartUploadResult', {
+    Location: `/${ctx.bucket}/${ctx.key}`,
+    Bucket: ctx.bucket,
+    Key: ctx.key,
+    ETag: `"${info.etag}"`,
+  });
+}
+
+export async function abortMultipartUpload(ctx: S3Context, services: GatewayServices): Promise<void> {
+  await services.uploads.abort(upload(ctx, services));
+  sendEmpty(ctx, 204);
+}
+
+export async function listParts(ctx: S3Context, services: GatewayServices): Promise<void> {
+  const target = upload(ctx, services);
+  const marker = Number(ctx.query.get('part-number-marker') ?? '0');
+  const max = Math.min(Number(ctx.query.get('max-parts') ?? '1000'), 1000);
+  if (!Number.isInteger(marker) || marker < 0 || !Number.isInteger(max) || max < 0) {
+    throw new S3Error('InvalidArgument', 'part-number-marker and max-parts must be non-negative integers');
+  }
+  const found = services.layer.metadata.listParts(target.uploadId, marker, max + 1);
+  const truncated = found.length > max;
+  const parts = found.slice(0, max);
+  sendXml(ctx, 'ListPartsResult', {
+    Bucket: ctx.bucket,
+    Key: ctx.key,
+    UploadId: target.uploadId,
+    Initiator: { ID: target.owner, DisplayName: target.owner },
+    Owner: { ID: target.owner, DisplayName: target.owner },
+    StorageClass: 'STANDARD',
+    PartNumberMarker: marker,
+    NextPartNumberMarker: truncated ? parts.at(-1)?.partNumber : undefined,
+    MaxParts: max,
+    IsTruncated: truncated,
+    Part: parts.map((p) => ({
+      PartNumber: p.partNumber,
+      LastModified: isoDate(p.mtimeMs),
+      ETag: `"${p.etag}"`,
+      Size: p.size,
+    })),
+  });
+}

@@ -1,0 +1,228 @@
+/** Object operations: Get/Head (ranges, conditions), Put, Copy, Delete, tagging and object ACLs. */
+import { pipeline } from 'node:stream/promises';
+import {
+  aclPolicy,
+  cannedAcl,
+  checkTags,
+  headersFromRequest,
+  responseHeaders,
+  tagsFromHeader,
+} from './attributes.js';
+import { bodyStages, DigestCheck, readSmallBody } from './body.js';
+import { headerOf, isoDate, type S3Context, sendEmpty, sendXml } from './context.js';
+import { S3Error } from './errors.js';
+import type { ObjectAttributes, ObjectInfo } from './object-layer.js';
+import type { GatewayServices } from './services.js';
+import { childOf, listOf, parseXml, textOf } from './xml.js';
+
+export interface ByteRange {
+  readonly offset: number;
+  readonly length: number;
+}
+
+/**
+ * The range a `Range: bytes=...` header asks of an object of `size` bytes; undefined for the whole
+ * object (no header, or one S3 ignores such as several ranges); InvalidRange when it starts past the end.
+ */
+export function parseRange(value: string | undefined, size: number): ByteRange | undefined {
+  if (value === undefined) return undefined;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(value.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return undefined;
+  const unsatisfiable = () => new S3Error('InvalidRange', 'The requested range is not satisfiable');
+  if (m[1] === '') {
+    const suffix = Number(m[2]);
+    if (suffix === 0 || size === 0) throw unsatisfiable();
+    const offset = Math.max(0, size - suffix);
+    return { offset, length: size - offset };
+  }
+  const start = Number(m[1]);
+  if (start >= size) throw unsatisfiable();
+  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  if (end < start) return undefined;
+  return { offset: start, length: end - start + 1 };
+}
+
+function etagMatches(list: string, etag: string): boolean {
+  return list.split(',').some((item) => {
+    const candidate = item.trim().replace(/^W\//, '').replace(/^"|"$/g, '');
+    return candidate === '*' || candidate === etag;
+  });
+}
+
+/** Second-precision time of an object, as HTTP dates compare. */
+function seconds(ms: number): number {
+  return Math.floor(ms / 1000);
+}
+
+/**
+ * Evaluates If-Match, If-Unmodified-Since, If-None-Match and If-Modified-Since (or their
+ * x-amz-copy-source-* twins, where a failed "none match" is a 412 too).
+ */
+export function checkConditions(ctx: S3Context, info: ObjectInfo, headerPrefix = ''): void {
+  const get = (name: string) => headerOf(ctx, `${headerPrefix}${name}`);
+  const date = (name: string) => {
+    const value = get(name);
+    const ms = value === undefined ? Number.NaN : Date.parse(value);
+    return Number.isNaN(ms) ? undefined : seconds(ms);
+  };
+  const failed = () =>
+    new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+  const notModified = () => (headerPrefix === '' ? new S3Error('NotModified', 'Not Modified') : failed());
+  const ifMatch = get('if-match');
+  const unmodifiedSince = date('if-unmodified-since');
+  if (ifMatch !== undefined) {
+    if (!etagMatches(ifMatch, info.etag)) throw failed();
+  } else if (unmodifiedSince !== undefined && seconds(info.mtimeMs) > unmodifiedSince) {
+    throw failed();
+  }
+  const ifNoneMatch = get('if-none-match');
+  const modifiedSince = date('if-modified-since');
+  if (ifNoneMatch !== undefined) {
+    if (etagMatches(ifNoneMatch, info.etag)) throw notModified();
+  } else if (modifiedSince !== undefined && seconds(info.mtimeMs) <= modifiedSince) {
+    throw notModified();
+  }
+}
+
+export async function getObject(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
+  const info = await layer.head(ctx.bucket!, ctx.key!);
+  const headers = responseHeaders(info, ctx.method === 'GET' ? ctx.query : new Map());
+  try {
+    checkConditions(ctx, info);
+  } catch (error) {
+    if (error instanceof S3Error && error.code === 'NotModified') {
+      sendEmpty(ctx, 304, { etag: headers.etag!, 'last-modified': headers['last-modified']! });
+      return;
+    }
+    throw error;
+  }
+  const range = parseRange(headerOf(ctx, 'range'), info.size);
+  const length = range ? range.length : info.size;
+  const status = range ? 206 : 200;
+  if (range)
+    headers['content-range'] = `bytes ${range.offset}-${range.offset + range.length - 1}/${info.size}`;
+  if (ctx.method === 'HEAD') {
+    ctx.res.writeHead(status, { ...headers, 'content-length': length });
+    ctx.res.end();
+    return;
+  }
+  const data = await layer.open(info, range);
+  ctx.res.writeHead(status, { ...headers, 'content-length': length });
+  await pipeline(data, ctx.res);
+}
+
+function attributesFromRequest(ctx: S3Context): ObjectAttributes {
+  return {
+    headers: headersFromRequest(ctx.req.headers),
+    tags: tagsFromHeader(ctx.req.headers),
+    acl: cannedAcl(ctx.req.headers),
+    owner: ctx.identity.user,
+  };
+}
+
+export async function putObject(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
+  const attributes = attributesFromRequest(ctx);
+  const { stages, digest } = bodyStages(ctx.req, ctx.identity.payload);
+  const info = await layer.put(ctx.bucket!, ctx.key!, [ctx.req, ...stages], () => digest.md5Hex, attributes);
+  sendEmpty(ctx, 200, { etag: `"${info.etag}"` });
+}
+
+/** The object `x-amz-copy-source` names (`/bucket/key` or `bucket/key`, URL-encoded). */
+export async function copySource(ctx: S3Context, { layer }: GatewayServices): Promise<ObjectInfo> {
+  const raw = headerOf(ctx, 'x-amz-copy-source') ?? '';
+  let path: string;
+  try {
+    path = decodeURIComponent(raw.split('?')[0]!).replace(/^\//, '');
+  } catch {
+    throw new S3Error('InvalidArgument', 'x-amz-copy-source is not correctly URL-encoded');
+  }
+  const slash = path.indexOf('/');
+  if (slash <= 0 || slash === path.length - 1) {
+    throw new S3Error(
+      'InvalidArgument',
+      'Copy Source must mention the source bucket and key: sourcebucket/sourcekey',
+    );
+  }
+  const info = await layer.head(path.slice(0, slash), path.slice(slash + 1));
+  checkConditions(ctx, info, 'x-amz-copy-source-');
+  return info;
+}
+
+export async function copyObject(ctx: S3Context, services: GatewayServices): Promise<void> {
+  const { layer } = services;
+  const source = await copySource(ctx, services);
+  const replaceMetadata = headerOf(ctx, 'x-amz-metadata-directive') === 'REPLACE';
+  const replaceTags = headerOf(ctx, 'x-amz-tagging-directive') === 'REPLACE';
+  const requested = attributesFromRequest(ctx);
+  const attributes: ObjectAttributes = {
+    headers: replaceMetadata ? requested.headers : source.headers,
+    tags: replaceTags ? requested.tags : source.tags,
+    acl: requested.acl,
+    owner: ctx.identity.user,
+  };
+  let result: ObjectInfo;
+  if (source.bucket === ctx.bucket && source.key === ctx.key) {
+    if (!replaceMetadata && !replaceTags && headerOf(ctx, 'x-amz-acl') === undefined) {
+      throw new S3Error(
+        'InvalidRequest',
+        "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+      );
+    }
+    layer.updateAttributes(source, await layer.fingerprint(source), attributes);
+    result = { ...source, mtimeMs: Date.now() };
+  } else {
+    const digest = new DigestCheck({});
+    result = await layer.put(
+      ctx.bucket!,
+      ctx.key!,
+      [await layer.open(source), digest],
+      () => digest.md5Hex,
+      attributes,
+    );
+  }
+  sendXml(ctx, 'CopyObjectResult', { LastModified: isoDate(result.mtimeMs), ETag: `"${result.etag}"` });
+}
+
+export async function deleteObject(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
+  await layer.delete(ctx.bucket!, ctx.key!);
+  sendEmpty(ctx, 204);
+}
+
+export async function getObjectTagging(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
+  const info = await layer.head(ctx.bucket!, ctx.key!);
+  sendXml(ctx, 'Tagging', { TagSet: { Tag: info.tags.map((t) => ({ Key: t.key, Value: t.value })) } });
+}
+
+export async function putObjectTagging(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
+  const body = parseXml((await readSmallBody(ctx.req, ctx.identity.payload)).toString(), 'Tagging');
+  const tags = checkTags(
+    listOf(childOf(body, 'TagSet'), 'Tag').map((tag) => ({
+      key: textOf(tag, 'Key') ?? '',
+      value: textOf(tag, 'Value') ?? '',
+    })),
+  );
+  const info = await layer.head(ctx.bucket!, ctx.key!);
+  layer.updateAttributes(info, await layer.fingerprint(info), { tags });
+  sendEmpty(ctx);
+}
+
+export async function deleteObjectTagging(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
+  const info = await layer.head(ctx.bucket!, ctx.key!);
+  layer.updateAttributes(info, await layer.fingerprint(info), { tags: [] });
+  sendEmpty(ctx, 204);
+}
+
+export async function getObjectAcl(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
+  const info = await layer.head(ctx.bucket!, ctx.key!);
+  sendXml(ctx, 'AccessControlPolicy', aclPolicy(info.owner || ctx.identity.user, info.acl));
+}
+
+export async function putObjectAcl(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
+  const info = await layer.head(ctx.bucket!, ctx.key!);
+  const body = await readSmallBody(ctx.req, ctx.identity.payload);
+  if (headerOf(ctx, 'x-amz-acl') === undefined || body.length > 0) {
+    throw new S3Error('NotImplemented', 'Only canned ACLs (the x-amz-acl header) are supported');
+  }
+  layer.updateAttributes(info, await layer.fingerprint(info), { acl: cannedAcl(ctx.req.headers) });
+  sendEmpty(ctx);
+}

@@ -1,0 +1,309 @@
+/**
+ * S3 semantics over a GatewayBackend plus the metadata store: buckets are top-level directories,
+ * keys are paths below them, `dir/` keys are directory markers, and each object's S3 attributes
+ * live in the metadata store keyed by the store's fingerprint of its content.
+ */
+import { createHash } from 'node:crypto';
+import { Readable, type Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { isTierfsError } from '../../errors.js';
+import type { BackendEntry, GatewayBackend } from './backend.js';
+import { S3Error, toS3Error } from './errors.js';
+import type { CannedAcl, MetadataStore, ObjectHeaders, ObjectRecord, Tag } from './metadata-store.js';
+import { checkBucketName, isValidBucketName, objectPath } from './names.js';
+
+export const EMPTY_MD5 = 'd41d8cd98f00b204e9800998ecf8427e';
+
+/** What a writer chooses about an object besides its bytes. */
+export interface ObjectAttributes {
+  readonly headers: ObjectHeaders;
+  readonly tags: readonly Tag[];
+  readonly acl: CannedAcl;
+  readonly owner: string;
+}
+
+export interface ObjectInfo extends ObjectAttributes {
+  readonly bucket: string;
+  readonly key: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  /** Without quotes. */
+  readonly etag: string;
+}
+
+export interface BucketInfo {
+  readonly name: string;
+  readonly createdMs: number;
+  readonly acl: CannedAcl;
+  readonly owner: string;
+}
+
+/**
+ * The ETag of an object the gateway did not write (no metadata row, or the content changed
+ * since): derived from the store's fingerprint. The `-1` suffix marks it, as multipart ETags are
+ * marked, as not being an MD5 of the content, so clients do not compare it with one.
+ */
+export function foreignEtag(fingerprint: string): string {
+  return `${createHash('md5').update(fingerprint).digest('hex')}-1`;
+}
+
+function join(bucket: string, path: string): string {
+  return path === '' ? bucket : `${bucket}/${path}`;
+}
+
+export class ObjectLayer {
+  readonly backend: GatewayBackend;
+  readonly metadata: MetadataStore;
+
+  constructor(backend: GatewayBackend, metadata: MetadataStore) {
+    this.backend = backend;
+    this.metadata = metadata;
+  }
+
+  // --- buckets -----------------------------------------------------------------------------------
+
+  async listBuckets(defaultOwner: string): Promise<BucketInfo[]> {
+    const buckets: BucketInfo[] = [];
+    for await (const entry of this.backend.children('')) {
+      if (entry.isDirectory && isValidBucketName(entry.name))
+        buckets.push(this.bucketInfo(entry, defaultOwner));
+    }
+    return buckets.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async bucket(name: string, defaultOwner = ''): Promise<BucketInfo> {
+    if (!isValidBucketName(name)) throw new S3Error('NoSuchBucket', 'The specified bucket does not exist');
+    const entry = await this.backend.stat(name);
+    if (!entry?.isDirectory) throw new S3Error('NoSuchBucket', 'The specified bucket does not exist');
+    return this.bucketInfo(entry, defaultOwner);
+  }
+
+  private bucketInfo(entry: BackendEntry, defaultOwner: string): BucketInfo {
+    const record = this.metadata.getBucket(entry.name);
+    return record ?? { name: entry.name, createdMs: entry.mtimeMs ?? 0, acl: 'private', owner: defaultOwner };
+  }
+
+  async createBucket(name: string, owner: string, acl: CannedAcl): Promise<void> {
+    checkBucketName(name);
+    if (await this.backend.stat(name)) {
+      throw new S3Error(
+        'BucketAlreadyOwnedByYou',
+        'Your previous request to create the named bucket succeeded and you already own it.',
+      );
+    }
+    await this.backend.mkdirs(name);
+    this.metadata.putBucket({ name, createdMs: Date.now(), acl, owner });
+  }
+
+  /** Deletes an empty bucket; returns the ids of multipart uploads that were still open in it. */
+  async deleteBucket(name: string): Promise<string[]> {
+    await this.bucket(name);
+    for await (const _ of this.backend.children(name)) {
+      throw new S3Error('BucketNotEmpty', 'The bucket you tried to delete is not empty');
+    }
+    try {
+      await this.backend.delete(name);
+    } catch (error) {
+      if (isTierfsError(error, 'DIRECTORY_NOT_EMPTY')) {
+        throw new S3Error('BucketNotEmpty', 'The bucket you tried to delete is not empty');
+      }
+      throw toS3Error(error, 'NoSuchBucket');
+    }
+    return this.metadata.deleteBucket(name);
+  }
+
+  setBucketAcl(bucket: BucketInfo, acl: CannedAcl): void {
+    this.metadata.putBucket({ ...bucket, acl });
+  }
+
+  // --- objects -----------------------------------------------------------------------------------
+
+  /** The object, or undefined when there is none (a directory without a marker is none). */
+  async stat(bucket: string, key: string): Promise<ObjectInfo | undefined> {
+    const { path, isMarker } = objectPath(key);
+    const entry = await this.backend.stat(join(bucket, path));
+    if (!entry || entry.isDirectory !== isMarker) return undefined;
+    const record = this.metadata.getObject(bucket, key);
+    if (isMarker) {
+      return record && this.info(record, { size: 0, mtimeMs: entry.mtimeMs ?? 0, etag: EMPTY_MD5 });
+    }
+    return this.describe(bucket, key, entry, record);
+  }
+
+  /** Like stat, but NoSuchKey (or NoSuchBucket) when there is no object. */
+  async head(bucket: string, key: string): Promise<ObjectInfo> {
+    const info = await this.stat(bucket, key);
+    if (info) return info;
+    await this.bucket(bucket);
+    throw new S3Error('NoSuchKey', 'The specified key does not exist.');
+  }
+
+  /** ObjectInfo of a listed or stat'ed file, with its metadata row when that still applies. */
+  describe(
+    bucket: string,
+    key: string,
+    entry: BackendEntry,
+    record = this.metadata.getObject(bucket, key),
+  ): ObjectInfo {
+    const facts = { size: entry.size, mtimeMs: entry.mtimeMs ?? 0 };
+    if (record && record.fingerprint === entry.fingerprint) return this.info(record, facts);
+    return {
+      bucket,
+      key,
+      ...facts,
+      etag: foreignEtag(entry.fingerprint),
+      headers: { userMetadata: {} },
+      tags: [],
+      acl: 'private',
+      owner: '',
+    };
+  }
+
+  private info(record: ObjectRecord, facts: { size: number; mtimeMs: number; etag?: string }): ObjectInfo {
+    return {
+      bucket: record.bucket,
+      key: record.key,
+      size: facts.size,
+      mtimeMs: facts.mtimeMs,
+      etag: facts.etag ?? record.etag,
+      headers: record.headers,
+      tags: record.tags,
+      acl: record.acl,
+      owner: record.owner,
+    };
+  }
+
+  async open(info: ObjectInfo, range?: { offset: number; length: number }): Promise<Readable> {
+    if (info.key.endsWith('/')) return Readable.from([]);
+    try {
+      return await this.backend.open(join(info.bucket, objectPath(info.key).path), range);
+    } catch (error) {
+      throw toS3Error(error);
+    }
+  }
+
+  /**
+   * Writes an object from `source` (the request, then transforms). It appears only once the
+   * whole stream has arrived and passed its checks. `etag` is asked for after the stream ended.
+   */
+  async put(
+    bucket: string,
+    key: string,
+    source: readonly (NodeJS.ReadableStream | Transform)[],
+    etag: () => string,
+    attributes: ObjectAttributes,
+  ): Promise<ObjectInfo> {
+    const { path, isMarker } = objectPath(key);
+    await this.bucket(bucket);
+    const target = join(bucket, path);
+    try {
+      if (isMarker) {
+        await pipeline([...source, rejectBytes()]);
+        await this.backend.mkdirs(target);
+      } else {
+        const out = await this.backend.create(target);
+        await pipeline([...source, out]);
+      }
+    } catch (error) {
+      throw toS3Error(error);
+    }
+    const entry = await this.backend.stat(target);
+    if (!entry) throw new S3Error('InternalError', 'The object vanished right after it was written');
+    const record: ObjectRecord = {
+      bucket,
+      key,
+      fingerprint: entry.fingerprint,
+      etag: isMarker ? EMPTY_MD5 : etag(),
+      ...attributes,
+    };
+    this.metadata.putObject(record);
+    return this.info(record, { size: entry.size, mtimeMs: entry.mtimeMs ?? Date.now() });
+  }
+
+  /** Replaces the attributes of an existing object (tags, ACL, or a metadata-only self-copy). */
+  updateAttributes(info: ObjectInfo, fingerprint: string, attributes: Partial<ObjectAttributes>): void {
+    this.metadata.putObject({
+      bucket: info.bucket,
+      key: info.key,
+      fingerprint,
+      etag: info.etag,
+      headers: attributes.headers ?? info.headers,
+      tags: attributes.tags ?? info.tags,
+      acl: attributes.acl ?? info.acl,
+      owner: attributes.owner ?? info.owner,
+    });
+  }
+
+  /** The store's current fingerprint of an object (for updateAttributes). */
+  async fingerprint(info: ObjectInfo): Promise<string> {
+    const entry = await this.backend.stat(join(info.bucket, objectPath(info.key).path));
+    if (!entry) throw new S3Error('NoSuchKey', 'The specified key does not exist.');
+    return entry.fingerprint;
+  }
+
+  /**
+   * Deletes an object; deleting a missing key succeeds, as in S3. Directories left empty are
+   * removed up to the bucket unless they carry a marker, so listings stop showing them.
+   */
+  async delete(bucket: string, key: string): Promise<void> {
+    const { path, isMarker } = objectPath(key);
+    await this.bucket(bucket);
+    const target = join(bucket, path);
+    const entry = await this.backend.stat(target);
+    this.metadata.deleteObject(bucket, key);
+    if (!entry || entry.isDirectory !== isMarker) return;
+    try {
+      if (isMarker) {
+        if (!(await this.removeIfEmpty(bucket, path))) return;
+      } else {
+        await this.backend.delete(target);
+      }
+    } catch (error) {
+      if (isTierfsError(error, 'NOT_FOUND')) return;
+      throw toS3Error(error);
+    }
+    await this.pruneParents(bucket, path);
+  }
+
+  /** Removes an empty directory; false when it has children or is already gone (a concurrent delete). */
+  private async removeIfEmpty(bucket: string, path: string): Promise<boolean> {
+    try {
+      for await (const _ of this.backend.children(join(bucket, path))) return false;
+      await this.backend.delete(join(bucket, path));
+      return true;
+    } catch (error) {
+      if (isTierfsError(error, 'DIRECTORY_NOT_EMPTY') || isTierfsError(error, 'NOT_FOUND')) return false;
+      throw error;
+    }
+  }
+
+  private async pruneParents(bucket: string, path: string): Promise<void> {
+    let dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
+    while (dir !== '') {
+      if (this.metadata.getObject(bucket, `${dir}/`)) return;
+      if (!(await this.removeIfEmpty(bucket, dir))) return;
+      dir = dir.includes('/') ? dir.slice(0, dir.lastIndexOf('/')) : '';
+    }
+  }
+
+  /** Whether `dir/` (a path below the bucket) carries a directory marker. */
+  hasMarker(bucket: string, dirPath: string): boolean {
+    return this.metadata.getObject(bucket, `${dirPath}/`) !== undefined;
+  }
+}
+
+/** A sink for directory-marker bodies, which must be empty. */
+function rejectBytes(): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      if (chunk.length === 0) callback();
+      else
+        callback(
+          new S3Error(
+            'InvalidArgument',
+            'A key ending in / is a directory marker and must have an empty body',
+          ),
+        );
+    },
+  });
+}

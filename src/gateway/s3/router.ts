@@ -1,0 +1,127 @@
+/** Which S3 operation a request is: by method, whether it names a bucket and key, and its subresources. */
+import * as buckets from './bucket-handlers.js';
+import { headerOf, type S3Context } from './context.js';
+import { S3Error } from './errors.js';
+import * as multipart from './multipart-handlers.js';
+import * as objects from './object-handlers.js';
+import type { GatewayServices } from './services.js';
+
+export type Handler = (ctx: S3Context, services: GatewayServices) => Promise<void>;
+
+export interface Operation {
+  readonly name: string;
+  readonly handler: Handler;
+}
+
+/** Subresources this gateway answers; any other one is NotImplemented rather than mistaken for a plain request. */
+const KNOWN_SUBRESOURCES = new Set([
+  'acl',
+  'delete',
+  'location',
+  'tagging',
+  'uploadId',
+  'uploads',
+  'partNumber',
+  'list-type',
+  'versioning',
+]);
+const SUBRESOURCES = new Set([
+  ...KNOWN_SUBRESOURCES,
+  'accelerate',
+  'analytics',
+  'cors',
+  'encryption',
+  'intelligent-tiering',
+  'inventory',
+  'lifecycle',
+  'logging',
+  'metrics',
+  'notification',
+  'object-lock',
+  'ownershipControls',
+  'policy',
+  'policyStatus',
+  'publicAccessBlock',
+  'replication',
+  'requestPayment',
+  'restore',
+  'retention',
+  'legal-hold',
+  'select',
+  'torrent',
+  'versionId',
+  'versions',
+  'website',
+  'attributes',
+]);
+
+const op = (name: string, handler: Handler): Operation => ({ name, handler });
+
+export function route(ctx: S3Context): Operation {
+  const q = ctx.query;
+  const unknown = [...q.keys()].find((name) => SUBRESOURCES.has(name) && !KNOWN_SUBRESOURCES.has(name));
+  if (unknown !== undefined) {
+    throw new S3Error(
+      'NotImplemented',
+      `The ${unknown} subresource is not implemented by the tierfs S3 gateway`,
+    );
+  }
+  const { method } = ctx;
+  if (ctx.bucket === undefined) {
+    if (method === 'GET') return op('ListBuckets', buckets.listBuckets);
+  } else if (ctx.key === undefined) {
+    switch (method) {
+      case 'GET':
+        if (q.has('acl')) return op('GetBucketAcl', buckets.getBucketAcl);
+        if (q.has('uploads')) return op('ListMultipartUploads', buckets.listMultipartUploads);
+        if (q.has('location')) return op('GetBucketLocation', buckets.getBucketLocation);
+        if (q.has('versioning')) return op('GetBucketVersioning', buckets.getBucketVersioning);
+        if (q.has('tagging')) break;
+        if (q.get('list-type') === '2') return op('ListObjectsV2', buckets.listObjectsV2);
+        return op('ListObjects', buckets.listObjectsV1);
+      case 'HEAD':
+        return op('HeadBucket', buckets.headBucket);
+      case 'PUT':
+        if (q.has('acl')) return op('PutBucketAcl', buckets.putBucketAcl);
+        if (q.size === 0) return op('CreateBucket', buckets.createBucket);
+        break;
+      case 'DELETE':
+        if (q.size === 0) return op('DeleteBucket', buckets.deleteBucket);
+        break;
+      case 'POST':
+        if (q.has('delete')) return op('DeleteObjects', buckets.deleteObjects);
+        break;
+    }
+  } else {
+    const copy = headerOf(ctx, 'x-amz-copy-source') !== undefined;
+    switch (method) {
+      case 'GET':
+      case 'HEAD':
+        if (method === 'GET' && q.has('acl')) return op('GetObjectAcl', objects.getObjectAcl);
+        if (method === 'GET' && q.has('tagging')) return op('GetObjectTagging', objects.getObjectTagging);
+        if (method === 'GET' && q.has('uploadId')) return op('ListParts', multipart.listParts);
+        return op(method === 'GET' ? 'GetObject' : 'HeadObject', objects.getObject);
+      case 'PUT':
+        if (q.has('tagging')) return op('PutObjectTagging', objects.putObjectTagging);
+        if (q.has('acl')) return op('PutObjectAcl', objects.putObjectAcl);
+        if (q.has('uploadId') && q.has('partNumber')) {
+          return copy
+            ? op('UploadPartCopy', multipart.uploadPartCopy)
+            : op('UploadPart', multipart.uploadPart);
+        }
+        return copy ? op('CopyObject', objects.copyObject) : op('PutObject', objects.putObject);
+      case 'DELETE':
+        if (q.has('tagging')) return op('DeleteObjectTagging', objects.deleteObjectTagging);
+        if (q.has('uploadId')) return op('AbortMultipartUpload', multipart.abortMultipartUpload);
+        return op('DeleteObject', objects.deleteObject);
+      case 'POST':
+        if (q.has('uploads')) return op('CreateMultipartUpload', multipart.createMultipartUpload);
+        if (q.has('uploadId')) return op('CompleteMultipartUpload', multipart.completeMultipartUpload);
+        break;
+    }
+  }
+  throw new S3Error(
+    'NotImplemented',
+    `${method} ${ctx.bucket === undefined ? '/' : ctx.key === undefined ? 'bucket' : 'object'} with these parameters is not implemented by the tierfs S3 gateway`,
+  );
+}

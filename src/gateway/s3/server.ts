@@ -1,0 +1,180 @@
+/**
+ * The S3 gateway's HTTP server (node:http): resolves the bucket and key from path-style or
+ * virtual-hosted-style addressing, authenticates, routes and turns every failure into an S3 error
+ * document. `s3GatewayFromConfig` wires it to a store and the configuration.
+ */
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Configuration } from '../../config/configuration.js';
+import {
+  PROXY_S3_ANONYMOUS_ENABLED,
+  PROXY_S3_COMPLETE_MULTIPART_UPLOAD_MIN_PART_SIZE,
+  PROXY_S3_DOMAIN,
+  PROXY_S3_MAX_CLOCK_SKEW,
+  PROXY_S3_STATE_DIR,
+  PROXY_S3_USERS,
+} from '../../config/keys/core.js';
+import type { UnderStore } from '../../ufs/contract.js';
+import { Authenticator, parseUsers } from './auth.js';
+import type { GatewayBackend } from './backend.js';
+import { type S3Context, sendError } from './context.js';
+import { S3Error, toS3Error } from './errors.js';
+import { MetadataStore } from './metadata-store.js';
+import { MultipartUploads } from './multipart.js';
+import { ObjectLayer } from './object-layer.js';
+import { route } from './router.js';
+import type { GatewayServices } from './services.js';
+import { parseQuery } from './signed-request.js';
+import { UfsBackend } from './ufs-backend.js';
+
+export interface S3GatewayOptions {
+  readonly backend: GatewayBackend;
+  readonly metadata: MetadataStore;
+  /** Where multipart parts are staged. */
+  readonly stagingDir: string;
+  readonly authenticator: Authenticator;
+  /** Domains for virtual-hosted-style addressing. */
+  readonly domains: readonly string[];
+  readonly minPartSize: number;
+  /** Called with one line per failed request that was the gateway's fault (5xx). */
+  readonly log?: (line: string) => void;
+}
+
+interface Target {
+  readonly bucket: string | undefined;
+  readonly key: string | undefined;
+  readonly rawPath: string;
+  /** `/bucket/key` as sent, for SigV2. */
+  readonly resourcePath: string;
+  readonly query: [string, string][];
+}
+
+function decodePath(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new S3Error('InvalidArgument', 'The request path is not correctly URL-encoded');
+  }
+}
+
+function parseTarget(req: IncomingMessage, domains: readonly string[]): Target {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const rawPath = q < 0 ? url : url.slice(0, q);
+  const query = parseQuery(q < 0 ? '' : url.slice(q + 1));
+  const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+  const domain = domains.find((d) => host.endsWith(`.${d.toLowerCase()}`));
+  if (domain !== undefined) {
+    const bucket = host.slice(0, -(domain.length + 1));
+    const key = rawPath.length > 1 ? decodePath(rawPath.slice(1)) : undefined;
+    return { bucket, key, rawPath, resourcePath: `/${bucket}${rawPath}`, query };
+  }
+  const slash = rawPath.indexOf('/', 1);
+  const bucketPart = slash < 0 ? rawPath.slice(1) : rawPath.slice(1, slash);
+  const keyPart = slash < 0 ? '' : rawPath.slice(slash + 1);
+  return {
+    bucket: bucketPart === '' ? undefined : decodePath(bucketPart),
+    key: keyPart === '' ? undefined : decodePath(keyPart),
+    rawPath,
+    resourcePath: rawPath,
+    query,
+  };
+}
+
+export class S3Gateway {
+  readonly server: Server;
+  private readonly options: S3GatewayOptions;
+  private readonly services: GatewayServices;
+
+  constructor(options: S3GatewayOptions) {
+    this.options = options;
+    const layer = new ObjectLayer(options.backend, options.metadata);
+    this.services = { layer, uploads: new MultipartUploads(layer, options.stagingDir, options.minPartSize) };
+    this.server = createServer((req, res) => void this.handle(req, res));
+    // Large uploads and downloads take as long as they take; only slow headers are cut off.
+    this.server.requestTimeout = 0;
+    this.server.headersTimeout = 60_000;
+  }
+
+  async listen(port: number, host: string): Promise<AddressInfo> {
+    this.server.listen(port, host);
+    await once(this.server, 'listening');
+    return this.server.address() as AddressInfo;
+  }
+
+  /** Stops serving and closes the state database (not the backend, which the caller owns). */
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+    this.options.metadata.close();
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = randomBytes(8).toString('hex').toUpperCase();
+    const method = req.method ?? 'GET';
+    res.setHeader('x-amz-request-id', requestId);
+    res.setHeader('server', 'tierfs');
+    let resource = req.url ?? '/';
+    let operation = 'unknown';
+    try {
+      const target = parseTarget(req, this.options.domains);
+      resource = target.resourcePath;
+      const identity = this.options.authenticator.authenticate(
+        { method, rawPath: target.rawPath, query: target.query, headers: req.headers },
+        target.resourcePath,
+      );
+      const query = new Map<string, string>();
+      for (const [name, value] of target.query) if (!query.has(name)) query.set(name, value);
+      const ctx: S3Context = {
+        req,
+        res,
+        method,
+        bucket: target.bucket,
+        key: target.key,
+        query,
+        identity,
+        requestId,
+      };
+      const found = route(ctx);
+      operation = found.name;
+      await found.handler(ctx, this.services);
+    } catch (error) {
+      const failure = toS3Error(error);
+      if (failure.status >= 500 && failure.code !== 'NotImplemented') {
+        const cause = failure.cause instanceof Error ? `: ${failure.cause.message}` : '';
+        this.options.log?.(`${requestId} ${operation} ${method} ${resource} failed: ${failure.code}${cause}`);
+      }
+      sendError(res, failure, { method, resource, requestId });
+    }
+  }
+}
+
+/**
+ * A gateway over `store` configured from `tierfs.proxy.s3.*`; call `listen` to serve. The caller
+ * keeps ownership of the store (close it after the gateway).
+ */
+export function s3GatewayFromConfig(
+  store: UnderStore,
+  conf: Configuration,
+  log?: (line: string) => void,
+): S3Gateway {
+  const stateDir = conf.require(PROXY_S3_STATE_DIR);
+  return new S3Gateway({
+    backend: new UfsBackend(store),
+    metadata: new MetadataStore(stateDir),
+    stagingDir: join(stateDir, 'multipart'),
+    authenticator: new Authenticator({
+      users: parseUsers(conf.get(PROXY_S3_USERS) ?? []),
+      allowAnonymous: conf.require(PROXY_S3_ANONYMOUS_ENABLED),
+      maxClockSkewMs: conf.require(PROXY_S3_MAX_CLOCK_SKEW),
+    }),
+    domains: conf.get(PROXY_S3_DOMAIN) ?? [],
+    minPartSize: conf.require(PROXY_S3_COMPLETE_MULTIPART_UPLOAD_MIN_PART_SIZE),
+    log,
+  });
+}

@@ -1,0 +1,8 @@
+/** What every handler works with. */
+import type { MultipartUploads } from './multipart.js';
+import type { ObjectLayer } from './object-layer.js';
+
+export interface GatewayServices {
+  readonly layer: ObjectLayer;
+  readonly uploads: MultipartUploads;
+}
