@@ -71,8 +71,8 @@ export class LfuEvictor<T> implements Evictor<T> {
 
   private place(item: T, count: number): void {
     this.counts.set(item, count);
-    let set = this.byCount.get(count);
-    if (!set) this.byCount.set(count, (set = new Set()));
+    const set = this.byCount.get(count) ?? new Set<T>();
+    this.byCount.set(count, set);
     set.add(item);
   }
 

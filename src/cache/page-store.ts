@@ -461,8 +461,8 @@ export class PageStore {
   }
 
   private index(entry: PageEntry): void {
-    let pages = this.files.get(entry.fileKey);
-    if (!pages) this.files.set(entry.fileKey, (pages = new Map()));
+    const pages = this.files.get(entry.fileKey) ?? new Map<number, PageEntry>();
+    this.files.set(entry.fileKey, pages);
     pages.set(entry.pageIndex, entry);
   }
 
