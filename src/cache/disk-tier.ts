@@ -6,11 +6,11 @@
  * operation on one page path runs in issue order (KeyedQueue).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rmdir, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { checksum } from './checksum.js';
 import { KeyedQueue } from './keyed-queue.js';
-import { decodeHeader, encodeHeader, HEADER_READ_BYTES, type PageHeader } from './page-file.js';
+import { decodeHeader, encodeHeader, HEADER_READ_BYTES, headerLength, type PageHeader } from './page-file.js';
 import { fileIdHash, fileIdOf } from './page-key.js';
 
 const TEMP_SUFFIX = '.tmp';
@@ -88,21 +88,28 @@ export class DiskTier {
     });
   }
 
-  /** Reads the page and checks its header, length and checksum against what the index expects. */
+  /**
+   * Reads the page and checks its header, length and checksum against what the index expects. The
+   * expected file size is known, so one read of that size plus one byte (to see a longer file) does.
+   */
   read(path: string, expected: PageIdentity): Promise<PageRead> {
     return this.queue.run(path, async (): Promise<PageRead> => {
-      let bytes: Buffer;
+      const size = headerLength(expected.fileKey) + expected.size;
+      const bytes = Buffer.allocUnsafe(size + 1);
+      let read: number;
       try {
-        bytes = await readFile(path);
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
-        throw error;
+        const handle = await open(path, 'r');
+        try {
+          ({ bytesRead: read } = await handle.read(bytes, 0, size + 1, 0));
+        } finally {
+          await handle.close();
+        }
+      } catch {
+        return { kind: 'missing' };
       }
       const header = decodeHeader(bytes);
-      if (!header || !matches(header, expected) || bytes.length !== header.headerLength + header.length) {
-        return { kind: 'corrupt' };
-      }
-      const data = bytes.subarray(header.headerLength);
+      if (read !== size || !header || !matches(header, expected)) return { kind: 'corrupt' };
+      const data = bytes.subarray(header.headerLength, size);
       return checksum(data) === expected.crc ? { kind: 'ok', data } : { kind: 'corrupt' };
     });
   }

@@ -40,6 +40,11 @@ export function encodeHeader(fileKey: string, pageIndex: number, length: number,
   return header;
 }
 
+/** Bytes before the page bytes in the file of a page of `fileKey`. */
+export function headerLength(fileKey: string): number {
+  return FIXED + Buffer.byteLength(fileKey, 'utf8');
+}
+
 /** Bytes to read to be sure to hold a whole header. */
 export const HEADER_READ_BYTES = FIXED + MAX_FILE_KEY_BYTES;
 
