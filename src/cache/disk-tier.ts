@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { checksum } from './checksum.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { decodeHeader, encodeHeader, HEADER_READ_BYTES, headerLength, type PageHeader } from './page-file.js';
-import { fileIdHash, fileIdOf } from './page-key.js';
+import { bucketOf, fileIdOf } from './page-key.js';
 
 const TEMP_SUFFIX = '.tmp';
 
@@ -50,7 +50,7 @@ export class DiskTier {
   ) {}
 
   fileDir(dir: string, fileId: string): string {
-    return join(dir, String(this.pageSize), String(fileIdHash(fileId) % this.buckets), fileId);
+    return join(dir, String(this.pageSize), String(bucketOf(fileId, this.buckets)), fileId);
   }
 
   pathOf(dir: string, page: Pick<PageIdentity, 'fileId' | 'pageIndex'>): string {
@@ -168,7 +168,7 @@ export class DiskTier {
     fileId: string,
     name: string,
   ): Promise<ScannedPage | undefined> {
-    if (!/^\d+$/.test(name) || String(fileIdHash(fileId) % this.buckets) !== bucket) return undefined;
+    if (!/^\d+$/.test(name) || String(bucketOf(fileId, this.buckets)) !== bucket) return undefined;
     const handle = await open(path, 'r');
     try {
       const info = await handle.stat();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isTierfsError } from '../errors.js';
-import { fileIdHash, fileIdOf, fileKeyOf } from './page-key.js';
+import { bucketOf, fileIdOf, fileKeyOf } from './page-key.js';
 import { PageStore } from './page-store.js';
 import type { PageStoreOptions } from './page-store-options.js';
 
@@ -13,7 +13,7 @@ const FILE = fileKeyOf('s3://bucket/data.bin', 'etag-1');
 /** Deterministic bytes for a page: the same (file, index, size) always gives the same content. */
 function pageBytes(fileKey: string, index: number, size = KB): Buffer {
   const bytes = Buffer.alloc(size);
-  const seed = fileIdHash(fileIdOf(fileKey)) + index * 7919;
+  const seed = bucketOf(fileIdOf(fileKey), 251) + index * 7919;
   for (let i = 0; i < size; i++) bytes[i] = (seed + i * 31) & 0xff;
   return bytes;
 }
@@ -92,7 +92,7 @@ describe('PageStore', () => {
     const store = await openStore({ disk: disk(8 * KB) });
     await store.put(FILE, 3, pageBytes(FILE, 3));
     const fileId = fileIdOf(FILE);
-    const path = join(dir, String(KB), String(fileIdHash(fileId) % 4), fileId, '3');
+    const path = join(dir, String(KB), String(bucketOf(fileId, 4)), fileId, '3');
     expect(await pageFiles(dir)).toEqual([path]);
     expect((await stat(path)).size).toBeGreaterThan(KB);
   });

@@ -14,7 +14,7 @@ import { TierfsError } from '../errors.js';
 import { checksum } from './checksum.js';
 import { DiskTier, type PageRead } from './disk-tier.js';
 import { MAX_FILE_KEY_BYTES, MAX_PAGE_INDEX } from './page-file.js';
-import { fileIdHash, fileIdOf } from './page-key.js';
+import { dirIndexOf, fileIdOf } from './page-key.js';
 import {
   optionsFromConfiguration,
   type PageStoreOptions,
@@ -445,7 +445,7 @@ export class PageStore {
   }
 
   private diskPoolFor(fileId: string): QuotaPool | undefined {
-    return this.diskPools[fileIdHash(fileId) % this.diskPools.length];
+    return this.diskPools[dirIndexOf(fileId, this.diskPools.length)];
   }
 
   private pathOf(entry: PageEntry): string {
