@@ -23,9 +23,13 @@ export interface PageIdentity {
   readonly crc: number;
 }
 
+/**
+ * `corrupt`: the file fails its checks; `missing`: there is no file; `failed`: the file could not be
+ * read (e.g. EIO, EMFILE), which says nothing about the page itself.
+ */
 export type PageRead =
   | { readonly kind: 'ok'; readonly data: Buffer }
-  | { readonly kind: 'corrupt' | 'missing' };
+  | { readonly kind: 'corrupt' | 'missing' | 'failed' };
 
 /** A page file found by a scan. */
 export interface ScannedPage extends PageIdentity {
@@ -104,8 +108,8 @@ export class DiskTier {
         } finally {
           await handle.close();
         }
-      } catch {
-        return { kind: 'missing' };
+      } catch (error) {
+        return { kind: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'failed' };
       }
       const header = decodeHeader(bytes);
       if (read !== size || !header || !matches(header, expected)) return { kind: 'corrupt' };

@@ -6,6 +6,7 @@ export type EvictorType = 'LRU' | 'LFU';
 
 export interface Evictor<T> {
   readonly size: number;
+  has(item: T): boolean;
   /** A new entry, counted as accessed once. */
   add(item: T): void;
   touch(item: T): void;
@@ -19,6 +20,10 @@ export class LruEvictor<T> implements Evictor<T> {
 
   get size(): number {
     return this.order.size;
+  }
+
+  has(item: T): boolean {
+    return this.order.has(item);
   }
 
   add(item: T): void {
@@ -45,6 +50,10 @@ export class LfuEvictor<T> implements Evictor<T> {
 
   get size(): number {
     return this.counts.size;
+  }
+
+  has(item: T): boolean {
+    return this.counts.has(item);
   }
 
   add(item: T): void {

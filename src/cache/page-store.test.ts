@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -194,6 +194,23 @@ describe('PageStore', () => {
     expect(await store.get(FILE, 1)).toEqual(pageBytes(FILE, 1));
   });
 
+  it('drops a page whose file vanished, and keeps one whose file could not be read', async () => {
+    const store = await openStore({ disk: disk(16 * KB) });
+    await store.put(FILE, 0, pageBytes(FILE, 0));
+    await store.put(FILE, 1, pageBytes(FILE, 1));
+    const files = await pageFiles(dir);
+    await rm(files.find((p) => p.endsWith('/0'))!);
+    const unreadable = files.find((p) => p.endsWith('/1'))!;
+    await rm(unreadable);
+    await mkdir(unreadable); // reading a directory fails with EISDIR
+
+    expect(await store.get(FILE, 0)).toBeUndefined();
+    expect(await store.get(FILE, 1)).toBeUndefined();
+    expect(store.stats()).toMatchObject({ lostPages: 1, readErrors: 1, corruptPages: 0, misses: 2 });
+    expect(store.has(FILE, 0)).toBe(false);
+    expect(store.has(FILE, 1)).toBe(true);
+  });
+
   it('detects a corrupted page in memory when asked to verify memory reads', async () => {
     const store = await openStore({ mem: { quota: 4 * KB }, verifyMemoryReads: true });
     await store.put(FILE, 0, pageBytes(FILE, 0));
@@ -327,7 +344,7 @@ describe('PageStore', () => {
     expect(wrong).toEqual([]);
     expectUsageMatchesPages(store);
     const stats = store.stats();
-    expect(stats.corruptPages + stats.lostPages + stats.writeErrors).toBe(0);
+    expect(stats.corruptPages + stats.lostPages + stats.readErrors + stats.writeErrors).toBe(0);
     expect(stats.hits).toBeGreaterThan(0);
     expect(stats.demotions).toBeGreaterThan(0);
     expect(stats.promotions).toBeGreaterThan(0);

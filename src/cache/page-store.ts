@@ -61,8 +61,10 @@ export interface PageStoreStats {
   demotions: number;
   /** Pages whose file failed its header or checksum check: dropped and served as misses. */
   corruptPages: number;
-  /** Pages whose file had vanished or could not be read. */
+  /** Pages whose file had vanished: dropped and served as misses. */
   lostPages: number;
+  /** Disk reads that failed for another reason (EIO, EMFILE...): served as misses, page kept. */
+  readErrors: number;
   /** Puts that found no room (every candidate for eviction was being read). */
   rejectedPuts: number;
   writeErrors: number;
@@ -125,6 +127,7 @@ export class PageStore {
       demotions: 0,
       corruptPages: 0,
       lostPages: 0,
+      readErrors: 0,
       rejectedPuts: 0,
       writeErrors: 0,
       tiers,
@@ -224,6 +227,10 @@ export class PageStore {
       read = await this.disk!.read(this.pathOf(entry), entry);
     } finally {
       entry.readers--;
+    }
+    if (read.kind === 'failed') {
+      this.counters.readErrors++;
+      return this.miss('DISK');
     }
     if (read.kind !== 'ok') {
       if (read.kind === 'corrupt') this.counters.corruptPages++;
