@@ -10,10 +10,17 @@ import { mkdir, open, readdir, rename, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { checksum } from './checksum.js';
 import { KeyedQueue } from './keyed-queue.js';
-import { decodeHeader, encodeHeader, HEADER_READ_BYTES, headerLength, type PageHeader } from './page-file.js';
+import {
+  declaredHeaderLength,
+  decodeHeader,
+  encodeHeader,
+  headerLength,
+  type PageHeader,
+} from './page-file.js';
 import { bucketOf, fileIdOf } from './page-key.js';
 
 const TEMP_SUFFIX = '.tmp';
+const TYPICAL_HEADER_BYTES = 512;
 
 export interface PageIdentity {
   readonly fileKey: string;
@@ -173,11 +180,19 @@ export class DiskTier {
     name: string,
   ): Promise<ScannedPage | undefined> {
     if (!/^\d+$/.test(name) || String(bucketOf(fileId, this.buckets)) !== bucket) return undefined;
-    const handle = await open(path, 'r');
+    const handle = await open(path, 'r').catch(() => undefined);
+    if (!handle) return undefined;
     try {
       const info = await handle.stat();
-      const head = Buffer.alloc(Math.min(HEADER_READ_BYTES, info.size));
-      await handle.read(head, 0, head.length, 0);
+      const readHead = async (length: number) => {
+        const head = Buffer.alloc(Math.min(length, info.size));
+        await handle.read(head, 0, head.length, 0);
+        return head;
+      };
+      // Most file keys are short: one small read, and a second one only for a long key.
+      let head = await readHead(TYPICAL_HEADER_BYTES);
+      const declared = declaredHeaderLength(head);
+      if (declared !== undefined && declared > head.length) head = await readHead(declared);
       const header = decodeHeader(head);
       if (
         !header ||
@@ -197,6 +212,8 @@ export class DiskTier {
         crc: header.crc,
         mtimeMs: info.mtimeMs,
       };
+    } catch {
+      return undefined;
     } finally {
       await handle.close();
     }

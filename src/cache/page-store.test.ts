@@ -244,6 +244,16 @@ describe('PageStore', () => {
     expect(await pageFiles(dir)).toHaveLength(4);
   });
 
+  it('finds pages of long file keys again after a restart', async () => {
+    const longKey = fileKeyOf(`s3://bucket/${'deep/'.repeat(300)}file`, 'etag');
+    const first = await openStore({ disk: disk(16 * KB) });
+    await first.put(longKey, 2, pageBytes(longKey, 2));
+    await first.close();
+    const second = await openStore({ disk: disk(16 * KB) });
+    expect(second.recovery.pages).toBe(1);
+    expect(await second.get(longKey, 2)).toEqual(pageBytes(longKey, 2));
+  });
+
   it('evicts at restart when the directories hold more than the quota', async () => {
     const first = await openStore({ disk: disk(16 * KB) });
     for (let i = 0; i < 10; i++) await first.put(FILE, i, pageBytes(FILE, i));
