@@ -1,6 +1,27 @@
 /** The public API of tierfs. */
 import './ufs/drivers.js';
 
+export type { EvictorType } from './cache/evictor.js';
+export { fileKeyOf } from './cache/page-key.js';
+export {
+  type DirUsage,
+  type FreeResult,
+  type GetOptions,
+  type PageInfo,
+  PageStore,
+  type PageStoreStats,
+  type RecoveryReport,
+  type TierStats,
+  type TierUsage,
+} from './cache/page-store.js';
+export type {
+  DiskDirOptions,
+  DiskTierOptions,
+  MemTierOptions,
+  PageStoreOptions,
+} from './cache/page-store-options.js';
+export type { TierName } from './cache/quota-pool.js';
+export { type FetchRange, type RangeRead, type ReadType, readRange } from './cache/range-reader.js';
 export {
   type ConfigListing,
   Configuration,

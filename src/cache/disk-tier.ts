@@ -6,14 +6,21 @@
  * operation on one page path runs in issue order (KeyedQueue).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rmdir, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { checksum } from './checksum.js';
 import { KeyedQueue } from './keyed-queue.js';
-import { decodeHeader, encodeHeader, HEADER_READ_BYTES, type PageHeader } from './page-file.js';
-import { fileIdHash, fileIdOf } from './page-key.js';
+import {
+  declaredHeaderLength,
+  decodeHeader,
+  encodeHeader,
+  headerLength,
+  type PageHeader,
+} from './page-file.js';
+import { bucketOf, fileIdOf } from './page-key.js';
 
 const TEMP_SUFFIX = '.tmp';
+const TYPICAL_HEADER_BYTES = 512;
 
 export interface PageIdentity {
   readonly fileKey: string;
@@ -23,9 +30,13 @@ export interface PageIdentity {
   readonly crc: number;
 }
 
+/**
+ * `corrupt`: the file fails its checks; `missing`: there is no file; `failed`: the file could not be
+ * read (e.g. EIO, EMFILE), which says nothing about the page itself.
+ */
 export type PageRead =
   | { readonly kind: 'ok'; readonly data: Buffer }
-  | { readonly kind: 'corrupt' | 'missing' };
+  | { readonly kind: 'corrupt' | 'missing' | 'failed' };
 
 /** A page file found by a scan. */
 export interface ScannedPage extends PageIdentity {
@@ -50,7 +61,7 @@ export class DiskTier {
   ) {}
 
   fileDir(dir: string, fileId: string): string {
-    return join(dir, String(this.pageSize), String(fileIdHash(fileId) % this.buckets), fileId);
+    return join(dir, String(this.pageSize), String(bucketOf(fileId, this.buckets)), fileId);
   }
 
   pathOf(dir: string, page: Pick<PageIdentity, 'fileId' | 'pageIndex'>): string {
@@ -88,21 +99,28 @@ export class DiskTier {
     });
   }
 
-  /** Reads the page and checks its header, length and checksum against what the index expects. */
+  /**
+   * Reads the page and checks its header, length and checksum against what the index expects. The
+   * expected file size is known, so one read of that size plus one byte (to see a longer file) does.
+   */
   read(path: string, expected: PageIdentity): Promise<PageRead> {
     return this.queue.run(path, async (): Promise<PageRead> => {
-      let bytes: Buffer;
+      const size = headerLength(expected.fileKey) + expected.size;
+      const bytes = Buffer.allocUnsafe(size + 1);
+      let read: number;
       try {
-        bytes = await readFile(path);
+        const handle = await open(path, 'r');
+        try {
+          ({ bytesRead: read } = await handle.read(bytes, 0, size + 1, 0));
+        } finally {
+          await handle.close();
+        }
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { kind: 'missing' };
-        throw error;
+        return { kind: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'failed' };
       }
       const header = decodeHeader(bytes);
-      if (!header || !matches(header, expected) || bytes.length !== header.headerLength + header.length) {
-        return { kind: 'corrupt' };
-      }
-      const data = bytes.subarray(header.headerLength);
+      if (read !== size || !header || !matches(header, expected)) return { kind: 'corrupt' };
+      const data = bytes.subarray(header.headerLength, size);
       return checksum(data) === expected.crc ? { kind: 'ok', data } : { kind: 'corrupt' };
     });
   }
@@ -161,12 +179,20 @@ export class DiskTier {
     fileId: string,
     name: string,
   ): Promise<ScannedPage | undefined> {
-    if (!/^\d+$/.test(name) || String(fileIdHash(fileId) % this.buckets) !== bucket) return undefined;
-    const handle = await open(path, 'r');
+    if (!/^\d+$/.test(name) || String(bucketOf(fileId, this.buckets)) !== bucket) return undefined;
+    const handle = await open(path, 'r').catch(() => undefined);
+    if (!handle) return undefined;
     try {
       const info = await handle.stat();
-      const head = Buffer.alloc(Math.min(HEADER_READ_BYTES, info.size));
-      await handle.read(head, 0, head.length, 0);
+      const readHead = async (length: number) => {
+        const head = Buffer.alloc(Math.min(length, info.size));
+        await handle.read(head, 0, head.length, 0);
+        return head;
+      };
+      // Most file keys are short: one small read, and a second one only for a long key.
+      let head = await readHead(TYPICAL_HEADER_BYTES);
+      const declared = declaredHeaderLength(head);
+      if (declared !== undefined && declared > head.length) head = await readHead(declared);
       const header = decodeHeader(head);
       if (
         !header ||
@@ -186,6 +212,8 @@ export class DiskTier {
         crc: header.crc,
         mtimeMs: info.mtimeMs,
       };
+    } catch {
+      return undefined;
     } finally {
       await handle.close();
     }

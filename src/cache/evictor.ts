@@ -6,6 +6,7 @@ export type EvictorType = 'LRU' | 'LFU';
 
 export interface Evictor<T> {
   readonly size: number;
+  has(item: T): boolean;
   /** A new entry, counted as accessed once. */
   add(item: T): void;
   touch(item: T): void;
@@ -19,6 +20,10 @@ export class LruEvictor<T> implements Evictor<T> {
 
   get size(): number {
     return this.order.size;
+  }
+
+  has(item: T): boolean {
+    return this.order.has(item);
   }
 
   add(item: T): void {
@@ -47,6 +52,10 @@ export class LfuEvictor<T> implements Evictor<T> {
     return this.counts.size;
   }
 
+  has(item: T): boolean {
+    return this.counts.has(item);
+  }
+
   add(item: T): void {
     this.remove(item);
     this.place(item, 1);
@@ -71,8 +80,8 @@ export class LfuEvictor<T> implements Evictor<T> {
 
   private place(item: T, count: number): void {
     this.counts.set(item, count);
-    let set = this.byCount.get(count);
-    if (!set) this.byCount.set(count, (set = new Set()));
+    const set = this.byCount.get(count) ?? new Set<T>();
+    this.byCount.set(count, set);
     set.add(item);
   }
 

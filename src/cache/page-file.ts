@@ -40,8 +40,16 @@ export function encodeHeader(fileKey: string, pageIndex: number, length: number,
   return header;
 }
 
-/** Bytes to read to be sure to hold a whole header. */
-export const HEADER_READ_BYTES = FIXED + MAX_FILE_KEY_BYTES;
+/** Bytes before the page bytes in the file of a page of `fileKey`. */
+export function headerLength(fileKey: string): number {
+  return FIXED + Buffer.byteLength(fileKey, 'utf8');
+}
+
+/** The header length a file starting with `prefix` declares, once its fixed part is there. */
+export function declaredHeaderLength(prefix: Buffer): number | undefined {
+  if (prefix.length < FIXED || prefix.readUInt32LE(0) !== MAGIC) return undefined;
+  return FIXED + prefix.readUInt16LE(20);
+}
 
 /** The header at the start of `bytes`, or undefined when it is not a page file header. */
 export function decodeHeader(bytes: Buffer): PageHeader | undefined {

@@ -16,7 +16,12 @@ export function fileIdOf(fileKey: string): string {
   return createHash('sha256').update(fileKey).digest('hex').slice(0, 32);
 }
 
-/** A stable small number from a fileId: picks its bucket and its directory. */
-export function fileIdHash(fileId: string): number {
-  return Number.parseInt(fileId.slice(0, 8), 16);
+/** The bucket (sub-directory) of a file's pages, from the first 32 bits of its fileId. */
+export function bucketOf(fileId: string, buckets: number): number {
+  return Number.parseInt(fileId.slice(0, 8), 16) % buckets;
+}
+
+/** Which of `count` DISK directories holds a file's pages, from the next 32 bits of its fileId. */
+export function dirIndexOf(fileId: string, count: number): number {
+  return Number.parseInt(fileId.slice(8, 16), 16) % count;
 }

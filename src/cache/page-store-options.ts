@@ -22,10 +22,10 @@ import {
 import { TierfsError } from '../errors.js';
 import type { EvictorType } from './evictor.js';
 
-export const DEFAULT_PAGE_SIZE = 1024 * 1024;
-export const DEFAULT_HIGH_WATERMARK = 0.95;
-export const DEFAULT_LOW_WATERMARK = 0.7;
-export const DEFAULT_FILE_BUCKETS = 1000;
+const DEFAULT_PAGE_SIZE = 1024 * 1024;
+const DEFAULT_HIGH_WATERMARK = 0.95;
+const DEFAULT_LOW_WATERMARK = 0.7;
+const DEFAULT_FILE_BUCKETS = 1000;
 
 export interface Watermarks {
   /** Usage ratio a put may not pass without eviction; default 0.95. */
@@ -64,7 +64,7 @@ export interface PageStoreOptions {
   readonly verifyMemoryReads?: boolean;
 }
 
-export interface ResolvedTier {
+interface ResolvedTier {
   readonly highWatermark: number;
   readonly lowWatermark: number;
 }

@@ -1,9 +1,9 @@
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isTierfsError } from '../errors.js';
-import { fileIdHash, fileIdOf, fileKeyOf } from './page-key.js';
+import { bucketOf, fileIdOf, fileKeyOf } from './page-key.js';
 import { PageStore } from './page-store.js';
 import type { PageStoreOptions } from './page-store-options.js';
 
@@ -13,7 +13,7 @@ const FILE = fileKeyOf('s3://bucket/data.bin', 'etag-1');
 /** Deterministic bytes for a page: the same (file, index, size) always gives the same content. */
 function pageBytes(fileKey: string, index: number, size = KB): Buffer {
   const bytes = Buffer.alloc(size);
-  const seed = fileIdHash(fileIdOf(fileKey)) + index * 7919;
+  const seed = bucketOf(fileIdOf(fileKey), 251) + index * 7919;
   for (let i = 0; i < size; i++) bytes[i] = (seed + i * 31) & 0xff;
   return bytes;
 }
@@ -92,7 +92,7 @@ describe('PageStore', () => {
     const store = await openStore({ disk: disk(8 * KB) });
     await store.put(FILE, 3, pageBytes(FILE, 3));
     const fileId = fileIdOf(FILE);
-    const path = join(dir, String(KB), String(fileIdHash(fileId) % 4), fileId, '3');
+    const path = join(dir, String(KB), String(bucketOf(fileId, 4)), fileId, '3');
     expect(await pageFiles(dir)).toEqual([path]);
     expect((await stat(path)).size).toBeGreaterThan(KB);
   });
@@ -194,6 +194,23 @@ describe('PageStore', () => {
     expect(await store.get(FILE, 1)).toEqual(pageBytes(FILE, 1));
   });
 
+  it('drops a page whose file vanished, and keeps one whose file could not be read', async () => {
+    const store = await openStore({ disk: disk(16 * KB) });
+    await store.put(FILE, 0, pageBytes(FILE, 0));
+    await store.put(FILE, 1, pageBytes(FILE, 1));
+    const files = await pageFiles(dir);
+    await rm(files.find((p) => p.endsWith('/0'))!);
+    const unreadable = files.find((p) => p.endsWith('/1'))!;
+    await rm(unreadable);
+    await mkdir(unreadable); // reading a directory fails with EISDIR
+
+    expect(await store.get(FILE, 0)).toBeUndefined();
+    expect(await store.get(FILE, 1)).toBeUndefined();
+    expect(store.stats()).toMatchObject({ lostPages: 1, readErrors: 1, corruptPages: 0, misses: 2 });
+    expect(store.has(FILE, 0)).toBe(false);
+    expect(store.has(FILE, 1)).toBe(true);
+  });
+
   it('detects a corrupted page in memory when asked to verify memory reads', async () => {
     const store = await openStore({ mem: { quota: 4 * KB }, verifyMemoryReads: true });
     await store.put(FILE, 0, pageBytes(FILE, 0));
@@ -225,6 +242,16 @@ describe('PageStore', () => {
     expect(await second.get(FILE, 4)).toEqual(pageBytes(FILE, 4, 300));
     expect(await second.get(FILE, 2)).toBeUndefined();
     expect(await pageFiles(dir)).toHaveLength(4);
+  });
+
+  it('finds pages of long file keys again after a restart', async () => {
+    const longKey = fileKeyOf(`s3://bucket/${'deep/'.repeat(300)}file`, 'etag');
+    const first = await openStore({ disk: disk(16 * KB) });
+    await first.put(longKey, 2, pageBytes(longKey, 2));
+    await first.close();
+    const second = await openStore({ disk: disk(16 * KB) });
+    expect(second.recovery.pages).toBe(1);
+    expect(await second.get(longKey, 2)).toEqual(pageBytes(longKey, 2));
   });
 
   it('evicts at restart when the directories hold more than the quota', async () => {
@@ -327,7 +354,7 @@ describe('PageStore', () => {
     expect(wrong).toEqual([]);
     expectUsageMatchesPages(store);
     const stats = store.stats();
-    expect(stats.corruptPages + stats.lostPages + stats.writeErrors).toBe(0);
+    expect(stats.corruptPages + stats.lostPages + stats.readErrors + stats.writeErrors).toBe(0);
     expect(stats.hits).toBeGreaterThan(0);
     expect(stats.demotions).toBeGreaterThan(0);
     expect(stats.promotions).toBeGreaterThan(0);

@@ -14,7 +14,7 @@ import { TierfsError } from '../errors.js';
 import { checksum } from './checksum.js';
 import { DiskTier, type PageRead } from './disk-tier.js';
 import { MAX_FILE_KEY_BYTES, MAX_PAGE_INDEX } from './page-file.js';
-import { fileIdHash, fileIdOf } from './page-key.js';
+import { dirIndexOf, fileIdOf } from './page-key.js';
 import {
   optionsFromConfiguration,
   type PageStoreOptions,
@@ -61,8 +61,10 @@ export interface PageStoreStats {
   demotions: number;
   /** Pages whose file failed its header or checksum check: dropped and served as misses. */
   corruptPages: number;
-  /** Pages whose file had vanished or could not be read. */
+  /** Pages whose file had vanished: dropped and served as misses. */
   lostPages: number;
+  /** Disk reads that failed for another reason (EIO, EMFILE...): served as misses, page kept. */
+  readErrors: number;
   /** Puts that found no room (every candidate for eviction was being read). */
   rejectedPuts: number;
   writeErrors: number;
@@ -125,6 +127,7 @@ export class PageStore {
       demotions: 0,
       corruptPages: 0,
       lostPages: 0,
+      readErrors: 0,
       rejectedPuts: 0,
       writeErrors: 0,
       tiers,
@@ -224,6 +227,10 @@ export class PageStore {
       read = await this.disk!.read(this.pathOf(entry), entry);
     } finally {
       entry.readers--;
+    }
+    if (read.kind === 'failed') {
+      this.counters.readErrors++;
+      return this.miss('DISK');
     }
     if (read.kind !== 'ok') {
       if (read.kind === 'corrupt') this.counters.corruptPages++;
@@ -445,7 +452,7 @@ export class PageStore {
   }
 
   private diskPoolFor(fileId: string): QuotaPool | undefined {
-    return this.diskPools[fileIdHash(fileId) % this.diskPools.length];
+    return this.diskPools[dirIndexOf(fileId, this.diskPools.length)];
   }
 
   private pathOf(entry: PageEntry): string {
@@ -461,8 +468,8 @@ export class PageStore {
   }
 
   private index(entry: PageEntry): void {
-    let pages = this.files.get(entry.fileKey);
-    if (!pages) this.files.set(entry.fileKey, (pages = new Map()));
+    const pages = this.files.get(entry.fileKey) ?? new Map<number, PageEntry>();
+    this.files.set(entry.fileKey, pages);
     pages.set(entry.pageIndex, entry);
   }
 

@@ -56,13 +56,16 @@ export class QuotaPool {
     return this.order.size;
   }
 
+  /** Accounts a page in this pool (once, however often it is called). */
   add(entry: PageEntry): void {
+    if (!this.order.has(entry)) this.usedBytes += entry.size;
     this.order.add(entry);
-    this.usedBytes += entry.size;
     entry.pool = this;
   }
 
+  /** Takes a page out of this pool; a page not in it is left alone, so usage never drifts. */
   remove(entry: PageEntry): void {
+    if (!this.order.has(entry)) return;
     this.order.remove(entry);
     this.usedBytes -= entry.size;
   }

@@ -1,0 +1,91 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Configuration } from '../config/configuration.js';
+import { PageStore } from './page-store.js';
+import { optionsFromConfiguration } from './page-store-options.js';
+
+const MB = 1024 * 1024;
+let dir: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tierfs-pageconf-'));
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('optionsFromConfiguration', () => {
+  it('defaults to one DISK tier of 512MB less 10% overhead, 1MB pages, LRU and level0 watermarks', () => {
+    expect(optionsFromConfiguration(Configuration.of())).toEqual({
+      pageSize: MB,
+      evictor: 'LRU',
+      disk: {
+        dirs: [{ path: '/tmp/tierfs_cache', quota: Math.floor(512 * MB * 0.9) }],
+        buckets: 1000,
+        highWatermark: 0.95,
+        lowWatermark: 0.7,
+      },
+    });
+  });
+
+  it('puts a MEM tier (level0) in front of the DISK tier (level1) with two levels', () => {
+    const conf = Configuration.of({
+      'tierfs.worker.tieredstore.levels': '2',
+      'tierfs.worker.ramdisk.size': '64MB',
+      'tierfs.worker.tieredstore.level0.watermark.low.ratio': '0.5',
+      'tierfs.worker.tieredstore.level1.watermark.high.ratio': '0.9',
+      'tierfs.worker.page.store.dirs': `${dir}/a,${dir}/b`,
+      'tierfs.worker.page.store.sizes': '10MB,20MB',
+      'tierfs.worker.page.store.overhead': '0',
+      'alluxio.worker.page.store.page.size': '64KB',
+      'tierfs.worker.page.store.evictor.type': 'LFU',
+    });
+    expect(optionsFromConfiguration(conf)).toEqual({
+      pageSize: 64 * 1024,
+      evictor: 'LFU',
+      mem: { quota: 64 * MB, highWatermark: 0.95, lowWatermark: 0.5 },
+      disk: {
+        dirs: [
+          { path: `${dir}/a`, quota: 10 * MB },
+          { path: `${dir}/b`, quota: 20 * MB },
+        ],
+        buckets: 1000,
+        highWatermark: 0.9,
+        lowWatermark: 0.7,
+      },
+    });
+  });
+
+  it('makes a MEM-only store for page.store.type=MEM', () => {
+    const conf = Configuration.of({
+      'tierfs.worker.page.store.type': 'MEM',
+      'tierfs.worker.page.store.sizes': '8MB',
+    });
+    expect(optionsFromConfiguration(conf)).toEqual({
+      pageSize: MB,
+      evictor: 'LRU',
+      mem: { quota: 8 * MB, highWatermark: 0.95, lowWatermark: 0.7 },
+    });
+  });
+
+  it('refuses a number of sizes that matches neither one nor the number of directories', () => {
+    const conf = Configuration.of({
+      'tierfs.worker.page.store.dirs': 'a,b,c',
+      'tierfs.worker.page.store.sizes': '1MB,2MB',
+    });
+    expect(() => optionsFromConfiguration(conf)).toThrow(/lists 2 sizes for 3 directories/);
+  });
+
+  it('opens a working store from the configuration', async () => {
+    const store = await PageStore.fromConfiguration(
+      Configuration.of({ 'tierfs.worker.page.store.dirs': dir, 'tierfs.worker.page.store.sizes': '4MB' }),
+    );
+    await store.put('file', 0, Buffer.alloc(MB, 7));
+    expect(store.tierOf('file', 0)).toBe('DISK');
+    expect(store.usage().DISK).toMatchObject({ capacity: Math.floor(4 * MB * 0.9), used: MB, pages: 1 });
+    await store.close();
+  });
+});

@@ -1,0 +1,161 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fileKeyOf } from './page-key.js';
+import { PageStore } from './page-store.js';
+import { type FetchRange, readRange } from './range-reader.js';
+
+const PAGE = 10;
+const FILE_SIZE = 95; // 9 whole pages and a 5-byte last page
+const CONTENT = Buffer.from(Array.from({ length: FILE_SIZE }, (_, i) => (i * 7 + 3) & 0xff));
+const KEY = fileKeyOf('oss://bucket/file', 'etag-a');
+
+let dir: string;
+let store: PageStore;
+let calls: Array<[number, number]>;
+
+/** The UFS: serves CONTENT and records every range asked for. */
+const fetch: FetchRange = async (offset, length) => {
+  calls.push([offset, length]);
+  return CONTENT.subarray(offset, offset + length);
+};
+
+function read(offset: number, length: number, readType?: 'NO_CACHE' | 'CACHE' | 'CACHE_PROMOTE') {
+  return readRange(store, {
+    fileKey: KEY,
+    fileSize: FILE_SIZE,
+    offset,
+    length,
+    fetch,
+    ...(readType && { readType }),
+  });
+}
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tierfs-range-'));
+  store = await PageStore.open({
+    pageSize: PAGE,
+    mem: { quota: 1000 },
+    disk: { dirs: [{ path: dir, quota: 1000 }], buckets: 2 },
+  });
+  calls = [];
+});
+
+afterEach(async () => {
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('readRange', () => {
+  it('fetches only the missing pages, one fetch per run of adjacent missing pages', async () => {
+    for (const index of [0, 3, 4, 7])
+      await store.put(KEY, index, CONTENT.subarray(index * PAGE, index * PAGE + PAGE));
+    expect(await read(5, 80)).toEqual(CONTENT.subarray(5, 85)); // pages 0..8
+    expect(calls).toEqual([
+      [10, 20], // pages 1-2
+      [50, 20], // pages 5-6
+      [80, 10], // page 8
+    ]);
+    calls = [];
+    expect(await read(0, FILE_SIZE)).toEqual(CONTENT);
+    expect(calls).toEqual([[90, 5]]); // only the short last page was still missing
+    calls = [];
+    expect(await read(0, FILE_SIZE)).toEqual(CONTENT);
+    expect(calls).toEqual([]);
+  });
+
+  it('returns exactly the bytes of ranges crossing page boundaries and partial first and last pages', async () => {
+    const ranges: Array<[number, number]> = [
+      [0, 1],
+      [9, 2],
+      [13, 4],
+      [19, 22],
+      [88, 7],
+      [90, 5],
+      [94, 1],
+      [85, 100], // cut at the end of the file
+      [0, FILE_SIZE],
+    ];
+    for (const [offset, length] of ranges) {
+      expect(await read(offset, length), `${offset}+${length}`).toEqual(
+        CONTENT.subarray(offset, Math.min(offset + length, FILE_SIZE)),
+      );
+    }
+    // Every page was fetched at most once over all those reads.
+    const fetchedPages = calls.flatMap(([offset, length]) =>
+      Array.from({ length: Math.ceil(length / PAGE) }, (_, i) => offset / PAGE + i),
+    );
+    expect(new Set(fetchedPages).size).toBe(fetchedPages.length);
+    expect(store.usage().MEM).toMatchObject({ used: FILE_SIZE, pages: 10 });
+  });
+
+  it('returns nothing and fetches nothing at or past the end of the file or for length 0', async () => {
+    expect(await read(95, 10)).toEqual(Buffer.alloc(0));
+    expect(await read(200, 10)).toEqual(Buffer.alloc(0));
+    expect(await read(10, 0)).toEqual(Buffer.alloc(0));
+    expect(calls).toEqual([]);
+  });
+
+  it('with NO_CACHE fetches only the bytes asked for, serves cached pages, and caches nothing', async () => {
+    await store.put(KEY, 2, CONTENT.subarray(20, 30));
+    expect(await read(15, 20, 'NO_CACHE')).toEqual(CONTENT.subarray(15, 35));
+    expect(calls).toEqual([
+      [15, 5],
+      [30, 5],
+    ]);
+    expect([...store.pages()].map((page) => page.pageIndex)).toEqual([2]);
+  });
+
+  it('with CACHE_PROMOTE moves DISK pages to MEM, with CACHE leaves them', async () => {
+    await store.close();
+    const disk = { dirs: [{ path: dir, quota: 1000 }] };
+    store = await PageStore.open({ pageSize: PAGE, disk });
+    await read(0, 30);
+    await store.close();
+    calls = [];
+    // A restart empties MEM; the pages are found on DISK.
+    store = await PageStore.open({
+      pageSize: PAGE,
+      mem: { quota: 100 },
+      disk: { dirs: [{ path: dir, quota: 1000 }] },
+    });
+    expect(await read(0, 30, 'CACHE')).toEqual(CONTENT.subarray(0, 30));
+    expect([0, 1, 2].map((i) => store.tierOf(KEY, i))).toEqual(['DISK', 'DISK', 'DISK']);
+    expect(await read(0, 30, 'CACHE_PROMOTE')).toEqual(CONTENT.subarray(0, 30));
+    expect([0, 1, 2].map((i) => store.tierOf(KEY, i))).toEqual(['MEM', 'MEM', 'MEM']);
+    expect(calls).toEqual([]);
+  });
+
+  it('never serves pages of an old fingerprint', async () => {
+    await read(0, FILE_SIZE);
+    const changed = Buffer.alloc(FILE_SIZE, 0xee);
+    const newKey = fileKeyOf('oss://bucket/file', 'etag-b');
+    const bytes = await readRange(store, {
+      fileKey: newKey,
+      fileSize: FILE_SIZE,
+      offset: 0,
+      length: FILE_SIZE,
+      fetch: async (offset, length) => changed.subarray(offset, offset + length),
+    });
+    expect(bytes).toEqual(changed);
+  });
+
+  it('fails clearly when the UFS returns fewer bytes than asked for', async () => {
+    await expect(
+      readRange(store, {
+        fileKey: KEY,
+        fileSize: FILE_SIZE,
+        offset: 0,
+        length: 30,
+        fetch: async () => CONTENT.subarray(0, 12),
+      }),
+    ).rejects.toThrow(/returned 12 bytes for 30 bytes at offset 0.*may have changed/);
+    expect(store.has(KEY, 0)).toBe(false);
+  });
+
+  it('refuses negative or fractional offsets and lengths', async () => {
+    await expect(read(-1, 5)).rejects.toThrow(/offset must be a non-negative integer/);
+    await expect(read(1.5, 5)).rejects.toThrow(/offset/);
+  });
+});
