@@ -23,7 +23,7 @@ describe('optionsFromConfiguration', () => {
       pageSize: MB,
       evictor: 'LRU',
       disk: {
-        dirs: [{ path: '/tmp/tierfs_cache', quota: Math.floor(512 * MB * 0.9) }],
+        dirs: [{ path: join(process.cwd(), 'cache'), quota: Math.floor(512 * MB * 0.9) }],
         buckets: 1000,
         highWatermark: 0.95,
         lowWatermark: 0.7,
