@@ -1,5 +1,6 @@
 /** The public API of tierfs. */
 import './ufs/drivers.js';
+import './client/tierfs-store.js';
 
 export type { EvictorType } from './cache/evictor.js';
 export { fileKeyOf } from './cache/page-key.js';

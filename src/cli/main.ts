@@ -3,6 +3,7 @@
  * every failure is printed as one line and exits non-zero.
  */
 import '../ufs/drivers.js';
+import '../client/tierfs-store.js';
 import { Command, CommanderError } from 'commander';
 import { Configuration } from '../config/configuration.js';
 import { TierfsError, toTierfsError } from '../errors.js';

@@ -124,6 +124,16 @@ describe('SqliteMetaStore', () => {
     expect([...page1, ...page2].map((i) => i.path)).toEqual(['/a/1', '/a/2', '/a/3']);
   });
 
+  it('keeps pending writes apart from the inode they will replace', async () => {
+    const { store } = open();
+    await store.putInodes([dir('/'), inode('/f')]);
+    await store.putPendingWrite(inode('/f', { contentId: 'new', size: 9, state: 'INCOMPLETE' }));
+    expect((await store.getInode('/f'))?.contentId).toBe('c-/f');
+    expect(await store.takePendingWrite('/f', 'other')).toBeUndefined();
+    expect(await store.takePendingWrite('/f', 'new')).toMatchObject({ contentId: 'new', size: 9 });
+    expect(await store.takePendingWrite('/f', 'new')).toBeUndefined();
+  });
+
   it('keeps mounts, refusing a second mount at the same path', async () => {
     const { store } = open();
     const mount = {
@@ -158,7 +168,7 @@ describe('SqliteMetaStore', () => {
     await store.setValue('formatted', '2026');
     await store.close();
     const again = new SqliteMetaStore(file);
-    expect(again.schemaVersion).toBe(1);
+    expect(again.schemaVersion).toBe(2);
     expect(await again.listPersistTasks()).toEqual(
       [
         {

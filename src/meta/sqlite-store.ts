@@ -66,6 +66,13 @@ const MIGRATIONS: readonly string[] = [
    );
    CREATE INDEX jobs_by_type ON jobs(type, created_ms);
    CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  // 2: overwrites in progress, kept apart so the file they replace stays readable until they complete.
+  `CREATE TABLE pending_writes (
+     path TEXT NOT NULL,
+     content_id TEXT NOT NULL,
+     inode TEXT NOT NULL,
+     PRIMARY KEY (path, content_id)
+   );`,
 ];
 
 interface InodeRow {
@@ -231,6 +238,22 @@ export class SqliteMetaStore implements MetaStore {
       .prepare('SELECT * FROM inodes WHERE path > ? AND path > ? AND path < ? ORDER BY path LIMIT ?')
       .all(low, options.after ?? '', high, options.limit) as InodeRow[];
     return rows.map(toInode);
+  }
+
+  async putPendingWrite(inode: Inode): Promise<void> {
+    this.db
+      .prepare('INSERT OR REPLACE INTO pending_writes (path, content_id, inode) VALUES (?, ?, ?)')
+      .run(inode.path, inode.contentId, JSON.stringify(inode));
+  }
+
+  async takePendingWrite(path: string, contentId: string): Promise<Inode | undefined> {
+    return this.db.transaction(() => {
+      const row = this.db
+        .prepare('SELECT inode FROM pending_writes WHERE path = ? AND content_id = ?')
+        .get(path, contentId) as { inode: string } | undefined;
+      this.db.prepare('DELETE FROM pending_writes WHERE path = ? AND content_id = ?').run(path, contentId);
+      return row && (JSON.parse(row.inode) as Inode);
+    })();
   }
 
   async listMounts(): Promise<MountRecord[]> {

@@ -91,6 +91,11 @@ export interface MetaStore {
   /** Every inode below a path (not the path itself), in path order, a page at a time. */
   listDescendants(path: string, options: { after?: string; limit: number }): Promise<readonly Inode[]>;
 
+  /** An overwrite in progress: the inode it will become, kept apart from the one it replaces. */
+  putPendingWrite(inode: Inode): Promise<void>;
+  /** Removes and returns a pending write (undefined when there is none). */
+  takePendingWrite(path: string, contentId: string): Promise<Inode | undefined>;
+
   listMounts(): Promise<MountRecord[]>;
   addMount(mount: MountRecord): Promise<void>;
   removeMount(path: string): Promise<boolean>;

@@ -152,8 +152,16 @@ describe('writes', () => {
     expect(await code(ns.createFile('/f', ROOT))).toBe('ALREADY_EXISTS');
     const b = await ns.createFile('/f', ROOT, { overwrite: true, writeType: 'THROUGH' });
     expect(b.contentId).not.toBe(a.contentId);
+    // The old file stays visible while it is being overwritten, and after an aborted overwrite.
+    expect((await ns.getStatus('/f', ROOT)).contentId).toBe(a.contentId);
     await ns.abortFile('/f', b.contentId);
-    expect(await code(ns.getStatus('/f', ROOT))).toBe('NOT_FOUND');
+    expect((await ns.getStatus('/f', ROOT)).contentId).toBe(a.contentId);
+    const c = await ns.createFile('/f', ROOT, { overwrite: true, writeType: 'THROUGH' });
+    expect((await ns.completeFile('/f', { contentId: c.contentId, size: 7 })).size).toBe(7);
+    expect((await ns.getStatus('/f', ROOT)).contentId).toBe(c.contentId);
+    const fresh = await ns.createFile('/g', ROOT);
+    await ns.abortFile('/g', fresh.contentId);
+    expect(await code(ns.getStatus('/g', ROOT))).toBe('NOT_FOUND');
   });
 
   it('mkdir, rename and delete act on the under store too', async () => {

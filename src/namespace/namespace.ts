@@ -150,7 +150,7 @@ export class Namespace {
   async createFile(path: string, caller: Caller, options: CreateFileOptions = {}): Promise<FileStatus> {
     const target = normalizeNamespacePath(path);
     if (target === '/') throw new TierfsError('IS_A_DIRECTORY', 'the root is a directory');
-    const { mount } = this.writable(target);
+    this.writable(target);
     const parent = await this.parentDirectory(target, caller, options.recursive ?? true);
     this.permissions.check(parent, caller, 'wx', target);
     const existing = await this.findInode(target);
@@ -167,22 +167,26 @@ export class Namespace {
       mtimeMs: now,
       owner: caller.user,
       group: caller.groups[0] ?? caller.user,
-      mode: this.sharedMode(mount, (options.mode ?? 0o666) & ~this.umask),
+      mode: (options.mode ?? 0o666) & ~this.umask,
       state: 'INCOMPLETE',
       persistence: PERSISTENCE_OF[options.writeType ?? 'CACHE_THROUGH'],
       contentId: randomUUID(),
       syncedAtMs: now,
       childrenLoaded: false,
     };
-    await this.meta.putInodes([inode]);
+    // An overwrite leaves the old file readable until the new content is complete.
+    if (existing?.state === 'COMPLETE') await this.meta.putPendingWrite(inode);
+    else await this.meta.putInodes([inode]);
     return this.status(inode);
   }
 
   /** Makes a file visible; fails with CONFLICT when it was replaced or deleted meanwhile. */
   async completeFile(path: string, options: CompleteFileOptions): Promise<FileStatus> {
     const target = normalizeNamespacePath(path);
-    const inode = await this.meta.getInode(target);
-    if (!inode || inode.state !== 'INCOMPLETE' || inode.contentId !== options.contentId) {
+    const current = await this.meta.getInode(target);
+    const pending = await this.meta.takePendingWrite(target, options.contentId);
+    const inode = pending && current && !current.isDirectory ? pending : current;
+    if (inode?.state !== 'INCOMPLETE' || inode.contentId !== options.contentId) {
       throw new TierfsError('CONFLICT', `${target} was replaced or deleted while it was being written`);
     }
     const now = Date.now();
@@ -211,6 +215,7 @@ export class Namespace {
   /** Drops an incomplete file after a failed write (no-op when it was replaced meanwhile). */
   async abortFile(path: string, contentId: string): Promise<void> {
     const target = normalizeNamespacePath(path);
+    if (await this.meta.takePendingWrite(target, contentId)) return;
     const inode = await this.meta.getInode(target);
     if (inode?.state === 'INCOMPLETE' && inode.contentId === contentId) await this.meta.deleteTree(target);
   }
@@ -260,7 +265,7 @@ export class Namespace {
       mtimeMs: now,
       owner: caller.user,
       group: caller.groups[0] ?? caller.user,
-      mode: this.sharedMode(mount, 0o777 & ~this.umask),
+      mode: 0o777 & ~this.umask,
       state: 'COMPLETE',
       persistence: 'PERSISTED',
       contentId: randomUUID(),
@@ -486,7 +491,7 @@ export class Namespace {
   /** A complete inode, loaded or re-synced from the under store as the sync settings require. */
   private async visibleInode(path: string, syncIntervalMs?: number): Promise<Inode> {
     const inode = await this.findInode(path, syncIntervalMs);
-    if (!inode || inode.state !== 'COMPLETE') throw new TierfsError('NOT_FOUND', `${path} does not exist`);
+    if (inode?.state !== 'COMPLETE') throw new TierfsError('NOT_FOUND', `${path} does not exist`);
     return inode;
   }
 
@@ -596,7 +601,10 @@ export class Namespace {
     };
   }
 
-  /** Shared mounts give every user what the owner has (Alluxio ORs the owner bits into "other"). */
+  /**
+   * Shared mounts give every user what the owner has: Alluxio ORs the owner bits into "other" when
+   * it loads metadata from the under store; what is created through tierfs keeps mode & ~umask.
+   */
   private sharedMode(mount: MountPoint, mode: number): number {
     return mount.shared ? mode | ((mode >> 6) & 0o7) : mode;
   }
