@@ -55,10 +55,18 @@ export function runningPid(layout: Layout, daemon: Daemon): number | undefined {
   }
   try {
     process.kill(pid, 0);
-    return pid;
   } catch {
     return undefined; // Stale pid file of a process that is gone.
   }
+  // On Linux, also rule out a zombie (killed, not yet reaped) and a reused pid.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return undefined;
+    if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('tierfs')) return undefined;
+  } catch {
+    // No /proc here: trust kill(0).
+  }
+  return pid;
 }
 
 function masterAddress(conf: Configuration): string {

@@ -283,10 +283,9 @@ export class TierfsClient {
       if (response.statusCode !== 200) throw errorFromBody(response.statusCode, text, worker.address);
       return JSON.parse(text) as WriteReceipt;
     });
-    upload.catch(() => undefined); // Observed in final/destroy below.
     let completed = false;
     const client = this;
-    return new Writable({
+    const stream = new Writable({
       highWaterMark: 1024 * 1024,
       write(chunk: Buffer, _encoding, callback) {
         if (body.write(chunk)) callback();
@@ -319,6 +318,12 @@ export class TierfsClient {
           .then(() => callback(error));
       },
     });
+    // A worker that fails or vanishes mid-upload stops consuming the body: fail the stream now
+    // rather than wait for a 'drain' that will never come.
+    upload.catch((error: unknown) => {
+      if (!completed) stream.destroy(error instanceof Error ? error : new Error(String(error)));
+    });
+    return stream;
   }
 
   // --- plumbing --------------------------------------------------------------------------------

@@ -117,6 +117,9 @@ export class Master {
         await namespace.schedulePersist(path, caller, owner.id);
         await scheduler.tick();
       },
+      workerJoined: () => {
+        void scheduler.tick();
+      },
     });
     const web = Fastify({ loggerInstance: options.log as FastifyBaseLogger });
     web.setErrorHandler(sendError);

@@ -29,6 +29,8 @@ export interface RouteContext {
   readonly free: (path: string, caller: Caller) => Promise<number>;
   /** Queues persistence of a file written with a non-persisting write type. */
   readonly persist: (path: string, caller: Caller) => Promise<void>;
+  /** A worker joined, restarted or came back: the work waiting for it can run now. */
+  readonly workerJoined: () => void;
 }
 
 type Body = Record<string, unknown>;
@@ -217,12 +219,13 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
     requireClusterToken(request);
     const b = body(request) as Body & Partial<HeartbeatRequest>;
     const tiers = Array.isArray(b.tiers) ? (b.tiers as HeartbeatRequest['tiers']) : [];
-    workers.heartbeat({
+    const joined = workers.heartbeat({
       id: requiredString(b, 'id'),
       address: requiredString(b, 'address'),
       startedMs: field(b, 'startedMs', 'number', true)!,
       tiers,
     });
+    if (joined) context.workerJoined();
     return { leaseMs: workers.leaseMs };
   });
 

@@ -6,8 +6,15 @@ export class WorkerRegistry {
 
   constructor(readonly leaseMs: number) {}
 
-  heartbeat(request: HeartbeatRequest, now = Date.now()): void {
+  /** Records a heartbeat; true when the worker is new, restarted or back from LOST. */
+  heartbeat(request: HeartbeatRequest, now = Date.now()): boolean {
+    const previous = this.workers.get(request.id);
     this.workers.set(request.id, { ...request, lastHeartbeatMs: now });
+    return (
+      previous === undefined ||
+      previous.startedMs !== request.startedMs ||
+      now - previous.lastHeartbeatMs > this.leaseMs
+    );
   }
 
   remove(id: string): void {

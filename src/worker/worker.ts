@@ -207,14 +207,14 @@ export class Worker {
       clusterToken,
       options.log,
     );
-    await worker.beat(Date.now());
-    worker.startHeartbeat(conf.require(WORKER_HEARTBEAT_INTERVAL));
+    const startedMs = Date.now();
+    await worker.beat(startedMs);
+    worker.startHeartbeat(startedMs, conf.require(WORKER_HEARTBEAT_INTERVAL));
     options.log.info({ id, address }, 'worker started');
     return worker;
   }
 
-  private startHeartbeat(intervalMs: number): void {
-    const startedMs = Date.now();
+  private startHeartbeat(startedMs: number, intervalMs: number): void {
     this.heartbeat = setInterval(() => {
       this.beat(startedMs).catch((error: Error) => this.log.warn({ err: error.message }, 'heartbeat failed'));
     }, intervalMs);
