@@ -8,6 +8,7 @@ import { Configuration } from '../config/configuration.js';
 import { TierfsError, toTierfsError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { registerConfCommands } from './conf.js';
+import { registerFsCommands } from './fs.js';
 import { registerGatewayCommand } from './gateway.js';
 import { registerSelfCheckCommand } from './selfcheck.js';
 
@@ -55,6 +56,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   registerConfCommands(program, context);
+  registerFsCommands(program, context);
   registerSelfCheckCommand(program, context);
   registerGatewayCommand(program, context);
   try {
