@@ -72,7 +72,10 @@ export class LfuEvictor<T> implements Evictor<T> {
   private place(item: T, count: number): void {
     this.counts.set(item, count);
     let set = this.byCount.get(count);
-    if (!set) this.byCount.set(count, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.byCount.set(count, set);
+    }
     set.add(item);
   }
 

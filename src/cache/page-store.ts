@@ -462,7 +462,10 @@ export class PageStore {
 
   private index(entry: PageEntry): void {
     let pages = this.files.get(entry.fileKey);
-    if (!pages) this.files.set(entry.fileKey, (pages = new Map()));
+    if (!pages) {
+      pages = new Map();
+      this.files.set(entry.fileKey, pages);
+    }
     pages.set(entry.pageIndex, entry);
   }
 
