@@ -3,6 +3,7 @@
  * (`kodo/` is `/kodo`), or `tierfs://host:port/path` URIs naming the master to ask.
  */
 import { TierfsError } from '../errors.js';
+import { normalizeNamespacePath } from '../namespace/path.js';
 
 export interface TierfsPath {
   /** The namespace path, `/a/b` form. */
@@ -22,15 +23,13 @@ export function parseTierfsPath(raw: string): TierfsPath {
         `${raw} is not a tierfs path (expected /path or tierfs://host:port/path)`,
       );
     }
-    return { path: normalize(raw) };
+    return { path: normalizeNamespacePath(raw) };
   }
   const authority = match[1]!;
-  return { path: normalize(match[2] ?? '/'), ...(authority ? { master: `http://${authority}` } : {}) };
-}
-
-function normalize(raw: string): string {
-  const segments = raw.split('/').filter((s) => s !== '' && s !== '.');
-  return `/${segments.join('/')}`;
+  return {
+    path: normalizeNamespacePath(match[2] ?? '/'),
+    ...(authority ? { master: `http://${authority}` } : {}),
+  };
 }
 
 /** `/a/b` joined with `c/d` (a relative path below it). */

@@ -75,13 +75,13 @@ class TransferProgress {
   }
 }
 
-/** Runs every job, at most `threads` at a time; each failure is reported and counted. */
+/** Runs every job, at most `threads` at a time, with progress; each failure is reported and counted. */
 async function runJobs<S, D>(
   jobs: readonly FileJob<S, D>[],
   threads: number,
-  progress: TransferProgress,
   copy: (job: FileJob<S, D>, counter: Transform) => Promise<void>,
-): Promise<void> {
+): Promise<TransferProgress> {
+  const progress = new TransferProgress(jobs.reduce((sum, job) => sum + job.size, 0));
   let next = 0;
   const lane = async () => {
     while (next < jobs.length) {
@@ -96,6 +96,7 @@ async function runJobs<S, D>(
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(threads, jobs.length)) }, lane));
+  return progress;
 }
 
 async function statusOrUndefined(client: TierfsClient, path: string): Promise<FileStatus | undefined> {
@@ -108,7 +109,11 @@ async function statusOrUndefined(client: TierfsClient, path: string): Promise<Fi
 }
 
 /** `cp -r` naming: into an existing directory under the source's own name, else the path itself. */
-async function tierfsTarget(client: TierfsClient, destination: string, sourceName: string): Promise<string> {
+export async function tierfsTarget(
+  client: TierfsClient,
+  destination: string,
+  sourceName: string,
+): Promise<string> {
   const existing = await statusOrUndefined(client, destination);
   return existing?.isDirectory ? joinPath(destination, sourceName) : destination;
 }
@@ -168,8 +173,7 @@ export async function copyFromLocal(
   } else {
     throw new TierfsError('INVALID_ARGUMENT', `${source} is neither a file nor a directory`);
   }
-  const progress = new TransferProgress(jobs.reduce((sum, job) => sum + job.size, 0));
-  await runJobs(jobs, options.threads, progress, async (job, counter) => {
+  const progress = await runJobs(jobs, options.threads, async (job, counter) => {
     const out = await client.createFile(job.destination, { writeType: options.writeType, recursive: true });
     await pipeline(createReadStream(job.source), counter, out);
   });
@@ -196,8 +200,7 @@ export async function copyToLocal(
   } else {
     jobs = [{ source: root, destination: target, size: root.size }];
   }
-  const progress = new TransferProgress(jobs.reduce((sum, job) => sum + job.size, 0));
-  await runJobs(jobs, options.threads, progress, async (job, counter) => {
+  const progress = await runJobs(jobs, options.threads, async (job, counter) => {
     const input = await client.openStatus(job.source, { readType: options.readType });
     const output = createWriteStream(job.destination, { flags: 'wx' });
     try {
@@ -239,8 +242,7 @@ export async function copyWithin(
   } else {
     jobs = [{ source: root, destination: target, size: root.size }];
   }
-  const progress = new TransferProgress(jobs.reduce((sum, job) => sum + job.size, 0));
-  await runJobs(jobs, options.threads, progress, async (job, counter) => {
+  const progress = await runJobs(jobs, options.threads, async (job, counter) => {
     const input = await client.openStatus(job.source, { readType: options.readType });
     const out = await client.createFile(job.destination, { writeType: options.writeType, recursive: true });
     await pipeline(input, counter, out);
@@ -253,8 +255,7 @@ export async function load(client: TierfsClient, path: string, options: Transfer
   const root = await client.getStatus(path);
   const files = root.isDirectory ? (await tierfsTree(client, root)).files.map((f) => f.status) : [root];
   const jobs = files.map((status) => ({ source: status, destination: undefined, size: status.size }));
-  const progress = new TransferProgress(jobs.reduce((sum, job) => sum + job.size, 0));
-  await runJobs(jobs, options.threads, progress, async (job, counter) => {
+  const progress = await runJobs(jobs, options.threads, async (job, counter) => {
     const input = await client.openStatus(job.source, { readType: options.readType ?? 'CACHE' });
     await pipeline(input, counter, new Writable({ write: (_chunk, _encoding, callback) => callback() }));
   });

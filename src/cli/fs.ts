@@ -15,8 +15,8 @@ import type { FileStatus, WriteType } from '../master/api-types.js';
 import { WRITE_TYPES } from '../namespace/namespace.js';
 import { forEachReporting } from './failure-report.js';
 import { formatSize, lsLine, mountLine, statLines } from './fs-format.js';
-import { baseName, joinPath, parseTierfsPath } from './fs-paths.js';
-import { copyFromLocal, copyToLocal, copyWithin, load } from './fs-transfer.js';
+import { baseName, parseTierfsPath } from './fs-paths.js';
+import { copyFromLocal, copyToLocal, copyWithin, load, tierfsTarget } from './fs-transfer.js';
 import type { CliContext } from './main.js';
 
 interface Target {
@@ -234,9 +234,7 @@ export function registerFsCommands(program: Command, context: CliContext): void 
     .argument('<destination>')
     .action(async (rawSource: string, rawDestination: string) => {
       const { client, path: source } = target(rawSource);
-      let destination = target(rawDestination).path;
-      const existing = await client.getStatus(destination).catch(() => undefined);
-      if (existing?.isDirectory) destination = joinPath(destination, baseName(source));
+      const destination = await tierfsTarget(client, target(rawDestination).path, baseName(source));
       await client.rename(source, destination);
       out(`Renamed ${source} to ${destination}`);
     });
