@@ -10,6 +10,7 @@ import { TierfsError, toTierfsError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { registerConfCommands } from './conf.js';
 import { registerDaemonCommands } from './daemon.js';
+import { registerFsCommands } from './fs.js';
 import { registerGatewayCommand } from './gateway.js';
 import { registerRunTestsCommand } from './run-tests.js';
 import { registerSelfCheckCommand } from './selfcheck.js';
@@ -62,6 +63,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   registerConfCommands(program, context);
   registerDaemonCommands(program, context);
+  registerFsCommands(program, context);
   registerRunTestsCommand(program, context);
   registerGatewayCommand(program, context);
   registerSelfCheckCommand(program, context);

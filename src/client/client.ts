@@ -11,6 +11,7 @@ import type { Configuration } from '../config/configuration.js';
 import {
   MASTER_HOSTNAME,
   MASTER_RPC_PORT,
+  SECURITY_LOGIN_USERNAME,
   USER_CONSISTENT_HASH_VIRTUAL_NODE_COUNT_PER_WORKER,
   USER_FILE_READTYPE_DEFAULT,
   USER_FILE_WRITETYPE_DEFAULT,
@@ -82,10 +83,14 @@ export class TierfsClient {
     this.virtualNodes = options.virtualNodes ?? 100;
   }
 
-  /** A client for the master named by `tierfs.master.hostname` and `tierfs.master.rpc.port`. */
+  /**
+   * A client for the master named by `tierfs.master.hostname` and `tierfs.master.rpc.port`, as the
+   * user `tierfs.security.login.username` (the operating-system user when unset).
+   */
   static fromConfiguration(conf: Configuration, options: Partial<ClientOptions> = {}): TierfsClient {
     return new TierfsClient({
       masterAddress: `http://${conf.require(MASTER_HOSTNAME)}:${conf.require(MASTER_RPC_PORT)}`,
+      user: conf.get(SECURITY_LOGIN_USERNAME),
       readType: conf.require(USER_FILE_READTYPE_DEFAULT),
       writeType: conf.require(USER_FILE_WRITETYPE_DEFAULT),
       virtualNodes: conf.require(USER_CONSISTENT_HASH_VIRTUAL_NODE_COUNT_PER_WORKER),
@@ -324,6 +329,11 @@ export class TierfsClient {
       if (!completed) stream.destroy(error instanceof Error ? error : new Error(String(error)));
     });
     return stream;
+  }
+
+  /** The live worker that serves a file (consistent hashing of its content id over the live workers). */
+  workerOf(status: FileStatus): Promise<WorkerInfo> {
+    return this.workerFor(status.contentId, false);
   }
 
   // --- plumbing --------------------------------------------------------------------------------

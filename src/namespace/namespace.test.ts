@@ -264,4 +264,13 @@ describe('permissions', () => {
     expect(await ns.getStatus('/f', ROOT)).toMatchObject({ mode: 0o600, owner: 'carol' });
     expect(await code(ns.setAttribute('/f', BOB, { owner: 'bob' }))).toBe('PERMISSION_DENIED');
   });
+
+  it('a recursive chown changes the directory itself too, though it re-reads the tree from the under store', async () => {
+    await ns.mkdir('/d/e', ROOT, { recursive: true });
+    writeFileSync(join(ufs, 'd', 'e', 'f'), 'x');
+    await ns.setAttribute('/d', ADMIN, { owner: 'carol', group: 'staff', mode: 0o750, recursive: true });
+    for (const path of ['/d', '/d/e', '/d/e/f']) {
+      expect(await ns.getStatus(path, ADMIN)).toMatchObject({ owner: 'carol', group: 'staff', mode: 0o750 });
+    }
+  });
 });

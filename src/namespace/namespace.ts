@@ -364,16 +364,19 @@ export class Namespace {
       ...(change.owner === undefined ? {} : { owner: change.owner }),
       ...(change.group === undefined ? {} : { group: change.group }),
     });
-    await this.meta.putInodes([apply(inode)]);
-    if (change.recursive && inode.isDirectory) {
-      await this.loadMetadata(target, caller, { recursive: true });
-      let after: string | undefined;
-      for (;;) {
-        const page = await this.meta.listDescendants(target, { after, limit: 500 });
-        if (page.length === 0) break;
-        await this.meta.putInodes(page.map(apply));
-        after = page.at(-1)!.path;
-      }
+    if (!(change.recursive && inode.isDirectory)) {
+      await this.meta.putInodes([apply(inode)]);
+      return;
+    }
+    // Load the whole tree first: the sync re-reads the target too, and must not undo the change.
+    await this.loadMetadata(target, caller, { recursive: true });
+    await this.meta.putInodes([apply((await this.meta.getInode(target)) ?? inode)]);
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.meta.listDescendants(target, { after, limit: 500 });
+      if (page.length === 0) break;
+      await this.meta.putInodes(page.map(apply));
+      after = page.at(-1)!.path;
     }
   }
 

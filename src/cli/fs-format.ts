@@ -1,0 +1,77 @@
+/** How `tierfs fs` prints statuses and mounts: Alluxio's `ls` columns, `stat` fields, the mount table. */
+import { formatBytes } from '../config/types.js';
+import type { FileStatus, MountInfo } from '../master/api-types.js';
+import { modeString } from '../namespace/permissions.js';
+import { parseUfsUri } from '../ufs/registry.js';
+
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/** `MM-dd-yyyy HH:mm:ss:SSS` in local time, as Alluxio's shell prints modification times. */
+export function formatMtime(ms: number): string {
+  const d = new Date(ms);
+  const date = `${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}-${d.getFullYear()}`;
+  const time = `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+  return `${date} ${time}:${String(d.getMilliseconds()).padStart(3, '0')}`;
+}
+
+/** `drwxr-xr-x` / `-rw-r--r--`. */
+export function typedModeString(status: Pick<FileStatus, 'isDirectory' | 'mode'>): string {
+  return `${status.isDirectory ? 'd' : '-'}${modeString(status.mode)}`;
+}
+
+export function formatSize(bytes: number, human: boolean): string {
+  return human ? formatBytes(bytes) : String(bytes);
+}
+
+/** One `ls` line: mode, owner, group, size, persistence, mtime, path. */
+export function lsLine(status: FileStatus, human: boolean): string {
+  return [
+    typedModeString(status).padEnd(11),
+    status.owner.padEnd(15),
+    status.group.padEnd(15),
+    formatSize(status.size, human).padStart(12),
+    status.persistence.padEnd(15),
+    formatMtime(status.mtimeMs).padEnd(23),
+    status.path,
+  ].join(' ');
+}
+
+/** Every field of a status, one `name: value` line each; the content identity only when verbose. */
+export function statLines(status: FileStatus, verbose: boolean): string[] {
+  const fields: [string, string][] = [
+    ['path', status.path],
+    ['type', status.isDirectory ? 'directory' : 'file'],
+    ['size', `${status.size} (${formatBytes(status.size)})`],
+    ['mode', `${typedModeString(status)} (${status.mode.toString(8).padStart(4, '0')})`],
+    ['owner', status.owner],
+    ['group', status.group],
+    ['persistence', status.persistence],
+    ['state', status.state],
+    ['modified', formatMtime(status.mtimeMs)],
+    ['mount point', status.mountPoint ? 'yes' : 'no'],
+    ['mount', status.mountPath],
+    ['ufsUri', status.ufsUri],
+  ];
+  if (verbose) {
+    fields.push(
+      ['ufsPath', status.ufsPath],
+      ['ufsFingerprint', status.ufsFingerprint ?? '(none)'],
+      ['contentId', status.contentId],
+      ['synced', formatMtime(status.syncedAtMs)],
+    );
+  }
+  const width = Math.max(...fields.map(([name]) => name.length)) + 1;
+  return [
+    `${status.path} is a ${status.isDirectory ? 'directory' : 'file'} path.`,
+    ...fields.map(([name, value]) => `${`${name}:`.padEnd(width)} ${value}`),
+  ];
+}
+
+/** `<ufsUri> on <path> (<scheme>, readonly=…, shared=…, options={k=v, …})`; secrets come masked. */
+export function mountLine(mount: MountInfo): string {
+  const options = Object.entries(mount.options)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(', ');
+  const scheme = parseUfsUri(mount.ufsUri).scheme;
+  return `${mount.ufsUri} on ${mount.path} (${scheme}, readonly=${mount.readOnly}, shared=${mount.shared}, options={${options}})`;
+}

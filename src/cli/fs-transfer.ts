@@ -1,0 +1,263 @@
+/**
+ * The copying commands of `tierfs fs`: copyFromLocal, copyToLocal, cp and load. Files stream one
+ * chunk at a time (never whole in memory), several at once; a progress bar runs on stderr when it
+ * is a terminal and a one-line summary ends the command either way. A file that fails is reported
+ * on its own line and the others go on; the command then exits non-zero.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { lstat, mkdir, readdir, stat, unlink } from 'node:fs/promises';
+import { basename, join, relative } from 'node:path';
+import { Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { SingleBar } from 'cli-progress';
+import type { ReadType, TierfsClient } from '../client/client.js';
+import { formatBytes } from '../config/types.js';
+import { isTierfsError, TierfsError, toTierfsError } from '../errors.js';
+import type { FileStatus, WriteType } from '../master/api-types.js';
+import { reportFailure } from './failure-report.js';
+import { joinPath } from './fs-paths.js';
+
+export interface TransferOptions {
+  readonly threads: number;
+  readonly readType?: ReadType;
+  readonly writeType?: WriteType;
+}
+
+/** One file to move: where from, where to, how big. */
+interface FileJob<S, D> {
+  readonly source: S;
+  readonly destination: D;
+  readonly size: number;
+}
+
+/** Bytes and files done so far, drawn as a bar on a terminal, summed up in one line at the end. */
+class TransferProgress {
+  private readonly bar: SingleBar | undefined;
+  private readonly started = Date.now();
+  private bytes = 0;
+  private files = 0;
+  failures = 0;
+
+  constructor(totalBytes: number) {
+    if (process.stderr.isTTY) {
+      this.bar = new SingleBar({
+        stream: process.stderr,
+        format: '{bar} {percentage}% | {done} of {total_size} | {files} files | ETA {eta_formatted}',
+        hideCursor: true,
+        clearOnComplete: true,
+      });
+      this.bar.start(totalBytes, 0, { done: formatBytes(0), total_size: formatBytes(totalBytes), files: 0 });
+    }
+  }
+
+  counter(): Transform {
+    return new Transform({
+      transform: (chunk: Buffer, _encoding, callback) => {
+        this.bytes += chunk.length;
+        this.bar?.update(this.bytes, { done: formatBytes(this.bytes) });
+        callback(null, chunk);
+      },
+    });
+  }
+
+  fileDone(): void {
+    this.files++;
+    this.bar?.update(this.bytes, { files: this.files });
+  }
+
+  /** Stops the bar and prints `<verb> N files (size) in Xs[, M failed]` on stdout. */
+  finish(verb: string, what: string): void {
+    this.bar?.stop();
+    const seconds = ((Date.now() - this.started) / 1000).toFixed(2);
+    const failed = this.failures > 0 ? `, ${this.failures} failed` : '';
+    const files = `${this.files} file${this.files === 1 ? '' : 's'}`;
+    process.stdout.write(`${verb} ${files} (${formatBytes(this.bytes)}) ${what} in ${seconds}s${failed}\n`);
+  }
+}
+
+/** Runs every job, at most `threads` at a time, with progress; each failure is reported and counted. */
+async function runJobs<S, D>(
+  jobs: readonly FileJob<S, D>[],
+  threads: number,
+  copy: (job: FileJob<S, D>, counter: Transform) => Promise<void>,
+): Promise<TransferProgress> {
+  const progress = new TransferProgress(jobs.reduce((sum, job) => sum + job.size, 0));
+  let next = 0;
+  const lane = async () => {
+    while (next < jobs.length) {
+      const job = jobs[next++]!;
+      try {
+        await copy(job, progress.counter());
+        progress.fileDone();
+      } catch (error) {
+        progress.failures++;
+        reportFailure(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(threads, jobs.length)) }, lane));
+  return progress;
+}
+
+async function statusOrUndefined(client: TierfsClient, path: string): Promise<FileStatus | undefined> {
+  try {
+    return await client.getStatus(path);
+  } catch (error) {
+    if (isTierfsError(error, 'NOT_FOUND')) return undefined;
+    throw error;
+  }
+}
+
+/** `cp -r` naming: into an existing directory under the source's own name, else the path itself. */
+export async function tierfsTarget(
+  client: TierfsClient,
+  destination: string,
+  sourceName: string,
+): Promise<string> {
+  const existing = await statusOrUndefined(client, destination);
+  return existing?.isDirectory ? joinPath(destination, sourceName) : destination;
+}
+
+async function localTarget(destination: string, sourceName: string): Promise<string> {
+  const existing = await stat(destination).catch(() => undefined);
+  return existing?.isDirectory() ? join(destination, sourceName) : destination;
+}
+
+/** Every directory and file of a tierfs tree, relative to its root (`''` is the root itself). */
+async function tierfsTree(client: TierfsClient, root: FileStatus) {
+  const dirs: string[] = [''];
+  const files: { relative: string; status: FileStatus }[] = [];
+  for await (const entry of client.list(root.path, { recursive: true })) {
+    const rel = entry.path.slice(root.path === '/' ? 1 : root.path.length + 1);
+    if (entry.isDirectory) dirs.push(rel);
+    else files.push({ relative: rel, status: entry });
+  }
+  return { dirs, files };
+}
+
+/** Every directory and regular file of a local tree, relative to its root. */
+async function localTree(root: string) {
+  const dirs: string[] = [''];
+  const files: { relative: string; size: number }[] = [];
+  for (const entry of await readdir(root, { recursive: true, withFileTypes: true })) {
+    const full = join(entry.parentPath, entry.name);
+    const rel = relative(root, full);
+    if (entry.isDirectory()) dirs.push(rel);
+    else if (entry.isFile()) files.push({ relative: rel, size: (await stat(full)).size });
+  }
+  return { dirs, files };
+}
+
+export async function copyFromLocal(
+  client: TierfsClient,
+  source: string,
+  destination: string,
+  options: TransferOptions,
+): Promise<void> {
+  const info = await lstat(source).catch((error: unknown) => {
+    throw toTierfsError(error, source);
+  });
+  const target = await tierfsTarget(client, destination, basename(source));
+  let jobs: FileJob<string, string>[];
+  if (info.isDirectory()) {
+    const tree = await localTree(source);
+    for (const dir of tree.dirs)
+      await client.mkdir(joinPath(target, dir), { recursive: true, allowExists: true });
+    jobs = tree.files.map((f) => ({
+      source: join(source, f.relative),
+      destination: joinPath(target, f.relative),
+      size: f.size,
+    }));
+  } else if (info.isFile()) {
+    jobs = [{ source, destination: target, size: info.size }];
+  } else {
+    throw new TierfsError('INVALID_ARGUMENT', `${source} is neither a file nor a directory`);
+  }
+  const progress = await runJobs(jobs, options.threads, async (job, counter) => {
+    const out = await client.createFile(job.destination, { writeType: options.writeType, recursive: true });
+    await pipeline(createReadStream(job.source), counter, out);
+  });
+  progress.finish('Copied', `from ${source} to ${target}`);
+}
+
+export async function copyToLocal(
+  client: TierfsClient,
+  source: string,
+  destination: string,
+  options: TransferOptions,
+): Promise<void> {
+  const root = await client.getStatus(source);
+  const target = await localTarget(destination, root.name || 'root');
+  let jobs: FileJob<FileStatus, string>[];
+  if (root.isDirectory) {
+    const tree = await tierfsTree(client, root);
+    for (const dir of tree.dirs) await mkdir(join(target, dir), { recursive: true });
+    jobs = tree.files.map((f) => ({
+      source: f.status,
+      destination: join(target, f.relative),
+      size: f.status.size,
+    }));
+  } else {
+    jobs = [{ source: root, destination: target, size: root.size }];
+  }
+  const progress = await runJobs(jobs, options.threads, async (job, counter) => {
+    const input = await client.openStatus(job.source, { readType: options.readType });
+    const output = createWriteStream(job.destination, { flags: 'wx' });
+    try {
+      await pipeline(input, counter, output);
+    } catch (error) {
+      const existed = (error as { code?: unknown }).code === 'EEXIST';
+      if (!existed) await unlink(job.destination).catch(() => undefined);
+      throw toTierfsError(error, job.destination);
+    }
+  });
+  progress.finish('Copied', `from ${root.path} to ${target}`);
+}
+
+/** `cp` inside tierfs: a file, or with `recursive` a directory tree. */
+export async function copyWithin(
+  client: TierfsClient,
+  source: string,
+  destination: string,
+  options: TransferOptions & { recursive: boolean },
+): Promise<void> {
+  const root = await client.getStatus(source);
+  const target = await tierfsTarget(client, destination, root.name);
+  let jobs: FileJob<FileStatus, string>[];
+  if (root.isDirectory) {
+    if (!options.recursive) {
+      throw new TierfsError('IS_A_DIRECTORY', `${root.path} is a directory (use cp -R to copy it)`);
+    }
+    if (target === root.path || target.startsWith(`${root.path === '/' ? '' : root.path}/`)) {
+      throw new TierfsError('INVALID_ARGUMENT', `cannot copy ${root.path} into itself (${target})`);
+    }
+    const tree = await tierfsTree(client, root);
+    for (const dir of tree.dirs)
+      await client.mkdir(joinPath(target, dir), { recursive: true, allowExists: true });
+    jobs = tree.files.map((f) => ({
+      source: f.status,
+      destination: joinPath(target, f.relative),
+      size: f.status.size,
+    }));
+  } else {
+    jobs = [{ source: root, destination: target, size: root.size }];
+  }
+  const progress = await runJobs(jobs, options.threads, async (job, counter) => {
+    const input = await client.openStatus(job.source, { readType: options.readType });
+    const out = await client.createFile(job.destination, { writeType: options.writeType, recursive: true });
+    await pipeline(input, counter, out);
+  });
+  progress.finish('Copied', `from ${root.path} to ${target}`);
+}
+
+/** `load`: reads every file under a path through the cache so later reads are served from it. */
+export async function load(client: TierfsClient, path: string, options: TransferOptions): Promise<void> {
+  const root = await client.getStatus(path);
+  const files = root.isDirectory ? (await tierfsTree(client, root)).files.map((f) => f.status) : [root];
+  const jobs = files.map((status) => ({ source: status, destination: undefined, size: status.size }));
+  const progress = await runJobs(jobs, options.threads, async (job, counter) => {
+    const input = await client.openStatus(job.source, { readType: options.readType ?? 'CACHE' });
+    await pipeline(input, counter, new Writable({ write: (_chunk, _encoding, callback) => callback() }));
+  });
+  progress.finish('Loaded', `under ${root.path}`);
+}

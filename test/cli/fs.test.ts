@@ -1,0 +1,367 @@
+/** `tierfs fs ...` as a real process against a real master and worker on loopback. */
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TierfsClient } from '../../src/client/client.js';
+import type { FileStatus, WriteType } from '../../src/master/api-types.js';
+import { type CliResult, runTierfs } from '../support/cli.js';
+import { startCluster, type TestCluster } from '../support/cluster.js';
+
+let cluster: TestCluster;
+let client: TierfsClient;
+let port: string;
+/** The CLI's working directory and HOME: no site file, local files for the copy commands. */
+let work: string;
+
+beforeAll(async () => {
+  cluster = await startCluster();
+  client = cluster.client();
+  port = new URL(cluster.master.rpcAddress).port;
+  work = mkdtempSync(join(tmpdir(), 'tierfs-fs-cli-'));
+});
+afterAll(async () => {
+  await cluster.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+function tierfs(args: readonly string[], user = 'admin'): Promise<CliResult> {
+  return runTierfs(
+    [
+      '-Dtierfs.master.hostname=127.0.0.1',
+      `-Dtierfs.master.rpc.port=${port}`,
+      `-Dtierfs.security.login.username=${user}`,
+      'fs',
+      ...args,
+    ],
+    { cwd: work, env: { HOME: work, TZ: 'UTC' } },
+  );
+}
+
+/** Runs a command that must succeed quietly and returns its stdout. */
+async function ok(...args: string[]): Promise<string> {
+  const result = await tierfs(args);
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  return result.stdout;
+}
+
+/** Runs a command that must fail with exactly one `tierfs: ...` line; returns its stdout. */
+async function fails(args: readonly string[], message: RegExp, user?: string): Promise<string> {
+  const result = await tierfs(args, user);
+  expect(result.code).toBe(1);
+  expect(result.stderr).toMatch(/^tierfs: [^\n]+\n$/);
+  expect(result.stderr).toMatch(message);
+  return result.stdout;
+}
+
+async function write(
+  path: string,
+  data: Buffer | string,
+  writeType: WriteType = 'CACHE_THROUGH',
+): Promise<void> {
+  await pipeline(Readable.from([Buffer.from(data)]), await client.createFile(path, { writeType }));
+}
+
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+const md5 = (data: Buffer | string) => createHash('md5').update(data).digest('hex');
+
+/** `MM-dd-yyyy HH:mm:ss:SSS` in UTC (the CLI runs with TZ=UTC). */
+function mtime(status: FileStatus): string {
+  const [date, time] = new Date(status.mtimeMs).toISOString().slice(0, 23).split('T') as [string, string];
+  const [y, m, d] = date.split('-');
+  return `${m}-${d}-${y} ${time.replace('.', ':')}`;
+}
+
+/** sha256 of every file below a local directory, by relative path. */
+function tree(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) {
+      const full = join(entry.parentPath, entry.name);
+      out[relative(root, full)] = sha256(readFileSync(full));
+    }
+  }
+  return out;
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('tierfs fs: namespace commands', () => {
+  it('mkdir, touch, chmod and ls print what Alluxio prints, and change the namespace and under store', async () => {
+    expect(await ok('mkdir', '/docs/sub', 'other')).toBe(
+      'Successfully created directory /docs/sub\nSuccessfully created directory /other\n',
+    );
+    await write('/docs/hello.txt', 'hello, tierfs\n');
+    expect(await ok('touch', '--writetype', 'THROUGH', '/docs/empty')).toBe('/docs/empty has been created\n');
+    expect(readFileSync(join(cluster.ufs, 'docs', 'empty'))).toHaveLength(0);
+    expect(existsSync(join(cluster.ufs, 'other'))).toBe(true);
+    expect(await ok('chmod', '644', '/docs/hello.txt', '/docs/empty')).toBe(
+      'Changed permission of /docs/hello.txt to 0644\nChanged permission of /docs/empty to 0644\n',
+    );
+    await ok('chmod', '755', '/docs/sub');
+
+    const hello = await client.getStatus('/docs/hello.txt');
+    const empty = await client.getStatus('/docs/empty');
+    const sub = await client.getStatus('/docs/sub');
+    expect(await ok('ls', '/docs')).toBe(
+      `-rw-r--r--  admin           admin                      0 PERSISTED       ${mtime(empty)} /docs/empty\n` +
+        `-rw-r--r--  admin           admin                     14 PERSISTED       ${mtime(hello)} /docs/hello.txt\n` +
+        `drwxr-xr-x  admin           admin                      0 PERSISTED       ${mtime(sub)} /docs/sub\n`,
+    );
+    // A file argument lists the file; -h prints sizes with units; relative paths start at the root.
+    expect(await ok('ls', '-h', 'docs/hello.txt')).toBe(
+      `-rw-r--r--  admin           admin                    14B PERSISTED       ${mtime(hello)} /docs/hello.txt\n`,
+    );
+    const recursive = await ok('ls', '-R', '/');
+    expect(recursive.split('\n').map((line) => line.split(' ').at(-1))).toEqual([
+      '/docs',
+      '/docs/empty',
+      '/docs/hello.txt',
+      '/docs/sub',
+      '/other',
+      '',
+    ]);
+  });
+
+  it('stat prints every field, the content identity only with -v', async () => {
+    await write('/stat/a.txt', 'stat me');
+    const status = await client.getStatus('/stat/a.txt');
+    const plain = await ok('stat', '/stat/a.txt');
+    expect(plain).toBe(
+      [
+        '/stat/a.txt is a file path.',
+        'path:        /stat/a.txt',
+        'type:        file',
+        'size:        7 (7B)',
+        `mode:        -rw-r--r-- (0644)`,
+        'owner:       admin',
+        'group:       admin',
+        'persistence: PERSISTED',
+        'state:       COMPLETE',
+        `modified:    ${mtime(status)}`,
+        'mount point: no',
+        'mount:       /',
+        `ufsUri:      file://${cluster.ufs}/stat/a.txt`,
+        '',
+      ].join('\n'),
+    );
+    expect(plain).not.toContain(status.contentId);
+    const verbose = await ok('stat', '-v', '/stat/a.txt');
+    expect(verbose).toContain(`contentId:      ${status.contentId}\n`);
+    expect(verbose).toContain(`ufsFingerprint: ${status.ufsFingerprint}\n`);
+  });
+
+  it('rm, mv and cp change the namespace and the under store', async () => {
+    await write('/work/a.txt', 'file a');
+    await write('/work/dir/b.txt', 'file b');
+    await write('/work/dir/deep/c.txt', 'file c');
+    expect(await ok('mv', '/work/a.txt', '/work/dir')).toBe('Renamed /work/a.txt to /work/dir/a.txt\n');
+    expect(readFileSync(join(cluster.ufs, 'work', 'dir', 'a.txt'), 'utf8')).toBe('file a');
+    expect(existsSync(join(cluster.ufs, 'work', 'a.txt'))).toBe(false);
+
+    expect(await ok('cp', '-R', '/work/dir', '/copy')).toMatch(
+      /^Copied 3 files \(18B\) from \/work\/dir to \/copy in \d+\.\d\ds\n$/,
+    );
+    expect(readFileSync(join(cluster.ufs, 'copy', 'deep', 'c.txt'), 'utf8')).toBe('file c');
+    await fails(['cp', '/work/dir', '/copy2'], /\/work\/dir is a directory \(use cp -R/);
+    expect(await ok('cp', '/copy/b.txt', '/copy/b2.txt')).toMatch(/^Copied 1 file \(6B\)/);
+    expect(readFileSync(join(cluster.ufs, 'copy', 'b2.txt'), 'utf8')).toBe('file b');
+
+    expect(await ok('rm', '-R', '/copy', '/work/dir/a.txt')).toBe(
+      '/copy has been removed\n/work/dir/a.txt has been removed\n',
+    );
+    expect(existsSync(join(cluster.ufs, 'copy'))).toBe(false);
+    expect(await client.exists('/work/dir/a.txt')).toBe(false);
+  });
+
+  it('du and count add up sizes, files and directories', async () => {
+    await write('/sizes/one.bin', randomBytes(1000));
+    await write('/sizes/d/two.bin', randomBytes(2048));
+    expect(await ok('du', '/sizes')).toBe(
+      'File Size       Path\n1000            /sizes/one.bin\n2048            /sizes/d/two.bin\n',
+    );
+    expect(await ok('du', '-s', '-h', '/sizes', '/sizes/one.bin')).toBe(
+      'File Size       Path\n2.98KB          /sizes\n1000B           /sizes/one.bin\n',
+    );
+    expect(await ok('count', '/sizes')).toBe(
+      'File Count      Folder Count    Folder Size     Path\n2               2               3048            /sizes\n',
+    );
+  });
+
+  it('chown and chgrp (recursively) change owners for the superuser only', async () => {
+    await write('/owned/x/f.txt', 'owned');
+    expect(await ok('chown', '-R', 'bob:staff', '/owned')).toBe('Changed owner of /owned to bob:staff\n');
+    for (const path of ['/owned', '/owned/x', '/owned/x/f.txt']) {
+      const status = await client.getStatus(path);
+      expect([status.owner, status.group]).toEqual(['bob', 'staff']);
+    }
+    expect(await ok('chgrp', 'devs', '/owned/x')).toBe('Changed group of /owned/x to devs\n');
+    expect((await client.getStatus('/owned/x')).group).toBe('devs');
+    expect((await client.getStatus('/owned/x/f.txt')).group).toBe('staff');
+    await fails(
+      ['chown', 'mallory', '/owned'],
+      /only the superuser can change the owner of \/owned/,
+      'mallory',
+    );
+    expect((await client.getStatus('/owned')).owner).toBe('bob');
+  });
+});
+
+describe('tierfs fs: reading', () => {
+  const text = Array.from({ length: 200 }, (_, i) => `line ${i} of the text file\n`).join('');
+
+  it('cat, head, tail and checksum, by path, relative path and tierfs:// URI', async () => {
+    await write('/read/text.txt', text);
+    expect(await ok('cat', '/read/text.txt')).toBe(text);
+    expect(await ok('cat', '--readtype', 'NO_CACHE', `tierfs://127.0.0.1:${port}/read/text.txt`)).toBe(text);
+    expect(await ok('head', 'read/text.txt')).toBe(text.slice(0, 1024));
+    expect(await ok('head', '-c', '10', '/read/text.txt')).toBe(text.slice(0, 10));
+    expect(await ok('tail', '/read/text.txt')).toBe(text.slice(-1024));
+    expect(await ok('tail', '-c', '100', '/read/text.txt')).toBe(text.slice(-100));
+    expect(await ok('checksum', '/read/text.txt')).toBe(`${md5(text)}  /read/text.txt\n`);
+  });
+
+  it('location names the worker that serves the file by consistent hashing', async () => {
+    const [worker] = await client.workers();
+    expect(await ok('location', '/read/text.txt')).toBe(
+      `/read/text.txt is served by worker ${worker!.id} at ${worker!.address}\n`,
+    );
+  });
+});
+
+describe('tierfs fs: failures are one line and exit 1', () => {
+  it('each refused operation says why', async () => {
+    await write('/fail/dir/f.txt', 'x');
+    await fails(['rm', '/fail/dir'], /\/fail\/dir is not empty/);
+    expect(await client.exists('/fail/dir/f.txt')).toBe(true);
+    await fails(['touch', '/fail/dir/f.txt'], /\/fail\/dir\/f.txt already exists/);
+    await fails(['mount', '/fail', work], /cannot mount at \/fail: the path already exists/);
+    await fails(
+      ['touch', '--writetype', 'SOMETIMES', '/fail/new'],
+      /--writetype must be one of MUST_CACHE, /,
+    );
+    expect(await client.exists('/fail/new')).toBe(false);
+    await fails(['cat', '--readtype', 'LATER', '/fail/dir/f.txt'], /--readtype must be one of NO_CACHE, /);
+    await fails(['cat', '/fail/dir'], /\/fail\/dir is a directory/);
+    await fails(['stat', '/no/such/path'], /\/no\/such\/path does not exist/);
+    await fails(['copyFromLocal', join(work, 'missing'), '/fail'], /no such file or directory/);
+  });
+
+  it('a command over several paths does the others and reports each failure', async () => {
+    await write('/partial/a', 'a');
+    await write('/partial/b', 'b');
+    expect(
+      await fails(['rm', '/partial/a', '/partial/none', '/partial/b'], /\/partial\/none does not exist/),
+    ).toBe('/partial/a has been removed\n/partial/b has been removed\n');
+    expect(await client.exists('/partial/a')).toBe(false);
+    expect(await client.exists('/partial/b')).toBe(false);
+  });
+});
+
+describe('tierfs fs: copying trees', () => {
+  it('copyFromLocal --thread 4 and copyToLocal bring back every byte', async () => {
+    const source = join(work, 'tree');
+    mkdirSync(join(source, 'a', 'b'), { recursive: true });
+    mkdirSync(join(source, 'c'), { recursive: true });
+    writeFileSync(join(source, 'big.bin'), randomBytes(3 * 1024 * 1024 + 17));
+    writeFileSync(join(source, 'empty'), '');
+    for (let i = 0; i < 6; i++)
+      writeFileSync(join(source, i % 2 ? 'a/b' : 'c', `f${i}.bin`), randomBytes(1000 * i));
+    const expected = tree(source);
+
+    expect(await ok('copyFromLocal', '--thread', '4', '--writetype', 'THROUGH', 'tree', '/imports')).toMatch(
+      new RegExp(`^Copied 8 files \\(3\\.01MB\\) from ${source} to /imports in \\d+\\.\\d\\ds\\n$`),
+    );
+    expect(tree(join(cluster.ufs, 'imports'))).toEqual(expected);
+    expect((await client.getStatus('/imports/big.bin')).persistence).toBe('PERSISTED');
+
+    // Into an existing directory: under the source's own name, as cp -r does.
+    await ok('copyToLocal', '--thread', '4', '--readtype', 'NO_CACHE', '/imports', 'back');
+    expect(tree(join(work, 'back'))).toEqual(expected);
+    mkdirSync(join(work, 'into'));
+    await ok('copyToLocal', '/imports', 'into');
+    expect(tree(join(work, 'into', 'imports'))).toEqual(expected);
+    await fails(['copyToLocal', '/imports/empty', 'back/empty'], /already exists: .*back\/empty/);
+  });
+});
+
+describe('tierfs fs: mounts, cache and persistence', () => {
+  it('mount --option with the table masking secrets, a read-only mount refusing writes, unmount', async () => {
+    const local = join(work, 'mounted');
+    mkdirSync(local);
+    writeFileSync(join(local, 'data.csv'), 'a,b\n1,2\n');
+    expect(
+      await ok(
+        'mount',
+        '--readonly',
+        '--option',
+        'aws.secretKey=TopSecret123',
+        '--option',
+        'fs.kodo.endpoint=iovip.qbox.me',
+        'kodo/',
+        'mounted',
+      ),
+    ).toBe(`Mounted ${local} at /kodo\n`);
+    expect(await ok('mount')).toBe(
+      `file://${cluster.ufs}/ on / (file, readonly=false, shared=true, options={})\n` +
+        `file://${local}/ on /kodo (file, readonly=true, shared=false, options={aws.secretKey=******, fs.kodo.endpoint=iovip.qbox.me})\n`,
+    );
+    expect(await ok('cat', '/kodo/data.csv')).toBe('a,b\n1,2\n');
+    await fails(['touch', '/kodo/new.csv'], /mount point \/kodo is read-only/);
+    expect(existsSync(join(local, 'new.csv'))).toBe(false);
+
+    expect(await ok('unmount', '/kodo')).toBe('Unmounted /kodo\n');
+    expect(await client.exists('/kodo')).toBe(false);
+    expect(existsSync(join(local, 'data.csv'))).toBe(true);
+    expect(await ok('mount', '--shared', '/kodo2', local)).toBe(`Mounted ${local} at /kodo2\n`);
+    expect((await client.mounts()).find((m) => m.path === '/kodo2')).toMatchObject({
+      shared: true,
+      readOnly: false,
+    });
+  });
+
+  it('persist writes a cache-only file to the under store; free and load drop and warm the cache', async () => {
+    const data = randomBytes(2 * 1024 * 1024);
+    await write('/cache/only.bin', data, 'MUST_CACHE');
+    expect(existsSync(join(cluster.ufs, 'cache', 'only.bin'))).toBe(false);
+    expect(await ok('persist', '/cache')).toBe(`persisted file /cache/only.bin with size ${data.length}\n`);
+    expect(sha256(readFileSync(join(cluster.ufs, 'cache', 'only.bin')))).toBe(sha256(data));
+    expect((await client.getStatus('/cache/only.bin')).persistence).toBe('PERSISTED');
+
+    // Other tests cache data too: compare the worker's reported usage before and after.
+    const used = async () => (await client.workers())[0]!.tiers.reduce((sum, t) => sum + t.usedBytes, 0);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // A heartbeat with the usage of now.
+    const cached = await used();
+    expect(await ok('free', '/cache')).toBe('/cache was successfully freed from the cache (1 file)\n');
+    await waitFor(async () => (await used()) <= cached - data.length, 'the freed pages to be reported');
+    expect(await ok('load', '/cache')).toMatch(/^Loaded 1 file \(2MB\) under \/cache in \d+\.\d\ds\n$/);
+    await waitFor(async () => (await used()) >= cached, 'the loaded pages to be reported');
+  });
+
+  it('loadMetadata picks up files written straight into the under store', async () => {
+    await ok('mkdir', '/outside');
+    await ok('ls', '/outside');
+    mkdirSync(join(cluster.ufs, 'outside', 'deep'));
+    writeFileSync(join(cluster.ufs, 'outside', 'deep', 'new.txt'), 'from outside');
+    expect(await ok('loadMetadata', '-R', '/outside')).toBe('Loaded metadata of 3 paths at /outside\n');
+    expect(await ok('cat', '/outside/deep/new.txt')).toBe('from outside');
+  });
+});
