@@ -1,0 +1,79 @@
+/**
+ * s3rver (a small S3 emulator on disk) for a test file: its own process on 127.0.0.1, an ephemeral
+ * port and a fresh data directory. It verifies v2 signatures (v4 only by access key), knows the
+ * access key S3RVER/S3RVER plus any given, and lacks ListMultipartUploads, AbortMultipartUpload
+ * and bucket ACLs.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { Configuration } from '../../src/config/configuration.js';
+
+export const S3RVER_KEY = 'S3RVER';
+export const TEST_BUCKET = 'tierfs-test';
+
+export interface RunningS3rver {
+  readonly endpoint: string;
+  readonly port: number;
+  /** Where s3rver keeps its buckets. */
+  readonly directory: string;
+  close(): Promise<void>;
+}
+
+export interface S3rverOptions {
+  readonly buckets?: readonly string[];
+  /** Further access key pairs s3rver accepts. */
+  readonly keys?: readonly [string, string][];
+}
+
+export async function startS3rver(options: S3rverOptions = {}): Promise<RunningS3rver> {
+  const directory = await mkdtemp(join(tmpdir(), 'tierfs-s3rver-'));
+  const main = fileURLToPath(new URL('./s3rver-main.mjs', import.meta.url));
+  const args = { directory, buckets: options.buckets ?? [TEST_BUCKET], keys: options.keys ?? [] };
+  const child = spawn(
+    process.execPath,
+    ['--openssl-legacy-provider', '--no-deprecation', main, JSON.stringify(args)],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const lines = createInterface({ input: child.stdout });
+  const [first] = (await Promise.race([
+    once(lines, 'line'),
+    once(child, 'exit').then(([code]) => {
+      throw new Error(`s3rver exited with ${code}`);
+    }),
+  ])) as [string];
+  const { port } = JSON.parse(first) as { port: number };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    directory,
+    async close() {
+      const exited = once(child, 'exit');
+      child.stdin.end();
+      await exited;
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Multipart uploads s3rver still keeps (it stores each under `<bucket>/._S3rver_uploads/<id>`). */
+export async function pendingUploads(server: RunningS3rver, bucket = TEST_BUCKET): Promise<string[]> {
+  return readdir(join(server.directory, bucket, '._S3rver_uploads')).catch(() => []);
+}
+
+/** A configuration talking to `endpoint` with s3rver's key, path style, quiet about ACLs. */
+export function s3rverConfiguration(endpoint: string, extra: Record<string, string> = {}): Configuration {
+  return Configuration.of({
+    'tierfs.underfs.s3.endpoint': endpoint,
+    'tierfs.underfs.s3.disable.dns.buckets': 'true',
+    'tierfs.underfs.s3.inherit.acl': 'false',
+    'aws.accessKeyId': S3RVER_KEY,
+    'aws.secretKey': S3RVER_KEY,
+    'tierfs.tmp.dirs': join(tmpdir(), 'tierfs-test-uploads'),
+    ...extra,
+  });
+}
