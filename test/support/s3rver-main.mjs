@@ -8,10 +8,18 @@
  * or more levels below the prefix never show up as common prefixes, and maxKeys and the next
  * token ignore common prefixes. Without the fix the S3 store cannot be tested against it.
  *
- * argv[2]: JSON { directory, buckets: string[], keys: [accessKeyId, secret][] }
+ * And it answers three requests s3rver lacks, over s3rver's own on-disk layout, until the tierfs S3
+ * gateway can stand in (test/support/complete-s3-server.ts): AbortMultipartUpload,
+ * ListMultipartUploads (one page) and, when `acl` is given, GetBucketAcl. These skip signature
+ * checks; everything else is s3rver's.
+ *
+ * argv[2]: JSON { directory, buckets: string[], keys: [accessKeyId, secret][],
+ *                 acl?: { ownerId, displayName?, grants: [granteeId, permission][] } }
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createCipheriv, randomBytes } from 'node:crypto';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import S3rver from 's3rver';
 import bucketController from 's3rver/lib/controllers/bucket.js';
 import account from 's3rver/lib/models/account.js';
@@ -74,8 +82,76 @@ function continuationToken(bucket, keyName) {
   ]).toString('base64');
 }
 
-const { directory, buckets, keys } = JSON.parse(process.argv[2]);
+const { directory, buckets, keys, acl } = JSON.parse(process.argv[2]);
 for (const [id, secret] of keys) account.DUMMY_ACCOUNT.createKeyPair(id, secret);
+
+const escape = (text) =>
+  String(text).replace(
+    /[<>&'"]/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c],
+  );
+
+function reply(res, status, body) {
+  res.writeHead(status, body ? { 'content-type': 'application/xml' } : {});
+  res.end(body ? `<?xml version="1.0" encoding="UTF-8"?>\n${body}` : undefined);
+}
+
+/** Handles what s3rver lacks; returns false for everything else. */
+async function shim(req, res) {
+  const url = new URL(req.url, 'http://localhost');
+  const [, bucket = '', ...rest] = url.pathname.split('/');
+  const uploads = join(directory, decodeURIComponent(bucket), '._S3rver_uploads');
+  if (req.method === 'DELETE' && url.searchParams.has('uploadId')) {
+    const dir = join(uploads, url.searchParams.get('uploadId').replace(/[/\\]/g, ''));
+    const found = await stat(dir).then(
+      () => true,
+      () => false,
+    );
+    if (!found) {
+      reply(res, 404, '<Error><Code>NoSuchUpload</Code><Message>no such upload</Message></Error>');
+      return true;
+    }
+    await rm(dir, { recursive: true, force: true });
+    reply(res, 204);
+    return true;
+  }
+  if (req.method === 'GET' && rest.join('/') === '' && url.searchParams.has('uploads')) {
+    const prefix = url.searchParams.get('prefix') ?? '';
+    const items = [];
+    for (const id of await readdir(uploads).catch(() => [])) {
+      const key = await readFile(join(uploads, id, 'key'), 'utf8').catch(() => undefined);
+      if (key === undefined || !key.startsWith(prefix)) continue;
+      const { birthtime, mtime } = await stat(join(uploads, id, 'key'));
+      const initiated = (birthtime.getTime() > 0 ? birthtime : mtime).toISOString();
+      items.push(
+        `<Upload><Key>${escape(key)}</Key><UploadId>${escape(id)}</UploadId><Initiated>${initiated}</Initiated></Upload>`,
+      );
+    }
+    reply(
+      res,
+      200,
+      `<ListMultipartUploadsResult><Bucket>${escape(bucket)}</Bucket><IsTruncated>false</IsTruncated>${items.join('')}</ListMultipartUploadsResult>`,
+    );
+    return true;
+  }
+  if (acl && req.method === 'GET' && rest.join('/') === '' && url.searchParams.has('acl')) {
+    const grants = acl.grants
+      .map(
+        ([id, permission]) =>
+          `<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>${escape(id)}</ID></Grantee><Permission>${permission}</Permission></Grant>`,
+      )
+      .join('');
+    const name = acl.displayName ? `<DisplayName>${escape(acl.displayName)}</DisplayName>` : '';
+    reply(
+      res,
+      200,
+      `<AccessControlPolicy><Owner><ID>${escape(acl.ownerId)}</ID>${name}</Owner><AccessControlList>${grants}</AccessControlList></AccessControlPolicy>`,
+    );
+    return true;
+  }
+  return false;
+}
+
 const server = new S3rver({
   address: '127.0.0.1',
   port: 0,
@@ -84,10 +160,25 @@ const server = new S3rver({
   vhostBuckets: false,
   configureBuckets: buckets.map((name) => ({ name })),
 });
+const koa = server.callback.bind(server);
+server.callback = () => {
+  const handle = koa();
+  return (req, res) => {
+    shim(req, res).then(
+      (handled) => handled || handle(req, res),
+      (error) => {
+        reply(
+          res,
+          500,
+          `<Error><Code>InternalError</Code><Message>${escape(error.message)}</Message></Error>`,
+        );
+      },
+    );
+  };
+};
 const address = await server.run();
 process.stdout.write(`${JSON.stringify({ port: address.port })}\n`);
 process.stdin.resume();
-process.stdin.on('end', async () => {
-  await server.close();
+process.stdin.on('end', () => {
   process.exit(0);
 });

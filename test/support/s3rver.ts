@@ -1,8 +1,8 @@
 /**
  * s3rver (a small S3 emulator on disk) for a test file: its own process on 127.0.0.1, an ephemeral
  * port and a fresh data directory. It verifies v2 signatures (v4 only by access key), knows the
- * access key S3RVER/S3RVER plus any given, and lacks ListMultipartUploads, AbortMultipartUpload
- * and bucket ACLs.
+ * access key S3RVER/S3RVER plus any given. s3rver lacks ListMultipartUploads,
+ * AbortMultipartUpload and bucket ACLs; s3rver-main.mjs answers those over its data directory.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -12,6 +12,9 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { Configuration } from '../../src/config/configuration.js';
+import type { ObjectUnderStore } from '../../src/ufs/object/object-store.js';
+import { parseUfsUri } from '../../src/ufs/registry.js';
+import { createS3UnderStore, type S3StoreOptions } from '../../src/ufs/s3/s3-store.js';
 
 export const S3RVER_KEY = 'S3RVER';
 export const TEST_BUCKET = 'tierfs-test';
@@ -28,12 +31,22 @@ export interface S3rverOptions {
   readonly buckets?: readonly string[];
   /** Further access key pairs s3rver accepts. */
   readonly keys?: readonly [string, string][];
+  /** Answer GetBucketAcl with this owner and these grants ([granteeId, permission]). */
+  readonly acl?: { ownerId: string; displayName?: string; grants: [string, string][] };
 }
+
+/** The canonical id and display name s3rver's ListBuckets reports as the owner. */
+export const S3RVER_OWNER = { id: '123456789000', displayName: 'S3rver' };
 
 export async function startS3rver(options: S3rverOptions = {}): Promise<RunningS3rver> {
   const directory = await mkdtemp(join(tmpdir(), 'tierfs-s3rver-'));
   const main = fileURLToPath(new URL('./s3rver-main.mjs', import.meta.url));
-  const args = { directory, buckets: options.buckets ?? [TEST_BUCKET], keys: options.keys ?? [] };
+  const args = {
+    directory,
+    buckets: options.buckets ?? [TEST_BUCKET],
+    keys: options.keys ?? [],
+    acl: options.acl,
+  };
   const child = spawn(
     process.execPath,
     ['--openssl-legacy-provider', '--no-deprecation', main, JSON.stringify(args)],
@@ -76,4 +89,16 @@ export function s3rverConfiguration(endpoint: string, extra: Record<string, stri
     'tierfs.tmp.dirs': join(tmpdir(), 'tierfs-test-uploads'),
     ...extra,
   });
+}
+
+let stores = 0;
+
+/** A fresh S3 store under its own directory of the test bucket. */
+export async function s3rverStore(
+  endpoint: string,
+  extra: Record<string, string> = {},
+  options: S3StoreOptions = {},
+): Promise<ObjectUnderStore> {
+  const uri = parseUfsUri(`s3://${TEST_BUCKET}/t${process.pid}-${++stores}/`);
+  return createS3UnderStore(uri, s3rverConfiguration(endpoint, extra), options);
 }

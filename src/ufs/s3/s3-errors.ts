@@ -54,6 +54,10 @@ export function toS3Error(error: unknown, operation: string, bucket: string, key
   const sdk = (error ?? {}) as SdkError;
   const status = sdk.$metadata?.httpStatusCode;
   const where = `s3://${bucket}/${key ?? ''}`;
+  // The SDK reports a broken connection (EPIPE, ECONNRESET) as a TimeoutError; the system code tells.
+  if (status === undefined && typeof sdk.code === 'string' && /^E[A-Z]+$/.test(sdk.code)) {
+    return toTierfsError(error, `${operation} ${where}`);
+  }
   const code = codeOf(sdk.name, status);
   const details = { httpStatus: status, s3Code: sdk.name, bucket, key, operation };
   if (code === 'PERMISSION_DENIED') {
