@@ -85,7 +85,7 @@ function continuationToken(bucket, keyName) {
 const { directory, buckets, keys, acl } = JSON.parse(process.argv[2]);
 for (const [id, secret] of keys) account.DUMMY_ACCOUNT.createKeyPair(id, secret);
 
-const escape = (text) =>
+const xmlEscape = (text) =>
   String(text).replace(
     /[<>&'"]/g,
     (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c],
@@ -124,13 +124,13 @@ async function shim(req, res) {
       const { birthtime, mtime } = await stat(join(uploads, id, 'key'));
       const initiated = (birthtime.getTime() > 0 ? birthtime : mtime).toISOString();
       items.push(
-        `<Upload><Key>${escape(key)}</Key><UploadId>${escape(id)}</UploadId><Initiated>${initiated}</Initiated></Upload>`,
+        `<Upload><Key>${xmlEscape(key)}</Key><UploadId>${xmlEscape(id)}</UploadId><Initiated>${initiated}</Initiated></Upload>`,
       );
     }
     reply(
       res,
       200,
-      `<ListMultipartUploadsResult><Bucket>${escape(bucket)}</Bucket><IsTruncated>false</IsTruncated>${items.join('')}</ListMultipartUploadsResult>`,
+      `<ListMultipartUploadsResult><Bucket>${xmlEscape(bucket)}</Bucket><IsTruncated>false</IsTruncated>${items.join('')}</ListMultipartUploadsResult>`,
     );
     return true;
   }
@@ -138,14 +138,14 @@ async function shim(req, res) {
     const grants = acl.grants
       .map(
         ([id, permission]) =>
-          `<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>${escape(id)}</ID></Grantee><Permission>${permission}</Permission></Grant>`,
+          `<Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>${xmlEscape(id)}</ID></Grantee><Permission>${permission}</Permission></Grant>`,
       )
       .join('');
-    const name = acl.displayName ? `<DisplayName>${escape(acl.displayName)}</DisplayName>` : '';
+    const name = acl.displayName ? `<DisplayName>${xmlEscape(acl.displayName)}</DisplayName>` : '';
     reply(
       res,
       200,
-      `<AccessControlPolicy><Owner><ID>${escape(acl.ownerId)}</ID>${name}</Owner><AccessControlList>${grants}</AccessControlList></AccessControlPolicy>`,
+      `<AccessControlPolicy><Owner><ID>${xmlEscape(acl.ownerId)}</ID>${name}</Owner><AccessControlList>${grants}</AccessControlList></AccessControlPolicy>`,
     );
     return true;
   }
@@ -170,7 +170,7 @@ server.callback = () => {
         reply(
           res,
           500,
-          `<Error><Code>InternalError</Code><Message>${escape(error.message)}</Message></Error>`,
+          `<Error><Code>InternalError</Code><Message>${xmlEscape(error.message)}</Message></Error>`,
         );
       },
     );
