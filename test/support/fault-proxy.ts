@@ -19,6 +19,11 @@ export interface SeenRequest {
   readonly forwarded: boolean;
   /** The fault injected, if any. */
   readonly fault?: Fault;
+  /** When the request arrived and its response ended (performance.now()). */
+  readonly started: number;
+  ended?: number;
+  /** Status of the response that went back. */
+  status?: number;
 }
 
 export interface FaultRule {
@@ -35,6 +40,8 @@ export interface FaultProxy {
   readonly rules: FaultRule[];
   /** Requests of one S3 operation, e.g. count('POST', 'uploads'). */
   count(method: string, queryKey?: string): number;
+  /** The most requests matching `filter` that were in flight at once. */
+  peak(filter: (request: SeenRequest) => boolean): number;
   close(): Promise<void>;
 }
 
@@ -47,6 +54,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     const forwarded = /^https?:\/\//i.test(req.url ?? '');
     const url = new URL(req.url ?? '/', forwarded ? undefined : upstream);
     const seen: SeenRequest = {
+      started: performance.now(),
       method: req.method ?? 'GET',
       path: `${url.pathname}${url.search}`,
       query: url.searchParams,
@@ -55,7 +63,12 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     };
     const rule = rules.find((r) => (r.times ?? 1) > 0 && r.match(seen));
     if (rule) rule.times = (rule.times ?? 1) - 1;
-    requests.push(rule ? { ...seen, fault: rule.fault } : seen);
+    const recorded: SeenRequest = rule ? { ...seen, fault: rule.fault } : seen;
+    requests.push(recorded);
+    res.on('close', () => {
+      recorded.ended = performance.now();
+      recorded.status = res.statusCode;
+    });
     switch (rule?.fault) {
       case 'drop':
         req.socket.destroy();
@@ -104,6 +117,22 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     rules,
     count: (method, queryKey) =>
       requests.filter((r) => r.method === method && (queryKey === undefined || r.query.has(queryKey))).length,
+    peak(filter) {
+      const events = requests
+        .filter(filter)
+        .flatMap((r): [number, number][] => [
+          [r.started, 1],
+          [r.ended ?? Number.POSITIVE_INFINITY, -1],
+        ])
+        .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      let current = 0;
+      let most = 0;
+      for (const [, delta] of events) {
+        current += delta;
+        most = Math.max(most, current);
+      }
+      return most;
+    },
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Configuration } from '../../src/config/configuration.js';
 import type { ObjectUnderStore } from '../../src/ufs/object/object-store.js';
 import { parseUfsUri } from '../../src/ufs/registry.js';
@@ -101,4 +102,27 @@ export async function s3rverStore(
 ): Promise<ObjectUnderStore> {
   const uri = parseUfsUri(`s3://${TEST_BUCKET}/t${process.pid}-${++stores}/`);
   return createS3UnderStore(uri, s3rverConfiguration(endpoint, extra), options);
+}
+
+/** Every key below `prefix` in the test bucket, straight from s3rver (no tierfs in between). */
+export async function rawKeys(server: RunningS3rver, prefix: string): Promise<string[]> {
+  const client = new S3Client({
+    endpoint: server.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: S3RVER_KEY, secretAccessKey: S3RVER_KEY },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+  try {
+    const page = await client.send(new ListObjectsV2Command({ Bucket: TEST_BUCKET, Prefix: prefix }));
+    return (page.Contents ?? []).map((object) => object.Key!.slice(prefix.length)).sort();
+  } finally {
+    client.destroy();
+  }
+}
+
+/** The key prefix of a store's root (`s3://bucket/dir/` → `dir/`). */
+export function rootPrefixOf(store: { uri: string }): string {
+  return store.uri.replace(/^s3a?:\/\/[^/]+\//, '');
 }

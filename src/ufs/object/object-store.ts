@@ -527,10 +527,16 @@ export class ObjectUnderStore implements UnderStore {
     return this.client.putObject(this.markerKey(rel), EMPTY_BODY, { contentType: 'application/x-directory' });
   }
 
-  /** Writes markers for `rel` and its ancestors, up to the first one that exists. */
+  /** Writes markers for `rel` and its ancestors, up to the first one that has a marker. */
   private async putMissingMarkers(rel: string): Promise<void> {
     const missing: string[] = [];
-    for (let dir = rel; dir !== '' && !(await this.find(dir)); dir = parentPath(dir)) missing.push(dir);
+    for (
+      let dir = rel;
+      dir !== '' && !(await this.client.headObject(this.markerKey(dir)));
+      dir = parentPath(dir)
+    ) {
+      missing.push(dir);
+    }
     await forEachLimited(missing, this.options.serviceThreads, (dir) => this.putMarker(dir));
   }
 

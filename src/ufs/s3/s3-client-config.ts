@@ -72,6 +72,16 @@ export function endpointUrl(conf: Configuration): string | undefined {
   return url.href.replace(/\/$/, '');
 }
 
+/** Connection pools of maxConnections sockets, through the proxy when one is configured. */
+export function s3Agents(conf: Configuration): { httpAgent: HttpAgent; httpsAgent: HttpsAgent } {
+  const options = { keepAlive: true, maxSockets: maxConnections(conf) };
+  const host = conf.get(UNDERFS_S3_PROXY_HOST);
+  const port = conf.get(UNDERFS_S3_PROXY_PORT);
+  if (!host) return { httpAgent: new HttpAgent(options), httpsAgent: new HttpsAgent(options) };
+  const proxy = `http://${host}${port ? `:${port}` : ''}`;
+  return { httpAgent: new HttpProxyAgent(proxy, options), httpsAgent: new HttpsProxyAgent(proxy, options) };
+}
+
 export function buildS3ClientConfig(
   conf: Configuration,
   bucket: string,
@@ -80,17 +90,11 @@ export function buildS3ClientConfig(
   const endpoint = endpointUrl(conf);
   const https = usesHttps(conf);
   const pathStyle = conf.get(UNDERFS_S3_DISABLE_DNS_BUCKETS)!;
-  const sockets = maxConnections(conf);
   const socketTimeout = conf.get(UNDERFS_S3_SOCKET_TIMEOUT)!;
-  const agentOptions = { keepAlive: true, maxSockets: sockets };
-  const proxyHost = conf.get(UNDERFS_S3_PROXY_HOST);
-  const proxyPort = conf.get(UNDERFS_S3_PROXY_PORT);
-  const proxy = proxyHost ? `http://${proxyHost}${proxyPort ? `:${proxyPort}` : ''}` : undefined;
   const requestHandler = new NodeHttpHandler({
     connectionTimeout: socketTimeout,
     socketTimeout,
-    httpAgent: proxy ? new HttpProxyAgent(proxy, agentOptions) : new HttpAgent(agentOptions),
-    httpsAgent: proxy ? new HttpsProxyAgent(proxy, agentOptions) : new HttpsAgent(agentOptions),
+    ...s3Agents(conf),
   });
   const signer = conf.get(UNDERFS_S3_SIGNER_ALGORITHM);
   const config: S3ClientConfig = {

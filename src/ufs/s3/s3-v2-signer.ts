@@ -61,14 +61,25 @@ export class S3V2Signer implements HttpSigner {
     }
     headers['x-amz-date'] = (this.options.now?.() ?? new Date()).toUTCString();
     if (identity.sessionToken) headers['x-amz-security-token'] = identity.sessionToken;
-    const stringToSign = this.stringToSign(request, headers);
+    // A bucket request goes path-style as `/bucket`, not `/bucket/`: S3 takes both, and S3 clones
+    // that build the signed resource from the bucket name (s3rver) only match the first.
+    const bucketPath = `/${this.options.bucket}/`;
+    const path =
+      this.options.pathStyle && request.path === bucketPath ? bucketPath.slice(0, -1) : request.path;
+    const signed = Object.assign(
+      Object.create(Object.getPrototypeOf(request) as object) as HttpRequest,
+      request,
+      {
+        headers,
+        path,
+      },
+    );
+    const stringToSign = this.stringToSign(signed, headers);
     const signature = createHmac('sha1', identity.secretAccessKey)
       .update(stringToSign, 'utf8')
       .digest('base64');
     headers.authorization = `AWS ${identity.accessKeyId}:${signature}`;
-    return Object.assign(Object.create(Object.getPrototypeOf(request) as object) as HttpRequest, request, {
-      headers,
-    });
+    return signed;
   }
 
   stringToSign(request: HttpRequest, headers: Record<string, string>): string {
