@@ -15,10 +15,13 @@ export interface RetryOptions {
   readonly maxDelayMs: number;
   /** For tests: a source of numbers in [0, 1). */
   readonly random?: () => number;
+  /** For tests: how to wait. */
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export function retryLayer(options: RetryOptions): ObjectLayer {
   const random = options.random ?? Math.random;
+  const wait = options.sleep ?? ((ms: number, signal?: AbortSignal) => sleep(ms, undefined, { signal }));
   return async (call, next) => {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -28,7 +31,7 @@ export function retryLayer(options: RetryOptions): ObjectLayer {
           attempt < options.maxRetries && isTierfsError(error) && error.retryable && !call.signal?.aborted;
         if (!retry) throw error;
         const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** attempt);
-        await sleep(Math.round(random() * ceiling), undefined, { signal: call.signal }).catch(() => {
+        await wait(Math.round(random() * ceiling), call.signal).catch(() => {
           throw error;
         });
       }
