@@ -13,6 +13,7 @@
  * destroy() or any failure aborts everything in flight, aborts the multipart upload and removes the
  * temp files before 'close'.
  */
+import { setMaxListeners } from 'node:events';
 import { unlink } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { toTierfsError } from '../../errors.js';
@@ -52,6 +53,8 @@ abstract class ObjectWriter extends Writable {
 
   constructor(protected readonly target: ObjectWriteTarget) {
     super({ highWaterMark: 256 * 1024 });
+    // Every part in flight listens to this signal (upload.threads.max of them, and their retries).
+    setMaxListeners(0, this.abort.signal);
   }
 
   protected abstract append(chunk: Buffer): Promise<void>;

@@ -4,6 +4,7 @@
  * deadline covers a request until its response arrives; a download's body is then governed by the
  * socket (idle) timeout of the HTTP client, so a long read is not cut off while data flows.
  */
+import { Readable } from 'node:stream';
 import { TierfsError } from '../../../errors.js';
 import type { ObjectLayer } from '../layer.js';
 
@@ -18,8 +19,10 @@ export function timeoutLayer(timeoutMs: number): ObjectLayer {
     const forward = () => controller.abort(call.signal?.reason);
     if (call.signal?.aborted) forward();
     call.signal?.addEventListener('abort', forward, { once: true });
+    let result: Awaited<ReturnType<typeof next>> | undefined;
     try {
-      return await next({ signal: controller.signal });
+      result = await next({ signal: controller.signal });
+      return result;
     } catch (error) {
       if (!timedOut) throw error;
       throw new TierfsError(
@@ -29,7 +32,10 @@ export function timeoutLayer(timeoutMs: number): ObjectLayer {
       );
     } finally {
       clearTimeout(timer);
-      if (call.operation !== 'getObject') call.signal?.removeEventListener('abort', forward);
+      // A download keeps listening to the caller's signal until its body is done with.
+      const stop = () => call.signal?.removeEventListener('abort', forward);
+      if (result instanceof Readable) result.once('close', stop);
+      else stop();
     }
   };
 }
