@@ -13,9 +13,19 @@ export {
 export * as PropertyKeys from './config/keys/index.js';
 export { defineProperty, type PropertyDefinition, type PropertyKey } from './config/property.js';
 export { ERROR_CODES, type ErrorCode, isTierfsError, TierfsError } from './errors.js';
+export { scheduleUfsCleanup, type UfsCleanupScheduler } from './ufs/cleanup-scheduler.js';
 export type * from './ufs/contract.js';
 export { abortWrite, readFile, readStream, writeFile } from './ufs/io.js';
 export { LOCAL_CAPABILITIES, type LocalStoreOptions, LocalUnderStore } from './ufs/local/local-store.js';
+export { setUfsLogSink, type UfsLogRecord, type UfsLogSink } from './ufs/log.js';
+export { layerObjectClient, type ObjectCall, type ObjectLayer } from './ufs/object/layer.js';
+export type * from './ufs/object/object-client.js';
+export {
+  OBJECT_STORE_CAPABILITIES,
+  type ObjectPermissions,
+  type ObjectStoreOptions,
+  ObjectUnderStore,
+} from './ufs/object/object-store.js';
 export { normalizeUfsPath } from './ufs/path.js';
 export {
   FileSystem,

@@ -4,15 +4,19 @@
  * failed or aborted upload never leaves a visible object, a multipart upload or a temp file behind.
  */
 import { readdir } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { abortWrite, readFile, writeFile } from '../../src/ufs/io.js';
 import { expectCode, randomBuffer } from '../contract/suite.js';
 import { type FaultProxy, type SeenRequest, startFaultProxy } from '../support/fault-proxy.js';
-import { pendingUploads, type RunningS3rver, s3rverStore, startS3rver } from '../support/s3rver.js';
+import {
+  pendingUploads,
+  type RunningS3rver,
+  s3rverStore,
+  startS3rver,
+  TEST_UPLOADS_DIR,
+} from '../support/s3rver.js';
 
 const MiB = 1024 * 1024;
 const STREAMING = {
@@ -41,7 +45,7 @@ const isGet = (r: SeenRequest) =>
   r.method === 'GET' && !r.path.includes('list-type') && !r.query.has('prefix');
 
 async function tempFilesLeft(): Promise<string[]> {
-  const names = await readdir(join(tmpdir(), 'tierfs-test-uploads')).catch(() => []);
+  const names = await readdir(TEST_UPLOADS_DIR).catch(() => []);
   return names.filter((name) => name.startsWith('tierfs-upload-'));
 }
 

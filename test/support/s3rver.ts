@@ -19,6 +19,8 @@ import { createS3UnderStore, type S3StoreOptions } from '../../src/ufs/s3/s3-sto
 
 export const S3RVER_KEY = 'S3RVER';
 export const TEST_BUCKET = 'tierfs-test';
+/** Where the stores of this test process stage uploads (one directory per process). */
+export const TEST_UPLOADS_DIR = join(tmpdir(), `tierfs-test-uploads-${process.pid}`);
 
 export interface RunningS3rver {
   readonly endpoint: string;
@@ -70,6 +72,7 @@ export async function startS3rver(options: S3rverOptions = {}): Promise<RunningS
       child.stdin.end();
       await exited;
       await rm(directory, { recursive: true, force: true });
+      await rm(TEST_UPLOADS_DIR, { recursive: true, force: true });
     },
   };
 }
@@ -87,7 +90,7 @@ export function s3rverConfiguration(endpoint: string, extra: Record<string, stri
     'tierfs.underfs.s3.inherit.acl': 'false',
     'aws.accessKeyId': S3RVER_KEY,
     'aws.secretKey': S3RVER_KEY,
-    'tierfs.tmp.dirs': join(tmpdir(), 'tierfs-test-uploads'),
+    'tierfs.tmp.dirs': TEST_UPLOADS_DIR,
     ...extra,
   });
 }

@@ -14,10 +14,14 @@ export const MIN_PART_SIZE = 5 * 1024 * 1024;
 export function fileBody(path: string, start: number, length: number): ObjectBody {
   return {
     length,
-    open: () =>
-      length === 0
-        ? Readable.from([])
-        : createReadStream(path, { start, end: start + length - 1, highWaterMark: 256 * 1024 }),
+    open: () => {
+      if (length === 0) return Readable.from([]);
+      const stream = createReadStream(path, { start, end: start + length - 1, highWaterMark: 256 * 1024 });
+      // A request aborted before it read its body leaves the stream to open a file that the
+      // aborted write has since deleted: that error belongs to nobody.
+      stream.on('error', () => undefined);
+      return stream;
+    },
   };
 }
 
