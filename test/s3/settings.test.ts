@@ -453,6 +453,29 @@ describe('directories, listing, rename and delete', () => {
   });
 });
 
+describe('reads', () => {
+  it('tierfs.underfs.object.store.multi.range.chunk.size: long reads are a series of ranged GETs', async () => {
+    const store = await s3rverStore(proxy.endpoint, {
+      'tierfs.underfs.object.store.multi.range.chunk.size': '1MB',
+    });
+    try {
+      const data = randomBuffer(3 * MiB + 100, 'chunked-read');
+      await writeFile(store, 'long.bin', data);
+      proxy.requests.length = 0;
+      expect((await readFile(store, 'long.bin', { offset: 10 })).equals(data.subarray(10))).toBe(true);
+      const ranges = sent((r) => r.method === 'GET').map((r) => r.headers.range);
+      expect(ranges).toEqual([
+        `bytes=10-${MiB + 9}`,
+        `bytes=${MiB + 10}-${2 * MiB + 9}`,
+        `bytes=${2 * MiB + 10}-${3 * MiB + 9}`,
+        `bytes=${3 * MiB + 10}-${3 * MiB + 99}`,
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('identity and access control', () => {
   it('inherit.acl: owner from ListBuckets, mode from the grants to the owner (READ gives 0500)', async () => {
     const store = await s3rverStore(proxy.endpoint, { 'tierfs.underfs.s3.inherit.acl': 'true' });

@@ -9,8 +9,6 @@ import { isTierfsError, TierfsError, toTierfsError } from '../../errors.js';
 import { ufsLog } from '../log.js';
 import type { ObjectBody, ObjectClient } from './object-client.js';
 
-export const MIN_PART_SIZE = 5 * 1024 * 1024;
-
 export function fileBody(path: string, start: number, length: number): ObjectBody {
   return {
     length,
@@ -50,7 +48,7 @@ export async function uploadPartWithin(
     if (deadline?.aborted && !signal.aborted) {
       throw new TierfsError(
         'TIMEOUT',
-        `part ${partNumber} of s3://${client.bucket}/${key} was not uploaded within ${timeoutMs} ms ` +
+        `part ${partNumber} of ${client.bucket}/${key} was not uploaded within ${timeoutMs} ms ` +
           '(tierfs.underfs.object.store.streaming.upload.part.timeout)',
         { cause: error },
       );

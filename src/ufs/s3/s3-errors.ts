@@ -63,7 +63,8 @@ export function toS3Error(error: unknown, operation: string, bucket: string, key
   if (code === 'PERMISSION_DENIED') {
     return new TierfsError(
       'PERMISSION_DENIED',
-      `S3 denied ${operation} on ${where} (${sdk.name ?? 'AccessDenied'}, HTTP ${status ?? 403}). Check that ` +
+      `S3 denied ${operation} on ${where} (${sdk.name && sdk.name !== 'Unknown' ? sdk.name : 'AccessDenied'}, ` +
+        `HTTP ${status ?? 403}). Check that ` +
         'the credentials are right (aws.accessKeyId/aws.secretKey as mount options, -D, site properties, ' +
         'AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, ~/.aws/credentials or the instance profile) and that ' +
         `this AWS user may access bucket '${bucket}' and its objects.`,

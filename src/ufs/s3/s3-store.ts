@@ -1,6 +1,7 @@
 /**
  * `s3://bucket/dir/` (and `s3a://`) as an ObjectUnderStore: the S3 object client, wrapped in the
- * object-store layers (outermost first): debug logging, retry, request deadline, concurrency caps.
+ * object-store layers (outermost first): retry, request deadline, concurrency caps and, when
+ * `tierfs.underfs.s3.debug.logging.enabled`, a log line per HTTP request (so per attempt).
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Configuration } from '../../config/configuration.js';
@@ -41,7 +42,7 @@ import { S3ObjectClient } from './s3-object-client.js';
 import { s3Permissions } from './s3-permissions.js';
 
 /** Retries of a failed request when tierfs.underfs.s3.max.error.retry is unset. */
-export const DEFAULT_MAX_RETRIES = 3;
+const DEFAULT_MAX_RETRIES = 3;
 const RETRY_BASE_DELAY_MS = 100;
 const RETRY_MAX_DELAY_MS = 10_000;
 
@@ -49,8 +50,6 @@ export interface S3StoreOptions {
   /** Refuse writes and never write breadcrumbs (a `--readonly` mount). */
   readonly readOnly?: boolean;
   readonly credentials?: CredentialChainOptions;
-  /** Extra layers, innermost (e.g. fault injection in tests). */
-  readonly layers?: readonly ObjectLayer[];
 }
 
 export async function createS3UnderStore(
@@ -77,9 +76,7 @@ export async function createS3UnderStore(
     serverSideEncryption: conf.get(UNDERFS_S3_SERVER_SIDE_ENCRYPTION_ENABLED)!,
     listObjectsV1: conf.get(UNDERFS_S3_LIST_OBJECTS_V1)!,
   });
-  const layers: ObjectLayer[] = [];
-  if (conf.get(UNDERFS_S3_DEBUG_LOGGING_ENABLED)) layers.push(loggingLayer());
-  layers.push(
+  const layers: ObjectLayer[] = [
     retryLayer({
       maxRetries: conf.get(UNDERFS_S3_MAX_ERROR_RETRY) ?? DEFAULT_MAX_RETRIES,
       baseDelayMs: RETRY_BASE_DELAY_MS,
@@ -90,8 +87,8 @@ export async function createS3UnderStore(
       admin: conf.get(UNDERFS_S3_ADMIN_THREADS_MAX)!,
       data: conf.get(UNDERFS_S3_UPLOAD_THREADS_MAX)!,
     }),
-    ...(options.layers ?? []),
-  );
+  ];
+  if (conf.get(UNDERFS_S3_DEBUG_LOGGING_ENABLED)) layers.push(loggingLayer());
   const client = layerObjectClient(raw, ...layers);
   let permissions: ReturnType<typeof s3Permissions> | undefined;
   return new ObjectUnderStore({

@@ -27,7 +27,7 @@ export function timeoutLayer(timeoutMs: number): ObjectLayer {
       if (!timedOut) throw error;
       throw new TierfsError(
         'TIMEOUT',
-        `${call.operation} of s3://${call.bucket}/${call.key ?? ''} got no response within ${timeoutMs} ms`,
+        `${call.operation} of ${call.bucket}/${call.key ?? ''} got no response within ${timeoutMs} ms`,
         { cause: error, retryable: true },
       );
     } finally {
