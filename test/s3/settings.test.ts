@@ -3,6 +3,7 @@
  * behind a recording proxy, or the request the client would send, captured after signing.
  * Credentials have their own file (credentials.test.ts), faults too (faults.test.ts).
  */
+import { readdir } from 'node:fs/promises';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { HttpRequest } from '@smithy/types';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -30,6 +31,7 @@ import {
   s3rverStore,
   startS3rver,
   TEST_BUCKET,
+  TEST_UPLOADS_DIR,
 } from '../support/s3rver.js';
 
 const MiB = 1024 * 1024;
@@ -237,9 +239,24 @@ describe('uploads', () => {
       'tierfs.underfs.s3.upload.threads.max': '2',
     });
     try {
-      await writeFile(store, 'wide.bin', randomBuffer(26 * MiB, 'threads'));
+      // Backpressure: never more than threads + 1 partitions staged at once.
+      let staged = 0;
+      const sampler = setInterval(() => {
+        void readdir(TEST_UPLOADS_DIR)
+          .catch(() => [])
+          .then((names) => {
+            staged = Math.max(staged, names.length);
+          });
+      }, 2);
+      try {
+        await writeFile(store, 'wide.bin', randomBuffer(26 * MiB, 'threads'));
+      } finally {
+        clearInterval(sampler);
+      }
       expect(sent(isPart)).toHaveLength(6);
       expect(proxy.peak(isPart)).toBeLessThanOrEqual(2);
+      expect(staged).toBeGreaterThan(0);
+      expect(staged).toBeLessThanOrEqual(3);
     } finally {
       await store.close();
     }
