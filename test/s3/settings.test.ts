@@ -406,9 +406,11 @@ describe('directories, listing, rename and delete', () => {
         proxy.requests.length = 0;
         await store.delete('del', { recursive: true });
         expect(await store.exists('del')).toBe(false);
-        // s3rver sometimes answers a DeleteObjects with a 500 (and the retry succeeds).
+        // s3rver sometimes answers a delete with a 500 when deletes race to remove its
+        // directories; the retry succeeds, so count keys rather than requests.
         expect(proxy.count('POST', 'delete') > 0).toBe(bulk);
-        expect(proxy.count('DELETE')).toBe(bulk ? 0 : 5);
+        const deleted = new Set(sent((r) => r.method === 'DELETE').map((r) => r.path));
+        expect(deleted.size).toBe(bulk ? 0 : 5);
       } finally {
         await store.close();
       }
