@@ -38,9 +38,19 @@ export { ERROR_CODES, type ErrorCode, isTierfsError, TierfsError } from './error
 export type { BackendEntry, GatewayBackend } from './gateway/s3/backend.js';
 export { S3Gateway, type S3GatewayOptions, s3GatewayFromConfig } from './gateway/s3/server.js';
 export { UfsBackend } from './gateway/s3/ufs-backend.js';
+export { scheduleUfsCleanup, type UfsCleanupScheduler } from './ufs/cleanup-scheduler.js';
 export type * from './ufs/contract.js';
 export { abortWrite, readFile, readStream, writeFile } from './ufs/io.js';
 export { LOCAL_CAPABILITIES, type LocalStoreOptions, LocalUnderStore } from './ufs/local/local-store.js';
+export { setUfsLogSink, type UfsLogRecord, type UfsLogSink } from './ufs/log.js';
+export { layerObjectClient, type ObjectCall, type ObjectLayer } from './ufs/object/layer.js';
+export type * from './ufs/object/object-client.js';
+export {
+  OBJECT_STORE_CAPABILITIES,
+  type ObjectPermissions,
+  type ObjectStoreOptions,
+  ObjectUnderStore,
+} from './ufs/object/object-store.js';
 export { normalizeUfsPath } from './ufs/path.js';
 export {
   FileSystem,

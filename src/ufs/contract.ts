@@ -168,6 +168,14 @@ export interface UnderStore {
   rename(source: string, destination: string): Promise<void>;
   /** Capacity figures where the store knows them (capabilities.space), else undefined. */
   getSpace(): Promise<SpaceInfo | undefined>;
+  /**
+   * OPTIONAL: removes what interrupted writes left behind and nothing else. Object stores abort the
+   * multipart uploads below their root started longer ago than their clean age (S3:
+   * `tierfs.underfs.s3.intermediate.upload.clean.age`). A read-only store removes nothing. Resolves
+   * to the number of items removed. The master calls it through ufs/cleanup-scheduler.ts when
+   * `tierfs.underfs.cleanup.enabled` is true; stores without leftovers do not implement it.
+   */
+  cleanup?(): Promise<number>;
   /** Releases clients, sockets and timers. */
   close(): Promise<void>;
 }

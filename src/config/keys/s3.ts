@@ -219,3 +219,13 @@ export const UNDERFS_S3_MULTIPART_UPLOAD_PARTITION_SIZE = defineProperty({
   default: '64MB',
   description: 'Part size of S3 in-memory multipart uploads (at least 5MB).',
 });
+
+// --- Troubleshooting ----------------------------------------------------------------------------
+
+export const UNDERFS_S3_DEBUG_LOGGING_ENABLED = defineProperty({
+  key: 'tierfs.underfs.s3.debug.logging.enabled',
+  type: bool,
+  default: 'false',
+  description:
+    'Log every S3 request at debug level (operation, bucket, key, status, latency, bytes; never credentials).',
+});

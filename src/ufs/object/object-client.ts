@@ -1,0 +1,113 @@
+/**
+ * The raw object operations a cloud driver supplies (S3 now, OSS and Kodo later). Everything
+ * file-system-like (directories, listing pages, rename, writers, cleanup) is built on top of these
+ * in ObjectUnderStore, so a driver is only this interface plus its quirks as data.
+ *
+ * Keys are full object keys in the bucket (the store's root prefix already applied). Failures are
+ * TierfsErrors: NOT_FOUND for a missing key or upload, PERMISSION_DENIED, RATE_LIMITED, UNAVAILABLE,
+ * TIMEOUT (the last three retryable), so layers (retry, timeout, logging) work for any driver.
+ */
+import type { Readable } from 'node:stream';
+
+export interface ObjectInfo {
+  readonly key: string;
+  readonly size: number;
+  /** Last modification in ms since the epoch. */
+  readonly mtimeMs: number;
+  /** Entity tag without quotes, when the store has one. */
+  readonly etag?: string;
+}
+
+/** A request body that can be opened again, so a failed request can be retried. */
+export interface ObjectBody {
+  readonly length: number;
+  open(): Readable;
+}
+
+export interface RequestOptions {
+  readonly signal?: AbortSignal;
+}
+
+export interface ListObjectsRequest {
+  readonly prefix: string;
+  /** Roll keys up into common prefixes at this separator (a non-recursive listing). */
+  readonly delimiter?: string;
+  /** Keys (and prefixes) after this one only; exclusive. */
+  readonly startAfter?: string;
+  /** A nextToken from the previous response of the same listing; wins over startAfter. */
+  readonly token?: string;
+  /** At most this many objects plus prefixes (1..1000). */
+  readonly maxKeys: number;
+}
+
+export interface ListObjectsResponse {
+  /** In key order. */
+  readonly objects: readonly ObjectInfo[];
+  /** Common prefixes (ending with the delimiter), in key order. */
+  readonly prefixes: readonly string[];
+  readonly nextToken?: string;
+}
+
+export interface CompletedPart {
+  readonly partNumber: number;
+  readonly etag: string;
+}
+
+export interface MultipartUploadInfo {
+  readonly key: string;
+  readonly uploadId: string;
+  readonly initiatedMs: number;
+}
+
+export interface ListMultipartUploadsResponse {
+  readonly uploads: readonly MultipartUploadInfo[];
+  /** Pass back to get the next page. */
+  readonly nextToken?: string;
+}
+
+export interface PutOptions extends RequestOptions {
+  readonly contentType?: string;
+}
+
+export interface ObjectClient {
+  /** Bucket (or container) name, for messages and logs. */
+  readonly bucket: string;
+  /** Metadata of one object; undefined when there is none. */
+  headObject(key: string, options?: RequestOptions): Promise<ObjectInfo | undefined>;
+  /** The bytes [start, end] (inclusive) of an object, or all of it without a range. */
+  getObject(key: string, range?: { start: number; end: number }, options?: RequestOptions): Promise<Readable>;
+  putObject(key: string, body: ObjectBody, options?: PutOptions): Promise<void>;
+  copyObject(source: string, destination: string, options?: RequestOptions): Promise<void>;
+  /** Deleting a missing key is not an error. */
+  deleteObject(key: string, options?: RequestOptions): Promise<void>;
+  /** Deletes up to 1000 keys in one request; rejects if any could not be deleted. */
+  deleteObjects(keys: readonly string[], options?: RequestOptions): Promise<void>;
+  listObjects(request: ListObjectsRequest, options?: RequestOptions): Promise<ListObjectsResponse>;
+  initiateMultipartUpload(key: string, options?: PutOptions): Promise<string>;
+  /** Uploads one part (numbered from 1) and returns its etag. */
+  uploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: ObjectBody,
+    options?: RequestOptions,
+  ): Promise<string>;
+  completeMultipartUpload(
+    key: string,
+    uploadId: string,
+    parts: readonly CompletedPart[],
+    options?: RequestOptions,
+  ): Promise<void>;
+  abortMultipartUpload(key: string, uploadId: string, options?: RequestOptions): Promise<void>;
+  /** Multipart uploads in progress whose key starts with `prefix`. */
+  listMultipartUploads(
+    prefix: string,
+    token?: string,
+    options?: RequestOptions,
+  ): Promise<ListMultipartUploadsResponse>;
+  /** Releases sockets. */
+  close(): Promise<void>;
+}
+
+/** Names of the ObjectClient operations, as logged and as seen by layers. */
+export type ObjectOperation = Exclude<keyof ObjectClient, 'bucket' | 'close'>;

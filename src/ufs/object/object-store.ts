@@ -1,0 +1,603 @@
+/**
+ * The under store of every object-store driver, on top of the raw operations of an ObjectClient.
+ *
+ * Directories are emulated: a zero-byte marker object (`dir/` by default, the suffix is
+ * `tierfs.underfs.s3.directory.suffix`), or implicitly any prefix that has objects below it. A
+ * listing that meets a directory without a marker writes one (a "breadcrumb") unless the store is
+ * read-only or breadcrumbs are disabled, so the directory outlives its last child as on a disk.
+ *
+ * Rename is copy then delete, so it is not atomic (`atomicRename: false`): a directory is copied in
+ * parallel batches, then its keys are deleted in bulk; a failure half-way leaves both copies (the
+ * source complete). Listings hold one page in memory, however large the directory.
+ */
+import { Readable } from 'node:stream';
+import { isTierfsError, TierfsError } from '../../errors.js';
+import type {
+  CreateOptions,
+  DeleteOptions,
+  ListOptions,
+  ListPage,
+  MkdirsOptions,
+  OpenOptions,
+  UfsStatus,
+  UfsWriteStream,
+  UnderStore,
+  UnderStoreCapabilities,
+} from '../contract.js';
+import { ufsLog } from '../log.js';
+import { baseName, isSameOrDescendant, normalizeUfsPath, parentPath } from '../path.js';
+import { batches, forEachLimited } from './concurrency.js';
+import { compareKeys, decodeCursor, encodeCursor } from './list-cursor.js';
+import { EMPTY_BODY } from './multipart.js';
+import type { ObjectClient, ObjectInfo } from './object-client.js';
+import { createObjectWriter } from './object-writer.js';
+
+export const OBJECT_STORE_CAPABILITIES: UnderStoreCapabilities = Object.freeze({
+  atomicRename: false,
+  directoryMarkers: true,
+  emptyDirectories: true,
+  multipartUpload: true,
+  presign: false,
+  space: false,
+  posixPermissions: false,
+  readOnly: false,
+  maxListPageSize: 1000,
+});
+
+/** Owner, group and mode every entry of a mount reports (object stores have no per-object modes). */
+export interface ObjectPermissions {
+  readonly owner: string;
+  readonly group: string;
+  readonly mode: number;
+}
+
+export interface ObjectStoreOptions {
+  readonly scheme: string;
+  /** Canonical URI of the root, e.g. `s3://bucket/dir/`. */
+  readonly uri: string;
+  readonly client: ObjectClient;
+  /** Key prefix of the root: `''` for a bucket root, else `dir/`. */
+  readonly rootPrefix: string;
+  readonly readOnly?: boolean;
+  /** Suffix of directory marker objects (`/`, or e.g. `_$folder$`). */
+  readonly directorySuffix: string;
+  readonly breadcrumbs: boolean;
+  /** Whether create() leaves the parents of a new file implicit (no markers). */
+  readonly skipParentDirectoryCreation: boolean;
+  /** Keys asked for per listing request (1..1000). */
+  readonly listingLength: number;
+  /** Parallel copies and deletes of a directory rename or delete. */
+  readonly serviceThreads: number;
+  readonly bulkDelete: boolean;
+  /** Largest range one GET fetches when a file is read. */
+  readonly readChunkSize: number;
+  readonly streamingUpload: boolean;
+  readonly partitionSize: number;
+  readonly uploadThreads: number;
+  readonly partTimeoutMs?: number;
+  readonly tmpDirs: readonly string[];
+  /** Multipart uploads older than this are aborted by cleanup(). */
+  readonly cleanAgeMs: number;
+  /** Resolved once and shared by every entry. */
+  readonly permissions: () => Promise<ObjectPermissions>;
+}
+
+type Found = { kind: 'file'; info: ObjectInfo } | { kind: 'dir'; marker?: ObjectInfo };
+
+export class ObjectUnderStore implements UnderStore {
+  readonly scheme: string;
+  readonly uri: string;
+  readonly capabilities: UnderStoreCapabilities;
+  private readonly client: ObjectClient;
+  private readonly suffix: string;
+
+  constructor(private readonly options: ObjectStoreOptions) {
+    this.scheme = options.scheme;
+    this.uri = options.uri;
+    this.client = options.client;
+    this.suffix = options.directorySuffix;
+    this.capabilities = options.readOnly
+      ? { ...OBJECT_STORE_CAPABILITIES, readOnly: true }
+      : OBJECT_STORE_CAPABILITIES;
+  }
+
+  // --- Keys -------------------------------------------------------------------------------------
+
+  private key(rel: string): string {
+    return this.options.rootPrefix + rel;
+  }
+
+  private markerKey(rel: string): string {
+    return this.options.rootPrefix + rel + this.suffix;
+  }
+
+  /** The prefix every key below directory `rel` starts with. */
+  private dirPrefix(rel: string): string {
+    return rel === '' ? this.options.rootPrefix : `${this.options.rootPrefix}${rel}/`;
+  }
+
+  private describe(rel: string): string {
+    return `${this.uri}${rel}`;
+  }
+
+  // --- Reads ------------------------------------------------------------------------------------
+
+  async getStatus(path: string): Promise<UfsStatus> {
+    const rel = normalizeUfsPath(path);
+    const found = await this.find(rel);
+    if (!found) throw new TierfsError('NOT_FOUND', `no such file or directory: ${this.describe(rel)}`);
+    return this.toStatus(rel, found);
+  }
+
+  async exists(path: string): Promise<boolean> {
+    return (await this.find(normalizeUfsPath(path))) !== undefined;
+  }
+
+  /** What is at `rel`: a file, a directory (with its marker when it has one), or nothing. */
+  private async find(rel: string): Promise<Found | undefined> {
+    if (rel === '') return { kind: 'dir' };
+    const slashSuffix = this.suffix === '/';
+    const [file, marker, below] = await Promise.all([
+      this.client.headObject(this.key(rel)),
+      slashSuffix ? undefined : this.client.headObject(this.markerKey(rel)),
+      this.client.listObjects({ prefix: this.dirPrefix(rel), maxKeys: 1 }),
+    ]);
+    if (file) return { kind: 'file', info: file };
+    if (marker) return { kind: 'dir', marker };
+    const first = below.objects[0];
+    if (first)
+      return { kind: 'dir', marker: slashSuffix && first.key === this.markerKey(rel) ? first : undefined };
+    return undefined;
+  }
+
+  private async toStatus(rel: string, found: Found): Promise<UfsStatus> {
+    return found.kind === 'file'
+      ? this.fileStatus(rel, found.info, await this.options.permissions())
+      : this.dirStatus(rel, found.marker, await this.options.permissions());
+  }
+
+  private fileStatus(rel: string, info: ObjectInfo, permissions: ObjectPermissions): UfsStatus {
+    // Listings give milliseconds, HEAD whole seconds: the fingerprint uses seconds so both agree.
+    const seconds = Math.floor(info.mtimeMs / 1000);
+    return {
+      path: rel,
+      name: baseName(rel),
+      isDirectory: false,
+      size: info.size,
+      mtimeMs: seconds * 1000,
+      etag: info.etag,
+      fingerprint: `${info.etag ?? ''}-${info.size}-${seconds}`,
+      ...permissions,
+    };
+  }
+
+  private dirStatus(rel: string, marker: ObjectInfo | undefined, permissions: ObjectPermissions): UfsStatus {
+    return {
+      path: rel,
+      name: baseName(rel),
+      isDirectory: true,
+      size: 0,
+      mtimeMs: marker ? Math.floor(marker.mtimeMs / 1000) * 1000 : undefined,
+      fingerprint: 'directory',
+      ...permissions,
+    };
+  }
+
+  async list(path: string, options: ListOptions = {}): Promise<ListPage> {
+    const rel = normalizeUfsPath(path);
+    const recursive = options.recursive ?? false;
+    const pageSize = clampPageSize(options.pageSize, this.capabilities.maxListPageSize);
+    const cursor =
+      options.continuationToken === undefined ? undefined : decodeCursor(options.continuationToken);
+    if (cursor && (cursor.dir !== rel || cursor.recursive !== recursive)) {
+      throw new TierfsError('INVALID_ARGUMENT', 'continuation token belongs to a different listing');
+    }
+    const breadcrumbs: string[] = [];
+    if (!cursor) {
+      const found = await this.find(rel);
+      if (!found) throw new TierfsError('NOT_FOUND', `no such directory: ${this.describe(rel)}`);
+      if (found.kind === 'file')
+        throw new TierfsError('NOT_A_DIRECTORY', `not a directory: ${this.describe(rel)}`);
+      if (rel !== '' && !found.marker) breadcrumbs.push(rel);
+    }
+    const permissions = await this.options.permissions();
+    const prefix = this.dirPrefix(rel);
+    const entries: UfsStatus[] = [];
+    let after = cursor?.after;
+    let more = false;
+    let token: string | undefined;
+    const emit = (entry: UfsStatus, position: string): boolean => {
+      if (entries.length === pageSize) {
+        more = true;
+        return false;
+      }
+      entries.push(entry);
+      after = position;
+      return true;
+    };
+    pages: for (;;) {
+      const response = await this.client.listObjects({
+        prefix,
+        delimiter: recursive ? undefined : '/',
+        startAfter: token === undefined && after !== undefined ? prefix + after : undefined,
+        token,
+        maxKeys: Math.min(this.options.listingLength, pageSize - entries.length + 1),
+      });
+      for (const item of mergeByKey(response.objects, response.prefixes)) {
+        const position = item.key.slice(prefix.length);
+        if (position === '' || (after !== undefined && compareKeys(position, after) <= 0)) continue;
+        const produced = await this.entriesOf(rel, position, item.info, recursive, after, permissions);
+        for (const [entry, entryPosition, implicit] of produced) {
+          if (!emit(entry, entryPosition)) break pages;
+          if (implicit) breadcrumbs.push(entry.path);
+        }
+      }
+      token = response.nextToken;
+      if (token === undefined) break;
+      if (entries.length === pageSize) {
+        more = true;
+        break;
+      }
+    }
+    await this.writeBreadcrumbs(breadcrumbs);
+    return more && after !== undefined
+      ? { entries, continuationToken: encodeCursor({ dir: rel, recursive, after }) }
+      : { entries };
+  }
+
+  /**
+   * The entries one listed key or common prefix stands for, with their positions: in a recursive
+   * listing, first the directories it implies that no earlier entry reported (flagged implicit when
+   * they certainly have no marker), then itself.
+   */
+  private async entriesOf(
+    dir: string,
+    position: string,
+    info: ObjectInfo | undefined,
+    recursive: boolean,
+    after: string | undefined,
+    permissions: ObjectPermissions,
+  ): Promise<[UfsStatus, string, boolean][]> {
+    const under = (name: string) => (dir === '' ? name : `${dir}/${name}`);
+    if (!info) {
+      // A common prefix `name/`: a child directory.
+      const name = position.slice(0, -1);
+      return isPlainName(name)
+        ? [[this.dirStatus(under(name), undefined, permissions), position, false]]
+        : [];
+    }
+    const isMarker = position.endsWith(this.suffix);
+    const relative = isMarker ? position.slice(0, -this.suffix.length) : position;
+    if (!isPlainPath(relative)) return [];
+    const path = under(relative);
+    if (isMarker && this.suffix !== '/' && (await this.hasChildren(path))) {
+      return []; // Reported as the common prefix (or the implied parent) of its children.
+    }
+    const out: [UfsStatus, string, boolean][] = [];
+    if (recursive) {
+      const segments = relative.split('/');
+      for (let i = 1; i < segments.length; i++) {
+        const ancestor = `${segments.slice(0, i).join('/')}/`;
+        if (after?.startsWith(ancestor)) continue;
+        // With `/` markers a marker sorts right before its children, so here none exists.
+        out.push([
+          this.dirStatus(under(ancestor.slice(0, -1)), undefined, permissions),
+          ancestor,
+          this.suffix === '/',
+        ]);
+      }
+    }
+    out.push([
+      isMarker ? this.dirStatus(path, info, permissions) : this.fileStatus(path, info, permissions),
+      position,
+      false,
+    ]);
+    return out;
+  }
+
+  private async hasChildren(rel: string): Promise<boolean> {
+    const prefix = this.dirPrefix(rel);
+    const response = await this.client.listObjects({ prefix, maxKeys: 2 });
+    return response.objects.some((object) => object.key !== prefix);
+  }
+
+  /** Writes markers for directories a listing found without one (never on read-only stores). */
+  private async writeBreadcrumbs(dirs: readonly string[]): Promise<void> {
+    if (dirs.length === 0 || this.capabilities.readOnly || !this.options.breadcrumbs) return;
+    await forEachLimited(dirs, this.options.serviceThreads, async (dir) => {
+      try {
+        await this.putMarker(dir);
+      } catch (error) {
+        ufsLog.debug('could not write a directory marker', { uri: this.describe(dir), error: String(error) });
+      }
+    });
+  }
+
+  async open(path: string, options: OpenOptions = {}): Promise<Readable> {
+    const rel = normalizeUfsPath(path);
+    const offset = options.offset ?? 0;
+    const length = options.length;
+    if (!Number.isSafeInteger(offset) || offset < 0) {
+      throw new TierfsError('INVALID_ARGUMENT', `read offset must be a non-negative integer, got ${offset}`);
+    }
+    if (length !== undefined && (!Number.isSafeInteger(length) || length < 0)) {
+      throw new TierfsError('INVALID_ARGUMENT', `read length must be a non-negative integer, got ${length}`);
+    }
+    if (rel === '') throw new TierfsError('IS_A_DIRECTORY', `is a directory: ${this.uri}`);
+    const key = this.key(rel);
+    const info = await this.client.headObject(key, { signal: options.signal });
+    if (!info) {
+      const found = await this.find(rel);
+      if (found?.kind === 'dir')
+        throw new TierfsError('IS_A_DIRECTORY', `is a directory: ${this.describe(rel)}`);
+      throw new TierfsError('NOT_FOUND', `no such file: ${this.describe(rel)}`);
+    }
+    const end = Math.min(info.size, length === undefined ? info.size : offset + length);
+    if (offset >= end) return Readable.from([]);
+    const chunk = this.options.readChunkSize;
+    const read = (start: number) =>
+      this.client.getObject(
+        key,
+        { start, end: Math.min(end, start + chunk) - 1 },
+        { signal: options.signal },
+      );
+    const first = await read(offset);
+    if (end - offset <= chunk) return first;
+    // Long reads go as a series of ranged GETs, each opened when the previous one is drained.
+    return Readable.from(
+      (async function* () {
+        let current: Readable | undefined = first;
+        try {
+          for (let start = offset; start < end; start += chunk) {
+            current ??= await read(start);
+            yield* current;
+            current = undefined;
+          }
+        } finally {
+          current?.destroy();
+        }
+      })(),
+      { objectMode: false },
+    );
+  }
+
+  // --- Writes -----------------------------------------------------------------------------------
+
+  async create(path: string, options: CreateOptions = {}): Promise<UfsWriteStream> {
+    this.checkWritable();
+    const rel = normalizeUfsPath(path);
+    if (rel === '') throw new TierfsError('IS_A_DIRECTORY', `cannot write to the root of ${this.uri}`);
+    const [existing] = await Promise.all([
+      this.find(rel),
+      this.checkParents(rel, options.createParent !== false),
+    ]);
+    if (existing?.kind === 'dir')
+      throw new TierfsError('IS_A_DIRECTORY', `is a directory: ${this.describe(rel)}`);
+    if (existing && !options.overwrite) {
+      throw new TierfsError(
+        'ALREADY_EXISTS',
+        `file already exists: ${this.describe(rel)} (pass overwrite to replace it)`,
+      );
+    }
+    const o = this.options;
+    return createObjectWriter(
+      {
+        client: this.client,
+        key: this.key(rel),
+        contentType: options.contentType,
+        uri: this.describe(rel),
+        partitionSize: o.partitionSize,
+        uploadThreads: o.uploadThreads,
+        partTimeoutMs: o.partTimeoutMs,
+        tmpDirs: o.tmpDirs,
+        afterCommit: () =>
+          o.skipParentDirectoryCreation ? Promise.resolve() : this.putMissingMarkers(parentPath(rel)),
+      },
+      o.streamingUpload,
+    );
+  }
+
+  async mkdirs(path: string, options: MkdirsOptions = {}): Promise<void> {
+    this.checkWritable();
+    const rel = normalizeUfsPath(path);
+    if (rel === '') return;
+    const [existing] = await Promise.all([
+      this.find(rel),
+      this.checkParents(rel, options.createParent !== false),
+    ]);
+    if (existing?.kind === 'dir') return;
+    if (existing) throw new TierfsError('ALREADY_EXISTS', `a file exists at ${this.describe(rel)}`);
+    await this.putMissingMarkers(parentPath(rel));
+    await this.putMarker(rel);
+  }
+
+  async delete(path: string, options: DeleteOptions = {}): Promise<void> {
+    this.checkWritable();
+    const rel = normalizeUfsPath(path);
+    if (rel === '') throw new TierfsError('INVALID_ARGUMENT', `the root of ${this.uri} cannot be deleted`);
+    const found = await this.find(rel);
+    if (!found) throw new TierfsError('NOT_FOUND', `no such file or directory: ${this.describe(rel)}`);
+    if (found.kind === 'file') {
+      await this.client.deleteObject(this.key(rel));
+      return;
+    }
+    if (!options.recursive) {
+      if (await this.hasChildren(rel)) {
+        throw new TierfsError(
+          'DIRECTORY_NOT_EMPTY',
+          `directory not empty: ${this.describe(rel)} (delete it recursively)`,
+        );
+      }
+      await this.client.deleteObject(this.markerKey(rel));
+      return;
+    }
+    for await (const keys of this.keysBelow(this.dirPrefix(rel))) await this.deleteKeys(keys);
+    if (this.suffix !== '/') await this.client.deleteObject(this.markerKey(rel));
+  }
+
+  async rename(source: string, destination: string): Promise<void> {
+    this.checkWritable();
+    const from = normalizeUfsPath(source);
+    const to = normalizeUfsPath(destination);
+    if (from === '' || to === '') throw new TierfsError('INVALID_ARGUMENT', 'the root cannot be renamed');
+    const found = await this.find(from);
+    if (!found) throw new TierfsError('NOT_FOUND', `no such file or directory: ${this.describe(from)}`);
+    if (isSameOrDescendant(to, from)) {
+      throw new TierfsError('INVALID_ARGUMENT', `cannot move ${this.describe(from)} into itself (${to})`);
+    }
+    const [target] = await Promise.all([this.find(to), this.checkParents(to, true)]);
+    if (target) throw new TierfsError('ALREADY_EXISTS', `destination already exists: ${this.describe(to)}`);
+    if (found.kind === 'file') {
+      await this.client.copyObject(this.key(from), this.key(to));
+      await this.client.deleteObject(this.key(from));
+    } else {
+      // Copy everything first, then delete: a failure while copying leaves the source whole.
+      const fromPrefix = this.dirPrefix(from);
+      const toPrefix = this.dirPrefix(to);
+      for await (const keys of this.keysBelow(fromPrefix)) {
+        await forEachLimited(keys, this.options.serviceThreads, (key) =>
+          this.client.copyObject(key, toPrefix + key.slice(fromPrefix.length)),
+        );
+      }
+      if (this.suffix !== '/' && found.marker) await this.putMarker(to);
+      for await (const keys of this.keysBelow(fromPrefix)) await this.deleteKeys(keys);
+      if (this.suffix !== '/' && found.marker) await this.client.deleteObject(this.markerKey(from));
+    }
+    if (!this.options.skipParentDirectoryCreation) await this.putMissingMarkers(parentPath(to));
+  }
+
+  async getSpace(): Promise<undefined> {
+    return undefined;
+  }
+
+  /**
+   * Aborts the multipart uploads below this store's root that were started longer ago than the
+   * clean age (`tierfs.underfs.s3.intermediate.upload.clean.age`); read-only stores abort nothing.
+   * Returns how many were aborted.
+   */
+  async cleanup(): Promise<number> {
+    if (this.capabilities.readOnly) return 0;
+    const cutoff = Date.now() - this.options.cleanAgeMs;
+    let aborted = 0;
+    let token: string | undefined;
+    do {
+      const page = await this.client.listMultipartUploads(this.options.rootPrefix, token);
+      for (const upload of page.uploads) {
+        if (upload.initiatedMs >= cutoff) continue;
+        try {
+          await this.client.abortMultipartUpload(upload.key, upload.uploadId);
+          aborted++;
+        } catch (error) {
+          if (!isTierfsError(error, 'NOT_FOUND')) throw error;
+        }
+      }
+      token = page.nextToken;
+    } while (token !== undefined);
+    return aborted;
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  // --- Helpers ----------------------------------------------------------------------------------
+
+  private checkWritable(): void {
+    if (this.capabilities.readOnly) throw new TierfsError('READ_ONLY', `${this.uri} is mounted read-only`);
+  }
+
+  /**
+   * Refuses a path below a file (NOT_A_DIRECTORY) and, without createParent, a missing parent
+   * (NOT_FOUND). One HEAD per ancestor, in parallel.
+   */
+  private async checkParents(rel: string, createParent: boolean): Promise<void> {
+    const ancestors: string[] = [];
+    for (let dir = parentPath(rel); dir !== ''; dir = parentPath(dir)) ancestors.push(dir);
+    const files = await Promise.all(ancestors.map((dir) => this.client.headObject(this.key(dir))));
+    const file = ancestors.find((_, i) => files[i] !== undefined);
+    if (file !== undefined)
+      throw new TierfsError('NOT_A_DIRECTORY', `not a directory: ${this.describe(file)}`);
+    const parent = parentPath(rel);
+    if (!createParent && parent !== '' && !(await this.find(parent))) {
+      throw new TierfsError('NOT_FOUND', `parent directory does not exist: ${this.describe(parent)}`);
+    }
+  }
+
+  private putMarker(rel: string): Promise<void> {
+    return this.client.putObject(this.markerKey(rel), EMPTY_BODY, { contentType: 'application/x-directory' });
+  }
+
+  /** Writes markers for `rel` and its ancestors, up to the first one that has a marker. */
+  private async putMissingMarkers(rel: string): Promise<void> {
+    const missing: string[] = [];
+    for (
+      let dir = rel;
+      dir !== '' && !(await this.client.headObject(this.markerKey(dir)));
+      dir = parentPath(dir)
+    ) {
+      missing.push(dir);
+    }
+    await forEachLimited(missing, this.options.serviceThreads, (dir) => this.putMarker(dir));
+  }
+
+  /** Every key starting with `prefix`, a listing page at a time. */
+  private async *keysBelow(prefix: string): AsyncGenerator<string[]> {
+    let token: string | undefined;
+    do {
+      const page = await this.client.listObjects({ prefix, token, maxKeys: this.options.listingLength });
+      if (page.objects.length > 0) yield page.objects.map((object) => object.key);
+      token = page.nextToken;
+    } while (token !== undefined);
+  }
+
+  private async deleteKeys(keys: readonly string[]): Promise<void> {
+    if (this.options.bulkDelete) {
+      await forEachLimited(batches(keys, 1000), this.options.serviceThreads, (batch) =>
+        this.client.deleteObjects(batch),
+      );
+    } else {
+      await forEachLimited(keys, this.options.serviceThreads, (key) => this.client.deleteObject(key));
+    }
+  }
+}
+
+/** Objects and common prefixes of one listing response, merged in key order. */
+function* mergeByKey(
+  objects: readonly ObjectInfo[],
+  prefixes: readonly string[],
+): Generator<{ key: string; info?: ObjectInfo }> {
+  let o = 0;
+  let p = 0;
+  while (o < objects.length || p < prefixes.length) {
+    const object = objects[o];
+    const prefix = prefixes[p];
+    if (object && (prefix === undefined || compareKeys(object.key, prefix) < 0)) {
+      yield { key: object.key, info: object };
+      o++;
+    } else {
+      yield { key: prefix! };
+      p++;
+    }
+  }
+}
+
+/** Keys the contract cannot name (`a//b`, `..`, NUL) are left out of listings. */
+function isPlainPath(relative: string): boolean {
+  try {
+    return relative !== '' && normalizeUfsPath(relative) === relative;
+  } catch {
+    return false;
+  }
+}
+
+function isPlainName(name: string): boolean {
+  return isPlainPath(name) && !name.includes('/');
+}
+
+function clampPageSize(requested: number | undefined, max: number): number {
+  if (requested === undefined) return max;
+  if (!Number.isSafeInteger(requested) || requested < 1) {
+    throw new TierfsError('INVALID_ARGUMENT', `page size must be a positive integer, got ${requested}`);
+  }
+  return Math.min(requested, max);
+}

@@ -1,0 +1,252 @@
+/**
+ * The two ways an object store takes a file (seed 002, "S3 streaming upload"):
+ *
+ * - buffered (default): the whole file goes to a local temp file, uploaded on end() with one PUT,
+ *   or in parallel parts when it is larger than a partition. Safe, but end() takes as long as the
+ *   upload and the temp directory must hold the whole file.
+ * - streaming: the file is cut into partitions (temp files) that upload as multipart parts while
+ *   data still arrives, at most `uploadThreads` at once. A writer waits for a free slot before it
+ *   starts a new partition, so at most uploadThreads + 1 partitions exist at any time, on disk,
+ *   not in memory. A file smaller than one partition goes up with one PUT.
+ *
+ * Either way the object appears only when end() completes ('finish' follows the commit), and
+ * destroy() or any failure aborts everything in flight, aborts the multipart upload and removes the
+ * temp files before 'close'.
+ */
+import { setMaxListeners } from 'node:events';
+import { unlink } from 'node:fs/promises';
+import { Writable } from 'node:stream';
+import { toTierfsError } from '../../errors.js';
+import type { UfsWriteStream } from '../contract.js';
+import { forEachLimited } from './concurrency.js';
+import { abortQuietly, EMPTY_BODY, fileBody, uploadPartWithin } from './multipart.js';
+import type { CompletedPart, ObjectClient } from './object-client.js';
+import { appendAll, createTempFile, type TempFile } from './temp-file.js';
+
+export interface ObjectWriteTarget {
+  readonly client: ObjectClient;
+  readonly key: string;
+  readonly contentType?: string;
+  /** For messages: the file's URI. */
+  readonly uri: string;
+  readonly partitionSize: number;
+  readonly uploadThreads: number;
+  readonly partTimeoutMs?: number;
+  readonly tmpDirs: readonly string[];
+  /** Runs after the object is in place (e.g. writing parent directory markers). */
+  readonly afterCommit: () => Promise<void>;
+}
+
+export async function createObjectWriter(
+  target: ObjectWriteTarget,
+  streaming: boolean,
+): Promise<UfsWriteStream> {
+  return streaming
+    ? new StreamingObjectWriter(target)
+    : new BufferedObjectWriter(target, await createTempFile(target.tmpDirs));
+}
+
+abstract class ObjectWriter extends Writable {
+  protected readonly abort = new AbortController();
+  private committed = false;
+  private finalizing: Promise<void> | undefined;
+
+  constructor(protected readonly target: ObjectWriteTarget) {
+    super({ highWaterMark: 256 * 1024 });
+    // Every part in flight listens to this signal (upload.threads.max of them, and their retries).
+    setMaxListeners(0, this.abort.signal);
+  }
+
+  protected abstract append(chunk: Buffer): Promise<void>;
+  protected abstract commit(): Promise<void>;
+  /** Stops everything in flight and removes what the write left (temp files, a multipart upload). */
+  protected abstract discard(): Promise<void>;
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.append(chunk).then(
+      () => callback(),
+      (error) => callback(toTierfsError(error, this.target.uri)),
+    );
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    this.finalizing = this.commit().then(async () => {
+      this.committed = true;
+      await this.target.afterCommit();
+    });
+    this.finalizing.then(
+      () => callback(),
+      (error) => callback(toTierfsError(error, this.target.uri)),
+    );
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (this.committed) {
+      callback(error);
+      return;
+    }
+    this.abort.abort();
+    (this.finalizing ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => (this.committed ? undefined : this.discard()))
+      .catch(() => undefined)
+      .then(() => callback(error));
+  }
+}
+
+class BufferedObjectWriter extends ObjectWriter {
+  constructor(
+    target: ObjectWriteTarget,
+    private readonly file: TempFile,
+  ) {
+    super(target);
+  }
+
+  protected append(chunk: Buffer): Promise<void> {
+    return appendAll(this.file, chunk);
+  }
+
+  protected async commit(): Promise<void> {
+    await this.file.handle.close();
+    const { client, key, partitionSize, contentType } = this.target;
+    const signal = this.abort.signal;
+    const size = this.file.size;
+    if (size <= partitionSize) {
+      await client.putObject(key, fileBody(this.file.path, 0, size), { contentType, signal });
+    } else {
+      const uploadId = await client.initiateMultipartUpload(key, { contentType });
+      try {
+        const count = Math.ceil(size / partitionSize);
+        const parts: CompletedPart[] = [];
+        await forEachLimited(
+          Array.from({ length: count }, (_, i) => i),
+          this.target.uploadThreads,
+          async (i) => {
+            const start = i * partitionSize;
+            const body = fileBody(this.file.path, start, Math.min(partitionSize, size - start));
+            const etag = await uploadPartWithin(
+              client,
+              key,
+              uploadId,
+              i + 1,
+              body,
+              signal,
+              this.target.partTimeoutMs,
+            );
+            parts.push({ partNumber: i + 1, etag });
+          },
+        );
+        parts.sort((a, b) => a.partNumber - b.partNumber);
+        await client.completeMultipartUpload(key, uploadId, parts, { signal });
+      } catch (error) {
+        await abortQuietly(client, key, uploadId);
+        throw error;
+      }
+    }
+    await unlink(this.file.path).catch(() => undefined);
+  }
+
+  protected async discard(): Promise<void> {
+    await this.file.handle.close().catch(() => undefined);
+    await unlink(this.file.path).catch(() => undefined);
+  }
+}
+
+class StreamingObjectWriter extends ObjectWriter {
+  private partition: TempFile | undefined;
+  private partNumber = 0;
+  /** Started with the first full partition; never given the abort signal, so its id is always learnt. */
+  private uploadId: Promise<string> | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly parts: CompletedPart[] = [];
+  private readonly tempFiles = new Set<string>();
+  private failure: unknown;
+
+  protected async append(chunk: Buffer): Promise<void> {
+    const size = this.target.partitionSize;
+    for (let at = 0; at < chunk.length; ) {
+      this.throwIfFailed();
+      this.partition ??= await this.newPartition();
+      const piece = chunk.subarray(at, at + size - this.partition.size);
+      await appendAll(this.partition, piece);
+      at += piece.length;
+      if (this.partition.size === size) await this.submitPartition();
+    }
+  }
+
+  protected async commit(): Promise<void> {
+    const { client, key, contentType } = this.target;
+    if (this.uploadId === undefined) {
+      const partition = this.partition;
+      this.partition = undefined;
+      if (partition) await partition.handle.close();
+      const body = partition ? fileBody(partition.path, 0, partition.size) : EMPTY_BODY;
+      await client.putObject(key, body, { contentType, signal: this.abort.signal });
+      if (partition) await this.remove(partition.path);
+      return;
+    }
+    if (this.partition && this.partition.size > 0) await this.submitPartition();
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+    this.throwIfFailed();
+    const parts = [...this.parts].sort((a, b) => a.partNumber - b.partNumber);
+    await client.completeMultipartUpload(key, await this.uploadId, parts, { signal: this.abort.signal });
+  }
+
+  protected async discard(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+    await this.partition?.handle.close().catch(() => undefined);
+    const uploadId = await this.uploadId?.catch(() => undefined);
+    if (uploadId !== undefined) await abortQuietly(this.target.client, this.target.key, uploadId);
+    await Promise.all([...this.tempFiles].map((path) => this.remove(path)));
+  }
+
+  /** Waits for an upload slot (backpressure), then opens the next partition file. */
+  private async newPartition(): Promise<TempFile> {
+    while (this.inFlight.size >= this.target.uploadThreads) await Promise.race(this.inFlight);
+    this.throwIfFailed();
+    const file = await createTempFile(this.target.tmpDirs);
+    this.tempFiles.add(file.path);
+    return file;
+  }
+
+  private async submitPartition(): Promise<void> {
+    const partition = this.partition!;
+    this.partition = undefined;
+    await partition.handle.close();
+    const partNumber = ++this.partNumber;
+    const { client, key, contentType } = this.target;
+    this.uploadId ??= client.initiateMultipartUpload(key, { contentType });
+    const task = (async () => {
+      try {
+        const uploadId = await this.uploadId!;
+        const body = fileBody(partition.path, 0, partition.size);
+        const etag = await uploadPartWithin(
+          client,
+          key,
+          uploadId,
+          partNumber,
+          body,
+          this.abort.signal,
+          this.target.partTimeoutMs,
+        );
+        this.parts.push({ partNumber, etag });
+      } catch (error) {
+        this.failure ??= error;
+        this.abort.abort();
+      } finally {
+        await this.remove(partition.path);
+      }
+    })();
+    this.inFlight.add(task);
+    void task.then(() => this.inFlight.delete(task));
+  }
+
+  private async remove(path: string): Promise<void> {
+    await unlink(path).catch(() => undefined);
+    this.tempFiles.delete(path);
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw toTierfsError(this.failure, this.target.uri);
+  }
+}

@@ -1,0 +1,312 @@
+/** The raw object operations on `@aws-sdk/client-s3`, for ObjectUnderStore. */
+import type { Readable } from 'node:stream';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { isTierfsError, TierfsError } from '../../errors.js';
+import type {
+  CompletedPart,
+  ListMultipartUploadsResponse,
+  ListObjectsRequest,
+  ListObjectsResponse,
+  ObjectBody,
+  ObjectClient,
+  ObjectInfo,
+  PutOptions,
+  RequestOptions,
+} from '../object/object-client.js';
+import { toS3Error } from './s3-errors.js';
+
+export interface S3ObjectClientOptions {
+  readonly client: S3Client;
+  readonly bucket: string;
+  /** Write objects with SSE-S3 (`x-amz-server-side-encryption: AES256`). */
+  readonly serverSideEncryption: boolean;
+  /** ListObjects (v1, marker) instead of ListObjectsV2. */
+  readonly listObjectsV1: boolean;
+}
+
+export class S3ObjectClient implements ObjectClient {
+  readonly bucket: string;
+  private readonly s3: S3Client;
+  private readonly sse: { ServerSideEncryption?: 'AES256' };
+
+  constructor(private readonly options: S3ObjectClientOptions) {
+    this.bucket = options.bucket;
+    this.s3 = options.client;
+    this.sse = options.serverSideEncryption ? { ServerSideEncryption: 'AES256' } : {};
+  }
+
+  private async call<T>(operation: string, key: string | undefined, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw toS3Error(error, operation, this.bucket, key);
+    }
+  }
+
+  async headObject(key: string, options: RequestOptions = {}): Promise<ObjectInfo | undefined> {
+    try {
+      const head = await this.call('HeadObject', key, () =>
+        this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }), {
+          abortSignal: options.signal,
+        }),
+      );
+      return {
+        key,
+        size: head.ContentLength ?? 0,
+        mtimeMs: head.LastModified?.getTime() ?? 0,
+        etag: unquote(head.ETag),
+      };
+    } catch (error) {
+      if (isTierfsError(error, 'NOT_FOUND') && error.details.s3Code !== 'NoSuchBucket') return undefined;
+      throw error;
+    }
+  }
+
+  getObject(
+    key: string,
+    range?: { start: number; end: number },
+    options: RequestOptions = {},
+  ): Promise<Readable> {
+    return this.call('GetObject', key, async () => {
+      const response = await this.s3.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Range: range ? `bytes=${range.start}-${range.end}` : undefined,
+        }),
+        { abortSignal: options.signal },
+      );
+      return response.Body as Readable;
+    });
+  }
+
+  async putObject(key: string, body: ObjectBody, options: PutOptions = {}): Promise<void> {
+    await this.call('PutObject', key, () =>
+      this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body.open(),
+          ContentLength: body.length,
+          ContentType: options.contentType,
+          ...this.sse,
+        }),
+        { abortSignal: options.signal },
+      ),
+    );
+  }
+
+  async copyObject(source: string, destination: string, options: RequestOptions = {}): Promise<void> {
+    await this.call('CopyObject', source, () =>
+      this.s3.send(
+        new CopyObjectCommand({
+          Bucket: this.bucket,
+          Key: destination,
+          CopySource: `${this.bucket}/${source.split('/').map(encodeURIComponent).join('/')}`,
+          ...this.sse,
+        }),
+        { abortSignal: options.signal },
+      ),
+    );
+  }
+
+  async deleteObject(key: string, options: RequestOptions = {}): Promise<void> {
+    await this.call('DeleteObject', key, () =>
+      this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }), {
+        abortSignal: options.signal,
+      }),
+    );
+  }
+
+  async deleteObjects(keys: readonly string[], options: RequestOptions = {}): Promise<void> {
+    if (keys.length === 0) return;
+    const response = await this.call('DeleteObjects', keys[0], () =>
+      this.s3.send(
+        new DeleteObjectsCommand({
+          Bucket: this.bucket,
+          Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true },
+        }),
+        { abortSignal: options.signal },
+      ),
+    );
+    const failed = (response.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
+    if (failed.length > 0) {
+      const first = failed[0]!;
+      throw toS3Error(
+        Object.assign(new Error(first.Message ?? 'delete failed'), { name: first.Code ?? 'InternalError' }),
+        `DeleteObjects (${failed.length} of ${keys.length} keys failed)`,
+        this.bucket,
+        first.Key,
+      );
+    }
+  }
+
+  async listObjects(request: ListObjectsRequest, options: RequestOptions = {}): Promise<ListObjectsResponse> {
+    const base = {
+      Bucket: this.bucket,
+      Prefix: request.prefix,
+      Delimiter: request.delimiter,
+      MaxKeys: request.maxKeys,
+    };
+    if (this.options.listObjectsV1) {
+      const page = await this.call('ListObjects', request.prefix, () =>
+        this.s3.send(new ListObjectsCommand({ ...base, Marker: request.token ?? request.startAfter }), {
+          abortSignal: options.signal,
+        }),
+      );
+      const objects = (page.Contents ?? []).map(toInfo);
+      const prefixes = (page.CommonPrefixes ?? []).flatMap((p) => (p.Prefix ? [p.Prefix] : []));
+      // Without a delimiter S3 sends no NextMarker: the last key is the marker.
+      const last = [objects.at(-1)?.key, prefixes.at(-1)]
+        .filter((k): k is string => k !== undefined)
+        .sort()
+        .at(-1);
+      return { objects, prefixes, nextToken: page.IsTruncated ? (page.NextMarker ?? last) : undefined };
+    }
+    const page = await this.call('ListObjectsV2', request.prefix, () =>
+      this.s3.send(
+        new ListObjectsV2Command({
+          ...base,
+          ContinuationToken: request.token,
+          StartAfter: request.token === undefined ? request.startAfter : undefined,
+        }),
+        { abortSignal: options.signal },
+      ),
+    );
+    return {
+      objects: (page.Contents ?? []).map(toInfo),
+      prefixes: (page.CommonPrefixes ?? []).flatMap((p) => (p.Prefix ? [p.Prefix] : [])),
+      nextToken: page.IsTruncated ? page.NextContinuationToken : undefined,
+    };
+  }
+
+  async initiateMultipartUpload(key: string, options: PutOptions = {}): Promise<string> {
+    const response = await this.call('CreateMultipartUpload', key, () =>
+      this.s3.send(
+        new CreateMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: key,
+          ContentType: options.contentType,
+          ...this.sse,
+        }),
+        { abortSignal: options.signal },
+      ),
+    );
+    if (!response.UploadId)
+      throw new TierfsError('INTERNAL', `S3 returned no upload id for s3://${this.bucket}/${key}`);
+    return response.UploadId;
+  }
+
+  async uploadPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: ObjectBody,
+    options: RequestOptions = {},
+  ): Promise<string> {
+    const response = await this.call('UploadPart', key, () =>
+      this.s3.send(
+        new UploadPartCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: uploadId,
+          PartNumber: partNumber,
+          Body: body.open(),
+          ContentLength: body.length,
+        }),
+        { abortSignal: options.signal },
+      ),
+    );
+    if (!response.ETag)
+      throw new TierfsError('INTERNAL', `S3 returned no etag for part ${partNumber} of ${key}`);
+    return response.ETag;
+  }
+
+  async completeMultipartUpload(
+    key: string,
+    uploadId: string,
+    parts: readonly CompletedPart[],
+    options: RequestOptions = {},
+  ): Promise<void> {
+    await this.call('CompleteMultipartUpload', key, () =>
+      this.s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
+        }),
+        { abortSignal: options.signal },
+      ),
+    );
+  }
+
+  async abortMultipartUpload(key: string, uploadId: string, options: RequestOptions = {}): Promise<void> {
+    await this.call('AbortMultipartUpload', key, () =>
+      this.s3.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId }), {
+        abortSignal: options.signal,
+      }),
+    );
+  }
+
+  async listMultipartUploads(
+    prefix: string,
+    token?: string,
+    options: RequestOptions = {},
+  ): Promise<ListMultipartUploadsResponse> {
+    const [keyMarker, uploadIdMarker] = token ? (JSON.parse(token) as [string, string]) : [];
+    const page = await this.call('ListMultipartUploads', prefix, () =>
+      this.s3.send(
+        new ListMultipartUploadsCommand({
+          Bucket: this.bucket,
+          Prefix: prefix === '' ? undefined : prefix,
+          KeyMarker: keyMarker,
+          UploadIdMarker: uploadIdMarker,
+        }),
+        { abortSignal: options.signal },
+      ),
+    );
+    return {
+      uploads: (page.Uploads ?? []).flatMap((u) =>
+        u.Key && u.UploadId
+          ? [{ key: u.Key, uploadId: u.UploadId, initiatedMs: u.Initiated?.getTime() ?? 0 }]
+          : [],
+      ),
+      nextToken: page.IsTruncated
+        ? JSON.stringify([page.NextKeyMarker ?? '', page.NextUploadIdMarker ?? ''])
+        : undefined,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.s3.destroy();
+  }
+}
+
+function unquote(etag: string | undefined): string | undefined {
+  return etag?.replace(/"/g, '') || undefined;
+}
+
+function toInfo(object: { Key?: string; Size?: number; LastModified?: Date; ETag?: string }): ObjectInfo {
+  return {
+    key: object.Key ?? '',
+    size: object.Size ?? 0,
+    mtimeMs: object.LastModified?.getTime() ?? 0,
+    etag: unquote(object.ETag),
+  };
+}
