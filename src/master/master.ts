@@ -144,6 +144,11 @@ export class Master {
     return new Master(rpcAddress, webAddress, [rpc, web], scheduler, services, meta);
   }
 
+  /** Takes a metrics sample now (the sampler also runs on its interval). */
+  sampleMetrics(): Promise<void> {
+    return this.services.metrics.sampler.sample();
+  }
+
   async stop(): Promise<void> {
     await this.services.metrics.sampler.stop();
     await this.scheduler.stop();
