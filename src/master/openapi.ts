@@ -108,12 +108,7 @@ export const REST_ENDPOINTS: readonly Endpoint[] = [
     status: 202,
   },
   { method: 'get', path: '/api/v1/jobs', summary: 'Recent jobs, newest first.' },
-  {
-    method: 'get',
-    path: '/api/v1/jobs/{id}',
-    summary: 'One job with its progress.',
-    query: {},
-  },
+  { method: 'get', path: '/api/v1/jobs/{id}', summary: 'One job with its progress.' },
   {
     method: 'get',
     path: '/api/v1/configuration',

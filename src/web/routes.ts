@@ -55,7 +55,8 @@ export function registerWebRoutes(app: FastifyInstance, services: MasterServices
       const list = await namespace.listStatus(status.path, admin, { pageSize: BROWSE_LIMIT });
       const files = list.entries.filter((e) => !e.isDirectory);
       const cachedFiles = await services.cachedBytes(files);
-      const cached = list.entries.map((e) => (e.isDirectory ? 0 : (cachedFiles[files.indexOf(e)] ?? 0)));
+      const cachedByPath = new Map(files.map((f, i) => [f.path, cachedFiles[i] ?? 0]));
+      const cached = list.entries.map((e) => cachedByPath.get(e.path) ?? 0);
       return directoryPage({
         status,
         entries: list.entries,
