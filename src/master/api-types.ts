@@ -77,3 +77,51 @@ export interface CompleteFileRequest {
   readonly ufsFingerprint?: string;
   readonly workerId?: string;
 }
+
+/** Running totals of one worker (`GET /internal/stats`), summed by the master's metrics sampler. */
+export interface WorkerStats {
+  readonly cacheHits: number;
+  readonly cacheMisses: number;
+  readonly cacheBytesRead: number;
+  readonly cacheEvictions: number;
+  readonly ufsBytesRead: number;
+  readonly ufsOperations: number;
+}
+
+/** One sample of the cluster's totals (the master's own UFS calls included). */
+export interface MetricsSample extends WorkerStats {
+  readonly timeMs: number;
+  readonly workers: number;
+}
+
+/** `POST /internal/cached` on a worker: how many bytes of each file its page store holds. */
+export interface CachedRequest {
+  readonly files: readonly { readonly contentId: string; readonly size: number }[];
+}
+
+export interface CachedResponse {
+  readonly cachedBytes: readonly number[];
+}
+
+export interface TierCapacity {
+  readonly alias: string;
+  readonly capacityBytes: number;
+  readonly usedBytes: number;
+  readonly freeBytes: number;
+}
+
+/** `GET /api/v1/overview` on the web port: what the Overview page shows. */
+export interface ClusterOverview extends ClusterInfo {
+  readonly uptimeMs: number;
+  /** Cache capacity of the live workers, summed per tier. */
+  readonly tiers: readonly TierCapacity[];
+  /** The root under store's capacity, when the store knows it. */
+  readonly ufs: {
+    readonly uri: string;
+    readonly capacityBytes?: number;
+    readonly usedBytes?: number;
+    readonly freeBytes?: number;
+  };
+  readonly persistQueue: { readonly pending: number; readonly running: number; readonly failed: number };
+  readonly warnings: readonly string[];
+}

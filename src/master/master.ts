@@ -1,6 +1,7 @@
 /**
  * The master process: the namespace and mount table over the metadata store, worker membership,
- * persistence of ASYNC_THROUGH files, the API on the RPC port (19998) and the web UI (19999).
+ * persistence of ASYNC_THROUGH files, metrics, the API on the RPC port (19998), and the admin REST
+ * API, Prometheus metrics and web UI on the web port (19999).
  */
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -10,26 +11,29 @@ import type { Configuration } from '../config/configuration.js';
 import {
   MASTER_BIND_HOST,
   MASTER_HOSTNAME,
+  MASTER_METRICS_SAMPLE_INTERVAL,
   MASTER_PERSISTENCE_SCHEDULER_INTERVAL,
   MASTER_RPC_PORT,
+  MASTER_WEB_BIND_HOST,
   MASTER_WEB_PORT,
   MASTER_WORKER_TIMEOUT,
   USER_CONSISTENT_HASH_VIRTUAL_NODE_COUNT_PER_WORKER,
+  WEB_ADMIN_TOKEN,
 } from '../config/keys/core.js';
 import { layoutOf } from '../config/layout.js';
 import { TierfsError } from '../errors.js';
 import { SqliteMetaStore } from '../meta/sqlite-store.js';
 import type { MetaStore } from '../meta/store.js';
 import { Namespace } from '../namespace/namespace.js';
-import type { Caller } from '../namespace/permissions.js';
 import '../ufs/drivers.js';
 import { VERSION } from '../version.js';
 import { registerWebRoutes } from '../web/routes.js';
-import { CLUSTER_TOKEN_HEADER, type ClusterInfo } from './api-types.js';
-import { HashRing } from './hash-ring.js';
-import { callJson } from './http-json.js';
+import type { ClusterInfo } from './api-types.js';
+import { createMasterMetrics } from './metrics.js';
 import { PersistScheduler } from './persist-scheduler.js';
-import { registerMasterRoutes, sendError } from './routes.js';
+import { registerRestRoutes } from './rest-routes.js';
+import { callerOf, registerMasterRoutes } from './routes.js';
+import { MasterServices } from './services.js';
 import { WorkerRegistry } from './worker-registry.js';
 
 export interface MasterOptions {
@@ -61,15 +65,16 @@ export class Master {
     readonly webAddress: string,
     private readonly apps: FastifyInstance[],
     private readonly scheduler: PersistScheduler,
-    private readonly namespace: Namespace,
+    private readonly services: MasterServices,
     private readonly meta: MetaStore,
   ) {}
 
   static async start(conf: Configuration, options: MasterOptions): Promise<Master> {
     const { meta, token } = await openFormattedMetaStore(conf);
-    const namespace = await Namespace.open(conf, meta, options.superUser);
     const workers = new WorkerRegistry(conf.require(MASTER_WORKER_TIMEOUT));
-    const virtualNodes = conf.require(USER_CONSISTENT_HASH_VIRTUAL_NODE_COUNT_PER_WORKER);
+    const sampleIntervalMs = conf.require(MASTER_METRICS_SAMPLE_INTERVAL);
+    const metrics = createMasterMetrics(meta, workers, token, sampleIntervalMs);
+    const namespace = await Namespace.open(conf, meta, options.superUser, metrics.ufs.layer);
     const scheduler = new PersistScheduler(
       meta,
       namespace,
@@ -79,7 +84,6 @@ export class Master {
       options.log,
     );
     const startedMs = Date.now();
-    const host = conf.require(MASTER_BIND_HOST);
     const hostname = conf.require(MASTER_HOSTNAME);
     let rpcAddress = '';
     let webAddress = '';
@@ -90,6 +94,19 @@ export class Master {
       webAddress,
       workers: workers.list(),
     });
+    const services = new MasterServices({
+      conf,
+      meta,
+      namespace,
+      workers,
+      scheduler,
+      metrics,
+      clusterToken: token,
+      virtualNodes: conf.require(USER_CONSISTENT_HASH_VIRTUAL_NODE_COUNT_PER_WORKER),
+      superUser: options.superUser,
+      sampleIntervalMs,
+      info,
+    });
 
     const rpc = Fastify({ loggerInstance: options.log as FastifyBaseLogger, bodyLimit: 16 * 1024 * 1024 });
     registerMasterRoutes(rpc, {
@@ -97,37 +114,20 @@ export class Master {
       workers,
       clusterToken: token,
       info,
-      free: async (path, caller) => {
-        const contentIds = await collectContentIds(namespace, path, caller);
-        await Promise.all(
-          workers.live().map((w) =>
-            callJson('POST', `${w.address}/internal/free`, {
-              body: { contentIds },
-              headers: { [CLUSTER_TOKEN_HEADER]: token },
-            }),
-          ),
-        );
-        return contentIds.length;
-      },
-      persist: async (path, caller) => {
-        const status = await namespace.getStatus(path, caller);
-        const ring = new HashRing(workers.live(), virtualNodes);
-        const owner = ring.owner(status.contentId);
-        if (!owner) throw new TierfsError('UNAVAILABLE', 'no live worker holds the data to persist');
-        await namespace.schedulePersist(path, caller, owner.id);
-        await scheduler.tick();
-      },
+      caller: (request) => callerOf(request),
+      free: (path, caller) => services.free(path, caller),
+      persist: (path, caller) => services.persist(path, caller),
       workerJoined: () => {
         void scheduler.tick();
       },
     });
     const web = Fastify({ loggerInstance: options.log as FastifyBaseLogger });
-    web.setErrorHandler(sendError);
-    registerWebRoutes(web, { info });
+    registerRestRoutes(web, services, conf.get(WEB_ADMIN_TOKEN));
+    registerWebRoutes(web, services);
 
     try {
-      await rpc.listen({ host, port: conf.require(MASTER_RPC_PORT) });
-      await web.listen({ host, port: conf.require(MASTER_WEB_PORT) });
+      await rpc.listen({ host: conf.require(MASTER_BIND_HOST), port: conf.require(MASTER_RPC_PORT) });
+      await web.listen({ host: conf.require(MASTER_WEB_BIND_HOST), port: conf.require(MASTER_WEB_PORT) });
     } catch (error) {
       await Promise.all([rpc.close(), web.close()]);
       await namespace.close();
@@ -139,35 +139,22 @@ export class Master {
     rpcAddress = `http://${hostname}:${(rpc.server.address() as AddressInfo).port}`;
     webAddress = `http://${hostname}:${(web.server.address() as AddressInfo).port}`;
     await scheduler.start();
+    metrics.sampler.start();
     options.log.info({ rpcAddress, webAddress }, 'master started');
-    return new Master(rpcAddress, webAddress, [rpc, web], scheduler, namespace, meta);
+    return new Master(rpcAddress, webAddress, [rpc, web], scheduler, services, meta);
+  }
+
+  /** Takes a metrics sample now (the sampler also runs on its interval). */
+  sampleMetrics(): Promise<void> {
+    return this.services.metrics.sampler.sample();
   }
 
   async stop(): Promise<void> {
+    await this.services.metrics.sampler.stop();
     await this.scheduler.stop();
     await Promise.all(this.apps.map((app) => app.close()));
-    await this.namespace.close();
+    await this.services.stop();
+    await this.services.namespace.close();
     await this.meta.close();
   }
-}
-
-/** Content ids of every file at or under a path, for `fs free`. */
-async function collectContentIds(namespace: Namespace, path: string, caller: Caller): Promise<string[]> {
-  const status = await namespace.getStatus(path, caller);
-  if (!status.isDirectory) return [status.contentId];
-  const ids: string[] = [];
-  const pending = [status.path];
-  while (pending.length > 0) {
-    const dir = pending.pop()!;
-    let token: string | undefined;
-    do {
-      const page = await namespace.listStatus(dir, caller, { continuationToken: token });
-      for (const entry of page.entries) {
-        if (entry.isDirectory) pending.push(entry.path);
-        else ids.push(entry.contentId);
-      }
-      token = page.continuationToken;
-    } while (token);
-  }
-  return ids;
 }

@@ -1,6 +1,9 @@
 /**
  * The master's API on its RPC port: `/api/v1/...`, JSON in and out. Paths are namespace paths;
  * the caller is named by the `x-tierfs-user` / `x-tierfs-groups` headers.
+ *
+ * The namespace, mount and membership routes are plain route specs (`namespaceRoutes`), so the
+ * admin REST API on the web port (rest-routes.ts) serves the very same handlers.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { maskSecrets } from '../config/configuration.js';
@@ -25,6 +28,8 @@ export interface RouteContext {
   readonly workers: WorkerRegistry;
   readonly clusterToken: string;
   readonly info: () => ClusterInfo;
+  /** Who a request acts as. */
+  readonly caller: (request: FastifyRequest) => Caller;
   /** Drops cached pages of everything under a path on every live worker. */
   readonly free: (path: string, caller: Caller) => Promise<number>;
   /** Queues persistence of a file written with a non-persisting write type. */
@@ -33,9 +38,22 @@ export interface RouteContext {
   readonly workerJoined: () => void;
 }
 
-type Body = Record<string, unknown>;
+export type Body = Record<string, unknown>;
 
-function field<T extends 'string' | 'boolean' | 'number'>(
+export interface RouteSpec {
+  readonly method: 'GET' | 'POST' | 'DELETE';
+  readonly url: string;
+  readonly handler: (request: FastifyRequest) => Promise<unknown>;
+}
+
+export const bodyOf = (request: FastifyRequest): Body => (request.body ?? {}) as Body;
+export const queryOf = (request: FastifyRequest): Body => (request.query ?? {}) as Body;
+
+export function registerRoutes(app: FastifyInstance, routes: readonly RouteSpec[]): void {
+  for (const route of routes) app.route({ method: route.method, url: route.url, handler: route.handler });
+}
+
+export function field<T extends 'string' | 'boolean' | 'number'>(
   body: Body,
   name: string,
   type: T,
@@ -50,7 +68,7 @@ function field<T extends 'string' | 'boolean' | 'number'>(
   return value as never;
 }
 
-function requiredString(body: Body, name: string): string {
+export function requiredString(body: Body, name: string): string {
   return field(body, name, 'string', true)!;
 }
 
@@ -61,15 +79,16 @@ function writeTypeOf(value: unknown): WriteType | undefined {
   return found;
 }
 
-function callerOf(request: FastifyRequest): Caller {
+/** The caller named by the request headers; `fallback` when none is named. */
+export function callerOf(request: FastifyRequest, fallback = 'anonymous'): Caller {
   const user = request.headers[USER_HEADER];
   const groups = request.headers[GROUPS_HEADER];
-  const name = typeof user === 'string' && user !== '' ? user : 'anonymous';
+  const name = typeof user === 'string' && user !== '' ? user : fallback;
   const list = typeof groups === 'string' && groups !== '' ? groups.split(',') : [];
   return { user: name, groups: list.length > 0 ? list : [name] };
 }
 
-function mountInfo(m: MountInfo, revealSecrets: boolean): MountInfo {
+export function mountInfo(m: MountInfo, revealSecrets: boolean): MountInfo {
   const { path, ufsUri, readOnly, shared, options } = m;
   return { path, ufsUri, readOnly, shared, options: revealSecrets ? { ...options } : maskSecrets(options) };
 }
@@ -85,10 +104,147 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
   reply.status(failure.status).send({ code: failure.code, message: failure.message });
 }
 
+/** Health, cluster, paths, mounts and workers: served on the RPC port and on the web port alike. */
+export function namespaceRoutes(context: Omit<RouteContext, 'clusterToken' | 'workerJoined'>): RouteSpec[] {
+  const { namespace, workers, caller } = context;
+  const body = bodyOf;
+  const query = queryOf;
+  return [
+    { method: 'GET', url: '/api/v1/health', handler: async () => ({ status: 'ok' }) },
+    { method: 'GET', url: '/api/v1/cluster', handler: async () => context.info() },
+    {
+      method: 'GET',
+      url: '/api/v1/paths/status',
+      handler: async (request) => {
+        const q = query(request);
+        const sync = q.syncIntervalMs === undefined ? undefined : Number(q.syncIntervalMs);
+        return namespace.getStatus(requiredString(q, 'path'), caller(request), { syncIntervalMs: sync });
+      },
+    },
+    {
+      method: 'GET',
+      url: '/api/v1/paths/list',
+      handler: async (request) => {
+        const q = query(request);
+        return namespace.listStatus(requiredString(q, 'path'), caller(request), {
+          pageSize: q.pageSize === undefined ? undefined : Number(q.pageSize),
+          continuationToken: field(q, 'continuationToken', 'string'),
+        });
+      },
+    },
+    {
+      method: 'POST',
+      url: '/api/v1/paths/mkdir',
+      handler: async (request) => {
+        const b = body(request);
+        return namespace.mkdir(requiredString(b, 'path'), caller(request), {
+          recursive: field(b, 'recursive', 'boolean'),
+          allowExists: field(b, 'allowExists', 'boolean'),
+        });
+      },
+    },
+    {
+      method: 'POST',
+      url: '/api/v1/paths/delete',
+      handler: async (request) => {
+        const b = body(request);
+        await namespace.delete(requiredString(b, 'path'), caller(request), {
+          recursive: field(b, 'recursive', 'boolean'),
+        });
+        return {};
+      },
+    },
+    {
+      method: 'POST',
+      url: '/api/v1/paths/rename',
+      handler: async (request) => {
+        const b = body(request);
+        return namespace.rename(
+          requiredString(b, 'source'),
+          requiredString(b, 'destination'),
+          caller(request),
+        );
+      },
+    },
+    {
+      method: 'POST',
+      url: '/api/v1/paths/set-attribute',
+      handler: async (request) => {
+        const b = body(request);
+        await namespace.setAttribute(requiredString(b, 'path'), caller(request), {
+          mode: field(b, 'mode', 'number'),
+          owner: field(b, 'owner', 'string'),
+          group: field(b, 'group', 'string'),
+          recursive: field(b, 'recursive', 'boolean'),
+        });
+        return {};
+      },
+    },
+    {
+      method: 'POST',
+      url: '/api/v1/paths/load-metadata',
+      handler: async (request) => {
+        const b = body(request);
+        const loaded = await namespace.loadMetadata(requiredString(b, 'path'), caller(request), {
+          recursive: field(b, 'recursive', 'boolean'),
+        });
+        return { loaded };
+      },
+    },
+    {
+      method: 'POST',
+      url: '/api/v1/paths/free',
+      handler: async (request) => ({
+        freedFiles: await context.free(requiredString(body(request), 'path'), caller(request)),
+      }),
+    },
+    {
+      method: 'POST',
+      url: '/api/v1/paths/persist',
+      handler: async (request) => {
+        await context.persist(requiredString(body(request), 'path'), caller(request));
+        return {};
+      },
+    },
+    {
+      method: 'GET',
+      url: '/api/v1/mounts',
+      handler: async () => namespace.mounts.list().map((m) => mountInfo(m, false)),
+    },
+    {
+      method: 'POST',
+      url: '/api/v1/mounts',
+      handler: async (request) => {
+        const b = body(request);
+        const options = b.options ?? {};
+        if (typeof options !== 'object' || Object.values(options).some((v) => typeof v !== 'string')) {
+          throw new TierfsError('INVALID_ARGUMENT', "'options' must map keys to string values");
+        }
+        const path = requiredString(b, 'path');
+        await namespace.mount(path, requiredString(b, 'ufsUri'), caller(request), {
+          readOnly: field(b, 'readOnly', 'boolean'),
+          shared: field(b, 'shared', 'boolean'),
+          options: options as Record<string, string>,
+        });
+        return mountInfo(namespace.mounts.get(namespace.resolve(path).mount.path)!, false);
+      },
+    },
+    {
+      method: 'POST',
+      url: '/api/v1/mounts/remove',
+      handler: async (request) => {
+        await namespace.unmount(requiredString(body(request), 'path'), caller(request));
+        return {};
+      },
+    },
+    { method: 'GET', url: '/api/v1/workers', handler: async () => workers.list() },
+  ];
+}
+
+/** The RPC port: the shared routes, the client's write protocol and the workers' endpoints. */
 export function registerMasterRoutes(app: FastifyInstance, context: RouteContext): void {
-  const { namespace, workers } = context;
-  const body = (request: FastifyRequest): Body => (request.body ?? {}) as Body;
-  const query = (request: FastifyRequest): Body => (request.query ?? {}) as Body;
+  const { namespace, workers, caller } = context;
+  const body = bodyOf;
   const requireClusterToken = (request: FastifyRequest) => {
     if (request.headers[CLUSTER_TOKEN_HEADER] !== context.clusterToken) {
       throw new TierfsError(
@@ -99,27 +255,11 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
   };
 
   app.setErrorHandler(sendError);
-
-  app.get('/api/v1/health', async () => ({ status: 'ok' }));
-  app.get('/api/v1/cluster', async () => context.info());
-
-  app.get('/api/v1/paths/status', async (request) => {
-    const q = query(request);
-    const sync = q.syncIntervalMs === undefined ? undefined : Number(q.syncIntervalMs);
-    return namespace.getStatus(requiredString(q, 'path'), callerOf(request), { syncIntervalMs: sync });
-  });
-
-  app.get('/api/v1/paths/list', async (request) => {
-    const q = query(request);
-    return namespace.listStatus(requiredString(q, 'path'), callerOf(request), {
-      pageSize: q.pageSize === undefined ? undefined : Number(q.pageSize),
-      continuationToken: field(q, 'continuationToken', 'string'),
-    });
-  });
+  registerRoutes(app, namespaceRoutes(context));
 
   app.post('/api/v1/paths/create-file', async (request) => {
     const b = body(request) as Body & Partial<CreateFileRequest>;
-    return namespace.createFile(requiredString(b, 'path'), callerOf(request), {
+    return namespace.createFile(requiredString(b, 'path'), caller(request), {
       overwrite: field(b, 'overwrite', 'boolean'),
       recursive: field(b, 'recursive', 'boolean'),
       mode: field(b, 'mode', 'number'),
@@ -142,78 +282,6 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
     await namespace.abortFile(requiredString(b, 'path'), requiredString(b, 'contentId'));
     return {};
   });
-
-  app.post('/api/v1/paths/mkdir', async (request) => {
-    const b = body(request);
-    return namespace.mkdir(requiredString(b, 'path'), callerOf(request), {
-      recursive: field(b, 'recursive', 'boolean'),
-      allowExists: field(b, 'allowExists', 'boolean'),
-    });
-  });
-
-  app.post('/api/v1/paths/delete', async (request) => {
-    const b = body(request);
-    await namespace.delete(requiredString(b, 'path'), callerOf(request), {
-      recursive: field(b, 'recursive', 'boolean'),
-    });
-    return {};
-  });
-
-  app.post('/api/v1/paths/rename', async (request) => {
-    const b = body(request);
-    return namespace.rename(requiredString(b, 'source'), requiredString(b, 'destination'), callerOf(request));
-  });
-
-  app.post('/api/v1/paths/set-attribute', async (request) => {
-    const b = body(request);
-    await namespace.setAttribute(requiredString(b, 'path'), callerOf(request), {
-      mode: field(b, 'mode', 'number'),
-      owner: field(b, 'owner', 'string'),
-      group: field(b, 'group', 'string'),
-      recursive: field(b, 'recursive', 'boolean'),
-    });
-    return {};
-  });
-
-  app.post('/api/v1/paths/load-metadata', async (request) => {
-    const b = body(request);
-    const loaded = await namespace.loadMetadata(requiredString(b, 'path'), callerOf(request), {
-      recursive: field(b, 'recursive', 'boolean'),
-    });
-    return { loaded };
-  });
-
-  app.post('/api/v1/paths/free', async (request) => ({
-    freedFiles: await context.free(requiredString(body(request), 'path'), callerOf(request)),
-  }));
-
-  app.post('/api/v1/paths/persist', async (request) => {
-    await context.persist(requiredString(body(request), 'path'), callerOf(request));
-    return {};
-  });
-
-  app.get('/api/v1/mounts', async () => namespace.mounts.list().map((m) => mountInfo(m, false)));
-
-  app.post('/api/v1/mounts', async (request) => {
-    const b = body(request);
-    const options = b.options ?? {};
-    if (typeof options !== 'object' || Object.values(options).some((v) => typeof v !== 'string')) {
-      throw new TierfsError('INVALID_ARGUMENT', "'options' must map keys to string values");
-    }
-    await namespace.mount(requiredString(b, 'path'), requiredString(b, 'ufsUri'), callerOf(request), {
-      readOnly: field(b, 'readOnly', 'boolean'),
-      shared: field(b, 'shared', 'boolean'),
-      options: options as Record<string, string>,
-    });
-    return mountInfo(namespace.mounts.get(namespace.resolve(requiredString(b, 'path')).mount.path)!, false);
-  });
-
-  app.post('/api/v1/mounts/remove', async (request) => {
-    await namespace.unmount(requiredString(body(request), 'path'), callerOf(request));
-    return {};
-  });
-
-  app.get('/api/v1/workers', async () => workers.list());
 
   app.post('/api/v1/workers/heartbeat', async (request): Promise<HeartbeatResponse> => {
     requireClusterToken(request);

@@ -11,7 +11,7 @@ import {
 } from '../config/keys/core.js';
 import { TierfsError } from '../errors.js';
 import type { MetaStore, MountRecord } from '../meta/store.js';
-import type { UnderStore } from '../ufs/contract.js';
+import type { StoreLayer, UnderStore } from '../ufs/contract.js';
 import { FileSystem, parseUfsUri } from '../ufs/registry.js';
 import { isUnder } from './path.js';
 
@@ -40,10 +40,15 @@ export class MountTable {
   private constructor(
     private readonly conf: Configuration,
     private readonly meta: MetaStore,
+    private readonly layer: StoreLayer,
   ) {}
 
-  static async load(conf: Configuration, meta: MetaStore): Promise<MountTable> {
-    const table = new MountTable(conf, meta);
+  static async load(
+    conf: Configuration,
+    meta: MetaStore,
+    layer: StoreLayer = (store) => store,
+  ): Promise<MountTable> {
+    const table = new MountTable(conf, meta, layer);
     const rootUfs = conf.require(MASTER_MOUNT_TABLE_ROOT_UFS);
     // A relative local path is relative to where the configuration was loaded, not to process.cwd().
     const rootUri = /^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(rootUfs) ? rootUfs : conf.resolvePath(rootUfs);
@@ -80,7 +85,7 @@ export class MountTable {
   store(mount: MountPoint): Promise<UnderStore> {
     let store = this.stores.get(mount.path);
     if (!store) {
-      store = FileSystem.get(mount.ufsUri, this.storeConfiguration(mount));
+      store = FileSystem.get(mount.ufsUri, this.storeConfiguration(mount)).then(this.layer);
       store.catch(() => this.stores.delete(mount.path));
       this.stores.set(mount.path, store);
     }

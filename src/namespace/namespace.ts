@@ -21,7 +21,7 @@ import {
 } from '../config/keys/core.js';
 import { isTierfsError, TierfsError } from '../errors.js';
 import type { Inode, MetaStore, PersistenceState } from '../meta/store.js';
-import type { UfsStatus } from '../ufs/contract.js';
+import type { StoreLayer, UfsStatus } from '../ufs/contract.js';
 import { walk } from '../ufs/walk.js';
 import { type MountPoint, MountTable, type Resolution } from './mount-table.js';
 import { ancestorsOf, isUnder, joinNamespacePath, normalizeNamespacePath } from './path.js';
@@ -87,8 +87,13 @@ export class Namespace {
     this.umask = conf.require(SECURITY_AUTHORIZATION_PERMISSION_UMASK);
   }
 
-  static async open(conf: Configuration, meta: MetaStore, superUser: string): Promise<Namespace> {
-    const mounts = await MountTable.load(conf, meta);
+  static async open(
+    conf: Configuration,
+    meta: MetaStore,
+    superUser: string,
+    layer?: StoreLayer,
+  ): Promise<Namespace> {
+    const mounts = await MountTable.load(conf, meta, layer);
     const permissions = new PermissionChecker(
       conf.require(SECURITY_AUTHORIZATION_PERMISSION_ENABLED),
       superUser,

@@ -179,3 +179,6 @@ export interface UnderStore {
   /** Releases clients, sockets and timers. */
   close(): Promise<void>;
 }
+
+/** A layer put around a store (metrics, retries, logging): same contract, added behaviour. */
+export type StoreLayer = (store: UnderStore) => UnderStore;

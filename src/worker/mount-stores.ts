@@ -7,7 +7,7 @@ import type { Configuration } from '../config/configuration.js';
 import { TierfsError } from '../errors.js';
 import { CLUSTER_TOKEN_HEADER, type MountInfo } from '../master/api-types.js';
 import { callJson } from '../master/http-json.js';
-import type { UnderStore } from '../ufs/contract.js';
+import type { StoreLayer, UnderStore } from '../ufs/contract.js';
 import { FileSystem } from '../ufs/registry.js';
 
 export class MountStores {
@@ -18,6 +18,7 @@ export class MountStores {
     private readonly conf: Configuration,
     private readonly masterAddress: string,
     private readonly clusterToken: string,
+    private readonly layer: StoreLayer = (store) => store,
   ) {}
 
   /** The under store of the mount at `mountPath`. */
@@ -31,7 +32,7 @@ export class MountStores {
     const key = `${mount.path}\0${mount.ufsUri}`;
     let store = this.stores.get(key);
     if (!store) {
-      store = FileSystem.get(mount.ufsUri, this.conf.withOptions(mount.options, mount.path));
+      store = FileSystem.get(mount.ufsUri, this.conf.withOptions(mount.options, mount.path)).then(this.layer);
       store.catch(() => this.stores.delete(key));
       this.stores.set(key, store);
     }

@@ -3,7 +3,7 @@
  * fsync'd before the write is acknowledged, so a worker restart loses nothing that was accepted.
  */
 import { createReadStream, type ReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export class StagingArea {
@@ -48,6 +48,11 @@ export class StagingArea {
 
   open(contentId: string, offset: number, length: number): ReadStream {
     return createReadStream(this.file(contentId), { start: offset, end: offset + length - 1 });
+  }
+
+  /** Files staged and not yet persisted (partial writes excluded). */
+  async count(): Promise<number> {
+    return (await readdir(this.dir)).filter((name) => !name.endsWith('.partial')).length;
   }
 
   async remove(contentId: string): Promise<void> {

@@ -5,7 +5,9 @@
  * Data API (port 29999):
  *   GET  /data?path&mountPath&ufsPath&contentId&size&persisted&offset&length&readType
  *   PUT  /data?path&mountPath&ufsPath&contentId&writeType     (body: the file)
- *   POST /internal/persist | /internal/persisted | /internal/free   (cluster token required)
+ *   POST /internal/persist | /internal/persisted | /internal/free | /internal/cached
+ *   GET  /internal/stats                                          (cluster token required)
+ *   GET  /metrics                                                 (Prometheus text)
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -26,12 +28,20 @@ import {
 } from '../config/keys/core.js';
 import { layoutOf } from '../config/layout.js';
 import { TierfsError } from '../errors.js';
-import { CLUSTER_TOKEN_HEADER, type HeartbeatRequest, type TierUsage } from '../master/api-types.js';
+import {
+  type CachedRequest,
+  type CachedResponse,
+  CLUSTER_TOKEN_HEADER,
+  type HeartbeatRequest,
+  type TierUsage,
+} from '../master/api-types.js';
 import { callJson } from '../master/http-json.js';
+import { PROMETHEUS_CONTENT_TYPE } from '../master/metrics.js';
 import { sendError } from '../master/routes.js';
 import { WRITE_TYPES, type WriteType } from '../namespace/namespace.js';
 import '../ufs/drivers.js';
 import { type DataPath, persistFile, readFile, writeFile } from './data-path.js';
+import { WorkerMetrics } from './metrics.js';
 import { MountStores } from './mount-stores.js';
 import { StagingArea } from './staging.js';
 
@@ -57,6 +67,17 @@ function intParam(params: Params, name: string): number {
     throw new TierfsError('INVALID_ARGUMENT', `'${name}' must be a non-negative integer`);
   }
   return value;
+}
+
+/** Bytes of a file held in the page store: its cached pages, the last one possibly short. */
+function cachedBytes(pages: PageStore, contentId: string, size: number): number {
+  if (!Number.isSafeInteger(size) || size <= 0) return 0;
+  const count = Math.ceil(size / pages.pageSize);
+  let bytes = 0;
+  for (let index = 0; index < count; index++) {
+    if (pages.has(contentId, index)) bytes += Math.min(pages.pageSize, size - index * pages.pageSize);
+  }
+  return bytes;
 }
 
 /** The worker's id survives restarts, so it keeps its place on the hash ring and its persist tasks. */
@@ -100,7 +121,8 @@ export class Worker {
     const pages = await PageStore.fromConfiguration(conf);
     const staging = new StagingArea(layout.workerStagingDir);
     await staging.init();
-    const mounts = new MountStores(conf, options.masterAddress, clusterToken);
+    const metrics = new WorkerMetrics(pages, staging);
+    const mounts = new MountStores(conf, options.masterAddress, clusterToken, metrics.ufs.layer);
     const data: DataPath = { pages, staging };
 
     const app = Fastify({ loggerInstance: options.log as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
@@ -118,6 +140,22 @@ export class Worker {
     });
 
     app.get('/api/v1/health', async () => ({ status: 'ok', id }));
+
+    app.get('/metrics', async (_request, reply) =>
+      reply.type(PROMETHEUS_CONTENT_TYPE).send(await metrics.registry.metrics()),
+    );
+
+    app.get('/internal/stats', async (request) => {
+      requireToken(request);
+      return metrics.stats();
+    });
+
+    app.post('/internal/cached', async (request): Promise<CachedResponse> => {
+      requireToken(request);
+      const files = (request.body as Partial<CachedRequest>).files;
+      if (!Array.isArray(files)) throw new TierfsError('INVALID_ARGUMENT', "'files' must be a list");
+      return { cachedBytes: files.map((f) => cachedBytes(pages, String(f.contentId), Number(f.size))) };
+    });
 
     app.get('/data', async (request, reply) => {
       const q = request.query as Params;

@@ -138,6 +138,25 @@ export const MASTER_WEB_PORT = defineProperty({
   description: 'Port of the master web UI and admin REST API (/api/v1).',
 });
 
+export const WEB_ADMIN_TOKEN = defineProperty({
+  key: 'tierfs.web.admin.token',
+  type: string,
+  secret: true,
+  description:
+    'Admin token of the master web port (UI and REST /api/v1). When set, every change (POST, DELETE) needs ' +
+    '`Authorization: Bearer <token>`, and clients other than loopback need it to read too. When unset, only ' +
+    'loopback clients may read or change anything.',
+});
+
+export const MASTER_METRICS_SAMPLE_INTERVAL = defineProperty({
+  key: 'tierfs.master.metrics.sample.interval',
+  type: duration(),
+  default: '5sec',
+  description:
+    "How often the master samples the workers' throughput, cache hits and UFS operations for the Metrics page " +
+    '(the last 360 samples are kept in memory).',
+});
+
 export const MASTER_METASTORE = defineProperty({
   key: 'tierfs.master.metastore',
   type: oneOf(['SQLITE', 'POSTGRESQL']),

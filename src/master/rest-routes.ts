@@ -1,0 +1,94 @@
+/**
+ * The admin REST API on the master's web port (`/api/v1`, JSON) and its Prometheus `/metrics`.
+ * The namespace, mount and worker endpoints are the RPC port's own handlers (namespaceRoutes);
+ * what only admins and the UI need (overview, load jobs, cache shares, configuration, metric
+ * samples, the OpenAPI document) is added here. Access: web-access.ts.
+ */
+import type { FastifyInstance } from 'fastify';
+import { describeOrigin } from '../config/configuration.js';
+import { PROMETHEUS_CONTENT_TYPE } from './metrics.js';
+import { openApiDocument } from './openapi.js';
+import { callerOf, namespaceRoutes, queryOf, registerRoutes, requiredString, sendError } from './routes.js';
+import type { MasterServices } from './services.js';
+import { registerWebAccess } from './web-access.js';
+
+export interface ConfigurationEntry {
+  readonly key: string;
+  /** `******` for secrets; absent when unset. */
+  readonly value?: string;
+  readonly secret: boolean;
+  /** DEFAULT, SITE_PROPERTY /etc/tierfs/tierfs-site.properties:3, SYSTEM_PROPERTY, ... */
+  readonly source?: string;
+  readonly description?: string;
+}
+
+export function configurationEntries(services: MasterServices): ConfigurationEntry[] {
+  return services.configuration().map((c) => ({
+    key: c.key,
+    ...(c.value === undefined ? {} : { value: c.value }),
+    secret: c.secret,
+    ...(c.origin ? { source: describeOrigin(c.origin) } : {}),
+    ...(c.description ? { description: c.description } : {}),
+  }));
+}
+
+export function registerRestRoutes(
+  app: FastifyInstance,
+  services: MasterServices,
+  adminToken: string | undefined,
+): void {
+  const { namespace } = services;
+  const caller = (request: Parameters<typeof callerOf>[0]) => callerOf(request, services.superUser);
+  app.setErrorHandler(sendError);
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0];
+    reply.status(404).send({ code: 'NOT_FOUND', message: `no endpoint ${request.method} ${path}` });
+  });
+  registerWebAccess(app, adminToken);
+  registerRoutes(
+    app,
+    namespaceRoutes({
+      namespace,
+      workers: services.workers,
+      info: services.info,
+      caller,
+      free: (path, who) => services.free(path, who),
+      persist: (path, who) => services.persist(path, who),
+    }),
+  );
+
+  app.get('/api/v1/overview', async () => services.overview());
+
+  app.delete('/api/v1/mounts', async (request) => {
+    await namespace.unmount(requiredString(queryOf(request), 'path'), caller(request));
+    return {};
+  });
+
+  app.get('/api/v1/paths/cached', async (request) => {
+    const who = caller(request);
+    const status = await namespace.getStatus(requiredString(queryOf(request), 'path'), who);
+    const files = status.isDirectory
+      ? (await namespace.listStatus(status.path, who)).entries.filter((e) => !e.isDirectory)
+      : [status];
+    const cached = await services.cachedBytes(files);
+    return { files: files.map((f, i) => ({ path: f.path, size: f.size, cachedBytes: cached[i] ?? 0 })) };
+  });
+
+  app.post('/api/v1/paths/load', async (request, reply) => {
+    const path = requiredString((request.body ?? {}) as Record<string, unknown>, 'path');
+    return reply.status(202).send(await services.load(path, caller(request)));
+  });
+
+  app.get('/api/v1/jobs', async () => services.jobs());
+  app.get('/api/v1/jobs/:id', async (request) => services.job((request.params as { id: string }).id));
+
+  app.get('/api/v1/configuration', async () => configurationEntries(services));
+
+  app.get('/api/v1/metrics', async () => ({ samples: services.metrics.sampler.samples() }));
+
+  app.get('/api/v1/openapi.json', async () => openApiDocument());
+
+  app.get('/metrics', async (_request, reply) =>
+    reply.type(PROMETHEUS_CONTENT_TYPE).send(await services.metrics.registry.metrics()),
+  );
+}

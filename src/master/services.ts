@@ -1,0 +1,305 @@
+/**
+ * What the master does on behalf of its APIs and its web UI, beyond the namespace itself:
+ * freeing and persisting, load jobs (recorded in the metadata store), the cluster overview,
+ * the share of files held in the workers' caches, the first bytes of a file for previews, the
+ * configuration listing and the tail of the master's log.
+ */
+import { randomUUID } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { request } from 'undici';
+import type { ConfigListing, Configuration } from '../config/configuration.js';
+import { layoutOf } from '../config/layout.js';
+import { TierfsError } from '../errors.js';
+import type { JobRecord, MetaStore } from '../meta/store.js';
+import type { FileStatus, Namespace } from '../namespace/namespace.js';
+import type { Caller } from '../namespace/permissions.js';
+import { readStream } from '../ufs/io.js';
+import {
+  type CachedResponse,
+  CLUSTER_TOKEN_HEADER,
+  type ClusterInfo,
+  type ClusterOverview,
+  type TierCapacity,
+  type WorkerInfo,
+} from './api-types.js';
+import { HashRing } from './hash-ring.js';
+import { callJson, errorFromBody } from './http-json.js';
+import type { MasterMetrics } from './metrics.js';
+import type { PersistScheduler } from './persist-scheduler.js';
+import type { WorkerRegistry } from './worker-registry.js';
+
+export interface ServicesOptions {
+  readonly conf: Configuration;
+  readonly meta: MetaStore;
+  readonly namespace: Namespace;
+  readonly workers: WorkerRegistry;
+  readonly scheduler: PersistScheduler;
+  readonly metrics: MasterMetrics;
+  readonly clusterToken: string;
+  readonly virtualNodes: number;
+  readonly superUser: string;
+  readonly sampleIntervalMs: number;
+  readonly info: () => ClusterInfo;
+}
+
+export interface LoadJobDetail {
+  readonly path: string;
+  readonly files: number;
+  readonly bytes: number;
+  readonly loadedFiles: number;
+  readonly loadedBytes: number;
+  readonly error?: string;
+  readonly [key: string]: unknown;
+}
+
+export class MasterServices {
+  readonly namespace: Namespace;
+  readonly workers: WorkerRegistry;
+  readonly metrics: MasterMetrics;
+  readonly superUser: string;
+  readonly info: () => ClusterInfo;
+  readonly sampleIntervalMs: number;
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(private readonly options: ServicesOptions) {
+    this.namespace = options.namespace;
+    this.workers = options.workers;
+    this.metrics = options.metrics;
+    this.superUser = options.superUser;
+    this.info = options.info;
+    this.sampleIntervalMs = options.sampleIntervalMs;
+  }
+
+  /** The superuser: who the web UI and the REST API act as unless a request names a user. */
+  get admin(): Caller {
+    return { user: this.superUser, groups: [this.superUser] };
+  }
+
+  /** Drops cached pages of everything under a path on every live worker; returns the file count. */
+  async free(path: string, caller: Caller): Promise<number> {
+    const contentIds = (await this.filesUnder(path, caller)).map((f) => f.contentId);
+    await Promise.all(this.workers.live().map((w) => this.internal(w, 'free', { contentIds })));
+    return contentIds.length;
+  }
+
+  /** Queues persistence of a file on the worker that holds its data. */
+  async persist(path: string, caller: Caller): Promise<void> {
+    const status = await this.namespace.getStatus(path, caller);
+    const owner = this.owner(status.contentId);
+    if (!owner) throw new TierfsError('UNAVAILABLE', 'no live worker holds the data to persist');
+    await this.namespace.schedulePersist(path, caller, owner.id);
+    await this.options.scheduler.tick();
+  }
+
+  /**
+   * Starts a job that reads every file at or under a path through its worker (read type CACHE),
+   * so the data is cached; returns the job as recorded. The job runs after the answer.
+   */
+  async load(path: string, caller: Caller): Promise<JobRecord> {
+    const files = await this.filesUnder(path, caller);
+    const detail: LoadJobDetail = {
+      path: (await this.namespace.getStatus(path, caller)).path,
+      files: files.length,
+      bytes: files.reduce((total, f) => total + f.size, 0),
+      loadedFiles: 0,
+      loadedBytes: 0,
+    };
+    const now = Date.now();
+    const job: JobRecord = {
+      id: randomUUID(),
+      type: 'load',
+      state: 'RUNNING',
+      detail,
+      createdMs: now,
+      updatedMs: now,
+    };
+    await this.options.meta.putJob(job);
+    const run = this.runLoad(job, files).finally(() => this.running.delete(run));
+    this.running.add(run);
+    return job;
+  }
+
+  private async runLoad(job: JobRecord, files: readonly FileStatus[]): Promise<void> {
+    let detail = job.detail as LoadJobDetail;
+    const update = (state: JobRecord['state'], change: Partial<LoadJobDetail>) => {
+      detail = { ...detail, ...change };
+      return this.options.meta.putJob({ ...job, state, detail, updatedMs: Date.now() });
+    };
+    try {
+      for (const file of files) {
+        const data = await this.openData(file, 0, file.size, 'CACHE');
+        let bytes = 0;
+        for await (const chunk of data) bytes += (chunk as Buffer).length;
+        await update('RUNNING', {
+          loadedFiles: detail.loadedFiles + 1,
+          loadedBytes: detail.loadedBytes + bytes,
+        });
+      }
+      await update('SUCCEEDED', {});
+    } catch (error) {
+      await update('FAILED', { error: (error as Error).message }).catch(() => undefined);
+    }
+  }
+
+  jobs(): Promise<JobRecord[]> {
+    return this.options.meta.listJobs();
+  }
+
+  async job(id: string): Promise<JobRecord> {
+    const job = await this.options.meta.getJob(id);
+    if (!job) throw new TierfsError('NOT_FOUND', `no job ${id}`);
+    return job;
+  }
+
+  async overview(now = Date.now()): Promise<ClusterOverview> {
+    const info = this.info();
+    const live = info.workers.filter((w) => w.state === 'LIVE');
+    const sums = new Map<string, { capacity: number; used: number }>();
+    for (const tier of live.flatMap((w) => w.tiers)) {
+      const sum = sums.get(tier.alias) ?? { capacity: 0, used: 0 };
+      sums.set(tier.alias, { capacity: sum.capacity + tier.capacityBytes, used: sum.used + tier.usedBytes });
+    }
+    const tiers: TierCapacity[] = [...sums].map(([alias, t]) => ({
+      alias,
+      capacityBytes: t.capacity,
+      usedBytes: t.used,
+      freeBytes: Math.max(0, t.capacity - t.used),
+    }));
+    const root = this.namespace.mounts.get('/')!;
+    const space = await this.namespace.mounts
+      .store(root)
+      .then((store) => store.getSpace())
+      .catch(() => undefined);
+    const tasks = await this.options.meta.listPersistTasks();
+    const count = (state: string) => tasks.filter((t) => t.state === state).length;
+    const persistQueue = { pending: count('PENDING'), running: count('RUNNING'), failed: count('FAILED') };
+    const warnings: string[] = [];
+    if (live.length === 0) warnings.push('No live worker: files cannot be read or written.');
+    const lost = info.workers.length - live.length;
+    if (lost > 0) warnings.push(`${lost} worker${lost === 1 ? ' is' : 's are'} lost (no heartbeat).`);
+    for (const task of tasks.filter((t) => t.state === 'FAILED').slice(0, 5)) {
+      warnings.push(
+        `Persisting ${task.path} failed (${task.attempts} attempts): ${task.lastError ?? 'unknown error'}`,
+      );
+    }
+    for (const warning of this.options.conf.warnings) warnings.push(`Configuration: ${warning.message}`);
+    return {
+      ...info,
+      uptimeMs: now - info.startedMs,
+      tiers,
+      ufs: {
+        uri: root.ufsUri,
+        ...(space ? { capacityBytes: space.total, usedBytes: space.used, freeBytes: space.free } : {}),
+      },
+      persistQueue,
+      warnings,
+    };
+  }
+
+  /** Bytes of each file held in the live workers' caches. */
+  async cachedBytes(files: readonly FileStatus[]): Promise<number[]> {
+    const request = { files: files.map((f) => ({ contentId: f.contentId, size: f.size })) };
+    const totals = files.map(() => 0);
+    if (files.length === 0) return totals;
+    const answers = await Promise.all(
+      this.workers
+        .live()
+        .map((w) => this.internal<CachedResponse>(w, 'cached', request).catch(() => undefined)),
+    );
+    for (const answer of answers) {
+      answer?.cachedBytes.forEach((bytes, i) => {
+        totals[i] = (totals[i] ?? 0) + bytes;
+      });
+    }
+    return totals;
+  }
+
+  /** The first bytes of a file, read without caching it. */
+  async head(file: FileStatus, bytes: number): Promise<Buffer> {
+    return readStream(await this.openData(file, 0, Math.min(bytes, file.size), 'NO_CACHE'));
+  }
+
+  /** Every key with its value (secrets masked) and where the value came from. */
+  configuration(): ConfigListing[] {
+    return this.options.conf.list({ includeUnset: true });
+  }
+
+  /** The last bytes of the master's log file, from a line start; undefined when there is none. */
+  async logTail(bytes = 64 * 1024): Promise<{ file: string; text: string | undefined }> {
+    const file = layoutOf(this.options.conf).logFile('master');
+    try {
+      const handle = await open(file, 'r');
+      try {
+        const size = (await handle.stat()).size;
+        const start = Math.max(0, size - bytes);
+        const buffer = Buffer.alloc(size - start);
+        await handle.read(buffer, 0, buffer.length, start);
+        const text = buffer.toString('utf8');
+        return { file, text: start === 0 ? text : text.slice(text.indexOf('\n') + 1) };
+      } finally {
+        await handle.close();
+      }
+    } catch {
+      return { file, text: undefined };
+    }
+  }
+
+  /** Waits for running jobs (the master is stopping). */
+  async stop(): Promise<void> {
+    await Promise.all(this.running);
+  }
+
+  private owner(contentId: string): WorkerInfo | undefined {
+    return new HashRing(this.workers.live(), this.options.virtualNodes).owner(contentId);
+  }
+
+  private internal<T>(worker: WorkerInfo, endpoint: string, body: unknown): Promise<T> {
+    return callJson<T>('POST', `${worker.address}/internal/${endpoint}`, {
+      body,
+      headers: { [CLUSTER_TOKEN_HEADER]: this.options.clusterToken },
+    });
+  }
+
+  /** A range of a file from the worker that owns it, as the client reads it. */
+  private async openData(file: FileStatus, offset: number, length: number, readType: string) {
+    const worker = this.owner(file.contentId);
+    if (!worker) throw new TierfsError('UNAVAILABLE', `no live worker to read ${file.path} from`);
+    const params = new URLSearchParams({
+      path: file.path,
+      mountPath: file.mountPath,
+      ufsPath: file.ufsPath,
+      contentId: file.contentId,
+      size: String(file.size),
+      persisted: file.persistence === 'PERSISTED' ? '1' : '0',
+      offset: String(offset),
+      length: String(length),
+      readType,
+    });
+    const response = await request(`${worker.address}/data?${params}`, { method: 'GET' });
+    if (response.statusCode !== 200) {
+      throw errorFromBody(response.statusCode, await response.body.text(), worker.address);
+    }
+    return response.body;
+  }
+
+  /** The file at a path, or every file under a directory. */
+  private async filesUnder(path: string, caller: Caller): Promise<FileStatus[]> {
+    const status = await this.namespace.getStatus(path, caller);
+    if (!status.isDirectory) return [status];
+    const files: FileStatus[] = [];
+    const pending = [status.path];
+    while (pending.length > 0) {
+      const dir = pending.pop()!;
+      let token: string | undefined;
+      do {
+        const page = await this.namespace.listStatus(dir, caller, { continuationToken: token });
+        for (const entry of page.entries) {
+          if (entry.isDirectory) pending.push(entry.path);
+          else files.push(entry);
+        }
+        token = page.continuationToken;
+      } while (token);
+    }
+    return files;
+  }
+}

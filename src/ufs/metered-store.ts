@@ -1,0 +1,117 @@
+/**
+ * A layer around any UnderStore that reports every operation (its duration and whether it
+ * failed) and the bytes read through `open`, to an observer. It knows nothing about how the
+ * figures are kept: the master and the worker bind it to their Prometheus registries. Other
+ * layers (retry, timeout, logging) wrap stores the same way and stack with it.
+ */
+import { pipeline, type Readable, Transform } from 'node:stream';
+import type {
+  CreateOptions,
+  DeleteOptions,
+  ListOptions,
+  ListPage,
+  MkdirsOptions,
+  OpenOptions,
+  SpaceInfo,
+  UfsStatus,
+  UfsWriteStream,
+  UnderStore,
+  UnderStoreCapabilities,
+} from './contract.js';
+
+export const UFS_OPERATIONS = [
+  'getStatus',
+  'exists',
+  'list',
+  'open',
+  'create',
+  'mkdirs',
+  'delete',
+  'rename',
+  'getSpace',
+] as const;
+export type UfsOperation = (typeof UFS_OPERATIONS)[number];
+
+export interface UfsObserver {
+  /** One call finished (for `open` and `create`: the stream was handed out, or refused). */
+  operation(scheme: string, operation: UfsOperation, seconds: number, failed: boolean): void;
+  /** Bytes that flowed out of a stream returned by `open`. */
+  bytesRead(scheme: string, bytes: number): void;
+}
+
+export class MeteredUnderStore implements UnderStore {
+  readonly uri: string;
+  readonly scheme: string;
+  readonly capabilities: UnderStoreCapabilities;
+
+  constructor(
+    private readonly inner: UnderStore,
+    private readonly observer: UfsObserver,
+  ) {
+    this.uri = inner.uri;
+    this.scheme = inner.scheme;
+    this.capabilities = inner.capabilities;
+  }
+
+  private async timed<T>(operation: UfsOperation, call: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    let failed = true;
+    try {
+      const result = await call();
+      failed = false;
+      return result;
+    } finally {
+      this.observer.operation(this.scheme, operation, (performance.now() - started) / 1000, failed);
+    }
+  }
+
+  getStatus(path: string): Promise<UfsStatus> {
+    return this.timed('getStatus', () => this.inner.getStatus(path));
+  }
+
+  exists(path: string): Promise<boolean> {
+    return this.timed('exists', () => this.inner.exists(path));
+  }
+
+  list(path: string, options?: ListOptions): Promise<ListPage> {
+    return this.timed('list', () => this.inner.list(path, options));
+  }
+
+  async open(path: string, options?: OpenOptions): Promise<Readable> {
+    const source = await this.timed('open', () => this.inner.open(path, options));
+    const { observer, scheme } = this;
+    const counted = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        observer.bytesRead(scheme, chunk.length);
+        callback(null, chunk);
+      },
+    });
+    // Errors of the source reach the reader; destroying the reader releases the source.
+    pipeline(source, counted, () => undefined);
+    return counted;
+  }
+
+  create(path: string, options?: CreateOptions): Promise<UfsWriteStream> {
+    return this.timed('create', () => this.inner.create(path, options));
+  }
+
+  mkdirs(path: string, options?: MkdirsOptions): Promise<void> {
+    return this.timed('mkdirs', () => this.inner.mkdirs(path, options));
+  }
+
+  delete(path: string, options?: DeleteOptions): Promise<void> {
+    return this.timed('delete', () => this.inner.delete(path, options));
+  }
+
+  rename(source: string, destination: string): Promise<void> {
+    return this.timed('rename', () => this.inner.rename(source, destination));
+  }
+
+  getSpace(): Promise<SpaceInfo | undefined> {
+    return this.timed('getSpace', () => this.inner.getSpace());
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}

@@ -1,0 +1,67 @@
+/** The Mount table, Workers, Configuration and Logs pages: tables and text over master data. */
+import type { MountInfo, WorkerInfo } from '../../master/api-types.js';
+import type { ConfigurationEntry } from '../../master/rest-routes.js';
+import { formatBytes, formatDuration, formatTime } from '../format.js';
+import { html } from '../html.js';
+import { layout, meter } from '../layout.js';
+
+export function mountsPage(mounts: readonly MountInfo[]): string {
+  const rows = mounts.map((m) => {
+    const options = Object.entries(m.options).map(([k, v]) => html`<div class="mono">${k}=${v}</div>`);
+    return html`<tr><td class="mono">${m.path}</td><td class="mono">${m.ufsUri}</td>
+<td>${m.readOnly ? 'yes' : 'no'}</td><td>${m.shared ? 'yes' : 'no'}</td><td>${options.length > 0 ? options : '–'}</td></tr>`;
+  });
+  return layout(
+    'mounts',
+    'Mount table',
+    html`<table id="mounts"><thead><tr><th>Path</th><th>Under storage</th><th>Read-only</th><th>Shared</th><th>Options</th></tr></thead>
+<tbody>${rows}</tbody></table>`,
+  );
+}
+
+export function workersPage(workers: readonly WorkerInfo[], now = Date.now()): string {
+  const rows = workers.map(
+    (
+      w,
+    ) => html`<tr><td>${w.id}</td><td class="mono">${w.address}</td><td class="state-${w.state}">${w.state}</td>
+<td>${formatTime(w.startedMs)}</td><td>${formatDuration(now - w.lastHeartbeatMs)} ago</td>
+<td>${w.tiers.map((t) => html`<div>${t.alias}: ${meter(t.usedBytes, t.capacityBytes)}${formatBytes(t.usedBytes)} of ${formatBytes(t.capacityBytes)}</div>`)}</td></tr>`,
+  );
+  return layout(
+    'workers',
+    'Workers',
+    html`<table id="workers"><thead><tr><th>Id</th><th>Address</th><th>State</th><th>Started</th><th>Last heartbeat</th><th>Cache</th></tr></thead>
+<tbody>${rows}${workers.length === 0 ? html`<tr><td colspan="6">No worker has registered.</td></tr>` : ''}</tbody></table>`,
+  );
+}
+
+export function configurationPage(entries: readonly ConfigurationEntry[]): string {
+  const set = entries.filter((e) => e.value !== undefined);
+  const rows = set.map(
+    (e) => html`<tr><td class="mono" title="${e.description ?? ''}">${e.key}</td>
+<td class="mono">${e.value}</td><td>${e.source ?? ''}</td></tr>`,
+  );
+  return layout(
+    'configuration',
+    'Configuration',
+    html`<p class="legend">${set.length} properties with a value; secrets are shown as ******. Hover a key for its description.</p>
+<table id="configuration"><thead><tr><th>Key</th><th>Value</th><th>Source</th></tr></thead><tbody>${rows}</tbody></table>`,
+  );
+}
+
+export function logsPage(file: string, text: string | undefined): string {
+  return layout(
+    'logs',
+    'Logs',
+    html`<p class="legend">The end of ${file}</p>
+${text === undefined ? html`<p class="notice">The master has not written a log file here (it logs elsewhere when run in-process).</p>` : html`<pre id="log">${text}</pre>`}`,
+  );
+}
+
+export function errorPage(status: number, code: string, message: string): string {
+  return layout(
+    'overview',
+    `Error ${status}`,
+    html`<p class="error"><strong>${code}</strong>: ${message}</p>`,
+  );
+}

@@ -1,0 +1,163 @@
+/**
+ * The master web UI in real Chromium (Debian's `chromium` driven by playwright-core): every page
+ * loads without console errors, shows what it is for, and is saved as a screenshot under
+ * test-results/ui/. Without Chromium the tests skip locally and fail under CI.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { layoutOf } from '../../src/config/layout.js';
+import { REPO_ROOT, runTierfs } from '../support/cli.js';
+import { startCluster, type TestCluster } from '../support/cluster.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOTS = join(REPO_ROOT, 'test-results', 'ui');
+const SECRET = 'sekr3t-do-not-show';
+const available = existsSync(CHROMIUM);
+if (!available && process.env.CI) {
+  throw new Error(
+    `${CHROMIUM} is missing: CI installs the chromium package (.ci/run); the UI tests cannot run`,
+  );
+}
+if (!available)
+  console.warn(`skipping the web UI browser tests: ${CHROMIUM} is not installed (apt-get install chromium)`);
+
+let cluster: TestCluster;
+let browser: BrowserContext;
+let page: Page;
+let profile: string;
+const errors: string[] = [];
+
+beforeAll(async () => {
+  if (!available) return;
+  cluster = await startCluster({ 'aws.secretKey': SECRET, 'tierfs.master.metrics.sample.interval': '300ms' });
+  profile = mkdtempSync(join(tmpdir(), 'tierfs-chromium-'));
+  browser = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    viewport: { width: 1280, height: 900 },
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  page = browser.pages()[0] ?? (await browser.newPage());
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`${page.url()}: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => errors.push(`${page.url()}: ${error.message}`));
+  mkdirSync(SCREENSHOTS, { recursive: true });
+});
+
+afterAll(async () => {
+  if (!available) return;
+  await browser?.close();
+  await cluster?.stop();
+  rmSync(profile, { recursive: true, force: true });
+});
+
+/** Opens a page, checks it answered 200 without console errors, and saves its screenshot. */
+async function visit(path: string, name: string): Promise<void> {
+  const response = await page.goto(`${cluster.master.webAddress}${path}`);
+  expect(response?.status(), path).toBe(200);
+  await page.waitForLoadState('networkidle');
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  expect(errors).toEqual([]);
+}
+
+describe.skipIf(!available)('web UI in Chromium', () => {
+  it('Overview shows the live worker and the capacity', async () => {
+    await visit('/', 'overview');
+    expect(await page.title()).toBe('Overview · tierfs');
+    expect(await page.textContent('#live-workers')).toBe('1');
+    const capacity = await page.textContent('#capacity');
+    expect(capacity).toMatch(/MEM|DISK/);
+    expect(capacity).toMatch(/\d+(\.\d+)?MB/);
+    expect(await page.textContent('body')).toContain(cluster.worker.id);
+  });
+
+  it('Browse enters a mounted directory and previews a text file', async () => {
+    const second = join(cluster.home, 'second-ufs');
+    mkdirSync(join(second, 'reports'), { recursive: true });
+    writeFileSync(join(second, 'reports', 'notes.txt'), 'line one\n<script>alert("not run")</script>\n');
+    const client = cluster.client();
+    await client.mount('/data', second);
+    await pipeline(Readable.from([Buffer.from('cached text')]), await client.createFile('/data/cached.txt'));
+
+    await visit('/browse', 'browse');
+    await page.click('#listing a:text-is("data/")');
+    await page.waitForURL(/path=%2Fdata$/);
+    expect(await page.textContent('#listing')).toContain('cached.txt');
+    expect(await page.textContent('#listing')).toContain('100%');
+    await page.click('#listing a:text-is("reports/")');
+    await page.click('#listing a:text-is("notes.txt")');
+    await page.waitForSelector('#preview');
+    expect(await page.textContent('#preview')).toBe('line one\n<script>alert("not run")</script>\n');
+    await page.screenshot({ path: join(SCREENSHOTS, 'browse-file.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  });
+
+  it('Mount table shows a mount added with the tierfs CLI', async () => {
+    const third = mkdtempSync(join(tmpdir(), 'tierfs-ui-mount-'));
+    const port = new URL(cluster.master.rpcAddress).port;
+    const result = await runTierfs(
+      [
+        '-Dtierfs.master.hostname=127.0.0.1',
+        `-Dtierfs.master.rpc.port=${port}`,
+        'fs',
+        'mount',
+        '--readonly',
+        '/cli-mount',
+        third,
+      ],
+      { cwd: cluster.home, env: { HOME: cluster.home } },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    await visit('/mounts', 'mounts');
+    const table = await page.textContent('#mounts');
+    expect(table).toContain('/cli-mount');
+    expect(table).toContain(third);
+    rmSync(third, { recursive: true, force: true });
+  });
+
+  it('Workers lists the worker', async () => {
+    await visit('/workers', 'workers');
+    expect(await page.textContent('#workers')).toContain(cluster.worker.address);
+    expect(await page.textContent('#workers')).toContain('LIVE');
+  });
+
+  it('Configuration masks secrets and shows sources', async () => {
+    await visit('/configuration', 'configuration');
+    const row = await page.textContent('#configuration tr:has(td:text-is("aws.secretKey"))');
+    expect(row).toContain('******');
+    expect(row).toContain('SYSTEM_PROPERTY');
+    expect(await page.content()).not.toContain(SECRET);
+  });
+
+  it('Metrics draws charts from the samples', async () => {
+    await visit('/charts', 'metrics-loading');
+    await page.waitForFunction("Number(document.getElementById('charts-status').dataset.samples) >= 3");
+    expect(await page.locator('svg[data-chart] polyline').count()).toBe(4);
+    await page.screenshot({ path: join(SCREENSHOTS, 'metrics.png'), fullPage: true });
+    rmSync(join(SCREENSHOTS, 'metrics-loading.png'), { force: true });
+    expect(errors).toEqual([]);
+  });
+
+  it('Logs shows the tail of the master log, escaped', async () => {
+    const file = layoutOf(cluster.conf).logFile('master');
+    mkdirSync(join(file, '..'), { recursive: true });
+    writeFileSync(file, '{"level":30,"msg":"master started <b>not bold</b>"}\n');
+    await visit('/logs', 'logs');
+    expect(await page.textContent('#log')).toContain('master started <b>not bold</b>');
+  });
+});
