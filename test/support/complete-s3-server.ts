@@ -1,11 +1,9 @@
 /**
  * A complete S3 server for the tests s3rver cannot serve as it is (ListMultipartUploads,
- * AbortMultipartUpload, bucket ACLs). It will be tierfs's own S3 gateway over a local directory,
- * written on another branch: at merge time this function starts it (main's
- * test/gateway/harness.ts `startGateway()`: endpoint, ACCESS_KEY, SECRET_KEY, stop) and returns
- * its endpoint and credentials. Until then it returns undefined and
- * test/s3/complete-server.test.ts is skipped.
+ * AbortMultipartUpload, bucket ACLs): tierfs's own S3 gateway over a local directory.
  */
+import { ACCESS_KEY, SECRET_KEY, startGateway } from '../gateway/harness.js';
+
 export interface CompleteS3Server {
   readonly endpoint: string;
   readonly accessKeyId: string;
@@ -13,6 +11,12 @@ export interface CompleteS3Server {
   close(): Promise<void>;
 }
 
-export async function startCompleteS3Server(): Promise<CompleteS3Server | undefined> {
-  return undefined;
+export async function startCompleteS3Server(): Promise<CompleteS3Server> {
+  const gateway = await startGateway();
+  return {
+    endpoint: gateway.endpoint,
+    accessKeyId: ACCESS_KEY,
+    secretAccessKey: SECRET_KEY,
+    close: () => gateway.stop(),
+  };
 }
