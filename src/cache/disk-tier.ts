@@ -52,8 +52,16 @@ export interface ScanResult {
   readonly removedInvalid: number;
 }
 
+/** Enough for the page directories of many thousand cached files; cleared when full. */
+const MAX_KNOWN_DIRS = 10_000;
+
 export class DiskTier {
   private readonly queue = new KeyedQueue();
+  /**
+   * Page directories known to exist. Syscalls are the cost of a page write here, and `mkdir -p`
+   * alone is several; a directory removed by free() shows up as ENOENT and is made again.
+   */
+  private readonly knownDirs = new Set<string>();
 
   constructor(
     private readonly pageSize: number,
@@ -77,7 +85,12 @@ export class DiskTier {
       // file is in it: try again.
       for (let attempt = 1; ; attempt++) {
         try {
-          await mkdir(dirname(path), { recursive: true });
+          const dir = dirname(path);
+          if (!this.knownDirs.has(dir) || attempt > 1) {
+            await mkdir(dir, { recursive: true });
+            if (this.knownDirs.size >= MAX_KNOWN_DIRS) this.knownDirs.clear();
+            this.knownDirs.add(dir);
+          }
           const handle = await open(temp, 'wx');
           try {
             await handle.writev([header, data]);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fileKeyOf } from './page-key.js';
 import { PageStore } from './page-store.js';
-import { type FetchRange, readRange } from './range-reader.js';
+import { type FetchRange, readRange, streamRange } from './range-reader.js';
 
 const PAGE = 10;
 const FILE_SIZE = 95; // 9 whole pages and a 5-byte last page
@@ -157,5 +157,74 @@ describe('readRange', () => {
   it('refuses negative or fractional offsets and lengths', async () => {
     await expect(read(-1, 5)).rejects.toThrow(/offset must be a non-negative integer/);
     await expect(read(1.5, 5)).rejects.toThrow(/offset/);
+  });
+});
+
+describe('streamRange', () => {
+  it('yields exactly the bytes readRange returns, for ranges crossing pages, partial ends and NO_CACHE', async () => {
+    const size = 95;
+    const file = Buffer.from(Array.from({ length: size }, (_, i) => i));
+    for (const readType of ['CACHE', 'NO_CACHE', 'CACHE_PROMOTE'] as const) {
+      for (const [offset, length] of [
+        [0, 95],
+        [3, 20],
+        [9, 1],
+        [10, 10],
+        [87, 50],
+        [95, 5],
+        [40, 0],
+      ] as const) {
+        const store = await PageStore.open({ pageSize: 10, mem: { quota: 1000 } });
+        const calls: [number, number][] = [];
+        const fetch = async (at: number, n: number) => {
+          calls.push([at, n]);
+          return file.subarray(at, at + n);
+        };
+        const read = { fileKey: 'f', fileSize: size, offset, length, readType, fetch, windowPages: 2 };
+        const chunks: Buffer[] = [];
+        for await (const chunk of streamRange(store, read)) chunks.push(chunk);
+        expect(Buffer.concat(chunks).equals(file.subarray(offset, offset + length))).toBe(true);
+        expect(chunks.every((c) => c.length > 0 && c.length <= 10)).toBe(true);
+        const cachedAfter = Array.from({ length: 10 }, (_, i) => store.has('f', i)).filter(Boolean).length;
+        if (readType === 'NO_CACHE' || length === 0 || offset >= size) expect(cachedAfter).toBe(0);
+        else
+          expect(cachedAfter).toBe(
+            Math.floor((Math.min(size, offset + length) - 1) / 10) - Math.floor(offset / 10) + 1,
+          );
+        await store.close();
+      }
+    }
+  });
+
+  it('fetches each run of missing pages once per window and serves cached pages from the store', async () => {
+    const file = Buffer.from(Array.from({ length: 100 }, (_, i) => i));
+    const store = await PageStore.open({ pageSize: 10, mem: { quota: 1000 } });
+    await store.put('f', 2, file.subarray(20, 30));
+    await store.put('f', 3, file.subarray(30, 40));
+    const calls: [number, number][] = [];
+    const fetch = async (at: number, n: number) => {
+      calls.push([at, n]);
+      return file.subarray(at, at + n);
+    };
+    const chunks: Buffer[] = [];
+    for await (const chunk of streamRange(store, {
+      fileKey: 'f',
+      fileSize: 100,
+      offset: 0,
+      length: 100,
+      fetch,
+      windowPages: 5,
+    })) {
+      chunks.push(chunk);
+    }
+    expect(Buffer.concat(chunks).equals(file)).toBe(true);
+    // The second window is prepared while the first is still fetching: compare the fetches, not their order.
+    expect(calls.sort((a, b) => a[0] - b[0])).toEqual([
+      [0, 20],
+      [40, 10],
+      [50, 50],
+    ]);
+    for (let i = 0; i < 10; i++) expect(store.has('f', i)).toBe(true);
+    await store.close();
   });
 });

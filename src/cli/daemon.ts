@@ -105,7 +105,8 @@ async function startDaemon(
   const child = spawn(process.execPath, [BIN, ...defines, 'process', daemon], {
     detached: true,
     stdio: ['ignore', log, log],
-    env: process.env,
+    // Page and UFS file I/O run on libuv's threadpool: the default 4 threads are the limit otherwise.
+    env: { UV_THREADPOOL_SIZE: '16', ...process.env },
   });
   closeSync(log);
   let exited: number | null = null;

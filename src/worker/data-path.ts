@@ -7,14 +7,14 @@ import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { PageStore } from '../cache/page-store.js';
-import { type ReadType, readRange } from '../cache/range-reader.js';
+import { type ReadType, streamRange } from '../cache/range-reader.js';
 import { TierfsError } from '../errors.js';
 import type { WriteType } from '../master/api-types.js';
 import type { UfsWriteStream, UnderStore } from '../ufs/contract.js';
 import { abortWrite, readStream } from '../ufs/io.js';
 import type { StagingArea } from './staging.js';
 
-/** Bytes fetched and sent per step of a read; the next window is fetched while one is sent. */
+/** Pages looked up and fetched together per step of a read; the next window is prepared meanwhile. */
 const READ_WINDOW_PAGES = 8;
 
 export interface ReadPlan {
@@ -33,10 +33,8 @@ export interface DataPath {
   readonly staging: StagingArea;
 }
 
-/** Streams a range of a file, a window at a time, with one window of read-ahead. */
+/** Streams a range of a file page by page, with one window of read-ahead. */
 export function readFile(data: DataPath, plan: ReadPlan): Readable {
-  const end = Math.min(plan.size, plan.offset + plan.length);
-  const window = READ_WINDOW_PAGES * data.pages.pageSize;
   const fetch = async (offset: number, length: number): Promise<Uint8Array> => {
     if (await data.staging.has(plan.contentId)) {
       return readStream(data.staging.open(plan.contentId, offset, length));
@@ -50,27 +48,18 @@ export function readFile(data: DataPath, plan: ReadPlan): Readable {
     const { store, path } = await plan.ufs();
     return readStream(await store.open(path, { offset, length }));
   };
-  const readWindow = (offset: number) =>
-    readRange(data.pages, {
+  return Readable.from(
+    streamRange(data.pages, {
       fileKey: plan.contentId,
       fileSize: plan.size,
-      offset,
-      length: Math.min(window - (offset % window), end - offset),
+      offset: plan.offset,
+      length: plan.length,
       readType: plan.readType,
+      windowPages: READ_WINDOW_PAGES,
       fetch,
-    });
-  async function* windows(): AsyncGenerator<Buffer> {
-    let offset = plan.offset;
-    let next = offset < end ? readWindow(offset) : undefined;
-    while (next) {
-      const bytes = await next;
-      offset += bytes.length;
-      next = offset < end && bytes.length > 0 ? readWindow(offset) : undefined;
-      next?.catch(() => undefined); // Surfaced when awaited.
-      yield bytes;
-    }
-  }
-  return Readable.from(windows(), { objectMode: false });
+    }),
+    { objectMode: false },
+  );
 }
 
 export interface WritePlan {
