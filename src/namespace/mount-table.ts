@@ -142,14 +142,17 @@ export class MountTable {
     return this.conf.withOptions(mount.options, mount.isRoot ? 'root mount' : mount.path);
   }
 
-  /** Opens the store and reads its root: bad credentials, a missing bucket or directory fail here. */
+  /** Opens the store, reads and lists its root: bad credentials, a missing bucket or directory fail here. */
   private async probe(mount: MountPoint): Promise<void> {
     let store: UnderStore | undefined;
     try {
       store = await FileSystem.get(mount.ufsUri, this.storeConfiguration(mount));
       const root = await store.getStatus('');
-      if (!root.isDirectory)
+      if (!root.isDirectory) {
         throw new TierfsError('NOT_A_DIRECTORY', `${mount.ufsUri} is a file, not a directory`);
+      }
+      // A store may know its root exists without asking; a listing makes it prove the credentials.
+      await store.list('', { pageSize: 1 });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       const code = error instanceof TierfsError ? error.code : 'UNAVAILABLE';
