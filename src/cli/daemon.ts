@@ -28,6 +28,7 @@ import { callJson } from '../master/http-json.js';
 import { Master } from '../master/master.js';
 import { Worker } from '../worker/worker.js';
 import type { CliContext } from './main.js';
+import { startNamespaceGateway } from './namespace-gateway.js';
 
 type Daemon = 'master' | 'worker';
 const TARGETS = ['local', 'master', 'worker'] as const;
@@ -161,6 +162,9 @@ async function runDaemon(conf: Configuration, layout: Layout, daemon: Daemon): P
     daemon === 'master'
       ? await Master.start(conf, { log, superUser })
       : await Worker.start(conf, { log, masterAddress: masterAddress(conf) });
+  const gateway =
+    daemon === 'master' ? await startNamespaceGateway(conf, superUser, (line) => log.info(line)) : undefined;
+  if (gateway) log.info({ address: gateway.address }, 'S3 API over the namespace');
   mkdirSync(dirname(layout.pidFile(daemon)), { recursive: true });
   writeFileSync(layout.pidFile(daemon), `${process.pid}\n`);
   await new Promise<void>((resolve) => {
@@ -168,6 +172,7 @@ async function runDaemon(conf: Configuration, layout: Layout, daemon: Daemon): P
     process.once('SIGINT', resolve);
   });
   log.info('stopping');
+  await gateway?.close();
   await running.stop();
   rmSync(layout.pidFile(daemon), { force: true });
 }

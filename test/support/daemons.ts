@@ -47,6 +47,7 @@ export async function daemonHome(extra: string[] = []): Promise<DaemonCluster> {
       'tierfs.worker.hostname=127.0.0.1',
       'tierfs.worker.heartbeat.interval=200ms',
       'tierfs.worker.page.store.sizes=64MB',
+      'tierfs.proxy.web.port=0',
       ...extra,
       '',
     ].join('\n'),

@@ -536,3 +536,11 @@ export const PROXY_S3_MAX_CLOCK_SKEW = defineProperty({
   description:
     'Largest difference between a signed request time and the gateway clock (RequestTimeTooSkewed).',
 });
+
+export const PROXY_S3_ENABLED = defineProperty({
+  key: 'tierfs.proxy.s3.enabled',
+  type: bool,
+  default: 'true',
+  description:
+    'Whether the master process also serves the S3 API over the tierfs namespace on tierfs.proxy.web.port (buckets are top-level directories).',
+});

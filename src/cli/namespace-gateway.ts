@@ -1,0 +1,43 @@
+/**
+ * The S3 API over the tierfs namespace, served next to the master (port `tierfs.proxy.web.port`,
+ * 39999): buckets are the top-level directories, as in Alluxio's S3 API. It reaches the namespace
+ * through the client, so reads and writes go through the workers and their cache like any other.
+ */
+
+import { TierfsClient } from '../client/client.js';
+import { TierfsUnderStore } from '../client/tierfs-store.js';
+import type { Configuration } from '../config/configuration.js';
+import {
+  MASTER_HOSTNAME,
+  MASTER_RPC_PORT,
+  PROXY_S3_ENABLED,
+  PROXY_S3_STATE_DIR,
+  PROXY_WEB_BIND_HOST,
+  PROXY_WEB_PORT,
+} from '../config/keys/core.js';
+import { s3GatewayFromConfig } from '../gateway/s3/server.js';
+
+export interface RunningNamespaceGateway {
+  readonly address: string;
+  close(): Promise<void>;
+}
+
+/** Starts the gateway unless `tierfs.proxy.s3.enabled=false`; it acts as `user` in the namespace. */
+export async function startNamespaceGateway(
+  conf: Configuration,
+  user: string,
+  log: (line: string) => void,
+): Promise<RunningNamespaceGateway | undefined> {
+  if (!conf.require(PROXY_S3_ENABLED)) return undefined;
+  const master = `${conf.require(MASTER_HOSTNAME)}:${conf.require(MASTER_RPC_PORT)}`;
+  const client = TierfsClient.fromConfiguration(conf, { user });
+  const store = new TierfsUnderStore(client, '/', `tierfs://${master}/`);
+  const stateDir = conf.resolvePath(conf.require(PROXY_S3_STATE_DIR));
+  const gateway = s3GatewayFromConfig(
+    store,
+    conf.withOptions({ [PROXY_S3_STATE_DIR.key]: stateDir }, 'S3 gateway over the namespace'),
+    log,
+  );
+  const bound = await gateway.listen(conf.require(PROXY_WEB_PORT), conf.require(PROXY_WEB_BIND_HOST));
+  return { address: `http://${bound.address}:${bound.port}`, close: () => gateway.close() };
+}

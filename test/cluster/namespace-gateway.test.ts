@@ -1,0 +1,55 @@
+/** `tierfs start local` also serves the S3 API over the namespace: buckets are top-level directories. */
+
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readStream } from '../../src/ufs/io.js';
+import { type DaemonCluster, daemonHome, freePort } from '../support/daemons.js';
+
+let cluster: DaemonCluster | undefined;
+afterAll(() => cluster?.stop());
+
+describe('the S3 API over the tierfs namespace', () => {
+  it('creates buckets as top-level directories and shares objects with the client both ways', async () => {
+    const port = await freePort();
+    cluster = await daemonHome([
+      `tierfs.proxy.web.port=${port}`,
+      'tierfs.proxy.s3.users=AKIANAMESPACE:ns-secret',
+    ]);
+    expect((await cluster.tierfs('format')).code).toBe(0);
+    expect((await cluster.tierfs('start', 'local')).code).toBe(0);
+    const s3 = new S3Client({
+      endpoint: `http://127.0.0.1:${port}`,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'AKIANAMESPACE', secretAccessKey: 'ns-secret' },
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    await s3.send(new CreateBucketCommand({ Bucket: 'analytics' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'analytics', Key: 'day=1/part-0.csv', Body: 'a,b\n1,2\n' }));
+
+    const client = cluster.client(); // The OS user, who runs the daemons and owns what the gateway creates.
+    expect((await client.getStatus('/analytics')).isDirectory).toBe(true);
+    expect((await readStream(await client.openFile('/analytics/day=1/part-0.csv'))).toString()).toBe(
+      'a,b\n1,2\n',
+    );
+
+    await pipeline(
+      Readable.from([Buffer.from('written by the client\n')]),
+      await client.createFile('/analytics/note.txt'),
+    );
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'analytics', Key: 'note.txt' }));
+    expect(await got.Body!.transformToString()).toBe('written by the client\n');
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'analytics' }));
+    expect(listed.Contents?.map((o) => o.Key).sort()).toEqual(['day=1/part-0.csv', 'note.txt']);
+    s3.destroy();
+  });
+});
