@@ -4,37 +4,9 @@
  * node:crypto for the same reason as sigv4.ts: client libraries sign, a server must verify.
  */
 import { createHmac } from 'node:crypto';
+import { SIGV2_SUBRESOURCES } from '../../ufs/s3/s3-v2-signer.js';
 import { S3Error } from './errors.js';
 import { header, queryParam, type SignedRequest, signaturesEqual } from './signed-request.js';
-
-/** Query parameters that are part of the V2 canonical resource. */
-const SUBRESOURCES = new Set([
-  'acl',
-  'cors',
-  'delete',
-  'lifecycle',
-  'location',
-  'logging',
-  'notification',
-  'partNumber',
-  'policy',
-  'requestPayment',
-  'response-cache-control',
-  'response-content-disposition',
-  'response-content-encoding',
-  'response-content-language',
-  'response-content-type',
-  'response-expires',
-  'restore',
-  'tagging',
-  'torrent',
-  'uploadId',
-  'uploads',
-  'versionId',
-  'versioning',
-  'versions',
-  'website',
-]);
 
 export interface V2Claims {
   readonly accessKey: string;
@@ -87,7 +59,7 @@ function stringToSignV2(request: SignedRequest, claims: V2Claims, resourcePath: 
         ? ''
         : (header(request, 'date') ?? '');
   const subresources = request.query
-    .filter(([name]) => SUBRESOURCES.has(name))
+    .filter(([name]) => SIGV2_SUBRESOURCES.has(name))
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([name, value]) => (value === '' ? name : `${name}=${value}`));
   return [

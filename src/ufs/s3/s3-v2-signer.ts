@@ -12,8 +12,8 @@
 import { createHmac } from 'node:crypto';
 import type { AwsCredentialIdentity, HttpRequest, HttpSigner } from '@smithy/types';
 
-/** Query parameters that are part of the resource being signed. */
-const SUBRESOURCES = new Set([
+/** Query parameters that are part of the resource being signed (the client here, the gateway's verifier). */
+export const SIGV2_SUBRESOURCES: ReadonlySet<string> = new Set([
   'acl',
   'cors',
   'delete',
@@ -107,7 +107,7 @@ export class S3V2Signer implements HttpSigner {
       .map((segment) => encodeRfc3986(decodeURIComponent(segment)))
       .join('/');
     const sub = Object.entries(request.query ?? {})
-      .filter(([name]) => SUBRESOURCES.has(name))
+      .filter(([name]) => SIGV2_SUBRESOURCES.has(name))
       .map(([name, value]) => {
         const text = Array.isArray(value) ? value.join(',') : value;
         return text === null || text === undefined || text === '' ? name : `${name}=${text}`;
