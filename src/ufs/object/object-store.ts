@@ -73,6 +73,8 @@ export interface ObjectStoreOptions {
   readonly readChunkSize: number;
   readonly streamingUpload: boolean;
   readonly partitionSize: number;
+  /** Buffered writes larger than this go up in parts (Kodo's resumable threshold); default: partitionSize. */
+  readonly multipartThreshold?: number;
   readonly uploadThreads: number;
   readonly partTimeoutMs?: number;
   readonly tmpDirs: readonly string[];
@@ -387,6 +389,7 @@ export class ObjectUnderStore implements UnderStore {
         contentType: options.contentType,
         uri: this.describe(rel),
         partitionSize: o.partitionSize,
+        multipartThreshold: o.multipartThreshold,
         uploadThreads: o.uploadThreads,
         partTimeoutMs: o.partTimeoutMs,
         tmpDirs: o.tmpDirs,
