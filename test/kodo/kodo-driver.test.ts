@@ -122,6 +122,31 @@ describe('reads', () => {
   });
 });
 
+describe('rename', () => {
+  it('a file is renamed with one server-side move; a directory by copies then a batch delete', async () => {
+    const store = await kodoStore(kodo, 'rename/');
+    try {
+      await writeFile(store, 'a.txt', Buffer.from('a'));
+      await writeFile(store, 'd/x.txt', Buffer.from('x'));
+      await writeFile(store, 'd/y.txt', Buffer.from('y'));
+      received = [];
+      await store.rename('a.txt', 'b.txt');
+      expect(received.filter((r) => r.url.startsWith('/move/'))).toHaveLength(1);
+      expect(received.some((r) => r.url.startsWith('/copy/') || r.url.startsWith('/delete/'))).toBe(false);
+      expect((await readFile(store, 'b.txt')).toString()).toBe('a');
+      expect(await store.exists('a.txt')).toBe(false);
+      received = [];
+      await store.rename('d', 'e');
+      expect(received.filter((r) => r.url.startsWith('/copy/')).length).toBeGreaterThanOrEqual(2);
+      expect(received.filter((r) => r.url === '/batch')).not.toHaveLength(0);
+      expect((await readFile(store, 'e/y.txt')).toString()).toBe('y');
+      expect(await store.exists('d')).toBe(false);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('settings', () => {
   const required = [
     'fs.kodo.accesskey',

@@ -1,7 +1,7 @@
 /**
  * The raw object operations on Qiniu Kodo, for ObjectUnderStore:
  *
- * - management through the qiniu SDK's BucketManager (rs: stat, copy, delete, batch delete; rsf:
+ * - management through the qiniu SDK's BucketManager (rs: stat, copy, move, delete, batch delete; rsf:
  *   list with marker and delimiter), its loosely typed answers narrowed here;
  * - small files through the SDK's FormUploader, with an upload token scoped to `bucket:key` (a
  *   bucket-wide token would refuse to overwrite);
@@ -163,6 +163,12 @@ export class KodoObjectClient implements ObjectClient {
   async copyObject(source: string, destination: string): Promise<void> {
     await this.sdk('Copy', source, () =>
       this.manager.copy(this.bucket, source, this.bucket, destination, { force: true }),
+    );
+  }
+
+  async moveObject(source: string, destination: string): Promise<void> {
+    await this.sdk('Move', source, () =>
+      this.manager.move(this.bucket, source, this.bucket, destination, { force: true }),
     );
   }
 

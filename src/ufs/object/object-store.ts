@@ -6,7 +6,8 @@
  * listing that meets a directory without a marker writes one (a "breadcrumb") unless the store is
  * read-only or breadcrumbs are disabled, so the directory outlives its last child as on a disk.
  *
- * Rename is copy then delete, so it is not atomic (`atomicRename: false`): a directory is copied in
+ * Rename is copy then delete (a file is moved in one request where the client can), so it is not
+ * atomic (`atomicRename: false`): a directory is copied in
  * parallel batches, then its keys are deleted in bulk; a failure half-way leaves both copies (the
  * source complete). Listings hold one page in memory, however large the directory.
  */
@@ -450,7 +451,9 @@ export class ObjectUnderStore implements UnderStore {
     }
     const [target] = await Promise.all([this.find(to), this.checkParents(to, true)]);
     if (target) throw new TierfsError('ALREADY_EXISTS', `destination already exists: ${this.describe(to)}`);
-    if (found.kind === 'file') {
+    if (found.kind === 'file' && this.client.moveObject) {
+      await this.client.moveObject(this.key(from), this.key(to));
+    } else if (found.kind === 'file') {
       await this.client.copyObject(this.key(from), this.key(to));
       await this.client.deleteObject(this.key(from));
     } else {
