@@ -26,6 +26,7 @@ import type {
   PutOptions,
   RequestOptions,
 } from '../object/object-client.js';
+import { type Fields, fields, numberOf, stringOf, stringsOf } from './kodo-answer.js';
 import { kodoStatusError, kodoTransportError } from './kodo-errors.js';
 import type { KodoHttp } from './kodo-http.js';
 import { type KodoHosts, kodoUrl } from './kodo-regions.js';
@@ -52,26 +53,12 @@ interface SdkAnswer {
   readonly resp: { readonly statusCode?: number };
 }
 
-type Fields = Record<string, unknown>;
-
-function fields(data: unknown): Fields {
-  return typeof data === 'object' && data !== null && !Array.isArray(data) ? (data as Fields) : {};
-}
-
-function numberOf(value: unknown): number {
-  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
-}
-
-function stringsOf(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-}
-
 function toObjectInfo(key: string, entry: Fields): ObjectInfo {
   return {
     key,
     size: numberOf(entry.fsize),
     mtimeMs: Math.floor(numberOf(entry.putTime) / PUT_TIME_UNITS_PER_MS),
-    etag: typeof entry.hash === 'string' ? entry.hash : undefined,
+    etag: stringOf(entry.hash),
   };
 }
 

@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { CompletedPart, ObjectBody, RequestOptions } from '../object/object-client.js';
+import { fields, stringOf } from './kodo-answer.js';
 import { kodoStatusError } from './kodo-errors.js';
 import type { KodoHttp } from './kodo-http.js';
 import { type KodoHost, kodoUrl } from './kodo-regions.js';
@@ -30,12 +31,6 @@ async function md5Hex(body: ObjectBody): Promise<string> {
   const hash = createHash('md5');
   for await (const chunk of body.open()) hash.update(chunk as Buffer);
   return hash.digest('hex');
-}
-
-function stringField(data: unknown, name: string): string | undefined {
-  if (typeof data !== 'object' || data === null) return undefined;
-  const value = (data as Record<string, unknown>)[name];
-  return typeof value === 'string' ? value : undefined;
 }
 
 export class KodoResumableUpload {
@@ -64,7 +59,7 @@ export class KodoResumableUpload {
       body: '',
       signal: options.signal,
     });
-    const uploadId = stringField(data, 'uploadId');
+    const uploadId = stringOf(fields(data).uploadId);
     if (!uploadId)
       throw kodoStatusError(599, 'init answered without an uploadId', 'InitParts', target.bucket, key);
     return uploadId;
@@ -92,8 +87,9 @@ export class KodoResumableUpload {
       body: body.open(),
       signal: options.signal,
     });
-    const etag = stringField(data, 'etag');
-    const answered = stringField(data, 'md5');
+    const { etag: rawEtag, md5: rawMd5 } = fields(data);
+    const etag = stringOf(rawEtag);
+    const answered = stringOf(rawMd5);
     if (!etag)
       throw kodoStatusError(599, 'part answered without an etag', target.operation, target.bucket, key);
     if (answered !== undefined && answered.toLowerCase() !== md5) {

@@ -7,9 +7,9 @@
  * read-only or breadcrumbs are disabled, so the directory outlives its last child as on a disk.
  *
  * Rename is copy then delete (a file is moved in one request where the client can), so it is not
- * atomic (`atomicRename: false`): a directory is copied in
- * parallel batches, then its keys are deleted in bulk; a failure half-way leaves both copies (the
- * source complete). Listings hold one page in memory, however large the directory.
+ * atomic (`atomicRename: false`): a directory is copied in parallel batches, then its keys are
+ * deleted in bulk; a failure half-way leaves both copies (the source complete). Listings hold one
+ * page in memory, however large the directory.
  */
 import { Readable } from 'node:stream';
 import { isTierfsError, TierfsError } from '../../errors.js';

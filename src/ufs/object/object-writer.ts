@@ -2,8 +2,8 @@
  * The two ways an object store takes a file (seed 002, "S3 streaming upload"):
  *
  * - buffered (default): the whole file goes to a local temp file, uploaded on end() with one PUT,
- *   or in parallel parts when it is larger than the multipart threshold (default: a partition). Safe, but end() takes as long as the
- *   upload and the temp directory must hold the whole file.
+ *   or in parallel parts when it is larger than the multipart threshold (default: a partition).
+ *   Safe, but end() takes as long as the upload and the temp directory must hold the whole file.
  * - streaming: the file is cut into partitions (temp files) that upload as multipart parts while
  *   data still arrives, at most `uploadThreads` at once. A writer waits for a free slot before it
  *   starts a new partition, so at most uploadThreads + 1 partitions exist at any time, on disk,
