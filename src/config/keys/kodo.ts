@@ -84,3 +84,11 @@ export const UNDERFS_KODO_RESUMABLE_UPLOAD_CONCURRENCY = defineProperty({
   default: '3',
   description: 'Concurrent part uploads of one Kodo resumable upload.',
 });
+
+export const UNDERFS_KODO_DIRECTORY_SUFFIX = defineProperty({
+  key: 'tierfs.underfs.kodo.directory.suffix',
+  type: string,
+  default: '/',
+  description:
+    "Suffix of the zero-byte objects that mark directories (Alluxio's 'dir/' by default; e.g. _$folder$ for stores that refuse keys ending in /).",
+});

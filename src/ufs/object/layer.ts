@@ -26,12 +26,19 @@ export function layerObjectClient(client: ObjectClient, ...layers: ObjectLayer[]
 
 class LayeredObjectClient implements ObjectClient {
   readonly bucket: string;
+  /** Present when the inner client can move objects. */
+  readonly moveObject: ObjectClient['moveObject'];
 
   constructor(
     private readonly inner: ObjectClient,
     private readonly layer: ObjectLayer,
   ) {
     this.bucket = inner.bucket;
+    const move = inner.moveObject?.bind(inner);
+    this.moveObject = move
+      ? (source, destination, options) =>
+          this.run('moveObject', source, options, (o) => move(source, destination, { ...options, ...o }))
+      : undefined;
   }
 
   private run<T>(

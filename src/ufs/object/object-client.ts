@@ -78,6 +78,11 @@ export interface ObjectClient {
   getObject(key: string, range?: { start: number; end: number }, options?: RequestOptions): Promise<Readable>;
   putObject(key: string, body: ObjectBody, options?: PutOptions): Promise<void>;
   copyObject(source: string, destination: string, options?: RequestOptions): Promise<void>;
+  /**
+   * Optional: a server-side move of one object (Kodo's `move`), used to rename a file in one
+   * request; without it a file is renamed by copy then delete.
+   */
+  moveObject?(source: string, destination: string, options?: RequestOptions): Promise<void>;
   /** Deleting a missing key is not an error. */
   deleteObject(key: string, options?: RequestOptions): Promise<void>;
   /** Deletes up to 1000 keys in one request; rejects if any could not be deleted. */

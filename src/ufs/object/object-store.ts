@@ -6,9 +6,10 @@
  * listing that meets a directory without a marker writes one (a "breadcrumb") unless the store is
  * read-only or breadcrumbs are disabled, so the directory outlives its last child as on a disk.
  *
- * Rename is copy then delete, so it is not atomic (`atomicRename: false`): a directory is copied in
- * parallel batches, then its keys are deleted in bulk; a failure half-way leaves both copies (the
- * source complete). Listings hold one page in memory, however large the directory.
+ * Rename is copy then delete (a file is moved in one request where the client can), so it is not
+ * atomic (`atomicRename: false`): a directory is copied in parallel batches, then its keys are
+ * deleted in bulk; a failure half-way leaves both copies (the source complete). Listings hold one
+ * page in memory, however large the directory.
  */
 import { Readable } from 'node:stream';
 import { isTierfsError, TierfsError } from '../../errors.js';
@@ -73,6 +74,8 @@ export interface ObjectStoreOptions {
   readonly readChunkSize: number;
   readonly streamingUpload: boolean;
   readonly partitionSize: number;
+  /** Buffered writes larger than this go up in parts (Kodo's resumable threshold); default: partitionSize. */
+  readonly multipartThreshold?: number;
   readonly uploadThreads: number;
   readonly partTimeoutMs?: number;
   readonly tmpDirs: readonly string[];
@@ -387,6 +390,7 @@ export class ObjectUnderStore implements UnderStore {
         contentType: options.contentType,
         uri: this.describe(rel),
         partitionSize: o.partitionSize,
+        multipartThreshold: o.multipartThreshold,
         uploadThreads: o.uploadThreads,
         partTimeoutMs: o.partTimeoutMs,
         tmpDirs: o.tmpDirs,
@@ -447,7 +451,9 @@ export class ObjectUnderStore implements UnderStore {
     }
     const [target] = await Promise.all([this.find(to), this.checkParents(to, true)]);
     if (target) throw new TierfsError('ALREADY_EXISTS', `destination already exists: ${this.describe(to)}`);
-    if (found.kind === 'file') {
+    if (found.kind === 'file' && this.client.moveObject) {
+      await this.client.moveObject(this.key(from), this.key(to));
+    } else if (found.kind === 'file') {
       await this.client.copyObject(this.key(from), this.key(to));
       await this.client.deleteObject(this.key(from));
     } else {

@@ -2,8 +2,8 @@
  * The two ways an object store takes a file (seed 002, "S3 streaming upload"):
  *
  * - buffered (default): the whole file goes to a local temp file, uploaded on end() with one PUT,
- *   or in parallel parts when it is larger than a partition. Safe, but end() takes as long as the
- *   upload and the temp directory must hold the whole file.
+ *   or in parallel parts when it is larger than the multipart threshold (default: a partition).
+ *   Safe, but end() takes as long as the upload and the temp directory must hold the whole file.
  * - streaming: the file is cut into partitions (temp files) that upload as multipart parts while
  *   data still arrives, at most `uploadThreads` at once. A writer waits for a free slot before it
  *   starts a new partition, so at most uploadThreads + 1 partitions exist at any time, on disk,
@@ -30,6 +30,8 @@ export interface ObjectWriteTarget {
   /** For messages: the file's URI. */
   readonly uri: string;
   readonly partitionSize: number;
+  /** Buffered writes larger than this go up in parts; default: partitionSize. */
+  readonly multipartThreshold?: number;
   readonly uploadThreads: number;
   readonly partTimeoutMs?: number;
   readonly tmpDirs: readonly string[];
@@ -111,7 +113,7 @@ class BufferedObjectWriter extends ObjectWriter {
     const { client, key, partitionSize, contentType } = this.target;
     const signal = this.abort.signal;
     const size = this.file.size;
-    if (size <= partitionSize) {
+    if (size <= (this.target.multipartThreshold ?? partitionSize)) {
       await client.putObject(key, fileBody(this.file.path, 0, size), { contentType, signal });
     } else {
       const uploadId = await client.initiateMultipartUpload(key, { contentType });
