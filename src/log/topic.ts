@@ -73,7 +73,7 @@ export class Topic {
     const now = Date.now();
     const meta = (await readJsonFile<TopicMetadata>(metaFile)) ?? newTopicMetadata(now);
     let info = meta.ledgers.at(-1);
-    if (!info || info.closedMs !== 0) {
+    if (info?.closedMs !== 0) {
       info = { ledgerId: meta.nextLedgerId++, entries: 0, size: 0, createdMs: now, closedMs: 0 };
       meta.ledgers.push(info);
     }
