@@ -83,7 +83,7 @@ export class TopicStore {
   }
 
   /** The topic, created on first use. */
-  topic(name: string): Promise<Topic> {
+  async topic(name: string): Promise<Topic> {
     const parsed = parseTopicName(name);
     if (this.closed) return Promise.reject(new TierfsError('UNAVAILABLE', 'the topic store is closed'));
     let topic = this.topics.get(parsed.path);
