@@ -29,7 +29,16 @@ export async function readObject(
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
+/** Where the entry after the last one read starts, so a sequential reader never rescans a block. */
+interface ReadHint {
+  readonly entryId: number;
+  readonly offset: number;
+  readonly blockEnd: number;
+}
+
 export class OffloadedLedger {
+  private hint: ReadHint | undefined;
+
   private constructor(
     private readonly store: UnderStore,
     private readonly keys: OffloadedKeys,
@@ -75,19 +84,28 @@ export class OffloadedLedger {
     if (first > end) return [];
     const reader = new RangeReader(this.store, this.keys.data, dataObjectLength, this.readBufferSize);
     const entries: Entry[] = [];
-    let blockStart = blockFor(this.index, first).offset;
+    const hint = this.hint?.entryId === first ? this.hint : undefined;
+    let blockStart = hint ? hint.offset : blockFor(this.index, first).offset;
     while (blockStart < dataObjectLength) {
-      const { blockLength } = decodeBlockHeader(await reader.bytes(blockStart, BLOCK_HEADER_SIZE));
-      const blockEnd = blockStart + blockLength;
-      for (let at = blockStart + BLOCK_HEADER_SIZE; at + ENTRY_HEADER_SIZE <= blockEnd; ) {
+      // A hint starts inside a block whose end is known; otherwise read the block's header.
+      const blockEnd =
+        hint && blockStart === hint.offset
+          ? hint.blockEnd
+          : blockStart + decodeBlockHeader(await reader.bytes(blockStart, BLOCK_HEADER_SIZE)).blockLength;
+      let at = hint && blockStart === hint.offset ? blockStart : blockStart + BLOCK_HEADER_SIZE;
+      while (at + ENTRY_HEADER_SIZE <= blockEnd) {
         const { length, entryId } = readEntryHeader(await reader.bytes(at, ENTRY_HEADER_SIZE), 0);
         if (length < 0) break; // padding: the block's entries ended
+        const next = at + ENTRY_HEADER_SIZE + length;
         if (entryId >= first) {
           const payload = Buffer.from(await reader.bytes(at + ENTRY_HEADER_SIZE, length));
           entries.push({ ledgerId: metadata.ledgerId, entryId, payload });
-          if (entryId >= end) return entries;
+          if (entryId >= end) {
+            this.hint = { entryId: entryId + 1, offset: next, blockEnd };
+            return entries;
+          }
         }
-        at += ENTRY_HEADER_SIZE + length;
+        at = next;
       }
       blockStart = blockEnd;
     }
