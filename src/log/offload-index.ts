@@ -18,6 +18,8 @@ const HEADER_SIZE = 32;
 const RECORD_SIZE = 20;
 
 export interface LedgerMetadata {
+  /** OFFLOAD_FORMAT_VERSION of the writer; readers refuse any other. */
+  readonly formatVersion: number;
   readonly topic: string;
   readonly ledgerId: number;
   readonly entries: number;

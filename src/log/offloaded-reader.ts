@@ -67,7 +67,7 @@ export class OffloadedLedger {
       throw error;
     }
     const index = decodeOffloadIndex(bytes);
-    const version = (index.metadata as { formatVersion?: number }).formatVersion;
+    const version = index.metadata.formatVersion;
     if (version !== OFFLOAD_FORMAT_VERSION) {
       throw new TierfsError(
         'UNSUPPORTED',

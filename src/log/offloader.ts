@@ -75,7 +75,7 @@ export class LedgerOffloader {
       }
     };
     await pipeline(Readable.from(bytes()), await store.create(keys.data, { overwrite: true }));
-    const metadata: LedgerMetadata & { formatVersion: number } = {
+    const metadata: LedgerMetadata = {
       formatVersion: OFFLOAD_FORMAT_VERSION,
       topic: ledger.topic,
       ledgerId: file.ledgerId,
