@@ -38,6 +38,21 @@ export { ERROR_CODES, type ErrorCode, isTierfsError, TierfsError } from './error
 export type { BackendEntry, GatewayBackend } from './gateway/s3/backend.js';
 export { S3Gateway, type S3GatewayOptions, s3GatewayFromConfig } from './gateway/s3/server.js';
 export { UfsBackend } from './gateway/s3/ufs-backend.js';
+export {
+  type DriverMetadata,
+  OFFLOAD_DRIVER_NAMES,
+  type OffloadDriverConfig,
+  offloadDriverConfig,
+  withBrokerConf,
+} from './log/driver-config.js';
+export type { Entry } from './log/entry-record.js';
+export type { NamespacePolicies } from './log/namespace-policies.js';
+export { LedgerOffloader } from './log/offloader.js';
+export { formatPosition, type Position, parsePosition } from './log/position.js';
+export { Topic } from './log/topic.js';
+export type { LedgerInfo, OffloadContext, OffloadState, OffloadStatus } from './log/topic-metadata.js';
+export { parseTopicName, type TopicName } from './log/topic-name.js';
+export { type OffloadTriggered, TopicStore, type TopicStoreOptions } from './log/topic-store.js';
 export { scheduleUfsCleanup, type UfsCleanupScheduler } from './ufs/cleanup-scheduler.js';
 export type * from './ufs/contract.js';
 export { abortWrite, readFile, readStream, writeFile } from './ufs/io.js';

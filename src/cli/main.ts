@@ -14,6 +14,7 @@ import { registerFsCommands } from './fs.js';
 import { registerGatewayCommand } from './gateway.js';
 import { registerRunTestsCommand } from './run-tests.js';
 import { registerSelfCheckCommand } from './selfcheck.js';
+import { registerTopicCommands } from './topics.js';
 
 export interface CliContext {
   /** The configuration of this invocation: defaults, site file, environment and -D flags. */
@@ -67,6 +68,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerRunTestsCommand(program, context);
   registerGatewayCommand(program, context);
   registerSelfCheckCommand(program, context);
+  registerTopicCommands(program, context);
   try {
     await program.parseAsync(rest, { from: 'user' });
     return process.exitCode === undefined ? 0 : Number(process.exitCode);

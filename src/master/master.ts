@@ -1,7 +1,8 @@
 /**
  * The master process: the namespace and mount table over the metadata store, worker membership,
  * persistence of ASYNC_THROUGH files, metrics, the API on the RPC port (19998), and the admin REST
- * API, Prometheus metrics and web UI on the web port (19999).
+ * API, Prometheus metrics and web UI on the web port (19999); and, when `tierfs.log.enabled`, the
+ * tiered log (src/log/) with its endpoints on both ports.
  */
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -20,8 +21,10 @@ import {
   USER_CONSISTENT_HASH_VIRTUAL_NODE_COUNT_PER_WORKER,
   WEB_ADMIN_TOKEN,
 } from '../config/keys/core.js';
+import { LOG_ENABLED } from '../config/keys/log.js';
 import { layoutOf } from '../config/layout.js';
 import { TierfsError } from '../errors.js';
+import { TopicStore } from '../log/topic-store.js';
 import { SqliteMetaStore } from '../meta/sqlite-store.js';
 import type { MetaStore } from '../meta/store.js';
 import { Namespace } from '../namespace/namespace.js';
@@ -29,10 +32,11 @@ import '../ufs/drivers.js';
 import { VERSION } from '../version.js';
 import { registerWebRoutes } from '../web/routes.js';
 import type { ClusterInfo } from './api-types.js';
+import { logRoutes } from './log-routes.js';
 import { createMasterMetrics } from './metrics.js';
 import { PersistScheduler } from './persist-scheduler.js';
 import { registerRestRoutes } from './rest-routes.js';
-import { callerOf, registerMasterRoutes } from './routes.js';
+import { callerOf, registerMasterRoutes, registerRoutes } from './routes.js';
 import { MasterServices } from './services.js';
 import { WorkerRegistry } from './worker-registry.js';
 
@@ -67,10 +71,19 @@ export class Master {
     private readonly scheduler: PersistScheduler,
     private readonly services: MasterServices,
     private readonly meta: MetaStore,
+    /** The tiered log, when tierfs.log.enabled. */
+    readonly topics: TopicStore | undefined,
   ) {}
 
   static async start(conf: Configuration, options: MasterOptions): Promise<Master> {
     const { meta, token } = await openFormattedMetaStore(conf);
+    let topics: TopicStore | undefined;
+    try {
+      topics = conf.require(LOG_ENABLED) ? await TopicStore.open(conf, { log: options.log }) : undefined;
+    } catch (error) {
+      await meta.close();
+      throw error;
+    }
     const workers = new WorkerRegistry(conf.require(MASTER_WORKER_TIMEOUT));
     const sampleIntervalMs = conf.require(MASTER_METRICS_SAMPLE_INTERVAL);
     const metrics = createMasterMetrics(meta, workers, token, sampleIntervalMs);
@@ -124,12 +137,17 @@ export class Master {
     const web = Fastify({ loggerInstance: options.log as FastifyBaseLogger });
     registerRestRoutes(web, services, conf.get(WEB_ADMIN_TOKEN));
     registerWebRoutes(web, services);
+    if (topics) {
+      registerRoutes(rpc, logRoutes(topics));
+      registerRoutes(web, logRoutes(topics));
+    }
 
     try {
       await rpc.listen({ host: conf.require(MASTER_BIND_HOST), port: conf.require(MASTER_RPC_PORT) });
       await web.listen({ host: conf.require(MASTER_WEB_BIND_HOST), port: conf.require(MASTER_WEB_PORT) });
     } catch (error) {
       await Promise.all([rpc.close(), web.close()]);
+      await topics?.close();
       await namespace.close();
       await meta.close();
       throw new TierfsError('UNAVAILABLE', `the master cannot listen: ${(error as Error).message}`, {
@@ -141,7 +159,7 @@ export class Master {
     await scheduler.start();
     metrics.sampler.start();
     options.log.info({ rpcAddress, webAddress }, 'master started');
-    return new Master(rpcAddress, webAddress, [rpc, web], scheduler, services, meta);
+    return new Master(rpcAddress, webAddress, [rpc, web], scheduler, services, meta, topics);
   }
 
   /** Takes a metrics sample now (the sampler also runs on its interval). */
@@ -153,6 +171,7 @@ export class Master {
     await this.services.metrics.sampler.stop();
     await this.scheduler.stop();
     await Promise.all(this.apps.map((app) => app.close()));
+    await this.topics?.close();
     await this.services.stop();
     await this.services.namespace.close();
     await this.meta.close();

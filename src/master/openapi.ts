@@ -122,6 +122,69 @@ export const REST_ENDPOINTS: readonly Endpoint[] = [
     summary: 'Prometheus metrics of the master.',
     produces: 'text/plain',
   },
+  // The tiered log (docs/tiered-logs.md), when tierfs.log.enabled.
+  {
+    method: 'get',
+    path: '/api/v1/topics',
+    summary: 'Topics of the tiered log, of one namespace or all.',
+    query: { namespace: { type: 'string' } },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/topics/messages',
+    summary: 'Appends messages to a topic; answers their positions (ledgerId:entryId).',
+    body: {
+      topic: { type: 'string', required: true },
+      messages: { type: 'object', required: true },
+      encoding: { type: 'string' },
+    },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/topics/messages',
+    summary: 'Reads messages (base64) from a position, offloaded ledgers included.',
+    query: { topic: { type: 'string', required: true }, from: { type: 'string' }, max: { type: 'integer' } },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/topics/ledgers',
+    summary: 'The ledgers of a topic with their offload context.',
+    query: { topic: { type: 'string', required: true } },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/topics/offload',
+    summary: 'Offloads the oldest ledgers until at most sizeThreshold stays local.',
+    body: { topic: { type: 'string', required: true }, sizeThreshold: { type: 'string', required: true } },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/topics/offload-status',
+    summary: 'Status of the last offload of a topic: NOT_RUN, RUNNING, SUCCESS or ERROR with the reason.',
+    query: { topic: { type: 'string', required: true } },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/namespaces/policies',
+    summary: 'Offload threshold, deletion lag and retention of a namespace.',
+    query: { namespace: { type: 'string', required: true } },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/namespaces/offload-threshold',
+    summary: 'Sets the offload threshold of a namespace (10M; 0 as soon as possible; -1 disabled).',
+    body: { namespace: { type: 'string', required: true }, size: { type: 'string', required: true } },
+  },
+  {
+    method: 'post',
+    path: '/api/v1/namespaces/retention',
+    summary: 'Sets the retention of a namespace: size and time (ms); -1 or absent for no limit.',
+    body: {
+      namespace: { type: 'string', required: true },
+      size: { type: 'string' },
+      timeMs: { type: 'integer' },
+    },
+  },
 ];
 
 function schemaOf(fields: Readonly<Record<string, { type: FieldType; required?: boolean }>>) {

@@ -11,6 +11,7 @@ import {
   UNDERFS_S3_STREAMING_UPLOAD_PARTITION_SIZE,
 } from './index.js';
 import * as kodo from './kodo.js';
+import * as log from './log.js';
 import * as offload from './offload.js';
 import * as oss from './oss.js';
 import * as s3 from './s3.js';
@@ -23,6 +24,7 @@ const MODULES: Record<string, Record<string, PropertyKey<unknown>>> = {
   oss,
   kodo,
   offload,
+  log,
   gatewayOss,
   gatewayKodo,
 };
