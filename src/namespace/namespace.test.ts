@@ -265,6 +265,15 @@ describe('permissions', () => {
     expect(await code(ns.setAttribute('/f', BOB, { owner: 'bob' }))).toBe('PERMISSION_DENIED');
   });
 
+  it('a directory made through tierfs keeps its chmod and chown across re-syncs', async () => {
+    await ns.mkdir('/made', ROOT);
+    await ns.setAttribute('/made', ADMIN, { mode: 0o700, owner: 'carol' });
+    writeFileSync(join(ufs, 'made', 'child'), 'x');
+    await open({ 'tierfs.user.file.metadata.sync.interval': '0' });
+    expect(await names('/made', ADMIN)).toEqual(['child']);
+    expect(await ns.getStatus('/made', ADMIN)).toMatchObject({ mode: 0o700, owner: 'carol' });
+  });
+
   it('a recursive chown changes the directory itself too, though it re-reads the tree from the under store', async () => {
     await ns.mkdir('/d/e', ROOT, { recursive: true });
     writeFileSync(join(ufs, 'd', 'e', 'f'), 'x');

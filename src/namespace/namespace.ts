@@ -585,15 +585,18 @@ export class Namespace {
     now: number,
   ): Inode {
     const sameContent = existing?.ufsFingerprint === status.fingerprint;
+    // chmod/chown live in tierfs only: keep them across syncs of an unchanged object, and of a
+    // directory (still a directory) whatever its fingerprint does when children come and go.
+    const keepAttributes =
+      existing !== undefined && (sameContent || (existing.isDirectory && status.isDirectory));
     return {
       path,
       isDirectory: status.isDirectory,
       size: status.size,
       mtimeMs: status.mtimeMs ?? existing?.mtimeMs ?? now,
-      // chmod/chown live in tierfs only: keep them across syncs of unchanged objects.
-      owner: sameContent && existing ? existing.owner : status.owner,
-      group: sameContent && existing ? existing.group : status.group,
-      mode: sameContent && existing ? existing.mode : this.sharedMode(mount, status.mode),
+      owner: keepAttributes ? existing.owner : status.owner,
+      group: keepAttributes ? existing.group : status.group,
+      mode: keepAttributes ? existing.mode : this.sharedMode(mount, status.mode),
       state: 'COMPLETE',
       persistence: 'PERSISTED',
       ufsFingerprint: status.fingerprint,
