@@ -18,10 +18,11 @@ afterEach(async () => {
 });
 
 describe('optionsFromConfiguration', () => {
-  it('defaults to one DISK tier of 512MB less 10% overhead, 1MB pages, LRU and level0 watermarks', () => {
+  it('defaults to a 1GB MEM tier in front of a DISK tier of 512MB less 10% overhead, 1MB pages, LRU', () => {
     expect(optionsFromConfiguration(Configuration.of())).toEqual({
       pageSize: MB,
       evictor: 'LRU',
+      mem: { quota: 1024 * MB, highWatermark: 0.95, lowWatermark: 0.7 },
       disk: {
         dirs: [{ path: join(process.cwd(), 'cache'), quota: Math.floor(512 * MB * 0.9) }],
         buckets: 1000,
@@ -29,6 +30,12 @@ describe('optionsFromConfiguration', () => {
         lowWatermark: 0.7,
       },
     });
+  });
+
+  it('is DISK only with one level', () => {
+    expect(
+      optionsFromConfiguration(Configuration.of({ 'tierfs.worker.tieredstore.levels': '1' })).mem,
+    ).toBeUndefined();
   });
 
   it('puts a MEM tier (level0) in front of the DISK tier (level1) with two levels', () => {
@@ -81,11 +88,21 @@ describe('optionsFromConfiguration', () => {
 
   it('opens a working store from the configuration', async () => {
     const store = await PageStore.fromConfiguration(
-      Configuration.of({ 'tierfs.worker.page.store.dirs': dir, 'tierfs.worker.page.store.sizes': '4MB' }),
+      Configuration.of({
+        'tierfs.worker.tieredstore.levels': '1',
+        'tierfs.worker.page.store.dirs': dir,
+        'tierfs.worker.page.store.sizes': '4MB',
+      }),
     );
     await store.put('file', 0, Buffer.alloc(MB, 7));
     expect(store.tierOf('file', 0)).toBe('DISK');
     expect(store.usage().DISK).toMatchObject({ capacity: Math.floor(4 * MB * 0.9), used: MB, pages: 1 });
     await store.close();
+    const tiered = await PageStore.fromConfiguration(
+      Configuration.of({ 'tierfs.worker.page.store.dirs': dir, 'tierfs.worker.page.store.sizes': '4MB' }),
+    );
+    await tiered.put('other', 0, Buffer.alloc(MB, 8));
+    expect(tiered.tierOf('other', 0)).toBe('MEM');
+    await tiered.close();
   });
 });

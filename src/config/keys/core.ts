@@ -336,8 +336,9 @@ export const WORKER_RAMDISK_SIZE = defineProperty({
 export const WORKER_TIEREDSTORE_LEVELS = defineProperty({
   key: 'tierfs.worker.tieredstore.levels',
   type: int({ min: 1, max: 2 }),
-  default: '1',
-  description: 'Number of cache tiers on a worker (level0 first, then level1).',
+  default: '2',
+  description:
+    'Number of cache tiers on a worker: 2 (the default) puts a MEM tier of tierfs.worker.ramdisk.size in front of the DISK page store.',
 });
 
 export const WORKER_TIEREDSTORE_LEVEL0_ALIAS = defineProperty({
