@@ -72,9 +72,13 @@ export interface ObjectStoreOptions {
   /** Largest range one GET fetches when a file is read. */
   readonly readChunkSize: number;
   readonly streamingUpload: boolean;
+  /** Upload parts from memory while the file is written (no temp files); wins over streamingUpload. */
+  readonly multipartUpload?: boolean;
   readonly partitionSize: number;
   readonly uploadThreads: number;
   readonly partTimeoutMs?: number;
+  /** The property that set partTimeoutMs, for messages. */
+  readonly partTimeoutKey?: string;
   readonly tmpDirs: readonly string[];
   /** Multipart uploads older than this are aborted by cleanup(). */
   readonly cleanAgeMs: number;
@@ -389,11 +393,12 @@ export class ObjectUnderStore implements UnderStore {
         partitionSize: o.partitionSize,
         uploadThreads: o.uploadThreads,
         partTimeoutMs: o.partTimeoutMs,
+        partTimeoutKey: o.partTimeoutKey,
         tmpDirs: o.tmpDirs,
         afterCommit: () =>
           o.skipParentDirectoryCreation ? Promise.resolve() : this.putMissingMarkers(parentPath(rel)),
       },
-      o.streamingUpload,
+      o.multipartUpload ? 'multipart' : o.streamingUpload ? 'streaming' : 'buffered',
     );
   }
 
