@@ -25,7 +25,9 @@ export async function createPartition(
   capacity: number,
   tmpDirs: readonly string[],
 ): Promise<Partition> {
-  return storage === 'memory' ? new MemoryPartition(capacity) : new DiskPartition(await createTempFile(tmpDirs));
+  return storage === 'memory'
+    ? new MemoryPartition(capacity)
+    : new DiskPartition(await createTempFile(tmpDirs));
 }
 
 class DiskPartition implements Partition {

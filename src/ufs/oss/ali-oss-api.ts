@@ -3,9 +3,8 @@
  * loose (and miss the stream variants), so the driver talks to this interface and the one cast
  * from `new OSS(...)` happens in oss-store.ts.
  */
-import type { Agent as HttpAgent } from 'node:http';
+import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
-import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 
 /** `[connect, response]` timeouts in ms, as urllib takes them. */

@@ -88,7 +88,11 @@ export class OssObjectClient implements ObjectClient {
         etag: unquote(header(headers.etag)),
       };
     } catch (error) {
-      if (error instanceof TierfsError && error.code === 'NOT_FOUND' && error.details.ossCode !== 'NoSuchBucket') {
+      if (
+        error instanceof TierfsError &&
+        error.code === 'NOT_FOUND' &&
+        error.details.ossCode !== 'NoSuchBucket'
+      ) {
         return undefined;
       }
       throw error;
@@ -136,7 +140,9 @@ export class OssObjectClient implements ObjectClient {
   }
 
   async deleteObject(key: string, options: RequestOptions = {}): Promise<void> {
-    await this.call('DeleteObject', key, options.signal, () => this.oss.delete(key, { timeout: this.timeout }));
+    await this.call('DeleteObject', key, options.signal, () =>
+      this.oss.delete(key, { timeout: this.timeout }),
+    );
   }
 
   /** DeleteMultipleObjects in verbose mode: a key OSS does not report as deleted is a failure. */
@@ -152,7 +158,10 @@ export class OssObjectClient implements ObjectClient {
         'UNAVAILABLE',
         `DeleteMultipleObjects oss://${this.bucket}/: ${missing.length} of ${keys.length} keys were not deleted ` +
           `(first: ${missing[0]})`,
-        { retryable: true, details: { bucket: this.bucket, key: missing[0], operation: 'DeleteMultipleObjects' } },
+        {
+          retryable: true,
+          details: { bucket: this.bucket, key: missing[0], operation: 'DeleteMultipleObjects' },
+        },
       );
     }
   }
@@ -190,7 +199,8 @@ export class OssObjectClient implements ObjectClient {
     const { uploadId } = await this.call('InitiateMultipartUpload', key, options.signal, () =>
       this.oss.initMultipartUpload(key, { timeout: this.timeout, mime: options.contentType }),
     );
-    if (!uploadId) throw new TierfsError('INTERNAL', `OSS returned no upload id for oss://${this.bucket}/${key}`);
+    if (!uploadId)
+      throw new TierfsError('INTERNAL', `OSS returned no upload id for oss://${this.bucket}/${key}`);
     return uploadId;
   }
 

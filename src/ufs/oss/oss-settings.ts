@@ -42,12 +42,12 @@ import {
   UNDERFS_OSS_STREAMING_UPLOAD_PARTITION_SIZE,
   UNDERFS_OSS_STREAMING_UPLOAD_THREADS,
 } from '../../config/keys/oss.js';
-import type { PropertyKey } from '../../config/property.js';
 import {
   UNDERFS_LISTING_LENGTH,
   UNDERFS_OBJECT_STORE_MULTIPART_UPLOAD_TIMEOUT,
   UNDERFS_OBJECT_STORE_STREAMING_UPLOAD_PART_TIMEOUT,
 } from '../../config/keys/underfs.js';
+import type { PropertyKey } from '../../config/property.js';
 import { TierfsError } from '../../errors.js';
 import { ufsLog } from '../log.js';
 
@@ -186,7 +186,11 @@ export function ossListVersion(conf: Configuration): 1 | 2 {
  * one file uploading at once; fs.oss.buffer.dir, when set, replaces tierfs.tmp.dirs for temp files.
  */
 export function ossUploadSettings(conf: Configuration): OssUploadSettings {
-  const multipartSize = either(conf, UNDERFS_OSS_MULTIPART_UPLOAD_PARTITION_SIZE, FS_OSS_MULTIPART_UPLOAD_SIZE);
+  const multipartSize = either(
+    conf,
+    UNDERFS_OSS_MULTIPART_UPLOAD_PARTITION_SIZE,
+    FS_OSS_MULTIPART_UPLOAD_SIZE,
+  );
   const activeBlocks = conf.isSet(FS_OSS_UPLOAD_ACTIVE_BLOCKS)
     ? conf.get(FS_OSS_UPLOAD_ACTIVE_BLOCKS)!
     : Number.POSITIVE_INFINITY;

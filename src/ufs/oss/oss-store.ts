@@ -80,9 +80,13 @@ export function createAliOss(
   try {
     client = new OSS(options as unknown as OSS.Options);
   } catch (error) {
-    throw new TierfsError('CONFIG_INVALID', `cannot set up the OSS client for bucket '${bucket}': ${String(error)}`, {
-      cause: error,
-    });
+    throw new TierfsError(
+      'CONFIG_INVALID',
+      `cannot set up the OSS client for bucket '${bucket}': ${String(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   return {
     oss: client as unknown as AliOssApi,
