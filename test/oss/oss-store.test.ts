@@ -22,6 +22,7 @@ import '../../src/ufs/drivers.js';
 import { readFile, writeFile } from '../../src/ufs/io.js';
 import { MISSING_CREDENTIALS, MISSING_ENDPOINT } from '../../src/ufs/oss/oss-settings.js';
 import { FileSystem } from '../../src/ufs/registry.js';
+import { readTextFile, writeAsText } from '../../src/ufs/text.js';
 import { AK, BUCKET, client, type RunningGateway, SECRET, startGateway } from '../gateway/oss-support.js';
 import { type RecordingProxy, startRecordingProxy } from './recording-proxy.js';
 
@@ -89,7 +90,12 @@ describe('credentials and endpoint', () => {
   });
 
   it('missing keys fail at FileSystem.get with the hadoop-aliyun message', async () => {
-    for (const values of [{}, { 'fs.oss.accessKeyId': AK }, { 'fs.oss.accessKeySecret': SECRET }]) {
+    const cases: Record<string, string>[] = [
+      {},
+      { 'fs.oss.accessKeyId': AK },
+      { 'fs.oss.accessKeySecret': SECRET },
+    ];
+    for (const values of cases) {
       const error = await failure(open({ 'fs.oss.endpoint': gw.endpoint, ...values }));
       expect(error.code).toBe('CONFIG_INVALID');
       expect(error.message).toBe('AccessKeyId and AccessKeySecret should not be null or empty.');
@@ -253,6 +259,28 @@ describe('fs.oss.* keys', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('Flink-style use', () => {
+  it('readTextFile and writeAsText on oss:// URIs with the three fs.oss.* keys', async () => {
+    const conf = {
+      'fs.oss.endpoint': gw.endpoint,
+      'fs.oss.accessKeyId': AK,
+      'fs.oss.accessKeySecret': SECRET,
+    };
+    const rows = ['1|AAAAAAAABAAAAAAA|1998-01-01', '2|AAAAAAAACAAAAAAA|1998-01-01'];
+    await writeAsText(`oss://${BUCKET}/50/call_center/data-m-00049`, rows, conf);
+    const read: string[] = [];
+    for await (const line of readTextFile(`oss://${BUCKET}/50/call_center/data-m-00049`, conf))
+      read.push(line);
+    expect(read).toEqual(rows);
+    const error = await failure(
+      (async () => {
+        for await (const _ of readTextFile(`oss://${BUCKET}/50/call_center/data-m-00049`, {})) break;
+      })(),
+    );
+    expect(error.message).toBe(MISSING_ENDPOINT);
   });
 });
 
