@@ -1,4 +1,5 @@
 /** Registers every built-in driver; each registration imports its SDK only on first use. */
-import './local/register.js';
-import './s3/register.js';
 import './kodo/register.js';
+import './local/register.js';
+import './oss/register.js';
+import './s3/register.js';

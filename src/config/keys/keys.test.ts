@@ -247,10 +247,11 @@ describe('property catalogue', () => {
     expect(() => byName.get('tierfs.underfs.listing.length')?.type.parse('1001')).toThrow(ValueError);
   });
 
-  it('rejects part sizes below 5MB', () => {
+  it('rejects part sizes below 5MB (S3) and 100KB (OSS)', () => {
     expect(() => UNDERFS_S3_STREAMING_UPLOAD_PARTITION_SIZE.type.parse('4MB')).toThrow(ValueError);
     expect(UNDERFS_S3_STREAMING_UPLOAD_PARTITION_SIZE.type.parse('5MB')).toBe(5 * 1024 ** 2);
-    expect(() => UNDERFS_OSS_STREAMING_UPLOAD_PARTITION_SIZE.type.parse('4MB')).toThrow(ValueError);
+    expect(() => UNDERFS_OSS_STREAMING_UPLOAD_PARTITION_SIZE.type.parse('99KB')).toThrow(ValueError);
+    expect(UNDERFS_OSS_STREAMING_UPLOAD_PARTITION_SIZE.type.parse('100KB')).toBe(100 * 1024);
     expect(() => MANAGED_LEDGER_OFFLOAD_MAX_BLOCK_SIZE_IN_BYTES.type.parse('4MB')).toThrow(ValueError);
     expect(MANAGED_LEDGER_OFFLOAD_MAX_BLOCK_SIZE_IN_BYTES.type.parse('67108864')).toBe(64 * 1024 ** 2);
   });

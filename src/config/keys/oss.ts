@@ -5,7 +5,8 @@
 import { defineProperty } from '../property.js';
 import { bool, bytes, duration, int, list, mode, oneOf, string } from '../types.js';
 
-const FIVE_MB = 5 * 1024 * 1024;
+/** OSS refuses parts (other than the last) smaller than this at CompleteMultipartUpload. */
+const OSS_MIN_PART = 100 * 1024;
 
 // --- fs.oss.*: endpoint and credentials ---------------------------------------------------------
 
@@ -154,7 +155,7 @@ export const FS_OSS_LIST_VERSION = defineProperty({
 
 export const FS_OSS_MULTIPART_UPLOAD_SIZE = defineProperty({
   key: 'fs.oss.multipart.upload.size',
-  type: bytes({ min: 100 * 1024 }),
+  type: bytes({ min: OSS_MIN_PART }),
   default: '104857600',
   description: 'Part size of OSS multipart uploads, in bytes (at least 100KB; at most 10000 parts per file).',
 });
@@ -293,6 +294,24 @@ export const UNDERFS_OSS_PROTOCOL = defineProperty({
   description: 'Protocol used to talk to the OSS endpoint: http or https.',
 });
 
+export const UNDERFS_OSS_PATH_STYLE_ACCESS = defineProperty({
+  key: 'tierfs.underfs.oss.path.style.access',
+  type: bool,
+  default: 'false',
+  description:
+    'Address the bucket in the path (http://endpoint/bucket/key) instead of the host name; for emulators ' +
+    'such as the tierfs OSS gateway on localhost.',
+});
+
+export const UNDERFS_OSS_DIRECTORY_SUFFIX = defineProperty({
+  key: 'tierfs.underfs.oss.directory.suffix',
+  type: oneOf(['/', '_$folder$']),
+  default: '/',
+  description:
+    "Suffix of OSS directory marker objects: '/' (dir/, as hadoop-aliyun and the S3 driver write them) or " +
+    "'_$folder$' (dir_$folder$, as Alluxio's OSS driver writes them).",
+});
+
 export const UNDERFS_OSS_PROXY_HOST = defineProperty({
   key: 'tierfs.underfs.oss.proxy.host',
   type: string,
@@ -353,9 +372,9 @@ export const UNDERFS_OSS_STREAMING_UPLOAD_ENABLED = defineProperty({
 
 export const UNDERFS_OSS_STREAMING_UPLOAD_PARTITION_SIZE = defineProperty({
   key: 'tierfs.underfs.oss.streaming.upload.partition.size',
-  type: bytes({ min: FIVE_MB }),
+  type: bytes({ min: OSS_MIN_PART }),
   default: '64MB',
-  description: 'Part size of OSS streaming uploads (at least 5MB).',
+  description: 'Part size of OSS streaming uploads (at least 100KB, the OSS minimum part).',
 });
 
 export const UNDERFS_OSS_STREAMING_UPLOAD_THREADS = defineProperty({
@@ -381,10 +400,11 @@ export const UNDERFS_OSS_MULTIPART_UPLOAD_THREADS = defineProperty({
 
 export const UNDERFS_OSS_MULTIPART_UPLOAD_PARTITION_SIZE = defineProperty({
   key: 'tierfs.underfs.oss.multipart.upload.partition.size',
-  type: bytes({ min: FIVE_MB }),
+  type: bytes({ min: OSS_MIN_PART }),
   default: '64MB',
   aliases: ['tierfs.underfs.oss.multipart.upload.part.size'],
-  description: 'Part size of OSS multipart uploads (at least 5MB).',
+  description:
+    'Part size of OSS multipart uploads (at least 100KB); wins over fs.oss.multipart.upload.size when both are set.',
 });
 
 // --- tierfs.underfs.oss.*: permissions ----------------------------------------------------------

@@ -38,6 +38,7 @@ export async function uploadPartWithin(
   body: ObjectBody,
   signal: AbortSignal,
   timeoutMs: number | undefined,
+  timeoutKey = 'tierfs.underfs.object.store.streaming.upload.part.timeout',
 ): Promise<string> {
   const deadline = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
   try {
@@ -49,7 +50,7 @@ export async function uploadPartWithin(
       throw new TierfsError(
         'TIMEOUT',
         `part ${partNumber} of ${client.bucket}/${key} was not uploaded within ${timeoutMs} ms ` +
-          '(tierfs.underfs.object.store.streaming.upload.part.timeout)',
+          `(${timeoutKey})`,
         { cause: error },
       );
     }

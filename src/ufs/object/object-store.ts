@@ -73,11 +73,15 @@ export interface ObjectStoreOptions {
   /** Largest range one GET fetches when a file is read. */
   readonly readChunkSize: number;
   readonly streamingUpload: boolean;
+  /** Upload parts from memory while the file is written (no temp files); wins over streamingUpload. */
+  readonly multipartUpload?: boolean;
   readonly partitionSize: number;
   /** Buffered writes larger than this go up in parts (Kodo's resumable threshold); default: partitionSize. */
   readonly multipartThreshold?: number;
   readonly uploadThreads: number;
   readonly partTimeoutMs?: number;
+  /** The property that set partTimeoutMs, for messages. */
+  readonly partTimeoutKey?: string;
   readonly tmpDirs: readonly string[];
   /** Multipart uploads older than this are aborted by cleanup(). */
   readonly cleanAgeMs: number;
@@ -393,11 +397,12 @@ export class ObjectUnderStore implements UnderStore {
         multipartThreshold: o.multipartThreshold,
         uploadThreads: o.uploadThreads,
         partTimeoutMs: o.partTimeoutMs,
+        partTimeoutKey: o.partTimeoutKey,
         tmpDirs: o.tmpDirs,
         afterCommit: () =>
           o.skipParentDirectoryCreation ? Promise.resolve() : this.putMissingMarkers(parentPath(rel)),
       },
-      o.streamingUpload,
+      o.multipartUpload ? 'multipart' : o.streamingUpload ? 'streaming' : 'buffered',
     );
   }
 

@@ -8,6 +8,8 @@
  *   data still arrives, at most `uploadThreads` at once. A writer waits for a free slot before it
  *   starts a new partition, so at most uploadThreads + 1 partitions exist at any time, on disk,
  *   not in memory. A file smaller than one partition goes up with one PUT.
+ * - multipart (in memory): as streaming, but the partitions are buffers, so no temp file is ever
+ *   written; memory per file is at most (uploadThreads + 1) * partitionSize.
  *
  * Either way the object appears only when end() completes ('finish' follows the commit), and
  * destroy() or any failure aborts everything in flight, aborts the multipart upload and removes the
@@ -21,6 +23,7 @@ import type { UfsWriteStream } from '../contract.js';
 import { forEachLimited } from './concurrency.js';
 import { abortQuietly, EMPTY_BODY, fileBody, uploadPartWithin } from './multipart.js';
 import type { CompletedPart, ObjectClient } from './object-client.js';
+import { createPartition, type Partition, type PartitionStorage } from './partition.js';
 import { appendAll, createTempFile, type TempFile } from './temp-file.js';
 
 export interface ObjectWriteTarget {
@@ -34,18 +37,28 @@ export interface ObjectWriteTarget {
   readonly multipartThreshold?: number;
   readonly uploadThreads: number;
   readonly partTimeoutMs?: number;
+  /** The property that set partTimeoutMs, for the message when a part misses it. */
+  readonly partTimeoutKey?: string;
   readonly tmpDirs: readonly string[];
   /** Runs after the object is in place (e.g. writing parent directory markers). */
   readonly afterCommit: () => Promise<void>;
 }
 
+/** How a writer stages the file: see the comment at the top. */
+export type ObjectUploadMode = 'buffered' | 'streaming' | 'multipart';
+
 export async function createObjectWriter(
   target: ObjectWriteTarget,
-  streaming: boolean,
+  mode: ObjectUploadMode,
 ): Promise<UfsWriteStream> {
-  return streaming
-    ? new StreamingObjectWriter(target)
-    : new BufferedObjectWriter(target, await createTempFile(target.tmpDirs));
+  switch (mode) {
+    case 'streaming':
+      return new StreamingObjectWriter(target, 'disk');
+    case 'multipart':
+      return new StreamingObjectWriter(target, 'memory');
+    case 'buffered':
+      return new BufferedObjectWriter(target, await createTempFile(target.tmpDirs));
+  }
 }
 
 abstract class ObjectWriter extends Writable {
@@ -134,6 +147,7 @@ class BufferedObjectWriter extends ObjectWriter {
               body,
               signal,
               this.target.partTimeoutMs,
+              this.target.partTimeoutKey,
             );
             parts.push({ partNumber: i + 1, etag });
           },
@@ -155,14 +169,21 @@ class BufferedObjectWriter extends ObjectWriter {
 }
 
 class StreamingObjectWriter extends ObjectWriter {
-  private partition: TempFile | undefined;
+  private partition: Partition | undefined;
   private partNumber = 0;
   /** Started with the first full partition; never given the abort signal, so its id is always learnt. */
   private uploadId: Promise<string> | undefined;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly parts: CompletedPart[] = [];
-  private readonly tempFiles = new Set<string>();
+  private readonly partitions = new Set<Partition>();
   private failure: unknown;
+
+  constructor(
+    target: ObjectWriteTarget,
+    private readonly storage: PartitionStorage,
+  ) {
+    super(target);
+  }
 
   protected async append(chunk: Buffer): Promise<void> {
     const size = this.target.partitionSize;
@@ -170,7 +191,7 @@ class StreamingObjectWriter extends ObjectWriter {
       this.throwIfFailed();
       this.partition ??= await this.newPartition();
       const piece = chunk.subarray(at, at + size - this.partition.size);
-      await appendAll(this.partition, piece);
+      await this.partition.append(piece);
       at += piece.length;
       if (this.partition.size === size) await this.submitPartition();
     }
@@ -181,10 +202,9 @@ class StreamingObjectWriter extends ObjectWriter {
     if (this.uploadId === undefined) {
       const partition = this.partition;
       this.partition = undefined;
-      if (partition) await partition.handle.close();
-      const body = partition ? fileBody(partition.path, 0, partition.size) : EMPTY_BODY;
+      const body = partition ? await partition.seal() : EMPTY_BODY;
       await client.putObject(key, body, { contentType, signal: this.abort.signal });
-      if (partition) await this.remove(partition.path);
+      if (partition) await this.release(partition);
       return;
     }
     if (this.partition && this.partition.size > 0) await this.submitPartition();
@@ -196,32 +216,30 @@ class StreamingObjectWriter extends ObjectWriter {
 
   protected async discard(): Promise<void> {
     await Promise.allSettled([...this.inFlight]);
-    await this.partition?.handle.close().catch(() => undefined);
     const uploadId = await this.uploadId?.catch(() => undefined);
     if (uploadId !== undefined) await abortQuietly(this.target.client, this.target.key, uploadId);
-    await Promise.all([...this.tempFiles].map((path) => this.remove(path)));
+    await Promise.all([...this.partitions].map((partition) => this.release(partition)));
   }
 
-  /** Waits for an upload slot (backpressure), then opens the next partition file. */
-  private async newPartition(): Promise<TempFile> {
+  /** Waits for an upload slot (backpressure), then opens the next partition. */
+  private async newPartition(): Promise<Partition> {
     while (this.inFlight.size >= this.target.uploadThreads) await Promise.race(this.inFlight);
     this.throwIfFailed();
-    const file = await createTempFile(this.target.tmpDirs);
-    this.tempFiles.add(file.path);
-    return file;
+    const partition = await createPartition(this.storage, this.target.partitionSize, this.target.tmpDirs);
+    this.partitions.add(partition);
+    return partition;
   }
 
   private async submitPartition(): Promise<void> {
     const partition = this.partition!;
     this.partition = undefined;
-    await partition.handle.close();
+    const body = await partition.seal();
     const partNumber = ++this.partNumber;
     const { client, key, contentType } = this.target;
     this.uploadId ??= client.initiateMultipartUpload(key, { contentType });
     const task = (async () => {
       try {
         const uploadId = await this.uploadId!;
-        const body = fileBody(partition.path, 0, partition.size);
         const etag = await uploadPartWithin(
           client,
           key,
@@ -230,22 +248,23 @@ class StreamingObjectWriter extends ObjectWriter {
           body,
           this.abort.signal,
           this.target.partTimeoutMs,
+          this.target.partTimeoutKey,
         );
         this.parts.push({ partNumber, etag });
       } catch (error) {
         this.failure ??= error;
         this.abort.abort();
       } finally {
-        await this.remove(partition.path);
+        await this.release(partition);
       }
     })();
     this.inFlight.add(task);
     void task.then(() => this.inFlight.delete(task));
   }
 
-  private async remove(path: string): Promise<void> {
-    await unlink(path).catch(() => undefined);
-    this.tempFiles.delete(path);
+  private async release(partition: Partition): Promise<void> {
+    await partition.release();
+    this.partitions.delete(partition);
   }
 
   private throwIfFailed(): void {
