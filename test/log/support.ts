@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ACCESS_KEY, SECRET_KEY, startGateway } from '../gateway/harness.js';
+import { AK, SECRET, startGateway as startOssGateway } from '../gateway/oss-support.js';
 
 export interface OffloadTarget {
   /** Keys selecting and configuring the driver. */
@@ -37,6 +38,26 @@ export const OFFLOAD_TARGETS: readonly OffloadTargetFactory[] = [
       return {
         conf,
         deniedConf: { ...conf, s3ManagedLedgerOffloadCredentialSecret: 'not-the-secret' },
+        stop: () => gateway.stop(),
+      };
+    },
+  },
+  {
+    driver: 'aliyun-oss',
+    async start() {
+      const gateway = await startOssGateway();
+      mkdirSync(join(gateway.root, 'pulsar-topic-offload'));
+      const conf = {
+        managedLedgerOffloadDriver: 'aliyun-oss',
+        managedLedgerOffloadBucket: 'pulsar-topic-offload',
+        managedLedgerOffloadServiceEndpoint: `http://localhost:${gateway.port}`,
+        'fs.oss.accessKeyId': AK,
+        'fs.oss.accessKeySecret': SECRET,
+        'tierfs.underfs.oss.path.style.access': 'true',
+      };
+      return {
+        conf,
+        deniedConf: { ...conf, 'fs.oss.accessKeySecret': 'not-the-secret' },
         stop: () => gateway.stop(),
       };
     },
