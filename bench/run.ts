@@ -151,10 +151,13 @@ try {
     for (const id of missed) {
       const dir = join(base, 'profiles', id);
       await mkdir(dir, { recursive: true });
-      log(`profiling the tierfs daemons through '${id}' (one run, --cpu-prof)`);
+      log(`profiling the tierfs daemons through '${id}' (one run, CPU profiler preloaded)`);
       const profiled = await startBenchCluster(server.target, {
         cacheBytes,
-        env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` },
+        env: {
+          NODE_OPTIONS: `--require ${join(import.meta.dirname, 'harness', 'cpu-profiler.cjs')}`,
+          TIERFS_BENCH_PROFILE_DIR: dir,
+        },
       });
       cluster = profiled;
       const pids = { master: profiled.daemons.pid('master'), worker: profiled.daemons.pid('worker') };

@@ -60,9 +60,9 @@ export async function startBenchCluster(
   check('format', await daemons.tierfs('format'));
   const { runTierfs } = await import('../../test/support/cli.js');
   check('start local', await runTierfs(['start', 'local'], { cwd: daemons.home, env: options.env }));
-  const client = daemons.client('admin');
+  const client = daemons.client();
   const uri = `s3://${target.bucket}/${MOUNT_PREFIX}`;
-  await client.mount(MOUNT, uri);
+  await client.mount(MOUNT, uri, { shared: true });
   const pids = { master: daemons.pid('master'), worker: daemons.pid('worker') };
   return {
     daemons,
@@ -70,7 +70,7 @@ export async function startBenchCluster(
     async makeCold() {
       await client.free(MOUNT);
       await client.unmount(MOUNT);
-      await client.mount(MOUNT, uri);
+      await client.mount(MOUNT, uri, { shared: true });
     },
     peaks: () => ({ master: vmHwm(pids.master), worker: vmHwm(pids.worker) }),
     resetPeaks() {

@@ -1,4 +1,4 @@
-/** Top self-time functions of a V8 .cpuprofile (what `node --cpu-prof` writes). */
+/** Top self-time functions of a V8 .cpuprofile (what `node --cpu-prof` writes), idle time left out. */
 
 export interface CpuProfile {
   readonly nodes: readonly {
@@ -30,9 +30,10 @@ export function topSelfTime(profile: CpuProfile, limit = 12): SelfTime[] {
   let all = 0;
   profile.samples.forEach((id, i) => {
     const us = profile.timeDeltas[i] ?? 0;
-    all += us;
     const frame = byId.get(id);
     const name = frame?.functionName || '(anonymous)';
+    if (name === '(idle)') return; // waiting, not working: shares are of the busy time
+    all += us;
     const where = frame?.url ? `${shortUrl(frame.url)}:${frame.lineNumber + 1}` : '';
     const key = `${name}@${where}`;
     const entry = totals.get(key) ?? { name, where, us: 0 };

@@ -14,7 +14,8 @@ import { execCounted, timeRuns } from '../process.js';
 import type { Temperature } from '../results.js';
 import { SMALL_DIR } from './small-read.js';
 
-const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '').length;
+/** Output lines naming one of the objects (directory markers such as `small/` itself are not objects). */
+const lines = (text: string) => text.split('\n').filter((l) => /\.bin\s*$/.test(l)).length;
 
 export async function list(ctx: BenchContext): Promise<void> {
   const n = ctx.smallCount;
@@ -77,7 +78,7 @@ export async function list(ctx: BenchContext): Promise<void> {
               ContinuationToken: token,
             }),
           );
-          count += page.Contents?.length ?? 0;
+          count += (page.Contents ?? []).filter((o) => o.Key !== prefix).length;
           token = page.NextContinuationToken;
         } while (token);
         expectBytes('ListObjectsV2 (keys)', count, n);

@@ -30,7 +30,8 @@ export async function smallRead(ctx: BenchContext): Promise<void> {
       if (!status.isDirectory) files.push(status);
     let bytes = 0;
     await mapLimit(files, ctx.concurrency, async (status) => {
-      bytes += await drain(await client.openStatus(status));
+      const n = await drain(await client.openStatus(status));
+      bytes += n;
     });
     expectBytes('tierfs small files', bytes, total);
   };
@@ -70,13 +71,14 @@ export async function smallRead(ctx: BenchContext): Promise<void> {
           const page = await sdk.send(
             new ListObjectsV2Command({ Bucket: ctx.target.bucket, Prefix: prefix, ContinuationToken: token }),
           );
-          for (const o of page.Contents ?? []) keys.push(o.Key!);
+          for (const o of page.Contents ?? []) if (o.Key !== prefix) keys.push(o.Key!);
           token = page.NextContinuationToken;
         } while (token);
         let bytes = 0;
         await mapLimit(keys, ctx.concurrency, async (key) => {
           const out = await sdk.send(new GetObjectCommand({ Bucket: ctx.target.bucket, Key: key }));
-          bytes += await drain(out.Body as Readable);
+          const n = await drain(out.Body as Readable);
+          bytes += n;
         });
         expectBytes('SDK small files', bytes, total);
       },
