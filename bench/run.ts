@@ -138,7 +138,16 @@ try {
     big: args.scenarios.includes('seq-read'),
     small: args.scenarios.includes('small-read') || args.scenarios.includes('list'),
   });
-  for (const id of args.scenarios) await SCENARIOS[id](ctx);
+  const failures: string[] = [];
+  for (const id of args.scenarios) {
+    try {
+      await SCENARIOS[id](ctx);
+    } catch (error) {
+      // One broken scenario should not cost the others' numbers: report it and go on.
+      failures.push(`${id}: ${(error as Error).message.split('\n')[0]}`);
+      log(`scenario ${id} FAILED: ${(error as Error).stack ?? error}`);
+    }
+  }
   const loadAfter = loadavg();
 
   const table = rows(results);
@@ -188,6 +197,7 @@ try {
       `load average (1/5/15 min) before: ${loadBefore.map((l) => l.toFixed(2)).join(' ')}; after: ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`,
       `link: ${link.description}`,
       `data: one object of ${args.sizeMiB} MiB; ${args.count} objects of ${args.smallBytes} B; ${args.runs} runs each; bulk concurrency ${args.concurrency}`,
+      ...failures.map((f) => `FAILED scenario ${f}`),
       `peers: ${aws ? tryRun([aws, '--version']) : 'aws cli missing'}; ${rclone ? tryRun([rclone, 'version']).split('\n')[0] : 'rclone missing'}; AWS SDK for JS v3`,
     ],
   };
