@@ -50,7 +50,8 @@ async function startGateway(root: string, state: string): Promise<string> {
 
 describe('seed 002 walkthrough with an S3 root mount', () => {
   it('format, start local, runTests into the bucket, nested S3 mount with --option, stop local', async () => {
-    const buckets = join(await (async () => (cluster = await daemonHome()).home)(), 's3');
+    cluster = await daemonHome();
+    const buckets = join(cluster.home, 's3');
     mkdirSync(join(buckets, 'tierfs-bucket', 'data'), { recursive: true });
     const endpoint = await startGateway(buckets, join(cluster!.home, 'gateway-state'));
     const site = join(cluster!.home, 'conf', 'tierfs-site.properties');
