@@ -109,6 +109,7 @@ try {
     concurrency: args.concurrency,
     peers: true,
   };
+  const failures: string[] = [];
   const aws = findClient('aws');
   const rclone = findClient('rclone');
   const contextFor = (c: BenchCluster, peers: boolean): BenchContext => ({
@@ -124,6 +125,13 @@ try {
     rclone,
     toolHome,
     log,
+    fail: (scenario, tool, error) => {
+      const message = (error as Error).message;
+      failures.push(
+        `${scenario} / ${tool}: ${message.split('\n').find((l) => /error/i.test(l)) ?? message.split('\n')[0]}`,
+      );
+      log(`${scenario}: ${tool} FAILED: ${message}`);
+    },
     record: (r) => {
       results.push(r);
       const median = [...r.samples].sort((a, b) => a - b)[Math.floor(r.samples.length / 2)]!;
@@ -138,7 +146,6 @@ try {
     big: args.scenarios.includes('seq-read'),
     small: args.scenarios.includes('small-read') || args.scenarios.includes('list'),
   });
-  const failures: string[] = [];
   for (const id of args.scenarios) {
     try {
       await SCENARIOS[id](ctx);
@@ -197,7 +204,7 @@ try {
       `load average (1/5/15 min) before: ${loadBefore.map((l) => l.toFixed(2)).join(' ')}; after: ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`,
       `link: ${link.description}`,
       `data: one object of ${args.sizeMiB} MiB; ${args.count} objects of ${args.smallBytes} B; ${args.runs} runs each; bulk concurrency ${args.concurrency}`,
-      ...failures.map((f) => `FAILED scenario ${f}`),
+      ...failures.map((f) => `FAILED ${f}`),
       `peers: ${aws ? tryRun([aws, '--version']) : 'aws cli missing'}; ${rclone ? tryRun([rclone, 'version']).split('\n')[0] : 'rclone missing'}; AWS SDK for JS v3`,
     ],
   };

@@ -5,7 +5,8 @@ import { type BenchCluster, MOUNT_PREFIX } from './cluster.js';
 import type { S3Target } from './gateway.js';
 import type { Link } from './netns.js';
 import { awsEnv, rcloneEnv } from './peers.js';
-import type { Result } from './results.js';
+import { timeRuns } from './process.js';
+import type { Result, ScenarioId } from './results.js';
 
 export interface BenchOptions {
   readonly runs: number;
@@ -33,6 +34,8 @@ export interface BenchContext extends BenchOptions {
   readonly toolHome: string;
   log(line: string): void;
   record(result: Result): void;
+  /** A tool that failed: reported, and the run goes on with the next one. */
+  fail(scenario: ScenarioId, tool: string, error: unknown): void;
 }
 
 /** The file behind an object key below the mounted prefix. */
@@ -73,4 +76,22 @@ export async function drain(stream: AsyncIterable<unknown>): Promise<number> {
 
 export function expectBytes(tool: string, got: number, want: number): void {
   if (got !== want) throw new Error(`${tool}: got ${got} bytes, expected ${want}`);
+}
+
+/** Times each peer in turn ("no cache": they keep none); a failing peer is reported, not fatal. */
+export async function measurePeers(
+  ctx: BenchContext,
+  scenario: ScenarioId,
+  peers: readonly (readonly [string, (run: number) => Promise<void>])[],
+  options: { bytes?: number; prepare?: (run: number) => Promise<void> } = {},
+): Promise<void> {
+  for (const [tool, body] of peers) {
+    ctx.log(`${scenario}: ${tool}`);
+    try {
+      const samples = await timeRuns(ctx.runs, body, options.prepare);
+      ctx.record({ scenario, temperature: 'no cache', tool, role: 'peer', samples, bytes: options.bytes });
+    } catch (error) {
+      ctx.fail(scenario, tool, error);
+    }
+  }
 }

@@ -5,6 +5,7 @@ import {
   awsCommand,
   type BenchContext,
   expectBytes,
+  measurePeers,
   rcloneCommand,
   s3Url,
   tierfsCommand,
@@ -111,15 +112,6 @@ export async function list(ctx: BenchContext): Promise<void> {
       },
     ]);
   }
-  for (const [tool, body] of peers) {
-    ctx.log(`list: ${tool}`);
-    ctx.record({
-      scenario: 'list',
-      temperature: 'no cache',
-      tool,
-      role: 'peer',
-      samples: await timeRuns(ctx.runs, body),
-    });
-  }
+  await measurePeers(ctx, 'list', peers);
   sdk.destroy();
 }

@@ -8,6 +8,7 @@ import {
   type BenchContext,
   drain,
   expectBytes,
+  measurePeers,
   rcloneCommand,
   s3Url,
   tierfsCommand,
@@ -92,16 +93,6 @@ export async function seqRead(ctx: BenchContext): Promise<void> {
       },
     ]);
   }
-  for (const [tool, body] of peers) {
-    ctx.log(`seq-read: ${tool}`);
-    ctx.record({
-      scenario: 'seq-read',
-      temperature: 'no cache',
-      tool,
-      role: 'peer',
-      samples: await timeRuns(ctx.runs, body),
-      bytes: size,
-    });
-  }
+  await measurePeers(ctx, 'seq-read', peers, { bytes: size });
   sdk.destroy();
 }

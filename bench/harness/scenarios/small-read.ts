@@ -6,7 +6,15 @@ import type { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { FileStatus } from '../../../src/master/api-types.js';
 import { MOUNT, MOUNT_PREFIX } from '../cluster.js';
-import { awsCommand, type BenchContext, drain, expectBytes, rcloneCommand, s3Url } from '../context.js';
+import {
+  awsCommand,
+  type BenchContext,
+  drain,
+  expectBytes,
+  measurePeers,
+  rcloneCommand,
+  s3Url,
+} from '../context.js';
 import { awsArgs, rcloneBulkFlags, rcloneRemote, sdkClient } from '../peers.js';
 import { execCounted, mapLimit, timeRuns } from '../process.js';
 import type { Temperature } from '../results.js';
@@ -125,18 +133,7 @@ export async function smallRead(ctx: BenchContext): Promise<void> {
       },
     ]);
   }
-  for (const [name, body] of peers) {
-    ctx.log(`small-read: ${name}`);
-    const samples = await timeRuns(ctx.runs, body, fresh);
-    ctx.record({
-      scenario: 'small-read',
-      temperature: 'no cache',
-      tool: name,
-      role: 'peer',
-      samples,
-      bytes: total,
-    });
-  }
+  await measurePeers(ctx, 'small-read', peers, { bytes: total, prepare: fresh });
   await fresh();
   sdk.destroy();
 }

@@ -6,7 +6,15 @@ import { pipeline } from 'node:stream/promises';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { WriteType } from '../../../src/master/api-types.js';
 import { MOUNT, MOUNT_PREFIX } from '../cluster.js';
-import { awsCommand, type BenchContext, expectBytes, objectFile, rcloneCommand, s3Url } from '../context.js';
+import {
+  awsCommand,
+  type BenchContext,
+  expectBytes,
+  measurePeers,
+  objectFile,
+  rcloneCommand,
+  s3Url,
+} from '../context.js';
 import { awsArgs, rcloneRemote, sdkClient } from '../peers.js';
 import { execCounted, timeRuns } from '../process.js';
 
@@ -116,11 +124,7 @@ export async function write(ctx: BenchContext): Promise<void> {
       },
     ]);
   }
-  for (const [tool, body] of peers) {
-    ctx.log(`write: ${tool}`);
-    const samples = await timeRuns(ctx.runs, body, clean);
-    ctx.record({ scenario: 'write', temperature: 'no cache', tool, role: 'peer', samples, bytes: size });
-  }
+  await measurePeers(ctx, 'write', peers, { bytes: size, prepare: clean });
   await clean();
   sdk.destroy();
 }
