@@ -13,7 +13,7 @@ export interface BenchArgs {
   readonly rate: string;
   readonly netns: boolean;
   readonly scenarios: readonly ScenarioId[];
-  /** Re-run the tierfs side of scenarios that missed a target with --cpu-prof on the daemons. */
+  /** Re-run the tierfs side of scenarios that missed a target with a CPU profiler in the daemons. */
   readonly profile: boolean;
   readonly out: string;
   readonly help: boolean;
@@ -29,7 +29,7 @@ export const USAGE = `npm run bench -- [options]
   --rate <tc rate>      netem rate on each end of the link (default 1gbit)
   --no-netns            plain loopback instead of the shaped namespace link
   --only <a,b>          scenarios: ${ALL_SCENARIOS.join(', ')} (default all)
-  --no-profile          do not re-run missed targets under --cpu-prof
+  --no-profile          do not re-run missed targets under the CPU profiler
   --out <dir>           where reports go (default bench/results)`;
 
 function positive(flag: string, value: string | undefined): number {
