@@ -1,0 +1,139 @@
+/** Scenario 2: read every one of many small objects under one prefix, cold and warm. */
+
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import type { FileStatus } from '../../../src/master/api-types.js';
+import { MOUNT, MOUNT_PREFIX } from '../cluster.js';
+import {
+  awsCommand,
+  type BenchContext,
+  drain,
+  expectBytes,
+  measurePeers,
+  rcloneCommand,
+  s3Url,
+} from '../context.js';
+import { awsArgs, rcloneBulkFlags, rcloneRemote, sdkClient } from '../peers.js';
+import { execCounted, mapLimit, timeRuns } from '../process.js';
+import type { Temperature } from '../results.js';
+
+export const SMALL_DIR = 'small';
+
+export function smallKey(i: number): string {
+  return `${SMALL_DIR}/f-${String(i).padStart(6, '0')}.bin`;
+}
+
+async function countFiles(dir: string): Promise<number> {
+  return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).length;
+}
+
+export async function smallRead(ctx: BenchContext): Promise<void> {
+  const total = ctx.smallCount * ctx.smallBytes;
+  const { client } = ctx.cluster;
+  const tierfsRead = async () => {
+    const files: FileStatus[] = [];
+    for await (const status of client.list(`${MOUNT}/${SMALL_DIR}`))
+      if (!status.isDirectory) files.push(status);
+    let bytes = 0;
+    await mapLimit(files, ctx.concurrency, async (status) => {
+      const n = await drain(await client.openStatus(status));
+      bytes += n;
+    });
+    expectBytes('tierfs small files', bytes, total);
+  };
+  const tool = `tierfs client (list + openStatus, ${ctx.concurrency} parallel)`;
+  for (const temperature of ['cold', 'warm'] as Temperature[]) {
+    ctx.log(`small-read ${temperature}: ${tool}`);
+    if (temperature === 'warm') await tierfsRead();
+    ctx.cluster.resetPeaks();
+    const samples = await timeRuns(
+      ctx.runs,
+      tierfsRead,
+      temperature === 'cold' ? () => ctx.cluster.makeCold() : undefined,
+    );
+    ctx.record({
+      scenario: 'small-read',
+      temperature,
+      tool,
+      role: 'tierfs',
+      samples,
+      bytes: total,
+      peakRss: ctx.cluster.peaks(),
+    });
+  }
+
+  if (!ctx.peers) return;
+  const sdk = sdkClient(ctx.target, ctx.concurrency);
+  const prefix = `${MOUNT_PREFIX}/${SMALL_DIR}/`;
+  const dest = join(ctx.work, 'download');
+  const fresh = async () => rm(dest, { recursive: true, force: true });
+  const peers: [string, () => Promise<void>][] = [
+    [
+      `AWS SDK ListObjectsV2 + GetObject (${ctx.concurrency} parallel)`,
+      async () => {
+        const keys: string[] = [];
+        let token: string | undefined;
+        do {
+          const page = await sdk.send(
+            new ListObjectsV2Command({ Bucket: ctx.target.bucket, Prefix: prefix, ContinuationToken: token }),
+          );
+          for (const o of page.Contents ?? []) if (o.Key !== prefix) keys.push(o.Key!);
+          token = page.NextContinuationToken;
+        } while (token);
+        let bytes = 0;
+        await mapLimit(keys, ctx.concurrency, async (key) => {
+          const out = await sdk.send(new GetObjectCommand({ Bucket: ctx.target.bucket, Key: key }));
+          const n = await drain(out.Body as Readable);
+          bytes += n;
+        });
+        expectBytes('SDK small files', bytes, total);
+      },
+    ],
+  ];
+  const aws = awsCommand(ctx);
+  if (aws) {
+    peers.push([
+      'aws s3 cp --recursive (to a local dir)',
+      async () => {
+        await execCounted(
+          [
+            aws.bin,
+            ...awsArgs(
+              ctx.target,
+              's3',
+              'cp',
+              '--recursive',
+              '--only-show-errors',
+              s3Url(ctx, `${SMALL_DIR}/`),
+              dest,
+            ),
+          ],
+          {
+            env: aws.env,
+          },
+        );
+        expectBytes('aws s3 cp --recursive (files)', await countFiles(dest), ctx.smallCount);
+      },
+    ]);
+  }
+  const rclone = rcloneCommand(ctx);
+  if (rclone) {
+    peers.push([
+      'rclone copy (to a local dir)',
+      async () => {
+        await execCounted(
+          [rclone.bin, 'copy', ...rcloneBulkFlags(ctx.concurrency), rcloneRemote(ctx.target, prefix), dest],
+          {
+            env: rclone.env,
+          },
+        );
+        expectBytes('rclone copy (files)', await countFiles(dest), ctx.smallCount);
+      },
+    ]);
+  }
+  await measurePeers(ctx, 'small-read', peers, { bytes: total, prepare: fresh });
+  await fresh();
+  sdk.destroy();
+}
