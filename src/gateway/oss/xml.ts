@@ -37,6 +37,8 @@ export type ParsedXml = string | { readonly [name: string]: ParsedXml | readonly
 const REPEATED = new Set(['Object', 'Part']);
 const parser = new XMLParser({
   ignoreAttributes: true,
+  // Go's encoding/xml (rclone) writes the quotes around ETags as &#34;: decode character references.
+  htmlEntities: true,
   parseTagValue: false,
   trimValues: false,
   ignoreDeclaration: true,

@@ -27,6 +27,8 @@ const REPEATED = new Set(['Part', 'Object', 'Tag', 'Grant']);
 
 const parser = new XMLParser({
   ignoreAttributes: true,
+  // Go's encoding/xml (rclone) writes the quotes around ETags as &#34;: decode character references.
+  htmlEntities: true,
   parseTagValue: false,
   trimValues: false,
   removeNSPrefix: true,
