@@ -284,21 +284,9 @@ export class MasterServices {
 
   /** The file at a path, or every file under a directory. */
   private async filesUnder(path: string, caller: Caller): Promise<FileStatus[]> {
-    const status = await this.namespace.getStatus(path, caller);
-    if (!status.isDirectory) return [status];
     const files: FileStatus[] = [];
-    const pending = [status.path];
-    while (pending.length > 0) {
-      const dir = pending.pop()!;
-      let token: string | undefined;
-      do {
-        const page = await this.namespace.listStatus(dir, caller, { continuationToken: token });
-        for (const entry of page.entries) {
-          if (entry.isDirectory) pending.push(entry.path);
-          else files.push(entry);
-        }
-        token = page.continuationToken;
-      } while (token);
+    for await (const entry of this.namespace.walk(path, caller, { recursive: true })) {
+      if (!entry.isDirectory) files.push(entry);
     }
     return files;
   }

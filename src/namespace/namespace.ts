@@ -424,22 +424,44 @@ export class Namespace {
     await this.meta.deleteTree(target);
   }
 
-  /** Re-reads metadata from the under store now (`fs loadMetadata`), recursively if asked. */
-  async loadMetadata(path: string, caller: Caller, options: { recursive?: boolean } = {}): Promise<number> {
-    const status = await this.getStatus(path, caller, { syncIntervalMs: 0 });
-    if (!status.isDirectory) return 1;
-    let count = 1;
+  /**
+   * Every entry below a directory, a page at a time (depth-first when recursive); one entry, the
+   * path itself, when it is a file.
+   */
+  async *walk(
+    path: string,
+    caller: Caller,
+    options: { recursive?: boolean; syncIntervalMs?: number } = {},
+  ): AsyncGenerator<FileStatus> {
+    const status = await this.getStatus(path, caller, { syncIntervalMs: options.syncIntervalMs });
+    if (!status.isDirectory) {
+      yield status;
+      return;
+    }
     const pending = [status.path];
     while (pending.length > 0) {
       const dir = pending.pop()!;
       let token: string | undefined;
       do {
-        const page = await this.listStatus(dir, caller, { continuationToken: token, syncIntervalMs: 0 });
-        count += page.entries.length;
-        if (options.recursive) for (const e of page.entries) if (e.isDirectory) pending.push(e.path);
+        const page = await this.listStatus(dir, caller, {
+          continuationToken: token,
+          syncIntervalMs: options.syncIntervalMs,
+        });
+        for (const entry of page.entries) {
+          yield entry;
+          if (options.recursive && entry.isDirectory) pending.push(entry.path);
+        }
         token = page.continuationToken;
       } while (token);
     }
+  }
+
+  /** Re-reads metadata from the under store now (`fs loadMetadata`), recursively if asked. */
+  async loadMetadata(path: string, caller: Caller, options: { recursive?: boolean } = {}): Promise<number> {
+    const status = await this.getStatus(path, caller, { syncIntervalMs: 0 });
+    if (!status.isDirectory) return 1;
+    let count = 1;
+    for await (const _ of this.walk(status.path, caller, { ...options, syncIntervalMs: 0 })) count++;
     return count;
   }
 
