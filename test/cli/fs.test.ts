@@ -18,6 +18,7 @@ import type { TierfsClient } from '../../src/client/client.js';
 import type { FileStatus, WriteType } from '../../src/master/api-types.js';
 import { type CliResult, runTierfs } from '../support/cli.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
+import { eventually } from '../support/eventually.js';
 
 let cluster: TestCluster;
 let client: TierfsClient;
@@ -94,14 +95,6 @@ function tree(root: string): Record<string, string> {
     }
   }
   return out;
-}
-
-async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('tierfs fs: namespace commands', () => {
@@ -348,12 +341,17 @@ describe('tierfs fs: mounts, cache and persistence', () => {
 
     // Other tests cache data too: compare the worker's reported usage before and after.
     const used = async () => (await client.workers())[0]!.tiers.reduce((sum, t) => sum + t.usedBytes, 0);
-    await new Promise((resolve) => setTimeout(resolve, 500)); // A heartbeat with the usage of now.
+    // A heartbeat sent after the write (heartbeats come every 200 ms) carries the usage of now.
+    const written = Date.now();
+    await eventually(
+      async () => (await client.workers())[0]!.lastHeartbeatMs > written + 300,
+      'a heartbeat sent after the write',
+    );
     const cached = await used();
     expect(await ok('free', '/cache')).toBe('/cache was successfully freed from the cache (1 file)\n');
-    await waitFor(async () => (await used()) <= cached - data.length, 'the freed pages to be reported');
+    await eventually(async () => (await used()) <= cached - data.length, 'the freed pages to be reported');
     expect(await ok('load', '/cache')).toMatch(/^Loaded 1 file \(2MB\) under \/cache in \d+\.\d\ds\n$/);
-    await waitFor(async () => (await used()) >= cached, 'the loaded pages to be reported');
+    await eventually(async () => (await used()) >= cached, 'the loaded pages to be reported');
   });
 
   it('loadMetadata picks up files written straight into the under store', async () => {

@@ -9,6 +9,7 @@ import type { TierfsClient } from '../../src/client/client.js';
 import type { WriteType } from '../../src/master/api-types.js';
 import { readStream } from '../../src/ufs/io.js';
 import { type DaemonCluster, daemonHome } from '../support/daemons.js';
+import { eventually } from '../support/eventually.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 let cluster: DaemonCluster | undefined;
@@ -16,14 +17,6 @@ afterAll(() => cluster?.stop());
 
 async function write(client: TierfsClient, path: string, data: Buffer, writeType: WriteType) {
   await pipeline(Readable.from([data]), await client.createFile(path, { writeType }));
-}
-
-async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    if (await check().catch(() => false)) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('kill -9 of the worker', () => {

@@ -10,6 +10,7 @@ import { isTierfsError } from '../../src/errors.js';
 import type { WriteType } from '../../src/master/api-types.js';
 import { readStream } from '../../src/ufs/io.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
+import { eventually } from '../support/eventually.js';
 
 let cluster: TestCluster;
 let client: TierfsClient;
@@ -31,14 +32,6 @@ async function read(path: string, readType: ReadType, range: { offset?: number; 
   return readStream(await client.openFile(path, { readType, ...range }));
 }
 
-async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 describe('writes and reads through the cluster', () => {
   const data = randomBytes(3 * 1024 * 1024 + 123);
 
@@ -55,7 +48,10 @@ describe('writes and reads through the cluster', () => {
         expect(existsSync(ufsFile)).toBe(false);
         expect((await client.getStatus(path)).persistence).toBe('NOT_PERSISTED');
       } else if (writeType === 'ASYNC_THROUGH') {
-        await waitFor(async () => (await client.getStatus(path)).persistence === 'PERSISTED', 'persistence');
+        await eventually(
+          async () => (await client.getStatus(path)).persistence === 'PERSISTED',
+          'persistence',
+        );
         expect(sha(readFileSync(ufsFile))).toBe(sha(data));
       } else {
         expect(sha(readFileSync(ufsFile))).toBe(sha(data));
@@ -99,9 +95,10 @@ describe('writes and reads through the cluster', () => {
       })(),
     );
     await expect(pipeline(failing, out)).rejects.toThrow('source died');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(await client.exists('/broken.bin')).toBe(false);
-    expect(existsSync(join(cluster.ufs, 'broken.bin'))).toBe(false);
+    await eventually(
+      async () => !(await client.exists('/broken.bin')) && !existsSync(join(cluster.ufs, 'broken.bin')),
+      'the failed write to be cleaned up',
+    );
   });
 
   it('refuses to overwrite without the flag and replaces with it', async () => {

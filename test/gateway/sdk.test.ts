@@ -38,6 +38,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { SourceData } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually.js';
 import { ACCESS_KEY, type RunningGateway, SECRET_KEY, startGateway, USER } from './harness.js';
 
 let gw: RunningGateway;
@@ -248,10 +249,9 @@ describe('objects', () => {
       });
       req.on('close', () => resolve());
     });
-    await new Promise((r) => setTimeout(r, 200));
-    expect((await tree()).filter((p) => p.includes('interrupted') || p.includes('.tierfs-partial'))).toEqual(
-      [],
-    );
+    const leftovers = async () =>
+      (await tree()).filter((p) => p.includes('interrupted') || p.includes('.tierfs-partial'));
+    await eventually(async () => (await leftovers()).length === 0, 'the partial upload to be removed');
   });
 
   it('copies with the COPY and REPLACE metadata directives', async () => {

@@ -24,6 +24,7 @@ import { MISSING_CREDENTIALS, MISSING_ENDPOINT } from '../../src/ufs/oss/oss-set
 import { FileSystem } from '../../src/ufs/registry.js';
 import { readTextFile, writeAsText } from '../../src/ufs/text.js';
 import { AK, BUCKET, client, type RunningGateway, SECRET, startGateway } from '../gateway/oss-support.js';
+import { eventually } from '../support/eventually.js';
 import { type RecordingProxy, startRecordingProxy } from './recording-proxy.js';
 
 const MiB = 1024 * 1024;
@@ -250,8 +251,7 @@ describe('fs.oss.* keys', () => {
       const store = await open(options({ 'fs.oss.buffer.dir': dir }));
       const out = await store.create('buffered.txt');
       out.write(Buffer.from('staged'));
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      expect((await readdir(dir)).length).toBe(1);
+      await eventually(async () => (await readdir(dir)).length === 1, 'the temp file in fs.oss.buffer.dir');
       await new Promise<void>((resolve, reject) =>
         out.end((e?: Error | null) => (e ? reject(e) : resolve())),
       );

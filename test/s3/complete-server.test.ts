@@ -19,6 +19,7 @@ import { parseUfsUri } from '../../src/ufs/registry.js';
 import { createS3UnderStore } from '../../src/ufs/s3/s3-store.js';
 import { randomBuffer } from '../contract/suite.js';
 import { type CompleteS3Server, startCompleteS3Server } from '../support/complete-s3-server.js';
+import { eventually } from '../support/eventually.js';
 
 const server: CompleteS3Server = await startCompleteS3Server();
 const BUCKET = 'tierfs-complete';
@@ -76,8 +77,7 @@ describe('S3 store against a complete S3 server (the tierfs S3 gateway)', () => 
     try {
       const out = await store.create('big.bin');
       out.write(randomBuffer(11 * MiB, 'complete-abort'));
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(await openUploads('abort/')).toBe(1);
+      await eventually(async () => (await openUploads('abort/')) === 1, 'the multipart upload to start');
       await abortWrite(out);
       expect(await openUploads('abort/')).toBe(0);
       expect(await store.exists('big.bin')).toBe(false);

@@ -50,7 +50,8 @@ describe('retry layer', () => {
 
   it('stops retrying once the caller aborted', async () => {
     const controller = new AbortController();
-    const layer = retryLayer({ maxRetries: 5, baseDelayMs: 1000, maxDelayMs: 1000 });
+    // The jitter is pinned near its top: a full-jitter draw near 0 would retry before the abort.
+    const layer = retryLayer({ maxRetries: 5, baseDelayMs: 1000, maxDelayMs: 1000, random: () => 0.99 });
     let attempts = 0;
     const pending = layer({ ...call, signal: controller.signal }, async () => {
       attempts++;
