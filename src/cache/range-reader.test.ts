@@ -218,13 +218,73 @@ describe('streamRange', () => {
       chunks.push(chunk);
     }
     expect(Buffer.concat(chunks).equals(file)).toBe(true);
-    // The second window is prepared while the first is still fetching: compare the fetches, not their order.
-    expect(calls.sort((a, b) => a[0] - b[0])).toEqual([
+    // One fetch per run of missing pages, even when the run spans windows (pages 4-9).
+    expect(calls).toEqual([
       [0, 20],
-      [40, 10],
-      [50, 50],
+      [40, 60],
     ]);
     for (let i = 0; i < 10; i++) expect(store.has('f', i)).toBe(true);
+    await store.close();
+  });
+
+  it('reads a streamed fetch in chunks of any size, one fetch per run even when a later window is found first', async () => {
+    const file = Buffer.from(Array.from({ length: 95 }, (_, i) => (i * 13) & 0xff));
+    // DISK pages in the first window make its lookups slower than the next window's misses.
+    const disk = await PageStore.open({
+      pageSize: 10,
+      disk: { dirs: [{ path: dir, quota: 1000 }], buckets: 2 },
+    });
+    for (const index of [0, 1]) await disk.put('f', index, file.subarray(index * 10, index * 10 + 10));
+    const calls: [number, number][] = [];
+    let closed = 0;
+    const fetch = async (at: number, n: number) => {
+      calls.push([at, n]);
+      return (async function* () {
+        try {
+          for (let i = at; i < at + n; i += 3) yield file.subarray(i, Math.min(i + 3, at + n));
+        } finally {
+          closed++;
+        }
+      })();
+    };
+    const chunks: Buffer[] = [];
+    const read = { fileKey: 'f', fileSize: 95, offset: 4, length: 91, fetch, windowPages: 3 };
+    for await (const chunk of streamRange(disk, read)) chunks.push(chunk);
+    expect(Buffer.concat(chunks).equals(file.subarray(4))).toBe(true);
+    expect(calls).toEqual([[20, 75]]);
+    expect(closed).toBe(1);
+    for (let i = 0; i < 10; i++) expect(disk.has('f', i)).toBe(true);
+
+    // A reader that stops early closes the fetch it was reading.
+    calls.length = 0;
+    closed = 0;
+    for (let i = 2; i < 10; i++) await disk.delete('f', i);
+    for await (const _ of streamRange(disk, { ...read, offset: 25, length: 60 })) break;
+    expect(calls).toEqual([[20, 70]]); // whole pages to the end of the range's last page (8)
+    expect(closed).toBe(1);
+    await disk.close();
+  });
+
+  it('a stream that ends early fails the read and leaves none of its pages cached', async () => {
+    const store = await PageStore.open({ pageSize: 10, mem: { quota: 1000 } });
+    const fetch = async () =>
+      (async function* () {
+        yield CONTENT.subarray(0, 25);
+      })();
+    const chunks: Buffer[] = [];
+    await expect(
+      (async () => {
+        for await (const chunk of streamRange(store, {
+          fileKey: 'f',
+          fileSize: 95,
+          offset: 0,
+          length: 95,
+          fetch,
+        }))
+          chunks.push(chunk);
+      })(),
+    ).rejects.toThrow(/returned 25 bytes for 95 bytes at offset 0.*may have changed/);
+    expect(Array.from({ length: 10 }, (_, i) => store.has('f', i))).toEqual(Array(10).fill(false));
     await store.close();
   });
 });

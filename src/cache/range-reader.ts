@@ -1,7 +1,8 @@
 /**
  * Serving a byte range of a file through the page store: cached pages come from the store, the
- * missing ones from the UFS in as few fetches as possible (adjacent missing pages form one fetch),
- * and fetched pages are cached unless the read type is NO_CACHE. This is what the worker calls.
+ * missing ones from the UFS, and fetched pages are cached unless the read type is NO_CACHE. Each run
+ * of adjacent missing pages is one streamed fetch, read page by page as the bytes arrive, so a cold
+ * sequential read is a single request whatever its length. This is what the worker calls.
  */
 import { TierfsError } from '../errors.js';
 import type { PageStore } from './page-store.js';
@@ -9,8 +10,11 @@ import type { PageStore } from './page-store.js';
 /** Alluxio's read types: NO_CACHE leaves the cache as it is, CACHE fills it, CACHE_PROMOTE also moves pages up. */
 export type ReadType = 'NO_CACHE' | 'CACHE' | 'CACHE_PROMOTE';
 
-/** Reads `length` bytes at `offset` of the file from the UFS. */
-export type FetchRange = (offset: number, length: number) => Promise<Uint8Array>;
+/**
+ * Reads `length` bytes at `offset` of the file from the UFS: all at once, or as a stream of chunks
+ * (a Readable is one) that is consumed as far as the read needs and then closed.
+ */
+export type FetchRange = (offset: number, length: number) => Promise<Uint8Array | AsyncIterable<Uint8Array>>;
 
 export interface RangeRead {
   /** The file's identity at its current fingerprint (see fileKeyOf). */
@@ -46,10 +50,98 @@ export interface RangeStream extends RangeRead {
 }
 
 /**
+ * The missing pages of one read, served from as few UFS fetches as possible. Reads must come in
+ * increasing file order (they are queued, so overlapping callers are fine); a read that continues
+ * where the previous one ended takes its bytes from the same fetch, any other read closes it and
+ * fetches from its own start to the end of the run of missing pages it begins (`runEnd`).
+ */
+class UfsCursor {
+  private position = -1;
+  /** The fetch being read: where it started and how many bytes it asked for. */
+  private runStart = 0;
+  private runLength = 0;
+  private chunks: AsyncIterator<Uint8Array> | Iterator<Uint8Array> | undefined;
+  private leftover: Uint8Array | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly fetch: FetchRange,
+    private readonly fileSize: number,
+    private readonly runEnd: (start: number) => number,
+  ) {}
+
+  read(start: number, length: number): Promise<Uint8Array> {
+    const result = this.queue.then(() => this.readNow(start, length));
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async close(): Promise<void> {
+    await this.queue;
+    await this.release();
+  }
+
+  private async readNow(start: number, length: number): Promise<Uint8Array> {
+    if (start !== this.position || !this.chunks) {
+      await this.release();
+      const end = this.runEnd(start);
+      const source = await this.fetch(start, end - start);
+      this.chunks =
+        source instanceof Uint8Array
+          ? [source][Symbol.iterator]()
+          : (source as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+      this.position = start;
+      this.runStart = start;
+      this.runLength = end - start;
+    }
+    const out: Uint8Array[] = [];
+    let filled = 0;
+    while (filled < length) {
+      let chunk = this.leftover;
+      this.leftover = undefined;
+      if (!chunk) {
+        const next = await this.chunks!.next();
+        if (next.done) throw this.shortRead(filled);
+        chunk = next.value;
+      }
+      if (chunk.length > length - filled) {
+        this.leftover = chunk.subarray(length - filled);
+        chunk = chunk.subarray(0, length - filled);
+      }
+      out.push(chunk);
+      filled += chunk.length;
+    }
+    this.position += length;
+    // One chunk that is the whole page (a fetch returned at once) is used as it is.
+    return out.length === 1 ? out[0]! : Buffer.concat(out, length);
+  }
+
+  private shortRead(filled: number): TierfsError {
+    const actual = this.position - this.runStart + filled;
+    return new TierfsError(
+      'CONFLICT',
+      `the UFS returned ${actual} bytes for ${this.runLength} bytes at offset ${this.runStart} of ` +
+        `a ${this.fileSize}-byte file; the file may have changed`,
+      { details: { offset: this.runStart, expected: this.runLength, actual } },
+    );
+  }
+
+  private async release(): Promise<void> {
+    const chunks = this.chunks;
+    this.chunks = undefined;
+    this.leftover = undefined;
+    this.position = -1;
+    await chunks?.return?.();
+  }
+}
+
+/**
  * The bytes of a range as a stream of page-sized Buffers, without copying cached pages into one
- * big Buffer: what the worker sends. Missing pages are fetched a run at a time (adjacent missing
- * pages in one fetch), and written to the cache in the background, a bounded number at a time, so
- * a cold read is not held up by every page write; the generator ends once they are written.
+ * big Buffer: what the worker sends. Pages are looked up a window at a time, the next window while
+ * the current one is sent. Missing pages are read from one streamed UFS fetch per run of adjacent
+ * missing pages (see UfsCursor), and written to the cache in the background, a bounded number at
+ * a time, so a cold read is not held up by every page write; the generator ends once they are
+ * written.
  */
 export async function* streamRange(store: PageStore, read: RangeStream): AsyncGenerator<Buffer> {
   const { fileKey, fileSize, offset, length, readType = 'CACHE', fetch } = read;
@@ -67,8 +159,19 @@ export async function* streamRange(store: PageStore, read: RangeStream): AsyncGe
   const promote = readType === 'CACHE_PROMOTE';
   const cache = readType !== 'NO_CACHE';
   const pending = new Set<Promise<unknown>>();
+  /** Where the bytes of page `index` the read needs start and end (whole pages when caching). */
+  const startOf = (index: number) => (cache ? index * pageSize : Math.max(index * pageSize, offset));
+  const endOf = (index: number) => Math.min((index + 1) * pageSize, cache ? fileSize : end);
+  const cursor = new UfsCursor(fetch, fileSize, (start) => {
+    let index = Math.floor(start / pageSize);
+    while (index < last && !store.has(fileKey, index + 1)) index++;
+    return endOf(index);
+  });
 
+  /** Pages this read fetched and is caching. */
+  const fetched = new Set<number>();
   const putInBackground = async (index: number, bytes: Uint8Array): Promise<void> => {
+    fetched.add(index);
     while (pending.size >= MAX_PENDING_PUTS) await Promise.race(pending);
     // A failed cache write is not a failed read: the page is simply not cached.
     const put: Promise<unknown> = store
@@ -78,48 +181,39 @@ export async function* streamRange(store: PageStore, read: RangeStream): AsyncGe
     pending.add(put);
   };
 
-  /** The pieces of pages [from, to], each as {start offset in the file, bytes}, trimmed to the range. */
+  /**
+   * Windows queue their UFS reads in window order (a window waits for the one before it to have
+   * queued its reads), so the cursor sees increasing offsets even when a later window's lookups
+   * finish first.
+   */
+  let queued: Promise<unknown> = Promise.resolve();
+
+  /** The pages [from, to], trimmed to the range. */
   const loadWindow = async (from: number, to: number): Promise<Buffer[]> => {
-    const pieces: (Piece | undefined)[] = await Promise.all(
-      Array.from({ length: to - from + 1 }, async (_, i) => {
-        const bytes = await store.get(fileKey, from + i, { promote });
-        return bytes && { start: (from + i) * pageSize, bytes };
-      }),
+    const lookups = Promise.all(
+      Array.from({ length: to - from + 1 }, (_, i) => store.get(fileKey, from + i, { promote })),
     );
-    for (let i = 0; i < pieces.length; ) {
-      if (pieces[i]) {
-        i++;
+    const previous = queued;
+    const ready = lookups.then(async (cached) => {
+      await previous;
+      return cached.map((bytes, i): Piece | Promise<Uint8Array> => {
+        const index = from + i;
+        if (bytes) return { start: index * pageSize, bytes };
+        return cursor.read(startOf(index), endOf(index) - startOf(index));
+      });
+    });
+    queued = ready.catch(() => undefined);
+    const pieces: Piece[] = [];
+    for (const [i, piece] of (await ready).entries()) {
+      if (!(piece instanceof Promise)) {
+        pieces.push(piece);
         continue;
       }
-      let j = i;
-      while (j + 1 < pieces.length && !pieces[j + 1]) j++;
-      const runFirst = from + i;
-      const runLast = from + j;
-      const start = cache ? runFirst * pageSize : Math.max(runFirst * pageSize, offset);
-      const stop = Math.min((runLast + 1) * pageSize, cache ? fileSize : end);
-      const bytes = await fetch(start, stop - start);
-      if (bytes.length !== stop - start) {
-        throw new TierfsError(
-          'CONFLICT',
-          `the UFS returned ${bytes.length} bytes for ${stop - start} bytes at offset ${start} of ` +
-            `a ${fileSize}-byte file; the file may have changed`,
-          { details: { offset: start, expected: stop - start, actual: bytes.length } },
-        );
-      }
-      for (let index = runFirst; index <= runLast; index++) {
-        const pageStart = Math.max(index * pageSize, start);
-        const from = pageStart - start;
-        const page = bytes.subarray(
-          from,
-          Math.min(from + pageSize - (pageStart - index * pageSize), bytes.length),
-        );
-        pieces[index - runFirst + i] = { start: pageStart, bytes: page };
-        if (cache) await putInBackground(index, page);
-      }
-      i = j + 1;
+      const page = await piece;
+      pieces.push({ start: startOf(from + i), bytes: page });
+      if (cache) await putInBackground(from + i, page);
     }
-    return pieces.map((piece) => {
-      const { start, bytes } = piece!;
+    return pieces.map(({ start, bytes }) => {
       const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       return buffer.subarray(Math.max(0, offset - start), Math.max(0, Math.min(buffer.length, end - start)));
     });
@@ -134,7 +228,16 @@ export async function* streamRange(store: PageStore, read: RangeStream): AsyncGe
       next?.catch(() => undefined); // Surfaced when awaited.
       for (const buffer of await current) if (buffer.length > 0) yield buffer;
     }
+  } catch (error) {
+    // A short fetch means the file changed under the read: the pages it cached may be of the new
+    // version, under the old version's key. Drop them.
+    if (error instanceof TierfsError && error.code === 'CONFLICT') {
+      await Promise.all(pending);
+      await Promise.all([...fetched].map((index) => store.delete(fileKey, index)));
+    }
+    throw error;
   } finally {
+    await cursor.close().catch(() => undefined);
     await Promise.all(pending);
   }
 }

@@ -11,7 +11,7 @@ import { type ReadType, streamRange } from '../cache/range-reader.js';
 import { TierfsError } from '../errors.js';
 import type { WriteType } from '../master/api-types.js';
 import type { UfsWriteStream, UnderStore } from '../ufs/contract.js';
-import { abortWrite, readStream } from '../ufs/io.js';
+import { abortWrite } from '../ufs/io.js';
 import type { StagingArea } from './staging.js';
 
 /** Pages looked up and fetched together per step of a read; the next window is prepared meanwhile. */
@@ -35,10 +35,8 @@ export interface DataPath {
 
 /** Streams a range of a file page by page, with one window of read-ahead. */
 export function readFile(data: DataPath, plan: ReadPlan): Readable {
-  const fetch = async (offset: number, length: number): Promise<Uint8Array> => {
-    if (await data.staging.has(plan.contentId)) {
-      return readStream(data.staging.open(plan.contentId, offset, length));
-    }
+  const fetch = async (offset: number, length: number): Promise<Readable> => {
+    if (await data.staging.has(plan.contentId)) return data.staging.open(plan.contentId, offset, length);
     if (!plan.persisted) {
       throw new TierfsError(
         'UNAVAILABLE',
@@ -46,7 +44,7 @@ export function readFile(data: DataPath, plan: ReadPlan): Readable {
       );
     }
     const { store, path } = await plan.ufs();
-    return readStream(await store.open(path, { offset, length }));
+    return store.open(path, { offset, length });
   };
   return Readable.from(
     streamRange(data.pages, {
