@@ -23,10 +23,6 @@ import {
   PROXY_WEB_PORT,
 } from '../config/keys/index.js';
 import { TierfsError } from '../errors.js';
-import { kodoGatewayFromConfig } from '../gateway/kodo/configure.js';
-import { OssGateway } from '../gateway/oss/server.js';
-import { parseUsers } from '../gateway/oss/users.js';
-import { s3GatewayFromConfig } from '../gateway/s3/server.js';
 import type { UnderStore } from '../ufs/contract.js';
 import { FileSystem } from '../ufs/registry.js';
 import type { CliContext } from './main.js';
@@ -68,6 +64,7 @@ const PROTOCOLS: Readonly<Record<string, GatewayProtocol>> = {
     defaultHost: (conf) => conf.require(GATEWAY_KODO_BIND_HOST),
     defaultPort: (conf) => conf.require(GATEWAY_KODO_PORT),
     async start(store, conf, { host, port }) {
+      const { kodoGatewayFromConfig } = await import('../gateway/kodo/configure.js');
       const gateway = kodoGatewayFromConfig(store, conf);
       const bound = await gateway.listen(port, host);
       return { ...bound, close: () => gateway.close() };
@@ -78,6 +75,10 @@ const PROTOCOLS: Readonly<Record<string, GatewayProtocol>> = {
     defaultHost: (conf) => conf.require(GATEWAY_OSS_BIND_HOST),
     defaultPort: (conf) => conf.require(GATEWAY_OSS_PORT),
     async start(store, conf, { host, port }, options) {
+      const [{ OssGateway }, { parseUsers }] = await Promise.all([
+        import('../gateway/oss/server.js'),
+        import('../gateway/oss/users.js'),
+      ]);
       const users = parseUsers(conf.get(GATEWAY_OSS_USERS) ?? [], GATEWAY_OSS_USERS.key);
       const usersFile = conf.get(GATEWAY_OSS_USERS_FILE);
       if (usersFile !== undefined) {
@@ -108,6 +109,7 @@ const PROTOCOLS: Readonly<Record<string, GatewayProtocol>> = {
     async start(store, conf, { host, port }) {
       const users = conf.get(PROXY_S3_USERS) ?? [];
       const anonymous = conf.require(PROXY_S3_ANONYMOUS_ENABLED);
+      const { s3GatewayFromConfig } = await import('../gateway/s3/server.js');
       const gateway = s3GatewayFromConfig(store, conf, (line) => process.stderr.write(`${line}\n`));
       const address = await gateway.listen(port, host);
       const who = users.length === 0 ? 'no users configured' : `${users.length} user(s)`;

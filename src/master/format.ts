@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import type { Configuration } from '../config/configuration.js';
 import { MASTER_MOUNT_TABLE_ROOT_UFS } from '../config/keys/core.js';
 import { layoutOf } from '../config/layout.js';
-import { SqliteMetaStore } from '../meta/sqlite-store.js';
 import { parseUfsUri } from '../ufs/registry.js';
 
 export interface FormatResult {
@@ -34,6 +33,8 @@ export async function formatCluster(conf: Configuration, options: { onlyIfUnform
   ];
   for (const dir of wiped) await rm(dir, { recursive: true, force: true });
   await mkdir(layout.metastoreDir, { recursive: true });
+  // Loaded here so that commands other than format do not load the SQLite binding.
+  const { SqliteMetaStore } = await import('../meta/sqlite-store.js');
   const meta = new SqliteMetaStore(layout.metastoreFile);
   await meta.setValue('formattedMs', String(Date.now()));
   await meta.close();
