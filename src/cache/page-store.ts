@@ -151,7 +151,8 @@ export class PageStore {
   }
 
   /**
-   * Caches a page (a copy of `bytes`) in the top tier that has room, replacing any page with the
+   * Caches a page (a copy of `bytes`, taken before put returns, so the caller may reuse `bytes`
+   * at once) in the top tier that has room, replacing any page with the
    * same key. When the put would pass a tier's high watermark, that tier first evicts down to its
    * low watermark. Resolves true once the page is cached (written, for DISK), false when no tier
    * could take it or the disk write failed. Refuses a page larger than the page size or than the

@@ -36,7 +36,7 @@ export interface DataPath {
 /** Streams a range of a file page by page, with one window of read-ahead. */
 export function readFile(data: DataPath, plan: ReadPlan): Readable {
   const fetch = async (offset: number, length: number): Promise<Readable> => {
-    if (await data.staging.has(plan.contentId)) return data.staging.open(plan.contentId, offset, length);
+    if (data.staging.has(plan.contentId)) return data.staging.open(plan.contentId, offset, length);
     if (!plan.persisted) {
       throw new TierfsError(
         'UNAVAILABLE',
@@ -87,7 +87,8 @@ export async function writeFile(data: DataPath, plan: WritePlan, body: Readable)
   const out = ufs ? await ufs.store.create(ufs.path, { overwrite: true }) : undefined;
   const staged = plan.writeType === 'ASYNC_THROUGH' ? await data.staging.begin(plan.contentId) : undefined;
   const pageSize = data.pages.pageSize;
-  let page = Buffer.allocUnsafe(pageSize);
+  // One page buffer for the whole write: put() copies it before it returns.
+  const page = Buffer.allocUnsafe(pageSize);
   let fill = 0;
   let pageIndex = 0;
   let size = 0;
@@ -105,7 +106,6 @@ export async function writeFile(data: DataPath, plan: WritePlan, body: Readable)
           at += n;
           if (fill === pageSize) {
             pending.push(data.pages.put(plan.contentId, pageIndex++, page).then(() => undefined));
-            page = Buffer.allocUnsafe(pageSize);
             fill = 0;
           }
         }

@@ -73,7 +73,7 @@ export class WorkerMetrics {
       help: 'ASYNC_THROUGH files staged on this worker and not yet persisted.',
       registers: [registry],
       async collect() {
-        this.set(await staging.count());
+        this.set(staging.count());
       },
     });
   }

@@ -1,16 +1,22 @@
 /**
  * Durable local copies of ASYNC_THROUGH files until they reach the under store: written and
  * fsync'd before the write is acknowledged, so a worker restart loses nothing that was accepted.
+ * The worker owns the directory: which files it holds is read once at start and then tracked in
+ * memory, so a read does not pay a stat() to learn the file is not staged.
  */
 import { createReadStream, type ReadStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export class StagingArea {
+  private readonly staged = new Set<string>();
+
   constructor(private readonly dir: string) {}
 
   async init(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
+    this.staged.clear();
+    for (const name of await readdir(this.dir)) if (!name.endsWith('.partial')) this.staged.add(name);
   }
 
   private file(contentId: string): string {
@@ -31,6 +37,7 @@ export class StagingArea {
         await handle.sync();
         await handle.close();
         await rename(temp, final);
+        this.staged.add(contentId);
       },
       discard: async () => {
         await handle.close().catch(() => undefined);
@@ -39,11 +46,8 @@ export class StagingArea {
     };
   }
 
-  async has(contentId: string): Promise<boolean> {
-    return stat(this.file(contentId)).then(
-      () => true,
-      () => false,
-    );
+  has(contentId: string): boolean {
+    return this.staged.has(contentId);
   }
 
   open(contentId: string, offset: number, length: number): ReadStream {
@@ -51,11 +55,12 @@ export class StagingArea {
   }
 
   /** Files staged and not yet persisted (partial writes excluded). */
-  async count(): Promise<number> {
-    return (await readdir(this.dir)).filter((name) => !name.endsWith('.partial')).length;
+  count(): number {
+    return this.staged.size;
   }
 
   async remove(contentId: string): Promise<void> {
+    this.staged.delete(contentId);
     await rm(this.file(contentId), { force: true });
   }
 }

@@ -176,8 +176,15 @@ export class Worker {
         ufs: ufsOf(q),
       });
       // Fail before the status line when the first window cannot be read (a lost file, a dead store).
-      const first = await stream[Symbol.asyncIterator]().next();
+      const chunks = stream[Symbol.asyncIterator]();
+      const first = await chunks.next();
       reply.header('content-type', 'application/octet-stream').header('content-length', length);
+      if (!first.done && (first.value as Buffer).length === length) {
+        // The whole range at once (a small file): headers and body leave in one write, which is
+        // most of the cost of a small read. The read finishes (its cache writes) in the background.
+        void chunks.return?.().catch(() => undefined);
+        return reply.send(first.value as Buffer);
+      }
       async function* rest(): AsyncGenerator<Buffer> {
         if (!first.done) yield first.value as Buffer;
         for await (const chunk of stream) yield chunk as Buffer;
