@@ -267,24 +267,23 @@ describe('streamRange', () => {
 
   it('a stream that ends early fails the read and leaves none of its pages cached', async () => {
     const store = await PageStore.open({ pageSize: 10, mem: { quota: 1000 } });
-    const fetch = async () =>
-      (async function* () {
+    let fetches = 0;
+    const fetch = async () => {
+      fetches++;
+      return (async function* () {
         yield CONTENT.subarray(0, 25);
       })();
-    const chunks: Buffer[] = [];
+    };
+    const read = { fileKey: 'f', fileSize: 95, offset: 0, length: 95, fetch, windowPages: 2 };
     await expect(
       (async () => {
-        for await (const chunk of streamRange(store, {
-          fileKey: 'f',
-          fileSize: 95,
-          offset: 0,
-          length: 95,
-          fetch,
-        }))
-          chunks.push(chunk);
+        for await (const _ of streamRange(store, read));
       })(),
     ).rejects.toThrow(/returned 25 bytes for 95 bytes at offset 0.*may have changed/);
     expect(Array.from({ length: 10 }, (_, i) => store.has('f', i))).toEqual(Array(10).fill(false));
+    // The windows prepared behind the failed page started no other fetch.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(fetches).toBe(1);
     await store.close();
   });
 });

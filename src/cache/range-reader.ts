@@ -63,6 +63,7 @@ class UfsCursor {
   private chunks: AsyncIterator<Uint8Array> | Iterator<Uint8Array> | undefined;
   private leftover: Uint8Array | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  private closed = false;
 
   constructor(
     private readonly fetch: FetchRange,
@@ -72,16 +73,22 @@ class UfsCursor {
 
   read(start: number, length: number): Promise<Uint8Array> {
     const result = this.queue.then(() => this.readNow(start, length));
-    this.queue = result.catch(() => undefined);
+    // A failed read fails the whole range: the reads queued behind it must not start new fetches.
+    this.queue = result.catch(() => {
+      this.closed = true;
+    });
     return result;
   }
 
+  /** Ends the current fetch; reads still queued (a window prepared ahead) fail. */
   async close(): Promise<void> {
+    this.closed = true;
     await this.queue;
     await this.release();
   }
 
   private async readNow(start: number, length: number): Promise<Uint8Array> {
+    if (this.closed) throw new TierfsError('ABORTED', 'the read ended before this page was needed');
     if (start !== this.position || !this.chunks) {
       await this.release();
       const end = this.runEnd(start);
