@@ -32,8 +32,6 @@ describe('seed 000 walkthrough with an OSS root mount', () => {
           `fs.oss.endpoint=${endpoint}`,
           'fs.oss.connection.secure.enabled=false',
           'tierfs.underfs.oss.path.style.access=true',
-          // Alluxio's OSS marker; the gateway (a local directory) cannot hold `dir/` keys.
-          'tierfs.underfs.oss.directory.suffix=_$folder$',
           'alluxio.underfs.oss.multipart.upload.enabled=true',
           '',
         ].join('\n'),

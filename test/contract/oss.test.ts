@@ -3,10 +3,9 @@
  * OSS gateway over a local directory: once buffered (the default: a temp file, then one PUT or
  * parts) and once with in-memory multipart uploads (InitiateMultipartUpload/UploadPart/Complete/
  * Abort while the file is written), path style; then streaming through the IP endpoint (ali-oss
- * rewrites Host to <bucket>.oss-cn-hangzhou.aliyuncs.com). All with `_$folder$` markers: the gateway
- * (over a local directory) answers `HEAD dir/` but leaves `dir/` keys out of listings, where OSS
- * lists them, so with the default '/' markers its empty directories vanish from listings; the '/'
- * markers are exercised in test/ufs/oss-store.test.ts instead.
+ * rewrites Host to <bucket>.oss-cn-hangzhou.aliyuncs.com). All with the driver's default `dir/`
+ * markers, which the gateway holds and lists as OSS does (empty directories stay visible); the
+ * `_$folder$` suffix is exercised in test/oss/oss-store.test.ts.
  */
 import { afterAll, beforeAll } from 'vitest';
 import { Configuration } from '../../src/config/configuration.js';
@@ -36,20 +35,17 @@ function ossStore(options: Record<string, string>, pathStyle = true) {
   return createOssUnderStore(parseUfsUri(`oss://${BUCKET}/contract-${++roots}/`), conf);
 }
 
-const FOLDER = { 'tierfs.underfs.oss.directory.suffix': '_$folder$' };
-
 describeUnderStoreContract(
-  'oss (buffered upload, _$folder$ markers) against the tierfs OSS gateway',
-  { newStore: () => ossStore({ ...FOLDER, 'tierfs.underfs.oss.multipart.upload.partition.size': '1MB' }) },
+  'oss (buffered upload) against the tierfs OSS gateway',
+  { newStore: () => ossStore({ 'tierfs.underfs.oss.multipart.upload.partition.size': '1MB' }) },
   OBJECT_STORE_CAPABILITIES,
 );
 
 describeUnderStoreContract(
-  'oss (in-memory multipart upload, _$folder$ markers) against the tierfs OSS gateway',
+  'oss (in-memory multipart upload) against the tierfs OSS gateway',
   {
     newStore: () =>
       ossStore({
-        ...FOLDER,
         'tierfs.underfs.oss.multipart.upload.enabled': 'true',
         'tierfs.underfs.oss.multipart.upload.partition.size': '1MB',
         'tierfs.underfs.oss.multipart.upload.threads': '4',
@@ -59,12 +55,11 @@ describeUnderStoreContract(
 );
 
 describeUnderStoreContract(
-  'oss (streaming upload, _$folder$ markers, IP endpoint with Host rewrite) against the tierfs OSS gateway',
+  'oss (streaming upload, IP endpoint with Host rewrite) against the tierfs OSS gateway',
   {
     newStore: () =>
       ossStore(
         {
-          ...FOLDER,
           'tierfs.underfs.oss.streaming.upload.enabled': 'true',
           'tierfs.underfs.oss.streaming.upload.partition.size': '1MB',
         },

@@ -261,6 +261,119 @@ describe('management', () => {
   });
 });
 
+describe('directory markers', () => {
+  const empty = Buffer.alloc(0);
+  const bm = () => kodo.bucketManager;
+  const list = async (options: { prefix: string; delimiter?: string; limit?: number; marker?: string }) => {
+    const page = await answer(bm().listPrefix(BUCKET, options));
+    expect(page.status).toBe(200);
+    return {
+      items: page.body.items as { key: string; fsize: number; hash: string }[],
+      keys: (page.body.items as { key: string }[]).map((i) => i.key),
+      commonPrefixes: page.body.commonPrefixes as string[] | undefined,
+      marker: stringField(page.body, 'marker'),
+    };
+  };
+
+  it('a 0-byte upload of dir/ is an object of size 0: stat, list, download, copy, move, delete', async () => {
+    expect((await formPut('folders/empty/', empty)).body).toEqual({
+      hash: qetag(empty),
+      key: 'folders/empty/',
+    });
+    await formPut('folders/full/file.txt', Buffer.from('below a marker'));
+    await formPut('folders/full/', empty);
+    await formPut('folders/plain/file.txt', Buffer.from('below no marker'));
+
+    const stat = await answer(bm().stat(BUCKET, 'folders/empty/'));
+    expect(stat.status).toBe(200);
+    expect(stat.body).toMatchObject({ fsize: 0, hash: qetag(empty), type: 0 });
+    // A directory implied by the keys below it is no object, as on Kodo.
+    expect((await answer(bm().stat(BUCKET, 'folders/plain/'))).status).toBe(612);
+
+    const flat = await list({ prefix: 'folders/' });
+    expect(flat.keys).toEqual([
+      'folders/empty/',
+      'folders/full/',
+      'folders/full/file.txt',
+      'folders/plain/file.txt',
+    ]);
+    expect(flat.items[0]).toMatchObject({ fsize: 0, hash: qetag(empty) });
+    // With a delimiter a marker below the prefix is a common prefix; the prefix's own is an item.
+    const top = await list({ prefix: 'folders/', delimiter: '/' });
+    expect(top.keys).toEqual([]);
+    expect(top.commonPrefixes).toEqual(['folders/empty/', 'folders/full/', 'folders/plain/']);
+    expect((await list({ prefix: 'folders/empty/', delimiter: '/' })).keys).toEqual(['folders/empty/']);
+    expect((await list({ prefix: 'folders/full/', delimiter: '/' })).keys).toEqual([
+      'folders/full/',
+      'folders/full/file.txt',
+    ]);
+    const paged: string[] = [];
+    let marker = '';
+    do {
+      const page = await list({ prefix: 'folders/', limit: 1, marker });
+      paged.push(...page.keys);
+      marker = page.marker;
+    } while (marker !== '' && paged.length < 10);
+    expect(paged).toEqual(flat.keys);
+
+    const url = bm().privateDownloadUrl(
+      `http://${kodo.host}/${BUCKET}`,
+      'folders/empty/',
+      Math.floor(Date.now() / 1000) + 3600,
+    );
+    const download = await fetch(url);
+    expect(download.status).toBe(200);
+    expect((await download.arrayBuffer()).byteLength).toBe(0);
+
+    expect((await answer(bm().copy(BUCKET, 'folders/empty/', BUCKET, 'folders/copied/', null))).status).toBe(
+      200,
+    );
+    expect((await answer(bm().copy(BUCKET, 'folders/empty/', BUCKET, 'folders/copied/', null))).status).toBe(
+      614,
+    );
+    expect((await answer(bm().move(BUCKET, 'folders/copied/', BUCKET, 'folders/moved/', null))).status).toBe(
+      200,
+    );
+    expect((await answer(bm().stat(BUCKET, 'folders/copied/'))).status).toBe(612);
+    expect((await answer(bm().stat(BUCKET, 'folders/moved/'))).body).toMatchObject({ fsize: 0 });
+
+    // The last file of a marked directory goes, the directory stays; an unmarked one goes with it.
+    expect((await answer(bm().delete(BUCKET, 'folders/full/file.txt'))).status).toBe(200);
+    expect((await answer(bm().delete(BUCKET, 'folders/plain/file.txt'))).status).toBe(200);
+    expect((await list({ prefix: 'folders/' })).keys).toEqual([
+      'folders/empty/',
+      'folders/full/',
+      'folders/moved/',
+    ]);
+    expect((await list({ prefix: 'folders/', delimiter: '/' })).commonPrefixes).toEqual([
+      'folders/empty/',
+      'folders/full/',
+      'folders/moved/',
+    ]);
+
+    expect((await answer(bm().delete(BUCKET, 'folders/empty/'))).status).toBe(200);
+    expect((await answer(bm().delete(BUCKET, 'folders/empty/'))).status).toBe(612);
+    const batch = await answer(
+      bm().batch([qiniu.rs.deleteOp(BUCKET, 'folders/full/'), qiniu.rs.deleteOp(BUCKET, 'folders/moved/')]),
+    );
+    expect(batch.status).toBe(200);
+    expect((await list({ prefix: 'folders/' })).keys).toEqual([]);
+    expect((await list({ prefix: 'folders/', delimiter: '/' })).commonPrefixes).toEqual([]);
+  });
+
+  it('deleting a marker with keys below leaves them, implied; a non-empty dir/ upload is 400 and makes nothing', async () => {
+    await formPut('kept/dir/', empty);
+    await formPut('kept/dir/a.txt', Buffer.from('a'));
+    expect((await answer(bm().delete(BUCKET, 'kept/dir/'))).status).toBe(200);
+    expect((await answer(bm().stat(BUCKET, 'kept/dir/'))).status).toBe(612);
+    expect((await list({ prefix: 'kept/' })).keys).toEqual(['kept/dir/a.txt']);
+    const refused = await formPut('kept/full/', Buffer.from('data'));
+    expect(refused.status).toBe(400);
+    expect((await answer(bm().stat(BUCKET, 'kept/full/'))).status).toBe(612);
+    expect((await list({ prefix: 'kept/full' })).keys).toEqual([]);
+  });
+});
+
 describe('downloads', () => {
   const data = bytes(300_000, 23);
   const deadline = () => Math.floor(Date.now() / 1000) + 3600;

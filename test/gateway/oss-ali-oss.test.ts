@@ -171,6 +171,99 @@ describe.each(['path-style', 'ip-host-rewrite', 'v4'] as const)('ali-oss %s', (m
     expect(encoded.objects.map((o) => decodeURIComponent(o.name))).toEqual([`${p}list/c d.txt`]);
   });
 
+  it('directory markers: a 0-byte PUT of dir/ is an object of size 0, listed, HEAD/GET-able, copied and deleted', async () => {
+    const d = `${p}markers/`;
+    const names = (objects: { name: string }[] | undefined) => (objects ?? []).map((o) => o.name);
+    const put = await oss().put(`${d}empty/`, Buffer.alloc(0));
+    expect(put.res.status).toBe(200);
+    expect(put.res.headers).toMatchObject({ etag: `"${md5hex(Buffer.alloc(0))}"` });
+    await oss().put(`${d}full/file.txt`, Buffer.from('below a marker'));
+    await oss().put(`${d}full/`, Buffer.alloc(0));
+    await oss().put(`${d}plain/file.txt`, Buffer.from('below no marker'));
+
+    const flat = await oss().list({ prefix: d, 'max-keys': 100 }, {});
+    expect(names(flat.objects)).toEqual([
+      `${d}empty/`,
+      `${d}full/`,
+      `${d}full/file.txt`,
+      `${d}plain/file.txt`,
+    ]);
+    expect(flat.objects.find((o) => o.name === `${d}empty/`)).toMatchObject({
+      size: 0,
+      etag: `"${md5hex(Buffer.alloc(0))}"`,
+    });
+    // With a delimiter a marker below the prefix is a common prefix, as on OSS; the prefix's own is an object.
+    const top = await oss().list({ prefix: d, delimiter: '/' }, {});
+    expect(names(top.objects)).toEqual([]);
+    expect(top.prefixes).toEqual([`${d}empty/`, `${d}full/`, `${d}plain/`]);
+    const inEmpty = await oss().list({ prefix: `${d}empty/`, delimiter: '/' }, {});
+    expect(names(inEmpty.objects)).toEqual([`${d}empty/`]);
+    expect(inEmpty.prefixes ?? []).toEqual([]);
+    const inFull = await oss().listV2({ prefix: `${d}full/`, delimiter: '/' }, {});
+    expect(names(inFull.objects)).toEqual([`${d}full/`, `${d}full/file.txt`]);
+    const paged: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await oss().listV2(
+        { prefix: d, 'max-keys': '1', ...(token ? { 'continuation-token': token } : {}) },
+        {},
+      );
+      paged.push(...names(page.objects));
+      token = page.isTruncated ? (page.nextContinuationToken ?? undefined) : undefined;
+    } while (token);
+    expect(paged).toEqual(names(flat.objects));
+
+    const head = await oss().head(`${d}empty/`);
+    expect(head.status).toBe(200);
+    expect(head.res.headers).toMatchObject({ 'content-length': '0', etag: `"${md5hex(Buffer.alloc(0))}"` });
+    expect((await oss().get(`${d}empty/`)).content.length).toBe(0);
+    // A directory implied by the keys below it is no object, as on OSS.
+    await expect(oss().head(`${d}plain/`)).rejects.toMatchObject({ status: 404 });
+    await expect(oss().get(`${d}plain/`)).rejects.toMatchObject({ code: 'NoSuchKey' });
+
+    const copied = await oss().copy(`${d}copied/`, `${d}empty/`);
+    expect(copied.data.etag).toBe(`"${md5hex(Buffer.alloc(0))}"`);
+    expect(names((await oss().list({ prefix: `${d}copied/` }, {})).objects)).toEqual([`${d}copied/`]);
+
+    // The last file of a marked directory goes, the directory stays; an unmarked one goes with it.
+    await oss().delete(`${d}full/file.txt`);
+    await oss().delete(`${d}plain/file.txt`);
+    expect(names((await oss().list({ prefix: d }, {})).objects)).toEqual([
+      `${d}copied/`,
+      `${d}empty/`,
+      `${d}full/`,
+    ]);
+    expect((await oss().list({ prefix: d, delimiter: '/' }, {})).prefixes).toEqual([
+      `${d}copied/`,
+      `${d}empty/`,
+      `${d}full/`,
+    ]);
+
+    expect((await oss().delete(`${d}empty/`)).res.status).toBe(204);
+    await expect(oss().head(`${d}empty/`)).rejects.toMatchObject({ status: 404 });
+    await oss().deleteMulti([`${d}full/`, `${d}copied/`]);
+    expect((await oss().list({ prefix: d }, {})).objects ?? []).toEqual([]);
+    expect((await oss().list({ prefix: d, delimiter: '/' }, {})).prefixes ?? []).toEqual([]);
+  });
+
+  it('a marker with keys below it: deleting it leaves them, implied; a non-empty dir/ body is refused', async () => {
+    const d = `${p}marker-kept/`;
+    await oss().put(`${d}dir/`, Buffer.alloc(0));
+    await oss().put(`${d}dir/a.txt`, Buffer.from('a'));
+    await oss().delete(`${d}dir/`);
+    await expect(oss().head(`${d}dir/`)).rejects.toMatchObject({ status: 404 });
+    expect((await oss().list({ prefix: d }, {})).objects.map((o) => o.name)).toEqual([`${d}dir/a.txt`]);
+    await expect(oss().put(`${d}full/`, Buffer.from('data'))).rejects.toMatchObject({
+      status: 400,
+      code: 'InvalidArgument',
+    });
+    await expect(oss().head(`${d}full/`)).rejects.toMatchObject({ status: 404 });
+    await expect(oss().initMultipartUpload(`${d}parts/`)).rejects.toMatchObject({
+      status: 400,
+      code: 'InvalidArgument',
+    });
+  });
+
   it('DeleteMultipleObjects, verbose and quiet', async () => {
     for (const k of ['m1', 'm2', 'm3']) await oss().put(`${p}multi/${k}`, Buffer.from(k));
     const verbose = await oss().deleteMulti([`${p}multi/m1`, `${p}multi/m2`, `${p}multi/none`]);

@@ -49,6 +49,8 @@ interface Res {
 }
 interface Listed {
   name: string;
+  size: number;
+  etag: string;
   owner?: unknown;
 }
 

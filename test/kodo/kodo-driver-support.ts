@@ -1,9 +1,7 @@
 /**
  * The Kodo under store against the in-process Kodo gateway: one download domain bound to the
- * fixture's bucket, and every host (endpoint, up, rs, rsf) pointed at the gateway's port.
- *
- * The gateway keeps objects as plain files, so it refuses keys that end in `/`: these stores mark
- * directories with `_$folder$` objects (tierfs.underfs.kodo.directory.suffix) instead of `dir/`.
+ * fixture's bucket, and every host (endpoint, up, rs, rsf) pointed at the gateway's port. The
+ * stores mark directories with the driver's default `dir/` objects, which the gateway holds.
  */
 import { Configuration } from '../../src/config/configuration.js';
 import { createKodoUnderStore } from '../../src/ufs/kodo/kodo-store.js';
@@ -36,7 +34,6 @@ export function kodoSettings(
     'tierfs.underfs.kodo.up.host': kodo.host,
     'tierfs.underfs.kodo.rs.host': kodo.host,
     'tierfs.underfs.kodo.rsf.host': kodo.host,
-    'tierfs.underfs.kodo.directory.suffix': '_$folder$',
     ...overrides,
   };
 }

@@ -12,7 +12,7 @@ import { qetag } from '../../src/gateway/kodo/qetag.js';
 import '../../src/ufs/drivers.js';
 import { readFile, writeFile } from '../../src/ufs/io.js';
 import { FileSystem } from '../../src/ufs/registry.js';
-import { bytes, type KodoFixture } from '../gateway/kodo-support.js';
+import { answer, BUCKET, bytes, type KodoFixture } from '../gateway/kodo-support.js';
 import { DOWNLOAD_HOST, kodoSettings, kodoStore, startDriverFixture } from './kodo-driver-support.js';
 
 const MiB = 1024 * 1024;
@@ -141,6 +141,42 @@ describe('rename', () => {
       expect(received.filter((r) => r.url === '/batch')).not.toHaveLength(0);
       expect((await readFile(store, 'e/y.txt')).toString()).toBe('y');
       expect(await store.exists('d')).toBe(false);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('directory markers', () => {
+  it("writes 'dir/' markers by default, which the gateway keeps and lists while the directory is empty", async () => {
+    const store = await kodoStore(kodo, 'markers/');
+    try {
+      await store.mkdirs('made/here', { createParent: true });
+      const stat = await answer(kodo.bucketManager.stat(BUCKET, 'markers/made/here/'));
+      expect(stat.status).toBe(200);
+      expect(stat.body).toMatchObject({ fsize: 0 });
+      expect((await store.list('made')).entries.map((e) => [e.name, e.isDirectory])).toEqual([
+        ['here', true],
+      ]);
+      await writeFile(store, 'made/here/f.txt', Buffer.from('f'));
+      await store.delete('made/here/f.txt');
+      expect((await store.getStatus('made/here')).isDirectory).toBe(true);
+      expect((await store.list('made/here')).entries).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("writes 'dir_$folder$' markers with tierfs.underfs.kodo.directory.suffix=_$folder$", async () => {
+    const store = await kodoStore(kodo, 'folder-markers/', {
+      'tierfs.underfs.kodo.directory.suffix': '_$folder$',
+    });
+    try {
+      await store.mkdirs('alluxio', { createParent: true });
+      expect((await answer(kodo.bucketManager.stat(BUCKET, 'folder-markers/alluxio_$folder$'))).status).toBe(
+        200,
+      );
+      expect((await store.getStatus('alluxio')).isDirectory).toBe(true);
     } finally {
       await store.close();
     }

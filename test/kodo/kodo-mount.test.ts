@@ -3,8 +3,7 @@
  * --option alluxio.underfs.kodo.downloadhost=… --option alluxio.underfs.kodo.endpoint=…
  * kodo/ kodo://<bucket>/<dir>/`, through Namespace.mount against the in-process Kodo gateway. The
  * four options are spelled exactly as the seed spells them; the site configuration only points the
- * up, rs and rsf hosts at the gateway (real Kodo derives them from the endpoint's region) and
- * marks directories with `_$folder$`, since the gateway refuses keys ending in `/`.
+ * up, rs and rsf hosts at the gateway (real Kodo derives them from the endpoint's region).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,7 +34,6 @@ beforeAll(async () => {
     'tierfs.underfs.kodo.up.host': kodo.host,
     'tierfs.underfs.kodo.rs.host': kodo.host,
     'tierfs.underfs.kodo.rsf.host': kodo.host,
-    'tierfs.underfs.kodo.directory.suffix': '_$folder$',
   });
   ns = await Namespace.open(conf, meta, 'root');
 });

@@ -285,11 +285,20 @@ describe('Flink-style use', () => {
 });
 
 describe('directory markers', () => {
-  it("writes 'dir/' markers by default, as hadoop-aliyun and the S3 driver do", async () => {
+  it("writes 'dir/' markers by default, as hadoop-aliyun and the S3 driver do; the gateway keeps them", async () => {
     const store = await open(options());
     await store.mkdirs('made/here', { createParent: true });
     const oss = client(gw, 'path-style');
     expect((await oss.head(`store-${n}/made/here/`)).status).toBe(200);
+    const listed = await oss.list({ prefix: `store-${n}/made/` }, {});
+    expect(listed.objects.map((o) => [o.name, o.size])).toEqual([
+      [`store-${n}/made/`, 0],
+      [`store-${n}/made/here/`, 0],
+    ]);
+    await writeFile(store, 'made/here/f.txt', Buffer.from('f'));
+    await store.delete('made/here/f.txt');
+    expect((await store.getStatus('made/here')).isDirectory).toBe(true);
+    expect((await store.list('made/here')).entries).toEqual([]);
   });
 
   it("writes 'dir_$folder$' markers with tierfs.underfs.oss.directory.suffix=_$folder$", async () => {

@@ -1,24 +1,27 @@
 /**
  * KodoBackend over any UnderStore: each top-level directory of the store is a bucket and an
  * object `bucket/key` is the plain file at that path, so what the gateway writes is readable by
- * anything else and files written by others are served too. Kodo's facts about an object (hash,
- * MIME type, put time) live in an ObjectMetadataStore; for a file with no record, or a record made
- * for other bytes, the hash is derived by reading the file once and remembered.
+ * anything else and files written by others are served too. A key ending in `/` is a directory
+ * marker (the 0-byte `dir/` object Kodo clients write for a folder): the directory plus its record,
+ * listed, stat'ed and deleted like any object; a directory without a record is only implied by the
+ * keys below it and goes when the last of them does. Kodo's facts about an object (hash, MIME type,
+ * put time) live in an ObjectMetadataStore; for a file with no record, or a record made for other
+ * bytes, the hash is derived by reading the file once and remembered.
  */
-import type { Readable } from 'node:stream';
-import { Transform } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isTierfsError } from '../../errors.js';
 import type { UfsStatus, UnderStore } from '../../ufs/contract.js';
 import { abortWrite } from '../../ufs/io.js';
-import { normalizeUfsPath, parentPath } from '../../ufs/path.js';
 import { walk } from '../../ufs/walk.js';
+import { type BucketTree, pruneEmptyParents, removeObject, underStoreTree } from '../common/bucket-tree.js';
+import { itemKey, listPage } from '../common/key-listing.js';
+import { isMarkerKey, markerBodySink, parseObjectKey } from '../common/object-keys.js';
 import type {
   KodoBackend,
   KodoObject,
   ListObjectsOptions,
   ListObjectsPage,
-  ListPosition,
   ObjectRange,
   ObjectRef,
   PutObjectOptions,
@@ -34,29 +37,22 @@ function checkBucketName(bucket: string): void {
   if (!BUCKET_NAME.test(bucket)) throw badRequest(`invalid bucket name '${bucket}'`);
 }
 
-/** The store path of an object; keys that are not plain relative file paths cannot be kept. */
-function objectPath(bucket: string, key: string): string {
-  checkBucketName(bucket);
-  let normalized: string | undefined;
-  try {
-    normalized = normalizeUfsPath(key);
-  } catch {
-    normalized = undefined;
-  }
-  if (key === '' || normalized !== key) {
-    throw badRequest(
-      `key '${key}' cannot be stored as a file (empty, leading or trailing '/', '//', '.' or '..' segments)`,
-    );
-  }
-  return `${bucket}/${key}`;
+/** Where an object lives. */
+interface ObjectLocation {
+  /** The store path (a file, or the directory of a marker). */
+  readonly path: string;
+  /** The path below the bucket. */
+  readonly keyPath: string;
+  /** The key ends in `/`: a directory marker. */
+  readonly isMarker: boolean;
 }
 
-/** Sort name of a listed entry: a directory sorts as `name/`, so depth-first order is key order. */
-const sortName = (entry: UfsStatus): string => (entry.isDirectory ? `${entry.name}/` : entry.name);
-
-type Listed =
-  | { readonly kind: 'object'; readonly key: string; readonly status: UfsStatus }
-  | { readonly kind: 'prefix'; readonly key: string };
+/** The location of an object; keys that are not plain relative paths (`a//b`, `../x`) are 400. */
+function locate(bucket: string, key: string): ObjectLocation {
+  checkBucketName(bucket);
+  const { path, isMarker } = parseObjectKey(key);
+  return { path: `${bucket}/${path}`, keyPath: path, isMarker };
+}
 
 export class UfsKodoBackend implements KodoBackend {
   constructor(
@@ -87,23 +83,46 @@ export class UfsKodoBackend implements KodoBackend {
     await this.store.mkdirs(bucket);
   }
 
-  /** The file's status, or 612 when there is no file (absent, or a directory) at the key. */
-  private async fileStatus(bucket: string, key: string): Promise<UfsStatus> {
-    const path = objectPath(bucket, key);
-    await this.requireBucket(bucket);
-    try {
-      const status = await this.store.getStatus(path);
-      if (status.isDirectory) throw noSuchFile();
-      return status;
-    } catch (error) {
-      if (isTierfsError(error, 'NOT_FOUND')) throw noSuchFile();
-      throw error;
-    }
+  /** The bucket's directory tree; a directory is marked when the gateway holds a record of `dir/`. */
+  private tree(bucket: string): BucketTree<UfsStatus> {
+    return underStoreTree(
+      this.store,
+      bucket,
+      async (path) => (await this.metadata.get(bucket, `${path}/`)) !== undefined,
+    );
   }
 
-  /** Kodo's facts about a file: its record when current, else derived from the bytes and kept. */
+  /**
+   * The status of the object at a key: its file, or for a marker key its directory when the
+   * marker was put; undefined when there is none (absent, a directory at a file key, or an
+   * implied directory).
+   */
+  private async findObject(bucket: string, key: string): Promise<UfsStatus | undefined> {
+    const { keyPath, isMarker } = locate(bucket, key);
+    await this.requireBucket(bucket);
+    const status = await this.tree(bucket).stat(keyPath);
+    if (!status || status.isDirectory !== isMarker) return undefined;
+    return isMarker && !(await this.metadata.get(bucket, key)) ? undefined : status;
+  }
+
+  /** Like findObject, but 612 when there is no object. */
+  private async objectStatus(bucket: string, key: string): Promise<UfsStatus> {
+    const status = await this.findObject(bucket, key);
+    if (!status) throw noSuchFile();
+    return status;
+  }
+
+  /**
+   * Kodo's facts about an object: its record when current, else derived from the bytes and kept.
+   * A marker's record is its own whatever its directory's fingerprint, which changes with what is
+   * put below it.
+   */
   private async describe(bucket: string, key: string, status: UfsStatus): Promise<KodoObject> {
     let record = await this.metadata.get(bucket, key);
+    if (status.isDirectory) {
+      if (!record) throw noSuchFile();
+      return toObject(bucket, key, record);
+    }
     if (!record || record.fingerprint !== status.fingerprint || record.size !== status.size) {
       const hasher = new QetagHasher();
       for await (const chunk of await this.store.open(status.path)) hasher.update(chunk as Buffer);
@@ -120,7 +139,7 @@ export class UfsKodoBackend implements KodoBackend {
   }
 
   async stat(bucket: string, key: string): Promise<KodoObject> {
-    return this.describe(bucket, key, await this.fileStatus(bucket, key));
+    return this.describe(bucket, key, await this.objectStatus(bucket, key));
   }
 
   async open(
@@ -129,7 +148,8 @@ export class UfsKodoBackend implements KodoBackend {
     range?: ObjectRange,
   ): Promise<{ object: KodoObject; body: Readable }> {
     const object = await this.stat(bucket, key);
-    const body = await this.store.open(objectPath(bucket, key), range);
+    const { path, isMarker } = locate(bucket, key);
+    const body = isMarker ? Readable.from([]) : await this.store.open(path, range);
     return { object, body };
   }
 
@@ -139,12 +159,14 @@ export class UfsKodoBackend implements KodoBackend {
     source: Readable | AsyncIterable<Buffer>,
     options: PutObjectOptions,
   ): Promise<KodoObject> {
-    const path = objectPath(bucket, key);
+    const { path, isMarker } = locate(bucket, key);
     await this.requireBucket(bucket);
-    const out = await this.store.create(path, {
-      overwrite: options.overwrite,
-      contentType: options.mimeType,
-    });
+    if (isMarker && !options.overwrite && (await this.findObject(bucket, key))) throw fileExists();
+    // A marker's body must be empty: it becomes the directory once all (no) bytes have arrived.
+    const file = isMarker
+      ? undefined
+      : await this.store.create(path, { overwrite: options.overwrite, contentType: options.mimeType });
+    const out = file ?? markerBodySink();
     const hashing = new QetagStream();
     const limit = options.sizeLimit;
     const guard = new Transform({
@@ -164,9 +186,10 @@ export class UfsKodoBackend implements KodoBackend {
     try {
       await pipeline(source, hashing, guard, out);
     } catch (error) {
-      await abortWrite(out);
+      if (file) await abortWrite(file);
       throw error;
     }
+    if (isMarker) await this.store.mkdirs(path);
     const status = await this.store.getStatus(path);
     const record: ObjectMetadata = {
       etag: hashing.hasher.digest(),
@@ -180,53 +203,58 @@ export class UfsKodoBackend implements KodoBackend {
     return toObject(bucket, key, record);
   }
 
+  /**
+   * Deletes an object (612 when there is none). Directories left empty go, up to the bucket,
+   * unless they carry a marker; a marker's directory with keys below it stays, implied by them.
+   */
   async delete(bucket: string, key: string): Promise<void> {
-    const status = await this.fileStatus(bucket, key);
-    await this.store.delete(status.path);
+    const { keyPath, isMarker } = locate(bucket, key);
+    await this.objectStatus(bucket, key);
+    await removeObject(this.tree(bucket), keyPath, isMarker);
     await this.metadata.delete(bucket, key);
-    await this.pruneEmptyParents(status.path, bucket);
-  }
-
-  /** Removes directories left empty below the bucket, as keys have no directories to keep. */
-  private async pruneEmptyParents(path: string, bucket: string): Promise<void> {
-    for (let dir = parentPath(path); dir !== bucket && dir !== ''; dir = parentPath(dir)) {
-      try {
-        await this.store.delete(dir);
-      } catch {
-        return; // Not empty (or gone already): the directories above are not empty either.
-      }
-    }
   }
 
   /** Makes room at `to` for a move or copy: 614 without force; with force the old object goes. */
   private async clearDestination(to: ObjectRef, force: boolean): Promise<void> {
-    const path = objectPath(to.bucket, to.key);
+    const { path, keyPath, isMarker } = locate(to.bucket, to.key);
     await this.requireBucket(to.bucket);
-    const existing = await this.store.getStatus(path).catch((error: unknown) => {
-      if (isTierfsError(error, 'NOT_FOUND') || isTierfsError(error, 'NOT_A_DIRECTORY')) return undefined;
-      throw error;
-    });
+    const existing = await this.tree(to.bucket).stat(keyPath);
     if (!existing) return;
-    if (existing.isDirectory) throw badRequest(`key '${to.key}' is a prefix of other keys here`);
+    if (existing.isDirectory !== isMarker) {
+      throw badRequest(
+        isMarker
+          ? `key '${to.key}' names a directory where a file is stored`
+          : `key '${to.key}' is a prefix of other keys here`,
+      );
+    }
+    // An implied directory is no object; a marker is simply put again.
+    if (isMarker && !(await this.metadata.get(to.bucket, to.key))) return;
     if (!force) throw fileExists();
+    if (isMarker) return;
     await this.store.delete(path);
     await this.metadata.delete(to.bucket, to.key);
   }
 
   async move(from: ObjectRef, to: ObjectRef, force: boolean): Promise<void> {
-    const status = await this.fileStatus(from.bucket, from.key);
+    const status = await this.objectStatus(from.bucket, from.key);
     const object = await this.describe(from.bucket, from.key, status);
     if (from.bucket === to.bucket && from.key === to.key) {
       if (!force) throw fileExists();
       return;
     }
+    if (status.isDirectory || isMarkerKey(to.key)) {
+      // A marker's directory keeps the keys below it: moving the marker is a copy and a delete.
+      await this.copy(from, to, force);
+      await this.delete(from.bucket, from.key);
+      return;
+    }
     await this.clearDestination(to, force);
-    const destination = objectPath(to.bucket, to.key);
+    const destination = locate(to.bucket, to.key).path;
     await this.store.rename(status.path, destination);
     const moved = await this.store.getStatus(destination);
     await this.metadata.put(to.bucket, to.key, toRecord(object, moved.fingerprint));
     await this.metadata.delete(from.bucket, from.key);
-    await this.pruneEmptyParents(status.path, from.bucket);
+    await pruneEmptyParents(this.tree(from.bucket), locate(from.bucket, from.key).keyPath);
   }
 
   async copy(from: ObjectRef, to: ObjectRef, force: boolean): Promise<void> {
@@ -250,83 +278,27 @@ export class UfsKodoBackend implements KodoBackend {
   }
 
   async setMimeType(bucket: string, key: string, mimeType: string): Promise<void> {
-    const status = await this.fileStatus(bucket, key);
+    const status = await this.objectStatus(bucket, key);
     const object = await this.describe(bucket, key, status);
     await this.metadata.put(bucket, key, toRecord({ ...object, mimeType }, status.fingerprint));
   }
 
   async list(bucket: string, options: ListObjectsOptions): Promise<ListObjectsPage> {
     await this.requireBucket(bucket);
+    const { prefix, delimiter, after, limit } = options;
+    // A position after a common prefix is after every key below it: those roll up into it.
+    const query = { prefix, delimiter, after: after?.key ?? '' };
+    const page = await listPage(this.tree(bucket), query, limit);
     const items: KodoObject[] = [];
     const commonPrefixes: string[] = [];
-    let last: ListPosition | undefined;
-    let more = false;
-    for await (const entry of this.listed(bucket, options)) {
-      if (items.length + commonPrefixes.length === options.limit) {
-        more = true;
-        break;
-      }
-      if (entry.kind === 'prefix') commonPrefixes.push(entry.key);
-      else items.push(await this.describe(bucket, entry.key, entry.status));
-      last = { key: entry.key, isPrefix: entry.kind === 'prefix' };
+    for (const item of page.items) {
+      if (item.kind === 'prefix') commonPrefixes.push(item.prefix);
+      else items.push(await this.describe(bucket, item.key, item.entry));
     }
-    return more && last ? { items, commonPrefixes, next: last } : { items, commonPrefixes };
-  }
-
-  /** Every object and common prefix of a listing after the resume position, in key order. */
-  private async *listed(bucket: string, options: ListObjectsOptions): AsyncGenerator<Listed> {
-    const { prefix, delimiter, after } = options;
-    const isDone = (key: string) =>
-      after !== undefined && (key <= after.key || (after.isPrefix && key.startsWith(after.key)));
-    /** The common prefix a key rolls up into, if the delimiter occurs after the listing prefix. */
-    const rollUp = (key: string): string | undefined => {
-      if (delimiter === '') return undefined;
-      const at = key.indexOf(delimiter, prefix.length);
-      return at < 0 ? undefined : key.slice(0, at + delimiter.length);
-    };
-    let lastPrefix: string | undefined;
-    const self = this;
-    async function* visit(dir: string): AsyncGenerator<Listed> {
-      const children: UfsStatus[] = [];
-      try {
-        for await (const entry of walk(self.store, dir === '' ? bucket : `${bucket}/${dir}`))
-          children.push(entry);
-      } catch (error) {
-        if (isTierfsError(error, 'NOT_FOUND') || isTierfsError(error, 'NOT_A_DIRECTORY')) return;
-        throw error;
-      }
-      children.sort((a, b) => (sortName(a) < sortName(b) ? -1 : sortName(a) > sortName(b) ? 1 : 0));
-      for (const child of children) {
-        const key = dir === '' ? child.name : `${dir}/${child.name}`;
-        if (child.isDirectory) {
-          const dirKey = `${key}/`;
-          // Nothing below can match the prefix, or everything below was listed already.
-          if (!dirKey.startsWith(prefix) && !prefix.startsWith(dirKey)) continue;
-          if (after && after.key > dirKey && !after.key.startsWith(dirKey)) continue;
-          if (after?.isPrefix && dirKey.startsWith(after.key)) continue;
-          const common = dirKey.startsWith(prefix) ? rollUp(dirKey) : undefined;
-          if (common !== undefined) {
-            if (common !== lastPrefix && !isDone(common)) {
-              lastPrefix = common;
-              yield { kind: 'prefix', key: common };
-            }
-            continue;
-          }
-          yield* visit(key);
-        } else {
-          if (!key.startsWith(prefix) || isDone(key)) continue;
-          const common = rollUp(key);
-          if (common === undefined) yield { kind: 'object', key, status: child };
-          else if (common !== lastPrefix) {
-            lastPrefix = common;
-            yield { kind: 'prefix', key: common };
-          }
-        }
-      }
-    }
-    const start = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
-    if (start !== '' && normalizeUfsPath(start) !== start) return;
-    yield* visit(start);
+    const last = page.items.at(-1);
+    return page.truncated && last
+      ? { items, commonPrefixes, next: { key: itemKey(last), isPrefix: last.kind === 'prefix' } }
+      : { items, commonPrefixes };
   }
 
   async close(): Promise<void> {

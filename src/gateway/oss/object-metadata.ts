@@ -51,8 +51,17 @@ export class ObjectMetadataStore {
 
   /** The record for the object, or undefined when there is none or the file changed since. */
   get(bucket: string, key: string, fingerprint: string): ObjectMetadata | undefined {
+    const record = this.find(bucket, key);
+    return record?.fingerprint === fingerprint ? record : undefined;
+  }
+
+  /**
+   * The record for the object whatever its fingerprint: for directory markers, whose directory
+   * changes (and with it its fingerprint) whenever something is added below it.
+   */
+  find(bucket: string, key: string): ObjectMetadata | undefined {
     const row = this.getStmt.get(bucket, key);
-    if (!row || row.fingerprint !== fingerprint) return undefined;
+    if (!row) return undefined;
     return {
       bucket,
       key,

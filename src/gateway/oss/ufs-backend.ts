@@ -1,8 +1,10 @@
 /**
  * The gateway backend over any UnderStore: buckets are the top-level directories of the store's
  * root (or, in single-bucket mode, the root itself is the one bucket), an object `a/b.txt` is the
- * file `<bucket>/a/b.txt`, and a key ending in `/` is a directory. Object metadata and multipart
- * state live in the state directory; files written to the store by anyone else are served too.
+ * file `<bucket>/a/b.txt`, and a key ending in `/` is a directory marker: the directory plus its
+ * record, listed as an object of size 0 (a directory without a record is only implied by the keys
+ * below it, and goes when the last of them is deleted). Object metadata and multipart state live in
+ * the state directory; files written to the store by anyone else are served too.
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -10,6 +12,9 @@ import { pipeline } from 'node:stream/promises';
 import { isTierfsError } from '../../errors.js';
 import type { UfsStatus, UnderStore } from '../../ufs/contract.js';
 import { joinPath } from '../../ufs/path.js';
+import { type BucketTree, removeObject, underStoreTree } from '../common/bucket-tree.js';
+import { itemKey, listPage } from '../common/key-listing.js';
+import { markerBodySink, parseObjectKey, refuseMarkerUpload } from '../common/object-keys.js';
 import {
   type ByteRange,
   backendError,
@@ -23,7 +28,6 @@ import {
   type UploadInfo,
 } from './backend.js';
 import { MultipartStaging } from './multipart-staging.js';
-import { listKeys } from './object-listing.js';
 import { type ObjectMetadata, ObjectMetadataStore } from './object-metadata.js';
 import { openStateDatabase, type StateDatabase } from './state-database.js';
 
@@ -37,6 +41,7 @@ export interface UfsBackendOptions {
 }
 
 const EMPTY_MD5 = createHash('md5').update('').digest();
+const MAX_KEY_BYTES = 1023;
 const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 
 export class UfsGatewayBackend implements GatewayBackend {
@@ -84,8 +89,8 @@ export class UfsGatewayBackend implements GatewayBackend {
   }
 
   async openObject(bucket: string, key: string, range?: ByteRange): Promise<Readable> {
-    const path = this.objectPath(bucket, key);
-    if (key.endsWith('/')) return Readable.from([]);
+    const { path, isMarker } = this.objectPath(bucket, key);
+    if (isMarker) return Readable.from([]);
     return this.store.open(path, range ? { offset: range.offset, length: range.length } : {});
   }
 
@@ -96,18 +101,12 @@ export class UfsGatewayBackend implements GatewayBackend {
     options: PutObjectOptions,
   ): Promise<ObjectInfo> {
     await this.checkBucket(bucket);
-    const path = this.objectPath(bucket, key);
-    if (key.endsWith('/')) {
-      const md5 = await digestAndCheck(body, options.contentMd5, async (chunk) => {
-        if (chunk.length > 0) {
-          throw backendError(
-            'INVALID_ARGUMENT',
-            'InvalidObjectName',
-            `a key ending in '/' must be empty: ${key}`,
-          );
-        }
-      });
-      if (options.forbidOverwrite && (await this.store.exists(path))) throw fileExists(key);
+    const { path, isMarker } = this.objectPath(bucket, key);
+    if (isMarker) {
+      const hash = createHash('md5');
+      await pipeline(body, checkDigest(hash, options.contentMd5), markerBodySink());
+      const md5 = hash.digest();
+      if (options.forbidOverwrite && (await this.findObject(bucket, key))) throw fileExists(key);
       await this.store.mkdirs(path);
       const status = await this.store.getStatus(path);
       return this.record(bucket, key, status, options, md5.toString('hex').toUpperCase(), 'Normal', md5);
@@ -126,37 +125,41 @@ export class UfsGatewayBackend implements GatewayBackend {
     return this.record(bucket, key, status, options, md5.toString('hex').toUpperCase(), 'Normal', md5);
   }
 
+  /**
+   * Deleting a missing key succeeds. Directories left empty go, up to the bucket, unless they carry
+   * a marker; a marker's directory with keys below it stays, implied by them.
+   */
   async deleteObject(bucket: string, key: string): Promise<void> {
     await this.checkBucket(bucket);
-    const path = this.objectPath(bucket, key);
+    const { path, isMarker } = parseObjectKey(key, MAX_KEY_BYTES);
     this.metadata.delete(bucket, key);
-    try {
-      const status = await this.store.getStatus(path);
-      if (status.isDirectory !== key.endsWith('/')) return;
-      await this.store.delete(path);
-    } catch (error) {
-      // Missing objects delete fine; a directory marker with children stays (its children need it).
-      if (isTierfsError(error, 'NOT_FOUND') || isTierfsError(error, 'DIRECTORY_NOT_EMPTY')) return;
-      throw error;
-    }
+    await removeObject(this.tree(bucket), path, isMarker);
   }
 
   async listObjects(bucket: string, options: ListObjectsOptions): Promise<ListObjectsResult> {
     await this.checkBucket(bucket);
-    const listing = await listKeys(this.store, this.bucketRoot(bucket), options);
+    const { prefix, delimiter, after, maxKeys } = options;
+    const page = await listPage(this.tree(bucket), { prefix, delimiter, after }, maxKeys);
+    const objects: ObjectInfo[] = [];
+    const commonPrefixes: string[] = [];
+    for (const item of page.items) {
+      if (item.kind === 'prefix') commonPrefixes.push(item.prefix);
+      else objects.push(this.toInfo(bucket, item.key, item.entry));
+    }
+    const last = page.items.at(-1);
     return {
-      objects: listing.objects.map(({ key, status }) => this.toInfo(bucket, key, status)),
-      commonPrefixes: listing.commonPrefixes,
-      isTruncated: listing.isTruncated,
-      nextMarker: listing.nextMarker,
+      objects,
+      commonPrefixes,
+      isTruncated: page.truncated,
+      nextMarker: page.truncated && last ? itemKey(last) : undefined,
     };
   }
 
   async createMultipartUpload(bucket: string, key: string, options: PutObjectOptions): Promise<UploadInfo> {
     await this.checkBucket(bucket);
-    this.objectPath(bucket, key);
-    if (options.forbidOverwrite && (await this.store.exists(this.objectPath(bucket, key))))
-      throw fileExists(key);
+    const { path } = this.objectPath(bucket, key);
+    refuseMarkerUpload(key);
+    if (options.forbidOverwrite && (await this.store.exists(path))) throw fileExists(key);
     return this.staging.create(bucket, key, {
       contentType: options.contentType,
       userMeta: { ...options.userMeta },
@@ -217,7 +220,7 @@ export class UfsGatewayBackend implements GatewayBackend {
         });
       }
     }
-    const path = this.objectPath(bucket, key);
+    const { path } = this.objectPath(bucket, key);
     const out = await this.store.create(path, {
       overwrite: !upload.forbidOverwrite,
       contentType: upload.contentType,
@@ -272,31 +275,39 @@ export class UfsGatewayBackend implements GatewayBackend {
     return bucket;
   }
 
-  /** The store path of a key; keys that cannot be a path (`a//b`, `../x`) are InvalidObjectName. */
-  private objectPath(bucket: string, key: string): string {
-    const segments = (key.endsWith('/') ? key.slice(0, -1) : key).split('/');
-    if (
-      key === '' ||
-      Buffer.byteLength(key) > 1023 ||
-      key.includes('\0') ||
-      segments.some((s) => s === '' || s === '.' || s === '..')
-    ) {
-      throw backendError('INVALID_ARGUMENT', 'InvalidObjectName', `invalid object name: ${key}`, {
-        Key: key,
-      });
-    }
-    return joinPath(this.bucketRoot(bucket), ...segments);
+  /**
+   * The store path of a key, and whether it is a directory marker; keys that cannot be a path
+   * (`a//b`, `../x`) are InvalidObjectName.
+   */
+  private objectPath(bucket: string, key: string): { path: string; isMarker: boolean } {
+    const { path, isMarker } = parseObjectKey(key, MAX_KEY_BYTES);
+    return { path: joinPath(this.bucketRoot(bucket), path), isMarker };
   }
 
-  private async objectStatus(bucket: string, key: string): Promise<UfsStatus> {
-    const path = this.objectPath(bucket, key);
+  /** The bucket's directory tree; a directory is marked when the gateway holds a record of `dir/`. */
+  private tree(bucket: string): BucketTree<UfsStatus> {
+    return underStoreTree(
+      this.store,
+      this.bucketRoot(bucket),
+      (path) => this.metadata.find(bucket, `${path}/`) !== undefined,
+    );
+  }
+
+  /** The file of a key, or the directory of a marker key that was put; undefined when there is none. */
+  private async findObject(bucket: string, key: string): Promise<UfsStatus | undefined> {
+    const { path, isMarker } = this.objectPath(bucket, key);
     const status = await this.store.getStatus(path).catch((error: unknown) => {
-      if (isTierfsError(error, 'NOT_FOUND')) return undefined;
+      if (isTierfsError(error, 'NOT_FOUND') || isTierfsError(error, 'NOT_A_DIRECTORY')) return undefined;
       throw error;
     });
-    if (!status || status.isDirectory !== key.endsWith('/')) {
-      throw backendError('NOT_FOUND', 'NoSuchKey', `no such key: ${key}`, { Key: key });
-    }
+    if (!status || status.isDirectory !== isMarker) return undefined;
+    return isMarker && !this.metadata.find(bucket, key) ? undefined : status;
+  }
+
+  /** Like findObject, but NoSuchKey when there is no object. */
+  private async objectStatus(bucket: string, key: string): Promise<UfsStatus> {
+    const status = await this.findObject(bucket, key);
+    if (!status) throw backendError('NOT_FOUND', 'NoSuchKey', `no such key: ${key}`, { Key: key });
     return status;
   }
 
@@ -323,10 +334,13 @@ export class UfsGatewayBackend implements GatewayBackend {
   }
 
   private toInfo(bucket: string, key: string, status: UfsStatus): ObjectInfo {
-    const meta = this.metadata.get(bucket, key, status.fingerprint);
+    // A marker's directory changes with what is put below it; its record stays its own.
+    const meta = status.isDirectory
+      ? this.metadata.find(bucket, key)
+      : this.metadata.get(bucket, key, status.fingerprint);
     return {
       key,
-      size: status.size,
+      size: status.isDirectory ? 0 : status.size,
       lastModified: new Date(status.mtimeMs ?? 0),
       etag: meta?.etag ?? derivedEtag(status),
       contentType: meta?.contentType,
@@ -362,14 +376,4 @@ function checkDigest(hash: ReturnType<typeof createHash>, expected: string | und
       throw backendError('INVALID_ARGUMENT', 'InvalidDigest', 'the Content-MD5 does not match the body');
     }
   };
-}
-
-async function digestAndCheck(
-  body: Readable,
-  expected: string | undefined,
-  onChunk: (chunk: Buffer) => Promise<void>,
-): Promise<Buffer> {
-  const hash = createHash('md5');
-  for await (const chunk of checkDigest(hash, expected)(body)) await onChunk(chunk);
-  return hash.digest();
 }

@@ -1,9 +1,10 @@
 /** Service and bucket operations: ListBuckets, Create/Delete/HeadBucket, bucket ACLs, listings, DeleteObjects. */
+import { itemKey, type ListItem as KeyListItem, type ListPage, listPage } from '../common/key-listing.js';
 import { aclPolicy, cannedAcl } from './attributes.js';
+import type { BackendEntry } from './backend.js';
 import { readSmallBody } from './body.js';
 import { headerOf, isoDate, type S3Context, sendEmpty, sendXml } from './context.js';
 import { S3Error } from './errors.js';
-import { type ListItem, listKeys } from './listing.js';
 import type { ObjectInfo } from './object-layer.js';
 import type { GatewayServices } from './services.js';
 import { listOf, parseXml, textOf, type XmlNode } from './xml.js';
@@ -71,26 +72,22 @@ function maxKeys(ctx: S3Context, name = 'max-keys'): number {
   return Math.min(n, MAX_KEYS);
 }
 
-interface Page {
-  readonly items: ListItem[];
-  readonly truncated: boolean;
-}
+type ListItem = KeyListItem<BackendEntry>;
 
-async function page(ctx: S3Context, services: GatewayServices, after: string, limit: number): Promise<Page> {
+async function page(
+  ctx: S3Context,
+  services: GatewayServices,
+  after: string,
+  limit: number,
+): Promise<ListPage<BackendEntry>> {
   await services.layer.bucket(ctx.bucket!);
-  const items: ListItem[] = [];
-  if (limit === 0) return { items, truncated: false };
   const query = { prefix: ctx.query.get('prefix') ?? '', delimiter: ctx.query.get('delimiter') ?? '', after };
-  for await (const item of listKeys(services.layer, ctx.bucket!, query)) {
-    if (items.length === limit) return { items, truncated: true };
-    items.push(item);
-  }
-  return { items, truncated: false };
+  return listPage(services.layer.tree(ctx.bucket!), query, limit);
 }
 
 function lastName(items: readonly ListItem[]): string | undefined {
   const last = items.at(-1);
-  return last && (last.kind === 'object' ? last.key : last.prefix);
+  return last && itemKey(last);
 }
 
 async function contents(
@@ -103,9 +100,9 @@ async function contents(
   const objects: XmlNode[] = [];
   for (const item of items) {
     if (item.kind !== 'object') continue;
-    const info: ObjectInfo | undefined = item.entry
-      ? layer.describe(ctx.bucket!, item.key, item.entry)
-      : await layer.stat(ctx.bucket!, item.key);
+    const info: ObjectInfo | undefined = item.entry.isDirectory
+      ? await layer.stat(ctx.bucket!, item.key)
+      : layer.describe(ctx.bucket!, item.key, item.entry);
     if (!info) continue;
     objects.push({
       Key: encode(item.key),

@@ -9,6 +9,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { refuseMarkerUpload } from '../common/object-keys.js';
 import { S3Error } from './errors.js';
 import type { PartRecord, UploadRecord } from './metadata-store.js';
 import { objectPath } from './names.js';
@@ -37,12 +38,8 @@ export class MultipartUploads {
   }
 
   async create(bucket: string, key: string, attributes: ObjectAttributes): Promise<string> {
-    const { isMarker } = objectPath(key);
-    if (isMarker)
-      throw new S3Error(
-        'InvalidArgument',
-        'A directory marker (key ending in /) cannot be uploaded in parts',
-      );
+    objectPath(key);
+    refuseMarkerUpload(key);
     await this.layer.bucket(bucket);
     const uploadId = randomBytes(16).toString('hex');
     await mkdir(this.dir(uploadId), { recursive: true });

@@ -1,5 +1,6 @@
 /** Bucket names and object keys, and how they map to paths in the store. */
-import { S3Error } from './errors.js';
+import { type ObjectKeyPath, parseObjectKey } from '../common/object-keys.js';
+import { S3Error, toS3Error } from './errors.js';
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
@@ -16,41 +17,16 @@ export function checkBucketName(name: string): void {
   }
 }
 
-/** A key after checking: where it lives in the bucket directory, and whether it is a directory marker. */
-export interface ObjectPath {
-  /** Path below the bucket directory, `/`-separated, without a trailing slash. */
-  readonly path: string;
-  /** The key ends in `/`: a directory marker. */
-  readonly isMarker: boolean;
-}
-
 const MAX_KEY_BYTES = 1024;
 
 /**
- * Maps a key to a path, refusing keys a file system cannot hold faithfully: a leading `/`, empty,
- * `.` or `..` segments and NUL bytes. Such keys could alias other keys or escape the root, so
- * they are refused rather than rewritten.
+ * Maps a key to a path below the bucket directory (a key ending in `/` is a directory marker),
+ * refusing with InvalidArgument keys a file system cannot hold faithfully (see parseObjectKey).
  */
-export function objectPath(key: string): ObjectPath {
-  if (key === '') throw new S3Error('InvalidArgument', 'The object key must not be empty');
-  if (Buffer.byteLength(key) > MAX_KEY_BYTES) {
-    throw new S3Error('InvalidArgument', `The object key is longer than ${MAX_KEY_BYTES} bytes`);
+export function objectPath(key: string): ObjectKeyPath {
+  try {
+    return parseObjectKey(key, MAX_KEY_BYTES);
+  } catch (error) {
+    throw toS3Error(error);
   }
-  const isMarker = key.endsWith('/');
-  const path = isMarker ? key.slice(0, -1) : key;
-  const segments = path.split('/');
-  const bad = segments.find((s) => s === '' || s === '.' || s === '..' || s.includes('\0'));
-  if (bad !== undefined) {
-    const why =
-      bad === ''
-        ? 'an empty path segment (// or a leading /)'
-        : bad.includes('\0')
-          ? 'a NUL byte'
-          : `a '${bad}' segment`;
-    throw new S3Error(
-      'InvalidArgument',
-      `Object key ${JSON.stringify(key)} is not supported: it contains ${why}`,
-    );
-  }
-  return { path, isMarker };
 }

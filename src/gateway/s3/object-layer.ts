@@ -4,9 +4,11 @@
  * live in the metadata store keyed by the store's fingerprint of its content.
  */
 import { createHash } from 'node:crypto';
-import { Readable, type Transform, Writable } from 'node:stream';
+import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isTierfsError } from '../../errors.js';
+import { type BucketTree, removeObject } from '../common/bucket-tree.js';
+import { markerBodySink } from '../common/object-keys.js';
 import type { BackendEntry, GatewayBackend } from './backend.js';
 import { S3Error, toS3Error } from './errors.js';
 import type { CannedAcl, MetadataStore, ObjectHeaders, ObjectRecord, Tag } from './metadata-store.js';
@@ -198,7 +200,7 @@ export class ObjectLayer {
     const target = join(bucket, path);
     try {
       if (isMarker) {
-        await pipeline([...source, rejectBytes()]);
+        await pipeline([...source, markerBodySink()]);
         await this.backend.mkdirs(target);
       } else {
         const out = await this.backend.create(target);
@@ -248,62 +250,26 @@ export class ObjectLayer {
   async delete(bucket: string, key: string): Promise<void> {
     const { path, isMarker } = objectPath(key);
     await this.bucket(bucket);
-    const target = join(bucket, path);
-    const entry = await this.backend.stat(target);
     this.metadata.deleteObject(bucket, key);
-    if (!entry || entry.isDirectory !== isMarker) return;
     try {
-      if (isMarker) {
-        if (!(await this.removeIfEmpty(bucket, path))) return;
-      } else {
-        await this.backend.delete(target);
-      }
+      await removeObject(this.tree(bucket), path, isMarker);
     } catch (error) {
-      if (isTierfsError(error, 'NOT_FOUND')) return;
       throw toS3Error(error);
     }
-    await this.pruneParents(bucket, path);
   }
 
-  /** Removes an empty directory; false when it has children or is already gone (a concurrent delete). */
-  private async removeIfEmpty(bucket: string, path: string): Promise<boolean> {
-    try {
-      for await (const _ of this.backend.children(join(bucket, path))) return false;
-      await this.backend.delete(join(bucket, path));
-      return true;
-    } catch (error) {
-      if (isTierfsError(error, 'DIRECTORY_NOT_EMPTY') || isTierfsError(error, 'NOT_FOUND')) return false;
-      throw error;
-    }
-  }
-
-  private async pruneParents(bucket: string, path: string): Promise<void> {
-    let dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
-    while (dir !== '') {
-      if (this.metadata.getObject(bucket, `${dir}/`)) return;
-      if (!(await this.removeIfEmpty(bucket, dir))) return;
-      dir = dir.includes('/') ? dir.slice(0, dir.lastIndexOf('/')) : '';
-    }
+  /** The bucket's directory tree, for listings and removals. */
+  tree(bucket: string): BucketTree<BackendEntry> {
+    return {
+      stat: (path) => this.backend.stat(join(bucket, path)),
+      children: (path) => this.backend.children(join(bucket, path)),
+      delete: (path) => this.backend.delete(join(bucket, path)),
+      hasMarker: (path) => this.hasMarker(bucket, path),
+    };
   }
 
   /** Whether `dir/` (a path below the bucket) carries a directory marker. */
   hasMarker(bucket: string, dirPath: string): boolean {
     return this.metadata.getObject(bucket, `${dirPath}/`) !== undefined;
   }
-}
-
-/** A sink for directory-marker bodies, which must be empty. */
-function rejectBytes(): Writable {
-  return new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      if (chunk.length === 0) callback();
-      else
-        callback(
-          new S3Error(
-            'InvalidArgument',
-            'A key ending in / is a directory marker and must have an empty body',
-          ),
-        );
-    },
-  });
 }

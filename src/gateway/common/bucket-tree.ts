@@ -1,0 +1,106 @@
+/**
+ * One bucket as a gateway sees its storage: a directory tree whose files are objects and whose
+ * directories are either implied by the keys below them or carry a directory marker (a `dir/`
+ * key the gateway recorded). Removing an object removes the directories it leaves empty, up to
+ * the bucket, unless they carry a marker: an object store has no directories of its own, so an
+ * unmarked prefix with nothing below it is gone, while a marked one stays listed.
+ */
+import { isTierfsError } from '../../errors.js';
+import type { UfsStatus, UnderStore } from '../../ufs/contract.js';
+import { walk } from '../../ufs/walk.js';
+
+export interface TreeEntry {
+  /** Last path component. */
+  readonly name: string;
+  readonly isDirectory: boolean;
+}
+
+/** Paths are relative to the bucket (`''` is the bucket itself), `/`-separated, without a trailing slash. */
+export interface BucketTree<E extends TreeEntry> {
+  /** The entry at `path`, or undefined when there is none. */
+  stat(path: string): Promise<E | undefined>;
+  /** Direct children of a directory, in any order (NOT_FOUND when it is missing). */
+  children(path: string): AsyncIterable<E>;
+  /** Deletes a file or an empty directory (DIRECTORY_NOT_EMPTY otherwise). */
+  delete(path: string): Promise<void>;
+  /** Whether the directory at `path` carries a directory marker (the key `path/`). */
+  hasMarker(path: string): boolean | Promise<boolean>;
+}
+
+/** A bucket that is the directory `root` of an UnderStore (`''`: the store's root). */
+export function underStoreTree(
+  store: UnderStore,
+  root: string,
+  hasMarker: (path: string) => boolean | Promise<boolean>,
+): BucketTree<UfsStatus> {
+  const at = (path: string) => (root === '' ? path : path === '' ? root : `${root}/${path}`);
+  return {
+    async stat(path) {
+      try {
+        return await store.getStatus(at(path));
+      } catch (error) {
+        if (isTierfsError(error, 'NOT_FOUND') || isTierfsError(error, 'NOT_A_DIRECTORY')) return undefined;
+        throw error;
+      }
+    },
+    children: (path) => walk(store, at(path)),
+    delete: (path) => store.delete(at(path)),
+    hasMarker,
+  };
+}
+
+function parentOf(path: string): string {
+  return path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
+}
+
+/** Removes an empty directory; false when it has children or is already gone (a concurrent delete). */
+export async function removeIfEmpty<E extends TreeEntry>(
+  tree: BucketTree<E>,
+  path: string,
+): Promise<boolean> {
+  try {
+    for await (const _ of tree.children(path)) return false;
+    await tree.delete(path);
+    return true;
+  } catch (error) {
+    if (isTierfsError(error, 'DIRECTORY_NOT_EMPTY') || isTierfsError(error, 'NOT_FOUND')) return false;
+    throw error;
+  }
+}
+
+/** Removes the directories above `path` that are empty and unmarked, stopping at the first that is not. */
+export async function pruneEmptyParents<E extends TreeEntry>(
+  tree: BucketTree<E>,
+  path: string,
+): Promise<void> {
+  for (let dir = parentOf(path); dir !== ''; dir = parentOf(dir)) {
+    if (await tree.hasMarker(dir)) return;
+    if (!(await removeIfEmpty(tree, dir))) return;
+  }
+}
+
+/**
+ * Removes what holds the object at `path` once its record is forgotten: the file, or for a marker
+ * its directory when nothing is below it (a directory with children stays, implied by them); then
+ * the parents that leaves empty. Nothing of the right kind at `path` (a missing key, or a file where
+ * a marker was named) is no error and changes nothing.
+ */
+export async function removeObject<E extends TreeEntry>(
+  tree: BucketTree<E>,
+  path: string,
+  isMarker: boolean,
+): Promise<void> {
+  const entry = await tree.stat(path);
+  if (!entry || entry.isDirectory !== isMarker) return;
+  if (isMarker) {
+    if (!(await removeIfEmpty(tree, path))) return;
+  } else {
+    try {
+      await tree.delete(path);
+    } catch (error) {
+      if (isTierfsError(error, 'NOT_FOUND')) return;
+      throw error;
+    }
+  }
+  await pruneEmptyParents(tree, path);
+}

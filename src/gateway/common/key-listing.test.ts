@@ -1,0 +1,86 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalUnderStore } from '../../ufs/local/local-store.js';
+import { pruneEmptyParents, removeObject, underStoreTree } from './bucket-tree.js';
+import { itemKey, type ListQuery, listKeys, listPage } from './key-listing.js';
+
+let dir: string;
+let store: LocalUnderStore;
+const markers = new Set<string>();
+const tree = () => underStoreTree(store, 'bucket', (path) => markers.has(path));
+
+async function keys(query: Partial<ListQuery>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const item of listKeys(tree(), { prefix: '', delimiter: '', after: '', ...query })) {
+    out.push(item.kind === 'object' ? item.key : `prefix:${item.prefix}`);
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tierfs-key-listing-'));
+  for (const file of ['a/b/c.txt', 'a/d.txt', 'a/e/f.txt', 'z\u{ff5a}', 'z\u{1d11e}']) {
+    await mkdir(join(dir, 'bucket', file, '..'), { recursive: true });
+    await writeFile(join(dir, 'bucket', file), file);
+  }
+  await mkdir(join(dir, 'bucket', 'a', 'empty'), { recursive: true });
+  markers.add('a/b');
+  markers.add('a/empty');
+  store = new LocalUnderStore({ root: dir });
+});
+afterAll(async () => {
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('key listing over a directory tree', () => {
+  it('lists markers as keys right before what is below them, in UTF-8 byte order', async () => {
+    expect(await keys({})).toEqual([
+      'a/b/',
+      'a/b/c.txt',
+      'a/d.txt',
+      'a/e/f.txt',
+      'a/empty/',
+      // U+FF5A is EF BD 9A in UTF-8, U+1D11E is F0 9D 84 9E: byte order, not UTF-16 order.
+      'z\u{ff5a}',
+      'z\u{1d11e}',
+    ]);
+  });
+
+  it('rolls markers below the prefix into common prefixes, and lists the prefix own marker first', async () => {
+    expect(await keys({ prefix: 'a/', delimiter: '/' })).toEqual([
+      'prefix:a/b/',
+      'a/d.txt',
+      'prefix:a/e/',
+      'prefix:a/empty/',
+    ]);
+    expect(await keys({ prefix: 'a/b/', delimiter: '/' })).toEqual(['a/b/', 'a/b/c.txt']);
+    expect(await keys({ prefix: 'a/empty/', delimiter: '/' })).toEqual(['a/empty/']);
+    expect(await keys({ prefix: 'a/e/', delimiter: '/' })).toEqual(['a/e/f.txt']);
+  });
+
+  it('resumes after a key or a common prefix, page by page', async () => {
+    const all = await keys({ prefix: 'a/', delimiter: '/' });
+    const seen: string[] = [];
+    let after = '';
+    for (;;) {
+      const page = await listPage(tree(), { prefix: 'a/', delimiter: '/', after }, 1);
+      seen.push(...page.items.map((i) => (i.kind === 'object' ? i.key : `prefix:${i.prefix}`)));
+      if (!page.truncated) break;
+      after = itemKey(page.items.at(-1)!);
+    }
+    expect(seen).toEqual(all);
+  });
+
+  it('removing the last file keeps a marked directory and prunes unmarked ones', async () => {
+    await removeObject(tree(), 'a/b/c.txt', false);
+    await removeObject(tree(), 'a/e/f.txt', false);
+    expect(await keys({ prefix: 'a/' })).toEqual(['a/b/', 'a/d.txt', 'a/empty/']);
+    markers.delete('a/b');
+    await removeObject(tree(), 'a/b', true);
+    await pruneEmptyParents(tree(), 'a/empty/x');
+    expect(await keys({ prefix: 'a/', delimiter: '/' })).toEqual(['a/d.txt', 'prefix:a/empty/']);
+  });
+});
