@@ -121,7 +121,13 @@ export class Master {
       info,
     });
 
-    const rpc = Fastify({ loggerInstance: options.log as FastifyBaseLogger, bodyLimit: 16 * 1024 * 1024 });
+    // No access log on the RPC port: heartbeats and metadata calls would be two synchronous log
+    // writes each. Failures are still logged by the error handler.
+    const rpc = Fastify({
+      loggerInstance: options.log as FastifyBaseLogger,
+      bodyLimit: 16 * 1024 * 1024,
+      disableRequestLogging: true,
+    });
     registerMasterRoutes(rpc, {
       namespace,
       workers,

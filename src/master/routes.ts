@@ -101,6 +101,10 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
       ? new TierfsError('INVALID_ARGUMENT', (error as Error).message)
       : toTierfsError(error);
   if (failure.code === 'INTERNAL') request.log.error({ err: error }, 'request failed');
+  else if (failure.status >= 500) {
+    // The RPC ports keep no access log: a failure the server or its stores caused is logged here.
+    request.log.warn({ url: request.url, code: failure.code, message: failure.message }, 'request failed');
+  }
   reply.status(failure.status).send({ code: failure.code, message: failure.message });
 }
 

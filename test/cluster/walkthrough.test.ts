@@ -38,6 +38,13 @@ describe('seed walkthrough on a local under store', () => {
     expect(tests.code).toBe(0);
     expect(tests.stdout.trim().split('\n').at(-1)).toBe('24 passed, 0 failed');
     expect(tests.stdout.match(/Passed the test!/g)).toHaveLength(24);
+    // 24 files written and read back, yet no access-log line per request on the worker or the
+    // master's RPC port: each would be two synchronous writes on the data path.
+    for (const daemon of ['worker', 'master']) {
+      const log = readFileSync(join(cluster.home, 'logs', `${daemon}.log`), 'utf8');
+      expect(log).toContain(`"name":"${daemon}"`);
+      expect(log).not.toMatch(/"url":"\/(data|api\/v1\/paths)/);
+    }
 
     // "Visit your directory to verify the files and directories created by tierfs exist."
     const created = readdirSync(join(data, 'default_tests_files'));
