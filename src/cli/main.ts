@@ -40,7 +40,21 @@ export function extractSystemProperties(argv: readonly string[]): {
   return { properties, rest };
 }
 
+/**
+ * A reader that went away (`tierfs fs ls | head`, `tierfs fs cat big | head -c 10`) ends the command
+ * quietly with the status a shell shows for a command killed by SIGPIPE (128 + 13), as `cat`
+ * does. Node ignores SIGPIPE, so without this the write fails with EPIPE and a stack trace.
+ */
+function exitQuietlyOnBrokenPipe(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(141);
+    process.stderr.write(`tierfs: cannot write to stdout: ${error.message}\n`);
+    process.exit(1);
+  });
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
+  exitQuietlyOnBrokenPipe();
   const { properties, rest } = extractSystemProperties(argv);
   let loaded: Configuration | undefined;
   const context: CliContext = {

@@ -1,5 +1,7 @@
 /** `tierfs fs ...` as a real process against a real master and worker on loopback. */
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import {
   existsSync,
   mkdirSync,
@@ -16,7 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TierfsClient } from '../../src/client/client.js';
 import type { FileStatus, WriteType } from '../../src/master/api-types.js';
-import { type CliResult, runTierfs } from '../support/cli.js';
+import { type CliResult, runTierfs, TIERFS_BIN } from '../support/cli.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { eventually } from '../support/eventually.js';
 
@@ -220,6 +222,42 @@ describe('tierfs fs: namespace commands', () => {
 
 describe('tierfs fs: reading', () => {
   const text = Array.from({ length: 200 }, (_, i) => `line ${i} of the text file\n`).join('');
+
+  it('a reader that goes away (| head) ends cat and ls quietly with the SIGPIPE status, as cat does', async () => {
+    await write('/pipe/big.bin', randomBytes(8 * 1024 * 1024));
+    // More output than the pipe and the first read hold, so the command is still writing when
+    // the reader goes: files put straight into the under store, then loaded.
+    mkdirSync(join(cluster.ufs, 'pipe', 'dir'), { recursive: true });
+    for (let i = 0; i < 3000; i++) writeFileSync(join(cluster.ufs, 'pipe', 'dir', `file-${i}.txt`), 'x');
+    await ok('loadMetadata', '-R', '/pipe');
+    for (const args of [
+      ['cat', '/pipe/big.bin'],
+      ['ls', '/pipe/dir'],
+    ]) {
+      const child = spawn(
+        process.execPath,
+        [
+          TIERFS_BIN,
+          '-Dtierfs.master.hostname=127.0.0.1',
+          `-Dtierfs.master.rpc.port=${port}`,
+          '-Dtierfs.security.login.username=admin',
+          'fs',
+          ...args,
+        ],
+        { cwd: work, env: { PATH: process.env.PATH ?? '', HOME: work }, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stderr = '';
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+      });
+      // Like `head -c 10`: read a little, then close the pipe.
+      const exited = once(child, 'exit');
+      await Promise.race([once(child.stdout, 'data'), exited]);
+      child.stdout.destroy();
+      const [code] = await exited;
+      expect({ args, code, stderr }).toEqual({ args, code: 141, stderr: '' });
+    }
+  });
 
   it('cat, head, tail and checksum, by path, relative path and tierfs:// URI', async () => {
     await write('/read/text.txt', text);
