@@ -16,14 +16,18 @@ import {
   MASTER_HOSTNAME,
   MASTER_RPC_PORT,
   MASTER_WEB_PORT,
+  PROXY_S3_ENABLED,
+  PROXY_WEB_PORT,
   SECURITY_LOGIN_USERNAME,
   WORKER_HOSTNAME,
   WORKER_RPC_PORT,
+  WORKER_WEB_PORT,
 } from '../config/keys/core.js';
 import { type Layout, layoutOf } from '../config/layout.js';
 import { TierfsError } from '../errors.js';
 import { formatCluster, isFormatted } from '../master/format.js';
 import { callJson } from '../master/http-json.js';
+import { explainListenError } from './listen-error.js';
 import type { CliContext } from './main.js';
 
 type Daemon = 'master' | 'worker';
@@ -114,15 +118,27 @@ async function startDaemon(
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     if (exited !== null) {
+      // The daemon's own one-line reason (`tierfs: ...` on its stderr, which is the log) when it
+      // gave one; the end of its log otherwise.
+      const tail = logTail(layout.logFile(daemon));
+      const reason = tail
+        .split('\n')
+        .findLast((line) => line.startsWith('tierfs: '))
+        ?.slice('tierfs: '.length);
       throw new TierfsError(
         'UNAVAILABLE',
-        `the ${daemon} exited during start-up (code ${exited}); last lines of ${layout.logFile(daemon)}:\n${logTail(layout.logFile(daemon))}`,
+        reason
+          ? `the ${daemon} did not start: ${reason} (log: ${layout.logFile(daemon)})`
+          : `the ${daemon} exited during start-up (code ${exited}); last lines of ${layout.logFile(daemon)}:\n${tail}`,
       );
     }
-    const ready = await callJson('GET', healthUrl(conf, daemon), { timeoutMs: 1000 }).then(
-      () => true,
-      () => false,
-    );
+    // Up once it answers and has written its pid file, which it does last, after every port.
+    const ready =
+      runningPid(layout, daemon) !== undefined &&
+      (await callJson('GET', healthUrl(conf, daemon), { timeoutMs: 1000 }).then(
+        () => true,
+        () => false,
+      ));
     if (ready) return;
     if (Date.now() > deadline) {
       throw new TierfsError(
@@ -147,6 +163,12 @@ async function stopDaemon(layout: Layout, daemon: Daemon): Promise<boolean> {
   return true;
 }
 
+/** The ports a daemon listens on, for naming the property when one is taken. */
+const DAEMON_PORTS = [MASTER_RPC_PORT, MASTER_WEB_PORT, WORKER_RPC_PORT, WORKER_WEB_PORT, PROXY_WEB_PORT];
+const PORT_HINTS = {
+  [PROXY_WEB_PORT.key]: `, or ${PROXY_S3_ENABLED.key}=false to run without the S3 API over the namespace`,
+};
+
 /** Runs a daemon in this process until SIGTERM or SIGINT. */
 async function runDaemon(conf: Configuration, layout: Layout, daemon: Daemon): Promise<void> {
   // The servers are loaded here, not at the top: every other command starts faster without them.
@@ -161,22 +183,34 @@ async function runDaemon(conf: Configuration, layout: Layout, daemon: Daemon): P
     pino.destination({ dest: layout.logFile(daemon), mkdir: true, sync: true }),
   );
   const superUser = conf.get(SECURITY_LOGIN_USERNAME) ?? userInfo().username;
-  const running =
-    daemon === 'master'
-      ? await Master.start(conf, { log, superUser })
-      : await Worker.start(conf, { log, masterAddress: masterAddress(conf) });
-  const gateway =
-    daemon === 'master' ? await startNamespaceGateway(conf, superUser, (line) => log.info(line)) : undefined;
-  if (gateway) log.info({ address: gateway.address }, 'S3 API over the namespace');
-  mkdirSync(dirname(layout.pidFile(daemon)), { recursive: true });
-  writeFileSync(layout.pidFile(daemon), `${process.pid}\n`);
+  let running: { stop(): Promise<void> } | undefined;
+  let gateway: Awaited<ReturnType<typeof startNamespaceGateway>>;
+  try {
+    running =
+      daemon === 'master'
+        ? await Master.start(conf, { log, superUser })
+        : await Worker.start(conf, { log, masterAddress: masterAddress(conf) });
+    gateway =
+      daemon === 'master'
+        ? await startNamespaceGateway(conf, superUser, (line) => log.info(line))
+        : undefined;
+    if (gateway) log.info({ address: gateway.address }, 'S3 API over the namespace');
+    mkdirSync(dirname(layout.pidFile(daemon)), { recursive: true });
+    writeFileSync(layout.pidFile(daemon), `${process.pid}\n`);
+  } catch (error) {
+    // A half-started daemon (say, the namespace gateway's port is taken) must not linger with its
+    // other ports open and no pid file: stop what started, then fail.
+    log.error({ err: error }, 'start-up failed');
+    await running?.stop();
+    throw explainListenError(error, conf, DAEMON_PORTS, PORT_HINTS);
+  }
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
   });
   log.info('stopping');
   await gateway?.close();
-  await running.stop();
+  await running?.stop();
   rmSync(layout.pidFile(daemon), { force: true });
 }
 

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { Configuration } from '../config/configuration.js';
 import {
@@ -126,7 +126,7 @@ export class Master {
     const rpc = Fastify({
       loggerInstance: options.log as FastifyBaseLogger,
       bodyLimit: 16 * 1024 * 1024,
-      disableRequestLogging: true,
+      logController: new LogController({ disableRequestLogging: true }),
     });
     registerMasterRoutes(rpc, {
       namespace,

@@ -15,7 +15,12 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import type { Logger } from 'pino';
 import { PageStore } from '../cache/page-store.js';
 import type { ReadType } from '../cache/range-reader.js';
@@ -130,7 +135,7 @@ export class Worker {
     const app = Fastify({
       loggerInstance: options.log as FastifyBaseLogger,
       bodyLimit: 1024 * 1024,
-      disableRequestLogging: true,
+      logController: new LogController({ disableRequestLogging: true }),
     });
     app.setErrorHandler(sendError);
     // File bodies stream through untouched.

@@ -3,11 +3,14 @@
  * local root under store, as real processes: copy the template, edit the properties, format,
  * start local, runTests, look at the under store, mount a nested store with --option, stop local.
  */
+
+import { once } from 'node:events';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../support/cli.js';
-import { type DaemonCluster, daemonHome } from '../support/daemons.js';
+import { type DaemonCluster, daemonHome, freePort } from '../support/daemons.js';
 
 let cluster: DaemonCluster;
 afterEach(() => cluster?.stop());
@@ -132,5 +135,35 @@ describe('bad input: one clear error, nothing recorded', () => {
     expect((await cluster.tierfs('fs', 'mount')).stdout).toBe(tableBefore);
     expect(readdirSync(readOnly)).toEqual([]);
     expect(readdirSync(other)).toEqual([]);
+  });
+
+  it('a taken port fails start with the property to change and leaves no daemon behind', async () => {
+    cluster = await daemonHome();
+    expect((await cluster.tierfs('format')).code).toBe(0);
+    const squatter = createServer();
+    const taken = await freePort();
+    squatter.listen(taken, '127.0.0.1');
+    await once(squatter, 'listening');
+    try {
+      // The namespace S3 API is started last, after the master's own ports.
+      const gateway = await cluster.tierfs(`-Dtierfs.proxy.web.port=${taken}`, 'start', 'master');
+      expect(gateway.code).toBe(1);
+      expect(gateway.stderr).toBe(
+        `tierfs: the master did not start: cannot listen on 127.0.0.1:${taken}: the port is in use by ` +
+          'another process; set tierfs.proxy.web.port to a free port, or tierfs.proxy.s3.enabled=false ' +
+          `to run without the S3 API over the namespace (log: ${join(cluster.home, 'logs', 'master.log')})\n`,
+      );
+      expect(existsSync(join(cluster.home, 'run', 'master.pid'))).toBe(false);
+      // The half-started master closed its RPC port and exited.
+      await expect(fetch(`http://127.0.0.1:${cluster.masterPort}/api/v1/health`)).rejects.toThrow();
+
+      const rpc = await cluster.tierfs(`-Dtierfs.master.rpc.port=${taken}`, 'start', 'master');
+      expect(rpc.stderr).toMatch(
+        /^tierfs: the master did not start: .*set tierfs\.master\.rpc\.port to a free port \(log: .*\)\n$/,
+      );
+      expect((await cluster.tierfs('start', 'local')).code).toBe(0);
+    } finally {
+      squatter.close();
+    }
   });
 });
