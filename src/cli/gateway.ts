@@ -22,9 +22,11 @@ import {
   PROXY_WEB_BIND_HOST,
   PROXY_WEB_PORT,
 } from '../config/keys/index.js';
+import type { PropertyKey } from '../config/property.js';
 import { TierfsError } from '../errors.js';
 import type { UnderStore } from '../ufs/contract.js';
 import { FileSystem } from '../ufs/registry.js';
+import { explainListenError } from './listen-error.js';
 import type { CliContext } from './main.js';
 
 const ROOT_UFS = 'tierfs.master.mount.table.root.ufs';
@@ -49,7 +51,8 @@ interface RunningGateway {
 interface GatewayProtocol {
   readonly description: string;
   readonly defaultHost: (conf: Configuration) => string;
-  readonly defaultPort: (conf: Configuration) => number;
+  /** The property that sets the port when --port does not. */
+  readonly portKey: PropertyKey<number>;
   readonly start: (
     store: UnderStore,
     conf: Configuration,
@@ -62,7 +65,7 @@ const PROTOCOLS: Readonly<Record<string, GatewayProtocol>> = {
   kodo: {
     description: 'Qiniu Kodo (form and resumable v2 upload, rs/rsf management, signed downloads)',
     defaultHost: (conf) => conf.require(GATEWAY_KODO_BIND_HOST),
-    defaultPort: (conf) => conf.require(GATEWAY_KODO_PORT),
+    portKey: GATEWAY_KODO_PORT,
     async start(store, conf, { host, port }) {
       const { kodoGatewayFromConfig } = await import('../gateway/kodo/configure.js');
       const gateway = kodoGatewayFromConfig(store, conf);
@@ -73,7 +76,7 @@ const PROTOCOLS: Readonly<Record<string, GatewayProtocol>> = {
   oss: {
     description: 'Aliyun OSS (V1 and V4 signatures, multipart, listing v1 and v2)',
     defaultHost: (conf) => conf.require(GATEWAY_OSS_BIND_HOST),
-    defaultPort: (conf) => conf.require(GATEWAY_OSS_PORT),
+    portKey: GATEWAY_OSS_PORT,
     async start(store, conf, { host, port }, options) {
       const [{ OssGateway }, { parseUsers }] = await Promise.all([
         import('../gateway/oss/server.js'),
@@ -105,7 +108,7 @@ const PROTOCOLS: Readonly<Record<string, GatewayProtocol>> = {
   s3: {
     description: 'Amazon S3 (SigV4 and SigV2, multipart, listing v1 and v2, tagging, canned ACLs)',
     defaultHost: (conf) => conf.require(PROXY_WEB_BIND_HOST),
-    defaultPort: (conf) => conf.require(PROXY_WEB_PORT),
+    portKey: PROXY_WEB_PORT,
     async start(store, conf, { host, port }) {
       const users = conf.get(PROXY_S3_USERS) ?? [];
       const anonymous = conf.require(PROXY_S3_ANONYMOUS_ENABLED);
@@ -162,12 +165,13 @@ export function registerGatewayCommand(program: Command, context: CliContext): v
       const store = await FileSystem.get(options.root ?? conf.getRaw(ROOT_UFS)!, conf);
       await store.mkdirs('');
       const host = options.host ?? protocol.defaultHost(conf);
-      const port = options.port === undefined ? protocol.defaultPort(conf) : parsePort(options.port);
+      const port = options.port === undefined ? conf.require(protocol.portKey) : parsePort(options.port);
       const running = await protocol
         .start(store, conf, { host, port }, options)
         .catch(async (error: unknown) => {
           await store.close();
-          throw error;
+          const keys = options.port === undefined ? [protocol.portKey] : [];
+          throw explainListenError(error, conf, keys, {}, '; choose another --port');
         });
       const note = running.note ? ` (${running.note})` : '';
       process.stdout.write(

@@ -14,14 +14,16 @@ interface ListenFailure {
 }
 
 /**
- * `error` itself unless it is (or was caused by) a listen failure on one of the ports `ports`
- * configure; `hints` adds a word for particular properties.
+ * `error` itself unless it is (or was caused by) a listen failure. The message names the property
+ * among `ports` that set the port (`hints` adds a word for particular ones), or says `otherwise`
+ * when none did (a port given on the command line).
  */
 export function explainListenError(
   error: unknown,
   conf: Configuration,
   ports: readonly PropertyKey<number>[],
   hints: Readonly<Record<string, string>> = {},
+  otherwise = '',
 ): unknown {
   let failure = error as ListenFailure | undefined;
   while (failure && failure.code !== 'EADDRINUSE' && failure.code !== 'EACCES') {
@@ -31,7 +33,7 @@ export function explainListenError(
   const { code, address = 'localhost', port } = failure;
   const key = ports.find((k) => conf.require(k) === port)?.key;
   const why = code === 'EADDRINUSE' ? 'the port is in use by another process' : 'not permitted';
-  const fix = key ? `; set ${key} to a free port${hints[key] ?? ''}` : '';
+  const fix = key ? `; set ${key} to a free port${hints[key] ?? ''}` : otherwise;
   return new TierfsError('UNAVAILABLE', `cannot listen on ${address}:${port}: ${why}${fix}`, {
     cause: error,
     retryable: false,

@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import qiniu from 'qiniu';
@@ -284,6 +285,46 @@ describe('tierfs gateway', () => {
     const result = await runTierfs(['gateway', '--protocol', 'ftp', '--root', tmpdir(), '--port', '0']);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain("unsupported gateway protocol 'ftp'; supported: kodo, oss, s3");
+  });
+
+  it('a taken port is one line naming what to change: --port, or the property that set it', async () => {
+    const squatter = createServer();
+    squatter.listen(0, '127.0.0.1');
+    await once(squatter, 'listening');
+    const port = (squatter.address() as AddressInfo).port;
+    const root = await mkdtemp(join(tmpdir(), 'tierfs-gateway-port-'));
+    try {
+      const state = `-Dtierfs.proxy.s3.state.dir=${join(root, 'state')}`;
+      const flag = await runTierfs([
+        state,
+        'gateway',
+        '--protocol',
+        's3',
+        '--root',
+        root,
+        '--port',
+        String(port),
+      ]);
+      expect({ code: flag.code, stderr: flag.stderr }).toEqual({
+        code: 1,
+        stderr: `tierfs: cannot listen on 127.0.0.1:${port}: the port is in use by another process; choose another --port\n`,
+      });
+      const property = await runTierfs([
+        `-Dtierfs.gateway.oss.state.dir=${join(root, 'state')}`,
+        `-Dtierfs.gateway.oss.port=${port}`,
+        'gateway',
+        '--protocol',
+        'oss',
+        '--root',
+        root,
+      ]);
+      expect(property.stderr).toBe(
+        `tierfs: cannot listen on 127.0.0.1:${port}: the port is in use by another process; set tierfs.gateway.oss.port to a free port\n`,
+      );
+    } finally {
+      squatter.close();
+      await rm(root, { recursive: true, force: true });
+    }
   });
 
   it('serves a directory over Kodo and never prints the secret key', async () => {
