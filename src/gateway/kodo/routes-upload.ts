@@ -2,7 +2,10 @@
  * The upload host: form upload (`POST /`, multipart/form-data, the token as a field) and
  * resumable upload v2 (`/buckets/<bucket>/objects/<b64u key | ~>/uploads[/<uploadId>[/<part>]]`,
  * `Authorization: UpToken <token>`). Bytes stream from the request into the store; parts are staged
- * on disk and streamed in order into one object at Complete.
+ * on disk and streamed in order into one object at Complete. Resumable v2 is S3-style multipart
+ * (numbered parts, MD5 etags, one Complete), so it uses the shared PartStaging as it is; only the
+ * part number range, the etag comparison and the expiry are Kodo's. Resumable v1's block/ctx chain
+ * (mkblk, bput, mkfile) is not served, so nothing of it needed sharing.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
