@@ -6,7 +6,13 @@ import { Readable, Transform } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readFile as readStoreFile } from '../../ufs/io.js';
 import { LocalUnderStore } from '../../ufs/local/local-store.js';
-import { chooseParts, PartStaging, PartTooLargeError, type StagedPart } from './part-staging.js';
+import {
+  chooseParts,
+  multipartEtag,
+  PartStaging,
+  PartTooLargeError,
+  type StagedPart,
+} from './part-staging.js';
 import { StateDatabase } from './state-database.js';
 
 let dir: string;
@@ -186,5 +192,20 @@ describe('chooseParts', () => {
     expect(() => chooseParts(staged, [p(1, 'aa'), p(4, 'dd')], rules)).toThrow('missing 4');
     expect(() => chooseParts(staged, [p(1, 'xx')], rules)).toThrow('missing 1');
     expect(() => chooseParts(staged, [p(2, 'bb'), p(3, 'cc')], rules)).toThrow('small 2');
+  });
+});
+
+describe('multipartEtag', () => {
+  it('is the MD5 of the binary part MD5s, then the number of parts', () => {
+    const parts = ['one', 'two'].map((text, i) => ({
+      partNumber: i + 1,
+      size: 3,
+      md5: md5(text),
+      mtimeMs: 0,
+    }));
+    const expected = createHash('md5')
+      .update(Buffer.concat([Buffer.from(md5('one'), 'hex'), Buffer.from(md5('two'), 'hex')]))
+      .digest('hex');
+    expect(multipartEtag(parts)).toBe(`${expected}-2`);
   });
 });

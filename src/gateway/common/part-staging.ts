@@ -285,6 +285,16 @@ export class PartStaging<Attributes> {
   }
 }
 
+/**
+ * The S3-style entity tag of an object assembled from parts: the MD5 of the parts' binary MD5s,
+ * then `-<number of parts>` (lower-case hex; OSS sends it upper case).
+ */
+export function multipartEtag(parts: readonly StagedPart[]): string {
+  const digests = createHash('md5');
+  for (const part of parts) digests.update(Buffer.from(part.md5, 'hex'));
+  return `${digests.digest('hex')}-${parts.length}`;
+}
+
 /** How a protocol refuses a Complete request; each returns the error to throw. */
 export interface CompleteRules {
   /** Smallest size of every chosen part but the last. */

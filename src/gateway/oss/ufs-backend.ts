@@ -17,7 +17,13 @@ import { type BucketTree, removeObject, underStoreTree } from '../common/bucket-
 import { itemKey, listPage } from '../common/key-listing.js';
 import { markerBodySink, parseObjectKey, refuseMarkerUpload } from '../common/object-keys.js';
 import { ObjectRecordStore } from '../common/object-records.js';
-import { chooseParts, PartStaging, type StagedPart, type StagedUpload } from '../common/part-staging.js';
+import {
+  chooseParts,
+  multipartEtag,
+  PartStaging,
+  type StagedPart,
+  type StagedUpload,
+} from '../common/part-staging.js';
 import { StateDatabase } from '../common/state-database.js';
 import {
   type ByteRange,
@@ -240,10 +246,7 @@ export class UfsGatewayBackend implements GatewayBackend {
       chosen.map((p) => p.partNumber),
       out,
     );
-    const etag = `${createHash('md5')
-      .update(Buffer.concat(chosen.map((p) => Buffer.from(p.md5, 'hex'))))
-      .digest('hex')
-      .toUpperCase()}-${chosen.length}`;
+    const etag = multipartEtag(chosen).toUpperCase();
     const status = await this.store.getStatus(path);
     const info = this.record(bucket, key, status, { contentType, userMeta }, etag, 'Multipart', undefined);
     await this.staging.remove(uploadId);

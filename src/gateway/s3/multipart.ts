@@ -3,10 +3,15 @@
  * state lives in the state database, and Complete streams the chosen parts in order into one
  * write to the store, which becomes visible only when the last byte is in.
  */
-import { createHash } from 'node:crypto';
 import type { Transform } from 'node:stream';
 import { refuseMarkerUpload } from '../common/object-keys.js';
-import { chooseParts, PartStaging, type StagedPart, type StagedUpload } from '../common/part-staging.js';
+import {
+  chooseParts,
+  multipartEtag,
+  PartStaging,
+  type StagedPart,
+  type StagedUpload,
+} from '../common/part-staging.js';
 import { S3Error } from './errors.js';
 import { objectPath } from './names.js';
 import type { ObjectAttributes, ObjectInfo, ObjectLayer } from './object-layer.js';
@@ -88,9 +93,7 @@ export class MultipartUploads {
           `Your proposed upload is smaller than the minimum allowed object size: part ${part.partNumber} has ${part.size} bytes, at least ${this.minPartSize} are required for all but the last part.`,
         ),
     });
-    const digests = createHash('md5');
-    for (const part of chosen) digests.update(Buffer.from(part.md5, 'hex'));
-    const etag = `${digests.digest('hex')}-${chosen.length}`;
+    const etag = multipartEtag(chosen);
     const body = this.staging.readParts(
       upload.uploadId,
       chosen.map((part) => part.partNumber),
