@@ -15,8 +15,9 @@ import {
 } from '../../config/keys/index.js';
 import { TierfsError } from '../../errors.js';
 import type { UnderStore } from '../../ufs/contract.js';
-import { ObjectMetadataStore } from './object-metadata.js';
-import { PartStaging } from './part-staging.js';
+import { ObjectRecordStore } from '../common/object-records.js';
+import { PartStaging } from '../common/part-staging.js';
+import { StateDatabase } from '../common/state-database.js';
 import { createKodoGateway, type KodoGateway } from './server.js';
 import { UfsKodoBackend } from './ufs-backend.js';
 
@@ -60,10 +61,15 @@ export function kodoGatewayFromConfig(store: UnderStore, conf: Configuration): K
   // One state directory per root, so two gateways over different roots never share records.
   const rootId = createHash('sha1').update(store.uri).digest('hex').slice(0, 16);
   const stateDir = join(conf.resolvePath(conf.require(GATEWAY_KODO_STATE_DIR)), rootId);
+  const state = new StateDatabase(stateDir, 'state.db');
   return createKodoGateway({
-    backend: new UfsKodoBackend(store, new ObjectMetadataStore(join(stateDir, 'objects'))),
+    backend: new UfsKodoBackend(store, new ObjectRecordStore(state)),
     users: kodoGatewayUsers(conf),
-    staging: new PartStaging(join(stateDir, 'uploads'), conf.require(GATEWAY_KODO_UPLOAD_EXPIRY)),
+    state,
+    staging: new PartStaging(state, {
+      dir: join(stateDir, 'uploads'),
+      ttlMs: conf.require(GATEWAY_KODO_UPLOAD_EXPIRY),
+    }),
     domains: parseDomains(conf.get(GATEWAY_KODO_DOMAINS) ?? []),
     publicRead: conf.require(GATEWAY_KODO_PUBLIC_READ),
     maxPartSize: conf.require(GATEWAY_KODO_PART_SIZE_MAX),

@@ -2,18 +2,26 @@
  * The upload host: form upload (`POST /`, multipart/form-data, the token as a field) and
  * resumable upload v2 (`/buckets/<bucket>/objects/<b64u key | ~>/uploads[/<uploadId>[/<part>]]`,
  * `Authorization: UpToken <token>`). Bytes stream from the request into the store; parts are staged
- * on disk and streamed in order into one object at Complete.
+ * on disk and streamed in order into one object at Complete. Resumable v2 is S3-style multipart
+ * (numbered parts, MD5 etags, one Complete), so it uses the shared PartStaging as it is; only the
+ * part number range, the etag comparison and the expiry are Kodo's. Resumable v1's block/ctx chain
+ * (mkblk, bput, mkfile) is not served, so nothing of it needed sharing.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import busboy from 'busboy';
+import {
+  chooseParts,
+  PartTooLargeError,
+  type StagedPart,
+  type StagedUpload,
+} from '../common/part-staging.js';
 import { type PutPolicy, parseUploadToken, resolveUploadKey, upTokenFromHeaders } from './auth.js';
 import type { KodoObject } from './backend.js';
 import type { KodoGatewayContext } from './context.js';
 import { badRequest, KODO_STATUS, KodoError, noSuchFile, sendError, sendJson } from './errors.js';
 import { decodePath, drain, readBody } from './http-body.js';
-import { PartTooLargeError, type StagedPart } from './part-staging.js';
 import { QetagHasher } from './qetag.js';
 import { uploadResult } from './upload-result.js';
 import { fromUrlSafeBase64 } from './url-safe-base64.js';
@@ -136,7 +144,7 @@ async function putUpload(
     return ctx.backend.put(policy.bucket, key, source, { ...putOptions, beforeCommit: options.beforeCommit });
   }
   await ctx.backend.requireBucket(policy.bucket);
-  const spool = await ctx.staging.create({ bucket: policy.bucket, purpose: 'hash-named upload' });
+  const spool = await ctx.staging.create(policy.bucket, '', null);
   try {
     const hasher = new QetagHasher();
     async function* hashed(): AsyncGenerator<Buffer> {
@@ -145,7 +153,7 @@ async function putUpload(
         yield chunk;
       }
     }
-    await ctx.staging.putPart(spool.uploadId, 1, hashed(), policy.fsizeLimit ?? Number.MAX_SAFE_INTEGER);
+    await ctx.staging.putPart(spool.uploadId, 1, [Readable.from(hashed())], policy.fsizeLimit);
     await options.beforeCommit?.();
     return await ctx.backend.put(
       policy.bucket,
@@ -208,19 +216,18 @@ export async function handleResumable(
     if (method !== 'POST') throw new KodoError(KODO_STATUS.METHOD_NOT_ALLOWED, 'method not allowed');
     drain(req);
     await ctx.backend.requireBucket(path.bucket);
-    const upload = await ctx.staging.create({ bucket: path.bucket, key });
-    sendJson(res, 200, { uploadId: upload.uploadId, expireAt: Math.floor(upload.expiresAtMs / 1000) });
+    const upload = await ctx.staging.create(path.bucket, key, null);
+    sendJson(res, 200, { uploadId: upload.uploadId, expireAt: expireAt(upload) });
     return;
   }
-  const upload = await ctx.staging.get(path.uploadId);
-  if (!upload || upload.attributes.bucket !== path.bucket || upload.attributes.key !== key)
-    throw noSuchFile();
+  const upload = ctx.staging.get(path.uploadId);
+  if (!upload || upload.bucket !== path.bucket || upload.key !== key) throw noSuchFile();
   const uploadId = upload.uploadId;
   if (path.partNumber !== undefined) {
     if (method !== 'PUT') throw new KodoError(KODO_STATUS.METHOD_NOT_ALLOWED, 'method not allowed');
     let part: StagedPart;
     try {
-      part = await ctx.staging.putPart(uploadId, path.partNumber, req as Readable, ctx.maxPartSize);
+      part = await ctx.staging.putPart(uploadId, path.partNumber, [req], ctx.maxPartSize);
     } catch (error) {
       drain(req);
       throw error instanceof PartTooLargeError ? new KodoError(KODO_STATUS.TOO_LARGE, error.message) : error;
@@ -235,16 +242,16 @@ export async function handleResumable(
   switch (method) {
     case 'GET': {
       drain(req);
-      const parts = await ctx.staging.listParts(uploadId);
+      const parts = ctx.staging.listParts(uploadId);
       sendJson(res, 200, {
         uploadId,
-        expireAt: Math.floor(upload.expiresAtMs / 1000),
+        expireAt: expireAt(upload),
         partNumberMarker: 0,
         parts: parts.map((p) => ({
           size: p.size,
           etag: p.md5,
           partNumber: p.partNumber,
-          putTime: Math.floor(p.putTimeMs / 1000),
+          putTime: Math.floor(p.mtimeMs / 1000),
         })),
       });
       return;
@@ -261,6 +268,11 @@ export async function handleResumable(
       drain(req);
       throw new KodoError(KODO_STATUS.METHOD_NOT_ALLOWED, 'method not allowed');
   }
+}
+
+/** When an upload expires, s since the epoch (every Kodo upload expires). */
+function expireAt(upload: StagedUpload<null>): number {
+  return Math.floor((upload.expiresAtMs ?? 0) / 1000);
 }
 
 /** Both forms clients send: hex (the Node SDK) and base64 (RFC 1864). */
@@ -322,23 +334,18 @@ async function completeUpload(
   uploadId: string,
 ): Promise<void> {
   const body = parseCompleteBody(await readBody(req, MAX_COMPLETE_BODY));
-  const staged = new Map((await ctx.staging.listParts(uploadId)).map((part) => [part.partNumber, part]));
-  body.parts.forEach((part, index) => {
-    const stagedPart = staged.get(part.partNumber);
-    if (!stagedPart || stagedPart.md5 !== part.etag)
-      throw badRequest(`part ${part.partNumber} was not uploaded with that etag`);
-    if (index > 0 && part.partNumber <= body.parts[index - 1]!.partNumber) {
-      throw badRequest('parts must be listed in ascending partNumber order');
-    }
-    if (index < body.parts.length - 1 && stagedPart.size < ctx.minPartSize) {
-      throw badRequest(
-        `part ${part.partNumber} is smaller than ${ctx.minPartSize} bytes and is not the last part`,
-      );
-    }
+  const chosen = chooseParts(ctx.staging.listParts(uploadId), body.parts, {
+    minPartSize: ctx.minPartSize,
+    matches: (part, sent) => part.md5 === sent,
+    noParts: () => badRequest('parts must be a non-empty array'),
+    outOfOrder: () => badRequest('parts must be listed in ascending partNumber order'),
+    notStaged: (partNumber) => badRequest(`part ${partNumber} was not uploaded with that etag`),
+    tooSmall: (part) =>
+      badRequest(`part ${part.partNumber} is smaller than ${ctx.minPartSize} bytes and is not the last part`),
   });
   const source = ctx.staging.readParts(
     uploadId,
-    body.parts.map((part) => part.partNumber),
+    chosen.map((part) => part.partNumber),
   );
   const object = await putUpload(ctx, policy, key, source, {
     mimeType: body.mimeType,

@@ -108,6 +108,7 @@ export function createKodoGateway(ctx: KodoGatewayContext): KodoGateway {
         server.closeAllConnections();
       });
       await ctx.backend.close();
+      ctx.state.close();
     },
   };
 }

@@ -5,8 +5,8 @@
  * marker (the 0-byte `dir/` object Kodo clients write for a folder): the directory plus its record,
  * listed, stat'ed and deleted like any object; a directory without a record is only implied by the
  * keys below it and goes when the last of them does. Kodo's facts about an object (hash, MIME type,
- * put time) live in an ObjectMetadataStore; for a file with no record, or a record made for other
- * bytes, the hash is derived by reading the file once and remembered.
+ * put time) live in the gateway's ObjectRecordStore; for a file with no record, or a record made
+ * for other bytes, the hash is derived by reading the file once and remembered.
  */
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,6 +17,7 @@ import { walk } from '../../ufs/walk.js';
 import { type BucketTree, pruneEmptyParents, removeObject, underStoreTree } from '../common/bucket-tree.js';
 import { itemKey, listPage } from '../common/key-listing.js';
 import { isMarkerKey, markerBodySink, parseObjectKey } from '../common/object-keys.js';
+import type { ObjectRecord, ObjectRecordStore } from '../common/object-records.js';
 import type {
   KodoBackend,
   KodoObject,
@@ -27,10 +28,19 @@ import type {
   PutObjectOptions,
 } from './backend.js';
 import { badRequest, fileExists, KODO_STATUS, KodoError, noSuchBucket, noSuchFile } from './errors.js';
-import type { ObjectMetadata, ObjectMetadataStore } from './object-metadata.js';
 import { QetagHasher, QetagStream } from './qetag.js';
 
 export const DEFAULT_MIME_TYPE = 'application/octet-stream';
+
+/** What Kodo keeps of an object beyond the fields every protocol has. */
+export interface KodoExtra {
+  /** Size of the bytes the hash was taken of. */
+  readonly size: number;
+  /** When the object was written, ms since the epoch. */
+  readonly putTimeMs: number;
+}
+
+type KodoRecord = ObjectRecord<KodoExtra>;
 const BUCKET_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 
 function checkBucketName(bucket: string): void {
@@ -57,7 +67,7 @@ function locate(bucket: string, key: string): ObjectLocation {
 export class UfsKodoBackend implements KodoBackend {
   constructor(
     private readonly store: UnderStore,
-    private readonly metadata: ObjectMetadataStore,
+    private readonly metadata: ObjectRecordStore<KodoExtra>,
   ) {}
 
   async listBuckets(): Promise<string[]> {
@@ -85,11 +95,7 @@ export class UfsKodoBackend implements KodoBackend {
 
   /** The bucket's directory tree; a directory is marked when the gateway holds a record of `dir/`. */
   private tree(bucket: string): BucketTree<UfsStatus> {
-    return underStoreTree(
-      this.store,
-      bucket,
-      async (path) => (await this.metadata.get(bucket, `${path}/`)) !== undefined,
-    );
+    return underStoreTree(this.store, bucket, (path) => this.metadata.find(bucket, `${path}/`) !== undefined);
   }
 
   /**
@@ -102,7 +108,7 @@ export class UfsKodoBackend implements KodoBackend {
     await this.requireBucket(bucket);
     const status = await this.tree(bucket).stat(keyPath);
     if (!status || status.isDirectory !== isMarker) return undefined;
-    return isMarker && !(await this.metadata.get(bucket, key)) ? undefined : status;
+    return isMarker && !this.metadata.find(bucket, key) ? undefined : status;
   }
 
   /** Like findObject, but 612 when there is no object. */
@@ -118,24 +124,26 @@ export class UfsKodoBackend implements KodoBackend {
    * put below it.
    */
   private async describe(bucket: string, key: string, status: UfsStatus): Promise<KodoObject> {
-    let record = await this.metadata.get(bucket, key);
+    let record = this.metadata.find(bucket, key);
     if (status.isDirectory) {
       if (!record) throw noSuchFile();
-      return toObject(bucket, key, record);
+      return toObject(record);
     }
-    if (!record || record.fingerprint !== status.fingerprint || record.size !== status.size) {
+    if (!record || record.fingerprint !== status.fingerprint || record.extra.size !== status.size) {
       const hasher = new QetagHasher();
       for await (const chunk of await this.store.open(status.path)) hasher.update(chunk as Buffer);
       record = {
-        etag: hasher.digest(),
-        size: hasher.size,
-        contentType: record?.contentType ?? DEFAULT_MIME_TYPE,
-        putTimeMs: Math.trunc(status.mtimeMs ?? Date.now()),
+        bucket,
+        key,
         fingerprint: status.fingerprint,
+        etag: hasher.digest(),
+        contentType: record?.contentType ?? DEFAULT_MIME_TYPE,
+        userMetadata: {},
+        extra: { size: hasher.size, putTimeMs: Math.trunc(status.mtimeMs ?? Date.now()) },
       };
-      await this.metadata.put(bucket, key, record);
+      this.metadata.put(record);
     }
-    return toObject(bucket, key, record);
+    return toObject(record);
   }
 
   async stat(bucket: string, key: string): Promise<KodoObject> {
@@ -191,16 +199,17 @@ export class UfsKodoBackend implements KodoBackend {
     }
     if (isMarker) await this.store.mkdirs(path);
     const status = await this.store.getStatus(path);
-    const record: ObjectMetadata = {
-      etag: hashing.hasher.digest(),
-      size: hashing.hasher.size,
-      contentType: options.mimeType || DEFAULT_MIME_TYPE,
-      putTimeMs: Date.now(),
+    const record: KodoRecord = {
+      bucket,
+      key,
       fingerprint: status.fingerprint,
-      userMetadata: options.userMetadata,
+      etag: hashing.hasher.digest(),
+      contentType: options.mimeType || DEFAULT_MIME_TYPE,
+      userMetadata: options.userMetadata ?? {},
+      extra: { size: hashing.hasher.size, putTimeMs: Date.now() },
     };
-    await this.metadata.put(bucket, key, record);
-    return toObject(bucket, key, record);
+    this.metadata.put(record);
+    return toObject(record);
   }
 
   /**
@@ -211,7 +220,7 @@ export class UfsKodoBackend implements KodoBackend {
     const { keyPath, isMarker } = locate(bucket, key);
     await this.objectStatus(bucket, key);
     await removeObject(this.tree(bucket), keyPath, isMarker);
-    await this.metadata.delete(bucket, key);
+    this.metadata.delete(bucket, key);
   }
 
   /** Makes room at `to` for a move or copy: 614 without force; with force the old object goes. */
@@ -228,11 +237,11 @@ export class UfsKodoBackend implements KodoBackend {
       );
     }
     // An implied directory is no object; a marker is simply put again.
-    if (isMarker && !(await this.metadata.get(to.bucket, to.key))) return;
+    if (isMarker && !this.metadata.find(to.bucket, to.key)) return;
     if (!force) throw fileExists();
     if (isMarker) return;
     await this.store.delete(path);
-    await this.metadata.delete(to.bucket, to.key);
+    this.metadata.delete(to.bucket, to.key);
   }
 
   async move(from: ObjectRef, to: ObjectRef, force: boolean): Promise<void> {
@@ -252,8 +261,8 @@ export class UfsKodoBackend implements KodoBackend {
     const destination = locate(to.bucket, to.key).path;
     await this.store.rename(status.path, destination);
     const moved = await this.store.getStatus(destination);
-    await this.metadata.put(to.bucket, to.key, toRecord(object, moved.fingerprint));
-    await this.metadata.delete(from.bucket, from.key);
+    this.metadata.put(toRecord({ ...object, ...to }, moved.fingerprint));
+    this.metadata.delete(from.bucket, from.key);
     await pruneEmptyParents(this.tree(from.bucket), locate(from.bucket, from.key).keyPath);
   }
 
@@ -280,7 +289,7 @@ export class UfsKodoBackend implements KodoBackend {
   async setMimeType(bucket: string, key: string, mimeType: string): Promise<void> {
     const status = await this.objectStatus(bucket, key);
     const object = await this.describe(bucket, key, status);
-    await this.metadata.put(bucket, key, toRecord({ ...object, mimeType }, status.fingerprint));
+    this.metadata.put(toRecord({ ...object, mimeType }, status.fingerprint));
   }
 
   async list(bucket: string, options: ListObjectsOptions): Promise<ListObjectsPage> {
@@ -306,25 +315,26 @@ export class UfsKodoBackend implements KodoBackend {
   }
 }
 
-function toObject(bucket: string, key: string, record: ObjectMetadata): KodoObject {
+function toObject(record: KodoRecord): KodoObject {
   return {
-    bucket,
-    key,
-    size: record.size,
+    bucket: record.bucket,
+    key: record.key,
+    size: record.extra.size,
     hash: record.etag,
-    mimeType: record.contentType,
-    putTimeMs: record.putTimeMs,
-    userMetadata: record.userMetadata ?? {},
+    mimeType: record.contentType ?? DEFAULT_MIME_TYPE,
+    putTimeMs: record.extra.putTimeMs,
+    userMetadata: record.userMetadata,
   };
 }
 
-function toRecord(object: KodoObject, fingerprint: string): ObjectMetadata {
+function toRecord(object: KodoObject, fingerprint: string): KodoRecord {
   return {
-    etag: object.hash,
-    size: object.size,
-    contentType: object.mimeType,
-    putTimeMs: object.putTimeMs,
+    bucket: object.bucket,
+    key: object.key,
     fingerprint,
+    etag: object.hash,
+    contentType: object.mimeType,
     userMetadata: object.userMetadata,
+    extra: { size: object.size, putTimeMs: object.putTimeMs },
   };
 }

@@ -7,6 +7,7 @@
  * the state directory; files written to the store by anyone else are served too.
  */
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isTierfsError } from '../../errors.js';
@@ -15,6 +16,15 @@ import { joinPath } from '../../ufs/path.js';
 import { type BucketTree, removeObject, underStoreTree } from '../common/bucket-tree.js';
 import { itemKey, listPage } from '../common/key-listing.js';
 import { markerBodySink, parseObjectKey, refuseMarkerUpload } from '../common/object-keys.js';
+import { ObjectRecordStore } from '../common/object-records.js';
+import {
+  chooseParts,
+  multipartEtag,
+  PartStaging,
+  type StagedPart,
+  type StagedUpload,
+} from '../common/part-staging.js';
+import { StateDatabase } from '../common/state-database.js';
 import {
   type ByteRange,
   backendError,
@@ -23,13 +33,11 @@ import {
   type ListObjectsOptions,
   type ListObjectsResult,
   type ObjectInfo,
+  type ObjectType,
   type PartInfo,
   type PutObjectOptions,
   type UploadInfo,
 } from './backend.js';
-import { MultipartStaging } from './multipart-staging.js';
-import { type ObjectMetadata, ObjectMetadataStore } from './object-metadata.js';
-import { openStateDatabase, type StateDatabase } from './state-database.js';
 
 export interface UfsBackendOptions {
   /** Local directory for the state database and staged multipart parts. */
@@ -40,23 +48,40 @@ export interface UfsBackendOptions {
   readonly minPartSize?: number;
 }
 
+/** What OSS keeps of an object beyond the fields every protocol has. */
+interface OssExtra {
+  readonly objectType: ObjectType;
+  /** base64 MD5 of the content, when known. */
+  readonly contentMd5?: string;
+}
+
+/** What Complete needs of the CreateMultipartUpload request. */
+interface UploadAttributes {
+  readonly contentType?: string;
+  readonly userMeta: Readonly<Record<string, string>>;
+  readonly forbidOverwrite: boolean;
+}
+
 const EMPTY_MD5 = createHash('md5').update('').digest();
 const MAX_KEY_BYTES = 1023;
 const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 
 export class UfsGatewayBackend implements GatewayBackend {
   private readonly db: StateDatabase;
-  private readonly metadata: ObjectMetadataStore;
-  private readonly staging: MultipartStaging;
+  private readonly metadata: ObjectRecordStore<OssExtra>;
+  private readonly staging: PartStaging<UploadAttributes>;
   private readonly minPartSize: number;
 
   constructor(
     private readonly store: UnderStore,
     private readonly options: UfsBackendOptions,
   ) {
-    this.db = openStateDatabase(options.stateDir);
-    this.metadata = new ObjectMetadataStore(this.db);
-    this.staging = new MultipartStaging(this.db, options.stateDir);
+    this.db = new StateDatabase(options.stateDir, 'state.db');
+    this.metadata = new ObjectRecordStore(this.db);
+    this.staging = new PartStaging(this.db, {
+      dir: join(options.stateDir, 'uploads'),
+      uploadIdCase: 'upper',
+    });
     this.minPartSize = options.minPartSize ?? 100 * 1024;
   }
 
@@ -160,11 +185,13 @@ export class UfsGatewayBackend implements GatewayBackend {
     const { path } = this.objectPath(bucket, key);
     refuseMarkerUpload(key);
     if (options.forbidOverwrite && (await this.store.exists(path))) throw fileExists(key);
-    return this.staging.create(bucket, key, {
-      contentType: options.contentType,
-      userMeta: { ...options.userMeta },
-      forbidOverwrite: options.forbidOverwrite ?? false,
-    });
+    return uploadInfo(
+      await this.staging.create(bucket, key, {
+        contentType: options.contentType,
+        userMeta: { ...options.userMeta },
+        forbidOverwrite: options.forbidOverwrite ?? false,
+      }),
+    );
   }
 
   async uploadPart(
@@ -178,12 +205,12 @@ export class UfsGatewayBackend implements GatewayBackend {
     this.upload(bucket, key, uploadId);
     const source =
       contentMd5 === undefined ? body : Readable.from(checkDigest(createHash('md5'), contentMd5)(body));
-    return this.staging.putPart(uploadId, partNumber, source);
+    return partInfo(await this.staging.putPart(uploadId, partNumber, [source]));
   }
 
   async listParts(bucket: string, key: string, uploadId: string): Promise<readonly PartInfo[]> {
     this.upload(bucket, key, uploadId);
-    return this.staging.parts(uploadId);
+    return this.staging.listParts(uploadId).map(partInfo);
   }
 
   async completeMultipartUpload(
@@ -193,49 +220,35 @@ export class UfsGatewayBackend implements GatewayBackend {
     parts: readonly CompletePart[],
   ): Promise<ObjectInfo> {
     const upload = this.upload(bucket, key, uploadId);
-    const staged = new Map(this.staging.parts(uploadId).map((p) => [p.partNumber, p]));
-    const chosen = [];
-    for (const [i, part] of parts.entries()) {
-      if (i > 0 && part.partNumber <= parts[i - 1]!.partNumber) {
-        throw backendError('INVALID_ARGUMENT', 'InvalidPartOrder', 'parts must be listed in ascending order');
-      }
-      const have = staged.get(part.partNumber);
-      if (!have || have.etag !== part.etag.replace(/"/g, '').toUpperCase()) {
-        throw backendError('INVALID_ARGUMENT', 'InvalidPart', `part ${part.partNumber} was not uploaded`, {
-          PartNumber: String(part.partNumber),
+    const chosen = chooseParts(this.staging.listParts(uploadId), parts, {
+      minPartSize: this.minPartSize,
+      matches: (part, sent) => part.md5 === sent.replace(/"/g, '').toLowerCase(),
+      noParts: () => backendError('INVALID_ARGUMENT', 'InvalidPart', 'at least one part is required'),
+      outOfOrder: () =>
+        backendError('INVALID_ARGUMENT', 'InvalidPartOrder', 'parts must be listed in ascending order'),
+      notStaged: (partNumber) =>
+        backendError('INVALID_ARGUMENT', 'InvalidPart', `part ${partNumber} was not uploaded`, {
+          PartNumber: String(partNumber),
           UploadId: uploadId,
-        });
-      }
-      chosen.push(have);
-    }
-    if (chosen.length === 0) {
-      throw backendError('INVALID_ARGUMENT', 'InvalidPart', 'at least one part is required');
-    }
-    for (const part of chosen.slice(0, -1)) {
-      if (part.size < this.minPartSize) {
-        throw backendError('INVALID_ARGUMENT', 'EntityTooSmall', `part ${part.partNumber} is too small`, {
+        }),
+      tooSmall: (part) =>
+        backendError('INVALID_ARGUMENT', 'EntityTooSmall', `part ${part.partNumber} is too small`, {
           MinSizeAllowed: String(this.minPartSize),
           ProposedSize: String(part.size),
           PartNumber: String(part.partNumber),
-        });
-      }
-    }
-    const { path } = this.objectPath(bucket, key);
-    const out = await this.store.create(path, {
-      overwrite: !upload.forbidOverwrite,
-      contentType: upload.contentType,
+        }),
     });
-    await this.staging.concatenate(
+    const { path } = this.objectPath(bucket, key);
+    const { contentType, userMeta, forbidOverwrite } = upload.attributes;
+    const out = await this.store.create(path, { overwrite: !forbidOverwrite, contentType });
+    await this.staging.writeParts(
       uploadId,
       chosen.map((p) => p.partNumber),
       out,
     );
-    const etag = `${createHash('md5')
-      .update(Buffer.concat(chosen.map((p) => p.md5)))
-      .digest('hex')
-      .toUpperCase()}-${chosen.length}`;
+    const etag = multipartEtag(chosen).toUpperCase();
     const status = await this.store.getStatus(path);
-    const info = this.record(bucket, key, status, upload, etag, 'Multipart', undefined);
+    const info = this.record(bucket, key, status, { contentType, userMeta }, etag, 'Multipart', undefined);
     await this.staging.remove(uploadId);
     return info;
   }
@@ -247,14 +260,23 @@ export class UfsGatewayBackend implements GatewayBackend {
 
   async listMultipartUploads(bucket: string, prefix: string): Promise<readonly UploadInfo[]> {
     await this.checkBucket(bucket);
-    return this.staging.list(bucket).filter((u) => u.key.startsWith(prefix));
+    // In key (UTF-8 byte) order, then the order they were started in.
+    return this.staging
+      .listUploads(bucket, { prefix })
+      .sort(
+        (a, b) =>
+          Buffer.compare(Buffer.from(a.key), Buffer.from(b.key)) ||
+          a.initiatedMs - b.initiatedMs ||
+          Buffer.compare(Buffer.from(a.uploadId), Buffer.from(b.uploadId)),
+      )
+      .map(uploadInfo);
   }
 
   async close(): Promise<void> {
     this.db.close();
   }
 
-  private upload(bucket: string, key: string, uploadId: string) {
+  private upload(bucket: string, key: string, uploadId: string): StagedUpload<UploadAttributes> {
     const upload = this.staging.get(uploadId);
     if (!upload || upload.bucket !== bucket || upload.key !== key) {
       throw backendError('NOT_FOUND', 'NoSuchUpload', `no such upload: ${uploadId}`, { UploadId: uploadId });
@@ -317,7 +339,7 @@ export class UfsGatewayBackend implements GatewayBackend {
     status: UfsStatus,
     options: PutObjectOptions,
     etag: string,
-    objectType: ObjectMetadata['objectType'],
+    objectType: ObjectType,
     md5: Buffer | undefined,
   ): ObjectInfo {
     this.metadata.put({
@@ -326,9 +348,8 @@ export class UfsGatewayBackend implements GatewayBackend {
       fingerprint: status.fingerprint,
       etag,
       contentType: options.contentType,
-      userMeta: { ...options.userMeta },
-      objectType,
-      contentMd5: md5?.toString('base64'),
+      userMetadata: { ...options.userMeta },
+      extra: { objectType, contentMd5: md5?.toString('base64') },
     });
     return this.toInfo(bucket, key, status);
   }
@@ -344,11 +365,25 @@ export class UfsGatewayBackend implements GatewayBackend {
       lastModified: new Date(status.mtimeMs ?? 0),
       etag: meta?.etag ?? derivedEtag(status),
       contentType: meta?.contentType,
-      userMeta: meta?.userMeta ?? {},
-      objectType: meta?.objectType ?? 'Normal',
-      contentMd5: meta?.contentMd5 ?? (status.isDirectory ? EMPTY_MD5.toString('base64') : undefined),
+      userMeta: meta?.userMetadata ?? {},
+      objectType: meta?.extra.objectType ?? 'Normal',
+      contentMd5: meta?.extra.contentMd5 ?? (status.isDirectory ? EMPTY_MD5.toString('base64') : undefined),
     };
   }
+}
+
+function uploadInfo(upload: StagedUpload<UploadAttributes>): UploadInfo {
+  return { uploadId: upload.uploadId, key: upload.key, initiated: new Date(upload.initiatedMs) };
+}
+
+/** OSS names a part by its MD5 in upper-case hex. */
+function partInfo(part: StagedPart): PartInfo {
+  return {
+    partNumber: part.partNumber,
+    etag: part.md5.toUpperCase(),
+    size: part.size,
+    lastModified: new Date(part.mtimeMs),
+  };
 }
 
 /** An entity tag for a file nobody told us the MD5 of: stable while the file is unchanged. */

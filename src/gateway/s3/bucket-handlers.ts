@@ -31,7 +31,8 @@ export async function headBucket(ctx: S3Context, { layer }: GatewayServices): Pr
 }
 
 export async function deleteBucket(ctx: S3Context, { layer, uploads }: GatewayServices): Promise<void> {
-  for (const uploadId of await layer.deleteBucket(ctx.bucket!)) await uploads.discard(uploadId);
+  await layer.deleteBucket(ctx.bucket!);
+  await uploads.staging.removeBucket(ctx.bucket!);
   sendEmpty(ctx, 204);
 }
 
@@ -168,14 +169,17 @@ export async function listObjectsV2(ctx: S3Context, services: GatewayServices): 
   });
 }
 
-export async function listMultipartUploads(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
+export async function listMultipartUploads(
+  ctx: S3Context,
+  { layer, uploads: multipart }: GatewayServices,
+): Promise<void> {
   await layer.bucket(ctx.bucket!);
   const encode = encoder(ctx);
   const prefix = ctx.query.get('prefix') ?? '';
   const keyMarker = ctx.query.get('key-marker') ?? '';
   const uploadIdMarker = keyMarker === '' ? '' : (ctx.query.get('upload-id-marker') ?? '');
   const limit = maxKeys(ctx, 'max-uploads');
-  const found = layer.metadata.listUploads(ctx.bucket!, {
+  const found = multipart.staging.listUploads(ctx.bucket!, {
     prefix,
     keyMarker,
     uploadIdMarker,
@@ -197,8 +201,8 @@ export async function listMultipartUploads(ctx: S3Context, { layer }: GatewaySer
     Upload: uploads.map((u) => ({
       Key: encode(u.key),
       UploadId: u.uploadId,
-      Initiator: { ID: u.owner, DisplayName: u.owner },
-      Owner: { ID: u.owner, DisplayName: u.owner },
+      Initiator: { ID: u.attributes.owner, DisplayName: u.attributes.owner },
+      Owner: { ID: u.attributes.owner, DisplayName: u.attributes.owner },
       StorageClass: 'STANDARD',
       Initiated: isoDate(u.initiatedMs),
     })),

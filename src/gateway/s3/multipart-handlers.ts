@@ -1,7 +1,7 @@
 /** Multipart upload operations: Create, UploadPart, UploadPartCopy, Complete, Abort, ListParts. */
 
 import { cannedAcl, headersFromRequest, tagsFromHeader } from './attributes.js';
-import { bodyStages, DigestCheck, readSmallBody } from './body.js';
+import { bodyStages, readSmallBody } from './body.js';
 import { headerOf, isoDate, type S3Context, sendEmpty, sendXml } from './context.js';
 import { S3Error } from './errors.js';
 import { copySource, parseRange } from './object-handlers.js';
@@ -24,14 +24,12 @@ function upload(ctx: S3Context, { uploads }: GatewayServices) {
 
 export async function uploadPart(ctx: S3Context, services: GatewayServices): Promise<void> {
   const target = upload(ctx, services);
-  const { stages, digest } = bodyStages(ctx.req, ctx.identity.payload);
-  const part = await services.uploads.uploadPart(
-    target,
-    Number(ctx.query.get('partNumber')),
-    [ctx.req, ...stages],
-    () => digest.md5Hex,
-  );
-  sendEmpty(ctx, 200, { etag: `"${part.etag}"` });
+  const { stages } = bodyStages(ctx.req, ctx.identity.payload);
+  const part = await services.uploads.uploadPart(target, Number(ctx.query.get('partNumber')), [
+    ctx.req,
+    ...stages,
+  ]);
+  sendEmpty(ctx, 200, { etag: `"${part.md5}"` });
 }
 
 export async function uploadPartCopy(ctx: S3Context, services: GatewayServices): Promise<void> {
@@ -45,14 +43,10 @@ export async function uploadPartCopy(ctx: S3Context, services: GatewayServices):
       'The x-amz-copy-source-range value must be of the form bytes=first-last',
     );
   }
-  const digest = new DigestCheck({});
-  const part = await services.uploads.uploadPart(
-    target,
-    Number(ctx.query.get('partNumber')),
-    [await services.layer.open(source, range), digest],
-    () => digest.md5Hex,
-  );
-  sendXml(ctx, 'CopyPartResult', { LastModified: isoDate(part.mtimeMs), ETag: `"${part.etag}"` });
+  const part = await services.uploads.uploadPart(target, Number(ctx.query.get('partNumber')), [
+    await services.layer.open(source, range),
+  ]);
+  sendXml(ctx, 'CopyPartResult', { LastModified: isoDate(part.mtimeMs), ETag: `"${part.md5}"` });
 }
 
 export async function completeMultipartUpload(ctx: S3Context, services: GatewayServices): Promise<void> {
@@ -90,15 +84,15 @@ export async function listParts(ctx: S3Context, services: GatewayServices): Prom
   if (!Number.isInteger(marker) || marker < 0 || !Number.isInteger(max) || max < 0) {
     throw new S3Error('InvalidArgument', 'part-number-marker and max-parts must be non-negative integers');
   }
-  const found = services.layer.metadata.listParts(target.uploadId, marker, max + 1);
+  const found = services.uploads.staging.listParts(target.uploadId, marker, max + 1);
   const truncated = found.length > max;
   const parts = found.slice(0, max);
   sendXml(ctx, 'ListPartsResult', {
     Bucket: ctx.bucket,
     Key: ctx.key,
     UploadId: target.uploadId,
-    Initiator: { ID: target.owner, DisplayName: target.owner },
-    Owner: { ID: target.owner, DisplayName: target.owner },
+    Initiator: { ID: target.attributes.owner, DisplayName: target.attributes.owner },
+    Owner: { ID: target.attributes.owner, DisplayName: target.attributes.owner },
     StorageClass: 'STANDARD',
     PartNumberMarker: marker,
     NextPartNumberMarker: truncated ? parts.at(-1)?.partNumber : undefined,
@@ -107,7 +101,7 @@ export async function listParts(ctx: S3Context, services: GatewayServices): Prom
     Part: parts.map((p) => ({
       PartNumber: p.partNumber,
       LastModified: isoDate(p.mtimeMs),
-      ETag: `"${p.etag}"`,
+      ETag: `"${p.md5}"`,
       Size: p.size,
     })),
   });

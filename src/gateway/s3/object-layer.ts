@@ -97,8 +97,8 @@ export class ObjectLayer {
     this.metadata.putBucket({ name, createdMs: Date.now(), acl, owner });
   }
 
-  /** Deletes an empty bucket; returns the ids of multipart uploads that were still open in it. */
-  async deleteBucket(name: string): Promise<string[]> {
+  /** Deletes an empty bucket and its records (its multipart uploads are the caller's to drop). */
+  async deleteBucket(name: string): Promise<void> {
     await this.bucket(name);
     for await (const _ of this.backend.children(name)) {
       throw new S3Error('BucketNotEmpty', 'The bucket you tried to delete is not empty');
@@ -111,7 +111,7 @@ export class ObjectLayer {
       }
       throw toS3Error(error, 'NoSuchBucket');
     }
-    return this.metadata.deleteBucket(name);
+    this.metadata.deleteBucket(name);
   }
 
   setBucketAcl(bucket: BucketInfo, acl: CannedAcl): void {
