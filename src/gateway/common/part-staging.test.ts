@@ -33,6 +33,13 @@ afterEach(async () => {
 });
 
 describe('PartStaging over a temp dir and SQLite', () => {
+  it('refuses an upload id that is not 32 hex digits before touching the disk', async () => {
+    for (const id of ['../escaped', '..', 'a/b', '0123456789abcdef0123456789abcdeg']) {
+      await expect(staging.putPart(id, 1, source('x'))).rejects.toThrow(/not an upload id/);
+    }
+    expect(await readdir(dir)).toEqual(['state']);
+  });
+
   it('stages parts as files with their size and MD5, and lists them in part order', async () => {
     const upload = await staging.create('b', 'k', { owner: 'alice' }, 1000);
     expect(upload).toMatchObject({ bucket: 'b', key: 'k', initiatedMs: 1000, expiresAtMs: undefined });

@@ -266,6 +266,8 @@ export class PartStaging<Attributes> {
   }
 
   private uploadDir(uploadId: string): string {
+    // Callers look the upload up first; this is the last guard against a path from a request.
+    if (!UPLOAD_ID.test(uploadId)) throw new Error(`not an upload id: '${uploadId}'`);
     return join(this.dir, uploadId);
   }
 
