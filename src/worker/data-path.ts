@@ -14,7 +14,7 @@ import type { UfsWriteStream, UnderStore } from '../ufs/contract.js';
 import { abortWrite } from '../ufs/io.js';
 import type { StagingArea } from './staging.js';
 
-/** Pages looked up and fetched together per step of a read; the next window is prepared meanwhile. */
+/** Pages looked up together per step of a read (missing ones stream from one UFS fetch per run); the next window is prepared meanwhile. */
 const READ_WINDOW_PAGES = 8;
 
 export interface ReadPlan {
