@@ -91,6 +91,24 @@ describe('PageStore', () => {
     }
   });
 
+  it('adopts a handed-over Buffer that owns its memory, and copies a view into a larger one', async () => {
+    const store = await openStore({ mem: { quota: 4 * KB } });
+    const whole = Buffer.allocUnsafeSlow(KB);
+    pageBytes(FILE, 0).copy(whole);
+    await store.put(FILE, 0, whole, { adopt: true });
+    expect(await store.get(FILE, 0)).toBe(whole); // kept, not copied
+
+    const big = Buffer.allocUnsafeSlow(2 * KB);
+    pageBytes(FILE, 1).copy(big);
+    const view = big.subarray(0, KB);
+    await store.put(FILE, 1, view, { adopt: true });
+    const cached = await store.get(FILE, 1);
+    expect(cached).not.toBe(view);
+    expect(cached!.buffer).not.toBe(big.buffer); // does not keep the larger allocation alive
+    big.fill(0);
+    expect(cached).toEqual(pageBytes(FILE, 1));
+  });
+
   it('lays pages out as <dir>/<pageSize>/<bucket>/<fileId>/<pageIndex>', async () => {
     const store = await openStore({ disk: disk(8 * KB) });
     await store.put(FILE, 3, pageBytes(FILE, 3));

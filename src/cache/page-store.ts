@@ -23,6 +23,20 @@ import {
 } from './page-store-options.js';
 import { type PageEntry, QuotaPool, type TierName } from './quota-pool.js';
 
+export interface PutOptions {
+  /**
+   * The store may keep `bytes` itself instead of a copy: the caller hands it over and never writes
+   * to it again. Taken only for a Buffer that is a whole allocation of its own (a view into a
+   * larger one would keep all of it alive), copied otherwise.
+   */
+  readonly adopt?: boolean;
+}
+
+/** A Buffer over the whole of its own ArrayBuffer (not a slice of Node's pool or of a bigger chunk). */
+function ownsItsMemory(bytes: Uint8Array): bytes is Buffer {
+  return Buffer.isBuffer(bytes) && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+}
+
 export interface GetOptions {
   /** CACHE_PROMOTE: move a page found on DISK to MEM. Default false (CACHE: leave it where it is). */
   readonly promote?: boolean;
@@ -158,7 +172,12 @@ export class PageStore {
    * could take it or the disk write failed. Refuses a page larger than the page size or than the
    * quota of every tier.
    */
-  async put(fileKey: string, pageIndex: number, bytes: Uint8Array): Promise<boolean> {
+  async put(
+    fileKey: string,
+    pageIndex: number,
+    bytes: Uint8Array,
+    options: PutOptions = {},
+  ): Promise<boolean> {
     this.checkOpen();
     checkPageIndex(pageIndex);
     const size = bytes.length;
@@ -181,8 +200,9 @@ export class PageStore {
         `a page of ${size} bytes is larger than the quota of every tier (${quotas})`,
       );
     }
-    const data = Buffer.from(bytes);
-    const crc = checksum(data);
+    const data = options.adopt && ownsItsMemory(bytes) ? bytes : Buffer.from(bytes);
+    // A MEM page's checksum is taken when it goes to disk (writeToDisk), unless MEM reads are verified.
+    const crc = this.verifyMemoryReads ? checksum(data) : undefined;
     const previous = this.lookup(fileKey, pageIndex);
     if (previous) void this.discard(previous);
     for (const pool of pools) {
@@ -225,7 +245,8 @@ export class PageStore {
     entry.readers++;
     let read: PageRead;
     try {
-      read = await this.disk!.read(this.pathOf(entry), entry);
+      // A DISK page always has its checksum: writeToDisk takes it before the page reaches disk.
+      read = await this.disk!.read(this.pathOf(entry), { ...entry, crc: entry.crc! });
     } finally {
       entry.readers--;
     }
@@ -415,8 +436,9 @@ export class PageStore {
   /** Writes a page already accounted in a DISK pool; on failure takes it out again. */
   private async writeToDisk(entry: PageEntry, data: Buffer): Promise<boolean> {
     const pool = entry.pool;
+    entry.crc ??= checksum(data);
     try {
-      await this.disk!.write(this.pathOf(entry), entry, data);
+      await this.disk!.write(this.pathOf(entry), { ...entry, crc: entry.crc }, data);
       return true;
     } catch {
       this.counters.writeErrors++;

@@ -12,7 +12,8 @@ export interface PageEntry {
   readonly fileId: string;
   readonly pageIndex: number;
   readonly size: number;
-  readonly crc: number;
+  /** CRC-32 of the bytes: known for DISK pages; for MEM pages taken when needed (see PageStore.put). */
+  crc: number | undefined;
   pool: QuotaPool;
   /** The bytes, while the page is in the MEM tier. */
   data: Buffer | undefined;

@@ -182,7 +182,7 @@ export async function* streamRange(store: PageStore, read: RangeStream): AsyncGe
     while (pending.size >= MAX_PENDING_PUTS) await Promise.race(pending);
     // A failed cache write is not a failed read: the page is simply not cached.
     const put: Promise<unknown> = store
-      .put(fileKey, index, bytes)
+      .put(fileKey, index, bytes, { adopt: true }) // a page the cursor read: nobody writes to it again
       .catch(() => false)
       .finally(() => pending.delete(put));
     pending.add(put);
