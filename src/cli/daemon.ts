@@ -255,8 +255,20 @@ export function registerDaemonCommands(program: Command, context: CliContext): v
           `tierfs is not formatted (${layout.workDir}): run \`tierfs format\` first`,
         );
       }
+      const started: Daemon[] = [];
       for (const daemon of daemons) {
-        await startDaemon(conf, layout, daemon, context.systemPropertyArgs());
+        try {
+          await startDaemon(conf, layout, daemon, context.systemPropertyArgs());
+        } catch (error) {
+          // All or nothing: a master left up after the worker failed would make the next
+          // `start local` (once the cause is fixed) refuse with "already running".
+          for (const up of started.reverse()) {
+            await stopDaemon(layout, up);
+            process.stdout.write(`Stopped the ${up} again: the ${daemon} did not start\n`);
+          }
+          throw error;
+        }
+        started.push(daemon);
         process.stdout.write(
           `Started the ${daemon} (pid ${runningPid(layout, daemon)}), logging to ${layout.logFile(daemon)}\n`,
         );

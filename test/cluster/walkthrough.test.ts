@@ -157,6 +157,18 @@ describe('bad input: one clear error, nothing recorded', () => {
       // The half-started master closed its RPC port and exited.
       await expect(fetch(`http://127.0.0.1:${cluster.masterPort}/api/v1/health`)).rejects.toThrow();
 
+      // start local is all or nothing: the master goes down again when the worker cannot start.
+      const worker = await cluster.tierfs(`-Dtierfs.worker.rpc.port=${taken}`, 'start', 'local');
+      expect(worker.code).toBe(1);
+      expect(worker.stdout).toMatch(
+        /Started the master .*\nStopped the master again: the worker did not start\n$/,
+      );
+      expect(worker.stderr).toMatch(
+        /^tierfs: the worker did not start: .*set tierfs\.worker\.rpc\.port to a free port/,
+      );
+      expect(existsSync(join(cluster.home, 'run', 'master.pid'))).toBe(false);
+      await expect(fetch(`http://127.0.0.1:${cluster.masterPort}/api/v1/health`)).rejects.toThrow();
+
       const rpc = await cluster.tierfs(`-Dtierfs.master.rpc.port=${taken}`, 'start', 'master');
       expect(rpc.stderr).toMatch(
         /^tierfs: the master did not start: .*set tierfs\.master\.rpc\.port to a free port \(log: .*\)\n$/,
