@@ -19,6 +19,7 @@ import type {
   UnderStore,
   UnderStoreCapabilities,
 } from '../ufs/contract.js';
+import { readRangeOf } from '../ufs/io.js';
 import { normalizeUfsPath } from '../ufs/path.js';
 import { registerUnderStore } from '../ufs/registry.js';
 import { TierfsClient } from './client.js';
@@ -132,11 +133,8 @@ export class TierfsUnderStore implements UnderStore {
   }
 
   async open(path: string, options: OpenOptions = {}): Promise<Readable> {
-    const { length } = options;
-    if (length !== undefined && (!Number.isSafeInteger(length) || length < 0)) {
-      throw new TierfsError('INVALID_ARGUMENT', `read length must be a non-negative integer, got ${length}`);
-    }
-    return this.client.openFile(this.full(path).abs, { offset: options.offset, length });
+    const { offset, length } = readRangeOf(options);
+    return this.client.openFile(this.full(path).abs, { offset, length });
   }
 
   async create(path: string, options: CreateOptions = {}): Promise<UfsWriteStream> {

@@ -2,7 +2,20 @@
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { TierfsError } from '../errors.js';
 import type { CreateOptions, OpenOptions, UfsWriteStream, UnderStore } from './contract.js';
+
+/** The range an `open` asks for, checked: INVALID_ARGUMENT for a negative or fractional offset or length. */
+export function readRangeOf(options: OpenOptions): { offset: number; length: number | undefined } {
+  const { offset = 0, length } = options;
+  if (!Number.isSafeInteger(offset) || offset < 0) {
+    throw new TierfsError('INVALID_ARGUMENT', `read offset must be a non-negative integer, got ${offset}`);
+  }
+  if (length !== undefined && (!Number.isSafeInteger(length) || length < 0)) {
+    throw new TierfsError('INVALID_ARGUMENT', `read length must be a non-negative integer, got ${length}`);
+  }
+  return { offset, length };
+}
 
 /** Aborts a write in progress and waits until the store has cleaned up after it. */
 export async function abortWrite(stream: UfsWriteStream, reason?: Error): Promise<void> {

@@ -39,6 +39,7 @@ import type {
   UnderStore,
   UnderStoreCapabilities,
 } from '../contract.js';
+import { readRangeOf } from '../io.js';
 import { baseName, isSameOrDescendant, normalizeUfsPath, parentPath } from '../path.js';
 import { groupName, userName } from './posix-names.js';
 
@@ -147,14 +148,7 @@ export class LocalUnderStore implements UnderStore {
 
   async open(path: string, options: OpenOptions = {}): Promise<Readable> {
     const { rel, abs } = await this.resolve(path);
-    const offset = options.offset ?? 0;
-    const length = options.length;
-    if (!Number.isSafeInteger(offset) || offset < 0) {
-      throw new TierfsError('INVALID_ARGUMENT', `read offset must be a non-negative integer, got ${offset}`);
-    }
-    if (length !== undefined && (!Number.isSafeInteger(length) || length < 0)) {
-      throw new TierfsError('INVALID_ARGUMENT', `read length must be a non-negative integer, got ${length}`);
-    }
+    const { offset, length } = readRangeOf(options);
     const handle = await this.fs(() => open(abs, 'r'), rel).catch((error) =>
       this.notFoundBelowFile(error, rel),
     );

@@ -25,6 +25,7 @@ import type {
   UnderStore,
   UnderStoreCapabilities,
 } from '../contract.js';
+import { readRangeOf } from '../io.js';
 import { ufsLog } from '../log.js';
 import { baseName, isSameOrDescendant, normalizeUfsPath, parentPath } from '../path.js';
 import { batches, forEachLimited } from './concurrency.js';
@@ -322,14 +323,7 @@ export class ObjectUnderStore implements UnderStore {
 
   async open(path: string, options: OpenOptions = {}): Promise<Readable> {
     const rel = normalizeUfsPath(path);
-    const offset = options.offset ?? 0;
-    const length = options.length;
-    if (!Number.isSafeInteger(offset) || offset < 0) {
-      throw new TierfsError('INVALID_ARGUMENT', `read offset must be a non-negative integer, got ${offset}`);
-    }
-    if (length !== undefined && (!Number.isSafeInteger(length) || length < 0)) {
-      throw new TierfsError('INVALID_ARGUMENT', `read length must be a non-negative integer, got ${length}`);
-    }
+    const { offset, length } = readRangeOf(options);
     if (rel === '') throw new TierfsError('IS_A_DIRECTORY', `is a directory: ${this.uri}`);
     const key = this.key(rel);
     const info = await this.client.headObject(key, { signal: options.signal });
