@@ -29,6 +29,7 @@ import { formatCluster, isFormatted } from '../master/format.js';
 import { callJson } from '../master/http-json.js';
 import { explainListenError } from './listen-error.js';
 import type { CliContext } from './main.js';
+import type { RunningNamespaceGateway } from './namespace-gateway.js';
 
 type Daemon = 'master' | 'worker';
 const TARGETS = ['local', 'master', 'worker'] as const;
@@ -171,29 +172,26 @@ const PORT_HINTS = {
 
 /** Runs a daemon in this process until SIGTERM or SIGINT. */
 async function runDaemon(conf: Configuration, layout: Layout, daemon: Daemon): Promise<void> {
-  // The servers are loaded here, not at the top: every other command starts faster without them.
-  const [{ default: pino }, { Master }, { Worker }, { startNamespaceGateway }] = await Promise.all([
-    import('pino'),
-    import('../master/master.js'),
-    import('../worker/worker.js'),
-    import('./namespace-gateway.js'),
-  ]);
+  // The servers are loaded here, not at the top, and only the ones this daemon runs: every other
+  // command, and the other daemon, start faster without them.
+  const { default: pino } = await import('pino');
   const log = pino(
     { name: daemon },
     pino.destination({ dest: layout.logFile(daemon), mkdir: true, sync: true }),
   );
   const superUser = conf.get(SECURITY_LOGIN_USERNAME) ?? userInfo().username;
   let running: { stop(): Promise<void> } | undefined;
-  let gateway: Awaited<ReturnType<typeof startNamespaceGateway>>;
+  let gateway: RunningNamespaceGateway | undefined;
   try {
-    running =
-      daemon === 'master'
-        ? await Master.start(conf, { log, superUser })
-        : await Worker.start(conf, { log, masterAddress: masterAddress(conf) });
-    gateway =
-      daemon === 'master'
-        ? await startNamespaceGateway(conf, superUser, (line) => log.info(line))
-        : undefined;
+    if (daemon === 'master') {
+      const { Master } = await import('../master/master.js');
+      const { startNamespaceGateway } = await import('./namespace-gateway.js');
+      running = await Master.start(conf, { log, superUser });
+      gateway = await startNamespaceGateway(conf, superUser, (line) => log.info(line));
+    } else {
+      const { Worker } = await import('../worker/worker.js');
+      running = await Worker.start(conf, { log, masterAddress: masterAddress(conf) });
+    }
     if (gateway) log.info({ address: gateway.address }, 'S3 API over the namespace');
     mkdirSync(dirname(layout.pidFile(daemon)), { recursive: true });
     writeFileSync(layout.pidFile(daemon), `${process.pid}\n`);
