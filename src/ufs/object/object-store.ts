@@ -32,7 +32,7 @@ import { batches, forEachLimited } from './concurrency.js';
 import { compareKeys, decodeCursor, encodeCursor } from './list-cursor.js';
 import { EMPTY_BODY } from './multipart.js';
 import type { ObjectClient, ObjectInfo } from './object-client.js';
-import { createObjectWriter } from './object-writer.js';
+import { createObjectWriter, type UploadSettings } from './object-writer.js';
 
 export const OBJECT_STORE_CAPABILITIES: UnderStoreCapabilities = Object.freeze({
   atomicRename: false,
@@ -53,7 +53,7 @@ export interface ObjectPermissions {
   readonly mode: number;
 }
 
-export interface ObjectStoreOptions {
+export interface ObjectStoreOptions extends UploadSettings {
   readonly scheme: string;
   /** Canonical URI of the root, e.g. `s3://bucket/dir/`. */
   readonly uri: string;
@@ -76,14 +76,6 @@ export interface ObjectStoreOptions {
   readonly streamingUpload: boolean;
   /** Upload parts from memory while the file is written (no temp files); wins over streamingUpload. */
   readonly multipartUpload?: boolean;
-  readonly partitionSize: number;
-  /** Buffered writes larger than this go up in parts (Kodo's resumable threshold); default: partitionSize. */
-  readonly multipartThreshold?: number;
-  readonly uploadThreads: number;
-  readonly partTimeoutMs?: number;
-  /** The property that set partTimeoutMs, for messages. */
-  readonly partTimeoutKey?: string;
-  readonly tmpDirs: readonly string[];
   /** Multipart uploads older than this are aborted by cleanup(). */
   readonly cleanAgeMs: number;
   /** Resolved once and shared by every entry. */

@@ -26,20 +26,24 @@ import type { CompletedPart, ObjectClient } from './object-client.js';
 import { createPartition, type Partition, type PartitionStorage } from './partition.js';
 import { appendAll, createTempFile, type TempFile } from './temp-file.js';
 
-export interface ObjectWriteTarget {
-  readonly client: ObjectClient;
-  readonly key: string;
-  readonly contentType?: string;
-  /** For messages: the file's URI. */
-  readonly uri: string;
+/** How a store uploads files: the same for every file of the store. */
+export interface UploadSettings {
   readonly partitionSize: number;
-  /** Buffered writes larger than this go up in parts; default: partitionSize. */
+  /** Buffered writes larger than this go up in parts (Kodo's resumable threshold); default: partitionSize. */
   readonly multipartThreshold?: number;
   readonly uploadThreads: number;
   readonly partTimeoutMs?: number;
   /** The property that set partTimeoutMs, for the message when a part misses it. */
   readonly partTimeoutKey?: string;
   readonly tmpDirs: readonly string[];
+}
+
+export interface ObjectWriteTarget extends UploadSettings {
+  readonly client: ObjectClient;
+  readonly key: string;
+  readonly contentType?: string;
+  /** For messages: the file's URI. */
+  readonly uri: string;
   /** Runs after the object is in place (e.g. writing parent directory markers). */
   readonly afterCommit: () => Promise<void>;
 }
