@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   DIRECTORY_NOT_EMPTY: { status: 409, retryable: false },
   RANGE_NOT_SATISFIABLE: { status: 416, retryable: false },
   PRECONDITION_FAILED: { status: 412, retryable: false },
+  STALE: { status: 412, retryable: false },
   CONFLICT: { status: 409, retryable: false },
   UNSUPPORTED: { status: 501, retryable: false },
   RATE_LIMITED: { status: 503, retryable: true },

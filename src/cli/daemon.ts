@@ -11,6 +11,7 @@ import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { callJson } from '../cluster/rpc.js';
 import type { Configuration } from '../config/configuration.js';
 import {
   MASTER_HOSTNAME,
@@ -26,7 +27,6 @@ import {
 import { type Layout, layoutOf } from '../config/layout.js';
 import { TierfsError } from '../errors.js';
 import { formatCluster, isFormatted } from '../master/format.js';
-import { callJson } from '../master/http-json.js';
 import { explainListenError } from './listen-error.js';
 import type { CliContext } from './main.js';
 import type { RunningNamespaceGateway } from './namespace-gateway.js';

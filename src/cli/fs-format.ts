@@ -1,6 +1,7 @@
 /** How `tierfs fs` prints statuses and mounts: Alluxio's `ls` columns, `stat` fields, the mount table. */
+
+import type { FileStatus, MountInfo } from '../cluster/wire.js';
 import { formatBytes } from '../config/types.js';
-import type { FileStatus, MountInfo } from '../master/api-types.js';
 import { modeString } from '../namespace/permissions.js';
 import { parseUfsUri } from '../ufs/registry.js';
 
@@ -54,7 +55,6 @@ export function statLines(status: FileStatus, verbose: boolean): string[] {
   ];
   if (verbose) {
     fields.push(
-      ['ufsPath', status.ufsPath],
       ['ufsFingerprint', status.ufsFingerprint ?? '(none)'],
       ['contentId', status.contentId],
       ['synced', formatMtime(status.syncedAtMs)],

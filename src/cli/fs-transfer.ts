@@ -10,10 +10,11 @@ import { basename, join, relative } from 'node:path';
 import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SingleBar } from 'cli-progress';
-import type { ReadType, TierfsClient } from '../client/client.js';
+import type { TierfsClient } from '../client/client.js';
+import type { ReadType } from '../cluster/io-types.js';
+import type { FileStatus, WriteType } from '../cluster/wire.js';
 import { formatBytes } from '../config/types.js';
 import { isTierfsError, TierfsError, toTierfsError } from '../errors.js';
-import type { FileStatus, WriteType } from '../master/api-types.js';
 import { reportFailure } from './failure-report.js';
 import { joinPath } from './fs-paths.js';
 

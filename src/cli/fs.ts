@@ -8,11 +8,18 @@ import { isAbsolute, resolve as resolveLocal } from 'node:path';
 import { type Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Command, Option } from 'commander';
-import { READ_TYPES, type ReadType, TierfsClient } from '../client/client.js';
+import { TierfsClient } from '../client/client.js';
+import {
+  parseReadType,
+  parseWriteType,
+  READ_TYPES,
+  type ReadType,
+  WRITE_TYPES,
+  type WriteType,
+} from '../cluster/io-types.js';
+import type { FileStatus } from '../cluster/wire.js';
 import { parseBytes } from '../config/types.js';
 import { TierfsError } from '../errors.js';
-import type { FileStatus, WriteType } from '../master/api-types.js';
-import { WRITE_TYPES } from '../namespace/namespace.js';
 import { forEachReporting } from './failure-report.js';
 import { formatSize, lsLine, mountLine, statLines } from './fs-format.js';
 import { baseName, parseTierfsPath } from './fs-paths.js';
@@ -29,26 +36,11 @@ const out = (line: string): void => {
 };
 
 function readTypeOf(raw: string | undefined): ReadType | undefined {
-  if (raw === undefined) return undefined;
-  const found = READ_TYPES.find((t) => t === raw.toUpperCase());
-  if (!found)
-    throw new TierfsError(
-      'INVALID_ARGUMENT',
-      `--readtype must be one of ${READ_TYPES.join(', ')}, got '${raw}'`,
-    );
-  return found;
+  return raw === undefined ? undefined : parseReadType(raw, '--readtype');
 }
 
 function writeTypeOf(raw: string | undefined): WriteType | undefined {
-  if (raw === undefined) return undefined;
-  const found = WRITE_TYPES.find((t) => t === raw.toUpperCase());
-  if (!found) {
-    throw new TierfsError(
-      'INVALID_ARGUMENT',
-      `--writetype must be one of ${WRITE_TYPES.join(', ')}, got '${raw}'`,
-    );
-  }
-  return found;
+  return raw === undefined ? undefined : parseWriteType(raw, '--writetype');
 }
 
 function threadsOf(raw: string): number {

@@ -10,9 +10,9 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
-import { type ReadType, TierfsClient } from '../client/client.js';
+import { TierfsClient } from '../client/client.js';
+import { type ReadType, WRITE_TYPES, type WriteType } from '../cluster/io-types.js';
 import { isTierfsError } from '../errors.js';
-import { WRITE_TYPES, type WriteType } from '../namespace/namespace.js';
 import { readStream } from '../ufs/io.js';
 import type { CliContext } from './main.js';
 

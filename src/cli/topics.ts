@@ -12,6 +12,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
+import { callJson } from '../cluster/rpc.js';
 import { MASTER_HOSTNAME, MASTER_RPC_PORT } from '../config/keys/core.js';
 import { parseDuration } from '../config/types.js';
 import { TierfsError } from '../errors.js';
@@ -24,7 +25,6 @@ import {
 } from '../log/log-api.js';
 import type { NamespacePolicies } from '../log/namespace-policies.js';
 import type { LedgerInfo } from '../log/topic-metadata.js';
-import { callJson } from '../master/http-json.js';
 import type { CliContext } from './main.js';
 
 const out = (line: string): void => {

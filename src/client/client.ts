@@ -1,12 +1,28 @@
 /**
  * The tierfs client: metadata from the master, data from the worker that owns each file by
- * consistent hashing over the live workers. Reads retry on another worker when one goes away
- * (persisted data can be served by any worker); writes stream straight through to one worker and
- * become visible only when the master completes them.
+ * consistent hashing over the live workers. Every open and create asks the master, which checks
+ * permissions and signs a capability; the worker serves that capability and nothing else. Reads
+ * retry on another worker when one goes away (persisted data can be served by any worker), and
+ * re-open once on the under store's new version when the one they were opened on is gone (STALE);
+ * writes stream straight through to one worker and become visible only when the master completes
+ * them with the worker's signed receipt.
  */
 import { userInfo } from 'node:os';
 import { PassThrough, type Readable, Writable } from 'node:stream';
-import { request } from 'undici';
+import { type Credentials, credentialHeaders } from '../cluster/auth.js';
+import { readFromWorker, writeToWorker } from '../cluster/data-client.js';
+import { MembershipRing } from '../cluster/hash-ring.js';
+import type { ReadType, WriteType } from '../cluster/io-types.js';
+import { callJson } from '../cluster/rpc.js';
+import type {
+  ClusterInfo,
+  CreateFileResponse,
+  FileStatus,
+  ListResult,
+  MountInfo,
+  OpenFileResponse,
+  WorkerInfo,
+} from '../cluster/wire.js';
 import type { Configuration } from '../config/configuration.js';
 import {
   MASTER_HOSTNAME,
@@ -17,27 +33,17 @@ import {
   USER_FILE_WRITETYPE_DEFAULT,
 } from '../config/keys/core.js';
 import { isTierfsError, TierfsError } from '../errors.js';
-import {
-  type ClusterInfo,
-  type FileStatus,
-  GROUPS_HEADER,
-  type ListResult,
-  type MountInfo,
-  USER_HEADER,
-  type WorkerInfo,
-  type WriteType,
-} from '../master/api-types.js';
-import { HashRing } from '../master/hash-ring.js';
-import { callJson, errorFromBody } from '../master/http-json.js';
 
-export type ReadType = 'NO_CACHE' | 'CACHE' | 'CACHE_PROMOTE';
-export const READ_TYPES: readonly ReadType[] = ['NO_CACHE', 'CACHE', 'CACHE_PROMOTE'];
+export type { ReadType, WriteType };
 
 export interface ClientOptions {
   /** `http://host:port` of the master's RPC port. */
   readonly masterAddress: string;
+  /** The user to act as: believed under SIMPLE authentication from loopback, else impersonation. */
   readonly user?: string;
   readonly groups?: readonly string[];
+  /** A user token (TOKEN authentication), sent as `Authorization: Bearer`. */
+  readonly token?: string;
   readonly readType?: ReadType;
   readonly writeType?: WriteType;
   readonly virtualNodes?: number;
@@ -56,13 +62,6 @@ export interface CreateOptions {
   mode?: number;
 }
 
-/** What a worker answers once a write is stored. */
-interface WriteReceipt {
-  readonly size: number;
-  readonly ufsFingerprint?: string;
-  readonly workerId: string;
-}
-
 const WORKER_LIST_TTL_MS = 1000;
 const READ_ATTEMPTS = 4;
 
@@ -71,16 +70,18 @@ export class TierfsClient {
   private readonly headers: Record<string, string>;
   private readonly readType: ReadType;
   private readonly writeType: WriteType;
-  private readonly virtualNodes: number;
-  private ring: { at: number; ring: HashRing<WorkerInfo> } | undefined;
+  private readonly ring: MembershipRing<WorkerInfo>;
+  private live: { at: number; workers: WorkerInfo[] } | undefined;
 
   constructor(options: ClientOptions) {
     this.masterAddress = options.masterAddress.replace(/\/+$/, '');
-    const user = options.user ?? userInfo().username;
-    this.headers = { [USER_HEADER]: user, [GROUPS_HEADER]: (options.groups ?? [user]).join(',') };
+    const credentials: Credentials = options.token
+      ? { token: options.token, ...(options.user ? { user: options.user, groups: options.groups } : {}) }
+      : { user: options.user ?? userInfo().username, groups: options.groups };
+    this.headers = credentialHeaders(credentials);
     this.readType = options.readType ?? 'CACHE';
     this.writeType = options.writeType ?? 'CACHE_THROUGH';
-    this.virtualNodes = options.virtualNodes ?? 100;
+    this.ring = new MembershipRing(options.virtualNodes ?? 100);
   }
 
   /**
@@ -197,51 +198,25 @@ export class TierfsClient {
 
   /** Opens a file (or a range of it) for reading through its worker. */
   async openFile(path: string, options: OpenOptions = {}): Promise<Readable> {
-    const status = await this.getStatus(path);
-    if (status.isDirectory) throw new TierfsError('IS_A_DIRECTORY', `${status.path} is a directory`);
-    return this.openStatus(status, options);
-  }
-
-  /** Opens the content described by a status already in hand (no metadata round trip). */
-  async openStatus(status: FileStatus, options: OpenOptions = {}): Promise<Readable> {
     const offset = options.offset ?? 0;
     if (!Number.isSafeInteger(offset) || offset < 0) {
       throw new TierfsError('INVALID_ARGUMENT', `offset must be a non-negative integer, got ${offset}`);
     }
-    const length = Math.max(0, Math.min(options.length ?? status.size, status.size - offset));
-    const params = {
-      path: status.path,
-      mountPath: status.mountPath,
-      ufsPath: status.ufsPath,
-      contentId: status.contentId,
-      size: status.size,
-      persisted: status.persistence === 'PERSISTED' ? 1 : 0,
-      offset,
-      length,
-      readType: options.readType ?? this.readType,
-    };
-    let lastError: unknown;
-    for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
-      const worker = await this.workerFor(status.contentId, attempt > 0);
-      try {
-        const response = await request(`${worker.address}/data?${query(params)}`, {
-          method: 'GET',
-          headers: this.headers,
-        });
-        if (response.statusCode !== 200) {
-          throw errorFromBody(response.statusCode, await response.body.text(), worker.address);
-        }
-        return response.body;
-      } catch (error) {
-        lastError = error;
-        // Only a worker that could not be reached is worth another try; its answers are final.
-        if (!(isTierfsError(error) && error.retryable) && isTierfsError(error)) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
-      }
+    const opened = await this.open(path);
+    try {
+      return await this.readOpened(opened, offset, options);
+    } catch (error) {
+      // The under store moved on since tierfs synced this file, and no byte was served: sync it
+      // and read the new version, once. A version that changes again fails with STALE.
+      if (!isTierfsError(error, 'STALE')) throw error;
+      return this.readOpened(await this.open(path, 0), offset, options);
     }
-    throw new TierfsError('UNAVAILABLE', `cannot read ${status.path}: ${(lastError as Error).message}`, {
-      cause: lastError,
-    });
+  }
+
+  /** Opens the file a status (from a listing, say) describes, as it is now. */
+  openStatus(status: FileStatus, options: OpenOptions = {}): Promise<Readable> {
+    if (status.isDirectory) throw new TierfsError('IS_A_DIRECTORY', `${status.path} is a directory`);
+    return this.openFile(status.path, options);
   }
 
   /**
@@ -251,17 +226,14 @@ export class TierfsClient {
    */
   async createFile(path: string, options: CreateOptions = {}): Promise<Writable> {
     const writeType = options.writeType ?? this.writeType;
-    const status = await this.post<FileStatus>('/api/v1/paths/create-file', {
+    const { status, capability } = await this.post<CreateFileResponse>('/api/v1/paths/create-file', {
       path,
       writeType,
       overwrite: options.overwrite,
       recursive: options.recursive,
       mode: options.mode,
     });
-    const abortFile = () =>
-      this.post('/api/v1/paths/abort-file', { path: status.path, contentId: status.contentId }).catch(
-        () => undefined,
-      );
+    const abortFile = () => this.post('/api/v1/paths/abort-file', { capability }).catch(() => undefined);
     let worker: WorkerInfo;
     try {
       worker = await this.workerFor(status.contentId, false);
@@ -271,23 +243,7 @@ export class TierfsClient {
     }
     const body = new PassThrough({ highWaterMark: 1024 * 1024 });
     const controller = new AbortController();
-    const params = {
-      path: status.path,
-      mountPath: status.mountPath,
-      ufsPath: status.ufsPath,
-      contentId: status.contentId,
-      writeType,
-    };
-    const upload = request(`${worker.address}/data?${query(params)}`, {
-      method: 'PUT',
-      headers: { ...this.headers, 'content-type': 'application/octet-stream' },
-      body,
-      signal: controller.signal,
-    }).then(async (response): Promise<WriteReceipt> => {
-      const text = await response.body.text();
-      if (response.statusCode !== 200) throw errorFromBody(response.statusCode, text, worker.address);
-      return JSON.parse(text) as WriteReceipt;
-    });
+    const upload = writeToWorker(worker, capability, status.contentId, body, controller.signal);
     let completed = false;
     const client = this;
     const stream = new Writable({
@@ -299,15 +255,7 @@ export class TierfsClient {
       final(callback) {
         body.end();
         upload
-          .then((receipt) =>
-            client.post('/api/v1/paths/complete-file', {
-              path: status.path,
-              contentId: status.contentId,
-              size: receipt.size,
-              ufsFingerprint: receipt.ufsFingerprint,
-              workerId: receipt.workerId,
-            }),
-          )
+          .then(({ receipt }) => client.post('/api/v1/paths/complete-file', { capability, receipt }))
           .then(() => {
             completed = true;
             callback();
@@ -338,12 +286,47 @@ export class TierfsClient {
 
   // --- plumbing --------------------------------------------------------------------------------
 
-  private async workerFor(key: string, refresh: boolean): Promise<WorkerInfo> {
-    if (refresh || !this.ring || Date.now() - this.ring.at > WORKER_LIST_TTL_MS) {
-      const live = (await this.workers()).filter((w) => w.state === 'LIVE');
-      this.ring = { at: Date.now(), ring: new HashRing(live, this.virtualNodes) };
+  /** The file at `path` and the capability to read it; `syncIntervalMs` 0 syncs it with the under store first. */
+  private open(path: string, syncIntervalMs?: number): Promise<OpenFileResponse> {
+    return this.post<OpenFileResponse>('/api/v1/paths/open', { path, syncIntervalMs });
+  }
+
+  /** A range of an opened file from its worker, trying another worker when one cannot be reached. */
+  private async readOpened(
+    opened: OpenFileResponse,
+    offset: number,
+    options: OpenOptions,
+  ): Promise<Readable> {
+    const { status, capability } = opened;
+    const length = Math.max(0, Math.min(options.length ?? status.size, status.size - offset));
+    const range = {
+      contentId: status.contentId,
+      offset,
+      length,
+      readType: options.readType ?? this.readType,
+    };
+    let lastError: unknown;
+    for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+      const worker = await this.workerFor(status.contentId, attempt > 0);
+      try {
+        return await readFromWorker(worker, capability, range);
+      } catch (error) {
+        lastError = error;
+        // Only a worker that could not be reached is worth another try; its answers are final.
+        if (!isTierfsError(error) || !error.retryable) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+      }
     }
-    const owner = this.ring.ring.owner(key);
+    throw new TierfsError('UNAVAILABLE', `cannot read ${status.path}: ${(lastError as Error).message}`, {
+      cause: lastError,
+    });
+  }
+
+  private async workerFor(key: string, refresh: boolean): Promise<WorkerInfo> {
+    if (refresh || !this.live || Date.now() - this.live.at > WORKER_LIST_TTL_MS) {
+      this.live = { at: Date.now(), workers: (await this.workers()).filter((w) => w.state === 'LIVE') };
+    }
+    const owner = this.ring.owner(this.live.workers, key);
     if (!owner)
       throw new TierfsError('UNAVAILABLE', `no live worker is registered with ${this.masterAddress}`);
     return owner;

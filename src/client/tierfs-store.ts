@@ -4,9 +4,9 @@
  * under store.
  */
 import type { Readable } from 'node:stream';
+import type { FileStatus } from '../cluster/wire.js';
 import { MASTER_RPC_PORT } from '../config/keys/core.js';
 import { TierfsError } from '../errors.js';
-import type { FileStatus } from '../master/api-types.js';
 import type {
   CreateOptions,
   DeleteOptions,

@@ -18,6 +18,7 @@ import {
   MASTER_WEB_BIND_HOST,
   MASTER_WEB_PORT,
   MASTER_WORKER_TIMEOUT,
+  SECURITY_AUTHORIZATION_CAPABILITY_LIFETIME,
   USER_CONSISTENT_HASH_VIRTUAL_NODE_COUNT_PER_WORKER,
   WEB_ADMIN_TOKEN,
 } from '../config/keys/core.js';
@@ -29,9 +30,11 @@ import { SqliteMetaStore } from '../meta/sqlite-store.js';
 import type { MetaStore } from '../meta/store.js';
 import { Namespace } from '../namespace/namespace.js';
 import '../ufs/drivers.js';
+import { CapabilitySigner } from '../cluster/capability.js';
+import type { ClusterInfo } from '../cluster/wire.js';
 import { VERSION } from '../version.js';
 import { registerWebRoutes } from '../web/routes.js';
-import type { ClusterInfo } from './api-types.js';
+import { CapabilityIssuer } from './capability-issuer.js';
 import { logRoutes } from './log-routes.js';
 import { createMasterMetrics } from './metrics.js';
 import { PersistScheduler } from './persist-scheduler.js';
@@ -96,6 +99,11 @@ export class Master {
       conf.require(MASTER_PERSISTENCE_SCHEDULER_INTERVAL),
       options.log,
     );
+    const signer = new CapabilitySigner(token);
+    const capabilities = new CapabilityIssuer(
+      signer,
+      conf.require(SECURITY_AUTHORIZATION_CAPABILITY_LIFETIME),
+    );
     const startedMs = Date.now();
     const hostname = conf.require(MASTER_HOSTNAME);
     let rpcAddress = '';
@@ -115,6 +123,7 @@ export class Master {
       scheduler,
       metrics,
       clusterToken: token,
+      capabilities,
       virtualNodes: conf.require(USER_CONSISTENT_HASH_VIRTUAL_NODE_COUNT_PER_WORKER),
       superUser: options.superUser,
       sampleIntervalMs,
@@ -132,6 +141,8 @@ export class Master {
       namespace,
       workers,
       clusterToken: token,
+      capabilities,
+      signer,
       info,
       caller: (request) => callerOf(request),
       free: (path, caller) => services.free(path, caller),

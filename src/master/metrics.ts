@@ -1,64 +1,14 @@
 /**
  * Prometheus metrics of the master (its own registry, never prom-client's global one, so several
- * masters and workers in one process keep apart), the UFS metrics shared with the workers, and
- * the in-memory ring of cluster samples behind the web UI's Metrics page.
+ * masters and workers in one process keep apart) and the in-memory ring of cluster samples behind the web UI's Metrics page.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
+import { clusterHeaders } from '../cluster/auth.js';
+import { observedCounter, UfsMetrics } from '../cluster/metrics.js';
+import { callJson } from '../cluster/rpc.js';
+import type { MetricsSample, WorkerStats } from '../cluster/wire.js';
 import type { MetaStore } from '../meta/store.js';
-import type { StoreLayer } from '../ufs/contract.js';
-import { MeteredUnderStore, type UfsObserver, type UfsOperation } from '../ufs/metered-store.js';
-import { CLUSTER_TOKEN_HEADER, type MetricsSample, type WorkerStats } from './api-types.js';
-import { callJson } from './http-json.js';
 import type { WorkerRegistry } from './worker-registry.js';
-
-export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
-
-/** UFS calls by store scheme and operation: counts, failures, latency and bytes read. */
-export class UfsMetrics implements UfsObserver {
-  private readonly calls: Counter<'scheme' | 'operation' | 'outcome'>;
-  private readonly latency: Histogram<'scheme' | 'operation'>;
-  private readonly bytes: Counter<'scheme'>;
-  private operationCount = 0;
-  private byteCount = 0;
-  readonly layer: StoreLayer = (store) => new MeteredUnderStore(store, this);
-
-  constructor(registry: Registry) {
-    this.calls = new Counter({
-      name: 'tierfs_ufs_operations_total',
-      help: 'Under store calls by scheme, operation and outcome (ok or error).',
-      labelNames: ['scheme', 'operation', 'outcome'],
-      registers: [registry],
-    });
-    this.latency = new Histogram({
-      name: 'tierfs_ufs_operation_duration_seconds',
-      help: 'Latency of under store calls by scheme and operation.',
-      labelNames: ['scheme', 'operation'],
-      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
-      registers: [registry],
-    });
-    this.bytes = new Counter({
-      name: 'tierfs_ufs_bytes_read_total',
-      help: 'Bytes read from under stores by scheme.',
-      labelNames: ['scheme'],
-      registers: [registry],
-    });
-  }
-
-  operation(scheme: string, operation: UfsOperation, seconds: number, failed: boolean): void {
-    this.operationCount++;
-    this.calls.inc({ scheme, operation, outcome: failed ? 'error' : 'ok' });
-    this.latency.observe({ scheme, operation }, seconds);
-  }
-
-  bytesRead(scheme: string, bytes: number): void {
-    this.byteCount += bytes;
-    this.bytes.inc({ scheme }, bytes);
-  }
-
-  totals(): { ufsOperations: number; ufsBytesRead: number } {
-    return { ufsOperations: this.operationCount, ufsBytesRead: this.byteCount };
-  }
-}
 
 const RING_SIZE = 360;
 
@@ -116,7 +66,7 @@ export class MetricsSampler {
     const stats = await Promise.all(
       live.map((w) =>
         callJson<WorkerStats>('GET', `${w.address}/internal/stats`, {
-          headers: { [CLUSTER_TOKEN_HEADER]: this.clusterToken },
+          headers: clusterHeaders(this.clusterToken),
           timeoutMs: 2000,
         }).catch(() => ZERO),
       ),
@@ -135,24 +85,6 @@ export class MetricsSampler {
     });
     if (this.ring.length > RING_SIZE) this.ring.shift();
   }
-}
-
-/** A counter whose value is read from elsewhere at scrape time. */
-export function observedCounter(
-  registry: Registry,
-  name: string,
-  help: string,
-  read: () => number | Promise<number>,
-): Counter {
-  return new Counter({
-    name,
-    help,
-    registers: [registry],
-    async collect() {
-      this.reset();
-      this.inc(await read());
-    },
-  });
 }
 
 export interface MasterMetrics {

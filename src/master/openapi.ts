@@ -246,7 +246,12 @@ export function openApiDocument(): Record<string, unknown> {
         Error: {
           type: 'object',
           required: ['code', 'message'],
-          properties: { code: { type: 'string' }, message: { type: 'string' } },
+          properties: {
+            code: { type: 'string' },
+            message: { type: 'string' },
+            retryable: { type: 'boolean', description: 'Whether the same call may succeed if tried again.' },
+            details: { type: 'object', additionalProperties: true, description: 'Structured facts, never secrets.' },
+          },
         },
       },
     },

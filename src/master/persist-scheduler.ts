@@ -5,10 +5,10 @@
  * for it, a failed one is retried with backoff and keeps its last error for `fs stat`.
  */
 import type { Logger } from 'pino';
+import { clusterHeaders } from '../cluster/auth.js';
+import { callJson } from '../cluster/rpc.js';
 import type { MetaStore, PersistTask } from '../meta/store.js';
 import type { Namespace } from '../namespace/namespace.js';
-import { CLUSTER_TOKEN_HEADER } from './api-types.js';
-import { callJson } from './http-json.js';
 import type { WorkerRegistry } from './worker-registry.js';
 
 export interface PersistRequest {
@@ -88,7 +88,7 @@ export class PersistScheduler {
         `${worker.address}/internal/persist`,
         {
           body: request,
-          headers: { [CLUSTER_TOKEN_HEADER]: this.clusterToken },
+          headers: clusterHeaders(this.clusterToken),
         },
       );
       await this.namespace.markPersisted(task.path, task.contentId, ufsFingerprint);
@@ -96,7 +96,7 @@ export class PersistScheduler {
       this.retryAt.delete(task.path);
       await callJson('POST', `${worker.address}/internal/persisted`, {
         body: { contentId: task.contentId },
-        headers: { [CLUSTER_TOKEN_HEADER]: this.clusterToken },
+        headers: clusterHeaders(this.clusterToken),
       }).catch(() => undefined);
       this.log.info({ path: task.path }, 'persisted');
     } catch (error) {

@@ -5,10 +5,11 @@
  * samples, the OpenAPI document) is added here. Access: web-access.ts.
  */
 import type { FastifyInstance } from 'fastify';
+import { PROMETHEUS_CONTENT_TYPE } from '../cluster/metrics.js';
+import { sendError } from '../cluster/rpc.js';
 import { describeOrigin } from '../config/configuration.js';
-import { PROMETHEUS_CONTENT_TYPE } from './metrics.js';
 import { openApiDocument } from './openapi.js';
-import { callerOf, namespaceRoutes, queryOf, registerRoutes, requiredString, sendError } from './routes.js';
+import { callerOf, namespaceRoutes, queryOf, registerRoutes, requiredString } from './routes.js';
 import type { MasterServices } from './services.js';
 import { registerWebAccess } from './web-access.js';
 

@@ -5,28 +5,37 @@
  * The namespace, mount and membership routes are plain route specs (`namespaceRoutes`), so the
  * admin REST API on the web port (rest-routes.ts) serves the very same handlers.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { GROUPS_HEADER, presentsSecret, USER_HEADER } from '../cluster/auth.js';
+import type { CapabilitySigner, WriteCapability } from '../cluster/capability.js';
+import { parseWriteType } from '../cluster/io-types.js';
+import { sendError } from '../cluster/rpc.js';
+import type {
+  ClusterInfo,
+  CompleteFileRequest,
+  CreateFileRequest,
+  CreateFileResponse,
+  HeartbeatRequest,
+  HeartbeatResponse,
+  MountInfo,
+  OpenFileResponse,
+} from '../cluster/wire.js';
 import { maskSecrets } from '../config/configuration.js';
-import { TierfsError, toTierfsError } from '../errors.js';
-import { type Namespace, WRITE_TYPES, type WriteType } from '../namespace/namespace.js';
+import { TierfsError } from '../errors.js';
+import type { Namespace } from '../namespace/namespace.js';
 import type { Caller } from '../namespace/permissions.js';
-import {
-  CLUSTER_TOKEN_HEADER,
-  type ClusterInfo,
-  type CompleteFileRequest,
-  type CreateFileRequest,
-  GROUPS_HEADER,
-  type HeartbeatRequest,
-  type HeartbeatResponse,
-  type MountInfo,
-  USER_HEADER,
-} from './api-types.js';
+import type { CapabilityIssuer } from './capability-issuer.js';
+import { wireList, wireStatus } from './wire-status.js';
 import type { WorkerRegistry } from './worker-registry.js';
 
 export interface RouteContext {
   readonly namespace: Namespace;
   readonly workers: WorkerRegistry;
   readonly clusterToken: string;
+  /** Signs what opens and creates allow at the workers. */
+  readonly capabilities: CapabilityIssuer;
+  /** Checks the write capabilities that complete and abort a file. */
+  readonly signer: CapabilitySigner;
   readonly info: () => ClusterInfo;
   /** Who a request acts as. */
   readonly caller: (request: FastifyRequest) => Caller;
@@ -72,13 +81,6 @@ export function requiredString(body: Body, name: string): string {
   return field(body, name, 'string', true)!;
 }
 
-function writeTypeOf(value: unknown): WriteType | undefined {
-  if (value === undefined) return undefined;
-  const found = WRITE_TYPES.find((t) => t === String(value).toUpperCase());
-  if (!found) throw new TierfsError('INVALID_ARGUMENT', `writeType must be one of ${WRITE_TYPES.join(', ')}`);
-  return found;
-}
-
 /** The caller named by the request headers; `fallback` when none is named. */
 export function callerOf(request: FastifyRequest, fallback = 'anonymous'): Caller {
   const user = request.headers[USER_HEADER];
@@ -93,23 +95,10 @@ export function mountInfo(m: MountInfo, revealSecrets: boolean): MountInfo {
   return { path, ufsUri, readOnly, shared, options: revealSecrets ? { ...options } : maskSecrets(options) };
 }
 
-/** Maps every failure to `{code, message}` with its status; unexpected ones are logged, not shown. */
-export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
-  const validation = (error as { validation?: unknown; statusCode?: number }).statusCode;
-  const failure =
-    validation !== undefined && validation >= 400 && validation < 500 && !(error instanceof TierfsError)
-      ? new TierfsError('INVALID_ARGUMENT', (error as Error).message)
-      : toTierfsError(error);
-  if (failure.code === 'INTERNAL') request.log.error({ err: error }, 'request failed');
-  else if (failure.status >= 500) {
-    // The RPC ports keep no access log: a failure the server or its stores caused is logged here.
-    request.log.warn({ url: request.url, code: failure.code, message: failure.message }, 'request failed');
-  }
-  reply.status(failure.status).send({ code: failure.code, message: failure.message });
-}
-
 /** Health, cluster, paths, mounts and workers: served on the RPC port and on the web port alike. */
-export function namespaceRoutes(context: Omit<RouteContext, 'clusterToken' | 'workerJoined'>): RouteSpec[] {
+export function namespaceRoutes(
+  context: Pick<RouteContext, 'namespace' | 'workers' | 'info' | 'caller' | 'free' | 'persist'>,
+): RouteSpec[] {
   const { namespace, workers, caller } = context;
   const body = bodyOf;
   const query = queryOf;
@@ -122,7 +111,9 @@ export function namespaceRoutes(context: Omit<RouteContext, 'clusterToken' | 'wo
       handler: async (request) => {
         const q = query(request);
         const sync = q.syncIntervalMs === undefined ? undefined : Number(q.syncIntervalMs);
-        return namespace.getStatus(requiredString(q, 'path'), caller(request), { syncIntervalMs: sync });
+        return wireStatus(
+          await namespace.getStatus(requiredString(q, 'path'), caller(request), { syncIntervalMs: sync }),
+        );
       },
     },
     {
@@ -130,10 +121,12 @@ export function namespaceRoutes(context: Omit<RouteContext, 'clusterToken' | 'wo
       url: '/api/v1/paths/list',
       handler: async (request) => {
         const q = query(request);
-        return namespace.listStatus(requiredString(q, 'path'), caller(request), {
-          pageSize: q.pageSize === undefined ? undefined : Number(q.pageSize),
-          continuationToken: field(q, 'continuationToken', 'string'),
-        });
+        return wireList(
+          await namespace.listStatus(requiredString(q, 'path'), caller(request), {
+            pageSize: q.pageSize === undefined ? undefined : Number(q.pageSize),
+            continuationToken: field(q, 'continuationToken', 'string'),
+          }),
+        );
       },
     },
     {
@@ -141,10 +134,12 @@ export function namespaceRoutes(context: Omit<RouteContext, 'clusterToken' | 'wo
       url: '/api/v1/paths/mkdir',
       handler: async (request) => {
         const b = body(request);
-        return namespace.mkdir(requiredString(b, 'path'), caller(request), {
-          recursive: field(b, 'recursive', 'boolean'),
-          allowExists: field(b, 'allowExists', 'boolean'),
-        });
+        return wireStatus(
+          await namespace.mkdir(requiredString(b, 'path'), caller(request), {
+            recursive: field(b, 'recursive', 'boolean'),
+            allowExists: field(b, 'allowExists', 'boolean'),
+          }),
+        );
       },
     },
     {
@@ -163,10 +158,12 @@ export function namespaceRoutes(context: Omit<RouteContext, 'clusterToken' | 'wo
       url: '/api/v1/paths/rename',
       handler: async (request) => {
         const b = body(request);
-        return namespace.rename(
-          requiredString(b, 'source'),
-          requiredString(b, 'destination'),
-          caller(request),
+        return wireStatus(
+          await namespace.rename(
+            requiredString(b, 'source'),
+            requiredString(b, 'destination'),
+            caller(request),
+          ),
         );
       },
     },
@@ -245,50 +242,86 @@ export function namespaceRoutes(context: Omit<RouteContext, 'clusterToken' | 'wo
   ];
 }
 
-/** The RPC port: the shared routes, the client's write protocol and the workers' endpoints. */
+/** The RPC port: the shared routes, the client's read and write protocol and the workers' endpoints. */
 export function registerMasterRoutes(app: FastifyInstance, context: RouteContext): void {
-  const { namespace, workers, caller } = context;
+  const { namespace, workers, caller, capabilities, signer } = context;
   const body = bodyOf;
-  const requireClusterToken = (request: FastifyRequest) => {
-    if (request.headers[CLUSTER_TOKEN_HEADER] !== context.clusterToken) {
+  const requireClusterSecret = (request: FastifyRequest) => {
+    if (!presentsSecret(request.headers.authorization, context.clusterToken)) {
       throw new TierfsError(
-        'PERMISSION_DENIED',
-        'this endpoint is for tierfs workers (bad or missing cluster token)',
+        'UNAUTHENTICATED',
+        'this endpoint is for tierfs daemons (bad or missing cluster secret)',
       );
     }
+  };
+  /** The write capability a complete or abort presents, which must be the caller's own. */
+  const writeCapability = (request: FastifyRequest): WriteCapability => {
+    const capability = signer.verify(field(body(request), 'capability', 'string'));
+    if (capability.access !== 'write') {
+      throw new TierfsError(
+        'PERMISSION_DENIED',
+        `the capability for ${capability.path} is not a write capability`,
+      );
+    }
+    if (capability.user !== caller(request).user) {
+      throw new TierfsError('PERMISSION_DENIED', `${capability.path} is being written by another user`);
+    }
+    return capability;
   };
 
   app.setErrorHandler(sendError);
   registerRoutes(app, namespaceRoutes(context));
 
-  app.post('/api/v1/paths/create-file', async (request) => {
+  app.post('/api/v1/paths/open', async (request): Promise<OpenFileResponse> => {
+    const b = body(request);
+    const who = caller(request);
+    const sync = field(b, 'syncIntervalMs', 'number');
+    const status = await namespace.openFile(requiredString(b, 'path'), who, { syncIntervalMs: sync });
+    return { status: wireStatus(status), capability: capabilities.read(status, who) };
+  });
+
+  app.post('/api/v1/paths/create-file', async (request): Promise<CreateFileResponse> => {
     const b = body(request) as Body & Partial<CreateFileRequest>;
-    return namespace.createFile(requiredString(b, 'path'), caller(request), {
+    const who = caller(request);
+    const writeType = parseWriteType(b.writeType ?? 'CACHE_THROUGH');
+    const status = await namespace.createFile(requiredString(b, 'path'), who, {
       overwrite: field(b, 'overwrite', 'boolean'),
       recursive: field(b, 'recursive', 'boolean'),
       mode: field(b, 'mode', 'number'),
-      writeType: writeTypeOf(b.writeType),
+      writeType,
     });
+    return { status: wireStatus(status), capability: capabilities.write(status, writeType, who) };
   });
 
   app.post('/api/v1/paths/complete-file', async (request) => {
-    const b = body(request) as Body & Partial<CompleteFileRequest>;
-    return namespace.completeFile(requiredString(b, 'path'), {
-      contentId: requiredString(b, 'contentId'),
-      size: field(b, 'size', 'number', true)!,
-      ufsFingerprint: field(b, 'ufsFingerprint', 'string'),
-      workerId: field(b, 'workerId', 'string'),
-    });
+    const capability = writeCapability(request);
+    const receipt = signer.verifyReceipt(
+      field(body(request) as Body & Partial<CompleteFileRequest>, 'receipt', 'string'),
+    );
+    if (receipt.contentId !== capability.contentId) {
+      throw new TierfsError(
+        'PERMISSION_DENIED',
+        `the receipt is for another write than ${capability.path}'s`,
+      );
+    }
+    return wireStatus(
+      await namespace.completeFile(capability.path, {
+        contentId: capability.contentId,
+        size: receipt.size,
+        workerId: receipt.workerId,
+        ...(receipt.ufsFingerprint === undefined ? {} : { ufsFingerprint: receipt.ufsFingerprint }),
+      }),
+    );
   });
 
   app.post('/api/v1/paths/abort-file', async (request) => {
-    const b = body(request);
-    await namespace.abortFile(requiredString(b, 'path'), requiredString(b, 'contentId'));
+    const capability = writeCapability(request);
+    await namespace.abortFile(capability.path, capability.contentId);
     return {};
   });
 
   app.post('/api/v1/workers/heartbeat', async (request): Promise<HeartbeatResponse> => {
-    requireClusterToken(request);
+    requireClusterSecret(request);
     const b = body(request) as Body & Partial<HeartbeatRequest>;
     const tiers = Array.isArray(b.tiers) ? (b.tiers as HeartbeatRequest['tiers']) : [];
     const joined = workers.heartbeat({
@@ -302,14 +335,14 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
   });
 
   app.post('/api/v1/workers/leave', async (request) => {
-    requireClusterToken(request);
+    requireClusterSecret(request);
     workers.remove(requiredString(body(request), 'id'));
     return {};
   });
 
   /** Mounts with their options unmasked: workers need the credentials to reach the under stores. */
   app.get('/api/v1/internal/mounts', async (request) => {
-    requireClusterToken(request);
+    requireClusterSecret(request);
     return namespace.mounts.list().map((m) => mountInfo(m, true));
   });
 }

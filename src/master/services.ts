@@ -6,7 +6,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import { open } from 'node:fs/promises';
-import { request } from 'undici';
+import { clusterHeaders } from '../cluster/auth.js';
+import { readFromWorker } from '../cluster/data-client.js';
+import { MembershipRing } from '../cluster/hash-ring.js';
+import type { ReadType } from '../cluster/io-types.js';
+import { callJson } from '../cluster/rpc.js';
+import type {
+  CachedResponse,
+  ClusterInfo,
+  ClusterOverview,
+  TierCapacity,
+  WorkerInfo,
+} from '../cluster/wire.js';
 import type { ConfigListing, Configuration } from '../config/configuration.js';
 import { layoutOf } from '../config/layout.js';
 import { TierfsError } from '../errors.js';
@@ -14,16 +25,7 @@ import type { JobRecord, MetaStore } from '../meta/store.js';
 import type { FileStatus, Namespace } from '../namespace/namespace.js';
 import type { Caller } from '../namespace/permissions.js';
 import { readStream } from '../ufs/io.js';
-import {
-  type CachedResponse,
-  CLUSTER_TOKEN_HEADER,
-  type ClusterInfo,
-  type ClusterOverview,
-  type TierCapacity,
-  type WorkerInfo,
-} from './api-types.js';
-import { HashRing } from './hash-ring.js';
-import { callJson, errorFromBody } from './http-json.js';
+import type { CapabilityIssuer } from './capability-issuer.js';
 import type { MasterMetrics } from './metrics.js';
 import type { PersistScheduler } from './persist-scheduler.js';
 import type { WorkerRegistry } from './worker-registry.js';
@@ -36,6 +38,7 @@ export interface ServicesOptions {
   readonly scheduler: PersistScheduler;
   readonly metrics: MasterMetrics;
   readonly clusterToken: string;
+  readonly capabilities: CapabilityIssuer;
   readonly virtualNodes: number;
   readonly superUser: string;
   readonly sampleIntervalMs: number;
@@ -60,6 +63,7 @@ export class MasterServices {
   readonly info: () => ClusterInfo;
   readonly sampleIntervalMs: number;
   private readonly running = new Set<Promise<void>>();
+  private readonly ring: MembershipRing<WorkerInfo>;
 
   constructor(private readonly options: ServicesOptions) {
     this.namespace = options.namespace;
@@ -68,6 +72,7 @@ export class MasterServices {
     this.superUser = options.superUser;
     this.info = options.info;
     this.sampleIntervalMs = options.sampleIntervalMs;
+    this.ring = new MembershipRing(options.virtualNodes);
   }
 
   /** The superuser: who the web UI and the REST API act as unless a request names a user. */
@@ -97,6 +102,8 @@ export class MasterServices {
    */
   async load(path: string, caller: Caller): Promise<JobRecord> {
     const files = await this.filesUnder(path, caller);
+    // Loading reads every file: the caller must be allowed to read each of them.
+    for (const file of files) await this.namespace.openFile(file.path, caller);
     const detail: LoadJobDetail = {
       path: (await this.namespace.getStatus(path, caller)).path,
       files: files.length,
@@ -127,7 +134,7 @@ export class MasterServices {
     };
     try {
       for (const file of files) {
-        const data = await this.openData(file, 0, file.size, 'CACHE');
+        const data = await this.openData(file, this.admin, 0, file.size, 'CACHE');
         let bytes = 0;
         for await (const chunk of data) bytes += (chunk as Buffer).length;
         await update('RUNNING', {
@@ -214,9 +221,10 @@ export class MasterServices {
     return totals;
   }
 
-  /** The first bytes of a file, read without caching it. */
-  async head(file: FileStatus, bytes: number): Promise<Buffer> {
-    return readStream(await this.openData(file, 0, Math.min(bytes, file.size), 'NO_CACHE'));
+  /** The first bytes of a file as `caller` may read it, without caching them. */
+  async head(path: string, caller: Caller, bytes: number): Promise<Buffer> {
+    const file = await this.namespace.openFile(path, caller);
+    return readStream(await this.openData(file, caller, 0, Math.min(bytes, file.size), 'NO_CACHE'));
   }
 
   /** Every key with its value (secrets masked) and where the value came from. */
@@ -250,36 +258,32 @@ export class MasterServices {
   }
 
   private owner(contentId: string): WorkerInfo | undefined {
-    return new HashRing(this.workers.live(), this.options.virtualNodes).owner(contentId);
+    return this.ring.owner(this.workers.live(), contentId);
   }
 
   private internal<T>(worker: WorkerInfo, endpoint: string, body: unknown): Promise<T> {
     return callJson<T>('POST', `${worker.address}/internal/${endpoint}`, {
       body,
-      headers: { [CLUSTER_TOKEN_HEADER]: this.options.clusterToken },
+      headers: clusterHeaders(this.options.clusterToken),
     });
   }
 
   /** A range of a file from the worker that owns it, as the client reads it. */
-  private async openData(file: FileStatus, offset: number, length: number, readType: string) {
+  private async openData(
+    file: FileStatus,
+    caller: Caller,
+    offset: number,
+    length: number,
+    readType: ReadType,
+  ) {
     const worker = this.owner(file.contentId);
     if (!worker) throw new TierfsError('UNAVAILABLE', `no live worker to read ${file.path} from`);
-    const params = new URLSearchParams({
-      path: file.path,
-      mountPath: file.mountPath,
-      ufsPath: file.ufsPath,
+    return readFromWorker(worker, this.options.capabilities.read(file, caller), {
       contentId: file.contentId,
-      size: String(file.size),
-      persisted: file.persistence === 'PERSISTED' ? '1' : '0',
-      offset: String(offset),
-      length: String(length),
+      offset,
+      length,
       readType,
     });
-    const response = await request(`${worker.address}/data?${params}`, { method: 'GET' });
-    if (response.statusCode !== 200) {
-      throw errorFromBody(response.statusCode, await response.body.text(), worker.address);
-    }
-    return response.body;
   }
 
   /** The file at a path, or every file under a directory. */

@@ -1,5 +1,5 @@
 /** Live workers, known by their heartbeats; a worker that misses its lease is LOST. */
-import type { HeartbeatRequest, WorkerInfo } from './api-types.js';
+import type { HeartbeatRequest, WorkerInfo } from '../cluster/wire.js';
 
 export class WorkerRegistry {
   private readonly workers = new Map<string, Omit<WorkerInfo, 'state'>>();

@@ -28,7 +28,6 @@ import { ancestorsOf, isUnder, joinNamespacePath, normalizeNamespacePath } from 
 import { type Caller, PermissionChecker } from './permissions.js';
 
 export type WriteType = 'MUST_CACHE' | 'CACHE_THROUGH' | 'THROUGH' | 'ASYNC_THROUGH';
-export const WRITE_TYPES: readonly WriteType[] = ['MUST_CACHE', 'CACHE_THROUGH', 'THROUGH', 'ASYNC_THROUGH'];
 
 export interface FileStatus extends Inode {
   readonly name: string;
@@ -114,6 +113,20 @@ export class Namespace {
     const target = normalizeNamespacePath(path);
     await this.checkTraverse(target, caller);
     return this.status(await this.visibleInode(target, options.syncIntervalMs));
+  }
+
+  /** A file about to be read: execute on every ancestor, read on the file itself. */
+  async openFile(
+    path: string,
+    caller: Caller,
+    options: { syncIntervalMs?: number } = {},
+  ): Promise<FileStatus> {
+    const target = normalizeNamespacePath(path);
+    await this.checkTraverse(target, caller);
+    const inode = await this.visibleInode(target, options.syncIntervalMs);
+    if (inode.isDirectory) throw new TierfsError('IS_A_DIRECTORY', `${target} is a directory`);
+    this.permissions.check(inode, caller, 'r', target);
+    return this.status(inode);
   }
 
   async exists(path: string, caller: Caller): Promise<boolean> {

@@ -78,6 +78,8 @@ export interface OpenOptions {
   offset?: number;
   /** Bytes to read from offset (0 gives an empty stream); default to the end; cut at the end. */
   length?: number;
+  /** Serve this version only (a UfsStatus.fingerprint), or reject with STALE before any byte. */
+  version?: string;
   signal?: AbortSignal;
 }
 

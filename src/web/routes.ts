@@ -68,7 +68,7 @@ export function registerWebRoutes(app: FastifyInstance, services: MasterServices
     let preview: string | undefined;
     let previewNote: string;
     try {
-      preview = textPreview(await services.head(status, PREVIEW_BYTES));
+      preview = textPreview(await services.head(status.path, admin, PREVIEW_BYTES));
       previewNote =
         preview === undefined
           ? 'Binary data: no preview.'

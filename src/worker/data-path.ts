@@ -8,8 +8,8 @@ import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { PageStore } from '../cache/page-store.js';
 import { type ReadType, streamRange } from '../cache/range-reader.js';
+import type { WriteType } from '../cluster/io-types.js';
 import { TierfsError } from '../errors.js';
-import type { WriteType } from '../master/api-types.js';
 import type { UfsWriteStream, UnderStore } from '../ufs/contract.js';
 import { abortWrite } from '../ufs/io.js';
 import type { StagingArea } from './staging.js';
@@ -21,6 +21,8 @@ export interface ReadPlan {
   readonly contentId: string;
   readonly size: number;
   readonly persisted: boolean;
+  /** The under store version to read (a UfsStatus.fingerprint); fetches of another one fail STALE. */
+  readonly version?: string;
   readonly offset: number;
   readonly length: number;
   readonly readType: ReadType;
@@ -44,7 +46,11 @@ export function readFile(data: DataPath, plan: ReadPlan): Readable {
       );
     }
     const { store, path } = await plan.ufs();
-    return store.open(path, { offset, length });
+    return store.open(path, {
+      offset,
+      length,
+      ...(plan.version === undefined ? {} : { version: plan.version }),
+    });
   };
   return Readable.from(
     streamRange(data.pages, {

@@ -5,8 +5,8 @@
  */
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { PageStore } from '../cache/page-store.js';
-import type { WorkerStats } from '../master/api-types.js';
-import { observedCounter, UfsMetrics } from '../master/metrics.js';
+import { observedCounter, UfsMetrics } from '../cluster/metrics.js';
+import type { WorkerStats } from '../cluster/wire.js';
 import type { StagingArea } from './staging.js';
 
 export class WorkerMetrics {

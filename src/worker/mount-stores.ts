@@ -3,10 +3,12 @@
  * from the master's internal endpoint (the only place mount credentials travel) and refreshed
  * when a request names a mount the worker does not know yet.
  */
+
+import { clusterHeaders } from '../cluster/auth.js';
+import { callJson } from '../cluster/rpc.js';
+import type { MountInfo } from '../cluster/wire.js';
 import type { Configuration } from '../config/configuration.js';
 import { TierfsError } from '../errors.js';
-import { CLUSTER_TOKEN_HEADER, type MountInfo } from '../master/api-types.js';
-import { callJson } from '../master/http-json.js';
 import type { StoreLayer, UnderStore } from '../ufs/contract.js';
 import { FileSystem } from '../ufs/registry.js';
 
@@ -21,14 +23,25 @@ export class MountStores {
     private readonly layer: StoreLayer = (store) => store,
   ) {}
 
-  /** The under store of the mount at `mountPath`. */
-  async store(mountPath: string): Promise<UnderStore> {
+  /** The mount at `mountPath`, asking the master again when it is not known here. */
+  private async mount(mountPath: string): Promise<MountInfo> {
     let mount = this.mounts.get(mountPath);
     if (!mount) {
       await this.refresh();
       mount = this.mounts.get(mountPath);
       if (!mount) throw new TierfsError('NOT_FOUND', `${mountPath} is not a mount point (any more)`);
     }
+    return mount;
+  }
+
+  /** Whether the mount at `mountPath` is read-only (the master's word, refreshed when unknown). */
+  async isReadOnly(mountPath: string): Promise<boolean> {
+    return (await this.mount(mountPath)).readOnly;
+  }
+
+  /** The under store of the mount at `mountPath`. */
+  async store(mountPath: string): Promise<UnderStore> {
+    const mount = await this.mount(mountPath);
     const key = `${mount.path}\0${mount.ufsUri}`;
     let store = this.stores.get(key);
     if (!store) {
@@ -41,7 +54,7 @@ export class MountStores {
 
   async refresh(): Promise<void> {
     const list = await callJson<MountInfo[]>('GET', `${this.masterAddress}/api/v1/internal/mounts`, {
-      headers: { [CLUSTER_TOKEN_HEADER]: this.clusterToken },
+      headers: clusterHeaders(this.clusterToken),
     });
     this.mounts = new Map(list.map((m) => [m.path, m]));
   }

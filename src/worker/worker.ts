@@ -3,18 +3,20 @@
  * persistence of ASYNC_THROUGH files, and a heartbeat that keeps it in the master's membership.
  *
  * Data API (port 29999):
- *   GET  /data?path&mountPath&ufsPath&contentId&size&persisted&offset&length&readType
- *   PUT  /data?path&mountPath&ufsPath&contentId&writeType     (body: the file)
+ *   GET  /data?contentId&offset&length&readType   (a read capability: see cluster/capability.ts)
+ *   PUT  /data?contentId                          (a write capability; body: the file)
  *   POST /internal/persist | /internal/persisted | /internal/free | /internal/cached
- *   GET  /internal/stats                                          (cluster token required)
- *   GET  /metrics                                                 (Prometheus text)
+ *   GET  /internal/stats                          (the cluster secret as bearer token)
+ *   GET  /metrics                                 (Prometheus text)
+ *
+ * The data endpoints believe nothing the request says beyond its capability: which file, which
+ * mount, which version, how big and with which write type all come from what the master signed.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -23,7 +25,11 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from 'pino';
 import { PageStore } from '../cache/page-store.js';
-import type { ReadType } from '../cache/range-reader.js';
+import { clusterHeaders, presentsSecret } from '../cluster/auth.js';
+import { CapabilitySigner } from '../cluster/capability.js';
+import { PROMETHEUS_CONTENT_TYPE } from '../cluster/metrics.js';
+import { callJson, sendError } from '../cluster/rpc.js';
+import type { CachedRequest, CachedResponse, HeartbeatRequest, TierUsage } from '../cluster/wire.js';
 import type { Configuration } from '../config/configuration.js';
 import {
   WORKER_BIND_HOST,
@@ -33,24 +39,12 @@ import {
 } from '../config/keys/core.js';
 import { layoutOf } from '../config/layout.js';
 import { TierfsError } from '../errors.js';
-import {
-  type CachedRequest,
-  type CachedResponse,
-  CLUSTER_TOKEN_HEADER,
-  type HeartbeatRequest,
-  type TierUsage,
-} from '../master/api-types.js';
-import { callJson } from '../master/http-json.js';
-import { PROMETHEUS_CONTENT_TYPE } from '../master/metrics.js';
-import { sendError } from '../master/routes.js';
-import { WRITE_TYPES, type WriteType } from '../namespace/namespace.js';
 import '../ufs/drivers.js';
-import { type DataPath, persistFile, readFile, writeFile } from './data-path.js';
+import { type DataPath, persistFile } from './data-path.js';
+import { registerDataRoutes } from './data-routes.js';
 import { WorkerMetrics } from './metrics.js';
 import { MountStores } from './mount-stores.js';
 import { StagingArea } from './staging.js';
-
-const READ_TYPES: readonly ReadType[] = ['NO_CACHE', 'CACHE', 'CACHE_PROMOTE'];
 
 export interface WorkerOptions {
   readonly log: Logger;
@@ -62,15 +56,8 @@ type Params = Record<string, string | undefined>;
 
 function param(params: Params, name: string): string {
   const value = params[name];
-  if (value === undefined || value === '') throw new TierfsError('INVALID_ARGUMENT', `'${name}' is required`);
-  return value;
-}
-
-function intParam(params: Params, name: string): number {
-  const value = Number(param(params, name));
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new TierfsError('INVALID_ARGUMENT', `'${name}' must be a non-negative integer`);
-  }
+  if (typeof value !== 'string' || value === '')
+    throw new TierfsError('INVALID_ARGUMENT', `'${name}' is required`);
   return value;
 }
 
@@ -141,14 +128,13 @@ export class Worker {
     // File bodies stream through untouched.
     app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
     const requireToken = (request: FastifyRequest) => {
-      if (request.headers[CLUSTER_TOKEN_HEADER] !== clusterToken) {
-        throw new TierfsError('PERMISSION_DENIED', 'bad or missing cluster token');
+      if (!presentsSecret(request.headers.authorization, clusterToken)) {
+        throw new TierfsError(
+          'UNAUTHENTICATED',
+          'this endpoint is for tierfs daemons (bad or missing cluster secret)',
+        );
       }
     };
-    const ufsOf = (params: Params) => async () => ({
-      store: await mounts.store(param(params, 'mountPath')),
-      path: params.ufsPath ?? '',
-    });
 
     app.get('/api/v1/health', async () => ({ status: 'ok', id }));
 
@@ -168,53 +154,12 @@ export class Worker {
       return { cachedBytes: files.map((f) => cachedBytes(pages, String(f.contentId), Number(f.size))) };
     });
 
-    app.get('/data', async (request, reply) => {
-      const q = request.query as Params;
-      const readType = (q.readType ?? 'CACHE').toUpperCase() as ReadType;
-      if (!READ_TYPES.includes(readType)) {
-        throw new TierfsError('INVALID_ARGUMENT', `readType must be one of ${READ_TYPES.join(', ')}`);
-      }
-      const size = intParam(q, 'size');
-      const offset = intParam(q, 'offset');
-      const length = Math.max(0, Math.min(intParam(q, 'length'), size - offset));
-      const stream = readFile(data, {
-        contentId: param(q, 'contentId'),
-        size,
-        persisted: q.persisted === '1',
-        offset,
-        length,
-        readType,
-        ufs: ufsOf(q),
-      });
-      // Fail before the status line when the first window cannot be read (a lost file, a dead store).
-      const chunks = stream[Symbol.asyncIterator]();
-      const first = await chunks.next();
-      reply.header('content-type', 'application/octet-stream').header('content-length', length);
-      if (!first.done && (first.value as Buffer).length === length) {
-        // The whole range at once (a small file): headers and body leave in one write, which is
-        // most of the cost of a small read. The read finishes (its cache writes) in the background.
-        void chunks.return?.().catch(() => undefined);
-        return reply.send(first.value as Buffer);
-      }
-      async function* rest(): AsyncGenerator<Buffer> {
-        if (!first.done) yield first.value as Buffer;
-        for await (const chunk of stream) yield chunk as Buffer;
-      }
-      return reply.send(Readable.from(rest()));
-    });
-
-    app.put('/data', async (request) => {
-      const q = request.query as Params;
-      const writeType = param(q, 'writeType').toUpperCase();
-      if (!WRITE_TYPES.includes(writeType as WriteType)) {
-        throw new TierfsError('INVALID_ARGUMENT', `writeType must be one of ${WRITE_TYPES.join(', ')}`);
-      }
-      const receipt = await writeFile(
-        data,
-        { contentId: param(q, 'contentId'), writeType: writeType as WriteType, ufs: ufsOf(q) },
-        request.body as Readable,
-      );
-      return { ...receipt, workerId: id };
+    registerDataRoutes(app, {
+      id,
+      data,
+      mounts,
+      signer: new CapabilitySigner(clusterToken),
+      log: options.log,
     });
 
     app.post('/internal/persist', async (request) => {
@@ -287,7 +232,7 @@ export class Worker {
     const body: HeartbeatRequest = { id: this.id, address: this.address, startedMs, tiers };
     await callJson('POST', `${this.masterAddress}/api/v1/workers/heartbeat`, {
       body,
-      headers: { [CLUSTER_TOKEN_HEADER]: this.clusterToken },
+      headers: clusterHeaders(this.clusterToken),
       timeoutMs: 5000,
     });
   }
@@ -296,7 +241,7 @@ export class Worker {
     clearInterval(this.heartbeat);
     await callJson('POST', `${this.masterAddress}/api/v1/workers/leave`, {
       body: { id: this.id },
-      headers: { [CLUSTER_TOKEN_HEADER]: this.clusterToken },
+      headers: clusterHeaders(this.clusterToken),
       timeoutMs: 2000,
     }).catch(() => undefined);
     await this.app.close();

@@ -17,7 +17,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TierfsClient } from '../../src/client/client.js';
-import type { FileStatus, WriteType } from '../../src/master/api-types.js';
+import type { FileStatus, WriteType } from '../../src/cluster/wire.js';
 import { type CliResult, runTierfs, TIERFS_BIN } from '../support/cli.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { eventually } from '../support/eventually.js';

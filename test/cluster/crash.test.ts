@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TierfsClient } from '../../src/client/client.js';
-import type { WriteType } from '../../src/master/api-types.js';
+import type { WriteType } from '../../src/cluster/wire.js';
 import { readStream } from '../../src/ufs/io.js';
 import { type DaemonCluster, daemonHome } from '../support/daemons.js';
 import { eventually } from '../support/eventually.js';

@@ -11,7 +11,7 @@ import type {
   ListResult,
   MountInfo,
   WorkerInfo,
-} from '../../src/master/api-types.js';
+} from '../../src/cluster/wire.js';
 import type { JobRecord } from '../../src/meta/store.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { call } from './support.js';
@@ -171,10 +171,14 @@ describe('changes with the admin token', () => {
 });
 
 describe('errors and access', () => {
-  it('answers {code, message} with the status of the code', async () => {
+  it('answers {code, message, retryable} with the status of the code', async () => {
     const missing = await call('GET', api('/paths/status?path=/nope'));
     expect(missing.status).toBe(404);
-    expect(missing.body).toEqual({ code: 'NOT_FOUND', message: expect.stringContaining('/nope') });
+    expect(missing.body).toEqual({
+      code: 'NOT_FOUND',
+      message: expect.stringContaining('/nope'),
+      retryable: false,
+    });
     const bad = await call('GET', api('/paths/status'));
     expect(bad).toMatchObject({
       status: 400,

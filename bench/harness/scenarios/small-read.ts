@@ -4,7 +4,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import type { FileStatus } from '../../../src/master/api-types.js';
+import type { FileStatus } from '../../../src/cluster/wire.js';
 import { MOUNT, MOUNT_PREFIX } from '../cluster.js';
 import {
   awsCommand,

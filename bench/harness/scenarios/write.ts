@@ -4,7 +4,7 @@ import { createReadStream } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { WriteType } from '../../../src/master/api-types.js';
+import type { WriteType } from '../../../src/cluster/wire.js';
 import { MOUNT, MOUNT_PREFIX } from '../cluster.js';
 import {
   awsCommand,

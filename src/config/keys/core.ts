@@ -99,6 +99,15 @@ export const SECURITY_AUTHORIZATION_PERMISSION_SUPERGROUP = defineProperty({
   description: 'Members of this group bypass permission checks (the super-user group).',
 });
 
+export const SECURITY_AUTHORIZATION_CAPABILITY_LIFETIME = defineProperty({
+  key: 'tierfs.security.authorization.capability.lifetime',
+  type: duration(),
+  default: '1h',
+  description:
+    'How long a capability the master signs for an open or a create stays valid at the workers; a read or ' +
+    'write must start within it (a stream already running is not cut).',
+});
+
 // --- Master -------------------------------------------------------------------------------------
 
 export const MASTER_HOSTNAME = defineProperty({

@@ -1,5 +1,5 @@
 /** Browse: the namespace, a directory at a time, with each file's share in cache; file details and preview. */
-import type { FileStatus } from '../../master/api-types.js';
+import type { FileStatus } from '../../cluster/wire.js';
 import { modeString } from '../../namespace/permissions.js';
 import { formatBytes, formatPercent, formatTime } from '../format.js';
 import { html, type SafeHtml } from '../html.js';

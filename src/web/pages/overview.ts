@@ -1,5 +1,5 @@
 /** Overview: version, uptime, workers, cache capacity per tier, UFS capacity, warnings. */
-import type { ClusterOverview } from '../../master/api-types.js';
+import type { ClusterOverview } from '../../cluster/wire.js';
 import { formatBytes, formatDuration, formatTime } from '../format.js';
 import { html } from '../html.js';
 import { facts, layout, meter } from '../layout.js';

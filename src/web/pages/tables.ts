@@ -1,5 +1,5 @@
 /** The Mount table, Workers, Configuration and Logs pages: tables and text over master data. */
-import type { MountInfo, WorkerInfo } from '../../master/api-types.js';
+import type { MountInfo, WorkerInfo } from '../../cluster/wire.js';
 import type { ConfigurationEntry } from '../../master/rest-routes.js';
 import { formatBytes, formatDuration, formatTime } from '../format.js';
 import { html } from '../html.js';

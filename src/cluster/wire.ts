@@ -1,20 +1,78 @@
 /**
- * The JSON shapes of the master's API (`/api/v1` on the master RPC port), shared by the master,
- * the workers and the client. Every error is `{code, message}` with the code's HTTP status.
+ * The JSON shapes that cross process boundaries: the master's API (`/api/v1` on its RPC port and
+ * the admin REST API), the workers' data and internal endpoints. These are wire types, written for
+ * their readers: no database row travels as it is stored. Every error is an ErrorBody with the
+ * code's HTTP status.
  */
-import type { FileStatus, ListResult, WriteType } from '../namespace/namespace.js';
+import type { InodeState, PersistenceState } from '../meta/store.js';
+import type { WriteType } from './io-types.js';
 
-export type { FileStatus, ListResult, WriteType };
-
-/** Request headers naming the caller (SIMPLE authentication, as Alluxio's default). */
-export const USER_HEADER = 'x-tierfs-user';
-export const GROUPS_HEADER = 'x-tierfs-groups';
-/** Shared secret workers present on internal endpoints (written by `tierfs format`). */
-export const CLUSTER_TOKEN_HEADER = 'x-tierfs-cluster-token';
+export type { InodeState, PersistenceState, WriteType };
 
 export interface ErrorBody {
   readonly code: string;
   readonly message: string;
+  /** Structured facts (never secrets), e.g. the path a STALE read was for. */
+  readonly details?: Readonly<Record<string, string | number | boolean>>;
+  /** Whether the same call may succeed if tried again. */
+  readonly retryable?: boolean;
+}
+
+/** A file or directory of the namespace, as clients see it. */
+export interface FileStatus {
+  /** Absolute namespace path, `/` or `/a/b`. */
+  readonly path: string;
+  /** Last path component (`''` for the root). */
+  readonly name: string;
+  readonly isDirectory: boolean;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly owner: string;
+  readonly group: string;
+  /** POSIX permission bits. */
+  readonly mode: number;
+  readonly persistence: PersistenceState;
+  /** A file is listed only once COMPLETE (written and completed). */
+  readonly state: InodeState;
+  /** When tierfs last synced this entry's metadata with the under store (ms since the epoch). */
+  readonly syncedAtMs: number;
+  /** Identity of the content in the workers' caches (changes with every new version of a file). */
+  readonly contentId: string;
+  /** The under store's fingerprint of the version tierfs knows, when the file is in the under store. */
+  readonly ufsFingerprint?: string;
+  /** The path is a mount point. */
+  readonly mountPoint: boolean;
+  /** The mount the path belongs to. */
+  readonly mountPath: string;
+  /** Where the data lives (or will live) in the under store. */
+  readonly ufsUri: string;
+}
+
+export interface ListResult {
+  readonly entries: readonly FileStatus[];
+  readonly continuationToken?: string;
+}
+
+/** `POST /api/v1/paths/open`: the file and the capability its worker serves it for. */
+export interface OpenFileResponse {
+  readonly status: FileStatus;
+  readonly capability: string;
+}
+
+/** `POST /api/v1/paths/create-file`: the incomplete file and the capability to write it. */
+export interface CreateFileResponse {
+  readonly status: FileStatus;
+  readonly capability: string;
+}
+
+/** What a worker answers once a write is stored. */
+export interface WriteReceipt {
+  readonly size: number;
+  /** Fingerprint of the object written to the under store (synchronous write types). */
+  readonly ufsFingerprint?: string;
+  readonly workerId: string;
+  /** The same figures signed by the worker, for the master to complete the file with. */
+  readonly receipt: string;
 }
 
 export interface TierUsage {
@@ -70,12 +128,10 @@ export interface CreateFileRequest {
   readonly recursive?: boolean;
 }
 
+/** `POST /api/v1/paths/complete-file`: the write capability and the worker's signed receipt. */
 export interface CompleteFileRequest {
-  readonly path: string;
-  readonly contentId: string;
-  readonly size: number;
-  readonly ufsFingerprint?: string;
-  readonly workerId?: string;
+  readonly capability: string;
+  readonly receipt: string;
 }
 
 /** Running totals of one worker (`GET /internal/stats`), summed by the master's metrics sampler. */

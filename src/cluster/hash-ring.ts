@@ -38,3 +38,27 @@ export class HashRing<W extends { readonly id: string }> {
     return (this.points[low] ?? this.points[0]!).worker;
   }
 }
+
+/**
+ * The ring of the current membership: rebuilt only when the set of workers changes, so a lookup
+ * costs one hash and a binary search, not a ring of 100 points per worker.
+ */
+export class MembershipRing<W extends { readonly id: string; readonly address: string }> {
+  private signature: string | undefined;
+  private ring = new HashRing<W>([]);
+
+  constructor(private readonly virtualNodes = 100) {}
+
+  /** The worker of `workers` owning `key`, or undefined when there is none. */
+  owner(workers: readonly W[], key: string): W | undefined {
+    const signature = workers
+      .map((w) => `${w.id}@${w.address}`)
+      .sort()
+      .join(',');
+    if (signature !== this.signature) {
+      this.ring = new HashRing(workers, this.virtualNodes);
+      this.signature = signature;
+    }
+    return this.ring.owner(key);
+  }
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HashRing } from './hash-ring.js';
+import { HashRing, MembershipRing } from './hash-ring.js';
 
 const workers = (n: number) => Array.from({ length: n }, (_, i) => ({ id: `worker-${i}` }));
 const keys = Array.from({ length: 4000 }, (_, i) => `/data/file-${i}`);
@@ -26,6 +26,20 @@ describe('HashRing', () => {
     for (const key of keys) {
       const owner = before.owner(key)!.id;
       if (owner !== 'worker-2') expect(after.owner(key)!.id).toBe(owner);
+    }
+  });
+});
+
+describe('MembershipRing', () => {
+  const withAddress = (n: number) => workers(n).map((w) => ({ ...w, address: `http://h:${w.id}` }));
+
+  it('answers as a ring of the current membership, following joins and leaves', () => {
+    const ring = new MembershipRing<{ id: string; address: string }>();
+    expect(ring.owner([], 'x')).toBeUndefined();
+    for (const n of [3, 4, 2]) {
+      const members = withAddress(n);
+      const fresh = new HashRing(members);
+      for (const key of keys.slice(0, 200)) expect(ring.owner(members, key)!.id).toBe(fresh.owner(key)!.id);
     }
   });
 });

@@ -1,0 +1,84 @@
+/**
+ * The client side of a worker's data port: ranged reads and streamed writes, each carrying the
+ * capability the master signed for it. Used by the client SDK and by the master (load jobs,
+ * previews); the only place the `/data` request is written.
+ *
+ *   GET /data?contentId&offset&length&readType   (x-tierfs-capability: a read capability)
+ *   PUT /data?contentId                          (x-tierfs-capability: a write capability; body: the file)
+ */
+import type { Readable } from 'node:stream';
+import { request } from 'undici';
+import { CAPABILITY_HEADER } from './auth.js';
+import type { ReadType } from './io-types.js';
+import { errorFromBody, unreachable } from './rpc.js';
+import type { WriteReceipt } from './wire.js';
+
+export interface WorkerAddress {
+  /** `http://host:port` of the worker's data API. */
+  readonly address: string;
+}
+
+export interface RangeRequest {
+  readonly contentId: string;
+  readonly offset: number;
+  readonly length: number;
+  readonly readType: ReadType;
+  readonly signal?: AbortSignal;
+}
+
+function query(params: Record<string, string | number>): string {
+  return new URLSearchParams(
+    Object.entries(params).map(([k, v]): [string, string] => [k, String(v)]),
+  ).toString();
+}
+
+/** The bytes of a range, once the worker has answered 200; a refusal is the TierfsError it sent. */
+export async function readFromWorker(
+  worker: WorkerAddress,
+  capability: string,
+  range: RangeRequest,
+): Promise<Readable> {
+  const url = `${worker.address}/data?${query({
+    contentId: range.contentId,
+    offset: range.offset,
+    length: range.length,
+    readType: range.readType,
+  })}`;
+  let response: Awaited<ReturnType<typeof request>>;
+  try {
+    response = await request(url, {
+      method: 'GET',
+      headers: { [CAPABILITY_HEADER]: capability },
+      ...(range.signal ? { signal: range.signal } : {}),
+    });
+  } catch (error) {
+    throw unreachable(url, error);
+  }
+  if (response.statusCode !== 200) throw errorFromBody(response.statusCode, await response.body.text(), url);
+  return response.body;
+}
+
+/** Streams a file's content to a worker; resolves to the worker's receipt once it is stored. */
+export async function writeToWorker(
+  worker: WorkerAddress,
+  capability: string,
+  contentId: string,
+  body: Readable,
+  signal?: AbortSignal,
+): Promise<WriteReceipt> {
+  const url = `${worker.address}/data?${query({ contentId })}`;
+  let response: Awaited<ReturnType<typeof request>>;
+  try {
+    response = await request(url, {
+      method: 'PUT',
+      headers: { [CAPABILITY_HEADER]: capability, 'content-type': 'application/octet-stream' },
+      body,
+      ...(signal ? { signal } : {}),
+    });
+  } catch (error) {
+    throw unreachable(url, error);
+  }
+  const text = await response.body.text();
+  if (response.statusCode !== 200) throw errorFromBody(response.statusCode, text, url);
+  return JSON.parse(text) as WriteReceipt;
+}

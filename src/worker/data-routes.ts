@@ -1,0 +1,135 @@
+/**
+ * The worker's data endpoints. Each request must carry a capability the master signed (HMAC with
+ * the cluster secret) for this very access; everything about the file comes from it. A refusal is
+ * 401 (no, forged or expired capability) or 403 (the capability does not allow this), one log
+ * line, and nothing read or written.
+ */
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { CAPABILITY_HEADER } from '../cluster/auth.js';
+import type { Capability, CapabilitySigner, ReadCapability, WriteCapability } from '../cluster/capability.js';
+import { parseReadType } from '../cluster/io-types.js';
+import { isTierfsError, TierfsError } from '../errors.js';
+import { type DataPath, readFile, writeFile } from './data-path.js';
+import type { MountStores } from './mount-stores.js';
+import { UsedCapabilities } from './used-capabilities.js';
+
+type Params = Record<string, string | undefined>;
+
+function intParam(params: Params, name: string): number {
+  const raw = params[name];
+  const value = Number(raw);
+  if (raw === undefined || raw === '' || !Number.isSafeInteger(value) || value < 0) {
+    throw new TierfsError('INVALID_ARGUMENT', `'${name}' must be a non-negative integer, got '${raw ?? ''}'`);
+  }
+  return value;
+}
+
+export interface DataRoutesContext {
+  readonly id: string;
+  readonly data: DataPath;
+  readonly mounts: MountStores;
+  readonly signer: CapabilitySigner;
+  readonly log: Logger;
+}
+
+export function registerDataRoutes(app: FastifyInstance, context: DataRoutesContext): void {
+  const { data, mounts, signer, log } = context;
+  const used = new UsedCapabilities();
+
+  /** The capability of a request, checked for this access and this content id; logged when refused. */
+  function authorize(request: FastifyRequest, access: 'read'): ReadCapability;
+  function authorize(request: FastifyRequest, access: 'write'): WriteCapability;
+  function authorize(request: FastifyRequest, access: Capability['access']): Capability {
+    try {
+      const header = request.headers[CAPABILITY_HEADER];
+      const capability = signer.verify(typeof header === 'string' ? header : undefined);
+      if (capability.access !== access) {
+        throw new TierfsError(
+          'PERMISSION_DENIED',
+          `the capability for ${capability.path} allows ${capability.access}, not ${access}`,
+        );
+      }
+      const contentId = (request.query as Params).contentId;
+      if (contentId !== capability.contentId) {
+        throw new TierfsError(
+          'PERMISSION_DENIED',
+          `the capability is for another content of ${capability.path} than '${contentId ?? ''}'`,
+        );
+      }
+      return capability;
+    } catch (error) {
+      if (isTierfsError(error)) {
+        log.warn(
+          {
+            remote: request.socket.remoteAddress,
+            method: request.method,
+            code: error.code,
+            reason: error.message,
+          },
+          'data request refused',
+        );
+      }
+      throw error;
+    }
+  }
+
+  const ufsOf = (capability: Capability) => async () => ({
+    store: await mounts.store(capability.mountPath),
+    path: capability.ufsPath,
+  });
+
+  app.get('/data', async (request, reply) => {
+    const capability = authorize(request, 'read');
+    const q = request.query as Params;
+    const readType = parseReadType(q.readType ?? 'CACHE');
+    const offset = intParam(q, 'offset');
+    const length = Math.max(0, Math.min(intParam(q, 'length'), capability.size - offset));
+    const stream = readFile(data, {
+      contentId: capability.contentId,
+      size: capability.size,
+      persisted: capability.persisted,
+      ...(capability.version === undefined ? {} : { version: capability.version }),
+      offset,
+      length,
+      readType,
+      ufs: ufsOf(capability),
+    });
+    // Fail before the status line when the first window cannot be read (a lost file, a dead store,
+    // a version the under store no longer has).
+    const chunks = stream[Symbol.asyncIterator]();
+    const first = await chunks.next();
+    reply.header('content-type', 'application/octet-stream').header('content-length', length);
+    if (!first.done && (first.value as Buffer).length === length) {
+      // The whole range at once (a small file): headers and body leave in one write, which is
+      // most of the cost of a small read. The read finishes (its cache writes) in the background.
+      void chunks.return?.().catch(() => undefined);
+      return reply.send(first.value as Buffer);
+    }
+    async function* rest(): AsyncGenerator<Buffer> {
+      if (!first.done) yield first.value as Buffer;
+      for await (const chunk of stream) yield chunk as Buffer;
+    }
+    return reply.send(Readable.from(rest()));
+  });
+
+  app.put('/data', async (request) => {
+    const capability = authorize(request, 'write');
+    if (await mounts.isReadOnly(capability.mountPath)) {
+      log.warn({ path: capability.path, mount: capability.mountPath }, 'write to a read-only mount refused');
+      throw new TierfsError(
+        'READ_ONLY',
+        `cannot write ${capability.path}: the mount point ${capability.mountPath} is read-only`,
+      );
+    }
+    used.claim(capability.contentId, capability.expiresMs);
+    const receipt = await writeFile(
+      data,
+      { contentId: capability.contentId, writeType: capability.writeType, ufs: ufsOf(capability) },
+      request.body as Readable,
+    );
+    const stored = { contentId: capability.contentId, ...receipt, workerId: context.id };
+    return { ...receipt, workerId: context.id, receipt: signer.signReceipt(stored) };
+  });
+}
