@@ -250,7 +250,11 @@ export function openApiDocument(): Record<string, unknown> {
             code: { type: 'string' },
             message: { type: 'string' },
             retryable: { type: 'boolean', description: 'Whether the same call may succeed if tried again.' },
-            details: { type: 'object', additionalProperties: true, description: 'Structured facts, never secrets.' },
+            details: {
+              type: 'object',
+              additionalProperties: true,
+              description: 'Structured facts, never secrets.',
+            },
           },
         },
       },

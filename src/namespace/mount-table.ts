@@ -85,7 +85,9 @@ export class MountTable {
   store(mount: MountPoint): Promise<UnderStore> {
     let store = this.stores.get(mount.path);
     if (!store) {
-      store = FileSystem.get(mount.ufsUri, this.storeConfiguration(mount)).then(this.layer);
+      store = FileSystem.get(mount.ufsUri, this.storeConfiguration(mount), { readOnly: mount.readOnly }).then(
+        this.layer,
+      );
       store.catch(() => this.stores.delete(mount.path));
       this.stores.set(mount.path, store);
     }

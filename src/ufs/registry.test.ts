@@ -79,3 +79,18 @@ describe('FileSystem.get', () => {
     });
   });
 });
+
+describe('FileSystem.get with readOnly', () => {
+  it('opens a store that refuses every write and still reads', async () => {
+    const dir = join(scratch, 'read-only');
+    const writable = await FileSystem.get(`file://${dir}`);
+    await writeFile(writable, 'a.txt', 'kept');
+    const store = await FileSystem.get(`file://${dir}`, undefined, { readOnly: true });
+    expect(store.capabilities.readOnly).toBe(true);
+    expect((await readFile(store, 'a.txt')).toString()).toBe('kept');
+    await expect(store.create('a.txt', { overwrite: true })).rejects.toMatchObject({ code: 'READ_ONLY' });
+    await expect(store.delete('a.txt')).rejects.toMatchObject({ code: 'READ_ONLY' });
+    await expect(store.mkdirs('d')).rejects.toMatchObject({ code: 'READ_ONLY' });
+    expect((await readFile(writable, 'a.txt')).toString()).toBe('kept');
+  });
+});

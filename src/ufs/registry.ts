@@ -25,7 +25,13 @@ export interface UnderStoreFactory {
   readonly schemes: readonly string[];
   /** One line for error messages and docs. */
   readonly description: string;
-  create(uri: UfsUri, conf: Configuration): Promise<UnderStore>;
+  create(uri: UfsUri, conf: Configuration, options: OpenStoreOptions): Promise<UnderStore>;
+}
+
+/** How a store is opened, beyond its configuration. */
+export interface OpenStoreOptions {
+  /** The store refuses every write with READ_ONLY and writes nothing of its own (no markers). */
+  readonly readOnly?: boolean;
 }
 
 const factories = new Map<string, UnderStoreFactory>();
@@ -91,7 +97,11 @@ export const FileSystem = {
    * Configuration, or plain options (`{'fs.oss.endpoint': ...}`) laid over the site configuration
    * the way mount options are.
    */
-  async get(uri: string, conf?: Configuration | Readonly<Record<string, string>>): Promise<UnderStore> {
+  async get(
+    uri: string,
+    conf?: Configuration | Readonly<Record<string, string>>,
+    options: OpenStoreOptions = {},
+  ): Promise<UnderStore> {
     const parsed = parseUfsUri(uri);
     const factory = factories.get(parsed.scheme);
     if (!factory) {
@@ -106,6 +116,6 @@ export const FileSystem = {
         : conf
           ? loadDefaultConfiguration().withOptions(conf, `options for ${parsed.href}`)
           : loadDefaultConfiguration();
-    return factory.create(parsed, configuration);
+    return factory.create(parsed, configuration, options);
   },
 };

@@ -42,10 +42,13 @@ export class MountStores {
   /** The under store of the mount at `mountPath`. */
   async store(mountPath: string): Promise<UnderStore> {
     const mount = await this.mount(mountPath);
-    const key = `${mount.path}\0${mount.ufsUri}`;
+    const key = `${mount.path}\0${mount.ufsUri}\0${mount.readOnly}`;
     let store = this.stores.get(key);
     if (!store) {
-      store = FileSystem.get(mount.ufsUri, this.conf.withOptions(mount.options, mount.path)).then(this.layer);
+      // A read-only mount's store is opened read-only too: a third guard after the master and the worker.
+      store = FileSystem.get(mount.ufsUri, this.conf.withOptions(mount.options, mount.path), {
+        readOnly: mount.readOnly,
+      }).then(this.layer);
       store.catch(() => this.stores.delete(key));
       this.stores.set(key, store);
     }
