@@ -11,7 +11,19 @@ const SRC = new URL('../../src/', import.meta.url).pathname;
 
 /** For each folder of src/, the folders it must not import (type-only imports included). */
 const FORBIDDEN: Record<string, readonly string[]> = {
-  ufs: ['cache', 'meta', 'namespace', 'cluster', 'master', 'worker', 'client', 'cli', 'web', 'gateway', 'log'],
+  ufs: [
+    'cache',
+    'meta',
+    'namespace',
+    'cluster',
+    'master',
+    'worker',
+    'client',
+    'cli',
+    'web',
+    'gateway',
+    'log',
+  ],
   cache: ['meta', 'namespace', 'cluster', 'master', 'worker', 'client', 'cli', 'web', 'gateway'],
   meta: ['cache', 'namespace', 'cluster', 'master', 'worker', 'client', 'cli', 'web', 'gateway'],
   namespace: ['cache', 'cluster', 'master', 'worker', 'client', 'cli', 'web', 'gateway'],
@@ -49,5 +61,4 @@ describe('the layers of src/', () => {
   it('import only downwards', () => {
     expect(violations()).toEqual([]);
   });
-});
 });
