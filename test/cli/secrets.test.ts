@@ -12,6 +12,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  rmSync,
   statSync,
   writeFileSync,
 } from 'node:fs';
@@ -97,7 +98,9 @@ describe('modes of an install', () => {
     expect((await cluster.tierfs('format')).code).toBe(0);
     const metastore = join(home, 'metastore');
     chmodSync(metastore, 0o755);
-    for (const file of ['tierfs.db', 'cluster-token', 'secret-key']) chmodSync(join(metastore, file), 0o644);
+    for (const file of ['tierfs.db', 'cluster-token', 'secret-key']) {
+      if (existsSync(join(metastore, file))) chmodSync(join(metastore, file), 0o644);
+    }
     const started = await cluster.tierfs('start', 'local');
     expect(started.stderr).toBe('');
     expect(started.code).toBe(0);
