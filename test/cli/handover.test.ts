@@ -1,5 +1,5 @@
 /** The file `tierfs -Dk=v start` hands a daemon its -D properties in, from the daemon's side. */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -25,7 +25,8 @@ it('reads the properties once: the file and the variable are gone after', () => 
 
 it('refuses a file others could read, without repeating its content', () => {
   const file = join(dir, 'loose.json');
-  writeFileSync(file, JSON.stringify({ 'aws.secretKey': 's3cr3t' }), { mode: 0o644 });
+  writeFileSync(file, JSON.stringify({ 'aws.secretKey': 's3cr3t' }));
+  chmodSync(file, 0o644);
   expect(() => takeHandedOverSystemProperties({ [SYSTEM_PROPERTIES_FILE_ENV]: file })).toThrow(
     `refusing the -D properties handed over in ${file} (${SYSTEM_PROPERTIES_FILE_ENV}): it must be a regular file of this user with mode 0600`,
   );
