@@ -4,13 +4,20 @@
  * `start` runs each daemon as a detached `tierfs process <name>` child writing to
  * `${tierfs.logs.dir}/<name>.log`, waits until it answers, and prints where to find it; the
  * daemon keeps its own pid file under `${tierfs.work.dir}/run/`.
+ *
+ * `-Dkey=value` properties of `start` reach the daemon through a 0600 file under the run directory
+ * named by TIERFS_SYSTEM_PROPERTIES_FILE, which the daemon reads and deletes as it starts: a
+ * daemon's command line is readable by every user (`ps`), and a -D property may be a secret.
+ * Directories the daemons write to are 0700 and their files 0600 (private-files.ts).
  */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, lstatSync, readFileSync, rmSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { dirname } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import type { Logger } from 'pino';
 import { callJson } from '../cluster/rpc.js';
 import type { Configuration } from '../config/configuration.js';
 import {
@@ -25,8 +32,17 @@ import {
   WORKER_WEB_PORT,
 } from '../config/keys/core.js';
 import { type Layout, layoutOf } from '../config/layout.js';
+import {
+  makePrivateDir,
+  openPrivateAppend,
+  tighten,
+  tightenInstall,
+  writePrivateFile,
+  writePrivateFileExclusive,
+} from '../config/private-files.js';
 import { TierfsError } from '../errors.js';
 import { formatCluster, isFormatted } from '../master/format.js';
+import type { MetaStore } from '../meta/store.js';
 import { explainListenError } from './listen-error.js';
 import type { CliContext } from './main.js';
 import type { RunningNamespaceGateway } from './namespace-gateway.js';
@@ -36,6 +52,58 @@ const TARGETS = ['local', 'master', 'worker'] as const;
 const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
 const BIN = fileURLToPath(new URL('../../bin/tierfs.js', import.meta.url));
+
+/** Names the file of `-D` properties handed to a daemon (see the top of this file). */
+export const SYSTEM_PROPERTIES_FILE_ENV = 'TIERFS_SYSTEM_PROPERTIES_FILE';
+
+/** Writes `-D` properties for a daemon to a new 0600 file in the (0700) run directory. */
+function handOverSystemProperties(
+  layout: Layout,
+  daemon: Daemon,
+  properties: Readonly<Record<string, string>>,
+) {
+  makePrivateDir(layout.runDir);
+  const file = join(layout.runDir, `${daemon}.properties-${randomBytes(6).toString('hex')}.json`);
+  writePrivateFileExclusive(file, JSON.stringify(properties));
+  return file;
+}
+
+/**
+ * The `-D` properties `tierfs start` handed to this process, if it did: read from the file named
+ * in the environment, which is then deleted, as is the variable (children do not inherit it). A
+ * file others could have read or written is refused.
+ */
+export function takeHandedOverSystemProperties(env: NodeJS.ProcessEnv): Record<string, string> {
+  const file = env[SYSTEM_PROPERTIES_FILE_ENV];
+  if (file === undefined || file === '') return {};
+  delete env[SYSTEM_PROPERTIES_FILE_ENV];
+  const what = `the -D properties handed over in ${file} (${SYSTEM_PROPERTIES_FILE_ENV})`;
+  try {
+    const stat = lstatSync(file);
+    if (!stat.isFile() || (stat.mode & 0o077) !== 0 || stat.uid !== process.getuid?.()) {
+      throw new TierfsError(
+        'CONFIG_INVALID',
+        `refusing ${what}: it must be a regular file of this user with mode 0600`,
+      );
+    }
+    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    if (
+      typeof parsed !== 'object' ||
+      parsed === null ||
+      Object.values(parsed).some((v) => typeof v !== 'string')
+    ) {
+      throw new TierfsError('CONFIG_INVALID', `${what} is not a JSON object of strings`);
+    }
+    return parsed as Record<string, string>;
+  } catch (error) {
+    if (error instanceof TierfsError) throw error;
+    throw new TierfsError('CONFIG_INVALID', `cannot read ${what}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
 
 function daemonsOf(target: string): Daemon[] {
   if (!(TARGETS as readonly string[]).includes(target)) {
@@ -93,7 +161,7 @@ async function startDaemon(
   conf: Configuration,
   layout: Layout,
   daemon: Daemon,
-  defines: string[],
+  defines: Readonly<Record<string, string>>,
 ): Promise<void> {
   const pid = runningPid(layout, daemon);
   if (pid !== undefined) {
@@ -102,13 +170,34 @@ async function startDaemon(
       `the ${daemon} is already running (pid ${pid}); stop it first with \`tierfs stop ${daemon}\``,
     );
   }
-  mkdirSync(layout.logsDir, { recursive: true });
-  const log = openSync(layout.logFile(daemon), 'a');
-  const child = spawn(process.execPath, [BIN, ...defines, 'process', daemon], {
+  makePrivateDir(layout.logsDir);
+  const log = openPrivateAppend(layout.logFile(daemon));
+  const propertiesFile =
+    Object.keys(defines).length > 0 ? handOverSystemProperties(layout, daemon, defines) : undefined;
+  try {
+    await spawnAndWait(conf, layout, daemon, log, propertiesFile);
+  } finally {
+    // The daemon deleted it when it read it; not when it died first.
+    if (propertiesFile) rmSync(propertiesFile, { force: true });
+  }
+}
+
+async function spawnAndWait(
+  conf: Configuration,
+  layout: Layout,
+  daemon: Daemon,
+  log: number,
+  propertiesFile: string | undefined,
+): Promise<void> {
+  const child = spawn(process.execPath, [BIN, 'process', daemon], {
     detached: true,
     stdio: ['ignore', log, log],
-    // Page and UFS file I/O run on libuv's threadpool: the default 4 threads are the limit otherwise.
-    env: { UV_THREADPOOL_SIZE: '16', ...process.env },
+    env: {
+      // Page and UFS file I/O run on libuv's threadpool: the default 4 threads are the limit otherwise.
+      UV_THREADPOOL_SIZE: '16',
+      ...process.env,
+      ...(propertiesFile ? { [SYSTEM_PROPERTIES_FILE_ENV]: propertiesFile } : {}),
+    },
   });
   closeSync(log);
   let exited: number | null = null;
@@ -174,27 +263,34 @@ const PORT_HINTS = {
 async function runDaemon(conf: Configuration, layout: Layout, daemon: Daemon): Promise<void> {
   // The servers are loaded here, not at the top, and only the ones this daemon runs: every other
   // command, and the other daemon, start faster without them.
+  // An install made before these were private, or loosened since, is tightened first.
+  const tightened = tightenInstall(layout);
+  makePrivateDir(layout.logsDir);
+  closeSync(openPrivateAppend(layout.logFile(daemon)));
   const { default: pino } = await import('pino');
-  const log = pino(
-    { name: daemon },
-    pino.destination({ dest: layout.logFile(daemon), mkdir: true, sync: true }),
-  );
+  const log = pino({ name: daemon }, pino.destination({ dest: layout.logFile(daemon), sync: true }));
+  if (tightened.length > 0) {
+    log.info({ paths: tightened }, 'removed group and other access (directories 0700, files 0600)');
+  }
   const superUser = conf.get(SECURITY_LOGIN_USERNAME) ?? userInfo().username;
   let running: { stop(): Promise<void> } | undefined;
   let gateway: RunningNamespaceGateway | undefined;
   try {
     if (daemon === 'master') {
-      const { Master } = await import('../master/master.js');
+      const { Master, openFormattedMetaStore } = await import('../master/master.js');
       const { startNamespaceGateway } = await import('./namespace-gateway.js');
+      await sealStoredSecrets(conf, openFormattedMetaStore, log);
       running = await Master.start(conf, { log, superUser });
       gateway = await startNamespaceGateway(conf, superUser, (line) => log.info(line));
     } else {
       const { Worker } = await import('../worker/worker.js');
+      makePrivateDir(layout.workerStagingDir);
       running = await Worker.start(conf, { log, masterAddress: masterAddress(conf) });
+      tighten(layout.workerIdFile); // Written by a worker starting for the first time.
     }
     if (gateway) log.info({ address: gateway.address }, 'S3 API over the namespace');
-    mkdirSync(dirname(layout.pidFile(daemon)), { recursive: true });
-    writeFileSync(layout.pidFile(daemon), `${process.pid}\n`);
+    makePrivateDir(layout.runDir);
+    writePrivateFile(layout.pidFile(daemon), `${process.pid}\n`);
   } catch (error) {
     // A half-started daemon (say, the namespace gateway's port is taken) must not linger with its
     // other ports open and no pid file: stop what started, then fail.
@@ -210,6 +306,31 @@ async function runDaemon(conf: Configuration, layout: Layout, daemon: Daemon): P
   await gateway?.close();
   await running?.stop();
   rmSync(layout.pidFile(daemon), { force: true });
+}
+
+/**
+ * Before the master starts: the secret key of an install formatted without one is created and the
+ * plain secrets in its mount table are encrypted, in one log line.
+ */
+async function sealStoredSecrets(
+  conf: Configuration,
+  open: (conf: Configuration) => Promise<{ meta: MetaStore }>,
+  log: Logger,
+): Promise<void> {
+  const { MountTable } = await import('../namespace/mount-table.js');
+  const { meta } = await open(conf);
+  try {
+    const sealing = await MountTable.sealStoredSecrets(conf, meta);
+    if (sealing.keyCreated || sealing.mounts.length > 0) {
+      log.info(
+        { keyFile: sealing.keyFile, keyCreated: sealing.keyCreated, mounts: sealing.mounts },
+        `encrypted the secret options of ${sealing.mounts.length} mount(s) in the metadata store` +
+          (sealing.keyCreated ? ' with a new secret key' : ''),
+      );
+    }
+  } finally {
+    await meta.close();
+  }
 }
 
 export function registerDaemonCommands(program: Command, context: CliContext): void {
@@ -256,7 +377,7 @@ export function registerDaemonCommands(program: Command, context: CliContext): v
       const started: Daemon[] = [];
       for (const daemon of daemons) {
         try {
-          await startDaemon(conf, layout, daemon, context.systemPropertyArgs());
+          await startDaemon(conf, layout, daemon, context.systemProperties());
         } catch (error) {
           // All or nothing: a master left up after the worker failed would make the next
           // `start local` (once the cause is fixed) refuse with "already running".

@@ -18,6 +18,7 @@ import {
   type WriteType,
 } from '../cluster/io-types.js';
 import type { FileStatus } from '../cluster/wire.js';
+import { optionValue, readOptionFile } from '../config/option-file.js';
 import { parseBytes } from '../config/types.js';
 import { TierfsError } from '../errors.js';
 import { forEachReporting } from './failure-report.js';
@@ -406,14 +407,25 @@ export function registerFsCommands(program: Command, context: CliContext): void 
     .description('Mount an under store at a path; with no arguments, print the mount table')
     .option('--readonly', 'refuse every write under the mount point')
     .option('--shared', 'every user gets rwx on the mount point')
-    .option('--option <key=value>', 'a property for this mount only (repeatable)', collect, [])
+    .option(
+      '--option <key=value>',
+      'a property for this mount only (repeatable); key=@FILE takes the value from FILE',
+      collect,
+      [],
+    )
+    .option(
+      '--option-file <file>',
+      'properties for this mount from a key=value file (repeatable; --option wins)',
+      collect,
+      [],
+    )
     .argument('[path]')
     .argument('[ufsUri]')
     .action(
       async (
         raw: string | undefined,
         ufsUri: string | undefined,
-        options: { readonly?: boolean; shared?: boolean; option: string[] },
+        options: { readonly?: boolean; shared?: boolean; option: string[]; optionFile: string[] },
       ) => {
         if (raw === undefined) {
           const { client } = target('/');
@@ -422,11 +434,14 @@ export function registerFsCommands(program: Command, context: CliContext): void 
         }
         if (ufsUri === undefined)
           throw new TierfsError('INVALID_ARGUMENT', 'usage: fs mount <path> <ufsURI>');
+        // Secrets belong in a file (--option-file, key=@FILE): a command line is visible in `ps`.
         const properties: Record<string, string> = {};
+        for (const file of options.optionFile) Object.assign(properties, readOptionFile(file));
         for (const pair of options.option) {
           const at = pair.indexOf('=');
           if (at <= 0) throw new TierfsError('INVALID_ARGUMENT', `--option must be key=value, got '${pair}'`);
-          properties[pair.slice(0, at)] = pair.slice(at + 1);
+          const key = pair.slice(0, at);
+          properties[key] = optionValue(key, pair.slice(at + 1));
         }
         // A plain relative directory means one on this machine, not in the master's working directory.
         const uri = /^[a-z][a-z0-9+.-]*:/i.test(ufsUri) || isAbsolute(ufsUri) ? ufsUri : resolveLocal(ufsUri);

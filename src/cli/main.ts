@@ -9,7 +9,7 @@ import { Configuration } from '../config/configuration.js';
 import { TierfsError, toTierfsError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { registerConfCommands } from './conf.js';
-import { registerDaemonCommands } from './daemon.js';
+import { registerDaemonCommands, takeHandedOverSystemProperties } from './daemon.js';
 import { registerFsCommands } from './fs.js';
 import { registerGatewayCommand } from './gateway.js';
 import { registerRunTestsCommand } from './run-tests.js';
@@ -19,8 +19,11 @@ import { registerTopicCommands } from './topics.js';
 export interface CliContext {
   /** The configuration of this invocation: defaults, site file, environment and -D flags. */
   configuration(): Configuration;
-  /** The `-Dkey=value` arguments of this invocation, to hand on to daemons it starts. */
-  systemPropertyArgs(): string[];
+  /**
+   * The `-Dkey=value` properties of this invocation, to hand on to daemons it starts (through a
+   * private file, never their command line: see daemon.ts).
+   */
+  systemProperties(): Readonly<Record<string, string>>;
 }
 
 /** Splits `-Dkey=value` arguments (anywhere before `--`) from the rest. */
@@ -55,7 +58,16 @@ function exitQuietlyOnBrokenPipe(): void {
 
 export async function main(argv: readonly string[]): Promise<number> {
   exitQuietlyOnBrokenPipe();
-  const { properties, rest } = extractSystemProperties(argv);
+  const extracted = extractSystemProperties(argv);
+  const rest = extracted.rest;
+  let properties: Record<string, string>;
+  try {
+    // A daemon started by `tierfs -Dk=v start` gets its -D properties in a file, not in argv.
+    properties = { ...takeHandedOverSystemProperties(process.env), ...extracted.properties };
+  } catch (error) {
+    process.stderr.write(`tierfs: ${toTierfsError(error).message}\n`);
+    return 1;
+  }
   let loaded: Configuration | undefined;
   const context: CliContext = {
     configuration() {
@@ -65,7 +77,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
       return loaded;
     },
-    systemPropertyArgs: () => Object.entries(properties).map(([key, value]) => `-D${key}=${value}`),
+    systemProperties: () => properties,
   };
   const program = new Command('tierfs')
     .description(

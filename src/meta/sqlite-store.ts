@@ -3,7 +3,7 @@
  * synchronous underneath and kept short, so they never hold the event loop for long; the
  * interface is asynchronous so the PostgreSQL store can implement it too.
  */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { TierfsError } from '../errors.js';
@@ -109,6 +109,11 @@ function toInode(row: InodeRow): Inode {
   };
 }
 
+/** Takes group and other access from a file of the store (when it exists and has any). */
+function privateFileMode(path: string): void {
+  if (existsSync(path) && (statSync(path).mode & 0o077) !== 0) chmodSync(path, statSync(path).mode & 0o600);
+}
+
 /** Bounds of the paths strictly below `path`: (`path/`, `path0`) in binary order ('0' follows '/'). */
 function descendantRange(path: string): [string, string] {
   return path === '/' ? ['/', '0'] : [`${path}/`, `${path}0`];
@@ -129,9 +134,19 @@ export class SqliteMetaStore implements MetaStore {
   }
 
   constructor(file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    const onDisk = file !== ':memory:' && file !== '';
+    if (onDisk) {
+      // Only the user running tierfs may read the metadata (mount options, paths): a directory
+      // made here is 0700, the database 0600 before SQLite makes its -wal and -shm, which it
+      // creates with the database's mode.
+      if (mkdirSync(dirname(file), { recursive: true, mode: 0o700 }) !== undefined) {
+        chmodSync(dirname(file), 0o700);
+      }
+      for (const path of [file, `${file}-wal`, `${file}-shm`]) privateFileMode(path);
+    }
     try {
       this.db = new Database(file);
+      if (onDisk) privateFileMode(file);
     } catch (error) {
       throw new TierfsError(
         'UNAVAILABLE',
@@ -141,6 +156,8 @@ export class SqliteMetaStore implements MetaStore {
         },
       );
     }
+    // A deleted row (a mount's options) is overwritten in its page, not left for a reader of the file.
+    this.db.pragma('secure_delete = FAST');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');

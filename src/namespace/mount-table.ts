@@ -2,13 +2,20 @@
  * The mount table: which under store backs which part of the namespace. The root mount comes from
  * configuration (`tierfs.master.mount.table.root.*`); nested mounts are recorded in the metadata
  * store. Resolution takes the longest mount point that is a prefix of the path.
+ *
+ * The values of secret options (`aws.secretKey`, `fs.oss.accessKeySecret`, ...) are recorded
+ * encrypted with the install's secret key (`<metastore dir>/secret-key`, see secret-box.ts) and
+ * decrypted here when the table loads; the table in memory holds them plain, for the stores.
  */
-import type { Configuration } from '../config/configuration.js';
+import { existsSync } from 'node:fs';
+import { type Configuration, isSecret } from '../config/configuration.js';
 import {
   MASTER_MOUNT_TABLE_ROOT_READONLY,
   MASTER_MOUNT_TABLE_ROOT_SHARED,
   MASTER_MOUNT_TABLE_ROOT_UFS,
 } from '../config/keys/core.js';
+import { layoutOf } from '../config/layout.js';
+import { SecretBox } from '../config/secret-box.js';
 import { TierfsError } from '../errors.js';
 import type { MetaStore, MountRecord } from '../meta/store.js';
 import type { StoreLayer, UnderStore } from '../ufs/contract.js';
@@ -33,6 +40,41 @@ function canonicalUri(uri: string): string {
   return href.endsWith('/') ? href : `${href}/`;
 }
 
+/** What `MountTable.sealStoredSecrets` did. */
+export interface SecretSealing {
+  /** The key file, which this call created (an install formatted before secrets were encrypted). */
+  readonly keyFile: string;
+  readonly keyCreated: boolean;
+  /** Mount points whose plain secret options were encrypted. */
+  readonly mounts: readonly string[];
+}
+
+/** The additional authenticated data of a sealed option: it opens only for this mount and key. */
+function sealContext(mountPath: string, key: string): string {
+  return JSON.stringify(['mount-option', mountPath, key]);
+}
+
+/**
+ * The install's secret key: the key file when there is one; a new one beside the cluster token of
+ * an install formatted without it; none for a namespace outside a formatted install (an in-memory
+ * store in tests or embedding), whose mounts then live in that store only.
+ */
+function secretKeyOf(conf: Configuration): { box?: SecretBox; keyFile: string; created: boolean } {
+  const layout = layoutOf(conf);
+  const keyFile = layout.secretKeyFile;
+  if (existsSync(keyFile)) return { box: SecretBox.fromFile(keyFile), keyFile, created: false };
+  if (!existsSync(layout.clusterTokenFile)) return { keyFile, created: false };
+  try {
+    return { box: SecretBox.create(keyFile), keyFile, created: true };
+  } catch (error) {
+    // Another process created it in between.
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+      return { box: SecretBox.fromFile(keyFile), keyFile, created: false };
+    }
+    throw error;
+  }
+}
+
 export class MountTable {
   private mounts: MountPoint[] = [];
   private readonly stores = new Map<string, Promise<UnderStore>>();
@@ -41,14 +83,40 @@ export class MountTable {
     private readonly conf: Configuration,
     private readonly meta: MetaStore,
     private readonly layer: StoreLayer,
+    private readonly box: SecretBox | undefined,
   ) {}
+
+  /**
+   * Makes sure the install has its secret key and that no mount's secret option is stored plain:
+   * creates the key of an install formatted before secrets were encrypted, and encrypts the plain
+   * secrets such an install recorded. Does nothing the second time. `load` calls it; the master's
+   * daemon calls it first to log what it did.
+   */
+  static async sealStoredSecrets(conf: Configuration, meta: MetaStore): Promise<SecretSealing> {
+    const { box, keyFile, created } = secretKeyOf(conf);
+    const sealed: string[] = [];
+    if (box) {
+      for (const record of await meta.listMounts()) {
+        const plain = Object.entries(record.options).some(([k, v]) => isSecret(k) && !SecretBox.isSealed(v));
+        if (!plain) continue;
+        const options = sealOptions(box, record.path, record.options);
+        // The store has no update of a mount: the record is replaced (secure_delete wipes the old row).
+        await meta.removeMount(record.path);
+        await meta.addMount({ ...record, options });
+        sealed.push(record.path);
+      }
+    }
+    return { keyFile, keyCreated: created, mounts: sealed };
+  }
 
   static async load(
     conf: Configuration,
     meta: MetaStore,
     layer: StoreLayer = (store) => store,
   ): Promise<MountTable> {
-    const table = new MountTable(conf, meta, layer);
+    await MountTable.sealStoredSecrets(conf, meta);
+    const { box, keyFile } = secretKeyOf(conf);
+    const table = new MountTable(conf, meta, layer, box);
     const rootUfs = conf.require(MASTER_MOUNT_TABLE_ROOT_UFS);
     // A relative local path is relative to where the configuration was loaded, not to process.cwd().
     const rootUri = /^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(rootUfs) ? rootUfs : conf.resolvePath(rootUfs);
@@ -61,7 +129,12 @@ export class MountTable {
       createdMs: 0,
       isRoot: true,
     };
-    table.mounts = [root, ...(await meta.listMounts()).map((m) => ({ ...m, isRoot: false }))];
+    const stored = (await meta.listMounts()).map((m) => ({
+      ...m,
+      options: openOptions(box, keyFile, m.path, m.options),
+      isRoot: false,
+    }));
+    table.mounts = [root, ...stored];
     table.sort();
     return table;
   }
@@ -115,7 +188,8 @@ export class MountTable {
     }
     const mount: MountPoint = { ...record, ufsUri, createdMs: Date.now(), isRoot: false };
     await this.probe(mount);
-    await this.meta.addMount({ ...record, ufsUri, createdMs: mount.createdMs });
+    const options = this.box ? sealOptions(this.box, record.path, record.options) : record.options;
+    await this.meta.addMount({ ...record, ufsUri, options, createdMs: mount.createdMs });
     this.mounts.push(mount);
     this.sort();
     return mount;
@@ -169,4 +243,49 @@ export class MountTable {
   private sort(): void {
     this.mounts.sort((a, b) => b.path.length - a.path.length);
   }
+}
+
+/** A copy of a mount's options with the value of every secret key sealed. */
+function sealOptions(
+  box: SecretBox,
+  mountPath: string,
+  options: Readonly<Record<string, string>>,
+): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(options).map(([k, v]) => [
+      k,
+      isSecret(k) && !SecretBox.isSealed(v) ? box.seal(v, sealContext(mountPath, k)) : v,
+    ]),
+  );
+}
+
+/** A stored mount's options with its sealed secrets opened; a value is never part of an error. */
+function openOptions(
+  box: SecretBox | undefined,
+  keyFile: string,
+  mountPath: string,
+  options: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const opened: Record<string, string> = {};
+  for (const [k, v] of Object.entries(options)) {
+    if (!isSecret(k) || !SecretBox.isSealed(v)) {
+      opened[k] = v;
+      continue;
+    }
+    if (!box) {
+      throw new TierfsError(
+        'CONFIG_INVALID',
+        `cannot decrypt option '${k}' of mount ${mountPath}: the secret key ${keyFile} is missing; restore the secret-key file that belongs to this metadata store`,
+      );
+    }
+    const value = box.open(v, sealContext(mountPath, k));
+    if (value === undefined) {
+      throw new TierfsError(
+        'CONFIG_INVALID',
+        `cannot decrypt option '${k}' of mount ${mountPath}: ${keyFile} is not the key it was encrypted with; restore the secret-key file that belongs to this metadata store`,
+      );
+    }
+    opened[k] = value;
+  }
+  return opened;
 }
