@@ -92,6 +92,7 @@ export interface OpenOptions {
    *            `If-Match: "<etag>"`, a 412 answer (or a GET answered with another ETag) is STALE
    *   Kodo     the same shape with the Kodo hash as etag; Kodo downloads take no If-Match, so the
    *            ETag of each download answer is compared with `"<hash>"` before a byte is handed on
+   *            (a download host that sends no ETag makes the read UNSUPPORTED)
    *   tierfs   the file's content id in the namespace
    *
    * A long read that is fetched in several requests checks every one of them: when the object

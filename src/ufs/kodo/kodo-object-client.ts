@@ -139,12 +139,12 @@ export class KodoObjectClient implements ObjectClient {
       { method: 'GET', url: kodoUrl(hosts.io, signed.slice(domain.length)), headers, signal: options.signal },
     );
     // Kodo downloads take no If-Match (Qiniu's own qshell compares the answer's ETag, `"<hash>"`,
-    // with the hash it stat'ed): the answer's ETag is the proof of the version, so it must be there.
+    // with the hash it stat'ed): the answer's ETag is the proof of the version.
     try {
       checkAnsweredEtag(
         options.ifMatch,
         headerOf(response.headers.etag),
-        true,
+        options.requireProof ?? false,
         `Get kodo://${this.bucket}/${key}`,
       );
     } catch (error) {

@@ -35,6 +35,12 @@ export interface GetObjectOptions extends RequestOptions {
    * rejects with PRECONDITION_FAILED, and no byte of the other version is returned.
    */
   readonly ifMatch?: string;
+  /**
+   * With ifMatch: refuse (UNSUPPORTED) an answer that cannot prove its version, i.e. one without
+   * an ETag from a store that takes no If-Match. Without it such an answer is served unchecked.
+   * Set for reads the caller pinned to a version.
+   */
+  readonly requireProof?: boolean;
 }
 
 export interface ListObjectsRequest {

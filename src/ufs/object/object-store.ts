@@ -340,7 +340,15 @@ export class ObjectUnderStore implements UnderStore {
     const ifMatch = info.etag;
     const read = (start: number) =>
       this.client
-        .getObject(key, { start, end: Math.min(end, start + chunk) - 1 }, { signal: options.signal, ifMatch })
+        .getObject(
+          key,
+          { start, end: Math.min(end, start + chunk) - 1 },
+          {
+            signal: options.signal,
+            ifMatch,
+            requireProof: pinned !== undefined,
+          },
+        )
         .catch((error: unknown) => {
           if (isTierfsError(error, 'PRECONDITION_FAILED')) {
             throw staleVersion(this.describe(rel), pinned?.fingerprint ?? version, 'another version', error);

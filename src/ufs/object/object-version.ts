@@ -41,8 +41,9 @@ export function isVersion(info: ObjectInfo, version: ObjectVersion): boolean {
 
 /**
  * For a client's getObject: PRECONDITION_FAILED unless the answer's ETag (quoted or not, as sent)
- * is the one the read is pinned to. `required` for stores that take no If-Match, where the answer's
- * ETag is the only proof; elsewhere a missing ETag is left to the If-Match the store evaluated.
+ * is the one the read is pinned to. A missing ETag is UNSUPPORTED when `required` (a pinned read
+ * from a store that takes no If-Match, where the answer's ETag is the only proof); otherwise it is
+ * left to the If-Match the store evaluated, or served unchecked.
  */
 export function checkAnsweredEtag(
   expected: string | undefined,
