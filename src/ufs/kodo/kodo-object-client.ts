@@ -148,6 +148,8 @@ export class KodoObjectClient implements ObjectClient {
         `Get kodo://${this.bucket}/${key}`,
       );
     } catch (error) {
+      // Dropped unread: an abort error it may emit has no one to tell.
+      response.body.on('error', () => undefined);
       response.body.destroy();
       throw error;
     }

@@ -120,6 +120,8 @@ export class OssObjectClient implements ObjectClient {
         `GetObject oss://${this.bucket}/${key}`,
       );
     } catch (error) {
+      // Dropped unread: an abort error it may emit has no one to tell.
+      stream.on('error', () => undefined);
       stream.destroy();
       throw error;
     }

@@ -99,6 +99,8 @@ export class S3ObjectClient implements ObjectClient {
         // S3 answers a failed If-Match with 412; a server that ignores If-Match is caught here.
         checkAnsweredEtag(options.ifMatch, response.ETag, false, `GetObject s3://${this.bucket}/${key}`);
       } catch (error) {
+        // Dropped unread: an abort error it may emit has no one to tell.
+        body.on('error', () => undefined);
         body.destroy();
         throw error;
       }
