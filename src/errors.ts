@@ -17,6 +17,11 @@ export const ERROR_CODES = {
   DIRECTORY_NOT_EMPTY: { status: 409, retryable: false },
   RANGE_NOT_SATISFIABLE: { status: 416, retryable: false },
   PRECONDITION_FAILED: { status: 412, retryable: false },
+  /**
+   * The under store's object changed since tierfs read its metadata: a read pinned to a version
+   * found another one (or none of that version). Not retryable as it stands: read the metadata
+   * again and open the new version.
+   */
   STALE: { status: 412, retryable: false },
   CONFLICT: { status: 409, retryable: false },
   UNSUPPORTED: { status: 501, retryable: false },

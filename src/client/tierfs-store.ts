@@ -19,7 +19,7 @@ import type {
   UnderStore,
   UnderStoreCapabilities,
 } from '../ufs/contract.js';
-import { readRangeOf } from '../ufs/io.js';
+import { readRangeOf, readVersionOf, staleVersion } from '../ufs/io.js';
 import { normalizeUfsPath } from '../ufs/path.js';
 import { registerUnderStore } from '../ufs/registry.js';
 import { TierfsClient } from './client.js';
@@ -132,9 +132,20 @@ export class TierfsUnderStore implements UnderStore {
     return cursor.dirs.length > 0 ? { entries, continuationToken: encode(cursor) } : { entries };
   }
 
+  /**
+   * A file's version here is its content id (what getStatus gives as fingerprint): the worker
+   * serves the bytes of the content id it is asked for, so checking the status read here pins the
+   * whole read to that version.
+   */
   async open(path: string, options: OpenOptions = {}): Promise<Readable> {
     const { offset, length } = readRangeOf(options);
-    return this.client.openFile(this.full(path).abs, { offset, length });
+    const version = readVersionOf(options);
+    const { rel, abs } = this.full(path);
+    const status = await this.client.getStatus(abs);
+    if (status.isDirectory) throw new TierfsError('IS_A_DIRECTORY', `is a directory: ${this.uri}${rel}`);
+    const found = this.toStatus(status).fingerprint;
+    if (version !== undefined && found !== version) throw staleVersion(`${this.uri}${rel}`, version, found);
+    return this.client.openStatus(status, { offset, length });
   }
 
   async create(path: string, options: CreateOptions = {}): Promise<UfsWriteStream> {

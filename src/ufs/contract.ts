@@ -22,6 +22,7 @@
  *                       moving a directory into itself (including rename(x, x))
  *   PERMISSION_DENIED   the store refused the credentials, or the path escapes the root
  *   READ_ONLY           any write to a read-only store, checked before anything else
+ *   STALE               open with a `version` the file no longer has (see OpenOptions.version)
  *   UNAVAILABLE / TIMEOUT / RATE_LIMITED  transient failures (retryable)
  *
  * Left to the store: the order of listed entries, and whether parent directories created
@@ -43,7 +44,8 @@ export interface UfsStatus {
   readonly etag?: string;
   /**
    * Changes whenever the content may have changed: derived from etag, size and mtime. The page
-   * cache keys pages by it, so a changed object is never served from stale pages. A listed entry
+   * cache keys pages by it, so a changed object is never served from stale pages, and `open` takes
+   * it as OpenOptions.version to read exactly this version. A listed entry
    * and getStatus of the same unchanged object give the same fingerprint.
    */
   readonly fingerprint: string;
@@ -78,7 +80,25 @@ export interface OpenOptions {
   offset?: number;
   /** Bytes to read from offset (0 gives an empty stream); default to the end; cut at the end. */
   length?: number;
-  /** Serve this version only (a UfsStatus.fingerprint), or reject with STALE before any byte. */
+  /**
+   * Read exactly this version: the `UfsStatus.fingerprint` the caller read (a listing or
+   * getStatus). `open` then serves bytes of that version only, or rejects with STALE before any
+   * byte flows, also for an empty range; a missing file stays NOT_FOUND and a directory
+   * IS_A_DIRECTORY. Only the part of the fingerprint that names the bytes is compared, per store:
+   *
+   *   local    `<inode>-<size>-<mtime µs>`: checked with fstat on the very descriptor the bytes are
+   *            read from, so a file replaced later keeps serving the old bytes it opened
+   *   S3, OSS  `<etag>-<size>-<mtime s>`: etag and size must match; every GET is sent with
+   *            `If-Match: "<etag>"`, a 412 answer (or a GET answered with another ETag) is STALE
+   *   Kodo     the same shape with the Kodo hash as etag; Kodo downloads take no If-Match, so the
+   *            ETag of each download answer is compared with `"<hash>"` before a byte is handed on
+   *            (a download host that sends no ETag makes the read UNSUPPORTED)
+   *   tierfs   the file's content id in the namespace
+   *
+   * A long read that is fetched in several requests checks every one of them: when the object
+   * changes half-way, the stream fails with STALE after bytes of the version only. An empty
+   * version, or one not of the store's shape, is INVALID_ARGUMENT.
+   */
   version?: string;
   signal?: AbortSignal;
 }
@@ -154,7 +174,10 @@ export interface UnderStore {
   exists(path: string): Promise<boolean>;
   /** One page of the children (or, recursively, descendants) of a directory. */
   list(path: string, options?: ListOptions): Promise<ListPage>;
-  /** Opens a file for reading; rejects (NOT_FOUND, IS_A_DIRECTORY) before any byte flows. */
+  /**
+   * Opens a file for reading; rejects (NOT_FOUND, IS_A_DIRECTORY, STALE for a `version` the file
+   * no longer has) before any byte flows.
+   */
   open(path: string, options?: OpenOptions): Promise<Readable>;
   /**
    * Starts writing a file. Rejects before any byte is taken when the file exists and overwrite is

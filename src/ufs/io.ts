@@ -17,6 +17,28 @@ export function readRangeOf(options: OpenOptions): { offset: number; length: num
   return { offset, length };
 }
 
+/** The version an `open` is pinned to, checked: INVALID_ARGUMENT for an empty or non-string one. */
+export function readVersionOf(options: OpenOptions): string | undefined {
+  const { version } = options;
+  if (version === undefined) return undefined;
+  if (typeof version !== 'string' || version === '') {
+    throw new TierfsError(
+      'INVALID_ARGUMENT',
+      `read version must be a non-empty fingerprint, got '${version}'`,
+    );
+  }
+  return version;
+}
+
+/** The STALE error of a read pinned to `expected` that found `found` at `uri`. */
+export function staleVersion(uri: string, expected: string, found: string, cause?: unknown): TierfsError {
+  return new TierfsError(
+    'STALE',
+    `${uri} changed since its metadata was read: expected version ${expected}, found ${found}`,
+    { cause, details: { expected, found } },
+  );
+}
+
 /** Aborts a write in progress and waits until the store has cleaned up after it. */
 export async function abortWrite(stream: UfsWriteStream, reason?: Error): Promise<void> {
   if (stream.closed) return;

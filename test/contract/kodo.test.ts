@@ -23,6 +23,8 @@ describeUnderStoreContract(
       kodoStore(kodo!, `contract/root-${++roots}/`, {
         'tierfs.underfs.kodo.resumable.upload.threshold': '1MB',
         'tierfs.underfs.kodo.resumable.upload.part.size': '1MB',
+        // Long reads as several ranged downloads, each answer's ETag checked.
+        'tierfs.underfs.object.store.multi.range.chunk.size': '256KB',
       }),
   },
   OBJECT_STORE_CAPABILITIES,

@@ -31,6 +31,8 @@ describeUnderStoreContract(
         'tierfs.underfs.s3.inherit.acl': 'false',
         'tierfs.underfs.s3.streaming.upload.enabled': 'true',
         'tierfs.underfs.s3.streaming.upload.partition.size': '5MB',
+        // Long reads as several ranged GETs, each sent with If-Match.
+        'tierfs.underfs.object.store.multi.range.chunk.size': '256KB',
         'aws.accessKeyId': ACCESS_KEY,
         'aws.secretKey': SECRET_KEY,
       });

@@ -623,6 +623,103 @@ export function describeUnderStoreContract(
     });
 
     // ---------------------------------------------------------------------------------------------
+    describe.skipIf(readOnly)('reads pinned to a version', () => {
+      const size = 1000;
+      const old = randomBuffer(size, 'version-old');
+      const replacement = randomBuffer(size, 'version-new');
+      /** Whole, ranged at 0, ranged in the middle, to the end, and empty at the end. */
+      const RANGES: readonly OpenOptions[] = [
+        {},
+        { offset: 0, length: 10 },
+        { offset: 100, length: 300 },
+        { offset: 990 },
+        { offset: size },
+      ];
+
+      it('the current version is served; after a same-size replacement the old one is STALE from open()', async () => {
+        await writeFile(store, 'v.bin', old);
+        const version = (await store.getStatus('v.bin')).fingerprint;
+        expectSameBytes(await readFile(store, 'v.bin', { version }), old, 'v.bin at its version');
+        expect(await readFile(store, 'v.bin', { version, offset: 100, length: 300 })).toEqual(
+          old.subarray(100, 400),
+        );
+        expect(await readFile(store, 'v.bin', { version, offset: 990 })).toEqual(old.subarray(990));
+
+        await writeFile(store, 'v.bin', replacement, { overwrite: true });
+        const current = await store.getStatus('v.bin');
+        expectFileStatus(current, 'v.bin', size);
+        expect(current.fingerprint, 'fingerprint after the replacement').not.toBe(version);
+        for (const range of RANGES) {
+          // Rejected by open() itself: no stream, so not a byte of either version.
+          await expectCode(store.open('v.bin', { ...range, version }), 'STALE');
+        }
+        expect(
+          await readFile(store, 'v.bin', { version: current.fingerprint, offset: 100, length: 300 }),
+        ).toEqual(replacement.subarray(100, 400));
+      });
+
+      it('a listed entry pins a read as its getStatus does', async () => {
+        await writeFile(store, 'dir/listed.bin', old);
+        const [entry] = (await store.list('dir')).entries;
+        expect(entry?.path).toBe('dir/listed.bin');
+        const version = entry?.fingerprint ?? '';
+        expect(await readFile(store, 'dir/listed.bin', { version, offset: 1, length: 2 })).toEqual(
+          old.subarray(1, 3),
+        );
+        await writeFile(store, 'dir/listed.bin', replacement, { overwrite: true });
+        await expectCode(store.open('dir/listed.bin', { version, offset: 1, length: 2 }), 'STALE');
+      });
+
+      it('a version of a deleted file is NOT_FOUND; of a file deleted and written again, STALE', async () => {
+        await writeFile(store, 'gone.bin', old);
+        const version = (await store.getStatus('gone.bin')).fingerprint;
+        await store.delete('gone.bin');
+        await expectCode(store.open('gone.bin', { version }), 'NOT_FOUND');
+        await expectCode(store.open('gone.bin', { version, offset: 10, length: 5 }), 'NOT_FOUND');
+        await writeFile(store, 'gone.bin', replacement);
+        await expectCode(store.open('gone.bin', { version, offset: 10, length: 5 }), 'STALE');
+      });
+
+      it('an empty version rejects INVALID_ARGUMENT from open()', async () => {
+        await writeFile(store, 'v.bin', old);
+        await expectCode(store.open('v.bin', { version: '' }), 'INVALID_ARGUMENT');
+      });
+
+      it('a file replaced while it is read: the reader gets old bytes only, or fails with STALE', async () => {
+        const before = randomBuffer(768 * KiB, 'torn-old');
+        const after = randomBuffer(768 * KiB, 'torn-new');
+        await writeFile(store, 'torn.bin', before);
+        const version = (await store.getStatus('torn.bin')).fingerprint;
+        const stream = await store.open('torn.bin', { version });
+        const chunks: Buffer[] = [];
+        try {
+          const reading = stream[Symbol.asyncIterator]();
+          const first = await reading.next();
+          expect(first.done, 'the first chunk').toBe(false);
+          chunks.push(first.value as Buffer);
+          await writeFile(store, 'torn.bin', after, { overwrite: true });
+          let failure: unknown;
+          try {
+            for (let next = await reading.next(); !next.done; next = await reading.next()) {
+              chunks.push(next.value as Buffer);
+            }
+          } catch (error) {
+            failure = error;
+          }
+          const got = Buffer.concat(chunks);
+          if (failure === undefined) {
+            expectSameBytes(got, before, 'a read that outlived a replacement');
+          } else {
+            checkError(failure, ['STALE']);
+            expectSameBytes(got, before.subarray(0, got.length), 'the bytes before STALE');
+          }
+        } finally {
+          stream.destroy();
+        }
+      });
+    });
+
+    // ---------------------------------------------------------------------------------------------
     describe.skipIf(readOnly)('names', () => {
       const NAMES = [
         '数据/файл-ü.txt',

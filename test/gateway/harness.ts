@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Configuration } from '../../src/config/configuration.js';
 import '../../src/ufs/drivers.js';
 import { type S3Gateway, s3GatewayFromConfig } from '../../src/gateway/s3/server.js';
+import type { UnderStore } from '../../src/ufs/contract.js';
 import { FileSystem } from '../../src/ufs/registry.js';
 
 export const ACCESS_KEY = 'AKIATIERFSTEST';
@@ -23,7 +24,10 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-export async function startGateway(extra: Record<string, string> = {}): Promise<RunningGateway> {
+export async function startGateway(
+  extra: Record<string, string> = {},
+  wrapStore?: (store: UnderStore) => UnderStore,
+): Promise<RunningGateway> {
   const base = await mkdtemp(join(tmpdir(), 'tierfs-gw-'));
   const root = join(base, 'root');
   const stateDir = join(base, 'state');
@@ -34,7 +38,7 @@ export async function startGateway(extra: Record<string, string> = {}): Promise<
   });
   const store = await FileSystem.get(root, conf);
   await store.mkdirs('');
-  const gateway = s3GatewayFromConfig(store, conf);
+  const gateway = s3GatewayFromConfig(wrapStore ? wrapStore(store) : store, conf);
   const address = await gateway.listen(0, '127.0.0.1');
   return {
     endpoint: `http://127.0.0.1:${address.port}`,

@@ -9,6 +9,7 @@ import qiniu from 'qiniu';
 import { Configuration } from '../../src/config/configuration.js';
 import { kodoGatewayFromConfig } from '../../src/gateway/kodo/configure.js';
 import type { KodoGateway } from '../../src/gateway/kodo/server.js';
+import type { UnderStore } from '../../src/ufs/contract.js';
 import { LocalUnderStore } from '../../src/ufs/local/local-store.js';
 
 export const ACCESS_KEY = 'AKtierfsTest';
@@ -29,7 +30,10 @@ export interface KodoFixture {
   cleanup(): Promise<void>;
 }
 
-export async function startKodoFixture(settings: Record<string, string> = {}): Promise<KodoFixture> {
+export async function startKodoFixture(
+  settings: Record<string, string> = {},
+  wrapStore?: (store: UnderStore) => UnderStore,
+): Promise<KodoFixture> {
   const base = await mkdtemp(join(tmpdir(), 'tierfs-kodo-'));
   const root = join(base, 'root');
   await mkdir(join(root, BUCKET), { recursive: true });
@@ -38,7 +42,8 @@ export async function startKodoFixture(settings: Record<string, string> = {}): P
     'tierfs.gateway.kodo.state.dir': join(base, 'state'),
     ...settings,
   });
-  const gateway = kodoGatewayFromConfig(new LocalUnderStore({ root }), conf);
+  const local = new LocalUnderStore({ root });
+  const gateway = kodoGatewayFromConfig(wrapStore ? wrapStore(local) : local, conf);
   const { port } = await gateway.listen(0, '127.0.0.1');
   const host = `127.0.0.1:${port}`;
   const mac = new qiniu.auth.digest.Mac(ACCESS_KEY, SECRET_KEY);

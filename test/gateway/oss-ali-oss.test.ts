@@ -54,6 +54,24 @@ describe.each(['path-style', 'ip-host-rewrite', 'v4'] as const)('ali-oss %s', (m
     });
   });
 
+  it('a ranged GetObject with If-Match of a replaced object (same size) is 412 PreconditionFailed', async () => {
+    const key = `${p}swap.bin`;
+    const old = Buffer.from('abcdefgh');
+    const replacement = Buffer.from('ABCDEFGH');
+    await oss().put(key, old);
+    const range = { Range: 'bytes=2-4' };
+    const pinned = await oss().get(key, { headers: { ...range, 'If-Match': `"${md5hex(old)}"` } });
+    expect(pinned.res.status).toBe(206);
+    expect(pinned.content.toString()).toBe('cde');
+    await oss().put(key, replacement);
+    await expect(
+      oss().get(key, { headers: { ...range, 'If-Match': `"${md5hex(old)}"` } }),
+    ).rejects.toMatchObject({ status: 412, code: 'PreconditionFailed' });
+    const current = await oss().get(key, { headers: { ...range, 'If-Match': `"${md5hex(replacement)}"` } });
+    expect(current.res.status).toBe(206);
+    expect(current.content.toString()).toBe('CDE');
+  });
+
   it('ranges (206, and the whole object with 200 for an invalid range) and conditionals (304/412)', async () => {
     const key = `${p}digits.bin`;
     await oss().put(key, Buffer.from('0123456789'));

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OSS from 'ali-oss';
 import { OssGateway } from '../../src/gateway/oss/server.js';
+import type { UnderStore } from '../../src/ufs/contract.js';
 import { LocalUnderStore } from '../../src/ufs/local/local-store.js';
 
 export const AK = 'test-access-key';
@@ -18,11 +19,14 @@ export interface RunningGateway {
   stop(): Promise<void>;
 }
 
-export async function startGateway(options: { singleBucket?: string } = {}): Promise<RunningGateway> {
+export async function startGateway(
+  options: { singleBucket?: string; wrapStore?: (store: UnderStore) => UnderStore } = {},
+): Promise<RunningGateway> {
   const dir = await mkdtemp(join(tmpdir(), 'tierfs-oss-gw-'));
   const root = join(dir, 'root');
   await mkdir(join(root, BUCKET), { recursive: true });
-  const store = new LocalUnderStore({ root });
+  const local = new LocalUnderStore({ root });
+  const store = options.wrapStore ? options.wrapStore(local) : local;
   const gateway = new OssGateway({
     store,
     stateDir: join(dir, 'state'),

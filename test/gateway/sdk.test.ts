@@ -191,6 +191,19 @@ describe('objects', () => {
     });
   });
 
+  it('a ranged GET with If-Match of a replaced object (same size) is 412 PreconditionFailed', async () => {
+    const old = await s3.send(new PutObjectCommand({ Bucket, Key: 'swap', Body: 'abcdefgh' }));
+    expect(await body(Bucket, 'swap', { Range: 'bytes=2-4', IfMatch: old.ETag! })).toBe('cde');
+    const current = await s3.send(new PutObjectCommand({ Bucket, Key: 'swap', Body: 'ABCDEFGH' }));
+    expect(current.ETag).not.toBe(old.ETag);
+    expect(
+      await failure(
+        s3.send(new GetObjectCommand({ Bucket, Key: 'swap', Range: 'bytes=2-4', IfMatch: old.ETag })),
+      ),
+    ).toEqual({ code: 'PreconditionFailed', status: 412 });
+    expect(await body(Bucket, 'swap', { Range: 'bytes=2-4', IfMatch: current.ETag! })).toBe('CDE');
+  });
+
   it('honours If-Match, If-None-Match, If-Modified-Since and If-Unmodified-Since', async () => {
     const { ETag } = await s3.send(new PutObjectCommand({ Bucket, Key: 'cond', Body: 'c' }));
     const past = new Date(Date.now() - 3_600_000);

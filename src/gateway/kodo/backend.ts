@@ -63,7 +63,10 @@ export interface KodoBackend {
   createBucket(bucket: string): Promise<void>;
   /** NO_SUCH_FILE (612) when absent. */
   stat(bucket: string, key: string): Promise<KodoObject>;
-  /** The object and a stream of its bytes (the whole object, or the range). */
+  /**
+   * The object and a stream of its bytes (the whole object, or the range), of the version
+   * described and no other: STALE when the object was replaced between the two.
+   */
   open(bucket: string, key: string, range?: ObjectRange): Promise<{ object: KodoObject; body: Readable }>;
   /** Streams `source` into the object; visible only once complete. */
   put(

@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
+import { isTierfsError, TierfsError } from '../../errors.js';
 import { verifyDownloadUrl } from './auth.js';
 import type { KodoObject, ObjectRange } from './backend.js';
 import type { KodoGatewayContext } from './context.js';
@@ -32,6 +33,9 @@ export function parseRange(header: string | undefined, size: number): ObjectRang
   return { offset: start, length: end - start + 1 };
 }
 
+/** Times a download stats and opens an object that keeps being replaced in between. */
+const DOWNLOAD_ATTEMPTS = 3;
+
 export async function handleDownload(
   ctx: KodoGatewayContext,
   req: IncomingMessage,
@@ -43,6 +47,28 @@ export async function handleDownload(
   if (!ctx.publicRead || rawUrl.includes('token=')) {
     verifyDownloadUrl(req.headers.host ?? '', rawUrl, ctx.users);
   }
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await download(ctx, req, res, bucket, key);
+      return;
+    } catch (error) {
+      // Replaced between the stat and the read: answer again about the new object.
+      if (!isTierfsError(error, 'STALE') || attempt >= DOWNLOAD_ATTEMPTS || res.headersSent) throw error;
+    }
+  }
+}
+
+/**
+ * One attempt: the size (for the range) from a stat, then the bytes with the object they belong
+ * to; the ETag (`"<hash>"`, what the Kodo driver checks a pinned read against) is that object's.
+ */
+async function download(
+  ctx: KodoGatewayContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  bucket: string,
+  key: string,
+): Promise<void> {
   let object: KodoObject;
   try {
     object = await ctx.backend.stat(bucket, key);
@@ -63,6 +89,24 @@ export async function handleDownload(
     res.setHeader('Content-Range', `bytes */${object.size}`);
     throw error;
   }
+  if (req.method === 'HEAD') {
+    res.writeHead(range ? 206 : 200, downloadHeaders(object, range));
+    res.end();
+    return;
+  }
+  const opened = await ctx.backend.open(bucket, key, range);
+  if (opened.object.hash !== object.hash || opened.object.size !== object.size) {
+    opened.body.destroy();
+    throw new TierfsError('STALE', `kodo://${bucket}/${key} was replaced during the download`);
+  }
+  res.writeHead(range ? 206 : 200, downloadHeaders(opened.object, range));
+  await pipeline(opened.body, res);
+}
+
+function downloadHeaders(
+  object: KodoObject,
+  range: ObjectRange | undefined,
+): Record<string, string | number> {
   const headers: Record<string, string | number> = {
     'Content-Type': object.mimeType,
     'Accept-Ranges': 'bytes',
@@ -72,12 +116,5 @@ export async function handleDownload(
   };
   if (range)
     headers['Content-Range'] = `bytes ${range.offset}-${range.offset + range.length - 1}/${object.size}`;
-  if (req.method === 'HEAD') {
-    res.writeHead(range ? 206 : 200, headers);
-    res.end();
-    return;
-  }
-  const { body } = await ctx.backend.open(bucket, key, range);
-  res.writeHead(range ? 206 : 200, headers);
-  await pipeline(body, res);
+  return headers;
 }

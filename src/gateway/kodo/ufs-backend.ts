@@ -131,7 +131,10 @@ export class UfsKodoBackend implements KodoBackend {
     }
     if (!record || record.fingerprint !== status.fingerprint || record.extra.size !== status.size) {
       const hasher = new QetagHasher();
-      for await (const chunk of await this.store.open(status.path)) hasher.update(chunk as Buffer);
+      // Hashed at the version stat'ed, so the record's hash is of the bytes its fingerprint names.
+      for await (const chunk of await this.store.open(status.path, { version: status.fingerprint })) {
+        hasher.update(chunk as Buffer);
+      }
       record = {
         bucket,
         key,
@@ -155,9 +158,14 @@ export class UfsKodoBackend implements KodoBackend {
     key: string,
     range?: ObjectRange,
   ): Promise<{ object: KodoObject; body: Readable }> {
-    const object = await this.stat(bucket, key);
+    const status = await this.objectStatus(bucket, key);
+    const object = await this.describe(bucket, key, status);
     const { path, isMarker } = locate(bucket, key);
-    const body = isMarker ? Readable.from([]) : await this.store.open(path, range);
+    // The bytes of the version described (STALE if it was replaced since), so the object's hash
+    // (the download's ETag) is the hash of what is sent.
+    const body = isMarker
+      ? Readable.from([])
+      : await this.store.open(path, { ...range, version: status.fingerprint });
     return { object, body };
   }
 

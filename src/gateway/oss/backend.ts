@@ -21,6 +21,8 @@ export interface ObjectInfo {
   readonly objectType: ObjectType;
   /** base64 MD5 of the content when known. */
   readonly contentMd5: string | undefined;
+  /** The store's fingerprint of the bytes described (files only): what openObject can be pinned to. */
+  readonly version?: string;
 }
 
 export interface PutObjectOptions {
@@ -78,7 +80,8 @@ export interface GatewayBackend {
   checkBucket(bucket: string): Promise<void>;
   createBucket(bucket: string): Promise<void>;
   headObject(bucket: string, key: string): Promise<ObjectInfo>;
-  openObject(bucket: string, key: string, range?: ByteRange): Promise<Readable>;
+  /** The bytes of the object; of `version` only when given (STALE when it has another one). */
+  openObject(bucket: string, key: string, range?: ByteRange, version?: string): Promise<Readable>;
   putObject(bucket: string, key: string, body: Readable, options: PutObjectOptions): Promise<ObjectInfo>;
   /** Succeeds when the object does not exist. */
   deleteObject(bucket: string, key: string): Promise<void>;

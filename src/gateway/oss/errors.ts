@@ -102,6 +102,7 @@ export function toOssError(error: unknown, key?: string): OssError {
     case 'UNAVAILABLE':
     case 'RATE_LIMITED':
     case 'TIMEOUT':
+    case 'STALE': // replaced while the request was served: trying again sees the new object
       return new OssError('ServiceUnavailable', undefined, {}, error);
     default:
       return new OssError('InternalError', undefined, {}, error);

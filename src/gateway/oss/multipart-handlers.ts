@@ -44,7 +44,7 @@ export async function uploadPart(ctx: OssContext): Promise<void> {
   const range = parseRange(rangeHeader, source.info.size);
   if (rangeHeader !== undefined && !range)
     throw new OssError('InvalidArgument', 'Invalid x-oss-copy-source-range.');
-  const body = await ctx.backend.openObject(source.bucket, source.key, range);
+  const body = await ctx.backend.openObject(source.bucket, source.key, range, source.info.version);
   const part = await ctx.backend.uploadPart(ctx.bucket!, ctx.key, uploadId, partNumber, body);
   sendXml(
     ctx,

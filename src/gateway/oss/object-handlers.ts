@@ -1,5 +1,6 @@
 /** Object operations: Put, Get, Head, GetObjectMeta, Delete, Copy, and object ACLs. */
 import { pipeline } from 'node:stream/promises';
+import { isTierfsError } from '../../errors.js';
 import type { ObjectInfo } from './backend.js';
 import { OssError } from './errors.js';
 import { evaluateConditions, isoTime, parseRange } from './http-semantics.js';
@@ -15,7 +16,25 @@ export async function putObject(ctx: OssContext): Promise<void> {
   sendEmpty(ctx, 200, { ETag: quoted(info.etag) });
 }
 
+/** Times a GET heads and opens an object that keeps being replaced in between, before giving up. */
+const GET_ATTEMPTS = 3;
+
+/**
+ * GetObject and HeadObject. Headers and conditions are answered from one HEAD of the object and
+ * the bytes are read of that version only; an object replaced in between is headed again.
+ */
 export async function getObject(ctx: OssContext, head: boolean): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await getObjectOnce(ctx, head);
+      return;
+    } catch (error) {
+      if (!isTierfsError(error, 'STALE') || attempt >= GET_ATTEMPTS || ctx.res.headersSent) throw error;
+    }
+  }
+}
+
+async function getObjectOnce(ctx: OssContext, head: boolean): Promise<void> {
   const info = await ctx.backend.headObject(ctx.bucket!, ctx.key);
   const verdict = evaluateConditions(
     {
@@ -50,7 +69,7 @@ export async function getObject(ctx: OssContext, head: boolean): Promise<void> {
     ctx.res.end();
     return;
   }
-  const body = await ctx.backend.openObject(ctx.bucket!, ctx.key, range);
+  const body = await ctx.backend.openObject(ctx.bucket!, ctx.key, range, info.version);
   ctx.res.writeHead(range ? 206 : 200, headers);
   await pipeline(body, ctx.res);
 }
@@ -73,7 +92,7 @@ export async function deleteObject(ctx: OssContext): Promise<void> {
 export async function copyObject(ctx: OssContext): Promise<void> {
   const source = await copySource(ctx);
   const replace = (ctx.headers['x-oss-metadata-directive'] ?? 'COPY').toUpperCase() === 'REPLACE';
-  const body = await ctx.backend.openObject(source.bucket, source.key);
+  const body = await ctx.backend.openObject(source.bucket, source.key, undefined, source.info.version);
   const info = await ctx.backend.putObject(ctx.bucket!, ctx.key, body, {
     contentType: replace ? ctx.headers['content-type'] : source.info.contentType,
     userMeta: replace ? userMetaFrom(ctx.headers) : source.info.userMeta,

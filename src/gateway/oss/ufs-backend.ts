@@ -113,10 +113,13 @@ export class UfsGatewayBackend implements GatewayBackend {
     return this.toInfo(bucket, key, status);
   }
 
-  async openObject(bucket: string, key: string, range?: ByteRange): Promise<Readable> {
+  async openObject(bucket: string, key: string, range?: ByteRange, version?: string): Promise<Readable> {
     const { path, isMarker } = this.objectPath(bucket, key);
     if (isMarker) return Readable.from([]);
-    return this.store.open(path, range ? { offset: range.offset, length: range.length } : {});
+    return this.store.open(
+      path,
+      range ? { offset: range.offset, length: range.length, version } : { version },
+    );
   }
 
   async putObject(
@@ -368,6 +371,7 @@ export class UfsGatewayBackend implements GatewayBackend {
       userMeta: meta?.userMetadata ?? {},
       objectType: meta?.extra.objectType ?? 'Normal',
       contentMd5: meta?.extra.contentMd5 ?? (status.isDirectory ? EMPTY_MD5.toString('base64') : undefined),
+      version: status.isDirectory ? undefined : status.fingerprint,
     };
   }
 }

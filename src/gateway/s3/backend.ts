@@ -27,8 +27,11 @@ export interface GatewayBackend {
   stat(path: string): Promise<BackendEntry | undefined>;
   /** Direct children of a directory, in any order, page by page (NOT_FOUND when it is missing). */
   children(path: string): AsyncIterable<BackendEntry>;
-  /** Reads `length` bytes (default: to the end) from `offset`. */
-  open(path: string, range?: { offset: number; length: number }): Promise<Readable>;
+  /**
+   * Reads `length` bytes (default: to the end) from `offset`; of the version whose fingerprint is
+   * `version` only, when given (STALE when the file has another one).
+   */
+  open(path: string, range?: { offset: number; length: number }, version?: string): Promise<Readable>;
   /**
    * Starts replacing the file at `path` (parents are created). The content becomes visible only
    * when the stream finishes; destroying it leaves nothing behind.

@@ -88,6 +88,9 @@ export function toS3Error(error: unknown, notFound: S3ErrorCode = 'NoSuchKey'): 
       case 'UNAVAILABLE':
       case 'TIMEOUT':
         return new S3Error('ServiceUnavailable', error.message, { cause: error });
+      case 'STALE':
+        // The object was replaced while the request was served: trying again sees the new one.
+        return new S3Error('ServiceUnavailable', `${error.message}; please try again`, { cause: error });
       default:
         return new S3Error('InternalError', 'We encountered an internal error. Please try again.', {
           cause: error,

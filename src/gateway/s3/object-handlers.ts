@@ -1,5 +1,6 @@
 /** Object operations: Get/Head (ranges, conditions), Put, Copy, Delete, tagging and object ACLs. */
 import { pipeline } from 'node:stream/promises';
+import { isTierfsError } from '../../errors.js';
 import {
   aclPolicy,
   cannedAcl,
@@ -84,7 +85,26 @@ export function checkConditions(ctx: S3Context, info: ObjectInfo, headerPrefix =
   }
 }
 
-export async function getObject(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
+/** Times a GET heads and opens an object that keeps being replaced in between, before giving up. */
+const GET_ATTEMPTS = 3;
+
+/**
+ * GET and HEAD of an object. Headers and conditions are answered from one HEAD of the object and
+ * the bytes are read of that version only; an object replaced in between is headed again.
+ */
+export async function getObject(ctx: S3Context, services: GatewayServices): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await getObjectOnce(ctx, services);
+      return;
+    } catch (error) {
+      const stale = error instanceof S3Error && isTierfsError(error.cause, 'STALE');
+      if (!stale || attempt >= GET_ATTEMPTS || ctx.res.headersSent) throw error;
+    }
+  }
+}
+
+async function getObjectOnce(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
   const info = await layer.head(ctx.bucket!, ctx.key!);
   const headers = responseHeaders(info, ctx.method === 'GET' ? ctx.query : new Map());
   try {

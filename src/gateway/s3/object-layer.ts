@@ -31,6 +31,8 @@ export interface ObjectInfo extends ObjectAttributes {
   readonly mtimeMs: number;
   /** Without quotes. */
   readonly etag: string;
+  /** The backend's fingerprint of the bytes described: `open` reads that version or none. */
+  readonly version?: string;
 }
 
 export interface BucketInfo {
@@ -147,7 +149,7 @@ export class ObjectLayer {
     entry: BackendEntry,
     record = this.metadata.getObject(bucket, key),
   ): ObjectInfo {
-    const facts = { size: entry.size, mtimeMs: entry.mtimeMs ?? 0 };
+    const facts = { size: entry.size, mtimeMs: entry.mtimeMs ?? 0, version: entry.fingerprint };
     if (record && record.fingerprint === entry.fingerprint) return this.info(record, facts);
     return {
       bucket,
@@ -161,13 +163,17 @@ export class ObjectLayer {
     };
   }
 
-  private info(record: ObjectRecord, facts: { size: number; mtimeMs: number; etag?: string }): ObjectInfo {
+  private info(
+    record: ObjectRecord,
+    facts: { size: number; mtimeMs: number; etag?: string; version?: string },
+  ): ObjectInfo {
     return {
       bucket: record.bucket,
       key: record.key,
       size: facts.size,
       mtimeMs: facts.mtimeMs,
       etag: facts.etag ?? record.etag,
+      version: facts.version,
       headers: record.headers,
       tags: record.tags,
       acl: record.acl,
@@ -175,10 +181,15 @@ export class ObjectLayer {
     };
   }
 
+  /**
+   * The bytes of the object `info` describes, and of no other version: STALE (ServiceUnavailable
+   * as an S3Error) when it was replaced since, so what was answered about it (ETag, conditions)
+   * holds for what is sent.
+   */
   async open(info: ObjectInfo, range?: { offset: number; length: number }): Promise<Readable> {
     if (info.key.endsWith('/')) return Readable.from([]);
     try {
-      return await this.backend.open(join(info.bucket, objectPath(info.key).path), range);
+      return await this.backend.open(join(info.bucket, objectPath(info.key).path), range, info.version);
     } catch (error) {
       throw toS3Error(error);
     }

@@ -37,8 +37,8 @@ export class UfsBackend implements GatewayBackend {
     for await (const status of walk(this.store, path)) yield entry(status);
   }
 
-  open(path: string, range?: { offset: number; length: number }): Promise<Readable> {
-    return this.store.open(path, range);
+  open(path: string, range?: { offset: number; length: number }, version?: string): Promise<Readable> {
+    return this.store.open(path, { ...range, version });
   }
 
   create(path: string): Promise<Writable> {

@@ -17,6 +17,7 @@ import qiniu from 'qiniu';
 import { compareKeys } from '../object/list-cursor.js';
 import type {
   CompletedPart,
+  GetObjectOptions,
   ListMultipartUploadsResponse,
   ListObjectsRequest,
   ListObjectsResponse,
@@ -26,6 +27,7 @@ import type {
   PutOptions,
   RequestOptions,
 } from '../object/object-client.js';
+import { checkAnsweredEtag } from '../object/object-version.js';
 import { type Fields, fields, numberOf, stringOf, stringsOf } from './kodo-answer.js';
 import { kodoStatusError, kodoTransportError } from './kodo-errors.js';
 import type { KodoHttp } from './kodo-http.js';
@@ -122,7 +124,7 @@ export class KodoObjectClient implements ObjectClient {
   async getObject(
     key: string,
     range?: { start: number; end: number },
-    options: RequestOptions = {},
+    options: GetObjectOptions = {},
   ): Promise<Readable> {
     const { downloadHost, hosts } = this.options;
     const domain = `${hosts.io.scheme}://${downloadHost}`;
@@ -136,6 +138,21 @@ export class KodoObjectClient implements ObjectClient {
       { operation: 'Get', bucket: this.bucket, key },
       { method: 'GET', url: kodoUrl(hosts.io, signed.slice(domain.length)), headers, signal: options.signal },
     );
+    // Kodo downloads take no If-Match (Qiniu's own qshell compares the answer's ETag, `"<hash>"`,
+    // with the hash it stat'ed): the answer's ETag is the proof of the version.
+    try {
+      checkAnsweredEtag(
+        options.ifMatch,
+        headerOf(response.headers.etag),
+        options.requireProof ?? false,
+        `Get kodo://${this.bucket}/${key}`,
+      );
+    } catch (error) {
+      // Dropped unread: an abort error it may emit has no one to tell.
+      response.body.on('error', () => undefined);
+      response.body.destroy();
+      throw error;
+    }
     return response.body;
   }
 
@@ -243,4 +260,8 @@ export class KodoObjectClient implements ObjectClient {
   close(): Promise<void> {
     return this.options.http.close();
   }
+}
+
+function headerOf(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }

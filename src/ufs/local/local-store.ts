@@ -39,7 +39,7 @@ import type {
   UnderStore,
   UnderStoreCapabilities,
 } from '../contract.js';
-import { readRangeOf } from '../io.js';
+import { readRangeOf, readVersionOf, staleVersion } from '../io.js';
 import { baseName, isSameOrDescendant, normalizeUfsPath, parentPath } from '../path.js';
 import { groupName, userName } from './posix-names.js';
 
@@ -149,6 +149,13 @@ export class LocalUnderStore implements UnderStore {
   async open(path: string, options: OpenOptions = {}): Promise<Readable> {
     const { rel, abs } = await this.resolve(path);
     const { offset, length } = readRangeOf(options);
+    const version = readVersionOf(options);
+    if (version !== undefined && !/^\d+-\d+-\d+$/.test(version)) {
+      throw new TierfsError(
+        'INVALID_ARGUMENT',
+        `'${version}' is not a version of a local file (<inode>-<size>-<mtime µs>)`,
+      );
+    }
     const handle = await this.fs(() => open(abs, 'r'), rel).catch((error) =>
       this.notFoundBelowFile(error, rel),
     );
@@ -156,6 +163,12 @@ export class LocalUnderStore implements UnderStore {
       const info = await handle.stat();
       if (info.isDirectory())
         throw new TierfsError('IS_A_DIRECTORY', `is a directory: ${this.describe(rel)}`);
+      // The version is checked on the descriptor the bytes come from: a later replacement of the
+      // path (a new inode) cannot reach this read.
+      const found = fingerprintOf(info, info.size);
+      if (version !== undefined && found !== version) {
+        throw staleVersion(this.describe(rel), version, found);
+      }
       const end = Math.min(info.size, length === undefined ? info.size : offset + length);
       if (offset >= end) {
         await handle.close();
@@ -353,7 +366,7 @@ export class LocalUnderStore implements UnderStore {
       isDirectory,
       size,
       mtimeMs: info.mtimeMs,
-      fingerprint: `${info.ino}-${size}-${Math.trunc(info.mtimeMs * 1000)}`,
+      fingerprint: fingerprintOf(info, size),
       owner: userName(info.uid),
       group: groupName(info.gid),
       mode: info.mode & 0o7777,
@@ -434,6 +447,11 @@ export class LocalUnderStore implements UnderStore {
   private describe(rel: string): string {
     return `${this.uri}${rel.split('/').map(encodeURIComponent).join('/')}`;
   }
+}
+
+/** A file's version: inode, size and mtime in µs (what open's `version` is compared with). */
+function fingerprintOf(info: Stats, size: number): string {
+  return `${info.ino}-${size}-${Math.trunc(info.mtimeMs * 1000)}`;
 }
 
 /** Byte-order comparison of UTF-16 names: stable across pages, which is all pagination needs. */

@@ -28,6 +28,21 @@ export interface RequestOptions {
   readonly signal?: AbortSignal;
 }
 
+export interface GetObjectOptions extends RequestOptions {
+  /**
+   * The etag (without quotes) the object must have: sent as `If-Match: "<etag>"` where the store
+   * takes it, and compared with the answer's ETag before the body is handed out. Any mismatch
+   * rejects with PRECONDITION_FAILED, and no byte of the other version is returned.
+   */
+  readonly ifMatch?: string;
+  /**
+   * With ifMatch: refuse (UNSUPPORTED) an answer that cannot prove its version, i.e. one without
+   * an ETag from a store that takes no If-Match. Without it such an answer is served unchecked.
+   * Set for reads the caller pinned to a version.
+   */
+  readonly requireProof?: boolean;
+}
+
 export interface ListObjectsRequest {
   readonly prefix: string;
   /** Roll keys up into common prefixes at this separator (a non-recursive listing). */
@@ -75,7 +90,11 @@ export interface ObjectClient {
   /** Metadata of one object; undefined when there is none. */
   headObject(key: string, options?: RequestOptions): Promise<ObjectInfo | undefined>;
   /** The bytes [start, end] (inclusive) of an object, or all of it without a range. */
-  getObject(key: string, range?: { start: number; end: number }, options?: RequestOptions): Promise<Readable>;
+  getObject(
+    key: string,
+    range?: { start: number; end: number },
+    options?: GetObjectOptions,
+  ): Promise<Readable>;
   putObject(key: string, body: ObjectBody, options?: PutOptions): Promise<void>;
   copyObject(source: string, destination: string, options?: RequestOptions): Promise<void>;
   /**

@@ -25,13 +25,14 @@ import type {
   UnderStore,
   UnderStoreCapabilities,
 } from '../contract.js';
-import { readRangeOf } from '../io.js';
+import { readRangeOf, readVersionOf, staleVersion } from '../io.js';
 import { ufsLog } from '../log.js';
 import { baseName, isSameOrDescendant, normalizeUfsPath, parentPath } from '../path.js';
 import { batches, forEachLimited } from './concurrency.js';
 import { compareKeys, decodeCursor, encodeCursor } from './list-cursor.js';
 import { EMPTY_BODY } from './multipart.js';
 import type { ObjectClient, ObjectInfo } from './object-client.js';
+import { isVersion, objectFingerprint, parseObjectVersion } from './object-version.js';
 import { createObjectWriter, type UploadSettings } from './object-writer.js';
 
 export const OBJECT_STORE_CAPABILITIES: UnderStoreCapabilities = Object.freeze({
@@ -166,7 +167,7 @@ export class ObjectUnderStore implements UnderStore {
       size: info.size,
       mtimeMs: seconds * 1000,
       etag: info.etag,
-      fingerprint: `${info.etag ?? ''}-${info.size}-${seconds}`,
+      fingerprint: objectFingerprint(info),
       ...permissions,
     };
   }
@@ -316,6 +317,8 @@ export class ObjectUnderStore implements UnderStore {
   async open(path: string, options: OpenOptions = {}): Promise<Readable> {
     const rel = normalizeUfsPath(path);
     const { offset, length } = readRangeOf(options);
+    const requested = readVersionOf(options);
+    const pinned = requested === undefined ? undefined : parseObjectVersion(requested);
     if (rel === '') throw new TierfsError('IS_A_DIRECTORY', `is a directory: ${this.uri}`);
     const key = this.key(rel);
     const info = await this.client.headObject(key, { signal: options.signal });
@@ -325,15 +328,33 @@ export class ObjectUnderStore implements UnderStore {
         throw new TierfsError('IS_A_DIRECTORY', `is a directory: ${this.describe(rel)}`);
       throw new TierfsError('NOT_FOUND', `no such file: ${this.describe(rel)}`);
     }
+    const version = objectFingerprint(info);
+    if (pinned && !isVersion(info, pinned)) {
+      throw staleVersion(this.describe(rel), pinned.fingerprint, version);
+    }
     const end = Math.min(info.size, length === undefined ? info.size : offset + length);
     if (offset >= end) return Readable.from([]);
     const chunk = this.options.readChunkSize;
+    // Every GET of this read is pinned to the etag the HEAD saw (the requested one, when given):
+    // an object replaced between two ranged GETs fails the read instead of mixing versions.
+    const ifMatch = info.etag;
     const read = (start: number) =>
-      this.client.getObject(
-        key,
-        { start, end: Math.min(end, start + chunk) - 1 },
-        { signal: options.signal },
-      );
+      this.client
+        .getObject(
+          key,
+          { start, end: Math.min(end, start + chunk) - 1 },
+          {
+            signal: options.signal,
+            ifMatch,
+            requireProof: pinned !== undefined,
+          },
+        )
+        .catch((error: unknown) => {
+          if (isTierfsError(error, 'PRECONDITION_FAILED')) {
+            throw staleVersion(this.describe(rel), pinned?.fingerprint ?? version, 'another version', error);
+          }
+          throw error;
+        });
     const first = await read(offset);
     if (end - offset <= chunk) return first;
     // Long reads go as a series of ranged GETs, each opened when the previous one is drained.

@@ -8,6 +8,7 @@ import type { Readable } from 'node:stream';
 import { TierfsError } from '../../errors.js';
 import type {
   CompletedPart,
+  GetObjectOptions,
   ListMultipartUploadsResponse,
   ListObjectsRequest,
   ListObjectsResponse,
@@ -17,6 +18,7 @@ import type {
   PutOptions,
   RequestOptions,
 } from '../object/object-client.js';
+import { checkAnsweredEtag } from '../object/object-version.js';
 import type { AliOssApi, AliOssListedObject, AliOssTimeout } from './ali-oss-api.js';
 import { toOssError } from './oss-errors.js';
 
@@ -102,12 +104,27 @@ export class OssObjectClient implements ObjectClient {
   async getObject(
     key: string,
     range?: { start: number; end: number },
-    options: RequestOptions = {},
+    options: GetObjectOptions = {},
   ): Promise<Readable> {
     const headers: Record<string, string> = range ? { Range: `bytes=${range.start}-${range.end}` } : {};
+    if (options.ifMatch !== undefined) headers['If-Match'] = `"${options.ifMatch}"`;
     const { stream } = await this.call('GetObject', key, options.signal, () =>
       this.oss.getStream(key, { timeout: this.timeout, headers }),
     );
+    try {
+      // OSS answers a failed If-Match with 412 PreconditionFailed; anything that ignores it is caught here.
+      checkAnsweredEtag(
+        options.ifMatch,
+        header(stream.headers.etag),
+        false,
+        `GetObject oss://${this.bucket}/${key}`,
+      );
+    } catch (error) {
+      // Dropped unread: an abort error it may emit has no one to tell.
+      stream.on('error', () => undefined);
+      stream.destroy();
+      throw error;
+    }
     const signal = options.signal;
     if (signal) {
       const destroy = () => stream.destroy(signal.reason instanceof Error ? signal.reason : undefined);

@@ -19,6 +19,7 @@ import {
 import { isTierfsError, TierfsError } from '../../errors.js';
 import type {
   CompletedPart,
+  GetObjectOptions,
   ListMultipartUploadsResponse,
   ListObjectsRequest,
   ListObjectsResponse,
@@ -28,6 +29,7 @@ import type {
   PutOptions,
   RequestOptions,
 } from '../object/object-client.js';
+import { checkAnsweredEtag } from '../object/object-version.js';
 import { toS3Error } from './s3-errors.js';
 
 export interface S3ObjectClientOptions {
@@ -80,7 +82,7 @@ export class S3ObjectClient implements ObjectClient {
   getObject(
     key: string,
     range?: { start: number; end: number },
-    options: RequestOptions = {},
+    options: GetObjectOptions = {},
   ): Promise<Readable> {
     return this.call('GetObject', key, async () => {
       const response = await this.s3.send(
@@ -88,10 +90,21 @@ export class S3ObjectClient implements ObjectClient {
           Bucket: this.bucket,
           Key: key,
           Range: range ? `bytes=${range.start}-${range.end}` : undefined,
+          IfMatch: options.ifMatch === undefined ? undefined : `"${options.ifMatch}"`,
         }),
         { abortSignal: options.signal },
       );
-      return response.Body as Readable;
+      const body = response.Body as Readable;
+      try {
+        // S3 answers a failed If-Match with 412; a server that ignores If-Match is caught here.
+        checkAnsweredEtag(options.ifMatch, response.ETag, false, `GetObject s3://${this.bucket}/${key}`);
+      } catch (error) {
+        // Dropped unread: an abort error it may emit has no one to tell.
+        body.on('error', () => undefined);
+        body.destroy();
+        throw error;
+      }
+      return body;
     });
   }
 

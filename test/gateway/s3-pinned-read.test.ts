@@ -1,0 +1,64 @@
+/**
+ * The S3 gateway answers a GetObject about one version of the object: its ETag, the If-Match it
+ * evaluates and the bytes it sends all belong together, even when the object is replaced between
+ * the gateway's HEAD of it and its read (here: a store that replaces the file just before opening it).
+ */
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACCESS_KEY, type RunningGateway, SECRET_KEY, startGateway } from './harness.js';
+import { replacingStore } from './replacing-store.js';
+
+const race = replacingStore();
+const Bucket = 'race';
+let gw: RunningGateway;
+let s3: S3Client;
+
+beforeAll(async () => {
+  gw = await startGateway({}, race.wrap);
+  s3 = new S3Client({
+    endpoint: gw.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: 1,
+  });
+  await s3.send(new CreateBucketCommand({ Bucket }));
+});
+afterAll(async () => {
+  s3?.destroy();
+  await gw?.stop();
+});
+
+describe('S3 gateway: an object replaced between its HEAD and its read', () => {
+  it('a ranged GET with If-Match of the old ETag is 412, not the new bytes', async () => {
+    const { ETag } = await s3.send(new PutObjectCommand({ Bucket, Key: 'if-match', Body: 'abcdefgh' }));
+    race.replaceBeforeNextOpen('race/if-match', Buffer.from('ABCDEFGH'));
+    const failure = await s3
+      .send(new GetObjectCommand({ Bucket, Key: 'if-match', Range: 'bytes=2-4', IfMatch: ETag }))
+      .then(
+        async (out) => `answered ${await out.Body?.transformToString()}`,
+        (error: { name: string; $metadata?: { httpStatusCode?: number } }) =>
+          `${error.name} ${error.$metadata?.httpStatusCode}`,
+      );
+    expect(race.replaced, 'the replacement happened').toBe(true);
+    expect(failure).toBe('PreconditionFailed 412');
+  });
+
+  it('a plain ranged GET sends the new bytes under the new ETag, never the old ETag with new bytes', async () => {
+    const old = await s3.send(new PutObjectCommand({ Bucket, Key: 'plain', Body: 'abcdefgh' }));
+    race.replaceBeforeNextOpen('race/plain', Buffer.from('ABCDEFGH'));
+    const got = await s3.send(new GetObjectCommand({ Bucket, Key: 'plain', Range: 'bytes=2-4' }));
+    expect(await got.Body?.transformToString()).toBe('CDE');
+    expect(race.replaced, 'the replacement happened').toBe(true);
+    expect(got.ETag).not.toBe(old.ETag);
+    expect(got.ETag).toBe((await s3.send(new HeadObjectCommand({ Bucket, Key: 'plain' }))).ETag);
+  });
+});
