@@ -177,8 +177,9 @@ export class Worker {
       const size = intParam(q, 'size');
       const offset = intParam(q, 'offset');
       const length = Math.max(0, Math.min(intParam(q, 'length'), size - offset));
+      const contentId = param(q, 'contentId');
       const stream = readFile(data, {
-        contentId: param(q, 'contentId'),
+        contentId,
         size,
         persisted: q.persisted === '1',
         offset,
@@ -196,9 +197,25 @@ export class Worker {
         void chunks.return?.().catch(() => undefined);
         return reply.send(first.value as Buffer);
       }
+      const log = options.log;
       async function* rest(): AsyncGenerator<Buffer> {
-        if (!first.done) yield first.value as Buffer;
-        for await (const chunk of stream) yield chunk as Buffer;
+        let sent = 0;
+        try {
+          for (let next = first; !next.done; next = await chunks.next()) {
+            yield next.value as Buffer;
+            sent += (next.value as Buffer).length;
+          }
+        } catch (error) {
+          // Past the status line a failure can only abort the response (Fastify destroys it when
+          // the body errors): the client sees an error, never a short body.
+          log.warn(
+            { err: error, contentId, offset, length, sent },
+            'read failed mid-stream, response aborted',
+          );
+          throw error;
+        } finally {
+          await chunks.return?.(); // the client went away: end the read
+        }
       }
       return reply.send(Readable.from(rest()));
     });
