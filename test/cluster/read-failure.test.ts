@@ -3,11 +3,14 @@
  * bytes: the client's stream must error (never end short), and the worker logs the failure with
  * its cause in one warn line.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReadType, TierfsClient } from '../../src/client/client.js';
 import { writeDeterministicFile } from '../support/big-file.js';
+import { TIERFS_BIN } from '../support/cli.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { eventually } from '../support/eventually.js';
 import { failingStoreUri } from '../support/failing-store.js';
@@ -57,4 +60,33 @@ describe('a UFS read that fails mid-stream', () => {
       expect(line!.err?.message).toMatch(/injected failure at byte 20983865/);
     },
   );
+
+  it('`tierfs fs cat` exits non-zero with one line on stderr, having written only the bytes before the failure', async () => {
+    const before = midStreamFailures().length;
+    const child = spawn(
+      process.execPath,
+      [
+        TIERFS_BIN,
+        '-Dtierfs.master.hostname=127.0.0.1',
+        `-Dtierfs.master.rpc.port=${new URL(cluster.master.rpcAddress).port}`,
+        '-Dtierfs.security.login.username=admin',
+        'fs',
+        'cat',
+        '/flaky/file.bin',
+      ],
+      { env: { PATH: process.env.PATH ?? '', HOME: cluster.home }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const exited = once(child, 'exit');
+    let written = 0;
+    for await (const chunk of child.stdout as AsyncIterable<Buffer>) written += chunk.length;
+    const [code] = await exited;
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(/^tierfs: [^\n]+\n$/);
+    expect(written).toBeLessThan(SIZE);
+    await eventually(() => midStreamFailures().length === before + 1, 'the warn line of the worker');
+  });
 });
