@@ -325,6 +325,26 @@ describe('PageStore', () => {
     expect(await store.put(FILE, 0, Buffer.alloc(500))).toBe(true);
   });
 
+  it("capacityFor is the MEM quota plus the quota of the DISK directory the file's pages go to", async () => {
+    const dirs = [
+      { path: join(dir, 'a'), quota: 10 * KB },
+      { path: join(dir, 'b'), quota: 20 * KB },
+    ];
+    const store = await openStore({ mem: { quota: KB }, disk: { dirs, buckets: 4 } });
+    const files = Array.from({ length: 8 }, (_, i) => fileKeyOf(`s3://bucket/f${i}`, 'etag'));
+    const capacities = new Set(files.map((file) => store.capacityFor(file)));
+    expect(capacities).toEqual(new Set([11 * KB, 21 * KB]));
+    for (const file of files) {
+      await store.put(file, 0, pageBytes(file, 0));
+      await store.put(file, 1, pageBytes(file, 1)); // MEM holds one page: page 0 goes to DISK
+    }
+    for (const file of files) {
+      const diskDir = [...store.pages()].find((page) => page.fileKey === file && page.tier === 'DISK')?.dir;
+      expect(store.capacityFor(file)).toBe(KB + dirs.find((d) => d.path === diskDir)!.quota);
+    }
+    expect((await openStore({ mem: { quota: 5 * KB } })).capacityFor(FILE)).toBe(5 * KB);
+  });
+
   it('sends a page too large for MEM to DISK', async () => {
     const store = await openStore({ mem: { quota: 512 }, disk: disk(4 * KB) });
     expect(await store.put(FILE, 0, pageBytes(FILE, 0))).toBe(true);

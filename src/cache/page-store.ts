@@ -266,6 +266,15 @@ export class PageStore {
     return read.data;
   }
 
+  /**
+   * Bytes of pages of this file the store can hold at once: the MEM quota plus the quota of the
+   * DISK directory the file's pages go to.
+   */
+  capacityFor(fileKey: string): number {
+    const disk = this.diskPoolFor(fileIdOf(fileKey));
+    return (this.mem?.capacity ?? 0) + (disk?.capacity ?? 0);
+  }
+
   has(fileKey: string, pageIndex: number): boolean {
     return this.lookup(fileKey, pageIndex) !== undefined;
   }

@@ -287,3 +287,72 @@ describe('streamRange', () => {
     await store.close();
   });
 });
+
+describe('streamRange, reads larger than the cache', () => {
+  const file = Buffer.from(Array.from({ length: 2560 }, (_, i) => (i * 31 + 7) & 0xff));
+  /** A streamed fetch of `file` in 7-byte chunks, recording each range asked for. */
+  const streamedFetch =
+    (calls: [number, number][], before?: () => Promise<void>): FetchRange =>
+    async (at, n) => {
+      calls.push([at, n]);
+      await before?.();
+      return (async function* () {
+        for (let i = at; i < at + n; i += 7) yield file.subarray(i, Math.min(i + 7, at + n));
+      })();
+    };
+  const readAll = async (pages: PageStore, fetch: FetchRange, windowPages = 8) => {
+    const chunks: Buffer[] = [];
+    const read = { fileKey: 'f', fileSize: file.length, offset: 0, length: file.length, fetch, windowPages };
+    for await (const chunk of streamRange(pages, read)) chunks.push(chunk);
+    return Buffer.concat(chunks);
+  };
+
+  it('fetches anew a page that was cached when a fetch began and evicted before it was read', async () => {
+    const pages = await PageStore.open({ pageSize: 10, mem: { quota: 10_000 } });
+    for (let index = 5; index < 10; index++)
+      await pages.put('f', index, file.subarray(index * 10, index * 10 + 10));
+    const calls: [number, number][] = [];
+    // Pages 0-4 are missing, so the first fetch stops at page 5; another read evicts page 5 meanwhile.
+    const fetch = streamedFetch(calls, async () => {
+      if (calls.length === 1) await pages.delete('f', 5);
+    });
+    expect((await readAll(pages, fetch, 2)).equals(file)).toBe(true);
+    expect(calls.slice(0, 2)).toEqual([
+      [0, 50],
+      [50, 10],
+    ]);
+    await pages.close();
+  });
+
+  it('a file ten times the cache (MEM and DISK) read again and again: every byte, every time', async () => {
+    // 256 pages through 8 pages of MEM and 16 of DISK: each read evicts pages it has already sent.
+    const pages = await PageStore.open({
+      pageSize: 10,
+      mem: { quota: 80 },
+      disk: { dirs: [{ path: dir, quota: 160 }], buckets: 2 },
+    });
+    const calls: [number, number][] = [];
+    for (let round = 0; round < 4; round++) {
+      expect((await readAll(pages, streamedFetch(calls))).equals(file)).toBe(true);
+      const usage = pages.usage();
+      expect(usage.MEM!.used).toBeLessThanOrEqual(80);
+      expect(usage.DISK!.used).toBeLessThanOrEqual(160);
+    }
+    expect(pages.stats().corruptPages).toBe(0);
+    await pages.close();
+  });
+
+  it('does not cache when the windows in flight do not fit in the cache, and still serves cached pages', async () => {
+    // 8-page windows, two in flight, through 12 pages of cache.
+    const pages = await PageStore.open({ pageSize: 10, mem: { quota: 120 } });
+    await pages.put('f', 3, file.subarray(30, 40));
+    const calls: [number, number][] = [];
+    expect((await readAll(pages, streamedFetch(calls))).equals(file)).toBe(true);
+    expect(calls.slice(0, 2)).toEqual([
+      [0, 30],
+      [40, 2520],
+    ]);
+    expect([...pages.pages()].map((page) => page.pageIndex)).toEqual([3]);
+    await pages.close();
+  });
+});

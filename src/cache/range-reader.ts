@@ -52,8 +52,10 @@ export interface RangeStream extends RangeRead {
 /**
  * The missing pages of one read, served from as few UFS fetches as possible. Reads must come in
  * increasing file order (they are queued, so overlapping callers are fine); a read that continues
- * where the previous one ended takes its bytes from the same fetch, any other read closes it and
- * fetches from its own start to the end of the run of missing pages it begins (`runEnd`).
+ * where the previous one ended, inside the run that fetch asked for, takes its bytes from the same
+ * fetch; any other read closes it and fetches from its own start to the end of the run of missing
+ * pages it begins (`runEnd`, measured when the fetch starts: a page cached then may be evicted
+ * before it is read, and is then fetched anew).
  */
 class UfsCursor {
   private position = -1;
@@ -89,7 +91,9 @@ class UfsCursor {
 
   private async readNow(start: number, length: number): Promise<Uint8Array> {
     if (this.closed) throw new TierfsError('ABORTED', 'the read ended before this page was needed');
-    if (start !== this.position || !this.chunks) {
+    // Past the end of its run a fetch has no more bytes: the page after it was cached when the run
+    // was measured and has been evicted since.
+    if (start !== this.position || !this.chunks || start >= this.runStart + this.runLength) {
       await this.release();
       const end = this.runEnd(start);
       const source = await this.fetch(start, end - start);
@@ -148,7 +152,8 @@ class UfsCursor {
  * the current one is sent. Missing pages are read from one streamed UFS fetch per run of adjacent
  * missing pages (see UfsCursor), and written to the cache in the background, a bounded number at
  * a time, so a cold read is not held up by every page write; the generator ends once they are
- * written.
+ * written. A read larger than the cache evicts pages it has already sent (its own, in LRU order);
+ * a read whose windows do not fit in the cache at all does not cache.
  */
 export async function* streamRange(store: PageStore, read: RangeStream): AsyncGenerator<Buffer> {
   const { fileKey, fileSize, offset, length, readType = 'CACHE', fetch } = read;
@@ -164,7 +169,11 @@ export async function* streamRange(store: PageStore, read: RangeStream): AsyncGe
   const last = Math.floor((end - 1) / pageSize);
   const window = Math.max(1, read.windowPages ?? 8);
   const promote = readType === 'CACHE_PROMOTE';
-  const cache = readType !== 'NO_CACHE';
+  // A read has up to two windows in flight (the one being sent and the one prepared). When the
+  // cache cannot hold them, every page it cached would push out one it is about to serve or has
+  // just cached: the read streams from the UFS without caching instead.
+  const inFlight = Math.min(2 * window, last - first + 1) * pageSize;
+  const cache = readType !== 'NO_CACHE' && inFlight <= store.capacityFor(fileKey);
   const pending = new Set<Promise<unknown>>();
   /** Where the bytes of page `index` the read needs start and end (whole pages when caching). */
   const startOf = (index: number) => (cache ? index * pageSize : Math.max(index * pageSize, offset));

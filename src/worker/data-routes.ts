@@ -108,8 +108,23 @@ export function registerDataRoutes(app: FastifyInstance, context: DataRoutesCont
       return reply.send(first.value as Buffer);
     }
     async function* rest(): AsyncGenerator<Buffer> {
-      if (!first.done) yield first.value as Buffer;
-      for await (const chunk of stream) yield chunk as Buffer;
+      let sent = 0;
+      try {
+        for (let next = first; !next.done; next = await chunks.next()) {
+          yield next.value as Buffer;
+          sent += (next.value as Buffer).length;
+        }
+      } catch (error) {
+        // Past the status line a failure can only abort the response (Fastify destroys it when
+        // the body errors): the client sees an error, never a short body.
+        log.warn(
+          { err: error, path: capability.path, contentId: capability.contentId, offset, length, sent },
+          'read failed mid-stream, response aborted',
+        );
+        throw error;
+      } finally {
+        await chunks.return?.(); // the client went away: end the read
+      }
     }
     return reply.send(Readable.from(rest()));
   });
