@@ -53,6 +53,11 @@ export interface OpenOptions {
   readType?: ReadType;
   offset?: number;
   length?: number;
+  /**
+   * Read this content of the file only (a FileStatus.contentId): STALE when the file has another
+   * one now, and no re-open on the new version. Without it a read gets the file as it is now.
+   */
+  contentId?: string;
 }
 
 export interface CreateOptions {
@@ -202,14 +207,14 @@ export class TierfsClient {
     if (!Number.isSafeInteger(offset) || offset < 0) {
       throw new TierfsError('INVALID_ARGUMENT', `offset must be a non-negative integer, got ${offset}`);
     }
-    const opened = await this.open(path);
+    const opened = await this.open(path, options.contentId);
     try {
       return await this.readOpened(opened, offset, options);
     } catch (error) {
       // The under store moved on since tierfs synced this file, and no byte was served: sync it
       // and read the new version, once. A version that changes again fails with STALE.
-      if (!isTierfsError(error, 'STALE')) throw error;
-      return this.readOpened(await this.open(path, 0), offset, options);
+      if (!isTierfsError(error, 'STALE') || options.contentId !== undefined) throw error;
+      return this.readOpened(await this.open(path, undefined, 0), offset, options);
     }
   }
 
@@ -286,9 +291,12 @@ export class TierfsClient {
 
   // --- plumbing --------------------------------------------------------------------------------
 
-  /** The file at `path` and the capability to read it; `syncIntervalMs` 0 syncs it with the under store first. */
-  private open(path: string, syncIntervalMs?: number): Promise<OpenFileResponse> {
-    return this.post<OpenFileResponse>('/api/v1/paths/open', { path, syncIntervalMs });
+  /**
+   * The file at `path` and the capability to read it; STALE when `contentId` is given and the file
+   * has another content. `syncIntervalMs` 0 syncs it with the under store first.
+   */
+  private open(path: string, contentId?: string, syncIntervalMs?: number): Promise<OpenFileResponse> {
+    return this.post<OpenFileResponse>('/api/v1/paths/open', { path, contentId, syncIntervalMs });
   }
 
   /** A range of an opened file from its worker, trying another worker when one cannot be reached. */

@@ -145,7 +145,8 @@ export class TierfsUnderStore implements UnderStore {
     if (status.isDirectory) throw new TierfsError('IS_A_DIRECTORY', `is a directory: ${this.uri}${rel}`);
     const found = this.toStatus(status).fingerprint;
     if (version !== undefined && found !== version) throw staleVersion(`${this.uri}${rel}`, version, found);
-    return this.client.openStatus(status, { offset, length });
+    // Pinned to the content just checked: a file replaced in between fails STALE, never mixes.
+    return this.client.openFile(abs, { offset, length, contentId: status.contentId });
   }
 
   async create(path: string, options: CreateOptions = {}): Promise<UfsWriteStream> {

@@ -277,6 +277,16 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
     const who = caller(request);
     const sync = field(b, 'syncIntervalMs', 'number');
     const status = await namespace.openFile(requiredString(b, 'path'), who, { syncIntervalMs: sync });
+    const expected = field(b, 'contentId', 'string');
+    if (expected !== undefined && expected !== status.contentId) {
+      throw new TierfsError(
+        'STALE',
+        `${status.path} has changed since its status was read (content ${expected})`,
+        {
+          details: { path: status.path, expected, found: status.contentId },
+        },
+      );
+    }
     return { status: wireStatus(status), capability: capabilities.read(status, who) };
   });
 

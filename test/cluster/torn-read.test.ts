@@ -108,6 +108,7 @@ describe('a file replaced in its under store at the same size', () => {
       // Two of the eight pages in the cache.
       const head = await readStream(await client.openFile(path, { readType: 'CACHE', length: 2 * PAGE }));
       expect(md5(head)).toBe(md5(before.subarray(0, 2 * PAGE)));
+      const oldContent = (await client.getStatus(path)).contentId;
       await writeFile(writer, 'torn.bin', after, { overwrite: true });
 
       const versions = { [md5(before)]: 'old', [md5(after)]: 'new' };
@@ -122,6 +123,8 @@ describe('a file replaced in its under store at the same size', () => {
       expect(seen.filter((v) => v !== 'old' && v !== 'new')).toEqual([]);
       // Once tierfs has seen the new version it keeps serving it.
       expect(seen.at(-1)).toBe('new');
+      // A read pinned to the old content (as the namespace S3 gateway pins its reads) is refused.
+      await expect(client.openFile(path, { contentId: oldContent })).rejects.toMatchObject({ code: 'STALE' });
     } finally {
       await writer.close();
       await client.unmount(mountPath);
