@@ -18,7 +18,10 @@ import {
   MASTER_WEB_BIND_HOST,
   MASTER_WEB_PORT,
   MASTER_WORKER_TIMEOUT,
+  SECURITY_AUTHENTICATION_SIMPLE_REMOTE_ENABLED,
+  SECURITY_AUTHENTICATION_TYPE,
   SECURITY_AUTHORIZATION_CAPABILITY_LIFETIME,
+  SECURITY_AUTHORIZATION_PERMISSION_SUPERGROUP,
   USER_CONSISTENT_HASH_VIRTUAL_NODE_COUNT_PER_WORKER,
   WEB_ADMIN_TOKEN,
 } from '../config/keys/core.js';
@@ -29,18 +32,23 @@ import { TopicStore } from '../log/topic-store.js';
 import { SqliteMetaStore } from '../meta/sqlite-store.js';
 import type { MetaStore } from '../meta/store.js';
 import { Namespace } from '../namespace/namespace.js';
+import type { Caller } from '../namespace/permissions.js';
 import '../ufs/drivers.js';
 import { CapabilitySigner } from '../cluster/capability.js';
 import type { ClusterInfo } from '../cluster/wire.js';
 import { VERSION } from '../version.js';
 import { registerWebRoutes } from '../web/routes.js';
+import { Authenticator, type AuthenticatorOptions, registerAuthentication } from './authenticator.js';
+import { checkBindings } from './bind-policy.js';
 import { CapabilityIssuer } from './capability-issuer.js';
 import { logRoutes } from './log-routes.js';
 import { createMasterMetrics } from './metrics.js';
 import { PersistScheduler } from './persist-scheduler.js';
 import { registerRestRoutes } from './rest-routes.js';
-import { callerOf, registerMasterRoutes, registerRoutes } from './routes.js';
+import { registerMasterRoutes, registerRoutes } from './routes.js';
 import { MasterServices } from './services.js';
+import { registerTokenRoutes } from './token-routes.js';
+import { UserTokens } from './user-tokens.js';
 import { WorkerRegistry } from './worker-registry.js';
 
 export interface MasterOptions {
@@ -79,6 +87,12 @@ export class Master {
   ) {}
 
   static async start(conf: Configuration, options: MasterOptions): Promise<Master> {
+    const authenticationType = conf.require(SECURITY_AUTHENTICATION_TYPE);
+    const simpleRemoteEnabled = conf.require(SECURITY_AUTHENTICATION_SIMPLE_REMOTE_ENABLED);
+    checkBindings(authenticationType, simpleRemoteEnabled, [
+      { key: MASTER_BIND_HOST.key, host: conf.require(MASTER_BIND_HOST) },
+      { key: MASTER_WEB_BIND_HOST.key, host: conf.require(MASTER_WEB_BIND_HOST) },
+    ]);
     const { meta, token } = await openFormattedMetaStore(conf);
     let topics: TopicStore | undefined;
     try {
@@ -130,6 +144,19 @@ export class Master {
       info,
     });
 
+    const tokens = new UserTokens(meta);
+    const superGroup = conf.require(SECURITY_AUTHORIZATION_PERMISSION_SUPERGROUP);
+    const authentication: AuthenticatorOptions = {
+      type: authenticationType,
+      superUser: options.superUser,
+      superGroup,
+      clusterSecret: token,
+      verifyToken: (presented) => tokens.verify(presented),
+      simpleRemoteEnabled,
+    };
+    const isSuper = (caller: Caller) =>
+      caller.user === options.superUser || caller.groups.includes(superGroup);
+
     // No access log on the RPC port: heartbeats and metadata calls would be two synchronous log
     // writes each. Failures are still logged by the error handler.
     const rpc = Fastify({
@@ -137,6 +164,7 @@ export class Master {
       bodyLimit: 16 * 1024 * 1024,
       logController: new LogController({ disableRequestLogging: true }),
     });
+    const rpcCaller = registerAuthentication(rpc, new Authenticator(authentication));
     registerMasterRoutes(rpc, {
       namespace,
       workers,
@@ -144,7 +172,7 @@ export class Master {
       capabilities,
       signer,
       info,
-      caller: (request) => callerOf(request),
+      caller: rpcCaller,
       free: (path, caller) => services.free(path, caller),
       persist: (path, caller) => services.persist(path, caller),
       workerJoined: () => {
@@ -152,8 +180,14 @@ export class Master {
       },
     });
     const web = Fastify({ loggerInstance: options.log as FastifyBaseLogger });
-    registerRestRoutes(web, services, conf.get(WEB_ADMIN_TOKEN));
-    registerWebRoutes(web, services);
+    const webCaller = registerAuthentication(
+      web,
+      new Authenticator({ ...authentication, adminToken: conf.get(WEB_ADMIN_TOKEN), acceptBasic: true }),
+    );
+    registerRestRoutes(web, services, webCaller);
+    registerWebRoutes(web, services, webCaller);
+    registerTokenRoutes(rpc, { tokens, caller: rpcCaller, isSuper });
+    registerTokenRoutes(web, { tokens, caller: webCaller, isSuper });
     if (topics) {
       registerRoutes(rpc, logRoutes(topics));
       registerRoutes(web, logRoutes(topics));
