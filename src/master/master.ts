@@ -51,6 +51,13 @@ import { registerTokenRoutes } from './token-routes.js';
 import { UserTokens } from './user-tokens.js';
 import { WorkerRegistry } from './worker-registry.js';
 
+/** One route a master port serves (for operators and tests that check every endpoint). */
+export interface MasterRoute {
+  readonly port: 'rpc' | 'web';
+  readonly method: string;
+  readonly url: string;
+}
+
 export interface MasterOptions {
   readonly log: Logger;
   /** The user the master runs as: the superuser of the namespace. */
@@ -84,6 +91,8 @@ export class Master {
     private readonly meta: MetaStore,
     /** The tiered log, when tierfs.log.enabled. */
     readonly topics: TopicStore | undefined,
+    /** Every route of both ports. */
+    readonly routes: readonly MasterRoute[],
   ) {}
 
   static async start(conf: Configuration, options: MasterOptions): Promise<Master> {
@@ -164,6 +173,16 @@ export class Master {
       bodyLimit: 16 * 1024 * 1024,
       logController: new LogController({ disableRequestLogging: true }),
     });
+    const web = Fastify({ loggerInstance: options.log as FastifyBaseLogger });
+    const routes: MasterRoute[] = [];
+    for (const [port, app] of [
+      ['rpc', rpc],
+      ['web', web],
+    ] as const) {
+      app.addHook('onRoute', (route) => {
+        for (const method of [route.method].flat()) routes.push({ port, method, url: route.url });
+      });
+    }
     const rpcCaller = registerAuthentication(rpc, new Authenticator(authentication));
     registerMasterRoutes(rpc, {
       namespace,
@@ -179,7 +198,6 @@ export class Master {
         void scheduler.tick();
       },
     });
-    const web = Fastify({ loggerInstance: options.log as FastifyBaseLogger });
     const webCaller = registerAuthentication(
       web,
       new Authenticator({ ...authentication, adminToken: conf.get(WEB_ADMIN_TOKEN), acceptBasic: true }),
@@ -210,7 +228,7 @@ export class Master {
     await scheduler.start();
     metrics.sampler.start();
     options.log.info({ rpcAddress, webAddress }, 'master started');
-    return new Master(rpcAddress, webAddress, [rpc, web], scheduler, services, meta, topics);
+    return new Master(rpcAddress, webAddress, [rpc, web], scheduler, services, meta, topics, routes);
   }
 
   /** Takes a metrics sample now (the sampler also runs on its interval). */
