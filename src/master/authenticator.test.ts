@@ -176,3 +176,26 @@ describe('where the master may listen', () => {
     expect(() => checkBindings('SIMPLE', false, local)).not.toThrow();
   });
 });
+
+describe('tierfs.security.authentication.type', () => {
+  it('refuses CUSTOM with one CONFIG_INVALID line naming TOKEN', async () => {
+    const { Configuration } = await import('../config/configuration.js');
+    const { SECURITY_AUTHENTICATION_TYPE } = await import('../config/keys/core.js');
+    let failure: unknown;
+    try {
+      Configuration.of({ 'tierfs.security.authentication.type': 'CUSTOM' }).require(
+        SECURITY_AUTHENTICATION_TYPE,
+      );
+    } catch (error) {
+      failure = error;
+    }
+    expect(isTierfsError(failure, 'CONFIG_INVALID')).toBe(true);
+    expect((failure as Error).message).toMatch(/'CUSTOM'.*not supported: use TOKEN/);
+    expect((failure as Error).message).not.toContain('\n');
+    expect(
+      Configuration.of({ 'tierfs.security.authentication.type': 'token' }).require(
+        SECURITY_AUTHENTICATION_TYPE,
+      ),
+    ).toBe('TOKEN');
+  });
+});
