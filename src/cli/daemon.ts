@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
+import { clusterHeaders } from '../cluster/auth.js';
 import { callJson } from '../cluster/rpc.js';
 import type { Configuration } from '../config/configuration.js';
 import {
@@ -222,10 +223,14 @@ async function spawnAndWait(
           : `the ${daemon} exited during start-up (code ${exited}); last lines of ${layout.logFile(daemon)}:\n${tail}`,
       );
     }
-    // Up once it answers and has written its pid file, which it does last, after every port.
+    // Up once it answers and has written its pid file, which it does last, after every port. The
+    // master authenticates every call: this one presents the cluster secret `format` wrote here.
     const ready =
       runningPid(layout, daemon) !== undefined &&
-      (await callJson('GET', healthUrl(conf, daemon), { timeoutMs: 1000 }).then(
+      (await callJson('GET', healthUrl(conf, daemon), {
+        timeoutMs: 1000,
+        headers: clusterHeaders(readFileSync(layout.clusterTokenFile, 'utf8').trim()),
+      }).then(
         () => true,
         () => false,
       ));

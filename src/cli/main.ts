@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { Configuration } from '../config/configuration.js';
 import { TierfsError, toTierfsError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { registerAuthCommands } from './auth.js';
 import { registerConfCommands } from './conf.js';
 import { registerDaemonCommands, takeHandedOverSystemProperties } from './daemon.js';
 import { registerFsCommands } from './fs.js';
@@ -88,6 +89,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addHelpText('after', '\nAny command accepts -Dkey=value to set a configuration property for that run.')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  registerAuthCommands(program, context);
   registerConfCommands(program, context);
   registerDaemonCommands(program, context);
   registerFsCommands(program, context);

@@ -4,6 +4,7 @@
  * through the client, so reads and writes go through the workers and their cache like any other.
  */
 
+import { readFileSync } from 'node:fs';
 import { TierfsClient } from '../client/client.js';
 import { TierfsUnderStore } from '../client/tierfs-store.js';
 import type { Configuration } from '../config/configuration.js';
@@ -15,6 +16,7 @@ import {
   PROXY_WEB_BIND_HOST,
   PROXY_WEB_PORT,
 } from '../config/keys/core.js';
+import { layoutOf } from '../config/layout.js';
 import { s3GatewayFromConfig } from '../gateway/s3/server.js';
 
 export interface RunningNamespaceGateway {
@@ -22,7 +24,10 @@ export interface RunningNamespaceGateway {
   close(): Promise<void>;
 }
 
-/** Starts the gateway unless `tierfs.proxy.s3.enabled=false`; it acts as `user` in the namespace. */
+/**
+ * Starts the gateway unless `tierfs.proxy.s3.enabled=false`; it acts as `user` in the namespace,
+ * proving itself to the master with the cluster secret as the daemon it runs in does.
+ */
 export async function startNamespaceGateway(
   conf: Configuration,
   user: string,
@@ -30,7 +35,8 @@ export async function startNamespaceGateway(
 ): Promise<RunningNamespaceGateway | undefined> {
   if (!conf.require(PROXY_S3_ENABLED)) return undefined;
   const master = `${conf.require(MASTER_HOSTNAME)}:${conf.require(MASTER_RPC_PORT)}`;
-  const client = TierfsClient.fromConfiguration(conf, { user });
+  const token = readFileSync(layoutOf(conf).clusterTokenFile, 'utf8').trim();
+  const client = TierfsClient.fromConfiguration(conf, { user, token });
   const store = new TierfsUnderStore(client, '/', `tierfs://${master}/`);
   const stateDir = conf.resolvePath(conf.require(PROXY_S3_STATE_DIR));
   const gateway = s3GatewayFromConfig(

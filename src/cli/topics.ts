@@ -12,6 +12,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
+import { credentialHeadersOf } from '../client/client.js';
 import { callJson } from '../cluster/rpc.js';
 import { MASTER_HOSTNAME, MASTER_RPC_PORT } from '../config/keys/core.js';
 import { parseDuration } from '../config/types.js';
@@ -43,9 +44,11 @@ export function registerTopicCommands(program: Command, context: CliContext): vo
     const conf = context.configuration();
     return `http://${conf.require(MASTER_HOSTNAME)}:${conf.require(MASTER_RPC_PORT)}/api/v1`;
   };
+  const headers = () => credentialHeadersOf(context.configuration());
   const get = <T>(path: string, query: Record<string, string>) =>
-    callJson<T>('GET', `${master()}${path}?${new URLSearchParams(query)}`);
-  const post = <T>(path: string, body: unknown) => callJson<T>('POST', `${master()}${path}`, { body });
+    callJson<T>('GET', `${master()}${path}?${new URLSearchParams(query)}`, { headers: headers() });
+  const post = <T>(path: string, body: unknown) =>
+    callJson<T>('POST', `${master()}${path}`, { body, headers: headers() });
 
   const topics = program.command('topics').description('Produce, consume and offload tiered-log topics');
 

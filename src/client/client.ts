@@ -27,6 +27,7 @@ import type { Configuration } from '../config/configuration.js';
 import {
   MASTER_HOSTNAME,
   MASTER_RPC_PORT,
+  SECURITY_LOGIN_TOKEN,
   SECURITY_LOGIN_USERNAME,
   USER_CONSISTENT_HASH_VIRTUAL_NODE_COUNT_PER_WORKER,
   USER_FILE_READTYPE_DEFAULT,
@@ -67,6 +68,21 @@ export interface CreateOptions {
   mode?: number;
 }
 
+/** What a client configured by `conf` presents: its token and user (see fromConfiguration). */
+export function credentialsOf(conf: Configuration): Credentials {
+  const token = conf.get(SECURITY_LOGIN_TOKEN);
+  const user = conf.get(SECURITY_LOGIN_USERNAME);
+  return { ...(token ? { token } : {}), ...(user ? { user } : {}) };
+}
+
+/** The request headers of a client configured by `conf`, for callers of the master's API without a TierfsClient. */
+export function credentialHeadersOf(conf: Configuration): Record<string, string> {
+  const credentials = credentialsOf(conf);
+  return credentialHeaders(
+    credentials.token ? credentials : { ...credentials, user: credentials.user ?? userInfo().username },
+  );
+}
+
 const WORKER_LIST_TTL_MS = 1000;
 const READ_ATTEMPTS = 4;
 
@@ -90,13 +106,14 @@ export class TierfsClient {
   }
 
   /**
-   * A client for the master named by `tierfs.master.hostname` and `tierfs.master.rpc.port`, as the
-   * user `tierfs.security.login.username` (the operating-system user when unset).
+   * A client for the master named by `tierfs.master.hostname` and `tierfs.master.rpc.port`, with
+   * the token `tierfs.security.login.token` (env TIERFS_TOKEN) when set, as the user
+   * `tierfs.security.login.username` (the operating-system user when unset).
    */
   static fromConfiguration(conf: Configuration, options: Partial<ClientOptions> = {}): TierfsClient {
     return new TierfsClient({
       masterAddress: `http://${conf.require(MASTER_HOSTNAME)}:${conf.require(MASTER_RPC_PORT)}`,
-      user: conf.get(SECURITY_LOGIN_USERNAME),
+      ...credentialsOf(conf),
       readType: conf.require(USER_FILE_READTYPE_DEFAULT),
       writeType: conf.require(USER_FILE_WRITETYPE_DEFAULT),
       virtualNodes: conf.require(USER_CONSISTENT_HASH_VIRTUAL_NODE_COUNT_PER_WORKER),

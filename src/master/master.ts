@@ -18,7 +18,10 @@ import {
   MASTER_WEB_BIND_HOST,
   MASTER_WEB_PORT,
   MASTER_WORKER_TIMEOUT,
+  SECURITY_AUTHENTICATION_SIMPLE_REMOTE_ENABLED,
+  SECURITY_AUTHENTICATION_TYPE,
   SECURITY_AUTHORIZATION_CAPABILITY_LIFETIME,
+  SECURITY_AUTHORIZATION_PERMISSION_SUPERGROUP,
   USER_CONSISTENT_HASH_VIRTUAL_NODE_COUNT_PER_WORKER,
   WEB_ADMIN_TOKEN,
 } from '../config/keys/core.js';
@@ -29,19 +32,31 @@ import { TopicStore } from '../log/topic-store.js';
 import { SqliteMetaStore } from '../meta/sqlite-store.js';
 import type { MetaStore } from '../meta/store.js';
 import { Namespace } from '../namespace/namespace.js';
+import type { Caller } from '../namespace/permissions.js';
 import '../ufs/drivers.js';
 import { CapabilitySigner } from '../cluster/capability.js';
 import type { ClusterInfo } from '../cluster/wire.js';
 import { VERSION } from '../version.js';
 import { registerWebRoutes } from '../web/routes.js';
+import { Authenticator, type AuthenticatorOptions, registerAuthentication } from './authenticator.js';
+import { checkBindings } from './bind-policy.js';
 import { CapabilityIssuer } from './capability-issuer.js';
 import { logRoutes } from './log-routes.js';
 import { createMasterMetrics } from './metrics.js';
 import { PersistScheduler } from './persist-scheduler.js';
 import { registerRestRoutes } from './rest-routes.js';
-import { callerOf, registerMasterRoutes, registerRoutes } from './routes.js';
+import { registerMasterRoutes, registerRoutes } from './routes.js';
 import { MasterServices } from './services.js';
+import { registerTokenRoutes } from './token-routes.js';
+import { UserTokens } from './user-tokens.js';
 import { WorkerRegistry } from './worker-registry.js';
+
+/** One route a master port serves (for operators and tests that check every endpoint). */
+export interface MasterRoute {
+  readonly port: 'rpc' | 'web';
+  readonly method: string;
+  readonly url: string;
+}
 
 export interface MasterOptions {
   readonly log: Logger;
@@ -76,9 +91,17 @@ export class Master {
     private readonly meta: MetaStore,
     /** The tiered log, when tierfs.log.enabled. */
     readonly topics: TopicStore | undefined,
+    /** Every route of both ports. */
+    readonly routes: readonly MasterRoute[],
   ) {}
 
   static async start(conf: Configuration, options: MasterOptions): Promise<Master> {
+    const authenticationType = conf.require(SECURITY_AUTHENTICATION_TYPE);
+    const simpleRemoteEnabled = conf.require(SECURITY_AUTHENTICATION_SIMPLE_REMOTE_ENABLED);
+    checkBindings(authenticationType, simpleRemoteEnabled, [
+      { key: MASTER_BIND_HOST.key, host: conf.require(MASTER_BIND_HOST) },
+      { key: MASTER_WEB_BIND_HOST.key, host: conf.require(MASTER_WEB_BIND_HOST) },
+    ]);
     const { meta, token } = await openFormattedMetaStore(conf);
     let topics: TopicStore | undefined;
     try {
@@ -130,6 +153,19 @@ export class Master {
       info,
     });
 
+    const tokens = new UserTokens(meta);
+    const superGroup = conf.require(SECURITY_AUTHORIZATION_PERMISSION_SUPERGROUP);
+    const authentication: AuthenticatorOptions = {
+      type: authenticationType,
+      superUser: options.superUser,
+      superGroup,
+      clusterSecret: token,
+      verifyToken: (presented) => tokens.verify(presented),
+      simpleRemoteEnabled,
+    };
+    const isSuper = (caller: Caller) =>
+      caller.user === options.superUser || caller.groups.includes(superGroup);
+
     // No access log on the RPC port: heartbeats and metadata calls would be two synchronous log
     // writes each. Failures are still logged by the error handler.
     const rpc = Fastify({
@@ -137,6 +173,17 @@ export class Master {
       bodyLimit: 16 * 1024 * 1024,
       logController: new LogController({ disableRequestLogging: true }),
     });
+    const web = Fastify({ loggerInstance: options.log as FastifyBaseLogger });
+    const routes: MasterRoute[] = [];
+    for (const [port, app] of [
+      ['rpc', rpc],
+      ['web', web],
+    ] as const) {
+      app.addHook('onRoute', (route) => {
+        for (const method of [route.method].flat()) routes.push({ port, method, url: route.url });
+      });
+    }
+    const rpcCaller = registerAuthentication(rpc, new Authenticator(authentication));
     registerMasterRoutes(rpc, {
       namespace,
       workers,
@@ -144,16 +191,21 @@ export class Master {
       capabilities,
       signer,
       info,
-      caller: (request) => callerOf(request),
+      caller: rpcCaller,
       free: (path, caller) => services.free(path, caller),
       persist: (path, caller) => services.persist(path, caller),
       workerJoined: () => {
         void scheduler.tick();
       },
     });
-    const web = Fastify({ loggerInstance: options.log as FastifyBaseLogger });
-    registerRestRoutes(web, services, conf.get(WEB_ADMIN_TOKEN));
-    registerWebRoutes(web, services);
+    const webCaller = registerAuthentication(
+      web,
+      new Authenticator({ ...authentication, adminToken: conf.get(WEB_ADMIN_TOKEN), acceptBasic: true }),
+    );
+    registerRestRoutes(web, services, webCaller);
+    registerWebRoutes(web, services, webCaller);
+    registerTokenRoutes(rpc, { tokens, caller: rpcCaller, isSuper });
+    registerTokenRoutes(web, { tokens, caller: webCaller, isSuper });
     if (topics) {
       registerRoutes(rpc, logRoutes(topics));
       registerRoutes(web, logRoutes(topics));
@@ -176,7 +228,7 @@ export class Master {
     await scheduler.start();
     metrics.sampler.start();
     options.log.info({ rpcAddress, webAddress }, 'master started');
-    return new Master(rpcAddress, webAddress, [rpc, web], scheduler, services, meta, topics);
+    return new Master(rpcAddress, webAddress, [rpc, web], scheduler, services, meta, topics, routes);
   }
 
   /** Takes a metrics sample now (the sampler also runs on its interval). */

@@ -116,6 +116,25 @@ export const REST_ENDPOINTS: readonly Endpoint[] = [
   },
   { method: 'get', path: '/api/v1/metrics', summary: 'The in-memory samples behind the Metrics page.' },
   { method: 'get', path: '/api/v1/openapi.json', summary: 'This document.' },
+  // User tokens (docs/security.md): the superuser only.
+  {
+    method: 'post',
+    path: '/api/v1/auth/tokens',
+    summary: 'Creates a user token; the answer is the only place the token ever appears.',
+    body: { user: { type: 'string', required: true }, groups: { type: 'object' } },
+  },
+  {
+    method: 'get',
+    path: '/api/v1/auth/tokens',
+    summary: 'Tokens: id, user, groups, created (never the token).',
+  },
+  {
+    method: 'post',
+    path: '/api/v1/auth/tokens/revoke',
+    summary: 'Revokes a token by id.',
+    body: { id: { type: 'string', required: true } },
+  },
+  { method: 'delete', path: '/api/v1/auth/tokens/{id}', summary: 'Revokes a token by id.' },
   {
     method: 'get',
     path: '/metrics',
@@ -220,7 +239,7 @@ export function openApiDocument(): Record<string, unknown> {
       ...(e.body
         ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(e.body) } } } }
         : {}),
-      ...(e.method === 'get' ? {} : { security: [{ adminToken: [] }] }),
+      security: [{ bearerToken: [] }],
       responses: {
         [String(e.status ?? 200)]: { description: 'OK', content: { [content]: {} } },
         default: {
@@ -236,12 +255,13 @@ export function openApiDocument(): Record<string, unknown> {
       title: 'tierfs master REST API',
       version: VERSION,
       description:
-        'Admin API on the master web port. Changes need the admin token (tierfs.web.admin.token) as ' +
-        'a bearer token; when no token is configured only loopback clients are served. See docs/rest.md.',
+        'Admin API on the master web port. Every call is authenticated (docs/security.md): a bearer token ' +
+        '(a user token, tierfs.web.admin.token or the cluster secret), or under SIMPLE authentication a ' +
+        'user named in x-tierfs-user from loopback. See docs/rest.md.',
     },
     paths,
     components: {
-      securitySchemes: { adminToken: { type: 'http', scheme: 'bearer' } },
+      securitySchemes: { bearerToken: { type: 'http', scheme: 'bearer' } },
       schemas: {
         Error: {
           type: 'object',

@@ -2,16 +2,16 @@
  * The admin REST API on the master's web port (`/api/v1`, JSON) and its Prometheus `/metrics`.
  * The namespace, mount and worker endpoints are the RPC port's own handlers (namespaceRoutes);
  * what only admins and the UI need (overview, load jobs, cache shares, configuration, metric
- * samples, the OpenAPI document) is added here. Access: web-access.ts.
+ * samples, the OpenAPI document) is added here. Who a request acts as: authenticator.ts.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PROMETHEUS_CONTENT_TYPE } from '../cluster/metrics.js';
 import { sendError } from '../cluster/rpc.js';
 import { describeOrigin } from '../config/configuration.js';
+import type { Caller } from '../namespace/permissions.js';
 import { openApiDocument } from './openapi.js';
-import { callerOf, namespaceRoutes, queryOf, registerRoutes, requiredString } from './routes.js';
+import { namespaceRoutes, queryOf, registerRoutes, requiredString } from './routes.js';
 import type { MasterServices } from './services.js';
-import { registerWebAccess } from './web-access.js';
 
 export interface ConfigurationEntry {
   readonly key: string;
@@ -36,16 +36,14 @@ export function configurationEntries(services: MasterServices): ConfigurationEnt
 export function registerRestRoutes(
   app: FastifyInstance,
   services: MasterServices,
-  adminToken: string | undefined,
+  caller: (request: FastifyRequest) => Caller,
 ): void {
   const { namespace } = services;
-  const caller = (request: Parameters<typeof callerOf>[0]) => callerOf(request, services.superUser);
   app.setErrorHandler(sendError);
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0];
     reply.status(404).send({ code: 'NOT_FOUND', message: `no endpoint ${request.method} ${path}` });
   });
-  registerWebAccess(app, adminToken);
   registerRoutes(
     app,
     namespaceRoutes({

@@ -1,12 +1,12 @@
 /**
  * The master's API on its RPC port: `/api/v1/...`, JSON in and out. Paths are namespace paths;
- * the caller is named by the `x-tierfs-user` / `x-tierfs-groups` headers.
+ * who the caller is comes from authenticator.ts, which has run before any route.
  *
  * The namespace, mount and membership routes are plain route specs (`namespaceRoutes`), so the
  * admin REST API on the web port (rest-routes.ts) serves the very same handlers.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { GROUPS_HEADER, presentsSecret, USER_HEADER } from '../cluster/auth.js';
+import { presentsSecret } from '../cluster/auth.js';
 import type { CapabilitySigner, WriteCapability } from '../cluster/capability.js';
 import { parseWriteType } from '../cluster/io-types.js';
 import { sendError } from '../cluster/rpc.js';
@@ -37,7 +37,7 @@ export interface RouteContext {
   /** Checks the write capabilities that complete and abort a file. */
   readonly signer: CapabilitySigner;
   readonly info: () => ClusterInfo;
-  /** Who a request acts as. */
+  /** Who a request acts as (authenticator.ts). */
   readonly caller: (request: FastifyRequest) => Caller;
   /** Drops cached pages of everything under a path on every live worker. */
   readonly free: (path: string, caller: Caller) => Promise<number>;
@@ -79,15 +79,6 @@ export function field<T extends 'string' | 'boolean' | 'number'>(
 
 export function requiredString(body: Body, name: string): string {
   return field(body, name, 'string', true)!;
-}
-
-/** The caller named by the request headers; `fallback` when none is named. */
-export function callerOf(request: FastifyRequest, fallback = 'anonymous'): Caller {
-  const user = request.headers[USER_HEADER];
-  const groups = request.headers[GROUPS_HEADER];
-  const name = typeof user === 'string' && user !== '' ? user : fallback;
-  const list = typeof groups === 'string' && groups !== '' ? groups.split(',') : [];
-  return { user: name, groups: list.length > 0 ? list : [name] };
 }
 
 export function mountInfo(m: MountInfo, revealSecrets: boolean): MountInfo {
@@ -249,8 +240,8 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
   const requireClusterSecret = (request: FastifyRequest) => {
     if (!presentsSecret(request.headers.authorization, context.clusterToken)) {
       throw new TierfsError(
-        'UNAUTHENTICATED',
-        'this endpoint is for tierfs daemons (bad or missing cluster secret)',
+        'PERMISSION_DENIED',
+        'this endpoint is for tierfs daemons (they present the cluster secret)',
       );
     }
   };

@@ -75,7 +75,7 @@ export class MasterServices {
     this.ring = new MembershipRing(options.virtualNodes);
   }
 
-  /** The superuser: who the web UI and the REST API act as unless a request names a user. */
+  /** The superuser: who load jobs read as, once the caller was checked for every file. */
   get admin(): Caller {
     return { user: this.superUser, groups: [this.superUser] };
   }

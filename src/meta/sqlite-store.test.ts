@@ -168,7 +168,7 @@ describe('SqliteMetaStore', () => {
     await store.setValue('formatted', '2026');
     await store.close();
     const again = new SqliteMetaStore(file);
-    expect(again.schemaVersion).toBe(2);
+    expect(again.schemaVersion).toBe(3);
     expect(await again.listPersistTasks()).toEqual(
       [
         {
@@ -185,6 +185,28 @@ describe('SqliteMetaStore', () => {
     expect(await again.getJob('j1')).toMatchObject({ state: 'RUNNING', detail: { done: 1 } });
     expect(await again.listJobs({ type: 'load' })).toHaveLength(1);
     expect(await again.getValue('formatted')).toBe('2026');
+    await again.close();
+  });
+
+  it('keeps user tokens by id, hashed, and forgets revoked ones', async () => {
+    const { store, file } = open();
+    const token = {
+      id: 'ab12cd34',
+      hash: 'f'.repeat(64),
+      user: 'alice',
+      groups: ['alice', 'eng'],
+      createdMs: 5,
+    };
+    await store.putToken(token);
+    await store.putToken({ ...token, id: 'ef56ab78', user: 'bob', groups: ['bob'], createdMs: 6 });
+    await expect(store.putToken(token)).rejects.toThrow();
+    await store.close();
+    const again = new SqliteMetaStore(file);
+    expect(await again.getToken('ab12cd34')).toEqual(token);
+    expect((await again.listTokens()).map((t) => t.user)).toEqual(['alice', 'bob']);
+    expect(await again.removeToken('ab12cd34')).toBe(true);
+    expect(await again.removeToken('ab12cd34')).toBe(false);
+    expect(await again.getToken('ab12cd34')).toBeUndefined();
     await again.close();
   });
 });

@@ -17,6 +17,7 @@ import {
   type PersistTask,
   type PersistTaskState,
   parentOf,
+  type TokenRecord,
 } from './store.js';
 
 /** Each entry upgrades the schema by one version; never edit a released entry, append a new one. */
@@ -72,6 +73,14 @@ const MIGRATIONS: readonly string[] = [
      content_id TEXT NOT NULL,
      inode TEXT NOT NULL,
      PRIMARY KEY (path, content_id)
+   );`,
+  // 3: user tokens (TOKEN authentication), by public id; only the SHA-256 of a token is kept.
+  `CREATE TABLE tokens (
+     id TEXT PRIMARY KEY,
+     hash TEXT NOT NULL,
+     user TEXT NOT NULL,
+     groups TEXT NOT NULL,
+     created_ms INTEGER NOT NULL
    );`,
 ];
 
@@ -403,6 +412,29 @@ export class SqliteMetaStore implements MetaStore {
     return rows.map(toJob);
   }
 
+  async putToken(token: TokenRecord): Promise<void> {
+    this.sql('INSERT INTO tokens (id, hash, user, groups, created_ms) VALUES (?, ?, ?, ?, ?)').run(
+      token.id,
+      token.hash,
+      token.user,
+      JSON.stringify(token.groups),
+      token.createdMs,
+    );
+  }
+
+  async getToken(id: string): Promise<TokenRecord | undefined> {
+    const row = this.sql('SELECT * FROM tokens WHERE id = ?').get(id) as TokenRow | undefined;
+    return row && toToken(row);
+  }
+
+  async listTokens(): Promise<TokenRecord[]> {
+    return (this.sql('SELECT * FROM tokens ORDER BY created_ms, id').all() as TokenRow[]).map(toToken);
+  }
+
+  async removeToken(id: string): Promise<boolean> {
+    return this.sql('DELETE FROM tokens WHERE id = ?').run(id).changes > 0;
+  }
+
   async getValue(key: string): Promise<string | undefined> {
     return (this.sql('SELECT value FROM kv WHERE key = ?').get(key) as { value: string } | undefined)?.value;
   }
@@ -433,5 +465,23 @@ function toJob(row: JobRow): JobRecord {
     detail: JSON.parse(row.detail) as Record<string, unknown>,
     createdMs: row.created_ms,
     updatedMs: row.updated_ms,
+  };
+}
+
+interface TokenRow {
+  id: string;
+  hash: string;
+  user: string;
+  groups: string;
+  created_ms: number;
+}
+
+function toToken(row: TokenRow): TokenRecord {
+  return {
+    id: row.id,
+    hash: row.hash,
+    user: row.user,
+    groups: JSON.parse(row.groups) as string[],
+    createdMs: row.created_ms,
   };
 }

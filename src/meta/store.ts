@@ -71,6 +71,17 @@ export interface JobRecord {
   readonly updatedMs: number;
 }
 
+/** A user token: the token itself is never stored, only its SHA-256 hash. */
+export interface TokenRecord {
+  /** Short public id: shown by `tierfs auth token list`, named by `revoke`, part of the token. */
+  readonly id: string;
+  /** SHA-256 of the whole token, hex. */
+  readonly hash: string;
+  readonly user: string;
+  readonly groups: readonly string[];
+  readonly createdMs: number;
+}
+
 export interface ChildPage {
   readonly inodes: readonly Inode[];
   /** Name of the last child returned when more may follow. */
@@ -108,6 +119,13 @@ export interface MetaStore {
   putJob(job: JobRecord): Promise<void>;
   getJob(id: string): Promise<JobRecord | undefined>;
   listJobs(options?: { type?: string; limit?: number }): Promise<JobRecord[]>;
+
+  putToken(token: TokenRecord): Promise<void>;
+  getToken(id: string): Promise<TokenRecord | undefined>;
+  /** Every token, oldest first. */
+  listTokens(): Promise<TokenRecord[]>;
+  /** Removes a token; false when there was none with that id. */
+  removeToken(id: string): Promise<boolean>;
 
   /** Small cluster-wide values: format time, cluster id. */
   getValue(key: string): Promise<string | undefined>;

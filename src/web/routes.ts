@@ -1,19 +1,23 @@
 /**
  * The master's web UI on port 19999: server-rendered pages over the master's services, with a
  * stylesheet and one small script served from here (nothing is fetched from the internet).
- * Access to the port is checked by the master (web-access.ts) before any route runs.
+ * Every request is authenticated by the master (master/authenticator.ts) before any route runs;
+ * browsing and previews act as the viewer: the token's user, or the anonymous user without one
+ * (world-readable files only).
  */
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { toTierfsError } from '../errors.js';
 import { configurationEntries } from '../master/rest-routes.js';
 import { mountInfo } from '../master/routes.js';
 import type { MasterServices } from '../master/services.js';
+import type { Caller } from '../namespace/permissions.js';
 import { CHARTS_SCRIPT } from './charts-script.js';
 import { STYLESHEET } from './layout.js';
 import { directoryPage, filePage, PREVIEW_BYTES, textPreview } from './pages/browse.js';
 import { metricsPage } from './pages/metrics.js';
 import { overviewPage } from './pages/overview.js';
 import { configurationPage, errorPage, logsPage, mountsPage, workersPage } from './pages/tables.js';
+import { registerSecurityHeaders } from './security-headers.js';
 
 /** Entries shown of one directory. */
 const BROWSE_LIMIT = 1000;
@@ -22,13 +26,21 @@ function sendPage(reply: FastifyReply, page: string): FastifyReply {
   return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page);
 }
 
-export function registerWebRoutes(app: FastifyInstance, services: MasterServices): void {
+export function registerWebRoutes(
+  app: FastifyInstance,
+  services: MasterServices,
+  viewerOf: (request: FastifyRequest) => Caller,
+): void {
   const { namespace } = services;
-  const admin = services.admin;
-  const page = (url: string, render: (query: Record<string, string | undefined>) => Promise<string>) =>
+  registerSecurityHeaders(app);
+  const page = (
+    url: string,
+    render: (query: Record<string, string | undefined>, viewer: Caller) => Promise<string>,
+  ) =>
     app.get(url, async (request, reply) => {
       try {
-        return sendPage(reply, await render(request.query as Record<string, string | undefined>));
+        const query = request.query as Record<string, string | undefined>;
+        return sendPage(reply, await render(query, viewerOf(request)));
       } catch (error) {
         const failure = toTierfsError(error);
         if (failure.code === 'INTERNAL') request.log.error({ err: error }, 'page failed');
@@ -49,10 +61,18 @@ export function registerWebRoutes(app: FastifyInstance, services: MasterServices
 
   page('/overview', async () => overviewPage(await services.overview()));
 
-  page('/browse', async (query) => {
-    const status = await namespace.getStatus(query.path || '/', admin);
+  /** Asks the browser for credentials (a Basic challenge) until it sends some, then shows the overview. */
+  app.get('/login', async (request, reply) => {
+    if (request.headers.authorization !== undefined) return reply.redirect('/overview');
+    const message =
+      'sign in with any user name and your token (from `tierfs auth token create <user>`) as the password';
+    return sendPage(reply.status(401), errorPage(401, 'UNAUTHENTICATED', message));
+  });
+
+  page('/browse', async (query, viewer) => {
+    const status = await namespace.getStatus(query.path || '/', viewer);
     if (status.isDirectory) {
-      const list = await namespace.listStatus(status.path, admin, { pageSize: BROWSE_LIMIT });
+      const list = await namespace.listStatus(status.path, viewer, { pageSize: BROWSE_LIMIT });
       const files = list.entries.filter((e) => !e.isDirectory);
       const cachedFiles = await services.cachedBytes(files);
       const cachedByPath = new Map(files.map((f, i) => [f.path, cachedFiles[i] ?? 0]));
@@ -68,7 +88,7 @@ export function registerWebRoutes(app: FastifyInstance, services: MasterServices
     let preview: string | undefined;
     let previewNote: string;
     try {
-      preview = textPreview(await services.head(status.path, admin, PREVIEW_BYTES));
+      preview = textPreview(await services.head(status.path, viewer, PREVIEW_BYTES));
       previewNote =
         preview === undefined
           ? 'Binary data: no preview.'

@@ -198,7 +198,10 @@ describe('errors and access', () => {
     const wrong = await call('POST', api('/paths/mkdir'), { body: { path: '/denied' }, token: 'wrong' });
     expect(wrong).toMatchObject({
       status: 401,
-      body: { code: 'UNAUTHENTICATED', message: 'the admin token is wrong' },
+      body: {
+        code: 'UNAUTHENTICATED',
+        message: 'the token is neither tierfs.web.admin.token nor a valid user token',
+      },
     });
     const del = await call('DELETE', api('/mounts?path=/x'));
     expect(del.status).toBe(401);

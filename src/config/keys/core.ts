@@ -3,7 +3,7 @@
  * store and tiered store), client read/write defaults, the root mount and the S3 gateway.
  */
 import { defineProperty } from '../property.js';
-import { bool, bytes, duration, float, int, list, mode, oneOf, string } from '../types.js';
+import { bool, bytes, duration, float, int, list, mode, oneOf, string, ValueError } from '../types.js';
 
 const port = int({ min: 0, max: 65535 });
 
@@ -65,17 +65,55 @@ export const TMP_DIRS = defineProperty({
 
 // --- Security -----------------------------------------------------------------------------------
 
+/** Alluxio's authentication types tierfs serves; CUSTOM (a pluggable provider class) has no TS twin. */
+const AUTHENTICATION_TYPES = oneOf(['NOSASL', 'SIMPLE', 'TOKEN']);
+
 export const SECURITY_AUTHENTICATION_TYPE = defineProperty({
   key: 'tierfs.security.authentication.type',
-  type: oneOf(['NOSASL', 'SIMPLE', 'CUSTOM']),
+  type: {
+    ...AUTHENTICATION_TYPES,
+    parse(raw) {
+      if (raw.trim().toUpperCase() === 'CUSTOM') {
+        throw new ValueError(
+          "CUSTOM (Alluxio's pluggable provider class) is not supported: use TOKEN, bearer tokens made by " +
+            '`tierfs auth token create <user>`',
+        );
+      }
+      return AUTHENTICATION_TYPES.parse(raw);
+    },
+  },
   default: 'SIMPLE',
-  description: 'How clients identify themselves: NOSASL (no user), SIMPLE (login user) or CUSTOM.',
+  description:
+    'How callers prove who they are: SIMPLE (the caller names its user, believed from loopback only), TOKEN ' +
+    '(every call carries `Authorization: Bearer <token>` from `tierfs auth token create`) or NOSASL (tests on ' +
+    'one machine: loopback only).',
+});
+
+export const SECURITY_AUTHENTICATION_SIMPLE_REMOTE_ENABLED = defineProperty({
+  key: 'tierfs.security.authentication.simple.remote.enabled',
+  type: bool,
+  default: 'false',
+  description:
+    'Under SIMPLE, also believe the user named by callers on other machines. Off by default: without it a ' +
+    'master bound beyond loopback refuses to start in SIMPLE.',
 });
 
 export const SECURITY_LOGIN_USERNAME = defineProperty({
   key: 'tierfs.security.login.username',
   type: string,
-  description: 'User name a client presents to tierfs; unset means the operating-system user.',
+  description:
+    'User name a client presents to tierfs (SIMPLE), or impersonates with a superuser token; unset means the ' +
+    'operating-system user. The user the master runs as is the superuser.',
+});
+
+export const SECURITY_LOGIN_TOKEN = defineProperty({
+  key: 'tierfs.security.login.token',
+  type: string,
+  secret: true,
+  env: ['TIERFS_TOKEN'],
+  description:
+    'The token a client sends as `Authorization: Bearer` (from `tierfs auth token create <user>`). Set it in ' +
+    'the environment (TIERFS_TOKEN) or a 0600 site file, not with -D on a command line.',
 });
 
 export const SECURITY_AUTHORIZATION_PERMISSION_ENABLED = defineProperty({
@@ -152,9 +190,9 @@ export const WEB_ADMIN_TOKEN = defineProperty({
   type: string,
   secret: true,
   description:
-    'Admin token of the master web port (UI and REST /api/v1). When set, every change (POST, DELETE) needs ' +
-    '`Authorization: Bearer <token>`, and clients other than loopback need it to read too. When unset, only ' +
-    'loopback clients may read or change anything.',
+    'A superuser token for the master web port (UI and REST /api/v1). When set, every change (POST, DELETE) on ' +
+    'the web port needs a token (this one or a user token), even from loopback; reads follow ' +
+    'tierfs.security.authentication.type.',
 });
 
 export const MASTER_METRICS_SAMPLE_INTERVAL = defineProperty({

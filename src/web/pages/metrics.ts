@@ -11,13 +11,11 @@ const CHARTS = [
   { id: 'ufs-ops', title: 'UFS operations (per second)', legend: ['operations'] },
 ] as const;
 
-const COLOURS = ['#1f5fa8', '#d9822b'];
-
 export function metricsPage(sampleIntervalMs: number): string {
   const figures = CHARTS.map(
     (c) => html`<figure><figcaption>${c.title}</figcaption>
 <svg class="chart" id="chart-${c.id}" data-chart="${c.id}" viewBox="0 0 400 160" preserveAspectRatio="none" role="img" aria-label="${c.title}"></svg>
-<div class="legend">${c.legend.map((l, i) => html`<i style="background:${COLOURS[i] ?? '#555'}"></i>${l}`)}</div></figure>`,
+<div class="legend">${c.legend.map((l, i) => html`<i class="series-${i}"></i>${l}`)}</div></figure>`,
   );
   return layout(
     'metrics',

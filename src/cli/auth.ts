@@ -1,0 +1,86 @@
+/**
+ * `tierfs auth token create <user> [-g group ...]`, `tierfs auth token list`,
+ * `tierfs auth token revoke <id>`: user tokens for TOKEN authentication, kept (hashed) by the
+ * master and managed through its `/api/v1/auth/tokens` endpoints.
+ *
+ * Only the superuser manages tokens. The command proves it is the superuser with
+ * `tierfs.security.login.token` (TIERFS_TOKEN) when that is set; otherwise, on the master host, with
+ * the cluster secret `tierfs format` wrote (readable by the account that runs tierfs only);
+ * otherwise it names its user as any SIMPLE client does. `create` prints the token on stdout and
+ * nothing else there; it is shown this once.
+ */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { credentialHeadersOf } from '../client/client.js';
+import { clusterHeaders } from '../cluster/auth.js';
+import { callJson } from '../cluster/rpc.js';
+import type { Configuration } from '../config/configuration.js';
+import { MASTER_HOSTNAME, MASTER_RPC_PORT, SECURITY_LOGIN_TOKEN } from '../config/keys/core.js';
+import { layoutOf } from '../config/layout.js';
+import type { CreatedToken, TokenInfo } from '../master/user-tokens.js';
+import type { CliContext } from './main.js';
+
+function headersOf(conf: Configuration): Record<string, string> {
+  if (conf.get(SECURITY_LOGIN_TOKEN)) return credentialHeadersOf(conf);
+  try {
+    return clusterHeaders(readFileSync(layoutOf(conf).clusterTokenFile, 'utf8').trim());
+  } catch {
+    return credentialHeadersOf(conf);
+  }
+}
+
+export function registerAuthCommands(program: Command, context: CliContext): void {
+  const call = <T>(method: 'GET' | 'POST', path: string, body?: unknown) => {
+    const conf = context.configuration();
+    const url = `http://${conf.require(MASTER_HOSTNAME)}:${conf.require(MASTER_RPC_PORT)}/api/v1/auth/tokens${path}`;
+    return callJson<T>(method, url, { headers: headersOf(conf), ...(body === undefined ? {} : { body }) });
+  };
+  const token = program
+    .command('auth')
+    .description('Authentication: user tokens for tierfs.security.authentication.type=TOKEN')
+    .command('token')
+    .description('Create, list and revoke user tokens (superuser only)');
+
+  token
+    .command('create')
+    .description('Create a token for a user and print it (shown only this once)')
+    .argument('<user>', 'the user the token acts as')
+    .option('-g, --group <group...>', "the user's groups (default: a group named as the user)")
+    .action(async (user: string, options: { group?: string[] }) => {
+      const created = await call<CreatedToken>('POST', '', { user, groups: options.group ?? [] });
+      process.stderr.write(
+        `Created token ${created.id} for ${created.user} (groups ${created.groups.join(',')}); ` +
+          'it is shown only this once, store it now:\n',
+      );
+      process.stdout.write(`${created.token}\n`);
+    });
+
+  token
+    .command('list')
+    .description('List tokens: id, user, groups, creation time (never the tokens themselves)')
+    .action(async () => {
+      const tokens = await call<TokenInfo[]>('GET', '');
+      const rows = [
+        ['ID', 'USER', 'GROUPS', 'CREATED'],
+        ...tokens.map((t) => [t.id, t.user, t.groups.join(','), new Date(t.createdMs).toISOString()]),
+      ];
+      const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+      for (const row of rows) {
+        process.stdout.write(
+          `${row
+            .map((cell, i) => cell.padEnd(widths[i]!))
+            .join('  ')
+            .trimEnd()}\n`,
+        );
+      }
+    });
+
+  token
+    .command('revoke')
+    .description('Revoke a token by its id (from `tierfs auth token list`)')
+    .argument('<id>', 'the token id')
+    .action(async (id: string) => {
+      await call('POST', '/revoke', { id });
+      process.stdout.write(`Revoked token ${id}\n`);
+    });
+}

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { SqliteMetaStore } from '../meta/sqlite-store.js';
+import { UserTokens } from './user-tokens.js';
+
+describe('user tokens', () => {
+  it('are kept as hashes, verify to their user until revoked, and refuse anything altered', async () => {
+    const meta = new SqliteMetaStore(':memory:');
+    const tokens = new UserTokens(meta);
+    const created = await tokens.create('alice', ['alice', 'eng']);
+    expect(created.token).toMatch(/^tierfs_[0-9a-f]{8}_[A-Za-z0-9_-]{43}$/);
+    expect(created.token).toContain(created.id);
+    const stored = await meta.getToken(created.id);
+    expect(JSON.stringify(stored)).not.toContain(created.token.slice(16));
+    expect(JSON.stringify(await tokens.list())).not.toContain(created.token.slice(16));
+    expect(await tokens.verify(created.token)).toEqual({ user: 'alice', groups: ['alice', 'eng'] });
+    const last = created.token.at(-1) === 'A' ? 'B' : 'A';
+    expect(await tokens.verify(`${created.token.slice(0, -1)}${last}`)).toBeUndefined();
+    expect(await tokens.verify('tierfs_00000000_x')).toBeUndefined();
+    await tokens.revoke(created.id);
+    expect(await tokens.verify(created.token)).toBeUndefined();
+    await expect(tokens.revoke(created.id)).rejects.toThrow(/no token with id/);
+    await expect(tokens.create('bad user')).rejects.toThrow(/not a valid user name/);
+    await meta.close();
+  });
+});
