@@ -196,38 +196,48 @@ describe('mounts', () => {
 
   it('mounts a nested store, lists it and unmounts it without touching its data', async () => {
     await ns.mkdir('/mnt', ROOT);
-    const point = await ns.mount('/mnt/other', other, ROOT, {
+    const point = await ns.mount('/mnt/other', other, ADMIN, {
       options: { 'tierfs.underfs.listing.length': '10' },
     });
     expect(point).toMatchObject({ isDirectory: true, mountPoint: true, ufsUri: `file://${other}/` });
     expect(await names('/mnt/other')).toEqual(['inside.txt']);
     expect(await names('/mnt')).toEqual(['other/']);
     expect(ns.mounts.list().map((m) => m.path)).toEqual(['/', '/mnt/other']);
-    await ns.unmount('/mnt/other', ROOT);
+    await ns.unmount('/mnt/other', ADMIN);
     expect(await code(ns.getStatus('/mnt/other', ROOT))).toBe('NOT_FOUND');
     expect(readdirSync(other)).toEqual(['inside.txt']);
     expect(await meta.listMounts()).toEqual([]);
   });
 
+  it('lets only the superuser mount and unmount, wherever the caller may write', async () => {
+    await ns.mkdir('/open', ADMIN);
+    await ns.setAttribute('/open', ADMIN, { mode: 0o777 });
+    expect(await code(ns.mount('/open/host', other, BOB))).toBe('PERMISSION_DENIED');
+    expect(ns.mounts.list().map((m) => m.path)).toEqual(['/']);
+    await ns.mount('/open/host', other, ADMIN);
+    expect(await code(ns.unmount('/open/host', BOB))).toBe('PERMISSION_DENIED');
+    await ns.unmount('/open/host', ADMIN);
+  });
+
   it('refuses bad mounts and records nothing', async () => {
     mkdirSync(join(ufs, 'taken'));
-    expect(await code(ns.mount('/taken', other, ROOT))).toBe('ALREADY_EXISTS');
-    expect(await code(ns.mount('/inner', join(ufs, 'taken'), ROOT))).toBe('INVALID_ARGUMENT');
-    expect(await code(ns.mount('/missing', join(base, 'nope'), ROOT))).toBe('NOT_FOUND');
-    const unknown = await ns.mount('/x', 'xyz://bucket/', ROOT).catch((e: Error) => e.message);
+    expect(await code(ns.mount('/taken', other, ADMIN))).toBe('ALREADY_EXISTS');
+    expect(await code(ns.mount('/inner', join(ufs, 'taken'), ADMIN))).toBe('INVALID_ARGUMENT');
+    expect(await code(ns.mount('/missing', join(base, 'nope'), ADMIN))).toBe('NOT_FOUND');
+    const unknown = await ns.mount('/x', 'xyz://bucket/', ADMIN).catch((e: Error) => e.message);
     expect(unknown).toMatch(
       /^cannot mount xyz:\/\/bucket\/ at \/x: Could not find a file system implementation for scheme 'xyz'/,
     );
     expect(await meta.listMounts()).toEqual([]);
     expect(ns.mounts.list()).toHaveLength(1);
-    await ns.mount('/o', other, ROOT);
-    expect(await code(ns.mount('/o2', other, ROOT))).toBe('INVALID_ARGUMENT');
+    await ns.mount('/o', other, ADMIN);
+    expect(await code(ns.mount('/o2', other, ADMIN))).toBe('INVALID_ARGUMENT');
     expect(await code(ns.delete('/o', ROOT, { recursive: true }))).toBe('INVALID_ARGUMENT');
     expect(await code(ns.rename('/o/inside.txt', '/outside.txt', ROOT))).toBe('UNSUPPORTED');
   });
 
   it('a read-only mount refuses every write, leaving the store untouched', async () => {
-    await ns.mount('/ro', other, ROOT, { readOnly: true });
+    await ns.mount('/ro', other, ADMIN, { readOnly: true });
     expect(await code(ns.createFile('/ro/new', ROOT))).toBe('READ_ONLY');
     expect(await code(ns.mkdir('/ro/dir', ROOT))).toBe('READ_ONLY');
     expect(await code(ns.delete('/ro/inside.txt', ROOT))).toBe('READ_ONLY');

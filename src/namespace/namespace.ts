@@ -406,6 +406,7 @@ export class Namespace {
   ): Promise<FileStatus> {
     const target = normalizeNamespacePath(path);
     if (target === '/') throw new TierfsError('INVALID_ARGUMENT', 'the root is mounted by configuration');
+    this.requireSuper(caller, `mount ${ufsUri} at ${target}`);
     const parent = await this.parentDirectory(target, caller, false);
     this.permissions.check(parent, caller, 'wx', target);
     if (await this.findInode(target)) {
@@ -430,6 +431,7 @@ export class Namespace {
 
   async unmount(path: string, caller: Caller): Promise<void> {
     const target = normalizeNamespacePath(path);
+    this.requireSuper(caller, `unmount ${target}`);
     const mountPoint = await this.getStatus(target, caller);
     this.permissions.check(await this.visibleInode(parentPathOf(target)), caller, 'wx', target);
     if (!mountPoint.mountPoint) throw new TierfsError('INVALID_ARGUMENT', `${target} is not a mount point`);
@@ -494,6 +496,19 @@ export class Namespace {
       ufsPath,
       ufsUri: `${mount.ufsUri}${ufsPath}`,
     };
+  }
+
+  /**
+   * Mounting reaches a store with the master's own credentials and identity (a local directory of
+   * the master's host, a bucket its keys open): only the superuser and the supergroup may do it.
+   */
+  private requireSuper(caller: Caller, what: string): void {
+    if (!this.permissions.isSuper(caller)) {
+      throw new TierfsError(
+        'PERMISSION_DENIED',
+        `only the superuser (or a member of the supergroup) may ${what}; ${caller.user} is neither`,
+      );
+    }
   }
 
   /** The mount of a path that may be written; READ_ONLY for a read-only mount. */
