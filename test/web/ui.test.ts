@@ -113,6 +113,8 @@ describe.skipIf(!available)('web UI in Chromium', () => {
       [
         '-Dtierfs.master.hostname=127.0.0.1',
         `-Dtierfs.master.rpc.port=${port}`,
+        // Mounting is the superuser's: the in-process master runs as 'admin', believed on loopback.
+        '-Dtierfs.security.login.username=admin',
         'fs',
         'mount',
         '--readonly',
