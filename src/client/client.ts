@@ -149,8 +149,9 @@ export class TierfsClient {
     return this.get('/api/v1/workers', {});
   }
 
-  getStatus(path: string, options: { syncIntervalMs?: number } = {}): Promise<FileStatus> {
-    return this.get('/api/v1/paths/status', { path, syncIntervalMs: options.syncIntervalMs });
+  /** A path's status; `cached: true` also asks how much of a file the workers' caches hold. */
+  getStatus(path: string, options: { syncIntervalMs?: number; cached?: boolean } = {}): Promise<FileStatus> {
+    return this.get('/api/v1/paths/status', { path, ...options });
   }
 
   async exists(path: string): Promise<boolean> {
@@ -163,21 +164,28 @@ export class TierfsClient {
     }
   }
 
+  /**
+   * One page of a directory's entries and the token for the next. `cached: true` also asks how
+   * much of each file the workers' caches hold (`FileStatus.cachedBytes`).
+   */
   listStatus(
     path: string,
-    options: { pageSize?: number; continuationToken?: string } = {},
+    options: { pageSize?: number; continuationToken?: string; cached?: boolean } = {},
   ): Promise<ListResult> {
     return this.get('/api/v1/paths/list', { path, ...options });
   }
 
-  /** Every entry below a directory, a page at a time; depth-first when recursive. */
-  async *list(path: string, options: { recursive?: boolean } = {}): AsyncGenerator<FileStatus> {
+  /** Every entry below a directory, a page at a time; breadth-first when recursive. */
+  async *list(
+    path: string,
+    options: { recursive?: boolean; cached?: boolean } = {},
+  ): AsyncGenerator<FileStatus> {
     const pending = [path];
     while (pending.length > 0) {
       const dir = pending.shift()!;
       let token: string | undefined;
       do {
-        const page = await this.listStatus(dir, { continuationToken: token });
+        const page = await this.listStatus(dir, { continuationToken: token, cached: options.cached });
         for (const entry of page.entries) {
           yield entry;
           if (options.recursive && entry.isDirectory) pending.push(entry.path);

@@ -194,6 +194,7 @@ export class Master {
       caller: rpcCaller,
       free: (path, caller) => services.free(path, caller),
       persist: (path, caller) => services.persist(path, caller),
+      cachedBytes: (files) => services.cachedBytes(files),
       workerJoined: () => {
         void scheduler.tick();
       },

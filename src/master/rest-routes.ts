@@ -53,6 +53,7 @@ export function registerRestRoutes(
       caller,
       free: (path, who) => services.free(path, who),
       persist: (path, who) => services.persist(path, who),
+      cachedBytes: (files) => services.cachedBytes(files),
     }),
   );
 
