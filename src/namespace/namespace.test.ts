@@ -209,6 +209,17 @@ describe('mounts', () => {
     expect(await meta.listMounts()).toEqual([]);
   });
 
+  it('makes missing parents of a mount point, as mkdir -p would (seed 002: /mnt/s3 on a fresh namespace)', async () => {
+    expect(await code(ns.getStatus('/mnt', ROOT))).toBe('NOT_FOUND');
+    const point = await ns.mount('/mnt/deep/other', other, ADMIN);
+    expect(point).toMatchObject({ path: '/mnt/deep/other', mountPoint: true });
+    expect(await ns.getStatus('/mnt/deep', ROOT)).toMatchObject({ isDirectory: true, mountPoint: false });
+    expect(await names('/mnt/deep/other')).toEqual(['inside.txt']);
+    writeFileSync(join(ufs, 'plain'), 'x');
+    expect(await code(ns.mount('/plain/other', other, ADMIN))).toBe('NOT_A_DIRECTORY');
+    expect(ns.mounts.list().map((m) => m.path)).toEqual(['/', '/mnt/deep/other']);
+  });
+
   it('lets only the superuser mount and unmount, wherever the caller may write', async () => {
     await ns.mkdir('/open', ADMIN);
     await ns.setAttribute('/open', ADMIN, { mode: 0o777 });

@@ -407,11 +407,13 @@ export class Namespace {
     const target = normalizeNamespacePath(path);
     if (target === '/') throw new TierfsError('INVALID_ARGUMENT', 'the root is mounted by configuration');
     this.requireSuper(caller, `mount ${ufsUri} at ${target}`);
-    const parent = await this.parentDirectory(target, caller, false);
-    this.permissions.check(parent, caller, 'wx', target);
     if (await this.findInode(target)) {
       throw new TierfsError('ALREADY_EXISTS', `cannot mount at ${target}: the path already exists`);
     }
+    // Missing parents of the mount point are made as `mkdir -p` would (Alluxio's `fs mount` and
+    // seed 002 mount /mnt/s3 on a fresh namespace); they stay if the mount then fails, as they would.
+    const parent = await this.parentDirectory(target, caller, true);
+    this.permissions.check(parent, caller, 'wx', target);
     const mount = await this.mounts.add({
       path: target,
       ufsUri,
