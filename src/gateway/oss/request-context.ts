@@ -19,6 +19,8 @@ export interface OssContext {
   readonly owner: string;
   /** `HostId` of error bodies: the Host the client used. */
   readonly hostId: string;
+  /** The region buckets report (`oss-cn-hangzhou` unless configured). */
+  readonly region: string;
 }
 
 export function sendXml(
