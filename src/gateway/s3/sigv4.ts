@@ -205,7 +205,8 @@ export function verifyV4(request: SignedRequest, claims: V4Claims, secret: strin
   // UTF-8 but send it either as UTF-8 bytes (the AWS SDKs for JS and Go) or as latin1 bytes
   // (botocore for é and the like): either reading of non-ASCII header bytes is accepted.
   const asText = signatureOver(Buffer.from(canonical, 'utf8'));
-  const asBytes = /[^\x00-\x7f]/.test(canonical) ? signatureOver(Buffer.from(canonical, 'latin1')) : asText;
+  const ascii = Buffer.byteLength(canonical, 'utf8') === canonical.length;
+  const asBytes = ascii ? asText : signatureOver(Buffer.from(canonical, 'latin1'));
   const provided = claims.signature.toLowerCase();
   const expected = signaturesEqual(asBytes, provided) ? asBytes : asText;
   if (!signaturesEqual(expected, provided)) {
