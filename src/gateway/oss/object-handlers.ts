@@ -4,9 +4,17 @@ import { isTierfsError } from '../../errors.js';
 import type { ObjectInfo } from './backend.js';
 import { OssError } from './errors.js';
 import { evaluateConditions, isoTime, parseRange } from './http-semantics.js';
-import { type OssContext, readSmallBody, sendEmpty, sendXml, userMetaFrom } from './request-context.js';
+import {
+  checkBodySize,
+  type OssContext,
+  readSmallBody,
+  sendEmpty,
+  sendXml,
+  userMetaFrom,
+} from './request-context.js';
 
 export async function putObject(ctx: OssContext): Promise<void> {
+  checkBodySize(ctx);
   const info = await ctx.backend.putObject(ctx.bucket!, ctx.key, ctx.req, {
     contentType: ctx.headers['content-type'],
     userMeta: userMetaFrom(ctx.headers),

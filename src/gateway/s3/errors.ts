@@ -28,6 +28,7 @@ const STATUS = {
   InvalidRequest: 400,
   KeyConflict: 409,
   MalformedXML: 400,
+  MetadataTooLarge: 400,
   MethodNotAllowed: 405,
   MissingContentLength: 411,
   NoSuchBucket: 404,

@@ -1,10 +1,11 @@
 /** Multipart upload operations: Create, UploadPart, UploadPartCopy, Complete, Abort, ListParts. */
 
+import { occurrences, S3_LIMITS } from '../common/limits.js';
 import { cannedAcl, headersFromRequest, tagsFromHeader } from './attributes.js';
 import { bodyStages, readSmallBody } from './body.js';
 import { headerOf, isoDate, type S3Context, sendEmpty, sendXml } from './context.js';
 import { S3Error } from './errors.js';
-import { checkWriteConditions, copySource } from './object-handlers.js';
+import { checkBodySize, checkWriteConditions, copySource } from './object-handlers.js';
 import type { GatewayServices } from './services.js';
 import { listOf, parseXml, textOf } from './xml.js';
 
@@ -23,6 +24,7 @@ function upload(ctx: S3Context, { uploads }: GatewayServices) {
 }
 
 export async function uploadPart(ctx: S3Context, services: GatewayServices): Promise<void> {
+  checkBodySize(ctx);
   const target = upload(ctx, services);
   const { stages } = bodyStages(ctx.req, ctx.identity.payload);
   const part = await services.uploads.uploadPart(target, Number(ctx.query.get('partNumber')), [
@@ -69,8 +71,6 @@ export async function uploadPartCopy(ctx: S3Context, services: GatewayServices):
   sendXml(ctx, 'CopyPartResult', { LastModified: isoDate(part.mtimeMs), ETag: `"${part.md5}"` });
 }
 
-/** S3's most parts in one upload. */
-export const MAX_PARTS = 10_000;
 /** Room for one `<Part>` with every checksum element S3 defines, and whitespace. */
 const MAX_PART_XML_BYTES = 512;
 
@@ -80,10 +80,10 @@ const MAX_PART_XML_BYTES = 512;
  */
 async function requestedParts(ctx: S3Context): Promise<{ partNumber: number; etag: string }[]> {
   const text = (
-    await readSmallBody(ctx.req, ctx.identity.payload, MAX_PARTS * MAX_PART_XML_BYTES + 4096)
+    await readSmallBody(ctx.req, ctx.identity.payload, S3_LIMITS.maxParts * MAX_PART_XML_BYTES + 4096)
   ).toString();
-  if (countOf(text, '</Part>') > MAX_PARTS) {
-    throw new S3Error('InvalidArgument', `An upload has at most ${MAX_PARTS} parts`);
+  if (occurrences(text, '</Part>') > S3_LIMITS.maxParts) {
+    throw new S3Error('InvalidArgument', `An upload has at most ${S3_LIMITS.maxParts} parts`);
   }
   const body = parseXml(text, 'CompleteMultipartUpload');
   return listOf(body, 'Part').map((part) => {
@@ -94,12 +94,6 @@ async function requestedParts(ctx: S3Context): Promise<{ partNumber: number; eta
     }
     return { partNumber, etag };
   });
-}
-
-function countOf(text: string, needle: string): number {
-  let count = 0;
-  for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length)) count++;
-  return count;
 }
 
 export async function completeMultipartUpload(ctx: S3Context, services: GatewayServices): Promise<void> {

@@ -1,6 +1,7 @@
 /** Object operations: Get/Head (ranges, conditions), Put, Copy, Delete, tagging and object ACLs. */
 import { pipeline } from 'node:stream/promises';
 import { isTierfsError } from '../../errors.js';
+import { declaredLength, S3_LIMITS } from '../common/limits.js';
 import {
   aclPolicy,
   cannedAcl,
@@ -206,7 +207,16 @@ export async function checkWriteConditions(ctx: S3Context, { layer }: GatewaySer
   }
 }
 
+/** EntityTooLarge, before any byte is read, for a body longer than S3 takes in one request. */
+export function checkBodySize(ctx: S3Context): void {
+  const length = declaredLength(ctx.req.headers);
+  if (length !== undefined && length > S3_LIMITS.maxSinglePutBytes) {
+    throw new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size');
+  }
+}
+
 export async function putObject(ctx: S3Context, services: GatewayServices): Promise<void> {
+  checkBodySize(ctx);
   const { layer } = services;
   await layer.bucket(ctx.bucket!);
   await checkWriteConditions(ctx, services);
