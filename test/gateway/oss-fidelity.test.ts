@@ -211,3 +211,30 @@ describe('bucket operations', () => {
     await expect(sdk().getBucketInfo('doomed-bucket')).rejects.toMatchObject({ code: 'NoSuchBucket' });
   });
 });
+
+describe('limits as OSS has them', () => {
+  it('user metadata: 8 KB is taken, more is InvalidArgument and writes nothing', async () => {
+    const value = (bytes: number) => 'v'.repeat(bytes - 'big'.length);
+    await oss().put('limits/meta.txt', Buffer.from('x'), { meta: { big: value(8192) } });
+    await expect(
+      oss().put('limits/meta.txt', Buffer.from('y'), { meta: { big: value(8193) } }),
+    ).rejects.toMatchObject({ status: 400, code: 'InvalidArgument' });
+    expect((await oss().get('limits/meta.txt')).content.toString()).toBe('x');
+  });
+
+  it('a Complete body listing more than 10,000 parts is InvalidArgument', async () => {
+    const { uploadId } = await client(open, 'path-style').initMultipartUpload('limits/parts.bin');
+    const parts = Array.from(
+      { length: 10_001 },
+      (_, i) =>
+        `<Part><PartNumber>${i + 1}</PartNumber><ETag>"D41D8CD98F00B204E9800998ECF8427E"</ETag></Part>`,
+    ).join('');
+    const res = await raw(
+      'POST',
+      `/${BUCKET}/limits/parts.bin?uploadId=${uploadId}`,
+      `<CompleteMultipartUpload>${parts}</CompleteMultipartUpload>`,
+    );
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('<Code>InvalidArgument</Code>');
+  });
+});
