@@ -129,7 +129,3 @@ export function resolveOperation(method: string, level: OssLevel, query: URLSear
   return sub === '' ? { kind: 'method-not-allowed' } : { kind: 'not-implemented', subresource: sub };
 }
 
-/** How many operations are implemented (CopyObject and UploadPartCopy counted on their own). */
-export function supportedOperationCount(): number {
-  return new Set(OPERATIONS.values()).size + 2;
-}
