@@ -128,4 +128,3 @@ export function resolveOperation(method: string, level: OssLevel, query: URLSear
   if (name !== undefined) return { kind: 'operation', name };
   return sub === '' ? { kind: 'method-not-allowed' } : { kind: 'not-implemented', subresource: sub };
 }
-
