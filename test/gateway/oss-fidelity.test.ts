@@ -212,6 +212,15 @@ describe('bucket operations', () => {
   });
 });
 
+describe('keys', () => {
+  it('a key segment named like a write in progress (.tierfs-partial.*) is InvalidObjectName', async () => {
+    await expect(oss().put('a/.tierfs-partial.b', Buffer.from('x'))).rejects.toMatchObject({
+      status: 400,
+      code: 'InvalidObjectName',
+    });
+  });
+});
+
 describe('limits as OSS has them', () => {
   it('user metadata: 8 KB is taken, more is InvalidArgument and writes nothing', async () => {
     const value = (bytes: number) => 'v'.repeat(bytes - 'big'.length);

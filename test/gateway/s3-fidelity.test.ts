@@ -359,6 +359,16 @@ function signV4(
   };
 }
 
+describe('keys', () => {
+  it('a key segment named like a write in progress (.tierfs-partial.*) is refused, not stored unlisted', async () => {
+    for (const Key of ['.tierfs-partial.x', 'dir/.tierfs-partial.y/z']) {
+      expect(await failure(put(Key, 'hidden'))).toEqual({ code: 'InvalidArgument', status: 400 });
+    }
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'dir/' }));
+    expect(listed.KeyCount).toBe(0);
+  });
+});
+
 describe('limits as S3 has them', () => {
   it('user metadata: 2 KB is taken, more is MetadataTooLarge', async () => {
     const value = (bytes: number) => 'v'.repeat(bytes - 'big'.length);
