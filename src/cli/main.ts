@@ -12,6 +12,7 @@ import { registerAuthCommands } from './auth.js';
 import { registerConfCommands } from './conf.js';
 import { registerDaemonCommands, takeHandedOverSystemProperties } from './daemon.js';
 import { registerFsCommands } from './fs.js';
+import { registerFuseCommands } from './fuse.js';
 import { registerGatewayCommand } from './gateway.js';
 import { registerRunTestsCommand } from './run-tests.js';
 import { registerSelfCheckCommand } from './selfcheck.js';
@@ -93,6 +94,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerConfCommands(program, context);
   registerDaemonCommands(program, context);
   registerFsCommands(program, context);
+  registerFuseCommands(program, context);
   registerRunTestsCommand(program, context);
   registerGatewayCommand(program, context);
   registerSelfCheckCommand(program, context);

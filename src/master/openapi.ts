@@ -90,7 +90,7 @@ export const REST_ENDPOINTS: readonly Endpoint[] = [
       mode: { type: 'integer' },
       owner: { type: 'string' },
       group: { type: 'string' },
-      mtimeMs: { type: 'number' },
+      mtimeMs: { type: 'integer' },
     },
   },
   {
