@@ -92,6 +92,7 @@ export class FuseOperations {
     const target = this.tierfsPath(path);
     const writer = this.writing.get(target);
     if (writer?.open && writer.replaces) return statOfWriting(writer, this.options.owner);
+    await this.settled(target);
     return statOf(await this.status(target), this.options.ids);
   }
 
@@ -189,6 +190,7 @@ export class FuseOperations {
     if (this.writing.get(source)?.open || this.writing.get(destination)?.open) {
       throw new FuseError('EBUSY', `cannot rename ${source} to ${destination} while it is being written`);
     }
+    await this.settled(source);
     try {
       await this.options.client.rename(source, destination);
     } catch (error) {
@@ -232,6 +234,12 @@ export class FuseOperations {
     const target = this.writable(path);
     const writer = this.writing.get(target);
     if (writer?.open) return writer.truncate(size);
+    // open(O_TRUNC): the kernel truncates by path right after the open; the open handle writes anew.
+    const opened = [...this.handles.values()].find((h) => h.path === target && h.writer?.open);
+    if (opened) {
+      this.startWriting(opened);
+      return opened.writer!.truncate(size);
+    }
     const status = await this.status(target);
     if (status.isDirectory) throw new FuseError('EISDIR', `${target} is a directory`);
     if (size === status.size) return;
@@ -249,6 +257,7 @@ export class FuseOperations {
 
   async open(path: string, flags: number): Promise<number> {
     const target = this.tierfsPath(path);
+    await this.settled(target);
     if ((flags & O_ACCMODE) === O_RDONLY) {
       return this.register({ path: target, reader: await this.openReader(target) });
     }
@@ -347,6 +356,15 @@ export class FuseOperations {
     this.writing.set(open.path, open.writer!);
   }
 
+  /**
+   * Waits for a file of this mount that is being completed (a release completes a file after its
+   * close returned, when nothing was written before the close), so what follows sees it.
+   */
+  private async settled(target: string): Promise<void> {
+    const writer = this.writing.get(target);
+    if (writer && !writer.open) await writer.commit().catch(() => undefined);
+  }
+
   private register(open: OpenHandle): number {
     const handle = this.nextHandle++;
     if (this.nextHandle > 0x7fffffff) this.nextHandle = 1;
@@ -386,6 +404,7 @@ export class FuseOperations {
       Object.assign(writer.attributes, change);
       return;
     }
+    await this.settled(target);
     await this.options.client.setAttribute(target, change);
     this.attributes.invalidate(target);
   }
