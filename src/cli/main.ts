@@ -13,6 +13,7 @@ import { registerConfCommands } from './conf.js';
 import { registerDaemonCommands, takeHandedOverSystemProperties } from './daemon.js';
 import { failureMessage } from './failure-report.js';
 import { registerFsCommands } from './fs.js';
+import { registerFuseCommands } from './fuse.js';
 import { registerGatewayCommand } from './gateway.js';
 import { registerRunTestsCommand } from './run-tests.js';
 import { registerSelfCheckCommand } from './selfcheck.js';
@@ -94,6 +95,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerConfCommands(program, context);
   registerDaemonCommands(program, context);
   registerFsCommands(program, context);
+  registerFuseCommands(program, context);
   registerRunTestsCommand(program, context);
   registerGatewayCommand(program, context);
   registerSelfCheckCommand(program, context);

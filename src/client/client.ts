@@ -209,7 +209,7 @@ export class TierfsClient {
 
   async setAttribute(
     path: string,
-    change: { mode?: number; owner?: string; group?: string; recursive?: boolean },
+    change: { mode?: number; owner?: string; group?: string; mtimeMs?: number; recursive?: boolean },
   ): Promise<void> {
     await this.post('/api/v1/paths/set-attribute', { path, ...change });
   }

@@ -88,13 +88,14 @@ export const REST_ENDPOINTS: readonly Endpoint[] = [
   {
     method: 'post',
     path: '/api/v1/paths/set-attribute',
-    summary: 'chmod, chown, chgrp.',
+    summary: 'chmod, chown, chgrp, and the modification time.',
     body: {
       ...PATH,
       ...RECURSIVE,
       mode: { type: 'integer' },
       owner: { type: 'string' },
       group: { type: 'string' },
+      mtimeMs: { type: 'integer' },
     },
   },
   {

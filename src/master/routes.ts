@@ -184,6 +184,7 @@ export function namespaceRoutes(
           mode: field(b, 'mode', 'number'),
           owner: field(b, 'owner', 'string'),
           group: field(b, 'group', 'string'),
+          mtimeMs: field(b, 'mtimeMs', 'number'),
           recursive: field(b, 'recursive', 'boolean'),
         });
         return {};

@@ -286,6 +286,18 @@ describe('permissions', () => {
     expect(await code(ns.setAttribute('/f', BOB, { owner: 'bob' }))).toBe('PERMISSION_DENIED');
   });
 
+  it('sets the modification time for the owner, the superuser or a writer, and no one else', async () => {
+    writeFileSync(join(ufs, 'timed'), 'x');
+    await ns.setAttribute('/timed', ADMIN, { mode: 0o644 });
+    await ns.setAttribute('/timed', ADMIN, { mtimeMs: 1_000_000_000_000 });
+    expect((await ns.getStatus('/timed', ROOT)).mtimeMs).toBe(1_000_000_000_000);
+    expect(await code(ns.setAttribute('/timed', BOB, { mtimeMs: 5 }))).toBe('PERMISSION_DENIED');
+    await ns.setAttribute('/timed', ADMIN, { mode: 0o666 });
+    await ns.setAttribute('/timed', BOB, { mtimeMs: 2_000_000_000_000 });
+    expect((await ns.getStatus('/timed', ROOT)).mtimeMs).toBe(2_000_000_000_000);
+    expect(await code(ns.setAttribute('/timed', ADMIN, { mtimeMs: -1 }))).toBe('INVALID_ARGUMENT');
+  });
+
   it('a directory made through tierfs keeps its chmod and chown across re-syncs', async () => {
     await ns.mkdir('/made', ROOT);
     await ns.setAttribute('/made', ADMIN, { mode: 0o700, owner: 'carol' });
