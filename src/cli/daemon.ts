@@ -184,14 +184,17 @@ async function startDaemon(
   }
 }
 
-async function spawnAndWait(
-  conf: Configuration,
-  layout: Layout,
-  daemon: Daemon,
+/**
+ * Starts `tierfs <args>` as a detached process whose output goes to `log` (closed here), with the
+ * `-D` properties in `propertiesFile` (see the module comment); `exitCode()` is its exit code once
+ * it has exited, undefined while it runs.
+ */
+export function spawnDetached(
+  args: readonly string[],
   log: number,
   propertiesFile: string | undefined,
-): Promise<void> {
-  const child = spawn(process.execPath, [BIN, 'process', daemon], {
+): { readonly pid: number | undefined; exitCode(): number | undefined } {
+  const child = spawn(process.execPath, [BIN, ...args], {
     detached: true,
     stdio: ['ignore', log, log],
     env: {
@@ -202,14 +205,26 @@ async function spawnAndWait(
     },
   });
   closeSync(log);
-  let exited: number | null = null;
+  let exited: number | undefined;
   child.on('exit', (code) => {
     exited = code ?? 1;
   });
   child.unref();
+  return { pid: child.pid, exitCode: () => exited };
+}
+
+async function spawnAndWait(
+  conf: Configuration,
+  layout: Layout,
+  daemon: Daemon,
+  log: number,
+  propertiesFile: string | undefined,
+): Promise<void> {
+  const child = spawnDetached(['process', daemon], log, propertiesFile);
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
-    if (exited !== null) {
+    const exited = child.exitCode();
+    if (exited !== undefined) {
       // The daemon's own one-line reason (`tierfs: ...` on its stderr, which is the log) when it
       // gave one; the end of its log otherwise.
       const tail = logTail(layout.logFile(daemon));

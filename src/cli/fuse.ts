@@ -7,12 +7,11 @@
  * where it is; the process keeps a record under `${tierfs.work.dir}/run/fuse/` (mount-records.ts).
  * `-D` properties reach it through a 0600 file, as for the other daemons (daemon.ts).
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Command, Option } from 'commander';
 import type { Configuration } from '../config/configuration.js';
 import { FUSE_MOUNT_POINT, FUSE_MOUNT_TIERFS_PATH, FUSE_UMOUNT_TIMEOUT } from '../config/keys/index.js';
@@ -28,10 +27,10 @@ import {
   readRecord,
   removeRecord,
 } from '../fuse/mount-records.js';
-import { SYSTEM_PROPERTIES_FILE_ENV } from './daemon.js';
+import { spawnDetached } from './daemon.js';
 import type { CliContext } from './main.js';
+import { startFailureReason } from './start-failure.js';
 
-const BIN = fileURLToPath(new URL('../../bin/tierfs.js', import.meta.url));
 const READY_TIMEOUT_MS = 30_000;
 
 interface MountCommandOptions {
@@ -190,7 +189,6 @@ async function mountInBackground(
   }
   try {
     const args = [
-      BIN,
       'fuse',
       'mount',
       '--foreground',
@@ -198,26 +196,12 @@ async function mountInBackground(
       tierfsPath,
       ...options.flatMap((o) => ['-o', o]),
     ];
-    const child = spawn(process.execPath, args, {
-      detached: true,
-      stdio: ['ignore', log, log],
-      env: {
-        UV_THREADPOOL_SIZE: '16',
-        ...process.env,
-        ...(propertiesFile ? { [SYSTEM_PROPERTIES_FILE_ENV]: propertiesFile } : {}),
-      },
-    });
-    closeSync(log);
-    let exited: number | undefined;
-    child.on('exit', (code) => {
-      exited = code ?? 1;
-    });
-    child.unref();
+    const child = spawnDetached(args, log, propertiesFile);
     const deadline = Date.now() + READY_TIMEOUT_MS;
     for (;;) {
+      const exited = child.exitCode();
       if (exited !== undefined) {
-        const tail = readFileSync(logFile, 'utf8').trimEnd().split('\n');
-        const reason = tail.findLast((line) => line.startsWith('tierfs: '))?.slice('tierfs: '.length);
+        const reason = startFailureReason(readFileSync(logFile, 'utf8'));
         throw new TierfsError(
           'UNAVAILABLE',
           reason
