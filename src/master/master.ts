@@ -13,7 +13,10 @@ import {
   MASTER_BIND_HOST,
   MASTER_HOSTNAME,
   MASTER_METRICS_SAMPLE_INTERVAL,
+  MASTER_PERSISTENCE_LEASE_DURATION,
   MASTER_PERSISTENCE_SCHEDULER_INTERVAL,
+  MASTER_PERSISTENCE_TEMPORARY_CLEAN_AGE,
+  MASTER_PERSISTENCE_TEMPORARY_CLEAN_INTERVAL,
   MASTER_RPC_PORT,
   MASTER_WEB_BIND_HOST,
   MASTER_WEB_PORT,
@@ -44,6 +47,7 @@ import { CapabilityIssuer } from './capability-issuer.js';
 import { logRoutes } from './log-routes.js';
 import { createMasterMetrics } from './metrics.js';
 import { PersistScheduler } from './persist-scheduler.js';
+import { PersistSweeper } from './persist-sweeper.js';
 import { registerRestRoutes } from './rest-routes.js';
 import { registerMasterRoutes, registerRoutes } from './routes.js';
 import { MasterServices } from './services.js';
@@ -87,6 +91,8 @@ export class Master {
     readonly webAddress: string,
     private readonly apps: FastifyInstance[],
     private readonly scheduler: PersistScheduler,
+    /** Sweeps leftover temporary objects of persists. */
+    readonly sweeper: PersistSweeper,
     private readonly services: MasterServices,
     private readonly meta: MetaStore,
     /** The tiered log, when tierfs.log.enabled. */
@@ -120,6 +126,14 @@ export class Master {
       workers,
       token,
       conf.require(MASTER_PERSISTENCE_SCHEDULER_INTERVAL),
+      conf.require(MASTER_PERSISTENCE_LEASE_DURATION),
+      options.log,
+    );
+    const sweeper = new PersistSweeper(
+      meta,
+      namespace.mounts,
+      conf.require(MASTER_PERSISTENCE_TEMPORARY_CLEAN_AGE),
+      conf.require(MASTER_PERSISTENCE_TEMPORARY_CLEAN_INTERVAL),
       options.log,
     );
     const signer = new CapabilitySigner(token);
@@ -225,10 +239,11 @@ export class Master {
     }
     rpcAddress = `http://${hostname}:${(rpc.server.address() as AddressInfo).port}`;
     webAddress = `http://${hostname}:${(web.server.address() as AddressInfo).port}`;
-    await scheduler.start();
+    scheduler.start();
+    sweeper.start();
     metrics.sampler.start();
     options.log.info({ rpcAddress, webAddress }, 'master started');
-    return new Master(rpcAddress, webAddress, [rpc, web], scheduler, services, meta, topics, routes);
+    return new Master(rpcAddress, webAddress, [rpc, web], scheduler, sweeper, services, meta, topics, routes);
   }
 
   /** Takes a metrics sample now (the sampler also runs on its interval). */
@@ -239,6 +254,7 @@ export class Master {
   async stop(): Promise<void> {
     await this.services.metrics.sampler.stop();
     await this.scheduler.stop();
+    await this.sweeper.stop();
     await Promise.all(this.apps.map((app) => app.close()));
     await this.topics?.close();
     await this.services.stop();
