@@ -384,7 +384,7 @@ export class SqliteTransaction implements MetaTransaction {
     const rows = this.sql(
       `SELECT * FROM temporaries t WHERE created_ms < ?
          AND NOT EXISTS (SELECT 1 FROM persist_queue q WHERE q.temporary_path = t.ufs_path AND q.lease_until_ms > ?)
-       ORDER BY created_ms LIMIT ?`,
+       ORDER BY created_ms, mount_path, ufs_path LIMIT ?`,
     ).all(Math.trunc(options.createdBeforeMs), Math.trunc(options.nowMs), options.limit) as {
       mount_path: string;
       ufs_path: string;
