@@ -361,22 +361,33 @@ export class Namespace {
         throw new TierfsError('DIRECTORY_NOT_EMPTY', `${target} is not empty (delete it recursively)`);
       }
     }
-    // Persists below the path stop first: none may land in the under store after it is deleted.
-    await this.retryingWhileCommitting(() =>
-      this.meta.cancelPersists(target, { recursive: true, nowMs: Date.now() }),
-    );
-    if (inode.isDirectory || inode.persistence === 'PERSISTED') {
-      const store = await this.mounts.store(mount);
-      await store.delete(ufsPath, { recursive: true }).catch((error: unknown) => {
-        if (!isTierfsError(error, 'NOT_FOUND')) throw error;
-      });
-    }
+    // The metadata goes first, in one transaction guarded by what was read: a file replaced
+    // meanwhile is not deleted (its new data is in the under store too), and no persist below the
+    // path can land after it (none may be committing; the others are dropped).
     await this.retryingWhileCommitting(() =>
       this.meta.transaction(async (tx) => {
+        const current = await tx.getInode(target);
+        if (current?.contentId !== inode.contentId) {
+          throw new TierfsError(
+            'CONFLICT',
+            `${target} changed while it was being deleted; nothing was deleted`,
+          );
+        }
+        if (inode.isDirectory && !options.recursive) {
+          const children = await tx.listChildren(target, { limit: 1 });
+          if (children.inodes.some((i) => i.state === 'COMPLETE')) {
+            throw new TierfsError('DIRECTORY_NOT_EMPTY', `${target} is not empty (delete it recursively)`);
+          }
+        }
         await tx.cancelPersists(target, { recursive: true, nowMs: Date.now() });
         await tx.deleteTree(target, { contentId: inode.contentId });
       }),
     );
+    // Whatever the file's persistence, an older version of it may be in the under store.
+    const store = await this.mounts.store(mount);
+    await store.delete(ufsPath, { recursive: true }).catch((error: unknown) => {
+      if (!isTierfsError(error, 'NOT_FOUND')) throw error;
+    });
   }
 
   async rename(source: string, destination: string, caller: Caller): Promise<FileStatus> {
@@ -412,11 +423,17 @@ export class Namespace {
     if (inode.isDirectory || inode.persistence === 'PERSISTED') {
       await (await this.mounts.store(src.mount)).rename(src.ufsPath, dst.ufsPath);
     }
-    const moved = await this.meta.transaction(async (tx) => {
-      await this.directoryIn(tx, parentPathOf(to));
-      return tx.renameTree(from, to, { contentId: inode.contentId });
-    });
+    const moved = await this.meta
+      .transaction(async (tx) => {
+        await this.directoryIn(tx, parentPathOf(to));
+        return tx.renameTree(from, to, { contentId: inode.contentId });
+      })
+      .catch(() => false);
     if (!moved) {
+      if (inode.isDirectory || inode.persistence === 'PERSISTED') {
+        // Put the under store back as the metadata still has it.
+        await (await this.mounts.store(src.mount)).rename(dst.ufsPath, src.ufsPath).catch(() => undefined);
+      }
       throw new TierfsError('CONFLICT', `${from} or ${to} changed while ${from} was being renamed`);
     }
     return this.getStatus(to, caller);
