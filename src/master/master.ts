@@ -39,6 +39,7 @@ import type { Caller } from '../namespace/permissions.js';
 import '../ufs/drivers.js';
 import { CapabilitySigner } from '../cluster/capability.js';
 import type { ClusterInfo } from '../cluster/wire.js';
+import { UNDERFS_CLEANUP_ENABLED } from '../config/keys/underfs.js';
 import { VERSION } from '../version.js';
 import { registerWebRoutes } from '../web/routes.js';
 import { Authenticator, type AuthenticatorOptions, registerAuthentication } from './authenticator.js';
@@ -134,6 +135,7 @@ export class Master {
       namespace.mounts,
       conf.require(MASTER_PERSISTENCE_TEMPORARY_CLEAN_AGE),
       conf.require(MASTER_PERSISTENCE_TEMPORARY_CLEAN_INTERVAL),
+      conf.require(UNDERFS_CLEANUP_ENABLED),
       options.log,
     );
     const signer = new CapabilitySigner(token);
@@ -211,6 +213,7 @@ export class Master {
       workerJoined: () => {
         void scheduler.tick();
       },
+      neededStagedContent: (contentIds) => meta.neededStagedContent(contentIds),
     });
     const webCaller = registerAuthentication(
       web,

@@ -2,7 +2,9 @@
  * Removes the temporary objects persists leave when their master dies mid-attempt: each is
  * recorded in the metadata store before it is written, so the sweep reads the records older than
  * the clean age that no live claim owns and removes those objects, never listing an under store.
- * Runs when the master starts and then every clean interval.
+ * With `tierfs.underfs.cleanup.enabled`, each writable store's own cleanup runs too (partial files
+ * of local writes a killed worker left, stale multipart uploads). Runs when the master starts and
+ * then every clean interval.
  */
 import type { Logger } from 'pino';
 import { isTierfsError } from '../errors.js';
@@ -18,6 +20,8 @@ export class PersistSweeper {
     private readonly mounts: MountTable,
     private readonly ageMs: number,
     private readonly intervalMs: number,
+    /** Also run each writable store's own cleanup (tierfs.underfs.cleanup.enabled). */
+    private readonly ufsCleanup: boolean,
     private readonly log: Logger,
   ) {}
 
@@ -70,7 +74,23 @@ export class PersistSweeper {
         }
       }
     }
-    if (removed > 0) this.log.info({ removed }, 'swept leftover temporary objects of persists');
+    if (this.ufsCleanup) removed += await this.cleanStores();
+    if (removed > 0) this.log.info({ removed }, 'swept leftovers of interrupted writes and persists');
+    return removed;
+  }
+
+  /** What interrupted writes of killed workers left in each writable store (partial files, uploads). */
+  private async cleanStores(): Promise<number> {
+    let removed = 0;
+    for (const mount of this.mounts.list()) {
+      if (mount.readOnly) continue;
+      try {
+        const store = await this.mounts.store(mount);
+        if (!store.capabilities.readOnly && store.cleanup) removed += await store.cleanup();
+      } catch (error) {
+        this.log.warn({ mount: mount.path, err: (error as Error).message }, 'under store cleanup failed');
+      }
+    }
     return removed;
   }
 }

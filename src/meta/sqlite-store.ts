@@ -220,8 +220,8 @@ export class SqliteMetaStore implements MetaStore {
   }): Promise<TemporaryObject[]> {
     return this.transaction((tx) => tx.listLeftoverTemporaries(options));
   }
-  hasContent(contentId: string): Promise<boolean> {
-    return this.transaction((tx) => tx.hasContent(contentId));
+  neededStagedContent(contentIds: readonly string[]): Promise<string[]> {
+    return this.transaction((tx) => tx.neededStagedContent(contentIds));
   }
 
   listMounts(): Promise<MountRecord[]> {

@@ -393,10 +393,12 @@ export class SqliteTransaction implements MetaTransaction {
     return rows.map((r) => ({ mountPath: r.mount_path, ufsPath: r.ufs_path, createdMs: r.created_ms }));
   }
 
-  async hasContent(contentId: string): Promise<boolean> {
-    return (
-      this.sql('SELECT 1 FROM inodes WHERE content_id = ? LIMIT 1').get(contentId) !== undefined ||
-      this.sql('SELECT 1 FROM pending_writes WHERE content_id = ? LIMIT 1').get(contentId) !== undefined
-    );
+  async neededStagedContent(contentIds: readonly string[]): Promise<string[]> {
+    const rows = this.sql(
+      `SELECT content_id FROM inodes
+       WHERE content_id IN (SELECT value FROM json_each(?)) AND persistence <> 'PERSISTED'
+       UNION SELECT content_id FROM pending_writes WHERE content_id IN (SELECT value FROM json_each(?))`,
+    ).all(JSON.stringify(contentIds), JSON.stringify(contentIds)) as { content_id: string }[];
+    return rows.map((r) => r.content_id).sort();
   }
 }

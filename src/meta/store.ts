@@ -230,8 +230,11 @@ export interface MetaTransaction {
     nowMs: number;
     limit: number;
   }): Promise<TemporaryObject[]>;
-  /** Whether any inode holds this content id (a staged copy of other content is a leftover). */
-  hasContent(contentId: string): Promise<boolean>;
+  /**
+   * Of these content ids, those whose staged copy on a worker is still needed: a file holds the
+   * content and it is not persisted yet, or a write of it is in progress. The others are leftovers.
+   */
+  neededStagedContent(contentIds: readonly string[]): Promise<string[]>;
 }
 
 /**

@@ -379,13 +379,19 @@ export function describeMetaStore(name: string, open: () => Promise<MetaStore>):
         expect(await leftovers(1050)).toEqual([]);
       });
 
-      it('knows whether any file or pending write holds a content id', async () => {
+      it('tells which staged contents are still needed: unpersisted files and writes in progress', async () => {
         const store = await fresh();
-        await store.createInode(inode('/f', { contentId: 'held' }));
-        await store.putPendingWrite(inode('/f', { contentId: 'pending', state: 'INCOMPLETE' }));
-        expect(await store.hasContent('held')).toBe(true);
-        expect(await store.hasContent('pending')).toBe(true);
-        expect(await store.hasContent('gone')).toBe(false);
+        await store.putInodes([
+          inode('/async', { contentId: 'async', persistence: 'TO_BE_PERSISTED' }),
+          inode('/writing', { contentId: 'writing', state: 'INCOMPLETE', persistence: 'TO_BE_PERSISTED' }),
+          inode('/done', { contentId: 'done' }),
+        ]);
+        await store.putPendingWrite(inode('/done', { contentId: 'pending', state: 'INCOMPLETE' }));
+        expect(await store.neededStagedContent(['async', 'writing', 'done', 'pending', 'gone'])).toEqual([
+          'async',
+          'pending',
+          'writing',
+        ]);
       });
     });
 
