@@ -20,10 +20,17 @@ import {
   USER_FILE_METADATA_SYNC_INTERVAL,
 } from '../config/keys/core.js';
 import { isTierfsError, TierfsError } from '../errors.js';
-import type { Inode, MetaStore, MetaTransaction, PersistenceState } from '../meta/store.js';
+import {
+  type Inode,
+  type MetaStore,
+  type MetaTransaction,
+  nameOf,
+  type PersistenceState,
+} from '../meta/store.js';
 import type { StoreLayer, UfsStatus } from '../ufs/contract.js';
 import { isTemporaryName, isTemporaryPath } from '../ufs/temporary.js';
 import { walk } from '../ufs/walk.js';
+import { compareBytes, DirectoryLoad } from './directory-load.js';
 import { type MountPoint, MountTable, type Resolution } from './mount-table.js';
 import { ancestorsOf, isUnder, joinNamespacePath, normalizeNamespacePath } from './path.js';
 import { type Caller, PermissionChecker } from './permissions.js';
@@ -83,6 +90,9 @@ export class Namespace {
   private readonly syncIntervalMs: number;
   private readonly loadType: 'ONCE' | 'ALWAYS' | 'NEVER';
   private readonly umask: number;
+  /** Directories whose children are being loaded by this master, by path. */
+  private readonly loads = new Map<string, DirectoryLoad>();
+  private closed = false;
 
   private constructor(
     conf: Configuration,
@@ -158,7 +168,6 @@ export class Namespace {
     const dir = await this.visibleInode(target, options.syncIntervalMs);
     if (!dir.isDirectory) throw new TierfsError('NOT_A_DIRECTORY', `${target} is a file, not a directory`);
     this.permissions.check(dir, caller, 'rx', target);
-    if (!options.continuationToken) await this.syncChildren(dir, options.syncIntervalMs);
     const limit = Math.min(options.pageSize ?? LIST_PAGE_MAX, LIST_PAGE_MAX);
     if (!Number.isSafeInteger(limit) || limit < 1) {
       throw new TierfsError(
@@ -166,10 +175,20 @@ export class Namespace {
         `page size must be a positive integer, got ${options.pageSize}`,
       );
     }
-    const page = await this.meta.listChildren(target, {
-      limit,
-      after: decodeToken(options.continuationToken),
-    });
+    // A first page starts the load of a stale or never-listed directory (or joins the one under
+    // way); every page is returned as soon as the load has gone past its last entry.
+    const load = options.continuationToken
+      ? this.loads.get(target)
+      : this.loadChildren(dir, options.syncIntervalMs);
+    const after = decodeToken(options.continuationToken);
+    let page = await this.meta.listChildren(target, { limit, after });
+    while (load && !load.finished) {
+      const last = page.inodes.at(-1);
+      if (page.after !== undefined && last && load.covers(nameOf(last.path))) break;
+      await load.changed();
+      page = await this.meta.listChildren(target, { limit, after });
+    }
+    load?.check();
     const entries = page.inodes.filter((i) => i.state === 'COMPLETE').map((i) => this.status(i));
     return page.after === undefined ? { entries } : { entries, continuationToken: encodeToken(page.after) };
   }
@@ -569,6 +588,8 @@ export class Namespace {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.loads.values()].map((load) => load.done));
     await this.mounts.close();
   }
 
@@ -716,16 +737,34 @@ export class Namespace {
     return !(parent?.childrenLoaded && !isStale(parent, this.syncIntervalMs));
   }
 
-  /** Loads a directory's children from the under store when never loaded or stale. */
-  private async syncChildren(dir: Inode, syncIntervalMs = this.syncIntervalMs): Promise<void> {
-    if (dir.childrenLoaded && !isStale(dir, syncIntervalMs)) return;
-    if (dir.persistence !== 'PERSISTED') return;
+  /**
+   * Starts loading a directory's children from the under store when never loaded or stale (or
+   * joins the load under way); undefined when they are fresh.
+   */
+  private loadChildren(dir: Inode, syncIntervalMs = this.syncIntervalMs): DirectoryLoad | undefined {
+    if (dir.childrenLoaded && !isStale(dir, syncIntervalMs)) return undefined;
+    if (dir.persistence !== 'PERSISTED') return undefined;
+    const running = this.loads.get(dir.path);
+    if (running && !running.finished) return running;
+    const load = new DirectoryLoad((progress) => this.syncChildren(dir, progress));
+    this.loads.set(dir.path, load);
+    void load.done.then(() => {
+      if (this.loads.get(dir.path) === load) this.loads.delete(dir.path);
+    });
+    return load;
+  }
+
+  /** Mirrors a directory's children from the under store, a batch at a time, reporting progress. */
+  private async syncChildren(dir: Inode, progress: DirectoryLoad): Promise<void> {
     const { mount, ufsPath } = this.mounts.resolve(dir.path);
     const store = await this.mounts.store(mount);
     const started = Date.now();
     const batch: Inode[] = [];
+    let previous: string | undefined;
     // Each page of children is one statement, in a transaction that finds the directory still there.
     const flush = async () => {
+      if (this.closed) throw new TierfsError('UNAVAILABLE', 'the namespace was closed while listing');
+      if (batch.length === 0) return;
       const children = batch.splice(0);
       const present = await this.meta.transaction(async (tx) => {
         if (!(await tx.getInode(dir.path))?.isDirectory) return false;
@@ -733,10 +772,13 @@ export class Namespace {
         return true;
       });
       if (!present) throw new TierfsError('NOT_FOUND', `${dir.path} was deleted while it was being listed`);
+      progress.advanced(nameOf(children.at(-1)!.path));
     };
     try {
       for await (const status of walk(store, ufsPath)) {
         if (isTemporaryName(status.name)) continue;
+        if (previous !== undefined && compareBytes(status.name, previous) < 0) progress.unordered();
+        previous = status.name;
         batch.push(
           this.inodeFromUfs(joinNamespacePath(dir.path, status.name), status, mount, undefined, started),
         );
