@@ -47,6 +47,7 @@ import type { MetaStore } from '../meta/store.js';
 import { explainListenError } from './listen-error.js';
 import type { CliContext } from './main.js';
 import type { RunningNamespaceGateway } from './namespace-gateway.js';
+import { startFailureReason } from './start-failure.js';
 
 type Daemon = 'master' | 'worker';
 const TARGETS = ['local', 'master', 'worker'] as const;
@@ -212,10 +213,7 @@ async function spawnAndWait(
       // The daemon's own one-line reason (`tierfs: ...` on its stderr, which is the log) when it
       // gave one; the end of its log otherwise.
       const tail = logTail(layout.logFile(daemon));
-      const reason = tail
-        .split('\n')
-        .findLast((line) => line.startsWith('tierfs: '))
-        ?.slice('tierfs: '.length);
+      const reason = startFailureReason(logTail(layout.logFile(daemon), 200));
       throw new TierfsError(
         'UNAVAILABLE',
         reason

@@ -24,8 +24,22 @@ export function formatSize(bytes: number, human: boolean): string {
   return human ? formatBytes(bytes) : String(bytes);
 }
 
-/** One `ls` line: mode, owner, group, size, persistence, mtime, path. */
+/**
+ * How much of a file the workers' caches hold, as Alluxio's `ls` in-memory column: `100%`, `37%`
+ * (rounded down, so 100% means every byte); blank for a directory or when not asked for.
+ */
+export function inCacheColumn(status: FileStatus): string {
+  if (status.isDirectory || status.cachedBytes === undefined) return '';
+  if (status.size === 0) return '100%';
+  return `${Math.floor((Math.min(status.cachedBytes, status.size) / status.size) * 100)}%`;
+}
+
+/**
+ * One `ls` line: mode, owner, group, size, persistence, mtime, in-cache percentage, path; a mount
+ * point's path is followed by ` -> ` and the under store mounted there.
+ */
 export function lsLine(status: FileStatus, human: boolean): string {
+  const mount = status.mountPoint && status.path !== '/' ? ` -> ${status.ufsUri}` : '';
   return [
     typedModeString(status).padEnd(11),
     status.owner.padEnd(15),
@@ -33,7 +47,8 @@ export function lsLine(status: FileStatus, human: boolean): string {
     formatSize(status.size, human).padStart(12),
     status.persistence.padEnd(15),
     formatMtime(status.mtimeMs).padEnd(23),
-    status.path,
+    inCacheColumn(status).padStart(4),
+    `${status.path}${mount}`,
   ].join(' ');
 }
 

@@ -9,19 +9,21 @@ import { lstat, mkdir, readdir, stat, unlink } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { SingleBar } from 'cli-progress';
 import type { TierfsClient } from '../client/client.js';
 import type { ReadType } from '../cluster/io-types.js';
 import type { FileStatus, WriteType } from '../cluster/wire.js';
 import { formatBytes } from '../config/types.js';
 import { isTierfsError, TierfsError, toTierfsError } from '../errors.js';
-import { reportFailure } from './failure-report.js';
+import { failureMessage } from './failure-report.js';
 import { joinPath } from './fs-paths.js';
+import { ProgressLine } from './progress-line.js';
 
 export interface TransferOptions {
   readonly threads: number;
   readonly readType?: ReadType;
   readonly writeType?: WriteType;
+  /** Replace files that exist at the destination (ALREADY_EXISTS otherwise). */
+  readonly overwrite?: boolean;
 }
 
 /** One file to move: where from, where to, how big. */
@@ -33,29 +35,21 @@ interface FileJob<S, D> {
 
 /** Bytes and files done so far, drawn as a bar on a terminal, summed up in one line at the end. */
 class TransferProgress {
-  private readonly bar: SingleBar | undefined;
+  private readonly line: ProgressLine | undefined;
   private readonly started = Date.now();
   private bytes = 0;
   private files = 0;
   failures = 0;
 
-  constructor(totalBytes: number) {
-    if (process.stderr.isTTY) {
-      this.bar = new SingleBar({
-        stream: process.stderr,
-        format: '{bar} {percentage}% | {done} of {total_size} | {files} files | ETA {eta_formatted}',
-        hideCursor: true,
-        clearOnComplete: true,
-      });
-      this.bar.start(totalBytes, 0, { done: formatBytes(0), total_size: formatBytes(totalBytes), files: 0 });
-    }
+  constructor(totalBytes: number, totalFiles: number) {
+    if (process.stderr.isTTY) this.line = new ProgressLine(process.stderr, totalBytes, totalFiles);
   }
 
   counter(): Transform {
     return new Transform({
       transform: (chunk: Buffer, _encoding, callback) => {
         this.bytes += chunk.length;
-        this.bar?.update(this.bytes, { done: formatBytes(this.bytes) });
+        this.line?.update(this.bytes, this.files);
         callback(null, chunk);
       },
     });
@@ -63,17 +57,36 @@ class TransferProgress {
 
   fileDone(): void {
     this.files++;
-    this.bar?.update(this.bytes, { files: this.files });
+    this.line?.update(this.bytes, this.files);
+  }
+
+  /** Reports a file that failed on its own line, above the bar, where it stays. */
+  failed(error: unknown): void {
+    this.failures++;
+    process.exitCode = 1;
+    const line = `tierfs: ${failureMessage(transferError(error))}`;
+    if (this.line) this.line.note(line);
+    else process.stderr.write(`${line}\n`);
   }
 
   /** Stops the bar and prints `<verb> N files (size) in Xs[, M failed]` on stdout. */
   finish(verb: string, what: string): void {
-    this.bar?.stop();
+    this.line?.stop();
     const seconds = ((Date.now() - this.started) / 1000).toFixed(2);
     const failed = this.failures > 0 ? `, ${this.failures} failed` : '';
     const files = `${this.files} file${this.files === 1 ? '' : 's'}`;
     process.stdout.write(`${verb} ${files} (${formatBytes(this.bytes)}) ${what} in ${seconds}s${failed}\n`);
   }
+}
+
+/** A file that exists where a copy goes: name the flag that replaces it. */
+function transferError(error: unknown): unknown {
+  if (!isTierfsError(error, 'ALREADY_EXISTS')) return error;
+  return new TierfsError(
+    'ALREADY_EXISTS',
+    error.message.replace(/ \(use overwrite to replace it\)$/, '') + ' (use --overwrite to replace it)',
+    { cause: error },
+  );
 }
 
 /** Runs every job, at most `threads` at a time, with progress; each failure is reported and counted. */
@@ -82,7 +95,10 @@ async function runJobs<S, D>(
   threads: number,
   copy: (job: FileJob<S, D>, counter: Transform) => Promise<void>,
 ): Promise<TransferProgress> {
-  const progress = new TransferProgress(jobs.reduce((sum, job) => sum + job.size, 0));
+  const progress = new TransferProgress(
+    jobs.reduce((sum, job) => sum + job.size, 0),
+    jobs.length,
+  );
   let next = 0;
   const lane = async () => {
     while (next < jobs.length) {
@@ -91,8 +107,7 @@ async function runJobs<S, D>(
         await copy(job, progress.counter());
         progress.fileDone();
       } catch (error) {
-        progress.failures++;
-        reportFailure(error);
+        progress.failed(error);
       }
     }
   };
@@ -175,7 +190,11 @@ export async function copyFromLocal(
     throw new TierfsError('INVALID_ARGUMENT', `${source} is neither a file nor a directory`);
   }
   const progress = await runJobs(jobs, options.threads, async (job, counter) => {
-    const out = await client.createFile(job.destination, { writeType: options.writeType, recursive: true });
+    const out = await client.createFile(job.destination, {
+      writeType: options.writeType,
+      recursive: true,
+      overwrite: options.overwrite,
+    });
     await pipeline(createReadStream(job.source), counter, out);
   });
   progress.finish('Copied', `from ${source} to ${target}`);
@@ -245,7 +264,11 @@ export async function copyWithin(
   }
   const progress = await runJobs(jobs, options.threads, async (job, counter) => {
     const input = await client.openStatus(job.source, { readType: options.readType });
-    const out = await client.createFile(job.destination, { writeType: options.writeType, recursive: true });
+    const out = await client.createFile(job.destination, {
+      writeType: options.writeType,
+      recursive: true,
+      overwrite: options.overwrite,
+    });
     await pipeline(input, counter, out);
   });
   progress.finish('Copied', `from ${root.path} to ${target}`);

@@ -71,9 +71,12 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** Every entry below a directory, depth first (each directory followed by its contents). */
+/**
+ * Every entry below a directory, depth first (each directory followed by its contents), each file
+ * with the bytes of it the workers' caches hold.
+ */
 async function* walk(client: TierfsClient, dir: string, recursive: boolean): AsyncGenerator<FileStatus> {
-  for await (const entry of client.list(dir)) {
+  for await (const entry of client.list(dir, { cached: true })) {
     yield entry;
     if (recursive && entry.isDirectory) yield* walk(client, entry.path, true);
   }
@@ -138,14 +141,14 @@ export function registerFsCommands(program: Command, context: CliContext): void 
 
   command('ls')
     .description(
-      'List directories (or files) as Alluxio does: mode, owner, group, size, persistence, mtime, path',
+      'List directories (or files) as Alluxio does: mode, owner, group, size, persistence, mtime, in-cache %, path (a mount point shows -> its under store)',
     )
     .option('-R, --recursive', 'list every directory below too')
     .option('-h, --human', 'sizes in B, KB, MB, ...')
     .argument('<path...>')
     .action((paths: string[], options: { recursive?: boolean; human?: boolean }) =>
       eachTarget(paths, async ({ client, path }) => {
-        const status = await client.getStatus(path);
+        const status = await client.getStatus(path, { cached: true });
         if (!status.isDirectory) return out(lsLine(status, options.human ?? false));
         for await (const entry of walk(client, status.path, options.recursive ?? false)) {
           out(lsLine(entry, options.human ?? false));
@@ -235,6 +238,7 @@ export function registerFsCommands(program: Command, context: CliContext): void 
   command('cp')
     .description('Copy inside tierfs, streamed (directories with -R)')
     .option('-R, --recursive', 'copy directories and everything below them')
+    .option('--overwrite', 'replace files that exist at the destination')
     .addOption(threadOption())
     .addOption(readTypeOption())
     .addOption(writeTypeOption())
@@ -244,13 +248,20 @@ export function registerFsCommands(program: Command, context: CliContext): void 
       async (
         rawSource: string,
         rawDestination: string,
-        options: { recursive?: boolean; thread: string; readtype?: string; writetype?: string },
+        options: {
+          recursive?: boolean;
+          overwrite?: boolean;
+          thread: string;
+          readtype?: string;
+          writetype?: string;
+        },
       ) => {
         const transfer = {
           threads: threadsOf(options.thread),
           readType: readTypeOf(options.readtype),
           writeType: writeTypeOf(options.writetype),
           recursive: options.recursive ?? false,
+          overwrite: options.overwrite ?? false,
         };
         const { client, path } = target(rawSource);
         await copyWithin(client, path, target(rawDestination).path, transfer);
@@ -259,15 +270,26 @@ export function registerFsCommands(program: Command, context: CliContext): void 
 
   command('copyFromLocal')
     .description('Copy a local file or directory into tierfs')
+    .option('--overwrite', 'replace files that exist at the destination')
     .addOption(threadOption())
     .addOption(writeTypeOption())
     .argument('<localPath>')
     .argument('<destination>')
-    .action(async (local: string, raw: string, options: { thread: string; writetype?: string }) => {
-      const transfer = { threads: threadsOf(options.thread), writeType: writeTypeOf(options.writetype) };
-      const { client, path } = target(raw);
-      await copyFromLocal(client, resolveLocal(local), path, transfer);
-    });
+    .action(
+      async (
+        local: string,
+        raw: string,
+        options: { thread: string; writetype?: string; overwrite?: boolean },
+      ) => {
+        const transfer = {
+          threads: threadsOf(options.thread),
+          writeType: writeTypeOf(options.writetype),
+          overwrite: options.overwrite ?? false,
+        };
+        const { client, path } = target(raw);
+        await copyFromLocal(client, resolveLocal(local), path, transfer);
+      },
+    );
 
   command('copyToLocal')
     .description('Copy a tierfs file or directory to the local file system')

@@ -6,12 +6,14 @@ import '../ufs/drivers.js';
 import '../client/tierfs-store.js';
 import { Command, CommanderError } from 'commander';
 import { Configuration } from '../config/configuration.js';
-import { TierfsError, toTierfsError } from '../errors.js';
+import { toTierfsError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { registerAuthCommands } from './auth.js';
 import { registerConfCommands } from './conf.js';
 import { registerDaemonCommands, takeHandedOverSystemProperties } from './daemon.js';
+import { failureMessage } from './failure-report.js';
 import { registerFsCommands } from './fs.js';
+import { registerFuseCommands } from './fuse.js';
 import { registerGatewayCommand } from './gateway.js';
 import { registerRunTestsCommand } from './run-tests.js';
 import { registerSelfCheckCommand } from './selfcheck.js';
@@ -93,6 +95,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerConfCommands(program, context);
   registerDaemonCommands(program, context);
   registerFsCommands(program, context);
+  registerFuseCommands(program, context);
   registerRunTestsCommand(program, context);
   registerGatewayCommand(program, context);
   registerSelfCheckCommand(program, context);
@@ -102,8 +105,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return process.exitCode === undefined ? 0 : Number(process.exitCode);
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
-    const failure = error instanceof TierfsError ? error : toTierfsError(error);
-    process.stderr.write(`tierfs: ${failure.message}\n`);
+    process.stderr.write(`tierfs: ${failureMessage(error)}\n`);
     return 1;
   }
 }

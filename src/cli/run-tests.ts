@@ -34,6 +34,15 @@ const OPERATIONS = {
 /** Alluxio runs CACHE_PROMOTE, CACHE, NO_CACHE in this order. */
 const RUN_READ_TYPES: readonly ReadType[] = ['CACHE_PROMOTE', 'CACHE', 'NO_CACHE'];
 
+/** The names runTests gives its files under `default_tests_files/`, in the order it writes them. */
+export function runTestFileNames(): string[] {
+  return Object.keys(OPERATIONS).flatMap((operation) =>
+    RUN_READ_TYPES.flatMap((readType) =>
+      WRITE_TYPES.map((writeType) => `${operation}_${readType}_${writeType}`),
+    ),
+  );
+}
+
 export interface RunTestsResult {
   readonly passed: number;
   readonly failed: number;
@@ -54,7 +63,7 @@ export async function runTests(
   for (const [operation, make] of Object.entries(OPERATIONS)) {
     for (const readType of RUN_READ_TYPES) {
       for (const writeType of WRITE_TYPES) {
-        const path = `${base}/${operation}_${readType}_${writeType}`;
+        const path = `${base}/${operation}_${readType}_${writeType}`; // as runTestFileNames() lists
         say(`runTest ${operation} ${readType} ${writeType}`);
         try {
           await runOne(client, path, make(), readType, writeType);

@@ -50,9 +50,13 @@ export interface ClientOptions {
   readonly virtualNodes?: number;
 }
 
-export interface OpenOptions {
+/** How `openFile` reads. */
+export interface OpenFileOptions {
+  /** How the worker caches what it reads: the client's default read type (`CACHE` unless configured) when unset. */
   readType?: ReadType;
+  /** The first byte to read (0 when unset). */
   offset?: number;
+  /** How many bytes to read (to the end of the file when unset). */
   length?: number;
   /**
    * Read this content of the file only (a FileStatus.contentId): STALE when the file has another
@@ -61,11 +65,25 @@ export interface OpenOptions {
   contentId?: string;
 }
 
-export interface CreateOptions {
+/** How `createFile` writes. */
+export interface CreateFileOptions {
+  /** Where the bytes go: the client's default write type (`CACHE_THROUGH` unless configured) when unset. */
   writeType?: WriteType;
+  /** Replace a file that exists (ALREADY_EXISTS otherwise). */
   overwrite?: boolean;
+  /** Create missing parent directories (NOT_FOUND otherwise). */
   recursive?: boolean;
+  /** POSIX permission bits of the new file. */
   mode?: number;
+}
+
+/** How `mount` attaches an under store. */
+export interface MountOptions {
+  /** Refuse writes through the mount, and open its store read-only. */
+  readOnly?: boolean;
+  shared?: boolean;
+  /** Store options (`fs.s3a.endpoint`, `fs.oss.accessKeyId`, ...) laid over the site configuration. */
+  options?: Record<string, string>;
 }
 
 /** What a client configured by `conf` presents: its token and user (see fromConfiguration). */
@@ -131,8 +149,9 @@ export class TierfsClient {
     return this.get('/api/v1/workers', {});
   }
 
-  getStatus(path: string, options: { syncIntervalMs?: number } = {}): Promise<FileStatus> {
-    return this.get('/api/v1/paths/status', { path, syncIntervalMs: options.syncIntervalMs });
+  /** A path's status; `cached: true` also asks how much of a file the workers' caches hold. */
+  getStatus(path: string, options: { syncIntervalMs?: number; cached?: boolean } = {}): Promise<FileStatus> {
+    return this.get('/api/v1/paths/status', { path, ...options });
   }
 
   async exists(path: string): Promise<boolean> {
@@ -145,21 +164,28 @@ export class TierfsClient {
     }
   }
 
+  /**
+   * One page of a directory's entries and the token for the next. `cached: true` also asks how
+   * much of each file the workers' caches hold (`FileStatus.cachedBytes`).
+   */
   listStatus(
     path: string,
-    options: { pageSize?: number; continuationToken?: string } = {},
+    options: { pageSize?: number; continuationToken?: string; cached?: boolean } = {},
   ): Promise<ListResult> {
     return this.get('/api/v1/paths/list', { path, ...options });
   }
 
-  /** Every entry below a directory, a page at a time; depth-first when recursive. */
-  async *list(path: string, options: { recursive?: boolean } = {}): AsyncGenerator<FileStatus> {
+  /** Every entry below a directory, a page at a time; breadth-first when recursive. */
+  async *list(
+    path: string,
+    options: { recursive?: boolean; cached?: boolean } = {},
+  ): AsyncGenerator<FileStatus> {
     const pending = [path];
     while (pending.length > 0) {
       const dir = pending.shift()!;
       let token: string | undefined;
       do {
-        const page = await this.listStatus(dir, { continuationToken: token });
+        const page = await this.listStatus(dir, { continuationToken: token, cached: options.cached });
         for (const entry of page.entries) {
           yield entry;
           if (options.recursive && entry.isDirectory) pending.push(entry.path);
@@ -183,7 +209,7 @@ export class TierfsClient {
 
   async setAttribute(
     path: string,
-    change: { mode?: number; owner?: string; group?: string; recursive?: boolean },
+    change: { mode?: number; owner?: string; group?: string; mtimeMs?: number; recursive?: boolean },
   ): Promise<void> {
     await this.post('/api/v1/paths/set-attribute', { path, ...change });
   }
@@ -204,11 +230,7 @@ export class TierfsClient {
     return this.get('/api/v1/mounts', {});
   }
 
-  mount(
-    path: string,
-    ufsUri: string,
-    options: { readOnly?: boolean; shared?: boolean; options?: Record<string, string> } = {},
-  ): Promise<MountInfo> {
+  mount(path: string, ufsUri: string, options: MountOptions = {}): Promise<MountInfo> {
     return this.post('/api/v1/mounts', { path, ufsUri, ...options });
   }
 
@@ -219,7 +241,7 @@ export class TierfsClient {
   // --- data ------------------------------------------------------------------------------------
 
   /** Opens a file (or a range of it) for reading through its worker. */
-  async openFile(path: string, options: OpenOptions = {}): Promise<Readable> {
+  async openFile(path: string, options: OpenFileOptions = {}): Promise<Readable> {
     const offset = options.offset ?? 0;
     if (!Number.isSafeInteger(offset) || offset < 0) {
       throw new TierfsError('INVALID_ARGUMENT', `offset must be a non-negative integer, got ${offset}`);
@@ -236,7 +258,7 @@ export class TierfsClient {
   }
 
   /** Opens the file a status (from a listing, say) describes, as it is now. */
-  openStatus(status: FileStatus, options: OpenOptions = {}): Promise<Readable> {
+  openStatus(status: FileStatus, options: OpenFileOptions = {}): Promise<Readable> {
     if (status.isDirectory) throw new TierfsError('IS_A_DIRECTORY', `${status.path} is a directory`);
     return this.openFile(status.path, options);
   }
@@ -246,7 +268,7 @@ export class TierfsClient {
    * finishes ('finish' fires after the master completed it); destroying the stream, or any
    * failure, leaves no file behind.
    */
-  async createFile(path: string, options: CreateOptions = {}): Promise<Writable> {
+  async createFile(path: string, options: CreateFileOptions = {}): Promise<Writable> {
     const writeType = options.writeType ?? this.writeType;
     const { status, capability } = await this.post<CreateFileResponse>('/api/v1/paths/create-file', {
       path,
@@ -320,7 +342,7 @@ export class TierfsClient {
   private async readOpened(
     opened: OpenFileResponse,
     offset: number,
-    options: OpenOptions,
+    options: OpenFileOptions,
   ): Promise<Readable> {
     const { status, capability } = opened;
     const length = Math.max(0, Math.min(options.length ?? status.size, status.size - offset));

@@ -46,6 +46,8 @@ export interface FileStatus {
   readonly mountPath: string;
   /** Where the data lives (or will live) in the under store. */
   readonly ufsUri: string;
+  /** Bytes of the file in the workers' caches: only in listings asked for with `cached` (files only). */
+  readonly cachedBytes?: number;
 }
 
 export interface ListResult {

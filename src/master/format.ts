@@ -6,13 +6,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join, relative } from 'node:path';
 import type { Configuration } from '../config/configuration.js';
 import { MASTER_MOUNT_TABLE_ROOT_UFS } from '../config/keys/core.js';
 import { layoutOf } from '../config/layout.js';
 import { makePrivateDir, tightenInstall, writePrivateFile } from '../config/private-files.js';
 import { SecretBox } from '../config/secret-box.js';
+import { TierfsError } from '../errors.js';
 import { parseUfsUri } from '../ufs/registry.js';
 
 export interface FormatResult {
@@ -28,25 +29,47 @@ export function isFormatted(conf: Configuration): boolean {
 export async function formatCluster(conf: Configuration, options: { onlyIfUnformatted?: boolean } = {}) {
   if (options.onlyIfUnformatted && isFormatted(conf)) return { formatted: false, wiped: [] } as FormatResult;
   const layout = layoutOf(conf);
+  makePrivateDir(layout.workDir);
+  // The new metadata store is made beside the old one and swapped in only once it is complete:
+  // a format that fails on the way (the SQLite binding, a root directory it cannot make) leaves
+  // the old store as it was.
+  const staging = `${layout.metastoreDir}.formatting-${process.pid}`;
+  const staged = (file: string) => join(staging, relative(layout.metastoreDir, file));
+  await rm(staging, { recursive: true, force: true });
+  try {
+    makePrivateDir(staging);
+    // Loaded here so that commands other than format do not load the SQLite binding.
+    const { SqliteMetaStore } = await import('../meta/sqlite-store.js');
+    const meta = new SqliteMetaStore(staged(layout.metastoreFile));
+    await meta.setValue('formattedMs', String(Date.now()));
+    await meta.close();
+    SecretBox.create(staged(layout.secretKeyFile));
+    writePrivateFile(staged(layout.clusterTokenFile), `${randomBytes(24).toString('base64url')}\n`);
+    const root = conf.require(MASTER_MOUNT_TABLE_ROOT_UFS);
+    const rootUri = parseUfsUri(/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(root) ? root : conf.resolvePath(root));
+    if (rootUri.scheme === 'file') {
+      await mkdir(rootUri.path, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+        throw new TierfsError(
+          'CONFIG_INVALID',
+          `cannot create the root under store directory ${rootUri.path} (${MASTER_MOUNT_TABLE_ROOT_UFS.key}): ${error.code ?? error.message}`,
+          { cause: error },
+        );
+      });
+    }
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    throw error;
+  }
+  const retired = `${layout.metastoreDir}.retired-${process.pid}`;
+  if (existsSync(layout.metastoreDir)) await rename(layout.metastoreDir, retired);
+  await rename(staging, layout.metastoreDir);
   const wiped = [
     layout.metastoreDir,
     ...layout.cacheDirs,
     layout.workerStagingDir,
     join(layout.workDir, 'worker'),
   ];
-  for (const dir of wiped) await rm(dir, { recursive: true, force: true });
-  makePrivateDir(layout.workDir);
-  makePrivateDir(layout.metastoreDir);
-  // Loaded here so that commands other than format do not load the SQLite binding.
-  const { SqliteMetaStore } = await import('../meta/sqlite-store.js');
-  const meta = new SqliteMetaStore(layout.metastoreFile);
-  await meta.setValue('formattedMs', String(Date.now()));
-  await meta.close();
-  SecretBox.create(layout.secretKeyFile);
-  writePrivateFile(layout.clusterTokenFile, `${randomBytes(24).toString('base64url')}\n`);
-  const root = conf.require(MASTER_MOUNT_TABLE_ROOT_UFS);
-  const rootUri = parseUfsUri(/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(root) ? root : conf.resolvePath(root));
-  if (rootUri.scheme === 'file') await mkdir(rootUri.path, { recursive: true });
+  for (const dir of [retired, ...wiped.slice(1)]) await rm(dir, { recursive: true, force: true });
   // Logs, pid files and a dedicated work directory of an earlier install become private too.
   tightenInstall(layout);
   return { formatted: true, wiped } as FormatResult;

@@ -41,6 +41,7 @@ import { CapabilitySigner } from '../cluster/capability.js';
 import type { ClusterInfo } from '../cluster/wire.js';
 import { UNDERFS_CLEANUP_ENABLED } from '../config/keys/underfs.js';
 import { VERSION } from '../version.js';
+import { notFoundPage } from '../web/pages/tables.js';
 import { registerWebRoutes } from '../web/routes.js';
 import { Authenticator, type AuthenticatorOptions, registerAuthentication } from './authenticator.js';
 import { checkBindings } from './bind-policy.js';
@@ -210,6 +211,7 @@ export class Master {
       caller: rpcCaller,
       free: (path, caller) => services.free(path, caller),
       persist: (path, caller) => services.persist(path, caller),
+      cachedBytes: (files) => services.cachedBytes(files),
       workerJoined: () => {
         void scheduler.tick();
       },
@@ -219,7 +221,7 @@ export class Master {
       web,
       new Authenticator({ ...authentication, adminToken: conf.get(WEB_ADMIN_TOKEN), acceptBasic: true }),
     );
-    registerRestRoutes(web, services, webCaller);
+    registerRestRoutes(web, services, webCaller, { notFoundPage });
     registerWebRoutes(web, services, webCaller);
     registerTokenRoutes(rpc, { tokens, caller: rpcCaller, isSuper });
     registerTokenRoutes(web, { tokens, caller: webCaller, isSuper });

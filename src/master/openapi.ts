@@ -48,13 +48,18 @@ export const REST_ENDPOINTS: readonly Endpoint[] = [
     method: 'get',
     path: '/api/v1/paths/status',
     summary: 'Status of a file or directory.',
-    query: { ...PATH, syncIntervalMs: { type: 'integer' } },
+    query: { ...PATH, syncIntervalMs: { type: 'integer' }, cached: { type: 'boolean' } },
   },
   {
     method: 'get',
     path: '/api/v1/paths/list',
     summary: 'One page of a directory.',
-    query: { ...PATH, pageSize: { type: 'integer' }, continuationToken: { type: 'string' } },
+    query: {
+      ...PATH,
+      pageSize: { type: 'integer' },
+      continuationToken: { type: 'string' },
+      cached: { type: 'boolean' },
+    },
   },
   {
     method: 'get',
@@ -83,13 +88,14 @@ export const REST_ENDPOINTS: readonly Endpoint[] = [
   {
     method: 'post',
     path: '/api/v1/paths/set-attribute',
-    summary: 'chmod, chown, chgrp.',
+    summary: 'chmod, chown, chgrp, and the modification time.',
     body: {
       ...PATH,
       ...RECURSIVE,
       mode: { type: 'integer' },
       owner: { type: 'string' },
       group: { type: 'string' },
+      mtimeMs: { type: 'integer' },
     },
   },
   {

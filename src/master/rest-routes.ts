@@ -37,12 +37,23 @@ export function registerRestRoutes(
   app: FastifyInstance,
   services: MasterServices,
   caller: (request: FastifyRequest) => Caller,
+  options: {
+    /** The UI's page for a URL nothing serves, shown to browsers outside `/api/` and `/metrics`. */
+    readonly notFoundPage?: (path: string) => string;
+  } = {},
 ): void {
   const { namespace } = services;
   app.setErrorHandler(sendError);
   app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0];
-    reply.status(404).send({ code: 'NOT_FOUND', message: `no endpoint ${request.method} ${path}` });
+    const path = request.url.split('?')[0] ?? '/';
+    const api = path.startsWith('/api/') || path === '/metrics';
+    const browser =
+      (request.method === 'GET' || request.method === 'HEAD') &&
+      /text\/html/.test(request.headers.accept ?? '');
+    if (options.notFoundPage && browser && !api) {
+      return reply.status(404).type('text/html; charset=utf-8').send(options.notFoundPage(path));
+    }
+    return reply.status(404).send({ code: 'NOT_FOUND', message: `no endpoint ${request.method} ${path}` });
   });
   registerRoutes(
     app,
@@ -53,6 +64,7 @@ export function registerRestRoutes(
       caller,
       free: (path, who) => services.free(path, who),
       persist: (path, who) => services.persist(path, who),
+      cachedBytes: (files) => services.cachedBytes(files),
     }),
   );
 

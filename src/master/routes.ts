@@ -15,6 +15,7 @@ import type {
   CompleteFileRequest,
   CreateFileRequest,
   CreateFileResponse,
+  FileStatus,
   HeartbeatRequest,
   HeartbeatResponse,
   MountInfo,
@@ -43,6 +44,8 @@ export interface RouteContext {
   readonly free: (path: string, caller: Caller) => Promise<number>;
   /** Queues persistence of a file written with a non-persisting write type. */
   readonly persist: (path: string, caller: Caller) => Promise<void>;
+  /** Bytes of each file held in the live workers' caches. */
+  readonly cachedBytes: (files: readonly Pick<FileStatus, 'contentId' | 'size'>[]) => Promise<number[]>;
   /** A worker joined, restarted or came back: the work waiting for it can run now. */
   readonly workerJoined: () => void;
   /** Of these content ids, those a worker must keep staged. */
@@ -90,7 +93,10 @@ export function mountInfo(m: MountInfo, revealSecrets: boolean): MountInfo {
 
 /** Health, cluster, paths, mounts and workers: served on the RPC port and on the web port alike. */
 export function namespaceRoutes(
-  context: Pick<RouteContext, 'namespace' | 'workers' | 'info' | 'caller' | 'free' | 'persist'>,
+  context: Pick<
+    RouteContext,
+    'namespace' | 'workers' | 'info' | 'caller' | 'free' | 'persist' | 'cachedBytes'
+  >,
 ): RouteSpec[] {
   const { namespace, workers, caller } = context;
   const body = bodyOf;
@@ -104,9 +110,12 @@ export function namespaceRoutes(
       handler: async (request) => {
         const q = query(request);
         const sync = q.syncIntervalMs === undefined ? undefined : Number(q.syncIntervalMs);
-        return wireStatus(
+        const status = wireStatus(
           await namespace.getStatus(requiredString(q, 'path'), caller(request), { syncIntervalMs: sync }),
         );
+        if (q.cached !== 'true' || status.isDirectory) return status;
+        const [cachedBytes] = await context.cachedBytes([status]);
+        return { ...status, cachedBytes: cachedBytes ?? 0 };
       },
     },
     {
@@ -114,12 +123,20 @@ export function namespaceRoutes(
       url: '/api/v1/paths/list',
       handler: async (request) => {
         const q = query(request);
-        return wireList(
+        const list = wireList(
           await namespace.listStatus(requiredString(q, 'path'), caller(request), {
             pageSize: q.pageSize === undefined ? undefined : Number(q.pageSize),
             continuationToken: field(q, 'continuationToken', 'string'),
           }),
         );
+        if (q.cached !== 'true') return list;
+        // `cached=true`: each file with the bytes of it the workers hold (`fs ls`'s in-cache column).
+        const cached = await context.cachedBytes(list.entries.filter((e) => !e.isDirectory));
+        let next = 0;
+        const entries = list.entries.map((e) =>
+          e.isDirectory ? e : { ...e, cachedBytes: cached[next++] ?? 0 },
+        );
+        return { ...list, entries };
       },
     },
     {
@@ -169,6 +186,7 @@ export function namespaceRoutes(
           mode: field(b, 'mode', 'number'),
           owner: field(b, 'owner', 'string'),
           group: field(b, 'group', 'string'),
+          mtimeMs: field(b, 'mtimeMs', 'number'),
           recursive: field(b, 'recursive', 'boolean'),
         });
         return {};

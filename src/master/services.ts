@@ -208,7 +208,7 @@ export class MasterServices {
   }
 
   /** Bytes of each file held in the live workers' caches. */
-  async cachedBytes(files: readonly FileStatus[]): Promise<number[]> {
+  async cachedBytes(files: readonly Pick<FileStatus, 'contentId' | 'size'>[]): Promise<number[]> {
     const request = { files: files.map((f) => ({ contentId: f.contentId, size: f.size })) };
     const totals = files.map(() => 0);
     if (files.length === 0) return totals;

@@ -131,8 +131,8 @@ export type InodePatch = {
   readonly [K in Exclude<keyof Inode, 'path' | 'isDirectory' | 'ufsFingerprint'>]?: Inode[K];
 } & { readonly ufsFingerprint?: string | null };
 
-/** chmod, chown, chgrp of a whole tree. */
-export type AttributePatch = Pick<InodePatch, 'mode' | 'owner' | 'group'>;
+/** chmod, chown, chgrp, touch of a whole tree. */
+export type AttributePatch = Pick<InodePatch, 'mode' | 'owner' | 'group' | 'mtimeMs'>;
 
 /**
  * Everything the namespace and the persistence queue read and write, inside one transaction.

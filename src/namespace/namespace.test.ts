@@ -209,6 +209,17 @@ describe('mounts', () => {
     expect(await meta.listMounts()).toEqual([]);
   });
 
+  it('makes missing parents of a mount point, as mkdir -p would (seed 002: /mnt/s3 on a fresh namespace)', async () => {
+    expect(await code(ns.getStatus('/mnt', ROOT))).toBe('NOT_FOUND');
+    const point = await ns.mount('/mnt/deep/other', other, ADMIN);
+    expect(point).toMatchObject({ path: '/mnt/deep/other', mountPoint: true });
+    expect(await ns.getStatus('/mnt/deep', ROOT)).toMatchObject({ isDirectory: true, mountPoint: false });
+    expect(await names('/mnt/deep/other')).toEqual(['inside.txt']);
+    writeFileSync(join(ufs, 'plain'), 'x');
+    expect(await code(ns.mount('/plain/other', other, ADMIN))).toBe('NOT_A_DIRECTORY');
+    expect(ns.mounts.list().map((m) => m.path)).toEqual(['/', '/mnt/deep/other']);
+  });
+
   it('lets only the superuser mount and unmount, wherever the caller may write', async () => {
     await ns.mkdir('/open', ADMIN);
     await ns.setAttribute('/open', ADMIN, { mode: 0o777 });
@@ -273,6 +284,18 @@ describe('permissions', () => {
     await open({ 'tierfs.user.file.metadata.sync.interval': '0' });
     expect(await ns.getStatus('/f', ROOT)).toMatchObject({ mode: 0o600, owner: 'carol' });
     expect(await code(ns.setAttribute('/f', BOB, { owner: 'bob' }))).toBe('PERMISSION_DENIED');
+  });
+
+  it('sets the modification time for the owner, the superuser or a writer, and no one else', async () => {
+    writeFileSync(join(ufs, 'timed'), 'x');
+    await ns.setAttribute('/timed', ADMIN, { mode: 0o644 });
+    await ns.setAttribute('/timed', ADMIN, { mtimeMs: 1_000_000_000_000 });
+    expect((await ns.getStatus('/timed', ROOT)).mtimeMs).toBe(1_000_000_000_000);
+    expect(await code(ns.setAttribute('/timed', BOB, { mtimeMs: 5 }))).toBe('PERMISSION_DENIED');
+    await ns.setAttribute('/timed', ADMIN, { mode: 0o666 });
+    await ns.setAttribute('/timed', BOB, { mtimeMs: 2_000_000_000_000 });
+    expect((await ns.getStatus('/timed', ROOT)).mtimeMs).toBe(2_000_000_000_000);
+    expect(await code(ns.setAttribute('/timed', ADMIN, { mtimeMs: -1 }))).toBe('INVALID_ARGUMENT');
   });
 
   it('a directory made through tierfs keeps its chmod and chown across re-syncs', async () => {

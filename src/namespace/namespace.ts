@@ -458,11 +458,14 @@ export class Namespace {
     return this.getStatus(to, caller);
   }
 
-  /** chmod, chown and chgrp: tierfs metadata only, never the under store (seed 002). */
+  /**
+   * chmod, chown, chgrp and the modification time (touch, utimes): tierfs metadata only, never the
+   * under store (seed 002). A time is set by the owner, the superuser, or whoever may write the file.
+   */
   async setAttribute(
     path: string,
     caller: Caller,
-    change: { mode?: number; owner?: string; group?: string; recursive?: boolean },
+    change: { mode?: number; owner?: string; group?: string; mtimeMs?: number; recursive?: boolean },
   ): Promise<void> {
     const target = normalizeNamespacePath(path);
     const inode = await this.getStatus(target, caller);
@@ -478,7 +481,19 @@ export class Namespace {
     if (change.mode !== undefined && !this.permissions.isSuper(caller) && caller.user !== inode.owner) {
       throw new TierfsError('PERMISSION_DENIED', `only the owner of ${target} can change its mode`);
     }
+    if (change.mtimeMs !== undefined) {
+      if (!Number.isFinite(change.mtimeMs) || change.mtimeMs < 0) {
+        throw new TierfsError(
+          'INVALID_ARGUMENT',
+          `mtimeMs must be a non-negative number of milliseconds since the epoch, got ${change.mtimeMs}`,
+        );
+      }
+      if (!this.permissions.isSuper(caller) && caller.user !== inode.owner) {
+        this.permissions.check(inode, caller, 'w', target);
+      }
+    }
     const patch = {
+      ...(change.mtimeMs === undefined ? {} : { mtimeMs: Math.trunc(change.mtimeMs) }),
       ...(change.mode === undefined ? {} : { mode: change.mode }),
       ...(change.owner === undefined ? {} : { owner: change.owner }),
       ...(change.group === undefined ? {} : { group: change.group }),
@@ -503,11 +518,13 @@ export class Namespace {
     const target = normalizeNamespacePath(path);
     if (target === '/') throw new TierfsError('INVALID_ARGUMENT', 'the root is mounted by configuration');
     this.requireSuper(caller, `mount ${ufsUri} at ${target}`);
-    const parent = await this.parentDirectory(target, caller, false);
-    this.permissions.check(parent, caller, 'wx', target);
     if (await this.findInode(target)) {
       throw new TierfsError('ALREADY_EXISTS', `cannot mount at ${target}: the path already exists`);
     }
+    // Missing parents of the mount point are made as `mkdir -p` would (Alluxio's `fs mount` and
+    // seed 002 mount /mnt/s3 on a fresh namespace); they stay if the mount then fails, as they would.
+    const parent = await this.parentDirectory(target, caller, true);
+    this.permissions.check(parent, caller, 'wx', target);
     const mount = await this.mounts.add({
       path: target,
       ufsUri,

@@ -15,7 +15,7 @@ export const PAGES = [
 export type PageName = (typeof PAGES)[number]['name'];
 
 export function layout(
-  active: PageName,
+  active: PageName | undefined,
   title: string,
   body: SafeHtml,
   options: { scripts?: string[] } = {},

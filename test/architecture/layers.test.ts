@@ -31,6 +31,7 @@ const FORBIDDEN: Record<string, readonly string[]> = {
   worker: ['master', 'client', 'cli', 'web', 'gateway'],
   master: ['worker', 'client', 'cli', 'gateway'],
   client: ['master', 'worker', 'namespace', 'meta', 'cache', 'cli', 'web', 'gateway'],
+  fuse: ['master', 'worker', 'namespace', 'meta', 'cache', 'ufs', 'log', 'cli', 'web', 'gateway'],
 };
 
 function sources(dir: string): string[] {

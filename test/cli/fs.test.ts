@@ -117,13 +117,13 @@ describe('tierfs fs: namespace commands', () => {
     const empty = await client.getStatus('/docs/empty');
     const sub = await client.getStatus('/docs/sub');
     expect(await ok('ls', '/docs')).toBe(
-      `-rw-r--r--  admin           admin                      0 PERSISTED       ${mtime(empty)} /docs/empty\n` +
-        `-rw-r--r--  admin           admin                     14 PERSISTED       ${mtime(hello)} /docs/hello.txt\n` +
-        `drwxr-xr-x  admin           admin                      0 PERSISTED       ${mtime(sub)} /docs/sub\n`,
+      `-rw-r--r--  admin           admin                      0 PERSISTED       ${mtime(empty)} 100% /docs/empty\n` +
+        `-rw-r--r--  admin           admin                     14 PERSISTED       ${mtime(hello)} 100% /docs/hello.txt\n` +
+        `drwxr-xr-x  admin           admin                      0 PERSISTED       ${mtime(sub)}      /docs/sub\n`,
     );
     // A file argument lists the file; -h prints sizes with units; relative paths start at the root.
     expect(await ok('ls', '-h', 'docs/hello.txt')).toBe(
-      `-rw-r--r--  admin           admin                    14B PERSISTED       ${mtime(hello)} /docs/hello.txt\n`,
+      `-rw-r--r--  admin           admin                    14B PERSISTED       ${mtime(hello)} 100% /docs/hello.txt\n`,
     );
     const recursive = await ok('ls', '-R', '/');
     expect(recursive.split('\n').map((line) => line.split(' ').at(-1))).toEqual([

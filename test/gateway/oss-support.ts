@@ -20,7 +20,12 @@ export interface RunningGateway {
 }
 
 export async function startGateway(
-  options: { singleBucket?: string; wrapStore?: (store: UnderStore) => UnderStore } = {},
+  options: {
+    singleBucket?: string;
+    wrapStore?: (store: UnderStore) => UnderStore;
+    /** Access key → secret; the default is AK/SECRET, an empty map serves unauthenticated. */
+    users?: ReadonlyMap<string, string>;
+  } = {},
 ): Promise<RunningGateway> {
   const dir = await mkdtemp(join(tmpdir(), 'tierfs-oss-gw-'));
   const root = join(dir, 'root');
@@ -30,7 +35,7 @@ export async function startGateway(
   const gateway = new OssGateway({
     store,
     stateDir: join(dir, 'state'),
-    users: new Map([[AK, SECRET]]),
+    users: options.users ?? new Map([[AK, SECRET]]),
     singleBucket: options.singleBucket,
   });
   const { port } = await gateway.listen(0, '127.0.0.1');

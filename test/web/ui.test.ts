@@ -132,6 +132,25 @@ describe.skipIf(!available)('web UI in Chromium', () => {
     rmSync(third, { recursive: true, force: true });
   });
 
+  it("an unknown URL shows the UI's own 404 page; the API keeps its JSON error", async () => {
+    const response = await page.goto(`${cluster.master.webAddress}/no/such/page?x=1`);
+    expect(response?.status()).toBe(404);
+    expect(response?.headers()['content-type']).toMatch(/^text\/html/);
+    expect(await page.title()).toBe('Page not found · tierfs');
+    expect(await page.textContent('main')).toContain('There is no page at /no/such/page.');
+    expect(await page.locator('nav a').count()).toBeGreaterThan(3);
+    await page.screenshot({ path: join(SCREENSHOTS, 'not-found.png'), fullPage: true });
+    // Chromium logs the 404 status of the page itself, and nothing else may fail (its stylesheet).
+    expect(errors.splice(0)).toEqual([
+      `${cluster.master.webAddress}/no/such/page?x=1: Failed to load resource: the server responded with a status of 404 (Not Found)`,
+    ]);
+    expect(await page.evaluate<number>('document.styleSheets[0]?.cssRules.length ?? 0')).toBeGreaterThan(10);
+    expect(await page.locator('header nav').isVisible()).toBe(true);
+    const api = await fetch(`${cluster.master.webAddress}/api/v1/nope`, { headers: { accept: 'text/html' } });
+    expect(api.status).toBe(404);
+    expect(await api.json()).toEqual({ code: 'NOT_FOUND', message: 'no endpoint GET /api/v1/nope' });
+  });
+
   it('Workers lists the worker', async () => {
     await visit('/workers', 'workers');
     expect(await page.textContent('#workers')).toContain(cluster.worker.address);

@@ -3,6 +3,7 @@
  */
 import type { PropertyKey } from '../property.js';
 import * as core from './core.js';
+import * as fuse from './fuse.js';
 import * as gatewayKodo from './gateway-kodo.js';
 import * as gatewayOss from './gateway-oss.js';
 import * as kodo from './kodo.js';
@@ -13,6 +14,7 @@ import * as s3 from './s3.js';
 import * as underfs from './underfs.js';
 
 export * from './core.js';
+export * from './fuse.js';
 export * from './gateway-kodo.js';
 export * from './gateway-oss.js';
 export * from './kodo.js';
@@ -23,8 +25,8 @@ export * from './s3.js';
 export * from './underfs.js';
 
 export const ALL_PROPERTIES: readonly PropertyKey<unknown>[] = Object.freeze(
-  /** Every registered property, in catalogue order (core, underfs, S3, OSS, Kodo, offload, log, gateways). */
-  [core, underfs, s3, oss, kodo, offload, log, gatewayOss, gatewayKodo].flatMap(
+  /** Every registered property, in catalogue order (core, underfs, S3, OSS, Kodo, offload, log, gateways, FUSE). */
+  [core, underfs, s3, oss, kodo, offload, log, gatewayOss, gatewayKodo, fuse].flatMap(
     (module): PropertyKey<unknown>[] => Object.values(module),
   ),
 );

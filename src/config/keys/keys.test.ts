@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { PropertyKey } from '../property.js';
 import { ValueError } from '../types.js';
 import * as core from './core.js';
+import * as fuse from './fuse.js';
 import * as gatewayKodo from './gateway-kodo.js';
 import * as gatewayOss from './gateway-oss.js';
 import {
@@ -27,6 +28,7 @@ const MODULES: Record<string, Record<string, PropertyKey<unknown>>> = {
   log,
   gatewayOss,
   gatewayKodo,
+  fuse,
 };
 
 /** Every name a property answers to: its key, its aliases, and the `alluxio.*` twin of each `tierfs.*` one. */

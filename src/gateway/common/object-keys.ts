@@ -16,6 +16,12 @@ export interface ObjectKeyPath {
   readonly isMarker: boolean;
 }
 
+/**
+ * Names the local store gives files being written (hidden from listings until renamed): a key
+ * segment with this prefix could never be listed, so it is refused.
+ */
+const PARTIAL_PREFIX = '.tierfs-partial.';
+
 /** Whether a key names a directory marker. */
 export function isMarkerKey(key: string): boolean {
   return key.endsWith('/');
@@ -24,7 +30,7 @@ export function isMarkerKey(key: string): boolean {
 /**
  * Maps a key to its path, refusing (INVALID_ARGUMENT, reason InvalidObjectName) an empty key, one
  * over `maxBytes` of UTF-8 (when the protocol has a limit), a leading `/`, empty, `.` or `..`
- * segments and NUL bytes.
+ * segments, NUL bytes and segments named like the store's writes in progress (`.tierfs-partial.*`).
  */
 export function parseObjectKey(key: string, maxBytes = Number.POSITIVE_INFINITY): ObjectKeyPath {
   const refuse = (why: string) =>
@@ -33,14 +39,18 @@ export function parseObjectKey(key: string, maxBytes = Number.POSITIVE_INFINITY)
   if (Buffer.byteLength(key) > maxBytes) throw refuse(`The object key is longer than ${maxBytes} bytes`);
   const isMarker = isMarkerKey(key);
   const path = isMarker ? key.slice(0, -1) : key;
-  const bad = path.split('/').find((s) => s === '' || s === '.' || s === '..' || s.includes('\0'));
+  const bad = path
+    .split('/')
+    .find((s) => s === '' || s === '.' || s === '..' || s.includes('\0') || s.startsWith(PARTIAL_PREFIX));
   if (bad !== undefined) {
     const why =
       bad === ''
         ? 'an empty path segment (// or a leading /)'
         : bad.includes('\0')
           ? 'a NUL byte'
-          : `a '${bad}' segment`;
+          : bad.startsWith(PARTIAL_PREFIX)
+            ? `a segment starting with ${PARTIAL_PREFIX}, the name the store gives writes in progress (never listed)`
+            : `a '${bad}' segment`;
     throw refuse(`Object key ${JSON.stringify(key)} is not supported: it contains ${why}`);
   }
   return { path, isMarker };

@@ -17,18 +17,52 @@ const MAX_BATCH_OPS = 1000;
 const MAX_LIST_LIMIT = 1000;
 export const PARTIAL_SUCCESS = 298;
 
+/** rs operations implemented here, single or in `/batch`. */
+const OBJECT_OPS = new Set(['stat', 'delete', 'move', 'copy', 'chgm']);
+
+/**
+ * Kodo's rs/uc operations this gateway does not implement: refused with 501, alone or in a batch,
+ * never mistaken for another call.
+ */
+export const UNIMPLEMENTED_OPS: ReadonlySet<string> = new Set([
+  'chtype',
+  'chstatus',
+  'deleteAfterDays',
+  'restoreAr',
+  'fetch',
+  'prefetch',
+  'sisyphus',
+  'drop',
+  'private',
+  'image',
+  'unimage',
+  'bucketTagging',
+  'setImage',
+  'v3',
+]);
+
 /** First path segments answered here (when the request carries management authorization). */
-export const MANAGEMENT_ROOTS = new Set([
-  'stat',
-  'delete',
-  'move',
-  'copy',
-  'chgm',
+export const MANAGEMENT_ROOTS: ReadonlySet<string> = new Set([
+  ...OBJECT_OPS,
   'batch',
   'list',
   'buckets',
   'mkbucketv3',
+  'v2',
+  ...UNIMPLEMENTED_OPS,
 ]);
+
+/** Options an rs operation accepts after its entries (`/force/true`, `/mime/<m>`); others are 501. */
+const OPTIONS_OF: Readonly<Record<string, readonly string[]>> = {
+  stat: [],
+  delete: [],
+  move: ['force'],
+  copy: ['force'],
+  chgm: ['mime'],
+};
+
+const notImplemented = (what: string): KodoError =>
+  new KodoError(KODO_STATUS.NOT_IMPLEMENTED, `${what} is not implemented by the tierfs Kodo gateway`);
 
 interface OpResult {
   readonly code: number;
@@ -60,6 +94,11 @@ export async function handleManagement(
   }
   if (root === 'buckets') {
     sendJson(res, 200, await ctx.backend.listBuckets());
+    return;
+  }
+  if (root === 'v2') {
+    if (url.pathname !== '/v2/bucketInfo') throw notImplemented(url.pathname);
+    sendJson(res, 200, await bucketInfo(ctx, url.searchParams.get('bucket')));
     return;
   }
   if (root === 'mkbucketv3') {
@@ -96,12 +135,58 @@ function statBody(object: KodoObject): Record<string, unknown> {
   return body;
 }
 
+/** What `/v2/bucketInfo` answers (the fields Qiniu's SDKs read); private, as downloads are signed. */
+async function bucketInfo(ctx: KodoGatewayContext, bucket: string | null): Promise<unknown> {
+  if (!bucket) throw badRequest('bucket required');
+  await ctx.backend.requireBucket(bucket);
+  return {
+    tbl: bucket,
+    itbl: 0,
+    zone: ctx.region,
+    region: ctx.region,
+    private: ctx.publicRead ? 0 : 1,
+    protected: 0,
+    no_index_page: 0,
+    max_age: 0,
+    separator: '',
+    styles: {},
+    anti_leech_mode: 0,
+    token_anti_leech: 0,
+    refer_wl: null,
+    refer_bl: null,
+    source_enabled: false,
+    no_refer: false,
+    remark: '',
+  };
+}
+
+/** The parts of an rs operation; written `/stat/<e>` or, as Qiniu's Python SDK batches them, `stat/<e>`. */
+function parseOp(op: string): {
+  verb: string;
+  first?: string;
+  second?: string;
+  options: Map<string, string>;
+} {
+  const [verb = '', first, second, ...tail] = op.replace(/^\//, '').split('/');
+  if (UNIMPLEMENTED_OPS.has(verb)) throw notImplemented(`the ${verb} operation`);
+  const allowed = OPTIONS_OF[verb];
+  if (allowed === undefined) throw badRequest(`unsupported operation '${verb}'`);
+  // Options follow the entries: one for most (`/chgm/<e>/mime/<m>`), two for move and copy.
+  const twoEntries = verb === 'move' || verb === 'copy';
+  const rest = twoEntries || second === undefined ? tail : [second, ...tail];
+  if (rest.length % 2 !== 0) throw badRequest(`malformed options of ${verb}`);
+  const options = new Map<string, string>();
+  for (let i = 0; i < rest.length; i += 2) {
+    if (!allowed.includes(rest[i]!)) throw notImplemented(`the ${rest[i]} option of ${verb}`);
+    options.set(rest[i]!, rest[i + 1]!);
+  }
+  return { verb, first, second, options };
+}
+
 /** One rs operation (`/stat/<e>`, `/delete/<e>`, `/move/<e>/<e>[/force/true]`, ...), never throwing. */
 async function runOp(ctx: KodoGatewayContext, op: string): Promise<OpResult> {
   try {
-    const [, verb, first, second, ...rest] = op.split('/');
-    const options = new Map<string, string>();
-    for (let i = 0; i + 1 < rest.length; i += 2) options.set(rest[i]!, rest[i + 1]!);
+    const { verb, first, second, options } = parseOp(op);
     const force = options.get('force') === 'true';
     switch (verb) {
       case 'stat': {
@@ -124,15 +209,14 @@ async function runOp(ctx: KodoGatewayContext, op: string): Promise<OpResult> {
       }
       case 'chgm': {
         const entry = decodeEntry(first);
-        // `/chgm/<e>/mime/<b64u mime>`: here `second` is the word "mime".
-        const encoded = second === 'mime' ? rest[0] : undefined;
+        const encoded = options.get('mime');
         const mime = encoded === undefined ? undefined : fromUrlSafeBase64(encoded)?.toString('utf8');
         if (!mime) throw badRequest('chgm needs /mime/<EncodedMime>');
         await ctx.backend.setMimeType(entry.bucket, entry.key, mime);
         return { code: 200 };
       }
       default:
-        throw new KodoError(KODO_STATUS.BAD_REQUEST, `unsupported operation '${verb ?? ''}'`);
+        throw badRequest(`unsupported operation '${verb}'`);
     }
   } catch (error) {
     const failure = toKodoError(error);

@@ -10,6 +10,7 @@
  *   /stat /delete /move /copy /chgm /batch /list /buckets /mkbucketv3, signed or not GET → rs, rsf, uc
  *   GET|HEAD /<bucket>/<key>                    → io: path-style download
  */
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { KodoGatewayContext } from './context.js';
@@ -80,6 +81,8 @@ async function route(ctx: KodoGatewayContext, req: IncomingMessage, res: ServerR
 
 export function createKodoGateway(ctx: KodoGatewayContext): KodoGateway {
   const server = createServer((req, res) => {
+    // Real Kodo names every answer with a request id; Qiniu's SDKs take one without it for "not qiniu".
+    res.setHeader('X-Reqid', randomBytes(12).toString('base64url'));
     route(ctx, req, res).catch((error: unknown) => {
       drain(req);
       sendError(res, error);

@@ -75,10 +75,22 @@ export interface CompletePart {
   readonly etag: string;
 }
 
+export interface BucketSummary {
+  readonly name: string;
+  /** When the bucket's directory was created, as far as the store knows (else the epoch). */
+  readonly created: Date;
+}
+
 export interface GatewayBackend {
   /** Throws reason NoSuchBucket when the bucket does not exist. */
   checkBucket(bucket: string): Promise<void>;
   createBucket(bucket: string): Promise<void>;
+  /** The bucket (reason NoSuchBucket when missing). */
+  bucketSummary(bucket: string): Promise<BucketSummary>;
+  /** Every bucket, by name. */
+  listBuckets(): Promise<readonly BucketSummary[]>;
+  /** Reason BucketNotEmpty while it holds an object or an unfinished multipart upload. */
+  deleteBucket(bucket: string): Promise<void>;
   headObject(bucket: string, key: string): Promise<ObjectInfo>;
   /** The bytes of the object; of `version` only when given (STALE when it has another one). */
   openObject(bucket: string, key: string, range?: ByteRange, version?: string): Promise<Readable>;
@@ -118,7 +130,9 @@ export type BackendErrorReason =
   | 'InvalidDigest'
   | 'FileAlreadyExists'
   | 'InvalidObjectName'
-  | 'InvalidBucketName';
+  | 'InvalidBucketName'
+  | 'BucketNotEmpty'
+  | 'AccessDenied';
 
 export function backendError(
   code: ErrorCode,

@@ -1,4 +1,8 @@
-/** Bucket operations: ListObjects (v1, v2), DeleteMultipleObjects, PutBucket. */
+/**
+ * Service and bucket operations: ListBuckets, ListObjects (v1, v2), DeleteMultipleObjects,
+ * PutBucket, DeleteBucket, GetBucketInfo, GetBucketLocation. Result documents carry no XML
+ * namespace, as real OSS sends them (oss2 looks elements up without one).
+ */
 import { createHash } from 'node:crypto';
 import type { ObjectInfo } from './backend.js';
 import { OssError } from './errors.js';
@@ -7,8 +11,6 @@ import { boundedInt } from './multipart-handlers.js';
 import { contentMd5, quoted } from './object-handlers.js';
 import { type OssContext, readSmallBody, sendEmpty, sendXml } from './request-context.js';
 import { children, childText, parseXml, type XmlElement } from './xml.js';
-
-const XMLNS = 'http://doc.oss-cn-hangzhou.aliyuncs.com';
 
 export async function listObjects(ctx: OssContext): Promise<void> {
   const v2 = ctx.query.get('list-type') === '2';
@@ -27,7 +29,6 @@ export async function listObjects(ctx: OssContext): Promise<void> {
   const common = result.commonPrefixes.map((p) => ({ Prefix: encode(p) }));
   const body: XmlElement = v2
     ? {
-        '@_xmlns': XMLNS,
         Name: ctx.bucket,
         Prefix: encode(prefix),
         StartAfter: startAfter === '' ? undefined : encode(startAfter),
@@ -42,7 +43,6 @@ export async function listObjects(ctx: OssContext): Promise<void> {
         CommonPrefixes: common,
       }
     : {
-        '@_xmlns': XMLNS,
         Name: ctx.bucket,
         Prefix: encode(prefix),
         Marker: encode(marker),
@@ -107,4 +107,72 @@ export async function putBucket(ctx: OssContext): Promise<void> {
   await readSmallBody(ctx);
   await ctx.backend.createBucket(ctx.bucket!);
   sendEmpty(ctx, 200, { Location: `/${ctx.bucket}` });
+}
+
+export async function deleteBucket(ctx: OssContext): Promise<void> {
+  await ctx.backend.deleteBucket(ctx.bucket!);
+  sendEmpty(ctx, 204);
+}
+
+export async function getBucketLocation(ctx: OssContext): Promise<void> {
+  sendXml(ctx, 200, 'LocationConstraint', { '#text': ctx.region });
+}
+
+/** Where clients reach the bucket: the Host they used (the gateway has no separate intranet endpoint). */
+function endpointsOf(ctx: OssContext): { ExtranetEndpoint: string; IntranetEndpoint: string } {
+  const host = ctx.hostId.startsWith(`${ctx.bucket}.`)
+    ? ctx.hostId.slice(ctx.bucket!.length + 1)
+    : ctx.hostId;
+  return { ExtranetEndpoint: host, IntranetEndpoint: host };
+}
+
+export async function getBucketInfo(ctx: OssContext): Promise<void> {
+  const bucket = await ctx.backend.bucketSummary(ctx.bucket!);
+  sendXml(ctx, 200, 'BucketInfo', {
+    Bucket: {
+      AccessMonitor: 'Disabled',
+      CreationDate: isoTime(bucket.created),
+      CrossRegionReplication: 'Disabled',
+      DataRedundancyType: 'LRS',
+      ...endpointsOf(ctx),
+      Location: ctx.region,
+      Name: bucket.name,
+      ResourceGroupId: '',
+      StorageClass: 'Standard',
+      TransferAcceleration: 'Disabled',
+      Owner: { DisplayName: ctx.owner, ID: ctx.owner },
+      AccessControlList: { Grant: 'private' },
+      Comment: '',
+      ServerSideEncryptionRule: { SSEAlgorithm: 'None' },
+      BucketPolicy: { LogBucket: '', LogPrefix: '' },
+    },
+  });
+}
+
+export async function listBuckets(ctx: OssContext): Promise<void> {
+  const buckets = await ctx.backend.listBuckets();
+  const prefix = ctx.query.get('prefix') ?? '';
+  const marker = ctx.query.get('marker') ?? '';
+  const maxKeys = boundedInt(ctx.query.get('max-keys'), 100, 'max-keys');
+  const all = buckets.filter((b) => b.name.startsWith(prefix) && b.name > marker);
+  const page = all.slice(0, maxKeys);
+  const truncated = all.length > page.length;
+  sendXml(ctx, 200, 'ListAllMyBucketsResult', {
+    Prefix: prefix === '' ? undefined : prefix,
+    Marker: marker === '' ? undefined : marker,
+    MaxKeys: ctx.query.has('max-keys') ? maxKeys : undefined,
+    IsTruncated: truncated ? true : undefined,
+    NextMarker: truncated ? page.at(-1)?.name : undefined,
+    Owner: { ID: ctx.owner, DisplayName: ctx.owner },
+    Buckets: {
+      Bucket: page.map((b) => ({
+        CreationDate: isoTime(b.created),
+        ...endpointsOf({ ...ctx, bucket: b.name }),
+        Location: ctx.region,
+        Name: b.name,
+        Region: ctx.region.replace(/^oss-/, ''),
+        StorageClass: 'Standard',
+      })),
+    },
+  });
 }

@@ -39,6 +39,7 @@ export const OSS_ERRORS = {
     status: 409,
     message: 'The object you specified already exists and can not be overwritten.',
   },
+  BucketNotEmpty: { status: 409, message: 'The bucket you tried to delete is not empty.' },
   BucketAlreadyExists: { status: 409, message: 'The requested bucket name is not available.' },
   MethodNotAllowed: { status: 405, message: 'The specified method is not allowed against this resource.' },
   MissingContentLength: { status: 411, message: 'You must provide the Content-Length HTTP header.' },

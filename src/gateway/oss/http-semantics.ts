@@ -64,7 +64,10 @@ export function etagMatches(header: string, etag: string): boolean {
     .some((t) => t === '*' || t === want);
 }
 
-/** `2019-04-09T03:45:32.000Z`, as listings and copy results show times. */
+/**
+ * `2019-04-09T03:45:32.000Z`, as listings, part lists and copy results show times: real OSS sends
+ * whole seconds, and oss2 parses exactly `%Y-%m-%dT%H:%M:%S.000Z`.
+ */
 export function isoTime(date: Date): string {
-  return date.toISOString();
+  return new Date(Math.floor(date.getTime() / 1000) * 1000).toISOString();
 }

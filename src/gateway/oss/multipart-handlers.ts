@@ -1,9 +1,17 @@
 /** Multipart uploads: Initiate, UploadPart, UploadPartCopy, Complete, Abort, ListParts, ListMultipartUploads. */
+import { OSS_LIMITS, occurrences } from '../common/limits.js';
 import type { CompletePart } from './backend.js';
 import { OssError } from './errors.js';
 import { isoTime, parseRange } from './http-semantics.js';
 import { contentMd5, copySource, forbidOverwrite, quoted } from './object-handlers.js';
-import { type OssContext, readSmallBody, sendEmpty, sendXml, userMetaFrom } from './request-context.js';
+import {
+  checkBodySize,
+  type OssContext,
+  readSmallBody,
+  sendEmpty,
+  sendXml,
+  userMetaFrom,
+} from './request-context.js';
 import { children, childText, parseXml } from './xml.js';
 
 export async function initiateMultipartUpload(ctx: OssContext): Promise<void> {
@@ -28,6 +36,7 @@ export async function uploadPart(ctx: OssContext): Promise<void> {
   }
   const uploadId = ctx.query.get('uploadId')!;
   if (ctx.headers['x-oss-copy-source'] === undefined) {
+    checkBodySize(ctx);
     const part = await ctx.backend.uploadPart(
       ctx.bucket!,
       ctx.key,
@@ -65,7 +74,11 @@ export async function completeMultipartUpload(ctx: OssContext): Promise<void> {
       etag: p.etag,
     }));
   } else {
-    const doc = parseXml(body.toString('utf8'), 'CompleteMultipartUpload');
+    const text = body.toString('utf8');
+    if (occurrences(text, '</Part>') > OSS_LIMITS.maxParts) {
+      throw new OssError('InvalidArgument', `An upload has at most ${OSS_LIMITS.maxParts} parts.`);
+    }
+    const doc = parseXml(text, 'CompleteMultipartUpload');
     parts = children(doc, 'Part').map((part) => {
       const partNumber = Number(childText(part, 'PartNumber'));
       const etag = childText(part, 'ETag');

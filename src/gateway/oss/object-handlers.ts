@@ -4,9 +4,17 @@ import { isTierfsError } from '../../errors.js';
 import type { ObjectInfo } from './backend.js';
 import { OssError } from './errors.js';
 import { evaluateConditions, isoTime, parseRange } from './http-semantics.js';
-import { type OssContext, sendEmpty, sendXml, userMetaFrom } from './request-context.js';
+import {
+  checkBodySize,
+  type OssContext,
+  readSmallBody,
+  sendEmpty,
+  sendXml,
+  userMetaFrom,
+} from './request-context.js';
 
 export async function putObject(ctx: OssContext): Promise<void> {
+  checkBodySize(ctx);
   const info = await ctx.backend.putObject(ctx.bucket!, ctx.key, ctx.req, {
     contentType: ctx.headers['content-type'],
     userMeta: userMetaFrom(ctx.headers),
@@ -139,6 +147,21 @@ export function getAcl(ctx: OssContext, grant: string): void {
     Owner: { ID: ctx.owner, DisplayName: ctx.owner },
     AccessControlList: { Grant: grant },
   });
+}
+
+/**
+ * PutBucketAcl and PutObjectAcl: ACLs are not enforced, so the only ACL accepted is the one the
+ * resource already has (`private` buckets, `default` objects); any other is NotImplemented rather
+ * than answered 200 and ignored.
+ */
+export async function putAcl(ctx: OssContext, current: string): Promise<void> {
+  const header = ctx.key === '' ? 'x-oss-acl' : 'x-oss-object-acl';
+  const wanted = ctx.headers[header];
+  if (wanted !== undefined && wanted !== current) {
+    throw new OssError('NotImplemented', `ACL ${wanted} is not implemented; resources here are ${current}.`);
+  }
+  await readSmallBody(ctx, 64 * 1024);
+  sendEmpty(ctx, 200);
 }
 
 export function quoted(etag: string): string {

@@ -1,5 +1,6 @@
 /** One request in flight and the ways to answer it (XML, empty, error) with the headers OSS sends. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { declaredLength, OSS_LIMITS, userMetadataBytes } from '../common/limits.js';
 import type { GatewayBackend } from './backend.js';
 import { OssError, toOssError } from './errors.js';
 import { toXml, type XmlElement } from './xml.js';
@@ -19,6 +20,8 @@ export interface OssContext {
   readonly owner: string;
   /** `HostId` of error bodies: the Host the client used. */
   readonly hostId: string;
+  /** The region buckets report (`oss-cn-hangzhou` unless configured). */
+  readonly region: string;
 }
 
 export function sendXml(
@@ -81,11 +84,22 @@ export async function readSmallBody(ctx: OssContext, limit = 2 * 1024 * 1024): P
   return Buffer.concat(chunks);
 }
 
-/** `x-oss-meta-*` request headers as user metadata (names without the prefix). */
+/** `x-oss-meta-*` request headers as user metadata (names without the prefix); at most 8 KB. */
 export function userMetaFrom(headers: Readonly<Record<string, string>>): Record<string, string> {
   const meta: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (name.startsWith('x-oss-meta-')) meta[name.slice('x-oss-meta-'.length)] = value;
   }
+  if (userMetadataBytes(meta) > OSS_LIMITS.maxUserMetadataBytes) {
+    throw new OssError('InvalidArgument', 'The user metadata (x-oss-meta-*) exceeds 8 KB.', {
+      ArgumentName: 'x-oss-meta-*',
+    });
+  }
   return meta;
+}
+
+/** EntityTooLarge, before any byte is read, for a body longer than OSS takes in one request. */
+export function checkBodySize(ctx: OssContext): void {
+  const length = declaredLength(ctx.headers);
+  if (length !== undefined && length > OSS_LIMITS.maxSinglePutBytes) throw new OssError('EntityTooLarge');
 }

@@ -1,5 +1,16 @@
-/** Picks the operation for a request from its method, bucket/key and sub-resources. */
-import { deleteMultipleObjects, listObjects, putBucket } from './bucket-handlers.js';
+/**
+ * Runs the operation a request names (see operations.ts); a sub-resource the gateway does not
+ * implement is NotImplemented before anything is read or written.
+ */
+import {
+  deleteBucket,
+  deleteMultipleObjects,
+  getBucketInfo,
+  getBucketLocation,
+  listBuckets,
+  listObjects,
+  putBucket,
+} from './bucket-handlers.js';
 import { OssError } from './errors.js';
 import {
   abortMultipartUpload,
@@ -9,49 +20,67 @@ import {
   listParts,
   uploadPart,
 } from './multipart-handlers.js';
-import { copyObject, deleteObject, getAcl, getObject, getObjectMeta, putObject } from './object-handlers.js';
-import { type OssContext, readSmallBody, sendEmpty } from './request-context.js';
+import {
+  copyObject,
+  deleteObject,
+  getAcl,
+  getObject,
+  getObjectMeta,
+  putAcl,
+  putObject,
+} from './object-handlers.js';
+import { type OperationName, type OssLevel, resolveOperation } from './operations.js';
+import type { OssContext } from './request-context.js';
+
+type Handler = (ctx: OssContext) => Promise<void>;
+
+const HANDLERS: Readonly<Record<OperationName, Handler>> = {
+  ListBuckets: listBuckets,
+  PutBucket: putBucket,
+  DeleteBucket: deleteBucket,
+  GetBucketInfo: getBucketInfo,
+  GetBucketLocation: getBucketLocation,
+  GetBucketAcl: async (ctx) => getAcl(ctx, 'private'),
+  PutBucketAcl: async (ctx) => putAcl(ctx, 'private'),
+  ListObjects: listObjects,
+  ListMultipartUploads: listMultipartUploads,
+  DeleteMultipleObjects: deleteMultipleObjects,
+  PutObject: async (ctx) =>
+    ctx.headers['x-oss-copy-source'] !== undefined ? copyObject(ctx) : putObject(ctx),
+  GetObject: async (ctx) => getObject(ctx, false),
+  HeadObject: async (ctx) => getObject(ctx, true),
+  GetObjectMeta: getObjectMeta,
+  DeleteObject: deleteObject,
+  GetObjectAcl: async (ctx) => {
+    await ctx.backend.headObject(ctx.bucket!, ctx.key);
+    getAcl(ctx, 'default');
+  },
+  PutObjectAcl: async (ctx) => {
+    await ctx.backend.headObject(ctx.bucket!, ctx.key);
+    await putAcl(ctx, 'default');
+  },
+  InitiateMultipartUpload: initiateMultipartUpload,
+  UploadPart: uploadPart,
+  CompleteMultipartUpload: completeMultipartUpload,
+  AbortMultipartUpload: abortMultipartUpload,
+  ListParts: listParts,
+};
+
+/** Bucket operations that do not need the bucket to exist already. */
+const WITHOUT_BUCKET_CHECK = new Set<OperationName>(['ListBuckets', 'PutBucket']);
 
 export async function route(ctx: OssContext): Promise<void> {
-  const q = ctx.query;
-  const m = ctx.method;
-  if (ctx.bucket === undefined) {
-    throw new OssError('MethodNotAllowed', 'Service-level operations (ListBuckets) are not supported.');
+  const level: OssLevel = ctx.bucket === undefined ? 'service' : ctx.key === '' ? 'bucket' : 'object';
+  const resolved = resolveOperation(ctx.method, level, ctx.query);
+  if (resolved.kind === 'not-implemented') {
+    throw new OssError(
+      'NotImplemented',
+      `The ${resolved.subresource} sub-resource is not implemented by the tierfs OSS gateway.`,
+    );
   }
-  if (ctx.key === '') {
-    if (m === 'PUT' && q.has('acl')) return readSmallBody(ctx).then(() => sendEmpty(ctx, 200));
-    if (m === 'PUT') return putBucket(ctx);
-    await ctx.backend.checkBucket(ctx.bucket);
-    if (m === 'GET' && q.has('acl')) return getAcl(ctx, 'private');
-    if (m === 'GET' && q.has('uploads')) return listMultipartUploads(ctx);
-    if (m === 'GET') return listObjects(ctx);
-    if (m === 'POST' && q.has('delete')) return deleteMultipleObjects(ctx);
-    throw new OssError('MethodNotAllowed');
+  if (resolved.kind === 'method-not-allowed') throw new OssError('MethodNotAllowed');
+  if (level === 'bucket' && !WITHOUT_BUCKET_CHECK.has(resolved.name)) {
+    await ctx.backend.checkBucket(ctx.bucket!);
   }
-  switch (m) {
-    case 'GET':
-      if (q.has('acl')) {
-        await ctx.backend.headObject(ctx.bucket, ctx.key);
-        return getAcl(ctx, 'default');
-      }
-      if (q.has('uploadId')) return listParts(ctx);
-      return getObject(ctx, false);
-    case 'HEAD':
-      return q.has('objectMeta') ? getObjectMeta(ctx) : getObject(ctx, true);
-    case 'PUT':
-      if (q.has('acl')) {
-        await ctx.backend.headObject(ctx.bucket, ctx.key);
-        return sendEmpty(ctx, 200);
-      }
-      if (q.has('uploadId') && q.has('partNumber')) return uploadPart(ctx);
-      if (ctx.headers['x-oss-copy-source'] !== undefined) return copyObject(ctx);
-      return putObject(ctx);
-    case 'POST':
-      if (q.has('uploads')) return initiateMultipartUpload(ctx);
-      if (q.has('uploadId')) return completeMultipartUpload(ctx);
-      break;
-    case 'DELETE':
-      return q.has('uploadId') ? abortMultipartUpload(ctx) : deleteObject(ctx);
-  }
-  throw new OssError('MethodNotAllowed');
+  await HANDLERS[resolved.name](ctx);
 }

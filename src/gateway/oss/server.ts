@@ -25,6 +25,8 @@ export interface OssGatewayOptions {
   /** Host names of the gateway itself, so `Host: name.domain` is not read as a bucket. */
   readonly hostnames?: readonly string[];
   readonly minPartSize?: number;
+  /** The region buckets report in GetBucketLocation and GetBucketInfo (default `oss-cn-hangzhou`). */
+  readonly region?: string;
   /** Called once per request after it is answered (never with secrets). */
   readonly onRequest?: (entry: { method: string; url: string; status: number; requestId: string }) => void;
   readonly now?: () => number;
@@ -90,6 +92,7 @@ export class OssGateway {
       backend: this.backend,
       owner: 'tierfs',
       hostId: headers.host ?? 'localhost',
+      region: this.options.region ?? 'oss-cn-hangzhou',
     };
     try {
       const targets = resolveTargets(headers.host, rawPath, {

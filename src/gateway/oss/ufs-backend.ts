@@ -13,6 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { isTierfsError } from '../../errors.js';
 import type { UfsStatus, UnderStore } from '../../ufs/contract.js';
 import { joinPath } from '../../ufs/path.js';
+import { walk } from '../../ufs/walk.js';
 import { type BucketTree, removeObject, underStoreTree } from '../common/bucket-tree.js';
 import { itemKey, listPage } from '../common/key-listing.js';
 import { markerBodySink, parseObjectKey, refuseMarkerUpload } from '../common/object-keys.js';
@@ -26,6 +27,7 @@ import {
 } from '../common/part-staging.js';
 import { StateDatabase } from '../common/state-database.js';
 import {
+  type BucketSummary,
   type ByteRange,
   backendError,
   type CompletePart,
@@ -105,6 +107,42 @@ export class UfsGatewayBackend implements GatewayBackend {
     }
     const root = this.bucketRoot(bucket);
     if (root !== '') await this.store.mkdirs(root);
+  }
+
+  async bucketSummary(bucket: string): Promise<BucketSummary> {
+    await this.checkBucket(bucket);
+    const root = this.bucketRoot(bucket);
+    const status = await this.store.getStatus(root);
+    return { name: bucket, created: new Date(status.mtimeMs ?? 0) };
+  }
+
+  async listBuckets(): Promise<readonly BucketSummary[]> {
+    if (this.options.singleBucket !== undefined) return [await this.bucketSummary(this.options.singleBucket)];
+    const buckets: BucketSummary[] = [];
+    for await (const entry of walk(this.store, '')) {
+      if (entry.isDirectory && BUCKET_NAME.test(entry.name)) {
+        buckets.push({ name: entry.name, created: new Date(entry.mtimeMs ?? 0) });
+      }
+    }
+    return buckets.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async deleteBucket(bucket: string): Promise<void> {
+    await this.checkBucket(bucket);
+    const root = this.bucketRoot(bucket);
+    const notEmpty = () =>
+      backendError('DIRECTORY_NOT_EMPTY', 'BucketNotEmpty', `bucket not empty: ${bucket}`, {
+        BucketName: bucket,
+      });
+    for await (const _ of walk(this.store, root)) throw notEmpty();
+    if ((await this.listMultipartUploads(bucket, '')).length > 0) throw notEmpty();
+    if (root === '') {
+      throw backendError('PERMISSION_DENIED', 'AccessDenied', 'the single bucket cannot be deleted');
+    }
+    await this.store.delete(root).catch((error: unknown) => {
+      throw isTierfsError(error, 'DIRECTORY_NOT_EMPTY') ? notEmpty() : error;
+    });
+    this.metadata.deleteBucket(bucket);
   }
 
   async headObject(bucket: string, key: string): Promise<ObjectInfo> {

@@ -1,5 +1,6 @@
 /** Object attributes carried in request headers (PUT, Copy, CreateMultipartUpload) and sent back on GET/HEAD. */
 import type { IncomingHttpHeaders } from 'node:http';
+import { S3_LIMITS, userMetadataBytes } from '../common/limits.js';
 import { S3Error } from './errors.js';
 import { CANNED_ACLS, type CannedAcl, type ObjectHeaders, type Tag } from './metadata-store.js';
 import type { ObjectInfo } from './object-layer.js';
@@ -11,12 +12,19 @@ function one(headers: IncomingHttpHeaders, name: string): string | undefined {
   return Array.isArray(value) ? value.join(',') : value;
 }
 
+/** The object headers a write asks for; MetadataTooLarge past S3's 2 KB of user metadata. */
 export function headersFromRequest(headers: IncomingHttpHeaders): ObjectHeaders {
   const userMetadata: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (name.startsWith('x-amz-meta-') && value !== undefined) {
       userMetadata[name.slice('x-amz-meta-'.length)] = Array.isArray(value) ? value.join(',') : value;
     }
+  }
+  if (userMetadataBytes(userMetadata) > S3_LIMITS.maxUserMetadataBytes) {
+    throw new S3Error(
+      'MetadataTooLarge',
+      `Your metadata headers exceed the maximum allowed metadata size of ${S3_LIMITS.maxUserMetadataBytes} bytes`,
+    );
   }
   // aws-chunked is how the body was sent, not how the object is encoded.
   const encoding = one(headers, 'content-encoding')

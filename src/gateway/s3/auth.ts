@@ -6,7 +6,7 @@
 import { TierfsError } from '../../errors.js';
 import { S3Error } from './errors.js';
 import { header, type SignedRequest } from './signed-request.js';
-import { isV2Header, isV2Presigned, parseV2, verifyV2 } from './sigv2.js';
+import { isV2Header, isV2Presigned, parseV2, type V2Claims, verifyV2 } from './sigv2.js';
 import {
   type ChunkSigning,
   isV4Header,
@@ -83,6 +83,13 @@ export class Authenticator {
       const user = this.user(claims.accessKey);
       const signedAt = parseAmzDate(claims.amzDate);
       if (Number.isNaN(signedAt)) throw new S3Error('AccessDenied', 'X-Amz-Date is malformed');
+      if (claims.date !== claims.amzDate.slice(0, 8)) {
+        // A scope dated another day would let a signing key derived once serve for years.
+        throw new S3Error(
+          presigned ? 'AuthorizationQueryParametersError' : 'AuthorizationHeaderMalformed',
+          `Invalid credential date "${claims.date}": it must be the date of X-Amz-Date (${claims.amzDate.slice(0, 8)})`,
+        );
+      }
       if (claims.expires !== undefined) {
         if (now > signedAt + claims.expires * 1000) throw new S3Error('AccessDenied', 'Request has expired');
         if (signedAt - now > this.options.maxClockSkewMs) this.skewed();
@@ -106,7 +113,7 @@ export class Authenticator {
         if (Number.isNaN(date)) throw new S3Error('AccessDenied', 'A Date or x-amz-date header is required');
         if (Math.abs(now - date) > this.options.maxClockSkewMs) this.skewed();
       }
-      verifyV2(request, claims, user.secretKey, resourcePath);
+      verifyV2Resource(request, claims, user.secretKey, resourcePath);
       return { user: user.user, accessKey: user.accessKey, payload: { kind: 'none' } };
     }
     if (header(request, 'authorization') !== undefined) {
@@ -155,5 +162,26 @@ function payloadCheck(payloadHash: string, signing: ChunkSigning): PayloadCheck 
         );
       }
       return { kind: 'sha256', hex: payloadHash.toLowerCase() };
+  }
+}
+
+/**
+ * SigV2 over the resource as sent; a bucket request may also have been signed as `/bucket/` when
+ * sent as `/bucket` (or the other way round): botocore signs one and sends the other, and S3
+ * takes both.
+ */
+function verifyV2Resource(
+  request: SignedRequest,
+  claims: V2Claims,
+  secret: string,
+  resourcePath: string,
+): void {
+  try {
+    verifyV2(request, claims, secret, resourcePath);
+  } catch (error) {
+    const bucketOnly = /^\/[^/]+\/?$/.exec(resourcePath);
+    if (!bucketOnly || !(error instanceof S3Error)) throw error;
+    const other = resourcePath.endsWith('/') ? resourcePath.slice(0, -1) : `${resourcePath}/`;
+    verifyV2(request, claims, secret, other);
   }
 }

@@ -11,11 +11,26 @@ import { listOf, parseXml, textOf, type XmlNode } from './xml.js';
 
 const MAX_KEYS = 1000;
 
+/** ListBuckets, paged with max-buckets (1 to 10000) and continuation-token, filtered by prefix. */
 export async function listBuckets(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
-  const buckets = await layer.listBuckets(ctx.identity.user);
+  const prefix = ctx.query.get('prefix') ?? '';
+  const token = ctx.query.get('continuation-token');
+  const after = token === undefined || token === '' ? '' : resumeAfter(token, '');
+  const rawMax = ctx.query.get('max-buckets');
+  const max = rawMax === undefined ? 10_000 : Number(rawMax);
+  if (!Number.isInteger(max) || max < 1 || max > 10_000) {
+    throw new S3Error('InvalidArgument', 'max-buckets must be an integer between 1 and 10000');
+  }
+  const buckets = (await layer.listBuckets(ctx.identity.user)).filter(
+    (b) => b.name.startsWith(prefix) && b.name > after,
+  );
+  const page = buckets.slice(0, max);
+  const truncated = buckets.length > page.length;
   sendXml(ctx, 'ListAllMyBucketsResult', {
     Owner: { ID: ctx.identity.user, DisplayName: ctx.identity.user },
-    Buckets: { Bucket: buckets.map((b) => ({ Name: b.name, CreationDate: isoDate(b.createdMs) })) },
+    Buckets: { Bucket: page.map((b) => ({ Name: b.name, CreationDate: isoDate(b.createdMs) })) },
+    ContinuationToken: truncated ? Buffer.from(page.at(-1)!.name).toString('base64url') : undefined,
+    Prefix: ctx.query.has('prefix') ? prefix : undefined,
   });
 }
 
@@ -120,39 +135,52 @@ async function contents(
   return { Contents: objects, CommonPrefixes: prefixes };
 }
 
+/** The Delimiter element: absent when none or an empty one was given (S3 echoes only a real one). */
+function delimiterOf(ctx: S3Context, encode: (text: string) => string): string | undefined {
+  const delimiter = ctx.query.get('delimiter');
+  return delimiter ? encode(delimiter) : undefined;
+}
+
+/**
+ * ListObjects (v1). With encoding-type=url the keys, prefixes, Delimiter, Marker and NextMarker
+ * are encoded but the top-level Prefix is not: S3 sends it as given, and botocore, which asks for
+ * url encoding on its own, decodes Prefix in v2 answers only.
+ */
 export async function listObjectsV1(ctx: S3Context, services: GatewayServices): Promise<void> {
   const encode = encoder(ctx);
   const marker = ctx.query.get('marker') ?? '';
   const limit = maxKeys(ctx);
   const { items, truncated } = await page(ctx, services, marker, limit);
-  const delimiter = ctx.query.get('delimiter');
   sendXml(ctx, 'ListBucketResult', {
     Name: ctx.bucket,
-    Prefix: encode(ctx.query.get('prefix') ?? ''),
+    Prefix: ctx.query.get('prefix') ?? '',
     Marker: encode(marker),
     NextMarker: truncated ? encode(lastName(items)!) : undefined,
     MaxKeys: limit,
-    Delimiter: delimiter === undefined ? undefined : encode(delimiter),
+    Delimiter: delimiterOf(ctx, encode),
     EncodingType: ctx.query.get('encoding-type'),
     IsTruncated: truncated,
     ...(await contents(ctx, services, items, encode, true)),
   });
 }
 
+/** Where a v2 listing resumes: after the key its continuation token names (an empty token: the start). */
+function resumeAfter(token: string | undefined, startAfter: string): string {
+  if (token === undefined || token === '') return startAfter;
+  const after = Buffer.from(token, 'base64url').toString();
+  if (Buffer.from(after).toString('base64url') !== token) {
+    throw new S3Error('InvalidArgument', 'The continuation token provided is incorrect');
+  }
+  return after;
+}
+
 export async function listObjectsV2(ctx: S3Context, services: GatewayServices): Promise<void> {
   const encode = encoder(ctx);
   const token = ctx.query.get('continuation-token');
   const startAfter = ctx.query.get('start-after') ?? '';
-  let after = startAfter;
-  if (token !== undefined) {
-    after = Buffer.from(token, 'base64url').toString();
-    if (token === '' || Buffer.from(after).toString('base64url') !== token) {
-      throw new S3Error('InvalidArgument', 'The continuation token provided is incorrect');
-    }
-  }
+  const after = resumeAfter(token, startAfter);
   const limit = maxKeys(ctx);
   const { items, truncated } = await page(ctx, services, after, limit);
-  const delimiter = ctx.query.get('delimiter');
   const body = await contents(ctx, services, items, encode, ctx.query.get('fetch-owner') === 'true');
   sendXml(ctx, 'ListBucketResult', {
     Name: ctx.bucket,
@@ -162,10 +190,51 @@ export async function listObjectsV2(ctx: S3Context, services: GatewayServices): 
     NextContinuationToken: truncated ? Buffer.from(lastName(items)!).toString('base64url') : undefined,
     KeyCount: body.Contents.length + body.CommonPrefixes.length,
     MaxKeys: limit,
-    Delimiter: delimiter === undefined ? undefined : encode(delimiter),
+    Delimiter: delimiterOf(ctx, encode),
     EncodingType: ctx.query.get('encoding-type'),
     IsTruncated: truncated,
     ...body,
+  });
+}
+
+/**
+ * ListObjectVersions of a bucket without versioning: every object once, as its only version
+ * (`VersionId` null, latest), never a delete marker. Paged by key; a version-id-marker other than
+ * `null` is past the one version of its key.
+ */
+export async function listObjectVersions(ctx: S3Context, services: GatewayServices): Promise<void> {
+  const encode = encoder(ctx);
+  const keyMarker = ctx.query.get('key-marker') ?? '';
+  const versionIdMarker = ctx.query.get('version-id-marker') ?? '';
+  if (versionIdMarker !== '' && keyMarker === '') {
+    throw new S3Error('InvalidArgument', 'A version-id marker cannot be specified without a key marker.');
+  }
+  const limit = maxKeys(ctx);
+  const { items, truncated } = await page(ctx, services, keyMarker, limit);
+  const { Contents, CommonPrefixes } = await contents(ctx, services, items, encode, true);
+  const last = lastName(items);
+  sendXml(ctx, 'ListVersionsResult', {
+    Name: ctx.bucket,
+    Prefix: encode(ctx.query.get('prefix') ?? ''),
+    KeyMarker: encode(keyMarker),
+    VersionIdMarker: versionIdMarker,
+    NextKeyMarker: truncated && last !== undefined ? encode(last) : undefined,
+    NextVersionIdMarker: truncated ? 'null' : undefined,
+    MaxKeys: limit,
+    Delimiter: delimiterOf(ctx, encode),
+    EncodingType: ctx.query.get('encoding-type'),
+    IsTruncated: truncated,
+    Version: Contents.map((object) => ({
+      Key: object.Key,
+      VersionId: 'null',
+      IsLatest: true,
+      LastModified: object.LastModified,
+      ETag: object.ETag,
+      Size: object.Size,
+      StorageClass: object.StorageClass,
+      Owner: object.Owner,
+    })),
+    CommonPrefixes,
   });
 }
 

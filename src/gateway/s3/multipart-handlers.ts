@@ -1,10 +1,11 @@
 /** Multipart upload operations: Create, UploadPart, UploadPartCopy, Complete, Abort, ListParts. */
 
+import { occurrences, S3_LIMITS } from '../common/limits.js';
 import { cannedAcl, headersFromRequest, tagsFromHeader } from './attributes.js';
 import { bodyStages, readSmallBody } from './body.js';
 import { headerOf, isoDate, type S3Context, sendEmpty, sendXml } from './context.js';
 import { S3Error } from './errors.js';
-import { copySource, parseRange } from './object-handlers.js';
+import { checkBodySize, checkWriteConditions, copySource } from './object-handlers.js';
 import type { GatewayServices } from './services.js';
 import { listOf, parseXml, textOf } from './xml.js';
 
@@ -23,6 +24,7 @@ function upload(ctx: S3Context, { uploads }: GatewayServices) {
 }
 
 export async function uploadPart(ctx: S3Context, services: GatewayServices): Promise<void> {
+  checkBodySize(ctx);
   const target = upload(ctx, services);
   const { stages } = bodyStages(ctx.req, ctx.identity.payload);
   const part = await services.uploads.uploadPart(target, Number(ctx.query.get('partNumber')), [
@@ -32,30 +34,59 @@ export async function uploadPart(ctx: S3Context, services: GatewayServices): Pro
   sendEmpty(ctx, 200, { etag: `"${part.md5}"` });
 }
 
-export async function uploadPartCopy(ctx: S3Context, services: GatewayServices): Promise<void> {
-  const target = upload(ctx, services);
-  const source = await copySource(ctx, services);
-  const rangeHeader = headerOf(ctx, 'x-amz-copy-source-range');
-  const range = parseRange(rangeHeader, source.size);
-  if (rangeHeader !== undefined && !range) {
+/**
+ * `x-amz-copy-source-range: bytes=first-last`, which S3 takes only within the source object:
+ * InvalidRange when it reaches past the end.
+ */
+export function copySourceRange(
+  value: string | undefined,
+  size: number,
+): { offset: number; length: number } | undefined {
+  if (value === undefined) return undefined;
+  const m = /^bytes=(\d+)-(\d+)$/.exec(value.trim());
+  if (!m) {
     throw new S3Error(
       'InvalidArgument',
       'The x-amz-copy-source-range value must be of the form bytes=first-last',
     );
   }
+  const first = Number(m[1]);
+  const last = Number(m[2]);
+  if (last < first || last >= size) {
+    throw new S3Error(
+      'InvalidRange',
+      `The range bytes=${first}-${last} is not within the ${size} bytes of the source`,
+    );
+  }
+  return { offset: first, length: last - first + 1 };
+}
+
+export async function uploadPartCopy(ctx: S3Context, services: GatewayServices): Promise<void> {
+  const target = upload(ctx, services);
+  const source = await copySource(ctx, services);
+  const range = copySourceRange(headerOf(ctx, 'x-amz-copy-source-range'), source.size);
   const part = await services.uploads.uploadPart(target, Number(ctx.query.get('partNumber')), [
     await services.layer.open(source, range),
   ]);
   sendXml(ctx, 'CopyPartResult', { LastModified: isoDate(part.mtimeMs), ETag: `"${part.md5}"` });
 }
 
-export async function completeMultipartUpload(ctx: S3Context, services: GatewayServices): Promise<void> {
-  const target = upload(ctx, services);
-  const body = parseXml(
-    (await readSmallBody(ctx.req, ctx.identity.payload)).toString(),
-    'CompleteMultipartUpload',
-  );
-  const parts = listOf(body, 'Part').map((part) => {
+/** Room for one `<Part>` with every checksum element S3 defines, and whitespace. */
+const MAX_PART_XML_BYTES = 512;
+
+/**
+ * The parts a CompleteMultipartUpload body lists. The body is bounded by what 10,000 parts take
+ * and the parts are counted before the XML is parsed: a body listing more is refused at once.
+ */
+async function requestedParts(ctx: S3Context): Promise<{ partNumber: number; etag: string }[]> {
+  const text = (
+    await readSmallBody(ctx.req, ctx.identity.payload, S3_LIMITS.maxParts * MAX_PART_XML_BYTES + 4096)
+  ).toString();
+  if (occurrences(text, '</Part>') > S3_LIMITS.maxParts) {
+    throw new S3Error('InvalidArgument', `An upload has at most ${S3_LIMITS.maxParts} parts`);
+  }
+  const body = parseXml(text, 'CompleteMultipartUpload');
+  return listOf(body, 'Part').map((part) => {
     const partNumber = Number(textOf(part, 'PartNumber'));
     const etag = textOf(part, 'ETag');
     if (!Number.isInteger(partNumber) || etag === undefined) {
@@ -63,7 +94,25 @@ export async function completeMultipartUpload(ctx: S3Context, services: GatewayS
     }
     return { partNumber, etag };
   });
-  const info = await services.uploads.complete(target, parts);
+}
+
+export async function completeMultipartUpload(ctx: S3Context, services: GatewayServices): Promise<void> {
+  let target: ReturnType<typeof upload>;
+  try {
+    target = upload(ctx, services);
+  } catch (error) {
+    if (!(error instanceof S3Error) || error.code !== 'NoSuchUpload') throw error;
+    await requestedParts(ctx);
+    const uploadId = ctx.query.get('uploadId') ?? '';
+    sendCompleted(ctx, await services.uploads.completedBefore(uploadId, ctx.bucket!, ctx.key!));
+    return;
+  }
+  const parts = await requestedParts(ctx);
+  await checkWriteConditions(ctx, services);
+  sendCompleted(ctx, await services.uploads.complete(target, parts));
+}
+
+function sendCompleted(ctx: S3Context, info: { etag: string }): void {
   sendXml(ctx, 'CompleteMultipartUploadResult', {
     Location: `/${ctx.bucket}/${ctx.key}`,
     Bucket: ctx.bucket,

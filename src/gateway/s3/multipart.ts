@@ -12,6 +12,7 @@ import {
   type StagedPart,
   type StagedUpload,
 } from '../common/part-staging.js';
+import { CompletedUploads } from './completed-uploads.js';
 import { S3Error } from './errors.js';
 import { objectPath } from './names.js';
 import type { ObjectAttributes, ObjectInfo, ObjectLayer } from './object-layer.js';
@@ -26,6 +27,12 @@ export interface CompletedPart {
   readonly etag: string;
 }
 
+const noSuchUpload = (): S3Error =>
+  new S3Error(
+    'NoSuchUpload',
+    'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
+  );
+
 function unquote(etag: string): string {
   return etag.trim().replace(/^"|"$/g, '');
 }
@@ -34,11 +41,24 @@ export class MultipartUploads {
   private readonly layer: ObjectLayer;
   private readonly minPartSize: number;
   readonly staging: PartStaging<ObjectAttributes>;
+  readonly completed: CompletedUploads;
 
   constructor(layer: ObjectLayer, stagingDir: string, minPartSize: number) {
     this.layer = layer;
     this.minPartSize = minPartSize;
     this.staging = new PartStaging(layer.metadata.db, { dir: stagingDir });
+    this.completed = new CompletedUploads(layer.metadata.db);
+  }
+
+  /**
+   * The object an upload that already completed made, while it is still there: Complete sent
+   * again answers 200 with it, as S3 does; otherwise NoSuchUpload.
+   */
+  async completedBefore(uploadId: string, bucket: string, key: string): Promise<ObjectInfo> {
+    const done = this.completed.find(uploadId, bucket, key);
+    const current = done && (await this.layer.stat(bucket, key));
+    if (!done || current?.etag !== done.etag) throw noSuchUpload();
+    return current;
   }
 
   async create(bucket: string, key: string, attributes: ObjectAttributes): Promise<string> {
@@ -51,12 +71,7 @@ export class MultipartUploads {
   /** The upload, checked against the bucket and key it was started for. */
   upload(uploadId: string, bucket: string, key: string): UploadRecord {
     const upload = /^[0-9a-f]{32}$/.test(uploadId) ? this.staging.get(uploadId) : undefined;
-    if (!upload || upload.bucket !== bucket || upload.key !== key) {
-      throw new S3Error(
-        'NoSuchUpload',
-        'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
-      );
-    }
+    if (!upload || upload.bucket !== bucket || upload.key !== key) throw noSuchUpload();
     return upload;
   }
 
@@ -99,6 +114,13 @@ export class MultipartUploads {
       chosen.map((part) => part.partNumber),
     );
     const info = await this.layer.put(upload.bucket, upload.key, [body], () => etag, upload.attributes);
+    this.completed.record({
+      uploadId: upload.uploadId,
+      bucket: upload.bucket,
+      key: upload.key,
+      etag: info.etag,
+      partSizes: chosen.map((part) => part.size),
+    });
     await this.staging.remove(upload.uploadId);
     return info;
   }

@@ -1,6 +1,7 @@
 /** Object operations: Get/Head (ranges, conditions), Put, Copy, Delete, tagging and object ACLs. */
 import { pipeline } from 'node:stream/promises';
 import { isTierfsError } from '../../errors.js';
+import { declaredLength, S3_LIMITS } from '../common/limits.js';
 import {
   aclPolicy,
   cannedAcl,
@@ -104,7 +105,38 @@ export async function getObject(ctx: S3Context, services: GatewayServices): Prom
   }
 }
 
-async function getObjectOnce(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
+/**
+ * The byte range of part `partNumber` of an object and how many parts it has (undefined for an
+ * object not uploaded in parts, whose only part is all of it). Part sizes are known for objects
+ * this gateway completed; a multipart ETag counts the parts.
+ */
+function partOf(
+  ctx: S3Context,
+  info: ObjectInfo,
+  { uploads }: GatewayServices,
+  partNumber: number,
+): { range: ByteRange; count: number | undefined } {
+  const counted = /-(\d+)$/.exec(info.etag);
+  const count = counted ? Number(counted[1]) : undefined;
+  if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
+    throw new S3Error('InvalidArgument', `Part number must be an integer between 1 and ${MAX_PART_NUMBER}`);
+  }
+  if (partNumber > (count ?? 1)) {
+    throw new S3Error('InvalidPartNumber', 'The requested partnumber is not satisfiable');
+  }
+  if (count === undefined || count === 1) return { range: { offset: 0, length: info.size }, count };
+  const sizes = uploads.completed.partSizes(ctx.bucket!, ctx.key!, info.etag);
+  if (!sizes || sizes.length !== count) {
+    throw new S3Error('NotImplemented', 'The part sizes of this object are not known to the gateway');
+  }
+  const offset = sizes.slice(0, partNumber - 1).reduce((sum, size) => sum + size, 0);
+  return { range: { offset, length: sizes[partNumber - 1]! }, count };
+}
+
+const MAX_PART_NUMBER = 10_000;
+
+async function getObjectOnce(ctx: S3Context, services: GatewayServices): Promise<void> {
+  const { layer } = services;
   const info = await layer.head(ctx.bucket!, ctx.key!);
   const headers = responseHeaders(info, ctx.method === 'GET' ? ctx.query : new Map());
   try {
@@ -116,7 +148,20 @@ async function getObjectOnce(ctx: S3Context, { layer }: GatewayServices): Promis
     }
     throw error;
   }
-  const range = parseRange(headerOf(ctx, 'range'), info.size);
+  const partNumber = ctx.query.get('partNumber');
+  let range: ByteRange | undefined;
+  if (partNumber === undefined) {
+    range = parseRange(headerOf(ctx, 'range'), info.size);
+  } else {
+    if (headerOf(ctx, 'range') !== undefined) {
+      throw new S3Error('InvalidRequest', 'Cannot specify both Range header and partNumber query parameter');
+    }
+    const part = partOf(ctx, info, services, Number(partNumber));
+    if (part.count !== undefined) {
+      headers['x-amz-mp-parts-count'] = String(part.count);
+      range = part.range;
+    }
+  }
   const length = range ? range.length : info.size;
   const status = range ? 206 : 200;
   if (range)
@@ -140,7 +185,41 @@ function attributesFromRequest(ctx: S3Context): ObjectAttributes {
   };
 }
 
-export async function putObject(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
+/**
+ * Conditional writes (PutObject, CompleteMultipartUpload): `If-None-Match: *` only creates,
+ * `If-Match: <etag>` only replaces that object (NoSuchKey when there is none). Checked just before
+ * the write, not atomically with it: two racing conditional writers may both pass.
+ */
+export async function checkWriteConditions(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
+  const ifNoneMatch = headerOf(ctx, 'if-none-match');
+  const ifMatch = headerOf(ctx, 'if-match');
+  if (ifNoneMatch === undefined && ifMatch === undefined) return;
+  if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*') {
+    throw new S3Error('NotImplemented', 'If-None-Match on a write supports only *');
+  }
+  const current = await layer.stat(ctx.bucket!, ctx.key!);
+  const failed = () =>
+    new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
+  if (ifNoneMatch !== undefined && current) throw failed();
+  if (ifMatch !== undefined) {
+    if (!current) throw new S3Error('NoSuchKey', 'The specified key does not exist.');
+    if (!etagMatches(ifMatch, current.etag)) throw failed();
+  }
+}
+
+/** EntityTooLarge, before any byte is read, for a body longer than S3 takes in one request. */
+export function checkBodySize(ctx: S3Context): void {
+  const length = declaredLength(ctx.req.headers);
+  if (length !== undefined && length > S3_LIMITS.maxSinglePutBytes) {
+    throw new S3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size');
+  }
+}
+
+export async function putObject(ctx: S3Context, services: GatewayServices): Promise<void> {
+  checkBodySize(ctx);
+  const { layer } = services;
+  await layer.bucket(ctx.bucket!);
+  await checkWriteConditions(ctx, services);
   const attributes = attributesFromRequest(ctx);
   const { stages, digest } = bodyStages(ctx.req, ctx.identity.payload);
   const info = await layer.put(ctx.bucket!, ctx.key!, [ctx.req, ...stages], () => digest.md5Hex, attributes);
@@ -150,9 +229,14 @@ export async function putObject(ctx: S3Context, { layer }: GatewayServices): Pro
 /** The object `x-amz-copy-source` names (`/bucket/key` or `bucket/key`, URL-encoded). */
 export async function copySource(ctx: S3Context, { layer }: GatewayServices): Promise<ObjectInfo> {
   const raw = headerOf(ctx, 'x-amz-copy-source') ?? '';
+  const [encodedPath = '', query = ''] = raw.split('?');
+  const versionId = new URLSearchParams(query).get('versionId');
+  if (versionId !== null && versionId !== 'null') {
+    throw new S3Error('NoSuchVersion', 'The specified version does not exist (versioning is not enabled).');
+  }
   let path: string;
   try {
-    path = decodeURIComponent(raw.split('?')[0]!).replace(/^\//, '');
+    path = decodeURIComponent(encodedPath).replace(/^\//, '');
   } catch {
     throw new S3Error('InvalidArgument', 'x-amz-copy-source is not correctly URL-encoded');
   }

@@ -24,6 +24,8 @@ const KNOWN_SUBRESOURCES = new Set([
   'partNumber',
   'list-type',
   'versioning',
+  'versions',
+  'versionId',
 ]);
 const SUBRESOURCES = new Set([
   ...KNOWN_SUBRESOURCES,
@@ -49,8 +51,6 @@ const SUBRESOURCES = new Set([
   'legal-hold',
   'select',
   'torrent',
-  'versionId',
-  'versions',
   'website',
   'attributes',
 ]);
@@ -66,6 +66,11 @@ export function route(ctx: S3Context): Operation {
       `The ${unknown} subresource is not implemented by the tierfs S3 gateway`,
     );
   }
+  const versionId = q.get('versionId');
+  if (versionId !== undefined && versionId !== 'null') {
+    // No bucket is versioned: `null` names the one version of an object, any other id none.
+    throw new S3Error('NoSuchVersion', 'The specified version does not exist (versioning is not enabled).');
+  }
   const { method } = ctx;
   if (ctx.bucket === undefined) {
     if (method === 'GET') return op('ListBuckets', buckets.listBuckets);
@@ -76,6 +81,7 @@ export function route(ctx: S3Context): Operation {
         if (q.has('uploads')) return op('ListMultipartUploads', buckets.listMultipartUploads);
         if (q.has('location')) return op('GetBucketLocation', buckets.getBucketLocation);
         if (q.has('versioning')) return op('GetBucketVersioning', buckets.getBucketVersioning);
+        if (q.has('versions')) return op('ListObjectVersions', buckets.listObjectVersions);
         if (q.has('tagging')) break;
         if (q.get('list-type') === '2') return op('ListObjectsV2', buckets.listObjectsV2);
         return op('ListObjects', buckets.listObjectsV1);

@@ -60,6 +60,17 @@ function decodePath(text: string): string {
   }
 }
 
+/**
+ * A CORS preflight (never signed): no bucket has a CORS configuration, so it is refused as S3
+ * refuses it then: 400 without the Origin and Access-Control-Request-Method it needs, else 403.
+ */
+function refusePreflight(req: IncomingMessage): never {
+  if (req.headers.origin === undefined || req.headers['access-control-request-method'] === undefined) {
+    throw new S3Error('BadRequest', 'Insufficient information. Origin request header needed.');
+  }
+  throw new S3Error('AccessForbidden', 'CORSResponse: CORS is not enabled for this bucket.');
+}
+
 function parseTarget(req: IncomingMessage, domains: readonly string[]): Target {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
@@ -124,6 +135,7 @@ export class S3Gateway {
     try {
       const target = parseTarget(req, this.options.domains);
       resource = target.resourcePath;
+      if (method === 'OPTIONS') refusePreflight(req);
       const identity = this.options.authenticator.authenticate(
         { method, rawPath: target.rawPath, query: target.query, headers: req.headers },
         target.resourcePath,

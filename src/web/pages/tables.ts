@@ -58,6 +58,16 @@ ${text === undefined ? html`<p class="notice">The master has not written a log f
   );
 }
 
+/** What a browser gets for a URL the web port does not serve. */
+export function notFoundPage(path: string): string {
+  return layout(
+    undefined,
+    'Page not found',
+    html`<p class="error">There is no page at <code>${path}</code>.</p>
+<p>The pages are listed above; <a href="/overview">Overview</a> shows the cluster, <a href="/browse">Browse</a> the namespace.</p>`,
+  );
+}
+
 export function errorPage(status: number, code: string, message: string): string {
   return layout(
     'overview',

@@ -1,0 +1,53 @@
+/**
+ * The mount's cache of file attributes: a status fetched from the master (or seen in a listing)
+ * is answered again for `ttlMs` without asking, so `ls -l` and `find` after a listing cost no more
+ * calls. Changes made through the mount drop what they touch at once. Bounded: the oldest entries
+ * go first.
+ */
+import type { FileStatus } from '../cluster/wire.js';
+
+export class AttributeCache {
+  private readonly entries = new Map<string, { status: FileStatus; expires: number }>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries = 200_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get(path: string): FileStatus | undefined {
+    const entry = this.entries.get(path);
+    if (entry === undefined) return undefined;
+    if (entry.expires <= this.now()) {
+      this.entries.delete(path);
+      return undefined;
+    }
+    return entry.status;
+  }
+
+  set(path: string, status: FileStatus): void {
+    if (this.ttlMs <= 0) return;
+    this.entries.delete(path);
+    this.entries.set(path, { status, expires: this.now() + this.ttlMs });
+    if (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+  }
+
+  /** Forgets a path. */
+  invalidate(path: string): void {
+    this.entries.delete(path);
+  }
+
+  /** Forgets a path and everything below it (a renamed or removed directory). */
+  invalidateTree(path: string): void {
+    this.entries.delete(path);
+    const prefix = path === '/' ? '/' : `${path}/`;
+    for (const key of this.entries.keys()) if (key.startsWith(prefix)) this.entries.delete(key);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}

@@ -1,0 +1,250 @@
+/**
+ * Mounts FuseOperations with fuse-native (libfuse 2, its linux-x64 prebuild: no compiler needed).
+ * Each operation runs asynchronously on the event loop and answers through fuse-native's callback;
+ * a failure answers with its errno (errno.ts) and, when it is the cluster's failure or something
+ * tierfs cannot do, one line in the log.
+ */
+import { access, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
+import { TierfsError } from '../errors.js';
+import { errnoOf } from './errno.js';
+import type { FuseLog, FuseOperations } from './operations.js';
+
+export interface FuseMountOptions {
+  readonly mountPoint: string;
+  readonly fsName: string;
+  readonly readOnly: boolean;
+  readonly allowOther: boolean;
+  readonly attrTimeoutMs: number;
+  readonly entryTimeoutMs: number;
+  readonly maxReadahead: number;
+  readonly maxWrite: number;
+  /** Log every operation. */
+  readonly debug: boolean;
+}
+
+type Callback = (code: number, ...values: unknown[]) => void;
+
+interface FuseNativeInstance {
+  mount(callback: (error: Error | null) => void): void;
+  unmount(callback: (error: Error | null) => void): void;
+  _fuseOptions(): string;
+}
+
+interface FuseNativeClass {
+  new (
+    mountPoint: string,
+    ops: Record<string, unknown>,
+    options: Record<string, unknown>,
+  ): FuseNativeInstance;
+}
+
+/** The file system type /proc/mounts shows for tierfs mounts. */
+export const FUSE_FS_TYPE = 'fuse.tierfs';
+
+function loadFuseNative(): FuseNativeClass {
+  try {
+    return createRequire(import.meta.url)('fuse-native') as FuseNativeClass;
+  } catch (error) {
+    throw new TierfsError(
+      'UNSUPPORTED',
+      `cannot load fuse-native (the FUSE binding, linux-x64 and darwin-x64 only): ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
+
+/** libfuse's -o options for a mount. */
+export function fuseOptionsOf(options: FuseMountOptions): string[] {
+  const seconds = (ms: number) => String(ms / 1000);
+  return [
+    `fsname=${options.fsName}`,
+    'subtype=tierfs',
+    // The kernel checks permissions with the caller's uid and gid against what getattr shows.
+    'default_permissions',
+    ...(options.allowOther ? ['allow_other'] : []),
+    ...(options.readOnly ? ['ro'] : []),
+    `attr_timeout=${seconds(options.attrTimeoutMs)}`,
+    `entry_timeout=${seconds(options.entryTimeoutMs)}`,
+    'negative_timeout=0',
+    `max_readahead=${options.maxReadahead}`,
+    'big_writes',
+    `max_write=${options.maxWrite}`,
+  ];
+}
+
+export class FuseMount {
+  private constructor(
+    readonly mountPoint: string,
+    private readonly fuse: FuseNativeInstance,
+    private readonly operations: FuseOperations,
+    private readonly log: FuseLog,
+  ) {}
+
+  /** Mounts `operations` at `options.mountPoint`; resolves once the kernel has the mount. */
+  static async mount(
+    operations: FuseOperations,
+    options: FuseMountOptions,
+    log: FuseLog,
+  ): Promise<FuseMount> {
+    const mountPoint = resolve(options.mountPoint);
+    await access('/dev/fuse').catch((error: unknown) => {
+      throw new TierfsError(
+        'UNSUPPORTED',
+        'cannot mount: /dev/fuse is missing (load the fuse kernel module, or give the container --device /dev/fuse)',
+        { cause: error },
+      );
+    });
+    if (await isMounted(mountPoint)) {
+      throw new TierfsError('ALREADY_EXISTS', `${mountPoint} is already a mount point; unmount it first`);
+    }
+    const Fuse = loadFuseNative();
+    const fuse = new Fuse(mountPoint, adapt(operations, log, options.debug), {
+      // A close waits for its file to be durable and a write for the store to take the bytes: as
+      // long as that takes. Everything else gives up after five minutes.
+      timeout: { default: 300_000, flush: false, fsync: false, release: false, write: false, create: false },
+    });
+    const flags = fuseOptionsOf(options);
+    fuse._fuseOptions = () => `-o${flags.join(',')}`;
+    await new Promise<void>((done, fail) => {
+      fuse.mount((error) => {
+        if (!error) return done();
+        fail(
+          new TierfsError('UNAVAILABLE', `cannot mount ${mountPoint}: ${error.message}`, {
+            cause: error,
+          }),
+        );
+      });
+    });
+    return new FuseMount(mountPoint, fuse, operations, log);
+  }
+
+  /** Whether files are open on the mount. */
+  get busy(): boolean {
+    return this.operations.openHandles > 0;
+  }
+
+  /**
+   * Detaches the mount (lazily: what is open keeps working until closed) and ends it. With
+   * `abort`, files still being written are dropped rather than completed.
+   */
+  async unmount(options: { abort?: boolean } = {}): Promise<void> {
+    if (options.abort) this.operations.abortAll(`${this.mountPoint} was unmounted by force`);
+    await new Promise<void>((done) => {
+      this.fuse.unmount((error) => {
+        // Unmounted already (by `fusermount -u`, or `tierfs fuse unmount`): nothing more to do.
+        if (error) this.log.info({ mountPoint: this.mountPoint }, `unmount: ${error.message.trim()}`);
+        done();
+      });
+    });
+  }
+}
+
+/** Whether /proc/mounts lists `mountPoint` (of any type). */
+export async function isMounted(mountPoint: string): Promise<boolean> {
+  return (await systemMounts()).some((m) => m.mountPoint === resolve(mountPoint));
+}
+
+export interface SystemMount {
+  readonly source: string;
+  readonly mountPoint: string;
+  readonly type: string;
+  readonly options: string;
+}
+
+/** The mounts of this machine, from /proc/mounts (empty where there is none). */
+export async function systemMounts(): Promise<SystemMount[]> {
+  const text = await readFile('/proc/mounts', 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => {
+      const [source = '', mountPoint = '', type = '', options = ''] = line.split(' ').map(unescapeMountField);
+      return { source, mountPoint, type, options };
+    });
+}
+
+function unescapeMountField(field: string): string {
+  return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
+}
+
+/**
+ * fuse-native's operations object: each calls the async operation and answers its callback, with
+ * the negative errno on failure.
+ */
+function adapt(ops: FuseOperations, log: FuseLog, debug: boolean): Record<string, unknown> {
+  const run = <T>(
+    op: string,
+    path: string,
+    work: () => Promise<T>,
+    answer: (cb: Callback, value: T) => void,
+    cb: Callback,
+  ): void => {
+    work().then(
+      (value) => {
+        if (debug) log.info({ op, path }, 'fuse operation');
+        answer(cb, value);
+      },
+      (error: unknown) => {
+        const { name, errno, logged } = errnoOf(error);
+        if (logged || debug) {
+          const message = error instanceof Error ? error.message : String(error);
+          log.warn({ op, path, errno: name }, message);
+        }
+        cb(errno);
+      },
+    );
+  };
+  const ok = (cb: Callback) => cb(0);
+  const value = (cb: Callback, v: unknown) => cb(0, v);
+  const count = (cb: Callback, n: number) => cb(n);
+  return {
+    getattr: (path: string, cb: Callback) => run('getattr', path, () => ops.getattr(path), value, cb),
+    fgetattr: (path: string, _fd: number, cb: Callback) =>
+      run('fgetattr', path, () => ops.getattr(path), value, cb),
+    readdir: (path: string, cb: Callback) =>
+      run(
+        'readdir',
+        path,
+        () => ops.readdir(path),
+        (done, dir) => done(0, dir.names, dir.stats),
+        cb,
+      ),
+    statfs: (path: string, cb: Callback) => run('statfs', path, () => ops.statfs(), value, cb),
+    open: (path: string, flags: number, cb: Callback) =>
+      run('open', path, () => ops.open(path, flags), value, cb),
+    create: (path: string, mode: number, cb: Callback) =>
+      run('create', path, () => ops.create(path, mode), value, cb),
+    read: (path: string, fd: number, buffer: Buffer, length: number, position: number, cb: Callback) =>
+      run('read', path, () => ops.read(fd, buffer.subarray(0, length), position), count, cb),
+    write: (path: string, fd: number, buffer: Buffer, length: number, position: number, cb: Callback) =>
+      run('write', path, () => ops.write(fd, buffer.subarray(0, length), position), count, cb),
+    flush: (path: string, fd: number, cb: Callback) => run('flush', path, () => ops.flush(fd), ok, cb),
+    fsync: (path: string, _datasync: boolean, fd: number, cb: Callback) =>
+      run('fsync', path, () => ops.fsync(fd), ok, cb),
+    release: (path: string, fd: number, cb: Callback) => run('release', path, () => ops.release(fd), ok, cb),
+    truncate: (path: string, size: number, cb: Callback) =>
+      run('truncate', path, () => ops.truncate(path, size), ok, cb),
+    ftruncate: (path: string, fd: number, size: number, cb: Callback) =>
+      run('ftruncate', path, () => ops.ftruncate(fd, size), ok, cb),
+    unlink: (path: string, cb: Callback) => run('unlink', path, () => ops.unlink(path), ok, cb),
+    mkdir: (path: string, mode: number, cb: Callback) =>
+      run('mkdir', path, () => ops.mkdir(path, mode), ok, cb),
+    rmdir: (path: string, cb: Callback) => run('rmdir', path, () => ops.rmdir(path), ok, cb),
+    rename: (from: string, to: string, cb: Callback) =>
+      run('rename', from, () => ops.rename(from, to), ok, cb),
+    chmod: (path: string, mode: number, cb: Callback) =>
+      run('chmod', path, () => ops.chmod(path, mode), ok, cb),
+    chown: (path: string, uid: number, gid: number, cb: Callback) =>
+      run('chown', path, () => ops.chown(path, uid, gid), ok, cb),
+    utimens: (path: string, atime: number, mtime: number, cb: Callback) =>
+      run('utimens', path, () => ops.utimens(path, Number(atime), Number(mtime)), ok, cb),
+    symlink: (target: string, path: string, cb: Callback) =>
+      run('symlink', path, async () => ops.unsupported(`a symbolic link (to ${target})`, path), ok, cb),
+    link: (from: string, path: string, cb: Callback) =>
+      run('link', path, async () => ops.unsupported(`a hard link (to ${from})`, path), ok, cb),
+    mknod: (path: string, _mode: number, _dev: number, cb: Callback) =>
+      run('mknod', path, async () => ops.unsupported('a device or fifo node', path), ok, cb),
+  };
+}

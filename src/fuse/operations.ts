@@ -1,0 +1,443 @@
+/**
+ * The FUSE operations over the tierfs client. Every operation is asynchronous (a FUSE callback must
+ * never block the event loop the mount runs on) and answers with a value or throws; the adapter in
+ * mount.ts turns that into fuse-native's callbacks and errnos (errno.ts).
+ *
+ * Paths are the mount's (`/a/b`), under the tierfs path the mount shows (`root`). Reads go through
+ * the worker cache with the mount's read type (read-handle.ts); writes are new files streamed
+ * sequentially with its write type (write-handle.ts). Attributes are cached for the configured
+ * time (attribute-cache.ts); owners and groups are shown as the system's uids and gids
+ * (identity-map.ts), so the kernel (default_permissions) checks each caller's uid and gid.
+ */
+import type { ReadType, TierfsClient, WriteType } from '../client/client.js';
+import type { FileStatus } from '../cluster/wire.js';
+import { isTierfsError } from '../errors.js';
+import { AttributeCache } from './attribute-cache.js';
+import { FuseError } from './errno.js';
+import { type FuseStat, statOf, statOfWriting } from './file-attributes.js';
+import type { IdentityMap } from './identity-map.js';
+import { ReadHandle } from './read-handle.js';
+import { WriteHandle } from './write-handle.js';
+
+/** The log lines the mount writes (a pino logger fits). */
+export interface FuseLog {
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
+}
+
+export interface FuseOperationsOptions {
+  readonly client: TierfsClient;
+  /** The tierfs path shown at the mount point. */
+  readonly root: string;
+  readonly readOnly: boolean;
+  readonly readType: ReadType;
+  readonly writeType: WriteType;
+  readonly readAheadBytes: number;
+  readonly attrCacheTtlMs: number;
+  /** tierfs's own umask on what it creates (tierfs.security.authorization.permission.umask). */
+  readonly umask: number;
+  readonly ids: IdentityMap;
+  /** The uid and gid shown for files this mount is writing. */
+  readonly owner: { readonly uid: number; readonly gid: number };
+  readonly log: FuseLog;
+}
+
+export interface StatFs {
+  readonly bsize: number;
+  readonly frsize: number;
+  readonly blocks: number;
+  readonly bfree: number;
+  readonly bavail: number;
+  readonly files: number;
+  readonly ffree: number;
+  readonly favail: number;
+  readonly namemax: number;
+}
+
+const O_ACCMODE = 3;
+const O_RDONLY = 0;
+const UNCHANGED_ID = 0xffffffff;
+const LIST_PAGE = 1000;
+const STATFS_BLOCK = 4096;
+/** UTIME_NOW and UTIME_OMIT ((1 << 30) - 1 and - 2 ns, tv_sec 0) as fuse-native's milliseconds. */
+const UTIME_SPECIAL_MS = 1073;
+/** statfs counts are 32-bit in fuse-native. */
+const MAX_U32 = 0xffffffff;
+
+interface OpenHandle {
+  readonly path: string;
+  reader?: ReadHandle;
+  writer?: WriteHandle;
+}
+
+export class FuseOperations {
+  readonly attributes: AttributeCache;
+  private readonly handles = new Map<number, OpenHandle>();
+  /** Files being written through this mount, by tierfs path. */
+  private readonly writing = new Map<string, WriteHandle>();
+  private nextHandle = 1;
+
+  constructor(private readonly options: FuseOperationsOptions) {
+    this.attributes = new AttributeCache(options.attrCacheTtlMs);
+  }
+
+  /** Open handles: a busy mount has some. */
+  get openHandles(): number {
+    return this.handles.size;
+  }
+
+  // --- metadata --------------------------------------------------------------------------------
+
+  async getattr(path: string): Promise<FuseStat> {
+    const target = this.tierfsPath(path);
+    const writer = this.writing.get(target);
+    if (writer?.open && writer.replaces) return statOfWriting(writer, this.options.owner);
+    await this.settled(target);
+    return statOf(await this.status(target), this.options.ids);
+  }
+
+  /**
+   * Every entry of a directory, fetched a page at a time. Their attributes go with them (the kernel
+   * learns each entry's type, so `find -type f` needs no stat) and into the attribute cache.
+   */
+  async readdir(path: string): Promise<{ names: string[]; stats: FuseStat[] }> {
+    const dir = this.tierfsPath(path);
+    const self = statOf(await this.status(dir), this.options.ids);
+    const names = ['.', '..'];
+    const stats = [self, self];
+    const seen = new Set<string>();
+    let continuationToken: string | undefined;
+    do {
+      const page = await this.options.client.listStatus(dir, { pageSize: LIST_PAGE, continuationToken });
+      for (const entry of page.entries) {
+        names.push(entry.name);
+        stats.push(statOf(entry, this.options.ids));
+        seen.add(entry.name);
+        this.attributes.set(entry.path, entry);
+      }
+      continuationToken = page.continuationToken;
+    } while (continuationToken);
+    // This mount's own files being written show to it, as a writer expects.
+    const prefix = dir === '/' ? '/' : `${dir}/`;
+    for (const [writingPath, writer] of this.writing) {
+      const name = writingPath.slice(prefix.length);
+      if (writer.open && writingPath.startsWith(prefix) && !name.includes('/') && !seen.has(name)) {
+        names.push(name);
+        stats.push(statOfWriting(writer, this.options.owner));
+      }
+    }
+    return { names, stats };
+  }
+
+  async statfs(): Promise<StatFs> {
+    const cluster = await this.options.client.cluster();
+    let capacity = 0;
+    let used = 0;
+    for (const worker of cluster.workers) {
+      if (worker.state !== 'LIVE') continue;
+      for (const tier of worker.tiers) {
+        capacity += tier.capacityBytes;
+        used += tier.usedBytes;
+      }
+    }
+    const blocks = Math.min(MAX_U32, Math.floor(capacity / STATFS_BLOCK));
+    const free = Math.min(blocks, Math.max(0, Math.floor((capacity - used) / STATFS_BLOCK)));
+    return {
+      bsize: STATFS_BLOCK,
+      frsize: STATFS_BLOCK,
+      blocks,
+      bfree: free,
+      bavail: free,
+      files: 1_000_000_000,
+      ffree: 1_000_000_000,
+      favail: 1_000_000_000,
+      namemax: 255,
+    };
+  }
+
+  async mkdir(path: string, mode: number): Promise<void> {
+    const target = this.writable(path);
+    const made = await this.options.client.mkdir(target, { recursive: false });
+    this.attributes.invalidate(target);
+    const wanted = mode & 0o7777;
+    if (made.mode !== wanted) await this.options.client.setAttribute(target, { mode: wanted });
+  }
+
+  async rmdir(path: string): Promise<void> {
+    const target = this.writable(path);
+    const status = await this.status(target);
+    if (!status.isDirectory) throw new FuseError('ENOTDIR', `${target} is not a directory`);
+    await this.options.client.delete(target, { recursive: false });
+    this.attributes.invalidateTree(target);
+  }
+
+  async unlink(path: string): Promise<void> {
+    const target = this.writable(path);
+    if (this.writing.get(target)?.open) {
+      throw new FuseError('EBUSY', `${target} is being written through this mount`);
+    }
+    await this.options.client.delete(target, { recursive: false });
+    this.attributes.invalidate(target);
+  }
+
+  /**
+   * rename(2) replaces an existing destination; tierfs's rename does not, so an existing file (or
+   * empty directory) there is removed first. The two steps are not atomic.
+   */
+  async rename(from: string, to: string): Promise<void> {
+    const source = this.writable(from);
+    const destination = this.writable(to);
+    if (this.writing.get(source)?.open || this.writing.get(destination)?.open) {
+      throw new FuseError('EBUSY', `cannot rename ${source} to ${destination} while it is being written`);
+    }
+    await this.settled(source);
+    try {
+      await this.options.client.rename(source, destination);
+    } catch (error) {
+      if (!isTierfsError(error, 'ALREADY_EXISTS')) throw error;
+      const [was, existing] = [await this.status(source), await this.options.client.getStatus(destination)];
+      if (was.isDirectory && !existing.isDirectory)
+        throw new FuseError('ENOTDIR', `${destination} is a file`);
+      if (!was.isDirectory && existing.isDirectory)
+        throw new FuseError('EISDIR', `${destination} is a directory`);
+      await this.options.client.delete(destination, { recursive: false });
+      await this.options.client.rename(source, destination);
+    }
+    this.attributes.invalidateTree(source);
+    this.attributes.invalidateTree(destination);
+  }
+
+  async chmod(path: string, mode: number): Promise<void> {
+    await this.setAttributes(path, { mode: mode & 0o7777 });
+  }
+
+  async chown(path: string, uid: number, gid: number): Promise<void> {
+    const change = {
+      ...(uid === UNCHANGED_ID || uid === -1 ? {} : { owner: this.options.ids.userOf(uid) }),
+      ...(gid === UNCHANGED_ID || gid === -1 ? {} : { group: this.options.ids.groupOf(gid) }),
+    };
+    if (Object.keys(change).length > 0) await this.setAttributes(path, change);
+  }
+
+  /**
+   * utimensat(2). fuse-native passes milliseconds; libfuse passes UTIME_NOW and UTIME_OMIT with
+   * tv_sec 0, which arrive as 1073 ms: taken as "now" (`touch`), the only use of either that sets
+   * the modification time.
+   */
+  async utimens(path: string, _atime: number, mtime: number): Promise<void> {
+    const mtimeMs = mtime === UTIME_SPECIAL_MS ? Date.now() : Math.trunc(mtime);
+    await this.setAttributes(path, { mtimeMs });
+  }
+
+  /** truncate(2) by path: to zero writes an empty file; to the current size changes nothing. */
+  async truncate(path: string, size: number): Promise<void> {
+    const target = this.writable(path);
+    const writer = this.writing.get(target);
+    if (writer?.open) return writer.truncate(size);
+    // open(O_TRUNC): the kernel truncates by path right after the open; the open handle writes anew.
+    const opened = [...this.handles.values()].find((h) => h.path === target && h.writer?.open);
+    if (opened) {
+      this.startWriting(opened);
+      return opened.writer!.truncate(size);
+    }
+    const status = await this.status(target);
+    if (status.isDirectory) throw new FuseError('EISDIR', `${target} is a directory`);
+    if (size === status.size) return;
+    if (size !== 0) throw cannotResize(target, status.size, size);
+    const empty = await WriteHandle.create(this.options.client, target, this.writeOptions(status.mode, 0));
+    await empty.commit();
+    this.attributes.invalidate(target);
+  }
+
+  unsupported(what: string, path: string): never {
+    throw new FuseError('ENOTSUP', `${what} is not supported by tierfs: ${this.tierfsPath(path)}`, true);
+  }
+
+  // --- files -----------------------------------------------------------------------------------
+
+  async open(path: string, flags: number): Promise<number> {
+    const target = this.tierfsPath(path);
+    await this.settled(target);
+    if ((flags & O_ACCMODE) === O_RDONLY) {
+      return this.register({ path: target, reader: await this.openReader(target) });
+    }
+    this.writable(path);
+    if (this.writing.get(target)?.open) {
+      throw new FuseError('EBUSY', `${target} is already being written through this mount`);
+    }
+    const status = await this.status(target);
+    const writer = new WriteHandle(this.options.client, target, this.writeOptions(status.mode, status.size));
+    return this.register({ path: target, writer });
+  }
+
+  async create(path: string, mode: number): Promise<number> {
+    const target = this.writable(path);
+    if (this.writing.get(target)?.open) {
+      throw new FuseError('EBUSY', `${target} is already being written through this mount`);
+    }
+    const writer = await WriteHandle.create(this.options.client, target, this.writeOptions(mode & 0o7777, 0));
+    const wanted = mode & 0o7777;
+    if ((wanted & ~this.options.umask) !== wanted) writer.attributes.mode = wanted;
+    this.attributes.invalidate(target);
+    return this.register({ path: target, writer });
+  }
+
+  async read(handle: number, into: Buffer, offset: number): Promise<number> {
+    const open = this.handle(handle);
+    if (open.writer?.replaces) {
+      if (open.writer.written === 0) return 0;
+      throw new FuseError('ENOTSUP', `cannot read ${open.path} back while it is written`, true);
+    }
+    open.reader ??= await this.openReader(open.path);
+    return open.reader.read(offset, into);
+  }
+
+  async write(handle: number, data: Buffer, offset: number): Promise<number> {
+    const open = this.handle(handle);
+    if (!open.writer) throw new FuseError('EBADF', `${open.path} is not open for writing`);
+    this.startWriting(open);
+    return open.writer.write(data, offset);
+  }
+
+  async ftruncate(handle: number, size: number): Promise<void> {
+    const open = this.handle(handle);
+    if (!open.writer) throw new FuseError('EBADF', `${open.path} is not open for writing`);
+    if (size === 0) this.startWriting(open);
+    await open.writer.truncate(size);
+  }
+
+  /**
+   * close(2), of every duplicate of the descriptor: a file that was written is completed, durably,
+   * before close returns. A close before any write (a shell's `>` duplicates the descriptor and
+   * closes the original first) leaves the file open; release completes it then.
+   */
+  async flush(handle: number): Promise<void> {
+    const open = this.handle(handle);
+    if (open.writer && open.writer.written > 0) await this.commit(open);
+  }
+
+  /** fsync(2): the file is completed now; writing on after it fails with ENOTSUP. */
+  async fsync(handle: number): Promise<void> {
+    const open = this.handle(handle);
+    if (open.writer) await this.commit(open);
+  }
+
+  async release(handle: number): Promise<void> {
+    const open = this.handles.get(handle);
+    if (!open) return;
+    this.handles.delete(handle);
+    open.reader?.close();
+    if (open.writer) await this.commit(open);
+  }
+
+  /** Drops every file still being written (a forced unmount): nothing half-written is left. */
+  abortAll(reason: string): void {
+    for (const writer of this.writing.values()) writer.abort(reason);
+    for (const open of this.handles.values()) open.reader?.close();
+  }
+
+  // --- plumbing --------------------------------------------------------------------------------
+
+  private async commit(open: OpenHandle): Promise<void> {
+    const writer = open.writer!;
+    try {
+      await writer.commit();
+    } finally {
+      if (this.writing.get(open.path) === writer) this.writing.delete(open.path);
+      this.attributes.invalidate(open.path);
+    }
+  }
+
+  private startWriting(open: OpenHandle): void {
+    const current = this.writing.get(open.path);
+    if (current && current !== open.writer && current.open) {
+      throw new FuseError('EBUSY', `${open.path} is already being written through this mount`);
+    }
+    this.writing.set(open.path, open.writer!);
+  }
+
+  /**
+   * Waits for a file of this mount that is being completed (a release completes a file after its
+   * close returned, when nothing was written before the close), so what follows sees it.
+   */
+  private async settled(target: string): Promise<void> {
+    const writer = this.writing.get(target);
+    if (writer && !writer.open) await writer.commit().catch(() => undefined);
+  }
+
+  private register(open: OpenHandle): number {
+    const handle = this.nextHandle++;
+    if (this.nextHandle > 0x7fffffff) this.nextHandle = 1;
+    this.handles.set(handle, open);
+    if (open.writer?.replaces) this.writing.set(open.path, open.writer);
+    return handle;
+  }
+
+  private handle(handle: number): OpenHandle {
+    const open = this.handles.get(handle);
+    if (!open) throw new FuseError('EBADF', `no open file with handle ${handle}`);
+    return open;
+  }
+
+  private async openReader(target: string): Promise<ReadHandle> {
+    const options = { readType: this.options.readType, readAheadBytes: this.options.readAheadBytes };
+    let status = await this.status(target);
+    if (status.isDirectory) throw new FuseError('EISDIR', `${target} is a directory`);
+    try {
+      return await ReadHandle.open(this.options.client, status, options);
+    } catch (error) {
+      // The cached attributes named a content the file no longer has: ask again, once.
+      if (!isTierfsError(error, 'STALE') && !isTierfsError(error, 'NOT_FOUND')) throw error;
+      this.attributes.invalidate(target);
+      status = await this.status(target);
+      return ReadHandle.open(this.options.client, status, options);
+    }
+  }
+
+  private async setAttributes(
+    path: string,
+    change: { mode?: number; owner?: string; group?: string; mtimeMs?: number },
+  ): Promise<void> {
+    const target = this.writable(path);
+    const writer = this.writing.get(target);
+    if (writer?.open && writer.replaces) {
+      Object.assign(writer.attributes, change);
+      return;
+    }
+    await this.settled(target);
+    await this.options.client.setAttribute(target, change);
+    this.attributes.invalidate(target);
+  }
+
+  private writeOptions(mode: number, existingSize: number) {
+    return { writeType: this.options.writeType, mode, existingSize };
+  }
+
+  private async status(target: string): Promise<FileStatus> {
+    const cached = this.attributes.get(target);
+    if (cached) return cached;
+    const status = await this.options.client.getStatus(target);
+    this.attributes.set(target, status);
+    return status;
+  }
+
+  /** The tierfs path of a mount path, refused with EROFS on a read-only mount. */
+  private writable(path: string): string {
+    if (this.options.readOnly) throw new FuseError('EROFS', `the mount is read-only: ${path}`);
+    return this.tierfsPath(path);
+  }
+
+  private tierfsPath(path: string): string {
+    const root = this.options.root;
+    if (root === '/') return path;
+    return path === '/' ? root : `${root}${path}`;
+  }
+}
+
+function cannotResize(path: string, from: number, to: number): FuseError {
+  return new FuseError(
+    'ENOTSUP',
+    `cannot truncate ${path} from ${from} to ${to} bytes: an object store only writes a file whole (truncate to 0 writes it anew)`,
+    true,
+  );
+}

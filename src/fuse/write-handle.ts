@@ -1,0 +1,206 @@
+/**
+ * One file being written through the mount: a new file (create, or an existing one truncated to
+ * zero) streamed to its worker with the mount's write type, sequentially. The file appears in
+ * tierfs when the handle is committed (close, or fsync), and `commit` returns once the master has
+ * completed it, that is once the data is as durable as the write type promises. What an object
+ * store cannot do (writing anywhere but at the end, writing into existing bytes) fails with ENOTSUP.
+ * Attributes set while the file is written (tar and cp set mode and times before closing) are
+ * applied once it exists.
+ */
+import type { Writable } from 'node:stream';
+import type { TierfsClient, WriteType } from '../client/client.js';
+import { FuseError } from './errno.js';
+
+export interface PendingAttributes {
+  mode?: number;
+  owner?: string;
+  group?: string;
+  mtimeMs?: number;
+}
+
+export interface WriteHandleOptions {
+  readonly writeType: WriteType;
+  /** Permission bits of a file this handle creates. */
+  readonly mode: number;
+  /** The file's size when it was opened without truncation (0 for a new file). */
+  readonly existingSize: number;
+}
+
+type State = 'idle' | 'writing' | 'committing' | 'committed' | 'failed';
+
+export class WriteHandle {
+  private state: State = 'idle';
+  private stream: Writable | undefined;
+  private failure: Error | undefined;
+  private committing: Promise<void> | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+  /** The file is replaced (create, O_TRUNC, truncate to 0): no byte of the old one is kept. */
+  private replacing: boolean;
+  readonly attributes: PendingAttributes = {};
+  /** Bytes written so far: the size `stat` shows on this mount while the file is written. */
+  written = 0;
+  readonly openedMs = Date.now();
+
+  constructor(
+    private readonly client: TierfsClient,
+    readonly path: string,
+    private readonly options: WriteHandleOptions,
+  ) {
+    this.replacing = false;
+  }
+
+  /** A new file: created in tierfs at once (so permissions are checked now), visible at commit. */
+  static async create(client: TierfsClient, path: string, options: WriteHandleOptions): Promise<WriteHandle> {
+    const handle = new WriteHandle(client, path, options);
+    handle.replacing = true;
+    await handle.start();
+    return handle;
+  }
+
+  get mode(): number {
+    return this.attributes.mode ?? this.options.mode;
+  }
+
+  /** Whether the file is still being written (not yet committed or failed). */
+  get open(): boolean {
+    return this.state === 'idle' || this.state === 'writing';
+  }
+
+  /** Whether this handle will replace the file, rather than leave the existing one as it is. */
+  get replaces(): boolean {
+    return this.replacing;
+  }
+
+  write(data: Buffer, offset: number): Promise<number> {
+    const result = this.queue.then(() => this.writeNow(data, offset));
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /** ftruncate: to zero starts the file afresh; to its current size changes nothing. */
+  async truncate(size: number): Promise<void> {
+    await this.queue;
+    if (size === (this.replacing ? this.written : this.options.existingSize)) return;
+    if (size === 0 && this.state === 'idle') {
+      // O_TRUNC: the file is written anew; created now, so a refusal comes with the open.
+      this.replacing = true;
+      await this.start();
+      return;
+    }
+    throw new FuseError(
+      'ENOTSUP',
+      `cannot truncate ${this.path} to ${size} bytes while it is written (${this.written} written): an object store only writes a file whole`,
+      true,
+    );
+  }
+
+  /**
+   * Completes the file (once: close after fsync does nothing more). A handle that never wrote and
+   * never replaced the file leaves it as it was.
+   */
+  commit(): Promise<void> {
+    this.committing ??= this.queue.then(() => this.commitNow());
+    return this.committing;
+  }
+
+  /** Drops the file being written: nothing of it is left in tierfs. */
+  abort(reason: string): void {
+    if (this.state === 'committed') return;
+    this.state = 'failed';
+    this.failure = new FuseError('EIO', reason);
+    this.stream?.destroy(this.failure);
+  }
+
+  private async writeNow(data: Buffer, offset: number): Promise<number> {
+    if (this.failure) throw this.failure;
+    if (!this.open) {
+      throw new FuseError(
+        'ENOTSUP',
+        `cannot write ${this.path} after it was committed by fsync or close`,
+        true,
+      );
+    }
+    // Writing from the start of an empty file is writing it anew.
+    if (!this.replacing && this.options.existingSize === 0 && offset === 0) this.replacing = true;
+    if (!this.replacing) {
+      throw new FuseError(
+        'ENOTSUP',
+        `cannot write into the existing ${this.options.existingSize} bytes of ${this.path}: an object store has no random writes; truncate it first (O_TRUNC) to write it anew`,
+        true,
+      );
+    }
+    if (offset !== this.written) {
+      throw new FuseError(
+        'ENOTSUP',
+        `cannot write ${this.path} at byte ${offset}: it is written sequentially and ${this.written} bytes are written so far`,
+        true,
+      );
+    }
+    const stream = await this.start();
+    // The kernel reuses its buffer once the call returns: the stream gets a copy.
+    const accepted = stream.write(Buffer.from(data));
+    this.written += data.length;
+    if (!accepted) await drained(stream);
+    if (this.failure) throw this.failure;
+    return data.length;
+  }
+
+  private async start(): Promise<Writable> {
+    if (this.stream) return this.stream;
+    const stream = await this.client.createFile(this.path, {
+      writeType: this.options.writeType,
+      overwrite: true,
+      mode: this.mode,
+    });
+    stream.on('error', (error) => {
+      this.state = 'failed';
+      this.failure ??= error;
+    });
+    this.stream = stream;
+    this.state = 'writing';
+    return stream;
+  }
+
+  private async commitNow(): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (this.state === 'committed') return;
+    if (!this.replacing && !this.stream) {
+      this.state = 'committed';
+      return this.applyAttributes();
+    }
+    const stream = await this.start();
+    this.state = 'committing';
+    await new Promise<void>((resolve, reject) => {
+      stream.once('error', reject);
+      stream.end(() => resolve());
+    });
+    if (this.failure) throw this.failure;
+    this.state = 'committed';
+    await this.applyAttributes();
+  }
+
+  private async applyAttributes(): Promise<void> {
+    const { mode, owner, group, mtimeMs } = this.attributes;
+    const change = {
+      ...(mode === undefined ? {} : { mode }),
+      ...(owner === undefined ? {} : { owner }),
+      ...(group === undefined ? {} : { group }),
+      ...(mtimeMs === undefined ? {} : { mtimeMs }),
+    };
+    if (Object.keys(change).length > 0) await this.client.setAttribute(this.path, change);
+  }
+}
+
+function drained(stream: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off('drain', done);
+      stream.off('error', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('error', done);
+    stream.on('close', done);
+  });
+}
