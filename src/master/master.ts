@@ -136,6 +136,7 @@ export class Master {
       namespace.mounts,
       conf.require(MASTER_PERSISTENCE_TEMPORARY_CLEAN_AGE),
       conf.require(MASTER_PERSISTENCE_TEMPORARY_CLEAN_INTERVAL),
+      conf.require(SECURITY_AUTHORIZATION_CAPABILITY_LIFETIME),
       conf.require(UNDERFS_CLEANUP_ENABLED),
       options.log,
     );

@@ -20,6 +20,8 @@ export class PersistSweeper {
     private readonly mounts: MountTable,
     private readonly ageMs: number,
     private readonly intervalMs: number,
+    /** Writes not completed within this (their capability's lifetime) are abandoned. */
+    private readonly abandonedAfterMs: number,
     /** Also run each writable store's own cleanup (tierfs.underfs.cleanup.enabled). */
     private readonly ufsCleanup: boolean,
     private readonly log: Logger,
@@ -45,8 +47,11 @@ export class PersistSweeper {
   }
 
   private async round(): Promise<number> {
-    let removed = 0;
     const now = Date.now();
+    // Abandoned writes first: the staged copies they held become leftovers the workers sweep.
+    const abandoned = await this.meta.dropAbandonedWrites(now - this.abandonedAfterMs);
+    if (abandoned > 0) this.log.info({ abandoned }, 'dropped writes abandoned before they completed');
+    let removed = 0;
     for (;;) {
       const leftovers = await this.meta.listLeftoverTemporaries({
         createdBeforeMs: now - this.ageMs,

@@ -207,6 +207,9 @@ export class SqliteMetaStore implements MetaStore {
   removePersist(path: string, claim?: { owner?: string; contentId?: string }): Promise<boolean> {
     return this.transaction((tx) => tx.removePersist(path, claim));
   }
+  dropAbandonedWrites(startedBeforeMs: number): Promise<number> {
+    return this.transaction((tx) => tx.dropAbandonedWrites(startedBeforeMs));
+  }
   addTemporary(temporary: TemporaryObject): Promise<void> {
     return this.transaction((tx) => tx.addTemporary(temporary));
   }

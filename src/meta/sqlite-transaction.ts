@@ -15,6 +15,7 @@ import {
   type InodePatch,
   type MetaTransaction,
   nameOf,
+  PARKED_RETRY_MS,
   type PersistTask,
   type PersistTaskState,
   parentOf,
@@ -362,6 +363,27 @@ export class SqliteTransaction implements MetaTransaction {
       ).run(path, claim.owner ?? null, claim.owner ?? null, claim.contentId ?? null, claim.contentId ?? null)
         .changes === 1
     );
+  }
+
+  async dropAbandonedWrites(startedBeforeMs: number): Promise<number> {
+    const before = Math.trunc(startedBeforeMs);
+    const pending = this.sql(
+      "SELECT path, content_id FROM pending_writes WHERE json_extract(inode, '$.syncedAtMs') < ?",
+    ).all(before) as { path: string; content_id: string }[];
+    for (const write of pending) {
+      this.sql('DELETE FROM pending_writes WHERE path = ? AND content_id = ?').run(
+        write.path,
+        write.content_id,
+      );
+      this.sql('UPDATE persist_queue SET retry_at_ms = 0 WHERE path = ? AND retry_at_ms = ?').run(
+        write.path,
+        PARKED_RETRY_MS,
+      );
+    }
+    const files = this.sql(
+      "DELETE FROM inodes WHERE state = 'INCOMPLETE' AND is_dir = 0 AND synced_at_ms < ?",
+    ).run(before).changes;
+    return pending.length + files;
   }
 
   async addTemporary(temporary: TemporaryObject): Promise<void> {

@@ -118,6 +118,9 @@ export interface ChildPage {
   readonly after?: string;
 }
 
+/** The retry time of a persist parked by an overwrite in progress: never due until un-parked. */
+export const PARKED_RETRY_MS = Number.MAX_SAFE_INTEGER;
+
 /** What a conditional write expects of the row it changes, as the caller read it. */
 export interface InodeGuard {
   readonly contentId?: string;
@@ -217,6 +220,12 @@ export interface MetaTransaction {
   ): Promise<boolean>;
   /** Removes a task (only the one of that content, when given); false when there was none. */
   removePersist(path: string, claim?: { owner?: string; contentId?: string }): Promise<boolean>;
+  /**
+   * Drops writes abandoned before `startedBeforeMs` (their client or master died between create
+   * and complete; past their capability's lifetime they can never complete): INCOMPLETE files and
+   * pending overwrites, whose parked persists resume. Returns how many went.
+   */
+  dropAbandonedWrites(startedBeforeMs: number): Promise<number>;
   /** Records a temporary object before anything writes it, so that it is swept if it outlives its writer. */
   addTemporary(temporary: TemporaryObject): Promise<void>;
   /** Forgets a temporary object once it was moved into place or removed. */

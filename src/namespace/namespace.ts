@@ -25,6 +25,7 @@ import {
   type MetaStore,
   type MetaTransaction,
   nameOf,
+  PARKED_RETRY_MS,
   type PersistenceState,
 } from '../meta/store.js';
 import type { StoreLayer, UfsStatus } from '../ufs/contract.js';
@@ -80,7 +81,7 @@ const LIST_PAGE_MAX = 1000;
 /** Children of a directory mirrored from the under store per statement. */
 const SYNC_BATCH = 500;
 /** A persist parked by an overwrite in progress: not claimed until the overwrite aborts. */
-const PARKED = Number.MAX_SAFE_INTEGER;
+const PARKED = PARKED_RETRY_MS;
 /** How long persists below a renamed path wait before they start over at the new path. */
 const RENAME_PERSIST_DELAY_MS = 5_000;
 /** Waits (20 ms doubling: about 5 s in all) for a persist moving its object into place. */

@@ -9,7 +9,7 @@
 import { setImmediate as yieldTurn } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isTierfsError } from '../../src/errors.js';
-import type { Inode, MetaStore, MetaTransaction } from '../../src/meta/store.js';
+import { type Inode, type MetaStore, type MetaTransaction, PARKED_RETRY_MS } from '../../src/meta/store.js';
 
 export function inode(path: string, overrides: Partial<Inode> = {}): Inode {
   return {
@@ -377,6 +377,29 @@ export function describeMetaStore(name: string, open: () => Promise<MetaStore>):
         expect(await leftovers(1100)).toEqual(['t-dead', 't-live']); // Its attempt's lease expired.
         await store.removeTemporary('/', 't-dead');
         expect(await leftovers(1050)).toEqual([]);
+      });
+
+      it('drops writes abandoned before a time, resuming the persist an overwrite parked', async () => {
+        const store = await fresh();
+        await store.putInodes([
+          inode('/old', { state: 'INCOMPLETE', syncedAtMs: 10 }),
+          inode('/young', { state: 'INCOMPLETE', syncedAtMs: 900 }),
+          inode('/kept', { persistence: 'TO_BE_PERSISTED', contentId: 'v1', syncedAtMs: 10 }),
+        ]);
+        await store.enqueuePersist({ path: '/kept', contentId: 'v1', workerId: 'w1', enqueuedMs: 1 });
+        await store.cancelPersists('/kept', { recursive: false, nowMs: 20, requeueAtMs: PARKED_RETRY_MS });
+        await store.putPendingWrite(inode('/kept', { contentId: 'v2', state: 'INCOMPLETE', syncedAtMs: 20 }));
+        expect(
+          await store.claimPersists({ owner: 'm', nowMs: 1000, leaseMs: 10, limit: 5, workerIds: ['w1'] }),
+        ).toEqual([]);
+        expect(await store.dropAbandonedWrites(500)).toBe(2);
+        expect((await allInodes(store)).map((i) => i.path)).toEqual(['/', '/kept', '/young']);
+        expect(await store.takePendingWrite('/kept', 'v2')).toBeUndefined();
+        expect(
+          (
+            await store.claimPersists({ owner: 'm', nowMs: 1000, leaseMs: 10, limit: 5, workerIds: ['w1'] })
+          ).map((t) => t.path),
+        ).toEqual(['/kept']);
       });
 
       it('tells which staged contents are still needed: unpersisted files and writes in progress', async () => {
