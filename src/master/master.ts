@@ -12,6 +12,9 @@ import type { Configuration } from '../config/configuration.js';
 import {
   MASTER_BIND_HOST,
   MASTER_HOSTNAME,
+  MASTER_METASTORE,
+  MASTER_METASTORE_POSTGRESQL_POOL_SIZE,
+  MASTER_METASTORE_POSTGRESQL_URL,
   MASTER_METRICS_SAMPLE_INTERVAL,
   MASTER_PERSISTENCE_LEASE_DURATION,
   MASTER_PERSISTENCE_SCHEDULER_INTERVAL,
@@ -70,6 +73,22 @@ export interface MasterOptions {
   readonly superUser: string;
 }
 
+/** The metadata store the configuration names: the embedded SQLite file, or a PostgreSQL database. */
+export async function openMetaStore(conf: Configuration): Promise<MetaStore> {
+  if (conf.require(MASTER_METASTORE) === 'POSTGRESQL') {
+    const url = conf.get(MASTER_METASTORE_POSTGRESQL_URL);
+    if (!url) {
+      throw new TierfsError(
+        'CONFIG_INVALID',
+        `${MASTER_METASTORE.key}=POSTGRESQL needs ${MASTER_METASTORE_POSTGRESQL_URL.key} (postgres://user:password@host:port/database)`,
+      );
+    }
+    const { PostgresMetaStore } = await import('../meta/postgres-store.js');
+    return PostgresMetaStore.open({ url, poolSize: conf.require(MASTER_METASTORE_POSTGRESQL_POOL_SIZE) });
+  }
+  return new SqliteMetaStore(layoutOf(conf).metastoreFile);
+}
+
 /** Formatted means `tierfs format` created the metadata store and the cluster token. */
 export async function openFormattedMetaStore(
   conf: Configuration,
@@ -84,7 +103,7 @@ export async function openFormattedMetaStore(
       `tierfs is not formatted (no ${layout.clusterTokenFile}): run \`tierfs format\` first`,
     );
   }
-  return { meta: new SqliteMetaStore(layout.metastoreFile), token };
+  return { meta: await openMetaStore(conf), token };
 }
 
 export class Master {

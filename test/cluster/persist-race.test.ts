@@ -19,23 +19,37 @@ import type { WriteType } from '../../src/cluster/wire.js';
 import { readStream } from '../../src/ufs/io.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { eventually } from '../support/eventually.js';
+import { startPostgres, type TestPostgres } from '../support/postgres.js';
 
 const TRIALS = 20;
 const BIG = 24 * 1024 * 1024;
 
 let cluster: TestCluster;
 let client: TierfsClient;
+let postgres: TestPostgres | undefined;
 const big = randomBytes(BIG);
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
-beforeAll(async () => {
+async function start(metastore: 'SQLITE' | 'POSTGRESQL'): Promise<void> {
+  const store: Record<string, string> = {};
+  if (metastore === 'POSTGRESQL') {
+    postgres = await startPostgres();
+    store['tierfs.master.metastore'] = 'POSTGRESQL';
+    store['tierfs.master.metastore.postgresql.url'] = await postgres.database();
+  }
   cluster = await startCluster({
     'tierfs.master.persistence.scheduler.interval': '20ms',
     'tierfs.worker.page.store.sizes': '512MB',
+    ...store,
   });
   client = cluster.client();
-});
-afterAll(() => cluster.stop());
+}
+
+async function stop(): Promise<void> {
+  await cluster?.stop();
+  await postgres?.stop();
+  postgres = undefined;
+}
 
 async function write(path: string, data: Buffer, writeType: WriteType, overwrite = false): Promise<void> {
   await pipeline(Readable.from([data]), await client.createFile(path, { writeType, overwrite }));
@@ -71,52 +85,58 @@ function watchPersist(dir: string, path: string): { started: Promise<boolean>; c
   };
 }
 
-describe('a persist racing an overwrite or a delete', () => {
-  it(`overwrite during persist: the new version wins in the under store, ${TRIALS} of ${TRIALS}`, async () => {
-    const failures: string[] = [];
-    let raced = 0;
-    for (let trial = 0; trial < TRIALS; trial++) {
-      const dir = join(cluster.ufs, 'overwrite', String(trial));
-      const path = `/overwrite/${trial}/file.bin`;
-      const small = randomBytes(1024 * 1024);
-      mkdirSync(dir, { recursive: true });
-      const persist = watchPersist(dir, path);
-      await write(path, big, 'ASYNC_THROUGH');
-      if (await persist.started) raced++;
-      persist.close();
-      await write(path, small, 'CACHE_THROUGH', true);
-      await eventually(() => inProgress(dir).length === 0, 'the persist attempt to end');
-      await client.loadMetadata(`/overwrite/${trial}`, { recursive: true });
-      const ufs = readFileSync(join(dir, 'file.bin'));
-      const read = await readStream(await client.openFile(path, { readType: 'NO_CACHE' }));
-      if (sha(ufs) !== sha(small) || sha(read) !== sha(small)) {
-        failures.push(`trial ${trial}: under store has ${ufs.length} bytes, tierfs reads ${read.length}`);
-      }
-    }
-    expect(failures).toEqual([]);
-    // Most trials must really have raced, or the test proved nothing.
-    expect(raced).toBeGreaterThanOrEqual(TRIALS / 2);
-  });
+describe.each(['SQLITE', 'POSTGRESQL'] as const)(
+  'a persist racing an overwrite or a delete (%s)',
+  (metastore) => {
+    beforeAll(() => start(metastore));
+    afterAll(() => stop());
 
-  it(`delete during persist: the file stays deleted, ${TRIALS} of ${TRIALS}`, async () => {
-    const failures: string[] = [];
-    let raced = 0;
-    for (let trial = 0; trial < TRIALS; trial++) {
-      const dir = join(cluster.ufs, 'delete', String(trial));
-      const path = `/delete/${trial}/file.bin`;
-      mkdirSync(dir, { recursive: true });
-      const persist = watchPersist(dir, path);
-      await write(path, big, 'ASYNC_THROUGH');
-      if (await persist.started) raced++;
-      persist.close();
-      await client.delete(path);
-      await eventually(() => inProgress(dir).length === 0, 'the persist attempt to end');
-      await client.loadMetadata(`/delete/${trial}`, { recursive: true });
-      if (existsSync(join(dir, 'file.bin')) || (await client.exists(path))) {
-        failures.push(`trial ${trial}: the deleted file came back`);
+    it(`overwrite during persist: the new version wins in the under store, ${TRIALS} of ${TRIALS}`, async () => {
+      const failures: string[] = [];
+      let raced = 0;
+      for (let trial = 0; trial < TRIALS; trial++) {
+        const dir = join(cluster.ufs, 'overwrite', String(trial));
+        const path = `/overwrite/${trial}/file.bin`;
+        const small = randomBytes(1024 * 1024);
+        mkdirSync(dir, { recursive: true });
+        const persist = watchPersist(dir, path);
+        await write(path, big, 'ASYNC_THROUGH');
+        if (await persist.started) raced++;
+        persist.close();
+        await write(path, small, 'CACHE_THROUGH', true);
+        await eventually(() => inProgress(dir).length === 0, 'the persist attempt to end');
+        await client.loadMetadata(`/overwrite/${trial}`, { recursive: true });
+        const ufs = readFileSync(join(dir, 'file.bin'));
+        const read = await readStream(await client.openFile(path, { readType: 'NO_CACHE' }));
+        if (sha(ufs) !== sha(small) || sha(read) !== sha(small)) {
+          failures.push(`trial ${trial}: under store has ${ufs.length} bytes, tierfs reads ${read.length}`);
+        }
       }
-    }
-    expect(failures).toEqual([]);
-    expect(raced).toBeGreaterThanOrEqual(TRIALS / 2);
-  });
-});
+      expect(failures).toEqual([]);
+      // Most trials must really have raced, or the test proved nothing.
+      expect(raced).toBeGreaterThanOrEqual(TRIALS / 2);
+    });
+
+    it(`delete during persist: the file stays deleted, ${TRIALS} of ${TRIALS}`, async () => {
+      const failures: string[] = [];
+      let raced = 0;
+      for (let trial = 0; trial < TRIALS; trial++) {
+        const dir = join(cluster.ufs, 'delete', String(trial));
+        const path = `/delete/${trial}/file.bin`;
+        mkdirSync(dir, { recursive: true });
+        const persist = watchPersist(dir, path);
+        await write(path, big, 'ASYNC_THROUGH');
+        if (await persist.started) raced++;
+        persist.close();
+        await client.delete(path);
+        await eventually(() => inProgress(dir).length === 0, 'the persist attempt to end');
+        await client.loadMetadata(`/delete/${trial}`, { recursive: true });
+        if (existsSync(join(dir, 'file.bin')) || (await client.exists(path))) {
+          failures.push(`trial ${trial}: the deleted file came back`);
+        }
+      }
+      expect(failures).toEqual([]);
+      expect(raced).toBeGreaterThanOrEqual(TRIALS / 2);
+    });
+  },
+);

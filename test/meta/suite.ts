@@ -430,8 +430,9 @@ export function describeMetaStore(name: string, open: () => Promise<MetaStore>):
         let increments = 0;
         let created = 0;
 
-        // Each returns whether it changed anything; all read, yield, then write guarded.
-        const write = (tx: MetaTransaction) => async () => {
+        type Outcome = { incremented?: boolean; deleted?: string[] };
+        // Each reads, yields, then writes guarded by what it read, and says what it did.
+        const write = (tx: MetaTransaction) => async (): Promise<Outcome | undefined> => {
           const parent = pick(dirs);
           const path = `${parent}/${pick(files)}`;
           const contentId = `w${created++}`;
@@ -442,7 +443,7 @@ export function describeMetaStore(name: string, open: () => Promise<MetaStore>):
           await yieldTurn();
           await tx.patchInode(path, { contentId, state: 'INCOMPLETE' }, { state: 'COMPLETE', size: 1 });
         };
-        const rename = (tx: MetaTransaction) => async () => {
+        const rename = (tx: MetaTransaction) => async (): Promise<Outcome | undefined> => {
           const from = pick([...dirs, ...dirs.flatMap((d) => files.map((f) => `${d}/${f}`))]);
           const toParent = pick(dirs);
           const to = `${toParent}/${pick([...files, 'x', 'y'])}`;
@@ -453,27 +454,28 @@ export function describeMetaStore(name: string, open: () => Promise<MetaStore>):
           if (!source || !target?.isDirectory) return;
           await tx.renameTree(from, to, { contentId: source.contentId });
         };
-        const remove = (tx: MetaTransaction) => async () => {
+        const remove = (tx: MetaTransaction) => async (): Promise<Outcome | undefined> => {
           const path = pick([...dirs, ...dirs.flatMap((d) => files.map((f) => `${d}/${f}`))]);
           const target = await tx.getInode(path);
           if (!target) return;
           const below = await tx.listDescendants(path, { limit: 1000 });
           await yieldTurn();
           if ((await tx.deleteTree(path, { contentId: target.contentId })) > 0) {
-            for (const gone of [target, ...below]) deleted.add(gone.contentId);
+            return { deleted: [target, ...below].map((gone) => gone.contentId) };
           }
         };
-        const recreate = (tx: MetaTransaction) => async () => {
+        const recreate = (tx: MetaTransaction) => async (): Promise<Outcome | undefined> => {
           const path = pick(dirs);
           const parent = await tx.getInode(path.slice(0, Math.max(1, path.lastIndexOf('/'))));
           await yieldTurn();
           if (parent?.isDirectory) await tx.createInode(dir(path, { contentId: `d${created++}` }));
+          return undefined;
         };
-        const count = (tx: MetaTransaction) => async () => {
+        const count = (tx: MetaTransaction) => async (): Promise<Outcome | undefined> => {
           const counter = (await tx.getInode('/counter'))!;
           await yieldTurn();
           if (await tx.patchInode('/counter', { contentId: counter.contentId }, { size: counter.size + 1 })) {
-            increments++;
+            return { incremented: true };
           }
         };
         const kinds = [write, write, rename, remove, recreate, count];
@@ -481,7 +483,10 @@ export function describeMetaStore(name: string, open: () => Promise<MetaStore>):
           Array.from({ length: 16 }, async () => {
             for (let op = 0; op < 25; op++) {
               const kind = pick(kinds);
-              await store.transaction((tx) => kind(tx)());
+              // What a transaction did is counted once it committed: fn may run more than once.
+              const outcome: Outcome | undefined = await store.transaction((tx) => kind(tx)());
+              if (outcome?.incremented) increments++;
+              for (const contentId of outcome?.deleted ?? []) deleted.add(contentId);
             }
           }),
         );

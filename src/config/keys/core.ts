@@ -225,6 +225,13 @@ export const MASTER_METASTORE_POSTGRESQL_URL = defineProperty({
   description: 'PostgreSQL connection URL of the shared metadata store (may embed a password).',
 });
 
+export const MASTER_METASTORE_POSTGRESQL_POOL_SIZE = defineProperty({
+  key: 'tierfs.master.metastore.postgresql.pool.size',
+  type: int({ min: 1, max: 1000 }),
+  default: '16',
+  description: 'Connections each master keeps to the PostgreSQL metadata store.',
+});
+
 export const MASTER_PERSISTENCE_SCHEDULER_INTERVAL = defineProperty({
   key: 'tierfs.master.persistence.scheduler.interval',
   type: duration(),
