@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WriteType } from '../../src/cluster/wire.js';
 import { readStream } from '../../src/ufs/io.js';
@@ -16,13 +17,14 @@ import { startPostgres, type TestPostgres } from '../support/postgres.js';
 
 let server: TestPostgres;
 let cluster: TestCluster;
+let url: string;
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 beforeAll(async () => {
   server = await startPostgres();
   cluster = await startCluster({
     'tierfs.master.metastore': 'POSTGRESQL',
-    'tierfs.master.metastore.postgresql.url': await server.database(),
+    'tierfs.master.metastore.postgresql.url': (url = await server.database()),
   });
 });
 afterAll(async () => {
@@ -49,5 +51,19 @@ describe('a master over PostgreSQL', () => {
     await client.delete('/pg/CACHE_THROUGH.bin');
     const names = (await client.listStatus('/pg')).entries.map((e) => e.name);
     expect(names).toEqual(['ASYNC_THROUGH.bin', 'moved.bin']);
+    // The namespace really is in PostgreSQL (main accepted POSTGRESQL and silently used SQLite).
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    try {
+      const { rows } = await db.query(
+        "SELECT name, persistence FROM inodes WHERE parent = '/pg' ORDER BY name",
+      );
+      expect(rows).toEqual([
+        { name: 'ASYNC_THROUGH.bin', persistence: 'PERSISTED' },
+        { name: 'moved.bin', persistence: 'PERSISTED' },
+      ]);
+    } finally {
+      await db.end();
+    }
   });
 });
