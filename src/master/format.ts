@@ -9,7 +9,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Configuration } from '../config/configuration.js';
-import { MASTER_MOUNT_TABLE_ROOT_UFS } from '../config/keys/core.js';
+import {
+  MASTER_METASTORE,
+  MASTER_METASTORE_POSTGRESQL_URL,
+  MASTER_MOUNT_TABLE_ROOT_UFS,
+} from '../config/keys/core.js';
 import { layoutOf } from '../config/layout.js';
 import { makePrivateDir, tightenInstall, writePrivateFile } from '../config/private-files.js';
 import { SecretBox } from '../config/secret-box.js';
@@ -20,6 +24,25 @@ export interface FormatResult {
   /** False when `onlyIfUnformatted` found an existing format and did nothing. */
   readonly formatted: boolean;
   readonly wiped: readonly string[];
+}
+
+/** Empties the shared PostgreSQL metadata store (the other masters of the cluster must be stopped). */
+async function formatPostgres(conf: Configuration): Promise<void> {
+  const url = conf.get(MASTER_METASTORE_POSTGRESQL_URL);
+  if (!url) {
+    throw new TierfsError(
+      'CONFIG_INVALID',
+      `${MASTER_METASTORE.key}=POSTGRESQL needs ${MASTER_METASTORE_POSTGRESQL_URL.key}`,
+    );
+  }
+  const { PostgresMetaStore } = await import('../meta/postgres-store.js');
+  const meta = await PostgresMetaStore.open({ url, poolSize: 1 });
+  try {
+    await meta.wipe();
+    await meta.setValue('formattedMs', String(Date.now()));
+  } finally {
+    await meta.close();
+  }
 }
 
 export function isFormatted(conf: Configuration): boolean {
@@ -43,6 +66,7 @@ export async function formatCluster(conf: Configuration, options: { onlyIfUnform
     const meta = new SqliteMetaStore(staged(layout.metastoreFile));
     await meta.setValue('formattedMs', String(Date.now()));
     await meta.close();
+    if (conf.require(MASTER_METASTORE) === 'POSTGRESQL') await formatPostgres(conf);
     SecretBox.create(staged(layout.secretKeyFile));
     writePrivateFile(staged(layout.clusterTokenFile), `${randomBytes(24).toString('base64url')}\n`);
     const root = conf.require(MASTER_MOUNT_TABLE_ROOT_UFS);

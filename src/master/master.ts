@@ -12,8 +12,14 @@ import type { Configuration } from '../config/configuration.js';
 import {
   MASTER_BIND_HOST,
   MASTER_HOSTNAME,
+  MASTER_METASTORE,
+  MASTER_METASTORE_POSTGRESQL_POOL_SIZE,
+  MASTER_METASTORE_POSTGRESQL_URL,
   MASTER_METRICS_SAMPLE_INTERVAL,
+  MASTER_PERSISTENCE_LEASE_DURATION,
   MASTER_PERSISTENCE_SCHEDULER_INTERVAL,
+  MASTER_PERSISTENCE_TEMPORARY_CLEAN_AGE,
+  MASTER_PERSISTENCE_TEMPORARY_CLEAN_INTERVAL,
   MASTER_RPC_PORT,
   MASTER_WEB_BIND_HOST,
   MASTER_WEB_PORT,
@@ -36,6 +42,7 @@ import type { Caller } from '../namespace/permissions.js';
 import '../ufs/drivers.js';
 import { CapabilitySigner } from '../cluster/capability.js';
 import type { ClusterInfo } from '../cluster/wire.js';
+import { UNDERFS_CLEANUP_ENABLED } from '../config/keys/underfs.js';
 import { VERSION } from '../version.js';
 import { notFoundPage } from '../web/pages/tables.js';
 import { registerWebRoutes } from '../web/routes.js';
@@ -45,6 +52,7 @@ import { CapabilityIssuer } from './capability-issuer.js';
 import { logRoutes } from './log-routes.js';
 import { createMasterMetrics } from './metrics.js';
 import { PersistScheduler } from './persist-scheduler.js';
+import { PersistSweeper } from './persist-sweeper.js';
 import { registerRestRoutes } from './rest-routes.js';
 import { registerMasterRoutes, registerRoutes } from './routes.js';
 import { MasterServices } from './services.js';
@@ -65,6 +73,22 @@ export interface MasterOptions {
   readonly superUser: string;
 }
 
+/** The metadata store the configuration names: the embedded SQLite file, or a PostgreSQL database. */
+export async function openMetaStore(conf: Configuration): Promise<MetaStore> {
+  if (conf.require(MASTER_METASTORE) === 'POSTGRESQL') {
+    const url = conf.get(MASTER_METASTORE_POSTGRESQL_URL);
+    if (!url) {
+      throw new TierfsError(
+        'CONFIG_INVALID',
+        `${MASTER_METASTORE.key}=POSTGRESQL needs ${MASTER_METASTORE_POSTGRESQL_URL.key} (postgres://user:password@host:port/database)`,
+      );
+    }
+    const { PostgresMetaStore } = await import('../meta/postgres-store.js');
+    return PostgresMetaStore.open({ url, poolSize: conf.require(MASTER_METASTORE_POSTGRESQL_POOL_SIZE) });
+  }
+  return new SqliteMetaStore(layoutOf(conf).metastoreFile);
+}
+
 /** Formatted means `tierfs format` created the metadata store and the cluster token. */
 export async function openFormattedMetaStore(
   conf: Configuration,
@@ -79,7 +103,7 @@ export async function openFormattedMetaStore(
       `tierfs is not formatted (no ${layout.clusterTokenFile}): run \`tierfs format\` first`,
     );
   }
-  return { meta: new SqliteMetaStore(layout.metastoreFile), token };
+  return { meta: await openMetaStore(conf), token };
 }
 
 export class Master {
@@ -88,6 +112,8 @@ export class Master {
     readonly webAddress: string,
     private readonly apps: FastifyInstance[],
     private readonly scheduler: PersistScheduler,
+    /** Sweeps leftover temporary objects of persists. */
+    readonly sweeper: PersistSweeper,
     private readonly services: MasterServices,
     private readonly meta: MetaStore,
     /** The tiered log, when tierfs.log.enabled. */
@@ -121,6 +147,16 @@ export class Master {
       workers,
       token,
       conf.require(MASTER_PERSISTENCE_SCHEDULER_INTERVAL),
+      conf.require(MASTER_PERSISTENCE_LEASE_DURATION),
+      options.log,
+    );
+    const sweeper = new PersistSweeper(
+      meta,
+      namespace.mounts,
+      conf.require(MASTER_PERSISTENCE_TEMPORARY_CLEAN_AGE),
+      conf.require(MASTER_PERSISTENCE_TEMPORARY_CLEAN_INTERVAL),
+      conf.require(SECURITY_AUTHORIZATION_CAPABILITY_LIFETIME),
+      conf.require(UNDERFS_CLEANUP_ENABLED),
       options.log,
     );
     const signer = new CapabilitySigner(token);
@@ -199,6 +235,7 @@ export class Master {
       workerJoined: () => {
         void scheduler.tick();
       },
+      neededStagedContent: (contentIds) => meta.neededStagedContent(contentIds),
     });
     const webCaller = registerAuthentication(
       web,
@@ -227,10 +264,11 @@ export class Master {
     }
     rpcAddress = `http://${hostname}:${(rpc.server.address() as AddressInfo).port}`;
     webAddress = `http://${hostname}:${(web.server.address() as AddressInfo).port}`;
-    await scheduler.start();
+    scheduler.start();
+    sweeper.start();
     metrics.sampler.start();
     options.log.info({ rpcAddress, webAddress }, 'master started');
-    return new Master(rpcAddress, webAddress, [rpc, web], scheduler, services, meta, topics, routes);
+    return new Master(rpcAddress, webAddress, [rpc, web], scheduler, sweeper, services, meta, topics, routes);
   }
 
   /** Takes a metrics sample now (the sampler also runs on its interval). */
@@ -241,6 +279,7 @@ export class Master {
   async stop(): Promise<void> {
     await this.services.metrics.sampler.stop();
     await this.scheduler.stop();
+    await this.sweeper.stop();
     await Promise.all(this.apps.map((app) => app.close()));
     await this.topics?.close();
     await this.services.stop();

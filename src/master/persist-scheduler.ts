@@ -1,14 +1,30 @@
 /**
- * Persists ASYNC_THROUGH files: each queued file is sent to the worker that holds its data, which
- * writes it to the under store; the inode is then marked PERSISTED. The queue lives in the
- * metadata store, so pending work survives a master restart; a task whose worker is away waits
- * for it, a failed one is retried with backoff and keeps its last error for `fs stat`.
+ * Persists ASYNC_THROUGH files, so that no acknowledged write is ever lost or undone:
+ *
+ * 1. A master claims a task in the metadata store with a lease (its id, an expiry it renews while
+ *    it works): two masters never run one task, and the task of a master that died is taken over
+ *    once its lease expires. There is no "reset every RUNNING task at start".
+ * 2. The worker holding the data writes it under a temporary name in the file's mount.
+ * 3. One transaction checks that the file still holds the content being persisted and that the
+ *    task is still this master's, and marks the task COMMITTING; overwrites and deletes of the
+ *    path wait while it is (namespace.ts). Otherwise the temporary object is removed: the file was
+ *    overwritten or deleted meanwhile and its new state wins.
+ * 4. The temporary object is moved over the file; one transaction marks the inode PERSISTED (if
+ *    it still holds that content) and drops the task.
+ *
+ * A failed attempt removes its temporary object and is retried with backoff (kept in the store,
+ * with its last error for `fs stat`). Temporary objects of attempts that died with their master
+ * are swept by persist-sweeper.ts.
  */
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { clusterHeaders } from '../cluster/auth.js';
 import { callJson } from '../cluster/rpc.js';
+import { isTierfsError } from '../errors.js';
 import type { MetaStore, PersistTask } from '../meta/store.js';
 import type { Namespace } from '../namespace/namespace.js';
+import type { UnderStore } from '../ufs/contract.js';
+import { temporaryPathFor } from '../ufs/temporary.js';
 import type { WorkerRegistry } from './worker-registry.js';
 
 export interface PersistRequest {
@@ -16,15 +32,20 @@ export interface PersistRequest {
   readonly contentId: string;
   readonly size: number;
   readonly mountPath: string;
+  /** Where the worker writes the data: a temporary path of the mount (ufs/temporary.ts). */
   readonly ufsPath: string;
 }
 
 const MAX_BACKOFF_MS = 60_000;
+/** Tasks claimed at a time: each one's lease runs while the ones before it are persisted. */
+const CLAIM_BATCH = 1;
 
 export class PersistScheduler {
+  /** This master's identity as a claimant. */
+  readonly owner = `master-${randomUUID()}`;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
-  private readonly retryAt = new Map<string, number>();
+  private stopped = false;
 
   constructor(
     private readonly meta: MetaStore,
@@ -32,14 +53,11 @@ export class PersistScheduler {
     private readonly workers: WorkerRegistry,
     private readonly clusterToken: string,
     private readonly intervalMs: number,
+    private readonly leaseMs: number,
     private readonly log: Logger,
   ) {}
 
-  async start(): Promise<void> {
-    // Tasks that were running when the master stopped start over.
-    for (const task of await this.meta.listPersistTasks('RUNNING')) {
-      await this.meta.updatePersistTask(task.path, { state: 'PENDING' });
-    }
+  start(): void {
     this.timer = setInterval(() => void this.tick(), this.intervalMs);
     this.timer.unref();
   }
@@ -53,47 +71,113 @@ export class PersistScheduler {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     await this.running;
   }
 
   private async round(): Promise<void> {
-    const now = Date.now();
-    const tasks = (await this.meta.listPersistTasks()).filter(
-      (t) => t.state !== 'RUNNING' && (this.retryAt.get(t.path) ?? 0) <= now,
-    );
-    for (const task of tasks) await this.persist(task);
+    while (!this.stopped) {
+      const live = this.workers.list().filter((w) => w.state === 'LIVE');
+      const claimed = await this.meta.claimPersists({
+        owner: this.owner,
+        nowMs: Date.now(),
+        leaseMs: this.leaseMs,
+        limit: CLAIM_BATCH,
+        workerIds: live.map((w) => w.id),
+      });
+      if (claimed.length === 0) return;
+      for (const task of claimed) await this.persist(task);
+    }
   }
 
   private async persist(task: PersistTask): Promise<void> {
-    const worker = this.workers.get(task.workerId);
-    if (worker?.state !== 'LIVE') return; // Its data is on that worker: wait for it to come back.
-    const { mount, ufsPath } = this.namespace.resolve(task.path);
+    const claim = { owner: this.owner, contentId: task.contentId };
     const inode = await this.meta.getInode(task.path);
-    if (!inode || inode.contentId !== task.contentId) {
-      await this.meta.removePersistTask(task.path); // Deleted or replaced meanwhile.
+    if (inode?.contentId !== task.contentId || inode.state !== 'COMPLETE') {
+      await this.meta.removePersist(task.path, claim); // Deleted or replaced meanwhile.
       return;
     }
-    await this.meta.updatePersistTask(task.path, { state: 'RUNNING' });
+    const worker = this.workers.get(task.workerId);
+    const { mount, ufsPath } = this.namespace.resolve(task.path);
+    const temporaryPath = temporaryPathFor(ufsPath);
+    const lease = () => ({ leaseUntilMs: Date.now() + this.leaseMs });
+    const recorded = await this.meta.transaction(async (tx) => {
+      const running = { state: 'RUNNING', temporaryPath, ...lease() } as const;
+      if (!(await tx.updateClaimedPersist(task.path, claim, running))) return false;
+      await tx.addTemporary({ mountPath: mount.path, ufsPath: temporaryPath, createdMs: Date.now() });
+      return true;
+    });
+    if (!recorded) return;
+    const removeTemporary = async (store: UnderStore) => {
+      await store.delete(temporaryPath).catch((error: unknown) => {
+        if (!isTierfsError(error, 'NOT_FOUND')) throw error;
+      });
+      await this.meta.removeTemporary(mount.path, temporaryPath);
+    };
+    // Renewed while the worker writes: a big file may take longer than one lease.
+    const renewal = setInterval(
+      () =>
+        void this.meta
+          .updateClaimedPersist(task.path, claim, { state: 'RUNNING', ...lease() })
+          .catch(() => {}),
+      Math.max(1000, this.leaseMs / 3),
+    );
+    renewal.unref();
+    let store: UnderStore | undefined;
     try {
+      store = await this.namespace.mounts.store(mount);
+      if (!worker) throw new Error(`worker ${task.workerId} is not registered`);
       const request: PersistRequest = {
         path: task.path,
         contentId: task.contentId,
         size: inode.size,
         mountPath: mount.path,
-        ufsPath,
+        ufsPath: temporaryPath,
       };
-      const { ufsFingerprint } = await callJson<{ ufsFingerprint: string }>(
-        'POST',
-        `${worker.address}/internal/persist`,
-        {
-          body: request,
-          headers: clusterHeaders(this.clusterToken),
-        },
-      );
-      await this.namespace.markPersisted(task.path, task.contentId, ufsFingerprint);
-      await this.meta.removePersistTask(task.path);
-      this.retryAt.delete(task.path);
+      await callJson('POST', `${worker.address}/internal/persist`, {
+        body: request,
+        headers: clusterHeaders(this.clusterToken),
+      });
+      clearInterval(renewal);
+      const committing = await this.meta.transaction(async (tx) => {
+        const current = await tx.getInode(task.path);
+        const unchanged =
+          current?.contentId === task.contentId &&
+          current.state === 'COMPLETE' &&
+          current.persistence === 'TO_BE_PERSISTED';
+        if (!unchanged) {
+          await tx.removePersist(task.path, claim);
+          return false;
+        }
+        return tx.updateClaimedPersist(task.path, claim, { state: 'COMMITTING', ...lease() });
+      });
+      if (!committing) {
+        await removeTemporary(store);
+        this.log.info({ path: task.path }, 'persist dropped: the file was replaced or deleted meanwhile');
+        return;
+      }
+      // The under store's rename needs a free destination: an older version of the file goes first.
+      await store.delete(ufsPath).catch((error: unknown) => {
+        if (!isTierfsError(error, 'NOT_FOUND')) throw error;
+      });
+      await store.rename(temporaryPath, ufsPath);
+      const ufsFingerprint = (await store.getStatus(ufsPath)).fingerprint;
+      const committed = await this.meta.transaction(async (tx) => {
+        await tx.removeTemporary(mount.path, temporaryPath);
+        const current = await tx.getPersistTask(task.path);
+        if (current?.owner !== this.owner || current.contentId !== task.contentId) return false;
+        await tx.removePersist(task.path, claim);
+        return tx.patchInode(
+          task.path,
+          { contentId: task.contentId, state: 'COMPLETE', persistence: 'TO_BE_PERSISTED' },
+          { persistence: 'PERSISTED', ufsFingerprint, syncedAtMs: Date.now() },
+        );
+      });
+      if (!committed) {
+        this.log.warn({ path: task.path }, 'persist lost its claim while committing (lease expired)');
+        return;
+      }
       await callJson('POST', `${worker.address}/internal/persisted`, {
         body: { contentId: task.contentId },
         headers: clusterHeaders(this.clusterToken),
@@ -101,9 +185,16 @@ export class PersistScheduler {
       this.log.info({ path: task.path }, 'persisted');
     } catch (error) {
       const message = (error as Error).message;
-      await this.meta.updatePersistTask(task.path, { state: 'FAILED', lastError: message });
-      this.retryAt.set(task.path, Date.now() + Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (task.attempts + 1)));
+      // What cannot be removed now stays recorded, for the sweeper.
+      if (store) await removeTemporary(store).catch(() => undefined);
+      await this.meta.updateClaimedPersist(task.path, claim, {
+        state: 'FAILED',
+        lastError: message,
+        retryAtMs: Date.now() + Math.min(MAX_BACKOFF_MS, 1000 * 2 ** task.attempts),
+      });
       this.log.warn({ path: task.path, err: message }, 'persist failed; will retry');
+    } finally {
+      clearInterval(renewal);
     }
   }
 }

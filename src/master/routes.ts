@@ -48,6 +48,8 @@ export interface RouteContext {
   readonly cachedBytes: (files: readonly Pick<FileStatus, 'contentId' | 'size'>[]) => Promise<number[]>;
   /** A worker joined, restarted or came back: the work waiting for it can run now. */
   readonly workerJoined: () => void;
+  /** Of these content ids, those a worker must keep staged. */
+  readonly neededStagedContent: (contentIds: readonly string[]) => Promise<string[]>;
 }
 
 export type Body = Record<string, unknown>;
@@ -357,6 +359,16 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
     requireClusterSecret(request);
     workers.remove(requiredString(body(request), 'id'));
     return {};
+  });
+
+  /** Which staged copies a worker still needs (the others it removes: leftovers of replaced files). */
+  app.post('/api/v1/internal/staging/needed', async (request) => {
+    requireClusterSecret(request);
+    const ids = (body(request) as { contentIds?: unknown }).contentIds;
+    if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) {
+      throw new TierfsError('INVALID_ARGUMENT', "'contentIds' must be a list of strings");
+    }
+    return { needed: await context.neededStagedContent(ids as string[]) };
   });
 
   /** Mounts with their options unmasked: workers need the credentials to reach the under stores. */

@@ -179,7 +179,11 @@ export class MasterServices {
       .catch(() => undefined);
     const tasks = await this.options.meta.listPersistTasks();
     const count = (state: string) => tasks.filter((t) => t.state === state).length;
-    const persistQueue = { pending: count('PENDING'), running: count('RUNNING'), failed: count('FAILED') };
+    const persistQueue = {
+      pending: count('PENDING'),
+      running: count('RUNNING') + count('COMMITTING'),
+      failed: count('FAILED'),
+    };
     const warnings: string[] = [];
     if (live.length === 0) warnings.push('No live worker: files cannot be read or written.');
     const lost = info.workers.length - live.length;

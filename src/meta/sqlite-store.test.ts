@@ -154,9 +154,14 @@ describe('SqliteMetaStore', () => {
   it('tracks persist attempts and errors, jobs and values, and survives reopening', async () => {
     const { store, file } = open();
     await store.enqueuePersist({ path: '/f', contentId: 'c1', workerId: 'w1', enqueuedMs: 1 });
-    await store.updatePersistTask('/f', { state: 'RUNNING' });
-    await store.updatePersistTask('/f', { state: 'FAILED', lastError: 'boom' });
-    await store.updatePersistTask('/f', { state: 'RUNNING' });
+    const claim = { owner: 'm1', nowMs: 10, leaseMs: 100, limit: 5, workerIds: ['w1'] };
+    expect(await store.claimPersists(claim)).toHaveLength(1);
+    await store.updateClaimedPersist(
+      '/f',
+      { owner: 'm1', contentId: 'c1' },
+      { state: 'FAILED', lastError: 'boom' },
+    );
+    expect(await store.claimPersists(claim)).toHaveLength(1);
     await store.putJob({
       id: 'j1',
       type: 'load',
@@ -168,20 +173,21 @@ describe('SqliteMetaStore', () => {
     await store.setValue('formatted', '2026');
     await store.close();
     const again = new SqliteMetaStore(file);
-    expect(again.schemaVersion).toBe(3);
-    expect(await again.listPersistTasks()).toEqual(
-      [
-        {
-          path: '/f',
-          contentId: 'c1',
-          workerId: 'w1',
-          state: 'RUNNING',
-          attempts: 2,
-          lastError: undefined,
-          enqueuedMs: 1,
-        },
-      ].map(({ lastError: _, ...t }) => t),
-    );
+    expect(again.schemaVersion).toBe(4);
+    expect(await again.listPersistTasks()).toEqual([
+      {
+        path: '/f',
+        contentId: 'c1',
+        workerId: 'w1',
+        state: 'RUNNING',
+        attempts: 2,
+        lastError: 'boom',
+        enqueuedMs: 1,
+        retryAtMs: 0,
+        owner: 'm1',
+        leaseUntilMs: 110,
+      },
+    ]);
     expect(await again.getJob('j1')).toMatchObject({ state: 'RUNNING', detail: { done: 1 } });
     expect(await again.listJobs({ type: 'load' })).toHaveLength(1);
     expect(await again.getValue('formatted')).toBe('2026');

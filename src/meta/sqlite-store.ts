@@ -3,135 +3,43 @@
  * synchronous underneath and kept short, so they never hold the event loop for long; the
  * interface is asynchronous so the PostgreSQL store can implement it too.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { TierfsError } from '../errors.js';
-import {
-  type ChildPage,
-  type Inode,
-  type JobRecord,
-  type MetaStore,
-  type MountRecord,
-  nameOf,
-  type PersistTask,
-  type PersistTaskState,
-  parentOf,
-  type TokenRecord,
+import { MIGRATIONS } from './sqlite-schema.js';
+import { SqliteTransaction } from './sqlite-transaction.js';
+import type {
+  AttributePatch,
+  ChildPage,
+  ClaimOptions,
+  Inode,
+  InodeGuard,
+  InodePatch,
+  JobRecord,
+  MetaStore,
+  MetaTransaction,
+  MountRecord,
+  PersistTask,
+  PersistTaskState,
+  TemporaryObject,
+  TokenRecord,
 } from './store.js';
-
-/** Each entry upgrades the schema by one version; never edit a released entry, append a new one. */
-const MIGRATIONS: readonly string[] = [
-  `CREATE TABLE inodes (
-     path TEXT PRIMARY KEY,
-     parent TEXT NOT NULL,
-     name TEXT NOT NULL,
-     is_dir INTEGER NOT NULL,
-     size INTEGER NOT NULL,
-     mtime_ms INTEGER NOT NULL,
-     owner TEXT NOT NULL,
-     grp TEXT NOT NULL,
-     mode INTEGER NOT NULL,
-     state TEXT NOT NULL,
-     persistence TEXT NOT NULL,
-     ufs_fingerprint TEXT,
-     content_id TEXT NOT NULL,
-     synced_at_ms INTEGER NOT NULL,
-     children_loaded INTEGER NOT NULL
-   ) WITHOUT ROWID;
-   CREATE INDEX inodes_by_parent ON inodes(parent, name);
-   CREATE TABLE mounts (
-     path TEXT PRIMARY KEY,
-     ufs_uri TEXT NOT NULL,
-     read_only INTEGER NOT NULL,
-     shared INTEGER NOT NULL,
-     options TEXT NOT NULL,
-     created_ms INTEGER NOT NULL
-   );
-   CREATE TABLE persist_queue (
-     path TEXT PRIMARY KEY,
-     content_id TEXT NOT NULL,
-     worker_id TEXT NOT NULL,
-     state TEXT NOT NULL,
-     attempts INTEGER NOT NULL,
-     last_error TEXT,
-     enqueued_ms INTEGER NOT NULL
-   );
-   CREATE TABLE jobs (
-     id TEXT PRIMARY KEY,
-     type TEXT NOT NULL,
-     state TEXT NOT NULL,
-     detail TEXT NOT NULL,
-     created_ms INTEGER NOT NULL,
-     updated_ms INTEGER NOT NULL
-   );
-   CREATE INDEX jobs_by_type ON jobs(type, created_ms);
-   CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
-  // 2: overwrites in progress, kept apart so the file they replace stays readable until they complete.
-  `CREATE TABLE pending_writes (
-     path TEXT NOT NULL,
-     content_id TEXT NOT NULL,
-     inode TEXT NOT NULL,
-     PRIMARY KEY (path, content_id)
-   );`,
-  // 3: user tokens (TOKEN authentication), by public id; only the SHA-256 of a token is kept.
-  `CREATE TABLE tokens (
-     id TEXT PRIMARY KEY,
-     hash TEXT NOT NULL,
-     user TEXT NOT NULL,
-     groups TEXT NOT NULL,
-     created_ms INTEGER NOT NULL
-   );`,
-];
-
-interface InodeRow {
-  path: string;
-  is_dir: number;
-  size: number;
-  mtime_ms: number;
-  owner: string;
-  grp: string;
-  mode: number;
-  state: Inode['state'];
-  persistence: Inode['persistence'];
-  ufs_fingerprint: string | null;
-  content_id: string;
-  synced_at_ms: number;
-  children_loaded: number;
-}
-
-function toInode(row: InodeRow): Inode {
-  return {
-    path: row.path,
-    isDirectory: row.is_dir === 1,
-    size: row.size,
-    mtimeMs: row.mtime_ms,
-    owner: row.owner,
-    group: row.grp,
-    mode: row.mode,
-    state: row.state,
-    persistence: row.persistence,
-    ...(row.ufs_fingerprint === null ? {} : { ufsFingerprint: row.ufs_fingerprint }),
-    contentId: row.content_id,
-    syncedAtMs: row.synced_at_ms,
-    childrenLoaded: row.children_loaded === 1,
-  };
-}
 
 /** Takes group and other access from a file of the store (when it exists and has any). */
 function privateFileMode(path: string): void {
   if (existsSync(path) && (statSync(path).mode & 0o077) !== 0) chmodSync(path, statSync(path).mode & 0o600);
 }
 
-/** Bounds of the paths strictly below `path`: (`path/`, `path0`) in binary order ('0' follows '/'). */
-function descendantRange(path: string): [string, string] {
-  return path === '/' ? ['/', '0'] : [`${path}/`, `${path}0`];
-}
-
 export class SqliteMetaStore implements MetaStore {
   private readonly db: Database.Database;
   /** Prepared once: preparing showed up at 7% of the master's time on small-object workloads. */
   private readonly statements = new Map<string, Database.Statement>();
+  private readonly tx = new SqliteTransaction((text) => this.sql(text));
+  /** The end of the last transaction queued: the next one starts after it. */
+  private tail: Promise<void> = Promise.resolve();
+  private readonly inTransaction = new AsyncLocalStorage<boolean>();
 
   private sql(text: string): Database.Statement {
     let statement = this.statements.get(text);
@@ -194,256 +102,259 @@ export class SqliteMetaStore implements MetaStore {
     }
   }
 
-  async getInode(path: string): Promise<Inode | undefined> {
-    const row = this.sql('SELECT * FROM inodes WHERE path = ?').get(path) as InodeRow | undefined;
-    return row && toInode(row);
-  }
-
-  async putInodes(inodes: readonly Inode[]): Promise<void> {
-    const insert = this.sql(
-      `INSERT OR REPLACE INTO inodes (path, parent, name, is_dir, size, mtime_ms, owner, grp, mode, state,
-         persistence, ufs_fingerprint, content_id, synced_at_ms, children_loaded)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.db.transaction(() => {
-      for (const i of inodes) {
-        insert.run(
-          i.path,
-          parentOf(i.path),
-          nameOf(i.path),
-          i.isDirectory ? 1 : 0,
-          i.size,
-          Math.trunc(i.mtimeMs),
-          i.owner,
-          i.group,
-          i.mode,
-          i.state,
-          i.persistence,
-          i.ufsFingerprint ?? null,
-          i.contentId,
-          Math.trunc(i.syncedAtMs),
-          i.childrenLoaded ? 1 : 0,
-        );
-      }
-    })();
-  }
-
-  async listChildren(path: string, options: { after?: string; limit: number }): Promise<ChildPage> {
-    const rows = this.db
-      .prepare('SELECT * FROM inodes WHERE parent = ? AND name > ? ORDER BY name LIMIT ?')
-      .all(path, options.after ?? '', options.limit + 1) as InodeRow[];
-    const more = rows.length > options.limit;
-    const inodes = rows.slice(0, options.limit).map(toInode);
-    return more ? { inodes, after: nameOf(inodes.at(-1)!.path) } : { inodes };
-  }
-
-  async countChildren(path: string): Promise<number> {
-    return (this.sql('SELECT count(*) AS n FROM inodes WHERE parent = ?').get(path) as { n: number }).n;
-  }
-
-  async deleteTree(path: string): Promise<number> {
-    const [low, high] = descendantRange(path);
-    return this.db
-      .prepare('DELETE FROM inodes WHERE path = ? OR (path > ? AND path < ?)')
-      .run(path, low, high).changes;
-  }
-
-  async renameTree(source: string, destination: string): Promise<void> {
-    const [low, high] = descendantRange(source);
-    const cut = source.length + 1;
-    this.db.transaction(() => {
-      this.db
-        .prepare('UPDATE inodes SET path = ?, parent = ?, name = ? WHERE path = ?')
-        .run(destination, parentOf(destination), nameOf(destination), source);
-      this.db
-        .prepare(
-          'UPDATE inodes SET path = ? || substr(path, ?), parent = ? || substr(parent, ?) WHERE path > ? AND path < ?',
-        )
-        .run(destination, cut, destination, cut, low, high);
-      this.db
-        .prepare(
-          'UPDATE persist_queue SET path = ? || substr(path, ?) WHERE path = ? OR (path > ? AND path < ?)',
-        )
-        .run(destination, cut, source, low, high);
-    })();
-  }
-
-  async listDescendants(path: string, options: { after?: string; limit: number }): Promise<readonly Inode[]> {
-    const [low, high] = descendantRange(path);
-    const rows = this.db
-      .prepare('SELECT * FROM inodes WHERE path > ? AND path > ? AND path < ? ORDER BY path LIMIT ?')
-      .all(low, options.after ?? '', high, options.limit) as InodeRow[];
-    return rows.map(toInode);
-  }
-
-  async putPendingWrite(inode: Inode): Promise<void> {
-    this.db
-      .prepare('INSERT OR REPLACE INTO pending_writes (path, content_id, inode) VALUES (?, ?, ?)')
-      .run(inode.path, inode.contentId, JSON.stringify(inode));
-  }
-
-  async takePendingWrite(path: string, contentId: string): Promise<Inode | undefined> {
-    return this.db.transaction(() => {
-      const row = this.db
-        .prepare('SELECT inode FROM pending_writes WHERE path = ? AND content_id = ?')
-        .get(path, contentId) as { inode: string } | undefined;
-      this.sql('DELETE FROM pending_writes WHERE path = ? AND content_id = ?').run(path, contentId);
-      return row && (JSON.parse(row.inode) as Inode);
-    })();
-  }
-
-  async listMounts(): Promise<MountRecord[]> {
-    const rows = this.sql('SELECT * FROM mounts ORDER BY path').all() as {
-      path: string;
-      ufs_uri: string;
-      read_only: number;
-      shared: number;
-      options: string;
-      created_ms: number;
-    }[];
-    return rows.map((r) => ({
-      path: r.path,
-      ufsUri: r.ufs_uri,
-      readOnly: r.read_only === 1,
-      shared: r.shared === 1,
-      options: JSON.parse(r.options) as Record<string, string>,
-      createdMs: r.created_ms,
-    }));
-  }
-
-  async addMount(mount: MountRecord): Promise<void> {
-    try {
-      this.db
-        .prepare(
-          'INSERT INTO mounts (path, ufs_uri, read_only, shared, options, created_ms) VALUES (?, ?, ?, ?, ?, ?)',
-        )
-        .run(
-          mount.path,
-          mount.ufsUri,
-          mount.readOnly ? 1 : 0,
-          mount.shared ? 1 : 0,
-          JSON.stringify(mount.options),
-          mount.createdMs,
-        );
-    } catch (error) {
-      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
-        throw new TierfsError('ALREADY_EXISTS', `${mount.path} is already a mount point`, { cause: error });
-      }
-      throw error;
+  /**
+   * Transactions take turns on the one connection: each waits for the one before it, opens with
+   * BEGIN IMMEDIATE (the write lock, so two masters' processes also serialise) and ends with
+   * COMMIT, or ROLLBACK when fn rejects.
+   */
+  async transaction<T>(fn: (tx: MetaTransaction) => Promise<T>): Promise<T> {
+    if (this.inTransaction.getStore()) {
+      throw new TierfsError('INTERNAL', 'a metadata transaction cannot open another one (use its tx)');
     }
-  }
-
-  async removeMount(path: string): Promise<boolean> {
-    return this.sql('DELETE FROM mounts WHERE path = ?').run(path).changes > 0;
-  }
-
-  async enqueuePersist(task: Omit<PersistTask, 'state' | 'attempts'>): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT OR REPLACE INTO persist_queue (path, content_id, worker_id, state, attempts, last_error, enqueued_ms)
-         VALUES (?, ?, ?, 'PENDING', 0, NULL, ?)`,
-      )
-      .run(task.path, task.contentId, task.workerId, task.enqueuedMs);
-  }
-
-  async listPersistTasks(state?: PersistTaskState): Promise<PersistTask[]> {
-    const rows = (
-      state
-        ? this.sql('SELECT * FROM persist_queue WHERE state = ? ORDER BY enqueued_ms').all(state)
-        : this.sql('SELECT * FROM persist_queue ORDER BY enqueued_ms').all()
-    ) as {
-      path: string;
-      content_id: string;
-      worker_id: string;
-      state: PersistTaskState;
-      attempts: number;
-      last_error: string | null;
-      enqueued_ms: number;
-    }[];
-    return rows.map((r) => ({
-      path: r.path,
-      contentId: r.content_id,
-      workerId: r.worker_id,
-      state: r.state,
-      attempts: r.attempts,
-      ...(r.last_error === null ? {} : { lastError: r.last_error }),
-      enqueuedMs: r.enqueued_ms,
-    }));
-  }
-
-  async updatePersistTask(
-    path: string,
-    change: { state: PersistTaskState; lastError?: string },
-  ): Promise<void> {
-    this.db
-      .prepare(
-        `UPDATE persist_queue SET state = ?, last_error = ?,
-           attempts = attempts + (CASE WHEN ? = 'RUNNING' THEN 1 ELSE 0 END) WHERE path = ?`,
-      )
-      .run(change.state, change.lastError ?? null, change.state, path);
-  }
-
-  async removePersistTask(path: string): Promise<void> {
-    this.sql('DELETE FROM persist_queue WHERE path = ?').run(path);
-  }
-
-  async putJob(job: JobRecord): Promise<void> {
-    this.db
-      .prepare(
-        'INSERT OR REPLACE INTO jobs (id, type, state, detail, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(job.id, job.type, job.state, JSON.stringify(job.detail), job.createdMs, job.updatedMs);
-  }
-
-  async getJob(id: string): Promise<JobRecord | undefined> {
-    const row = this.sql('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
-    return row && toJob(row);
-  }
-
-  async listJobs(options: { type?: string; limit?: number } = {}): Promise<JobRecord[]> {
-    const limit = options.limit ?? 100;
-    const rows = (
-      options.type
-        ? this.db
-            .prepare('SELECT * FROM jobs WHERE type = ? ORDER BY created_ms DESC LIMIT ?')
-            .all(options.type, limit)
-        : this.sql('SELECT * FROM jobs ORDER BY created_ms DESC LIMIT ?').all(limit)
-    ) as JobRow[];
-    return rows.map(toJob);
-  }
-
-  async putToken(token: TokenRecord): Promise<void> {
-    this.sql('INSERT INTO tokens (id, hash, user, groups, created_ms) VALUES (?, ?, ?, ?, ?)').run(
-      token.id,
-      token.hash,
-      token.user,
-      JSON.stringify(token.groups),
-      token.createdMs,
+    const turn = this.tail.then(async () => {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        const result = await this.inTransaction.run(true, () => fn(this.tx));
+        this.db.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+        throw error;
+      }
+    });
+    this.tail = turn.then(
+      () => undefined,
+      () => undefined,
     );
+    return turn;
   }
 
-  async getToken(id: string): Promise<TokenRecord | undefined> {
-    const row = this.sql('SELECT * FROM tokens WHERE id = ?').get(id) as TokenRow | undefined;
-    return row && toToken(row);
+  /** One short synchronous piece of work in its own transaction, in turn with the others. */
+  private exclusive<T>(work: () => T): Promise<T> {
+    return this.transaction(async () => work());
   }
 
-  async listTokens(): Promise<TokenRecord[]> {
-    return (this.sql('SELECT * FROM tokens ORDER BY created_ms, id').all() as TokenRow[]).map(toToken);
+  getInode(path: string): Promise<Inode | undefined> {
+    return this.transaction((tx) => tx.getInode(path));
+  }
+  getAncestry(path: string): Promise<Inode[]> {
+    return this.transaction((tx) => tx.getAncestry(path));
+  }
+  listChildren(path: string, options: { after?: string; limit: number }): Promise<ChildPage> {
+    return this.transaction((tx) => tx.listChildren(path, options));
+  }
+  countChildren(path: string): Promise<number> {
+    return this.transaction((tx) => tx.countChildren(path));
+  }
+  listDescendants(path: string, options: { after?: string; limit: number }): Promise<readonly Inode[]> {
+    return this.transaction((tx) => tx.listDescendants(path, options));
+  }
+  createInode(inode: Inode): Promise<boolean> {
+    return this.transaction((tx) => tx.createInode(inode));
+  }
+  putInodes(inodes: readonly Inode[]): Promise<void> {
+    return this.transaction((tx) => tx.putInodes(inodes));
+  }
+  mirrorInodes(inodes: readonly Inode[]): Promise<void> {
+    return this.transaction((tx) => tx.mirrorInodes(inodes));
+  }
+  patchInode(path: string, guard: InodeGuard, patch: InodePatch): Promise<boolean> {
+    return this.transaction((tx) => tx.patchInode(path, guard, patch));
+  }
+  patchTree(path: string, patch: AttributePatch): Promise<number> {
+    return this.transaction((tx) => tx.patchTree(path, patch));
+  }
+  deleteTree(path: string, guard?: InodeGuard): Promise<number> {
+    return this.transaction((tx) => tx.deleteTree(path, guard));
+  }
+  deleteStaleChildren(path: string, syncedBeforeMs: number, keep: readonly string[]): Promise<number> {
+    return this.transaction((tx) => tx.deleteStaleChildren(path, syncedBeforeMs, keep));
+  }
+  renameTree(source: string, destination: string, guard?: InodeGuard): Promise<boolean> {
+    return this.transaction((tx) => tx.renameTree(source, destination, guard));
+  }
+  putPendingWrite(inode: Inode): Promise<void> {
+    return this.transaction((tx) => tx.putPendingWrite(inode));
+  }
+  takePendingWrite(path: string, contentId: string): Promise<Inode | undefined> {
+    return this.transaction((tx) => tx.takePendingWrite(path, contentId));
+  }
+  enqueuePersist(task: Pick<PersistTask, 'path' | 'contentId' | 'workerId' | 'enqueuedMs'>): Promise<void> {
+    return this.transaction((tx) => tx.enqueuePersist(task));
+  }
+  getPersistTask(path: string): Promise<PersistTask | undefined> {
+    return this.transaction((tx) => tx.getPersistTask(path));
+  }
+  listPersistTasks(state?: PersistTaskState): Promise<PersistTask[]> {
+    return this.transaction((tx) => tx.listPersistTasks(state));
+  }
+  cancelPersists(
+    path: string,
+    options: { recursive: boolean; nowMs: number; requeueAtMs?: number },
+  ): Promise<number> {
+    return this.transaction((tx) => tx.cancelPersists(path, options));
+  }
+  claimPersists(options: ClaimOptions): Promise<PersistTask[]> {
+    return this.transaction((tx) => tx.claimPersists(options));
+  }
+  updateClaimedPersist(
+    path: string,
+    claim: { owner: string; contentId: string },
+    change: Parameters<MetaTransaction['updateClaimedPersist']>[2],
+  ): Promise<boolean> {
+    return this.transaction((tx) => tx.updateClaimedPersist(path, claim, change));
+  }
+  removePersist(path: string, claim?: { owner?: string; contentId?: string }): Promise<boolean> {
+    return this.transaction((tx) => tx.removePersist(path, claim));
+  }
+  dropAbandonedWrites(startedBeforeMs: number): Promise<number> {
+    return this.transaction((tx) => tx.dropAbandonedWrites(startedBeforeMs));
+  }
+  addTemporary(temporary: TemporaryObject): Promise<void> {
+    return this.transaction((tx) => tx.addTemporary(temporary));
+  }
+  removeTemporary(mountPath: string, ufsPath: string): Promise<void> {
+    return this.transaction((tx) => tx.removeTemporary(mountPath, ufsPath));
+  }
+  listLeftoverTemporaries(options: {
+    createdBeforeMs: number;
+    nowMs: number;
+    limit: number;
+  }): Promise<TemporaryObject[]> {
+    return this.transaction((tx) => tx.listLeftoverTemporaries(options));
+  }
+  neededStagedContent(contentIds: readonly string[]): Promise<string[]> {
+    return this.transaction((tx) => tx.neededStagedContent(contentIds));
   }
 
-  async removeToken(id: string): Promise<boolean> {
-    return this.sql('DELETE FROM tokens WHERE id = ?').run(id).changes > 0;
+  listMounts(): Promise<MountRecord[]> {
+    return this.exclusive(() => {
+      const rows = this.sql('SELECT * FROM mounts ORDER BY path').all() as {
+        path: string;
+        ufs_uri: string;
+        read_only: number;
+        shared: number;
+        options: string;
+        created_ms: number;
+      }[];
+      return rows.map((r) => ({
+        path: r.path,
+        ufsUri: r.ufs_uri,
+        readOnly: r.read_only === 1,
+        shared: r.shared === 1,
+        options: JSON.parse(r.options) as Record<string, string>,
+        createdMs: r.created_ms,
+      }));
+    });
   }
 
-  async getValue(key: string): Promise<string | undefined> {
-    return (this.sql('SELECT value FROM kv WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+  addMount(mount: MountRecord): Promise<void> {
+    return this.exclusive(() => {
+      try {
+        this.db
+          .prepare(
+            'INSERT INTO mounts (path, ufs_uri, read_only, shared, options, created_ms) VALUES (?, ?, ?, ?, ?, ?)',
+          )
+          .run(
+            mount.path,
+            mount.ufsUri,
+            mount.readOnly ? 1 : 0,
+            mount.shared ? 1 : 0,
+            JSON.stringify(mount.options),
+            mount.createdMs,
+          );
+      } catch (error) {
+        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
+          throw new TierfsError('ALREADY_EXISTS', `${mount.path} is already a mount point`, { cause: error });
+        }
+        throw error;
+      }
+    });
   }
 
-  async setValue(key: string, value: string): Promise<void> {
-    this.sql('INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)').run(key, value);
+  removeMount(path: string): Promise<boolean> {
+    return this.exclusive(() => {
+      return this.sql('DELETE FROM mounts WHERE path = ?').run(path).changes > 0;
+    });
+  }
+
+  putJob(job: JobRecord): Promise<void> {
+    return this.exclusive(() => {
+      this.db
+        .prepare(
+          'INSERT OR REPLACE INTO jobs (id, type, state, detail, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?)',
+        )
+        .run(job.id, job.type, job.state, JSON.stringify(job.detail), job.createdMs, job.updatedMs);
+    });
+  }
+
+  getJob(id: string): Promise<JobRecord | undefined> {
+    return this.exclusive(() => {
+      const row = this.sql('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+      return row && toJob(row);
+    });
+  }
+
+  listJobs(options: { type?: string; limit?: number } = {}): Promise<JobRecord[]> {
+    return this.exclusive(() => {
+      const limit = options.limit ?? 100;
+      const rows = (
+        options.type
+          ? this.db
+              .prepare('SELECT * FROM jobs WHERE type = ? ORDER BY created_ms DESC LIMIT ?')
+              .all(options.type, limit)
+          : this.sql('SELECT * FROM jobs ORDER BY created_ms DESC LIMIT ?').all(limit)
+      ) as JobRow[];
+      return rows.map(toJob);
+    });
+  }
+
+  putToken(token: TokenRecord): Promise<void> {
+    return this.exclusive(() => {
+      this.sql('INSERT INTO tokens (id, hash, user, groups, created_ms) VALUES (?, ?, ?, ?, ?)').run(
+        token.id,
+        token.hash,
+        token.user,
+        JSON.stringify(token.groups),
+        token.createdMs,
+      );
+    });
+  }
+
+  getToken(id: string): Promise<TokenRecord | undefined> {
+    return this.exclusive(() => {
+      const row = this.sql('SELECT * FROM tokens WHERE id = ?').get(id) as TokenRow | undefined;
+      return row && toToken(row);
+    });
+  }
+
+  listTokens(): Promise<TokenRecord[]> {
+    return this.exclusive(() => {
+      return (this.sql('SELECT * FROM tokens ORDER BY created_ms, id').all() as TokenRow[]).map(toToken);
+    });
+  }
+
+  removeToken(id: string): Promise<boolean> {
+    return this.exclusive(() => {
+      return this.sql('DELETE FROM tokens WHERE id = ?').run(id).changes > 0;
+    });
+  }
+
+  getValue(key: string): Promise<string | undefined> {
+    return this.exclusive(() => {
+      return (this.sql('SELECT value FROM kv WHERE key = ?').get(key) as { value: string } | undefined)
+        ?.value;
+    });
+  }
+
+  setValue(key: string, value: string): Promise<void> {
+    return this.exclusive(() => {
+      this.sql('INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)').run(key, value);
+    });
   }
 
   async close(): Promise<void> {
+    await this.tail;
     if (this.db.open) this.db.close();
   }
 }

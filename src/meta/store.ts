@@ -46,7 +46,13 @@ export interface MountRecord {
   readonly createdMs: number;
 }
 
-export type PersistTaskState = 'PENDING' | 'RUNNING' | 'FAILED';
+/**
+ * PENDING: waiting to be claimed (or retried at retryAtMs). RUNNING: claimed by `owner` until
+ * `leaseUntilMs`, its data being written under `temporaryPath`. COMMITTING: the owner is moving the
+ * temporary object over the file; overwrites and deletes of the path wait (CONFLICT, retryable)
+ * until it is done or its lease expires. FAILED: the last attempt failed; retried at retryAtMs.
+ */
+export type PersistTaskState = 'PENDING' | 'RUNNING' | 'COMMITTING' | 'FAILED';
 
 export interface PersistTask {
   readonly path: string;
@@ -57,6 +63,30 @@ export interface PersistTask {
   readonly attempts: number;
   readonly lastError?: string;
   readonly enqueuedMs: number;
+  /** Not claimed again before this time (backoff after a failure). */
+  readonly retryAtMs: number;
+  /** Who holds the claim (a master's id) and until when; a claim past its lease may be taken over. */
+  readonly owner?: string;
+  readonly leaseUntilMs?: number;
+  /** Under store path (in the file's mount) of the attempt's temporary object. */
+  readonly temporaryPath?: string;
+}
+
+/** An object written under a temporary name in an under store (see ufs/temporary.ts). */
+export interface TemporaryObject {
+  readonly mountPath: string;
+  readonly ufsPath: string;
+  readonly createdMs: number;
+}
+
+export interface ClaimOptions {
+  /** Who claims: a master's id. */
+  readonly owner: string;
+  readonly nowMs: number;
+  readonly leaseMs: number;
+  readonly limit: number;
+  /** Only tasks whose data is on one of these workers (the live ones). */
+  readonly workerIds: readonly string[];
 }
 
 export type JobState = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
@@ -88,33 +118,147 @@ export interface ChildPage {
   readonly after?: string;
 }
 
-export interface MetaStore {
+/** The retry time of a persist parked by an overwrite in progress: never due until un-parked. */
+export const PARKED_RETRY_MS = Number.MAX_SAFE_INTEGER;
+
+/** What a conditional write expects of the row it changes, as the caller read it. */
+export interface InodeGuard {
+  readonly contentId?: string;
+  readonly state?: InodeState;
+  readonly persistence?: PersistenceState;
+  readonly isDirectory?: boolean;
+}
+
+/** Named fields to change; `ufsFingerprint: null` clears it. Path and kind never change. */
+export type InodePatch = {
+  readonly [K in Exclude<keyof Inode, 'path' | 'isDirectory' | 'ufsFingerprint'>]?: Inode[K];
+} & { readonly ufsFingerprint?: string | null };
+
+/** chmod, chown, chgrp, touch of a whole tree. */
+export type AttributePatch = Pick<InodePatch, 'mode' | 'owner' | 'group' | 'mtimeMs'>;
+
+/**
+ * Everything the namespace and the persistence queue read and write, inside one transaction.
+ * Conditional writes report whether they applied; they never half-apply.
+ */
+export interface MetaTransaction {
   getInode(path: string): Promise<Inode | undefined>;
-  /** Inserts or replaces inodes in one transaction. */
-  putInodes(inodes: readonly Inode[]): Promise<void>;
+  /** The path and each of its ancestors that exist, root first, in one query. */
+  getAncestry(path: string): Promise<Inode[]>;
   /** Children of a directory in name order, at most `limit`, after the child named `after`. */
   listChildren(path: string, options: { after?: string; limit: number }): Promise<ChildPage>;
   countChildren(path: string): Promise<number>;
-  /** Removes the inode and everything below it; returns how many inodes went. */
-  deleteTree(path: string): Promise<number>;
-  /** Moves an inode and everything below it to a new path in one transaction. */
-  renameTree(source: string, destination: string): Promise<void>;
   /** Every inode below a path (not the path itself), in path order, a page at a time. */
   listDescendants(path: string, options: { after?: string; limit: number }): Promise<readonly Inode[]>;
+
+  /** Inserts an inode unless its path is taken; false when it was. */
+  createInode(inode: Inode): Promise<boolean>;
+  /** Inserts or replaces whole inodes (tests and initial loads; namespace writes use the others). */
+  putInodes(inodes: readonly Inode[]): Promise<void>;
+  /**
+   * Mirrors under store entries, in one statement: new paths are inserted, existing ones replaced
+   * only while they still mirror the under store (COMPLETE and PERSISTED), never one written
+   * through tierfs and not yet persisted.
+   */
+  mirrorInodes(inodes: readonly Inode[]): Promise<void>;
+  /** Changes the named fields of an inode if it matches the guard; false when it does not. */
+  patchInode(path: string, guard: InodeGuard, patch: InodePatch): Promise<boolean>;
+  /** Changes the attributes of an inode and everything below it; returns how many changed. */
+  patchTree(path: string, patch: AttributePatch): Promise<number>;
+  /** Removes an inode (when it matches the guard) and everything below it; returns how many went. */
+  deleteTree(path: string, guard?: InodeGuard): Promise<number>;
+  /**
+   * Removes the children of a directory that mirror the under store (COMPLETE, PERSISTED) and were
+   * last synced before `syncedBeforeMs`, with everything below them, except the paths in `keep`.
+   */
+  deleteStaleChildren(path: string, syncedBeforeMs: number, keep: readonly string[]): Promise<number>;
+  /**
+   * Moves an inode and everything below it (and their persist tasks) when the source matches the
+   * guard and the destination is free; false, with nothing moved, otherwise.
+   */
+  renameTree(source: string, destination: string, guard?: InodeGuard): Promise<boolean>;
 
   /** An overwrite in progress: the inode it will become, kept apart from the one it replaces. */
   putPendingWrite(inode: Inode): Promise<void>;
   /** Removes and returns a pending write (undefined when there is none). */
   takePendingWrite(path: string, contentId: string): Promise<Inode | undefined>;
 
+  /** Queues (or re-queues, replacing any older task of the path) a persist; PENDING, unclaimed. */
+  enqueuePersist(task: Pick<PersistTask, 'path' | 'contentId' | 'workerId' | 'enqueuedMs'>): Promise<void>;
+  getPersistTask(path: string): Promise<PersistTask | undefined>;
+  listPersistTasks(state?: PersistTaskState): Promise<PersistTask[]>;
+  /**
+   * Cancels the persist tasks of a path (and, when recursive, of everything below it): drops
+   * them, or with `requeueAtMs` ends their running attempts and sets them back to PENDING, due
+   * then. Rejects with a retryable CONFLICT, changing nothing, while one of them is COMMITTING
+   * under a live lease: its object is being moved into place and must land before the path changes.
+   */
+  cancelPersists(
+    path: string,
+    options: { recursive: boolean; nowMs: number; requeueAtMs?: number },
+  ): Promise<number>;
+  /**
+   * Claims up to `limit` tasks: PENDING or FAILED ones due by now, and RUNNING or COMMITTING ones
+   * whose lease expired (their owner is gone). Each claimed task is RUNNING, owned, leased, with
+   * one more attempt. One statement on PostgreSQL (FOR UPDATE SKIP LOCKED).
+   */
+  claimPersists(options: ClaimOptions): Promise<PersistTask[]>;
+  /**
+   * Changes a claimed task, only while `owner` still holds it for that content; false otherwise
+   * (cancelled, replaced or taken over).
+   */
+  updateClaimedPersist(
+    path: string,
+    claim: { owner: string; contentId: string },
+    change: {
+      state: PersistTaskState;
+      leaseUntilMs?: number;
+      temporaryPath?: string;
+      lastError?: string;
+      retryAtMs?: number;
+    },
+  ): Promise<boolean>;
+  /** Removes a task (only the one of that content, when given); false when there was none. */
+  removePersist(path: string, claim?: { owner?: string; contentId?: string }): Promise<boolean>;
+  /**
+   * Drops writes abandoned before `startedBeforeMs` (their client or master died between create
+   * and complete; past their capability's lifetime they can never complete): INCOMPLETE files and
+   * pending overwrites, whose parked persists resume. Returns how many went.
+   */
+  dropAbandonedWrites(startedBeforeMs: number): Promise<number>;
+  /** Records a temporary object before anything writes it, so that it is swept if it outlives its writer. */
+  addTemporary(temporary: TemporaryObject): Promise<void>;
+  /** Forgets a temporary object once it was moved into place or removed. */
+  removeTemporary(mountPath: string, ufsPath: string): Promise<void>;
+  /**
+   * Temporary objects recorded before `createdBeforeMs` that no persist with a live lease (at
+   * `nowMs`) is writing: leftovers, oldest first.
+   */
+  listLeftoverTemporaries(options: {
+    createdBeforeMs: number;
+    nowMs: number;
+    limit: number;
+  }): Promise<TemporaryObject[]>;
+  /**
+   * Of these content ids, those whose staged copy on a worker is still needed: a file holds the
+   * content and it is not persisted yet, or a write of it is in progress. The others are leftovers.
+   */
+  neededStagedContent(contentIds: readonly string[]): Promise<string[]>;
+}
+
+/**
+ * The store. `transaction(fn)` runs fn with every read and write it makes in one serializable
+ * transaction, committed when fn resolves and rolled back when it rejects. fn may be run again
+ * when the database reports a serialization failure, so it must do nothing but store calls
+ * (no I/O to under stores, no side effects it cannot repeat), and must not call the store itself.
+ * Each MetaTransaction method called on the store directly is its own transaction.
+ */
+export interface MetaStore extends MetaTransaction {
+  transaction<T>(fn: (tx: MetaTransaction) => Promise<T>): Promise<T>;
+
   listMounts(): Promise<MountRecord[]>;
   addMount(mount: MountRecord): Promise<void>;
   removeMount(path: string): Promise<boolean>;
-
-  enqueuePersist(task: Omit<PersistTask, 'state' | 'attempts'>): Promise<void>;
-  listPersistTasks(state?: PersistTaskState): Promise<PersistTask[]>;
-  updatePersistTask(path: string, change: { state: PersistTaskState; lastError?: string }): Promise<void>;
-  removePersistTask(path: string): Promise<void>;
 
   putJob(job: JobRecord): Promise<void>;
   getJob(id: string): Promise<JobRecord | undefined>;
@@ -132,6 +276,16 @@ export interface MetaStore {
   setValue(key: string, value: string): Promise<void>;
 
   close(): Promise<void>;
+}
+
+/** Every path from the root down to `path` (`/`, `/a`, `/a/b` for `/a/b`). */
+export function ancestryOf(path: string): string[] {
+  if (path === '/') return ['/'];
+  const paths = ['/'];
+  for (let at = path.indexOf('/', 1); at !== -1; at = path.indexOf('/', at + 1))
+    paths.push(path.slice(0, at));
+  paths.push(path);
+  return paths;
 }
 
 /** Parent of an absolute namespace path (`` for `/`). */

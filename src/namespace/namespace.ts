@@ -20,9 +20,18 @@ import {
   USER_FILE_METADATA_SYNC_INTERVAL,
 } from '../config/keys/core.js';
 import { isTierfsError, TierfsError } from '../errors.js';
-import type { Inode, MetaStore, PersistenceState } from '../meta/store.js';
+import {
+  type Inode,
+  type MetaStore,
+  type MetaTransaction,
+  nameOf,
+  PARKED_RETRY_MS,
+  type PersistenceState,
+} from '../meta/store.js';
 import type { StoreLayer, UfsStatus } from '../ufs/contract.js';
+import { isTemporaryName, isTemporaryPath } from '../ufs/temporary.js';
 import { walk } from '../ufs/walk.js';
+import { compareBytes, DirectoryLoad } from './directory-load.js';
 import { type MountPoint, MountTable, type Resolution } from './mount-table.js';
 import { ancestorsOf, isUnder, joinNamespacePath, normalizeNamespacePath } from './path.js';
 import { type Caller, PermissionChecker } from './permissions.js';
@@ -69,11 +78,22 @@ const PERSISTENCE_OF: Record<WriteType, PersistenceState> = {
 };
 
 const LIST_PAGE_MAX = 1000;
+/** Children of a directory mirrored from the under store per statement. */
+const SYNC_BATCH = 500;
+/** A persist parked by an overwrite in progress: not claimed until the overwrite aborts. */
+const PARKED = PARKED_RETRY_MS;
+/** How long persists below a renamed path wait before they start over at the new path. */
+const RENAME_PERSIST_DELAY_MS = 5_000;
+/** Waits (20 ms doubling: about 5 s in all) for a persist moving its object into place. */
+const COMMIT_WAIT_ATTEMPTS = 8;
 
 export class Namespace {
   private readonly syncIntervalMs: number;
   private readonly loadType: 'ONCE' | 'ALWAYS' | 'NEVER';
   private readonly umask: number;
+  /** Directories whose children are being loaded by this master, by path. */
+  private readonly loads = new Map<string, DirectoryLoad>();
+  private closed = false;
 
   private constructor(
     conf: Configuration,
@@ -149,7 +169,6 @@ export class Namespace {
     const dir = await this.visibleInode(target, options.syncIntervalMs);
     if (!dir.isDirectory) throw new TierfsError('NOT_A_DIRECTORY', `${target} is a file, not a directory`);
     this.permissions.check(dir, caller, 'rx', target);
-    if (!options.continuationToken) await this.syncChildren(dir, options.syncIntervalMs);
     const limit = Math.min(options.pageSize ?? LIST_PAGE_MAX, LIST_PAGE_MAX);
     if (!Number.isSafeInteger(limit) || limit < 1) {
       throw new TierfsError(
@@ -157,10 +176,20 @@ export class Namespace {
         `page size must be a positive integer, got ${options.pageSize}`,
       );
     }
-    const page = await this.meta.listChildren(target, {
-      limit,
-      after: decodeToken(options.continuationToken),
-    });
+    // A first page starts the load of a stale or never-listed directory (or joins the one under
+    // way); every page is returned as soon as the load has gone past its last entry.
+    const load = options.continuationToken
+      ? this.loads.get(target)
+      : this.loadChildren(dir, options.syncIntervalMs);
+    const after = decodeToken(options.continuationToken);
+    let page = await this.meta.listChildren(target, { limit, after });
+    while (load && !load.finished) {
+      const last = page.inodes.at(-1);
+      if (page.after !== undefined && last && load.covers(nameOf(last.path))) break;
+      await load.changed();
+      page = await this.meta.listChildren(target, { limit, after });
+    }
+    load?.check();
     const entries = page.inodes.filter((i) => i.state === 'COMPLETE').map((i) => this.status(i));
     return page.after === undefined ? { entries } : { entries, continuationToken: encodeToken(page.after) };
   }
@@ -169,14 +198,8 @@ export class Namespace {
     const target = normalizeNamespacePath(path);
     if (target === '/') throw new TierfsError('IS_A_DIRECTORY', 'the root is a directory');
     this.writable(target);
-    const parent = await this.parentDirectory(target, caller, options.recursive ?? true);
-    this.permissions.check(parent, caller, 'wx', target);
-    const existing = await this.findInode(target);
-    if (existing?.isDirectory) throw new TierfsError('IS_A_DIRECTORY', `${target} is a directory`);
-    if (existing?.state === 'COMPLETE' && !options.overwrite) {
-      throw new TierfsError('ALREADY_EXISTS', `${target} already exists (use overwrite to replace it)`);
-    }
-    if (existing?.state === 'COMPLETE') this.permissions.check(existing, caller, 'w', target);
+    await this.parentDirectory(target, caller, options.recursive ?? true);
+    await this.findInode(target); // Loads it from the under store when it is only there.
     const now = Date.now();
     const inode: Inode = {
       path: target,
@@ -192,50 +215,89 @@ export class Namespace {
       syncedAtMs: now,
       childrenLoaded: false,
     };
-    // An overwrite leaves the old file readable until the new content is complete.
-    if (existing?.state === 'COMPLETE') await this.meta.putPendingWrite(inode);
-    else await this.meta.putInodes([inode]);
+    await this.retryingWhileCommitting(() =>
+      this.meta.transaction(async (tx) => {
+        const parent = await this.directoryIn(tx, parentPathOf(target));
+        this.permissions.check(parent, caller, 'wx', target);
+        const existing = await tx.getInode(target);
+        if (existing?.isDirectory) throw new TierfsError('IS_A_DIRECTORY', `${target} is a directory`);
+        if (existing?.state === 'COMPLETE') {
+          if (!options.overwrite) {
+            throw new TierfsError('ALREADY_EXISTS', `${target} already exists (use overwrite to replace it)`);
+          }
+          this.permissions.check(existing, caller, 'w', target);
+          // An overwrite leaves the old file readable until the new content is complete. Its
+          // persist is parked: it must not land over the new data, and resumes if this write aborts.
+          await tx.cancelPersists(target, { recursive: false, nowMs: Date.now(), requeueAtMs: PARKED });
+          await tx.putPendingWrite(inode);
+          return;
+        }
+        if (existing) await tx.deleteTree(target, { contentId: existing.contentId, state: 'INCOMPLETE' });
+        await tx.createInode(inode);
+      }),
+    );
     return this.status(inode);
   }
 
   /** Makes a file visible; fails with CONFLICT when it was replaced or deleted meanwhile. */
   async completeFile(path: string, options: CompleteFileOptions): Promise<FileStatus> {
     const target = normalizeNamespacePath(path);
-    const current = await this.meta.getInode(target);
-    const pending = await this.meta.takePendingWrite(target, options.contentId);
-    const inode = pending && current && !current.isDirectory ? pending : current;
-    if (inode?.state !== 'INCOMPLETE' || inode.contentId !== options.contentId) {
-      throw new TierfsError('CONFLICT', `${target} was replaced or deleted while it was being written`);
-    }
-    const now = Date.now();
-    const complete: Inode = {
-      ...inode,
-      state: 'COMPLETE',
-      size: options.size,
-      mtimeMs: now,
-      syncedAtMs: now,
-      ...(options.ufsFingerprint ? { ufsFingerprint: options.ufsFingerprint } : {}),
-    };
-    await this.meta.putInodes([complete]);
-    if (complete.persistence === 'TO_BE_PERSISTED') {
-      if (!options.workerId)
-        throw new TierfsError('INVALID_ARGUMENT', `completing ${target} needs the worker id`);
-      await this.meta.enqueuePersist({
-        path: target,
-        contentId: complete.contentId,
-        workerId: options.workerId,
-        enqueuedMs: now,
-      });
-    }
+    const replaced = () =>
+      new TierfsError('CONFLICT', `${target} was replaced or deleted while it was being written`);
+    const complete = await this.retryingWhileCommitting(() =>
+      this.meta.transaction(async (tx) => {
+        const current = await tx.getInode(target);
+        const pending = await tx.takePendingWrite(target, options.contentId);
+        const now = Date.now();
+        const done = {
+          state: 'COMPLETE',
+          size: options.size,
+          mtimeMs: now,
+          syncedAtMs: now,
+          ...(options.ufsFingerprint ? { ufsFingerprint: options.ufsFingerprint } : {}),
+        } as const;
+        let inode: Inode;
+        if (pending) {
+          if (current?.state !== 'COMPLETE' || current.isDirectory) throw replaced();
+          // The new content replaces the old, whose persist (parked or re-queued since) is dropped.
+          await tx.cancelPersists(target, { recursive: false, nowMs: now });
+          inode = { ...pending, ...done };
+          await tx.putInodes([inode]);
+        } else {
+          if (current?.state !== 'INCOMPLETE' || current.contentId !== options.contentId) throw replaced();
+          inode = { ...current, ...done };
+          await tx.patchInode(target, { contentId: options.contentId, state: 'INCOMPLETE' }, done);
+        }
+        if (inode.persistence === 'TO_BE_PERSISTED') {
+          if (!options.workerId)
+            throw new TierfsError('INVALID_ARGUMENT', `completing ${target} needs the worker id`);
+          await tx.enqueuePersist({
+            path: target,
+            contentId: inode.contentId,
+            workerId: options.workerId,
+            enqueuedMs: now,
+          });
+        }
+        return inode;
+      }),
+    );
     return this.status(complete);
   }
 
   /** Drops an incomplete file after a failed write (no-op when it was replaced meanwhile). */
   async abortFile(path: string, contentId: string): Promise<void> {
     const target = normalizeNamespacePath(path);
-    if (await this.meta.takePendingWrite(target, contentId)) return;
-    const inode = await this.meta.getInode(target);
-    if (inode?.state === 'INCOMPLETE' && inode.contentId === contentId) await this.meta.deleteTree(target);
+    await this.meta.transaction(async (tx) => {
+      if (await tx.takePendingWrite(target, contentId)) {
+        // The file it would have replaced stays: so does its persist, parked by createFile.
+        const task = await tx.getPersistTask(target);
+        if (task && task.retryAtMs === PARKED) {
+          await tx.cancelPersists(target, { recursive: false, nowMs: Date.now(), requeueAtMs: 0 });
+        }
+        return;
+      }
+      await tx.deleteTree(target, { contentId, state: 'INCOMPLETE' });
+    });
   }
 
   /** Queues a complete, not yet persisted file for persistence by the worker holding its data. */
@@ -243,25 +305,23 @@ export class Namespace {
     const status = await this.getStatus(path, caller);
     if (status.isDirectory || status.persistence === 'PERSISTED') return false;
     this.writable(status.path);
-    await this.meta.putInodes([
-      { ...(await this.meta.getInode(status.path))!, persistence: 'TO_BE_PERSISTED' },
-    ]);
-    await this.meta.enqueuePersist({
-      path: status.path,
-      contentId: status.contentId,
-      workerId,
-      enqueuedMs: Date.now(),
+    return this.meta.transaction(async (tx) => {
+      const marked = await tx.patchInode(
+        status.path,
+        { contentId: status.contentId, state: 'COMPLETE', persistence: status.persistence },
+        { persistence: 'TO_BE_PERSISTED' },
+      );
+      if (!marked) return false;
+      const task = await tx.getPersistTask(status.path);
+      if (task?.contentId === status.contentId) return true; // Already queued (or parked by an overwrite).
+      await tx.enqueuePersist({
+        path: status.path,
+        contentId: status.contentId,
+        workerId,
+        enqueuedMs: Date.now(),
+      });
+      return true;
     });
-    return true;
-  }
-
-  /** Records that an ASYNC_THROUGH file reached the under store. */
-  async markPersisted(path: string, contentId: string, ufsFingerprint: string): Promise<void> {
-    const inode = await this.meta.getInode(normalizeNamespacePath(path));
-    if (!inode || inode.contentId !== contentId) return; // Replaced meanwhile: the new content has its own task.
-    await this.meta.putInodes([
-      { ...inode, persistence: 'PERSISTED', ufsFingerprint, syncedAtMs: Date.now() },
-    ]);
   }
 
   async mkdir(path: string, caller: Caller, options: { recursive?: boolean; allowExists?: boolean } = {}) {
@@ -290,8 +350,14 @@ export class Namespace {
       syncedAtMs: now,
       childrenLoaded: true,
     };
-    await this.meta.putInodes([inode]);
-    return this.status(inode);
+    const made = await this.meta.transaction(async (tx) => {
+      this.permissions.check(await this.directoryIn(tx, parentPathOf(target)), caller, 'wx', target);
+      if (await tx.createInode(inode)) return inode;
+      const other = (await tx.getInode(target))!;
+      if (other.state === 'COMPLETE' && other.isDirectory && options.allowExists) return other;
+      throw new TierfsError('ALREADY_EXISTS', `${target} already exists`);
+    });
+    return this.status(made);
   }
 
   async delete(path: string, caller: Caller, options: { recursive?: boolean } = {}): Promise<void> {
@@ -315,16 +381,33 @@ export class Namespace {
         throw new TierfsError('DIRECTORY_NOT_EMPTY', `${target} is not empty (delete it recursively)`);
       }
     }
-    if (inode.isDirectory || inode.persistence === 'PERSISTED') {
-      const store = await this.mounts.store(mount);
-      await store.delete(ufsPath, { recursive: true }).catch((error: unknown) => {
-        if (!isTierfsError(error, 'NOT_FOUND')) throw error;
-      });
-    }
-    for (const task of await this.meta.listPersistTasks()) {
-      if (isUnder(task.path, target)) await this.meta.removePersistTask(task.path);
-    }
-    await this.meta.deleteTree(target);
+    // The metadata goes first, in one transaction guarded by what was read: a file replaced
+    // meanwhile is not deleted (its new data is in the under store too), and no persist below the
+    // path can land after it (none may be committing; the others are dropped).
+    await this.retryingWhileCommitting(() =>
+      this.meta.transaction(async (tx) => {
+        const current = await tx.getInode(target);
+        if (current?.contentId !== inode.contentId) {
+          throw new TierfsError(
+            'CONFLICT',
+            `${target} changed while it was being deleted; nothing was deleted`,
+          );
+        }
+        if (inode.isDirectory && !options.recursive) {
+          const children = await tx.listChildren(target, { limit: 1 });
+          if (children.inodes.some((i) => i.state === 'COMPLETE')) {
+            throw new TierfsError('DIRECTORY_NOT_EMPTY', `${target} is not empty (delete it recursively)`);
+          }
+        }
+        await tx.cancelPersists(target, { recursive: true, nowMs: Date.now() });
+        await tx.deleteTree(target, { contentId: inode.contentId });
+      }),
+    );
+    // Whatever the file's persistence, an older version of it may be in the under store.
+    const store = await this.mounts.store(mount);
+    await store.delete(ufsPath, { recursive: true }).catch((error: unknown) => {
+      if (!isTierfsError(error, 'NOT_FOUND')) throw error;
+    });
   }
 
   async rename(source: string, destination: string, caller: Caller): Promise<FileStatus> {
@@ -349,10 +432,30 @@ export class Namespace {
     if (await this.findInode(to)) throw new TierfsError('ALREADY_EXISTS', `${to} already exists`);
     const parent = await this.parentDirectory(to, caller, true);
     this.permissions.check(parent, caller, 'wx', to);
+    // Running persists below the source start over (after the move): none may land at the old path.
+    await this.retryingWhileCommitting(() =>
+      this.meta.cancelPersists(from, {
+        recursive: true,
+        nowMs: Date.now(),
+        requeueAtMs: Date.now() + RENAME_PERSIST_DELAY_MS,
+      }),
+    );
     if (inode.isDirectory || inode.persistence === 'PERSISTED') {
       await (await this.mounts.store(src.mount)).rename(src.ufsPath, dst.ufsPath);
     }
-    await this.meta.renameTree(from, to);
+    const moved = await this.meta
+      .transaction(async (tx) => {
+        await this.directoryIn(tx, parentPathOf(to));
+        return tx.renameTree(from, to, { contentId: inode.contentId });
+      })
+      .catch(() => false);
+    if (!moved) {
+      if (inode.isDirectory || inode.persistence === 'PERSISTED') {
+        // Put the under store back as the metadata still has it.
+        await (await this.mounts.store(src.mount)).rename(dst.ufsPath, src.ufsPath).catch(() => undefined);
+      }
+      throw new TierfsError('CONFLICT', `${from} or ${to} changed while ${from} was being renamed`);
+    }
     return this.getStatus(to, caller);
   }
 
@@ -390,27 +493,21 @@ export class Namespace {
         this.permissions.check(inode, caller, 'w', target);
       }
     }
-    const apply = (i: Inode): Inode => ({
-      ...i,
+    const patch = {
       ...(change.mtimeMs === undefined ? {} : { mtimeMs: Math.trunc(change.mtimeMs) }),
       ...(change.mode === undefined ? {} : { mode: change.mode }),
       ...(change.owner === undefined ? {} : { owner: change.owner }),
       ...(change.group === undefined ? {} : { group: change.group }),
-    });
+    };
     if (!(change.recursive && inode.isDirectory)) {
-      await this.meta.putInodes([apply(inode)]);
+      if (!(await this.meta.patchInode(target, { contentId: inode.contentId }, patch))) {
+        throw new TierfsError('CONFLICT', `${target} changed while its attributes were being set`);
+      }
       return;
     }
     // Load the whole tree first: the sync re-reads the target too, and must not undo the change.
     await this.loadMetadata(target, caller, { recursive: true });
-    await this.meta.putInodes([apply((await this.meta.getInode(target)) ?? inode)]);
-    let after: string | undefined;
-    for (;;) {
-      const page = await this.meta.listDescendants(target, { after, limit: 500 });
-      if (page.length === 0) break;
-      await this.meta.putInodes(page.map(apply));
-      after = page.at(-1)!.path;
-    }
+    await this.meta.patchTree(target, patch);
   }
 
   async mount(
@@ -438,7 +535,13 @@ export class Namespace {
     });
     try {
       const root = await (await this.mounts.store(mount)).getStatus('');
-      await this.meta.putInodes([this.inodeFromUfs(target, root, mount, undefined, Date.now())]);
+      const inode = this.inodeFromUfs(target, root, mount, undefined, Date.now());
+      const made = await this.meta.transaction(async (tx) => {
+        await this.directoryIn(tx, parentPathOf(target));
+        return tx.createInode(inode);
+      });
+      if (!made)
+        throw new TierfsError('ALREADY_EXISTS', `cannot mount at ${target}: the path already exists`);
     } catch (error) {
       await this.mounts.remove(target);
       throw error;
@@ -453,7 +556,12 @@ export class Namespace {
     this.permissions.check(await this.visibleInode(parentPathOf(target)), caller, 'wx', target);
     if (!mountPoint.mountPoint) throw new TierfsError('INVALID_ARGUMENT', `${target} is not a mount point`);
     await this.mounts.remove(target);
-    await this.meta.deleteTree(target);
+    await this.retryingWhileCommitting(() =>
+      this.meta.transaction(async (tx) => {
+        await tx.cancelPersists(target, { recursive: true, nowMs: Date.now() });
+        await tx.deleteTree(target);
+      }),
+    );
   }
 
   /**
@@ -498,6 +606,8 @@ export class Namespace {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.loads.values()].map((load) => load.done));
     await this.mounts.close();
   }
 
@@ -540,11 +650,16 @@ export class Namespace {
     return resolution;
   }
 
-  /** Checks execute permission on every ancestor of a path, loading them as needed. */
+  /** Checks execute permission on every ancestor of a path, read in one query, loading what is missing. */
   private async checkTraverse(path: string, caller: Caller): Promise<void> {
     if (this.permissions.isSuper(caller)) return;
+    const known = new Map((await this.meta.getAncestry(path)).map((i) => [i.path, i]));
     for (const ancestor of ancestorsOf(path)) {
-      this.permissions.check(await this.visibleInode(ancestor), caller, 'x', path);
+      const inode = known.get(ancestor);
+      const usable = inode && (!isMirror(inode) || !isStale(inode, this.syncIntervalMs));
+      if (usable && inode.state !== 'COMPLETE')
+        throw new TierfsError('NOT_FOUND', `${ancestor} does not exist`);
+      this.permissions.check(usable ? inode : await this.visibleInode(ancestor), caller, 'x', path);
     }
   }
 
@@ -563,6 +678,30 @@ export class Namespace {
     return this.visibleInode(parentPath);
   }
 
+  /** A complete directory, read inside a transaction (it may have gone since it was checked). */
+  private async directoryIn(tx: MetaTransaction, path: string): Promise<Inode> {
+    const dir = await tx.getInode(path);
+    if (dir?.state !== 'COMPLETE') throw new TierfsError('NOT_FOUND', `directory ${path} does not exist`);
+    if (!dir.isDirectory) throw new TierfsError('NOT_A_DIRECTORY', `${path} is a file, not a directory`);
+    return dir;
+  }
+
+  /**
+   * Runs a change again while it meets a persist moving its object into place (a retryable
+   * CONFLICT): that takes one under store rename, so a few short waits cover it.
+   */
+  private async retryingWhileCommitting<T>(change: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await change();
+      } catch (error) {
+        if (!isTierfsError(error, 'CONFLICT') || !error.retryable || attempt >= COMMIT_WAIT_ATTEMPTS)
+          throw error;
+        await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+      }
+    }
+  }
+
   /** A complete inode, loaded or re-synced from the under store as the sync settings require. */
   private async visibleInode(path: string, syncIntervalMs?: number): Promise<Inode> {
     const inode = await this.findInode(path, syncIntervalMs);
@@ -573,16 +712,25 @@ export class Namespace {
   /** The inode of a path, if any: from the metadata store, or loaded from the under store. */
   private async findInode(path: string, syncIntervalMs = this.syncIntervalMs): Promise<Inode | undefined> {
     const existing = await this.meta.getInode(path);
-    if (existing && (existing.persistence !== 'PERSISTED' || existing.state !== 'COMPLETE')) return existing;
+    if (existing && !isMirror(existing)) return existing;
     if (existing && !isStale(existing, syncIntervalMs)) return existing;
     if (!existing && !(await this.mayLoad(path))) return undefined;
     const { mount, ufsPath } = this.mounts.resolve(path);
+    if (isTemporaryPath(ufsPath)) return undefined;
     let status: UfsStatus;
     try {
       status = await (await this.mounts.store(mount)).getStatus(ufsPath);
     } catch (error) {
       if (!isTierfsError(error, 'NOT_FOUND')) throw error;
-      if (existing && !this.mounts.get(path)) await this.meta.deleteTree(path);
+      if (existing && !this.mounts.get(path)) {
+        // Gone from the under store: forget it, unless it changed in tierfs meanwhile.
+        await this.meta.deleteTree(path, {
+          contentId: existing.contentId,
+          state: 'COMPLETE',
+          persistence: 'PERSISTED',
+        });
+        return this.meta.getInode(path);
+      }
       return undefined;
     }
     if (path !== '/' && !existing) {
@@ -591,8 +739,11 @@ export class Namespace {
       if (!parent?.isDirectory) return undefined;
     }
     const inode = this.inodeFromUfs(path, status, mount, existing, Date.now());
-    await this.meta.putInodes([inode]);
-    return inode;
+    return this.meta.transaction(async (tx) => {
+      if (path !== '/' && !(await tx.getInode(parentPathOf(path)))?.isDirectory) return undefined;
+      await tx.mirrorInodes([inode]);
+      return tx.getInode(path);
+    });
   }
 
   /** Whether a path missing from the metadata store should be looked up in the under store. */
@@ -604,44 +755,67 @@ export class Namespace {
     return !(parent?.childrenLoaded && !isStale(parent, this.syncIntervalMs));
   }
 
-  /** Loads a directory's children from the under store when never loaded or stale. */
-  private async syncChildren(dir: Inode, syncIntervalMs = this.syncIntervalMs): Promise<void> {
-    if (dir.childrenLoaded && !isStale(dir, syncIntervalMs)) return;
-    if (dir.persistence !== 'PERSISTED') return;
+  /**
+   * Starts loading a directory's children from the under store when never loaded or stale (or
+   * joins the load under way); undefined when they are fresh.
+   */
+  private loadChildren(dir: Inode, syncIntervalMs = this.syncIntervalMs): DirectoryLoad | undefined {
+    if (dir.childrenLoaded && !isStale(dir, syncIntervalMs)) return undefined;
+    if (dir.persistence !== 'PERSISTED') return undefined;
+    const running = this.loads.get(dir.path);
+    if (running && !running.finished) return running;
+    const load = new DirectoryLoad((progress) => this.syncChildren(dir, progress));
+    this.loads.set(dir.path, load);
+    void load.done.then(() => {
+      if (this.loads.get(dir.path) === load) this.loads.delete(dir.path);
+    });
+    return load;
+  }
+
+  /** Mirrors a directory's children from the under store, a batch at a time, reporting progress. */
+  private async syncChildren(dir: Inode, progress: DirectoryLoad): Promise<void> {
     const { mount, ufsPath } = this.mounts.resolve(dir.path);
     const store = await this.mounts.store(mount);
     const started = Date.now();
     const batch: Inode[] = [];
+    let previous: string | undefined;
+    // Each page of children is one statement, in a transaction that finds the directory still there.
     const flush = async () => {
-      await this.meta.putInodes(batch.splice(0));
+      if (this.closed) throw new TierfsError('UNAVAILABLE', 'the namespace was closed while listing');
+      if (batch.length === 0) return;
+      const children = batch.splice(0);
+      const present = await this.meta.transaction(async (tx) => {
+        if (!(await tx.getInode(dir.path))?.isDirectory) return false;
+        await tx.mirrorInodes(children);
+        return true;
+      });
+      if (!present) throw new TierfsError('NOT_FOUND', `${dir.path} was deleted while it was being listed`);
+      progress.advanced(nameOf(children.at(-1)!.path));
     };
     try {
       for await (const status of walk(store, ufsPath)) {
-        const path = joinNamespacePath(dir.path, status.name);
-        const existing = await this.meta.getInode(path);
-        if (existing && existing.persistence !== 'PERSISTED') continue;
-        batch.push(this.inodeFromUfs(path, status, mount, existing, started));
-        if (batch.length >= 500) await flush();
+        if (isTemporaryName(status.name)) continue;
+        if (previous !== undefined && compareBytes(status.name, previous) < 0) progress.unordered();
+        previous = status.name;
+        batch.push(
+          this.inodeFromUfs(joinNamespacePath(dir.path, status.name), status, mount, undefined, started),
+        );
+        if (batch.length >= SYNC_BATCH) await flush();
       }
     } catch (error) {
       if (!isTierfsError(error, 'NOT_FOUND')) throw error;
     }
     await flush();
-    // Children the under store no longer has: drop those that only mirrored it.
-    let after: string | undefined;
-    do {
-      const page = await this.meta.listChildren(dir.path, { after, limit: 500 });
-      for (const child of page.inodes) {
-        const vanished =
-          child.persistence === 'PERSISTED' &&
-          child.state === 'COMPLETE' &&
-          child.syncedAtMs < started &&
-          !this.mounts.get(child.path);
-        if (vanished) await this.meta.deleteTree(child.path);
-      }
-      after = page.after;
-    } while (after !== undefined);
-    await this.meta.putInodes([{ ...dir, childrenLoaded: true, syncedAtMs: started }]);
+    // Children the under store no longer has: drop those that only mirrored it, in one transaction.
+    await this.meta.transaction(async (tx) => {
+      const keep = this.mounts.list().map((m) => m.path);
+      await tx.deleteStaleChildren(dir.path, started, keep);
+      await tx.patchInode(
+        dir.path,
+        { contentId: dir.contentId },
+        { childrenLoaded: true, syncedAtMs: started },
+      );
+    });
   }
 
   private inodeFromUfs(
@@ -686,6 +860,11 @@ export class Namespace {
   private sharedMode(mount: MountPoint, mode: number): number {
     return mount.shared ? mode | ((mode >> 6) & 0o7) : mode;
   }
+}
+
+/** An inode that only mirrors its under store object (and may be re-read from it). */
+function isMirror(inode: Inode): boolean {
+  return inode.persistence === 'PERSISTED' && inode.state === 'COMPLETE';
 }
 
 function isStale(inode: Inode, syncIntervalMs: number): boolean {

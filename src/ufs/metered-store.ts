@@ -43,6 +43,8 @@ export class MeteredUnderStore implements UnderStore {
   readonly uri: string;
   readonly scheme: string;
   readonly capabilities: UnderStoreCapabilities;
+  /** The inner store's cleanup, when it has one (a layer must not hide it). */
+  readonly cleanup?: () => Promise<number>;
 
   constructor(
     private readonly inner: UnderStore,
@@ -51,6 +53,7 @@ export class MeteredUnderStore implements UnderStore {
     this.uri = inner.uri;
     this.scheme = inner.scheme;
     this.capabilities = inner.capabilities;
+    if (inner.cleanup) this.cleanup = () => inner.cleanup!();
   }
 
   private async timed<T>(operation: UfsOperation, call: () => Promise<T>): Promise<T> {

@@ -5,18 +5,53 @@
  * memory, so a read does not pay a stat() to learn the file is not staged.
  */
 import { createReadStream, type ReadStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+
+/** Content ids asked about per call to the master. */
+const SWEEP_BATCH = 500;
 
 export class StagingArea {
   private readonly staged = new Set<string>();
 
   constructor(private readonly dir: string) {}
 
+  /**
+   * Reads what is staged. Partial copies are removed: the worker owns the directory, so at start
+   * no write is in flight and a partial copy is what a killed worker left of an unacknowledged one.
+   */
   async init(): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     this.staged.clear();
-    for (const name of await readdir(this.dir)) if (!name.endsWith('.partial')) this.staged.add(name);
+    for (const name of await readdir(this.dir)) {
+      if (name.endsWith('.partial')) await rm(join(this.dir, name), { force: true });
+      else this.staged.add(name);
+    }
+  }
+
+  /**
+   * Removes staged copies older than `olderThanMs` that no file needs any more (replaced or deleted
+   * before they were persisted, or persisted and the notice lost): `needed` asks the master which
+   * of them still are. Resolves to the number removed.
+   */
+  async sweep(olderThanMs: number, needed: (contentIds: string[]) => Promise<string[]>): Promise<number> {
+    const cutoff = Date.now() - olderThanMs;
+    const old: string[] = [];
+    for (const contentId of this.staged) {
+      const info = await stat(this.file(contentId)).catch(() => undefined);
+      if (info && info.mtimeMs < cutoff) old.push(contentId);
+    }
+    let removed = 0;
+    for (let at = 0; at < old.length; at += SWEEP_BATCH) {
+      const batch = old.slice(at, at + SWEEP_BATCH);
+      const keep = new Set(await needed(batch));
+      for (const contentId of batch) {
+        if (keep.has(contentId)) continue;
+        await this.remove(contentId);
+        removed++;
+      }
+    }
+    return removed;
   }
 
   private file(contentId: string): string {

@@ -36,6 +36,8 @@ import {
   WORKER_HEARTBEAT_INTERVAL,
   WORKER_HOSTNAME,
   WORKER_RPC_PORT,
+  WORKER_STAGING_CLEAN_AGE,
+  WORKER_STAGING_CLEAN_INTERVAL,
 } from '../config/keys/core.js';
 import { layoutOf } from '../config/layout.js';
 import { TierfsError } from '../errors.js';
@@ -86,6 +88,7 @@ function workerId(file: string): string {
 
 export class Worker {
   private heartbeat: NodeJS.Timeout | undefined;
+  private stagingSweeps: NodeJS.Timeout | undefined;
 
   private constructor(
     readonly id: string,
@@ -93,6 +96,7 @@ export class Worker {
     private readonly app: FastifyInstance,
     private readonly pages: PageStore,
     private readonly mounts: MountStores,
+    private readonly staging: StagingArea,
     private readonly masterAddress: string,
     private readonly clusterToken: string,
     private readonly log: Logger,
@@ -204,6 +208,7 @@ export class Worker {
       app,
       pages,
       mounts,
+      staging,
       options.masterAddress,
       clusterToken,
       options.log,
@@ -211,8 +216,37 @@ export class Worker {
     const startedMs = Date.now();
     await worker.beat(startedMs);
     worker.startHeartbeat(startedMs, conf.require(WORKER_HEARTBEAT_INTERVAL));
+    worker.startStagingSweeps(
+      conf.require(WORKER_STAGING_CLEAN_AGE),
+      conf.require(WORKER_STAGING_CLEAN_INTERVAL),
+    );
     options.log.info({ id, address }, 'worker started');
     return worker;
+  }
+
+  /** Sweeps leftover staged copies now (in the background) and then every interval. */
+  private startStagingSweeps(ageMs: number, intervalMs: number): void {
+    const sweep = () =>
+      void this.sweepStaging(ageMs).catch((error: Error) =>
+        this.log.warn({ err: error.message }, 'sweeping the staging area failed'),
+      );
+    sweep();
+    this.stagingSweeps = setInterval(sweep, intervalMs);
+    this.stagingSweeps.unref();
+  }
+
+  /** Removes staged copies older than `ageMs` that the master says no file needs. */
+  async sweepStaging(ageMs: number): Promise<number> {
+    const removed = await this.staging.sweep(ageMs, async (contentIds) => {
+      const { needed } = await callJson<{ needed: string[] }>(
+        'POST',
+        `${this.masterAddress}/api/v1/internal/staging/needed`,
+        { body: { contentIds }, headers: clusterHeaders(this.clusterToken), timeoutMs: 30_000 },
+      );
+      return needed;
+    });
+    if (removed > 0) this.log.info({ removed }, 'swept leftover staged copies');
+    return removed;
   }
 
   private startHeartbeat(startedMs: number, intervalMs: number): void {
@@ -239,6 +273,7 @@ export class Worker {
 
   async stop(): Promise<void> {
     clearInterval(this.heartbeat);
+    clearInterval(this.stagingSweeps);
     await callJson('POST', `${this.masterAddress}/api/v1/workers/leave`, {
       body: { id: this.id },
       headers: clusterHeaders(this.clusterToken),

@@ -225,6 +225,13 @@ export const MASTER_METASTORE_POSTGRESQL_URL = defineProperty({
   description: 'PostgreSQL connection URL of the shared metadata store (may embed a password).',
 });
 
+export const MASTER_METASTORE_POSTGRESQL_POOL_SIZE = defineProperty({
+  key: 'tierfs.master.metastore.postgresql.pool.size',
+  type: int({ min: 1, max: 1000 }),
+  default: '16',
+  description: 'Connections each master keeps to the PostgreSQL metadata store.',
+});
+
 export const MASTER_PERSISTENCE_SCHEDULER_INTERVAL = defineProperty({
   key: 'tierfs.master.persistence.scheduler.interval',
   type: duration(),
@@ -237,6 +244,44 @@ export const MASTER_PERSISTENCE_CHECKER_INTERVAL = defineProperty({
   type: duration(),
   default: '1s',
   description: 'How often the master checks running persistence jobs and completes or retries them.',
+});
+
+export const MASTER_PERSISTENCE_LEASE_DURATION = defineProperty({
+  key: 'tierfs.master.persistence.lease.duration',
+  type: duration(),
+  default: '2min',
+  description:
+    'How long a master holds a persist task it claimed (renewed while it works): a task of a master that stopped is taken over once its lease expires.',
+});
+
+export const MASTER_PERSISTENCE_TEMPORARY_CLEAN_AGE = defineProperty({
+  key: 'tierfs.master.persistence.temporary.clean.age',
+  type: duration(),
+  default: '1h',
+  description:
+    'Temporary objects of persists (under .tierfs-tmp/ in each mount) older than this, and no longer owned by a running persist, are removed when the master starts and every clean interval.',
+});
+
+export const MASTER_PERSISTENCE_TEMPORARY_CLEAN_INTERVAL = defineProperty({
+  key: 'tierfs.master.persistence.temporary.clean.interval',
+  type: duration(),
+  default: '15min',
+  description: 'How often the master sweeps leftover temporary objects of persists.',
+});
+
+export const WORKER_STAGING_CLEAN_AGE = defineProperty({
+  key: 'tierfs.worker.staging.clean.age',
+  type: duration(),
+  default: '1h',
+  description:
+    'Staged ASYNC_THROUGH copies older than this whose content no file holds any more (replaced or deleted before they were persisted) are removed when the worker starts and every clean interval.',
+});
+
+export const WORKER_STAGING_CLEAN_INTERVAL = defineProperty({
+  key: 'tierfs.worker.staging.clean.interval',
+  type: duration(),
+  default: '15min',
+  description: 'How often the worker sweeps leftover staged copies.',
 });
 
 // --- Root mount ---------------------------------------------------------------------------------

@@ -28,6 +28,14 @@ export const UNDERFS_CLEANUP_INTERVAL = defineProperty({
   description: 'How often UFS cleanup runs (it also runs when the master starts).',
 });
 
+export const UNDERFS_LOCAL_PARTIAL_CLEAN_AGE = defineProperty({
+  key: 'tierfs.underfs.local.partial.clean.age',
+  type: duration(),
+  default: '1h',
+  description:
+    'UFS cleanup removes the partial files (.tierfs-partial.*) of writes to local directories older than this: what a killed worker left mid-write.',
+});
+
 export const UNDERFS_OBJECT_STORE_SERVICE_THREADS = defineProperty({
   key: 'tierfs.underfs.object.store.service.threads',
   type: int({ min: 1 }),

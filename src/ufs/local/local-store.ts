@@ -64,6 +64,8 @@ export interface LocalStoreOptions {
   root: string;
   /** Refuse every write with READ_ONLY. */
   readOnly?: boolean;
+  /** cleanup() removes partial files of interrupted writes older than this (default one hour). */
+  partialCleanAgeMs?: number;
 }
 
 interface ListCursor {
@@ -80,6 +82,7 @@ export class LocalUnderStore implements UnderStore {
   readonly capabilities: UnderStoreCapabilities;
   private readonly root: string;
   private realRoot: string | undefined;
+  private readonly partialCleanAgeMs: number;
 
   constructor(options: LocalStoreOptions) {
     if (!options.root.startsWith('/')) {
@@ -91,6 +94,7 @@ export class LocalUnderStore implements UnderStore {
     this.root = options.root.length > 1 ? options.root.replace(/\/+$/, '') : options.root;
     this.uri = pathToFileURL(this.root.endsWith('/') ? this.root : `${this.root}/`).href;
     this.capabilities = options.readOnly ? { ...LOCAL_CAPABILITIES, readOnly: true } : LOCAL_CAPABILITIES;
+    this.partialCleanAgeMs = options.partialCleanAgeMs ?? 60 * 60 * 1000;
   }
 
   async getStatus(path: string): Promise<UfsStatus> {
@@ -306,6 +310,39 @@ export class LocalUnderStore implements UnderStore {
     const info = await this.fs(async () => statfs(await this.rootPath()), '');
     const total = info.blocks * info.bsize;
     return { total, free: info.bavail * info.bsize, used: total - info.bfree * info.bsize };
+  }
+
+  /**
+   * Removes the partial files of writes that never finished (their process was killed: a live
+   * write removes its own), older than the clean age, anywhere below the root. Symbolic links are
+   * not followed.
+   */
+  async cleanup(): Promise<number> {
+    if (this.capabilities.readOnly) return 0;
+    const cutoff = Date.now() - this.partialCleanAgeMs;
+    let removed = 0;
+    const pending = [this.root];
+    while (pending.length > 0) {
+      const dir = pending.pop()!;
+      const entries = await readdir(dir, { withFileTypes: true }).catch(() => [] as Dirent[]);
+      for (const entry of entries) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) pending.push(path);
+        else if (entry.isFile() && entry.name.startsWith(PARTIAL_PREFIX)) {
+          const info = await stat(path).catch(() => undefined);
+          if (
+            info &&
+            info.mtimeMs < cutoff &&
+            (await unlink(path).then(
+              () => true,
+              () => false,
+            ))
+          )
+            removed++;
+        }
+      }
+    }
+    return removed;
   }
 
   async close(): Promise<void> {}

@@ -1,0 +1,101 @@
+/**
+ * Removes the temporary objects persists leave when their master dies mid-attempt: each is
+ * recorded in the metadata store before it is written, so the sweep reads the records older than
+ * the clean age that no live claim owns and removes those objects, never listing an under store.
+ * With `tierfs.underfs.cleanup.enabled`, each writable store's own cleanup runs too (partial files
+ * of local writes a killed worker left, stale multipart uploads). Runs when the master starts and
+ * then every clean interval.
+ */
+import type { Logger } from 'pino';
+import { isTierfsError } from '../errors.js';
+import type { MetaStore } from '../meta/store.js';
+import type { MountTable } from '../namespace/mount-table.js';
+
+export class PersistSweeper {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<number> | undefined;
+
+  constructor(
+    private readonly meta: MetaStore,
+    private readonly mounts: MountTable,
+    private readonly ageMs: number,
+    private readonly intervalMs: number,
+    /** Writes not completed within this (their capability's lifetime) are abandoned. */
+    private readonly abandonedAfterMs: number,
+    /** Also run each writable store's own cleanup (tierfs.underfs.cleanup.enabled). */
+    private readonly ufsCleanup: boolean,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    void this.sweep();
+    this.timer = setInterval(() => void this.sweep(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One sweep now (joining one under way); resolves to the number of objects removed. */
+  sweep(): Promise<number> {
+    this.running ??= this.round().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async round(): Promise<number> {
+    const now = Date.now();
+    // Abandoned writes first: the staged copies they held become leftovers the workers sweep.
+    const abandoned = await this.meta.dropAbandonedWrites(now - this.abandonedAfterMs);
+    if (abandoned > 0) this.log.info({ abandoned }, 'dropped writes abandoned before they completed');
+    let removed = 0;
+    for (;;) {
+      const leftovers = await this.meta.listLeftoverTemporaries({
+        createdBeforeMs: now - this.ageMs,
+        nowMs: now,
+        limit: 100,
+      });
+      if (leftovers.length === 0) break;
+      for (const leftover of leftovers) {
+        try {
+          const mount = this.mounts.get(leftover.mountPath);
+          // A mount that went away took its objects' fate with it: nothing of tierfs's to remove.
+          if (mount && !mount.readOnly) {
+            await (await this.mounts.store(mount)).delete(leftover.ufsPath).catch((error: unknown) => {
+              if (!isTierfsError(error, 'NOT_FOUND')) throw error;
+            });
+          }
+          await this.meta.removeTemporary(leftover.mountPath, leftover.ufsPath);
+          removed++;
+        } catch (error) {
+          this.log.warn(
+            { path: leftover.ufsPath, err: (error as Error).message },
+            'sweeping a temporary object failed',
+          );
+          return removed; // The store is unwell: the next sweep tries again.
+        }
+      }
+    }
+    if (this.ufsCleanup) removed += await this.cleanStores();
+    if (removed > 0) this.log.info({ removed }, 'swept leftovers of interrupted writes and persists');
+    return removed;
+  }
+
+  /** What interrupted writes of killed workers left in each writable store (partial files, uploads). */
+  private async cleanStores(): Promise<number> {
+    let removed = 0;
+    for (const mount of this.mounts.list()) {
+      if (mount.readOnly) continue;
+      try {
+        const store = await this.mounts.store(mount);
+        if (!store.capabilities.readOnly && store.cleanup) removed += await store.cleanup();
+      } catch (error) {
+        this.log.warn({ mount: mount.path, err: (error as Error).message }, 'under store cleanup failed');
+      }
+    }
+    return removed;
+  }
+}

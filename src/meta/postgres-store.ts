@@ -1,0 +1,371 @@
+/**
+ * The metadata store on PostgreSQL, for clusters of several masters: one database, a pool of
+ * connections (`pg`), every transaction SERIALIZABLE and run again when the database reports a
+ * serialization failure or a deadlock (so fn must only call its tx: see MetaStore.transaction).
+ * Paths compare in byte order (COLLATE "C"); persist claims use FOR UPDATE SKIP LOCKED.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import pg from 'pg';
+import { TierfsError } from '../errors.js';
+import { POSTGRES_MIGRATIONS } from './postgres-schema.js';
+import { PostgresTransaction, type Query } from './postgres-transaction.js';
+import type {
+  AttributePatch,
+  ChildPage,
+  ClaimOptions,
+  Inode,
+  InodeGuard,
+  InodePatch,
+  JobRecord,
+  MetaStore,
+  MetaTransaction,
+  MountRecord,
+  PersistTask,
+  PersistTaskState,
+  TemporaryObject,
+  TokenRecord,
+} from './store.js';
+
+export interface PostgresStoreOptions {
+  /** postgres://user:password@host:port/database (a secret: never logged). */
+  readonly url: string;
+  /** Connections in the pool. */
+  readonly poolSize: number;
+}
+
+/** SQLSTATEs after which a transaction is run again: serialization_failure, deadlock_detected. */
+const RETRYABLE = new Set(['40001', '40P01']);
+const MAX_ATTEMPTS = 20;
+/** Arbitrary constant naming the advisory lock taken while migrating. */
+const MIGRATION_LOCK = 7_311_004;
+
+/** BIGINT (milliseconds, sizes) as a number: they stay far below 2^53. */
+const TYPES = {
+  getTypeParser: (oid: number, format?: string) =>
+    oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text'),
+};
+
+export class PostgresMetaStore implements MetaStore {
+  private readonly inTransaction = new AsyncLocalStorage<boolean>();
+  private closed = false;
+
+  private constructor(private readonly pool: pg.Pool) {}
+
+  static async open(options: PostgresStoreOptions): Promise<PostgresMetaStore> {
+    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize, types: TYPES });
+    pool.on('error', () => undefined); // An idle connection that broke: the next query reconnects.
+    const store = new PostgresMetaStore(pool);
+    try {
+      await store.migrate();
+    } catch (error) {
+      await pool.end();
+      throw new TierfsError(
+        'UNAVAILABLE',
+        `cannot open the PostgreSQL metadata store: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    return store;
+  }
+
+  /** `tierfs format`: drops every table of tierfs and creates the current schema, empty. */
+  async wipe(): Promise<void> {
+    await this.one(
+      `DROP TABLE IF EXISTS inodes, mounts, persist_queue, jobs, kv, pending_writes, tokens, temporaries,
+         tierfs_schema`,
+    );
+    await this.migrate();
+  }
+
+  /** The schema version this database is at. */
+  async schemaVersion(): Promise<number> {
+    const { rows } = await this.pool.query("SELECT to_regclass('tierfs_schema') IS NOT NULL AS present");
+    if (!rows[0].present) return 0;
+    return Number((await this.pool.query('SELECT version FROM tierfs_schema')).rows[0]?.version ?? 0);
+  }
+
+  private async migrate(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await client.query('CREATE TABLE IF NOT EXISTS tierfs_schema (version INTEGER NOT NULL)');
+      const { rows } = await client.query('SELECT version FROM tierfs_schema');
+      if (rows.length === 0) await client.query('INSERT INTO tierfs_schema (version) VALUES (0)');
+      const current = Number(rows[0]?.version ?? 0);
+      if (current > POSTGRES_MIGRATIONS.length) {
+        throw new TierfsError(
+          'CONFIG_INVALID',
+          `the metadata store has schema version ${current}, newer than this tierfs understands (${POSTGRES_MIGRATIONS.length}); upgrade tierfs`,
+        );
+      }
+      for (let version = current; version < POSTGRES_MIGRATIONS.length; version++) {
+        await client.query(POSTGRES_MIGRATIONS[version]!);
+      }
+      await client.query('UPDATE tierfs_schema SET version = $1', [POSTGRES_MIGRATIONS.length]);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async transaction<T>(fn: (tx: MetaTransaction) => Promise<T>): Promise<T> {
+    if (this.inTransaction.getStore()) {
+      throw new TierfsError('INTERNAL', 'a metadata transaction cannot open another one (use its tx)');
+    }
+    const client = await this.pool.connect();
+    try {
+      for (let attempt = 1; ; attempt++) {
+        let open = true;
+        const query: Query = async (text, values) => {
+          if (!open) throw new TierfsError('INTERNAL', 'a metadata transaction was used after it ended');
+          const result = await client.query(text, values);
+          return { rows: result.rows as Record<string, unknown>[], rowCount: result.rowCount ?? 0 };
+        };
+        await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
+        try {
+          const result = await this.inTransaction.run(true, () => fn(new PostgresTransaction(query)));
+          open = false;
+          await client.query('COMMIT');
+          return result;
+        } catch (error) {
+          open = false;
+          await client.query('ROLLBACK').catch(() => undefined);
+          const code = (error as { code?: string }).code;
+          if (code && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) {
+            // Back off a little, more each time, so the transactions that collided spread out.
+            await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+            continue;
+          }
+          throw error;
+        }
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  /** One statement outside any transaction of the caller's (itself atomic). */
+  private async one(text: string, values?: unknown[]): Promise<pg.QueryResult> {
+    return this.pool.query(text, values);
+  }
+
+  getInode(path: string): Promise<Inode | undefined> {
+    return this.transaction((tx) => tx.getInode(path));
+  }
+  getAncestry(path: string): Promise<Inode[]> {
+    return this.transaction((tx) => tx.getAncestry(path));
+  }
+  listChildren(path: string, options: { after?: string; limit: number }): Promise<ChildPage> {
+    return this.transaction((tx) => tx.listChildren(path, options));
+  }
+  countChildren(path: string): Promise<number> {
+    return this.transaction((tx) => tx.countChildren(path));
+  }
+  listDescendants(path: string, options: { after?: string; limit: number }): Promise<readonly Inode[]> {
+    return this.transaction((tx) => tx.listDescendants(path, options));
+  }
+  createInode(inode: Inode): Promise<boolean> {
+    return this.transaction((tx) => tx.createInode(inode));
+  }
+  putInodes(inodes: readonly Inode[]): Promise<void> {
+    return this.transaction((tx) => tx.putInodes(inodes));
+  }
+  mirrorInodes(inodes: readonly Inode[]): Promise<void> {
+    return this.transaction((tx) => tx.mirrorInodes(inodes));
+  }
+  patchInode(path: string, guard: InodeGuard, patch: InodePatch): Promise<boolean> {
+    return this.transaction((tx) => tx.patchInode(path, guard, patch));
+  }
+  patchTree(path: string, patch: AttributePatch): Promise<number> {
+    return this.transaction((tx) => tx.patchTree(path, patch));
+  }
+  deleteTree(path: string, guard?: InodeGuard): Promise<number> {
+    return this.transaction((tx) => tx.deleteTree(path, guard));
+  }
+  deleteStaleChildren(path: string, syncedBeforeMs: number, keep: readonly string[]): Promise<number> {
+    return this.transaction((tx) => tx.deleteStaleChildren(path, syncedBeforeMs, keep));
+  }
+  renameTree(source: string, destination: string, guard?: InodeGuard): Promise<boolean> {
+    return this.transaction((tx) => tx.renameTree(source, destination, guard));
+  }
+  putPendingWrite(inode: Inode): Promise<void> {
+    return this.transaction((tx) => tx.putPendingWrite(inode));
+  }
+  takePendingWrite(path: string, contentId: string): Promise<Inode | undefined> {
+    return this.transaction((tx) => tx.takePendingWrite(path, contentId));
+  }
+  enqueuePersist(task: Pick<PersistTask, 'path' | 'contentId' | 'workerId' | 'enqueuedMs'>): Promise<void> {
+    return this.transaction((tx) => tx.enqueuePersist(task));
+  }
+  getPersistTask(path: string): Promise<PersistTask | undefined> {
+    return this.transaction((tx) => tx.getPersistTask(path));
+  }
+  listPersistTasks(state?: PersistTaskState): Promise<PersistTask[]> {
+    return this.transaction((tx) => tx.listPersistTasks(state));
+  }
+  cancelPersists(
+    path: string,
+    options: { recursive: boolean; nowMs: number; requeueAtMs?: number },
+  ): Promise<number> {
+    return this.transaction((tx) => tx.cancelPersists(path, options));
+  }
+  claimPersists(options: ClaimOptions): Promise<PersistTask[]> {
+    return this.transaction((tx) => tx.claimPersists(options));
+  }
+  updateClaimedPersist(
+    path: string,
+    claim: { owner: string; contentId: string },
+    change: Parameters<MetaTransaction['updateClaimedPersist']>[2],
+  ): Promise<boolean> {
+    return this.transaction((tx) => tx.updateClaimedPersist(path, claim, change));
+  }
+  removePersist(path: string, claim?: { owner?: string; contentId?: string }): Promise<boolean> {
+    return this.transaction((tx) => tx.removePersist(path, claim));
+  }
+  dropAbandonedWrites(startedBeforeMs: number): Promise<number> {
+    return this.transaction((tx) => tx.dropAbandonedWrites(startedBeforeMs));
+  }
+  addTemporary(temporary: TemporaryObject): Promise<void> {
+    return this.transaction((tx) => tx.addTemporary(temporary));
+  }
+  removeTemporary(mountPath: string, ufsPath: string): Promise<void> {
+    return this.transaction((tx) => tx.removeTemporary(mountPath, ufsPath));
+  }
+  listLeftoverTemporaries(options: {
+    createdBeforeMs: number;
+    nowMs: number;
+    limit: number;
+  }): Promise<TemporaryObject[]> {
+    return this.transaction((tx) => tx.listLeftoverTemporaries(options));
+  }
+  neededStagedContent(contentIds: readonly string[]): Promise<string[]> {
+    return this.transaction((tx) => tx.neededStagedContent(contentIds));
+  }
+
+  async listMounts(): Promise<MountRecord[]> {
+    const { rows } = await this.one('SELECT * FROM mounts ORDER BY path');
+    return rows.map((r) => ({
+      path: r.path,
+      ufsUri: r.ufs_uri,
+      readOnly: r.read_only,
+      shared: r.shared,
+      options: JSON.parse(r.options) as Record<string, string>,
+      createdMs: Number(r.created_ms),
+    }));
+  }
+
+  async addMount(mount: MountRecord): Promise<void> {
+    try {
+      await this.one(
+        'INSERT INTO mounts (path, ufs_uri, read_only, shared, options, created_ms) VALUES ($1, $2, $3, $4, $5, $6)',
+        [
+          mount.path,
+          mount.ufsUri,
+          mount.readOnly,
+          mount.shared,
+          JSON.stringify(mount.options),
+          mount.createdMs,
+        ],
+      );
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505') {
+        throw new TierfsError('ALREADY_EXISTS', `${mount.path} is already a mount point`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async removeMount(path: string): Promise<boolean> {
+    return ((await this.one('DELETE FROM mounts WHERE path = $1', [path])).rowCount ?? 0) > 0;
+  }
+
+  async putJob(job: JobRecord): Promise<void> {
+    await this.one(
+      `INSERT INTO jobs (id, type, state, detail, created_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (id) DO UPDATE SET type = excluded.type, state = excluded.state, detail = excluded.detail,
+         created_ms = excluded.created_ms, updated_ms = excluded.updated_ms`,
+      [job.id, job.type, job.state, JSON.stringify(job.detail), job.createdMs, job.updatedMs],
+    );
+  }
+
+  async getJob(id: string): Promise<JobRecord | undefined> {
+    const { rows } = await this.one('SELECT * FROM jobs WHERE id = $1', [id]);
+    return rows[0] && toJob(rows[0]);
+  }
+
+  async listJobs(options: { type?: string; limit?: number } = {}): Promise<JobRecord[]> {
+    const limit = options.limit ?? 100;
+    const { rows } = options.type
+      ? await this.one('SELECT * FROM jobs WHERE type = $1 ORDER BY created_ms DESC LIMIT $2', [
+          options.type,
+          limit,
+        ])
+      : await this.one('SELECT * FROM jobs ORDER BY created_ms DESC LIMIT $1', [limit]);
+    return rows.map(toJob);
+  }
+
+  async putToken(token: TokenRecord): Promise<void> {
+    await this.one('INSERT INTO tokens (id, hash, "user", groups, created_ms) VALUES ($1, $2, $3, $4, $5)', [
+      token.id,
+      token.hash,
+      token.user,
+      JSON.stringify(token.groups),
+      token.createdMs,
+    ]);
+  }
+
+  async getToken(id: string): Promise<TokenRecord | undefined> {
+    const { rows } = await this.one('SELECT * FROM tokens WHERE id = $1', [id]);
+    return rows[0] && toToken(rows[0]);
+  }
+
+  async listTokens(): Promise<TokenRecord[]> {
+    return (await this.one('SELECT * FROM tokens ORDER BY created_ms, id')).rows.map(toToken);
+  }
+
+  async removeToken(id: string): Promise<boolean> {
+    return ((await this.one('DELETE FROM tokens WHERE id = $1', [id])).rowCount ?? 0) > 0;
+  }
+
+  async getValue(key: string): Promise<string | undefined> {
+    return (await this.one('SELECT value FROM kv WHERE key = $1', [key])).rows[0]?.value;
+  }
+
+  async setValue(key: string, value: string): Promise<void> {
+    await this.one(
+      'INSERT INTO kv (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      [key, value],
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+}
+
+function toJob(row: Record<string, unknown>): JobRecord {
+  return {
+    id: row.id as string,
+    type: row.type as string,
+    state: row.state as JobRecord['state'],
+    detail: JSON.parse(row.detail as string) as Record<string, unknown>,
+    createdMs: Number(row.created_ms),
+    updatedMs: Number(row.updated_ms),
+  };
+}
+
+function toToken(row: Record<string, unknown>): TokenRecord {
+  return {
+    id: row.id as string,
+    hash: row.hash as string,
+    user: row.user as string,
+    groups: JSON.parse(row.groups as string) as string[],
+    createdMs: Number(row.created_ms),
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * Listing a never-listed directory returns its first pages while the rest is still being loaded
+ * from the under store: here the under store stops answering after its first pages (a gate the
+ * test holds after the first page of 1,000 names), and the first pages of the listing still arrive, complete and in order.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Configuration } from '../config/configuration.js';
+import { SqliteMetaStore } from '../meta/sqlite-store.js';
+import type { UnderStore } from '../ufs/contract.js';
+import '../ufs/drivers.js';
+import { Namespace } from './namespace.js';
+import type { Caller } from './permissions.js';
+
+const ADMIN: Caller = { user: 'admin', groups: ['admin'] };
+const FILES = 3000;
+
+let base: string;
+let meta: SqliteMetaStore;
+let ns: Namespace | undefined;
+
+/** Lets `open` under store list calls through, then holds every further one until released. */
+function gate(open: number) {
+  let calls = 0;
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let reached!: () => void;
+  const reachedGate = new Promise<void>((resolve) => {
+    reached = resolve;
+  });
+  const layer = (store: UnderStore): UnderStore =>
+    new Proxy(store, {
+      get(target, property, receiver) {
+        if (property !== 'list') return Reflect.get(target, property, receiver);
+        return async (...args: Parameters<UnderStore['list']>) => {
+          if (++calls > open) {
+            reached();
+            await released;
+          }
+          return target.list(...args);
+        };
+      },
+    });
+  return { layer, release: () => release(), reachedGate };
+}
+
+beforeEach(() => {
+  base = mkdtempSync(join(tmpdir(), 'tierfs-listing-'));
+  mkdirSync(join(base, 'ufs', 'big'), { recursive: true });
+  for (let n = 0; n < FILES; n++)
+    writeFileSync(join(base, 'ufs', 'big', `f${String(n).padStart(5, '0')}`), '');
+  meta = new SqliteMetaStore(join(base, 'meta', 'tierfs.db'));
+});
+
+afterEach(async () => {
+  await ns?.close();
+  await meta.close();
+  rmSync(base, { recursive: true, force: true });
+});
+
+describe('listing a never-listed directory', () => {
+  it('returns the first pages before the under store has listed the rest', async () => {
+    const { layer, release, reachedGate } = gate(1);
+    const conf = Configuration.of({
+      'tierfs.master.mount.table.root.ufs': join(base, 'ufs'),
+    });
+    ns = await Namespace.open(conf, meta, 'admin', layer);
+    const first = await ns.listStatus('/big', ADMIN, { pageSize: 200 });
+    const second = await ns.listStatus('/big', ADMIN, {
+      pageSize: 200,
+      continuationToken: first.continuationToken,
+    });
+    const names = [...first.entries, ...second.entries].map((e) => e.name);
+    expect(names).toEqual(Array.from({ length: 400 }, (_, n) => `f${String(n).padStart(5, '0')}`));
+    // The under store cannot have listed the rest: the gate opens only now. (Before streaming, the
+    // first page waited for the whole directory, so this test never got here.)
+    await reachedGate;
+    expect(await meta.countChildren('/big')).toBeLessThan(FILES);
+
+    release();
+    let token = second.continuationToken;
+    let total = names.length;
+    while (token) {
+      const page = await ns.listStatus('/big', ADMIN, { pageSize: 1000, continuationToken: token });
+      total += page.entries.length;
+      token = page.continuationToken;
+    }
+    expect(total).toBe(FILES);
+  });
+});

@@ -1,0 +1,72 @@
+/**
+ * A directory's children being loaded from its under store, page by page, while callers list it:
+ * the under store lists in byte order (S3, OSS, Kodo; the local store sorts), the metadata store
+ * lists in byte order too, so once the load has mirrored the child named N, every page of the
+ * listing that ends at or before N is complete and can be returned. A listing of a directory of a
+ * million objects returns its first page after the first batch, not after the last.
+ *
+ * When the under store turns out not to list in byte order, pages wait for the whole load.
+ */
+export class DirectoryLoad {
+  /** The last child mirrored so far (byte order), undefined before the first batch. */
+  private progress: string | undefined;
+  private ordered = true;
+  private finishedFlag = false;
+  private failure: unknown;
+  private waiters: (() => void)[] = [];
+  readonly done: Promise<void>;
+
+  constructor(run: (load: DirectoryLoad) => Promise<void>) {
+    this.done = run(this).then(
+      () => this.finish(undefined),
+      (error: unknown) => this.finish(error ?? new Error('directory load failed')),
+    );
+  }
+
+  get finished(): boolean {
+    return this.finishedFlag;
+  }
+
+  /** Rejects with the load's error, if it failed. */
+  check(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  /** A batch up to `lastName` is in the metadata store. */
+  advanced(lastName: string): void {
+    this.progress = lastName;
+    this.wake();
+  }
+
+  /** The under store listed a name before one it already listed: no page is complete before the end. */
+  unordered(): void {
+    this.ordered = false;
+  }
+
+  /** Whether every child named up to `name` (byte order) is in the metadata store. */
+  covers(name: string): boolean {
+    if (this.finishedFlag) return true;
+    return this.ordered && this.progress !== undefined && compareBytes(name, this.progress) <= 0;
+  }
+
+  /** Resolves at the next batch, or when the load ends. */
+  changed(): Promise<void> {
+    if (this.finishedFlag) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private finish(error: unknown): void {
+    this.failure = error;
+    this.finishedFlag = true;
+    this.wake();
+  }
+
+  private wake(): void {
+    for (const waiter of this.waiters.splice(0)) waiter();
+  }
+}
+
+/** Byte order of the UTF-8 encodings, as the metadata stores compare names. */
+export function compareBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}

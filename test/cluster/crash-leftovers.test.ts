@@ -1,0 +1,132 @@
+/**
+ * kill -9 of the master and the worker together in the middle of 200 writes, then a restart:
+ * every acknowledged write is there (in the under store, byte for byte), and once the sweeps ran
+ * nothing is left behind: no temporary object of a persist, no partial file of a local write, no
+ * staged copy. Found on main: 19 temporary objects and 22 staged files, never cleaned.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { TierfsClient } from '../../src/client/client.js';
+import type { WriteType } from '../../src/cluster/wire.js';
+import { readStream } from '../../src/ufs/io.js';
+import { type DaemonCluster, daemonHome } from '../support/daemons.js';
+import { eventually } from '../support/eventually.js';
+
+const WRITES = 200;
+const CONCURRENCY = 8;
+const KILL_AFTER = 80;
+const TYPES: WriteType[] = ['CACHE_THROUGH', 'THROUGH', 'ASYNC_THROUGH', 'ASYNC_THROUGH'];
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+let cluster: DaemonCluster | undefined;
+afterAll(() => cluster?.stop());
+
+/** Every file below a directory whose name says it is tierfs's work in progress. */
+function leftoversIn(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const found: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.name.startsWith('.tierfs-')) found.push(join(entry.parentPath, entry.name));
+  }
+  return found;
+}
+
+function stagedIn(home: string): string[] {
+  const dir = join(home, 'worker', 'staging');
+  return existsSync(dir) ? readdirSync(dir) : [];
+}
+
+describe('kill -9 of master and worker during writes', () => {
+  it('loses no acknowledged write and leaves nothing behind after a restart and one sweep', async () => {
+    cluster = await daemonHome([
+      'tierfs.master.persistence.scheduler.interval=100ms',
+      // A killed master's claims expire quickly, and the sweeps run often, so the test is short.
+      'tierfs.master.persistence.lease.duration=2s',
+      'tierfs.master.persistence.temporary.clean.age=1ms',
+      'tierfs.master.persistence.temporary.clean.interval=500ms',
+      'tierfs.worker.staging.clean.age=1ms',
+      'tierfs.worker.staging.clean.interval=500ms',
+      'tierfs.underfs.cleanup.enabled=true',
+      'tierfs.underfs.local.partial.clean.age=1ms',
+      'tierfs.worker.page.store.sizes=512MB',
+      // Writes the kill interrupted between create and complete are abandoned once their
+      // capability expired: short here, so that their staged copies are swept within the test.
+      'tierfs.security.authorization.capability.lifetime=5s',
+    ]);
+    expect((await cluster.tierfs('format')).code).toBe(0);
+    expect((await cluster.tierfs('start', 'local')).stderr).toBe('');
+    const client: TierfsClient = cluster.client('admin');
+
+    for (let dir = 0; dir < 10; dir++) await client.mkdir(`/w/${dir}`, { recursive: true });
+    const acknowledged = new Map<string, { digest: string; writeType: WriteType }>();
+    let failed = 0;
+    let next = 0;
+    let killed: Promise<void> | undefined;
+    const writeOne = async (n: number) => {
+      const path = `/w/${n % 10}/file-${n}.bin`;
+      const writeType = TYPES[n % TYPES.length]!;
+      const data = randomBytes(256 * 1024 + ((n * 7919) % (768 * 1024)));
+      try {
+        await pipeline(Readable.from([data]), await client.createFile(path, { writeType }));
+        acknowledged.set(path, { digest: sha(data), writeType });
+      } catch {
+        failed++;
+      }
+      if (acknowledged.size === KILL_AFTER && !killed) {
+        const c = cluster!;
+        killed = (async () => {
+          process.kill(c.pid('master'), 'SIGKILL');
+          process.kill(c.pid('worker'), 'SIGKILL');
+        })();
+      }
+    };
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < WRITES) await writeOne(next++);
+      }),
+    );
+    await killed;
+    expect(acknowledged.size).toBeGreaterThanOrEqual(KILL_AFTER);
+    expect(failed).toBeGreaterThan(0); // The kill did land in the middle of the writes.
+
+    const master = await cluster.tierfs('start', 'master');
+    expect(master.code, master.stderr).toBe(0);
+    const worker = await cluster.tierfs('start', 'worker');
+    expect(worker.code, worker.stderr).toBe(0);
+
+    // Every acknowledged write: persisted (ASYNC_THROUGH after its persist), identical in the under
+    // store and through tierfs.
+    await eventually(
+      async () => {
+        for (const [path, { writeType }] of acknowledged) {
+          if (writeType === 'ASYNC_THROUGH' && (await client.getStatus(path)).persistence !== 'PERSISTED') {
+            return false;
+          }
+        }
+        return true;
+      },
+      'every acknowledged ASYNC_THROUGH write to be persisted',
+      60_000,
+    );
+    const lost: string[] = [];
+    for (const [path, { digest }] of acknowledged) {
+      const ufs = join(cluster.ufs, path);
+      const read = await readStream(await client.openFile(path, { readType: 'NO_CACHE' }));
+      if (!existsSync(ufs) || sha(readFileSync(ufs)) !== digest || sha(read) !== digest) lost.push(path);
+    }
+    expect(lost).toEqual([]);
+
+    // Then the sweeps leave nothing: no temporary object, no partial file, no staged copy.
+    const leftovers = () => ({ ufs: leftoversIn(cluster!.ufs), staged: stagedIn(cluster!.home) });
+    await eventually(
+      () => leftovers().ufs.length === 0 && leftovers().staged.length === 0,
+      'no leftovers in the under store or the staging area',
+      30_000,
+    ).catch(() => undefined); // The assertion below says what is left.
+    expect(leftovers()).toEqual({ ufs: [], staged: [] });
+  });
+});
