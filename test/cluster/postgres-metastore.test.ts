@@ -22,9 +22,10 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 beforeAll(async () => {
   server = await startPostgres();
+  url = await server.database();
   cluster = await startCluster({
     'tierfs.master.metastore': 'POSTGRESQL',
-    'tierfs.master.metastore.postgresql.url': (url = await server.database()),
+    'tierfs.master.metastore.postgresql.url': url,
   });
 });
 afterAll(async () => {
