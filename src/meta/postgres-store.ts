@@ -9,22 +9,8 @@ import pg from 'pg';
 import { TierfsError } from '../errors.js';
 import { POSTGRES_MIGRATIONS } from './postgres-schema.js';
 import { PostgresTransaction, type Query } from './postgres-transaction.js';
-import type {
-  AttributePatch,
-  ChildPage,
-  ClaimOptions,
-  Inode,
-  InodeGuard,
-  InodePatch,
-  JobRecord,
-  MetaStore,
-  MetaTransaction,
-  MountRecord,
-  PersistTask,
-  PersistTaskState,
-  TemporaryObject,
-  TokenRecord,
-} from './store.js';
+import type { JobRecord, MetaStore, MetaTransaction, MountRecord, TokenRecord } from './store.js';
+import { TransactionalStore } from './transactional-store.js';
 
 export interface PostgresStoreOptions {
   /** postgres://user:password@host:port/database (a secret: never logged). */
@@ -45,11 +31,13 @@ const TYPES = {
     oid === 20 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text'),
 };
 
-export class PostgresMetaStore implements MetaStore {
+export class PostgresMetaStore extends TransactionalStore implements MetaStore {
   private readonly inTransaction = new AsyncLocalStorage<boolean>();
   private closed = false;
 
-  private constructor(private readonly pool: pg.Pool) {}
+  private constructor(private readonly pool: pg.Pool) {
+    super();
+  }
 
   static async open(options: PostgresStoreOptions): Promise<PostgresMetaStore> {
     const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize, types: TYPES });
@@ -151,99 +139,6 @@ export class PostgresMetaStore implements MetaStore {
   /** One statement outside any transaction of the caller's (itself atomic). */
   private async one(text: string, values?: unknown[]): Promise<pg.QueryResult> {
     return this.pool.query(text, values);
-  }
-
-  getInode(path: string): Promise<Inode | undefined> {
-    return this.transaction((tx) => tx.getInode(path));
-  }
-  getAncestry(path: string): Promise<Inode[]> {
-    return this.transaction((tx) => tx.getAncestry(path));
-  }
-  listChildren(path: string, options: { after?: string; limit: number }): Promise<ChildPage> {
-    return this.transaction((tx) => tx.listChildren(path, options));
-  }
-  countChildren(path: string): Promise<number> {
-    return this.transaction((tx) => tx.countChildren(path));
-  }
-  listDescendants(path: string, options: { after?: string; limit: number }): Promise<readonly Inode[]> {
-    return this.transaction((tx) => tx.listDescendants(path, options));
-  }
-  createInode(inode: Inode): Promise<boolean> {
-    return this.transaction((tx) => tx.createInode(inode));
-  }
-  putInodes(inodes: readonly Inode[]): Promise<void> {
-    return this.transaction((tx) => tx.putInodes(inodes));
-  }
-  mirrorInodes(inodes: readonly Inode[]): Promise<void> {
-    return this.transaction((tx) => tx.mirrorInodes(inodes));
-  }
-  patchInode(path: string, guard: InodeGuard, patch: InodePatch): Promise<boolean> {
-    return this.transaction((tx) => tx.patchInode(path, guard, patch));
-  }
-  patchTree(path: string, patch: AttributePatch): Promise<number> {
-    return this.transaction((tx) => tx.patchTree(path, patch));
-  }
-  deleteTree(path: string, guard?: InodeGuard): Promise<number> {
-    return this.transaction((tx) => tx.deleteTree(path, guard));
-  }
-  deleteStaleChildren(path: string, syncedBeforeMs: number, keep: readonly string[]): Promise<number> {
-    return this.transaction((tx) => tx.deleteStaleChildren(path, syncedBeforeMs, keep));
-  }
-  renameTree(source: string, destination: string, guard?: InodeGuard): Promise<boolean> {
-    return this.transaction((tx) => tx.renameTree(source, destination, guard));
-  }
-  putPendingWrite(inode: Inode): Promise<void> {
-    return this.transaction((tx) => tx.putPendingWrite(inode));
-  }
-  takePendingWrite(path: string, contentId: string): Promise<Inode | undefined> {
-    return this.transaction((tx) => tx.takePendingWrite(path, contentId));
-  }
-  enqueuePersist(task: Pick<PersistTask, 'path' | 'contentId' | 'workerId' | 'enqueuedMs'>): Promise<void> {
-    return this.transaction((tx) => tx.enqueuePersist(task));
-  }
-  getPersistTask(path: string): Promise<PersistTask | undefined> {
-    return this.transaction((tx) => tx.getPersistTask(path));
-  }
-  listPersistTasks(state?: PersistTaskState): Promise<PersistTask[]> {
-    return this.transaction((tx) => tx.listPersistTasks(state));
-  }
-  cancelPersists(
-    path: string,
-    options: { recursive: boolean; nowMs: number; requeueAtMs?: number },
-  ): Promise<number> {
-    return this.transaction((tx) => tx.cancelPersists(path, options));
-  }
-  claimPersists(options: ClaimOptions): Promise<PersistTask[]> {
-    return this.transaction((tx) => tx.claimPersists(options));
-  }
-  updateClaimedPersist(
-    path: string,
-    claim: { owner: string; contentId: string },
-    change: Parameters<MetaTransaction['updateClaimedPersist']>[2],
-  ): Promise<boolean> {
-    return this.transaction((tx) => tx.updateClaimedPersist(path, claim, change));
-  }
-  removePersist(path: string, claim?: { owner?: string; contentId?: string }): Promise<boolean> {
-    return this.transaction((tx) => tx.removePersist(path, claim));
-  }
-  dropAbandonedWrites(startedBeforeMs: number): Promise<number> {
-    return this.transaction((tx) => tx.dropAbandonedWrites(startedBeforeMs));
-  }
-  addTemporary(temporary: TemporaryObject): Promise<void> {
-    return this.transaction((tx) => tx.addTemporary(temporary));
-  }
-  removeTemporary(mountPath: string, ufsPath: string): Promise<void> {
-    return this.transaction((tx) => tx.removeTemporary(mountPath, ufsPath));
-  }
-  listLeftoverTemporaries(options: {
-    createdBeforeMs: number;
-    nowMs: number;
-    limit: number;
-  }): Promise<TemporaryObject[]> {
-    return this.transaction((tx) => tx.listLeftoverTemporaries(options));
-  }
-  neededStagedContent(contentIds: readonly string[]): Promise<string[]> {
-    return this.transaction((tx) => tx.neededStagedContent(contentIds));
   }
 
   async listMounts(): Promise<MountRecord[]> {

@@ -4,6 +4,7 @@
  * sqlite-transaction.ts, checked by the same suite (test/meta/suite.ts).
  */
 import { TierfsError } from '../errors.js';
+import { COLUMN_OF, INODE_COLUMNS } from './inode-columns.js';
 import {
   type AttributePatch,
   ancestryOf,
@@ -25,23 +26,6 @@ export type Query = (
   text: string,
   values?: unknown[],
 ) => Promise<{ rows: Record<string, unknown>[]; rowCount: number }>;
-
-const INODE_COLUMNS =
-  'path, parent, name, is_dir, size, mtime_ms, owner, grp, mode, state, persistence, ufs_fingerprint, content_id, synced_at_ms, children_loaded';
-
-const COLUMN_OF: Record<keyof InodePatch, string> = {
-  size: 'size',
-  mtimeMs: 'mtime_ms',
-  owner: 'owner',
-  group: 'grp',
-  mode: 'mode',
-  state: 'state',
-  persistence: 'persistence',
-  ufsFingerprint: 'ufs_fingerprint',
-  contentId: 'content_id',
-  syncedAtMs: 'synced_at_ms',
-  childrenLoaded: 'children_loaded',
-};
 
 function toInode(row: Record<string, unknown>): Inode {
   return {

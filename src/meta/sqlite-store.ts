@@ -10,29 +10,15 @@ import Database from 'better-sqlite3';
 import { TierfsError } from '../errors.js';
 import { MIGRATIONS } from './sqlite-schema.js';
 import { SqliteTransaction } from './sqlite-transaction.js';
-import type {
-  AttributePatch,
-  ChildPage,
-  ClaimOptions,
-  Inode,
-  InodeGuard,
-  InodePatch,
-  JobRecord,
-  MetaStore,
-  MetaTransaction,
-  MountRecord,
-  PersistTask,
-  PersistTaskState,
-  TemporaryObject,
-  TokenRecord,
-} from './store.js';
+import type { JobRecord, MetaStore, MetaTransaction, MountRecord, TokenRecord } from './store.js';
+import { TransactionalStore } from './transactional-store.js';
 
 /** Takes group and other access from a file of the store (when it exists and has any). */
 function privateFileMode(path: string): void {
   if (existsSync(path) && (statSync(path).mode & 0o077) !== 0) chmodSync(path, statSync(path).mode & 0o600);
 }
 
-export class SqliteMetaStore implements MetaStore {
+export class SqliteMetaStore extends TransactionalStore implements MetaStore {
   private readonly db: Database.Database;
   /** Prepared once: preparing showed up at 7% of the master's time on small-object workloads. */
   private readonly statements = new Map<string, Database.Statement>();
@@ -51,6 +37,7 @@ export class SqliteMetaStore implements MetaStore {
   }
 
   constructor(file: string) {
+    super();
     const onDisk = file !== ':memory:' && file !== '';
     if (onDisk) {
       // Only the user running tierfs may read the metadata (mount options, paths): a directory
@@ -132,99 +119,6 @@ export class SqliteMetaStore implements MetaStore {
   /** One short synchronous piece of work in its own transaction, in turn with the others. */
   private exclusive<T>(work: () => T): Promise<T> {
     return this.transaction(async () => work());
-  }
-
-  getInode(path: string): Promise<Inode | undefined> {
-    return this.transaction((tx) => tx.getInode(path));
-  }
-  getAncestry(path: string): Promise<Inode[]> {
-    return this.transaction((tx) => tx.getAncestry(path));
-  }
-  listChildren(path: string, options: { after?: string; limit: number }): Promise<ChildPage> {
-    return this.transaction((tx) => tx.listChildren(path, options));
-  }
-  countChildren(path: string): Promise<number> {
-    return this.transaction((tx) => tx.countChildren(path));
-  }
-  listDescendants(path: string, options: { after?: string; limit: number }): Promise<readonly Inode[]> {
-    return this.transaction((tx) => tx.listDescendants(path, options));
-  }
-  createInode(inode: Inode): Promise<boolean> {
-    return this.transaction((tx) => tx.createInode(inode));
-  }
-  putInodes(inodes: readonly Inode[]): Promise<void> {
-    return this.transaction((tx) => tx.putInodes(inodes));
-  }
-  mirrorInodes(inodes: readonly Inode[]): Promise<void> {
-    return this.transaction((tx) => tx.mirrorInodes(inodes));
-  }
-  patchInode(path: string, guard: InodeGuard, patch: InodePatch): Promise<boolean> {
-    return this.transaction((tx) => tx.patchInode(path, guard, patch));
-  }
-  patchTree(path: string, patch: AttributePatch): Promise<number> {
-    return this.transaction((tx) => tx.patchTree(path, patch));
-  }
-  deleteTree(path: string, guard?: InodeGuard): Promise<number> {
-    return this.transaction((tx) => tx.deleteTree(path, guard));
-  }
-  deleteStaleChildren(path: string, syncedBeforeMs: number, keep: readonly string[]): Promise<number> {
-    return this.transaction((tx) => tx.deleteStaleChildren(path, syncedBeforeMs, keep));
-  }
-  renameTree(source: string, destination: string, guard?: InodeGuard): Promise<boolean> {
-    return this.transaction((tx) => tx.renameTree(source, destination, guard));
-  }
-  putPendingWrite(inode: Inode): Promise<void> {
-    return this.transaction((tx) => tx.putPendingWrite(inode));
-  }
-  takePendingWrite(path: string, contentId: string): Promise<Inode | undefined> {
-    return this.transaction((tx) => tx.takePendingWrite(path, contentId));
-  }
-  enqueuePersist(task: Pick<PersistTask, 'path' | 'contentId' | 'workerId' | 'enqueuedMs'>): Promise<void> {
-    return this.transaction((tx) => tx.enqueuePersist(task));
-  }
-  getPersistTask(path: string): Promise<PersistTask | undefined> {
-    return this.transaction((tx) => tx.getPersistTask(path));
-  }
-  listPersistTasks(state?: PersistTaskState): Promise<PersistTask[]> {
-    return this.transaction((tx) => tx.listPersistTasks(state));
-  }
-  cancelPersists(
-    path: string,
-    options: { recursive: boolean; nowMs: number; requeueAtMs?: number },
-  ): Promise<number> {
-    return this.transaction((tx) => tx.cancelPersists(path, options));
-  }
-  claimPersists(options: ClaimOptions): Promise<PersistTask[]> {
-    return this.transaction((tx) => tx.claimPersists(options));
-  }
-  updateClaimedPersist(
-    path: string,
-    claim: { owner: string; contentId: string },
-    change: Parameters<MetaTransaction['updateClaimedPersist']>[2],
-  ): Promise<boolean> {
-    return this.transaction((tx) => tx.updateClaimedPersist(path, claim, change));
-  }
-  removePersist(path: string, claim?: { owner?: string; contentId?: string }): Promise<boolean> {
-    return this.transaction((tx) => tx.removePersist(path, claim));
-  }
-  dropAbandonedWrites(startedBeforeMs: number): Promise<number> {
-    return this.transaction((tx) => tx.dropAbandonedWrites(startedBeforeMs));
-  }
-  addTemporary(temporary: TemporaryObject): Promise<void> {
-    return this.transaction((tx) => tx.addTemporary(temporary));
-  }
-  removeTemporary(mountPath: string, ufsPath: string): Promise<void> {
-    return this.transaction((tx) => tx.removeTemporary(mountPath, ufsPath));
-  }
-  listLeftoverTemporaries(options: {
-    createdBeforeMs: number;
-    nowMs: number;
-    limit: number;
-  }): Promise<TemporaryObject[]> {
-    return this.transaction((tx) => tx.listLeftoverTemporaries(options));
-  }
-  neededStagedContent(contentIds: readonly string[]): Promise<string[]> {
-    return this.transaction((tx) => tx.neededStagedContent(contentIds));
   }
 
   listMounts(): Promise<MountRecord[]> {

@@ -4,6 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import { TierfsError } from '../errors.js';
+import { COLUMN_OF, INODE_COLUMNS } from './inode-columns.js';
 import { descendantRange, type InodeRow, type PersistRow, toInode, toPersistTask } from './sqlite-schema.js';
 import {
   type AttributePatch,
@@ -21,24 +22,6 @@ import {
   parentOf,
   type TemporaryObject,
 } from './store.js';
-
-const INODE_COLUMNS =
-  'path, parent, name, is_dir, size, mtime_ms, owner, grp, mode, state, persistence, ufs_fingerprint, content_id, synced_at_ms, children_loaded';
-
-/** Column of each patchable field. */
-const COLUMN_OF: Record<keyof InodePatch, string> = {
-  size: 'size',
-  mtimeMs: 'mtime_ms',
-  owner: 'owner',
-  group: 'grp',
-  mode: 'mode',
-  state: 'state',
-  persistence: 'persistence',
-  ufsFingerprint: 'ufs_fingerprint',
-  contentId: 'content_id',
-  syncedAtMs: 'synced_at_ms',
-  childrenLoaded: 'children_loaded',
-};
 
 function rowValues(i: Inode): unknown[] {
   return [

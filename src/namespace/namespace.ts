@@ -135,18 +135,16 @@ export class Namespace {
     return this.status(await this.visibleInode(target, options.syncIntervalMs));
   }
 
-  /** A file about to be read: execute on every ancestor, read on the file itself. */
+  /** A file about to be read: execute on every ancestor (getStatus), read on the file itself. */
   async openFile(
     path: string,
     caller: Caller,
     options: { syncIntervalMs?: number } = {},
   ): Promise<FileStatus> {
-    const target = normalizeNamespacePath(path);
-    await this.checkTraverse(target, caller);
-    const inode = await this.visibleInode(target, options.syncIntervalMs);
-    if (inode.isDirectory) throw new TierfsError('IS_A_DIRECTORY', `${target} is a directory`);
-    this.permissions.check(inode, caller, 'r', target);
-    return this.status(inode);
+    const status = await this.getStatus(path, caller, options);
+    if (status.isDirectory) throw new TierfsError('IS_A_DIRECTORY', `${status.path} is a directory`);
+    this.permissions.check(status, caller, 'r', status.path);
+    return status;
   }
 
   async exists(path: string, caller: Caller): Promise<boolean> {
