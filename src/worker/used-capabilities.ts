@@ -17,7 +17,14 @@ export class UsedCapabilities {
     this.used.set(contentId, expiresMs);
   }
 
+  /**
+   * Capabilities share one lifetime, so entries expire in the order they were claimed: dropping
+   * from the oldest until the first live one keeps a claim from walking every remembered write.
+   */
   private prune(now: number): void {
-    for (const [contentId, expiresMs] of this.used) if (expiresMs <= now) this.used.delete(contentId);
+    for (const [contentId, expiresMs] of this.used) {
+      if (expiresMs > now) break;
+      this.used.delete(contentId);
+    }
   }
 }
