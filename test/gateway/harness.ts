@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { Configuration } from '../../src/config/configuration.js';
 import '../../src/ufs/drivers.js';
 import { type S3Gateway, s3GatewayFromConfig } from '../../src/gateway/s3/server.js';
@@ -68,4 +69,31 @@ export function findClient(name: string): string | undefined {
     process.stdout.write(`skipping ${name} tests: ${name} is not installed\n`);
     return undefined;
   }
+}
+
+/** The AWS SDK's S3 client for a gateway (path style, no retries, checksums only when required). */
+export function s3Client(gateway: RunningGateway, overrides: Partial<S3ClientConfig> = {}): S3Client {
+  return new S3Client({
+    endpoint: gateway.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: 1,
+    ...overrides,
+  });
+}
+
+/** The S3 error code and status a failed command reports. */
+export async function s3Failure(
+  promise: Promise<unknown>,
+): Promise<{ code: string; status: number | undefined }> {
+  try {
+    await promise;
+  } catch (error) {
+    const e = error as { name: string; Code?: string; $metadata?: { httpStatusCode?: number } };
+    return { code: e.Code ?? e.name, status: e.$metadata?.httpStatusCode };
+  }
+  throw new Error('expected the request to fail');
 }

@@ -17,13 +17,20 @@ import {
   ListObjectsV2Command,
   ListObjectVersionsCommand,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
   UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCESS_KEY, type RunningGateway, SECRET_KEY, startGateway } from './harness.js';
+import {
+  ACCESS_KEY,
+  s3Failure as failure,
+  type RunningGateway,
+  SECRET_KEY,
+  s3Client,
+  startGateway,
+} from './harness.js';
 
 let gw: RunningGateway;
 let s3: S3Client;
@@ -31,28 +38,10 @@ const BUCKET = 'fidelity';
 
 beforeAll(async () => {
   gw = await startGateway({ 'tierfs.proxy.s3.complete.multipart.upload.min.part.size': '5B' });
-  s3 = new S3Client({
-    endpoint: gw.endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    maxAttempts: 1,
-  });
+  s3 = s3Client(gw);
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
 });
 afterAll(async () => gw.stop());
-
-async function failure(promise: Promise<unknown>): Promise<{ code: string; status: number | undefined }> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as { name: string; Code?: string; $metadata?: { httpStatusCode?: number } };
-    return { code: e.Code ?? e.name, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected the request to fail');
-}
 
 const put = (Key: string, Body: string, extra: Record<string, string> = {}) =>
   s3.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body, ...extra }));

@@ -8,10 +8,10 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCESS_KEY, type RunningGateway, SECRET_KEY, startGateway } from './harness.js';
+import { type RunningGateway, s3Client, startGateway } from './harness.js';
 import { replacingStore } from './replacing-store.js';
 
 const race = replacingStore();
@@ -21,15 +21,7 @@ let s3: S3Client;
 
 beforeAll(async () => {
   gw = await startGateway({}, race.wrap);
-  s3 = new S3Client({
-    endpoint: gw.endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    maxAttempts: 1,
-  });
+  s3 = s3Client(gw);
   await s3.send(new CreateBucketCommand({ Bucket }));
 });
 afterAll(async () => {

@@ -28,7 +28,7 @@ import {
   PutBucketAclCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
-  S3Client,
+  type S3Client,
   type S3ClientConfig,
   UploadPartCommand,
   UploadPartCopyCommand,
@@ -39,37 +39,23 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { SourceData } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
-import { ACCESS_KEY, type RunningGateway, SECRET_KEY, startGateway, USER } from './harness.js';
+import {
+  ACCESS_KEY,
+  s3Failure as failure,
+  type RunningGateway,
+  SECRET_KEY,
+  s3Client,
+  startGateway,
+  USER,
+} from './harness.js';
 
 let gw: RunningGateway;
 
-function client(overrides: Partial<S3ClientConfig> = {}): S3Client {
-  return new S3Client({
-    endpoint: gw.endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    maxAttempts: 1,
-    ...overrides,
-  });
-}
+const client = (overrides: Partial<S3ClientConfig> = {}) => s3Client(gw, overrides);
 
 let s3: S3Client;
 
 const md5 = (data: Buffer | string) => createHash('md5').update(data).digest('hex');
-
-/** The S3 error code and status a failed command reports. */
-async function failure(promise: Promise<unknown>): Promise<{ code: string; status: number | undefined }> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as { name: string; Code?: string; $metadata?: { httpStatusCode?: number } };
-    return { code: e.Code ?? e.name, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected the request to fail');
-}
 
 async function body(bucket: string, key: string, extra: Record<string, string> = {}): Promise<string> {
   const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...extra }));
