@@ -295,6 +295,11 @@ export class Master {
     return new Master(rpcAddress, webAddress, [rpc, web], scheduler, sweeper, services, meta, topics, routes);
   }
 
+  /** This master's identity in the cluster: the holder named on its leases and claims. */
+  get id(): string {
+    return this.scheduler.owner;
+  }
+
   /** Takes a metrics sample now (the sampler also runs on its interval). */
   sampleMetrics(): Promise<void> {
     return this.services.metrics.sampler.sample();
