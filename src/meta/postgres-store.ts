@@ -46,6 +46,8 @@ const TYPES = {
 };
 
 export class PostgresMetaStore extends TransactionalStore implements MetaStore {
+  /** Every master of the cluster shares the database. */
+  readonly shared = true;
   private readonly inTransaction = new AsyncLocalStorage<boolean>();
   private closed = false;
 

@@ -265,6 +265,12 @@ export interface MetaTransaction {
  * Each MetaTransaction method called on the store directly is its own transaction.
  */
 export interface MetaStore extends MetaTransaction {
+  /**
+   * Whether other masters may change this store while this one runs (PostgreSQL): what a master
+   * keeps of it in memory (the mount table) must then be checked against it. SQLite has one master.
+   */
+  readonly shared: boolean;
+
   transaction<T>(fn: (tx: MetaTransaction) => Promise<T>): Promise<T>;
 
   listMounts(): Promise<MountRecord[]>;

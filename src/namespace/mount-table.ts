@@ -146,9 +146,10 @@ export class MountTable {
   /**
    * Brings the table up to date with the store: one read of the mount generation, and a reload
    * when it moved. A call that arrives while a check runs waits for the next one, so it sees
-   * every change committed before it was made.
+   * every change committed before it was made. Nothing to check on a store of one master.
    */
   refresh(): Promise<void> {
+    if (!this.meta.shared) return Promise.resolve();
     if (!this.checking) {
       this.checking = this.check().finally(() => {
         this.checking = undefined;

@@ -23,7 +23,10 @@ import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TierfsClient } from '../../src/client/client.js';
 import type { WriteType } from '../../src/cluster/wire.js';
+import { Configuration } from '../../src/config/configuration.js';
 import { readStream } from '../../src/ufs/io.js';
+import { FileSystem } from '../../src/ufs/registry.js';
+import '../../src/client/tierfs-store.js';
 import { runTierfs } from '../support/cli.js';
 import { freePort } from '../support/daemons.js';
 import { eventually } from '../support/eventually.js';
@@ -220,6 +223,12 @@ describe('two masters on one PostgreSQL', () => {
     const cat = await masters[0]!.tierfs('fs', 'cat', '/extra/seen.txt');
     expect(cat.stderr).toBe('');
     expect(cat.stdout).toBe('mounted through master 1');
+    // So does the namespace as an under store, named with both masters (Alluxio's `;` spelling).
+    const namespace = await FileSystem.get(`tierfs://${addresses.replace(',', ';')}/`, Configuration.of({}));
+    expect(sha(await readStream(await namespace.open('before/CACHE_THROUGH.bin')))).toBe(
+      written.get('/before/CACHE_THROUGH.bin')!.sha,
+    );
+    await namespace.close();
     // ASYNC_THROUGH files persist, those the dead master had claimed too.
     const persisted = [...written].filter(([, f]) => f.writeType !== 'MUST_CACHE');
     await eventually(
