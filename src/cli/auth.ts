@@ -13,9 +13,9 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { credentialHeadersOf } from '../client/client.js';
 import { clusterHeaders } from '../cluster/auth.js';
-import { callJson } from '../cluster/rpc.js';
+import { Masters, masterAddressesOf } from '../cluster/masters.js';
 import type { Configuration } from '../config/configuration.js';
-import { MASTER_HOSTNAME, MASTER_RPC_PORT, SECURITY_LOGIN_TOKEN } from '../config/keys/core.js';
+import { SECURITY_LOGIN_TOKEN } from '../config/keys/core.js';
 import { layoutOf } from '../config/layout.js';
 import type { CreatedToken, TokenInfo } from '../master/user-tokens.js';
 import type { CliContext } from './main.js';
@@ -32,8 +32,10 @@ function headersOf(conf: Configuration): Record<string, string> {
 export function registerAuthCommands(program: Command, context: CliContext): void {
   const call = <T>(method: 'GET' | 'POST', path: string, body?: unknown) => {
     const conf = context.configuration();
-    const url = `http://${conf.require(MASTER_HOSTNAME)}:${conf.require(MASTER_RPC_PORT)}/api/v1/auth/tokens${path}`;
-    return callJson<T>(method, url, { headers: headersOf(conf), ...(body === undefined ? {} : { body }) });
+    return new Masters(masterAddressesOf(conf)).call<T>(method, `/api/v1/auth/tokens${path}`, {
+      headers: headersOf(conf),
+      ...(body === undefined ? {} : { body }),
+    });
   };
   const token = program
     .command('auth')

@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { clusterHeaders } from '../cluster/auth.js';
+import { masterAddressesOf } from '../cluster/masters.js';
 import { callJson } from '../cluster/rpc.js';
 import type { Configuration } from '../config/configuration.js';
 import {
@@ -297,13 +298,14 @@ async function runDaemon(conf: Configuration, layout: Layout, daemon: Daemon): P
     if (daemon === 'master') {
       const { Master, openFormattedMetaStore } = await import('../master/master.js');
       const { startNamespaceGateway } = await import('./namespace-gateway.js');
-      await sealStoredSecrets(conf, openFormattedMetaStore, log);
+      // Exclusive as the master's own: a second master on one SQLite file fails here, clearly.
+      await sealStoredSecrets(conf, (c) => openFormattedMetaStore(c, { exclusive: true }), log);
       running = await Master.start(conf, { log, superUser });
       gateway = await startNamespaceGateway(conf, superUser, (line) => log.info(line));
     } else {
       const { Worker } = await import('../worker/worker.js');
       makePrivateDir(layout.workerStagingDir);
-      running = await Worker.start(conf, { log, masterAddress: masterAddress(conf) });
+      running = await Worker.start(conf, { log, masterAddress: masterAddressesOf(conf) });
       tighten(layout.workerIdFile); // Written by a worker starting for the first time.
     }
     if (gateway) log.info({ address: gateway.address }, 'S3 API over the namespace');

@@ -13,8 +13,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { credentialHeadersOf } from '../client/client.js';
-import { callJson } from '../cluster/rpc.js';
-import { MASTER_HOSTNAME, MASTER_RPC_PORT } from '../config/keys/core.js';
+import { Masters, masterAddressesOf } from '../cluster/masters.js';
 import { parseDuration } from '../config/types.js';
 import { TierfsError } from '../errors.js';
 import {
@@ -40,15 +39,12 @@ function countOf(raw: string): number {
 }
 
 export function registerTopicCommands(program: Command, context: CliContext): void {
-  const master = () => {
-    const conf = context.configuration();
-    return `http://${conf.require(MASTER_HOSTNAME)}:${conf.require(MASTER_RPC_PORT)}/api/v1`;
-  };
+  const masters = () => new Masters(masterAddressesOf(context.configuration()));
   const headers = () => credentialHeadersOf(context.configuration());
   const get = <T>(path: string, query: Record<string, string>) =>
-    callJson<T>('GET', `${master()}${path}?${new URLSearchParams(query)}`, { headers: headers() });
+    masters().call<T>('GET', `/api/v1${path}?${new URLSearchParams(query)}`, { headers: headers() });
   const post = <T>(path: string, body: unknown) =>
-    callJson<T>('POST', `${master()}${path}`, { body, headers: headers() });
+    masters().call<T>('POST', `/api/v1${path}`, { body, headers: headers() });
 
   const topics = program.command('topics').description('Produce, consume and offload tiered-log topics');
 

@@ -13,7 +13,7 @@ import { type Credentials, credentialHeaders } from '../cluster/auth.js';
 import { readFromWorker, writeToWorker } from '../cluster/data-client.js';
 import { MembershipRing } from '../cluster/hash-ring.js';
 import type { ReadType, WriteType } from '../cluster/io-types.js';
-import { callJson } from '../cluster/rpc.js';
+import { Masters, masterAddressesOf } from '../cluster/masters.js';
 import type {
   ClusterInfo,
   CreateFileResponse,
@@ -38,7 +38,10 @@ import { isTierfsError, TierfsError } from '../errors.js';
 export type { ReadType, WriteType };
 
 export interface ClientOptions {
-  /** `http://host:port` of the master's RPC port. */
+  /**
+   * `http://host:port` of the master's RPC port; several masters comma-separated (`host:port` also
+   * accepted): calls move to the next one when one fails.
+   */
   readonly masterAddress: string;
   /** The user to act as: believed under SIMPLE authentication from loopback, else impersonation. */
   readonly user?: string;
@@ -104,8 +107,27 @@ export function credentialHeadersOf(conf: Configuration): Record<string, string>
 const WORKER_LIST_TTL_MS = 1000;
 const READ_ATTEMPTS = 4;
 
+/**
+ * The calls that may be sent again to another master after one died while answering: applying
+ * them twice does what applying them once does. A create sent again replaces the incomplete file
+ * its first copy may have made (namespace.createFile), and a complete sent again finds the file
+ * complete with its content and answers as the first did.
+ */
+const REPEATABLE = new Set([
+  '/api/v1/paths/open',
+  '/api/v1/paths/create-file',
+  '/api/v1/paths/complete-file',
+  '/api/v1/paths/abort-file',
+  '/api/v1/paths/set-attribute',
+  '/api/v1/paths/load-metadata',
+  '/api/v1/paths/free',
+  '/api/v1/paths/persist',
+]);
+
 export class TierfsClient {
+  /** The masters' addresses, comma-separated. */
   readonly masterAddress: string;
+  private readonly masters: Masters;
   private readonly headers: Record<string, string>;
   private readonly readType: ReadType;
   private readonly writeType: WriteType;
@@ -113,7 +135,8 @@ export class TierfsClient {
   private live: { at: number; workers: WorkerInfo[] } | undefined;
 
   constructor(options: ClientOptions) {
-    this.masterAddress = options.masterAddress.replace(/\/+$/, '');
+    this.masters = new Masters(options.masterAddress);
+    this.masterAddress = this.masters.addresses.join(',');
     const credentials: Credentials = options.token
       ? { token: options.token, ...(options.user ? { user: options.user, groups: options.groups } : {}) }
       : { user: options.user ?? userInfo().username, groups: options.groups };
@@ -130,7 +153,7 @@ export class TierfsClient {
    */
   static fromConfiguration(conf: Configuration, options: Partial<ClientOptions> = {}): TierfsClient {
     return new TierfsClient({
-      masterAddress: `http://${conf.require(MASTER_HOSTNAME)}:${conf.require(MASTER_RPC_PORT)}`,
+      masterAddress: masterAddressesOf(conf),
       ...credentialsOf(conf),
       readType: conf.require(USER_FILE_READTYPE_DEFAULT),
       writeType: conf.require(USER_FILE_WRITETYPE_DEFAULT),
@@ -380,11 +403,12 @@ export class TierfsClient {
   }
 
   private get<T>(path: string, params: Record<string, unknown>): Promise<T> {
-    return callJson<T>('GET', `${this.masterAddress}${path}?${query(params)}`, { headers: this.headers });
+    return this.masters.call<T>('GET', `${path}?${query(params)}`, { headers: this.headers });
   }
 
   private post<T>(path: string, body: Record<string, unknown>): Promise<T> {
-    return callJson<T>('POST', `${this.masterAddress}${path}`, { body, headers: this.headers });
+    const idempotent = REPEATABLE.has(path) || (path === '/api/v1/paths/mkdir' && body.allowExists === true);
+    return this.masters.call<T>('POST', path, { body, headers: this.headers, idempotent });
   }
 }
 

@@ -189,12 +189,18 @@ export class TierfsUnderStore implements UnderStore {
 
 registerUnderStore({
   schemes: ['tierfs'],
-  description: 'the tierfs namespace (tierfs://master-host:port/path)',
+  description: 'the tierfs namespace (tierfs://master-host:port/path; several masters host:port;host:port)',
   create: async (uri, conf) => {
-    const authority = uri.authority.includes(':')
-      ? uri.authority
-      : `${uri.authority}:${conf.require(MASTER_RPC_PORT)}`;
-    const client = TierfsClient.fromConfiguration(conf, { masterAddress: `http://${authority}` });
+    // tierfs:///path: the masters of the configuration; tierfs://m1:19998;m2:19998/path (Alluxio's
+    // spelling, `,` also taken): those masters, with failover.
+    const masters = uri.authority
+      .split(/[;,]/)
+      .filter((a) => a !== '')
+      .map((a) => (a.includes(':') ? a : `${a}:${conf.require(MASTER_RPC_PORT)}`));
+    const client = TierfsClient.fromConfiguration(
+      conf,
+      masters.length > 0 ? { masterAddress: masters.join(',') } : {},
+    );
     const root = `/${uri.path.replace(/\/+$/, '')}`;
     return new TierfsUnderStore(client, root === '/' ? '/' : root.replace(/\/+$/, ''), uri.href);
   },

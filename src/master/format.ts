@@ -19,6 +19,7 @@ import { makePrivateDir, tightenInstall, writePrivateFile } from '../config/priv
 import { SecretBox } from '../config/secret-box.js';
 import { TierfsError } from '../errors.js';
 import { parseUfsUri } from '../ufs/registry.js';
+import { checkClusterSecret } from './cluster-secret.js';
 
 export interface FormatResult {
   /** False when `onlyIfUnformatted` found an existing format and did nothing. */
@@ -27,7 +28,7 @@ export interface FormatResult {
 }
 
 /** Empties the shared PostgreSQL metadata store (the other masters of the cluster must be stopped). */
-async function formatPostgres(conf: Configuration): Promise<void> {
+async function formatPostgres(conf: Configuration, token: string): Promise<void> {
   const url = conf.get(MASTER_METASTORE_POSTGRESQL_URL);
   if (!url) {
     throw new TierfsError(
@@ -40,6 +41,7 @@ async function formatPostgres(conf: Configuration): Promise<void> {
   try {
     await meta.wipe();
     await meta.setValue('formattedMs', String(Date.now()));
+    await checkClusterSecret(meta, token, layoutOf(conf).clusterTokenFile);
   } finally {
     await meta.close();
   }
@@ -63,12 +65,14 @@ export async function formatCluster(conf: Configuration, options: { onlyIfUnform
     makePrivateDir(staging);
     // Loaded here so that commands other than format do not load the SQLite binding.
     const { SqliteMetaStore } = await import('../meta/sqlite-store.js');
+    const token = randomBytes(24).toString('base64url');
     const meta = new SqliteMetaStore(staged(layout.metastoreFile));
     await meta.setValue('formattedMs', String(Date.now()));
+    await checkClusterSecret(meta, token, layout.clusterTokenFile);
     await meta.close();
-    if (conf.require(MASTER_METASTORE) === 'POSTGRESQL') await formatPostgres(conf);
+    if (conf.require(MASTER_METASTORE) === 'POSTGRESQL') await formatPostgres(conf, token);
     SecretBox.create(staged(layout.secretKeyFile));
-    writePrivateFile(staged(layout.clusterTokenFile), `${randomBytes(24).toString('base64url')}\n`);
+    writePrivateFile(staged(layout.clusterTokenFile), `${token}\n`);
     const root = conf.require(MASTER_MOUNT_TABLE_ROOT_UFS);
     const rootUri = parseUfsUri(/^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(root) ? root : conf.resolvePath(root));
     if (rootUri.scheme === 'file') {

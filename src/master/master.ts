@@ -49,6 +49,7 @@ import { registerWebRoutes } from '../web/routes.js';
 import { Authenticator, type AuthenticatorOptions, registerAuthentication } from './authenticator.js';
 import { checkBindings } from './bind-policy.js';
 import { CapabilityIssuer } from './capability-issuer.js';
+import { checkClusterSecret } from './cluster-secret.js';
 import { logRoutes } from './log-routes.js';
 import { createMasterMetrics } from './metrics.js';
 import { PersistScheduler } from './persist-scheduler.js';
@@ -73,8 +74,15 @@ export interface MasterOptions {
   readonly superUser: string;
 }
 
-/** The metadata store the configuration names: the embedded SQLite file, or a PostgreSQL database. */
-export async function openMetaStore(conf: Configuration): Promise<MetaStore> {
+/**
+ * The metadata store the configuration names: the embedded SQLite file, or a PostgreSQL database.
+ * `exclusive` (the master's own store) holds a SQLite file for this process alone: SQLite is one
+ * master's store, and a second master on it fails at start.
+ */
+export async function openMetaStore(
+  conf: Configuration,
+  options: { exclusive?: boolean } = {},
+): Promise<MetaStore> {
   if (conf.require(MASTER_METASTORE) === 'POSTGRESQL') {
     const url = conf.get(MASTER_METASTORE_POSTGRESQL_URL);
     if (!url) {
@@ -86,12 +94,13 @@ export async function openMetaStore(conf: Configuration): Promise<MetaStore> {
     const { PostgresMetaStore } = await import('../meta/postgres-store.js');
     return PostgresMetaStore.open({ url, poolSize: conf.require(MASTER_METASTORE_POSTGRESQL_POOL_SIZE) });
   }
-  return new SqliteMetaStore(layoutOf(conf).metastoreFile);
+  return new SqliteMetaStore(layoutOf(conf).metastoreFile, { exclusive: options.exclusive });
 }
 
 /** Formatted means `tierfs format` created the metadata store and the cluster token. */
 export async function openFormattedMetaStore(
   conf: Configuration,
+  options: { exclusive?: boolean } = {},
 ): Promise<{ meta: MetaStore; token: string }> {
   const layout = layoutOf(conf);
   let token: string;
@@ -103,7 +112,14 @@ export async function openFormattedMetaStore(
       `tierfs is not formatted (no ${layout.clusterTokenFile}): run \`tierfs format\` first`,
     );
   }
-  return { meta: await openMetaStore(conf), token };
+  const meta = await openMetaStore(conf, options);
+  try {
+    await checkClusterSecret(meta, token, layout.clusterTokenFile);
+  } catch (error) {
+    await meta.close();
+    throw error;
+  }
+  return { meta, token };
 }
 
 export class Master {
@@ -129,7 +145,7 @@ export class Master {
       { key: MASTER_BIND_HOST.key, host: conf.require(MASTER_BIND_HOST) },
       { key: MASTER_WEB_BIND_HOST.key, host: conf.require(MASTER_WEB_BIND_HOST) },
     ]);
-    const { meta, token } = await openFormattedMetaStore(conf);
+    const { meta, token } = await openFormattedMetaStore(conf, { exclusive: true });
     let topics: TopicStore | undefined;
     try {
       topics = conf.require(LOG_ENABLED) ? await TopicStore.open(conf, { log: options.log }) : undefined;
@@ -137,7 +153,8 @@ export class Master {
       await meta.close();
       throw error;
     }
-    const workers = new WorkerRegistry(conf.require(MASTER_WORKER_TIMEOUT));
+    const workers = new WorkerRegistry(meta, conf.require(MASTER_WORKER_TIMEOUT));
+    await workers.start();
     const sampleIntervalMs = conf.require(MASTER_METRICS_SAMPLE_INTERVAL);
     const metrics = createMasterMetrics(meta, workers, token, sampleIntervalMs);
     const namespace = await Namespace.open(conf, meta, options.superUser, metrics.ufs.layer);
@@ -158,6 +175,7 @@ export class Master {
       conf.require(SECURITY_AUTHORIZATION_CAPABILITY_LIFETIME),
       conf.require(UNDERFS_CLEANUP_ENABLED),
       options.log,
+      scheduler.owner,
     );
     const signer = new CapabilitySigner(token);
     const capabilities = new CapabilityIssuer(
@@ -188,6 +206,8 @@ export class Master {
       superUser: options.superUser,
       sampleIntervalMs,
       info,
+      owner: scheduler.owner,
+      jobLeaseMs: conf.require(MASTER_PERSISTENCE_LEASE_DURATION),
     });
 
     const tokens = new UserTokens(meta);
@@ -220,6 +240,8 @@ export class Master {
         for (const method of [route.method].flat()) routes.push({ port, method, url: route.url });
       });
     }
+    // Another master may have mounted or unmounted since the last request: one cheap check.
+    for (const app of [rpc, web]) app.addHook('onRequest', () => namespace.mounts.refresh());
     const rpcCaller = registerAuthentication(rpc, new Authenticator(authentication));
     registerMasterRoutes(rpc, {
       namespace,
@@ -254,6 +276,7 @@ export class Master {
       await rpc.listen({ host: conf.require(MASTER_BIND_HOST), port: conf.require(MASTER_RPC_PORT) });
       await web.listen({ host: conf.require(MASTER_WEB_BIND_HOST), port: conf.require(MASTER_WEB_PORT) });
     } catch (error) {
+      workers.stop();
       await Promise.all([rpc.close(), web.close()]);
       await topics?.close();
       await namespace.close();
@@ -266,9 +289,15 @@ export class Master {
     webAddress = `http://${hostname}:${(web.server.address() as AddressInfo).port}`;
     scheduler.start();
     sweeper.start();
+    services.startJobTakeover(conf.require(MASTER_PERSISTENCE_SCHEDULER_INTERVAL));
     metrics.sampler.start();
     options.log.info({ rpcAddress, webAddress }, 'master started');
     return new Master(rpcAddress, webAddress, [rpc, web], scheduler, sweeper, services, meta, topics, routes);
+  }
+
+  /** This master's identity in the cluster: the holder named on its leases and claims. */
+  get id(): string {
+    return this.scheduler.owner;
   }
 
   /** Takes a metrics sample now (the sampler also runs on its interval). */
@@ -278,6 +307,7 @@ export class Master {
 
   async stop(): Promise<void> {
     await this.services.metrics.sampler.stop();
+    this.services.workers.stop();
     await this.scheduler.stop();
     await this.sweeper.stop();
     await Promise.all(this.apps.map((app) => app.close()));

@@ -77,6 +77,7 @@ export class PersistScheduler {
   }
 
   private async round(): Promise<void> {
+    await this.namespace.mounts.refresh();
     while (!this.stopped) {
       const live = this.workers.list().filter((w) => w.state === 'LIVE');
       const claimed = await this.meta.claimPersists({

@@ -4,7 +4,8 @@
  * the clean age that no live claim owns and removes those objects, never listing an under store.
  * With `tierfs.underfs.cleanup.enabled`, each writable store's own cleanup runs too (partial files
  * of local writes a killed worker left, stale multipart uploads). Runs when the master starts and
- * then every clean interval.
+ * then every clean interval. Of several masters, the one holding the `sweep` lease in the metadata
+ * store sweeps; another takes over when it stops renewing it (it died).
  */
 import type { Logger } from 'pino';
 import { isTierfsError } from '../errors.js';
@@ -25,6 +26,8 @@ export class PersistSweeper {
     /** Also run each writable store's own cleanup (tierfs.underfs.cleanup.enabled). */
     private readonly ufsCleanup: boolean,
     private readonly log: Logger,
+    /** This master's identity as a lease holder. */
+    private readonly owner: string,
   ) {}
 
   start(): void {
@@ -48,6 +51,10 @@ export class PersistSweeper {
 
   private async round(): Promise<number> {
     const now = Date.now();
+    // Held across two intervals, renewed every round: lost only when this master stops sweeping.
+    const leaseMs = 2 * this.intervalMs + 10_000;
+    if (!(await this.meta.acquireLease('sweep', this.owner, { nowMs: now, leaseMs }))) return 0;
+    await this.mounts.refresh();
     // Abandoned writes first: the staged copies they held become leftovers the workers sweep.
     const abandoned = await this.meta.dropAbandonedWrites(now - this.abandonedAfterMs);
     if (abandoned > 0) this.log.info({ abandoned }, 'dropped writes abandoned before they completed');

@@ -345,7 +345,7 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
     requireClusterSecret(request);
     const b = body(request) as Body & Partial<HeartbeatRequest>;
     const tiers = Array.isArray(b.tiers) ? (b.tiers as HeartbeatRequest['tiers']) : [];
-    const joined = workers.heartbeat({
+    const joined = await workers.heartbeat({
       id: requiredString(b, 'id'),
       address: requiredString(b, 'address'),
       startedMs: field(b, 'startedMs', 'number', true)!,
@@ -357,7 +357,7 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
 
   app.post('/api/v1/workers/leave', async (request) => {
     requireClusterSecret(request);
-    workers.remove(requiredString(body(request), 'id'));
+    await workers.remove(requiredString(body(request), 'id'));
     return {};
   });
 

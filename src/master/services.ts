@@ -43,6 +43,10 @@ export interface ServicesOptions {
   readonly superUser: string;
   readonly sampleIntervalMs: number;
   readonly info: () => ClusterInfo;
+  /** This master's identity as the holder of job leases. */
+  readonly owner: string;
+  /** How long a job's lease lasts unrenewed: a job of a master that died resumes after it. */
+  readonly jobLeaseMs: number;
 }
 
 export interface LoadJobDetail {
@@ -62,7 +66,9 @@ export class MasterServices {
   readonly superUser: string;
   readonly info: () => ClusterInfo;
   readonly sampleIntervalMs: number;
-  private readonly running = new Set<Promise<void>>();
+  private readonly running = new Map<string, Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
   private readonly ring: MembershipRing<WorkerInfo>;
 
   constructor(private readonly options: ServicesOptions) {
@@ -120,10 +126,64 @@ export class MasterServices {
       createdMs: now,
       updatedMs: now,
     };
+    await this.holdJob(job.id);
     await this.options.meta.putJob(job);
-    const run = this.runLoad(job, files).finally(() => this.running.delete(run));
-    this.running.add(run);
+    this.run(job, files);
     return job;
+  }
+
+  /**
+   * Takes over the jobs of masters that died: every RUNNING load job whose lease this master
+   * can take (its holder stopped renewing it) runs again here, from its first file (loading is
+   * idempotent). Runs every `intervalMs` once started.
+   */
+  startJobTakeover(intervalMs: number): void {
+    this.timer = setInterval(() => void this.takeOverJobs().catch(() => undefined), intervalMs);
+    this.timer.unref();
+  }
+
+  async takeOverJobs(): Promise<number> {
+    let taken = 0;
+    for (const job of await this.options.meta.listJobs({ type: 'load' })) {
+      if (this.stopped || job.state !== 'RUNNING' || this.running.has(job.id)) continue;
+      if (!(await this.holdJob(job.id))) continue;
+      const path = (job.detail as LoadJobDetail).path;
+      let files: FileStatus[];
+      try {
+        files = await this.filesUnder(path, this.admin);
+      } catch (error) {
+        await this.options.meta.putJob({
+          ...job,
+          state: 'FAILED',
+          detail: { ...job.detail, error: (error as Error).message },
+          updatedMs: Date.now(),
+        });
+        continue;
+      }
+      const detail: LoadJobDetail = {
+        ...(job.detail as LoadJobDetail),
+        files: files.length,
+        bytes: files.reduce((total, f) => total + f.size, 0),
+        loadedFiles: 0,
+        loadedBytes: 0,
+      };
+      this.run({ ...job, detail }, files);
+      taken++;
+    }
+    return taken;
+  }
+
+  /** Takes or renews the lease of a job; false when another master holds it. */
+  private holdJob(id: string): Promise<boolean> {
+    return this.options.meta.acquireLease(`job:${id}`, this.options.owner, {
+      nowMs: Date.now(),
+      leaseMs: this.options.jobLeaseMs,
+    });
+  }
+
+  private run(job: JobRecord, files: readonly FileStatus[]): void {
+    const run = this.runLoad(job, files).finally(() => this.running.delete(job.id));
+    this.running.set(job.id, run);
   }
 
   private async runLoad(job: JobRecord, files: readonly FileStatus[]): Promise<void> {
@@ -132,8 +192,16 @@ export class MasterServices {
       detail = { ...detail, ...change };
       return this.options.meta.putJob({ ...job, state, detail, updatedMs: Date.now() });
     };
+    // Renewed while a file loads too: a big one may take longer than one lease.
+    const renewal = setInterval(
+      () => void this.holdJob(job.id).catch(() => false),
+      this.options.jobLeaseMs / 3,
+    );
+    renewal.unref();
     try {
       for (const file of files) {
+        // A master that lost the lease (it stalled past it) leaves the job to the one that took it.
+        if (this.stopped || !(await this.holdJob(job.id))) return;
         const data = await this.openData(file, this.admin, 0, file.size, 'CACHE');
         let bytes = 0;
         for await (const chunk of data) bytes += (chunk as Buffer).length;
@@ -143,8 +211,11 @@ export class MasterServices {
         });
       }
       await update('SUCCEEDED', {});
+      await this.options.meta.releaseLease(`job:${job.id}`, this.options.owner);
     } catch (error) {
       await update('FAILED', { error: (error as Error).message }).catch(() => undefined);
+    } finally {
+      clearInterval(renewal);
     }
   }
 
@@ -256,9 +327,11 @@ export class MasterServices {
     }
   }
 
-  /** Waits for running jobs (the master is stopping). */
+  /** Stops taking jobs and waits for the running ones to stop at their next file (the master is stopping). */
   async stop(): Promise<void> {
-    await Promise.all(this.running);
+    this.stopped = true;
+    clearInterval(this.timer);
+    await Promise.all(this.running.values());
   }
 
   private owner(contentId: string): WorkerInfo | undefined {

@@ -77,4 +77,13 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
      PRIMARY KEY (mount_path, ufs_path)
    );
    CREATE INDEX temporaries_by_age ON temporaries(created_ms);`,
+  // 2: what the masters share: worker membership (heartbeats), leases on background work.
+  `CREATE TABLE workers (
+     id TEXT PRIMARY KEY,
+     address TEXT NOT NULL,
+     started_ms BIGINT NOT NULL,
+     last_heartbeat_ms BIGINT NOT NULL,
+     detail TEXT NOT NULL
+   );
+   CREATE TABLE leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, until_ms BIGINT NOT NULL);`,
 ];

@@ -9,8 +9,22 @@ import pg from 'pg';
 import { TierfsError } from '../errors.js';
 import { POSTGRES_MIGRATIONS } from './postgres-schema.js';
 import { PostgresTransaction, type Query } from './postgres-transaction.js';
-import type { JobRecord, MetaStore, MetaTransaction, MountRecord, TokenRecord } from './store.js';
+import type {
+  JobRecord,
+  MetaStore,
+  MetaTransaction,
+  MountRecord,
+  TokenRecord,
+  WorkerRecord,
+} from './store.js';
 import { TransactionalStore } from './transactional-store.js';
+import { toWorker, type WorkerRow } from './worker-rows.js';
+
+/** The kv row holding the mount generation. */
+const MOUNT_GENERATION = 'generation.mounts';
+/** Moves the mount generation on (inside the statement that changes the mounts). */
+const BUMP_MOUNT_GENERATION = `INSERT INTO kv (key, value) VALUES ('${MOUNT_GENERATION}', '1')
+  ON CONFLICT (key) DO UPDATE SET value = (kv.value::bigint + 1)::text`;
 
 export interface PostgresStoreOptions {
   /** postgres://user:password@host:port/database (a secret: never logged). */
@@ -32,6 +46,8 @@ const TYPES = {
 };
 
 export class PostgresMetaStore extends TransactionalStore implements MetaStore {
+  /** Every master of the cluster shares the database. */
+  readonly shared = true;
   private readonly inTransaction = new AsyncLocalStorage<boolean>();
   private closed = false;
 
@@ -60,7 +76,7 @@ export class PostgresMetaStore extends TransactionalStore implements MetaStore {
   async wipe(): Promise<void> {
     await this.one(
       `DROP TABLE IF EXISTS inodes, mounts, persist_queue, jobs, kv, pending_writes, tokens, temporaries,
-         tierfs_schema`,
+         workers, leases, tierfs_schema`,
     );
     await this.migrate();
   }
@@ -153,10 +169,18 @@ export class PostgresMetaStore extends TransactionalStore implements MetaStore {
     }));
   }
 
+  async mountGeneration(): Promise<number> {
+    return Number(
+      (await this.one('SELECT value FROM kv WHERE key = $1', [MOUNT_GENERATION])).rows[0]?.value ?? 0,
+    );
+  }
+
   async addMount(mount: MountRecord): Promise<void> {
     try {
+      // One statement: the mount and the generation move together.
       await this.one(
-        'INSERT INTO mounts (path, ufs_uri, read_only, shared, options, created_ms) VALUES ($1, $2, $3, $4, $5, $6)',
+        `WITH bump AS (${BUMP_MOUNT_GENERATION})
+         INSERT INTO mounts (path, ufs_uri, read_only, shared, options, created_ms) VALUES ($1, $2, $3, $4, $5, $6)`,
         [
           mount.path,
           mount.ufsUri,
@@ -175,7 +199,61 @@ export class PostgresMetaStore extends TransactionalStore implements MetaStore {
   }
 
   async removeMount(path: string): Promise<boolean> {
-    return ((await this.one('DELETE FROM mounts WHERE path = $1', [path])).rowCount ?? 0) > 0;
+    const { rows } = await this.one(
+      `WITH gone AS (DELETE FROM mounts WHERE path = $1 RETURNING path),
+            bump AS (
+              INSERT INTO kv (key, value) SELECT '${MOUNT_GENERATION}', '1' WHERE EXISTS (SELECT 1 FROM gone)
+              ON CONFLICT (key) DO UPDATE SET value = (kv.value::bigint + 1)::text)
+       SELECT count(*)::int AS removed FROM gone`,
+      [path],
+    );
+    return rows[0].removed > 0;
+  }
+
+  async heartbeatWorker(worker: WorkerRecord, leaseMs: number): Promise<boolean> {
+    // The CTE reads the row as it was before this statement's upsert.
+    const { rows } = await this.one(
+      `WITH previous AS (SELECT started_ms, last_heartbeat_ms FROM workers WHERE id = $1),
+            upsert AS (
+              INSERT INTO workers (id, address, started_ms, last_heartbeat_ms, detail) VALUES ($1, $2, $3, $4, $5)
+              ON CONFLICT (id) DO UPDATE SET address = excluded.address, started_ms = excluded.started_ms,
+                last_heartbeat_ms = excluded.last_heartbeat_ms, detail = excluded.detail)
+       SELECT started_ms, last_heartbeat_ms FROM previous`,
+      [worker.id, worker.address, worker.startedMs, worker.lastHeartbeatMs, JSON.stringify(worker.detail)],
+    );
+    const previous = rows[0] as { started_ms: number; last_heartbeat_ms: number } | undefined;
+    return (
+      previous === undefined ||
+      previous.started_ms !== worker.startedMs ||
+      worker.lastHeartbeatMs - previous.last_heartbeat_ms > leaseMs
+    );
+  }
+
+  async listWorkers(): Promise<WorkerRecord[]> {
+    return (await this.one('SELECT * FROM workers ORDER BY id')).rows.map((r) => toWorker(r as WorkerRow));
+  }
+
+  async removeWorker(id: string): Promise<boolean> {
+    return ((await this.one('DELETE FROM workers WHERE id = $1', [id])).rowCount ?? 0) > 0;
+  }
+
+  async acquireLease(
+    name: string,
+    owner: string,
+    options: { nowMs: number; leaseMs: number },
+  ): Promise<boolean> {
+    // ON CONFLICT locks the row and checks the condition on its latest version: one winner.
+    const { rowCount } = await this.one(
+      `INSERT INTO leases (name, owner, until_ms) VALUES ($1, $2, $3)
+       ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until_ms = excluded.until_ms
+       WHERE leases.owner = excluded.owner OR leases.until_ms < $4`,
+      [name, owner, options.nowMs + options.leaseMs, options.nowMs],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  async releaseLease(name: string, owner: string): Promise<void> {
+    await this.one('DELETE FROM leases WHERE name = $1 AND owner = $2', [name, owner]);
   }
 
   async putJob(job: JobRecord): Promise<void> {

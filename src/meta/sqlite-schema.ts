@@ -78,6 +78,15 @@ export const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (mount_path, ufs_path)
    );
    CREATE INDEX temporaries_by_age ON temporaries(created_ms);`,
+  // 5: what several masters share: worker membership (heartbeats), leases on background work.
+  `CREATE TABLE workers (
+     id TEXT PRIMARY KEY,
+     address TEXT NOT NULL,
+     started_ms INTEGER NOT NULL,
+     last_heartbeat_ms INTEGER NOT NULL,
+     detail TEXT NOT NULL
+   );
+   CREATE TABLE leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, until_ms INTEGER NOT NULL);`,
 ];
 
 export interface InodeRow {

@@ -173,7 +173,7 @@ describe('SqliteMetaStore', () => {
     await store.setValue('formatted', '2026');
     await store.close();
     const again = new SqliteMetaStore(file);
-    expect(again.schemaVersion).toBe(4);
+    expect(again.schemaVersion).toBe(5);
     expect(await again.listPersistTasks()).toEqual([
       {
         path: '/f',
@@ -214,5 +214,22 @@ describe('SqliteMetaStore', () => {
     expect(await again.removeToken('ab12cd34')).toBe(false);
     expect(await again.getToken('ab12cd34')).toBeUndefined();
     await again.close();
+  });
+
+  it('held by one master: a second exclusive open fails at once and names the way out', async () => {
+    const { store, file } = open();
+    await store.close();
+    const first = new SqliteMetaStore(file, { exclusive: true });
+    await first.setValue('k', 'v');
+    const started = Date.now();
+    expect(() => new SqliteMetaStore(file, { exclusive: true })).toThrow(
+      /is in use by another master: SQLite keeps tierfs to one master .*POSTGRESQL/,
+    );
+    expect(Date.now() - started).toBeLessThan(2000); // Not after the busy timeout.
+    await first.close();
+    // Released when the holder closes (or dies): the next master opens it.
+    const next = new SqliteMetaStore(file, { exclusive: true });
+    expect(await next.getValue('k')).toBe('v');
+    await next.close();
   });
 });

@@ -10,15 +10,37 @@ import Database from 'better-sqlite3';
 import { TierfsError } from '../errors.js';
 import { MIGRATIONS } from './sqlite-schema.js';
 import { SqliteTransaction } from './sqlite-transaction.js';
-import type { JobRecord, MetaStore, MetaTransaction, MountRecord, TokenRecord } from './store.js';
+import type {
+  JobRecord,
+  MetaStore,
+  MetaTransaction,
+  MountRecord,
+  TokenRecord,
+  WorkerRecord,
+} from './store.js';
 import { TransactionalStore } from './transactional-store.js';
+import { toWorker, type WorkerRow } from './worker-rows.js';
 
 /** Takes group and other access from a file of the store (when it exists and has any). */
 function privateFileMode(path: string): void {
   if (existsSync(path) && (statSync(path).mode & 0o077) !== 0) chmodSync(path, statSync(path).mode & 0o600);
 }
 
+/** The kv row holding the mount generation. */
+const MOUNT_GENERATION = 'generation.mounts';
+
+export interface SqliteStoreOptions {
+  /**
+   * Hold the database for this process alone (SQLite's EXCLUSIVE locking mode) until it closes:
+   * the master's store, so that a second master on the same file fails at once with a clear error
+   * instead of running beside the first. Released by the operating system if the process dies.
+   */
+  readonly exclusive?: boolean;
+}
+
 export class SqliteMetaStore extends TransactionalStore implements MetaStore {
+  /** One master's store (see SqliteStoreOptions.exclusive). */
+  readonly shared = false;
   private readonly db: Database.Database;
   /** Prepared once: preparing showed up at 7% of the master's time on small-object workloads. */
   private readonly statements = new Map<string, Database.Statement>();
@@ -36,7 +58,7 @@ export class SqliteMetaStore extends TransactionalStore implements MetaStore {
     return statement;
   }
 
-  constructor(file: string) {
+  constructor(file: string, options: SqliteStoreOptions = {}) {
     super();
     const onDisk = file !== ':memory:' && file !== '';
     if (onDisk) {
@@ -60,11 +82,30 @@ export class SqliteMetaStore extends TransactionalStore implements MetaStore {
         },
       );
     }
-    // A deleted row (a mount's options) is overwritten in its page, not left for a reader of the file.
-    this.db.pragma('secure_delete = FAST');
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
+    try {
+      // An exclusive store fails at once, not after the busy timeout, when another process holds it.
+      this.db.pragma(`busy_timeout = ${options.exclusive ? 0 : 5000}`);
+      // A deleted row (a mount's options) is overwritten in its page, not left for a reader of the file.
+      this.db.pragma('secure_delete = FAST');
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      if (options.exclusive) {
+        this.db.pragma('locking_mode = EXCLUSIVE');
+        // The lock is taken by the first write and then kept until the store closes.
+        this.db.exec('BEGIN IMMEDIATE; COMMIT');
+        this.db.pragma('busy_timeout = 5000');
+      }
+    } catch (error) {
+      this.db.close();
+      if (options.exclusive && (error as { code?: string }).code?.startsWith('SQLITE_BUSY')) {
+        throw new TierfsError(
+          'UNAVAILABLE',
+          `the SQLite metadata store ${file} is in use by another master: SQLite keeps tierfs to one master (stop the other one, or run several masters on tierfs.master.metastore=POSTGRESQL, see docs/cluster.md)`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
     this.migrate();
   }
 
@@ -142,8 +183,25 @@ export class SqliteMetaStore extends TransactionalStore implements MetaStore {
     });
   }
 
+  private bumpMountGeneration(): void {
+    this.sql(
+      `INSERT INTO kv (key, value) VALUES ('${MOUNT_GENERATION}', '1')
+       ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)`,
+    ).run();
+  }
+
+  mountGeneration(): Promise<number> {
+    return this.exclusive(() => {
+      const row = this.sql('SELECT value FROM kv WHERE key = ?').get(MOUNT_GENERATION) as
+        | { value: string }
+        | undefined;
+      return Number(row?.value ?? 0);
+    });
+  }
+
   addMount(mount: MountRecord): Promise<void> {
     return this.exclusive(() => {
+      this.bumpMountGeneration();
       try {
         this.db
           .prepare(
@@ -168,7 +226,59 @@ export class SqliteMetaStore extends TransactionalStore implements MetaStore {
 
   removeMount(path: string): Promise<boolean> {
     return this.exclusive(() => {
-      return this.sql('DELETE FROM mounts WHERE path = ?').run(path).changes > 0;
+      const removed = this.sql('DELETE FROM mounts WHERE path = ?').run(path).changes > 0;
+      if (removed) this.bumpMountGeneration();
+      return removed;
+    });
+  }
+
+  heartbeatWorker(worker: WorkerRecord, leaseMs: number): Promise<boolean> {
+    return this.exclusive(() => {
+      const previous = this.sql('SELECT started_ms, last_heartbeat_ms FROM workers WHERE id = ?').get(
+        worker.id,
+      ) as { started_ms: number; last_heartbeat_ms: number } | undefined;
+      this.sql(
+        `INSERT OR REPLACE INTO workers (id, address, started_ms, last_heartbeat_ms, detail)
+         VALUES (?, ?, ?, ?, ?)`,
+      ).run(
+        worker.id,
+        worker.address,
+        worker.startedMs,
+        worker.lastHeartbeatMs,
+        JSON.stringify(worker.detail),
+      );
+      return (
+        previous === undefined ||
+        previous.started_ms !== worker.startedMs ||
+        worker.lastHeartbeatMs - previous.last_heartbeat_ms > leaseMs
+      );
+    });
+  }
+
+  listWorkers(): Promise<WorkerRecord[]> {
+    return this.exclusive(() =>
+      (this.sql('SELECT * FROM workers ORDER BY id').all() as WorkerRow[]).map(toWorker),
+    );
+  }
+
+  removeWorker(id: string): Promise<boolean> {
+    return this.exclusive(() => this.sql('DELETE FROM workers WHERE id = ?').run(id).changes > 0);
+  }
+
+  acquireLease(name: string, owner: string, options: { nowMs: number; leaseMs: number }): Promise<boolean> {
+    return this.exclusive(
+      () =>
+        this.sql(
+          `INSERT INTO leases (name, owner, until_ms) VALUES (?, ?, ?)
+           ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, until_ms = excluded.until_ms
+           WHERE leases.owner = excluded.owner OR leases.until_ms < ?`,
+        ).run(name, owner, options.nowMs + options.leaseMs, options.nowMs).changes > 0,
+    );
+  }
+
+  releaseLease(name: string, owner: string): Promise<void> {
+    return this.exclusive(() => {
+      this.sql('DELETE FROM leases WHERE name = ? AND owner = ?').run(name, owner);
     });
   }
 

@@ -101,6 +101,17 @@ export interface JobRecord {
   readonly updatedMs: number;
 }
 
+/** A worker as the masters know it: what its last heartbeat said, and when that was. */
+export interface WorkerRecord {
+  readonly id: string;
+  /** Where the worker's data API is (http://host:port). */
+  readonly address: string;
+  readonly startedMs: number;
+  readonly lastHeartbeatMs: number;
+  /** The rest of the heartbeat (tiers and their usage), as JSON. */
+  readonly detail: Readonly<Record<string, unknown>>;
+}
+
 /** A user token: the token itself is never stored, only its SHA-256 hash. */
 export interface TokenRecord {
   /** Short public id: shown by `tierfs auth token list`, named by `revoke`, part of the token. */
@@ -254,11 +265,44 @@ export interface MetaTransaction {
  * Each MetaTransaction method called on the store directly is its own transaction.
  */
 export interface MetaStore extends MetaTransaction {
+  /**
+   * Whether other masters may change this store while this one runs (PostgreSQL): what a master
+   * keeps of it in memory (the mount table) must then be checked against it. SQLite has one master.
+   */
+  readonly shared: boolean;
+
   transaction<T>(fn: (tx: MetaTransaction) => Promise<T>): Promise<T>;
 
   listMounts(): Promise<MountRecord[]>;
+  /** Adds a mount and moves the mount generation on, in one transaction. */
   addMount(mount: MountRecord): Promise<void>;
+  /** Removes a mount (and moves the generation on); false when there was none. */
   removeMount(path: string): Promise<boolean>;
+  /**
+   * A counter that changes with every mount added or removed (by any master): a master keeps the
+   * mount table in memory and reloads it only when this moved.
+   */
+  mountGeneration(): Promise<number>;
+
+  /**
+   * Records a worker's heartbeat at `nowMs`. True when the worker is new, restarted (another
+   * startedMs) or back after missing its lease (`leaseMs`): the masters hand it work again.
+   */
+  heartbeatWorker(worker: WorkerRecord, leaseMs: number): Promise<boolean>;
+  /** Every worker that ever sent a heartbeat and did not leave, by id. */
+  listWorkers(): Promise<WorkerRecord[]>;
+  /** Forgets a worker (it left); false when it was not known. */
+  removeWorker(id: string): Promise<boolean>;
+
+  /**
+   * Takes or renews the lease `name` for `owner` until `nowMs + leaseMs`: granted when nobody
+   * holds it, `owner` already does, or the holder's lease ran out (it died). One atomic statement,
+   * so of masters racing for one lease exactly one wins. Background work that only one master may
+   * do at a time (a sweep, a job) runs under one.
+   */
+  acquireLease(name: string, owner: string, options: { nowMs: number; leaseMs: number }): Promise<boolean>;
+  /** Gives a lease up (only when `owner` holds it). */
+  releaseLease(name: string, owner: string): Promise<void>;
 
   putJob(job: JobRecord): Promise<void>;
   getJob(id: string): Promise<JobRecord | undefined>;

@@ -6,6 +6,10 @@
  * The values of secret options (`aws.secretKey`, `fs.oss.accessKeySecret`, ...) are recorded
  * encrypted with the install's secret key (`<metastore dir>/secret-key`, see secret-box.ts) and
  * decrypted here when the table loads; the table in memory holds them plain, for the stores.
+ *
+ * Several masters share the mounts through the store: each keeps the table in memory and, before
+ * serving a request, `refresh` compares the store's mount generation (one row) with the one it
+ * loaded, reloading only when another master mounted or unmounted something.
  */
 import { existsSync } from 'node:fs';
 import { type Configuration, isSecret } from '../config/configuration.js';
@@ -78,12 +82,18 @@ function secretKeyOf(conf: Configuration): { box?: SecretBox; keyFile: string; c
 export class MountTable {
   private mounts: MountPoint[] = [];
   private readonly stores = new Map<string, Promise<UnderStore>>();
+  /** The store's mount generation the table was loaded at. */
+  private generation = -1;
+  private checking: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
 
   private constructor(
     private readonly conf: Configuration,
     private readonly meta: MetaStore,
     private readonly layer: StoreLayer,
     private readonly box: SecretBox | undefined,
+    private readonly keyFile: string,
+    private readonly root: MountPoint,
   ) {}
 
   /**
@@ -116,7 +126,6 @@ export class MountTable {
   ): Promise<MountTable> {
     await MountTable.sealStoredSecrets(conf, meta);
     const { box, keyFile } = secretKeyOf(conf);
-    const table = new MountTable(conf, meta, layer, box);
     const rootUfs = conf.require(MASTER_MOUNT_TABLE_ROOT_UFS);
     // A relative local path is relative to where the configuration was loaded, not to process.cwd().
     const rootUri = /^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(rootUfs) ? rootUfs : conf.resolvePath(rootUfs);
@@ -129,14 +138,56 @@ export class MountTable {
       createdMs: 0,
       isRoot: true,
     };
-    const stored = (await meta.listMounts()).map((m) => ({
+    const table = new MountTable(conf, meta, layer, box, keyFile, root);
+    await table.reload(await meta.mountGeneration());
+    return table;
+  }
+
+  /**
+   * Brings the table up to date with the store: one read of the mount generation, and a reload
+   * when it moved. A call that arrives while a check runs waits for the next one, so it sees
+   * every change committed before it was made. Nothing to check on a store of one master.
+   */
+  refresh(): Promise<void> {
+    if (!this.meta.shared) return Promise.resolve();
+    if (!this.checking) {
+      this.checking = this.check().finally(() => {
+        this.checking = undefined;
+      });
+      return this.checking;
+    }
+    this.queued ??= this.checking
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        return this.refresh();
+      });
+    return this.queued;
+  }
+
+  private async check(): Promise<void> {
+    const generation = await this.meta.mountGeneration();
+    if (generation !== this.generation) await this.reload(generation);
+  }
+
+  /** Loads the nested mounts from the store; closes the stores of mounts that went or changed. */
+  private async reload(generation: number): Promise<void> {
+    const stored = (await this.meta.listMounts()).map((m) => ({
       ...m,
-      options: openOptions(box, keyFile, m.path, m.options),
+      options: openOptions(this.box, this.keyFile, m.path, m.options),
       isRoot: false,
     }));
-    table.mounts = [root, ...stored];
-    table.sort();
-    return table;
+    const previous = new Map(this.mounts.map((m) => [m.path, m]));
+    this.mounts = [this.root, ...stored];
+    this.sort();
+    this.generation = generation;
+    for (const [path, old] of previous) {
+      const now = this.get(path);
+      if (now && now.ufsUri === old.ufsUri && now.createdMs === old.createdMs) continue;
+      const store = this.stores.get(path);
+      this.stores.delete(path);
+      await store?.then((s) => s.close()).catch(() => undefined);
+    }
   }
 
   /** Every mount point, root first. */
@@ -173,6 +224,7 @@ export class MountTable {
    * Nothing is recorded when a check fails.
    */
   async add(record: Omit<MountRecord, 'createdMs'>): Promise<MountPoint> {
+    await this.refresh();
     if (record.path === '/')
       throw new TierfsError('INVALID_ARGUMENT', 'the root is mounted by configuration, not by fs mount');
     if (this.get(record.path))
@@ -197,6 +249,7 @@ export class MountTable {
 
   async remove(path: string): Promise<void> {
     if (path === '/') throw new TierfsError('INVALID_ARGUMENT', 'the root mount cannot be unmounted');
+    await this.refresh();
     if (!this.get(path)) throw new TierfsError('NOT_FOUND', `${path} is not a mount point`);
     const inner = this.mounts.find((m) => m.path !== path && isUnder(m.path, path));
     if (inner)

@@ -145,6 +145,26 @@ describe('writes', () => {
     expect(readdirSync(ufs)).toEqual(['new']);
   });
 
+  it('a create or complete sent twice (its master died before answering) does what one did', async () => {
+    // Create twice: the second replaces the incomplete file of the first, which can never complete.
+    const lost = await ns.createFile('/twice', ROOT, { writeType: 'ASYNC_THROUGH' });
+    const created = await ns.createFile('/twice', ROOT, { writeType: 'ASYNC_THROUGH' });
+    expect(
+      await code(ns.completeFile('/twice', { contentId: lost.contentId, size: 1, workerId: 'w1' })),
+    ).toBe('CONFLICT');
+    const complete = { contentId: created.contentId, size: 3, workerId: 'w1' };
+    const first = await ns.completeFile('/twice', complete);
+    const again = await ns.completeFile('/twice', complete);
+    expect(again).toEqual(first);
+    expect((await meta.listPersistTasks()).filter((t) => t.path === '/twice')).toHaveLength(1);
+    // An overwrite completed twice too, and the old content's complete is refused.
+    const next = await ns.createFile('/twice', ROOT, { overwrite: true, writeType: 'MUST_CACHE' });
+    const overwritten = await ns.completeFile('/twice', { contentId: next.contentId, size: 5 });
+    expect(await ns.completeFile('/twice', { contentId: next.contentId, size: 5 })).toEqual(overwritten);
+    expect(await code(ns.completeFile('/twice', complete))).toBe('CONFLICT');
+    expect((await ns.getStatus('/twice', ROOT)).contentId).toBe(next.contentId);
+  });
+
   it('refuses to replace a file without overwrite; ASYNC_THROUGH queues persistence', async () => {
     const a = await ns.createFile('/f', ROOT, { writeType: 'ASYNC_THROUGH' });
     await ns.completeFile('/f', { contentId: a.contentId, size: 2, workerId: 'w1' });

@@ -262,6 +262,13 @@ export class Namespace {
           inode = { ...pending, ...done };
           await tx.putInodes([inode]);
         } else {
+          // Sent again (its first copy reached a master that died before answering): done already.
+          if (
+            current?.state === 'COMPLETE' &&
+            current.contentId === options.contentId &&
+            !current.isDirectory
+          )
+            return current;
           if (current?.state !== 'INCOMPLETE' || current.contentId !== options.contentId) throw replaced();
           inode = { ...current, ...done };
           await tx.patchInode(target, { contentId: options.contentId, state: 'INCOMPLETE' }, done);

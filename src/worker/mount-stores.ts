@@ -5,7 +5,7 @@
  */
 
 import { clusterHeaders } from '../cluster/auth.js';
-import { callJson } from '../cluster/rpc.js';
+import type { Masters } from '../cluster/masters.js';
 import type { MountInfo } from '../cluster/wire.js';
 import type { Configuration } from '../config/configuration.js';
 import { TierfsError } from '../errors.js';
@@ -18,7 +18,7 @@ export class MountStores {
 
   constructor(
     private readonly conf: Configuration,
-    private readonly masterAddress: string,
+    private readonly masters: Masters,
     private readonly clusterToken: string,
     private readonly layer: StoreLayer = (store) => store,
   ) {}
@@ -56,7 +56,7 @@ export class MountStores {
   }
 
   async refresh(): Promise<void> {
-    const list = await callJson<MountInfo[]>('GET', `${this.masterAddress}/api/v1/internal/mounts`, {
+    const list = await this.masters.call<MountInfo[]>('GET', '/api/v1/internal/mounts', {
       headers: clusterHeaders(this.clusterToken),
     });
     this.mounts = new Map(list.map((m) => [m.path, m]));

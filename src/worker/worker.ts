@@ -27,8 +27,9 @@ import type { Logger } from 'pino';
 import { PageStore } from '../cache/page-store.js';
 import { clusterHeaders, presentsSecret } from '../cluster/auth.js';
 import { CapabilitySigner } from '../cluster/capability.js';
+import { Masters } from '../cluster/masters.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../cluster/metrics.js';
-import { callJson, sendError } from '../cluster/rpc.js';
+import { sendError } from '../cluster/rpc.js';
 import type { CachedRequest, CachedResponse, HeartbeatRequest, TierUsage } from '../cluster/wire.js';
 import type { Configuration } from '../config/configuration.js';
 import {
@@ -50,7 +51,10 @@ import { StagingArea } from './staging.js';
 
 export interface WorkerOptions {
   readonly log: Logger;
-  /** `http://host:port` of the master's RPC port. */
+  /**
+   * `http://host:port` of the master's RPC port; several masters comma-separated: heartbeats and
+   * the worker's other calls move to the next one when one fails.
+   */
   readonly masterAddress: string;
 }
 
@@ -97,7 +101,7 @@ export class Worker {
     private readonly pages: PageStore,
     private readonly mounts: MountStores,
     private readonly staging: StagingArea,
-    private readonly masterAddress: string,
+    private readonly masters: Masters,
     private readonly clusterToken: string,
     private readonly log: Logger,
   ) {}
@@ -118,7 +122,8 @@ export class Worker {
     const staging = new StagingArea(layout.workerStagingDir);
     await staging.init();
     const metrics = new WorkerMetrics(pages, staging);
-    const mounts = new MountStores(conf, options.masterAddress, clusterToken, metrics.ufs.layer);
+    const masters = new Masters(options.masterAddress);
+    const mounts = new MountStores(conf, masters, clusterToken, metrics.ufs.layer);
     const data: DataPath = { pages, staging };
 
     // No access log: every data request would pay two synchronous log writes. Failures are still
@@ -202,17 +207,7 @@ export class Worker {
     }
     const port = (app.server.address() as AddressInfo).port;
     const address = `http://${conf.get(WORKER_HOSTNAME) ?? hostname()}:${port}`;
-    const worker = new Worker(
-      id,
-      address,
-      app,
-      pages,
-      mounts,
-      staging,
-      options.masterAddress,
-      clusterToken,
-      options.log,
-    );
+    const worker = new Worker(id, address, app, pages, mounts, staging, masters, clusterToken, options.log);
     const startedMs = Date.now();
     await worker.beat(startedMs);
     worker.startHeartbeat(startedMs, conf.require(WORKER_HEARTBEAT_INTERVAL));
@@ -238,10 +233,15 @@ export class Worker {
   /** Removes staged copies older than `ageMs` that the master says no file needs. */
   async sweepStaging(ageMs: number): Promise<number> {
     const removed = await this.staging.sweep(ageMs, async (contentIds) => {
-      const { needed } = await callJson<{ needed: string[] }>(
+      const { needed } = await this.masters.call<{ needed: string[] }>(
         'POST',
-        `${this.masterAddress}/api/v1/internal/staging/needed`,
-        { body: { contentIds }, headers: clusterHeaders(this.clusterToken), timeoutMs: 30_000 },
+        '/api/v1/internal/staging/needed',
+        {
+          body: { contentIds },
+          headers: clusterHeaders(this.clusterToken),
+          timeoutMs: 30_000,
+          idempotent: true,
+        },
       );
       return needed;
     });
@@ -264,21 +264,25 @@ export class Worker {
       usedBytes: u.used,
     }));
     const body: HeartbeatRequest = { id: this.id, address: this.address, startedMs, tiers };
-    await callJson('POST', `${this.masterAddress}/api/v1/workers/heartbeat`, {
+    await this.masters.call('POST', '/api/v1/workers/heartbeat', {
       body,
       headers: clusterHeaders(this.clusterToken),
       timeoutMs: 5000,
+      idempotent: true,
     });
   }
 
   async stop(): Promise<void> {
     clearInterval(this.heartbeat);
     clearInterval(this.stagingSweeps);
-    await callJson('POST', `${this.masterAddress}/api/v1/workers/leave`, {
-      body: { id: this.id },
-      headers: clusterHeaders(this.clusterToken),
-      timeoutMs: 2000,
-    }).catch(() => undefined);
+    await this.masters
+      .call('POST', '/api/v1/workers/leave', {
+        body: { id: this.id },
+        headers: clusterHeaders(this.clusterToken),
+        timeoutMs: 2000,
+        idempotent: true,
+      })
+      .catch(() => undefined);
     await this.app.close();
     await this.mounts.close();
     await this.pages.close();

@@ -418,6 +418,88 @@ export function describeMetaStore(name: string, open: () => Promise<MetaStore>):
       });
     });
 
+    describe('what several masters share', () => {
+      const mount = (path: string) => ({
+        path,
+        ufsUri: `file:///tmp${path}/`,
+        readOnly: false,
+        shared: false,
+        options: {},
+        createdMs: 1,
+      });
+
+      it('move the mount generation with every mount added or removed, and only then', async () => {
+        const store = await fresh();
+        const start = await store.mountGeneration();
+        await store.addMount(mount('/a'));
+        const added = await store.mountGeneration();
+        expect(added).toBeGreaterThan(start);
+        await expect(store.addMount(mount('/a'))).rejects.toMatchObject({ code: 'ALREADY_EXISTS' });
+        expect(await store.mountGeneration()).toBe(added);
+        expect(await store.removeMount('/missing')).toBe(false);
+        expect(await store.mountGeneration()).toBe(added);
+        expect(await store.removeMount('/a')).toBe(true);
+        expect(await store.mountGeneration()).toBeGreaterThan(added);
+        expect(await store.listMounts()).toEqual([]);
+      });
+
+      it('count concurrent mount changes, none lost', async () => {
+        const store = await fresh();
+        const start = await store.mountGeneration();
+        await Promise.all(Array.from({ length: 16 }, (_, i) => store.addMount(mount(`/m${i}`))));
+        expect(await store.mountGeneration()).toBe(start + 16);
+        expect((await store.listMounts()).length).toBe(16);
+      });
+
+      it('record worker heartbeats: new, renewed, lapsed, restarted, gone', async () => {
+        const store = await fresh();
+        const beat = (lastHeartbeatMs: number, startedMs = 100) =>
+          store.heartbeatWorker(
+            { id: 'w1', address: 'http://127.0.0.1:1', startedMs, lastHeartbeatMs, detail: { tiers: [] } },
+            1000,
+          );
+        expect(await beat(1000)).toBe(true); // New.
+        expect(await beat(1500)).toBe(false); // Within its lease.
+        expect(await beat(2400)).toBe(false);
+        expect(await beat(3500)).toBe(true); // Missed its lease (1.1 s since the last one).
+        expect(await beat(3600, 200)).toBe(true); // Restarted.
+        expect(await store.listWorkers()).toEqual([
+          {
+            id: 'w1',
+            address: 'http://127.0.0.1:1',
+            startedMs: 200,
+            lastHeartbeatMs: 3600,
+            detail: { tiers: [] },
+          },
+        ]);
+        expect(await store.removeWorker('w1')).toBe(true);
+        expect(await store.removeWorker('w1')).toBe(false);
+        expect(await store.listWorkers()).toEqual([]);
+      });
+
+      it('grant a lease to one of 16 racing owners, renew it for the holder, hand it on when it lapses', async () => {
+        const store = await fresh();
+        const lease = { nowMs: 10_000, leaseMs: 1000 };
+        const won = await Promise.all(
+          Array.from({ length: 16 }, (_, i) => store.acquireLease('sweep', `m${i}`, lease)),
+        );
+        expect(won.filter(Boolean)).toHaveLength(1);
+        const holder = `m${won.indexOf(true)}`;
+        const other = holder === 'm0' ? 'm1' : 'm0';
+        expect(await store.acquireLease('sweep', holder, { nowMs: 10_500, leaseMs: 1000 })).toBe(true);
+        // Renewed until 11,500: another owner waits past that.
+        expect(await store.acquireLease('sweep', other, { nowMs: 11_200, leaseMs: 1000 })).toBe(false);
+        expect(await store.acquireLease('other-work', other, { nowMs: 11_200, leaseMs: 1000 })).toBe(true);
+        expect(await store.acquireLease('sweep', other, { nowMs: 11_501, leaseMs: 1000 })).toBe(true);
+        expect(await store.acquireLease('sweep', holder, { nowMs: 11_600, leaseMs: 1000 })).toBe(false);
+        // Only the holder gives a lease up.
+        await store.releaseLease('sweep', holder);
+        expect(await store.acquireLease('sweep', holder, { nowMs: 11_700, leaseMs: 1000 })).toBe(false);
+        await store.releaseLease('sweep', other);
+        expect(await store.acquireLease('sweep', holder, { nowMs: 11_700, leaseMs: 1000 })).toBe(true);
+      });
+    });
+
     describe('16 concurrent writers, renamers and deleters on overlapping paths', () => {
       it.each([1, 2, 3])('keep every invariant (seed %i)', async (seed) => {
         const store = await fresh();

@@ -171,6 +171,16 @@ export const MASTER_RPC_PORT = defineProperty({
   description: 'Port of the master RPC (metadata) API.',
 });
 
+export const MASTER_RPC_ADDRESSES = defineProperty({
+  key: 'tierfs.master.rpc.addresses',
+  type: list(),
+  env: ['TIERFS_MASTER_RPC_ADDRESSES'],
+  description:
+    'Every master of the cluster, host:port,host:port (masters sharing one PostgreSQL metadata store): ' +
+    'clients, workers, the CLI and the gateways use the first that answers and move to the next when ' +
+    'one fails. Unset: the one master at tierfs.master.hostname and tierfs.master.rpc.port.',
+});
+
 export const MASTER_WEB_BIND_HOST = defineProperty({
   key: 'tierfs.master.web.bind.host',
   type: string,
