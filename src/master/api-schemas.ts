@@ -1,47 +1,20 @@
 /**
  * The JSON schemas of the master's API: the shapes of cluster/wire.ts (and of the tiered log's and
  * the tokens' answers) as named schemas, and the helpers routes declare their requests and answers
- * with. Fastify validates requests and serializes answers from them; @fastify/swagger turns the
- * same schemas into the OpenAPI document (`components.schemas`, named by `$id`).
+ * with (cluster/route-schemas.ts). Fastify validates requests and serializes answers from them;
+ * @fastify/swagger turns the same schemas into the OpenAPI document (`components.schemas`, named by
+ * `$id`).
  *
  * The serializer writes only the properties a schema names: a field added to a wire type must be
  * added here too (test/web/openapi.test.ts fails on an answer with a field its schema lacks).
  */
-import type { FastifyInstance, FastifySchema } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { WRITE_TYPES } from '../cluster/io-types.js';
+import { schemas as base, ErrorBody, object, type Schema } from '../cluster/route-schemas.js';
 
-type Schema = Record<string, unknown>;
+export { operation, VALIDATION_OPTIONS } from '../cluster/route-schemas.js';
 
-const str = (description?: string): Schema => ({ type: 'string', ...(description ? { description } : {}) });
-const int = (description?: string): Schema => ({ type: 'integer', ...(description ? { description } : {}) });
-const bool = (description?: string): Schema => ({ type: 'boolean', ...(description ? { description } : {}) });
-const ref = (id: string): Schema => ({ $ref: `${id}#` });
-
-/** An object of these properties, the ones named in `required` always present. */
-export function object(properties: Record<string, Schema>, required: readonly string[] = []): Schema {
-  return {
-    type: 'object',
-    properties,
-    ...(required.length > 0 ? { required: [...required] } : {}),
-  };
-}
-
-const ErrorBody = {
-  $id: 'ErrorBody',
-  description: 'Every failure: a stable code, one sentence saying what was wrong and what would be right.',
-  type: 'object',
-  required: ['code', 'message'],
-  properties: {
-    code: str('INVALID_ARGUMENT, NOT_FOUND, PERMISSION_DENIED, UNAUTHENTICATED, ALREADY_EXISTS, ...'),
-    message: str(),
-    retryable: bool('Whether the same call may succeed if tried again.'),
-    details: {
-      type: 'object',
-      description: 'Structured facts (never secrets), e.g. the path a STALE read was for.',
-      additionalProperties: { anyOf: [{ type: 'string' }, { type: 'number' }, { type: 'boolean' }] },
-    },
-  },
-};
+const { str, int, bool, ref } = base;
 
 const FileStatus = {
   $id: 'FileStatus',
@@ -312,31 +285,14 @@ const SHARED_SCHEMAS = [
   NamespacePolicies,
 ];
 
-/**
- * Fastify's validator options for the master's ports: scalars are coerced (query strings are text:
- * `cached=true`, `max=10`), but a scalar is never wrapped into a list (fastify's default), so
- * `"messages": "one"` is refused rather than read as `["one"]`.
- */
-export const VALIDATION_OPTIONS = { customOptions: { coerceTypes: true } } as const;
-
 /** Adds the named schemas to an app, before any route refers to them. */
 export function addApiSchemas(app: FastifyInstance): void {
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
 }
 
+/** The helpers of cluster/route-schemas.ts, and the master's own request shapes. */
 export const schemas = {
-  ref,
-  str,
-  int,
-  bool,
-  object,
-  strings: (description?: string): Schema => ({
-    type: 'array',
-    items: { type: 'string' },
-    ...(description ? { description } : {}),
-  }),
-  /** A namespace path, `/` or `/a/b`. */
-  path: (): Schema => str('Namespace path, `/` or `/a/b`.'),
+  ...base,
   /** A size: bytes, or text such as `10M` or `512KB`; `-1` disables. */
   size: (): Schema => ({
     anyOf: [{ type: 'integer' }, { type: 'string', minLength: 1 }],
@@ -345,38 +301,4 @@ export const schemas = {
   /** Any letter case (the handler parses it and names the choices when it is none of them). */
   writeType: (): Schema =>
     str(`One of ${WRITE_TYPES.join(', ')} (any letter case); CACHE_THROUGH by default.`),
-  empty: (): Schema => ({ type: 'object', description: 'Nothing more to say.', properties: {} }),
 };
-
-export interface Operation {
-  readonly operationId: string;
-  readonly tags: readonly string[];
-  readonly summary: string;
-  readonly description?: string;
-  readonly querystring?: Schema;
-  readonly params?: Schema;
-  readonly body?: Schema;
-  /** The success answer's schema, JSON; `status` when not 200. */
-  readonly response: Schema;
-  readonly status?: number;
-  /** The success answer is this content type (its schema a string), not JSON. */
-  readonly produces?: string;
-}
-
-/** The fastify schema of an operation: its request parts, its answer, and ErrorBody for failures. */
-export function operation(op: Operation): FastifySchema {
-  const success = op.produces
-    ? { description: 'OK', content: { [op.produces]: { schema: op.response } } }
-    : { description: 'OK', ...op.response };
-  const error = { description: 'The failure (ErrorBody).', ...ref('ErrorBody') };
-  return {
-    operationId: op.operationId,
-    tags: [...op.tags],
-    summary: op.summary,
-    ...(op.description ? { description: op.description } : {}),
-    ...(op.querystring ? { querystring: op.querystring } : {}),
-    ...(op.params ? { params: op.params } : {}),
-    ...(op.body ? { body: op.body } : {}),
-    response: { [String(op.status ?? 200)]: success, '4xx': error, '5xx': error },
-  } as FastifySchema;
-}

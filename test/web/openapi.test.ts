@@ -5,7 +5,7 @@
  * schema-driven serializer.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
@@ -13,6 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { layoutOf } from '../../src/config/layout.js';
 import type { MasterAnswer } from '../../src/master/master.js';
 import { isApiRoute } from '../../src/master/openapi.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
@@ -243,6 +244,22 @@ describe('requests refused by their schemas', () => {
     expect(await post('/auth/tokens', { user: 'carol', groups: 'dev' })).toMatchObject(
       bad(`'groups' in the body must be a list of strings, got "dev"`),
     );
+  });
+
+  it("does the same on the worker's internal endpoints, after checking the cluster secret", async () => {
+    const secret = readFileSync(layoutOf(cluster.conf).clusterTokenFile, 'utf8').trim();
+    const worker = `${cluster.worker.address}/internal/free`;
+    expect(await call('POST', worker, { body: { contentIds: 'c1' }, token: secret })).toMatchObject(
+      bad(`'contentIds' in the body must be a list of strings, got "c1"`),
+    );
+    expect(await call('POST', worker, { body: { contentIds: 'c1' }, token: 'wrong' })).toMatchObject({
+      status: 401,
+      body: { code: 'UNAUTHENTICATED' },
+    });
+    expect(await call('POST', worker, { body: { contentIds: ['c1'] }, token: secret })).toMatchObject({
+      status: 200,
+      body: { pagesFreed: 0 },
+    });
   });
 
   it('checks who may call before what was sent', async () => {
