@@ -67,6 +67,8 @@ export interface MasterRoute {
   readonly port: 'rpc' | 'web';
   readonly method: string;
   readonly url: string;
+  /** The operationId of its schema (api-schemas.ts); absent for the web UI's pages. */
+  readonly operationId?: string;
 }
 
 export interface MasterOptions {
@@ -235,7 +237,10 @@ export class Master {
       ['web', web],
     ] as const) {
       app.addHook('onRoute', (route) => {
-        for (const method of [route.method].flat()) routes.push({ port, method, url: route.url });
+        const operationId = (route.schema as { operationId?: string } | undefined)?.operationId;
+        for (const method of [route.method].flat()) {
+          routes.push({ port, method, url: route.url, ...(operationId ? { operationId } : {}) });
+        }
       });
       const onAnswer = options.onAnswer;
       if (onAnswer) {

@@ -136,6 +136,14 @@ describe('the generated document', () => {
   });
 });
 
+describe("the RPC port's routes", () => {
+  it('each declares an operation (operationId, request and answer schemas), as the web port does', () => {
+    const routes = cluster.master.routes.filter((r) => r.port === 'rpc' && r.method !== 'HEAD');
+    expect(routes.length).toBeGreaterThan(30);
+    expect(routes.filter((r) => r.operationId === undefined).map((r) => `${r.method} ${r.url}`)).toEqual([]);
+  });
+});
+
 describe('answers against the document', () => {
   /** Query values for the GET operations that need some. */
   const QUERY: Record<string, string> = {
