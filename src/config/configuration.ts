@@ -80,7 +80,14 @@ interface Setting {
   readonly origin: ValueOrigin;
   /** The name the user wrote (an alias or `alluxio.*` twin), for messages. */
   readonly writtenAs: string;
+  /**
+   * A key of Flink's or Hadoop's own in their files: not a tierfs setting (never listed or
+   * validated), only there for `${...}` references in the values tierfs does take from those files.
+   */
+  readonly hidden?: boolean;
 }
+
+const FOREIGN_KINDS: readonly SourceKind[] = ['FLINK_CONF', 'HADOOP_CONF'];
 
 type Layer = ReadonlyMap<string, Setting>;
 
@@ -251,15 +258,18 @@ export class Configuration {
 
   private keys(): string[] {
     const keys = new Set<string>();
-    for (const layer of this.layers.values()) for (const key of layer.keys()) keys.add(key);
+    for (const layer of this.layers.values()) {
+      for (const [key, setting] of layer) if (!setting.hidden) keys.add(key);
+    }
     return [...keys];
   }
 
-  private lookup(name: string): { key: string; setting: Setting } | undefined {
+  /** The effective setting of a key; Flink's and Hadoop's own keys only for `${...}` references. */
+  private lookup(name: string, includeHidden = false): { key: string; setting: Setting } | undefined {
     const key = PROPERTIES.resolve(name)?.key ?? name;
     for (const kind of SOURCE_KINDS) {
       const setting = this.layers.get(kind)?.get(key);
-      if (setting) return { key, setting };
+      if (setting && (includeHidden || !setting.hidden)) return { key, setting };
     }
     return undefined;
   }
@@ -283,8 +293,10 @@ export class Configuration {
           `'${key}' refers to \${${reference}}, but ${name} is not set`,
         );
       }
-      const found = this.lookup(reference);
+      const found = this.lookup(reference, true);
       if (!found) {
+        // Hadoop and Flink leave a reference to nothing as it is written.
+        if (this.isForeign(key)) return `\${${reference}}`;
         throw new TierfsError('CONFIG_INVALID', `'${key}' refers to \${${reference}}, which is not set`);
       }
       const inner = this.substitute(found.setting.raw, found.key, [...seen, key]);
@@ -292,6 +304,12 @@ export class Configuration {
       return inner.value;
     });
     return { value, secret };
+  }
+
+  /** Whether the effective value of a key comes from Flink's or Hadoop's file. */
+  private isForeign(key: string): boolean {
+    const kind = this.lookup(key)?.setting.origin.kind;
+    return kind !== undefined && FOREIGN_KINDS.includes(kind);
   }
 
   /** Parses every effective value a user set; one error lists every bad value. */
@@ -405,22 +423,29 @@ function foreignLayer(
     });
   }
   return entriesLayer(file.entries, (entry) => ({ kind, name: file.file, line: entry.line }), warnings, {
-    ignoreUnknown: true,
+    foreign: true,
   });
 }
 
-/** Later entries win; unknown keys produce a warning (unless ignoreUnknown) and are left out. */
+/**
+ * Later entries win; unknown keys produce a warning and are left out, except in a foreign (Flink or
+ * Hadoop) file, where they are kept hidden, for references, without a warning.
+ */
 function entriesLayer(
   entries: readonly ConfigEntry[],
   originOf: (entry: ConfigEntry) => ValueOrigin,
   warnings: ConfigWarning[],
-  options: { ignoreUnknown?: boolean } = {},
+  options: { foreign?: boolean } = {},
 ): Layer {
   const layer = new Map<string, Setting>();
   for (const entry of entries) {
     const origin = originOf(entry);
     const resolved = PROPERTIES.resolve(entry.key);
-    if (!resolved && !options.ignoreUnknown) {
+    if (!resolved && options.foreign) {
+      layer.set(entry.key, { raw: entry.value, origin, writtenAs: entry.key, hidden: true });
+      continue;
+    }
+    if (!resolved) {
       const suggestion = PROPERTIES.suggest(entry.key);
       warnings.push({
         key: entry.key,

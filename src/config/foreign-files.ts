@@ -8,10 +8,11 @@
  *                `HADOOP_CONF_DIR`, `${HADOOP_HOME}/etc/hadoop`, `${HADOOP_HOME}/conf`
  *
  * Only keys tierfs registers are taken from them (these files hold many keys of their own systems,
- * which are not tierfs's to warn about); what Flink or Hadoop would reject is a warning naming the
- * file and line.
+ * which are not tierfs's to warn about, kept only for `${...}` references); what Flink or Hadoop
+ * would reject is a warning naming the file and line.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { TierfsError } from '../errors.js';
 import { parseFlinkConf } from './flink-conf.js';
@@ -64,10 +65,23 @@ export function hadoopConfDirs(
   );
 }
 
+/**
+ * What Hadoop defines before any file, for `${...}` in core-site.xml values (such as
+ * `${hadoop.tmp.dir}/oss`): the user name and core-default.xml's hadoop.tmp.dir.
+ */
+function hadoopBuiltins(): ConfigEntry[] {
+  return [
+    { key: 'user.name', value: userInfo().username, line: 0 },
+    { key: 'hadoop.tmp.dir', value: '/tmp/hadoop-${user.name}', line: 0 },
+  ];
+}
+
 export function readCoreSite(dirs: readonly string[]): ForeignFile | undefined {
   for (const dir of dirs) {
     const file = join(dir, 'core-site.xml');
-    if (existsSync(file)) return { file, ...parseHadoopXml(read(file)) };
+    if (!existsSync(file)) continue;
+    const parsed = parseHadoopXml(read(file));
+    return { file, entries: [...hadoopBuiltins(), ...parsed.entries], problems: parsed.problems };
   }
   return undefined;
 }

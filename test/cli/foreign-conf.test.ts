@@ -4,7 +4,7 @@
  * process with their sources, below tierfs's own site file, secrets masked.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTierfs } from '../support/cli.js';
@@ -97,6 +97,32 @@ describe("Hadoop's core-site.xml", () => {
     // Hadoop's own keys are Hadoop's: neither taken nor warned about.
     expect(list.stdout).not.toContain('dfs.replication');
     expect(list.stderr).toBe('');
+  });
+
+  it("expands ${...} in its values as Hadoop does, from Hadoop's own keys too, without listing them", async () => {
+    const hadoop = dir('vars-hadoop');
+    writeFileSync(
+      join(hadoop, 'core-site.xml'),
+      '<configuration>\n' +
+        '<property><name>oss.region</name><value>oss-cn-beijing</value></property>\n' +
+        '<property><name>fs.oss.endpoint</name><value>${oss.region}.aliyuncs.com</value></property>\n' +
+        '<property><name>fs.oss.buffer.dir</name><value>${hadoop.tmp.dir}/oss</value></property>\n' +
+        '<property><name>fs.oss.proxy.host</name><value>${no.such.key}</value></property>\n' +
+        '</configuration>\n',
+    );
+    const env = { HADOOP_CONF_DIR: hadoop };
+    const list = await conf(['list'], env);
+    expect(list.code).toBe(0);
+    const lines = list.stdout.split('\n');
+    expect(lines).toContain('fs.oss.endpoint=oss-cn-beijing.aliyuncs.com');
+    expect(lines).toContain(`fs.oss.buffer.dir=/tmp/hadoop-${userInfo().username}/oss`);
+    // A reference to nothing stays as written, as Hadoop leaves it.
+    expect(lines).toContain('fs.oss.proxy.host=${no.such.key}');
+    expect(list.stdout).not.toContain('oss.region=');
+    expect(list.stdout).not.toContain('hadoop.tmp.dir');
+    const hidden = await conf(['get', 'oss.region'], env);
+    expect(hidden.code).not.toBe(0);
+    expect(hidden.stderr).toContain("Unknown property 'oss.region'");
   });
 });
 
