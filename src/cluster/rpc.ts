@@ -7,6 +7,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { request } from 'undici';
 import { ERROR_CODES, type ErrorCode, TierfsError, toTierfsError } from '../errors.js';
+import { validationFailure } from './validation-errors.js';
 import type { ErrorBody } from './wire.js';
 
 export interface CallOptions {
@@ -81,11 +82,25 @@ export function errorBody(error: TierfsError): ErrorBody {
 
 /** Maps every failure to an ErrorBody with its status; unexpected ones are logged, not shown. */
 export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
-  const validation = (error as { validation?: unknown; statusCode?: number }).statusCode;
+  const status = (error as { statusCode?: number }).statusCode;
+  const schema = request.routeOptions.schema as
+    | Record<string, Record<string, unknown> | undefined>
+    | undefined;
+  const parts: Record<string, unknown> = {
+    body: request.body,
+    querystring: request.query,
+    params: request.params,
+    headers: request.headers,
+  };
   const failure =
-    validation !== undefined && validation >= 400 && validation < 500 && !(error instanceof TierfsError)
+    validationFailure(
+      error,
+      (context) => schema?.[context],
+      (context) => parts[context],
+    ) ??
+    (status !== undefined && status >= 400 && status < 500 && !(error instanceof TierfsError)
       ? new TierfsError('INVALID_ARGUMENT', (error as Error).message)
-      : toTierfsError(error);
+      : toTierfsError(error));
   if (failure.code === 'INTERNAL') request.log.error({ err: error }, 'request failed');
   else if (failure.status >= 500) {
     // The RPC ports keep no access log: a failure the server or its stores caused is logged here.

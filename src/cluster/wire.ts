@@ -152,6 +152,16 @@ export interface MetricsSample extends WorkerStats {
   readonly workers: number;
 }
 
+/** `POST /internal/persist` on a worker: upload a staged file to its under store. */
+export interface PersistRequest {
+  readonly path: string;
+  readonly contentId: string;
+  readonly size: number;
+  readonly mountPath: string;
+  /** Where the worker writes the data: a temporary path of the mount (ufs/temporary.ts). */
+  readonly ufsPath: string;
+}
+
 /** `POST /internal/cached` on a worker: how many bytes of each file its page store holds. */
 export interface CachedRequest {
   readonly files: readonly { readonly contentId: string; readonly size: number }[];

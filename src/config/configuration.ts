@@ -5,10 +5,13 @@
  *   SYSTEM_PROPERTY       `-Dkey=value` on the command line
  *   ENVIRONMENT           documented variables such as TIERFS_CONF_DIR (a property's `env`)
  *   SITE_PROPERTY         `${tierfs.conf.dir}/tierfs-site.properties` (or tierfs-site.yaml)
+ *   FLINK_CONF            `${FLINK_CONF_DIR}/config.yaml` or `flink-conf.yaml` (foreign-files.ts)
+ *   HADOOP_CONF           `core-site.xml` of `fs.hdfs.hadoopconf` or `HADOOP_CONF_DIR` (foreign-files.ts)
  *   ENVIRONMENT_FALLBACK  credentials from the environment, below the site file (a property's `fallbackEnv`)
  *   DEFAULT               the registry's defaults
  *
- * Keys nothing registers are reported in `warnings` (with the closest known key) and ignored.
+ * Keys nothing registers are reported in `warnings` (with the closest known key) and ignored; in
+ * Flink's and Hadoop's files (which hold their own systems' keys) they are ignored silently.
  * Values are kept as text and parsed by their property's type on first use; every value set by a
  * user is validated when its layer is added, so a bad value fails at start with the key, the
  * value, the expected form and the file and line it came from.
@@ -16,7 +19,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { TierfsError } from '../errors.js';
-import { ALL_PROPERTIES } from './keys/index.js';
+import { type ForeignFile, hadoopConfDirs, readCoreSite, readFlinkConf } from './foreign-files.js';
+import { ALL_PROPERTIES, FLINK_CONF_DIR, FS_HDFS_HADOOPCONF, HADOOP_CONF_DIR } from './keys/index.js';
 import { type ConfigEntry, parseProperties } from './properties-file.js';
 import type { PropertyKey } from './property.js';
 import { PropertyRegistry, type ResolvedName } from './registry.js';
@@ -28,6 +32,8 @@ export const SOURCE_KINDS = [
   'SYSTEM_PROPERTY',
   'ENVIRONMENT',
   'SITE_PROPERTY',
+  'FLINK_CONF',
+  'HADOOP_CONF',
   'ENVIRONMENT_FALLBACK',
   'DEFAULT',
 ] as const;
@@ -74,7 +80,14 @@ interface Setting {
   readonly origin: ValueOrigin;
   /** The name the user wrote (an alias or `alluxio.*` twin), for messages. */
   readonly writtenAs: string;
+  /**
+   * A key of Flink's or Hadoop's own in their files: not a tierfs setting (never listed or
+   * validated), only there for `${...}` references in the values tierfs does take from those files.
+   */
+  readonly hidden?: boolean;
 }
+
+const FOREIGN_KINDS: readonly SourceKind[] = ['FLINK_CONF', 'HADOOP_CONF'];
 
 type Layer = ReadonlyMap<string, Setting>;
 
@@ -122,6 +135,20 @@ export class Configuration {
       'SITE_PROPERTY',
       entriesLayer(site, (entry) => origins.get(entry)!, warnings),
     );
+    // Flink's file may name Hadoop's directory (fs.hdfs.hadoopconf), so it is read first.
+    const flinkDir = new Configuration(layers, env, cwd, []).getRaw(FLINK_CONF_DIR.key);
+    const flink = flinkDir
+      ? readFlinkConf(new Configuration(layers, env, cwd, []).resolvePath(flinkDir))
+      : undefined;
+    if (flink) layers.set('FLINK_CONF', foreignLayer('FLINK_CONF', flink, warnings));
+    const above = new Configuration(layers, env, cwd, []);
+    const hadoopDirs = hadoopConfDirs(
+      above.getRaw(FS_HDFS_HADOOPCONF.key),
+      above.getRaw(HADOOP_CONF_DIR.key),
+      env,
+    );
+    const hadoop = readCoreSite(hadoopDirs.map((dir) => above.resolvePath(dir)));
+    if (hadoop) layers.set('HADOOP_CONF', foreignLayer('HADOOP_CONF', hadoop, warnings));
     return new Configuration(layers, env, cwd, warnings);
   }
 
@@ -231,15 +258,18 @@ export class Configuration {
 
   private keys(): string[] {
     const keys = new Set<string>();
-    for (const layer of this.layers.values()) for (const key of layer.keys()) keys.add(key);
+    for (const layer of this.layers.values()) {
+      for (const [key, setting] of layer) if (!setting.hidden) keys.add(key);
+    }
     return [...keys];
   }
 
-  private lookup(name: string): { key: string; setting: Setting } | undefined {
+  /** The effective setting of a key; Flink's and Hadoop's own keys only for `${...}` references. */
+  private lookup(name: string, includeHidden = false): { key: string; setting: Setting } | undefined {
     const key = PROPERTIES.resolve(name)?.key ?? name;
     for (const kind of SOURCE_KINDS) {
       const setting = this.layers.get(kind)?.get(key);
-      if (setting) return { key, setting };
+      if (setting && (includeHidden || !setting.hidden)) return { key, setting };
     }
     return undefined;
   }
@@ -263,8 +293,10 @@ export class Configuration {
           `'${key}' refers to \${${reference}}, but ${name} is not set`,
         );
       }
-      const found = this.lookup(reference);
+      const found = this.lookup(reference, true);
       if (!found) {
+        // Hadoop and Flink leave a reference to nothing as it is written.
+        if (this.isForeign(key)) return `\${${reference}}`;
         throw new TierfsError('CONFIG_INVALID', `'${key}' refers to \${${reference}}, which is not set`);
       }
       const inner = this.substitute(found.setting.raw, found.key, [...seen, key]);
@@ -272,6 +304,12 @@ export class Configuration {
       return inner.value;
     });
     return { value, secret };
+  }
+
+  /** Whether the effective value of a key comes from Flink's or Hadoop's file. */
+  private isForeign(key: string): boolean {
+    const kind = this.lookup(key)?.setting.origin.kind;
+    return kind !== undefined && FOREIGN_KINDS.includes(kind);
   }
 
   /** Parses every effective value a user set; one error lists every bad value. */
@@ -371,16 +409,42 @@ function envLayer(env: NodeJS.ProcessEnv, field: 'env' | 'fallbackEnv'): Layer {
   return layer;
 }
 
-/** Later entries win; unknown keys produce a warning and are left out. */
+/** The keys tierfs knows from Flink's or Hadoop's file; what that system would reject, as warnings. */
+function foreignLayer(
+  kind: 'FLINK_CONF' | 'HADOOP_CONF',
+  file: ForeignFile,
+  warnings: ConfigWarning[],
+): Layer {
+  for (const problem of file.problems) {
+    warnings.push({
+      key: '',
+      origin: { kind, name: file.file, ...(problem.line > 0 ? { line: problem.line } : {}) },
+      message: `${file.file}${problem.line > 0 ? `:${problem.line}` : ''}: ${problem.message}`,
+    });
+  }
+  return entriesLayer(file.entries, (entry) => ({ kind, name: file.file, line: entry.line }), warnings, {
+    foreign: true,
+  });
+}
+
+/**
+ * Later entries win; unknown keys produce a warning and are left out, except in a foreign (Flink or
+ * Hadoop) file, where they are kept hidden, for references, without a warning.
+ */
 function entriesLayer(
   entries: readonly ConfigEntry[],
   originOf: (entry: ConfigEntry) => ValueOrigin,
   warnings: ConfigWarning[],
+  options: { foreign?: boolean } = {},
 ): Layer {
   const layer = new Map<string, Setting>();
   for (const entry of entries) {
     const origin = originOf(entry);
     const resolved = PROPERTIES.resolve(entry.key);
+    if (!resolved && options.foreign) {
+      layer.set(entry.key, { raw: entry.value, origin, writtenAs: entry.key, hidden: true });
+      continue;
+    }
     if (!resolved) {
       const suggestion = PROPERTIES.suggest(entry.key);
       warnings.push({

@@ -46,12 +46,14 @@ import { UNDERFS_CLEANUP_ENABLED } from '../config/keys/underfs.js';
 import { VERSION } from '../version.js';
 import { notFoundPage } from '../web/pages/tables.js';
 import { registerWebRoutes } from '../web/routes.js';
+import { addApiSchemas, VALIDATION_OPTIONS } from './api-schemas.js';
 import { Authenticator, type AuthenticatorOptions, registerAuthentication } from './authenticator.js';
 import { checkBindings } from './bind-policy.js';
 import { CapabilityIssuer } from './capability-issuer.js';
 import { checkClusterSecret } from './cluster-secret.js';
 import { logRoutes } from './log-routes.js';
 import { createMasterMetrics } from './metrics.js';
+import { registerApiDocument } from './openapi.js';
 import { PersistScheduler } from './persist-scheduler.js';
 import { PersistSweeper } from './persist-sweeper.js';
 import { registerRestRoutes } from './rest-routes.js';
@@ -66,12 +68,29 @@ export interface MasterRoute {
   readonly port: 'rpc' | 'web';
   readonly method: string;
   readonly url: string;
+  /** The operationId of its schema (api-schemas.ts); absent for the web UI's pages. */
+  readonly operationId?: string;
 }
 
 export interface MasterOptions {
   readonly log: Logger;
   /** The user the master runs as: the superuser of the namespace. */
   readonly superUser: string;
+  /**
+   * Sees every JSON answer of both ports before it is serialized. The serializer writes only what a
+   * route's response schema names; tests compare the two to find a field a schema misses.
+   */
+  readonly onAnswer?: (answer: MasterAnswer) => void;
+}
+
+/** An answer as its handler made it, before serialization. */
+export interface MasterAnswer {
+  readonly port: 'rpc' | 'web';
+  readonly method: string;
+  /** The route's URL pattern, `/api/v1/jobs/:id`. */
+  readonly url: string;
+  readonly statusCode: number;
+  readonly payload: unknown;
 }
 
 /**
@@ -228,20 +247,40 @@ export class Master {
     const rpc = Fastify({
       loggerInstance: options.log as FastifyBaseLogger,
       bodyLimit: 16 * 1024 * 1024,
+      ajv: VALIDATION_OPTIONS,
       logController: new LogController({ disableRequestLogging: true }),
     });
-    const web = Fastify({ loggerInstance: options.log as FastifyBaseLogger });
+    const web = Fastify({ loggerInstance: options.log as FastifyBaseLogger, ajv: VALIDATION_OPTIONS });
     const routes: MasterRoute[] = [];
     for (const [port, app] of [
       ['rpc', rpc],
       ['web', web],
     ] as const) {
       app.addHook('onRoute', (route) => {
-        for (const method of [route.method].flat()) routes.push({ port, method, url: route.url });
+        const operationId = (route.schema as { operationId?: string } | undefined)?.operationId;
+        for (const method of [route.method].flat()) {
+          routes.push({ port, method, url: route.url, ...(operationId ? { operationId } : {}) });
+        }
       });
+      const onAnswer = options.onAnswer;
+      if (onAnswer) {
+        app.addHook('preSerialization', async (request, reply, payload) => {
+          onAnswer({
+            port,
+            method: request.method,
+            url: request.routeOptions.url ?? request.url,
+            statusCode: reply.statusCode,
+            payload: structuredClone(payload),
+          });
+          return payload;
+        });
+      }
     }
     // Another master may have mounted or unmounted since the last request: one cheap check.
     for (const app of [rpc, web]) app.addHook('onRequest', () => namespace.mounts.refresh());
+    addApiSchemas(rpc);
+    addApiSchemas(web);
+    await registerApiDocument(web);
     const rpcCaller = registerAuthentication(rpc, new Authenticator(authentication));
     registerMasterRoutes(rpc, {
       namespace,

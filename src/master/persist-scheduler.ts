@@ -20,21 +20,13 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { clusterHeaders } from '../cluster/auth.js';
 import { callJson } from '../cluster/rpc.js';
+import type { PersistRequest } from '../cluster/wire.js';
 import { isTierfsError } from '../errors.js';
 import type { MetaStore, PersistTask } from '../meta/store.js';
 import type { Namespace } from '../namespace/namespace.js';
 import type { UnderStore } from '../ufs/contract.js';
 import { temporaryPathFor } from '../ufs/temporary.js';
 import type { WorkerRegistry } from './worker-registry.js';
-
-export interface PersistRequest {
-  readonly path: string;
-  readonly contentId: string;
-  readonly size: number;
-  readonly mountPath: string;
-  /** Where the worker writes the data: a temporary path of the mount (ufs/temporary.ts). */
-  readonly ufsPath: string;
-}
 
 const MAX_BACKOFF_MS = 60_000;
 /** Tasks claimed at a time: each one's lease runs while the ones before it are persisted. */

@@ -5,7 +5,7 @@
  * The namespace, mount and membership routes are plain route specs (`namespaceRoutes`), so the
  * admin REST API on the web port (rest-routes.ts) serves the very same handlers.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
 import { presentsSecret } from '../cluster/auth.js';
 import type { CapabilitySigner, WriteCapability } from '../cluster/capability.js';
 import { parseWriteType } from '../cluster/io-types.js';
@@ -25,6 +25,7 @@ import { maskSecrets } from '../config/configuration.js';
 import { TierfsError } from '../errors.js';
 import type { Namespace } from '../namespace/namespace.js';
 import type { Caller } from '../namespace/permissions.js';
+import { operation, schemas } from './api-schemas.js';
 import type { CapabilityIssuer } from './capability-issuer.js';
 import { wireList, wireStatus } from './wire-status.js';
 import type { WorkerRegistry } from './worker-registry.js';
@@ -57,38 +58,36 @@ export type Body = Record<string, unknown>;
 export interface RouteSpec {
   readonly method: 'GET' | 'POST' | 'DELETE';
   readonly url: string;
+  /** Request and answer schemas (api-schemas.ts): fastify validates and serializes with them. */
+  readonly schema: FastifySchema;
   readonly handler: (request: FastifyRequest) => Promise<unknown>;
 }
 
-export const bodyOf = (request: FastifyRequest): Body => (request.body ?? {}) as Body;
-export const queryOf = (request: FastifyRequest): Body => (request.query ?? {}) as Body;
+/** The request's body, query string and path parameters, as their schemas let them through. */
+export const bodyOf = <T = Body>(request: FastifyRequest): T => (request.body ?? {}) as T;
+export const queryOf = <T = Body>(request: FastifyRequest): T => (request.query ?? {}) as T;
 
 export function registerRoutes(app: FastifyInstance, routes: readonly RouteSpec[]): void {
-  for (const route of routes) app.route({ method: route.method, url: route.url, handler: route.handler });
-}
-
-export function field<T extends 'string' | 'boolean' | 'number'>(
-  body: Body,
-  name: string,
-  type: T,
-  required = false,
-): (T extends 'string' ? string : T extends 'boolean' ? boolean : number) | undefined {
-  const value = body[name];
-  if (value === undefined || value === null) {
-    if (required) throw new TierfsError('INVALID_ARGUMENT', `'${name}' is required`);
-    return undefined;
+  for (const route of routes) {
+    app.route({ method: route.method, url: route.url, schema: route.schema, handler: route.handler });
   }
-  if (typeof value !== type) throw new TierfsError('INVALID_ARGUMENT', `'${name}' must be a ${type}`);
-  return value as never;
-}
-
-export function requiredString(body: Body, name: string): string {
-  return field(body, name, 'string', true)!;
 }
 
 export function mountInfo(m: MountInfo, revealSecrets: boolean): MountInfo {
   const { path, ufsUri, readOnly, shared, options } = m;
   return { path, ufsUri, readOnly, shared, options: revealSecrets ? { ...options } : maskSecrets(options) };
+}
+
+const { ref, str, int, bool, object, path: pathSchema, empty } = schemas;
+const PATH_ONLY = object({ path: pathSchema() }, ['path']);
+const RECURSIVE = bool('Into subdirectories.');
+
+interface PathQuery {
+  readonly path: string;
+  readonly syncIntervalMs?: number;
+  readonly cached?: boolean;
+  readonly pageSize?: number;
+  readonly continuationToken?: string;
 }
 
 /** Health, cluster, paths, mounts and workers: served on the RPC port and on the web port alike. */
@@ -99,21 +98,53 @@ export function namespaceRoutes(
   >,
 ): RouteSpec[] {
   const { namespace, workers, caller } = context;
-  const body = bodyOf;
-  const query = queryOf;
+  const CACHED = bool("Add each file's `cachedBytes` (the bytes of it the workers hold).");
   return [
-    { method: 'GET', url: '/api/v1/health', handler: async () => ({ status: 'ok' }) },
-    { method: 'GET', url: '/api/v1/cluster', handler: async () => context.info() },
+    {
+      method: 'GET',
+      url: '/api/v1/health',
+      schema: operation({
+        operationId: 'getHealth',
+        tags: ['cluster'],
+        summary: 'Liveness: {status: "ok"}.',
+        response: object({ status: { type: 'string', enum: ['ok'] } }, ['status']),
+      }),
+      handler: async () => ({ status: 'ok' }),
+    },
+    {
+      method: 'GET',
+      url: '/api/v1/cluster',
+      schema: operation({
+        operationId: 'getCluster',
+        tags: ['cluster'],
+        summary: 'Version, start time, addresses and workers.',
+        response: ref('ClusterInfo'),
+      }),
+      handler: async () => context.info(),
+    },
     {
       method: 'GET',
       url: '/api/v1/paths/status',
+      schema: operation({
+        operationId: 'getPathStatus',
+        tags: ['paths'],
+        summary: 'Status of a file or directory.',
+        querystring: object(
+          {
+            path: pathSchema(),
+            syncIntervalMs: int('Sync with the under store when the entry is older than this (ms).'),
+            cached: CACHED,
+          },
+          ['path'],
+        ),
+        response: ref('FileStatus'),
+      }),
       handler: async (request) => {
-        const q = query(request);
-        const sync = q.syncIntervalMs === undefined ? undefined : Number(q.syncIntervalMs);
+        const q = queryOf<PathQuery>(request);
         const status = wireStatus(
-          await namespace.getStatus(requiredString(q, 'path'), caller(request), { syncIntervalMs: sync }),
+          await namespace.getStatus(q.path, caller(request), { syncIntervalMs: q.syncIntervalMs }),
         );
-        if (q.cached !== 'true' || status.isDirectory) return status;
+        if (q.cached !== true || status.isDirectory) return status;
         const [cachedBytes] = await context.cachedBytes([status]);
         return { ...status, cachedBytes: cachedBytes ?? 0 };
       },
@@ -121,15 +152,30 @@ export function namespaceRoutes(
     {
       method: 'GET',
       url: '/api/v1/paths/list',
+      schema: operation({
+        operationId: 'listDirectory',
+        tags: ['paths'],
+        summary: 'One page of a directory.',
+        querystring: object(
+          {
+            path: pathSchema(),
+            pageSize: { ...int('Entries in the page.'), minimum: 1 },
+            continuationToken: str('From the previous page.'),
+            cached: CACHED,
+          },
+          ['path'],
+        ),
+        response: ref('ListResult'),
+      }),
       handler: async (request) => {
-        const q = query(request);
+        const q = queryOf<PathQuery>(request);
         const list = wireList(
-          await namespace.listStatus(requiredString(q, 'path'), caller(request), {
-            pageSize: q.pageSize === undefined ? undefined : Number(q.pageSize),
-            continuationToken: field(q, 'continuationToken', 'string'),
+          await namespace.listStatus(q.path, caller(request), {
+            pageSize: q.pageSize,
+            continuationToken: q.continuationToken,
           }),
         );
-        if (q.cached !== 'true') return list;
+        if (q.cached !== true) return list;
         // `cached=true`: each file with the bytes of it the workers hold (`fs ls`'s in-cache column).
         const cached = await context.cachedBytes(list.entries.filter((e) => !e.isDirectory));
         let next = 0;
@@ -142,12 +188,26 @@ export function namespaceRoutes(
     {
       method: 'POST',
       url: '/api/v1/paths/mkdir',
+      schema: operation({
+        operationId: 'createDirectory',
+        tags: ['paths'],
+        summary: 'Creates a directory.',
+        body: object(
+          {
+            path: pathSchema(),
+            recursive: bool('Create missing parents too.'),
+            allowExists: bool('Succeed when the directory exists.'),
+          },
+          ['path'],
+        ),
+        response: ref('FileStatus'),
+      }),
       handler: async (request) => {
-        const b = body(request);
+        const b = bodyOf<{ path: string; recursive?: boolean; allowExists?: boolean }>(request);
         return wireStatus(
-          await namespace.mkdir(requiredString(b, 'path'), caller(request), {
-            recursive: field(b, 'recursive', 'boolean'),
-            allowExists: field(b, 'allowExists', 'boolean'),
+          await namespace.mkdir(b.path, caller(request), {
+            recursive: b.recursive,
+            allowExists: b.allowExists,
           }),
         );
       },
@@ -155,109 +215,195 @@ export function namespaceRoutes(
     {
       method: 'POST',
       url: '/api/v1/paths/delete',
+      schema: operation({
+        operationId: 'deletePath',
+        tags: ['paths'],
+        summary: 'Deletes a file or directory.',
+        body: object({ path: pathSchema(), recursive: RECURSIVE }, ['path']),
+        response: empty(),
+      }),
       handler: async (request) => {
-        const b = body(request);
-        await namespace.delete(requiredString(b, 'path'), caller(request), {
-          recursive: field(b, 'recursive', 'boolean'),
-        });
+        const b = bodyOf<{ path: string; recursive?: boolean }>(request);
+        await namespace.delete(b.path, caller(request), { recursive: b.recursive });
         return {};
       },
     },
     {
       method: 'POST',
       url: '/api/v1/paths/rename',
+      schema: operation({
+        operationId: 'renamePath',
+        tags: ['paths'],
+        summary: 'Renames a file or directory within a mount.',
+        body: object({ source: pathSchema(), destination: pathSchema() }, ['source', 'destination']),
+        response: ref('FileStatus'),
+      }),
       handler: async (request) => {
-        const b = body(request);
-        return wireStatus(
-          await namespace.rename(
-            requiredString(b, 'source'),
-            requiredString(b, 'destination'),
-            caller(request),
-          ),
-        );
+        const b = bodyOf<{ source: string; destination: string }>(request);
+        return wireStatus(await namespace.rename(b.source, b.destination, caller(request)));
       },
     },
     {
       method: 'POST',
       url: '/api/v1/paths/set-attribute',
+      schema: operation({
+        operationId: 'setAttribute',
+        tags: ['paths'],
+        summary: 'chmod, chown, chgrp, and the modification time.',
+        body: object(
+          {
+            path: pathSchema(),
+            mode: { ...int('POSIX permission bits, e.g. 420 for 0644.'), minimum: 0, maximum: 0o7777 },
+            owner: str(),
+            group: str(),
+            mtimeMs: { type: 'number', description: 'Modification time, ms since the epoch.' },
+            recursive: RECURSIVE,
+          },
+          ['path'],
+        ),
+        response: empty(),
+      }),
       handler: async (request) => {
-        const b = body(request);
-        await namespace.setAttribute(requiredString(b, 'path'), caller(request), {
-          mode: field(b, 'mode', 'number'),
-          owner: field(b, 'owner', 'string'),
-          group: field(b, 'group', 'string'),
-          mtimeMs: field(b, 'mtimeMs', 'number'),
-          recursive: field(b, 'recursive', 'boolean'),
-        });
+        const { path, ...change } = bodyOf<{
+          path: string;
+          mode?: number;
+          owner?: string;
+          group?: string;
+          mtimeMs?: number;
+          recursive?: boolean;
+        }>(request);
+        await namespace.setAttribute(path, caller(request), change);
         return {};
       },
     },
     {
       method: 'POST',
       url: '/api/v1/paths/load-metadata',
+      schema: operation({
+        operationId: 'loadMetadata',
+        tags: ['paths'],
+        summary: 'Loads metadata from the under store.',
+        body: object({ path: pathSchema(), recursive: RECURSIVE }, ['path']),
+        response: object({ loaded: int('Entries loaded.') }, ['loaded']),
+      }),
       handler: async (request) => {
-        const b = body(request);
-        const loaded = await namespace.loadMetadata(requiredString(b, 'path'), caller(request), {
-          recursive: field(b, 'recursive', 'boolean'),
-        });
-        return { loaded };
+        const b = bodyOf<{ path: string; recursive?: boolean }>(request);
+        return { loaded: await namespace.loadMetadata(b.path, caller(request), { recursive: b.recursive }) };
       },
     },
     {
       method: 'POST',
       url: '/api/v1/paths/free',
+      schema: operation({
+        operationId: 'freePath',
+        tags: ['paths'],
+        summary: 'Drops cached pages of everything under a path.',
+        body: PATH_ONLY,
+        response: object({ freedFiles: int() }, ['freedFiles']),
+      }),
       handler: async (request) => ({
-        freedFiles: await context.free(requiredString(body(request), 'path'), caller(request)),
+        freedFiles: await context.free(bodyOf<{ path: string }>(request).path, caller(request)),
       }),
     },
     {
       method: 'POST',
       url: '/api/v1/paths/persist',
+      schema: operation({
+        operationId: 'persistFile',
+        tags: ['paths'],
+        summary: 'Queues persistence of a file written with a non-persisting write type.',
+        body: PATH_ONLY,
+        response: empty(),
+      }),
       handler: async (request) => {
-        await context.persist(requiredString(body(request), 'path'), caller(request));
+        await context.persist(bodyOf<{ path: string }>(request).path, caller(request));
         return {};
       },
     },
     {
       method: 'GET',
       url: '/api/v1/mounts',
+      schema: operation({
+        operationId: 'listMounts',
+        tags: ['mounts'],
+        summary: 'The mount table, options with secrets masked.',
+        response: { type: 'array', items: ref('MountInfo') },
+      }),
       handler: async () => namespace.mounts.list().map((m) => mountInfo(m, false)),
     },
     {
       method: 'POST',
       url: '/api/v1/mounts',
+      schema: operation({
+        operationId: 'mount',
+        tags: ['mounts'],
+        summary: 'Mounts an under store at a namespace path.',
+        body: object(
+          {
+            path: pathSchema(),
+            ufsUri: str('s3://bucket/prefix, oss://..., kodo://..., or a local directory.'),
+            readOnly: bool(),
+            shared: bool(),
+            options: {
+              type: 'object',
+              description: 'Mount options (e.g. credentials), keys to string values.',
+              additionalProperties: { type: 'string' },
+            },
+          },
+          ['path', 'ufsUri'],
+        ),
+        response: ref('MountInfo'),
+      }),
       handler: async (request) => {
-        const b = body(request);
-        const options = b.options ?? {};
-        if (typeof options !== 'object' || Object.values(options).some((v) => typeof v !== 'string')) {
-          throw new TierfsError('INVALID_ARGUMENT', "'options' must map keys to string values");
-        }
-        const path = requiredString(b, 'path');
-        await namespace.mount(path, requiredString(b, 'ufsUri'), caller(request), {
-          readOnly: field(b, 'readOnly', 'boolean'),
-          shared: field(b, 'shared', 'boolean'),
-          options: options as Record<string, string>,
+        const b = bodyOf<{
+          path: string;
+          ufsUri: string;
+          readOnly?: boolean;
+          shared?: boolean;
+          options?: Record<string, string>;
+        }>(request);
+        await namespace.mount(b.path, b.ufsUri, caller(request), {
+          readOnly: b.readOnly,
+          shared: b.shared,
+          options: b.options ?? {},
         });
-        return mountInfo(namespace.mounts.get(namespace.resolve(path).mount.path)!, false);
+        return mountInfo(namespace.mounts.get(namespace.resolve(b.path).mount.path)!, false);
       },
     },
     {
       method: 'POST',
       url: '/api/v1/mounts/remove',
+      schema: operation({
+        operationId: 'unmount',
+        tags: ['mounts'],
+        summary: 'Unmounts a mount point.',
+        body: PATH_ONLY,
+        response: empty(),
+      }),
       handler: async (request) => {
-        await namespace.unmount(requiredString(body(request), 'path'), caller(request));
+        await namespace.unmount(bodyOf<{ path: string }>(request).path, caller(request));
         return {};
       },
     },
-    { method: 'GET', url: '/api/v1/workers', handler: async () => workers.list() },
+    {
+      method: 'GET',
+      url: '/api/v1/workers',
+      schema: operation({
+        operationId: 'listWorkers',
+        tags: ['cluster'],
+        summary: 'Workers with their tiers and state (LIVE or LOST).',
+        response: { type: 'array', items: ref('WorkerInfo') },
+      }),
+      handler: async () => workers.list(),
+    },
   ];
 }
 
 /** The RPC port: the shared routes, the client's read and write protocol and the workers' endpoints. */
 export function registerMasterRoutes(app: FastifyInstance, context: RouteContext): void {
   const { namespace, workers, caller, capabilities, signer } = context;
-  const body = bodyOf;
-  const requireClusterSecret = (request: FastifyRequest) => {
+  /** Runs before validation: a caller without the secret learns nothing about the request's shape. */
+  const requireClusterSecret = async (request: FastifyRequest) => {
     if (!presentsSecret(request.headers.authorization, context.clusterToken)) {
       throw new TierfsError(
         'PERMISSION_DENIED',
@@ -267,7 +413,7 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
   };
   /** The write capability a complete or abort presents, which must be the caller's own. */
   const writeCapability = (request: FastifyRequest): WriteCapability => {
-    const capability = signer.verify(field(body(request), 'capability', 'string'));
+    const capability = signer.verify(bodyOf<{ capability: string }>(request).capability);
     if (capability.access !== 'write') {
       throw new TierfsError(
         'PERMISSION_DENIED',
@@ -279,101 +425,212 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
     }
     return capability;
   };
+  const capabilityAnswer = object({ status: ref('FileStatus'), capability: str() }, ['status', 'capability']);
+  const CAPABILITY = str('The write capability create-file answered.');
 
   app.setErrorHandler(sendError);
   registerRoutes(app, namespaceRoutes(context));
 
-  app.post('/api/v1/paths/open', async (request): Promise<OpenFileResponse> => {
-    const b = body(request);
-    const who = caller(request);
-    const sync = field(b, 'syncIntervalMs', 'number');
-    const status = await namespace.openFile(requiredString(b, 'path'), who, { syncIntervalMs: sync });
-    const expected = field(b, 'contentId', 'string');
-    if (expected !== undefined && expected !== status.contentId) {
-      throw new TierfsError(
-        'STALE',
-        `${status.path} has changed since its status was read (content ${expected})`,
-        {
-          details: { path: status.path, expected, found: status.contentId },
-        },
-      );
-    }
-    return { status: wireStatus(status), capability: capabilities.read(status, who) };
-  });
-
-  app.post('/api/v1/paths/create-file', async (request): Promise<CreateFileResponse> => {
-    const b = body(request) as Body & Partial<CreateFileRequest>;
-    const who = caller(request);
-    const writeType = parseWriteType(b.writeType ?? 'CACHE_THROUGH');
-    const status = await namespace.createFile(requiredString(b, 'path'), who, {
-      overwrite: field(b, 'overwrite', 'boolean'),
-      recursive: field(b, 'recursive', 'boolean'),
-      mode: field(b, 'mode', 'number'),
-      writeType,
-    });
-    return { status: wireStatus(status), capability: capabilities.write(status, writeType, who) };
-  });
-
-  app.post('/api/v1/paths/complete-file', async (request) => {
-    const capability = writeCapability(request);
-    const receipt = signer.verifyReceipt(
-      field(body(request) as Body & Partial<CompleteFileRequest>, 'receipt', 'string'),
-    );
-    if (receipt.contentId !== capability.contentId) {
-      throw new TierfsError(
-        'PERMISSION_DENIED',
-        `the receipt is for another write than ${capability.path}'s`,
-      );
-    }
-    return wireStatus(
-      await namespace.completeFile(capability.path, {
-        contentId: capability.contentId,
-        size: receipt.size,
-        workerId: receipt.workerId,
-        ...(receipt.ufsFingerprint === undefined ? {} : { ufsFingerprint: receipt.ufsFingerprint }),
+  app.post(
+    '/api/v1/paths/open',
+    {
+      schema: operation({
+        operationId: 'openFile',
+        tags: ['io'],
+        summary: 'Opens a file: its status and the capability its workers serve it for.',
+        body: object(
+          {
+            path: pathSchema(),
+            syncIntervalMs: int(),
+            contentId: str('Fail with STALE unless the file still has this content.'),
+          },
+          ['path'],
+        ),
+        response: capabilityAnswer,
       }),
-    );
-  });
+    },
+    async (request): Promise<OpenFileResponse> => {
+      const b = bodyOf<{ path: string; syncIntervalMs?: number; contentId?: string }>(request);
+      const who = caller(request);
+      const status = await namespace.openFile(b.path, who, { syncIntervalMs: b.syncIntervalMs });
+      const expected = b.contentId;
+      if (expected !== undefined && expected !== status.contentId) {
+        throw new TierfsError(
+          'STALE',
+          `${status.path} has changed since its status was read (content ${expected})`,
+          {
+            details: { path: status.path, expected, found: status.contentId },
+          },
+        );
+      }
+      return { status: wireStatus(status), capability: capabilities.read(status, who) };
+    },
+  );
 
-  app.post('/api/v1/paths/abort-file', async (request) => {
-    const capability = writeCapability(request);
-    await namespace.abortFile(capability.path, capability.contentId);
-    return {};
-  });
+  app.post(
+    '/api/v1/paths/create-file',
+    {
+      schema: operation({
+        operationId: 'createFile',
+        tags: ['io'],
+        summary: 'Creates an incomplete file: its status and the capability to write it at a worker.',
+        body: object(
+          {
+            path: pathSchema(),
+            overwrite: bool(),
+            recursive: bool('Create missing parents.'),
+            mode: { ...int('POSIX permission bits.'), minimum: 0 },
+            writeType: schemas.writeType(),
+          },
+          ['path'],
+        ),
+        response: capabilityAnswer,
+      }),
+    },
+    async (request): Promise<CreateFileResponse> => {
+      const { path, writeType: requested, ...options } = bodyOf<CreateFileRequest>(request);
+      const who = caller(request);
+      const writeType = parseWriteType(requested ?? 'CACHE_THROUGH');
+      const status = await namespace.createFile(path, who, { ...options, writeType });
+      return { status: wireStatus(status), capability: capabilities.write(status, writeType, who) };
+    },
+  );
 
-  app.post('/api/v1/workers/heartbeat', async (request): Promise<HeartbeatResponse> => {
-    requireClusterSecret(request);
-    const b = body(request) as Body & Partial<HeartbeatRequest>;
-    const tiers = Array.isArray(b.tiers) ? (b.tiers as HeartbeatRequest['tiers']) : [];
-    const joined = await workers.heartbeat({
-      id: requiredString(b, 'id'),
-      address: requiredString(b, 'address'),
-      startedMs: field(b, 'startedMs', 'number', true)!,
-      tiers,
-    });
-    if (joined) context.workerJoined();
-    return { leaseMs: workers.leaseMs };
-  });
+  app.post(
+    '/api/v1/paths/complete-file',
+    {
+      schema: operation({
+        operationId: 'completeFile',
+        tags: ['io'],
+        summary: "Completes a written file with the worker's signed receipt.",
+        body: object({ capability: CAPABILITY, receipt: str("The worker's signed receipt.") }, [
+          'capability',
+          'receipt',
+        ]),
+        response: ref('FileStatus'),
+      }),
+    },
+    async (request) => {
+      const capability = writeCapability(request);
+      const receipt = signer.verifyReceipt(bodyOf<CompleteFileRequest>(request).receipt);
+      if (receipt.contentId !== capability.contentId) {
+        throw new TierfsError(
+          'PERMISSION_DENIED',
+          `the receipt is for another write than ${capability.path}'s`,
+        );
+      }
+      return wireStatus(
+        await namespace.completeFile(capability.path, {
+          contentId: capability.contentId,
+          size: receipt.size,
+          workerId: receipt.workerId,
+          ...(receipt.ufsFingerprint === undefined ? {} : { ufsFingerprint: receipt.ufsFingerprint }),
+        }),
+      );
+    },
+  );
 
-  app.post('/api/v1/workers/leave', async (request) => {
-    requireClusterSecret(request);
-    await workers.remove(requiredString(body(request), 'id'));
-    return {};
-  });
+  app.post(
+    '/api/v1/paths/abort-file',
+    {
+      schema: operation({
+        operationId: 'abortFile',
+        tags: ['io'],
+        summary: 'Abandons an incomplete file.',
+        body: object({ capability: CAPABILITY }, ['capability']),
+        response: empty(),
+      }),
+    },
+    async (request) => {
+      const capability = writeCapability(request);
+      await namespace.abortFile(capability.path, capability.contentId);
+      return {};
+    },
+  );
+
+  app.post(
+    '/api/v1/workers/heartbeat',
+    {
+      preValidation: requireClusterSecret,
+      schema: operation({
+        operationId: 'workerHeartbeat',
+        tags: ['internal'],
+        summary: 'A worker joins or renews its lease (the cluster secret only).',
+        body: object(
+          {
+            id: str(),
+            address: str(),
+            startedMs: { type: 'number' },
+            tiers: { type: 'array', items: ref('TierUsage') },
+          },
+          ['id', 'address', 'startedMs'],
+        ),
+        response: object({ leaseMs: int('The worker is lost when no heartbeat arrives for this long.') }, [
+          'leaseMs',
+        ]),
+      }),
+    },
+    async (request): Promise<HeartbeatResponse> => {
+      const b = bodyOf<HeartbeatRequest>(request);
+      const joined = await workers.heartbeat({
+        id: b.id,
+        address: b.address,
+        startedMs: b.startedMs,
+        tiers: b.tiers ?? [],
+      });
+      if (joined) context.workerJoined();
+      return { leaseMs: workers.leaseMs };
+    },
+  );
+
+  app.post(
+    '/api/v1/workers/leave',
+    {
+      preValidation: requireClusterSecret,
+      schema: operation({
+        operationId: 'workerLeave',
+        tags: ['internal'],
+        summary: 'A worker leaves the cluster (the cluster secret only).',
+        body: object({ id: str() }, ['id']),
+        response: empty(),
+      }),
+    },
+    async (request) => {
+      await workers.remove(bodyOf<{ id: string }>(request).id);
+      return {};
+    },
+  );
 
   /** Which staged copies a worker still needs (the others it removes: leftovers of replaced files). */
-  app.post('/api/v1/internal/staging/needed', async (request) => {
-    requireClusterSecret(request);
-    const ids = (body(request) as { contentIds?: unknown }).contentIds;
-    if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) {
-      throw new TierfsError('INVALID_ARGUMENT', "'contentIds' must be a list of strings");
-    }
-    return { needed: await context.neededStagedContent(ids as string[]) };
-  });
+  app.post(
+    '/api/v1/internal/staging/needed',
+    {
+      preValidation: requireClusterSecret,
+      schema: operation({
+        operationId: 'neededStagedContent',
+        tags: ['internal'],
+        summary: 'Of these content ids, those a worker must keep staged (the cluster secret only).',
+        body: object({ contentIds: schemas.strings() }, ['contentIds']),
+        response: object({ needed: schemas.strings() }, ['needed']),
+      }),
+    },
+    async (request) => ({
+      needed: await context.neededStagedContent(bodyOf<{ contentIds: string[] }>(request).contentIds),
+    }),
+  );
 
   /** Mounts with their options unmasked: workers need the credentials to reach the under stores. */
-  app.get('/api/v1/internal/mounts', async (request) => {
-    requireClusterSecret(request);
-    return namespace.mounts.list().map((m) => mountInfo(m, true));
-  });
+  app.get(
+    '/api/v1/internal/mounts',
+    {
+      preValidation: requireClusterSecret,
+      schema: operation({
+        operationId: 'listMountsWithSecrets',
+        tags: ['internal'],
+        summary: 'The mount table with secrets (the cluster secret only).',
+        response: { type: 'array', items: ref('MountInfo') },
+      }),
+    },
+    async () => namespace.mounts.list().map((m) => mountInfo(m, true)),
+  );
 }

@@ -11,8 +11,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { TierfsError } from '../errors.js';
 import type { Caller } from '../namespace/permissions.js';
-import { bodyOf, requiredString } from './routes.js';
+import { operation, schemas } from './api-schemas.js';
+import { bodyOf } from './routes.js';
 import type { UserTokens } from './user-tokens.js';
+
+const { ref, str, object } = schemas;
 
 export interface TokenRouteContext {
   readonly tokens: UserTokens;
@@ -23,7 +26,8 @@ export interface TokenRouteContext {
 
 export function registerTokenRoutes(app: FastifyInstance, context: TokenRouteContext): void {
   const { tokens } = context;
-  const requireSuper = (request: FastifyRequest) => {
+  /** Runs before validation: only the superuser learns what a token request must look like. */
+  const requireSuper = async (request: FastifyRequest) => {
     const who = context.caller(request);
     if (!context.isSuper(who)) {
       throw new TierfsError(
@@ -33,32 +37,74 @@ export function registerTokenRoutes(app: FastifyInstance, context: TokenRouteCon
       );
     }
   };
+  const ID = str('The token id `tierfs auth token list` shows.');
 
-  app.post('/api/v1/auth/tokens', async (request, reply) => {
-    requireSuper(request);
-    const body = bodyOf(request);
-    const groups = body.groups ?? [];
-    if (!Array.isArray(groups) || groups.some((g) => typeof g !== 'string')) {
-      throw new TierfsError('INVALID_ARGUMENT', "'groups' must be a list of group names");
-    }
-    const created = await tokens.create(requiredString(body, 'user'), groups as string[]);
-    return reply.header('cache-control', 'no-store').send(created);
-  });
+  app.post(
+    '/api/v1/auth/tokens',
+    {
+      preValidation: requireSuper,
+      schema: operation({
+        operationId: 'createToken',
+        tags: ['auth'],
+        summary: 'Creates a user token; the answer is the only place the token ever appears.',
+        body: object({ user: str(), groups: schemas.strings('Group names.') }, ['user']),
+        response: ref('CreatedToken'),
+      }),
+    },
+    async (request, reply) => {
+      const body = bodyOf<{ user: string; groups?: string[] }>(request);
+      const created = await tokens.create(body.user, body.groups ?? []);
+      return reply.header('cache-control', 'no-store').send(created);
+    },
+  );
 
-  app.get('/api/v1/auth/tokens', async (request, reply) => {
-    requireSuper(request);
-    return reply.header('cache-control', 'no-store').send(await tokens.list());
-  });
+  app.get(
+    '/api/v1/auth/tokens',
+    {
+      preValidation: requireSuper,
+      schema: operation({
+        operationId: 'listTokens',
+        tags: ['auth'],
+        summary: 'Tokens: id, user, groups, created (never the token).',
+        response: { type: 'array', items: ref('TokenInfo') },
+      }),
+    },
+    async (_request, reply) => reply.header('cache-control', 'no-store').send(await tokens.list()),
+  );
 
-  app.post('/api/v1/auth/tokens/revoke', async (request) => {
-    requireSuper(request);
-    await tokens.revoke(requiredString(bodyOf(request), 'id'));
-    return {};
-  });
+  app.post(
+    '/api/v1/auth/tokens/revoke',
+    {
+      preValidation: requireSuper,
+      schema: operation({
+        operationId: 'revokeToken',
+        tags: ['auth'],
+        summary: 'Revokes a token by id.',
+        body: object({ id: ID }, ['id']),
+        response: schemas.empty(),
+      }),
+    },
+    async (request) => {
+      await tokens.revoke(bodyOf<{ id: string }>(request).id);
+      return {};
+    },
+  );
 
-  app.delete('/api/v1/auth/tokens/:id', async (request) => {
-    requireSuper(request);
-    await tokens.revoke((request.params as { id: string }).id);
-    return {};
-  });
+  app.delete(
+    '/api/v1/auth/tokens/:id',
+    {
+      preValidation: requireSuper,
+      schema: operation({
+        operationId: 'deleteToken',
+        tags: ['auth'],
+        summary: 'Revokes a token by id (as revokeToken).',
+        params: object({ id: ID }, ['id']),
+        response: schemas.empty(),
+      }),
+    },
+    async (request) => {
+      await tokens.revoke((request.params as { id: string }).id);
+      return {};
+    },
+  );
 }

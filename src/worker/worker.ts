@@ -29,8 +29,15 @@ import { clusterHeaders, presentsSecret } from '../cluster/auth.js';
 import { CapabilitySigner } from '../cluster/capability.js';
 import { Masters } from '../cluster/masters.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../cluster/metrics.js';
+import { addErrorSchema, operation, schemas, VALIDATION_OPTIONS } from '../cluster/route-schemas.js';
 import { sendError } from '../cluster/rpc.js';
-import type { CachedRequest, CachedResponse, HeartbeatRequest, TierUsage } from '../cluster/wire.js';
+import type {
+  CachedRequest,
+  CachedResponse,
+  HeartbeatRequest,
+  PersistRequest,
+  TierUsage,
+} from '../cluster/wire.js';
 import type { Configuration } from '../config/configuration.js';
 import {
   WORKER_BIND_HOST,
@@ -58,14 +65,8 @@ export interface WorkerOptions {
   readonly masterAddress: string;
 }
 
-type Params = Record<string, string | undefined>;
-
-function param(params: Params, name: string): string {
-  const value = params[name];
-  if (typeof value !== 'string' || value === '')
-    throw new TierfsError('INVALID_ARGUMENT', `'${name}' is required`);
-  return value;
-}
+const { str, int, object } = schemas;
+const CONTENT_ID = { ...str('Identity of the content in the caches.'), minLength: 1 };
 
 /** Bytes of a file held in the page store: its cached pages, the last one possibly short. */
 function cachedBytes(pages: PageStore, contentId: string, size: number): number {
@@ -131,12 +132,15 @@ export class Worker {
     const app = Fastify({
       loggerInstance: options.log as FastifyBaseLogger,
       bodyLimit: 1024 * 1024,
+      ajv: VALIDATION_OPTIONS,
       logController: new LogController({ disableRequestLogging: true }),
     });
     app.setErrorHandler(sendError);
+    addErrorSchema(app);
     // File bodies stream through untouched.
     app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));
-    const requireToken = (request: FastifyRequest) => {
+    /** Runs before validation: without the secret a caller learns nothing about the request's shape. */
+    const requireToken = async (request: FastifyRequest) => {
       if (!presentsSecret(request.headers.authorization, clusterToken)) {
         throw new TierfsError(
           'UNAUTHENTICATED',
@@ -145,23 +149,83 @@ export class Worker {
       }
     };
 
-    app.get('/api/v1/health', async () => ({ status: 'ok', id }));
-
-    app.get('/metrics', async (_request, reply) =>
-      reply.type(PROMETHEUS_CONTENT_TYPE).send(await metrics.registry.metrics()),
+    app.get(
+      '/api/v1/health',
+      {
+        schema: operation({
+          operationId: 'getWorkerHealth',
+          tags: ['worker'],
+          summary: 'Liveness of the worker, with its id.',
+          response: object({ status: { type: 'string', enum: ['ok'] }, id: str() }, ['status', 'id']),
+        }),
+      },
+      async () => ({ status: 'ok', id }),
     );
 
-    app.get('/internal/stats', async (request) => {
-      requireToken(request);
-      return metrics.stats();
-    });
+    app.get(
+      '/metrics',
+      {
+        schema: operation({
+          operationId: 'getWorkerPrometheusMetrics',
+          tags: ['worker'],
+          summary: 'Prometheus metrics of the worker (text exposition format).',
+          produces: 'text/plain',
+          response: { type: 'string' },
+        }),
+      },
+      async (_request, reply) => reply.type(PROMETHEUS_CONTENT_TYPE).send(await metrics.registry.metrics()),
+    );
 
-    app.post('/internal/cached', async (request): Promise<CachedResponse> => {
-      requireToken(request);
-      const files = (request.body as Partial<CachedRequest>).files;
-      if (!Array.isArray(files)) throw new TierfsError('INVALID_ARGUMENT', "'files' must be a list");
-      return { cachedBytes: files.map((f) => cachedBytes(pages, String(f.contentId), Number(f.size))) };
-    });
+    app.get(
+      '/internal/stats',
+      {
+        preValidation: requireToken,
+        schema: operation({
+          operationId: 'getWorkerStats',
+          tags: ['worker'],
+          summary: "Running totals the master's metrics sampler sums (the cluster secret only).",
+          response: object(
+            {
+              cacheHits: int(),
+              cacheMisses: int(),
+              cacheBytesRead: int(),
+              cacheEvictions: int(),
+              ufsBytesRead: int(),
+              ufsOperations: int(),
+            },
+            ['cacheHits', 'cacheMisses', 'cacheBytesRead', 'cacheEvictions', 'ufsBytesRead', 'ufsOperations'],
+          ),
+        }),
+      },
+      async () => metrics.stats(),
+    );
+
+    app.post(
+      '/internal/cached',
+      {
+        preValidation: requireToken,
+        schema: operation({
+          operationId: 'getWorkerCachedBytes',
+          tags: ['worker'],
+          summary: 'Bytes of each file held in the page store (the cluster secret only).',
+          body: object(
+            {
+              files: {
+                type: 'array',
+                items: object({ contentId: str(), size: { ...int(), minimum: 0 } }, ['contentId', 'size']),
+              },
+            },
+            ['files'],
+          ),
+          response: object({ cachedBytes: { type: 'array', items: int() } }, ['cachedBytes']),
+        }),
+      },
+      async (request): Promise<CachedResponse> => ({
+        cachedBytes: (request.body as CachedRequest).files.map((f) =>
+          cachedBytes(pages, f.contentId, f.size),
+        ),
+      }),
+    );
 
     registerDataRoutes(app, {
       id,
@@ -171,30 +235,75 @@ export class Worker {
       log: options.log,
     });
 
-    app.post('/internal/persist', async (request) => {
-      requireToken(request);
-      const b = request.body as Params & { size?: number };
-      const ufsFingerprint = await persistFile(data, param(b, 'contentId'), Number(b.size ?? 0), {
-        store: await mounts.store(param(b, 'mountPath')),
-        path: b.ufsPath ?? '',
-      });
-      return { ufsFingerprint };
-    });
+    app.post(
+      '/internal/persist',
+      {
+        preValidation: requireToken,
+        schema: operation({
+          operationId: 'persistStagedFile',
+          tags: ['worker'],
+          summary: 'Uploads a staged file to its under store (the cluster secret only).',
+          body: object(
+            {
+              path: str('The namespace path, for logs.'),
+              contentId: CONTENT_ID,
+              size: { ...int(), minimum: 0 },
+              mountPath: { ...str('The mount the file belongs to.'), minLength: 1 },
+              ufsPath: str('Where in the under store to write.'),
+            },
+            ['contentId', 'size', 'mountPath', 'ufsPath'],
+          ),
+          response: object({ ufsFingerprint: str() }),
+        }),
+      },
+      async (request) => {
+        const b = request.body as PersistRequest;
+        const ufsFingerprint = await persistFile(data, b.contentId, b.size, {
+          store: await mounts.store(b.mountPath),
+          path: b.ufsPath,
+        });
+        return { ufsFingerprint };
+      },
+    );
 
-    app.post('/internal/persisted', async (request) => {
-      requireToken(request);
-      await staging.remove(param(request.body as Params, 'contentId'));
-      return {};
-    });
+    app.post(
+      '/internal/persisted',
+      {
+        preValidation: requireToken,
+        schema: operation({
+          operationId: 'dropStagedFile',
+          tags: ['worker'],
+          summary: 'A persisted file: its staged copy is removed (the cluster secret only).',
+          body: object({ contentId: CONTENT_ID }, ['contentId']),
+          response: schemas.empty(),
+        }),
+      },
+      async (request) => {
+        await staging.remove((request.body as { contentId: string }).contentId);
+        return {};
+      },
+    );
 
-    app.post('/internal/free', async (request) => {
-      requireToken(request);
-      const ids = (request.body as { contentIds?: unknown }).contentIds;
-      if (!Array.isArray(ids)) throw new TierfsError('INVALID_ARGUMENT', "'contentIds' must be a list");
-      let pagesFreed = 0;
-      for (const contentId of ids) pagesFreed += (await pages.free(String(contentId))).pages;
-      return { pagesFreed };
-    });
+    app.post(
+      '/internal/free',
+      {
+        preValidation: requireToken,
+        schema: operation({
+          operationId: 'freeCachedContent',
+          tags: ['worker'],
+          summary: 'Drops the cached pages of these contents (the cluster secret only).',
+          body: object({ contentIds: schemas.strings() }, ['contentIds']),
+          response: object({ pagesFreed: int() }, ['pagesFreed']),
+        }),
+      },
+      async (request) => {
+        let pagesFreed = 0;
+        for (const contentId of (request.body as { contentIds: string[] }).contentIds) {
+          pagesFreed += (await pages.free(contentId)).pages;
+        }
+        return { pagesFreed };
+      },
+    );
 
     try {
       await app.listen({ host: conf.require(WORKER_BIND_HOST), port: conf.require(WORKER_RPC_PORT) });

@@ -6,7 +6,7 @@ import pino from 'pino';
 import { TierfsClient } from '../../src/client/client.js';
 import { Configuration } from '../../src/config/configuration.js';
 import { formatCluster } from '../../src/master/format.js';
-import { Master } from '../../src/master/master.js';
+import { Master, type MasterOptions } from '../../src/master/master.js';
 import { Worker } from '../../src/worker/worker.js';
 
 export interface TestCluster {
@@ -20,7 +20,10 @@ export interface TestCluster {
   stop(): Promise<void>;
 }
 
-export async function startCluster(values: Record<string, string> = {}): Promise<TestCluster> {
+export async function startCluster(
+  values: Record<string, string> = {},
+  masterOptions: Pick<MasterOptions, 'onAnswer'> = {},
+): Promise<TestCluster> {
   const home = mkdtempSync(join(tmpdir(), 'tierfs-cluster-'));
   const ufs = join(home, 'underFSStorage');
   const conf = Configuration.of({
@@ -38,7 +41,7 @@ export async function startCluster(values: Record<string, string> = {}): Promise
   });
   const log = pino({ level: 'warn' }, pino.destination(join(home, 'test.log')));
   await formatCluster(conf);
-  const master = await Master.start(conf, { log, superUser: 'admin' });
+  const master = await Master.start(conf, { log, superUser: 'admin', ...masterOptions });
   const startWorker = () => Worker.start(conf, { log, masterAddress: master.rpcAddress });
   const cluster: TestCluster = {
     home,

@@ -182,7 +182,7 @@ describe('errors and access', () => {
     const bad = await call('GET', api('/paths/status'));
     expect(bad).toMatchObject({
       status: 400,
-      body: { code: 'INVALID_ARGUMENT', message: "'path' is required" },
+      body: { code: 'INVALID_ARGUMENT', message: "'path' is required in the query string (a string)" },
     });
     const exists = await call('POST', api('/paths/mkdir'), { body: { path: '/docs' }, token: TOKEN });
     expect(exists).toMatchObject({ status: 409, body: { code: 'ALREADY_EXISTS' } });

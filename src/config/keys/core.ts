@@ -33,6 +33,29 @@ export const SITE_CONF_DIR = defineProperty({
   description: 'Directories searched in order for the site properties file; the first file found is loaded.',
 });
 
+export const FLINK_CONF_DIR = defineProperty({
+  key: 'tierfs.flink.conf.dir',
+  type: string,
+  env: ['FLINK_CONF_DIR'],
+  description:
+    "Flink's configuration directory: its config.yaml (or else flink-conf.yaml) is read as a configuration source below the site file, for the keys tierfs knows (fs.oss.*, ...).",
+});
+
+export const FS_HDFS_HADOOPCONF = defineProperty({
+  key: 'fs.hdfs.hadoopconf',
+  type: string,
+  description:
+    "Flink's option naming Hadoop's configuration directory: its core-site.xml is read as a configuration source below flink-conf.yaml. Wins over tierfs.hadoop.conf.dir.",
+});
+
+export const HADOOP_CONF_DIR = defineProperty({
+  key: 'tierfs.hadoop.conf.dir',
+  type: string,
+  env: ['HADOOP_CONF_DIR'],
+  description:
+    "Hadoop's configuration directory when fs.hdfs.hadoopconf is unset (else ${HADOOP_HOME}/etc/hadoop, then ${HADOOP_HOME}/conf): its core-site.xml is a configuration source.",
+});
+
 export const CONF_VALIDATION_ENABLED = defineProperty({
   key: 'tierfs.conf.validation.enabled',
   type: bool,
