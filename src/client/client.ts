@@ -175,6 +175,26 @@ export class TierfsClient {
     return this.get('/api/v1/paths/list', { path, ...options });
   }
 
+  /**
+   * A directory's entries a page at a time, as the master answers them; the next page is asked for
+   * while the caller handles this one.
+   */
+  async *listPages(
+    path: string,
+    options: { cached?: boolean; pageSize?: number } = {},
+  ): AsyncGenerator<readonly FileStatus[]> {
+    let next: Promise<ListResult> | undefined = this.listStatus(path, options);
+    while (next) {
+      const page: ListResult = await next;
+      next = undefined;
+      if (page.continuationToken) {
+        next = this.listStatus(path, { ...options, continuationToken: page.continuationToken });
+        next.catch(() => undefined); // a caller that stops early never awaits it
+      }
+      yield page.entries;
+    }
+  }
+
   /** Every entry below a directory, a page at a time; breadth-first when recursive. */
   async *list(
     path: string,
@@ -182,16 +202,12 @@ export class TierfsClient {
   ): AsyncGenerator<FileStatus> {
     const pending = [path];
     while (pending.length > 0) {
-      const dir = pending.shift()!;
-      let token: string | undefined;
-      do {
-        const page = await this.listStatus(dir, { continuationToken: token, cached: options.cached });
-        for (const entry of page.entries) {
+      for await (const entries of this.listPages(pending.shift()!, { cached: options.cached })) {
+        for (const entry of entries) {
           yield entry;
           if (options.recursive && entry.isDirectory) pending.push(entry.path);
         }
-        token = page.continuationToken;
-      } while (token);
+      }
     }
   }
 
