@@ -21,6 +21,7 @@ import type {
   ListResult,
   MountInfo,
   OpenFileResponse,
+  OpenListResult,
   WorkerInfo,
 } from '../cluster/wire.js';
 import type { Configuration } from '../config/configuration.js';
@@ -104,6 +105,12 @@ export function credentialHeadersOf(conf: Configuration): Record<string, string>
 const WORKER_LIST_TTL_MS = 1000;
 const READ_ATTEMPTS = 4;
 
+/** A listed entry and, for a file the caller may read, the capability to read it. */
+export interface ListedFile {
+  readonly status: FileStatus;
+  readonly capability?: string;
+}
+
 export class TierfsClient {
   readonly masterAddress: string;
   private readonly headers: Record<string, string>;
@@ -111,6 +118,7 @@ export class TierfsClient {
   private readonly writeType: WriteType;
   private readonly ring: MembershipRing<WorkerInfo>;
   private live: { at: number; workers: WorkerInfo[] } | undefined;
+  private liveRefresh: Promise<void> | undefined;
 
   constructor(options: ClientOptions) {
     this.masterAddress = options.masterAddress.replace(/\/+$/, '');
@@ -192,6 +200,50 @@ export class TierfsClient {
         next.catch(() => undefined); // a caller that stops early never awaits it
       }
       yield page.entries;
+    }
+  }
+
+  /**
+   * Every entry of a directory (below it, breadth-first, when recursive) with, for each file the
+   * caller may read, the capability to read it: one master call per page of entries, where opening
+   * each file would be one call per file. Read them with `readListed`.
+   */
+  async *listForRead(path: string, options: { recursive?: boolean } = {}): AsyncGenerator<ListedFile> {
+    const pending = [path];
+    while (pending.length > 0) {
+      const dir = pending.shift()!;
+      const ask = (continuationToken?: string) =>
+        this.post<OpenListResult>('/api/v1/paths/open-list', { path: dir, continuationToken });
+      let next: Promise<OpenListResult> | undefined = ask();
+      while (next) {
+        const page: OpenListResult = await next;
+        next = undefined;
+        if (page.continuationToken) {
+          next = ask(page.continuationToken);
+          next.catch(() => undefined); // a caller that stops early never awaits it
+        }
+        for (const [i, status] of page.entries.entries()) {
+          yield { status, capability: page.capabilities[i] ?? undefined };
+          if (options.recursive && status.isDirectory) pending.push(status.path);
+        }
+      }
+    }
+  }
+
+  /**
+   * Reads a file from `listForRead` with the capability that came with it; without one (a file
+   * the caller may not read) or once it has expired or the file has changed, opens it as
+   * `openFile` does, which says why not or reads the file as it is now.
+   */
+  async readListed(file: ListedFile, options: OpenFileOptions = {}): Promise<Readable> {
+    const { status, capability } = file;
+    if (status.isDirectory) throw new TierfsError('IS_A_DIRECTORY', `${status.path} is a directory`);
+    if (capability === undefined) return this.openFile(status.path, options);
+    try {
+      return await this.readOpened({ status, capability }, options.offset ?? 0, options);
+    } catch (error) {
+      if (!isTierfsError(error, 'STALE') && !isTierfsError(error, 'UNAUTHENTICATED')) throw error;
+      return this.openFile(status.path, options);
     }
   }
 
@@ -387,9 +439,17 @@ export class TierfsClient {
 
   private async workerFor(key: string, refresh: boolean): Promise<WorkerInfo> {
     if (refresh || !this.live || Date.now() - this.live.at > WORKER_LIST_TTL_MS) {
-      this.live = { at: Date.now(), workers: (await this.workers()).filter((w) => w.state === 'LIVE') };
+      // Reads starting together (a directory copied with many lanes) share one request.
+      this.liveRefresh ??= this.workers()
+        .then((all) => {
+          this.live = { at: Date.now(), workers: all.filter((w) => w.state === 'LIVE') };
+        })
+        .finally(() => {
+          this.liveRefresh = undefined;
+        });
+      await this.liveRefresh;
     }
-    const owner = this.ring.owner(this.live.workers, key);
+    const owner = this.ring.owner(this.live?.workers ?? [], key);
     if (!owner)
       throw new TierfsError('UNAVAILABLE', `no live worker is registered with ${this.masterAddress}`);
     return owner;

@@ -20,6 +20,7 @@ import type {
   HeartbeatResponse,
   MountInfo,
   OpenFileResponse,
+  OpenListResult,
 } from '../cluster/wire.js';
 import { maskSecrets } from '../config/configuration.js';
 import { TierfsError } from '../errors.js';
@@ -299,6 +300,24 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
       );
     }
     return { status: wireStatus(status), capability: capabilities.read(status, who) };
+  });
+
+  // A directory page and the read capability of each file: a client reading a whole directory
+  // (copyToLocal, the bench's small files) asks once per page instead of once per file.
+  app.post('/api/v1/paths/open-list', async (request): Promise<OpenListResult> => {
+    const b = body(request);
+    const who = caller(request);
+    const page = await namespace.listStatus(requiredString(b, 'path'), who, {
+      pageSize: field(b, 'pageSize', 'number'),
+      continuationToken: field(b, 'continuationToken', 'string'),
+    });
+    const now = Date.now();
+    return {
+      ...wireList(page),
+      capabilities: page.entries.map((e) =>
+        namespace.mayRead(e, who) ? capabilities.read(e, who, now) : null,
+      ),
+    };
   });
 
   app.post('/api/v1/paths/create-file', async (request): Promise<CreateFileResponse> => {

@@ -147,6 +147,11 @@ export class Namespace {
     return status;
   }
 
+  /** Whether `caller` may read the file `status` (what openFile checks, without throwing). */
+  mayRead(status: FileStatus, caller: Caller): boolean {
+    return !status.isDirectory && this.permissions.allows(status, caller, 'r');
+  }
+
   async exists(path: string, caller: Caller): Promise<boolean> {
     try {
       await this.getStatus(path, caller);
