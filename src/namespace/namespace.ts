@@ -796,7 +796,7 @@ export class Namespace {
       progress.advanced(nameOf(children.at(-1)!.path));
     };
     try {
-      for await (const status of walk(store, ufsPath)) {
+      for await (const status of walk(store, ufsPath, { prefetch: true })) {
         if (isTemporaryName(status.name)) continue;
         if (previous !== undefined && compareBytes(status.name, previous) < 0) progress.unordered();
         previous = status.name;

@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TierfsClient } from '../../src/client/client.js';
+import type { FileStatus } from '../../src/cluster/wire.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { eventually } from '../support/eventually.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
@@ -32,7 +33,7 @@ describe('client.listPages', () => {
     proxy.requests.length = 0;
     const pages = client.listPages('/pages', { pageSize: 3 });
     const first = await pages.next();
-    expect(first.value?.map((e) => e.name)).toEqual(['f0', 'f1', 'f2']);
+    expect((first.value as readonly FileStatus[]).map((e) => e.name)).toEqual(['f0', 'f1', 'f2']);
     // Still holding page 1: page 2 is on its way already.
     await eventually(() => listCalls().length === 2, 'the second page requested');
     const rest: string[] = [];
