@@ -4,7 +4,10 @@ import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Link } from '../../bench/harness/netns.js';
 import { type DelayRelay, delayPipe, startDelayRelay } from '../../bench/harness/relay.js';
+import { startRelayProcess } from '../../bench/harness/relay-process.js';
+import { freePort } from '../support/daemons.js';
 
 /** Echoes everything back and half-closes when the client does. */
 let echo: Server;
@@ -88,6 +91,35 @@ describe('the delay relay over TCP', () => {
     s.resetAndDestroy();
     await farClosed;
     expect(far.destroyed).toBe(true);
+  });
+});
+
+describe('the relay as its own process (as the bench runs it in the namespace)', () => {
+  it('starts, forwards with the delay, and stops', async () => {
+    const link: Link = {
+      serverAddr: '127.0.0.1',
+      wrap: (argv) => [...argv],
+      shaped: false,
+      description: 'loopback',
+      teardown() {},
+    };
+    const port = await freePort();
+    const relay = await startRelayProcess(link, port, `http://127.0.0.1:${echoPort}`, 15);
+    try {
+      expect(relay.endpoint).toBe(`http://127.0.0.1:${port}`);
+      const s = connect({ host: '127.0.0.1', port });
+      await once(s, 'connect');
+      s.write('ping');
+      await once(s, 'data');
+      const started = performance.now();
+      s.write('pong');
+      const [echoed] = (await once(s, 'data')) as [Buffer];
+      expect(performance.now() - started).toBeGreaterThanOrEqual(30);
+      expect(echoed.toString()).toBe('pong');
+      s.destroy();
+    } finally {
+      await relay.stop();
+    }
   });
 });
 
