@@ -12,10 +12,11 @@ import { parseArgs, USAGE } from './harness/args.js';
 import { type BenchCluster, startBenchCluster } from './harness/cluster.js';
 import type { BenchContext, BenchOptions } from './harness/context.js';
 import { prepareData } from './harness/data.js';
-import { type RunningS3Server, startS3Server } from './harness/gateway.js';
+import { type RunningS3Server, type S3Target, startS3Server } from './harness/gateway.js';
 import { createLink, DEFAULT_PLAN, type Link } from './harness/netns.js';
 import { awsConfigFile } from './harness/peers.js';
 import { type CpuProfile, formatSelfTimes, topSelfTime } from './harness/profile.js';
+import { type RelayProcess, startRelayProcess } from './harness/relay-process.js';
 import { markdownTable, renderHtml, targetsTable } from './harness/report.js';
 import { type Result, rows, type ScenarioId, targets } from './harness/results.js';
 import { limits } from './harness/scenarios/limits.js';
@@ -35,6 +36,9 @@ const SCENARIOS: Record<ScenarioId, (ctx: BenchContext) => Promise<void>> = {
 export const COLD_WARM_NOTES = `tierfs cold: before every timed run the bench frees every cached page under /s3 (tierfs fs free) and
   unmounts and mounts /s3 again, so neither data nor metadata (the listing, the file's status) is in tierfs:
   the run loads the metadata from the S3 store and reads every byte over the shaped link.
+The link: tbf limits the rate on both ends of the veth pair. "no delay" runs talk to the S3 gateway
+  straight; "N ms RTT" runs go through a relay process in the namespace that holds each direction's
+  bytes for N/2 ms (stamped per chunk, so throughput is kept), the same endpoint for every tool.
 tierfs warm: metadata loaded and every page in the worker's page cache (one untimed read first);
   tierfs.user.file.metadata.sync.interval is the default -1, so nothing is re-checked with the S3 store.
 peers (aws cli, rclone, AWS SDK): they keep no cache between runs, so "no cache" is both their cold and
@@ -68,11 +72,20 @@ const results: Result[] = [];
 let link: Link | undefined;
 let server: RunningS3Server | undefined;
 let cluster: BenchCluster | undefined;
+let relay: RelayProcess | undefined;
+/** Where the delay relay listens, next to the S3 gateway on the link's far end. */
+const RELAY_PORT = 9810;
+
+interface Phase {
+  readonly label: string;
+  readonly target: S3Target;
+}
 
 let cleaning: Promise<void> | undefined;
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     await cluster?.stop().catch((e: Error) => log(`stopping tierfs: ${e.message}`));
+    await relay?.stop().catch((e: Error) => log(`stopping the delay relay: ${e.message}`));
     await server?.stop().catch((e: Error) => log(`stopping the S3 gateway: ${e.message}`));
     link?.teardown();
     await rm(base, { recursive: true, force: true });
@@ -88,7 +101,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 try {
   const loadBefore = loadavg();
-  link = createLink({ ...DEFAULT_PLAN, delayMs: args.delayMs, rate: args.rate }, { disabled: !args.netns });
+  link = createLink({ ...DEFAULT_PLAN, rate: args.rate }, { disabled: !args.netns });
   log(`link: ${link.description}`);
   const s3Root = join(base, 's3');
   await mkdir(join(s3Root, 'bench'), { recursive: true });
@@ -98,13 +111,15 @@ try {
   await mkdir(toolHome, { recursive: true });
   await writeFile(join(toolHome, 'aws-config'), awsConfigFile(args.concurrency));
   const sizeBytes = Math.round(args.sizeMiB * 2 ** 20);
-  const cacheBytes = 2.5 * sizeBytes + 2 * args.count * Math.max(args.smallBytes, 64 * 1024) + 256 * 2 ** 20;
-  cluster = await startBenchCluster(server.target, { cacheBytes });
-  log(`tierfs cluster in ${cluster.daemons.home}, s3://bench/data mounted at /s3`);
+  const cacheBytes =
+    2.5 * sizeBytes +
+    2 * (args.count + args.listCount) * Math.max(args.smallBytes, 64 * 1024) +
+    256 * 2 ** 20;
   const options: BenchOptions = {
     runs: args.runs,
     sizeBytes,
     smallCount: args.count,
+    listCount: args.listCount,
     smallBytes: args.smallBytes,
     concurrency: args.concurrency,
     peers: true,
@@ -112,12 +127,13 @@ try {
   const failures: string[] = [];
   const aws = findClient('aws');
   const rclone = findClient('rclone');
-  const contextFor = (c: BenchCluster, peers: boolean): BenchContext => ({
+  const contextFor = (phase: Phase, c: BenchCluster, peers: boolean): BenchContext => ({
     ...options,
     peers,
-    target: server!.target,
+    target: phase.target,
     cluster: c,
     link: link!,
+    linkLabel: phase.label,
     s3Root,
     work: join(base, 'work'),
     localBig: join(base, 'work', 'big.bin'),
@@ -128,47 +144,74 @@ try {
     fail: (scenario, tool, error) => {
       const message = (error as Error).message;
       failures.push(
-        `${scenario} / ${tool}: ${message.split('\n').find((l) => /error/i.test(l)) ?? message.split('\n')[0]}`,
+        `${scenario} (${phase.label}) / ${tool}: ${message.split('\n').find((l) => /error/i.test(l)) ?? message.split('\n')[0]}`,
       );
       log(`${scenario}: ${tool} FAILED: ${message}`);
     },
     record: (r) => {
-      results.push(r);
+      // The machine's limits do not depend on the relay's delay.
+      results.push(r.role === 'limit' ? r : { ...r, link: phase.label });
       const median = [...r.samples].sort((a, b) => a - b)[Math.floor(r.samples.length / 2)]!;
       log(
-        `  ${r.tool} (${r.temperature}): ${r.samples.map((s) => s.toFixed(3)).join(' ')} s; median ${median.toFixed(3)} s`,
+        `  ${r.tool} (${r.temperature}, ${phase.label}): ${r.samples.map((s) => s.toFixed(3)).join(' ')} s; median ${median.toFixed(3)} s`,
       );
     },
   });
-  const ctx = contextFor(cluster, true);
-  log(`writing the data: one ${args.sizeMiB} MiB object, ${args.count} objects of ${args.smallBytes} B`);
-  await prepareData(ctx, {
+  /** Each RTT: the S3 gateway straight (0) or through a relay adding half of it each way. */
+  const enterPhase = async (rtt: number): Promise<Phase> => {
+    if (rtt === 0) return { label: 'no delay', target: server!.target };
+    relay = await startRelayProcess(link!, RELAY_PORT, server!.target.endpoint, rtt / 2);
+    log(`delay relay: ${relay.endpoint} -> ${server!.target.endpoint}, ${rtt / 2} ms each way`);
+    return { label: `${rtt} ms RTT`, target: { ...server!.target, endpoint: relay.endpoint } };
+  };
+  const leavePhase = async () => {
+    await relay?.stop();
+    relay = undefined;
+  };
+  log(
+    `writing the data: one ${args.sizeMiB} MiB object, ${args.count} objects of ${args.smallBytes} B, ${args.listCount} to list`,
+  );
+  const plan = { ...options, s3Root, target: server.target, localBig: join(base, 'work', 'big.bin') };
+  await prepareData(plan, {
     big: args.scenarios.includes('seq-read'),
-    small: args.scenarios.includes('small-read') || args.scenarios.includes('list'),
+    small: args.scenarios.includes('small-read'),
+    list: args.scenarios.includes('list'),
   });
-  for (const id of args.scenarios) {
-    try {
-      await SCENARIOS[id](ctx);
-    } catch (error) {
-      // One broken scenario should not cost the others' numbers: report it and go on.
-      failures.push(`${id}: ${(error as Error).message.split('\n')[0]}`);
-      log(`scenario ${id} FAILED: ${(error as Error).stack ?? error}`);
+  for (const [i, rtt] of args.rttMs.entries()) {
+    const phase = await enterPhase(rtt);
+    cluster = await startBenchCluster(phase.target, { cacheBytes });
+    log(`${phase.label}: tierfs cluster in ${cluster.daemons.home}, s3://bench/data mounted at /s3`);
+    const ctx = contextFor(phase, cluster, true);
+    for (const id of args.scenarios) {
+      if (id === 'limits' && i > 0) continue; // once is enough
+      try {
+        await SCENARIOS[id](ctx);
+      } catch (error) {
+        // One broken scenario should not cost the others' numbers: report it and go on.
+        failures.push(`${id} (${phase.label}): ${(error as Error).message.split('\n')[0]}`);
+        log(`scenario ${id} (${phase.label}) FAILED: ${(error as Error).stack ?? error}`);
+      }
     }
+    await cluster.stop();
+    cluster = undefined;
+    await leavePhase();
   }
   const loadAfter = loadavg();
 
   const table = rows(results);
   const checked = targets(table);
-  const missed = [...new Set(checked.filter((t) => !t.met).map((t) => t.scenario))];
+  const missed = [
+    ...new Map(checked.filter((t) => !t.met).map((t) => [`${t.scenario} ${t.link}`, t] as const)).values(),
+  ];
   const profiles: string[] = [];
-  if (args.profile && missed.length > 0) {
-    await cluster.stop();
-    cluster = undefined;
-    for (const id of missed) {
-      const dir = join(base, 'profiles', id);
+  if (args.profile) {
+    for (const { scenario: id, link: label } of missed) {
+      const rtt = args.rttMs.find((r) => (r === 0 ? 'no delay' : `${r} ms RTT`) === label) ?? 0;
+      const dir = join(base, 'profiles', `${id}-${rtt}`);
       await mkdir(dir, { recursive: true });
-      log(`profiling the tierfs daemons through '${id}' (one run, CPU profiler preloaded)`);
-      const profiled = await startBenchCluster(server.target, {
+      log(`profiling the tierfs daemons through '${id}' (${label}; one run, CPU profiler preloaded)`);
+      const phase = await enterPhase(rtt);
+      const profiled = await startBenchCluster(phase.target, {
         cacheBytes,
         env: {
           NODE_OPTIONS: `--require ${join(import.meta.dirname, 'harness', 'cpu-profiler.cjs')}`,
@@ -178,19 +221,20 @@ try {
       cluster = profiled;
       const pids = { master: profiled.daemons.pid('master'), worker: profiled.daemons.pid('worker') };
       const before = results.length;
-      await SCENARIOS[id]({ ...contextFor(profiled, false), runs: 1 });
+      await SCENARIOS[id]({ ...contextFor(phase, profiled, false), runs: 1 });
       results.splice(before); // profiled runs are slower; they are not results
       await profiled.stop();
       cluster = undefined;
+      await leavePhase();
       for (const [daemon, pid] of Object.entries(pids)) {
         const file = (await readdir(dir)).find((f) => f.includes(`.${pid}.`) && f.endsWith('.cpuprofile'));
         if (!file) {
-          profiles.push(`${id} ${daemon}: no profile written`);
+          profiles.push(`${id} (${label}) ${daemon}: no profile written`);
           continue;
         }
         const profile = JSON.parse(await readFile(join(dir, file), 'utf8')) as CpuProfile;
         profiles.push(
-          `${id}, ${daemon} (pid ${pid}), top self time:\n${formatSelfTimes(topSelfTime(profile, 12))}`,
+          `${id} (${label}), ${daemon} (pid ${pid}), top self time:\n${formatSelfTimes(topSelfTime(profile, 12))}`,
         );
       }
     }
@@ -202,8 +246,8 @@ try {
     lines: [
       `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, node ${process.version}`,
       `load average (1/5/15 min) before: ${loadBefore.map((l) => l.toFixed(2)).join(' ')}; after: ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`,
-      `link: ${link.description}`,
-      `data: one object of ${args.sizeMiB} MiB; ${args.count} objects of ${args.smallBytes} B; ${args.runs} runs each; bulk concurrency ${args.concurrency}`,
+      `link: ${link.description}; every scenario run at ${args.rttMs.map((r) => (r === 0 ? 'no delay' : `${r} ms RTT (user-space relay, ${r / 2} ms each way)`)).join(' and at ')}`,
+      `data: one object of ${args.sizeMiB} MiB; ${args.count} objects of ${args.smallBytes} B read; ${args.listCount} objects listed; ${args.runs} runs each; bulk concurrency ${args.concurrency}`,
       ...failures.map((f) => `FAILED ${f}`),
       `peers: ${aws ? tryRun([aws, '--version']) : 'aws cli missing'}; ${rclone ? tryRun([rclone, 'version']).split('\n')[0] : 'rclone missing'}; AWS SDK for JS v3`,
     ],

@@ -7,9 +7,12 @@ export interface BenchArgs {
   readonly sizeMiB: number;
   readonly runs: number;
   readonly count: number;
+  /** Objects in the listed prefix. */
+  readonly listCount: number;
   readonly smallBytes: number;
   readonly concurrency: number;
-  readonly delayMs: number;
+  /** Round-trip times to run every scenario at (0: no delay; else a relay adds half each way). */
+  readonly rttMs: readonly number[];
   readonly rate: string;
   readonly netns: boolean;
   readonly scenarios: readonly ScenarioId[];
@@ -22,11 +25,13 @@ export interface BenchArgs {
 export const USAGE = `npm run bench -- [options]
   --size <MiB>          size of the big object read and written (default 1024)
   --runs <n>            timed runs per tool and temperature; the median is reported (default 3)
-  --count <n>           number of small objects (default 10000)
+  --count <n>           number of small objects read (default 4000)
+  --list-count <n>      number of objects in the listed prefix (default 10000)
   --small-bytes <n>     size of each small object (default 4096)
   --concurrency <n>     parallel requests for bulk work, the same for every tool (default 16)
-  --delay <ms>          netem delay on each end of the link (default 10)
-  --rate <tc rate>      netem rate on each end of the link (default 1gbit)
+  --rtt <ms,ms>          round-trip times to run at, each a full set of scenarios; 0 is no delay,
+                        any other is added by a user-space relay, half each way (default 0,20)
+  --rate <tc rate>      tbf rate on each end of the link (default 1gbit)
   --no-netns            plain loopback instead of the shaped namespace link
   --only <a,b>          scenarios: ${ALL_SCENARIOS.join(', ')} (default all)
   --no-profile          do not re-run missed targets under the CPU profiler
@@ -43,10 +48,11 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
   let args: BenchArgs = {
     sizeMiB: 1024,
     runs: 3,
-    count: 10_000,
+    count: 4000,
+    listCount: 10_000,
     smallBytes: 4096,
     concurrency: 16,
-    delayMs: 10,
+    rttMs: [0, 20],
     rate: '1gbit',
     netns: true,
     scenarios: ALL_SCENARIOS,
@@ -73,10 +79,18 @@ export function parseArgs(argv: readonly string[]): BenchArgs {
       case '--concurrency':
         args = { ...args, concurrency: Math.round(positive(flag, value())) };
         break;
-      case '--delay': {
-        const d = Number(value());
-        if (!(d >= 0)) throw new Error('--delay needs a number of milliseconds >= 0');
-        args = { ...args, delayMs: d };
+      case '--list-count':
+        args = { ...args, listCount: Math.round(positive(flag, value())) };
+        break;
+      case '--rtt': {
+        const text = value() ?? '';
+        const list = text.split(',').map((t) => (t.trim() === '' ? Number.NaN : Number(t)));
+        if (list.length === 0 || list.some((d) => !(d >= 0))) {
+          throw new Error(
+            `--rtt needs round-trip times in milliseconds >= 0, comma-separated (e.g. 0,20), got '${text}'`,
+          );
+        }
+        args = { ...args, rttMs: [...new Set(list)] };
         break;
       }
       case '--rate':

@@ -12,6 +12,8 @@ export interface BenchOptions {
   readonly runs: number;
   readonly sizeBytes: number;
   readonly smallCount: number;
+  /** Objects in the listed prefix (list/). */
+  readonly listCount: number;
   readonly smallBytes: number;
   readonly concurrency: number;
   /** Measure the peers too (off when re-running tierfs alone under the profiler). */
@@ -22,6 +24,8 @@ export interface BenchContext extends BenchOptions {
   readonly target: S3Target;
   readonly cluster: BenchCluster;
   readonly link: Link;
+  /** What the link adds this phase: 'no delay' or e.g. '20 ms RTT'; recorded with every result. */
+  readonly linkLabel: string;
   /** The S3 gateway's root directory: one subdirectory per bucket. */
   readonly s3Root: string;
   /** Local scratch space (sources of uploads, destinations of bulk downloads). */
@@ -39,7 +43,7 @@ export interface BenchContext extends BenchOptions {
 }
 
 /** The file behind an object key below the mounted prefix. */
-export function objectFile(ctx: BenchContext, key: string): string {
+export function objectFile(ctx: Pick<BenchContext, 's3Root' | 'target'>, key: string): string {
   return join(ctx.s3Root, ctx.target.bucket, MOUNT_PREFIX, key);
 }
 

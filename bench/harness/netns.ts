@@ -1,7 +1,7 @@
 /**
  * A shaped "remote" link on this machine: a network namespace joined to the host by a veth pair,
- * with netem delay and a rate limit on both ends. The /30 exists only between the two ends of the
- * pair; the namespace has no route anywhere else, so nothing leaves the machine.
+ * with a tbf rate limit on both ends (the delay comes from relay.ts, in user space). The /30 exists
+ * only between the two ends of the pair; the namespace has no route anywhere else, so nothing leaves the machine.
  */
 import { spawnSync } from 'node:child_process';
 
@@ -13,8 +13,6 @@ export interface NetnsPlan {
   readonly hostAddr: string;
   /** The namespace's end, where the S3 server listens, e.g. 10.203.0.2. */
   readonly nsAddr: string;
-  /** One-way delay added on each end. */
-  readonly delayMs: number;
   /** tc rate, e.g. 1gbit. */
   readonly rate: string;
 }
@@ -25,7 +23,6 @@ export const DEFAULT_PLAN: NetnsPlan = {
   nsIf: 'tfb-ns',
   hostAddr: '10.203.0.1',
   nsAddr: '10.203.0.2',
-  delayMs: 10,
   rate: '1gbit',
 };
 
@@ -53,7 +50,6 @@ export function validatePlan(plan: NetnsPlan): void {
   if (!/^[a-z0-9-]{1,15}$/.test(plan.hostIf) || !/^[a-z0-9-]{1,15}$/.test(plan.nsIf)) {
     throw new Error('interface names must be at most 15 characters of [a-z0-9-]');
   }
-  if (!(plan.delayMs >= 0)) throw new Error('delay must be >= 0 ms');
   if (!/^\d+(\.\d+)?([kmg]?bit|[kmg]?bps)$/i.test(plan.rate)) throw new Error(`bad tc rate '${plan.rate}'`);
 }
 
@@ -62,28 +58,11 @@ export function nsExec(plan: NetnsPlan, argv: readonly string[]): string[] {
   return ['ip', 'netns', 'exec', plan.name, ...argv];
 }
 
-/** The shaping qdisc: netem (delay and rate) where the kernel has it, else tbf (rate only). */
-export type Shaper = 'netem' | 'tbf';
-
-export function shapeCommand(plan: NetnsPlan, dev: string, shaper: Shaper = 'netem'): string[] {
-  if (shaper === 'tbf') {
-    return [
-      'tc',
-      'qdisc',
-      'add',
-      'dev',
-      dev,
-      'root',
-      'tbf',
-      'rate',
-      plan.rate,
-      'burst',
-      '1mb',
-      'latency',
-      '50ms',
-    ];
-  }
-  // A queue long enough for the bandwidth-delay product (1 Gbit/s x 10 ms is ~850 full packets).
+/**
+ * The rate limit on one end: tbf. The delay is not the kernel's (netem is missing from many VM
+ * kernels, this one included) but the user-space relay's (relay.ts), the same for every tool.
+ */
+export function shapeCommand(plan: NetnsPlan, dev: string): string[] {
   return [
     'tc',
     'qdisc',
@@ -91,13 +70,13 @@ export function shapeCommand(plan: NetnsPlan, dev: string, shaper: Shaper = 'net
     'dev',
     dev,
     'root',
-    'netem',
-    'delay',
-    `${plan.delayMs}ms`,
+    'tbf',
     'rate',
     plan.rate,
-    'limit',
-    '10000',
+    'burst',
+    '1mb',
+    'latency',
+    '50ms',
   ];
 }
 
@@ -116,9 +95,9 @@ export function setupCommands(plan: NetnsPlan): string[][] {
   ];
 }
 
-/** The same shaping on both ends of the pair, so each direction is delayed and limited. */
-export function shapeCommands(plan: NetnsPlan, shaper: Shaper): string[][] {
-  return [shapeCommand(plan, plan.hostIf, shaper), nsExec(plan, shapeCommand(plan, plan.nsIf, shaper))];
+/** The same rate limit on both ends of the pair, so each direction is limited. */
+export function shapeCommands(plan: NetnsPlan): string[][] {
+  return [shapeCommand(plan, plan.hostIf), nsExec(plan, shapeCommand(plan, plan.nsIf))];
 }
 
 /** Deleting one end of a veth pair deletes both; deleting the namespace kills nothing by itself. */
@@ -135,8 +114,6 @@ export interface Link {
   /** Prefix for commands that must run on the server's side of the link. */
   wrap(argv: readonly string[]): string[];
   readonly shaped: boolean;
-  /** Whether the link adds delay (netem) or only limits the rate (tbf). */
-  readonly delayed: boolean;
   readonly description: string;
   teardown(): void;
 }
@@ -151,21 +128,20 @@ function run(argv: readonly string[]): { ok: boolean; output: string } {
 
 function loopback(reason: string): Link {
   process.stderr.write(
-    `WARNING: no shaped link (${reason}); falling back to plain loopback, no delay, no rate limit\n`,
+    `WARNING: no shaped link (${reason}); falling back to plain loopback, no rate limit\n`,
   );
   return {
     serverAddr: '127.0.0.1',
     wrap: (argv) => [...argv],
     shaped: false,
-    delayed: false,
     description: `plain loopback (${reason})`,
     teardown() {},
   };
 }
 
 /**
- * Builds the shaped link, or falls back to loopback with a warning when namespaces, veth or netem
- * are not available (not root, no iproute2, a container without NET_ADMIN).
+ * Builds the rate-limited link, or falls back to loopback with a warning when namespaces, veth or
+ * tbf are not available (not root, no iproute2, a container without NET_ADMIN).
  */
 export function createLink(plan: NetnsPlan, options: { disabled?: boolean } = {}): Link {
   if (options.disabled) return loopback('--no-netns');
@@ -187,16 +163,7 @@ export function createLink(plan: NetnsPlan, options: { disabled?: boolean } = {}
     const r = run(argv);
     if (!r.ok) return fail(argv, r.output);
   }
-  let shaper: Shaper = 'netem';
-  let shaping = `netem delay ${plan.delayMs} ms each way (RTT ${2 * plan.delayMs} ms), rate ${plan.rate} each way`;
-  const probe = run(shapeCommand(plan, plan.hostIf, 'netem'));
-  if (!probe.ok) {
-    // Kernels built without CONFIG_NET_SCH_NETEM (some VM kernels): rate limit only, say so loudly.
-    shaper = 'tbf';
-    shaping = `tbf rate ${plan.rate} each way, NO added delay (netem unavailable: ${probe.output.trim()})`;
-    process.stderr.write(`WARNING: ${shaping}\n`);
-  }
-  for (const argv of shapeCommands(plan, shaper).slice(shaper === 'netem' ? 1 : 0)) {
+  for (const argv of shapeCommands(plan)) {
     const r = run(argv);
     if (!r.ok) return fail(argv, r.output);
   }
@@ -205,8 +172,7 @@ export function createLink(plan: NetnsPlan, options: { disabled?: boolean } = {}
     serverAddr: plan.nsAddr,
     wrap: (argv) => nsExec(plan, argv),
     shaped: true,
-    delayed: shaper === 'netem',
-    description: `netns ${plan.name}, veth ${plan.hostIf} ${plan.hostAddr}/30 <-> ${plan.nsIf} ${plan.nsAddr}/30, ${shaping}`,
+    description: `netns ${plan.name}, veth ${plan.hostIf} ${plan.hostAddr}/30 <-> ${plan.nsIf} ${plan.nsAddr}/30, tbf rate ${plan.rate} each way`,
     teardown() {
       if (down) return;
       down = true;

@@ -31,6 +31,7 @@ function rss(row: Row): string {
 export function markdownTable(rows: readonly Row[]): string {
   const header = [
     'scenario',
+    'link',
     'temp',
     'tool',
     'median',
@@ -43,6 +44,7 @@ export function markdownTable(rows: readonly Row[]): string {
   for (const r of rows) {
     const cells = [
       r.scenario,
+      r.link ?? '-',
       r.temperature,
       r.role === 'tierfs' ? `**${r.tool}**` : r.tool,
       formatSeconds(r.summary.median),
@@ -57,10 +59,13 @@ export function markdownTable(rows: readonly Row[]): string {
 }
 
 export function targetsTable(targets: readonly Target[]): string {
-  const lines = ['| target | tool | temp | ratio | goal | met |', '| --- | --- | --- | --- | --- | --- |'];
+  const lines = [
+    '| target | tool | link | temp | ratio | goal | met |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
   for (const t of targets) {
     lines.push(
-      `| ${t.description} | ${t.tool} | ${t.temperature} | ${formatRatio(t.ratio)} | ${formatRatio(t.goal)} | ${t.met ? 'yes' : '**no**'} |`,
+      `| ${t.description} | ${t.tool} | ${t.link ?? '-'} | ${t.temperature} | ${formatRatio(t.ratio)} | ${formatRatio(t.goal)} | ${t.met ? 'yes' : '**no**'} |`,
     );
   }
   return lines.join('\n');
@@ -86,7 +91,8 @@ export function barChart(rows: readonly Row[]): string {
   const x = (s: number) => labelWidth + (s / max) * barWidth;
   const parts = rows.map((r, i) => {
     const y = 8 + i * rowHeight;
-    const label = `${r.tool}${r.temperature === 'cold' || r.temperature === 'warm' ? ` (${r.temperature})` : ''}`;
+    const temperature = r.temperature === 'cold' || r.temperature === 'warm' ? r.temperature : '';
+    const label = `${r.tool}${[temperature, r.link ?? ''].some((t) => t) ? ` (${[temperature, r.link].filter((t) => t).join(', ')})` : ''}`;
     return [
       `<text x="${labelWidth - 8}" y="${y + 14}" text-anchor="end" font-size="12">${escapeHtml(label)}</text>`,
       `<rect x="${labelWidth}" y="${y + 3}" width="${Math.max(1, x(r.summary.median) - labelWidth).toFixed(1)}" height="${rowHeight - 8}" fill="${COLORS[r.role]}"><title>${escapeHtml(`${label}: median ${formatSeconds(r.summary.median)}`)}</title></rect>`,

@@ -9,7 +9,7 @@ import { lstat, mkdir, readdir, stat, unlink } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { TierfsClient } from '../client/client.js';
+import type { ListedFile, TierfsClient } from '../client/client.js';
 import type { ReadType } from '../cluster/io-types.js';
 import type { FileStatus, WriteType } from '../cluster/wire.js';
 import { formatBytes } from '../config/types.js';
@@ -139,12 +139,17 @@ async function localTarget(destination: string, sourceName: string): Promise<str
   return existing?.isDirectory() ? join(destination, sourceName) : destination;
 }
 
+/** `entry`'s path relative to the directory `root`. */
+function relativeTo(root: FileStatus, entry: FileStatus): string {
+  return entry.path.slice(root.path === '/' ? 1 : root.path.length + 1);
+}
+
 /** Every directory and file of a tierfs tree, relative to its root (`''` is the root itself). */
 async function tierfsTree(client: TierfsClient, root: FileStatus) {
   const dirs: string[] = [''];
   const files: { relative: string; status: FileStatus }[] = [];
   for await (const entry of client.list(root.path, { recursive: true })) {
-    const rel = entry.path.slice(root.path === '/' ? 1 : root.path.length + 1);
+    const rel = relativeTo(root, entry);
     if (entry.isDirectory) dirs.push(rel);
     else files.push({ relative: rel, status: entry });
   }
@@ -208,20 +213,22 @@ export async function copyToLocal(
 ): Promise<void> {
   const root = await client.getStatus(source);
   const target = await localTarget(destination, root.name || 'root');
-  let jobs: FileJob<FileStatus, string>[];
+  let jobs: FileJob<ListedFile, string>[];
   if (root.isDirectory) {
-    const tree = await tierfsTree(client, root);
-    for (const dir of tree.dirs) await mkdir(join(target, dir), { recursive: true });
-    jobs = tree.files.map((f) => ({
-      source: f.status,
-      destination: join(target, f.relative),
-      size: f.status.size,
-    }));
+    // Statuses and read capabilities a page at a time: no call to the master per file.
+    const dirs = [''];
+    jobs = [];
+    for await (const entry of client.listForRead(root.path, { recursive: true })) {
+      const rel = relativeTo(root, entry.status);
+      if (entry.status.isDirectory) dirs.push(rel);
+      else jobs.push({ source: entry, destination: join(target, rel), size: entry.status.size });
+    }
+    for (const dir of dirs) await mkdir(join(target, dir), { recursive: true });
   } else {
-    jobs = [{ source: root, destination: target, size: root.size }];
+    jobs = [{ source: { status: root }, destination: target, size: root.size }];
   }
   const progress = await runJobs(jobs, options.threads, async (job, counter) => {
-    const input = await client.openStatus(job.source, { readType: options.readType });
+    const input = await client.readListed(job.source, { readType: options.readType });
     const output = createWriteStream(job.destination, { flags: 'wx' });
     try {
       await pipeline(input, counter, output);

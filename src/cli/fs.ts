@@ -4,6 +4,7 @@
  * paths report each failure on its own `tierfs: ...` line, go on with the others, and exit 1.
  */
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { isAbsolute, resolve as resolveLocal } from 'node:path';
 import { type Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,11 +18,11 @@ import {
   WRITE_TYPES,
   type WriteType,
 } from '../cluster/io-types.js';
-import type { FileStatus } from '../cluster/wire.js';
 import { optionValue, readOptionFile } from '../config/option-file.js';
 import { parseBytes } from '../config/types.js';
 import { TierfsError } from '../errors.js';
 import { forEachReporting } from './failure-report.js';
+import { pipeToFd } from './fd-pipe.js';
 import { formatSize, lsLine, mountLine, statLines } from './fs-format.js';
 import { baseName, parseTierfsPath } from './fs-paths.js';
 import { copyFromLocal, copyToLocal, copyWithin, load, tierfsTarget } from './fs-transfer.js';
@@ -71,19 +72,50 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** Lines for stdout gathered and written in one go: one write per page of a listing, not per line. */
+class LineBatch {
+  private text = '';
+
+  add(line: string): void {
+    this.text += `${line}\n`;
+  }
+
+  /** Writes what is gathered, waiting while the reader is behind. */
+  async flush(): Promise<void> {
+    if (this.text === '') return;
+    const text = this.text;
+    this.text = '';
+    if (!process.stdout.write(text)) await once(process.stdout, 'drain');
+  }
+}
+
 /**
- * Every entry below a directory, depth first (each directory followed by its contents), each file
- * with the bytes of it the workers' caches hold.
+ * Writes the `ls` lines of every entry below a directory, depth first (each directory followed by
+ * its contents), each file with the bytes of it the workers' caches hold, a page as it arrives.
  */
-async function* walk(client: TierfsClient, dir: string, recursive: boolean): AsyncGenerator<FileStatus> {
-  for await (const entry of client.list(dir, { cached: true })) {
-    yield entry;
-    if (recursive && entry.isDirectory) yield* walk(client, entry.path, true);
+async function listInto(
+  batch: LineBatch,
+  client: TierfsClient,
+  dir: string,
+  options: { recursive: boolean; human: boolean },
+): Promise<void> {
+  for await (const entries of client.listPages(dir, { cached: true })) {
+    for (const entry of entries) {
+      batch.add(lsLine(entry, options.human));
+      if (options.recursive && entry.isDirectory) await listInto(batch, client, entry.path, options);
+    }
+    await batch.flush();
   }
 }
 
 async function writeToStdout(stream: Readable): Promise<void> {
-  await pipeline(stream, process.stdout, { end: false });
+  try {
+    await pipeToFd(stream, process.stdout.fd, { fallback: process.stdout });
+  } catch (error) {
+    // A reader that went away: the same quiet exit as any other write to stdout (main.ts).
+    if ((error as NodeJS.ErrnoException).code === 'EPIPE') process.stdout.emit('error', error);
+    throw error;
+  }
 }
 
 async function md5Of(stream: Readable): Promise<string> {
@@ -150,9 +182,11 @@ export function registerFsCommands(program: Command, context: CliContext): void 
       eachTarget(paths, async ({ client, path }) => {
         const status = await client.getStatus(path, { cached: true });
         if (!status.isDirectory) return out(lsLine(status, options.human ?? false));
-        for await (const entry of walk(client, status.path, options.recursive ?? false)) {
-          out(lsLine(entry, options.human ?? false));
-        }
+        const batch = new LineBatch();
+        await listInto(batch, client, status.path, {
+          recursive: options.recursive ?? false,
+          human: options.human ?? false,
+        });
       }),
     );
 

@@ -21,12 +21,11 @@ import type {
   ListResult,
   MountInfo,
   OpenFileResponse,
+  OpenListResult,
   WorkerInfo,
 } from '../cluster/wire.js';
 import type { Configuration } from '../config/configuration.js';
 import {
-  MASTER_HOSTNAME,
-  MASTER_RPC_PORT,
   SECURITY_LOGIN_TOKEN,
   SECURITY_LOGIN_USERNAME,
   USER_CONSISTENT_HASH_VIRTUAL_NODE_COUNT_PER_WORKER,
@@ -115,6 +114,7 @@ const READ_ATTEMPTS = 4;
  */
 const REPEATABLE = new Set([
   '/api/v1/paths/open',
+  '/api/v1/paths/open-list',
   '/api/v1/paths/create-file',
   '/api/v1/paths/complete-file',
   '/api/v1/paths/abort-file',
@@ -123,6 +123,12 @@ const REPEATABLE = new Set([
   '/api/v1/paths/free',
   '/api/v1/paths/persist',
 ]);
+
+/** A listed entry and, for a file the caller may read, the capability to read it. */
+export interface ListedFile {
+  readonly status: FileStatus;
+  readonly capability?: string;
+}
 
 export class TierfsClient {
   /** The masters' addresses, comma-separated. */
@@ -133,6 +139,7 @@ export class TierfsClient {
   private readonly writeType: WriteType;
   private readonly ring: MembershipRing<WorkerInfo>;
   private live: { at: number; workers: WorkerInfo[] } | undefined;
+  private liveRefresh: Promise<void> | undefined;
 
   constructor(options: ClientOptions) {
     this.masters = new Masters(options.masterAddress);
@@ -198,6 +205,70 @@ export class TierfsClient {
     return this.get('/api/v1/paths/list', { path, ...options });
   }
 
+  /**
+   * A directory's entries a page at a time, as the master answers them; the next page is asked for
+   * while the caller handles this one.
+   */
+  async *listPages(
+    path: string,
+    options: { cached?: boolean; pageSize?: number } = {},
+  ): AsyncGenerator<readonly FileStatus[]> {
+    let next: Promise<ListResult> | undefined = this.listStatus(path, options);
+    while (next) {
+      const page: ListResult = await next;
+      next = undefined;
+      if (page.continuationToken) {
+        next = this.listStatus(path, { ...options, continuationToken: page.continuationToken });
+        next.catch(() => undefined); // a caller that stops early never awaits it
+      }
+      yield page.entries;
+    }
+  }
+
+  /**
+   * Every entry of a directory (below it, breadth-first, when recursive) with, for each file the
+   * caller may read, the capability to read it: one master call per page of entries, where opening
+   * each file would be one call per file. Read them with `readListed`.
+   */
+  async *listForRead(path: string, options: { recursive?: boolean } = {}): AsyncGenerator<ListedFile> {
+    const pending = [path];
+    while (pending.length > 0) {
+      const dir = pending.shift()!;
+      const ask = (continuationToken?: string) =>
+        this.post<OpenListResult>('/api/v1/paths/open-list', { path: dir, continuationToken });
+      let next: Promise<OpenListResult> | undefined = ask();
+      while (next) {
+        const page: OpenListResult = await next;
+        next = undefined;
+        if (page.continuationToken) {
+          next = ask(page.continuationToken);
+          next.catch(() => undefined); // a caller that stops early never awaits it
+        }
+        for (const [i, status] of page.entries.entries()) {
+          yield { status, capability: page.capabilities[i] ?? undefined };
+          if (options.recursive && status.isDirectory) pending.push(status.path);
+        }
+      }
+    }
+  }
+
+  /**
+   * Reads a file from `listForRead` with the capability that came with it; without one (a file
+   * the caller may not read) or once it has expired or the file has changed, opens it as
+   * `openFile` does, which says why not or reads the file as it is now.
+   */
+  async readListed(file: ListedFile, options: OpenFileOptions = {}): Promise<Readable> {
+    const { status, capability } = file;
+    if (status.isDirectory) throw new TierfsError('IS_A_DIRECTORY', `${status.path} is a directory`);
+    if (capability === undefined) return this.openFile(status.path, options);
+    try {
+      return await this.readOpened({ status, capability }, options.offset ?? 0, options);
+    } catch (error) {
+      if (!isTierfsError(error, 'STALE') && !isTierfsError(error, 'UNAUTHENTICATED')) throw error;
+      return this.openFile(status.path, options);
+    }
+  }
+
   /** Every entry below a directory, a page at a time; breadth-first when recursive. */
   async *list(
     path: string,
@@ -205,16 +276,12 @@ export class TierfsClient {
   ): AsyncGenerator<FileStatus> {
     const pending = [path];
     while (pending.length > 0) {
-      const dir = pending.shift()!;
-      let token: string | undefined;
-      do {
-        const page = await this.listStatus(dir, { continuationToken: token, cached: options.cached });
-        for (const entry of page.entries) {
+      for await (const entries of this.listPages(pending.shift()!, { cached: options.cached })) {
+        for (const entry of entries) {
           yield entry;
           if (options.recursive && entry.isDirectory) pending.push(entry.path);
         }
-        token = page.continuationToken;
-      } while (token);
+      }
     }
   }
 
@@ -394,9 +461,17 @@ export class TierfsClient {
 
   private async workerFor(key: string, refresh: boolean): Promise<WorkerInfo> {
     if (refresh || !this.live || Date.now() - this.live.at > WORKER_LIST_TTL_MS) {
-      this.live = { at: Date.now(), workers: (await this.workers()).filter((w) => w.state === 'LIVE') };
+      // Reads starting together (a directory copied with many lanes) share one request.
+      this.liveRefresh ??= this.workers()
+        .then((all) => {
+          this.live = { at: Date.now(), workers: all.filter((w) => w.state === 'LIVE') };
+        })
+        .finally(() => {
+          this.liveRefresh = undefined;
+        });
+      await this.liveRefresh;
     }
-    const owner = this.ring.owner(this.live.workers, key);
+    const owner = this.ring.owner(this.live?.workers ?? [], key);
     if (!owner)
       throw new TierfsError('UNAVAILABLE', `no live worker is registered with ${this.masterAddress}`);
     return owner;

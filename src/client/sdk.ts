@@ -25,6 +25,7 @@ export {
 export {
   type ClientOptions,
   type CreateFileOptions,
+  type ListedFile,
   type MountOptions,
   type OpenFileOptions,
   TierfsClient,

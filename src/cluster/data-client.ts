@@ -7,7 +7,7 @@
  *   PUT /data?contentId                          (x-tierfs-capability: a write capability; body: the file)
  */
 import type { Readable } from 'node:stream';
-import { request } from 'undici';
+import type { request as Request } from 'undici';
 import { CAPABILITY_HEADER } from './auth.js';
 import type { ReadType } from './io-types.js';
 import { errorFromBody, unreachable } from './rpc.js';
@@ -24,6 +24,13 @@ export interface RangeRequest {
   readonly length: number;
   readonly readType: ReadType;
   readonly signal?: AbortSignal;
+}
+
+/** undici, loaded with the first transfer: commands that move no data (`fs ls`) start without it. */
+let loading: Promise<typeof Request> | undefined;
+function undiciRequest(): Promise<typeof Request> {
+  loading ??= import('undici').then((m) => m.request);
+  return loading;
 }
 
 function query(params: Record<string, string | number>): string {
@@ -44,6 +51,7 @@ export async function readFromWorker(
     length: range.length,
     readType: range.readType,
   })}`;
+  const request = await undiciRequest();
   let response: Awaited<ReturnType<typeof request>>;
   try {
     response = await request(url, {
@@ -67,6 +75,7 @@ export async function writeToWorker(
   signal?: AbortSignal,
 ): Promise<WriteReceipt> {
   const url = `${worker.address}/data?${query({ contentId })}`;
+  const request = await undiciRequest();
   let response: Awaited<ReturnType<typeof request>>;
   try {
     response = await request(url, {

@@ -1,11 +1,12 @@
 /**
- * JSON over HTTP between tierfs processes, on undici's pooled keep-alive client. An ErrorBody
+ * JSON over HTTP between tierfs processes, on node:http with a keep-alive pool (not undici: loading
+ * undici costs a CLI command such as `tierfs fs ls` a good part of its start-up). An ErrorBody
  * becomes the TierfsError it was on the other side, with its code, details and retryable flag; a
  * refused or reset connection a retryable UNAVAILABLE naming the address. `sendError` is the other
  * half: how every tierfs HTTP port answers a failure.
  */
+import { Agent, type ClientRequest, request as httpRequest, type IncomingMessage } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { request } from 'undici';
 import { ERROR_CODES, type ErrorCode, TierfsError, toTierfsError } from '../errors.js';
 import { validationFailure } from './validation-errors.js';
 import type { ErrorBody } from './wire.js';
@@ -16,26 +17,78 @@ export interface CallOptions {
   readonly timeoutMs?: number;
 }
 
+/**
+ * Sockets kept open to each master/worker between calls (plenty for a client's parallel work); an
+ * idle one is closed after 4 s, before any Node server (5 s by default) closes it under a request.
+ */
+const POOL = { keepAlive: true, maxSockets: 64, timeout: 4000 };
+const agent = new Agent(POOL);
+let httpsAgent: Agent | undefined;
+
+interface Answer {
+  readonly status: number;
+  readonly text: string;
+}
+
+async function send(
+  method: string,
+  url: URL,
+  headers: Record<string, string>,
+  payload: string | undefined,
+  timeoutMs: number,
+): Promise<Answer> {
+  const https = url.protocol === 'https:';
+  const request = https ? (await import('node:https')).request : httpRequest;
+  if (https) httpsAgent ??= new (await import('node:https')).Agent(POOL);
+  return new Promise<Answer>((resolve, reject) => {
+    const req: ClientRequest = request(url, {
+      method,
+      agent: https ? httpsAgent : agent,
+      headers: payload === undefined ? headers : { ...headers, 'content-length': Buffer.byteLength(payload) },
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
+    req.on('error', (error: NodeJS.ErrnoException & { reused?: boolean }) => {
+      error.reused = req.reusedSocket;
+      reject(error);
+    });
+    req.on('response', (response: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', reject);
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+      );
+    });
+    req.end(payload);
+  });
+}
+
 export async function callJson<T>(
   method: 'GET' | 'POST',
   url: string,
   options: CallOptions = {},
 ): Promise<T> {
-  let response: Awaited<ReturnType<typeof request>>;
+  const target = new URL(url);
+  const headers = { 'content-type': 'application/json', ...options.headers };
+  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  let answer: Answer;
   try {
-    response = await request(url, {
-      method,
-      headers: { 'content-type': 'application/json', ...options.headers },
-      body: options.body === undefined ? undefined : JSON.stringify(options.body),
-      headersTimeout: options.timeoutMs ?? 60_000,
-      bodyTimeout: options.timeoutMs ?? 60_000,
-    });
+    answer = await send(method, target, headers, payload, timeoutMs);
   } catch (error) {
-    throw unreachable(url, error);
+    // A kept-alive socket the peer closed while idle: a read is sent again (a POST is not: it
+    // may have been applied).
+    const e = error as NodeJS.ErrnoException & { reused?: boolean };
+    const idleClosed = e.reused && (e.code === 'ECONNRESET' || e.code === 'EPIPE');
+    if (!(idleClosed && method === 'GET')) throw unreachable(url, error);
+    try {
+      answer = await send(method, target, headers, payload, timeoutMs);
+    } catch (again) {
+      throw unreachable(url, again);
+    }
   }
-  const text = await response.body.text();
-  if (response.statusCode >= 400) throw errorFromBody(response.statusCode, text, url);
-  return (text === '' ? {} : JSON.parse(text)) as T;
+  if (answer.status >= 400) throw errorFromBody(answer.status, answer.text, url);
+  return (answer.text === '' ? {} : JSON.parse(answer.text)) as T;
 }
 
 /** The retryable UNAVAILABLE for a peer that could not be reached at all. */

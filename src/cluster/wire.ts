@@ -55,6 +55,15 @@ export interface ListResult {
   readonly continuationToken?: string;
 }
 
+/**
+ * `POST /api/v1/paths/open-list`: a page of a directory and, by position, the capability to read
+ * each file of it (null for a directory, or a file the caller may not read): one call where an
+ * open per file would be one each.
+ */
+export interface OpenListResult extends ListResult {
+  readonly capabilities: readonly (string | null)[];
+}
+
 /** `POST /api/v1/paths/open`: the file and the capability its worker serves it for. */
 export interface OpenFileResponse {
   readonly status: FileStatus;

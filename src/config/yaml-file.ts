@@ -1,15 +1,13 @@
-import {
-  type Document,
-  isAlias,
-  isMap,
-  isPair,
-  isScalar,
-  isSeq,
-  LineCounter,
-  type Node,
-  parseDocument,
-} from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document, Node } from 'yaml';
 import type { ConfigEntry } from './properties-file.js';
+
+let loaded: typeof import('yaml') | undefined;
+/** The yaml package, loaded on first use: most commands never read a YAML file. */
+function yaml(): typeof import('yaml') {
+  loaded ??= createRequire(import.meta.url)('yaml') as typeof import('yaml');
+  return loaded;
+}
 
 /**
  * Reads a YAML configuration file (Flink's `config.yaml` style) into flat entries.
@@ -27,17 +25,17 @@ import type { ConfigEntry } from './properties-file.js';
  *   not a map throws.
  */
 export function parseYamlConfig(text: string): ConfigEntry[] {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const lineCounter = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(text, { lineCounter, prettyErrors: false });
   const lineOf = (offset: number): number => lineCounter.linePos(offset).line;
 
   const [error] = doc.errors;
   if (error) throw new Error(`YAML syntax error at line ${lineOf(error.pos[0])}: ${error.message}`);
 
   const root = doc.contents;
-  if (root === null || (isScalar(root) && root.value === null)) return [];
-  if (!isMap(root)) {
-    const found = isSeq(root) ? 'a sequence' : 'a scalar';
+  if (root === null || (yaml().isScalar(root) && root.value === null)) return [];
+  if (!yaml().isMap(root)) {
+    const found = yaml().isSeq(root) ? 'a sequence' : 'a scalar';
     throw new Error(
       `YAML configuration must be a map of keys to values at the top level, found ${found} at line ${lineOf(root.range?.[0] ?? 0)}`,
     );
@@ -51,7 +49,7 @@ export function parseYamlConfig(text: string): ConfigEntry[] {
 type LineOf = (offset: number) => number;
 
 function resolve(doc: Document, node: unknown): unknown {
-  return isAlias(node) ? node.resolve(doc) : node;
+  return yaml().isAlias(node) ? node.resolve(doc) : node;
 }
 
 function offsetOf(node: unknown): number {
@@ -60,26 +58,26 @@ function offsetOf(node: unknown): number {
 
 function scalarText(node: unknown): string | undefined {
   if (node === null || node === undefined) return '';
-  if (!isScalar(node)) return undefined;
+  if (!yaml().isScalar(node)) return undefined;
   if (node.value === null || node.value === undefined) return '';
   return node.source ?? String(node.value);
 }
 
 function flatten(doc: Document, map: unknown, prefix: string, entries: ConfigEntry[], lineOf: LineOf): void {
-  if (!isMap(map)) return;
+  if (!yaml().isMap(map)) return;
   for (const pair of map.items) {
-    if (!isPair(pair)) continue;
+    if (!yaml().isPair(pair)) continue;
     const keyNode = resolve(doc, pair.key);
-    const keyText = isScalar(keyNode) ? scalarText(keyNode) : undefined;
+    const keyText = yaml().isScalar(keyNode) ? scalarText(keyNode) : undefined;
     const line = lineOf(offsetOf(pair.key));
     if (keyText === undefined || keyText === '') {
       throw new Error(`YAML configuration at line ${line}: keys must be non-empty scalars`);
     }
     const key = prefix === '' ? keyText : `${prefix}.${keyText}`;
     const value = resolve(doc, pair.value);
-    if (isMap(value)) {
+    if (yaml().isMap(value)) {
       flatten(doc, value, key, entries, lineOf);
-    } else if (isSeq(value)) {
+    } else if (yaml().isSeq(value)) {
       const parts = value.items.map((item) => {
         const part = scalarText(resolve(doc, item));
         if (part === undefined) {

@@ -20,6 +20,7 @@ import type {
   HeartbeatResponse,
   MountInfo,
   OpenFileResponse,
+  OpenListResult,
 } from '../cluster/wire.js';
 import { maskSecrets } from '../config/configuration.js';
 import { TierfsError } from '../errors.js';
@@ -464,6 +465,54 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
         );
       }
       return { status: wireStatus(status), capability: capabilities.read(status, who) };
+    },
+  );
+
+  // A directory page and the read capability of each file: a client reading a whole directory
+  // (copyToLocal, the bench's small files) asks once per page instead of once per file.
+  app.post(
+    '/api/v1/paths/open-list',
+    {
+      schema: operation({
+        operationId: 'openDirectoryPage',
+        tags: ['io'],
+        summary: 'One page of a directory with a read capability for each file the caller may read.',
+        body: object(
+          {
+            path: pathSchema(),
+            pageSize: { ...int('Entries in the page.'), minimum: 1 },
+            continuationToken: str('From the previous page.'),
+          },
+          ['path'],
+        ),
+        response: object(
+          {
+            entries: { type: 'array', items: ref('FileStatus') },
+            continuationToken: str(),
+            capabilities: {
+              type: 'array',
+              description: "Each entry's read capability, null where the caller may not read it.",
+              items: { type: ['string', 'null'] },
+            },
+          },
+          ['entries', 'capabilities'],
+        ),
+      }),
+    },
+    async (request): Promise<OpenListResult> => {
+      const b = bodyOf<{ path: string; pageSize?: number; continuationToken?: string }>(request);
+      const who = caller(request);
+      const page = await namespace.listStatus(b.path, who, {
+        pageSize: b.pageSize,
+        continuationToken: b.continuationToken,
+      });
+      const now = Date.now();
+      return {
+        ...wireList(page),
+        capabilities: page.entries.map((e) =>
+          namespace.mayRead(e, who) ? capabilities.read(e, who, now) : null,
+        ),
+      };
     },
   );
 

@@ -147,6 +147,11 @@ export class Namespace {
     return status;
   }
 
+  /** Whether `caller` may read the file `status` (what openFile checks, without throwing). */
+  mayRead(status: FileStatus, caller: Caller): boolean {
+    return !status.isDirectory && this.permissions.allows(status, caller, 'r');
+  }
+
   async exists(path: string, caller: Caller): Promise<boolean> {
     try {
       await this.getStatus(path, caller);
@@ -798,7 +803,7 @@ export class Namespace {
       progress.advanced(nameOf(children.at(-1)!.path));
     };
     try {
-      for await (const status of walk(store, ufsPath)) {
+      for await (const status of walk(store, ufsPath, { prefetch: true })) {
         if (isTemporaryName(status.name)) continue;
         if (previous !== undefined && compareBytes(status.name, previous) < 0) progress.unordered();
         previous = status.name;

@@ -34,13 +34,14 @@ const target = {
 };
 
 describe('bench arguments', () => {
-  it('has the issue defaults: 1 GiB, 3 runs, 10,000 objects of 4 KiB, netns with 10 ms and 1 Gbit/s', () => {
+  it("has the issue's sizes: 1 GiB, 4,000 objects of 4 KiB, a 10,000-object listing, no delay and 20 ms RTT, 1 Gbit/s", () => {
     expect(parseArgs([])).toMatchObject({
       sizeMiB: 1024,
       runs: 3,
-      count: 10_000,
+      count: 4000,
+      listCount: 10_000,
       smallBytes: 4096,
-      delayMs: 10,
+      rttMs: [0, 20],
       rate: '1gbit',
       netns: true,
       profile: true,
@@ -66,6 +67,12 @@ describe('bench arguments', () => {
     expect(() => parseArgs(['--only', 'nope'])).toThrow(/unknown scenario/);
     expect(() => parseArgs(['--runs', '0'])).toThrow(/positive/);
     expect(() => parseArgs(['--size'])).toThrow(/positive/);
+    expect(() => parseArgs(['--rtt', '20,-1'])).toThrow(/--rtt needs round-trip times .* got '20,-1'/);
+    expect(() => parseArgs(['--rtt', ''])).toThrow(/--rtt/);
+  });
+  it('takes the round-trip times to run at', () => {
+    expect(parseArgs(['--rtt', '40']).rttMs).toEqual([40]);
+    expect(parseArgs(['--rtt', '0,20,20']).rttMs).toEqual([0, 20]);
   });
 });
 
@@ -84,12 +91,12 @@ describe('the shaped link', () => {
     ]);
     expect(cmds.some((c) => c.includes('route'))).toBe(false); // no way out of the machine
   });
-  it('shapes both ends with netem delay and rate, or tbf rate alone', () => {
-    expect(shapeCommands(DEFAULT_PLAN, 'netem').map((c) => c.join(' '))).toEqual([
-      'tc qdisc add dev tfb-host root netem delay 10ms rate 1gbit limit 10000',
-      'ip netns exec tierfs-bench tc qdisc add dev tfb-ns root netem delay 10ms rate 1gbit limit 10000',
+  it("limits the rate on both ends with tbf (the delay is the relay's, not netem's)", () => {
+    expect(shapeCommands(DEFAULT_PLAN).map((c) => c.join(' '))).toEqual([
+      'tc qdisc add dev tfb-host root tbf rate 1gbit burst 1mb latency 50ms',
+      'ip netns exec tierfs-bench tc qdisc add dev tfb-ns root tbf rate 1gbit burst 1mb latency 50ms',
     ]);
-    expect(shapeCommands({ ...DEFAULT_PLAN, rate: '100mbit' }, 'tbf')[1]!.join(' ')).toBe(
+    expect(shapeCommands({ ...DEFAULT_PLAN, rate: '100mbit' })[1]!.join(' ')).toBe(
       'ip netns exec tierfs-bench tc qdisc add dev tfb-ns root tbf rate 100mbit burst 1mb latency 50ms',
     );
   });
@@ -183,6 +190,7 @@ describe('statistics', () => {
 });
 
 const GiB = 2 ** 30;
+const nd = 'no delay';
 const sample: Result[] = [
   {
     scenario: 'limits',
@@ -194,6 +202,7 @@ const sample: Result[] = [
   },
   {
     scenario: 'seq-read',
+    link: nd,
     temperature: 'cold',
     tool: 'tierfs client',
     role: 'tierfs',
@@ -202,6 +211,7 @@ const sample: Result[] = [
   },
   {
     scenario: 'seq-read',
+    link: nd,
     temperature: 'warm',
     tool: 'tierfs client',
     role: 'tierfs',
@@ -210,6 +220,16 @@ const sample: Result[] = [
   },
   {
     scenario: 'seq-read',
+    link: nd,
+    temperature: 'warm',
+    tool: 'tierfs fs cat',
+    role: 'tierfs',
+    samples: [0.6],
+    bytes: GiB,
+  },
+  {
+    scenario: 'seq-read',
+    link: nd,
     temperature: 'no cache',
     tool: 'rclone cat',
     role: 'peer',
@@ -218,36 +238,87 @@ const sample: Result[] = [
   },
   {
     scenario: 'seq-read',
+    link: nd,
     temperature: 'no cache',
     tool: 'aws <cli>',
     role: 'peer',
     samples: [20, 21, 22],
     bytes: GiB,
   },
-  { scenario: 'list', temperature: 'warm', tool: 'tierfs client list', role: 'tierfs', samples: [0.05] },
-  { scenario: 'list', temperature: 'no cache', tool: 'rclone lsf', role: 'peer', samples: [2] },
-  { scenario: 'write', temperature: '-', tool: 'tierfs THROUGH', role: 'tierfs', samples: [9] },
-  { scenario: 'write', temperature: 'no cache', tool: 'rclone copyto', role: 'peer', samples: [10] },
+  // The same peer over the delayed link: compared only with tierfs over that link.
+  {
+    scenario: 'seq-read',
+    link: '20 ms RTT',
+    temperature: 'no cache',
+    tool: 'rclone cat',
+    role: 'peer',
+    samples: [30],
+    bytes: GiB,
+  },
+  {
+    scenario: 'seq-read',
+    link: '20 ms RTT',
+    temperature: 'cold',
+    tool: 'tierfs client',
+    role: 'tierfs',
+    samples: [15],
+    bytes: GiB,
+  },
+  { scenario: 'list', link: nd, temperature: 'warm', tool: 'tierfs fs ls', role: 'tierfs', samples: [0.5] },
+  {
+    scenario: 'list',
+    link: nd,
+    temperature: 'cold',
+    tool: 'tierfs client list',
+    role: 'tierfs',
+    samples: [4],
+  },
+  { scenario: 'list', link: nd, temperature: 'no cache', tool: 'rclone lsf', role: 'peer', samples: [2] },
+  {
+    scenario: 'write',
+    link: nd,
+    temperature: '-',
+    tool: 'tierfs THROUGH',
+    role: 'tierfs',
+    samples: [9],
+    peakRss: { master: 100e6, worker: 500e6 },
+  },
+  {
+    scenario: 'write',
+    link: nd,
+    temperature: 'no cache',
+    tool: 'rclone copyto',
+    role: 'peer',
+    samples: [10],
+  },
 ];
 
 describe('ratios and targets', () => {
-  it('compares every row with the best peer of its scenario by median', () => {
+  it('compares every row with the best peer of its scenario over the same link, by median', () => {
     const table = rows(sample);
     const warm = table.find((r) => r.scenario === 'seq-read' && r.temperature === 'warm')!;
     expect(warm.bestPeer).toBe('rclone cat');
     expect(warm.vsBestPeer).toBeCloseTo(9.5 / 0.9);
     expect(table.find((r) => r.tool === 'aws <cli>')!.vsBestPeer).toBeCloseTo(9.5 / 21);
     expect(table.find((r) => r.role === 'limit')!.vsBestPeer).toBeUndefined();
+    const delayed = table.find((r) => r.link === '20 ms RTT' && r.role === 'tierfs')!;
+    expect(delayed.vsBestPeer).toBeCloseTo(30 / 15);
   });
-  it('checks the issue targets', () => {
+  it("checks issue 17's targets", () => {
     const checked = targets(rows(sample));
-    const by = (d: string) => checked.find((t) => t.description.startsWith(d))!;
-    expect(by('warm read ≥10×')).toMatchObject({ met: true, goal: 10 });
-    expect(by('warm read ≥0.5× local cat').ratio).toBeCloseTo(0.5 / 0.9);
-    expect(by('cold read within 1.1×')).toMatchObject({ met: false });
-    expect(by('cold read within 1.1×').ratio).toBeCloseTo(9.5 / 11);
-    expect(by('warm listing ≥20×')).toMatchObject({ met: true, ratio: 40 });
-    expect(by('write at least as fast')).toMatchObject({ met: true });
+    const by = (d: string, link = nd) =>
+      checked.filter((t) => t.description.startsWith(d) && t.link === link);
+    expect(by('warm read ≥0.9× local cat')).toHaveLength(1);
+    expect(by('warm read ≥0.9× local cat')[0]!.ratio).toBeCloseTo(0.5 / 0.9);
+    expect(by('warm read ≥0.8× local cat')[0]).toMatchObject({ tool: 'tierfs fs cat', met: true });
+    expect(by('warm read ≥0.8× local cat')[0]!.ratio).toBeCloseTo(0.5 / 0.6);
+    expect(by('cold read ≥1×')[0]).toMatchObject({ met: false });
+    expect(by('cold read ≥1×')[0]!.ratio).toBeCloseTo(9.5 / 11);
+    expect(by('cold read ≥1×', '20 ms RTT')[0]).toMatchObject({ met: true, ratio: 2 });
+    expect(by('warm fs ls ≥5×')[0]).toMatchObject({ met: false, ratio: 4 });
+    expect(by('cold listing ≥1×')[0]).toMatchObject({ met: false, ratio: 0.5 });
+    expect(by('write ≥1×')[0]).toMatchObject({ met: true });
+    expect(by('worker peak RSS under 400 MB')[0]).toMatchObject({ met: false, ratio: 0.8 });
   });
 });
 
@@ -257,7 +328,7 @@ describe('report', () => {
     const md = markdownTable(table);
     expect(md.split('\n')).toHaveLength(table.length + 2);
     expect(md).toContain(
-      '| seq-read | warm | **tierfs client** | 900 ms | 800 ms … 1.00 s | 1138 MiB/s | 11× |',
+      '| seq-read | no delay | warm | **tierfs client** | 900 ms | 800 ms … 1.00 s | 1138 MiB/s | 11× |',
     );
     expect(targetsTable(targets(table))).toContain('| **no** |');
   });

@@ -21,6 +21,7 @@ import type { FileStatus, WriteType } from '../../src/cluster/wire.js';
 import { type CliResult, runTierfs, TIERFS_BIN } from '../support/cli.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { eventually } from '../support/eventually.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
 
 let cluster: TestCluster;
 let client: TierfsClient;
@@ -331,6 +332,50 @@ describe('tierfs fs: copying trees', () => {
     await ok('copyToLocal', '/imports', 'into');
     expect(tree(join(work, 'into', 'imports'))).toEqual(expected);
     await fails(['copyToLocal', '/imports/empty', 'back/empty'], /already exists: .*back\/empty/);
+  });
+});
+
+describe('tierfs fs: copying a directory of small files', () => {
+  it('copyToLocal asks the master for statuses and capabilities a page at a time, not per file', async () => {
+    const files = 40;
+    const source = join(cluster.ufs, 'many-small');
+    for (let i = 0; i < files; i++) await write(`/many-small/${i % 4 ? '' : 'sub/'}s${i}.txt`, `file ${i}\n`);
+    await write('/many-small/secret.txt', 'admin only\n');
+    await client.setAttribute('/many-small/secret.txt', { mode: 0o600 });
+    const proxy = await startFaultProxy(cluster.master.rpcAddress);
+    try {
+      const viaProxy = (args: readonly string[], user = 'admin') =>
+        runTierfs(
+          [
+            '-Dtierfs.master.hostname=127.0.0.1',
+            `-Dtierfs.master.rpc.port=${proxy.port}`,
+            `-Dtierfs.security.login.username=${user}`,
+            'fs',
+            ...args,
+          ],
+          { cwd: work, env: { HOME: work, TZ: 'UTC' } },
+        );
+      const r = await viaProxy(['copyToLocal', '--thread', '8', '/many-small', 'small-back']);
+      expect(r.stderr).toBe('');
+      expect(tree(join(work, 'small-back'))).toEqual(tree(source));
+      const calls = proxy.requests.map((q) => q.path.split('?')[0]!);
+      expect(calls.filter((c) => c === '/api/v1/paths/open')).toEqual([]);
+      // The directory and its subdirectory: one page each.
+      expect(calls.filter((c) => c === '/api/v1/paths/open-list')).toHaveLength(2);
+      expect(calls.length, calls.join(' ')).toBeLessThan(10);
+
+      // A file the caller may not read comes without a capability: it fails alone, as an open would.
+      proxy.requests.length = 0;
+      const denied = await viaProxy(['copyToLocal', '/many-small', 'small-bob'], 'bob');
+      expect(denied.code).toBe(1);
+      expect(denied.stderr).toMatch(/^tierfs: .*secret\.txt.*\n$/);
+      expect(denied.stderr).toMatch(/permission|denied/i);
+      expect(readdirSync(join(work, 'small-bob'))).toContain('s1.txt');
+      // Only the file without a capability is opened on its own (and refused).
+      expect(proxy.requests.filter((q) => q.path === '/api/v1/paths/open')).toHaveLength(1);
+    } finally {
+      await proxy.close();
+    }
   });
 });
 

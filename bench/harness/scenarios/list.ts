@@ -1,4 +1,4 @@
-/** Scenario 3: list a prefix of many objects, cold (nothing loaded) and warm (metadata loaded). */
+/** Scenario 3: list a prefix of many objects (10,000 by default), cold (nothing loaded) and warm (metadata loaded). */
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { MOUNT, MOUNT_PREFIX } from '../cluster.js';
 import {
@@ -13,14 +13,20 @@ import {
 import { awsArgs, rcloneRemote, sdkClient } from '../peers.js';
 import { execCounted, timeRuns } from '../process.js';
 import type { Temperature } from '../results.js';
-import { SMALL_DIR } from './small-read.js';
+
+/** The listed prefix: listCount objects of their own, apart from the small objects that are read. */
+export const LIST_DIR = 'list';
+
+export function listKey(i: number): string {
+  return `${LIST_DIR}/o-${String(i).padStart(6, '0')}.bin`;
+}
 
 /** Output lines naming one of the objects (directory markers such as `small/` itself are not objects). */
 const lines = (text: string) => text.split('\n').filter((l) => /\.bin\s*$/.test(l)).length;
 
 export async function list(ctx: BenchContext): Promise<void> {
-  const n = ctx.smallCount;
-  const dir = `${MOUNT}/${SMALL_DIR}`;
+  const n = ctx.listCount;
+  const dir = `${MOUNT}/${LIST_DIR}`;
   const { client } = ctx.cluster;
   const tierfsTools: [string, () => Promise<void>][] = [
     [
@@ -63,7 +69,7 @@ export async function list(ctx: BenchContext): Promise<void> {
 
   if (!ctx.peers) return;
   const sdk = sdkClient(ctx.target, ctx.concurrency);
-  const prefix = `${MOUNT_PREFIX}/${SMALL_DIR}/`;
+  const prefix = `${MOUNT_PREFIX}/${LIST_DIR}/`;
   const peers: [string, () => Promise<void>][] = [
     [
       'AWS SDK ListObjectsV2 (all pages)',
@@ -92,7 +98,7 @@ export async function list(ctx: BenchContext): Promise<void> {
       'aws s3 ls',
       async () => {
         const r = await execCounted(
-          [aws.bin, ...awsArgs(ctx.target, 's3', 'ls', s3Url(ctx, `${SMALL_DIR}/`))],
+          [aws.bin, ...awsArgs(ctx.target, 's3', 'ls', s3Url(ctx, `${LIST_DIR}/`))],
           { env: aws.env, keep: true },
         );
         expectBytes('aws s3 ls (lines)', lines(r.stdout), n);

@@ -4,7 +4,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import type { FileStatus } from '../../../src/cluster/wire.js';
+import type { ListedFile } from '../../../src/client/client.js';
 import { MOUNT, MOUNT_PREFIX } from '../cluster.js';
 import {
   awsCommand,
@@ -14,6 +14,7 @@ import {
   measurePeers,
   rcloneCommand,
   s3Url,
+  tierfsCommand,
 } from '../context.js';
 import { awsArgs, rcloneBulkFlags, rcloneRemote, sdkClient } from '../peers.js';
 import { execCounted, mapLimit, timeRuns } from '../process.js';
@@ -33,42 +34,63 @@ export async function smallRead(ctx: BenchContext): Promise<void> {
   const total = ctx.smallCount * ctx.smallBytes;
   const { client } = ctx.cluster;
   const tierfsRead = async () => {
-    const files: FileStatus[] = [];
-    for await (const status of client.list(`${MOUNT}/${SMALL_DIR}`))
-      if (!status.isDirectory) files.push(status);
+    // Statuses and read capabilities come a page at a time; no call to the master per file.
+    const files: ListedFile[] = [];
+    for await (const entry of client.listForRead(`${MOUNT}/${SMALL_DIR}`))
+      if (!entry.status.isDirectory) files.push(entry);
     let bytes = 0;
-    await mapLimit(files, ctx.concurrency, async (status) => {
-      const n = await drain(await client.openStatus(status));
+    await mapLimit(files, ctx.concurrency, async (file) => {
+      const n = await drain(await client.readListed(file));
       bytes += n;
     });
     expectBytes('tierfs small files', bytes, total);
   };
-  const tool = `tierfs client (list + openStatus, ${ctx.concurrency} parallel)`;
-  for (const temperature of ['cold', 'warm'] as Temperature[]) {
-    ctx.log(`small-read ${temperature}: ${tool}`);
-    if (temperature === 'warm') await tierfsRead();
-    ctx.cluster.resetPeaks();
-    const samples = await timeRuns(
-      ctx.runs,
-      tierfsRead,
-      temperature === 'cold' ? () => ctx.cluster.makeCold() : undefined,
+  const dest = join(ctx.work, 'download');
+  const fresh = async () => rm(dest, { recursive: true, force: true });
+  const tierfsCopy = async () => {
+    const cmd = tierfsCommand(
+      ctx,
+      'fs',
+      'copyToLocal',
+      '--thread',
+      String(ctx.concurrency),
+      `${MOUNT}/${SMALL_DIR}`,
+      dest,
     );
-    ctx.record({
-      scenario: 'small-read',
-      temperature,
-      tool,
-      role: 'tierfs',
-      samples,
-      bytes: total,
-      peakRss: ctx.cluster.peaks(),
-    });
+    await execCounted(cmd.argv, { cwd: cmd.cwd, env: cmd.env });
+    expectBytes('tierfs fs copyToLocal (files)', await countFiles(dest), ctx.smallCount);
+  };
+  const tools: [string, () => Promise<void>, (() => Promise<void>) | undefined][] = [
+    [`tierfs client (listForRead + readListed, ${ctx.concurrency} parallel)`, tierfsRead, undefined],
+    [`tierfs fs copyToLocal --thread ${ctx.concurrency}`, tierfsCopy, fresh],
+  ];
+  for (const temperature of ['cold', 'warm'] as Temperature[]) {
+    for (const [tool, body, clean] of tools) {
+      ctx.log(`small-read ${temperature}: ${tool}`);
+      if (temperature === 'warm') {
+        await clean?.();
+        await body();
+      }
+      ctx.cluster.resetPeaks();
+      const samples = await timeRuns(ctx.runs, body, async () => {
+        await clean?.();
+        if (temperature === 'cold') await ctx.cluster.makeCold();
+      });
+      ctx.record({
+        scenario: 'small-read',
+        temperature,
+        tool,
+        role: 'tierfs',
+        samples,
+        bytes: total,
+        peakRss: ctx.cluster.peaks(),
+      });
+    }
   }
 
   if (!ctx.peers) return;
   const sdk = sdkClient(ctx.target, ctx.concurrency);
   const prefix = `${MOUNT_PREFIX}/${SMALL_DIR}/`;
-  const dest = join(ctx.work, 'download');
-  const fresh = async () => rm(dest, { recursive: true, force: true });
   const peers: [string, () => Promise<void>][] = [
     [
       `AWS SDK ListObjectsV2 + GetObject (${ctx.concurrency} parallel)`,

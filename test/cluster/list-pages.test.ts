@@ -1,0 +1,50 @@
+/** The client's listing: pages as the master answers them, the next one asked for while this one is handled. */
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TierfsClient } from '../../src/client/client.js';
+import type { FileStatus } from '../../src/cluster/wire.js';
+import { startCluster, type TestCluster } from '../support/cluster.js';
+import { eventually } from '../support/eventually.js';
+import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
+
+let cluster: TestCluster;
+let proxy: FaultProxy;
+let client: TierfsClient;
+
+beforeAll(async () => {
+  cluster = await startCluster();
+  const admin = cluster.client();
+  for (let i = 0; i < 7; i++) {
+    await pipeline(Readable.from([Buffer.from(`${i}`)]), await admin.createFile(`/pages/f${i}`));
+  }
+  proxy = await startFaultProxy(cluster.master.rpcAddress);
+  client = new TierfsClient({ masterAddress: proxy.endpoint, user: 'admin' });
+});
+afterAll(async () => {
+  await proxy.close();
+  await cluster.stop();
+});
+
+const listCalls = () => proxy.requests.filter((r) => r.path.startsWith('/api/v1/paths/list?'));
+
+describe('client.listPages', () => {
+  it('asks for the next page before the caller is done with this one, and yields every entry once', async () => {
+    proxy.requests.length = 0;
+    const pages = client.listPages('/pages', { pageSize: 3 });
+    const first = await pages.next();
+    expect((first.value as readonly FileStatus[]).map((e) => e.name)).toEqual(['f0', 'f1', 'f2']);
+    // Still holding page 1: page 2 is on its way already.
+    await eventually(() => listCalls().length === 2, 'the second page requested');
+    const rest: string[] = [];
+    for await (const page of pages) rest.push(...page.map((e) => e.name));
+    expect(rest).toEqual(['f3', 'f4', 'f5', 'f6']);
+    expect(listCalls()).toHaveLength(3);
+  });
+
+  it('list() yields the same entries', async () => {
+    const names: string[] = [];
+    for await (const e of client.list('/pages')) names.push(e.name);
+    expect(names).toEqual(['f0', 'f1', 'f2', 'f3', 'f4', 'f5', 'f6']);
+  });
+});
