@@ -72,14 +72,14 @@ export async function putBucketAcl(ctx: S3Context, { layer }: GatewayServices): 
 }
 
 /** Encodes names in listings when the client asked for encoding-type=url. */
-function encoder(ctx: S3Context): (text: string) => string {
+export function encoder(ctx: S3Context): (text: string) => string {
   const type = ctx.query.get('encoding-type');
   if (type === undefined) return (text) => text;
   if (type !== 'url') throw new S3Error('InvalidArgument', 'Invalid Encoding Method specified in Request');
   return (text) => encodeURIComponent(text).replace(/%2F/g, '/');
 }
 
-function maxKeys(ctx: S3Context, name = 'max-keys'): number {
+export function maxKeys(ctx: S3Context, name = 'max-keys'): number {
   const raw = ctx.query.get(name);
   if (raw === undefined) return MAX_KEYS;
   const n = Number(raw);
@@ -136,7 +136,7 @@ async function contents(
 }
 
 /** The Delimiter element: absent when none or an empty one was given (S3 echoes only a real one). */
-function delimiterOf(ctx: S3Context, encode: (text: string) => string): string | undefined {
+export function delimiterOf(ctx: S3Context, encode: (text: string) => string): string | undefined {
   const delimiter = ctx.query.get('delimiter');
   return delimiter ? encode(delimiter) : undefined;
 }
@@ -197,47 +197,6 @@ export async function listObjectsV2(ctx: S3Context, services: GatewayServices): 
   });
 }
 
-/**
- * ListObjectVersions of a bucket without versioning: every object once, as its only version
- * (`VersionId` null, latest), never a delete marker. Paged by key; a version-id-marker other than
- * `null` is past the one version of its key.
- */
-export async function listObjectVersions(ctx: S3Context, services: GatewayServices): Promise<void> {
-  const encode = encoder(ctx);
-  const keyMarker = ctx.query.get('key-marker') ?? '';
-  const versionIdMarker = ctx.query.get('version-id-marker') ?? '';
-  if (versionIdMarker !== '' && keyMarker === '') {
-    throw new S3Error('InvalidArgument', 'A version-id marker cannot be specified without a key marker.');
-  }
-  const limit = maxKeys(ctx);
-  const { items, truncated } = await page(ctx, services, keyMarker, limit);
-  const { Contents, CommonPrefixes } = await contents(ctx, services, items, encode, true);
-  const last = lastName(items);
-  sendXml(ctx, 'ListVersionsResult', {
-    Name: ctx.bucket,
-    Prefix: encode(ctx.query.get('prefix') ?? ''),
-    KeyMarker: encode(keyMarker),
-    VersionIdMarker: versionIdMarker,
-    NextKeyMarker: truncated && last !== undefined ? encode(last) : undefined,
-    NextVersionIdMarker: truncated ? 'null' : undefined,
-    MaxKeys: limit,
-    Delimiter: delimiterOf(ctx, encode),
-    EncodingType: ctx.query.get('encoding-type'),
-    IsTruncated: truncated,
-    Version: Contents.map((object) => ({
-      Key: object.Key,
-      VersionId: 'null',
-      IsLatest: true,
-      LastModified: object.LastModified,
-      ETag: object.ETag,
-      Size: object.Size,
-      StorageClass: object.StorageClass,
-      Owner: object.Owner,
-    })),
-    CommonPrefixes,
-  });
-}
-
 export async function listMultipartUploads(
   ctx: S3Context,
   { layer, uploads: multipart }: GatewayServices,
@@ -289,20 +248,23 @@ export async function deleteObjects(ctx: S3Context, { layer }: GatewayServices):
   for (const object of objects) {
     const key = textOf(object, 'Key');
     if (key === undefined) throw new S3Error('MalformedXML', 'Each <Object> needs a <Key>');
+    const versionId = textOf(object, 'VersionId');
     try {
-      await layer.delete(ctx.bucket!, key);
-      if (!quiet) deleted.push({ Key: key });
+      const outcome = await layer.versions.remove(ctx.bucket!, key, versionId, ctx.identity.user);
+      if (!quiet) {
+        const marker = outcome.deleteMarker;
+        deleted.push({
+          Key: key,
+          VersionId: versionId,
+          DeleteMarker: marker ? true : undefined,
+          DeleteMarkerVersionId: marker ? outcome.versionId : undefined,
+        });
+      }
     } catch (error) {
       const failure =
         error instanceof S3Error ? error : new S3Error('InternalError', 'Deleting the key failed');
-      errors.push({ Key: key, Code: failure.code, Message: failure.message });
+      errors.push({ Key: key, VersionId: versionId, Code: failure.code, Message: failure.message });
     }
   }
   sendXml(ctx, 'DeleteResult', { Deleted: deleted, Error: errors });
-}
-
-/** Versioning is never enabled: an empty VersioningConfiguration. */
-export async function getBucketVersioning(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
-  await layer.bucket(ctx.bucket!);
-  sendXml(ctx, 'VersioningConfiguration', {});
 }

@@ -50,11 +50,18 @@ export class S3Error extends Error {
   override readonly name = 'S3Error';
   readonly code: S3ErrorCode;
   readonly status: number;
+  /** Headers the error response carries besides the usual ones (e.g. x-amz-delete-marker). */
+  readonly headers: Readonly<Record<string, string>>;
 
-  constructor(code: S3ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    code: S3ErrorCode,
+    message: string,
+    options?: { cause?: unknown; headers?: Record<string, string> },
+  ) {
     super(message, options);
     this.code = code;
     this.status = STATUS[code];
+    this.headers = options?.headers ?? {};
   }
 }
 

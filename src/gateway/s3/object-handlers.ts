@@ -135,10 +135,18 @@ function partOf(
 
 const MAX_PART_NUMBER = 10_000;
 
+/** The object (version) a request on an object names with its key and `versionId`. */
+export function requested(ctx: S3Context, { layer }: GatewayServices): Promise<ObjectInfo> {
+  return layer.versions.resolve(ctx.bucket!, ctx.key!, ctx.query.get('versionId'));
+}
+
 async function getObjectOnce(ctx: S3Context, services: GatewayServices): Promise<void> {
   const { layer } = services;
-  const info = await layer.head(ctx.bucket!, ctx.key!);
-  const headers = responseHeaders(info, ctx.method === 'GET' ? ctx.query : new Map());
+  const info = await requested(ctx, services);
+  const headers = {
+    ...responseHeaders(info, ctx.method === 'GET' ? ctx.query : new Map()),
+    ...layer.versions.versionHeader(info),
+  };
   try {
     checkConditions(ctx, info);
   } catch (error) {
@@ -223,17 +231,14 @@ export async function putObject(ctx: S3Context, services: GatewayServices): Prom
   const attributes = attributesFromRequest(ctx);
   const { stages, digest } = bodyStages(ctx.req, ctx.identity.payload);
   const info = await layer.put(ctx.bucket!, ctx.key!, [ctx.req, ...stages], () => digest.md5Hex, attributes);
-  sendEmpty(ctx, 200, { etag: `"${info.etag}"` });
+  sendEmpty(ctx, 200, { etag: `"${info.etag}"`, ...layer.versions.versionHeader(info) });
 }
 
 /** The object `x-amz-copy-source` names (`/bucket/key` or `bucket/key`, URL-encoded). */
 export async function copySource(ctx: S3Context, { layer }: GatewayServices): Promise<ObjectInfo> {
   const raw = headerOf(ctx, 'x-amz-copy-source') ?? '';
   const [encodedPath = '', query = ''] = raw.split('?');
-  const versionId = new URLSearchParams(query).get('versionId');
-  if (versionId !== null && versionId !== 'null') {
-    throw new S3Error('NoSuchVersion', 'The specified version does not exist (versioning is not enabled).');
-  }
+  const versionId = new URLSearchParams(query).get('versionId') ?? undefined;
   let path: string;
   try {
     path = decodeURIComponent(encodedPath).replace(/^\//, '');
@@ -247,7 +252,7 @@ export async function copySource(ctx: S3Context, { layer }: GatewayServices): Pr
       'Copy Source must mention the source bucket and key: sourcebucket/sourcekey',
     );
   }
-  const info = await layer.head(path.slice(0, slash), path.slice(slash + 1));
+  const info = await layer.versions.resolve(path.slice(0, slash), path.slice(slash + 1), versionId);
   checkConditions(ctx, info, 'x-amz-copy-source-');
   return info;
 }
@@ -284,20 +289,33 @@ export async function copyObject(ctx: S3Context, services: GatewayServices): Pro
       attributes,
     );
   }
-  sendXml(ctx, 'CopyObjectResult', { LastModified: isoDate(result.mtimeMs), ETag: `"${result.etag}"` });
+  const sourceVersion = layer.versions.versionHeader(source)['x-amz-version-id'];
+  sendXml(ctx, 'CopyObjectResult', { LastModified: isoDate(result.mtimeMs), ETag: `"${result.etag}"` }, 200, {
+    ...layer.versions.versionHeader(result),
+    ...(sourceVersion === undefined ? {} : { 'x-amz-copy-source-version-id': sourceVersion }),
+  });
 }
 
 export async function deleteObject(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
-  await layer.delete(ctx.bucket!, ctx.key!);
-  sendEmpty(ctx, 204);
+  const outcome = await layer.versions.remove(
+    ctx.bucket!,
+    ctx.key!,
+    ctx.query.get('versionId'),
+    ctx.identity.user,
+  );
+  const headers: Record<string, string> = {};
+  if (outcome.versionId !== undefined) headers['x-amz-version-id'] = outcome.versionId;
+  if (outcome.deleteMarker) headers['x-amz-delete-marker'] = 'true';
+  sendEmpty(ctx, 204, headers);
 }
 
-export async function getObjectTagging(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
-  const info = await layer.head(ctx.bucket!, ctx.key!);
+export async function getObjectTagging(ctx: S3Context, services: GatewayServices): Promise<void> {
+  const info = await requested(ctx, services);
   sendXml(ctx, 'Tagging', { TagSet: { Tag: info.tags.map((t) => ({ Key: t.key, Value: t.value })) } });
 }
 
-export async function putObjectTagging(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
+export async function putObjectTagging(ctx: S3Context, services: GatewayServices): Promise<void> {
+  const { layer } = services;
   const body = parseXml((await readSmallBody(ctx.req, ctx.identity.payload)).toString(), 'Tagging');
   const tags = checkTags(
     listOf(childOf(body, 'TagSet'), 'Tag').map((tag) => ({
@@ -305,24 +323,26 @@ export async function putObjectTagging(ctx: S3Context, { layer }: GatewayService
       value: textOf(tag, 'Value') ?? '',
     })),
   );
-  const info = await layer.head(ctx.bucket!, ctx.key!);
+  const info = await requested(ctx, services);
   layer.updateAttributes(info, await layer.fingerprint(info), { tags });
   sendEmpty(ctx);
 }
 
-export async function deleteObjectTagging(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
-  const info = await layer.head(ctx.bucket!, ctx.key!);
+export async function deleteObjectTagging(ctx: S3Context, services: GatewayServices): Promise<void> {
+  const { layer } = services;
+  const info = await requested(ctx, services);
   layer.updateAttributes(info, await layer.fingerprint(info), { tags: [] });
   sendEmpty(ctx, 204);
 }
 
-export async function getObjectAcl(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
-  const info = await layer.head(ctx.bucket!, ctx.key!);
+export async function getObjectAcl(ctx: S3Context, services: GatewayServices): Promise<void> {
+  const info = await requested(ctx, services);
   sendXml(ctx, 'AccessControlPolicy', aclPolicy(info.owner || ctx.identity.user, info.acl));
 }
 
-export async function putObjectAcl(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
-  const info = await layer.head(ctx.bucket!, ctx.key!);
+export async function putObjectAcl(ctx: S3Context, services: GatewayServices): Promise<void> {
+  const { layer } = services;
+  const info = await requested(ctx, services);
   const body = await readSmallBody(ctx.req, ctx.identity.payload);
   if (headerOf(ctx, 'x-amz-acl') === undefined || body.length > 0) {
     throw new S3Error('NotImplemented', 'Only canned ACLs (the x-amz-acl header) are supported');

@@ -5,6 +5,7 @@ import { S3Error } from './errors.js';
 import * as multipart from './multipart-handlers.js';
 import * as objects from './object-handlers.js';
 import type { GatewayServices } from './services.js';
+import * as versions from './versioning-handlers.js';
 
 export type Handler = (ctx: S3Context, services: GatewayServices) => Promise<void>;
 
@@ -66,11 +67,6 @@ export function route(ctx: S3Context): Operation {
       `The ${unknown} subresource is not implemented by the tierfs S3 gateway`,
     );
   }
-  const versionId = q.get('versionId');
-  if (versionId !== undefined && versionId !== 'null') {
-    // No bucket is versioned: `null` names the one version of an object, any other id none.
-    throw new S3Error('NoSuchVersion', 'The specified version does not exist (versioning is not enabled).');
-  }
   const { method } = ctx;
   if (ctx.bucket === undefined) {
     if (method === 'GET') return op('ListBuckets', buckets.listBuckets);
@@ -80,8 +76,8 @@ export function route(ctx: S3Context): Operation {
         if (q.has('acl')) return op('GetBucketAcl', buckets.getBucketAcl);
         if (q.has('uploads')) return op('ListMultipartUploads', buckets.listMultipartUploads);
         if (q.has('location')) return op('GetBucketLocation', buckets.getBucketLocation);
-        if (q.has('versioning')) return op('GetBucketVersioning', buckets.getBucketVersioning);
-        if (q.has('versions')) return op('ListObjectVersions', buckets.listObjectVersions);
+        if (q.has('versioning')) return op('GetBucketVersioning', versions.getBucketVersioning);
+        if (q.has('versions')) return op('ListObjectVersions', versions.listObjectVersions);
         if (q.has('tagging')) break;
         if (q.get('list-type') === '2') return op('ListObjectsV2', buckets.listObjectsV2);
         return op('ListObjects', buckets.listObjectsV1);
@@ -89,6 +85,7 @@ export function route(ctx: S3Context): Operation {
         return op('HeadBucket', buckets.headBucket);
       case 'PUT':
         if (q.has('acl')) return op('PutBucketAcl', buckets.putBucketAcl);
+        if (q.has('versioning')) return op('PutBucketVersioning', versions.putBucketVersioning);
         if (q.size === 0) return op('CreateBucket', buckets.createBucket);
         break;
       case 'DELETE':
