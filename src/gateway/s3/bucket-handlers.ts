@@ -1,9 +1,9 @@
 /** Service and bucket operations: ListBuckets, Create/Delete/HeadBucket, bucket ACLs, listings, DeleteObjects. */
 import { itemKey, type ListItem as KeyListItem, type ListPage, listPage } from '../common/key-listing.js';
-import { aclPolicy, cannedAcl } from './attributes.js';
+import { aclFromHeaders } from './acl-handlers.js';
 import type { BackendEntry } from './backend.js';
 import { readSmallBody } from './body.js';
-import { headerOf, isoDate, type S3Context, sendEmpty, sendXml } from './context.js';
+import { isoDate, type S3Context, sendEmpty, sendXml } from './context.js';
 import { S3Error } from './errors.js';
 import type { ObjectInfo } from './object-layer.js';
 import type { GatewayServices } from './services.js';
@@ -21,8 +21,8 @@ export async function listBuckets(ctx: S3Context, { layer }: GatewayServices): P
   if (!Number.isInteger(max) || max < 1 || max > 10_000) {
     throw new S3Error('InvalidArgument', 'max-buckets must be an integer between 1 and 10000');
   }
-  const buckets = (await layer.listBuckets(ctx.identity.user)).filter(
-    (b) => b.name.startsWith(prefix) && b.name > after,
+  const buckets = (await layer.listBuckets('')).filter(
+    (b) => (b.owner === '' || b.owner === ctx.identity.user) && b.name.startsWith(prefix) && b.name > after,
   );
   const page = buckets.slice(0, max);
   const truncated = buckets.length > page.length;
@@ -34,9 +34,10 @@ export async function listBuckets(ctx: S3Context, { layer }: GatewayServices): P
   });
 }
 
-export async function createBucket(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
+export async function createBucket(ctx: S3Context, { layer, access }: GatewayServices): Promise<void> {
   await readSmallBody(ctx.req, ctx.identity.payload); // an optional CreateBucketConfiguration
-  await layer.createBucket(ctx.bucket!, ctx.identity.user, cannedAcl(ctx.req.headers));
+  const { acl, grants } = aclFromHeaders(ctx, access.users);
+  await layer.createBucket(ctx.bucket!, ctx.identity.user, acl, grants);
   sendEmpty(ctx, 200, { location: `/${ctx.bucket}` });
 }
 
@@ -54,21 +55,6 @@ export async function deleteBucket(ctx: S3Context, { layer, uploads }: GatewaySe
 export async function getBucketLocation(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
   await layer.bucket(ctx.bucket!);
   sendXml(ctx, 'LocationConstraint', {});
-}
-
-export async function getBucketAcl(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
-  const bucket = await layer.bucket(ctx.bucket!, ctx.identity.user);
-  sendXml(ctx, 'AccessControlPolicy', aclPolicy(bucket.owner, bucket.acl));
-}
-
-export async function putBucketAcl(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
-  const bucket = await layer.bucket(ctx.bucket!, ctx.identity.user);
-  const body = await readSmallBody(ctx.req, ctx.identity.payload);
-  if (headerOf(ctx, 'x-amz-acl') === undefined || body.length > 0) {
-    throw new S3Error('NotImplemented', 'Only canned ACLs (the x-amz-acl header) are supported');
-  }
-  layer.setBucketAcl(bucket, cannedAcl(ctx.req.headers));
-  sendEmpty(ctx);
 }
 
 /** Encodes names in listings when the client asked for encoding-type=url. */
@@ -237,7 +223,7 @@ export async function listMultipartUploads(
   });
 }
 
-export async function deleteObjects(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
+export async function deleteObjects(ctx: S3Context, { layer, access }: GatewayServices): Promise<void> {
   const request = parseXml((await readSmallBody(ctx.req, ctx.identity.payload)).toString(), 'Delete');
   const quiet = textOf(request, 'Quiet') === 'true';
   const objects = listOf(request, 'Object');
@@ -250,6 +236,7 @@ export async function deleteObjects(ctx: S3Context, { layer }: GatewayServices):
     if (key === undefined) throw new S3Error('MalformedXML', 'Each <Object> needs a <Key>');
     const versionId = textOf(object, 'VersionId');
     try {
+      await access.checkDelete(ctx, key, versionId);
       const outcome = await layer.versions.remove(ctx.bucket!, key, versionId, ctx.identity.user);
       if (!quiet) {
         const marker = outcome.deleteMarker;

@@ -8,6 +8,7 @@
  */
 import { type ObjectRecord as CommonRecord, ObjectRecordStore } from '../common/object-records.js';
 import { StateDatabase } from '../common/state-database.js';
+import type { Grant } from './acl.js';
 import { BucketSettings } from './bucket-settings.js';
 import { VersionStore } from './version-store.js';
 
@@ -48,6 +49,7 @@ export interface ObjectRecord {
   readonly headers: ObjectHeaders;
   readonly tags: readonly Tag[];
   readonly acl: CannedAcl;
+  readonly grants?: readonly Grant[];
   readonly owner: string;
   /** The S3 version id of this content; undefined is the `null` version. */
   readonly versionId?: string;
@@ -67,6 +69,7 @@ interface S3Extra {
   readonly headers: Omit<ObjectHeaders, 'contentType' | 'userMetadata'>;
   readonly tags: readonly Tag[];
   readonly acl: CannedAcl;
+  readonly grants?: readonly Grant[];
   readonly owner: string;
   readonly versionId?: string;
   readonly seq?: number;
@@ -129,7 +132,7 @@ export class MetadataStore {
   getObject(bucket: string, key: string): ObjectRecord | undefined {
     const record = this.objects.find(bucket, key);
     if (!record) return undefined;
-    const { headers, tags, acl, owner, versionId, seq } = record.extra;
+    const { headers, tags, acl, grants, owner, versionId, seq } = record.extra;
     return {
       bucket,
       key,
@@ -138,6 +141,7 @@ export class MetadataStore {
       headers: { ...headers, contentType: record.contentType, userMetadata: record.userMetadata },
       tags,
       acl,
+      grants,
       owner,
       versionId,
       seq,
@@ -157,6 +161,7 @@ export class MetadataStore {
         headers,
         tags: record.tags,
         acl: record.acl,
+        grants: record.grants,
         owner: record.owner,
         versionId: record.versionId,
         seq: record.seq,

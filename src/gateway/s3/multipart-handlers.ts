@@ -1,22 +1,19 @@
 /** Multipart upload operations: Create, UploadPart, UploadPartCopy, Complete, Abort, ListParts. */
 
 import { occurrences, S3_LIMITS } from '../common/limits.js';
-import { cannedAcl, headersFromRequest, tagsFromHeader } from './attributes.js';
 import { bodyStages, readSmallBody } from './body.js';
 import { headerOf, isoDate, type S3Context, sendEmpty, sendXml } from './context.js';
 import { S3Error } from './errors.js';
-import { checkBodySize, checkWriteConditions, copySource } from './object-handlers.js';
+import { attributesFromRequest, checkBodySize, checkWriteConditions, copySource } from './object-handlers.js';
 import type { ObjectInfo } from './object-layer.js';
 import type { GatewayServices } from './services.js';
 import { listOf, parseXml, textOf } from './xml.js';
 
-export async function createMultipartUpload(ctx: S3Context, { uploads }: GatewayServices): Promise<void> {
-  const uploadId = await uploads.create(ctx.bucket!, ctx.key!, {
-    headers: headersFromRequest(ctx.req.headers),
-    tags: tagsFromHeader(ctx.req.headers),
-    acl: cannedAcl(ctx.req.headers),
-    owner: ctx.identity.user,
-  });
+export async function createMultipartUpload(
+  ctx: S3Context,
+  { uploads, access }: GatewayServices,
+): Promise<void> {
+  const uploadId = await uploads.create(ctx.bucket!, ctx.key!, attributesFromRequest(ctx, access.users));
   sendXml(ctx, 'InitiateMultipartUploadResult', { Bucket: ctx.bucket, Key: ctx.key, UploadId: uploadId });
 }
 

@@ -2,14 +2,8 @@
 import { pipeline } from 'node:stream/promises';
 import { isTierfsError } from '../../errors.js';
 import { declaredLength, S3_LIMITS } from '../common/limits.js';
-import {
-  aclPolicy,
-  cannedAcl,
-  checkTags,
-  headersFromRequest,
-  responseHeaders,
-  tagsFromHeader,
-} from './attributes.js';
+import { aclFromHeaders } from './acl-handlers.js';
+import { checkTags, headersFromRequest, responseHeaders, tagsFromHeader } from './attributes.js';
 import { bodyStages, DigestCheck, readSmallBody } from './body.js';
 import { headerOf, isoDate, type S3Context, sendEmpty, sendXml } from './context.js';
 import { S3Error } from './errors.js';
@@ -184,11 +178,14 @@ async function getObjectOnce(ctx: S3Context, services: GatewayServices): Promise
   await pipeline(data, ctx.res);
 }
 
-function attributesFromRequest(ctx: S3Context): ObjectAttributes {
+/** What a write asks for besides its bytes: headers, tags, ACL (canned or grants), owner. */
+export function attributesFromRequest(ctx: S3Context, users: ReadonlySet<string>): ObjectAttributes {
+  const { acl, grants } = aclFromHeaders(ctx, users);
   return {
     headers: headersFromRequest(ctx.req.headers),
     tags: tagsFromHeader(ctx.req.headers),
-    acl: cannedAcl(ctx.req.headers),
+    acl,
+    ...(grants ? { grants } : {}),
     owner: ctx.identity.user,
   };
 }
@@ -228,14 +225,14 @@ export async function putObject(ctx: S3Context, services: GatewayServices): Prom
   const { layer } = services;
   await layer.bucket(ctx.bucket!);
   await checkWriteConditions(ctx, services);
-  const attributes = attributesFromRequest(ctx);
+  const attributes = attributesFromRequest(ctx, services.access.users);
   const { stages, digest } = bodyStages(ctx.req, ctx.identity.payload);
   const info = await layer.put(ctx.bucket!, ctx.key!, [ctx.req, ...stages], () => digest.md5Hex, attributes);
   sendEmpty(ctx, 200, { etag: `"${info.etag}"`, ...layer.versions.versionHeader(info) });
 }
 
 /** The object `x-amz-copy-source` names (`/bucket/key` or `bucket/key`, URL-encoded). */
-export async function copySource(ctx: S3Context, { layer }: GatewayServices): Promise<ObjectInfo> {
+export async function copySource(ctx: S3Context, { layer, access }: GatewayServices): Promise<ObjectInfo> {
   const raw = headerOf(ctx, 'x-amz-copy-source') ?? '';
   const [encodedPath = '', query = ''] = raw.split('?');
   const versionId = new URLSearchParams(query).get('versionId') ?? undefined;
@@ -252,6 +249,7 @@ export async function copySource(ctx: S3Context, { layer }: GatewayServices): Pr
       'Copy Source must mention the source bucket and key: sourcebucket/sourcekey',
     );
   }
+  await access.checkCopySource(ctx, path.slice(0, slash), path.slice(slash + 1), versionId);
   const info = await layer.versions.resolve(path.slice(0, slash), path.slice(slash + 1), versionId);
   checkConditions(ctx, info, 'x-amz-copy-source-');
   return info;
@@ -262,11 +260,12 @@ export async function copyObject(ctx: S3Context, services: GatewayServices): Pro
   const source = await copySource(ctx, services);
   const replaceMetadata = headerOf(ctx, 'x-amz-metadata-directive') === 'REPLACE';
   const replaceTags = headerOf(ctx, 'x-amz-tagging-directive') === 'REPLACE';
-  const requested = attributesFromRequest(ctx);
+  const asked = attributesFromRequest(ctx, services.access.users);
   const attributes: ObjectAttributes = {
-    headers: replaceMetadata ? requested.headers : source.headers,
-    tags: replaceTags ? requested.tags : source.tags,
-    acl: requested.acl,
+    headers: replaceMetadata ? asked.headers : source.headers,
+    tags: replaceTags ? asked.tags : source.tags,
+    acl: asked.acl,
+    ...(asked.grants ? { grants: asked.grants } : {}),
     owner: ctx.identity.user,
   };
   let result: ObjectInfo;
@@ -335,18 +334,36 @@ export async function deleteObjectTagging(ctx: S3Context, services: GatewayServi
   sendEmpty(ctx, 204);
 }
 
-export async function getObjectAcl(ctx: S3Context, services: GatewayServices): Promise<void> {
-  const info = await requested(ctx, services);
-  sendXml(ctx, 'AccessControlPolicy', aclPolicy(info.owner || ctx.identity.user, info.acl));
-}
+const OBJECT_ATTRIBUTES = ['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize'];
 
-export async function putObjectAcl(ctx: S3Context, services: GatewayServices): Promise<void> {
-  const { layer } = services;
-  const info = await requested(ctx, services);
-  const body = await readSmallBody(ctx.req, ctx.identity.payload);
-  if (headerOf(ctx, 'x-amz-acl') === undefined || body.length > 0) {
-    throw new S3Error('NotImplemented', 'Only canned ACLs (the x-amz-acl header) are supported');
+/**
+ * GetObjectAttributes: the ETag, size, storage class and part count the `x-amz-object-attributes`
+ * header asks for (no checksums are kept, so `Checksum` is never in the answer).
+ */
+export async function getObjectAttributes(ctx: S3Context, services: GatewayServices): Promise<void> {
+  const asked = (headerOf(ctx, 'x-amz-object-attributes') ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  const unknown = asked.find((name) => !OBJECT_ATTRIBUTES.includes(name));
+  if (asked.length === 0 || unknown !== undefined) {
+    throw new S3Error(
+      'InvalidArgument',
+      `x-amz-object-attributes must list some of ${OBJECT_ATTRIBUTES.join(', ')}${unknown ? ` (not ${unknown})` : ''}`,
+    );
   }
-  layer.updateAttributes(info, await layer.fingerprint(info), { acl: cannedAcl(ctx.req.headers) });
-  sendEmpty(ctx);
+  const info = await requested(ctx, services);
+  const parts = /-(\d+)$/.exec(info.etag);
+  sendXml(
+    ctx,
+    'GetObjectAttributesResponse',
+    {
+      ETag: asked.includes('ETag') ? info.etag : undefined,
+      ObjectParts: asked.includes('ObjectParts') && parts ? { TotalPartsCount: Number(parts[1]) } : undefined,
+      StorageClass: asked.includes('StorageClass') ? 'STANDARD' : undefined,
+      ObjectSize: asked.includes('ObjectSize') ? info.size : undefined,
+    },
+    200,
+    { 'last-modified': new Date(info.mtimeMs).toUTCString(), ...services.layer.versions.versionHeader(info) },
+  );
 }

@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { isTierfsError } from '../../errors.js';
 import { type BucketTree, removeObject } from '../common/bucket-tree.js';
 import { markerBodySink } from '../common/object-keys.js';
+import type { Grant } from './acl.js';
 import type { BackendEntry, GatewayBackend } from './backend.js';
 import { S3Error, toS3Error } from './errors.js';
 import type { CannedAcl, MetadataStore, ObjectHeaders, ObjectRecord, Tag } from './metadata-store.js';
@@ -23,6 +24,8 @@ export interface ObjectAttributes {
   readonly headers: ObjectHeaders;
   readonly tags: readonly Tag[];
   readonly acl: CannedAcl;
+  /** Explicit grants (x-amz-grant-* or an ACL document), which replace those of `acl`. */
+  readonly grants?: readonly Grant[];
   readonly owner: string;
 }
 
@@ -55,6 +58,9 @@ export interface BucketInfo {
   readonly name: string;
   readonly createdMs: number;
   readonly acl: CannedAcl;
+  /** Explicit grants, which replace those of `acl`. */
+  readonly grants?: readonly Grant[];
+  /** `''` for a directory the gateway did not create: every authenticated user owns it. */
   readonly owner: string;
 }
 
@@ -103,10 +109,17 @@ export class ObjectLayer {
 
   private bucketInfo(entry: BackendEntry, defaultOwner: string): BucketInfo {
     const record = this.metadata.getBucket(entry.name);
-    return record ?? { name: entry.name, createdMs: entry.mtimeMs ?? 0, acl: 'private', owner: defaultOwner };
+    const grants = this.metadata.settings.get(entry.name, 'grants');
+    const info = record ?? {
+      name: entry.name,
+      createdMs: entry.mtimeMs ?? 0,
+      acl: 'private',
+      owner: defaultOwner,
+    };
+    return grants === undefined ? info : { ...info, grants: JSON.parse(grants) as Grant[] };
   }
 
-  async createBucket(name: string, owner: string, acl: CannedAcl): Promise<void> {
+  async createBucket(name: string, owner: string, acl: CannedAcl, grants?: readonly Grant[]): Promise<void> {
     checkBucketName(name);
     if (await this.backend.stat(name)) {
       throw new S3Error(
@@ -115,7 +128,11 @@ export class ObjectLayer {
       );
     }
     await this.backend.mkdirs(name);
-    this.metadata.putBucket({ name, createdMs: Date.now(), acl, owner });
+    this.metadata.db.transaction(() => {
+      this.metadata.deleteBucket(name); // settings left by a bucket of that name deleted outside the gateway
+      this.metadata.putBucket({ name, createdMs: Date.now(), acl, owner });
+      if (grants) this.metadata.settings.set(name, 'grants', JSON.stringify(grants));
+    });
   }
 
   /**
@@ -140,8 +157,13 @@ export class ObjectLayer {
     await this.backend.delete(`${VERSIONS_AREA}/${name}`, { recursive: true }).catch(() => undefined);
   }
 
-  setBucketAcl(bucket: BucketInfo, acl: CannedAcl): void {
-    this.metadata.putBucket({ ...bucket, acl });
+  /** Replaces a bucket's ACL: a canned one, or explicit grants. */
+  setBucketAcl(bucket: BucketInfo, acl: CannedAcl, grants?: readonly Grant[]): void {
+    this.metadata.db.transaction(() => {
+      this.metadata.putBucket({ name: bucket.name, createdMs: bucket.createdMs, owner: bucket.owner, acl });
+      if (grants) this.metadata.settings.set(bucket.name, 'grants', JSON.stringify(grants));
+      else this.metadata.settings.delete(bucket.name, 'grants');
+    });
   }
 
   // --- objects -----------------------------------------------------------------------------------
@@ -201,6 +223,7 @@ export class ObjectLayer {
       headers: record.headers,
       tags: record.tags,
       acl: record.acl,
+      grants: record.grants,
       owner: record.owner,
       versionId: record.versionId,
       seq: record.seq,
@@ -303,6 +326,7 @@ export class ObjectLayer {
       headers: attributes.headers ?? info.headers,
       tags: attributes.tags ?? info.tags,
       acl: attributes.acl ?? info.acl,
+      grants: 'grants' in attributes ? attributes.grants : info.grants,
       owner: attributes.owner ?? info.owner,
       versionId: info.versionId,
       seq: info.seq,

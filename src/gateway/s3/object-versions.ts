@@ -247,8 +247,8 @@ export class ObjectVersions {
   updateAttributes(info: ObjectInfo, attributes: Partial<ObjectAttributes>): void {
     const row = this.store.get(info.bucket, info.key, versionIdOf(info));
     if (!row) throw new S3Error('NoSuchVersion', 'The specified version does not exist.');
-    const { headers, tags, acl, owner } = { ...row.attributes, ...attributes };
-    this.store.put({ ...row, attributes: { headers, tags, acl, owner } });
+    const { headers, tags, acl, grants, owner } = { ...row.attributes, ...attributes };
+    this.store.put({ ...row, attributes: { headers, tags, acl, grants, owner } });
   }
 
   /**
@@ -302,7 +302,13 @@ export class ObjectVersions {
         size: current.size,
         mtimeMs: current.mtimeMs,
         etag: current.etag,
-        attributes: { headers: current.headers, tags: current.tags, acl: current.acl, owner: current.owner },
+        attributes: {
+          headers: current.headers,
+          tags: current.tags,
+          acl: current.acl,
+          grants: current.grants,
+          owner: current.owner,
+        },
       };
     }
     return {

@@ -18,6 +18,7 @@ import {
   PROXY_S3_USERS,
 } from '../../config/keys/core.js';
 import type { UnderStore } from '../../ufs/contract.js';
+import { AccessControl } from './access.js';
 import { Authenticator, parseUsers } from './auth.js';
 import type { GatewayBackend } from './backend.js';
 import { type S3Context, sendError } from './context.js';
@@ -103,7 +104,11 @@ export class S3Gateway {
   constructor(options: S3GatewayOptions) {
     this.options = options;
     const layer = new ObjectLayer(options.backend, options.metadata);
-    this.services = { layer, uploads: new MultipartUploads(layer, options.stagingDir, options.minPartSize) };
+    this.services = {
+      layer,
+      uploads: new MultipartUploads(layer, options.stagingDir, options.minPartSize),
+      access: new AccessControl(layer, options.authenticator.userNames()),
+    };
     this.server = createServer((req, res) => void this.handle(req, res));
     // Large uploads and downloads take as long as they take; only slow headers are cut off.
     this.server.requestTimeout = 0;
@@ -154,6 +159,7 @@ export class S3Gateway {
       };
       const found = route(ctx);
       operation = found.name;
+      await this.services.access.authorize(ctx, found.name);
       await found.handler(ctx, this.services);
     } catch (error) {
       const failure = toS3Error(error);

@@ -9,6 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { StateDatabase } from '../common/state-database.js';
+import type { Grant } from './acl.js';
 import type { CannedAcl, ObjectHeaders, Tag } from './metadata-store.js';
 
 /** What a version keeps besides its bytes (as the object record does for the current one). */
@@ -16,6 +17,7 @@ export interface VersionAttributes {
   readonly headers: ObjectHeaders;
   readonly tags: readonly Tag[];
   readonly acl: CannedAcl;
+  readonly grants?: readonly Grant[];
   readonly owner: string;
 }
 
