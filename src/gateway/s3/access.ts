@@ -73,6 +73,13 @@ const NEEDS: Readonly<Record<string, Need>> = {
   PutObjectAcl: { object: 'WRITE_ACP', action: 's3:PutObjectAcl', versionAction: 's3:PutObjectVersionAcl' },
 };
 
+const POLICY_OPERATIONS = new Set([
+  'GetBucketPolicy',
+  'PutBucketPolicy',
+  'DeleteBucketPolicy',
+  'GetBucketPolicyStatus',
+]);
+
 /** Operations whose requests may carry an ACL for what they create. */
 const ACL_WRITES = new Set(['CreateBucket', 'PutObject', 'CopyObject', 'CreateMultipartUpload']);
 
@@ -177,6 +184,8 @@ export class AccessControl {
       await this.checkObject(ctx, bucket, ctx.key, ctx.query.get('versionId'), need.object, action);
       return;
     }
+    // The owner can always manage the policy, so a Deny cannot lock them out for good.
+    if (POLICY_OPERATIONS.has(operation) && this.isBucketOwner(bucket, user)) return;
     const said = this.policySays(bucket.name, ctx, action, ctx.key);
     if (said === 'Deny') throw denied();
     if (said === 'Allow' || this.isBucketOwner(bucket, user)) return;
