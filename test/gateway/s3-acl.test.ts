@@ -216,4 +216,35 @@ describe('S3 gateway: ACLs enforced', () => {
     await alice.send(new DeleteBucketOwnershipControlsCommand({ Bucket }));
     expect(await anonymous('GET', `/${Bucket}`)).toBe(200);
   });
+
+  it("BucketOwnerPreferred: an object written with bucket-owner-full-control is the bucket owner's", async () => {
+    const Bucket = await newBucket(alice, 'public-read-write');
+    await alice.send(
+      new PutBucketOwnershipControlsCommand({
+        Bucket,
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerPreferred' }] },
+      }),
+    );
+    await bob.send(
+      new PutObjectCommand({ Bucket, Key: 'given', Body: 'g', ACL: 'bucket-owner-full-control' }),
+    );
+    await bob.send(new PutObjectCommand({ Bucket, Key: 'kept', Body: 'k' }));
+    expect((await alice.send(new GetObjectAclCommand({ Bucket, Key: 'given' }))).Owner?.ID).toBe(USER);
+    expect((await bob.send(new GetObjectAclCommand({ Bucket, Key: 'kept' }))).Owner?.ID).toBe('bob');
+    expect(await failure(alice.send(new GetObjectAclCommand({ Bucket, Key: 'kept' })))).toEqual(denied);
+  });
+
+  it('CreateBucket with x-amz-object-ownership sets the ownership controls', async () => {
+    const Bucket = `acl-${++buckets}`;
+    await alice.send(new CreateBucketCommand({ Bucket, ObjectOwnership: 'BucketOwnerEnforced' }));
+    const got = await alice.send(new GetBucketOwnershipControlsCommand({ Bucket }));
+    expect(got.OwnershipControls?.Rules?.[0]?.ObjectOwnership).toBe('BucketOwnerEnforced');
+    expect(
+      await failure(
+        alice.send(
+          new CreateBucketCommand({ Bucket: `acl-${++buckets}`, ObjectOwnership: 'Nobody' as never }),
+        ),
+      ),
+    ).toEqual({ code: 'InvalidArgument', status: 400 });
+  });
 });

@@ -7,8 +7,10 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   DeleteBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
@@ -20,6 +22,7 @@ import {
   PutBucketVersioningCommand,
   PutObjectCommand,
   type S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Configuration } from '../../src/config/configuration.js';
@@ -243,6 +246,38 @@ describe('S3 gateway: bucket versioning', () => {
     expect(listed.Versions?.map((v) => v.VersionId)).toEqual([v1]);
     expect(listed.DeleteMarkers?.map((m) => m.VersionId)).toEqual(['null']);
     expect(await read(Bucket, 'k', v1)).toBe('v1');
+  });
+
+  it('concurrent writes to one key each leave a readable version with their own bytes', async () => {
+    const Bucket = await newBucket('Enabled');
+    const bodies = Array.from({ length: 8 }, (_, i) => `body-${i}-${'x'.repeat(i * 1000)}`);
+    const ids = await Promise.all(bodies.map((body) => put(Bucket, 'hot', body)));
+    const listed = await versions(Bucket);
+    expect(new Set(listed.Versions?.map((v) => v.VersionId))).toEqual(new Set(ids));
+    for (let i = 0; i < bodies.length; i++) expect(await read(Bucket, 'hot', ids[i])).toBe(bodies[i]);
+    const latest = listed.Versions?.find((v) => v.IsLatest)?.VersionId;
+    expect(await read(Bucket, 'hot')).toBe(bodies[ids.indexOf(latest)]);
+  });
+
+  it('a completed multipart upload is a new version too', async () => {
+    const Bucket = await newBucket('Enabled');
+    const v1 = await put(Bucket, 'mp', 'single');
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key: 'mp' }));
+    const part = await s3.send(
+      new UploadPartCommand({ Bucket, Key: 'mp', UploadId, PartNumber: 1, Body: 'multi' }),
+    );
+    const done = await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket,
+        Key: 'mp',
+        UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+      }),
+    );
+    expect(done.VersionId).toBeTruthy();
+    expect(done.VersionId).not.toBe(v1);
+    expect(await read(Bucket, 'mp')).toBe('multi');
+    expect(await read(Bucket, 'mp', v1)).toBe('single');
   });
 
   it('a failed versioned write leaves no version and no copy behind', async () => {

@@ -89,6 +89,8 @@ function denied(): S3Error {
 
 export class AccessControl {
   private readonly policies = new Map<string, { text: string; policy: BucketPolicy }>();
+  /** The object a request's check resolved, handed once to its handler (saves a second lookup). */
+  private readonly resolved = new WeakMap<S3Context, ObjectInfo>();
 
   constructor(
     private readonly layer: ObjectLayer,
@@ -111,6 +113,19 @@ export class AccessControl {
     const policy = parsePolicy(text, bucket);
     this.policies.set(bucket, { text, policy });
     return policy;
+  }
+
+  /**
+   * Who owns an object `writer` writes with the canned ACL `acl`: the bucket owner when ACLs are
+   * disabled, or under BucketOwnerPreferred with `bucket-owner-full-control`; else the writer.
+   */
+  ownerOfNewObject(bucket: string, writer: string, acl: string): string {
+    const ownership = this.ownership(bucket);
+    const bucketOwner = this.layer.metadata.getBucket(bucket)?.owner;
+    if (!bucketOwner) return writer;
+    if (ownership === 'BucketOwnerEnforced') return bucketOwner;
+    if (ownership === 'BucketOwnerPreferred' && acl === 'bucket-owner-full-control') return bucketOwner;
+    return writer;
   }
 
   /** Whether `user` owns the bucket (one the gateway did not create is every signed user's). */
@@ -181,7 +196,15 @@ export class AccessControl {
     const versioned = ctx.query.get('versionId') !== undefined;
     const action = versioned && need.versionAction ? need.versionAction : need.action;
     if (need.object !== undefined && ctx.key !== undefined) {
-      await this.checkObject(ctx, bucket, ctx.key, ctx.query.get('versionId'), need.object, action);
+      const info = await this.checkObject(
+        ctx,
+        bucket,
+        ctx.key,
+        ctx.query.get('versionId'),
+        need.object,
+        action,
+      );
+      if (info) this.resolved.set(ctx, info);
       return;
     }
     // The owner can always manage the policy, so a Deny cannot lock them out for good.
@@ -205,7 +228,7 @@ export class AccessControl {
     versionId: string | undefined,
     permission: Permission,
     action: string,
-  ): Promise<void> {
+  ): Promise<ObjectInfo | undefined> {
     const user = requesterOf(ctx);
     const said = this.policySays(bucket.name, ctx, action, key);
     if (said === 'Deny') throw denied();
@@ -222,11 +245,18 @@ export class AccessControl {
       if (grantsAllow(this.bucketGrants(bucket), user, 'READ')) return;
       throw denied();
     }
-    if (said === 'Allow') return;
-    if (user !== undefined && this.objectOwner(bucket, info) === user) return;
-    if (this.objectOwner(bucket, info) === '' && this.isBucketOwner(bucket, user)) return;
-    if (grantsAllow(this.objectGrants(bucket, info), user, permission)) return;
+    if (said === 'Allow') return info;
+    if (user !== undefined && this.objectOwner(bucket, info) === user) return info;
+    if (this.objectOwner(bucket, info) === '' && this.isBucketOwner(bucket, user)) return info;
+    if (grantsAllow(this.objectGrants(bucket, info), user, permission)) return info;
     throw denied();
+  }
+
+  /** The object the check of this request resolved, once (a retry looks it up again). */
+  takeResolved(ctx: S3Context): ObjectInfo | undefined {
+    const info = this.resolved.get(ctx);
+    this.resolved.delete(ctx);
+    return info;
   }
 
   /** The copy source of CopyObject/UploadPartCopy: the requester needs READ on it. */

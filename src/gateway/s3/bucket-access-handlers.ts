@@ -13,6 +13,14 @@ const OWNERSHIPS: readonly ObjectOwnership[] = [
   'ObjectWriter',
 ];
 
+/** InvalidArgument unless `value` is one of S3's object ownership settings. */
+export function checkOwnership(value: string | undefined): ObjectOwnership {
+  if (!OWNERSHIPS.includes(value as ObjectOwnership)) {
+    throw new S3Error('InvalidArgument', `Object ownership must be one of ${OWNERSHIPS.join(', ')}`);
+  }
+  return value as ObjectOwnership;
+}
+
 export async function getBucketOwnershipControls(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
   await layer.bucket(ctx.bucket!);
   const ownership = layer.metadata.settings.get(ctx.bucket!, 'ownership');

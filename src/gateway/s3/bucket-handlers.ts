@@ -3,7 +3,8 @@ import { itemKey, type ListItem as KeyListItem, type ListPage, listPage } from '
 import { aclFromHeaders } from './acl-handlers.js';
 import type { BackendEntry } from './backend.js';
 import { readSmallBody } from './body.js';
-import { isoDate, type S3Context, sendEmpty, sendXml } from './context.js';
+import { checkOwnership } from './bucket-access-handlers.js';
+import { headerOf, isoDate, type S3Context, sendEmpty, sendXml } from './context.js';
 import { S3Error } from './errors.js';
 import type { ObjectInfo } from './object-layer.js';
 import type { GatewayServices } from './services.js';
@@ -37,7 +38,10 @@ export async function listBuckets(ctx: S3Context, { layer }: GatewayServices): P
 export async function createBucket(ctx: S3Context, { layer, access }: GatewayServices): Promise<void> {
   await readSmallBody(ctx.req, ctx.identity.payload); // an optional CreateBucketConfiguration
   const { acl, grants } = aclFromHeaders(ctx, access.users);
+  const ownership = headerOf(ctx, 'x-amz-object-ownership');
+  if (ownership !== undefined) checkOwnership(ownership);
   await layer.createBucket(ctx.bucket!, ctx.identity.user, acl, grants);
+  if (ownership !== undefined) layer.metadata.settings.set(ctx.bucket!, 'ownership', ownership);
   sendEmpty(ctx, 200, { location: `/${ctx.bucket}` });
 }
 

@@ -13,7 +13,7 @@ export async function createMultipartUpload(
   ctx: S3Context,
   { uploads, access }: GatewayServices,
 ): Promise<void> {
-  const uploadId = await uploads.create(ctx.bucket!, ctx.key!, attributesFromRequest(ctx, access.users));
+  const uploadId = await uploads.create(ctx.bucket!, ctx.key!, attributesFromRequest(ctx, access));
   sendXml(ctx, 'InitiateMultipartUploadResult', { Bucket: ctx.bucket, Key: ctx.key, UploadId: uploadId });
 }
 

@@ -2,6 +2,7 @@
 import { pipeline } from 'node:stream/promises';
 import { isTierfsError } from '../../errors.js';
 import { declaredLength, S3_LIMITS } from '../common/limits.js';
+import type { AccessControl } from './access.js';
 import { aclFromHeaders } from './acl-handlers.js';
 import { checkTags, headersFromRequest, responseHeaders, tagsFromHeader } from './attributes.js';
 import { bodyStages, DigestCheck, readSmallBody } from './body.js';
@@ -130,8 +131,10 @@ function partOf(
 const MAX_PART_NUMBER = 10_000;
 
 /** The object (version) a request on an object names with its key and `versionId`. */
-export function requested(ctx: S3Context, { layer }: GatewayServices): Promise<ObjectInfo> {
-  return layer.versions.resolve(ctx.bucket!, ctx.key!, ctx.query.get('versionId'));
+export async function requested(ctx: S3Context, { layer, access }: GatewayServices): Promise<ObjectInfo> {
+  return (
+    access.takeResolved(ctx) ?? layer.versions.resolve(ctx.bucket!, ctx.key!, ctx.query.get('versionId'))
+  );
 }
 
 async function getObjectOnce(ctx: S3Context, services: GatewayServices): Promise<void> {
@@ -179,14 +182,14 @@ async function getObjectOnce(ctx: S3Context, services: GatewayServices): Promise
 }
 
 /** What a write asks for besides its bytes: headers, tags, ACL (canned or grants), owner. */
-export function attributesFromRequest(ctx: S3Context, users: ReadonlySet<string>): ObjectAttributes {
-  const { acl, grants } = aclFromHeaders(ctx, users);
+export function attributesFromRequest(ctx: S3Context, access: AccessControl): ObjectAttributes {
+  const { acl, grants } = aclFromHeaders(ctx, access.users);
   return {
     headers: headersFromRequest(ctx.req.headers),
     tags: tagsFromHeader(ctx.req.headers),
     acl,
     ...(grants ? { grants } : {}),
-    owner: ctx.identity.user,
+    owner: access.ownerOfNewObject(ctx.bucket!, ctx.identity.user, acl),
   };
 }
 
@@ -225,7 +228,7 @@ export async function putObject(ctx: S3Context, services: GatewayServices): Prom
   const { layer } = services;
   await layer.bucket(ctx.bucket!);
   await checkWriteConditions(ctx, services);
-  const attributes = attributesFromRequest(ctx, services.access.users);
+  const attributes = attributesFromRequest(ctx, services.access);
   const { stages, digest } = bodyStages(ctx.req, ctx.identity.payload);
   const info = await layer.put(ctx.bucket!, ctx.key!, [ctx.req, ...stages], () => digest.md5Hex, attributes);
   sendEmpty(ctx, 200, { etag: `"${info.etag}"`, ...layer.versions.versionHeader(info) });
@@ -260,13 +263,13 @@ export async function copyObject(ctx: S3Context, services: GatewayServices): Pro
   const source = await copySource(ctx, services);
   const replaceMetadata = headerOf(ctx, 'x-amz-metadata-directive') === 'REPLACE';
   const replaceTags = headerOf(ctx, 'x-amz-tagging-directive') === 'REPLACE';
-  const asked = attributesFromRequest(ctx, services.access.users);
+  const asked = attributesFromRequest(ctx, services.access);
   const attributes: ObjectAttributes = {
     headers: replaceMetadata ? asked.headers : source.headers,
     tags: replaceTags ? asked.tags : source.tags,
     acl: asked.acl,
     ...(asked.grants ? { grants: asked.grants } : {}),
-    owner: ctx.identity.user,
+    owner: asked.owner,
   };
   let result: ObjectInfo;
   if (source.bucket === ctx.bucket && source.key === ctx.key) {
