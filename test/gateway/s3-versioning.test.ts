@@ -174,6 +174,32 @@ describe('S3 gateway: bucket versioning', () => {
     expect(await read(other, 'latest')).toBe('new');
   });
 
+  it('copying an older version over its key restores it as a new version; a self-copy makes a new version', async () => {
+    const Bucket = await newBucket('Enabled');
+    const v1 = await put(Bucket, 'doc', 'draft');
+    const v2 = await put(Bucket, 'doc', 'final');
+    const restored = await s3.send(
+      new CopyObjectCommand({ Bucket, Key: 'doc', CopySource: `${Bucket}/doc?versionId=${v1}` }),
+    );
+    expect(await read(Bucket, 'doc')).toBe('draft');
+    const meta = await s3.send(
+      new CopyObjectCommand({
+        Bucket,
+        Key: 'doc',
+        CopySource: `${Bucket}/doc`,
+        MetadataDirective: 'REPLACE',
+        Metadata: { state: 'approved' },
+      }),
+    );
+    const ids = (await versions(Bucket)).Versions?.map((v) => v.VersionId);
+    expect(ids).toEqual([meta.VersionId, restored.VersionId, v2, v1]);
+    const head = await s3.send(new HeadObjectCommand({ Bucket, Key: 'doc', VersionId: restored.VersionId }));
+    expect(head.Metadata).toEqual({});
+    expect((await s3.send(new HeadObjectCommand({ Bucket, Key: 'doc' }))).Metadata).toEqual({
+      state: 'approved',
+    });
+  });
+
   it('DeleteObjects with VersionId removes those versions; without one it adds markers', async () => {
     const Bucket = await newBucket('Enabled');
     const ids = [await put(Bucket, 'k', '1'), await put(Bucket, 'k', '2')];

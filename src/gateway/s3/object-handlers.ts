@@ -272,13 +272,19 @@ export async function copyObject(ctx: S3Context, services: GatewayServices): Pro
     owner: asked.owner,
   };
   let result: ObjectInfo;
-  if (source.bucket === ctx.bucket && source.key === ctx.key) {
+  // Onto itself: the current version gets new attributes (a new version, with the bytes copied,
+  // in a versioned bucket); copying an older version over the key restores it as a new version.
+  const onto = source.bucket === ctx.bucket && source.key === ctx.key && source.blob === undefined;
+  const inPlace = onto && layer.metadata.settings.versioning(source.bucket) === '';
+  if (onto) {
     if (!replaceMetadata && !replaceTags && headerOf(ctx, 'x-amz-acl') === undefined) {
       throw new S3Error(
         'InvalidRequest',
         "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
       );
     }
+  }
+  if (inPlace) {
     layer.updateAttributes(source, await layer.fingerprint(source), attributes);
     result = { ...source, mtimeMs: Date.now() };
   } else {
