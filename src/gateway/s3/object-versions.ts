@@ -34,6 +34,20 @@ export interface DeleteOutcome {
   readonly deleteMarker: boolean;
 }
 
+/**
+ * Whether the file at a key's path is one a crash left behind after `marker` was recorded: the
+ * very file the marker removed (same fingerprint, its record already gone). A file written there
+ * since, through the namespace, is not hidden.
+ */
+export function hiddenBy(current: ObjectInfo, marker: VersionRow | undefined): boolean {
+  return (
+    marker?.deleteMarker === true &&
+    current.seq === undefined &&
+    marker.fingerprint !== undefined &&
+    current.version === marker.fingerprint
+  );
+}
+
 /** The version id as S3 names it. */
 export function versionIdOf(info: { versionId?: string }): string {
   return info.versionId ?? 'null';
@@ -41,6 +55,8 @@ export function versionIdOf(info: { versionId?: string }): string {
 
 /** What a demotion (the current version making room for a newer one) does, in steps. */
 interface Demotion {
+  /** The version being demoted, as found. */
+  readonly current: ObjectInfo | undefined;
   /** In the transaction that records the newer version. */
   commit(): void;
   /** After that transaction: removes the blobs of versions it replaced. */
@@ -85,7 +101,7 @@ export class ObjectVersions {
   async latest(bucket: string, key: string): Promise<FoundVersion | undefined> {
     const current = await this.layer.stat(bucket, key);
     const newest = this.store.ofKey(bucket, key)[0];
-    if (current && (!newest || (current.seq ?? 0) > newest.seq)) return { kind: 'object', info: current };
+    if (current && !hiddenBy(current, newest)) return { kind: 'object', info: current };
     if (!newest) return undefined;
     return newest.deleteMarker
       ? { kind: 'marker', row: newest }
@@ -200,7 +216,8 @@ export class ObjectVersions {
         seq: nextSeq(),
         deleteMarker: true,
         blob: undefined,
-        fingerprint: undefined,
+        // The file this marker removes: should a crash leave it there, the marker still hides it.
+        fingerprint: demotion.current?.version,
         size: 0,
         mtimeMs: Date.now(),
         etag: '',
@@ -312,6 +329,7 @@ export class ObjectVersions {
       };
     }
     return {
+      current,
       commit: () => {
         if (replacedNull) this.store.delete(bucket, key, 'null');
         if (archived) this.store.put(archived);

@@ -6,7 +6,7 @@ import { delimiterOf, encoder, maxKeys } from './bucket-handlers.js';
 import { isoDate, type S3Context, sendEmpty, sendXml } from './context.js';
 import { S3Error } from './errors.js';
 import type { ObjectInfo, ObjectLayer } from './object-layer.js';
-import { versionIdOf } from './object-versions.js';
+import { hiddenBy, versionIdOf } from './object-versions.js';
 import type { GatewayServices } from './services.js';
 import type { VersionRow } from './version-store.js';
 import { parseXml, textOf, type XmlNode } from './xml.js';
@@ -125,8 +125,7 @@ async function versionsOf(
       ? await layer.stat(bucket, item.key)
       : layer.describe(bucket, item.key, item.entry);
   }
-  const hidden = current && current.seq === undefined && item.rows[0]?.deleteMarker;
-  return current && !hidden ? [current, ...item.rows] : item.rows;
+  return current && !hiddenBy(current, item.rows[0]) ? [current, ...item.rows] : item.rows;
 }
 
 function isRow(version: ObjectInfo | VersionRow): version is VersionRow {
