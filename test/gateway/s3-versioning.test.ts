@@ -4,7 +4,7 @@
  * DeleteObjects with VersionId, ListObjectVersions paging, a failed write leaving no version, and
  * versions surviving a restart of the gateway.
  */
-import { readdir } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CompleteMultipartUploadCommand,
@@ -329,10 +329,15 @@ describe('S3 gateway: bucket versioning', () => {
     await s3.send(new DeleteBucketCommand({ Bucket }));
   });
 
-  it('versions survive a restart of the gateway over the same root and state', async () => {
+  it('versions survive a restart of the gateway over the same root and state; unrecorded copies are swept', async () => {
     const Bucket = await newBucket('Enabled');
     const v1 = await put(Bucket, 'k', 'first');
     const v2 = await put(Bucket, 'k', 'second');
+    const area = join(gw.root, '.tierfs-versions', Bucket);
+    const kept = await readdir(area);
+    expect(kept).toHaveLength(1);
+    // What a crash between copying a version and recording it leaves.
+    await writeFile(join(area, 'orphan'), 'unrecorded');
     const conf = Configuration.of({
       'tierfs.proxy.s3.users': `${ACCESS_KEY}:${SECRET_KEY}:${USER}`,
       'tierfs.proxy.s3.state.dir': gw.stateDir,
@@ -349,6 +354,7 @@ describe('S3 gateway: bucket versioning', () => {
       expect(await read(Bucket, 'k', v1)).toBe('first');
       expect(await read(Bucket, 'k')).toBe('second');
       expect((await versions(Bucket)).Versions?.map((v) => v.VersionId)).toEqual([v2, v1]);
+      expect(await readdir(area)).toEqual(kept);
     } finally {
       // Hand the port back to the harness's gateway object for its stop().
       (gw as { gateway: unknown }).gateway = again;

@@ -339,6 +339,35 @@ export class ObjectVersions {
     };
   }
 
+  /**
+   * Removes the files in the versions area no version row names, last changed before `beforeMs`:
+   * copies a crash left between writing them and recording them (run at start, before any write).
+   * Returns how many were removed.
+   */
+  async sweepOrphans(beforeMs: number): Promise<number> {
+    const backend = this.layer.backend;
+    let removed = 0;
+    const list = async (path: string) => {
+      const out = [];
+      try {
+        for await (const entry of backend.children(path)) out.push(entry);
+      } catch {
+        // no versions area yet
+      }
+      return out;
+    };
+    for (const bucket of await list(VERSIONS_AREA)) {
+      if (!bucket.isDirectory) continue;
+      for (const entry of await list(`${VERSIONS_AREA}/${bucket.name}`)) {
+        const blob = `${VERSIONS_AREA}/${bucket.name}/${entry.name}`;
+        if (entry.isDirectory || (entry.mtimeMs ?? 0) >= beforeMs || this.store.hasBlob(blob)) continue;
+        await this.removeBlob(blob);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
   private async removeBlob(blob: string | undefined): Promise<void> {
     if (blob === undefined) return;
     await this.layer.backend.delete(blob).catch(() => undefined);

@@ -30,6 +30,7 @@ import { route } from './router.js';
 import type { GatewayServices } from './services.js';
 import { parseQuery } from './signed-request.js';
 import { UfsBackend } from './ufs-backend.js';
+import { VERSIONS_AREA } from './version-store.js';
 
 export interface S3GatewayOptions {
   readonly backend: GatewayBackend;
@@ -116,6 +117,14 @@ export class S3Gateway {
   }
 
   async listen(port: number, host: string): Promise<AddressInfo> {
+    // Version copies a crash left unrecorded: nothing is being written before the server listens.
+    const swept = await this.services.layer.versions.sweepOrphans(Date.now()).catch((error: unknown) => {
+      this.options.log?.(
+        `sweeping the versions area failed: ${error instanceof Error ? error.message : error}`,
+      );
+      return 0;
+    });
+    if (swept > 0) this.options.log?.(`removed ${swept} unrecorded version copies from ${VERSIONS_AREA}`);
     this.server.listen(port, host);
     await once(this.server, 'listening');
     return this.server.address() as AddressInfo;

@@ -92,6 +92,16 @@ export class VersionStore {
       mtime_ms INTEGER NOT NULL, etag TEXT NOT NULL, attributes TEXT NOT NULL,
       PRIMARY KEY (bucket, key, version_id)) WITHOUT ROWID`);
     db.exec('CREATE INDEX IF NOT EXISTS object_versions_order ON object_versions (bucket, key, seq)');
+    db.exec('CREATE INDEX IF NOT EXISTS object_versions_blob ON object_versions (blob)');
+  }
+
+  /** Whether some version's bytes are the file `blob`. */
+  hasBlob(blob: string): boolean {
+    return (
+      this.db
+        .sql<[string], { one: number }>('SELECT 1 AS one FROM object_versions WHERE blob = ? LIMIT 1')
+        .get(blob) !== undefined
+    );
   }
 
   get(bucket: string, key: string, versionId: string): VersionRow | undefined {
