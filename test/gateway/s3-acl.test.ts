@@ -184,6 +184,24 @@ describe('S3 gateway: ACLs enforced', () => {
     expect(await anonymous('GET', `/${Bucket}`)).toBe(403);
   });
 
+  it('an ACL without the owner takes their READ/WRITE away, never their ACP rights', async () => {
+    const Bucket = await newBucket();
+    await alice.send(new PutObjectCommand({ Bucket, Key: 'foo', Body: 'bar' }));
+    await alice.send(
+      new PutBucketAclCommand({ Bucket, AccessControlPolicy: { Owner: { ID: USER }, Grants: [] } }),
+    );
+    expect((await alice.send(new GetBucketAclCommand({ Bucket }))).Grants ?? []).toEqual([]);
+    expect(await failure(alice.send(new PutObjectCommand({ Bucket, Key: 'baz', Body: 'a' })))).toEqual(
+      denied,
+    );
+    // The object's own ACL still lets its owner read it.
+    expect(
+      await (await alice.send(new GetObjectCommand({ Bucket, Key: 'foo' }))).Body!.transformToString(),
+    ).toBe('bar');
+    await alice.send(new PutBucketAclCommand({ Bucket, ACL: 'private' }));
+    await alice.send(new PutObjectCommand({ Bucket, Key: 'baz', Body: 'a' }));
+  });
+
   it('ownership controls: BucketOwnerEnforced disables ACLs and makes the bucket owner own every object', async () => {
     const Bucket = await newBucket(alice, 'public-read-write');
     await bob.send(new PutObjectCommand({ Bucket, Key: 'by-bob', Body: 'b' }));

@@ -128,6 +128,26 @@ export class AccessControl {
     return writer;
   }
 
+  /**
+   * What a bucket's ACL gives `user`. As in S3 the owner's READ and WRITE come from the grants
+   * (an ACL without the owner takes them away), READ_ACP and WRITE_ACP are always theirs. A bucket
+   * the gateway did not create is every signed user's, with every permission.
+   */
+  bucketAllows(bucket: BucketInfo, user: Requester, permission: Permission): boolean {
+    if (bucket.owner === '') return user !== undefined;
+    if ((permission === 'READ_ACP' || permission === 'WRITE_ACP') && this.isBucketOwner(bucket, user))
+      return true;
+    return grantsAllow(this.bucketGrants(bucket), user, permission);
+  }
+
+  /** What an object's ACL gives `user`, by the same rules (its owner: see objectOwner). */
+  objectAllows(bucket: BucketInfo, info: ObjectInfo, user: Requester, permission: Permission): boolean {
+    const owner = this.objectOwner(bucket, info);
+    if (owner === '') return user !== undefined;
+    if ((permission === 'READ_ACP' || permission === 'WRITE_ACP') && owner === user) return true;
+    return grantsAllow(this.objectGrants(bucket, info), user, permission);
+  }
+
   /** Whether `user` owns the bucket (one the gateway did not create is every signed user's). */
   isBucketOwner(bucket: BucketInfo, user: Requester): boolean {
     return user !== undefined && (bucket.owner === '' || bucket.owner === user);
@@ -211,9 +231,12 @@ export class AccessControl {
     if (POLICY_OPERATIONS.has(operation) && this.isBucketOwner(bucket, user)) return;
     const said = this.policySays(bucket.name, ctx, action, ctx.key);
     if (said === 'Deny') throw denied();
-    if (said === 'Allow' || this.isBucketOwner(bucket, user)) return;
-    if (need.bucket === 'owner' || need.bucket === undefined) throw denied();
-    if (!grantsAllow(this.bucketGrants(bucket), user, need.bucket)) throw denied();
+    if (said === 'Allow') return;
+    if (need.bucket === 'owner' || need.bucket === undefined) {
+      if (this.isBucketOwner(bucket, user)) return;
+      throw denied();
+    }
+    if (!this.bucketAllows(bucket, user, need.bucket)) throw denied();
   }
 
   /**
@@ -241,14 +264,12 @@ export class AccessControl {
     if (!info) {
       const list = this.policySays(bucket.name, ctx, 's3:ListBucket');
       if (list === 'Deny') throw denied();
-      if (said === 'Allow' || list === 'Allow' || this.isBucketOwner(bucket, user)) return;
-      if (grantsAllow(this.bucketGrants(bucket), user, 'READ')) return;
+      if (said === 'Allow' || list === 'Allow') return;
+      if (this.bucketAllows(bucket, user, 'READ')) return;
       throw denied();
     }
     if (said === 'Allow') return info;
-    if (user !== undefined && this.objectOwner(bucket, info) === user) return info;
-    if (this.objectOwner(bucket, info) === '' && this.isBucketOwner(bucket, user)) return info;
-    if (grantsAllow(this.objectGrants(bucket, info), user, permission)) return info;
+    if (this.objectAllows(bucket, info, user, permission)) return info;
     throw denied();
   }
 
@@ -292,8 +313,8 @@ export class AccessControl {
       key,
     );
     if (said === 'Deny') throw denied();
-    if (said === 'Allow' || this.isBucketOwner(bucket, requesterOf(ctx))) return;
-    if (!grantsAllow(this.bucketGrants(bucket), requesterOf(ctx), 'WRITE')) throw denied();
+    if (said === 'Allow') return;
+    if (!this.bucketAllows(bucket, requesterOf(ctx), 'WRITE')) throw denied();
   }
 }
 
