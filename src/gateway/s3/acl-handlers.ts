@@ -1,5 +1,5 @@
 /** Bucket and object ACLs: GetBucketAcl, PutBucketAcl, GetObjectAcl, PutObjectAcl. */
-import { aclDocument, cannedFromHeader, type Grant, grantsFromHeaders, grantsFromPolicy } from './acl.js';
+import { aclDocument, aclFromHeaders, type Grant, grantsFromPolicy } from './acl.js';
 import { readSmallBody } from './body.js';
 import { headerOf, type S3Context, sendEmpty, sendXml } from './context.js';
 import { S3Error } from './errors.js';
@@ -8,23 +8,13 @@ import { requested } from './object-handlers.js';
 import type { GatewayServices } from './services.js';
 import { parseXml } from './xml.js';
 
-/** The ACL a write or a Put*Acl asks for: a canned one, or explicit grants (headers). */
-export function aclFromHeaders(
-  ctx: S3Context,
-  users: ReadonlySet<string>,
-): { acl: CannedAcl; grants: Grant[] | undefined } {
-  const grants = grantsFromHeaders(ctx.req.headers, users);
-  const canned = headerOf(ctx, 'x-amz-acl');
-  return { acl: canned === undefined ? 'private' : cannedFromHeader(canned), grants };
-}
-
 /** The ACL a PutBucketAcl/PutObjectAcl sets: from its headers, or its AccessControlPolicy body. */
 async function requestedAcl(
   ctx: S3Context,
   { access }: GatewayServices,
 ): Promise<{ acl: CannedAcl; grants: Grant[] | undefined }> {
   const body = (await readSmallBody(ctx.req, ctx.identity.payload)).toString();
-  const fromHeaders = aclFromHeaders(ctx, access.users);
+  const fromHeaders = aclFromHeaders(ctx.req.headers, access.users);
   const hasHeaders = fromHeaders.grants !== undefined || headerOf(ctx, 'x-amz-acl') !== undefined;
   if (body.trim() !== '') {
     if (hasHeaders)

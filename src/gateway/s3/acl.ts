@@ -144,6 +144,16 @@ export function grantsFromPolicy(policy: XmlNode, users: ReadonlySet<string>): G
   });
 }
 
+/** The ACL a write or a Put*Acl asks for in its headers: a canned one, or explicit grants. */
+export function aclFromHeaders(
+  headers: IncomingHttpHeaders,
+  users: ReadonlySet<string>,
+): { acl: CannedAcl; grants: Grant[] | undefined } {
+  const grants = grantsFromHeaders(headers, users);
+  const canned = one(headers, 'x-amz-acl');
+  return { acl: canned === undefined ? 'private' : cannedFromHeader(canned), grants };
+}
+
 /** The canned ACL of an `x-amz-acl` header (InvalidArgument for another value). */
 export function cannedFromHeader(value: string): CannedAcl {
   if (!(CANNED_ACLS as readonly string[]).includes(value)) {

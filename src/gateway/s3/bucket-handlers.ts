@@ -1,6 +1,6 @@
 /** Service and bucket operations: ListBuckets, Create/Delete/HeadBucket, bucket ACLs, listings, DeleteObjects. */
 import { itemKey, type ListItem as KeyListItem, type ListPage, listPage } from '../common/key-listing.js';
-import { aclFromHeaders } from './acl-handlers.js';
+import { aclFromHeaders } from './acl.js';
 import type { BackendEntry } from './backend.js';
 import { readSmallBody } from './body.js';
 import { checkOwnership } from './bucket-access-handlers.js';
@@ -37,7 +37,7 @@ export async function listBuckets(ctx: S3Context, { layer }: GatewayServices): P
 
 export async function createBucket(ctx: S3Context, { layer, access }: GatewayServices): Promise<void> {
   await readSmallBody(ctx.req, ctx.identity.payload); // an optional CreateBucketConfiguration
-  const { acl, grants } = aclFromHeaders(ctx, access.users);
+  const { acl, grants } = aclFromHeaders(ctx.req.headers, access.users);
   const ownership = headerOf(ctx, 'x-amz-object-ownership');
   if (ownership !== undefined) checkOwnership(ownership);
   await layer.createBucket(ctx.bucket!, ctx.identity.user, acl, grants);

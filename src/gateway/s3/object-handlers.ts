@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { isTierfsError } from '../../errors.js';
 import { declaredLength, S3_LIMITS } from '../common/limits.js';
 import type { AccessControl } from './access.js';
-import { aclFromHeaders } from './acl-handlers.js';
+import { aclFromHeaders } from './acl.js';
 import { checkTags, headersFromRequest, responseHeaders, tagsFromHeader } from './attributes.js';
 import { bodyStages, DigestCheck, readSmallBody } from './body.js';
 import { headerOf, isoDate, type S3Context, sendEmpty, sendXml } from './context.js';
@@ -183,7 +183,7 @@ async function getObjectOnce(ctx: S3Context, services: GatewayServices): Promise
 
 /** What a write asks for besides its bytes: headers, tags, ACL (canned or grants), owner. */
 export function attributesFromRequest(ctx: S3Context, access: AccessControl): ObjectAttributes {
-  const { acl, grants } = aclFromHeaders(ctx, access.users);
+  const { acl, grants } = aclFromHeaders(ctx.req.headers, access.users);
   return {
     headers: headersFromRequest(ctx.req.headers),
     tags: tagsFromHeader(ctx.req.headers),
