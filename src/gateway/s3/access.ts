@@ -204,8 +204,8 @@ export class AccessControl {
       if (user === undefined) throw denied();
       return;
     }
-    const need = NEEDS[operation];
-    if (!need) return;
+    // An operation without an entry is the bucket owner's: a new route fails closed.
+    const need = NEEDS[operation] ?? owner(`s3:${operation}`);
     let bucket: BucketInfo;
     try {
       bucket = await this.layer.bucket(ctx.bucket, '');
