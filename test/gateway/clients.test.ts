@@ -305,6 +305,47 @@ print('boto3 session ok')
 `;
     expect(await run(python!, ['-c', script, endpoint])).toContain('boto3 session ok');
   });
+
+  it("versions a bucket as s3-tests does, and empties it with the suite's teardown sequence", async () => {
+    const script = `
+import sys
+import boto3
+from botocore.config import Config
+s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1',
+    config=Config(s3={'addressing_style': 'path'}, retries={'max_attempts': 1}))
+b = 'boto-versions'
+s3.create_bucket(Bucket=b)
+assert 'Status' not in s3.get_bucket_versioning(Bucket=b)
+s3.put_bucket_versioning(Bucket=b, VersioningConfiguration={'MFADelete': 'Disabled', 'Status': 'Enabled'})
+assert s3.get_bucket_versioning(Bucket=b)['Status'] == 'Enabled'
+ids = [s3.put_object(Bucket=b, Key='testobj', Body='content-%d' % i)['VersionId'] for i in range(3)]
+versions = s3.list_object_versions(Bucket=b)['Versions']
+versions.reverse()
+assert [v['VersionId'] for v in versions] == ids, versions
+for i, v in enumerate(versions):
+    assert s3.get_object(Bucket=b, Key='testobj', VersionId=v['VersionId'])['Body'].read() == b'content-%d' % i
+marker = s3.delete_object(Bucket=b, Key='testobj')
+assert marker['DeleteMarker'] is True, marker
+try:
+    s3.get_object(Bucket=b, Key='testobj')
+    raise SystemExit('GET after a delete marker answered')
+except s3.exceptions.ClientError as e:
+    assert e.response['Error']['Code'] == 'NoSuchKey', e.response
+s3.put_object(Bucket=b, Key='other', Body='x')
+# ceph/s3-tests' nuke_prefixed_buckets: objects, then versions, then delete markers, then the bucket.
+for obj in s3.list_objects(Bucket=b).get('Contents', []):
+    s3.delete_object(Bucket=b, Key=obj['Key'])
+listed = s3.list_object_versions(Bucket=b)
+assert len(listed['DeleteMarkers']) == 2, listed
+for v in listed.get('Versions', []):
+    s3.delete_object(Bucket=b, Key=v['Key'], VersionId=v['VersionId'])
+for m in s3.list_object_versions(Bucket=b).get('DeleteMarkers', []):
+    s3.delete_object(Bucket=b, Key=m['Key'], VersionId=m['VersionId'])
+s3.delete_bucket(Bucket=b)
+print('boto3 versions ok')
+`;
+    expect(await run(python!, ['-c', script, endpoint])).toContain('boto3 versions ok');
+  });
 });
 
 describe('tierfs gateway shutdown', () => {

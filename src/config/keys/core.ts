@@ -636,7 +636,8 @@ export const PROXY_S3_ANONYMOUS_ENABLED = defineProperty({
   key: 'tierfs.proxy.s3.anonymous.enabled',
   type: bool,
   default: 'false',
-  description: 'Whether the S3 gateway serves unsigned (anonymous) requests; they act as the anonymous user.',
+  description:
+    'Whether the S3 gateway serves unsigned (anonymous) requests; they may do only what bucket and object ACLs grant AllUsers and bucket policies allow "*".',
 });
 
 export const PROXY_S3_DOMAIN = defineProperty({

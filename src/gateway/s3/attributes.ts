@@ -2,10 +2,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { S3_LIMITS, userMetadataBytes } from '../common/limits.js';
 import { S3Error } from './errors.js';
-import { CANNED_ACLS, type CannedAcl, type ObjectHeaders, type Tag } from './metadata-store.js';
+import type { ObjectHeaders, Tag } from './metadata-store.js';
 import type { ObjectInfo } from './object-layer.js';
 import { parseQuery } from './signed-request.js';
-import type { XmlNode } from './xml.js';
 
 function one(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];
@@ -41,18 +40,6 @@ export function headersFromRequest(headers: IncomingHttpHeaders): ObjectHeaders 
     expires: one(headers, 'expires'),
     userMetadata,
   };
-}
-
-export function cannedAcl(headers: IncomingHttpHeaders, fallback: CannedAcl = 'private'): CannedAcl {
-  const value = one(headers, 'x-amz-acl');
-  if (value === undefined) return fallback;
-  if (!(CANNED_ACLS as readonly string[]).includes(value)) {
-    throw new S3Error(
-      'InvalidArgument',
-      `Unsupported canned ACL '${value}'; use one of ${CANNED_ACLS.join(', ')}`,
-    );
-  }
-  return value as CannedAcl;
 }
 
 const MAX_TAGS = 10;
@@ -112,23 +99,4 @@ export function responseHeaders(
     if (value !== undefined) out[name] = value;
   }
   return out;
-}
-
-const ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers';
-const AUTHENTICATED_USERS = 'http://acs.amazonaws.com/groups/global/AuthenticatedUsers';
-const XSI = 'http://www.w3.org/2001/XMLSchema-instance';
-
-/** The body of the AccessControlPolicy document a canned ACL stands for. */
-export function aclPolicy(owner: string, acl: CannedAcl): XmlNode {
-  const ownerNode = { ID: owner, DisplayName: owner };
-  const grant = (grantee: XmlNode, permission: string): XmlNode => ({
-    Grantee: { '@_xmlns:xsi': XSI, ...grantee },
-    Permission: permission,
-  });
-  const group = (uri: string): XmlNode => ({ '@_xsi:type': 'Group', URI: uri });
-  const grants: XmlNode[] = [grant({ '@_xsi:type': 'CanonicalUser', ...ownerNode }, 'FULL_CONTROL')];
-  if (acl === 'public-read' || acl === 'public-read-write') grants.push(grant(group(ALL_USERS), 'READ'));
-  if (acl === 'public-read-write') grants.push(grant(group(ALL_USERS), 'WRITE'));
-  if (acl === 'authenticated-read') grants.push(grant(group(AUTHENTICATED_USERS), 'READ'));
-  return { Owner: ownerNode, AccessControlList: { Grant: grants } };
 }

@@ -74,6 +74,11 @@ export class Authenticator {
     this.users = new Map(options.users.map((u) => [u.accessKey, u]));
   }
 
+  /** The tierfs users the configured access keys act as. */
+  userNames(): Set<string> {
+    return new Set([...this.users.values()].map((u) => u.user));
+  }
+
   /** `resourcePath` is `/bucket/key` as sent, for SigV2. */
   authenticate(request: SignedRequest, resourcePath: string): Identity {
     const now = this.options.now?.() ?? Date.now();

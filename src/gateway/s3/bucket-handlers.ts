@@ -1,8 +1,9 @@
 /** Service and bucket operations: ListBuckets, Create/Delete/HeadBucket, bucket ACLs, listings, DeleteObjects. */
 import { itemKey, type ListItem as KeyListItem, type ListPage, listPage } from '../common/key-listing.js';
-import { aclPolicy, cannedAcl } from './attributes.js';
+import { aclFromHeaders } from './acl.js';
 import type { BackendEntry } from './backend.js';
 import { readSmallBody } from './body.js';
+import { checkOwnership } from './bucket-access-handlers.js';
 import { headerOf, isoDate, type S3Context, sendEmpty, sendXml } from './context.js';
 import { S3Error } from './errors.js';
 import type { ObjectInfo } from './object-layer.js';
@@ -21,8 +22,8 @@ export async function listBuckets(ctx: S3Context, { layer }: GatewayServices): P
   if (!Number.isInteger(max) || max < 1 || max > 10_000) {
     throw new S3Error('InvalidArgument', 'max-buckets must be an integer between 1 and 10000');
   }
-  const buckets = (await layer.listBuckets(ctx.identity.user)).filter(
-    (b) => b.name.startsWith(prefix) && b.name > after,
+  const buckets = (await layer.listBuckets('')).filter(
+    (b) => (b.owner === '' || b.owner === ctx.identity.user) && b.name.startsWith(prefix) && b.name > after,
   );
   const page = buckets.slice(0, max);
   const truncated = buckets.length > page.length;
@@ -34,9 +35,13 @@ export async function listBuckets(ctx: S3Context, { layer }: GatewayServices): P
   });
 }
 
-export async function createBucket(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
+export async function createBucket(ctx: S3Context, { layer, access }: GatewayServices): Promise<void> {
   await readSmallBody(ctx.req, ctx.identity.payload); // an optional CreateBucketConfiguration
-  await layer.createBucket(ctx.bucket!, ctx.identity.user, cannedAcl(ctx.req.headers));
+  const { acl, grants } = aclFromHeaders(ctx.req.headers, access.users);
+  const ownership = headerOf(ctx, 'x-amz-object-ownership');
+  if (ownership !== undefined) checkOwnership(ownership);
+  await layer.createBucket(ctx.bucket!, ctx.identity.user, acl, grants);
+  if (ownership !== undefined) layer.metadata.settings.set(ctx.bucket!, 'ownership', ownership);
   sendEmpty(ctx, 200, { location: `/${ctx.bucket}` });
 }
 
@@ -56,30 +61,15 @@ export async function getBucketLocation(ctx: S3Context, { layer }: GatewayServic
   sendXml(ctx, 'LocationConstraint', {});
 }
 
-export async function getBucketAcl(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
-  const bucket = await layer.bucket(ctx.bucket!, ctx.identity.user);
-  sendXml(ctx, 'AccessControlPolicy', aclPolicy(bucket.owner, bucket.acl));
-}
-
-export async function putBucketAcl(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
-  const bucket = await layer.bucket(ctx.bucket!, ctx.identity.user);
-  const body = await readSmallBody(ctx.req, ctx.identity.payload);
-  if (headerOf(ctx, 'x-amz-acl') === undefined || body.length > 0) {
-    throw new S3Error('NotImplemented', 'Only canned ACLs (the x-amz-acl header) are supported');
-  }
-  layer.setBucketAcl(bucket, cannedAcl(ctx.req.headers));
-  sendEmpty(ctx);
-}
-
 /** Encodes names in listings when the client asked for encoding-type=url. */
-function encoder(ctx: S3Context): (text: string) => string {
+export function encoder(ctx: S3Context): (text: string) => string {
   const type = ctx.query.get('encoding-type');
   if (type === undefined) return (text) => text;
   if (type !== 'url') throw new S3Error('InvalidArgument', 'Invalid Encoding Method specified in Request');
   return (text) => encodeURIComponent(text).replace(/%2F/g, '/');
 }
 
-function maxKeys(ctx: S3Context, name = 'max-keys'): number {
+export function maxKeys(ctx: S3Context, name = 'max-keys'): number {
   const raw = ctx.query.get(name);
   if (raw === undefined) return MAX_KEYS;
   const n = Number(raw);
@@ -136,7 +126,7 @@ async function contents(
 }
 
 /** The Delimiter element: absent when none or an empty one was given (S3 echoes only a real one). */
-function delimiterOf(ctx: S3Context, encode: (text: string) => string): string | undefined {
+export function delimiterOf(ctx: S3Context, encode: (text: string) => string): string | undefined {
   const delimiter = ctx.query.get('delimiter');
   return delimiter ? encode(delimiter) : undefined;
 }
@@ -197,47 +187,6 @@ export async function listObjectsV2(ctx: S3Context, services: GatewayServices): 
   });
 }
 
-/**
- * ListObjectVersions of a bucket without versioning: every object once, as its only version
- * (`VersionId` null, latest), never a delete marker. Paged by key; a version-id-marker other than
- * `null` is past the one version of its key.
- */
-export async function listObjectVersions(ctx: S3Context, services: GatewayServices): Promise<void> {
-  const encode = encoder(ctx);
-  const keyMarker = ctx.query.get('key-marker') ?? '';
-  const versionIdMarker = ctx.query.get('version-id-marker') ?? '';
-  if (versionIdMarker !== '' && keyMarker === '') {
-    throw new S3Error('InvalidArgument', 'A version-id marker cannot be specified without a key marker.');
-  }
-  const limit = maxKeys(ctx);
-  const { items, truncated } = await page(ctx, services, keyMarker, limit);
-  const { Contents, CommonPrefixes } = await contents(ctx, services, items, encode, true);
-  const last = lastName(items);
-  sendXml(ctx, 'ListVersionsResult', {
-    Name: ctx.bucket,
-    Prefix: encode(ctx.query.get('prefix') ?? ''),
-    KeyMarker: encode(keyMarker),
-    VersionIdMarker: versionIdMarker,
-    NextKeyMarker: truncated && last !== undefined ? encode(last) : undefined,
-    NextVersionIdMarker: truncated ? 'null' : undefined,
-    MaxKeys: limit,
-    Delimiter: delimiterOf(ctx, encode),
-    EncodingType: ctx.query.get('encoding-type'),
-    IsTruncated: truncated,
-    Version: Contents.map((object) => ({
-      Key: object.Key,
-      VersionId: 'null',
-      IsLatest: true,
-      LastModified: object.LastModified,
-      ETag: object.ETag,
-      Size: object.Size,
-      StorageClass: object.StorageClass,
-      Owner: object.Owner,
-    })),
-    CommonPrefixes,
-  });
-}
-
 export async function listMultipartUploads(
   ctx: S3Context,
   { layer, uploads: multipart }: GatewayServices,
@@ -278,7 +227,7 @@ export async function listMultipartUploads(
   });
 }
 
-export async function deleteObjects(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
+export async function deleteObjects(ctx: S3Context, { layer, access }: GatewayServices): Promise<void> {
   const request = parseXml((await readSmallBody(ctx.req, ctx.identity.payload)).toString(), 'Delete');
   const quiet = textOf(request, 'Quiet') === 'true';
   const objects = listOf(request, 'Object');
@@ -289,20 +238,24 @@ export async function deleteObjects(ctx: S3Context, { layer }: GatewayServices):
   for (const object of objects) {
     const key = textOf(object, 'Key');
     if (key === undefined) throw new S3Error('MalformedXML', 'Each <Object> needs a <Key>');
+    const versionId = textOf(object, 'VersionId');
     try {
-      await layer.delete(ctx.bucket!, key);
-      if (!quiet) deleted.push({ Key: key });
+      await access.checkDelete(ctx, key, versionId);
+      const outcome = await layer.versions.remove(ctx.bucket!, key, versionId, ctx.identity.user);
+      if (!quiet) {
+        const marker = outcome.deleteMarker;
+        deleted.push({
+          Key: key,
+          VersionId: versionId,
+          DeleteMarker: marker ? true : undefined,
+          DeleteMarkerVersionId: marker ? outcome.versionId : undefined,
+        });
+      }
     } catch (error) {
       const failure =
         error instanceof S3Error ? error : new S3Error('InternalError', 'Deleting the key failed');
-      errors.push({ Key: key, Code: failure.code, Message: failure.message });
+      errors.push({ Key: key, VersionId: versionId, Code: failure.code, Message: failure.message });
     }
   }
   sendXml(ctx, 'DeleteResult', { Deleted: deleted, Error: errors });
-}
-
-/** Versioning is never enabled: an empty VersioningConfiguration. */
-export async function getBucketVersioning(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
-  await layer.bucket(ctx.bucket!);
-  sendXml(ctx, 'VersioningConfiguration', {});
 }

@@ -23,9 +23,16 @@ export function headerOf(ctx: S3Context, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-export function sendXml(ctx: S3Context, root: string, body: XmlNode, status = 200): void {
+export function sendXml(
+  ctx: S3Context,
+  root: string,
+  body: XmlNode,
+  status = 200,
+  headers: Record<string, string> = {},
+): void {
   const text = buildXml(root, body);
   ctx.res.writeHead(status, {
+    ...headers,
     'content-type': 'application/xml',
     'content-length': Buffer.byteLength(text),
   });
@@ -48,7 +55,11 @@ export function sendError(
     return;
   }
   if (context.method === 'HEAD' || error.status === 304) {
-    res.writeHead(error.status, { 'content-length': 0, 'x-amz-request-id': context.requestId });
+    res.writeHead(error.status, {
+      ...error.headers,
+      'content-length': 0,
+      'x-amz-request-id': context.requestId,
+    });
     res.end();
     return;
   }
@@ -58,6 +69,7 @@ export function sendError(
     null,
   );
   res.writeHead(error.status, {
+    ...error.headers,
     'content-type': 'application/xml',
     'content-length': Buffer.byteLength(text),
     'x-amz-request-id': context.requestId,

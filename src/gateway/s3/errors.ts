@@ -6,6 +6,7 @@ import { isTierfsError } from '../../errors.js';
 
 const STATUS = {
   AccessDenied: 403,
+  AccessControlListNotSupported: 400,
   AccessForbidden: 403,
   AuthorizationHeaderMalformed: 400,
   AuthorizationQueryParametersError: 400,
@@ -27,20 +28,25 @@ const STATUS = {
   InvalidRange: 416,
   InvalidRequest: 400,
   KeyConflict: 409,
+  MalformedACLError: 400,
+  MalformedPolicy: 400,
   MalformedXML: 400,
   MetadataTooLarge: 400,
   MethodNotAllowed: 405,
   MissingContentLength: 411,
   NoSuchBucket: 404,
+  NoSuchBucketPolicy: 404,
   NoSuchKey: 404,
   NoSuchUpload: 404,
   NoSuchVersion: 404,
+  OwnershipControlsNotFoundError: 404,
   NotImplemented: 501,
   NotModified: 304,
   PreconditionFailed: 412,
   RequestTimeTooSkewed: 403,
   ServiceUnavailable: 503,
   SignatureDoesNotMatch: 403,
+  UnresolvableGrantByEmailAddress: 400,
   XAmzContentSHA256Mismatch: 400,
 } as const;
 
@@ -50,11 +56,18 @@ export class S3Error extends Error {
   override readonly name = 'S3Error';
   readonly code: S3ErrorCode;
   readonly status: number;
+  /** Headers the error response carries besides the usual ones (e.g. x-amz-delete-marker). */
+  readonly headers: Readonly<Record<string, string>>;
 
-  constructor(code: S3ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    code: S3ErrorCode,
+    message: string,
+    options?: { cause?: unknown; headers?: Record<string, string> },
+  ) {
     super(message, options);
     this.code = code;
     this.status = STATUS[code];
+    this.headers = options?.headers ?? {};
   }
 }
 

@@ -8,6 +8,9 @@
  */
 import { type ObjectRecord as CommonRecord, ObjectRecordStore } from '../common/object-records.js';
 import { StateDatabase } from '../common/state-database.js';
+import type { Grant } from './acl.js';
+import { BucketSettings } from './bucket-settings.js';
+import { VersionStore } from './version-store.js';
 
 export const CANNED_ACLS = [
   'private',
@@ -46,7 +49,12 @@ export interface ObjectRecord {
   readonly headers: ObjectHeaders;
   readonly tags: readonly Tag[];
   readonly acl: CannedAcl;
+  readonly grants?: readonly Grant[];
   readonly owner: string;
+  /** The S3 version id of this content; undefined is the `null` version. */
+  readonly versionId?: string;
+  /** Orders this version among the key's others (see version-store.ts). */
+  readonly seq?: number;
 }
 
 export interface BucketRecord {
@@ -61,7 +69,10 @@ interface S3Extra {
   readonly headers: Omit<ObjectHeaders, 'contentType' | 'userMetadata'>;
   readonly tags: readonly Tag[];
   readonly acl: CannedAcl;
+  readonly grants?: readonly Grant[];
   readonly owner: string;
+  readonly versionId?: string;
+  readonly seq?: number;
 }
 
 interface BucketRow {
@@ -75,6 +86,9 @@ export class MetadataStore {
   /** The state database, shared with the multipart staging. */
   readonly db: StateDatabase;
   private readonly objects: ObjectRecordStore<S3Extra>;
+  readonly settings: BucketSettings;
+  /** Noncurrent versions and delete markers of versioned buckets. */
+  readonly versions: VersionStore;
 
   /** Opens (creating) `metadata.db` in `dir`; `':memory:'` keeps it in memory. */
   constructor(dir: string) {
@@ -82,6 +96,8 @@ export class MetadataStore {
     this.db.exec(`CREATE TABLE IF NOT EXISTS buckets (
       name TEXT PRIMARY KEY, created_ms INTEGER NOT NULL, acl TEXT NOT NULL, owner TEXT NOT NULL)`);
     this.objects = new ObjectRecordStore(this.db);
+    this.settings = new BucketSettings(this.db);
+    this.versions = new VersionStore(this.db);
   }
 
   close(): void {
@@ -101,10 +117,12 @@ export class MetadataStore {
       .run(bucket.name, bucket.createdMs, bucket.acl, bucket.owner);
   }
 
-  /** Forgets a bucket and every object row in it. */
+  /** Forgets a bucket, its settings and every object and version row in it. */
   deleteBucket(name: string): void {
     this.db.transaction(() => {
       this.objects.deleteBucket(name);
+      this.versions.deleteBucket(name);
+      this.settings.deleteBucket(name);
       this.db.sql('DELETE FROM buckets WHERE name = ?').run(name);
     });
   }
@@ -114,7 +132,7 @@ export class MetadataStore {
   getObject(bucket: string, key: string): ObjectRecord | undefined {
     const record = this.objects.find(bucket, key);
     if (!record) return undefined;
-    const { headers, tags, acl, owner } = record.extra;
+    const { headers, tags, acl, grants, owner, versionId, seq } = record.extra;
     return {
       bucket,
       key,
@@ -123,7 +141,10 @@ export class MetadataStore {
       headers: { ...headers, contentType: record.contentType, userMetadata: record.userMetadata },
       tags,
       acl,
+      grants,
       owner,
+      versionId,
+      seq,
     };
   }
 
@@ -136,7 +157,15 @@ export class MetadataStore {
       etag: record.etag,
       contentType,
       userMetadata,
-      extra: { headers, tags: record.tags, acl: record.acl, owner: record.owner },
+      extra: {
+        headers,
+        tags: record.tags,
+        acl: record.acl,
+        grants: record.grants,
+        owner: record.owner,
+        versionId: record.versionId,
+        seq: record.seq,
+      },
     };
     this.objects.put(common);
   }

@@ -1,21 +1,19 @@
 /** Multipart upload operations: Create, UploadPart, UploadPartCopy, Complete, Abort, ListParts. */
 
 import { occurrences, S3_LIMITS } from '../common/limits.js';
-import { cannedAcl, headersFromRequest, tagsFromHeader } from './attributes.js';
 import { bodyStages, readSmallBody } from './body.js';
 import { headerOf, isoDate, type S3Context, sendEmpty, sendXml } from './context.js';
 import { S3Error } from './errors.js';
-import { checkBodySize, checkWriteConditions, copySource } from './object-handlers.js';
+import { attributesFromRequest, checkBodySize, checkWriteConditions, copySource } from './object-handlers.js';
+import type { ObjectInfo } from './object-layer.js';
 import type { GatewayServices } from './services.js';
 import { listOf, parseXml, textOf } from './xml.js';
 
-export async function createMultipartUpload(ctx: S3Context, { uploads }: GatewayServices): Promise<void> {
-  const uploadId = await uploads.create(ctx.bucket!, ctx.key!, {
-    headers: headersFromRequest(ctx.req.headers),
-    tags: tagsFromHeader(ctx.req.headers),
-    acl: cannedAcl(ctx.req.headers),
-    owner: ctx.identity.user,
-  });
+export async function createMultipartUpload(
+  ctx: S3Context,
+  { uploads, access }: GatewayServices,
+): Promise<void> {
+  const uploadId = await uploads.create(ctx.bucket!, ctx.key!, attributesFromRequest(ctx, access));
   sendXml(ctx, 'InitiateMultipartUploadResult', { Bucket: ctx.bucket, Key: ctx.key, UploadId: uploadId });
 }
 
@@ -104,21 +102,22 @@ export async function completeMultipartUpload(ctx: S3Context, services: GatewayS
     if (!(error instanceof S3Error) || error.code !== 'NoSuchUpload') throw error;
     await requestedParts(ctx);
     const uploadId = ctx.query.get('uploadId') ?? '';
-    sendCompleted(ctx, await services.uploads.completedBefore(uploadId, ctx.bucket!, ctx.key!));
+    sendCompleted(ctx, services, await services.uploads.completedBefore(uploadId, ctx.bucket!, ctx.key!));
     return;
   }
   const parts = await requestedParts(ctx);
   await checkWriteConditions(ctx, services);
-  sendCompleted(ctx, await services.uploads.complete(target, parts));
+  sendCompleted(ctx, services, await services.uploads.complete(target, parts));
 }
 
-function sendCompleted(ctx: S3Context, info: { etag: string }): void {
-  sendXml(ctx, 'CompleteMultipartUploadResult', {
-    Location: `/${ctx.bucket}/${ctx.key}`,
-    Bucket: ctx.bucket,
-    Key: ctx.key,
-    ETag: `"${info.etag}"`,
-  });
+function sendCompleted(ctx: S3Context, { layer }: GatewayServices, info: ObjectInfo): void {
+  sendXml(
+    ctx,
+    'CompleteMultipartUploadResult',
+    { Location: `/${ctx.bucket}/${ctx.key}`, Bucket: ctx.bucket, Key: ctx.key, ETag: `"${info.etag}"` },
+    200,
+    layer.versions.versionHeader(info),
+  );
 }
 
 export async function abortMultipartUpload(ctx: S3Context, services: GatewayServices): Promise<void> {

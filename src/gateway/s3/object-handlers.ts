@@ -2,14 +2,9 @@
 import { pipeline } from 'node:stream/promises';
 import { isTierfsError } from '../../errors.js';
 import { declaredLength, S3_LIMITS } from '../common/limits.js';
-import {
-  aclPolicy,
-  cannedAcl,
-  checkTags,
-  headersFromRequest,
-  responseHeaders,
-  tagsFromHeader,
-} from './attributes.js';
+import type { AccessControl } from './access.js';
+import { aclFromHeaders } from './acl.js';
+import { checkTags, headersFromRequest, responseHeaders, tagsFromHeader } from './attributes.js';
 import { bodyStages, DigestCheck, readSmallBody } from './body.js';
 import { headerOf, isoDate, type S3Context, sendEmpty, sendXml } from './context.js';
 import { S3Error } from './errors.js';
@@ -135,10 +130,20 @@ function partOf(
 
 const MAX_PART_NUMBER = 10_000;
 
+/** The object (version) a request on an object names with its key and `versionId`. */
+export async function requested(ctx: S3Context, { layer, access }: GatewayServices): Promise<ObjectInfo> {
+  return (
+    access.takeResolved(ctx) ?? layer.versions.resolve(ctx.bucket!, ctx.key!, ctx.query.get('versionId'))
+  );
+}
+
 async function getObjectOnce(ctx: S3Context, services: GatewayServices): Promise<void> {
   const { layer } = services;
-  const info = await layer.head(ctx.bucket!, ctx.key!);
-  const headers = responseHeaders(info, ctx.method === 'GET' ? ctx.query : new Map());
+  const info = await requested(ctx, services);
+  const headers = {
+    ...responseHeaders(info, ctx.method === 'GET' ? ctx.query : new Map()),
+    ...layer.versions.versionHeader(info),
+  };
   try {
     checkConditions(ctx, info);
   } catch (error) {
@@ -176,12 +181,15 @@ async function getObjectOnce(ctx: S3Context, services: GatewayServices): Promise
   await pipeline(data, ctx.res);
 }
 
-function attributesFromRequest(ctx: S3Context): ObjectAttributes {
+/** What a write asks for besides its bytes: headers, tags, ACL (canned or grants), owner. */
+export function attributesFromRequest(ctx: S3Context, access: AccessControl): ObjectAttributes {
+  const { acl, grants } = aclFromHeaders(ctx.req.headers, access.users);
   return {
     headers: headersFromRequest(ctx.req.headers),
     tags: tagsFromHeader(ctx.req.headers),
-    acl: cannedAcl(ctx.req.headers),
-    owner: ctx.identity.user,
+    acl,
+    ...(grants ? { grants } : {}),
+    owner: access.ownerOfNewObject(ctx.bucket!, ctx.identity.user, acl),
   };
 }
 
@@ -220,20 +228,17 @@ export async function putObject(ctx: S3Context, services: GatewayServices): Prom
   const { layer } = services;
   await layer.bucket(ctx.bucket!);
   await checkWriteConditions(ctx, services);
-  const attributes = attributesFromRequest(ctx);
+  const attributes = attributesFromRequest(ctx, services.access);
   const { stages, digest } = bodyStages(ctx.req, ctx.identity.payload);
   const info = await layer.put(ctx.bucket!, ctx.key!, [ctx.req, ...stages], () => digest.md5Hex, attributes);
-  sendEmpty(ctx, 200, { etag: `"${info.etag}"` });
+  sendEmpty(ctx, 200, { etag: `"${info.etag}"`, ...layer.versions.versionHeader(info) });
 }
 
 /** The object `x-amz-copy-source` names (`/bucket/key` or `bucket/key`, URL-encoded). */
-export async function copySource(ctx: S3Context, { layer }: GatewayServices): Promise<ObjectInfo> {
+export async function copySource(ctx: S3Context, { layer, access }: GatewayServices): Promise<ObjectInfo> {
   const raw = headerOf(ctx, 'x-amz-copy-source') ?? '';
   const [encodedPath = '', query = ''] = raw.split('?');
-  const versionId = new URLSearchParams(query).get('versionId');
-  if (versionId !== null && versionId !== 'null') {
-    throw new S3Error('NoSuchVersion', 'The specified version does not exist (versioning is not enabled).');
-  }
+  const versionId = new URLSearchParams(query).get('versionId') ?? undefined;
   let path: string;
   try {
     path = decodeURIComponent(encodedPath).replace(/^\//, '');
@@ -247,7 +252,8 @@ export async function copySource(ctx: S3Context, { layer }: GatewayServices): Pr
       'Copy Source must mention the source bucket and key: sourcebucket/sourcekey',
     );
   }
-  const info = await layer.head(path.slice(0, slash), path.slice(slash + 1));
+  await access.checkCopySource(ctx, path.slice(0, slash), path.slice(slash + 1), versionId);
+  const info = await layer.versions.resolve(path.slice(0, slash), path.slice(slash + 1), versionId);
   checkConditions(ctx, info, 'x-amz-copy-source-');
   return info;
 }
@@ -257,21 +263,28 @@ export async function copyObject(ctx: S3Context, services: GatewayServices): Pro
   const source = await copySource(ctx, services);
   const replaceMetadata = headerOf(ctx, 'x-amz-metadata-directive') === 'REPLACE';
   const replaceTags = headerOf(ctx, 'x-amz-tagging-directive') === 'REPLACE';
-  const requested = attributesFromRequest(ctx);
+  const asked = attributesFromRequest(ctx, services.access);
   const attributes: ObjectAttributes = {
-    headers: replaceMetadata ? requested.headers : source.headers,
-    tags: replaceTags ? requested.tags : source.tags,
-    acl: requested.acl,
-    owner: ctx.identity.user,
+    headers: replaceMetadata ? asked.headers : source.headers,
+    tags: replaceTags ? asked.tags : source.tags,
+    acl: asked.acl,
+    ...(asked.grants ? { grants: asked.grants } : {}),
+    owner: asked.owner,
   };
   let result: ObjectInfo;
-  if (source.bucket === ctx.bucket && source.key === ctx.key) {
+  // Onto itself: the current version gets new attributes (a new version, with the bytes copied,
+  // in a versioned bucket); copying an older version over the key restores it as a new version.
+  const onto = source.bucket === ctx.bucket && source.key === ctx.key && source.blob === undefined;
+  const inPlace = onto && layer.metadata.settings.versioning(source.bucket) === '';
+  if (onto) {
     if (!replaceMetadata && !replaceTags && headerOf(ctx, 'x-amz-acl') === undefined) {
       throw new S3Error(
         'InvalidRequest',
         "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
       );
     }
+  }
+  if (inPlace) {
     layer.updateAttributes(source, await layer.fingerprint(source), attributes);
     result = { ...source, mtimeMs: Date.now() };
   } else {
@@ -284,20 +297,33 @@ export async function copyObject(ctx: S3Context, services: GatewayServices): Pro
       attributes,
     );
   }
-  sendXml(ctx, 'CopyObjectResult', { LastModified: isoDate(result.mtimeMs), ETag: `"${result.etag}"` });
+  const sourceVersion = layer.versions.versionHeader(source)['x-amz-version-id'];
+  sendXml(ctx, 'CopyObjectResult', { LastModified: isoDate(result.mtimeMs), ETag: `"${result.etag}"` }, 200, {
+    ...layer.versions.versionHeader(result),
+    ...(sourceVersion === undefined ? {} : { 'x-amz-copy-source-version-id': sourceVersion }),
+  });
 }
 
 export async function deleteObject(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
-  await layer.delete(ctx.bucket!, ctx.key!);
-  sendEmpty(ctx, 204);
+  const outcome = await layer.versions.remove(
+    ctx.bucket!,
+    ctx.key!,
+    ctx.query.get('versionId'),
+    ctx.identity.user,
+  );
+  const headers: Record<string, string> = {};
+  if (outcome.versionId !== undefined) headers['x-amz-version-id'] = outcome.versionId;
+  if (outcome.deleteMarker) headers['x-amz-delete-marker'] = 'true';
+  sendEmpty(ctx, 204, headers);
 }
 
-export async function getObjectTagging(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
-  const info = await layer.head(ctx.bucket!, ctx.key!);
+export async function getObjectTagging(ctx: S3Context, services: GatewayServices): Promise<void> {
+  const info = await requested(ctx, services);
   sendXml(ctx, 'Tagging', { TagSet: { Tag: info.tags.map((t) => ({ Key: t.key, Value: t.value })) } });
 }
 
-export async function putObjectTagging(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
+export async function putObjectTagging(ctx: S3Context, services: GatewayServices): Promise<void> {
+  const { layer } = services;
   const body = parseXml((await readSmallBody(ctx.req, ctx.identity.payload)).toString(), 'Tagging');
   const tags = checkTags(
     listOf(childOf(body, 'TagSet'), 'Tag').map((tag) => ({
@@ -305,28 +331,48 @@ export async function putObjectTagging(ctx: S3Context, { layer }: GatewayService
       value: textOf(tag, 'Value') ?? '',
     })),
   );
-  const info = await layer.head(ctx.bucket!, ctx.key!);
+  const info = await requested(ctx, services);
   layer.updateAttributes(info, await layer.fingerprint(info), { tags });
   sendEmpty(ctx);
 }
 
-export async function deleteObjectTagging(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
-  const info = await layer.head(ctx.bucket!, ctx.key!);
+export async function deleteObjectTagging(ctx: S3Context, services: GatewayServices): Promise<void> {
+  const { layer } = services;
+  const info = await requested(ctx, services);
   layer.updateAttributes(info, await layer.fingerprint(info), { tags: [] });
   sendEmpty(ctx, 204);
 }
 
-export async function getObjectAcl(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
-  const info = await layer.head(ctx.bucket!, ctx.key!);
-  sendXml(ctx, 'AccessControlPolicy', aclPolicy(info.owner || ctx.identity.user, info.acl));
-}
+const OBJECT_ATTRIBUTES = ['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize'];
 
-export async function putObjectAcl(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
-  const info = await layer.head(ctx.bucket!, ctx.key!);
-  const body = await readSmallBody(ctx.req, ctx.identity.payload);
-  if (headerOf(ctx, 'x-amz-acl') === undefined || body.length > 0) {
-    throw new S3Error('NotImplemented', 'Only canned ACLs (the x-amz-acl header) are supported');
+/**
+ * GetObjectAttributes: the ETag, size, storage class and part count the `x-amz-object-attributes`
+ * header asks for (no checksums are kept, so `Checksum` is never in the answer).
+ */
+export async function getObjectAttributes(ctx: S3Context, services: GatewayServices): Promise<void> {
+  const asked = (headerOf(ctx, 'x-amz-object-attributes') ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  const unknown = asked.find((name) => !OBJECT_ATTRIBUTES.includes(name));
+  if (asked.length === 0 || unknown !== undefined) {
+    throw new S3Error(
+      'InvalidArgument',
+      `x-amz-object-attributes must list some of ${OBJECT_ATTRIBUTES.join(', ')}${unknown ? ` (not ${unknown})` : ''}`,
+    );
   }
-  layer.updateAttributes(info, await layer.fingerprint(info), { acl: cannedAcl(ctx.req.headers) });
-  sendEmpty(ctx);
+  const info = await requested(ctx, services);
+  const parts = /-(\d+)$/.exec(info.etag);
+  sendXml(
+    ctx,
+    'GetObjectAttributesResponse',
+    {
+      ETag: asked.includes('ETag') ? info.etag : undefined,
+      ObjectParts: asked.includes('ObjectParts') && parts ? { TotalPartsCount: Number(parts[1]) } : undefined,
+      StorageClass: asked.includes('StorageClass') ? 'STANDARD' : undefined,
+      ObjectSize: asked.includes('ObjectSize') ? info.size : undefined,
+    },
+    200,
+    { 'last-modified': new Date(info.mtimeMs).toUTCString(), ...services.layer.versions.versionHeader(info) },
+  );
 }

@@ -9,10 +9,13 @@ import { pipeline } from 'node:stream/promises';
 import { isTierfsError } from '../../errors.js';
 import { type BucketTree, removeObject } from '../common/bucket-tree.js';
 import { markerBodySink } from '../common/object-keys.js';
+import type { Grant } from './acl.js';
 import type { BackendEntry, GatewayBackend } from './backend.js';
 import { S3Error, toS3Error } from './errors.js';
 import type { CannedAcl, MetadataStore, ObjectHeaders, ObjectRecord, Tag } from './metadata-store.js';
 import { checkBucketName, isValidBucketName, objectPath } from './names.js';
+import { ObjectVersions } from './object-versions.js';
+import { VERSIONS_AREA } from './version-store.js';
 
 export const EMPTY_MD5 = 'd41d8cd98f00b204e9800998ecf8427e';
 
@@ -21,6 +24,8 @@ export interface ObjectAttributes {
   readonly headers: ObjectHeaders;
   readonly tags: readonly Tag[];
   readonly acl: CannedAcl;
+  /** Explicit grants (x-amz-grant-* or an ACL document), which replace those of `acl`. */
+  readonly grants?: readonly Grant[];
   readonly owner: string;
 }
 
@@ -33,12 +38,29 @@ export interface ObjectInfo extends ObjectAttributes {
   readonly etag: string;
   /** The backend's fingerprint of the bytes described: `open` reads that version or none. */
   readonly version?: string;
+  /** The S3 version id; undefined is the `null` version. */
+  readonly versionId?: string;
+  /** Orders the versions of a key (see version-store.ts). */
+  readonly seq?: number;
+  /** Where the bytes of a noncurrent version are (below the root); undefined for the current one. */
+  readonly blob?: string;
+}
+
+/** Options of one write: the version it makes, and what commits with its record. */
+export interface WriteOptions {
+  readonly versionId?: string;
+  readonly seq?: number;
+  /** Runs in the transaction that records the object, before its record is written. */
+  readonly beforeRecord?: () => void;
 }
 
 export interface BucketInfo {
   readonly name: string;
   readonly createdMs: number;
   readonly acl: CannedAcl;
+  /** Explicit grants, which replace those of `acl`. */
+  readonly grants?: readonly Grant[];
+  /** `''` for a directory the gateway did not create: every authenticated user owns it. */
   readonly owner: string;
 }
 
@@ -58,10 +80,13 @@ function join(bucket: string, path: string): string {
 export class ObjectLayer {
   readonly backend: GatewayBackend;
   readonly metadata: MetadataStore;
+  /** Versioned buckets: versions, delete markers and the writes that make them. */
+  readonly versions: ObjectVersions;
 
   constructor(backend: GatewayBackend, metadata: MetadataStore) {
     this.backend = backend;
     this.metadata = metadata;
+    this.versions = new ObjectVersions(this);
   }
 
   // --- buckets -----------------------------------------------------------------------------------
@@ -84,10 +109,17 @@ export class ObjectLayer {
 
   private bucketInfo(entry: BackendEntry, defaultOwner: string): BucketInfo {
     const record = this.metadata.getBucket(entry.name);
-    return record ?? { name: entry.name, createdMs: entry.mtimeMs ?? 0, acl: 'private', owner: defaultOwner };
+    const grants = this.metadata.settings.get(entry.name, 'grants');
+    const info = record ?? {
+      name: entry.name,
+      createdMs: entry.mtimeMs ?? 0,
+      acl: 'private',
+      owner: defaultOwner,
+    };
+    return grants === undefined ? info : { ...info, grants: JSON.parse(grants) as Grant[] };
   }
 
-  async createBucket(name: string, owner: string, acl: CannedAcl): Promise<void> {
+  async createBucket(name: string, owner: string, acl: CannedAcl, grants?: readonly Grant[]): Promise<void> {
     checkBucketName(name);
     if (await this.backend.stat(name)) {
       throw new S3Error(
@@ -96,15 +128,22 @@ export class ObjectLayer {
       );
     }
     await this.backend.mkdirs(name);
-    this.metadata.putBucket({ name, createdMs: Date.now(), acl, owner });
+    this.metadata.db.transaction(() => {
+      this.metadata.deleteBucket(name); // settings left by a bucket of that name deleted outside the gateway
+      this.metadata.putBucket({ name, createdMs: Date.now(), acl, owner });
+      if (grants) this.metadata.settings.set(name, 'grants', JSON.stringify(grants));
+    });
   }
 
-  /** Deletes an empty bucket and its records (its multipart uploads are the caller's to drop). */
+  /**
+   * Deletes an empty bucket (no objects, no noncurrent versions or delete markers) and its records
+   * (its multipart uploads are the caller's to drop).
+   */
   async deleteBucket(name: string): Promise<void> {
     await this.bucket(name);
-    for await (const _ of this.backend.children(name)) {
-      throw new S3Error('BucketNotEmpty', 'The bucket you tried to delete is not empty');
-    }
+    const notEmpty = () => new S3Error('BucketNotEmpty', 'The bucket you tried to delete is not empty');
+    if (this.metadata.versions.hasAny(name)) throw notEmpty();
+    for await (const _ of this.backend.children(name)) throw notEmpty();
     try {
       await this.backend.delete(name);
     } catch (error) {
@@ -114,10 +153,17 @@ export class ObjectLayer {
       throw toS3Error(error, 'NoSuchBucket');
     }
     this.metadata.deleteBucket(name);
+    // Blobs whose versions were deleted but not yet their files (a crash in between).
+    await this.backend.delete(`${VERSIONS_AREA}/${name}`, { recursive: true }).catch(() => undefined);
   }
 
-  setBucketAcl(bucket: BucketInfo, acl: CannedAcl): void {
-    this.metadata.putBucket({ ...bucket, acl });
+  /** Replaces a bucket's ACL: a canned one, or explicit grants. */
+  setBucketAcl(bucket: BucketInfo, acl: CannedAcl, grants?: readonly Grant[]): void {
+    this.metadata.db.transaction(() => {
+      this.metadata.putBucket({ name: bucket.name, createdMs: bucket.createdMs, owner: bucket.owner, acl });
+      if (grants) this.metadata.settings.set(bucket.name, 'grants', JSON.stringify(grants));
+      else this.metadata.settings.delete(bucket.name, 'grants');
+    });
   }
 
   // --- objects -----------------------------------------------------------------------------------
@@ -177,7 +223,10 @@ export class ObjectLayer {
       headers: record.headers,
       tags: record.tags,
       acl: record.acl,
+      grants: record.grants,
       owner: record.owner,
+      versionId: record.versionId,
+      seq: record.seq,
     };
   }
 
@@ -187,8 +236,9 @@ export class ObjectLayer {
    * holds for what is sent.
    */
   async open(info: ObjectInfo, range?: { offset: number; length: number }): Promise<Readable> {
-    if (info.key.endsWith('/')) return Readable.from([]);
     try {
+      if (info.blob !== undefined) return await this.backend.open(info.blob, range, info.version);
+      if (info.key.endsWith('/')) return Readable.from([]);
       return await this.backend.open(join(info.bucket, objectPath(info.key).path), range, info.version);
     } catch (error) {
       throw toS3Error(error);
@@ -198,6 +248,7 @@ export class ObjectLayer {
   /**
    * Writes an object from `source` (the request, then transforms). It appears only once the
    * whole stream has arrived and passed its checks. `etag` is asked for after the stream ended.
+   * In a versioned bucket the object it replaces stays as a noncurrent version.
    */
   async put(
     bucket: string,
@@ -206,8 +257,24 @@ export class ObjectLayer {
     etag: () => string,
     attributes: ObjectAttributes,
   ): Promise<ObjectInfo> {
-    const { path, isMarker } = objectPath(key);
+    objectPath(key);
     await this.bucket(bucket);
+    if (this.metadata.settings.versioning(bucket) !== '') {
+      return this.versions.put(bucket, key, source, etag, attributes);
+    }
+    return this.write(bucket, key, source, etag, attributes);
+  }
+
+  /** `put` without versioning: replaces the current object at the key's path. */
+  async write(
+    bucket: string,
+    key: string,
+    source: readonly (NodeJS.ReadableStream | Transform)[],
+    etag: () => string,
+    attributes: ObjectAttributes,
+    options: WriteOptions = {},
+  ): Promise<ObjectInfo> {
+    const { path, isMarker } = objectPath(key);
     const target = join(bucket, path);
     try {
       if (isMarker) {
@@ -228,13 +295,29 @@ export class ObjectLayer {
       fingerprint: entry.fingerprint,
       etag: isMarker ? EMPTY_MD5 : etag(),
       ...attributes,
+      versionId: options.versionId,
+      seq: options.seq,
     };
-    this.metadata.putObject(record);
-    return this.info(record, { size: entry.size, mtimeMs: entry.mtimeMs ?? Date.now() });
+    this.metadata.db.transaction(() => {
+      options.beforeRecord?.();
+      this.metadata.putObject(record);
+    });
+    return this.info(record, {
+      size: entry.size,
+      mtimeMs: entry.mtimeMs ?? Date.now(),
+      version: entry.fingerprint,
+    });
   }
 
-  /** Replaces the attributes of an existing object (tags, ACL, or a metadata-only self-copy). */
+  /**
+   * Replaces the attributes of an existing object (tags, ACL, or a metadata-only self-copy), or of
+   * a noncurrent version when `info` is one.
+   */
   updateAttributes(info: ObjectInfo, fingerprint: string, attributes: Partial<ObjectAttributes>): void {
+    if (info.blob !== undefined) {
+      this.versions.updateAttributes(info, attributes);
+      return;
+    }
     this.metadata.putObject({
       bucket: info.bucket,
       key: info.key,
@@ -243,12 +326,16 @@ export class ObjectLayer {
       headers: attributes.headers ?? info.headers,
       tags: attributes.tags ?? info.tags,
       acl: attributes.acl ?? info.acl,
+      grants: 'grants' in attributes ? attributes.grants : info.grants,
       owner: attributes.owner ?? info.owner,
+      versionId: info.versionId,
+      seq: info.seq,
     });
   }
 
   /** The store's current fingerprint of an object (for updateAttributes). */
   async fingerprint(info: ObjectInfo): Promise<string> {
+    if (info.blob !== undefined) return info.version ?? '';
     const entry = await this.backend.stat(join(info.bucket, objectPath(info.key).path));
     if (!entry) throw new S3Error('NoSuchKey', 'The specified key does not exist.');
     return entry.fingerprint;
@@ -259,9 +346,14 @@ export class ObjectLayer {
    * removed up to the bucket unless they carry a marker, so listings stop showing them.
    */
   async delete(bucket: string, key: string): Promise<void> {
-    const { path, isMarker } = objectPath(key);
     await this.bucket(bucket);
     this.metadata.deleteObject(bucket, key);
+    await this.removeFile(bucket, key);
+  }
+
+  /** Removes the file (or marker directory) of the current object, and directories left empty. */
+  async removeFile(bucket: string, key: string): Promise<void> {
+    const { path, isMarker } = objectPath(key);
     try {
       await removeObject(this.tree(bucket), path, isMarker);
     } catch (error) {

@@ -1,10 +1,13 @@
 /** Which S3 operation a request is: by method, whether it names a bucket and key, and its subresources. */
+import * as acls from './acl-handlers.js';
+import * as bucketAccess from './bucket-access-handlers.js';
 import * as buckets from './bucket-handlers.js';
 import { headerOf, type S3Context } from './context.js';
 import { S3Error } from './errors.js';
 import * as multipart from './multipart-handlers.js';
 import * as objects from './object-handlers.js';
 import type { GatewayServices } from './services.js';
+import * as versions from './versioning-handlers.js';
 
 export type Handler = (ctx: S3Context, services: GatewayServices) => Promise<void>;
 
@@ -26,6 +29,10 @@ const KNOWN_SUBRESOURCES = new Set([
   'versioning',
   'versions',
   'versionId',
+  'ownershipControls',
+  'policy',
+  'policyStatus',
+  'attributes',
 ]);
 const SUBRESOURCES = new Set([
   ...KNOWN_SUBRESOURCES,
@@ -66,33 +73,42 @@ export function route(ctx: S3Context): Operation {
       `The ${unknown} subresource is not implemented by the tierfs S3 gateway`,
     );
   }
-  const versionId = q.get('versionId');
-  if (versionId !== undefined && versionId !== 'null') {
-    // No bucket is versioned: `null` names the one version of an object, any other id none.
-    throw new S3Error('NoSuchVersion', 'The specified version does not exist (versioning is not enabled).');
-  }
   const { method } = ctx;
   if (ctx.bucket === undefined) {
     if (method === 'GET') return op('ListBuckets', buckets.listBuckets);
   } else if (ctx.key === undefined) {
     switch (method) {
       case 'GET':
-        if (q.has('acl')) return op('GetBucketAcl', buckets.getBucketAcl);
+        if (q.has('acl')) return op('GetBucketAcl', acls.getBucketAcl);
+        if (q.has('policy')) return op('GetBucketPolicy', bucketAccess.getBucketPolicy);
+        if (q.has('policyStatus')) return op('GetBucketPolicyStatus', bucketAccess.getBucketPolicyStatus);
+        if (q.has('ownershipControls')) {
+          return op('GetBucketOwnershipControls', bucketAccess.getBucketOwnershipControls);
+        }
         if (q.has('uploads')) return op('ListMultipartUploads', buckets.listMultipartUploads);
         if (q.has('location')) return op('GetBucketLocation', buckets.getBucketLocation);
-        if (q.has('versioning')) return op('GetBucketVersioning', buckets.getBucketVersioning);
-        if (q.has('versions')) return op('ListObjectVersions', buckets.listObjectVersions);
+        if (q.has('versioning')) return op('GetBucketVersioning', versions.getBucketVersioning);
+        if (q.has('versions')) return op('ListObjectVersions', versions.listObjectVersions);
         if (q.has('tagging')) break;
         if (q.get('list-type') === '2') return op('ListObjectsV2', buckets.listObjectsV2);
         return op('ListObjects', buckets.listObjectsV1);
       case 'HEAD':
         return op('HeadBucket', buckets.headBucket);
       case 'PUT':
-        if (q.has('acl')) return op('PutBucketAcl', buckets.putBucketAcl);
+        if (q.has('acl')) return op('PutBucketAcl', acls.putBucketAcl);
+        if (q.has('versioning')) return op('PutBucketVersioning', versions.putBucketVersioning);
+        if (q.has('policy')) return op('PutBucketPolicy', bucketAccess.putBucketPolicy);
+        if (q.has('ownershipControls')) {
+          return op('PutBucketOwnershipControls', bucketAccess.putBucketOwnershipControls);
+        }
         if (q.size === 0) return op('CreateBucket', buckets.createBucket);
         break;
       case 'DELETE':
         if (q.size === 0) return op('DeleteBucket', buckets.deleteBucket);
+        if (q.has('policy')) return op('DeleteBucketPolicy', bucketAccess.deleteBucketPolicy);
+        if (q.has('ownershipControls')) {
+          return op('DeleteBucketOwnershipControls', bucketAccess.deleteBucketOwnershipControls);
+        }
         break;
       case 'POST':
         if (q.has('delete')) return op('DeleteObjects', buckets.deleteObjects);
@@ -103,13 +119,16 @@ export function route(ctx: S3Context): Operation {
     switch (method) {
       case 'GET':
       case 'HEAD':
-        if (method === 'GET' && q.has('acl')) return op('GetObjectAcl', objects.getObjectAcl);
+        if (method === 'GET' && q.has('acl')) return op('GetObjectAcl', acls.getObjectAcl);
         if (method === 'GET' && q.has('tagging')) return op('GetObjectTagging', objects.getObjectTagging);
         if (method === 'GET' && q.has('uploadId')) return op('ListParts', multipart.listParts);
+        if (method === 'GET' && q.has('attributes')) {
+          return op('GetObjectAttributes', objects.getObjectAttributes);
+        }
         return op(method === 'GET' ? 'GetObject' : 'HeadObject', objects.getObject);
       case 'PUT':
         if (q.has('tagging')) return op('PutObjectTagging', objects.putObjectTagging);
-        if (q.has('acl')) return op('PutObjectAcl', objects.putObjectAcl);
+        if (q.has('acl')) return op('PutObjectAcl', acls.putObjectAcl);
         if (q.has('uploadId') && q.has('partNumber')) {
           return copy
             ? op('UploadPartCopy', multipart.uploadPartCopy)

@@ -18,6 +18,7 @@ import {
   PROXY_S3_USERS,
 } from '../../config/keys/core.js';
 import type { UnderStore } from '../../ufs/contract.js';
+import { AccessControl } from './access.js';
 import { Authenticator, parseUsers } from './auth.js';
 import type { GatewayBackend } from './backend.js';
 import { type S3Context, sendError } from './context.js';
@@ -29,6 +30,7 @@ import { route } from './router.js';
 import type { GatewayServices } from './services.js';
 import { parseQuery } from './signed-request.js';
 import { UfsBackend } from './ufs-backend.js';
+import { VERSIONS_AREA } from './version-store.js';
 
 export interface S3GatewayOptions {
   readonly backend: GatewayBackend;
@@ -103,7 +105,11 @@ export class S3Gateway {
   constructor(options: S3GatewayOptions) {
     this.options = options;
     const layer = new ObjectLayer(options.backend, options.metadata);
-    this.services = { layer, uploads: new MultipartUploads(layer, options.stagingDir, options.minPartSize) };
+    this.services = {
+      layer,
+      uploads: new MultipartUploads(layer, options.stagingDir, options.minPartSize),
+      access: new AccessControl(layer, options.authenticator.userNames()),
+    };
     this.server = createServer((req, res) => void this.handle(req, res));
     // Large uploads and downloads take as long as they take; only slow headers are cut off.
     this.server.requestTimeout = 0;
@@ -111,6 +117,14 @@ export class S3Gateway {
   }
 
   async listen(port: number, host: string): Promise<AddressInfo> {
+    // Version copies a crash left unrecorded: nothing is being written before the server listens.
+    const swept = await this.services.layer.versions.sweepOrphans(Date.now()).catch((error: unknown) => {
+      this.options.log?.(
+        `sweeping the versions area failed: ${error instanceof Error ? error.message : error}`,
+      );
+      return 0;
+    });
+    if (swept > 0) this.options.log?.(`removed ${swept} unrecorded version copies from ${VERSIONS_AREA}`);
     this.server.listen(port, host);
     await once(this.server, 'listening');
     return this.server.address() as AddressInfo;
@@ -154,6 +168,7 @@ export class S3Gateway {
       };
       const found = route(ctx);
       operation = found.name;
+      await this.services.access.authorize(ctx, found.name);
       await found.handler(ctx, this.services);
     } catch (error) {
       const failure = toS3Error(error);

@@ -1,0 +1,324 @@
+/**
+ * Who may do what: every request is checked here before its handler runs, against the bucket
+ * policy (an explicit Deny refuses, an Allow grants), the resource's owner (who may do anything
+ * the policy does not deny) and its ACL grants. Ownership controls decide whose ACLs count:
+ * with `BucketOwnerEnforced` ACLs are disabled and the bucket owner owns every object.
+ */
+import { cannedGrants, type Grant, grantsAllow, type Permission, type Requester } from './acl.js';
+import { type BucketPolicy, evaluatePolicy, parsePolicy } from './bucket-policy.js';
+import { headerOf, type S3Context } from './context.js';
+import { S3Error } from './errors.js';
+import type { BucketInfo, ObjectInfo, ObjectLayer } from './object-layer.js';
+
+export type ObjectOwnership = 'BucketOwnerEnforced' | 'BucketOwnerPreferred' | 'ObjectWriter';
+
+/** What an operation needs: a permission on its bucket or on its object, and its policy action. */
+interface Need {
+  readonly bucket?: Permission | 'owner';
+  readonly object?: Permission;
+  readonly action: string;
+  /** The action when the request names a version. */
+  readonly versionAction?: string;
+}
+
+const read = (action: string, versionAction?: string): Need => ({ object: 'READ', action, versionAction });
+const write = (action: string): Need => ({ bucket: 'WRITE', action });
+const owner = (action: string): Need => ({ bucket: 'owner', action });
+
+const NEEDS: Readonly<Record<string, Need>> = {
+  DeleteBucket: owner('s3:DeleteBucket'),
+  HeadBucket: { bucket: 'READ', action: 's3:ListBucket' },
+  GetBucketLocation: owner('s3:GetBucketLocation'),
+  GetBucketVersioning: owner('s3:GetBucketVersioning'),
+  PutBucketVersioning: owner('s3:PutBucketVersioning'),
+  ListObjectVersions: { bucket: 'READ', action: 's3:ListBucketVersions' },
+  ListObjects: { bucket: 'READ', action: 's3:ListBucket' },
+  ListObjectsV2: { bucket: 'READ', action: 's3:ListBucket' },
+  ListMultipartUploads: { bucket: 'READ', action: 's3:ListBucketMultipartUploads' },
+  GetBucketAcl: { bucket: 'READ_ACP', action: 's3:GetBucketAcl' },
+  PutBucketAcl: { bucket: 'WRITE_ACP', action: 's3:PutBucketAcl' },
+  GetBucketPolicy: owner('s3:GetBucketPolicy'),
+  PutBucketPolicy: owner('s3:PutBucketPolicy'),
+  DeleteBucketPolicy: owner('s3:DeleteBucketPolicy'),
+  GetBucketPolicyStatus: owner('s3:GetBucketPolicyStatus'),
+  GetBucketOwnershipControls: owner('s3:GetBucketOwnershipControls'),
+  PutBucketOwnershipControls: owner('s3:PutBucketOwnershipControls'),
+  DeleteBucketOwnershipControls: owner('s3:PutBucketOwnershipControls'),
+  // DeleteObjects checks each key as a DeleteObject in its handler.
+  DeleteObjects: write('s3:DeleteObject'),
+  PutObject: write('s3:PutObject'),
+  CopyObject: write('s3:PutObject'),
+  DeleteObject: { bucket: 'WRITE', action: 's3:DeleteObject', versionAction: 's3:DeleteObjectVersion' },
+  CreateMultipartUpload: write('s3:PutObject'),
+  UploadPart: write('s3:PutObject'),
+  UploadPartCopy: write('s3:PutObject'),
+  CompleteMultipartUpload: write('s3:PutObject'),
+  AbortMultipartUpload: write('s3:AbortMultipartUpload'),
+  ListParts: write('s3:ListMultipartUploadParts'),
+  GetObject: read('s3:GetObject', 's3:GetObjectVersion'),
+  HeadObject: read('s3:GetObject', 's3:GetObjectVersion'),
+  GetObjectAttributes: read('s3:GetObjectAttributes', 's3:GetObjectVersionAttributes'),
+  GetObjectTagging: read('s3:GetObjectTagging', 's3:GetObjectVersionTagging'),
+  PutObjectTagging: {
+    object: 'WRITE_ACP',
+    action: 's3:PutObjectTagging',
+    versionAction: 's3:PutObjectVersionTagging',
+  },
+  DeleteObjectTagging: {
+    object: 'WRITE_ACP',
+    action: 's3:DeleteObjectTagging',
+    versionAction: 's3:DeleteObjectVersionTagging',
+  },
+  GetObjectAcl: { object: 'READ_ACP', action: 's3:GetObjectAcl', versionAction: 's3:GetObjectVersionAcl' },
+  PutObjectAcl: { object: 'WRITE_ACP', action: 's3:PutObjectAcl', versionAction: 's3:PutObjectVersionAcl' },
+};
+
+const POLICY_OPERATIONS = new Set([
+  'GetBucketPolicy',
+  'PutBucketPolicy',
+  'DeleteBucketPolicy',
+  'GetBucketPolicyStatus',
+]);
+
+/** Operations whose requests may carry an ACL for what they create. */
+const ACL_WRITES = new Set(['CreateBucket', 'PutObject', 'CopyObject', 'CreateMultipartUpload']);
+
+function denied(): S3Error {
+  return new S3Error('AccessDenied', 'Access Denied');
+}
+
+export class AccessControl {
+  private readonly policies = new Map<string, { text: string; policy: BucketPolicy }>();
+  /** The object a request's check resolved, handed once to its handler (saves a second lookup). */
+  private readonly resolved = new WeakMap<S3Context, ObjectInfo>();
+
+  constructor(
+    private readonly layer: ObjectLayer,
+    /** The user names of the configured access keys (the canonical ids grants may name). */
+    readonly users: ReadonlySet<string>,
+  ) {}
+
+  ownership(bucket: string): ObjectOwnership {
+    return (
+      (this.layer.metadata.settings.get(bucket, 'ownership') as ObjectOwnership | undefined) ?? 'ObjectWriter'
+    );
+  }
+
+  /** The parsed policy of a bucket (cached by its text), or undefined. */
+  policy(bucket: string): BucketPolicy | undefined {
+    const text = this.layer.metadata.settings.get(bucket, 'policy');
+    if (text === undefined) return undefined;
+    const cached = this.policies.get(bucket);
+    if (cached?.text === text) return cached.policy;
+    const policy = parsePolicy(text, bucket);
+    this.policies.set(bucket, { text, policy });
+    return policy;
+  }
+
+  /**
+   * Who owns an object `writer` writes with the canned ACL `acl`: the bucket owner when ACLs are
+   * disabled, or under BucketOwnerPreferred with `bucket-owner-full-control`; else the writer.
+   */
+  ownerOfNewObject(bucket: string, writer: string, acl: string): string {
+    const ownership = this.ownership(bucket);
+    const bucketOwner = this.layer.metadata.getBucket(bucket)?.owner;
+    if (!bucketOwner) return writer;
+    if (ownership === 'BucketOwnerEnforced') return bucketOwner;
+    if (ownership === 'BucketOwnerPreferred' && acl === 'bucket-owner-full-control') return bucketOwner;
+    return writer;
+  }
+
+  /**
+   * What a bucket's ACL gives `user`. As in S3 the owner's READ and WRITE come from the grants
+   * (an ACL without the owner takes them away), READ_ACP and WRITE_ACP are always theirs. A bucket
+   * the gateway did not create is every signed user's, with every permission.
+   */
+  bucketAllows(bucket: BucketInfo, user: Requester, permission: Permission): boolean {
+    if (bucket.owner === '') return user !== undefined;
+    if ((permission === 'READ_ACP' || permission === 'WRITE_ACP') && this.isBucketOwner(bucket, user))
+      return true;
+    return grantsAllow(this.bucketGrants(bucket), user, permission);
+  }
+
+  /** What an object's ACL gives `user`, by the same rules (its owner: see objectOwner). */
+  objectAllows(bucket: BucketInfo, info: ObjectInfo, user: Requester, permission: Permission): boolean {
+    const owner = this.objectOwner(bucket, info);
+    if (owner === '') return user !== undefined;
+    if ((permission === 'READ_ACP' || permission === 'WRITE_ACP') && owner === user) return true;
+    return grantsAllow(this.objectGrants(bucket, info), user, permission);
+  }
+
+  /** Whether `user` owns the bucket (one the gateway did not create is every signed user's). */
+  isBucketOwner(bucket: BucketInfo, user: Requester): boolean {
+    return user !== undefined && (bucket.owner === '' || bucket.owner === user);
+  }
+
+  /** The effective owner of an object (the bucket's when ACLs are disabled or it is unknown). */
+  objectOwner(bucket: BucketInfo, info: ObjectInfo): string {
+    if (info.owner === '' || this.ownership(bucket.name) === 'BucketOwnerEnforced') return bucket.owner;
+    return info.owner;
+  }
+
+  bucketGrants(bucket: BucketInfo): readonly Grant[] {
+    if (this.ownership(bucket.name) === 'BucketOwnerEnforced') return cannedGrants('private', bucket.owner);
+    return bucket.grants ?? cannedGrants(bucket.acl, bucket.owner);
+  }
+
+  objectGrants(bucket: BucketInfo, info: ObjectInfo): readonly Grant[] {
+    const owner = this.objectOwner(bucket, info);
+    if (this.ownership(bucket.name) === 'BucketOwnerEnforced') return cannedGrants('private', owner);
+    return info.grants ?? cannedGrants(info.acl, owner, bucket.owner);
+  }
+
+  /** Refuses a request that carries an ACL when the bucket's ACLs are disabled. */
+  checkAclAllowed(ctx: S3Context, bucket: string): void {
+    if (this.ownership(bucket) !== 'BucketOwnerEnforced') return;
+    const acl = headerOf(ctx, 'x-amz-acl');
+    const grants = Object.keys(ctx.req.headers).some((name) => name.startsWith('x-amz-grant-'));
+    if (grants || (acl !== undefined && acl !== 'bucket-owner-full-control' && acl !== 'private')) {
+      throw new S3Error('AccessControlListNotSupported', 'The bucket does not allow ACLs');
+    }
+  }
+
+  private policySays(
+    bucket: string,
+    ctx: S3Context,
+    action: string,
+    key?: string,
+  ): 'Allow' | 'Deny' | undefined {
+    const policy = this.policy(bucket);
+    if (!policy) return undefined;
+    return evaluatePolicy(policy, {
+      user: requesterOf(ctx),
+      action,
+      resource: key === undefined ? `arn:aws:s3:::${bucket}` : `arn:aws:s3:::${bucket}/${key}`,
+      sourceIp: ctx.req.socket.remoteAddress ?? '',
+    });
+  }
+
+  /** Checks `operation` (a router name) before its handler runs; AccessDenied when not allowed. */
+  async authorize(ctx: S3Context, operation: string): Promise<void> {
+    const user = requesterOf(ctx);
+    if (ctx.bucket === undefined || operation === 'CreateBucket') {
+      // ListBuckets and CreateBucket: any signed user.
+      if (user === undefined) throw denied();
+      return;
+    }
+    // An operation without an entry is the bucket owner's: a new route fails closed.
+    const need = NEEDS[operation] ?? owner(`s3:${operation}`);
+    let bucket: BucketInfo;
+    try {
+      bucket = await this.layer.bucket(ctx.bucket, '');
+    } catch {
+      return; // the handler answers NoSuchBucket
+    }
+    if (ACL_WRITES.has(operation)) this.checkAclAllowed(ctx, bucket.name);
+    const versioned = ctx.query.get('versionId') !== undefined;
+    const action = versioned && need.versionAction ? need.versionAction : need.action;
+    if (need.object !== undefined && ctx.key !== undefined) {
+      const info = await this.checkObject(
+        ctx,
+        bucket,
+        ctx.key,
+        ctx.query.get('versionId'),
+        need.object,
+        action,
+      );
+      if (info) this.resolved.set(ctx, info);
+      return;
+    }
+    // The owner can always manage the policy, so a Deny cannot lock them out for good.
+    if (POLICY_OPERATIONS.has(operation) && this.isBucketOwner(bucket, user)) return;
+    const said = this.policySays(bucket.name, ctx, action, ctx.key);
+    if (said === 'Deny') throw denied();
+    if (said === 'Allow') return;
+    if (need.bucket === 'owner' || need.bucket === undefined) {
+      if (this.isBucketOwner(bucket, user)) return;
+      throw denied();
+    }
+    if (!this.bucketAllows(bucket, user, need.bucket)) throw denied();
+  }
+
+  /**
+   * Checks a permission on an object (for its own operation, or as a copy source). A missing
+   * object is AccessDenied unless the requester may list the bucket, as in S3, so the handler's
+   * 404 tells nothing to whoever may not know.
+   */
+  async checkObject(
+    ctx: S3Context,
+    bucket: BucketInfo,
+    key: string,
+    versionId: string | undefined,
+    permission: Permission,
+    action: string,
+  ): Promise<ObjectInfo | undefined> {
+    const user = requesterOf(ctx);
+    const said = this.policySays(bucket.name, ctx, action, key);
+    if (said === 'Deny') throw denied();
+    let info: ObjectInfo | undefined;
+    try {
+      info = await this.layer.versions.resolve(bucket.name, key, versionId);
+    } catch (error) {
+      if (!(error instanceof S3Error) || error.status !== 404) throw error;
+    }
+    if (!info) {
+      const list = this.policySays(bucket.name, ctx, 's3:ListBucket');
+      if (list === 'Deny') throw denied();
+      if (said === 'Allow' || list === 'Allow') return;
+      if (this.bucketAllows(bucket, user, 'READ')) return;
+      throw denied();
+    }
+    if (said === 'Allow') return info;
+    if (this.objectAllows(bucket, info, user, permission)) return info;
+    throw denied();
+  }
+
+  /** The object the check of this request resolved, once (a retry looks it up again). */
+  takeResolved(ctx: S3Context): ObjectInfo | undefined {
+    const info = this.resolved.get(ctx);
+    this.resolved.delete(ctx);
+    return info;
+  }
+
+  /** The copy source of CopyObject/UploadPartCopy: the requester needs READ on it. */
+  async checkCopySource(
+    ctx: S3Context,
+    bucket: string,
+    key: string,
+    versionId: string | undefined,
+  ): Promise<void> {
+    let info: BucketInfo;
+    try {
+      info = await this.layer.bucket(bucket, '');
+    } catch {
+      return;
+    }
+    await this.checkObject(
+      ctx,
+      info,
+      key,
+      versionId,
+      'READ',
+      versionId ? 's3:GetObjectVersion' : 's3:GetObject',
+    );
+  }
+
+  /** Checks one key of a DeleteObjects request as a DeleteObject. */
+  async checkDelete(ctx: S3Context, key: string, versionId: string | undefined): Promise<void> {
+    const bucket = await this.layer.bucket(ctx.bucket!, '');
+    const said = this.policySays(
+      bucket.name,
+      ctx,
+      versionId ? 's3:DeleteObjectVersion' : 's3:DeleteObject',
+      key,
+    );
+    if (said === 'Deny') throw denied();
+    if (said === 'Allow') return;
+    if (!this.bucketAllows(bucket, requesterOf(ctx), 'WRITE')) throw denied();
+  }
+}
+
+/** The requester as ACLs see it: undefined for an unsigned request. */
+export function requesterOf(ctx: S3Context): Requester {
+  return ctx.identity.accessKey === undefined ? undefined : ctx.identity.user;
+}

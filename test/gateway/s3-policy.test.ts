@@ -1,0 +1,264 @@
+/**
+ * Bucket policies enforced (Allow/Deny for `*` and user ARNs, actions with wildcards, resource
+ * ARNs, aws:SourceIp), policies that cannot be enforced refused when put, GetBucketPolicyStatus,
+ * and GetObjectAttributes, through the AWS SDK as two users and an unsigned client.
+ */
+import {
+  CreateBucketCommand,
+  DeleteBucketPolicyCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetBucketPolicyCommand,
+  GetBucketPolicyStatusCommand,
+  GetObjectAttributesCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutBucketPolicyCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  ACCESS_KEY,
+  s3Failure as failure,
+  type RunningGateway,
+  SECRET_KEY,
+  s3Client,
+  startGateway,
+  USER,
+} from './harness.js';
+
+const BOB_KEY = 'AKIABOBPOLICY';
+const BOB_SECRET = 'bob-policy-secret-0123';
+
+let gw: RunningGateway;
+let alice: S3Client;
+let bob: S3Client;
+let buckets = 0;
+
+beforeAll(async () => {
+  gw = await startGateway({
+    'tierfs.proxy.s3.users': `${ACCESS_KEY}:${SECRET_KEY}:${USER},${BOB_KEY}:${BOB_SECRET}:bob`,
+    'tierfs.proxy.s3.anonymous.enabled': 'true',
+  });
+  alice = s3Client(gw);
+  bob = s3Client(gw, { credentials: { accessKeyId: BOB_KEY, secretAccessKey: BOB_SECRET } });
+});
+afterAll(async () => {
+  alice?.destroy();
+  bob?.destroy();
+  await gw?.stop();
+});
+
+async function newBucket(...keys: string[]): Promise<string> {
+  const Bucket = `policy-${++buckets}`;
+  await alice.send(new CreateBucketCommand({ Bucket }));
+  for (const Key of keys) await alice.send(new PutObjectCommand({ Bucket, Key, Body: Key }));
+  return Bucket;
+}
+
+const policy = (...Statement: object[]) => JSON.stringify({ Version: '2012-10-17', Statement });
+const setPolicy = (Bucket: string, text: string) =>
+  alice.send(new PutBucketPolicyCommand({ Bucket, Policy: text }));
+
+async function anonymous(path: string): Promise<number> {
+  const res = await fetch(`${gw.endpoint}${path}`);
+  await res.arrayBuffer();
+  return res.status;
+}
+
+const denied = { code: 'AccessDenied', status: 403 };
+
+describe('S3 gateway: bucket policies', () => {
+  it('Put/Get/DeleteBucketPolicy keep the document as sent; GetBucketPolicyStatus says whether it is public', async () => {
+    const Bucket = await newBucket();
+    expect(await failure(alice.send(new GetBucketPolicyCommand({ Bucket })))).toEqual({
+      code: 'NoSuchBucketPolicy',
+      status: 404,
+    });
+    const text = policy({
+      Effect: 'Allow',
+      Principal: '*',
+      Action: 's3:GetObject',
+      Resource: `arn:aws:s3:::${Bucket}/public/*`,
+    });
+    await setPolicy(Bucket, text);
+    expect((await alice.send(new GetBucketPolicyCommand({ Bucket }))).Policy).toBe(text);
+    expect((await alice.send(new GetBucketPolicyStatusCommand({ Bucket }))).PolicyStatus?.IsPublic).toBe(
+      true,
+    );
+    expect(await failure(bob.send(new GetBucketPolicyCommand({ Bucket })))).toEqual(denied);
+    expect(await failure(bob.send(new PutBucketPolicyCommand({ Bucket, Policy: text })))).toEqual(denied);
+    await alice.send(new DeleteBucketPolicyCommand({ Bucket }));
+    expect((await failure(alice.send(new GetBucketPolicyCommand({ Bucket })))).code).toBe(
+      'NoSuchBucketPolicy',
+    );
+  });
+
+  it('Allow for "*" on a resource pattern opens those keys to anonymous requests only', async () => {
+    const Bucket = await newBucket('public/a', 'private/b');
+    expect(await anonymous(`/${Bucket}/public/a`)).toBe(403);
+    await setPolicy(
+      Bucket,
+      policy({
+        Effect: 'Allow',
+        Principal: '*',
+        Action: ['s3:Get*'],
+        Resource: [`arn:aws:s3:::${Bucket}/public/*`],
+      }),
+    );
+    expect(await anonymous(`/${Bucket}/public/a`)).toBe(200);
+    expect(await anonymous(`/${Bucket}/private/b`)).toBe(403);
+    expect(await anonymous(`/${Bucket}`)).toBe(403);
+  });
+
+  it('Allow for a user ARN grants that user the listed actions, nothing more', async () => {
+    const Bucket = await newBucket('k');
+    expect(await failure(bob.send(new ListObjectsV2Command({ Bucket })))).toEqual(denied);
+    await setPolicy(
+      Bucket,
+      policy({
+        Effect: 'Allow',
+        Principal: { AWS: ['arn:aws:iam::123456789012:user/bob'] },
+        Action: 's3:ListBucket',
+        Resource: `arn:aws:s3:::${Bucket}`,
+      }),
+    );
+    expect((await bob.send(new ListObjectsV2Command({ Bucket }))).Contents?.map((c) => c.Key)).toEqual(['k']);
+    expect(await failure(bob.send(new GetObjectCommand({ Bucket, Key: 'k' })))).toEqual(denied);
+    expect(await anonymous(`/${Bucket}`)).toBe(403);
+  });
+
+  it('an explicit Deny stops even the owner, in DeleteObject and DeleteObjects', async () => {
+    const Bucket = await newBucket('keep/a', 'scratch/b');
+    await setPolicy(
+      Bucket,
+      policy({
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:DeleteObject',
+        Resource: `arn:aws:s3:::${Bucket}/keep/*`,
+      }),
+    );
+    expect(await failure(alice.send(new DeleteObjectCommand({ Bucket, Key: 'keep/a' })))).toEqual(denied);
+    const out = await alice.send(
+      new DeleteObjectsCommand({ Bucket, Delete: { Objects: [{ Key: 'keep/a' }, { Key: 'scratch/b' }] } }),
+    );
+    expect(out.Deleted?.map((d) => d.Key)).toEqual(['scratch/b']);
+    expect(out.Errors?.map((e) => [e.Key, e.Code])).toEqual([['keep/a', 'AccessDenied']]);
+    expect(
+      await (await alice.send(new GetObjectCommand({ Bucket, Key: 'keep/a' }))).Body!.transformToString(),
+    ).toBe('keep/a');
+  });
+
+  it('aws:SourceIp: IpAddress allows from the range, NotIpAddress denies from outside it', async () => {
+    const Bucket = await newBucket('k');
+    const allowFrom = (cidr: string) =>
+      setPolicy(
+        Bucket,
+        policy({
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 's3:GetObject',
+          Resource: `arn:aws:s3:::${Bucket}/*`,
+          Condition: { IpAddress: { 'aws:SourceIp': cidr } },
+        }),
+      );
+    await allowFrom('127.0.0.0/8');
+    expect(await anonymous(`/${Bucket}/k`)).toBe(200);
+    expect((await alice.send(new GetBucketPolicyStatusCommand({ Bucket }))).PolicyStatus?.IsPublic).toBe(
+      false,
+    );
+    await allowFrom('10.0.0.0/8');
+    expect(await anonymous(`/${Bucket}/k`)).toBe(403);
+    await setPolicy(
+      Bucket,
+      policy({
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 's3:*',
+        Resource: [`arn:aws:s3:::${Bucket}`, `arn:aws:s3:::${Bucket}/*`],
+        Condition: { NotIpAddress: { 'aws:SourceIp': ['10.0.0.0/8'] } },
+      }),
+    );
+    expect(await failure(alice.send(new GetObjectCommand({ Bucket, Key: 'k' })))).toEqual(denied);
+    // The owner may still take the policy away: a Deny never locks them out of its management.
+    await alice.send(new DeleteBucketPolicyCommand({ Bucket }));
+    expect(
+      await (await alice.send(new GetObjectCommand({ Bucket, Key: 'k' }))).Body!.transformToString(),
+    ).toBe('k');
+  });
+
+  it('a policy the gateway cannot enforce is refused with a reason, never stored', async () => {
+    const Bucket = await newBucket();
+    const cases: [string, string][] = [
+      ['{not json', 'MalformedPolicy'],
+      [
+        policy({ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::other/*' }),
+        'MalformedPolicy',
+      ],
+      [
+        policy({
+          Effect: 'Maybe',
+          Principal: '*',
+          Action: 's3:GetObject',
+          Resource: `arn:aws:s3:::${Bucket}/*`,
+        }),
+        'MalformedPolicy',
+      ],
+      [
+        policy({
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 's3:GetObject',
+          Resource: `arn:aws:s3:::${Bucket}/*`,
+          Condition: { StringEquals: { 's3:prefix': 'x' } },
+        }),
+        'NotImplemented',
+      ],
+      [
+        policy({
+          Effect: 'Allow',
+          NotPrincipal: '*',
+          Action: 's3:GetObject',
+          Resource: `arn:aws:s3:::${Bucket}/*`,
+        }),
+        'NotImplemented',
+      ],
+    ];
+    for (const [text, code] of cases) {
+      expect((await failure(setPolicy(Bucket, text))).code, text).toBe(code);
+    }
+    expect((await failure(alice.send(new GetBucketPolicyCommand({ Bucket })))).code).toBe(
+      'NoSuchBucketPolicy',
+    );
+  });
+});
+
+describe('S3 gateway: GetObjectAttributes', () => {
+  it('answers the ETag, size, storage class and version asked for', async () => {
+    const Bucket = await newBucket();
+    await alice.send(
+      new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }),
+    );
+    const put = await alice.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'hello' }));
+    const out = await alice.send(
+      new GetObjectAttributesCommand({
+        Bucket,
+        Key: 'k',
+        ObjectAttributes: ['ETag', 'ObjectSize', 'StorageClass'],
+      }),
+    );
+    expect(out.ETag).toBe(put.ETag?.replace(/"/g, ''));
+    expect(out.ObjectSize).toBe(5);
+    expect(out.StorageClass).toBe('STANDARD');
+    expect(out.VersionId).toBe(put.VersionId);
+    expect(out.LastModified).toBeInstanceOf(Date);
+    expect(
+      await failure(
+        bob.send(new GetObjectAttributesCommand({ Bucket, Key: 'k', ObjectAttributes: ['ETag'] })),
+      ),
+    ).toEqual(denied);
+  });
+});
