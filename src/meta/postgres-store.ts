@@ -210,6 +210,18 @@ export class PostgresMetaStore extends TransactionalStore implements MetaStore {
     return rows[0].removed > 0;
   }
 
+  async updateMountOptions(path: string, options: Record<string, string>): Promise<boolean> {
+    const { rows } = await this.one(
+      `WITH changed AS (UPDATE mounts SET options = $2 WHERE path = $1 RETURNING path),
+            bump AS (
+              INSERT INTO kv (key, value) SELECT '${MOUNT_GENERATION}', '1' WHERE EXISTS (SELECT 1 FROM changed)
+              ON CONFLICT (key) DO UPDATE SET value = (kv.value::bigint + 1)::text)
+       SELECT count(*)::int AS changed FROM changed`,
+      [path, JSON.stringify(options)],
+    );
+    return rows[0].changed > 0;
+  }
+
   async heartbeatWorker(worker: WorkerRecord, leaseMs: number): Promise<boolean> {
     // The CTE reads the row as it was before this statement's upsert.
     const { rows } = await this.one(

@@ -232,6 +232,16 @@ export class SqliteMetaStore extends TransactionalStore implements MetaStore {
     });
   }
 
+  updateMountOptions(path: string, options: Record<string, string>): Promise<boolean> {
+    return this.exclusive(() => {
+      const changed =
+        this.sql('UPDATE mounts SET options = ? WHERE path = ?').run(JSON.stringify(options), path).changes >
+        0;
+      if (changed) this.bumpMountGeneration();
+      return changed;
+    });
+  }
+
   heartbeatWorker(worker: WorkerRecord, leaseMs: number): Promise<boolean> {
     return this.exclusive(() => {
       const previous = this.sql('SELECT started_ms, last_heartbeat_ms FROM workers WHERE id = ?').get(

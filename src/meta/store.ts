@@ -279,6 +279,11 @@ export interface MetaStore extends MetaTransaction {
   /** Removes a mount (and moves the generation on); false when there was none. */
   removeMount(path: string): Promise<boolean>;
   /**
+   * Replaces a mount's options in place (one statement; the generation moves on): the secret
+   * sealing of an old install, which must never leave the mount missing. False when there is none.
+   */
+  updateMountOptions(path: string, options: Record<string, string>): Promise<boolean>;
+  /**
    * A counter that changes with every mount added or removed (by any master): a master keeps the
    * mount table in memory and reloads it only when this moved.
    */

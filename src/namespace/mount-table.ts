@@ -110,9 +110,9 @@ export class MountTable {
         const plain = Object.entries(record.options).some(([k, v]) => isSecret(k) && !SecretBox.isSealed(v));
         if (!plain) continue;
         const options = sealOptions(box, record.path, record.options);
-        // The store has no update of a mount: the record is replaced (secure_delete wipes the old row).
-        await meta.removeMount(record.path);
-        await meta.addMount({ ...record, options });
+        // Updated in place, never removed and added again: a crash between the two would lose the
+        // mount (secure_delete wipes the old row's plain values).
+        await meta.updateMountOptions(record.path, options);
         sealed.push(record.path);
       }
     }

@@ -443,6 +443,19 @@ export function describeMetaStore(name: string, open: () => Promise<MetaStore>):
         expect(await store.listMounts()).toEqual([]);
       });
 
+      it("replace a mount's options in place, moving the generation", async () => {
+        const store = await fresh();
+        await store.addMount({ ...mount('/a'), options: { 'aws.secretKey': 'plain' } });
+        const before = await store.mountGeneration();
+        expect(await store.updateMountOptions('/missing', { k: 'v' })).toBe(false);
+        expect(await store.mountGeneration()).toBe(before);
+        expect(await store.updateMountOptions('/a', { 'aws.secretKey': 'sealed' })).toBe(true);
+        expect(await store.mountGeneration()).toBeGreaterThan(before);
+        expect(await store.listMounts()).toEqual([
+          { ...mount('/a'), options: { 'aws.secretKey': 'sealed' } },
+        ]);
+      });
+
       it('count concurrent mount changes, none lost', async () => {
         const store = await fresh();
         const start = await store.mountGeneration();
