@@ -1,19 +1,23 @@
 /**
- * Removes the temporary objects persists leave when their master dies mid-attempt: each is
+ * Removes the temporary objects persists and CACHE_THROUGH/THROUGH writes leave when their master,
+ * worker or client dies mid-attempt: each is
  * recorded in the metadata store before it is written, so the sweep reads the records older than
  * the clean age that no live claim owns and removes those objects, never listing an under store.
- * With `tierfs.underfs.cleanup.enabled`, each writable store's own cleanup runs too (partial files
- * of local writes a killed worker left, stale multipart uploads). Runs when the master starts and
- * then every clean interval.
+ * With `tierfs.underfs.cleanup.enabled` (the default), each writable store's own cleanup runs too
+ * (partial files of local writes a killed worker left, stale multipart uploads): at the first sweep
+ * and then every `tierfs.underfs.cleanup.interval`. Runs when the master starts and then every
+ * clean interval.
  */
 import type { Logger } from 'pino';
 import { isTierfsError } from '../errors.js';
 import type { MetaStore } from '../meta/store.js';
 import type { MountTable } from '../namespace/mount-table.js';
+import { recoverWriteCommits } from '../namespace/write-commit.js';
 
 export class PersistSweeper {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
+  private storesCleanedMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly meta: MetaStore,
@@ -22,8 +26,8 @@ export class PersistSweeper {
     private readonly intervalMs: number,
     /** Writes not completed within this (their capability's lifetime) are abandoned. */
     private readonly abandonedAfterMs: number,
-    /** Also run each writable store's own cleanup (tierfs.underfs.cleanup.enabled). */
-    private readonly ufsCleanup: boolean,
+    /** How often each writable store's own cleanup runs too; undefined: never (tierfs.underfs.cleanup.*). */
+    private readonly ufsCleanupIntervalMs: number | undefined,
     private readonly log: Logger,
   ) {}
 
@@ -48,13 +52,18 @@ export class PersistSweeper {
 
   private async round(): Promise<number> {
     const now = Date.now();
-    // Abandoned writes first: the staged copies they held become leftovers the workers sweep.
+    // Writes whose master died while it moved their object into place, before they are abandoned.
+    const recovered = await recoverWriteCommits(this.meta, this.mounts, now);
+    if (recovered > 0) this.log.info({ recovered }, 'settled writes whose master died while committing them');
+    // Abandoned writes next: the staged copies they held become leftovers the workers sweep.
     const abandoned = await this.meta.dropAbandonedWrites(now - this.abandonedAfterMs);
     if (abandoned > 0) this.log.info({ abandoned }, 'dropped writes abandoned before they completed');
     let removed = 0;
     for (;;) {
       const leftovers = await this.meta.listLeftoverTemporaries({
-        createdBeforeMs: now - this.ageMs,
+        // A write's temporary object is being written until the write is abandoned (its
+        // capability's lifetime), with nothing in the store to say so: none is swept younger.
+        createdBeforeMs: now - Math.max(this.ageMs, this.abandonedAfterMs),
         nowMs: now,
         limit: 100,
       });
@@ -79,7 +88,10 @@ export class PersistSweeper {
         }
       }
     }
-    if (this.ufsCleanup) removed += await this.cleanStores();
+    if (this.ufsCleanupIntervalMs !== undefined && now - this.storesCleanedMs >= this.ufsCleanupIntervalMs) {
+      this.storesCleanedMs = now;
+      removed += await this.cleanStores();
+    }
     if (removed > 0) this.log.info({ removed }, 'swept leftovers of interrupted writes and persists');
     return removed;
   }

@@ -13,6 +13,7 @@ import {
   lstat,
   mkdir,
   open,
+  opendir,
   readdir,
   realpath,
   rename,
@@ -324,8 +325,9 @@ export class LocalUnderStore implements UnderStore {
     const pending = [this.root];
     while (pending.length > 0) {
       const dir = pending.pop()!;
-      const entries = await readdir(dir, { withFileTypes: true }).catch(() => [] as Dirent[]);
-      for (const entry of entries) {
+      // Streamed, not read whole: a directory of millions of files costs no memory to sweep.
+      const entries = await opendir(dir).catch(() => [] as Dirent[]);
+      for await (const entry of entries) {
         const path = join(dir, entry.name);
         if (entry.isDirectory()) pending.push(path);
         else if (entry.isFile() && entry.name.startsWith(PARTIAL_PREFIX)) {
