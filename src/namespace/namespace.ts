@@ -53,9 +53,9 @@ export interface FileStatus extends Inode {
 /** A file being written. */
 export interface CreatedFile extends FileStatus {
   /**
-   * Where the worker writes the data in the under store: for CACHE_THROUGH and THROUGH a temporary
-   * object beside the file, moved over it when the write completes (write-commit.ts); else the
-   * file's own path (nothing is written there until the file is persisted).
+   * Where the worker writes the data in the under store: for CACHE_THROUGH and THROUGH into a
+   * store with atomic renames (local directories) a temporary object beside the file, moved over
+   * it when the write completes (write-commit.ts); else the file's own path.
    */
   readonly writeUfsPath: string;
 }
@@ -213,10 +213,12 @@ export class Namespace {
     if (target === '/') throw new TierfsError('IS_A_DIRECTORY', 'the root is a directory');
     const { mount, ufsPath } = this.writable(target);
     const writeType = options.writeType ?? 'CACHE_THROUGH';
-    const temporaryPath =
-      writeType === 'CACHE_THROUGH' || writeType === 'THROUGH'
-        ? temporaryPathFor(ufsPath, 'write')
-        : undefined;
+    // Through a temporary object where moving it over the file is one cheap, atomic rename; an
+    // object store's rename is a copy of the whole object, so its writes still go to the file.
+    const viaTemporary =
+      (writeType === 'CACHE_THROUGH' || writeType === 'THROUGH') &&
+      (await this.mounts.store(mount)).capabilities.atomicRename;
+    const temporaryPath = viaTemporary ? temporaryPathFor(ufsPath, 'write') : undefined;
     await this.parentDirectory(target, caller, options.recursive ?? true);
     await this.findInode(target); // Loads it from the under store when it is only there.
     const now = Date.now();
