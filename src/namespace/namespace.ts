@@ -371,28 +371,42 @@ export class Namespace {
     });
   }
 
-  /** Queues a complete, not yet persisted file for persistence by the worker holding its data. */
-  async schedulePersist(path: string, caller: Caller, workerId: string): Promise<boolean> {
-    const status = await this.getStatus(path, caller);
-    if (status.isDirectory || status.persistence === 'PERSISTED') return false;
-    this.writable(status.path);
-    return this.meta.transaction(async (tx) => {
-      const marked = await tx.patchInode(
-        status.path,
-        { contentId: status.contentId, state: 'COMPLETE', persistence: status.persistence },
-        { persistence: 'TO_BE_PERSISTED' },
-      );
-      if (!marked) return false;
-      const task = await tx.getPersistTask(status.path);
-      if (task?.contentId === status.contentId) return true; // Already queued (or parked by an overwrite).
-      await tx.enqueuePersist({
-        path: status.path,
-        contentId: status.contentId,
-        workerId,
-        enqueuedMs: Date.now(),
+  /**
+   * Queues a complete, not yet persisted file for persistence by the worker holding its data
+   * (`workerFor` its content id, asked for the content actually queued: an overwrite completing
+   * meanwhile puts its data on another worker). False when there is nothing to persist.
+   */
+  async schedulePersist(
+    path: string,
+    caller: Caller,
+    workerFor: (contentId: string) => string | undefined,
+  ): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      const status = await this.getStatus(path, caller);
+      if (status.isDirectory || status.persistence === 'PERSISTED') return false;
+      this.writable(status.path);
+      const workerId = workerFor(status.contentId);
+      if (!workerId) throw new TierfsError('UNAVAILABLE', 'no live worker holds the data to persist');
+      const queued = await this.meta.transaction(async (tx) => {
+        const marked = await tx.patchInode(
+          status.path,
+          { contentId: status.contentId, state: 'COMPLETE', persistence: status.persistence },
+          { persistence: 'TO_BE_PERSISTED' },
+        );
+        if (!marked) return false;
+        const task = await tx.getPersistTask(status.path);
+        if (task?.contentId === status.contentId) return true; // Already queued (or parked by an overwrite).
+        await tx.enqueuePersist({
+          path: status.path,
+          contentId: status.contentId,
+          workerId,
+          enqueuedMs: Date.now(),
+        });
+        return true;
       });
-      return true;
-    });
+      // Replaced meanwhile: queue what the file holds now.
+      if (queued || attempt >= 2) return queued;
+    }
   }
 
   async mkdir(path: string, caller: Caller, options: { recursive?: boolean; allowExists?: boolean } = {}) {
