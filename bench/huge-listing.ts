@@ -6,18 +6,24 @@
  *   the master and the worker during the listing (target: under 300 MB each) next to their RSS
  *   before it.
  *
- *   npm run build && npx tsx bench/huge-listing.ts [--objects 1000000]
+ *   npm run build && npx tsx bench/huge-listing.ts [--objects 1000000] [--node-options '...']
  */
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { TIERFS_BIN } from '../test/support/cli.js';
+import { runTierfs, TIERFS_BIN } from '../test/support/cli.js';
 import { daemonHome } from '../test/support/daemons.js';
 import { parseVmHwm } from './harness/cluster.js';
 
-const { values } = parseArgs({ options: { objects: { type: 'string', default: '1000000' } } });
+const { values } = parseArgs({
+  options: {
+    objects: { type: 'string', default: '1000000' },
+    /** NODE_OPTIONS for the daemons, e.g. '--max-old-space-size=192' to see what a heap cap does. */
+    'node-options': { type: 'string' },
+  },
+});
 const OBJECTS = Number(values.objects);
 const FIRST_ENTRY_TARGET_S = 2;
 const RSS_TARGET_MB = 300;
@@ -72,7 +78,11 @@ console.log(`${OBJECTS} empty files written in ${((performance.now() - started) 
 const cluster = await daemonHome([`tierfs.master.mount.table.root.ufs=${ufs}`]);
 try {
   if ((await cluster.tierfs('format')).code !== 0) throw new Error('format failed');
-  const start = await cluster.tierfs('start', 'local');
+  const nodeOptions = values['node-options'];
+  const start = await runTierfs(['start', 'local'], {
+    cwd: cluster.home,
+    ...(nodeOptions ? { env: { NODE_OPTIONS: nodeOptions } } : {}),
+  });
   if (start.code !== 0) throw new Error(`start local failed: ${start.stderr}`);
   const pids = { master: cluster.pid('master'), worker: cluster.pid('worker') };
   await cluster.client('admin').getStatus('/'); // The master is up; /huge is still never listed.
