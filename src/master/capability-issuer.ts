@@ -4,7 +4,7 @@
  */
 import type { CapabilitySigner } from '../cluster/capability.js';
 import type { WriteType } from '../cluster/io-types.js';
-import type { FileStatus } from '../namespace/namespace.js';
+import type { CreatedFile, FileStatus } from '../namespace/namespace.js';
 import type { Caller } from '../namespace/permissions.js';
 
 export class CapabilityIssuer {
@@ -30,13 +30,13 @@ export class CapabilityIssuer {
     });
   }
 
-  /** Writing the new content of the incomplete file `status` with `writeType`. */
-  write(status: FileStatus, writeType: WriteType, caller: Caller, now = Date.now()): string {
+  /** Writing the new content of the incomplete file `status` with `writeType`, into the under store at `status.writeUfsPath`. */
+  write(status: CreatedFile, writeType: WriteType, caller: Caller, now = Date.now()): string {
     return this.signer.sign({
       access: 'write',
       path: status.path,
       mountPath: status.mountPath,
-      ufsPath: status.ufsPath,
+      ufsPath: status.writeUfsPath,
       contentId: status.contentId,
       writeType,
       user: caller.user,

@@ -42,7 +42,7 @@ import type { Caller } from '../namespace/permissions.js';
 import '../ufs/drivers.js';
 import { CapabilitySigner } from '../cluster/capability.js';
 import type { ClusterInfo } from '../cluster/wire.js';
-import { UNDERFS_CLEANUP_ENABLED } from '../config/keys/underfs.js';
+import { UNDERFS_CLEANUP_ENABLED, UNDERFS_CLEANUP_INTERVAL } from '../config/keys/underfs.js';
 import { VERSION } from '../version.js';
 import { notFoundPage } from '../web/pages/tables.js';
 import { registerWebRoutes } from '../web/routes.js';
@@ -192,7 +192,7 @@ export class Master {
       conf.require(MASTER_PERSISTENCE_TEMPORARY_CLEAN_AGE),
       conf.require(MASTER_PERSISTENCE_TEMPORARY_CLEAN_INTERVAL),
       conf.require(SECURITY_AUTHORIZATION_CAPABILITY_LIFETIME),
-      conf.require(UNDERFS_CLEANUP_ENABLED),
+      conf.require(UNDERFS_CLEANUP_ENABLED) ? conf.require(UNDERFS_CLEANUP_INTERVAL) : undefined,
       options.log,
       scheduler.owner,
     );

@@ -108,13 +108,14 @@ export class PersistScheduler {
       });
       await this.meta.removeTemporary(mount.path, temporaryPath);
     };
-    // Renewed while the worker writes: a big file may take longer than one lease.
+    // Renewed while the worker writes (a big file may take longer than one lease) and while the
+    // object is moved into place (a slow store's rename), three times per lease: an overwrite or a
+    // delete of the path waits for a COMMITTING task only while its lease lives.
+    let phase: 'RUNNING' | 'COMMITTING' = 'RUNNING';
     const renewal = setInterval(
       () =>
-        void this.meta
-          .updateClaimedPersist(task.path, claim, { state: 'RUNNING', ...lease() })
-          .catch(() => {}),
-      Math.max(1000, this.leaseMs / 3),
+        void this.meta.updateClaimedPersist(task.path, claim, { state: phase, ...lease() }).catch(() => {}),
+      Math.max(10, Math.floor(this.leaseMs / 3)),
     );
     renewal.unref();
     let store: UnderStore | undefined;
@@ -132,7 +133,6 @@ export class PersistScheduler {
         body: request,
         headers: clusterHeaders(this.clusterToken),
       });
-      clearInterval(renewal);
       const committing = await this.meta.transaction(async (tx) => {
         const current = await tx.getInode(task.path);
         const unchanged =
@@ -145,6 +145,7 @@ export class PersistScheduler {
         }
         return tx.updateClaimedPersist(task.path, claim, { state: 'COMMITTING', ...lease() });
       });
+      if (committing) phase = 'COMMITTING';
       if (!committing) {
         await removeTemporary(store);
         this.log.info({ path: task.path }, 'persist dropped: the file was replaced or deleted meanwhile');
@@ -168,7 +169,7 @@ export class PersistScheduler {
         );
       });
       if (!committed) {
-        this.log.warn({ path: task.path }, 'persist lost its claim while committing (lease expired)');
+        await this.undoLateCommit(store, task, ufsPath, ufsFingerprint);
         return;
       }
       await callJson('POST', `${worker.address}/internal/persisted`, {
@@ -189,5 +190,45 @@ export class PersistScheduler {
     } finally {
       clearInterval(renewal);
     }
+  }
+
+  /**
+   * The claim was lost while the object was moved into place (this master stalled past its lease,
+   * and an overwrite or a delete went ahead meanwhile): the object just moved may be older than
+   * what the path now holds. Removes it when the file is gone or holds content not in the under
+   * store; a file persisted meanwhile whose object this move replaced cannot be restored here and
+   * is reported.
+   */
+  private async undoLateCommit(
+    store: UnderStore,
+    task: PersistTask,
+    ufsPath: string,
+    moved: string,
+  ): Promise<void> {
+    const current = await this.meta.getInode(task.path);
+    if (current?.contentId === task.contentId) {
+      // Taken over by another attempt of the same content: what was moved is the right data.
+      this.log.warn(
+        { path: task.path },
+        'persist lost its claim while committing; another attempt finishes it',
+      );
+      return;
+    }
+    const there = await store.getStatus(ufsPath).catch(() => undefined);
+    if (there?.fingerprint !== moved) return; // Something newer replaced it already.
+    if (current?.persistence === 'PERSISTED' && !current.isDirectory) {
+      this.log.error(
+        { path: task.path },
+        'persist lost its claim while committing and its late move replaced a newer persisted version in the under store',
+      );
+      return;
+    }
+    await store.delete(ufsPath).catch((error: unknown) => {
+      if (!isTierfsError(error, 'NOT_FOUND')) throw error;
+    });
+    this.log.warn(
+      { path: task.path },
+      'persist lost its claim while committing (lease expired); its late object was removed',
+    );
   }
 }

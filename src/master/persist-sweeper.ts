@@ -1,20 +1,24 @@
 /**
- * Removes the temporary objects persists leave when their master dies mid-attempt: each is
+ * Removes the temporary objects persists and CACHE_THROUGH/THROUGH writes leave when their master,
+ * worker or client dies mid-attempt: each is
  * recorded in the metadata store before it is written, so the sweep reads the records older than
  * the clean age that no live claim owns and removes those objects, never listing an under store.
- * With `tierfs.underfs.cleanup.enabled`, each writable store's own cleanup runs too (partial files
- * of local writes a killed worker left, stale multipart uploads). Runs when the master starts and
- * then every clean interval. Of several masters, the one holding the `sweep` lease in the metadata
- * store sweeps; another takes over when it stops renewing it (it died).
+ * With `tierfs.underfs.cleanup.enabled` (the default), each writable store's own cleanup runs too
+ * (partial files of local writes a killed worker left, stale multipart uploads): at the first sweep
+ * and then every `tierfs.underfs.cleanup.interval`. Runs when the master starts and then every
+ * clean interval. Of several masters, the one holding the `sweep` lease in the metadata store
+ * sweeps; another takes over when it stops renewing it (it died).
  */
 import type { Logger } from 'pino';
 import { isTierfsError } from '../errors.js';
 import type { MetaStore } from '../meta/store.js';
 import type { MountTable } from '../namespace/mount-table.js';
+import { recoverWriteCommits } from '../namespace/write-commit.js';
 
 export class PersistSweeper {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<number> | undefined;
+  private storesCleanedMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly meta: MetaStore,
@@ -23,8 +27,8 @@ export class PersistSweeper {
     private readonly intervalMs: number,
     /** Writes not completed within this (their capability's lifetime) are abandoned. */
     private readonly abandonedAfterMs: number,
-    /** Also run each writable store's own cleanup (tierfs.underfs.cleanup.enabled). */
-    private readonly ufsCleanup: boolean,
+    /** How often each writable store's own cleanup runs too; undefined: never (tierfs.underfs.cleanup.*). */
+    private readonly ufsCleanupIntervalMs: number | undefined,
     private readonly log: Logger,
     /** This master's identity as a lease holder. */
     private readonly owner: string,
@@ -55,13 +59,18 @@ export class PersistSweeper {
     const leaseMs = 2 * this.intervalMs + 10_000;
     if (!(await this.meta.acquireLease('sweep', this.owner, { nowMs: now, leaseMs }))) return 0;
     await this.mounts.refresh();
-    // Abandoned writes first: the staged copies they held become leftovers the workers sweep.
+    // Writes whose master died while it moved their object into place, before they are abandoned.
+    const recovered = await recoverWriteCommits(this.meta, this.mounts, now);
+    if (recovered > 0) this.log.info({ recovered }, 'settled writes whose master died while committing them');
+    // Abandoned writes next: the staged copies they held become leftovers the workers sweep.
     const abandoned = await this.meta.dropAbandonedWrites(now - this.abandonedAfterMs);
     if (abandoned > 0) this.log.info({ abandoned }, 'dropped writes abandoned before they completed');
     let removed = 0;
     for (;;) {
       const leftovers = await this.meta.listLeftoverTemporaries({
-        createdBeforeMs: now - this.ageMs,
+        // A write's temporary object is being written until the write is abandoned (its
+        // capability's lifetime), with nothing in the store to say so: none is swept younger.
+        createdBeforeMs: now - Math.max(this.ageMs, this.abandonedAfterMs),
         nowMs: now,
         limit: 100,
       });
@@ -86,7 +95,10 @@ export class PersistSweeper {
         }
       }
     }
-    if (this.ufsCleanup) removed += await this.cleanStores();
+    if (this.ufsCleanupIntervalMs !== undefined && now - this.storesCleanedMs >= this.ufsCleanupIntervalMs) {
+      this.storesCleanedMs = now;
+      removed += await this.cleanStores();
+    }
     if (removed > 0) this.log.info({ removed }, 'swept leftovers of interrupted writes and persists');
     return removed;
   }

@@ -26,6 +26,7 @@ import { maskSecrets } from '../config/configuration.js';
 import { TierfsError } from '../errors.js';
 import type { Namespace } from '../namespace/namespace.js';
 import type { Caller } from '../namespace/permissions.js';
+import { isTemporaryPath } from '../ufs/temporary.js';
 import { operation, schemas } from './api-schemas.js';
 import type { CapabilityIssuer } from './capability-issuer.js';
 import { wireList, wireStatus } from './wire-status.js';
@@ -574,6 +575,7 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
           size: receipt.size,
           workerId: receipt.workerId,
           ...(receipt.ufsFingerprint === undefined ? {} : { ufsFingerprint: receipt.ufsFingerprint }),
+          ...(isTemporaryPath(capability.ufsPath) ? { temporaryPath: capability.ufsPath } : {}),
         }),
       );
     },
@@ -592,7 +594,11 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
     },
     async (request) => {
       const capability = writeCapability(request);
-      await namespace.abortFile(capability.path, capability.contentId);
+      await namespace.abortFile(
+        capability.path,
+        capability.contentId,
+        isTemporaryPath(capability.ufsPath) ? capability.ufsPath : undefined,
+      );
       return {};
     },
   );

@@ -95,10 +95,7 @@ export class MasterServices {
 
   /** Queues persistence of a file on the worker that holds its data. */
   async persist(path: string, caller: Caller): Promise<void> {
-    const status = await this.namespace.getStatus(path, caller);
-    const owner = this.owner(status.contentId);
-    if (!owner) throw new TierfsError('UNAVAILABLE', 'no live worker holds the data to persist');
-    await this.namespace.schedulePersist(path, caller, owner.id);
+    await this.namespace.schedulePersist(path, caller, (contentId) => this.owner(contentId)?.id);
     await this.options.scheduler.tick();
   }
 

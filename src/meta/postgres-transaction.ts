@@ -16,6 +16,7 @@ import {
   type MetaTransaction,
   nameOf,
   PARKED_RETRY_MS,
+  type PersistEnqueue,
   type PersistTask,
   type PersistTaskState,
   parentOf,
@@ -292,17 +293,24 @@ export class PostgresTransaction implements MetaTransaction {
     return rows[0] && { ...(JSON.parse(rows[0].inode as string) as Inode), path };
   }
 
-  async enqueuePersist(
-    task: Pick<PersistTask, 'path' | 'contentId' | 'workerId' | 'enqueuedMs'>,
-  ): Promise<void> {
+  async enqueuePersist(task: PersistEnqueue): Promise<void> {
     await this.q(
       `INSERT INTO persist_queue (path, content_id, worker_id, state, attempts, last_error, enqueued_ms, retry_at_ms,
          owner, lease_until_ms, temporary_path)
-       VALUES ($1, $2, $3, 'PENDING', 0, NULL, $4, 0, NULL, NULL, NULL)
+       VALUES ($1, $2, $3, $4, 0, NULL, $5, 0, $6, $7, $8)
        ON CONFLICT (path) DO UPDATE SET content_id = excluded.content_id, worker_id = excluded.worker_id,
-         state = 'PENDING', attempts = 0, last_error = NULL, enqueued_ms = excluded.enqueued_ms, retry_at_ms = 0,
-         owner = NULL, lease_until_ms = NULL, temporary_path = NULL`,
-      [task.path, task.contentId, task.workerId, task.enqueuedMs],
+         state = excluded.state, attempts = 0, last_error = NULL, enqueued_ms = excluded.enqueued_ms, retry_at_ms = 0,
+         owner = excluded.owner, lease_until_ms = excluded.lease_until_ms, temporary_path = excluded.temporary_path`,
+      [
+        task.path,
+        task.contentId,
+        task.workerId,
+        task.commit ? 'COMMITTING' : 'PENDING',
+        task.enqueuedMs,
+        task.commit?.owner ?? null,
+        task.commit ? Math.trunc(task.commit.leaseUntilMs) : null,
+        task.commit?.temporaryPath ?? null,
+      ],
     );
   }
 

@@ -17,6 +17,7 @@ import {
   type MetaTransaction,
   nameOf,
   PARKED_RETRY_MS,
+  type PersistEnqueue,
   type PersistTask,
   type PersistTaskState,
   parentOf,
@@ -234,13 +235,21 @@ export class SqliteTransaction implements MetaTransaction {
     return row && { ...(JSON.parse(row.inode) as Inode), path };
   }
 
-  async enqueuePersist(
-    task: Pick<PersistTask, 'path' | 'contentId' | 'workerId' | 'enqueuedMs'>,
-  ): Promise<void> {
+  async enqueuePersist(task: PersistEnqueue): Promise<void> {
     this.sql(
-      `INSERT OR REPLACE INTO persist_queue (path, content_id, worker_id, state, attempts, last_error, enqueued_ms, retry_at_ms)
-       VALUES (?, ?, ?, 'PENDING', 0, NULL, ?, 0)`,
-    ).run(task.path, task.contentId, task.workerId, task.enqueuedMs);
+      `INSERT OR REPLACE INTO persist_queue (path, content_id, worker_id, state, attempts, last_error, enqueued_ms, retry_at_ms,
+         owner, lease_until_ms, temporary_path)
+       VALUES (?, ?, ?, ?, 0, NULL, ?, 0, ?, ?, ?)`,
+    ).run(
+      task.path,
+      task.contentId,
+      task.workerId,
+      task.commit ? 'COMMITTING' : 'PENDING',
+      task.enqueuedMs,
+      task.commit?.owner ?? null,
+      task.commit ? Math.trunc(task.commit.leaseUntilMs) : null,
+      task.commit?.temporaryPath ?? null,
+    );
   }
 
   async getPersistTask(path: string): Promise<PersistTask | undefined> {

@@ -72,6 +72,10 @@ export interface PersistTask {
   readonly temporaryPath?: string;
 }
 
+export type PersistEnqueue = Pick<PersistTask, 'path' | 'contentId' | 'workerId' | 'enqueuedMs'> & {
+  readonly commit?: { readonly owner: string; readonly leaseUntilMs: number; readonly temporaryPath: string };
+};
+
 /** An object written under a temporary name in an under store (see ufs/temporary.ts). */
 export interface TemporaryObject {
   readonly mountPath: string;
@@ -194,8 +198,12 @@ export interface MetaTransaction {
   /** Removes and returns a pending write (undefined when there is none). */
   takePendingWrite(path: string, contentId: string): Promise<Inode | undefined>;
 
-  /** Queues (or re-queues, replacing any older task of the path) a persist; PENDING, unclaimed. */
-  enqueuePersist(task: Pick<PersistTask, 'path' | 'contentId' | 'workerId' | 'enqueuedMs'>): Promise<void>;
+  /**
+   * Queues (or re-queues, replacing any older task of the path) a persist; PENDING, unclaimed. With
+   * `commit`, the task is COMMITTING, held by `commit.owner` until its lease ends: a write moving its
+   * object into place, which overwrites and deletes of the path wait for (see cancelPersists).
+   */
+  enqueuePersist(task: PersistEnqueue): Promise<void>;
   getPersistTask(path: string): Promise<PersistTask | undefined>;
   listPersistTasks(state?: PersistTaskState): Promise<PersistTask[]>;
   /**

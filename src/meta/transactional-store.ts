@@ -11,6 +11,7 @@ import type {
   InodeGuard,
   InodePatch,
   MetaTransaction,
+  PersistEnqueue,
   PersistTask,
   PersistTaskState,
   TemporaryObject,
@@ -64,7 +65,7 @@ export abstract class TransactionalStore implements MetaTransaction {
   takePendingWrite(path: string, contentId: string): Promise<Inode | undefined> {
     return this.transaction((tx) => tx.takePendingWrite(path, contentId));
   }
-  enqueuePersist(task: Pick<PersistTask, 'path' | 'contentId' | 'workerId' | 'enqueuedMs'>): Promise<void> {
+  enqueuePersist(task: PersistEnqueue): Promise<void> {
     return this.transaction((tx) => tx.enqueuePersist(task));
   }
   getPersistTask(path: string): Promise<PersistTask | undefined> {

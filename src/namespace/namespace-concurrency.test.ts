@@ -82,6 +82,22 @@ describe('concurrent namespace operations', () => {
     }
   });
 
+  it('fs persist racing a cache-only overwrite queues the content the file holds, for the worker holding it', async () => {
+    await writeFile('/persisted');
+    const next = await ns.createFile('/persisted', ADMIN, { writeType: 'MUST_CACHE', overwrite: true });
+    let completing: Promise<unknown> | undefined;
+    // The overwrite completes after `fs persist` read the file, before it queues it.
+    const workerFor = (contentId: string) => {
+      completing ??= ns.completeFile('/persisted', { contentId: next.contentId, size: 2 });
+      return `worker-of-${contentId}`;
+    };
+    expect(await ns.schedulePersist('/persisted', ADMIN, workerFor)).toBe(true);
+    await completing;
+    const task = await meta.getPersistTask('/persisted');
+    expect([task?.contentId, task?.workerId]).toEqual([next.contentId, `worker-of-${next.contentId}`]);
+    expect((await meta.getInode('/persisted'))?.persistence).toBe('TO_BE_PERSISTED');
+  });
+
   it('a chmod and a chown of one file at once both stay', async () => {
     const paths = Array.from({ length: 16 }, (_, n) => `/attr-${n}`);
     for (const path of paths) await writeFile(path);

@@ -13,6 +13,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Configuration } from '../config/configuration.js';
 import {
+  MASTER_PERSISTENCE_LEASE_DURATION,
   SECURITY_AUTHORIZATION_PERMISSION_ENABLED,
   SECURITY_AUTHORIZATION_PERMISSION_SUPERGROUP,
   SECURITY_AUTHORIZATION_PERMISSION_UMASK,
@@ -29,12 +30,13 @@ import {
   type PersistenceState,
 } from '../meta/store.js';
 import type { StoreLayer, UfsStatus } from '../ufs/contract.js';
-import { isTemporaryName, isTemporaryPath } from '../ufs/temporary.js';
+import { isTemporaryName, isTemporaryPath, temporaryPathFor } from '../ufs/temporary.js';
 import { walk } from '../ufs/walk.js';
 import { compareBytes, DirectoryLoad } from './directory-load.js';
 import { type MountPoint, MountTable, type Resolution } from './mount-table.js';
 import { ancestorsOf, isUnder, joinNamespacePath, normalizeNamespacePath } from './path.js';
 import { type Caller, PermissionChecker } from './permissions.js';
+import { discardTemporary, WriteCommitter } from './write-commit.js';
 
 export type WriteType = 'MUST_CACHE' | 'CACHE_THROUGH' | 'THROUGH' | 'ASYNC_THROUGH';
 
@@ -46,6 +48,16 @@ export interface FileStatus extends Inode {
   readonly ufsPath: string;
   /** Where the data lives (or will live) in the under store. */
   readonly ufsUri: string;
+}
+
+/** A file being written. */
+export interface CreatedFile extends FileStatus {
+  /**
+   * Where the worker writes the data in the under store: for CACHE_THROUGH and THROUGH into a
+   * store with atomic renames (local directories) a temporary object beside the file, moved over
+   * it when the write completes (write-commit.ts); else the file's own path.
+   */
+  readonly writeUfsPath: string;
 }
 
 export interface ListResult {
@@ -68,6 +80,8 @@ export interface CompleteFileOptions {
   workerId?: string;
   /** Fingerprint of the object the worker wrote to the under store (synchronous write types). */
   ufsFingerprint?: string;
+  /** The temporary object the worker wrote (CreatedFile.writeUfsPath), moved over the file now. */
+  temporaryPath?: string;
 }
 
 const PERSISTENCE_OF: Record<WriteType, PersistenceState> = {
@@ -93,6 +107,7 @@ export class Namespace {
   private readonly umask: number;
   /** Directories whose children are being loaded by this master, by path. */
   private readonly loads = new Map<string, DirectoryLoad>();
+  private readonly writes: WriteCommitter;
   private closed = false;
 
   private constructor(
@@ -104,6 +119,7 @@ export class Namespace {
     this.syncIntervalMs = conf.require(USER_FILE_METADATA_SYNC_INTERVAL);
     this.loadType = conf.require(USER_FILE_METADATA_LOAD_TYPE);
     this.umask = conf.require(SECURITY_AUTHORIZATION_PERMISSION_UMASK);
+    this.writes = new WriteCommitter(meta, conf.require(MASTER_PERSISTENCE_LEASE_DURATION));
   }
 
   static async open(
@@ -197,10 +213,17 @@ export class Namespace {
     return page.after === undefined ? { entries } : { entries, continuationToken: encodeToken(page.after) };
   }
 
-  async createFile(path: string, caller: Caller, options: CreateFileOptions = {}): Promise<FileStatus> {
+  async createFile(path: string, caller: Caller, options: CreateFileOptions = {}): Promise<CreatedFile> {
     const target = normalizeNamespacePath(path);
     if (target === '/') throw new TierfsError('IS_A_DIRECTORY', 'the root is a directory');
-    this.writable(target);
+    const { mount, ufsPath } = this.writable(target);
+    const writeType = options.writeType ?? 'CACHE_THROUGH';
+    // Through a temporary object where moving it over the file is one cheap, atomic rename; an
+    // object store's rename is a copy of the whole object, so its writes still go to the file.
+    const viaTemporary =
+      (writeType === 'CACHE_THROUGH' || writeType === 'THROUGH') &&
+      (await this.mounts.store(mount)).capabilities.atomicRename;
+    const temporaryPath = viaTemporary ? temporaryPathFor(ufsPath, 'write') : undefined;
     await this.parentDirectory(target, caller, options.recursive ?? true);
     await this.findInode(target); // Loads it from the under store when it is only there.
     const now = Date.now();
@@ -213,7 +236,7 @@ export class Namespace {
       group: caller.groups[0] ?? caller.user,
       mode: (options.mode ?? 0o666) & ~this.umask,
       state: 'INCOMPLETE',
-      persistence: PERSISTENCE_OF[options.writeType ?? 'CACHE_THROUGH'],
+      persistence: PERSISTENCE_OF[writeType],
       contentId: randomUUID(),
       syncedAtMs: now,
       childrenLoaded: false,
@@ -233,70 +256,118 @@ export class Namespace {
           // persist is parked: it must not land over the new data, and resumes if this write aborts.
           await tx.cancelPersists(target, { recursive: false, nowMs: Date.now(), requeueAtMs: PARKED });
           await tx.putPendingWrite(inode);
-          return;
+        } else {
+          if (existing) {
+            // An unfinished write is replaced, unless it is moving its object into place.
+            await tx.cancelPersists(target, { recursive: false, nowMs: Date.now() });
+            await tx.deleteTree(target, { contentId: existing.contentId, state: 'INCOMPLETE' });
+          }
+          await tx.createInode(inode);
         }
-        if (existing) await tx.deleteTree(target, { contentId: existing.contentId, state: 'INCOMPLETE' });
-        await tx.createInode(inode);
+        if (temporaryPath)
+          await tx.addTemporary({ mountPath: mount.path, ufsPath: temporaryPath, createdMs: now });
       }),
     );
-    return this.status(inode);
+    return { ...this.status(inode), writeUfsPath: temporaryPath ?? ufsPath };
   }
 
   /** Makes a file visible; fails with CONFLICT when it was replaced or deleted meanwhile. */
   async completeFile(path: string, options: CompleteFileOptions): Promise<FileStatus> {
     const target = normalizeNamespacePath(path);
-    const replaced = () =>
-      new TierfsError('CONFLICT', `${target} was replaced or deleted while it was being written`);
+    if (options.temporaryPath !== undefined) {
+      // Sent again (its first copy reached a master that died before answering): done already.
+      const already = await this.meta.getInode(target);
+      if (already && completedBy(already, options.contentId)) return this.status(already);
+      const { mount, ufsPath } = this.mounts.resolve(target);
+      const write = {
+        path: target,
+        contentId: options.contentId,
+        mountPath: mount.path,
+        ufsPath,
+        temporaryPath: options.temporaryPath,
+      };
+      const complete = await this.retryingWhileCommitting(async () =>
+        this.writes.commit(
+          write,
+          await this.mounts.store(mount),
+          (tx) => this.checkWriting(tx, target, options.contentId),
+          (tx, ufsFingerprint) => this.applyCompletion(tx, target, { ...options, ufsFingerprint }),
+        ),
+      );
+      return this.status(complete);
+    }
     const complete = await this.retryingWhileCommitting(() =>
-      this.meta.transaction(async (tx) => {
-        const current = await tx.getInode(target);
-        const pending = await tx.takePendingWrite(target, options.contentId);
-        const now = Date.now();
-        const done = {
-          state: 'COMPLETE',
-          size: options.size,
-          mtimeMs: now,
-          syncedAtMs: now,
-          ...(options.ufsFingerprint ? { ufsFingerprint: options.ufsFingerprint } : {}),
-        } as const;
-        let inode: Inode;
-        if (pending) {
-          if (current?.state !== 'COMPLETE' || current.isDirectory) throw replaced();
-          // The new content replaces the old, whose persist (parked or re-queued since) is dropped.
-          await tx.cancelPersists(target, { recursive: false, nowMs: now });
-          inode = { ...pending, ...done };
-          await tx.putInodes([inode]);
-        } else {
-          // Sent again (its first copy reached a master that died before answering): done already.
-          if (
-            current?.state === 'COMPLETE' &&
-            current.contentId === options.contentId &&
-            !current.isDirectory
-          )
-            return current;
-          if (current?.state !== 'INCOMPLETE' || current.contentId !== options.contentId) throw replaced();
-          inode = { ...current, ...done };
-          await tx.patchInode(target, { contentId: options.contentId, state: 'INCOMPLETE' }, done);
-        }
-        if (inode.persistence === 'TO_BE_PERSISTED') {
-          if (!options.workerId)
-            throw new TierfsError('INVALID_ARGUMENT', `completing ${target} needs the worker id`);
-          await tx.enqueuePersist({
-            path: target,
-            contentId: inode.contentId,
-            workerId: options.workerId,
-            enqueuedMs: now,
-          });
-        }
-        return inode;
-      }),
+      this.meta.transaction((tx) => this.applyCompletion(tx, target, options)),
     );
     return this.status(complete);
   }
 
-  /** Drops an incomplete file after a failed write (no-op when it was replaced meanwhile). */
-  async abortFile(path: string, contentId: string): Promise<void> {
+  /** Throws CONFLICT unless the path still holds a write of this content (a new file or an overwrite). */
+  private async checkWriting(tx: MetaTransaction, target: string, contentId: string): Promise<void> {
+    const current = await tx.getInode(target);
+    const pending = await tx.takePendingWrite(target, contentId);
+    if (pending) {
+      await tx.putPendingWrite(pending);
+      if (current?.state === 'COMPLETE' && !current.isDirectory) return;
+    } else if (current?.state === 'INCOMPLETE' && current.contentId === contentId) return;
+    throw new TierfsError('CONFLICT', `${target} was replaced or deleted while it was being written`);
+  }
+
+  /** Makes a write visible, inside a transaction; CONFLICT when the path no longer holds it. */
+  private async applyCompletion(
+    tx: MetaTransaction,
+    target: string,
+    options: CompleteFileOptions,
+  ): Promise<Inode> {
+    const replaced = () =>
+      new TierfsError('CONFLICT', `${target} was replaced or deleted while it was being written`);
+    const current = await tx.getInode(target);
+    const pending = await tx.takePendingWrite(target, options.contentId);
+    const now = Date.now();
+    const done = {
+      state: 'COMPLETE',
+      size: options.size,
+      mtimeMs: now,
+      syncedAtMs: now,
+      ...(options.ufsFingerprint ? { ufsFingerprint: options.ufsFingerprint } : {}),
+    } as const;
+    let inode: Inode;
+    if (pending) {
+      if (current?.state !== 'COMPLETE' || current.isDirectory) throw replaced();
+      // The new content replaces the old, whose persist (parked or re-queued since) is dropped.
+      await tx.cancelPersists(target, { recursive: false, nowMs: now });
+      inode = { ...pending, ...done };
+      await tx.putInodes([inode]);
+    } else {
+      // Sent again (its first copy reached a master that died before answering): done already.
+      if (current && completedBy(current, options.contentId)) return current;
+      if (current?.state !== 'INCOMPLETE' || current.contentId !== options.contentId) throw replaced();
+      inode = { ...current, ...done };
+      await tx.patchInode(target, { contentId: options.contentId, state: 'INCOMPLETE' }, done);
+    }
+    if (inode.persistence === 'TO_BE_PERSISTED') {
+      if (!options.workerId)
+        throw new TierfsError('INVALID_ARGUMENT', `completing ${target} needs the worker id`);
+      await tx.enqueuePersist({
+        path: target,
+        contentId: inode.contentId,
+        workerId: options.workerId,
+        enqueuedMs: now,
+      });
+    }
+    return inode;
+  }
+
+  /**
+   * Drops an incomplete file after a failed write (no-op when it was replaced meanwhile), and the
+   * temporary object its worker wrote, if any.
+   */
+  async abortFile(path: string, contentId: string, temporaryPath?: string): Promise<void> {
     const target = normalizeNamespacePath(path);
+    if (temporaryPath !== undefined) {
+      const { mount } = this.mounts.resolve(target);
+      await discardTemporary(this.meta, await this.mounts.store(mount), mount.path, temporaryPath);
+    }
     await this.meta.transaction(async (tx) => {
       if (await tx.takePendingWrite(target, contentId)) {
         // The file it would have replaced stays: so does its persist, parked by createFile.
@@ -310,28 +381,42 @@ export class Namespace {
     });
   }
 
-  /** Queues a complete, not yet persisted file for persistence by the worker holding its data. */
-  async schedulePersist(path: string, caller: Caller, workerId: string): Promise<boolean> {
-    const status = await this.getStatus(path, caller);
-    if (status.isDirectory || status.persistence === 'PERSISTED') return false;
-    this.writable(status.path);
-    return this.meta.transaction(async (tx) => {
-      const marked = await tx.patchInode(
-        status.path,
-        { contentId: status.contentId, state: 'COMPLETE', persistence: status.persistence },
-        { persistence: 'TO_BE_PERSISTED' },
-      );
-      if (!marked) return false;
-      const task = await tx.getPersistTask(status.path);
-      if (task?.contentId === status.contentId) return true; // Already queued (or parked by an overwrite).
-      await tx.enqueuePersist({
-        path: status.path,
-        contentId: status.contentId,
-        workerId,
-        enqueuedMs: Date.now(),
+  /**
+   * Queues a complete, not yet persisted file for persistence by the worker holding its data
+   * (`workerFor` its content id, asked for the content actually queued: an overwrite completing
+   * meanwhile puts its data on another worker). False when there is nothing to persist.
+   */
+  async schedulePersist(
+    path: string,
+    caller: Caller,
+    workerFor: (contentId: string) => string | undefined,
+  ): Promise<boolean> {
+    for (let attempt = 0; ; attempt++) {
+      const status = await this.getStatus(path, caller);
+      if (status.isDirectory || status.persistence === 'PERSISTED') return false;
+      this.writable(status.path);
+      const workerId = workerFor(status.contentId);
+      if (!workerId) throw new TierfsError('UNAVAILABLE', 'no live worker holds the data to persist');
+      const queued = await this.meta.transaction(async (tx) => {
+        const marked = await tx.patchInode(
+          status.path,
+          { contentId: status.contentId, state: 'COMPLETE', persistence: status.persistence },
+          { persistence: 'TO_BE_PERSISTED' },
+        );
+        if (!marked) return false;
+        const task = await tx.getPersistTask(status.path);
+        if (task?.contentId === status.contentId) return true; // Already queued (or parked by an overwrite).
+        await tx.enqueuePersist({
+          path: status.path,
+          contentId: status.contentId,
+          workerId,
+          enqueuedMs: Date.now(),
+        });
+        return true;
       });
-      return true;
-    });
+      // Replaced meanwhile: queue what the file holds now.
+      if (queued || attempt >= 2) return queued;
+    }
   }
 
   async mkdir(path: string, caller: Caller, options: { recursive?: boolean; allowExists?: boolean } = {}) {
@@ -893,4 +978,9 @@ function encodeToken(after: string): string {
 
 function decodeToken(token: string | undefined): string | undefined {
   return token === undefined ? undefined : Buffer.from(token, 'base64url').toString('utf8');
+}
+
+/** Whether a file is complete with the content of the write `contentId` (content ids are unique). */
+function completedBy(inode: Inode | undefined, contentId: string): boolean {
+  return inode?.state === 'COMPLETE' && !inode.isDirectory && inode.contentId === contentId;
 }

@@ -287,7 +287,10 @@ describe('uploads', () => {
       expect(await readOnly.cleanup()).toBe(0); // read-only mounts are never cleaned
       expect(await pendingUploads(server)).toHaveLength(1);
 
-      const disabled = scheduleUfsCleanup(() => [old], Configuration.of({}));
+      const disabled = scheduleUfsCleanup(
+        () => [old],
+        Configuration.of({ 'tierfs.underfs.cleanup.enabled': 'false' }),
+      );
       expect(disabled.enabled).toBe(false);
       expect(await pendingUploads(server)).toHaveLength(1);
 

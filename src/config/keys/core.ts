@@ -292,7 +292,7 @@ export const MASTER_PERSISTENCE_TEMPORARY_CLEAN_AGE = defineProperty({
   type: duration(),
   default: '1h',
   description:
-    'Temporary objects of persists (under .tierfs-tmp/ in each mount) older than this, and no longer owned by a running persist, are removed when the master starts and every clean interval.',
+    'Temporary objects of persists and of CACHE_THROUGH/THROUGH writes (.tierfs-persist.* and .tierfs-write.* beside their file) older than this (and than tierfs.security.authorization.capability.lifetime), and no longer owned by a running persist or commit, are removed when the master starts and every clean interval.',
 });
 
 export const MASTER_PERSISTENCE_TEMPORARY_CLEAN_INTERVAL = defineProperty({

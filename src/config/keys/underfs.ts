@@ -16,9 +16,9 @@ export const UNDERFS_LISTING_LENGTH = defineProperty({
 export const UNDERFS_CLEANUP_ENABLED = defineProperty({
   key: 'tierfs.underfs.cleanup.enabled',
   type: bool,
-  default: 'false',
+  default: 'true',
   description:
-    'Whether the master aborts stale intermediate multipart uploads on writable object-store mounts.',
+    'Whether the master removes what interrupted writes left in writable mounts: multipart uploads of object stores and partial files of local directories, each older than its clean age.',
 });
 
 export const UNDERFS_CLEANUP_INTERVAL = defineProperty({

@@ -13,6 +13,7 @@ import {
   lstat,
   mkdir,
   open,
+  opendir,
   readdir,
   realpath,
   rename,
@@ -57,6 +58,11 @@ export const LOCAL_CAPABILITIES: UnderStoreCapabilities = Object.freeze({
 
 /** Prefix of in-progress writes; such entries are never listed. */
 const PARTIAL_PREFIX = '.tierfs-partial.';
+/** How long a listing's names are reused by its next page, and how many listings are kept. */
+const LISTING_REUSE_MS = 60_000;
+const LISTINGS_KEPT = 8;
+/** Entries whose status a listing reads at once. */
+const STAT_BATCH = 128;
 const READ_CHUNK = 256 * 1024;
 
 export interface LocalStoreOptions {
@@ -83,6 +89,8 @@ export class LocalUnderStore implements UnderStore {
   private readonly root: string;
   private realRoot: string | undefined;
   private readonly partialCleanAgeMs: number;
+  /** Sorted names of directories being listed page by page, by directory, least recently used first. */
+  private readonly listings = new Map<string, { names: string[]; usedMs: number }>();
 
   constructor(options: LocalStoreOptions) {
     if (!options.root.startsWith('/')) {
@@ -324,8 +332,9 @@ export class LocalUnderStore implements UnderStore {
     const pending = [this.root];
     while (pending.length > 0) {
       const dir = pending.pop()!;
-      const entries = await readdir(dir, { withFileTypes: true }).catch(() => [] as Dirent[]);
-      for (const entry of entries) {
+      // Streamed, not read whole: a directory of millions of files costs no memory to sweep.
+      const entries = await opendir(dir).catch(() => [] as Dirent[]);
+      for await (const entry of entries) {
         const path = join(dir, entry.name);
         if (entry.isDirectory()) pending.push(path);
         else if (entry.isFile() && entry.name.startsWith(PARTIAL_PREFIX)) {
@@ -349,38 +358,71 @@ export class LocalUnderStore implements UnderStore {
 
   /** Depth-first, each directory in name order, a directory before its children; skips up to `resume`. */
   private async *entries(dir: string, recursive: boolean, resume?: string[]): AsyncGenerator<UfsStatus> {
-    let dirents: Dirent[];
-    try {
-      dirents = await readdir(dir === '' ? this.root : join(this.root, dir), { withFileTypes: true });
-    } catch (error) {
-      // Removed while we were listing it: nothing more to say about it.
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw toTierfsError(error, this.describe(dir));
-    }
-    const sorted = dirents
-      .filter((d) => !d.name.startsWith(PARTIAL_PREFIX))
-      .sort((a, b) => compareNames(a.name, b.name));
+    const names = await this.sortedNames(dir, resume !== undefined);
     const [first, ...rest] = resume ?? [];
-    for (const dirent of sorted) {
-      if (first !== undefined && compareNames(dirent.name, first) < 0) continue;
-      const rel = dir === '' ? dirent.name : `${dir}/${dirent.name}`;
-      const resumingHere = first !== undefined && dirent.name === first;
-      const status = await this.entryStatus(rel, dirent.isSymbolicLink());
-      if (!status) continue;
-      if (!resumingHere) yield status;
+    const relOf = (name: string) => (dir === '' ? name : `${dir}/${name}`);
+    let statuses: Promise<Awaited<ReturnType<typeof this.entryStatus>>[]> | undefined;
+    let statusesFrom = -1;
+    for (let at = first === undefined ? 0 : lowerBound(names, first); at < names.length; at++) {
+      // The entries' statuses are read STAT_BATCH at a time, at once: one by one, a directory of
+      // a million files takes minutes of round trips to the file system's thread pool.
+      if (statuses === undefined || at >= statusesFrom + STAT_BATCH) {
+        statusesFrom = at;
+        statuses = Promise.all(names.slice(at, at + STAT_BATCH).map((n) => this.entryStatus(relOf(n))));
+      }
+      const name = names[at]!;
+      const rel = relOf(name);
+      const resumingHere = first !== undefined && name === first;
+      const entry = (await statuses)[at - statusesFrom];
+      if (!entry) continue;
+      if (!resumingHere) yield entry.status;
       // Symlinked directories are listed but not descended into: no cycles, no double listings.
-      if (recursive && status.isDirectory && !dirent.isSymbolicLink()) {
+      if (recursive && entry.status.isDirectory && !entry.symlink) {
         yield* this.entries(rel, true, resumingHere && rest.length > 0 ? rest : undefined);
       }
     }
   }
 
-  /** Status of a listed entry, or undefined when it vanished or is a symlink leading out of the root. */
-  private async entryStatus(rel: string, isSymlink: boolean): Promise<UfsStatus | undefined> {
+  /**
+   * The names in a directory, sorted (partial files left out). A listing that goes on from a page
+   * reuses the names its first page read, for a while: a directory of a million files is read and
+   * sorted once per listing, not once per page. Names only: no per-entry objects are kept.
+   */
+  private async sortedNames(dir: string, resuming: boolean): Promise<string[]> {
+    const now = Date.now();
+    const cached = this.listings.get(dir);
+    if (resuming && cached && now - cached.usedMs < LISTING_REUSE_MS) {
+      cached.usedMs = now;
+      return cached.names;
+    }
+    let names: string[];
     try {
+      names = await readdir(dir === '' ? this.root : join(this.root, dir));
+    } catch (error) {
+      // Removed while we were listing it: nothing more to say about it.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw toTierfsError(error, this.describe(dir));
+    }
+    // The default order is compareNames's (UTF-16 code units), without a call per comparison.
+    names = names.filter((name) => !name.startsWith(PARTIAL_PREFIX)).sort();
+    this.listings.delete(dir);
+    this.listings.set(dir, { names, usedMs: now });
+    for (const [key, listing] of this.listings) {
+      if (this.listings.size <= LISTINGS_KEPT && now - listing.usedMs < LISTING_REUSE_MS) break;
+      this.listings.delete(key);
+    }
+    return names;
+  }
+
+  /** Status of a listed entry, or undefined when it vanished or is a symlink leading out of the root. */
+  private async entryStatus(rel: string): Promise<{ status: UfsStatus; symlink: boolean } | undefined> {
+    try {
+      const abs = join(this.root, rel);
+      const info = await lstat(abs);
       // Only a symlink can lead elsewhere; a plain entry of a directory inside the root stays inside.
-      if (isSymlink) await this.resolve(rel);
-      return this.toStatus(rel, await stat(join(this.root, rel)));
+      if (!info.isSymbolicLink()) return { status: this.toStatus(rel, info), symlink: false };
+      await this.resolve(rel);
+      return { status: this.toStatus(rel, await stat(abs)), symlink: true };
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (
@@ -489,6 +531,17 @@ export class LocalUnderStore implements UnderStore {
 /** A file's version: inode, size and mtime in µs (what open's `version` is compared with). */
 function fingerprintOf(info: Stats, size: number): string {
   return `${info.ino}-${size}-${Math.trunc(info.mtimeMs * 1000)}`;
+}
+
+/** The index of the first name not before `name` in sorted `names`. */
+function lowerBound(names: readonly string[], name: string): number {
+  let [low, high] = [0, names.length];
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (compareNames(names[middle]!, name) < 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 /** Byte-order comparison of UTF-16 names: stable across pages, which is all pagination needs. */

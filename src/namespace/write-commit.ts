@@ -1,0 +1,216 @@
+/**
+ * The last step of a CACHE_THROUGH or THROUGH write, whose worker wrote the data under a temporary
+ * name beside the file (ufs/temporary.ts): the object is moved over the file only once the file is
+ * known to still be this write's, and the write becomes visible in the same transaction that finds
+ * it moved. A write whose completion fails leaves nothing in the under store, and never replaces
+ * what another write or a delete did to the path meanwhile.
+ *
+ * 1. One transaction checks that the path still holds this write (`check`) and holds the path with
+ *    a COMMITTING task owned by this master, leased; overwrites, deletes and renames of the path
+ *    wait while it lives (MetaTransaction.cancelPersists). The lease is renewed while the object moves.
+ * 2. The object is moved over the file.
+ * 3. One transaction drops the hold and makes the file visible (`apply`), if the path still holds
+ *    this write. If it does not (the hold's lease ran out and something changed the path), the
+ *    moved object is removed again, unless something newer replaced it already.
+ *
+ * Until step 2 a failure removes the temporary object and gives the path back as it was (a persist
+ * of the file being overwritten is queued again, parked while the overwrite is pending). A hold
+ * whose master died is settled by recoverWriteCommits once its lease expired.
+ */
+import { randomUUID } from 'node:crypto';
+import { isTierfsError } from '../errors.js';
+import type { MetaStore, MetaTransaction, PersistTask } from '../meta/store.js';
+import { PARKED_RETRY_MS } from '../meta/store.js';
+import type { UnderStore } from '../ufs/contract.js';
+import type { MountTable } from './mount-table.js';
+
+/** The worker id of a hold: no worker is ever called that, so the persist scheduler never claims it. */
+export const HOLD_WORKER = '';
+
+export interface WriteToCommit {
+  readonly path: string;
+  readonly contentId: string;
+  readonly mountPath: string;
+  /** The file's path and the temporary object's path in the mount's under store. */
+  readonly ufsPath: string;
+  readonly temporaryPath: string;
+}
+
+export class WriteCommitter {
+  /** This master's identity as the holder of paths being committed. */
+  private readonly owner = `writer-${randomUUID()}`;
+
+  constructor(
+    private readonly meta: MetaStore,
+    private readonly leaseMs: number,
+  ) {}
+
+  /**
+   * Commits a write. `check` throws (inside the transaction) when the path no longer holds the
+   * write; `apply` makes it visible, given the fingerprint of the object moved into place.
+   */
+  async commit<T>(
+    write: WriteToCommit,
+    store: UnderStore,
+    check: (tx: MetaTransaction) => Promise<void>,
+    apply: (tx: MetaTransaction, ufsFingerprint: string) => Promise<T>,
+  ): Promise<T> {
+    const claim = { owner: this.owner, contentId: write.contentId };
+    const leaseUntilMs = () => Date.now() + this.leaseMs;
+    let previous: PersistTask | undefined;
+    try {
+      previous = await this.meta.transaction(async (tx) => {
+        await check(tx);
+        const task = await tx.getPersistTask(write.path);
+        await tx.cancelPersists(write.path, { recursive: false, nowMs: Date.now() });
+        await tx.enqueuePersist({
+          path: write.path,
+          contentId: write.contentId,
+          workerId: HOLD_WORKER,
+          enqueuedMs: Date.now(),
+          commit: { owner: this.owner, leaseUntilMs: leaseUntilMs(), temporaryPath: write.temporaryPath },
+        });
+        return task;
+      });
+    } catch (error) {
+      // A persist moving its object into place makes this wait (retryable): the object stays for the next try.
+      if (!(isTierfsError(error, 'CONFLICT') && error.retryable)) {
+        await this.removeTemporary(write, store).catch(() => undefined);
+      }
+      throw error;
+    }
+    const renewal = setInterval(
+      () =>
+        void this.meta
+          .updateClaimedPersist(write.path, claim, { state: 'COMMITTING', leaseUntilMs: leaseUntilMs() })
+          .catch(() => undefined),
+      Math.max(10, Math.floor(this.leaseMs / 3)),
+    );
+    renewal.unref();
+    let moved: string;
+    try {
+      // The under store's rename needs a free destination: the version being replaced goes first.
+      await store.delete(write.ufsPath).catch(ignoreNotFound);
+      await store.rename(write.temporaryPath, write.ufsPath);
+      moved = (await store.getStatus(write.ufsPath)).fingerprint;
+    } catch (error) {
+      clearInterval(renewal);
+      await this.release(write, previous).catch(() => undefined);
+      await this.removeTemporary(write, store).catch(() => undefined);
+      throw error;
+    }
+    clearInterval(renewal);
+    try {
+      return await this.meta.transaction(async (tx) => {
+        await tx.removeTemporary(write.mountPath, write.temporaryPath);
+        await tx.removePersist(write.path, claim);
+        return apply(tx, moved);
+      });
+    } catch (error) {
+      // The path changed after the hold ran out: the object just moved is no one's.
+      const there = await store.getStatus(write.ufsPath).catch(() => undefined);
+      if (there?.fingerprint === moved) await store.delete(write.ufsPath).catch(() => undefined);
+      await this.meta.removePersist(write.path, claim).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Drops the hold and queues again the persist it replaced (parked while the overwrite is pending). */
+  private async release(write: WriteToCommit, previous: PersistTask | undefined): Promise<void> {
+    await this.meta.transaction(async (tx) => {
+      if (!(await tx.removePersist(write.path, { owner: this.owner, contentId: write.contentId }))) return;
+      if (!previous) return;
+      await tx.enqueuePersist({
+        path: previous.path,
+        contentId: previous.contentId,
+        workerId: previous.workerId,
+        enqueuedMs: previous.enqueuedMs,
+      });
+      if (previous.retryAtMs === PARKED_RETRY_MS) {
+        await tx.cancelPersists(write.path, {
+          recursive: false,
+          nowMs: Date.now(),
+          requeueAtMs: PARKED_RETRY_MS,
+        });
+      }
+    });
+  }
+
+  private removeTemporary(write: WriteToCommit, store: UnderStore): Promise<void> {
+    return discardTemporary(this.meta, store, write.mountPath, write.temporaryPath);
+  }
+}
+
+/** Removes the temporary object of a write that will not complete (what cannot be removed now is swept). */
+export async function discardTemporary(
+  meta: MetaStore,
+  store: UnderStore,
+  mountPath: string,
+  temporaryPath: string,
+): Promise<void> {
+  await store.delete(temporaryPath).catch(ignoreNotFound);
+  await meta.removeTemporary(mountPath, temporaryPath);
+}
+
+function ignoreNotFound(error: unknown): void {
+  if (!isTierfsError(error, 'NOT_FOUND')) throw error;
+}
+
+/**
+ * Settles the holds of writes whose master died while committing them (their lease expired with
+ * nothing having touched the path since: anything that did would have dropped the hold). The
+ * client saw the completion fail, so a new file is undone: the hold goes, the object is removed if
+ * it was moved, and the write is dropped (its temporary object swept). An overwrite whose old
+ * version was already removed from the under store is finished instead (the object moved into
+ * place if it was not yet, the write completed): its data is the only copy left. Returns how many
+ * holds were settled.
+ */
+export async function recoverWriteCommits(
+  meta: MetaStore,
+  mounts: MountTable,
+  nowMs: number,
+): Promise<number> {
+  const expired = (await meta.listPersistTasks('COMMITTING')).filter(
+    (task) => task.workerId === HOLD_WORKER && (task.leaseUntilMs ?? 0) <= nowMs && task.temporaryPath,
+  );
+  let settled = 0;
+  for (const hold of expired) {
+    const { mount, ufsPath } = mounts.resolve(hold.path);
+    const store = await mounts.store(mount);
+    const claim = { owner: hold.owner!, contentId: hold.contentId };
+    const temporaryPath = hold.temporaryPath!;
+    const overwrite = await meta.transaction(async (tx) => {
+      const pending = await tx.takePendingWrite(hold.path, hold.contentId);
+      if (pending) await tx.putPendingWrite(pending);
+      return pending !== undefined;
+    });
+    const [temporaryThere, fileThere] = [await store.exists(temporaryPath), await store.exists(ufsPath)];
+    const finish = overwrite && (fileThere ? !temporaryThere : temporaryThere);
+    if (finish && temporaryThere) await store.rename(temporaryPath, ufsPath);
+    const status = finish ? await store.getStatus(ufsPath) : undefined;
+    const undo = await meta.transaction(async (tx) => {
+      if (!(await tx.removePersist(hold.path, claim))) return false;
+      settled++;
+      if (status) {
+        await tx.removeTemporary(mount.path, temporaryPath);
+        const pending = await tx.takePendingWrite(hold.path, hold.contentId);
+        if ((await tx.getInode(hold.path))?.state !== 'COMPLETE' || !pending) return false;
+        await tx.putInodes([
+          {
+            ...pending,
+            state: 'COMPLETE',
+            size: status.size,
+            mtimeMs: nowMs,
+            syncedAtMs: nowMs,
+            ufsFingerprint: status.fingerprint,
+          },
+        ]);
+        return false;
+      }
+      if (overwrite || temporaryThere || !fileThere) return false;
+      return tx.deleteTree(hold.path, { contentId: hold.contentId, state: 'INCOMPLETE' }).then(() => true);
+    });
+    if (undo) await store.delete(ufsPath).catch(ignoreNotFound);
+  }
+  return settled;
+}
