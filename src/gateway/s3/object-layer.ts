@@ -4,11 +4,11 @@
  * live in the metadata store keyed by the store's fingerprint of its content.
  */
 import { createHash } from 'node:crypto';
-import { Readable, type Transform } from 'node:stream';
+import { Readable, type Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isTierfsError } from '../../errors.js';
-import { type BucketTree, removeObject } from '../common/bucket-tree.js';
-import { markerBodySink } from '../common/object-keys.js';
+import { type BucketTree, pruneEmptyParents, removeIfEmpty } from '../common/bucket-tree.js';
+import { MARKER_BODY_FILE, MOVING_PREFIX, OBJECT_FILE } from '../common/object-keys.js';
 import type { BackendEntry, GatewayBackend } from './backend.js';
 import { S3Error, toS3Error } from './errors.js';
 import type { CannedAcl, MetadataStore, ObjectHeaders, ObjectRecord, Tag } from './metadata-store.js';
@@ -33,6 +33,8 @@ export interface ObjectInfo extends ObjectAttributes {
   readonly etag: string;
   /** The backend's fingerprint of the bytes described: `open` reads that version or none. */
   readonly version?: string;
+  /** Where the bytes are in the backend; undefined for a marker without a body. */
+  readonly dataPath?: string;
 }
 
 export interface BucketInfo {
@@ -55,9 +57,18 @@ function join(bucket: string, path: string): string {
   return path === '' ? bucket : `${bucket}/${path}`;
 }
 
+/** Beside `full`: where a file waits while it moves into or out of the directory of its name. */
+function movingPath(full: string): string {
+  const slash = full.lastIndexOf('/');
+  return `${full.slice(0, slash + 1)}${MOVING_PREFIX}${full.slice(slash + 1)}`;
+}
+
 export class ObjectLayer {
   readonly backend: GatewayBackend;
   readonly metadata: MetadataStore;
+
+  /** Objects moving into or out of the directory of their name, by full path. */
+  private readonly moves = new Map<string, Promise<void>>();
 
   constructor(backend: GatewayBackend, metadata: MetadataStore) {
     this.backend = backend;
@@ -121,17 +132,50 @@ export class ObjectLayer {
   }
 
   // --- objects -----------------------------------------------------------------------------------
+  //
+  // A key is a path below its bucket; the two keys a file system cannot hold side by side are kept
+  // inside the directory of their name: the object `a` when `a/…` keys exist too (OBJECT_FILE) and
+  // the body of a marker `d/` that has one (MARKER_BODY_FILE). Moving `a` in or out of its
+  // directory happens under a per-path lock that readers missing the object wait for.
 
   /** The object, or undefined when there is none (a directory without a marker is none). */
   async stat(bucket: string, key: string): Promise<ObjectInfo | undefined> {
     const { path, isMarker } = objectPath(key);
-    const entry = await this.backend.stat(join(bucket, path));
-    if (!entry || entry.isDirectory !== isMarker) return undefined;
-    const record = this.metadata.getObject(bucket, key);
+    const full = join(bucket, path);
+    const found = await this.find(bucket, key, full, isMarker);
+    const moving = this.moves.get(full);
+    if (found || !moving) return found;
+    await moving.catch(() => undefined);
+    return this.find(bucket, key, full, isMarker);
+  }
+
+  private async find(
+    bucket: string,
+    key: string,
+    full: string,
+    isMarker: boolean,
+  ): Promise<ObjectInfo | undefined> {
+    const entry = await this.backend.stat(full);
+    if (!entry) return undefined;
     if (isMarker) {
-      return record && this.info(record, { size: 0, mtimeMs: entry.mtimeMs ?? 0, etag: EMPTY_MD5 });
+      if (!entry.isDirectory) return undefined;
+      const record = this.metadata.getObject(bucket, key);
+      if (!record) return undefined;
+      const bodyPath = `${full}/${MARKER_BODY_FILE}`;
+      const body = await this.backend.stat(bodyPath);
+      if (body && !body.isDirectory) {
+        return this.info(record, {
+          size: body.size,
+          mtimeMs: body.mtimeMs ?? 0,
+          version: body.fingerprint,
+          dataPath: bodyPath,
+        });
+      }
+      return this.info(record, { size: 0, mtimeMs: entry.mtimeMs ?? 0, etag: EMPTY_MD5 });
     }
-    return this.describe(bucket, key, entry, record);
+    if (!entry.isDirectory) return this.describe(bucket, key, entry);
+    const inner = await this.backend.stat(`${full}/${OBJECT_FILE}`);
+    return inner && !inner.isDirectory ? this.describe(bucket, key, inner) : undefined;
   }
 
   /** Like stat, but NoSuchKey (or NoSuchBucket) when there is no object. */
@@ -149,7 +193,13 @@ export class ObjectLayer {
     entry: BackendEntry,
     record = this.metadata.getObject(bucket, key),
   ): ObjectInfo {
-    const facts = { size: entry.size, mtimeMs: entry.mtimeMs ?? 0, version: entry.fingerprint };
+    const full = join(bucket, objectPath(key).path);
+    const facts = {
+      size: entry.size,
+      mtimeMs: entry.mtimeMs ?? 0,
+      version: entry.fingerprint,
+      dataPath: entry.name === OBJECT_FILE ? `${full}/${OBJECT_FILE}` : full,
+    };
     if (record && record.fingerprint === entry.fingerprint) return this.info(record, facts);
     return {
       bucket,
@@ -165,7 +215,7 @@ export class ObjectLayer {
 
   private info(
     record: ObjectRecord,
-    facts: { size: number; mtimeMs: number; etag?: string; version?: string },
+    facts: { size: number; mtimeMs: number; etag?: string; version?: string; dataPath?: string },
   ): ObjectInfo {
     return {
       bucket: record.bucket,
@@ -174,6 +224,7 @@ export class ObjectLayer {
       mtimeMs: facts.mtimeMs,
       etag: facts.etag ?? record.etag,
       version: facts.version,
+      dataPath: facts.dataPath,
       headers: record.headers,
       tags: record.tags,
       acl: record.acl,
@@ -187,9 +238,9 @@ export class ObjectLayer {
    * holds for what is sent.
    */
   async open(info: ObjectInfo, range?: { offset: number; length: number }): Promise<Readable> {
-    if (info.key.endsWith('/')) return Readable.from([]);
+    if (info.dataPath === undefined) return Readable.from([]);
     try {
-      return await this.backend.open(join(info.bucket, objectPath(info.key).path), range, info.version);
+      return await this.backend.open(info.dataPath, range, info.version);
     } catch (error) {
       throw toS3Error(error);
     }
@@ -208,29 +259,164 @@ export class ObjectLayer {
   ): Promise<ObjectInfo> {
     const { path, isMarker } = objectPath(key);
     await this.bucket(bucket);
-    const target = join(bucket, path);
+    const full = join(bucket, path);
+    let target: string;
+    let out: Writable;
     try {
       if (isMarker) {
-        await pipeline([...source, markerBodySink()]);
-        await this.backend.mkdirs(target);
+        await this.makeDirectory(bucket, path);
+        target = `${full}/${MARKER_BODY_FILE}`;
       } else {
-        const out = await this.backend.create(target);
-        await pipeline([...source, out]);
+        const existing = await this.backend.stat(full);
+        target = existing?.isDirectory ? `${full}/${OBJECT_FILE}` : full;
       }
+      out = await this.create(bucket, path, target);
+      await pipeline([...source, out]);
     } catch (error) {
       throw toS3Error(error);
     }
-    const entry = await this.backend.stat(target);
+    let entry = await this.backend.stat(target);
     if (!entry) throw new S3Error('InternalError', 'The object vanished right after it was written');
+    if (isMarker && entry.size === 0) {
+      // A marker without a body is its directory alone.
+      await this.backend.delete(target).catch(() => undefined);
+      entry = (await this.backend.stat(full)) ?? entry;
+    }
+    const empty = isMarker && entry.isDirectory;
     const record: ObjectRecord = {
       bucket,
       key,
       fingerprint: entry.fingerprint,
-      etag: isMarker ? EMPTY_MD5 : etag(),
+      etag: empty ? EMPTY_MD5 : etag(),
       ...attributes,
     };
     this.metadata.putObject(record);
-    return this.info(record, { size: entry.size, mtimeMs: entry.mtimeMs ?? Date.now() });
+    return this.info(record, {
+      size: empty ? 0 : entry.size,
+      mtimeMs: entry.mtimeMs ?? Date.now(),
+      version: empty ? undefined : entry.fingerprint,
+      dataPath: empty ? undefined : target,
+    });
+  }
+
+  /**
+   * Starts writing `target` for the key at `path`; when a parent of it is an object (the key `a`
+   * as `a/b` is written), that object moves into its directory first.
+   */
+  private async create(bucket: string, path: string, target: string): Promise<Writable> {
+    try {
+      return await this.backend.create(target);
+    } catch (error) {
+      if (!isTierfsError(error, 'NOT_A_DIRECTORY') && !isTierfsError(error, 'ALREADY_EXISTS')) throw error;
+      await this.moveParentsIn(bucket, path);
+      return this.backend.create(target);
+    }
+  }
+
+  /** Makes `path` (below the bucket) a directory, moving objects on the way into their directories. */
+  private async makeDirectory(bucket: string, path: string): Promise<void> {
+    try {
+      await this.backend.mkdirs(join(bucket, path));
+    } catch (error) {
+      if (!isTierfsError(error, 'NOT_A_DIRECTORY') && !isTierfsError(error, 'ALREADY_EXISTS')) throw error;
+      await this.moveParentsIn(bucket, `${path}/${OBJECT_FILE}`);
+      await this.backend.mkdirs(join(bucket, path));
+    }
+  }
+
+  /** Moves every object that is a parent directory of `path` into its directory. */
+  private async moveParentsIn(bucket: string, path: string): Promise<void> {
+    const segments = path.split('/');
+    for (let i = 1; i < segments.length; i++) {
+      const dir = segments.slice(0, i).join('/');
+      const entry = await this.backend.stat(join(bucket, dir));
+      if (!entry) return;
+      if (!entry.isDirectory) await this.moveIn(bucket, dir);
+    }
+  }
+
+  /** The object `a` (a file) becomes `a/OBJECT_FILE`, so that `a` can be a directory. */
+  private moveIn(bucket: string, path: string): Promise<void> {
+    const full = join(bucket, path);
+    return this.exclusive(full, async () => {
+      const entry = await this.backend.stat(full);
+      if (!entry || entry.isDirectory) return;
+      const moving = movingPath(full);
+      await this.backend.rename(full, moving);
+      try {
+        await this.backend.mkdirs(full);
+        await this.backend.rename(moving, `${full}/${OBJECT_FILE}`);
+      } catch (error) {
+        await this.backend.delete(full).catch(() => undefined);
+        await this.backend.rename(moving, full).catch(() => undefined);
+        throw error;
+      }
+      await this.refingerprint(bucket, path, entry, `${full}/${OBJECT_FILE}`);
+    });
+  }
+
+  /** The directory `a` holding nothing but the object `a` (and no marker) becomes that file again. */
+  private async moveOut(bucket: string, path: string): Promise<void> {
+    if (path === '' || this.hasMarker(bucket, path)) return;
+    const full = join(bucket, path);
+    await this.exclusive(full, async () => {
+      const names: string[] = [];
+      try {
+        for await (const child of this.backend.children(full)) {
+          names.push(child.isDirectory ? '' : child.name);
+          if (names.length > 1) return;
+        }
+      } catch (error) {
+        if (isTierfsError(error, 'NOT_FOUND') || isTierfsError(error, 'NOT_A_DIRECTORY')) return;
+        throw error;
+      }
+      if (names[0] !== OBJECT_FILE) return;
+      const inner = `${full}/${OBJECT_FILE}`;
+      const entry = await this.backend.stat(inner);
+      if (!entry) return;
+      const moving = movingPath(full);
+      await this.backend.rename(inner, moving);
+      try {
+        await this.backend.delete(full);
+        await this.backend.rename(moving, full);
+      } catch {
+        // Something arrived below it meanwhile: the object stays inside.
+        await this.backend.mkdirs(full).catch(() => undefined);
+        await this.backend.rename(moving, inner).catch(() => undefined);
+        return;
+      }
+      await this.refingerprint(bucket, path, entry, full);
+    });
+  }
+
+  /** Keeps the record of a moved object (a store may give the moved bytes a new fingerprint). */
+  private async refingerprint(
+    bucket: string,
+    path: string,
+    before: BackendEntry,
+    now: string,
+  ): Promise<void> {
+    const record = this.metadata.getObject(bucket, path);
+    const after = await this.backend.stat(now);
+    if (
+      record &&
+      after &&
+      record.fingerprint === before.fingerprint &&
+      after.fingerprint !== before.fingerprint
+    ) {
+      this.metadata.putObject({ ...record, fingerprint: after.fingerprint });
+    }
+  }
+
+  private async exclusive(full: string, work: () => Promise<void>): Promise<void> {
+    const previous = this.moves.get(full) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(work);
+    this.moves.set(full, next);
+    try {
+      await next;
+    } finally {
+      if (this.moves.get(full) === next) this.moves.delete(full);
+    }
   }
 
   /** Replaces the attributes of an existing object (tags, ACL, or a metadata-only self-copy). */
@@ -249,6 +435,9 @@ export class ObjectLayer {
 
   /** The store's current fingerprint of an object (for updateAttributes). */
   async fingerprint(info: ObjectInfo): Promise<string> {
+    const current = await this.stat(info.bucket, info.key);
+    if (!current) throw new S3Error('NoSuchKey', 'The specified key does not exist.');
+    if (current.version !== undefined) return current.version;
     const entry = await this.backend.stat(join(info.bucket, objectPath(info.key).path));
     if (!entry) throw new S3Error('NoSuchKey', 'The specified key does not exist.');
     return entry.fingerprint;
@@ -256,14 +445,44 @@ export class ObjectLayer {
 
   /**
    * Deletes an object; deleting a missing key succeeds, as in S3. Directories left empty are
-   * removed up to the bucket unless they carry a marker, so listings stop showing them.
+   * removed up to the bucket unless they carry a marker, so listings stop showing them; a
+   * directory left holding only the object of its name becomes that object again.
    */
   async delete(bucket: string, key: string): Promise<void> {
     const { path, isMarker } = objectPath(key);
     await this.bucket(bucket);
     this.metadata.deleteObject(bucket, key);
+    const tree = this.tree(bucket);
     try {
-      await removeObject(this.tree(bucket), path, isMarker);
+      const entry = await tree.stat(path);
+      if (!entry) return;
+      let stop: string;
+      if (!entry.isDirectory) {
+        if (isMarker) return;
+        try {
+          await tree.delete(path);
+        } catch (error) {
+          if (isTierfsError(error, 'NOT_FOUND')) return;
+          throw error;
+        }
+        stop = await pruneEmptyParents(tree, path);
+      } else {
+        const inner = `${path}/${isMarker ? MARKER_BODY_FILE : OBJECT_FILE}`;
+        const removed = await tree.delete(inner).then(
+          () => true,
+          (error: unknown) => {
+            if (isTierfsError(error, 'NOT_FOUND')) return false;
+            throw error;
+          },
+        );
+        if (!isMarker && !removed) return;
+        if (!this.hasMarker(bucket, path) && (await removeIfEmpty(tree, path))) {
+          stop = await pruneEmptyParents(tree, path);
+        } else {
+          stop = path;
+        }
+      }
+      await this.moveOut(bucket, stop);
     } catch (error) {
       throw toS3Error(error);
     }
@@ -276,6 +495,7 @@ export class ObjectLayer {
       children: (path) => this.backend.children(join(bucket, path)),
       delete: (path) => this.backend.delete(join(bucket, path)),
       hasMarker: (path) => this.hasMarker(bucket, path),
+      hasObject: (path) => this.metadata.getObject(bucket, path) !== undefined,
     };
   }
 
