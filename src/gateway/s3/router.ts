@@ -1,9 +1,11 @@
 /** Which S3 operation a request is: by method, whether it names a bucket and key, and its subresources. */
 import * as buckets from './bucket-handlers.js';
 import { headerOf, type S3Context } from './context.js';
+import * as cors from './cors-handlers.js';
 import { S3Error } from './errors.js';
 import * as multipart from './multipart-handlers.js';
 import * as objects from './object-handlers.js';
+import { postObject } from './post-object.js';
 import type { GatewayServices } from './services.js';
 
 export type Handler = (ctx: S3Context, services: GatewayServices) => Promise<void>;
@@ -16,6 +18,7 @@ export interface Operation {
 /** Subresources this gateway answers; any other one is NotImplemented rather than mistaken for a plain request. */
 const KNOWN_SUBRESOURCES = new Set([
   'acl',
+  'cors',
   'delete',
   'location',
   'tagging',
@@ -78,6 +81,7 @@ export function route(ctx: S3Context): Operation {
     switch (method) {
       case 'GET':
         if (q.has('acl')) return op('GetBucketAcl', buckets.getBucketAcl);
+        if (q.has('cors')) return op('GetBucketCors', cors.getBucketCors);
         if (q.has('uploads')) return op('ListMultipartUploads', buckets.listMultipartUploads);
         if (q.has('location')) return op('GetBucketLocation', buckets.getBucketLocation);
         if (q.has('versioning')) return op('GetBucketVersioning', buckets.getBucketVersioning);
@@ -89,13 +93,16 @@ export function route(ctx: S3Context): Operation {
         return op('HeadBucket', buckets.headBucket);
       case 'PUT':
         if (q.has('acl')) return op('PutBucketAcl', buckets.putBucketAcl);
+        if (q.has('cors')) return op('PutBucketCors', cors.putBucketCors);
         if (q.size === 0) return op('CreateBucket', buckets.createBucket);
         break;
       case 'DELETE':
+        if (q.has('cors')) return op('DeleteBucketCors', cors.deleteBucketCors);
         if (q.size === 0) return op('DeleteBucket', buckets.deleteBucket);
         break;
       case 'POST':
         if (q.has('delete')) return op('DeleteObjects', buckets.deleteObjects);
+        if (q.size === 0) return op('PostObject', postObject);
         break;
     }
   } else {

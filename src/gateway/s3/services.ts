@@ -1,8 +1,11 @@
 /** What every handler works with. */
+import type { Authenticator } from './auth.js';
 import type { MultipartUploads } from './multipart.js';
 import type { ObjectLayer } from './object-layer.js';
 
 export interface GatewayServices {
   readonly layer: ObjectLayer;
   readonly uploads: MultipartUploads;
+  /** For the requests that carry their credentials in the body (POST object forms). */
+  readonly authenticator: Authenticator;
 }
