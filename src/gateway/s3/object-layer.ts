@@ -98,9 +98,20 @@ export class ObjectLayer {
     return record ?? { name: entry.name, createdMs: entry.mtimeMs ?? 0, acl: 'private', owner: defaultOwner };
   }
 
+  /**
+   * Creates a bucket: BucketAlreadyOwnedByYou when the caller made it (or nobody is recorded as
+   * its owner: a directory made by others), BucketAlreadyExists when another user did.
+   */
   async createBucket(name: string, owner: string, acl: CannedAcl): Promise<void> {
     checkBucketName(name);
     if (await this.backend.stat(name)) {
+      const record = this.metadata.getBucket(name);
+      if (record && record.owner !== '' && record.owner !== owner) {
+        throw new S3Error(
+          'BucketAlreadyExists',
+          'The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.',
+        );
+      }
       throw new S3Error(
         'BucketAlreadyOwnedByYou',
         'Your previous request to create the named bucket succeeded and you already own it.',
