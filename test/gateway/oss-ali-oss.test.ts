@@ -414,6 +414,50 @@ describe('ali-oss beyond the basics', () => {
     expect(await tampered.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
   });
 
+  it('V4 presigned URLs (signatureUrlV4: x-oss-signature-version, x-oss-credential, ...) GET and PUT; tampered, expired or too long ones are refused', async () => {
+    const oss = client(gw, 'v4');
+    const putUrl = await oss.signatureUrlV4(
+      'PUT',
+      60,
+      { headers: { 'Content-Type': 'text/plain' } },
+      'presigned-v4/up.txt',
+    );
+    expect(new URL(putUrl).searchParams.get('x-oss-signature-version')).toBe('OSS4-HMAC-SHA256');
+    const put = await fetch(putUrl, {
+      method: 'PUT',
+      body: 'via v4 url',
+      headers: { 'Content-Type': 'text/plain' },
+    });
+    expect(put.status).toBe(200);
+    const getUrl = await oss.signatureUrlV4('GET', 60, undefined, 'presigned-v4/up.txt');
+    const got = await fetch(getUrl);
+    expect([got.status, await got.text()]).toEqual([200, 'via v4 url']);
+
+    const host = `localhost:${gw.port}`;
+    const withHost = await oss.signatureUrlV4('GET', 60, { headers: { host } }, 'presigned-v4/up.txt', [
+      'host',
+    ]);
+    const viaHost = await fetch(withHost.replace(/^http:\/\/[^/]+/, `http://${host}`));
+    expect(viaHost.status).toBe(200);
+
+    const tampered = await fetch(getUrl.replace('presigned-v4/up.txt', 'presigned-v4/other.txt'));
+    expect(tampered.status).toBe(403);
+    expect(await tampered.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
+    const expired = new URL(getUrl);
+    expired.searchParams.set('x-oss-date', '20200101T000000Z');
+    expired.searchParams.set(
+      'x-oss-credential',
+      expired.searchParams.get('x-oss-credential')!.replace(/\/\d{8}\//, '/20200101/'),
+    );
+    const late = await fetch(expired);
+    expect(late.status).toBe(403);
+    expect(await late.text()).toContain('Request has expired');
+    const tooLong = await oss.signatureUrlV4('GET', 604_801, undefined, 'presigned-v4/up.txt');
+    const refused = await fetch(tooLong);
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('<Code>InvalidArgument</Code>');
+  });
+
   it('objects land in the under store as plain files at bucket/key, and files put there are served', async () => {
     const oss = client(gw, 'path-style');
     await oss.put('landing/dir/file.txt', Buffer.from('on disk'));
