@@ -4,7 +4,7 @@
  * writing, with listings, paging, copies, conditions and deletes all agreeing.
  */
 import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CopyObjectCommand,
@@ -149,6 +149,28 @@ describe('a key that is an object and a prefix', () => {
     await del('all/d/');
     expect(await keys('all/')).toEqual({ keys: ['all/d:6'], prefixes: [] });
     expect(await text('all/d')).toBe('object');
+  });
+});
+
+describe('concurrent writers of an object and the keys below it', () => {
+  it('every write lands: the object holds one acknowledged body, no hidden move is left behind', async () => {
+    const bodies = Array.from({ length: 8 }, (_, i) => `body-${i}`);
+    const results = await Promise.allSettled([
+      ...bodies.map((body) => put('race/a', body)),
+      ...bodies.map((_, i) => put(`race/a/b${i}`, 'x')),
+    ]);
+    const acknowledged = bodies.filter((_, i) => results[i]!.status === 'fulfilled');
+    expect(acknowledged.length).toBeGreaterThan(0);
+    expect(results.slice(bodies.length).every((r) => r.status === 'fulfilled')).toBe(true);
+    expect(acknowledged).toContain(await text('race/a'));
+    const listed = await keys('race/');
+    expect(listed.keys).toHaveLength(1 + bodies.length);
+
+    await Promise.all([...bodies.map((_, i) => del(`race/a/b${i}`)), put('race/a', 'final')]);
+    expect(await text('race/a')).toBe('final');
+    expect(await keys('race/')).toEqual({ keys: ['race/a:5'], prefixes: [] });
+    const names = await readdir(join(gw.root, BUCKET, 'race'), { recursive: true });
+    expect(names.filter((n) => String(n).includes('.tierfs-moving.'))).toEqual([]);
   });
 });
 

@@ -4,11 +4,11 @@
  * live in the metadata store keyed by the store's fingerprint of its content.
  */
 import { createHash } from 'node:crypto';
-import { Readable, type Transform, type Writable } from 'node:stream';
+import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isTierfsError } from '../../errors.js';
-import { type BucketTree, pruneEmptyParents, removeIfEmpty } from '../common/bucket-tree.js';
-import { MARKER_BODY_FILE, MOVING_PREFIX, OBJECT_FILE } from '../common/object-keys.js';
+import type { BucketTree } from '../common/bucket-tree.js';
+import { KeyLayout } from '../common/key-layout.js';
 import type { BackendEntry, GatewayBackend } from './backend.js';
 import { S3Error, toS3Error } from './errors.js';
 import type { CannedAcl, MetadataStore, ObjectHeaders, ObjectRecord, Tag } from './metadata-store.js';
@@ -57,22 +57,27 @@ function join(bucket: string, path: string): string {
   return path === '' ? bucket : `${bucket}/${path}`;
 }
 
-/** Beside `full`: where a file waits while it moves into or out of the directory of its name. */
-function movingPath(full: string): string {
-  const slash = full.lastIndexOf('/');
-  return `${full.slice(0, slash + 1)}${MOVING_PREFIX}${full.slice(slash + 1)}`;
-}
-
 export class ObjectLayer {
   readonly backend: GatewayBackend;
   readonly metadata: MetadataStore;
 
-  /** Objects moving into or out of the directory of their name, by full path. */
-  private readonly moves = new Map<string, Promise<void>>();
+  /** Where each key's bytes are in the tree (see common/key-layout.ts). */
+  private readonly layout: KeyLayout<BackendEntry>;
 
   constructor(backend: GatewayBackend, metadata: MetadataStore) {
     this.backend = backend;
     this.metadata = metadata;
+    this.layout = new KeyLayout(backend, {
+      rootOf: (bucket) => bucket,
+      hasMarker: (bucket, path) => this.hasMarker(bucket, path),
+      moved: (bucket, path, before, after) => {
+        // A store may give moved bytes a new fingerprint: the record follows them.
+        const record = this.metadata.getObject(bucket, path);
+        if (record && record.fingerprint === before.fingerprint) {
+          this.metadata.putObject({ ...record, fingerprint: after.fingerprint });
+        }
+      },
+    });
   }
 
   // --- buckets -----------------------------------------------------------------------------------
@@ -144,49 +149,26 @@ export class ObjectLayer {
 
   // --- objects -----------------------------------------------------------------------------------
   //
-  // A key is a path below its bucket; the two keys a file system cannot hold side by side are kept
-  // inside the directory of their name: the object `a` when `a/…` keys exist too (OBJECT_FILE) and
-  // the body of a marker `d/` that has one (MARKER_BODY_FILE). Moving `a` in or out of its
-  // directory happens under a per-path lock that readers missing the object wait for.
+  // A key is a path below its bucket, except where common/key-layout.ts keeps it inside the
+  // directory of its name (the object `a` beside keys `a/…`, the body of a marker `d/`).
 
   /** The object, or undefined when there is none (a directory without a marker is none). */
   async stat(bucket: string, key: string): Promise<ObjectInfo | undefined> {
     const { path, isMarker } = objectPath(key);
-    const full = join(bucket, path);
-    const found = await this.find(bucket, key, full, isMarker);
-    const moving = this.moves.get(full);
-    if (found || !moving) return found;
-    await moving.catch(() => undefined);
-    return this.find(bucket, key, full, isMarker);
-  }
-
-  private async find(
-    bucket: string,
-    key: string,
-    full: string,
-    isMarker: boolean,
-  ): Promise<ObjectInfo | undefined> {
-    const entry = await this.backend.stat(full);
-    if (!entry) return undefined;
-    if (isMarker) {
-      if (!entry.isDirectory) return undefined;
-      const record = this.metadata.getObject(bucket, key);
-      if (!record) return undefined;
-      const bodyPath = `${full}/${MARKER_BODY_FILE}`;
-      const body = await this.backend.stat(bodyPath);
-      if (body && !body.isDirectory) {
-        return this.info(record, {
-          size: body.size,
-          mtimeMs: body.mtimeMs ?? 0,
-          version: body.fingerprint,
-          dataPath: bodyPath,
-        });
-      }
-      return this.info(record, { size: 0, mtimeMs: entry.mtimeMs ?? 0, etag: EMPTY_MD5 });
-    }
-    if (!entry.isDirectory) return this.describe(bucket, key, entry);
-    const inner = await this.backend.stat(`${full}/${OBJECT_FILE}`);
-    return inner && !inner.isDirectory ? this.describe(bucket, key, inner) : undefined;
+    const found = await this.layout.locate(bucket, path, isMarker);
+    if (!found) return undefined;
+    if (!isMarker) return this.describe(bucket, key, found.entry);
+    const record = this.metadata.getObject(bucket, key);
+    if (!record) return undefined;
+    const { entry } = found;
+    return found.kind === 'data'
+      ? this.info(record, {
+          size: entry.size,
+          mtimeMs: entry.mtimeMs ?? 0,
+          version: entry.fingerprint,
+          dataPath: found.dataPath,
+        })
+      : this.info(record, { size: 0, mtimeMs: entry.mtimeMs ?? 0, etag: EMPTY_MD5 });
   }
 
   /** Like stat, but NoSuchKey (or NoSuchBucket) when there is no object. */
@@ -204,12 +186,11 @@ export class ObjectLayer {
     entry: BackendEntry,
     record = this.metadata.getObject(bucket, key),
   ): ObjectInfo {
-    const full = join(bucket, objectPath(key).path);
     const facts = {
       size: entry.size,
       mtimeMs: entry.mtimeMs ?? 0,
       version: entry.fingerprint,
-      dataPath: entry.name === OBJECT_FILE ? `${full}/${OBJECT_FILE}` : full,
+      dataPath: this.layout.dataPathOf(bucket, objectPath(key).path, entry),
     };
     if (record && record.fingerprint === entry.fingerprint) return this.info(record, facts);
     return {
@@ -270,19 +251,11 @@ export class ObjectLayer {
   ): Promise<ObjectInfo> {
     const { path, isMarker } = objectPath(key);
     await this.bucket(bucket);
-    const full = join(bucket, path);
     let target: string;
-    let out: Writable;
     try {
-      if (isMarker) {
-        await this.makeDirectory(bucket, path);
-        target = `${full}/${MARKER_BODY_FILE}`;
-      } else {
-        const existing = await this.backend.stat(full);
-        target = existing?.isDirectory ? `${full}/${OBJECT_FILE}` : full;
-      }
-      out = await this.create(bucket, path, target);
-      await pipeline([...source, out]);
+      const writer = await this.layout.openWriter(bucket, path, isMarker, (at) => this.backend.create(at));
+      target = writer.target;
+      await pipeline([...source, writer.out]);
     } catch (error) {
       throw toS3Error(error);
     }
@@ -290,8 +263,8 @@ export class ObjectLayer {
     if (!entry) throw new S3Error('InternalError', 'The object vanished right after it was written');
     if (isMarker && entry.size === 0) {
       // A marker without a body is its directory alone.
-      await this.backend.delete(target).catch(() => undefined);
-      entry = (await this.backend.stat(full)) ?? entry;
+      await this.layout.settleMarker(target, 0);
+      entry = (await this.backend.stat(join(bucket, path))) ?? entry;
     }
     const empty = isMarker && entry.isDirectory;
     const record: ObjectRecord = {
@@ -308,126 +281,6 @@ export class ObjectLayer {
       version: empty ? undefined : entry.fingerprint,
       dataPath: empty ? undefined : target,
     });
-  }
-
-  /**
-   * Starts writing `target` for the key at `path`; when a parent of it is an object (the key `a`
-   * as `a/b` is written), that object moves into its directory first.
-   */
-  private async create(bucket: string, path: string, target: string): Promise<Writable> {
-    try {
-      return await this.backend.create(target);
-    } catch (error) {
-      if (!isTierfsError(error, 'NOT_A_DIRECTORY') && !isTierfsError(error, 'ALREADY_EXISTS')) throw error;
-      await this.moveParentsIn(bucket, path);
-      return this.backend.create(target);
-    }
-  }
-
-  /** Makes `path` (below the bucket) a directory, moving objects on the way into their directories. */
-  private async makeDirectory(bucket: string, path: string): Promise<void> {
-    try {
-      await this.backend.mkdirs(join(bucket, path));
-    } catch (error) {
-      if (!isTierfsError(error, 'NOT_A_DIRECTORY') && !isTierfsError(error, 'ALREADY_EXISTS')) throw error;
-      await this.moveParentsIn(bucket, `${path}/${OBJECT_FILE}`);
-      await this.backend.mkdirs(join(bucket, path));
-    }
-  }
-
-  /** Moves every object that is a parent directory of `path` into its directory. */
-  private async moveParentsIn(bucket: string, path: string): Promise<void> {
-    const segments = path.split('/');
-    for (let i = 1; i < segments.length; i++) {
-      const dir = segments.slice(0, i).join('/');
-      const entry = await this.backend.stat(join(bucket, dir));
-      if (!entry) return;
-      if (!entry.isDirectory) await this.moveIn(bucket, dir);
-    }
-  }
-
-  /** The object `a` (a file) becomes `a/OBJECT_FILE`, so that `a` can be a directory. */
-  private moveIn(bucket: string, path: string): Promise<void> {
-    const full = join(bucket, path);
-    return this.exclusive(full, async () => {
-      const entry = await this.backend.stat(full);
-      if (!entry || entry.isDirectory) return;
-      const moving = movingPath(full);
-      await this.backend.rename(full, moving);
-      try {
-        await this.backend.mkdirs(full);
-        await this.backend.rename(moving, `${full}/${OBJECT_FILE}`);
-      } catch (error) {
-        await this.backend.delete(full).catch(() => undefined);
-        await this.backend.rename(moving, full).catch(() => undefined);
-        throw error;
-      }
-      await this.refingerprint(bucket, path, entry, `${full}/${OBJECT_FILE}`);
-    });
-  }
-
-  /** The directory `a` holding nothing but the object `a` (and no marker) becomes that file again. */
-  private async moveOut(bucket: string, path: string): Promise<void> {
-    if (path === '' || this.hasMarker(bucket, path)) return;
-    const full = join(bucket, path);
-    await this.exclusive(full, async () => {
-      const names: string[] = [];
-      try {
-        for await (const child of this.backend.children(full)) {
-          names.push(child.isDirectory ? '' : child.name);
-          if (names.length > 1) return;
-        }
-      } catch (error) {
-        if (isTierfsError(error, 'NOT_FOUND') || isTierfsError(error, 'NOT_A_DIRECTORY')) return;
-        throw error;
-      }
-      if (names[0] !== OBJECT_FILE) return;
-      const inner = `${full}/${OBJECT_FILE}`;
-      const entry = await this.backend.stat(inner);
-      if (!entry) return;
-      const moving = movingPath(full);
-      await this.backend.rename(inner, moving);
-      try {
-        await this.backend.delete(full);
-        await this.backend.rename(moving, full);
-      } catch {
-        // Something arrived below it meanwhile: the object stays inside.
-        await this.backend.mkdirs(full).catch(() => undefined);
-        await this.backend.rename(moving, inner).catch(() => undefined);
-        return;
-      }
-      await this.refingerprint(bucket, path, entry, full);
-    });
-  }
-
-  /** Keeps the record of a moved object (a store may give the moved bytes a new fingerprint). */
-  private async refingerprint(
-    bucket: string,
-    path: string,
-    before: BackendEntry,
-    now: string,
-  ): Promise<void> {
-    const record = this.metadata.getObject(bucket, path);
-    const after = await this.backend.stat(now);
-    if (
-      record &&
-      after &&
-      record.fingerprint === before.fingerprint &&
-      after.fingerprint !== before.fingerprint
-    ) {
-      this.metadata.putObject({ ...record, fingerprint: after.fingerprint });
-    }
-  }
-
-  private async exclusive(full: string, work: () => Promise<void>): Promise<void> {
-    const previous = this.moves.get(full) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(work);
-    this.moves.set(full, next);
-    try {
-      await next;
-    } finally {
-      if (this.moves.get(full) === next) this.moves.delete(full);
-    }
   }
 
   /** Replaces the attributes of an existing object (tags, ACL, or a metadata-only self-copy). */
@@ -463,37 +316,8 @@ export class ObjectLayer {
     const { path, isMarker } = objectPath(key);
     await this.bucket(bucket);
     this.metadata.deleteObject(bucket, key);
-    const tree = this.tree(bucket);
     try {
-      const entry = await tree.stat(path);
-      if (!entry) return;
-      let stop: string;
-      if (!entry.isDirectory) {
-        if (isMarker) return;
-        try {
-          await tree.delete(path);
-        } catch (error) {
-          if (isTierfsError(error, 'NOT_FOUND')) return;
-          throw error;
-        }
-        stop = await pruneEmptyParents(tree, path);
-      } else {
-        const inner = `${path}/${isMarker ? MARKER_BODY_FILE : OBJECT_FILE}`;
-        const removed = await tree.delete(inner).then(
-          () => true,
-          (error: unknown) => {
-            if (isTierfsError(error, 'NOT_FOUND')) return false;
-            throw error;
-          },
-        );
-        if (!isMarker && !removed) return;
-        if (!this.hasMarker(bucket, path) && (await removeIfEmpty(tree, path))) {
-          stop = await pruneEmptyParents(tree, path);
-        } else {
-          stop = path;
-        }
-      }
-      await this.moveOut(bucket, stop);
+      await this.layout.remove(bucket, this.tree(bucket), path, isMarker);
     } catch (error) {
       throw toS3Error(error);
     }
