@@ -264,22 +264,46 @@ describe.each(['path-style', 'ip-host-rewrite', 'v4'] as const)('ali-oss %s', (m
     expect((await oss().list({ prefix: d, delimiter: '/' }, {})).prefixes ?? []).toEqual([]);
   });
 
-  it('a marker with keys below it: deleting it leaves them, implied; a non-empty dir/ body is refused', async () => {
+  it('a marker with keys below it: deleting it leaves them, implied; a dir/ key keeps a body', async () => {
     const d = `${p}marker-kept/`;
     await oss().put(`${d}dir/`, Buffer.alloc(0));
     await oss().put(`${d}dir/a.txt`, Buffer.from('a'));
     await oss().delete(`${d}dir/`);
     await expect(oss().head(`${d}dir/`)).rejects.toMatchObject({ status: 404 });
     expect((await oss().list({ prefix: d }, {})).objects.map((o) => o.name)).toEqual([`${d}dir/a.txt`]);
-    await expect(oss().put(`${d}full/`, Buffer.from('data'))).rejects.toMatchObject({
-      status: 400,
-      code: 'InvalidArgument',
-    });
-    await expect(oss().head(`${d}full/`)).rejects.toMatchObject({ status: 404 });
+    await oss().put(`${d}full/`, Buffer.from('data'));
+    expect((await oss().get(`${d}full/`)).content.toString()).toBe('data');
+    expect((await oss().head(`${d}full/`)).res.headers['content-length']).toBe('4');
+    expect((await oss().list({ prefix: `${d}full` }, {})).objects.map((o) => [o.name, o.size])).toEqual([
+      [`${d}full/`, 4],
+    ]);
     await expect(oss().initMultipartUpload(`${d}parts/`)).rejects.toMatchObject({
       status: 400,
       code: 'InvalidArgument',
     });
+  });
+
+  it('a key that is also a prefix (a beside a/b), written in either order, lists and reads as OSS has it', async () => {
+    const d = `${p}both/`;
+    await oss().put(`${d}a`, Buffer.from('object a'));
+    await oss().put(`${d}a/b`, Buffer.from('below'));
+    await oss().put(`${d}q/r`, Buffer.from('below'));
+    await oss().put(`${d}q`, Buffer.from('object q'));
+    expect((await oss().get(`${d}a`)).content.toString()).toBe('object a');
+    expect((await oss().get(`${d}q`)).content.toString()).toBe('object q');
+    expect((await oss().list({ prefix: d }, {})).objects.map((o) => o.name)).toEqual([
+      `${d}a`,
+      `${d}a/b`,
+      `${d}q`,
+      `${d}q/r`,
+    ]);
+    const byDelimiter = await oss().list({ prefix: d, delimiter: '/' }, {});
+    expect(byDelimiter.objects.map((o) => o.name)).toEqual([`${d}a`, `${d}q`]);
+    expect(byDelimiter.prefixes).toEqual([`${d}a/`, `${d}q/`]);
+    await oss().delete(`${d}a/b`);
+    await oss().delete(`${d}q`);
+    expect((await oss().list({ prefix: d }, {})).objects.map((o) => o.name)).toEqual([`${d}a`, `${d}q/r`]);
+    expect((await oss().get(`${d}a`)).content.toString()).toBe('object a');
   });
 
   it('DeleteMultipleObjects, verbose and quiet', async () => {
