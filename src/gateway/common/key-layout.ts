@@ -67,7 +67,11 @@ export interface LayoutHooks<E> {
   rootOf(bucket: string): string;
   /** Whether the directory at `path` (below the bucket) carries a marker. */
   hasMarker(bucket: string, path: string): boolean | Promise<boolean>;
-  /** An object's bytes moved (its fingerprint may have changed): `before` was at `key`, now `after`. */
+  /**
+   * An object's bytes moved (its fingerprint may have changed): `before` was at `key`, now
+   * `after`. The caller keeps a record of it, so that listings know to look inside the directory
+   * (BucketTree.hasObject).
+   */
   moved?(bucket: string, key: string, before: E, after: E): void;
 }
 

@@ -77,10 +77,20 @@ export class UfsKodoBackend implements KodoBackend {
       rootOf: (bucket) => bucket,
       hasMarker: (bucket, path) => this.metadata.find(bucket, `${path}/`) !== undefined,
       moved: (bucket, path, before, after) => {
-        const record = this.metadata.find(bucket, path);
-        if (record && record.fingerprint === before.fingerprint) {
-          this.metadata.put({ ...record, fingerprint: after.fingerprint });
-        }
+        // The record follows the bytes; one written by others gets a record that matches no bytes
+        // (hashed when first described), so that listings look inside its directory.
+        const record = this.metadata.find(bucket, path) ?? {
+          bucket,
+          key: path,
+          fingerprint: '',
+          etag: '',
+          contentType: undefined,
+          userMetadata: {},
+          extra: { size: -1, putTimeMs: 0 },
+        };
+        const fingerprint =
+          record.fingerprint === before.fingerprint ? after.fingerprint : record.fingerprint;
+        this.metadata.put({ ...record, fingerprint });
       },
     });
   }

@@ -87,10 +87,20 @@ export class UfsGatewayBackend implements GatewayBackend {
       rootOf: (bucket) => this.bucketRoot(bucket),
       hasMarker: (bucket, path) => this.metadata.find(bucket, `${path}/`) !== undefined,
       moved: (bucket, path, before, after) => {
-        const record = this.metadata.find(bucket, path);
-        if (record && record.fingerprint === before.fingerprint) {
-          this.metadata.put({ ...record, fingerprint: after.fingerprint });
-        }
+        // The record follows the bytes; one written by others gets a record that matches no bytes,
+        // so that listings look inside its directory.
+        const record = this.metadata.find(bucket, path) ?? {
+          bucket,
+          key: path,
+          fingerprint: '',
+          etag: '',
+          contentType: undefined,
+          userMetadata: {},
+          extra: { objectType: 'Normal' as const },
+        };
+        const fingerprint =
+          record.fingerprint === before.fingerprint ? after.fingerprint : record.fingerprint;
+        this.metadata.put({ ...record, fingerprint });
       },
     });
     this.staging = new PartStaging(this.db, {

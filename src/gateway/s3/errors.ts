@@ -83,9 +83,11 @@ export function toS3Error(error: unknown, notFound: S3ErrorCode = 'NoSuchKey'): 
       case 'IS_A_DIRECTORY':
       case 'DIRECTORY_NOT_EMPTY':
       case 'CONFLICT':
+        // The key layout turns an object into a prefix (and back) as keys come and go; a write that
+        // raced such a change left nothing and succeeds when sent again (SDKs retry a 503).
         return new S3Error(
-          'KeyConflict',
-          `${error.message} (a key cannot be both an object and a prefix of other keys)`,
+          'ServiceUnavailable',
+          `${error.message} (the key changed between an object and a prefix while it was written; please try again)`,
           { cause: error },
         );
       case 'RANGE_NOT_SATISFIABLE':

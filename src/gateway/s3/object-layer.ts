@@ -71,11 +71,21 @@ export class ObjectLayer {
       rootOf: (bucket) => bucket,
       hasMarker: (bucket, path) => this.hasMarker(bucket, path),
       moved: (bucket, path, before, after) => {
-        // A store may give moved bytes a new fingerprint: the record follows them.
-        const record = this.metadata.getObject(bucket, path);
-        if (record && record.fingerprint === before.fingerprint) {
-          this.metadata.putObject({ ...record, fingerprint: after.fingerprint });
-        }
+        // A store may give moved bytes a new fingerprint: the record follows them. An object
+        // written by others gets a record that matches no bytes, so that listings look inside.
+        const record = this.metadata.getObject(bucket, path) ?? {
+          bucket,
+          key: path,
+          fingerprint: '',
+          etag: '',
+          headers: { userMetadata: {} },
+          tags: [],
+          acl: 'private' as const,
+          owner: '',
+        };
+        const fingerprint =
+          record.fingerprint === before.fingerprint ? after.fingerprint : record.fingerprint;
+        this.metadata.putObject({ ...record, fingerprint });
       },
     });
   }
@@ -259,8 +269,15 @@ export class ObjectLayer {
     } catch (error) {
       throw toS3Error(error);
     }
-    let entry = await this.backend.stat(target);
-    if (!entry) throw new S3Error('InternalError', 'The object vanished right after it was written');
+    // Moved into its directory right after it was written (a key below it arrived): found there.
+    let entry =
+      (await this.backend.stat(target)) ??
+      (isMarker ? undefined : (await this.layout.locate(bucket, path, false))?.entry);
+    if (!entry)
+      throw new S3Error(
+        'ServiceUnavailable',
+        'The object was replaced right after it was written; please try again',
+      );
     if (isMarker && entry.size === 0) {
       // A marker without a body is its directory alone.
       await this.layout.settleMarker(target, 0);
