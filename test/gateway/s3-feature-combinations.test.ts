@@ -4,11 +4,12 @@
  * its directory as `.tierfs-object`), POST object in a versioned bucket and authorized for the
  * user who signed its policy (or anonymous only where the bucket grants it), CORS configuration as
  * the bucket owner's, and preflights answered without credentials and without saying more than
- * the CORS rule.
+ * the CORS rule; and an overwrite racing the layout's move of the version it demotes.
  */
 import { execFile } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import {
   CreateBucketCommand,
@@ -28,6 +29,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OpenOptions } from '../../src/ufs/contract.js';
 import {
   ACCESS_KEY,
   s3Failure as failure,
@@ -412,5 +414,61 @@ describe('CORS configuration and anonymous preflights', () => {
       [403, 'AccessForbidden'],
       [403, 'AccessForbidden'],
     ]);
+  });
+});
+
+describe('a demoted version moved by the key layout while it is being copied', () => {
+  let raced: RunningGateway;
+  let client: S3Client;
+  /** The next open of a path ending in `suffix` first runs `before` (which moves that file). */
+  let pending: { suffix: string; before: () => Promise<void> } | undefined;
+  const Bucket = 'vers-race';
+
+  beforeAll(async () => {
+    raced = await startGateway(
+      {},
+      (store) =>
+        new Proxy(store, {
+          get(target, property, receiver) {
+            if (property !== 'open') return Reflect.get(target, property, receiver);
+            return async (path: string, options?: OpenOptions): Promise<Readable> => {
+              const armed = pending;
+              if (armed && path.endsWith(armed.suffix)) {
+                pending = undefined;
+                await armed.before();
+              }
+              return target.open(path, options);
+            };
+          },
+        }),
+    );
+    client = s3Client(raced);
+    await client.send(new CreateBucketCommand({ Bucket }));
+    await client.send(
+      new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }),
+    );
+  });
+  afterAll(async () => {
+    client?.destroy();
+    await raced?.stop();
+  });
+
+  it('an overwrite copies the previous version from where the move put it', async () => {
+    const v1 = (await client.send(new PutObjectCommand({ Bucket, Key: 'a', Body: 'first' }))).VersionId;
+    // Between the overwrite finding `a` at its path and copying it, a write of `a/b` moves it inside.
+    pending = {
+      suffix: `${Bucket}/a`,
+      before: async () => {
+        await client.send(new PutObjectCommand({ Bucket, Key: 'a/b', Body: 'below' }));
+      },
+    };
+    const v2 = (await client.send(new PutObjectCommand({ Bucket, Key: 'a', Body: 'second' }))).VersionId;
+    expect(pending).toBeUndefined();
+    const body = async (VersionId?: string) =>
+      (await client.send(new GetObjectCommand({ Bucket, Key: 'a', VersionId }))).Body!.transformToString();
+    expect(await body()).toBe('second');
+    expect(await body(v1)).toBe('first');
+    expect(await body(v2)).toBe('second');
+    expect(await readFile(join(raced.root, Bucket, 'a', '.tierfs-object'), 'utf8')).toBe('second');
   });
 });
