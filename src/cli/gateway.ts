@@ -21,6 +21,7 @@ import {
   PROXY_S3_USERS,
   PROXY_WEB_BIND_HOST,
   PROXY_WEB_PORT,
+  UNDERFS_CLEANUP_INTERVAL,
 } from '../config/keys/index.js';
 import type { PropertyKey } from '../config/property.js';
 import { TierfsError } from '../errors.js';
@@ -131,6 +132,36 @@ const PROTOCOLS: Readonly<Record<string, GatewayProtocol>> = {
   },
 };
 
+/**
+ * Removes what writes killed mid-way left in the store (the local store's `.tierfs-partial.*`
+ * files older than tierfs.underfs.local.partial.clean.age, abandoned multipart uploads of object
+ * stores): once before serving, so a gateway killed with uploads in flight leaves nothing that
+ * would keep a bucket from being deleted, then every tierfs.underfs.cleanup.interval.
+ */
+async function sweepLeftovers(store: UnderStore, conf: Configuration): Promise<() => void> {
+  const cleanup = store.cleanup?.bind(store);
+  if (!cleanup || store.capabilities.readOnly) return () => undefined;
+  const sweep = async () => {
+    try {
+      const removed = await cleanup();
+      if (removed > 0)
+        process.stderr.write(`tierfs gateway: removed ${removed} leftover(s) of interrupted writes\n`);
+    } catch (error) {
+      process.stderr.write(
+        `tierfs gateway: sweeping leftovers of interrupted writes failed: ${(error as Error).message}\n`,
+      );
+    }
+  };
+  await sweep();
+  // setInterval takes at most 2^31-1 ms (about 24.8 days).
+  const timer = setInterval(
+    () => void sweep(),
+    Math.min(conf.require(UNDERFS_CLEANUP_INTERVAL), 2 ** 31 - 1),
+  );
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 export function supportedProtocols(): string[] {
   return Object.keys(PROTOCOLS).sort();
 }
@@ -164,11 +195,13 @@ export function registerGatewayCommand(program: Command, context: CliContext): v
       const conf = context.configuration();
       const store = await FileSystem.get(options.root ?? conf.getRaw(ROOT_UFS)!, conf);
       await store.mkdirs('');
+      const stopSweeps = await sweepLeftovers(store, conf);
       const host = options.host ?? protocol.defaultHost(conf);
       const port = options.port === undefined ? conf.require(protocol.portKey) : parsePort(options.port);
       const running = await protocol
         .start(store, conf, { host, port }, options)
         .catch(async (error: unknown) => {
+          stopSweeps();
           await store.close();
           const keys = options.port === undefined ? [protocol.portKey] : [];
           throw explainListenError(error, conf, keys, {}, '; choose another --port');
@@ -186,6 +219,7 @@ export function registerGatewayCommand(program: Command, context: CliContext): v
         process.on('SIGINT', stop);
         process.on('SIGTERM', stop);
       });
+      stopSweeps();
       await running.close();
       await store.close();
     });

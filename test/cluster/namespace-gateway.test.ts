@@ -50,6 +50,13 @@ describe('the S3 API over the tierfs namespace', () => {
     expect(await got.Body!.transformToString()).toBe('written by the client\n');
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'analytics' }));
     expect(listed.Contents?.map((o) => o.Key).sort()).toEqual(['day=1/part-0.csv', 'note.txt']);
+
+    // A key that is also a prefix: the object moves into its directory by a namespace rename.
+    await s3.send(new PutObjectCommand({ Bucket: 'analytics', Key: 'note.txt/v2', Body: 'below' }));
+    const both = await s3.send(new ListObjectsV2Command({ Bucket: 'analytics', Prefix: 'note' }));
+    expect(both.Contents?.map((o) => o.Key)).toEqual(['note.txt', 'note.txt/v2']);
+    const moved = await s3.send(new GetObjectCommand({ Bucket: 'analytics', Key: 'note.txt' }));
+    expect(await moved.Body!.transformToString()).toBe('written by the client\n');
     s3.destroy();
   });
 });

@@ -72,7 +72,10 @@ export function findClient(name: string): string | undefined {
 }
 
 /** The AWS SDK's S3 client for a gateway (path style, no retries, checksums only when required). */
-export function s3Client(gateway: RunningGateway, overrides: Partial<S3ClientConfig> = {}): S3Client {
+export function s3Client(
+  gateway: Pick<RunningGateway, 'endpoint'>,
+  overrides: Partial<S3ClientConfig> = {},
+): S3Client {
   return new S3Client({
     endpoint: gateway.endpoint,
     region: 'us-east-1',

@@ -361,16 +361,38 @@ describe('directory markers', () => {
     expect((await list({ prefix: 'folders/', delimiter: '/' })).commonPrefixes).toEqual([]);
   });
 
-  it('deleting a marker with keys below leaves them, implied; a non-empty dir/ upload is 400 and makes nothing', async () => {
+  it('deleting a marker with keys below leaves them, implied; a dir/ upload keeps its body', async () => {
     await formPut('kept/dir/', empty);
     await formPut('kept/dir/a.txt', Buffer.from('a'));
     expect((await answer(bm().delete(BUCKET, 'kept/dir/'))).status).toBe(200);
     expect((await answer(bm().stat(BUCKET, 'kept/dir/'))).status).toBe(612);
     expect((await list({ prefix: 'kept/' })).keys).toEqual(['kept/dir/a.txt']);
-    const refused = await formPut('kept/full/', Buffer.from('data'));
-    expect(refused.status).toBe(400);
-    expect((await answer(bm().stat(BUCKET, 'kept/full/'))).status).toBe(612);
-    expect((await list({ prefix: 'kept/full' })).keys).toEqual([]);
+    const full = Buffer.from('data');
+    expect((await formPut('kept/full/', full)).status).toBe(200);
+    expect((await answer(bm().stat(BUCKET, 'kept/full/'))).body).toMatchObject({
+      fsize: 4,
+      hash: qetag(full),
+    });
+    expect((await list({ prefix: 'kept/full' })).keys).toEqual(['kept/full/']);
+  });
+
+  it('a key that is also a prefix (a beside a/b), either order, stats, lists, moves and deletes', async () => {
+    const a = Buffer.from('object a');
+    expect((await formPut('both/a', a)).status).toBe(200);
+    expect((await formPut('both/a/b', Buffer.from('below'))).status).toBe(200);
+    expect((await formPut('both/q/r', Buffer.from('below'))).status).toBe(200);
+    expect((await formPut('both/q', Buffer.from('object q'))).status).toBe(200);
+    expect((await answer(bm().stat(BUCKET, 'both/a'))).body).toMatchObject({ fsize: 8, hash: qetag(a) });
+    expect((await list({ prefix: 'both/' })).keys).toEqual(['both/a', 'both/a/b', 'both/q', 'both/q/r']);
+    const byDelimiter = await list({ prefix: 'both/', delimiter: '/' });
+    expect([byDelimiter.keys, byDelimiter.commonPrefixes]).toEqual([
+      ['both/a', 'both/q'],
+      ['both/a/', 'both/q/'],
+    ]);
+    expect((await answer(bm().move(BUCKET, 'both/q', BUCKET, 'both/a/c', null))).status).toBe(200);
+    expect((await answer(bm().delete(BUCKET, 'both/a/b'))).status).toBe(200);
+    expect((await list({ prefix: 'both/' })).keys).toEqual(['both/a', 'both/a/c', 'both/q/r']);
+    expect((await answer(bm().stat(BUCKET, 'both/a/c'))).body).toMatchObject({ fsize: 8 });
   });
 });
 

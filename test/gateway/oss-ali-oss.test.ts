@@ -264,22 +264,46 @@ describe.each(['path-style', 'ip-host-rewrite', 'v4'] as const)('ali-oss %s', (m
     expect((await oss().list({ prefix: d, delimiter: '/' }, {})).prefixes ?? []).toEqual([]);
   });
 
-  it('a marker with keys below it: deleting it leaves them, implied; a non-empty dir/ body is refused', async () => {
+  it('a marker with keys below it: deleting it leaves them, implied; a dir/ key keeps a body', async () => {
     const d = `${p}marker-kept/`;
     await oss().put(`${d}dir/`, Buffer.alloc(0));
     await oss().put(`${d}dir/a.txt`, Buffer.from('a'));
     await oss().delete(`${d}dir/`);
     await expect(oss().head(`${d}dir/`)).rejects.toMatchObject({ status: 404 });
     expect((await oss().list({ prefix: d }, {})).objects.map((o) => o.name)).toEqual([`${d}dir/a.txt`]);
-    await expect(oss().put(`${d}full/`, Buffer.from('data'))).rejects.toMatchObject({
-      status: 400,
-      code: 'InvalidArgument',
-    });
-    await expect(oss().head(`${d}full/`)).rejects.toMatchObject({ status: 404 });
+    await oss().put(`${d}full/`, Buffer.from('data'));
+    expect((await oss().get(`${d}full/`)).content.toString()).toBe('data');
+    expect((await oss().head(`${d}full/`)).res.headers['content-length']).toBe('4');
+    expect((await oss().list({ prefix: `${d}full` }, {})).objects.map((o) => [o.name, o.size])).toEqual([
+      [`${d}full/`, 4],
+    ]);
     await expect(oss().initMultipartUpload(`${d}parts/`)).rejects.toMatchObject({
       status: 400,
       code: 'InvalidArgument',
     });
+  });
+
+  it('a key that is also a prefix (a beside a/b), written in either order, lists and reads as OSS has it', async () => {
+    const d = `${p}both/`;
+    await oss().put(`${d}a`, Buffer.from('object a'));
+    await oss().put(`${d}a/b`, Buffer.from('below'));
+    await oss().put(`${d}q/r`, Buffer.from('below'));
+    await oss().put(`${d}q`, Buffer.from('object q'));
+    expect((await oss().get(`${d}a`)).content.toString()).toBe('object a');
+    expect((await oss().get(`${d}q`)).content.toString()).toBe('object q');
+    expect((await oss().list({ prefix: d }, {})).objects.map((o) => o.name)).toEqual([
+      `${d}a`,
+      `${d}a/b`,
+      `${d}q`,
+      `${d}q/r`,
+    ]);
+    const byDelimiter = await oss().list({ prefix: d, delimiter: '/' }, {});
+    expect(byDelimiter.objects.map((o) => o.name)).toEqual([`${d}a`, `${d}q`]);
+    expect(byDelimiter.prefixes).toEqual([`${d}a/`, `${d}q/`]);
+    await oss().delete(`${d}a/b`);
+    await oss().delete(`${d}q`);
+    expect((await oss().list({ prefix: d }, {})).objects.map((o) => o.name)).toEqual([`${d}a`, `${d}q/r`]);
+    expect((await oss().get(`${d}a`)).content.toString()).toBe('object a');
   });
 
   it('DeleteMultipleObjects, verbose and quiet', async () => {
@@ -412,6 +436,50 @@ describe('ali-oss beyond the basics', () => {
     const tampered = await fetch(getUrl.replace('presigned/up.txt', 'presigned/other.txt'));
     expect(tampered.status).toBe(403);
     expect(await tampered.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
+  });
+
+  it('V4 presigned URLs (signatureUrlV4: x-oss-signature-version, x-oss-credential, ...) GET and PUT; tampered, expired or too long ones are refused', async () => {
+    const oss = client(gw, 'v4');
+    const putUrl = await oss.signatureUrlV4(
+      'PUT',
+      60,
+      { headers: { 'Content-Type': 'text/plain' } },
+      'presigned-v4/up.txt',
+    );
+    expect(new URL(putUrl).searchParams.get('x-oss-signature-version')).toBe('OSS4-HMAC-SHA256');
+    const put = await fetch(putUrl, {
+      method: 'PUT',
+      body: 'via v4 url',
+      headers: { 'Content-Type': 'text/plain' },
+    });
+    expect(put.status).toBe(200);
+    const getUrl = await oss.signatureUrlV4('GET', 60, undefined, 'presigned-v4/up.txt');
+    const got = await fetch(getUrl);
+    expect([got.status, await got.text()]).toEqual([200, 'via v4 url']);
+
+    const host = `localhost:${gw.port}`;
+    const withHost = await oss.signatureUrlV4('GET', 60, { headers: { host } }, 'presigned-v4/up.txt', [
+      'host',
+    ]);
+    const viaHost = await fetch(withHost.replace(/^http:\/\/[^/]+/, `http://${host}`));
+    expect(viaHost.status).toBe(200);
+
+    const tampered = await fetch(getUrl.replace('presigned-v4/up.txt', 'presigned-v4/other.txt'));
+    expect(tampered.status).toBe(403);
+    expect(await tampered.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
+    const expired = new URL(getUrl);
+    expired.searchParams.set('x-oss-date', '20200101T000000Z');
+    expired.searchParams.set(
+      'x-oss-credential',
+      expired.searchParams.get('x-oss-credential')!.replace(/\/\d{8}\//, '/20200101/'),
+    );
+    const late = await fetch(expired);
+    expect(late.status).toBe(403);
+    expect(await late.text()).toContain('Request has expired');
+    const tooLong = await oss.signatureUrlV4('GET', 604_801, undefined, 'presigned-v4/up.txt');
+    const refused = await fetch(tooLong);
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('<Code>InvalidArgument</Code>');
   });
 
   it('objects land in the under store as plain files at bucket/key, and files put there are served', async () => {

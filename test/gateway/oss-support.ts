@@ -129,6 +129,13 @@ export interface AliOssClient {
     options: { parallel: number; partSize: number },
   ): Promise<{ res: Res }>;
   signatureUrl(name: string, options?: Record<string, string | number>): string;
+  signatureUrlV4(
+    method: string,
+    expires: number,
+    request?: { headers?: Headers; queries?: Record<string, string> },
+    objectName?: string,
+    additionalHeaders?: string[],
+  ): Promise<string>;
 }
 
 export function aliOss(options: Record<string, string | number | boolean>): AliOssClient {

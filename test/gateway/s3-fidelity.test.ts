@@ -30,6 +30,7 @@ import {
   SECRET_KEY,
   s3Client,
   startGateway,
+  USER,
 } from './harness.js';
 
 let gw: RunningGateway;
@@ -37,7 +38,10 @@ let s3: S3Client;
 const BUCKET = 'fidelity';
 
 beforeAll(async () => {
-  gw = await startGateway({ 'tierfs.proxy.s3.complete.multipart.upload.min.part.size': '5B' });
+  gw = await startGateway({
+    'tierfs.proxy.s3.complete.multipart.upload.min.part.size': '5B',
+    'tierfs.proxy.s3.users': `${ACCESS_KEY}:${SECRET_KEY}:${USER},AKIABOB:bob-secret-0123456789:bob`,
+  });
   s3 = s3Client(gw);
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
 });
@@ -159,6 +163,23 @@ describe('conditional PUT', () => {
     expect(await failure(put('cond/none', 'x', { IfMatch: first.ETag! }))).toEqual({
       code: 'NoSuchKey',
       status: 404,
+    });
+  });
+});
+
+describe('bucket ownership on create', () => {
+  it("creating another user's bucket is BucketAlreadyExists; one's own, BucketAlreadyOwnedByYou", async () => {
+    const bob = s3Client(gw, {
+      credentials: { accessKeyId: 'AKIABOB', secretAccessKey: 'bob-secret-0123456789' },
+    });
+    await bob.send(new CreateBucketCommand({ Bucket: 'bobs-bucket' }));
+    expect(await failure(s3.send(new CreateBucketCommand({ Bucket: 'bobs-bucket' })))).toEqual({
+      code: 'BucketAlreadyExists',
+      status: 409,
+    });
+    expect(await failure(bob.send(new CreateBucketCommand({ Bucket: 'bobs-bucket' })))).toEqual({
+      code: 'BucketAlreadyOwnedByYou',
+      status: 409,
     });
   });
 });

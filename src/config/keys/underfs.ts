@@ -25,7 +25,8 @@ export const UNDERFS_CLEANUP_INTERVAL = defineProperty({
   key: 'tierfs.underfs.cleanup.interval',
   type: duration(),
   default: '1day',
-  description: 'How often UFS cleanup runs (it also runs when the master starts).',
+  description:
+    'How often UFS cleanup runs (it also runs when the master starts); `tierfs gateway` sweeps its root at start and at this interval.',
 });
 
 export const UNDERFS_LOCAL_PARTIAL_CLEAN_AGE = defineProperty({
@@ -33,7 +34,7 @@ export const UNDERFS_LOCAL_PARTIAL_CLEAN_AGE = defineProperty({
   type: duration(),
   default: '1h',
   description:
-    'UFS cleanup removes the partial files (.tierfs-partial.*) of writes to local directories older than this: what a killed worker left mid-write.',
+    'UFS cleanup removes the partial files (.tierfs-partial.*) of writes to local directories older than this: what a killed worker or gateway left mid-write.',
 });
 
 export const UNDERFS_OBJECT_STORE_SERVICE_THREADS = defineProperty({

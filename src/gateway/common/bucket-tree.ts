@@ -25,6 +25,11 @@ export interface BucketTree<E extends TreeEntry> {
   delete(path: string): Promise<void>;
   /** Whether the directory at `path` carries a directory marker (the key `path/`). */
   hasMarker(path: string): boolean | Promise<boolean>;
+  /**
+   * Whether the directory at `path` may hold the object `path` itself (in its OBJECT_FILE, as
+   * when the keys `a` and `a/b` both exist); absent: never.
+   */
+  hasObject?(path: string): boolean | Promise<boolean>;
 }
 
 /** A bucket that is the directory `root` of an UnderStore (`''`: the store's root). */
@@ -68,15 +73,20 @@ export async function removeIfEmpty<E extends TreeEntry>(
   }
 }
 
-/** Removes the directories above `path` that are empty and unmarked, stopping at the first that is not. */
+/**
+ * Removes the directories above `path` that are empty and unmarked, stopping at the first that is
+ * not, which it returns (`''`: the bucket).
+ */
 export async function pruneEmptyParents<E extends TreeEntry>(
   tree: BucketTree<E>,
   path: string,
-): Promise<void> {
-  for (let dir = parentOf(path); dir !== ''; dir = parentOf(dir)) {
-    if (await tree.hasMarker(dir)) return;
-    if (!(await removeIfEmpty(tree, dir))) return;
+): Promise<string> {
+  let dir = parentOf(path);
+  for (; dir !== ''; dir = parentOf(dir)) {
+    if (await tree.hasMarker(dir)) return dir;
+    if (!(await removeIfEmpty(tree, dir))) return dir;
   }
+  return dir;
 }
 
 /**

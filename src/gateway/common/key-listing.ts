@@ -5,11 +5,14 @@
  * sort before the position to resume after and rolling directories up into common prefixes without
  * entering them. A directory that carries a marker is listed as the object `d/` (size 0), right
  * before the keys below it, as S3, OSS and Kodo list a `d/` key; with a delimiter it rolls up into
- * the common prefix `d/` like any key below it, unless the prefix is `d/` itself. Memory holds one
- * directory listing per level, never the whole bucket. Shared by every gateway dialect.
+ * the common prefix `d/` like any key below it, unless the prefix is `d/` itself. The object `d`
+ * held inside the directory `d` (OBJECT_FILE, when `d` is both a key and a prefix) sorts as `d`.
+ * The gateway's own files (isReservedName) are never listed. Memory holds one directory listing
+ * per level, never the whole bucket. Shared by every gateway dialect.
  */
 import { isTierfsError } from '../../errors.js';
 import type { BucketTree, TreeEntry } from './bucket-tree.js';
+import { isReservedName, OBJECT_FILE } from './object-keys.js';
 
 /** An object (a file, or a marked directory when the key ends in `/`) or a common prefix. */
 export type ListItem<E extends TreeEntry> =
@@ -83,7 +86,13 @@ export async function* listKeys<E extends TreeEntry>(
     const children: { key: string; entry: E }[] = [];
     try {
       for await (const entry of tree.children(dir)) {
-        children.push({ key: `${base}${entry.name}${entry.isDirectory ? '/' : ''}`, entry });
+        if (isReservedName(entry.name)) continue;
+        const key = `${base}${entry.name}`;
+        children.push({ key: `${key}${entry.isDirectory ? '/' : ''}`, entry });
+        if (entry.isDirectory && key.startsWith(prefix) && compareKeys(key, after) > 0) {
+          const inner = (await tree.hasObject?.(key)) ? await tree.stat(`${key}/${OBJECT_FILE}`) : undefined;
+          if (inner && !inner.isDirectory) children.push({ key, entry: inner });
+        }
       }
     } catch (error) {
       // Removed (or replaced by a file) since its parent was listed: nothing to list below it.

@@ -22,6 +22,26 @@ export interface ObjectKeyPath {
  */
 const PARTIAL_PREFIX = '.tierfs-partial.';
 
+/**
+ * Inside the directory `d`: the bytes of the object `d` when `d` is also a prefix (the keys `a`
+ * and `a/b` both exist). A file cannot also be a directory, so the object moves into it.
+ */
+export const OBJECT_FILE = '.tierfs-object';
+/** Inside the directory `d`: the bytes of the marker `d/` when it has a body. */
+export const MARKER_BODY_FILE = '.tierfs-marker-body';
+/** A file on its way into (or out of) the directory of its own name; hidden from listings. */
+export const MOVING_PREFIX = '.tierfs-moving.';
+
+/** Whether a name in a bucket's tree is the gateway's own rather than a key segment. */
+export function isReservedName(name: string): boolean {
+  return (
+    name === OBJECT_FILE ||
+    name === MARKER_BODY_FILE ||
+    name.startsWith(MOVING_PREFIX) ||
+    name.startsWith(PARTIAL_PREFIX)
+  );
+}
+
 /** Whether a key names a directory marker. */
 export function isMarkerKey(key: string): boolean {
   return key.endsWith('/');
@@ -30,7 +50,8 @@ export function isMarkerKey(key: string): boolean {
 /**
  * Maps a key to its path, refusing (INVALID_ARGUMENT, reason InvalidObjectName) an empty key, one
  * over `maxBytes` of UTF-8 (when the protocol has a limit), a leading `/`, empty, `.` or `..`
- * segments, NUL bytes and segments named like the store's writes in progress (`.tierfs-partial.*`).
+ * segments, NUL bytes and segments named like the store's writes in progress (`.tierfs-partial.*`)
+ * or the gateway's own files (isReservedName).
  */
 export function parseObjectKey(key: string, maxBytes = Number.POSITIVE_INFINITY): ObjectKeyPath {
   const refuse = (why: string) =>
@@ -41,7 +62,7 @@ export function parseObjectKey(key: string, maxBytes = Number.POSITIVE_INFINITY)
   const path = isMarker ? key.slice(0, -1) : key;
   const bad = path
     .split('/')
-    .find((s) => s === '' || s === '.' || s === '..' || s.includes('\0') || s.startsWith(PARTIAL_PREFIX));
+    .find((s) => s === '' || s === '.' || s === '..' || s.includes('\0') || isReservedName(s));
   if (bad !== undefined) {
     const why =
       bad === ''
@@ -50,7 +71,9 @@ export function parseObjectKey(key: string, maxBytes = Number.POSITIVE_INFINITY)
           ? 'a NUL byte'
           : bad.startsWith(PARTIAL_PREFIX)
             ? `a segment starting with ${PARTIAL_PREFIX}, the name the store gives writes in progress (never listed)`
-            : `a '${bad}' segment`;
+            : isReservedName(bad)
+              ? `the segment '${bad}', a name the gateway keeps for its own files (never listed)`
+              : `a '${bad}' segment`;
     throw refuse(`Object key ${JSON.stringify(key)} is not supported: it contains ${why}`);
   }
   return { path, isMarker };

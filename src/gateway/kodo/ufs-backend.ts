@@ -2,9 +2,10 @@
  * KodoBackend over any UnderStore: each top-level directory of the store is a bucket and an
  * object `bucket/key` is the plain file at that path, so what the gateway writes is readable by
  * anything else and files written by others are served too. A key ending in `/` is a directory
- * marker (the 0-byte `dir/` object Kodo clients write for a folder): the directory plus its record,
- * listed, stat'ed and deleted like any object; a directory without a record is only implied by the
- * keys below it and goes when the last of them does. Kodo's facts about an object (hash, MIME type,
+ * marker (the `dir/` object Kodo clients write for a folder): the directory plus its record (and
+ * its body, when it has one), listed, stat'ed and deleted like any object; a directory without a
+ * record is only implied by the keys below it and goes when the last of them does. A key that is
+ * also a prefix (`a` beside `a/b`) is kept as common/key-layout.ts says. Kodo's facts about an object (hash, MIME type,
  * put time) live in the gateway's ObjectRecordStore; for a file with no record, or a record made
  * for other bytes, the hash is derived by reading the file once and remembered.
  */
@@ -14,9 +15,10 @@ import { isTierfsError } from '../../errors.js';
 import type { UfsStatus, UnderStore } from '../../ufs/contract.js';
 import { abortWrite } from '../../ufs/io.js';
 import { walk } from '../../ufs/walk.js';
-import { type BucketTree, pruneEmptyParents, removeObject, underStoreTree } from '../common/bucket-tree.js';
+import { type BucketTree, pruneEmptyParents, underStoreTree } from '../common/bucket-tree.js';
+import { KeyLayout, underStoreLayout } from '../common/key-layout.js';
 import { itemKey, listPage } from '../common/key-listing.js';
-import { isMarkerKey, markerBodySink, parseObjectKey } from '../common/object-keys.js';
+import { isMarkerKey, parseObjectKey } from '../common/object-keys.js';
 import type { ObjectRecord, ObjectRecordStore } from '../common/object-records.js';
 import type {
   KodoBackend,
@@ -65,10 +67,33 @@ function locate(bucket: string, key: string): ObjectLocation {
 }
 
 export class UfsKodoBackend implements KodoBackend {
+  private readonly layout: KeyLayout<UfsStatus>;
+
   constructor(
     private readonly store: UnderStore,
     private readonly metadata: ObjectRecordStore<KodoExtra>,
-  ) {}
+  ) {
+    this.layout = new KeyLayout(underStoreLayout(store), {
+      rootOf: (bucket) => bucket,
+      hasMarker: (bucket, path) => this.metadata.find(bucket, `${path}/`) !== undefined,
+      moved: (bucket, path, before, after) => {
+        // The record follows the bytes; one written by others gets a record that matches no bytes
+        // (hashed when first described), so that listings look inside its directory.
+        const record = this.metadata.find(bucket, path) ?? {
+          bucket,
+          key: path,
+          fingerprint: '',
+          etag: '',
+          contentType: undefined,
+          userMetadata: {},
+          extra: { size: -1, putTimeMs: 0 },
+        };
+        const fingerprint =
+          record.fingerprint === before.fingerprint ? after.fingerprint : record.fingerprint;
+        this.metadata.put({ ...record, fingerprint });
+      },
+    });
+  }
 
   async listBuckets(): Promise<string[]> {
     const buckets: string[] = [];
@@ -95,20 +120,22 @@ export class UfsKodoBackend implements KodoBackend {
 
   /** The bucket's directory tree; a directory is marked when the gateway holds a record of `dir/`. */
   private tree(bucket: string): BucketTree<UfsStatus> {
-    return underStoreTree(this.store, bucket, (path) => this.metadata.find(bucket, `${path}/`) !== undefined);
+    return {
+      ...underStoreTree(this.store, bucket, (path) => this.metadata.find(bucket, `${path}/`) !== undefined),
+      hasObject: (path) => this.metadata.find(bucket, path) !== undefined,
+    };
   }
 
   /**
-   * The status of the object at a key: its file, or for a marker key its directory when the
-   * marker was put; undefined when there is none (absent, a directory at a file key, or an
-   * implied directory).
+   * The status of the object at a key: the file holding its bytes, or for a marker key put without
+   * a body its directory; undefined when there is none (absent, or an implied directory).
    */
   private async findObject(bucket: string, key: string): Promise<UfsStatus | undefined> {
     const { keyPath, isMarker } = locate(bucket, key);
     await this.requireBucket(bucket);
-    const status = await this.tree(bucket).stat(keyPath);
-    if (!status || status.isDirectory !== isMarker) return undefined;
-    return isMarker && !this.metadata.find(bucket, key) ? undefined : status;
+    const found = await this.layout.locate(bucket, keyPath, isMarker);
+    if (!found) return undefined;
+    return isMarker && !this.metadata.find(bucket, key) ? undefined : found.entry;
   }
 
   /** Like findObject, but 612 when there is no object. */
@@ -160,12 +187,11 @@ export class UfsKodoBackend implements KodoBackend {
   ): Promise<{ object: KodoObject; body: Readable }> {
     const status = await this.objectStatus(bucket, key);
     const object = await this.describe(bucket, key, status);
-    const { path, isMarker } = locate(bucket, key);
     // The bytes of the version described (STALE if it was replaced since), so the object's hash
     // (the download's ETag) is the hash of what is sent.
-    const body = isMarker
+    const body = status.isDirectory
       ? Readable.from([])
-      : await this.store.open(path, { ...range, version: status.fingerprint });
+      : await this.store.open(status.path, { ...range, version: status.fingerprint });
     return { object, body };
   }
 
@@ -175,14 +201,13 @@ export class UfsKodoBackend implements KodoBackend {
     source: Readable | AsyncIterable<Buffer>,
     options: PutObjectOptions,
   ): Promise<KodoObject> {
-    const { path, isMarker } = locate(bucket, key);
+    const { keyPath, isMarker } = locate(bucket, key);
     await this.requireBucket(bucket);
     if (isMarker && !options.overwrite && (await this.findObject(bucket, key))) throw fileExists();
-    // A marker's body must be empty: it becomes the directory once all (no) bytes have arrived.
-    const file = isMarker
-      ? undefined
-      : await this.store.create(path, { overwrite: options.overwrite, contentType: options.mimeType });
-    const out = file ?? markerBodySink();
+    const { target, out: file } = await this.layout.openWriter(bucket, keyPath, isMarker, (at) =>
+      this.store.create(at, { overwrite: options.overwrite || isMarker, contentType: options.mimeType }),
+    );
+    const out = file;
     const hashing = new QetagStream();
     const limit = options.sizeLimit;
     const guard = new Transform({
@@ -202,11 +227,15 @@ export class UfsKodoBackend implements KodoBackend {
     try {
       await pipeline(source, hashing, guard, out);
     } catch (error) {
-      if (file) await abortWrite(file);
+      await abortWrite(file);
       throw error;
     }
-    if (isMarker) await this.store.mkdirs(path);
-    const status = await this.store.getStatus(path);
+    let status = await this.store.getStatus(target);
+    if (isMarker && status.size === 0) {
+      // A marker without a body is its directory alone.
+      await this.layout.settleMarker(target, 0);
+      status = await this.store.getStatus(`${bucket}/${keyPath}`);
+    }
     const record: KodoRecord = {
       bucket,
       key,
@@ -227,29 +256,20 @@ export class UfsKodoBackend implements KodoBackend {
   async delete(bucket: string, key: string): Promise<void> {
     const { keyPath, isMarker } = locate(bucket, key);
     await this.objectStatus(bucket, key);
-    await removeObject(this.tree(bucket), keyPath, isMarker);
     this.metadata.delete(bucket, key);
+    await this.layout.remove(bucket, this.tree(bucket), keyPath, isMarker);
   }
 
   /** Makes room at `to` for a move or copy: 614 without force; with force the old object goes. */
   private async clearDestination(to: ObjectRef, force: boolean): Promise<void> {
-    const { path, keyPath, isMarker } = locate(to.bucket, to.key);
+    const { keyPath, isMarker } = locate(to.bucket, to.key);
     await this.requireBucket(to.bucket);
-    const existing = await this.tree(to.bucket).stat(keyPath);
-    if (!existing) return;
-    if (existing.isDirectory !== isMarker) {
-      throw badRequest(
-        isMarker
-          ? `key '${to.key}' names a directory where a file is stored`
-          : `key '${to.key}' is a prefix of other keys here`,
-      );
-    }
     // An implied directory is no object; a marker is simply put again.
-    if (isMarker && !this.metadata.find(to.bucket, to.key)) return;
+    if (!(await this.findObject(to.bucket, to.key))) return;
     if (!force) throw fileExists();
     if (isMarker) return;
-    await this.store.delete(path);
     this.metadata.delete(to.bucket, to.key);
+    await this.layout.remove(to.bucket, this.tree(to.bucket), keyPath, false);
   }
 
   async move(from: ObjectRef, to: ObjectRef, force: boolean): Promise<void> {
@@ -259,19 +279,39 @@ export class UfsKodoBackend implements KodoBackend {
       if (!force) throw fileExists();
       return;
     }
-    if (status.isDirectory || isMarkerKey(to.key)) {
+    const source = locate(from.bucket, from.key);
+    const destination = locate(to.bucket, to.key).path;
+    // A marker's directory keeps the keys below it, and an object inside its directory or onto a
+    // path that is a directory moves by the key layout: those are a copy and a delete.
+    const direct =
+      !status.isDirectory &&
+      !isMarkerKey(to.key) &&
+      status.path === source.path &&
+      !(await this.store.getStatus(destination).then(
+        (d) => d.isDirectory,
+        () => false,
+      ));
+    if (!direct) {
       // A marker's directory keeps the keys below it: moving the marker is a copy and a delete.
       await this.copy(from, to, force);
       await this.delete(from.bucket, from.key);
       return;
     }
     await this.clearDestination(to, force);
-    const destination = locate(to.bucket, to.key).path;
-    await this.store.rename(status.path, destination);
+    try {
+      await this.store.rename(status.path, destination);
+    } catch (error) {
+      // A parent of the destination is an object: the key layout moves it in on a copy.
+      if (!isTierfsError(error, 'NOT_A_DIRECTORY') && !isTierfsError(error, 'ALREADY_EXISTS')) throw error;
+      await this.copy(from, to, force);
+      await this.delete(from.bucket, from.key);
+      return;
+    }
     const moved = await this.store.getStatus(destination);
     this.metadata.put(toRecord({ ...object, ...to }, moved.fingerprint));
     this.metadata.delete(from.bucket, from.key);
-    await pruneEmptyParents(this.tree(from.bucket), locate(from.bucket, from.key).keyPath);
+    const tree = this.tree(from.bucket);
+    await this.layout.moveOut(from.bucket, await pruneEmptyParents(tree, source.keyPath));
   }
 
   async copy(from: ObjectRef, to: ObjectRef, force: boolean): Promise<void> {

@@ -1,6 +1,8 @@
 /**
  * Verifies who sent a request: V1 header (`OSS AK:sig`), V1 presigned URL (`OSSAccessKeyId`,
- * `Expires`, `Signature`) and V4 header (`OSS4-HMAC-SHA256`). Signatures are compared in constant
+ * `Expires`, `Signature`), V4 header (`OSS4-HMAC-SHA256`) and V4 presigned URL
+ * (`x-oss-signature-version=OSS4-HMAC-SHA256`, `x-oss-credential`, `x-oss-date`, `x-oss-expires`,
+ * `x-oss-signature`, optionally `x-oss-additional-headers`). Signatures are compared in constant
  * time. Errors name the access key id and the string to sign, never a secret.
  */
 import { timingSafeEqual } from 'node:crypto';
@@ -34,6 +36,7 @@ export function authenticate(request: SignedRequest, options: AuthenticatorOptio
   const authorization = request.headers.authorization;
   if (query.has('OSSAccessKeyId') && query.has('Signature'))
     return verifyPresignedV1(request, query, options, now);
+  if (query.has('x-oss-signature-version')) return verifyPresignedV4(request, query, options, now);
   if (authorization === undefined) {
     throw new OssError('AccessDenied', 'You have no right to access this object because of bucket acl.');
   }
@@ -123,6 +126,79 @@ function verifyV4(
     if (sameSignature(parsed.signature, v4Signature(secret, scope, stringToSign))) return parsed.accessKeyId;
   }
   throw signatureMismatch(stringToSign, parsed.signature);
+}
+
+/** Longest validity of a V4 presigned URL (x-oss-expires), 7 days as OSS has it. */
+const MAX_PRESIGNED_V4_SECONDS = 604_800;
+
+function parseTimestamp(timestamp: string): number {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(timestamp);
+  return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : Number.NaN;
+}
+
+function verifyPresignedV4(
+  request: SignedRequest,
+  query: ReadonlyMap<string, string>,
+  options: AuthenticatorOptions,
+  now: number,
+): string {
+  const version = query.get('x-oss-signature-version');
+  if (version !== 'OSS4-HMAC-SHA256') {
+    throw new OssError(
+      'InvalidArgument',
+      `x-oss-signature-version must be OSS4-HMAC-SHA256, got ${version}.`,
+    );
+  }
+  const missing = ['x-oss-credential', 'x-oss-date', 'x-oss-expires', 'x-oss-signature'].find(
+    (name) => (query.get(name) ?? '') === '',
+  );
+  if (missing !== undefined) {
+    throw new OssError('InvalidArgument', `The V4 presigned URL is missing ${missing}.`);
+  }
+  const credential = query.get('x-oss-credential')!.split('/');
+  if (credential.length !== 5 || credential[4] !== 'aliyun_v4_request') {
+    throw new OssError(
+      'InvalidArgument',
+      'x-oss-credential must be <AccessKeyId>/<yyyymmdd>/<region>/oss/aliyun_v4_request.',
+    );
+  }
+  const [accessKeyId, date, region, product] = credential as [string, string, string, string];
+  const secret = secretOf(accessKeyId, options);
+  const timestamp = query.get('x-oss-date')!;
+  const signedAt = parseTimestamp(timestamp);
+  if (Number.isNaN(signedAt)) throw new OssError('AccessDenied', `Invalid x-oss-date: ${timestamp}.`);
+  if (!timestamp.startsWith(date)) {
+    throw new OssError('SignatureDoesNotMatch', 'The credential date does not match x-oss-date.');
+  }
+  const expires = query.get('x-oss-expires')!;
+  if (!/^\d+$/.test(expires) || Number(expires) < 1 || Number(expires) > MAX_PRESIGNED_V4_SECONDS) {
+    throw new OssError(
+      'InvalidArgument',
+      `x-oss-expires must be a number of seconds from 1 to ${MAX_PRESIGNED_V4_SECONDS}, got ${expires}.`,
+    );
+  }
+  if (signedAt - now > MAX_CLOCK_SKEW_MS) checkSkew(signedAt, timestamp, now);
+  if (now > signedAt + Number(expires) * 1000) throw new OssError('AccessDenied', 'Request has expired.');
+  const additional = query.get('x-oss-additional-headers');
+  const additionalHeaders = additional ? additional.split(';').map((h) => h.toLowerCase()) : [];
+  const scope = { date, region, product };
+  const signed = request.query.filter(([name]) => name !== 'x-oss-signature');
+  const provided = query.get('x-oss-signature')!;
+  let stringToSign = '';
+  for (const querySort of ['codepoint', 'locale'] as const) {
+    const canonical = v4CanonicalRequest({
+      method: request.method,
+      bucket: request.bucket,
+      key: request.key,
+      query: signed,
+      headers: request.headers,
+      additionalHeaders,
+      querySort,
+    });
+    stringToSign = v4StringToSign(timestamp, scope, canonical);
+    if (sameSignature(provided, v4Signature(secret, scope, stringToSign))) return accessKeyId;
+  }
+  throw signatureMismatch(stringToSign, provided);
 }
 
 function secretOf(accessKeyId: string, options: AuthenticatorOptions): string {

@@ -2,8 +2,9 @@
  * The gateway backend over any UnderStore: buckets are the top-level directories of the store's
  * root (or, in single-bucket mode, the root itself is the one bucket), an object `a/b.txt` is the
  * file `<bucket>/a/b.txt`, and a key ending in `/` is a directory marker: the directory plus its
- * record, listed as an object of size 0 (a directory without a record is only implied by the keys
- * below it, and goes when the last of them is deleted). Object metadata and multipart state live in
+ * record (and its body, when it has one), listed as an object (a directory without a record is
+ * only implied by the keys below it, and goes when the last of them is deleted). A key that is
+ * also a prefix (`a` beside `a/b`) is kept as common/key-layout.ts says. Object metadata and multipart state live in
  * the state directory; files written to the store by anyone else are served too.
  */
 import { createHash } from 'node:crypto';
@@ -11,12 +12,13 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isTierfsError } from '../../errors.js';
-import type { UfsStatus, UnderStore } from '../../ufs/contract.js';
+import type { UfsStatus, UfsWriteStream, UnderStore } from '../../ufs/contract.js';
 import { joinPath } from '../../ufs/path.js';
 import { walk } from '../../ufs/walk.js';
-import { type BucketTree, removeObject, underStoreTree } from '../common/bucket-tree.js';
+import { type BucketTree, underStoreTree } from '../common/bucket-tree.js';
+import { KeyLayout, underStoreLayout } from '../common/key-layout.js';
 import { itemKey, listPage } from '../common/key-listing.js';
-import { markerBodySink, parseObjectKey, refuseMarkerUpload } from '../common/object-keys.js';
+import { parseObjectKey, refuseMarkerUpload } from '../common/object-keys.js';
 import { ObjectRecordStore } from '../common/object-records.js';
 import {
   chooseParts,
@@ -73,6 +75,7 @@ export class UfsGatewayBackend implements GatewayBackend {
   private readonly metadata: ObjectRecordStore<OssExtra>;
   private readonly staging: PartStaging<UploadAttributes>;
   private readonly minPartSize: number;
+  private readonly layout: KeyLayout<UfsStatus>;
 
   constructor(
     private readonly store: UnderStore,
@@ -80,6 +83,26 @@ export class UfsGatewayBackend implements GatewayBackend {
   ) {
     this.db = new StateDatabase(options.stateDir, 'state.db');
     this.metadata = new ObjectRecordStore(this.db);
+    this.layout = new KeyLayout(underStoreLayout(store), {
+      rootOf: (bucket) => this.bucketRoot(bucket),
+      hasMarker: (bucket, path) => this.metadata.find(bucket, `${path}/`) !== undefined,
+      moved: (bucket, path, before, after) => {
+        // The record follows the bytes; one written by others gets a record that matches no bytes,
+        // so that listings look inside its directory.
+        const record = this.metadata.find(bucket, path) ?? {
+          bucket,
+          key: path,
+          fingerprint: '',
+          etag: '',
+          contentType: undefined,
+          userMetadata: {},
+          extra: { objectType: 'Normal' as const },
+        };
+        const fingerprint =
+          record.fingerprint === before.fingerprint ? after.fingerprint : record.fingerprint;
+        this.metadata.put({ ...record, fingerprint });
+      },
+    });
     this.staging = new PartStaging(this.db, {
       dir: join(options.stateDir, 'uploads'),
       uploadIdCase: 'upper',
@@ -152,10 +175,14 @@ export class UfsGatewayBackend implements GatewayBackend {
   }
 
   async openObject(bucket: string, key: string, range?: ByteRange, version?: string): Promise<Readable> {
-    const { path, isMarker } = this.objectPath(bucket, key);
-    if (isMarker) return Readable.from([]);
+    const { path, isMarker } = parseObjectKey(key, MAX_KEY_BYTES);
+    const found = await this.layout.locate(bucket, path, isMarker);
+    if (found?.kind !== 'data') {
+      if (isMarker) return Readable.from([]);
+      throw backendError('NOT_FOUND', 'NoSuchKey', `no such key: ${key}`, { Key: key });
+    }
     return this.store.open(
-      path,
+      found.dataPath,
       range ? { offset: range.offset, length: range.length, version } : { version },
     );
   }
@@ -167,28 +194,51 @@ export class UfsGatewayBackend implements GatewayBackend {
     options: PutObjectOptions,
   ): Promise<ObjectInfo> {
     await this.checkBucket(bucket);
-    const { path, isMarker } = this.objectPath(bucket, key);
-    if (isMarker) {
-      const hash = createHash('md5');
-      await pipeline(body, checkDigest(hash, options.contentMd5), markerBodySink());
-      const md5 = hash.digest();
-      if (options.forbidOverwrite && (await this.findObject(bucket, key))) throw fileExists(key);
-      await this.store.mkdirs(path);
-      const status = await this.store.getStatus(path);
-      return this.record(bucket, key, status, options, md5.toString('hex').toUpperCase(), 'Normal', md5);
-    }
-    const out = await this.store
-      .create(path, { overwrite: !options.forbidOverwrite, contentType: options.contentType })
-      .catch((error: unknown) => {
-        throw isTierfsError(error, 'ALREADY_EXISTS') ? fileExists(key) : error;
-      });
+    const { path, isMarker } = parseObjectKey(key, MAX_KEY_BYTES);
+    if (isMarker && options.forbidOverwrite && (await this.findObject(bucket, key))) throw fileExists(key);
     const hash = createHash('md5');
-    await pipeline(body, checkDigest(hash, options.contentMd5), out).catch((error: unknown) => {
-      throw isTierfsError(error, 'ALREADY_EXISTS') ? fileExists(key) : error;
-    });
+    const { target } = await this.write(
+      bucket,
+      key,
+      path,
+      isMarker,
+      !options.forbidOverwrite,
+      options.contentType,
+      (out) => pipeline(body, checkDigest(hash, options.contentMd5), out),
+    );
     const md5 = hash.digest();
-    const status = await this.store.getStatus(path);
+    const status = await this.settled(bucket, path, isMarker, target);
     return this.record(bucket, key, status, options, md5.toString('hex').toUpperCase(), 'Normal', md5);
+  }
+
+  /** Writes the bytes of a key where the key layout puts them; FileAlreadyExists without overwrite. */
+  private async write(
+    bucket: string,
+    key: string,
+    path: string,
+    isMarker: boolean,
+    overwrite: boolean,
+    contentType: string | undefined,
+    fill: (out: UfsWriteStream) => Promise<void>,
+  ): Promise<{ target: string }> {
+    const exists = (error: unknown) => {
+      throw isTierfsError(error, 'ALREADY_EXISTS') ? fileExists(key) : error;
+    };
+    const { target, out } = await this.layout
+      .openWriter(bucket, path, isMarker, (at) =>
+        this.store.create(at, { overwrite: overwrite || isMarker, contentType }),
+      )
+      .catch(exists);
+    await fill(out).catch(exists);
+    return { target };
+  }
+
+  /** The status a written key is recorded with (a marker with an empty body is its directory). */
+  private async settled(bucket: string, path: string, isMarker: boolean, target: string): Promise<UfsStatus> {
+    const status = await this.store.getStatus(target);
+    if (!isMarker || status.size > 0) return status;
+    await this.layout.settleMarker(target, 0);
+    return this.store.getStatus(joinPath(this.bucketRoot(bucket), path));
   }
 
   /**
@@ -199,7 +249,7 @@ export class UfsGatewayBackend implements GatewayBackend {
     await this.checkBucket(bucket);
     const { path, isMarker } = parseObjectKey(key, MAX_KEY_BYTES);
     this.metadata.delete(bucket, key);
-    await removeObject(this.tree(bucket), path, isMarker);
+    await this.layout.remove(bucket, this.tree(bucket), path, isMarker);
   }
 
   async listObjects(bucket: string, options: ListObjectsOptions): Promise<ListObjectsResult> {
@@ -210,7 +260,12 @@ export class UfsGatewayBackend implements GatewayBackend {
     const commonPrefixes: string[] = [];
     for (const item of page.items) {
       if (item.kind === 'prefix') commonPrefixes.push(item.prefix);
-      else objects.push(this.toInfo(bucket, item.key, item.entry));
+      else if (!item.entry.isDirectory) objects.push(this.toInfo(bucket, item.key, item.entry));
+      else {
+        // A marker: its body, when it has one, says its size.
+        const status = await this.findObject(bucket, item.key);
+        if (status) objects.push(this.toInfo(bucket, item.key, status));
+      }
     }
     const last = page.items.at(-1);
     return {
@@ -223,9 +278,9 @@ export class UfsGatewayBackend implements GatewayBackend {
 
   async createMultipartUpload(bucket: string, key: string, options: PutObjectOptions): Promise<UploadInfo> {
     await this.checkBucket(bucket);
-    const { path } = this.objectPath(bucket, key);
+    this.objectPath(bucket, key);
     refuseMarkerUpload(key);
-    if (options.forbidOverwrite && (await this.store.exists(path))) throw fileExists(key);
+    if (options.forbidOverwrite && (await this.findObject(bucket, key))) throw fileExists(key);
     return uploadInfo(
       await this.staging.create(bucket, key, {
         contentType: options.contentType,
@@ -279,16 +334,17 @@ export class UfsGatewayBackend implements GatewayBackend {
           PartNumber: String(part.partNumber),
         }),
     });
-    const { path } = this.objectPath(bucket, key);
+    const { path } = parseObjectKey(key, MAX_KEY_BYTES);
     const { contentType, userMeta, forbidOverwrite } = upload.attributes;
-    const out = await this.store.create(path, { overwrite: !forbidOverwrite, contentType });
-    await this.staging.writeParts(
-      uploadId,
-      chosen.map((p) => p.partNumber),
-      out,
+    const { target } = await this.write(bucket, key, path, false, !forbidOverwrite, contentType, (out) =>
+      this.staging.writeParts(
+        uploadId,
+        chosen.map((p) => p.partNumber),
+        out,
+      ),
     );
     const etag = multipartEtag(chosen).toUpperCase();
-    const status = await this.store.getStatus(path);
+    const status = await this.store.getStatus(target);
     const info = this.record(bucket, key, status, { contentType, userMeta }, etag, 'Multipart', undefined);
     await this.staging.remove(uploadId);
     return info;
@@ -349,22 +405,25 @@ export class UfsGatewayBackend implements GatewayBackend {
 
   /** The bucket's directory tree; a directory is marked when the gateway holds a record of `dir/`. */
   private tree(bucket: string): BucketTree<UfsStatus> {
-    return underStoreTree(
-      this.store,
-      this.bucketRoot(bucket),
-      (path) => this.metadata.find(bucket, `${path}/`) !== undefined,
-    );
+    return {
+      ...underStoreTree(
+        this.store,
+        this.bucketRoot(bucket),
+        (path) => this.metadata.find(bucket, `${path}/`) !== undefined,
+      ),
+      hasObject: (path) => this.metadata.find(bucket, path) !== undefined,
+    };
   }
 
-  /** The file of a key, or the directory of a marker key that was put; undefined when there is none. */
+  /**
+   * The file holding a key's bytes, or the directory of a marker key that was put without a body;
+   * undefined when there is none.
+   */
   private async findObject(bucket: string, key: string): Promise<UfsStatus | undefined> {
-    const { path, isMarker } = this.objectPath(bucket, key);
-    const status = await this.store.getStatus(path).catch((error: unknown) => {
-      if (isTierfsError(error, 'NOT_FOUND') || isTierfsError(error, 'NOT_A_DIRECTORY')) return undefined;
-      throw error;
-    });
-    if (!status || status.isDirectory !== isMarker) return undefined;
-    return isMarker && !this.metadata.find(bucket, key) ? undefined : status;
+    const { path, isMarker } = parseObjectKey(key, MAX_KEY_BYTES);
+    const found = await this.layout.locate(bucket, path, isMarker);
+    if (!found) return undefined;
+    return isMarker && !this.metadata.find(bucket, key) ? undefined : found.entry;
   }
 
   /** Like findObject, but NoSuchKey when there is no object. */

@@ -4,9 +4,11 @@
  * the policy does not deny) and its ACL grants. Ownership controls decide whose ACLs count:
  * with `BucketOwnerEnforced` ACLs are disabled and the bucket owner owns every object.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import { cannedGrants, type Grant, grantsAllow, type Permission, type Requester } from './acl.js';
+import type { Identity } from './auth.js';
 import { type BucketPolicy, evaluatePolicy, parsePolicy } from './bucket-policy.js';
-import { headerOf, type S3Context } from './context.js';
+import type { S3Context } from './context.js';
 import { S3Error } from './errors.js';
 import type { BucketInfo, ObjectInfo, ObjectLayer } from './object-layer.js';
 
@@ -69,6 +71,11 @@ const NEEDS: Readonly<Record<string, Need>> = {
     action: 's3:DeleteObjectTagging',
     versionAction: 's3:DeleteObjectVersionTagging',
   },
+  // Bucket CORS is the bucket owner's to configure (the preflight itself is never signed, and is
+  // answered before any check: server.ts).
+  GetBucketCors: owner('s3:GetBucketCORS'),
+  PutBucketCors: owner('s3:PutBucketCORS'),
+  DeleteBucketCors: owner('s3:PutBucketCORS'),
   GetObjectAcl: { object: 'READ_ACP', action: 's3:GetObjectAcl', versionAction: 's3:GetObjectVersionAcl' },
   PutObjectAcl: { object: 'WRITE_ACP', action: 's3:PutObjectAcl', versionAction: 's3:PutObjectVersionAcl' },
 };
@@ -79,6 +86,13 @@ const POLICY_OPERATIONS = new Set([
   'DeleteBucketPolicy',
   'GetBucketPolicyStatus',
 ]);
+
+/**
+ * Operations checked by their handler rather than before it: a form upload (PostObject) is signed
+ * by the policy in its body, so who sends it is known only once the form is read (see
+ * authorizeFormUpload).
+ */
+const CHECKED_BY_HANDLER = new Set(['PostObject']);
 
 /** Operations whose requests may carry an ACL for what they create. */
 const ACL_WRITES = new Set(['CreateBucket', 'PutObject', 'CopyObject', 'CreateMultipartUpload']);
@@ -171,10 +185,11 @@ export class AccessControl {
   }
 
   /** Refuses a request that carries an ACL when the bucket's ACLs are disabled. */
-  checkAclAllowed(ctx: S3Context, bucket: string): void {
+  checkAclAllowed(ctx: S3Context, bucket: string, headers: IncomingHttpHeaders = ctx.req.headers): void {
     if (this.ownership(bucket) !== 'BucketOwnerEnforced') return;
-    const acl = headerOf(ctx, 'x-amz-acl');
-    const grants = Object.keys(ctx.req.headers).some((name) => name.startsWith('x-amz-grant-'));
+    const value = headers['x-amz-acl'];
+    const acl = Array.isArray(value) ? value[0] : value;
+    const grants = Object.keys(headers).some((name) => name.startsWith('x-amz-grant-'));
     if (grants || (acl !== undefined && acl !== 'bucket-owner-full-control' && acl !== 'private')) {
       throw new S3Error('AccessControlListNotSupported', 'The bucket does not allow ACLs');
     }
@@ -199,6 +214,7 @@ export class AccessControl {
   /** Checks `operation` (a router name) before its handler runs; AccessDenied when not allowed. */
   async authorize(ctx: S3Context, operation: string): Promise<void> {
     const user = requesterOf(ctx);
+    if (CHECKED_BY_HANDLER.has(operation)) return;
     if (ctx.bucket === undefined || operation === 'CreateBucket') {
       // ListBuckets and CreateBucket: any signed user.
       if (user === undefined) throw denied();
@@ -271,6 +287,27 @@ export class AccessControl {
     if (said === 'Allow') return info;
     if (this.objectAllows(bucket, info, user, permission)) return info;
     throw denied();
+  }
+
+  /**
+   * A form upload (POST object) as the PutObject of `key` by `identity`, the signer of its policy
+   * (or anonymous for an unsigned form): the bucket policy, then WRITE on the bucket's ACL, as for
+   * PutObject. `headers` are the form's fields as request headers (its ACL, refused when the
+   * bucket's ACLs are disabled).
+   */
+  async authorizeFormUpload(
+    ctx: S3Context,
+    identity: Identity,
+    key: string,
+    headers: IncomingHttpHeaders,
+  ): Promise<void> {
+    const signed: S3Context = { ...ctx, identity, key };
+    const bucket = await this.layer.bucket(ctx.bucket!, '');
+    this.checkAclAllowed(signed, bucket.name, headers);
+    const said = this.policySays(bucket.name, signed, 's3:PutObject', key);
+    if (said === 'Deny') throw denied();
+    if (said === 'Allow') return;
+    if (!this.bucketAllows(bucket, requesterOf(signed), 'WRITE')) throw denied();
   }
 
   /** The object the check of this request resolved, once (a retry looks it up again). */

@@ -3,9 +3,10 @@
  * against the configured users, or anonymous when that is allowed. Also says how the payload is
  * protected, so the body pipeline can verify it.
  */
+import { createHmac } from 'node:crypto';
 import { TierfsError } from '../../errors.js';
 import { S3Error } from './errors.js';
-import { header, type SignedRequest } from './signed-request.js';
+import { header, type SignedRequest, signaturesEqual } from './signed-request.js';
 import { isV2Header, isV2Presigned, parseV2, type V2Claims, verifyV2 } from './sigv2.js';
 import {
   type ChunkSigning,
@@ -17,6 +18,7 @@ import {
   STREAMING_PAYLOAD,
   STREAMING_PAYLOAD_TRAILER,
   STREAMING_UNSIGNED_TRAILER,
+  signingKey,
   UNSIGNED_PAYLOAD,
   verifyV4,
 } from './sigv4.js';
@@ -128,6 +130,74 @@ export class Authenticator {
       throw new S3Error('AccessDenied', 'Anonymous access is not allowed: sign the request');
     }
     return { user: ANONYMOUS, accessKey: undefined, payload: { kind: 'none' } };
+  }
+
+  /**
+   * Who sent a browser form upload (POST object), from its fields (names lower case): the signer
+   * of its policy, by SigV4 (`x-amz-algorithm`, `x-amz-credential`, `x-amz-date`,
+   * `x-amz-signature`: hex HMAC-SHA256 of the base64 policy with the scope's signing key) or
+   * SigV2 (`AWSAccessKeyId`, `signature`: base64 HMAC-SHA1 of it); anonymous when the form carries
+   * neither policy nor credentials and that is allowed. The policy itself is checked by the caller.
+   */
+  authenticatePost(fields: ReadonlyMap<string, string>): Identity {
+    const policy = fields.get('policy');
+    const credential = fields.get('x-amz-credential');
+    const accessKeyId = fields.get('awsaccesskeyid');
+    const none = { kind: 'none' } as const;
+    if (policy === undefined && credential === undefined && accessKeyId === undefined) {
+      if (fields.has('signature') || fields.has('x-amz-signature')) {
+        throw new S3Error(
+          'InvalidArgument',
+          'Bucket POST with a signature must contain a field named policy',
+        );
+      }
+      if (!this.options.allowAnonymous) {
+        throw new S3Error('AccessDenied', 'Anonymous access is not allowed: sign the form with a policy');
+      }
+      return { user: ANONYMOUS, accessKey: undefined, payload: none };
+    }
+    if (policy === undefined)
+      throw new S3Error('InvalidArgument', 'Bucket POST must contain a field named policy');
+    if (credential !== undefined || fields.has('x-amz-algorithm')) {
+      const algorithm = fields.get('x-amz-algorithm');
+      if (algorithm !== 'AWS4-HMAC-SHA256') {
+        throw new S3Error(
+          'InvalidArgument',
+          `x-amz-algorithm must be AWS4-HMAC-SHA256, got "${algorithm ?? ''}"`,
+        );
+      }
+      const parts = (credential ?? '').split('/');
+      if (parts.length !== 5 || parts[4] !== 'aws4_request') {
+        throw new S3Error(
+          'InvalidArgument',
+          'x-amz-credential must be <access key>/<yyyymmdd>/<region>/s3/aws4_request',
+        );
+      }
+      const [accessKey, date, region, service] = parts as [string, string, string, string];
+      const signature = fields.get('x-amz-signature');
+      if (signature === undefined)
+        throw new S3Error('InvalidArgument', 'Bucket POST must contain a field named x-amz-signature');
+      const user = this.user(accessKey);
+      const expected = createHmac('sha256', signingKey(user.secretKey, { date, region, service }))
+        .update(policy)
+        .digest('hex');
+      if (!signaturesEqual(expected, signature.toLowerCase())) this.mismatch();
+      return { user: user.user, accessKey, payload: none };
+    }
+    const signature = fields.get('signature');
+    if (signature === undefined)
+      throw new S3Error('InvalidArgument', 'Bucket POST must contain a field named signature');
+    const user = this.user(accessKeyId!);
+    const expected = createHmac('sha1', user.secretKey).update(policy).digest('base64');
+    if (!signaturesEqual(expected, signature)) this.mismatch();
+    return { user: user.user, accessKey: user.accessKey, payload: none };
+  }
+
+  private mismatch(): never {
+    throw new S3Error(
+      'SignatureDoesNotMatch',
+      'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+    );
   }
 
   private user(accessKey: string): S3User {

@@ -38,6 +38,8 @@ export interface GatewayBackend {
    */
   create(path: string): Promise<Writable>;
   mkdirs(path: string): Promise<void>;
+  /** Moves a file or directory to a path that does not exist (ALREADY_EXISTS otherwise). */
+  rename(source: string, destination: string): Promise<void>;
   /** Deletes a file or an empty directory (DIRECTORY_NOT_EMPTY otherwise); recursive deletes everything. */
   delete(path: string, options?: { recursive?: boolean }): Promise<void>;
   close(): Promise<void>;

@@ -12,6 +12,7 @@ const STATUS = {
   AuthorizationQueryParametersError: 400,
   BadDigest: 400,
   BadRequest: 400,
+  BucketAlreadyExists: 409,
   BucketAlreadyOwnedByYou: 409,
   BucketNotEmpty: 409,
   EntityTooLarge: 400,
@@ -23,6 +24,7 @@ const STATUS = {
   InvalidBucketName: 400,
   InvalidDigest: 400,
   InvalidPart: 400,
+  InvalidPolicyDocument: 400,
   InvalidPartNumber: 416,
   InvalidPartOrder: 400,
   InvalidRange: 416,
@@ -30,12 +32,14 @@ const STATUS = {
   KeyConflict: 409,
   MalformedACLError: 400,
   MalformedPolicy: 400,
+  MalformedPOSTRequest: 400,
   MalformedXML: 400,
   MetadataTooLarge: 400,
   MethodNotAllowed: 405,
   MissingContentLength: 411,
   NoSuchBucket: 404,
   NoSuchBucketPolicy: 404,
+  NoSuchCORSConfiguration: 404,
   NoSuchKey: 404,
   NoSuchUpload: 404,
   NoSuchVersion: 404,
@@ -92,9 +96,11 @@ export function toS3Error(error: unknown, notFound: S3ErrorCode = 'NoSuchKey'): 
       case 'IS_A_DIRECTORY':
       case 'DIRECTORY_NOT_EMPTY':
       case 'CONFLICT':
+        // The key layout turns an object into a prefix (and back) as keys come and go; a write that
+        // raced such a change left nothing and succeeds when sent again (SDKs retry a 503).
         return new S3Error(
-          'KeyConflict',
-          `${error.message} (a key cannot be both an object and a prefix of other keys)`,
+          'ServiceUnavailable',
+          `${error.message} (the key changed between an object and a prefix while it was written; please try again)`,
           { cause: error },
         );
       case 'RANGE_NOT_SATISFIABLE':

@@ -10,6 +10,7 @@ import { type ObjectRecord as CommonRecord, ObjectRecordStore } from '../common/
 import { StateDatabase } from '../common/state-database.js';
 import type { Grant } from './acl.js';
 import { BucketSettings } from './bucket-settings.js';
+import type { CorsRule } from './cors.js';
 import { VersionStore } from './version-store.js';
 
 export const CANNED_ACLS = [
@@ -95,6 +96,7 @@ export class MetadataStore {
     this.db = new StateDatabase(dir, 'metadata.db');
     this.db.exec(`CREATE TABLE IF NOT EXISTS buckets (
       name TEXT PRIMARY KEY, created_ms INTEGER NOT NULL, acl TEXT NOT NULL, owner TEXT NOT NULL)`);
+    this.db.exec('CREATE TABLE IF NOT EXISTS bucket_cors (bucket TEXT PRIMARY KEY, rules TEXT NOT NULL)');
     this.objects = new ObjectRecordStore(this.db);
     this.settings = new BucketSettings(this.db);
     this.versions = new VersionStore(this.db);
@@ -124,7 +126,26 @@ export class MetadataStore {
       this.versions.deleteBucket(name);
       this.settings.deleteBucket(name);
       this.db.sql('DELETE FROM buckets WHERE name = ?').run(name);
+      this.db.sql('DELETE FROM bucket_cors WHERE bucket = ?').run(name);
     });
+  }
+
+  /** The bucket's CORS rules, or undefined when it has no configuration. */
+  getCors(bucket: string): CorsRule[] | undefined {
+    const row = this.db
+      .sql<[string], { rules: string }>('SELECT rules FROM bucket_cors WHERE bucket = ?')
+      .get(bucket);
+    return row && (JSON.parse(row.rules) as CorsRule[]);
+  }
+
+  putCors(bucket: string, rules: readonly CorsRule[]): void {
+    this.db
+      .sql('INSERT OR REPLACE INTO bucket_cors (bucket, rules) VALUES (?, ?)')
+      .run(bucket, JSON.stringify(rules));
+  }
+
+  deleteCors(bucket: string): void {
+    this.db.sql('DELETE FROM bucket_cors WHERE bucket = ?').run(bucket);
   }
 
   // --- objects -----------------------------------------------------------------------------------

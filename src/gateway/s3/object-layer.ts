@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isTierfsError } from '../../errors.js';
-import { type BucketTree, removeObject } from '../common/bucket-tree.js';
-import { markerBodySink } from '../common/object-keys.js';
+import type { BucketTree } from '../common/bucket-tree.js';
+import { KeyLayout } from '../common/key-layout.js';
 import type { Grant } from './acl.js';
 import type { BackendEntry, GatewayBackend } from './backend.js';
 import { S3Error, toS3Error } from './errors.js';
@@ -44,6 +44,11 @@ export interface ObjectInfo extends ObjectAttributes {
   readonly seq?: number;
   /** Where the bytes of a noncurrent version are (below the root); undefined for the current one. */
   readonly blob?: string;
+  /**
+   * Where the bytes of the current version are in the backend (the key layout decides: the key's
+   * path, `a/.tierfs-object`, `d/.tierfs-marker-body`); undefined for a marker without a body.
+   */
+  readonly dataPath?: string;
 }
 
 /** Options of one write: the version it makes, and what commits with its record. */
@@ -83,10 +88,34 @@ export class ObjectLayer {
   /** Versioned buckets: versions, delete markers and the writes that make them. */
   readonly versions: ObjectVersions;
 
+  /** Where each key's bytes are in the tree (see common/key-layout.ts). */
+  private readonly layout: KeyLayout<BackendEntry>;
+
   constructor(backend: GatewayBackend, metadata: MetadataStore) {
     this.backend = backend;
     this.metadata = metadata;
     this.versions = new ObjectVersions(this);
+    this.layout = new KeyLayout(backend, {
+      rootOf: (bucket) => bucket,
+      hasMarker: (bucket, path) => this.hasMarker(bucket, path),
+      moved: (bucket, path, before, after) => {
+        // A store may give moved bytes a new fingerprint: the record follows them. An object
+        // written by others gets a record that matches no bytes, so that listings look inside.
+        const record = this.metadata.getObject(bucket, path) ?? {
+          bucket,
+          key: path,
+          fingerprint: '',
+          etag: '',
+          headers: { userMetadata: {} },
+          tags: [],
+          acl: 'private' as const,
+          owner: '',
+        };
+        const fingerprint =
+          record.fingerprint === before.fingerprint ? after.fingerprint : record.fingerprint;
+        this.metadata.putObject({ ...record, fingerprint });
+      },
+    });
   }
 
   // --- buckets -----------------------------------------------------------------------------------
@@ -119,9 +148,20 @@ export class ObjectLayer {
     return grants === undefined ? info : { ...info, grants: JSON.parse(grants) as Grant[] };
   }
 
+  /**
+   * Creates a bucket: BucketAlreadyOwnedByYou when the caller made it (or nobody is recorded as
+   * its owner: a directory made by others), BucketAlreadyExists when another user did.
+   */
   async createBucket(name: string, owner: string, acl: CannedAcl, grants?: readonly Grant[]): Promise<void> {
     checkBucketName(name);
     if (await this.backend.stat(name)) {
+      const record = this.metadata.getBucket(name);
+      if (record && record.owner !== '' && record.owner !== owner) {
+        throw new S3Error(
+          'BucketAlreadyExists',
+          'The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.',
+        );
+      }
       throw new S3Error(
         'BucketAlreadyOwnedByYou',
         'Your previous request to create the named bucket succeeded and you already own it.',
@@ -167,17 +207,27 @@ export class ObjectLayer {
   }
 
   // --- objects -----------------------------------------------------------------------------------
+  //
+  // A key is a path below its bucket, except where common/key-layout.ts keeps it inside the
+  // directory of its name (the object `a` beside keys `a/…`, the body of a marker `d/`).
 
   /** The object, or undefined when there is none (a directory without a marker is none). */
   async stat(bucket: string, key: string): Promise<ObjectInfo | undefined> {
     const { path, isMarker } = objectPath(key);
-    const entry = await this.backend.stat(join(bucket, path));
-    if (!entry || entry.isDirectory !== isMarker) return undefined;
+    const found = await this.layout.locate(bucket, path, isMarker);
+    if (!found) return undefined;
+    if (!isMarker) return this.describe(bucket, key, found.entry);
     const record = this.metadata.getObject(bucket, key);
-    if (isMarker) {
-      return record && this.info(record, { size: 0, mtimeMs: entry.mtimeMs ?? 0, etag: EMPTY_MD5 });
-    }
-    return this.describe(bucket, key, entry, record);
+    if (!record) return undefined;
+    const { entry } = found;
+    return found.kind === 'data'
+      ? this.info(record, {
+          size: entry.size,
+          mtimeMs: entry.mtimeMs ?? 0,
+          version: entry.fingerprint,
+          dataPath: found.dataPath,
+        })
+      : this.info(record, { size: 0, mtimeMs: entry.mtimeMs ?? 0, etag: EMPTY_MD5 });
   }
 
   /** Like stat, but NoSuchKey (or NoSuchBucket) when there is no object. */
@@ -195,7 +245,12 @@ export class ObjectLayer {
     entry: BackendEntry,
     record = this.metadata.getObject(bucket, key),
   ): ObjectInfo {
-    const facts = { size: entry.size, mtimeMs: entry.mtimeMs ?? 0, version: entry.fingerprint };
+    const facts = {
+      size: entry.size,
+      mtimeMs: entry.mtimeMs ?? 0,
+      version: entry.fingerprint,
+      dataPath: this.layout.dataPathOf(bucket, objectPath(key).path, entry),
+    };
     if (record && record.fingerprint === entry.fingerprint) return this.info(record, facts);
     return {
       bucket,
@@ -211,7 +266,7 @@ export class ObjectLayer {
 
   private info(
     record: ObjectRecord,
-    facts: { size: number; mtimeMs: number; etag?: string; version?: string },
+    facts: { size: number; mtimeMs: number; etag?: string; version?: string; dataPath?: string },
   ): ObjectInfo {
     return {
       bucket: record.bucket,
@@ -220,6 +275,7 @@ export class ObjectLayer {
       mtimeMs: facts.mtimeMs,
       etag: facts.etag ?? record.etag,
       version: facts.version,
+      dataPath: facts.dataPath,
       headers: record.headers,
       tags: record.tags,
       acl: record.acl,
@@ -236,10 +292,10 @@ export class ObjectLayer {
    * holds for what is sent.
    */
   async open(info: ObjectInfo, range?: { offset: number; length: number }): Promise<Readable> {
+    const at = info.blob ?? info.dataPath;
+    if (at === undefined) return Readable.from([]);
     try {
-      if (info.blob !== undefined) return await this.backend.open(info.blob, range, info.version);
-      if (info.key.endsWith('/')) return Readable.from([]);
-      return await this.backend.open(join(info.bucket, objectPath(info.key).path), range, info.version);
+      return await this.backend.open(at, range, info.version);
     } catch (error) {
       throw toS3Error(error);
     }
@@ -275,25 +331,39 @@ export class ObjectLayer {
     options: WriteOptions = {},
   ): Promise<ObjectInfo> {
     const { path, isMarker } = objectPath(key);
-    const target = join(bucket, path);
+    let target: string;
     try {
-      if (isMarker) {
-        await pipeline([...source, markerBodySink()]);
-        await this.backend.mkdirs(target);
-      } else {
-        const out = await this.backend.create(target);
-        await pipeline([...source, out]);
-      }
+      const writer = await this.layout.openWriter(bucket, path, isMarker, (at) => this.backend.create(at));
+      target = writer.target;
+      await pipeline([...source, writer.out]);
     } catch (error) {
       throw toS3Error(error);
     }
-    const entry = await this.backend.stat(target);
-    if (!entry) throw new S3Error('InternalError', 'The object vanished right after it was written');
+    // Moved into its directory right after it was written (a key below it arrived): found there.
+    let entry = await this.backend.stat(target);
+    if (!entry && !isMarker) {
+      const moved = await this.layout.locate(bucket, path, false);
+      if (moved?.kind === 'data') {
+        entry = moved.entry;
+        target = moved.dataPath;
+      }
+    }
+    if (!entry)
+      throw new S3Error(
+        'ServiceUnavailable',
+        'The object was replaced right after it was written; please try again',
+      );
+    if (isMarker && entry.size === 0) {
+      // A marker without a body is its directory alone.
+      await this.layout.settleMarker(target, 0);
+      entry = (await this.backend.stat(join(bucket, path))) ?? entry;
+    }
+    const empty = isMarker && entry.isDirectory;
     const record: ObjectRecord = {
       bucket,
       key,
       fingerprint: entry.fingerprint,
-      etag: isMarker ? EMPTY_MD5 : etag(),
+      etag: empty ? EMPTY_MD5 : etag(),
       ...attributes,
       versionId: options.versionId,
       seq: options.seq,
@@ -303,9 +373,10 @@ export class ObjectLayer {
       this.metadata.putObject(record);
     });
     return this.info(record, {
-      size: entry.size,
+      size: empty ? 0 : entry.size,
       mtimeMs: entry.mtimeMs ?? Date.now(),
-      version: entry.fingerprint,
+      version: empty ? undefined : entry.fingerprint,
+      dataPath: empty ? undefined : target,
     });
   }
 
@@ -336,6 +407,9 @@ export class ObjectLayer {
   /** The store's current fingerprint of an object (for updateAttributes). */
   async fingerprint(info: ObjectInfo): Promise<string> {
     if (info.blob !== undefined) return info.version ?? '';
+    const current = await this.stat(info.bucket, info.key);
+    if (!current) throw new S3Error('NoSuchKey', 'The specified key does not exist.');
+    if (current.version !== undefined) return current.version;
     const entry = await this.backend.stat(join(info.bucket, objectPath(info.key).path));
     if (!entry) throw new S3Error('NoSuchKey', 'The specified key does not exist.');
     return entry.fingerprint;
@@ -343,7 +417,8 @@ export class ObjectLayer {
 
   /**
    * Deletes an object; deleting a missing key succeeds, as in S3. Directories left empty are
-   * removed up to the bucket unless they carry a marker, so listings stop showing them.
+   * removed up to the bucket unless they carry a marker, so listings stop showing them; a
+   * directory left holding only the object of its name becomes that object again.
    */
   async delete(bucket: string, key: string): Promise<void> {
     await this.bucket(bucket);
@@ -355,7 +430,7 @@ export class ObjectLayer {
   async removeFile(bucket: string, key: string): Promise<void> {
     const { path, isMarker } = objectPath(key);
     try {
-      await removeObject(this.tree(bucket), path, isMarker);
+      await this.layout.remove(bucket, this.tree(bucket), path, isMarker);
     } catch (error) {
       throw toS3Error(error);
     }
@@ -368,6 +443,7 @@ export class ObjectLayer {
       children: (path) => this.backend.children(join(bucket, path)),
       delete: (path) => this.backend.delete(join(bucket, path)),
       hasMarker: (path) => this.hasMarker(bucket, path),
+      hasObject: (path) => this.metadata.getObject(bucket, path) !== undefined,
     };
   }
 

@@ -1,6 +1,8 @@
 /**
- * S3 versioning over the object layer. The current version of a key is the file at its path (so
- * listings and the namespace see the latest bytes); its object record carries its version id.
+ * S3 versioning over the object layer. The current version of a key is where the key layout puts
+ * it (common/key-layout.ts: its path, or `a/.tierfs-object` beside keys below it, or a marker's
+ * body; ObjectInfo.dataPath), so listings and the namespace see the latest bytes; its object
+ * record carries its version id.
  * Noncurrent versions are copies in the versions area of the root (`.tierfs-versions/<bucket>/`)
  * with a row each in the version store, as are delete markers (without bytes).
  *
@@ -13,6 +15,12 @@
  * - deleting the current version promotes the newest noncurrent one by writing its bytes over the
  *   path before the records change.
  * A failed write removes its copy; a copy without a row (a crash) is never read.
+ *
+ * Lock order: a key's version lock is taken first and held through the write; the layout's
+ * per-path locks (moving `a` into or out of its directory) are taken inside it and never wait for
+ * a version lock, so the two cannot deadlock. A layout move may still run under another key's
+ * version lock (a write of `a/b` moves `a`), so the copy of a demoted version follows its bytes
+ * when they moved between finding and copying them.
  */
 import { randomBytes } from 'node:crypto';
 import type { Transform } from 'node:stream';
@@ -295,17 +303,24 @@ export class ObjectVersions {
    * versioning is suspended, which also replaces a noncurrent `null` version or marker).
    */
   private async demote(bucket: string, key: string, nullVersion: boolean): Promise<Demotion> {
-    const current = await this.layer.stat(bucket, key);
+    let current = await this.layer.stat(bucket, key);
     const replacedNull = nullVersion ? this.store.get(bucket, key, 'null') : undefined;
     let archived: VersionRow | undefined;
     if (current && !(nullVersion && current.versionId === undefined)) {
       const blob = `${VERSIONS_AREA}/${bucket}/${randomBytes(16).toString('hex')}`;
-      try {
-        const out = await this.layer.backend.create(blob);
-        await pipeline(await this.layer.open(current), out);
-      } catch (error) {
-        await this.removeBlob(blob);
-        throw toS3Error(error);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const out = await this.layer.backend.create(blob);
+          await pipeline(await this.layer.open(current), out);
+          break;
+        } catch (error) {
+          await this.removeBlob(blob);
+          // The key layout moved the bytes (into or out of the directory of their name, for a
+          // key written below this one) between finding and copying them: copied from there.
+          const moved = attempt < 3 ? await this.layer.stat(bucket, key) : undefined;
+          if (moved?.dataPath === undefined || moved.dataPath === current.dataPath) throw toS3Error(error);
+          current = moved;
+        }
       }
       const entry = await this.layer.backend.stat(blob);
       archived = {

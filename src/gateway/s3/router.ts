@@ -3,9 +3,11 @@ import * as acls from './acl-handlers.js';
 import * as bucketAccess from './bucket-access-handlers.js';
 import * as buckets from './bucket-handlers.js';
 import { headerOf, type S3Context } from './context.js';
+import * as cors from './cors-handlers.js';
 import { S3Error } from './errors.js';
 import * as multipart from './multipart-handlers.js';
 import * as objects from './object-handlers.js';
+import { postObject } from './post-object.js';
 import type { GatewayServices } from './services.js';
 import * as versions from './versioning-handlers.js';
 
@@ -19,6 +21,7 @@ export interface Operation {
 /** Subresources this gateway answers; any other one is NotImplemented rather than mistaken for a plain request. */
 const KNOWN_SUBRESOURCES = new Set([
   'acl',
+  'cors',
   'delete',
   'location',
   'tagging',
@@ -85,6 +88,7 @@ export function route(ctx: S3Context): Operation {
         if (q.has('ownershipControls')) {
           return op('GetBucketOwnershipControls', bucketAccess.getBucketOwnershipControls);
         }
+        if (q.has('cors')) return op('GetBucketCors', cors.getBucketCors);
         if (q.has('uploads')) return op('ListMultipartUploads', buckets.listMultipartUploads);
         if (q.has('location')) return op('GetBucketLocation', buckets.getBucketLocation);
         if (q.has('versioning')) return op('GetBucketVersioning', versions.getBucketVersioning);
@@ -101,9 +105,11 @@ export function route(ctx: S3Context): Operation {
         if (q.has('ownershipControls')) {
           return op('PutBucketOwnershipControls', bucketAccess.putBucketOwnershipControls);
         }
+        if (q.has('cors')) return op('PutBucketCors', cors.putBucketCors);
         if (q.size === 0) return op('CreateBucket', buckets.createBucket);
         break;
       case 'DELETE':
+        if (q.has('cors')) return op('DeleteBucketCors', cors.deleteBucketCors);
         if (q.size === 0) return op('DeleteBucket', buckets.deleteBucket);
         if (q.has('policy')) return op('DeleteBucketPolicy', bucketAccess.deleteBucketPolicy);
         if (q.has('ownershipControls')) {
@@ -112,6 +118,7 @@ export function route(ctx: S3Context): Operation {
         break;
       case 'POST':
         if (q.has('delete')) return op('DeleteObjects', buckets.deleteObjects);
+        if (q.size === 0) return op('PostObject', postObject);
         break;
     }
   } else {

@@ -19,13 +19,15 @@ import {
 } from '../../config/keys/core.js';
 import type { UnderStore } from '../../ufs/contract.js';
 import { AccessControl } from './access.js';
-import { Authenticator, parseUsers } from './auth.js';
+import { Authenticator, type Identity, parseUsers } from './auth.js';
 import type { GatewayBackend } from './backend.js';
 import { type S3Context, sendError } from './context.js';
+import { answerPreflight, applyCorsHeaders } from './cors-handlers.js';
 import { S3Error, toS3Error } from './errors.js';
 import { MetadataStore } from './metadata-store.js';
 import { MultipartUploads } from './multipart.js';
 import { ObjectLayer } from './object-layer.js';
+import { isFormUpload } from './post-object.js';
 import { route } from './router.js';
 import type { GatewayServices } from './services.js';
 import { parseQuery } from './signed-request.js';
@@ -54,23 +56,15 @@ interface Target {
   readonly query: [string, string][];
 }
 
+/** The identity a form upload has until its form is read: none (the handler authenticates it). */
+const UNAUTHENTICATED_FORM: Identity = { user: 'anonymous', accessKey: undefined, payload: { kind: 'none' } };
+
 function decodePath(text: string): string {
   try {
     return decodeURIComponent(text);
   } catch {
     throw new S3Error('InvalidArgument', 'The request path is not correctly URL-encoded');
   }
-}
-
-/**
- * A CORS preflight (never signed): no bucket has a CORS configuration, so it is refused as S3
- * refuses it then: 400 without the Origin and Access-Control-Request-Method it needs, else 403.
- */
-function refusePreflight(req: IncomingMessage): never {
-  if (req.headers.origin === undefined || req.headers['access-control-request-method'] === undefined) {
-    throw new S3Error('BadRequest', 'Insufficient information. Origin request header needed.');
-  }
-  throw new S3Error('AccessForbidden', 'CORSResponse: CORS is not enabled for this bucket.');
 }
 
 function parseTarget(req: IncomingMessage, domains: readonly string[]): Target {
@@ -109,6 +103,7 @@ export class S3Gateway {
       layer,
       uploads: new MultipartUploads(layer, options.stagingDir, options.minPartSize),
       access: new AccessControl(layer, options.authenticator.userNames()),
+      authenticator: options.authenticator,
     };
     this.server = createServer((req, res) => void this.handle(req, res));
     // Large uploads and downloads take as long as they take; only slow headers are cut off.
@@ -149,11 +144,25 @@ export class S3Gateway {
     try {
       const target = parseTarget(req, this.options.domains);
       resource = target.resourcePath;
-      if (method === 'OPTIONS') refusePreflight(req);
-      const identity = this.options.authenticator.authenticate(
-        { method, rawPath: target.rawPath, query: target.query, headers: req.headers },
-        target.resourcePath,
-      );
+      if (method === 'OPTIONS') {
+        operation = 'Preflight';
+        answerPreflight(req, res, target.bucket, this.options.metadata);
+        return;
+      }
+      applyCorsHeaders(req, res, target.bucket, this.options.metadata);
+      // A form upload is signed by its policy, read with the body (post-object.ts), not its headers.
+      const formUpload =
+        method === 'POST' &&
+        target.bucket !== undefined &&
+        target.key === undefined &&
+        target.query.length === 0 &&
+        isFormUpload(req.headers);
+      const identity = formUpload
+        ? UNAUTHENTICATED_FORM
+        : this.options.authenticator.authenticate(
+            { method, rawPath: target.rawPath, query: target.query, headers: req.headers },
+            target.resourcePath,
+          );
       const query = new Map<string, string>();
       for (const [name, value] of target.query) if (!query.has(name)) query.set(name, value);
       const ctx: S3Context = {

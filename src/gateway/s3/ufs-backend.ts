@@ -49,6 +49,10 @@ export class UfsBackend implements GatewayBackend {
     return this.store.mkdirs(path);
   }
 
+  rename(source: string, destination: string): Promise<void> {
+    return this.store.rename(source, destination);
+  }
+
   delete(path: string, options?: { recursive?: boolean }): Promise<void> {
     return this.store.delete(path, options);
   }

@@ -163,9 +163,10 @@ export async function listObjectVersions(ctx: S3Context, { layer }: GatewayServi
   const items: AsyncIterable<VersionItem> = (async function* () {
     if (versionIdMarker !== '') {
       // The rest of the key the previous page stopped in.
+      // A directory may hold the key's bytes (the key layout): versionsOf stats it then.
       const entry = await layer.backend.stat(`${bucket}/${keyMarker}`).catch(() => undefined);
       const rows = layer.metadata.versions.ofKey(bucket, keyMarker);
-      yield { kind: 'key', key: keyMarker, entry: entry && !entry.isDirectory ? entry : undefined, rows };
+      yield { kind: 'key', key: keyMarker, entry, rows };
     }
     yield* versionItems(layer, bucket, query);
   })();

@@ -23,7 +23,17 @@ export function buildXml(root: string, body: XmlNode, namespace: string | null =
 }
 
 /** Elements that may repeat in request bodies; always parsed as arrays. */
-const REPEATED = new Set(['Part', 'Object', 'Tag', 'Grant']);
+const REPEATED = new Set([
+  'Part',
+  'Object',
+  'Tag',
+  'Grant',
+  'CORSRule',
+  'AllowedMethod',
+  'AllowedOrigin',
+  'AllowedHeader',
+  'ExposeHeader',
+]);
 
 const parser = new XMLParser({
   ignoreAttributes: true,
