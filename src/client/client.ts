@@ -68,6 +68,11 @@ export interface OpenFileOptions {
 }
 
 /** How `createFile` writes. */
+/** A file being written; `completed` is the file's status once the master completed it ('finish'). */
+export interface FileWriteStream extends Writable {
+  readonly completed: FileStatus | undefined;
+}
+
 export interface CreateFileOptions {
   /** Where the bytes go: the client's default write type (`CACHE_THROUGH` unless configured) when unset. */
   writeType?: WriteType;
@@ -358,7 +363,7 @@ export class TierfsClient {
    * finishes ('finish' fires after the master completed it); destroying the stream, or any
    * failure, leaves no file behind.
    */
-  async createFile(path: string, options: CreateFileOptions = {}): Promise<Writable> {
+  async createFile(path: string, options: CreateFileOptions = {}): Promise<FileWriteStream> {
     const writeType = options.writeType ?? this.writeType;
     const { status, capability } = await this.post<CreateFileResponse>('/api/v1/paths/create-file', {
       path,
@@ -379,6 +384,7 @@ export class TierfsClient {
     const controller = new AbortController();
     const upload = writeToWorker(worker, capability, status.contentId, body, controller.signal);
     let completed = false;
+    let written: FileStatus | undefined;
     const client = this;
     const stream = new Writable({
       highWaterMark: 1024 * 1024,
@@ -389,8 +395,11 @@ export class TierfsClient {
       final(callback) {
         body.end();
         upload
-          .then(({ receipt }) => client.post('/api/v1/paths/complete-file', { capability, receipt }))
-          .then(() => {
+          .then(({ receipt }) =>
+            client.post<FileStatus>('/api/v1/paths/complete-file', { capability, receipt }),
+          )
+          .then((status) => {
+            written = status;
             completed = true;
             callback();
           }, callback);
@@ -410,7 +419,7 @@ export class TierfsClient {
     upload.catch((error: unknown) => {
       if (!completed) stream.destroy(error instanceof Error ? error : new Error(String(error)));
     });
-    return stream;
+    return Object.defineProperty(stream, 'completed', { get: () => written }) as FileWriteStream;
   }
 
   /** The live worker that serves a file (consistent hashing of its content id over the live workers). */

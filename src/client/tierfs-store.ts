@@ -152,11 +152,14 @@ export class TierfsUnderStore implements UnderStore {
   async create(path: string, options: CreateOptions = {}): Promise<UfsWriteStream> {
     const { rel, abs } = this.full(path);
     if (rel === '') throw new TierfsError('IS_A_DIRECTORY', `cannot write to the root of ${this.uri}`);
-    return this.client.createFile(abs, {
+    const stream = await this.client.createFile(abs, {
       overwrite: options.overwrite ?? false,
       recursive: options.createParent ?? true,
       mode: options.mode,
     });
+    return Object.defineProperty(stream, 'written', {
+      get: () => (stream.completed === undefined ? undefined : this.toStatus(stream.completed)),
+    }) as unknown as UfsWriteStream;
   }
 
   async mkdirs(path: string, options: MkdirsOptions = {}): Promise<void> {

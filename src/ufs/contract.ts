@@ -100,6 +100,13 @@ export interface OpenOptions {
    * version, or one not of the store's shape, is INVALID_ARGUMENT.
    */
   version?: string;
+  /**
+   * The file's size as the caller knows it, with `version`: object stores then send no request
+   * but the GETs of the bytes (no HEAD first; the version is still checked on every GET). Without
+   * it they take the size from the version where it holds one. A size the version does not have
+   * is INVALID_ARGUMENT; without a version it is ignored.
+   */
+  size?: number;
   signal?: AbortSignal;
 }
 
@@ -112,6 +119,13 @@ export interface CreateOptions {
   mode?: number;
   /** MIME type for stores that keep one. */
   contentType?: string;
+  /**
+   * The caller knows that the parent directory exists in this store and that `path` is not a
+   * directory (the master's namespace knows both for the files it creates). The store then skips
+   * those checks and writes no parent directory markers (the parent is there already); with
+   * `overwrite` as well, object stores send no request before the data. Default false.
+   */
+  parentExists?: boolean;
 }
 
 export interface MkdirsOptions {
@@ -138,7 +152,16 @@ export interface SpaceInfo {
  * leaves nothing behind: no partial file, no temp file, no open multipart upload. The cleanup is
  * finished when 'close' is emitted (`abortWrite` waits for it), also after a failed pipeline.
  */
-export type UfsWriteStream = Writable;
+export interface UfsWriteStream extends Writable {
+  /**
+   * Set before 'finish': the status of the file this write produced, what getStatus would return
+   * for it (same size, etag and fingerprint), so a caller needs no getStatus after a write.
+   * Undefined until the write is committed. When another writer replaced the file between the
+   * commit and the store's look at it, the status still names this write's bytes (its etag): a
+   * read pinned to its fingerprint then fails STALE instead of serving the other bytes.
+   */
+  readonly written: UfsStatus | undefined;
+}
 
 /** What a store can and cannot do; the contract suite skips by these flags only. */
 export interface UnderStoreCapabilities {

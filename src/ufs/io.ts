@@ -1,9 +1,9 @@
 /** Small stream helpers over the contract that every caller otherwise writes again. */
 import { once } from 'node:events';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { TierfsError } from '../errors.js';
-import type { CreateOptions, OpenOptions, UfsWriteStream, UnderStore } from './contract.js';
+import type { CreateOptions, OpenOptions, UnderStore } from './contract.js';
 
 /** The range an `open` asks for, checked: INVALID_ARGUMENT for a negative or fractional offset or length. */
 export function readRangeOf(options: OpenOptions): { offset: number; length: number | undefined } {
@@ -40,7 +40,7 @@ export function staleVersion(uri: string, expected: string, found: string, cause
 }
 
 /** Aborts a write in progress and waits until the store has cleaned up after it. */
-export async function abortWrite(stream: UfsWriteStream, reason?: Error): Promise<void> {
+export async function abortWrite(stream: Writable, reason?: Error): Promise<void> {
   if (stream.closed) return;
   const closed = once(stream, 'close').catch(() => undefined);
   stream.destroy(reason);

@@ -10,7 +10,7 @@ import type { PageStore } from '../cache/page-store.js';
 import { type ReadType, streamRange } from '../cache/range-reader.js';
 import type { WriteType } from '../cluster/io-types.js';
 import { TierfsError } from '../errors.js';
-import type { UfsWriteStream, UnderStore } from '../ufs/contract.js';
+import type { CreateOptions, UfsStatus, UfsWriteStream, UnderStore } from '../ufs/contract.js';
 import { abortWrite } from '../ufs/io.js';
 import type { StagingArea } from './staging.js';
 
@@ -46,10 +46,11 @@ export function readFile(data: DataPath, plan: ReadPlan): Readable {
       );
     }
     const { store, path } = await plan.ufs();
+    // With the version (and so the size) known, an object store sends the GET only: no HEAD.
     return store.open(path, {
       offset,
       length,
-      ...(plan.version === undefined ? {} : { version: plan.version }),
+      ...(plan.version === undefined ? {} : { version: plan.version, size: plan.size }),
     });
   };
   return Readable.from(
@@ -90,7 +91,7 @@ export async function writeFile(data: DataPath, plan: WritePlan, body: Readable)
   const toUfs = plan.writeType === 'CACHE_THROUGH' || plan.writeType === 'THROUGH';
   const toCache = plan.writeType !== 'THROUGH';
   const ufs = toUfs ? await plan.ufs() : undefined;
-  const out = ufs ? await ufs.store.create(ufs.path, { overwrite: true }) : undefined;
+  const out = ufs ? await ufs.store.create(ufs.path, CREATE_OPTIONS) : undefined;
   const staged = plan.writeType === 'ASYNC_THROUGH' ? await data.staging.begin(plan.contentId) : undefined;
   const pageSize = data.pages.pageSize;
   // One page buffer for the whole write: put() copies it before it returns.
@@ -123,7 +124,7 @@ export async function writeFile(data: DataPath, plan: WritePlan, body: Readable)
     if (out && ufs) {
       out.end();
       await finished(out);
-      ufsFingerprint = (await ufs.store.getStatus(ufs.path)).fingerprint;
+      ufsFingerprint = (await writtenStatus(out, ufs)).fingerprint;
     }
     await staged?.commit();
     return ufsFingerprint ? { size, ufsFingerprint } : { size };
@@ -151,7 +152,7 @@ export async function persistFile(
     readType: 'NO_CACHE',
     ufs: () => Promise.reject(new TierfsError('INTERNAL', 'not persisted yet')),
   });
-  const out = await ufs.store.create(ufs.path, { overwrite: true });
+  const out = await ufs.store.create(ufs.path, CREATE_OPTIONS);
   try {
     for await (const chunk of source) await writeTo(out, chunk as Buffer);
     out.end();
@@ -160,5 +161,13 @@ export async function persistFile(
     await abortWrite(out);
     throw error;
   }
-  return (await ufs.store.getStatus(ufs.path)).fingerprint;
+  return (await writtenStatus(out, ufs)).fingerprint;
+}
+
+/** How the worker creates a file in an under store: replacing what is there, below a parent the master's namespace holds. */
+const CREATE_OPTIONS: CreateOptions = { overwrite: true, parentExists: true };
+
+/** What a finished write produced: the store says so (no request); getStatus only for a store that does not. */
+function writtenStatus(out: UfsWriteStream, ufs: { store: UnderStore; path: string }): Promise<UfsStatus> {
+  return out.written ? Promise.resolve(out.written) : ufs.store.getStatus(ufs.path);
 }

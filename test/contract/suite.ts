@@ -1129,6 +1129,78 @@ export function describeUnderStoreContract(
     });
 
     // ---------------------------------------------------------------------------------------------
+    describe.skipIf(readOnly)('what a write returns', () => {
+      /** Writes `data` in two chunks and returns the finished stream. */
+      async function written(path: string, data: Buffer, options?: CreateOptions): Promise<UfsWriteStream> {
+        const out = await store.create(path, options);
+        expect(out.written, 'written before the commit').toBeUndefined();
+        await pipeline(Readable.from([data.subarray(0, 10), data.subarray(10)]), out);
+        return out;
+      }
+
+      it('a finished write carries the status getStatus then returns (same fingerprint)', async () => {
+        const data = randomBuffer(1234, 'written');
+        const out = await written('dir/w.bin', data);
+        const status = await store.getStatus('dir/w.bin');
+        expectFileStatus(out.written!, 'dir/w.bin', 1234);
+        expect(out.written!.fingerprint).toBe(status.fingerprint);
+        expect(out.written!.etag).toBe(status.etag);
+        expect(out.written!.mtimeMs).toBe(status.mtimeMs);
+        // And the version it names reads exactly these bytes.
+        expect(await readFile(store, 'dir/w.bin', { version: out.written!.fingerprint })).toEqual(data);
+      });
+
+      it('an overwrite carries the new status; an empty file its own', async () => {
+        await writeFile(store, 'o.bin', randomBuffer(100, 'first'));
+        const before = await store.getStatus('o.bin');
+        const out = await written('o.bin', randomBuffer(50, 'second'), { overwrite: true });
+        expect(out.written!.size).toBe(50);
+        expect(out.written!.fingerprint).not.toBe(before.fingerprint);
+        expect(out.written!.fingerprint).toBe((await store.getStatus('o.bin')).fingerprint);
+        const empty = await written('empty.bin', Buffer.alloc(0));
+        expectFileStatus(empty.written!, 'empty.bin', 0);
+        expect(empty.written!.fingerprint).toBe((await store.getStatus('empty.bin')).fingerprint);
+      });
+
+      it('a failed write carries no status', async () => {
+        const out = await store.create('failed.bin');
+        out.write(randomBuffer(100, 'failed'));
+        await abortWrite(out);
+        expect(out.written).toBeUndefined();
+        expect(await store.exists('failed.bin')).toBe(false);
+      });
+
+      it('create with parentExists writes below an existing directory, new or over a file', async () => {
+        await store.mkdirs('known');
+        const fresh = await written('known/p.bin', randomBuffer(20, 'p1'), {
+          parentExists: true,
+          overwrite: true,
+        });
+        expect(fresh.written!.fingerprint).toBe((await store.getStatus('known/p.bin')).fingerprint);
+        await written('known/p.bin', randomBuffer(30, 'p2'), { parentExists: true, overwrite: true });
+        expect(await readFile(store, 'known/p.bin')).toEqual(randomBuffer(30, 'p2'));
+        await expectCode(store.create('known/p.bin', { parentExists: true }), 'ALREADY_EXISTS');
+        expect(await listTree(store, '')).toEqual({ known: 'dir', 'known/p.bin': 'file' });
+      });
+
+      it('open with a version and its size reads the range; a wrong version is STALE', async () => {
+        const data = randomBuffer(3000, 'sized');
+        await writeFile(store, 's.bin', data);
+        const { fingerprint: version, size } = await store.getStatus('s.bin');
+        expect(await readFile(store, 's.bin', { version, size, offset: 7, length: 100 })).toEqual(
+          data.subarray(7, 107),
+        );
+        expect(await readFile(store, 's.bin', { version, size })).toEqual(data);
+        await writeFile(store, 's.bin', randomBuffer(3000, 'sized-2'), { overwrite: true });
+        await expectCode(store.open('s.bin', { version, size, offset: 7, length: 100 }), 'STALE');
+        await store.delete('s.bin');
+        await expectCode(store.open('s.bin', { version, size }), 'NOT_FOUND');
+        await store.mkdirs('s.bin');
+        await expectCode(store.open('s.bin', { version, size }), 'IS_A_DIRECTORY');
+      });
+    });
+
+    // ---------------------------------------------------------------------------------------------
     describe.skipIf(readOnly)('overwrite', () => {
       it('create over an existing file without overwrite rejects ALREADY_EXISTS from create()', async () => {
         await writeFile(store, 'f.txt', 'old content');

@@ -262,6 +262,26 @@ describe('fs.oss.* keys', () => {
   });
 });
 
+describe('requests per operation', () => {
+  it('a write into a known directory is a PUT and a HEAD; a read pinned to its version one GET', async () => {
+    const store = await open(proxied());
+    await store.mkdirs('d');
+    proxy.requests.length = 0;
+    const data = randomBytes(4096);
+    const out = await store.create('d/small.bin', { overwrite: true, parentExists: true });
+    await pipeline(Readable.from([data]), out);
+    const key = `/${BUCKET}/store-${n}/d/small.bin`;
+    expect(proxy.requests.map((r) => r.replace(/^(\w+) http:\/\/[^/]+/, '$1 '))).toEqual([
+      `PUT ${key}`,
+      `HEAD ${key}`,
+    ]);
+    proxy.requests.length = 0;
+    const { fingerprint: version, size } = out.written!;
+    expect(await readFile(store, 'd/small.bin', { version, size })).toEqual(data);
+    expect(proxy.requests.map((r) => r.replace(/^(\w+) http:\/\/[^/]+/, '$1 '))).toEqual([`GET ${key}`]);
+  });
+});
+
 describe('Flink-style use', () => {
   it('readTextFile and writeAsText on oss:// URIs with the three fs.oss.* keys', async () => {
     const conf = {

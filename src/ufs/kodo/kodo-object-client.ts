@@ -156,12 +156,14 @@ export class KodoObjectClient implements ObjectClient {
     return response.body;
   }
 
-  async putObject(key: string, body: ObjectBody, options: PutOptions = {}): Promise<void> {
+  async putObject(key: string, body: ObjectBody, options: PutOptions = {}): Promise<string | undefined> {
     const extra = new qiniu.form_up.PutExtra();
     if (options.contentType) extra.mimeType = options.contentType;
-    await this.sdk('FormUpload', key, () =>
+    const { data } = await this.sdk('FormUpload', key, () =>
       this.form.putStream(this.uploadToken(key), key, body.open(), extra),
     );
+    // Kodo answers `{ hash, key }`: the hash is the object's etag.
+    return stringOf(fields(data).hash);
   }
 
   async copyObject(source: string, destination: string): Promise<void> {
@@ -243,9 +245,10 @@ export class KodoObjectClient implements ObjectClient {
     uploadId: string,
     parts: readonly CompletedPart[],
     options?: RequestOptions,
-  ): Promise<void> {
-    await this.resumable.complete(key, uploadId, parts, this.uploadTypes.get(uploadId), options);
+  ): Promise<string | undefined> {
+    const etag = await this.resumable.complete(key, uploadId, parts, this.uploadTypes.get(uploadId), options);
     this.uploadTypes.delete(uploadId);
+    return etag;
   }
 
   async abortMultipartUpload(key: string, uploadId: string, options?: RequestOptions): Promise<void> {

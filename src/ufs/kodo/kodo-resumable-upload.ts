@@ -110,9 +110,9 @@ export class KodoResumableUpload {
     parts: readonly CompletedPart[],
     mimeType: string | undefined,
     options: RequestOptions = {},
-  ): Promise<void> {
+  ): Promise<string | undefined> {
     const sorted = [...parts].sort((a, b) => a.partNumber - b.partNumber);
-    await this.options.http.json(this.target('CompleteParts', key), {
+    const data = await this.options.http.json(this.target('CompleteParts', key), {
       method: 'POST',
       url: this.url(key, `/${encodeURIComponent(uploadId)}`),
       headers: { ...this.auth(key), 'content-type': 'application/json' },
@@ -122,6 +122,8 @@ export class KodoResumableUpload {
       }),
       signal: options.signal,
     });
+    // Kodo answers `{ hash, key }`: the hash is the object's etag.
+    return stringOf(fields(data).hash);
   }
 
   async abort(key: string, uploadId: string, options: RequestOptions = {}): Promise<void> {

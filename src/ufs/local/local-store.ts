@@ -224,7 +224,7 @@ export class LocalUnderStore implements UnderStore {
       await removeCreatedDirs(createdParent, parent);
       throw toTierfsError(error, this.describe(rel));
     }
-    return new LocalWriteStream(handle, {
+    return new LocalWriteStream(handle, (info) => this.toStatus(rel, info), {
       commit: async () => {
         if (options.overwrite) {
           await rename(temp, abs);
@@ -591,11 +591,14 @@ interface CommitHooks {
 }
 
 /** A file write that becomes visible only when `end()` succeeds and leaves nothing when destroyed. */
-class LocalWriteStream extends Writable {
+class LocalWriteStream extends Writable implements UfsWriteStream {
   private committed = false;
+  written: UfsStatus | undefined;
 
   constructor(
     private readonly handle: FileHandle,
+    /** The status of the committed file, from the temp file's own stat (rename and link keep it). */
+    private readonly statusOf: (info: Stats) => UfsStatus,
     private readonly hooks: CommitHooks,
   ) {
     super({ highWaterMark: READ_CHUNK });
@@ -616,11 +619,17 @@ class LocalWriteStream extends Writable {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
+    let info: Stats;
     this.handle
-      .close()
+      .stat()
+      .then((stats) => {
+        info = stats;
+        return this.handle.close();
+      })
       .then(() => this.hooks.commit())
       .then(() => {
         this.committed = true;
+        this.written = this.statusOf(info);
         callback();
       }, callback);
   }

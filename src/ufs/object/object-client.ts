@@ -95,7 +95,8 @@ export interface ObjectClient {
     range?: { start: number; end: number },
     options?: GetObjectOptions,
   ): Promise<Readable>;
-  putObject(key: string, body: ObjectBody, options?: PutOptions): Promise<void>;
+  /** Writes an object; resolves to the etag (without quotes) the store answered, when it sent one. */
+  putObject(key: string, body: ObjectBody, options?: PutOptions): Promise<string | undefined>;
   copyObject(source: string, destination: string, options?: RequestOptions): Promise<void>;
   /**
    * Optional: a server-side move of one object (Kodo's `move`), used to rename a file in one
@@ -116,12 +117,13 @@ export interface ObjectClient {
     body: ObjectBody,
     options?: RequestOptions,
   ): Promise<string>;
+  /** Makes the object appear (atomically); resolves to its etag (without quotes) when the store sent one. */
   completeMultipartUpload(
     key: string,
     uploadId: string,
     parts: readonly CompletedPart[],
     options?: RequestOptions,
-  ): Promise<void>;
+  ): Promise<string | undefined>;
   abortMultipartUpload(key: string, uploadId: string, options?: RequestOptions): Promise<void>;
   /** Multipart uploads in progress whose key starts with `prefix`. */
   listMultipartUploads(

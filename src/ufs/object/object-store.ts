@@ -32,7 +32,7 @@ import { batches, forEachLimited } from './concurrency.js';
 import { compareKeys, decodeCursor, encodeCursor } from './list-cursor.js';
 import { EMPTY_BODY } from './multipart.js';
 import type { ObjectClient, ObjectInfo } from './object-client.js';
-import { isVersion, objectFingerprint, parseObjectVersion } from './object-version.js';
+import { isVersion, type ObjectVersion, objectFingerprint, parseObjectVersion } from './object-version.js';
 import { createObjectWriter, type UploadSettings } from './object-writer.js';
 
 export const OBJECT_STORE_CAPABILITIES: UnderStoreCapabilities = Object.freeze({
@@ -321,23 +321,31 @@ export class ObjectUnderStore implements UnderStore {
     const pinned = requested === undefined ? undefined : parseObjectVersion(requested);
     if (rel === '') throw new TierfsError('IS_A_DIRECTORY', `is a directory: ${this.uri}`);
     const key = this.key(rel);
-    const info = await this.client.headObject(key, { signal: options.signal });
-    if (!info) {
+    const known = pinned?.etag === undefined ? undefined : knownSize(options.size, pinned);
+    const knownEnd =
+      known === undefined ? 0 : Math.min(known, length === undefined ? known : offset + length);
+    // A read pinned to a version with an etag needs no HEAD: every GET carries the etag, so the
+    // store itself refuses another version. An empty range has no GET to check it, so it HEADs.
+    const headed = known === undefined || offset >= knownEnd;
+    const head = headed ? await this.client.headObject(key, { signal: options.signal }) : undefined;
+    const missing = async (): Promise<never> => {
       const found = await this.find(rel);
       if (found?.kind === 'dir')
         throw new TierfsError('IS_A_DIRECTORY', `is a directory: ${this.describe(rel)}`);
       throw new TierfsError('NOT_FOUND', `no such file: ${this.describe(rel)}`);
-    }
-    const version = objectFingerprint(info);
-    if (pinned && !isVersion(info, pinned)) {
+    };
+    if (headed && !head) return missing();
+    const version = head ? objectFingerprint(head) : pinned!.fingerprint;
+    if (pinned && head && !isVersion(head, pinned)) {
       throw staleVersion(this.describe(rel), pinned.fingerprint, version);
     }
-    const end = Math.min(info.size, length === undefined ? info.size : offset + length);
+    const size = head ? head.size : known!;
+    const end = Math.min(size, length === undefined ? size : offset + length);
     if (offset >= end) return Readable.from([]);
     const chunk = this.options.readChunkSize;
     // Every GET of this read is pinned to the etag the HEAD saw (the requested one, when given):
     // an object replaced between two ranged GETs fails the read instead of mixing versions.
-    const ifMatch = info.etag;
+    const ifMatch = head ? head.etag : pinned!.etag;
     const read = (start: number) =>
       this.client
         .getObject(
@@ -355,7 +363,10 @@ export class ObjectUnderStore implements UnderStore {
           }
           throw error;
         });
-    const first = await read(offset);
+    const first = await read(offset).catch((error: unknown) =>
+      // Without a HEAD first, a missing object shows here: a directory, or nothing at all.
+      !headed && isTierfsError(error, 'NOT_FOUND') ? missing() : Promise.reject(error),
+    );
     if (end - offset <= chunk) return first;
     // Long reads go as a series of ranged GETs, each opened when the previous one is drained.
     return Readable.from(
@@ -381,9 +392,12 @@ export class ObjectUnderStore implements UnderStore {
     this.checkWritable();
     const rel = normalizeUfsPath(path);
     if (rel === '') throw new TierfsError('IS_A_DIRECTORY', `cannot write to the root of ${this.uri}`);
+    // A parent the caller knows (and so a path it knows is no directory) is not looked up; nor,
+    // when the file may be replaced anyway, is the file itself.
+    const known = options.parentExists === true;
     const [existing] = await Promise.all([
-      this.find(rel),
-      this.checkParents(rel, options.createParent !== false),
+      known && options.overwrite ? undefined : this.find(rel),
+      known ? undefined : this.checkParents(rel, options.createParent !== false),
     ]);
     if (existing?.kind === 'dir')
       throw new TierfsError('IS_A_DIRECTORY', `is a directory: ${this.describe(rel)}`);
@@ -394,10 +408,12 @@ export class ObjectUnderStore implements UnderStore {
       );
     }
     const o = this.options;
+    const key = this.key(rel);
+    const markers = !known && !o.skipParentDirectoryCreation;
     return createObjectWriter(
       {
         client: this.client,
-        key: this.key(rel),
+        key,
         contentType: options.contentType,
         uri: this.describe(rel),
         partitionSize: o.partitionSize,
@@ -406,8 +422,14 @@ export class ObjectUnderStore implements UnderStore {
         partTimeoutMs: o.partTimeoutMs,
         partTimeoutKey: o.partTimeoutKey,
         tmpDirs: o.tmpDirs,
-        afterCommit: () =>
-          o.skipParentDirectoryCreation ? Promise.resolve() : this.putMissingMarkers(parentPath(rel)),
+        afterCommit: async (etag, size) => {
+          // One HEAD for the mtime the fingerprint needs (a PUT answers no Last-Modified).
+          const [info] = await Promise.all([
+            this.client.headObject(key),
+            markers ? this.putMissingMarkers(parentPath(rel)) : undefined,
+          ]);
+          return this.fileStatus(rel, writtenInfo(key, info, etag, size), await o.permissions());
+        },
       },
       o.multipartUpload ? 'multipart' : o.streamingUpload ? 'streaming' : 'buffered',
     );
@@ -541,8 +563,8 @@ export class ObjectUnderStore implements UnderStore {
     }
   }
 
-  private putMarker(rel: string): Promise<void> {
-    return this.client.putObject(this.markerKey(rel), EMPTY_BODY, { contentType: 'application/x-directory' });
+  private async putMarker(rel: string): Promise<void> {
+    await this.client.putObject(this.markerKey(rel), EMPTY_BODY, { contentType: 'application/x-directory' });
   }
 
   /** Writes markers for `rel` and its ancestors, up to the first one that has a marker. */
@@ -577,6 +599,30 @@ export class ObjectUnderStore implements UnderStore {
       await forEachLimited(keys, this.options.serviceThreads, (key) => this.client.deleteObject(key));
     }
   }
+}
+
+/**
+ * What a write produced: the object as a HEAD after it saw it, when that is this write's object
+ * (same etag); otherwise (replaced meanwhile, or gone) this write's etag and size, so a read
+ * pinned to it fails STALE rather than serve another writer's bytes.
+ */
+function writtenInfo(
+  key: string,
+  seen: ObjectInfo | undefined,
+  etag: string | undefined,
+  size: number,
+): ObjectInfo {
+  if (seen && (etag === undefined || seen.etag === etag)) return seen;
+  return { key, size, mtimeMs: seen?.mtimeMs ?? Date.now(), etag };
+}
+
+/** The size of a pinned read: the caller's, which must be the version's. */
+function knownSize(size: number | undefined, version: ObjectVersion): number {
+  if (size === undefined || size === version.size) return version.size;
+  throw new TierfsError(
+    'INVALID_ARGUMENT',
+    `read size ${size} is not the size of version ${version.fingerprint} (${version.size})`,
+  );
 }
 
 /** Objects and common prefixes of one listing response, merged in key order. */

@@ -19,7 +19,7 @@ import { setMaxListeners } from 'node:events';
 import { unlink } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { toTierfsError } from '../../errors.js';
-import type { UfsWriteStream } from '../contract.js';
+import type { UfsStatus, UfsWriteStream } from '../contract.js';
 import { forEachLimited } from './concurrency.js';
 import { abortQuietly, EMPTY_BODY, fileBody, uploadPartWithin } from './multipart.js';
 import type { CompletedPart, ObjectClient } from './object-client.js';
@@ -44,8 +44,11 @@ export interface ObjectWriteTarget extends UploadSettings {
   readonly contentType?: string;
   /** For messages: the file's URI. */
   readonly uri: string;
-  /** Runs after the object is in place (e.g. writing parent directory markers). */
-  readonly afterCommit: () => Promise<void>;
+  /**
+   * Runs after the object is in place (e.g. writing parent directory markers) with the etag the
+   * store answered (when it sent one) and the bytes written; resolves to the file's status.
+   */
+  readonly afterCommit: (etag: string | undefined, size: number) => Promise<UfsStatus>;
 }
 
 /** How a writer stages the file: see the comment at the top. */
@@ -65,9 +68,11 @@ export async function createObjectWriter(
   }
 }
 
-abstract class ObjectWriter extends Writable {
+abstract class ObjectWriter extends Writable implements UfsWriteStream {
   protected readonly abort = new AbortController();
   private committed = false;
+  private bytes = 0;
+  written: UfsStatus | undefined;
   private finalizing: Promise<void> | undefined;
 
   constructor(protected readonly target: ObjectWriteTarget) {
@@ -77,11 +82,13 @@ abstract class ObjectWriter extends Writable {
   }
 
   protected abstract append(chunk: Buffer): Promise<void>;
-  protected abstract commit(): Promise<void>;
+  /** Makes the object appear; resolves to the etag the store answered, when it sent one. */
+  protected abstract commit(): Promise<string | undefined>;
   /** Stops everything in flight and removes what the write left (temp files, a multipart upload). */
   protected abstract discard(): Promise<void>;
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.bytes += chunk.length;
     this.append(chunk).then(
       () => callback(),
       (error) => callback(toTierfsError(error, this.target.uri)),
@@ -89,9 +96,9 @@ abstract class ObjectWriter extends Writable {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    this.finalizing = this.commit().then(async () => {
+    this.finalizing = this.commit().then(async (etag) => {
       this.committed = true;
-      await this.target.afterCommit();
+      this.written = await this.target.afterCommit(etag, this.bytes);
     });
     this.finalizing.then(
       () => callback(),
@@ -125,13 +132,14 @@ class BufferedObjectWriter extends ObjectWriter {
     return appendAll(this.file, chunk);
   }
 
-  protected async commit(): Promise<void> {
+  protected async commit(): Promise<string | undefined> {
     await this.file.handle.close();
     const { client, key, partitionSize, contentType } = this.target;
     const signal = this.abort.signal;
     const size = this.file.size;
+    let etag: string | undefined;
     if (size <= (this.target.multipartThreshold ?? partitionSize)) {
-      await client.putObject(key, fileBody(this.file.path, 0, size), { contentType, signal });
+      etag = await client.putObject(key, fileBody(this.file.path, 0, size), { contentType, signal });
     } else {
       const uploadId = await client.initiateMultipartUpload(key, { contentType });
       try {
@@ -157,13 +165,14 @@ class BufferedObjectWriter extends ObjectWriter {
           },
         );
         parts.sort((a, b) => a.partNumber - b.partNumber);
-        await client.completeMultipartUpload(key, uploadId, parts, { signal });
+        etag = await client.completeMultipartUpload(key, uploadId, parts, { signal });
       } catch (error) {
         await abortQuietly(client, key, uploadId);
         throw error;
       }
     }
     await unlink(this.file.path).catch(() => undefined);
+    return etag;
   }
 
   protected async discard(): Promise<void> {
@@ -201,21 +210,21 @@ class StreamingObjectWriter extends ObjectWriter {
     }
   }
 
-  protected async commit(): Promise<void> {
+  protected async commit(): Promise<string | undefined> {
     const { client, key, contentType } = this.target;
     if (this.uploadId === undefined) {
       const partition = this.partition;
       this.partition = undefined;
       const body = partition ? await partition.seal() : EMPTY_BODY;
-      await client.putObject(key, body, { contentType, signal: this.abort.signal });
+      const etag = await client.putObject(key, body, { contentType, signal: this.abort.signal });
       if (partition) await this.release(partition);
-      return;
+      return etag;
     }
     if (this.partition && this.partition.size > 0) await this.submitPartition();
     while (this.inFlight.size > 0) await Promise.all(this.inFlight);
     this.throwIfFailed();
     const parts = [...this.parts].sort((a, b) => a.partNumber - b.partNumber);
-    await client.completeMultipartUpload(key, await this.uploadId, parts, { signal: this.abort.signal });
+    return client.completeMultipartUpload(key, await this.uploadId, parts, { signal: this.abort.signal });
   }
 
   protected async discard(): Promise<void> {

@@ -134,9 +134,9 @@ export class OssObjectClient implements ObjectClient {
     return stream;
   }
 
-  async putObject(key: string, body: ObjectBody, options: PutOptions = {}): Promise<void> {
+  async putObject(key: string, body: ObjectBody, options: PutOptions = {}): Promise<string | undefined> {
     const stream = body.open();
-    await this.call(
+    const answer = await this.call(
       'PutObject',
       key,
       options.signal,
@@ -148,6 +148,7 @@ export class OssObjectClient implements ObjectClient {
         }),
       (reason) => stream.destroy(reason instanceof Error ? reason : undefined),
     );
+    return answeredEtag(answer);
   }
 
   async copyObject(source: string, destination: string, options: RequestOptions = {}): Promise<void> {
@@ -245,8 +246,8 @@ export class OssObjectClient implements ObjectClient {
     uploadId: string,
     parts: readonly CompletedPart[],
     options: RequestOptions = {},
-  ): Promise<void> {
-    await this.call('CompleteMultipartUpload', key, options.signal, () =>
+  ): Promise<string | undefined> {
+    const answer = await this.call('CompleteMultipartUpload', key, options.signal, () =>
       this.oss.completeMultipartUpload(
         key,
         uploadId,
@@ -254,6 +255,7 @@ export class OssObjectClient implements ObjectClient {
         { timeout: this.timeout },
       ),
     );
+    return answeredEtag(answer);
   }
 
   async abortMultipartUpload(key: string, uploadId: string, options: RequestOptions = {}): Promise<void> {
@@ -309,4 +311,11 @@ function toInfo(object: AliOssListedObject): ObjectInfo {
     mtimeMs: Date.parse(object.lastModified) || 0,
     etag: unquote(object.etag),
   };
+}
+
+/** The ETag header (without quotes) of an ali-oss answer (`{ res: { headers } }`), when it has one. */
+function answeredEtag(answer: unknown): string | undefined {
+  const headers = (answer as { res?: { headers?: Record<string, unknown> } } | undefined)?.res?.headers;
+  const etag = headers?.etag;
+  return typeof etag === 'string' ? etag.replace(/"/g, '') || undefined : undefined;
 }

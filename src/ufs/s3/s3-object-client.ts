@@ -108,8 +108,8 @@ export class S3ObjectClient implements ObjectClient {
     });
   }
 
-  async putObject(key: string, body: ObjectBody, options: PutOptions = {}): Promise<void> {
-    await this.call('PutObject', key, () =>
+  async putObject(key: string, body: ObjectBody, options: PutOptions = {}): Promise<string | undefined> {
+    const response = await this.call('PutObject', key, () =>
       this.s3.send(
         new PutObjectCommand({
           Bucket: this.bucket,
@@ -122,6 +122,7 @@ export class S3ObjectClient implements ObjectClient {
         { abortSignal: options.signal },
       ),
     );
+    return unquote(response.ETag);
   }
 
   async copyObject(source: string, destination: string, options: RequestOptions = {}): Promise<void> {
@@ -255,8 +256,8 @@ export class S3ObjectClient implements ObjectClient {
     uploadId: string,
     parts: readonly CompletedPart[],
     options: RequestOptions = {},
-  ): Promise<void> {
-    await this.call('CompleteMultipartUpload', key, () =>
+  ): Promise<string | undefined> {
+    const response = await this.call('CompleteMultipartUpload', key, () =>
       this.s3.send(
         new CompleteMultipartUploadCommand({
           Bucket: this.bucket,
@@ -267,6 +268,7 @@ export class S3ObjectClient implements ObjectClient {
         { abortSignal: options.signal },
       ),
     );
+    return unquote(response.ETag);
   }
 
   async abortMultipartUpload(key: string, uploadId: string, options: RequestOptions = {}): Promise<void> {
