@@ -10,7 +10,7 @@ import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { UnderStore } from '../../src/ufs/contract.js';
+import type { UfsWriteStream, UnderStore } from '../../src/ufs/contract.js';
 import { FileSystem, registerUnderStore } from '../../src/ufs/registry.js';
 import { isTemporaryPath } from '../../src/ufs/temporary.js';
 
@@ -25,8 +25,8 @@ export function slowStoreUri(dir: string, ms: number): string {
 }
 
 /** Passes writes to `inner`, and finishes `delayMs` after the last one. */
-function slowFinish(inner: Writable, delayMs: number): Writable {
-  return new Writable({
+function slowFinish(inner: UfsWriteStream, delayMs: number): UfsWriteStream {
+  const outer = new Writable({
     write(chunk, _encoding, callback) {
       if (inner.write(chunk)) callback();
       else inner.once('drain', () => callback());
@@ -45,6 +45,8 @@ function slowFinish(inner: Writable, delayMs: number): Writable {
       if (inner.closed) callback(error);
     },
   });
+  // What the inner write produced, once it committed (before this stream's 'finish').
+  return Object.defineProperty(outer, 'written', { get: () => inner.written }) as UfsWriteStream;
 }
 
 registerUnderStore({
