@@ -57,6 +57,7 @@ export async function startMount(
     attrCacheTtlMs: settings.attrTimeoutMs,
     umask: settings.umask,
     ids,
+    translate: settings.translate,
     owner: settings.translate ? { uid: ids.uidOf(user), gid: ids.gidOf(user) } : { uid: ownUid, gid: ownGid },
     log: request.log,
   });

@@ -9,6 +9,7 @@
  */
 import type { Writable } from 'node:stream';
 import type { TierfsClient, WriteType } from '../client/client.js';
+import { isTierfsError } from '../errors.js';
 import { FuseError } from './errno.js';
 
 export interface PendingAttributes {
@@ -24,6 +25,20 @@ export interface WriteHandleOptions {
   readonly mode: number;
   /** The file's size when it was opened without truncation (0 for a new file). */
   readonly existingSize: number;
+  /**
+   * The process that created the file, when it is not the mount's user: the file is given to it
+   * once complete, unless a chown came first. Best effort: `refused` hears why it was not.
+   */
+  readonly creator?: Creator;
+  readonly refused?: (path: string, error: unknown) => void;
+}
+
+/** Who a file or directory created through the mount belongs to: tierfs names and shown ids. */
+export interface Creator {
+  readonly owner: string;
+  readonly group: string;
+  readonly uid: number;
+  readonly gid: number;
 }
 
 type State = 'idle' | 'writing' | 'committing' | 'committed' | 'failed';
@@ -179,7 +194,17 @@ export class WriteHandle {
     await this.applyAttributes();
   }
 
+  /** The uid and gid `stat` shows while the file is written (the creator's, or `mountOwner`). */
+  shownOwner(mountOwner: { uid: number; gid: number }): { uid: number; gid: number } {
+    const creator = this.options.creator;
+    return creator ? { uid: creator.uid, gid: creator.gid } : mountOwner;
+  }
+
   private async applyAttributes(): Promise<void> {
+    const creator = this.options.creator;
+    if (creator && this.attributes.owner === undefined && this.attributes.group === undefined) {
+      await giveTo(this.client, this.path, creator, this.options.refused);
+    }
     const { mode, owner, group, mtimeMs } = this.attributes;
     const change = {
       ...(mode === undefined ? {} : { mode }),
@@ -203,4 +228,22 @@ function drained(stream: Writable): Promise<void> {
     stream.on('error', done);
     stream.on('close', done);
   });
+}
+
+/**
+ * Gives what the mount created to the process that created it. Only tierfs's superuser may change
+ * an owner: a mount acting as another user leaves it to that user, and `refused` says so.
+ */
+export async function giveTo(
+  client: TierfsClient,
+  path: string,
+  creator: Creator,
+  refused?: (path: string, error: unknown) => void,
+): Promise<void> {
+  try {
+    await client.setAttribute(path, { owner: creator.owner, group: creator.group });
+  } catch (error) {
+    if (!isTierfsError(error, 'PERMISSION_DENIED')) throw error;
+    refused?.(path, error);
+  }
 }
