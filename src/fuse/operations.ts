@@ -42,6 +42,8 @@ export interface FuseOperationsOptions {
   readonly attrCacheTtlMs: number;
   /** tierfs's own umask on what it creates (tierfs.security.authorization.permission.umask). */
   readonly umask: number;
+  /** Largest file that writing on at its end rewrites whole (tierfs.fuse.append.rewrite.max). */
+  readonly appendRewriteMax: number;
   readonly ids: IdentityMap;
   /** Whether owners and groups are translated to uids and gids (else all show as the mount's). */
   readonly translate: boolean;
@@ -354,7 +356,10 @@ export class FuseOperations {
     if (open.writer && open.writer.written > 0) await this.commit(open);
   }
 
-  /** fsync(2): the file is completed now; writing on after it fails with ENOTSUP. */
+  /**
+   * fsync(2): the file is completed now, as durable as its write type promises and visible to all.
+   * Writing on after it starts a new version that continues it (write-handle.ts).
+   */
   async fsync(handle: number): Promise<void> {
     const open = this.handle(handle);
     if (open.writer) await this.commit(open);
@@ -448,7 +453,12 @@ export class FuseOperations {
   }
 
   private writeOptions(mode: number, existingSize: number) {
-    return { writeType: this.options.writeType, mode, existingSize };
+    return {
+      writeType: this.options.writeType,
+      mode,
+      existingSize,
+      appendRewriteMax: this.options.appendRewriteMax,
+    };
   }
 
   private creatorOptions(caller: Caller | undefined) {

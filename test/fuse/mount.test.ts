@@ -228,6 +228,62 @@ describe('tierfs fuse mount', () => {
     expect((await tierfs('fs', 'cat', '/shared/whole.txt')).stdout).toBe('replaced\n');
   });
 
+  it('goes on writing after fsync: the file is complete and visible at the fsync, and continues after it', async () => {
+    const writer: ChildProcess = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const fs = require('node:fs');
+         const fd = fs.openSync(process.argv[1], 'w');
+         fs.writeSync(fd, 'before fsync\\n');
+         fs.fsyncSync(fd);
+         process.stdout.write('synced\\n');
+         process.stdin.once('data', () => { fs.writeSync(fd, 'after fsync\\n'); fs.closeSync(fd); process.exit(0); });`,
+        join(mnt, 'shared', 'synced.txt'),
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    const exited = new Promise<number>((resolve) => writer.on('exit', (code) => resolve(code ?? 1)));
+    await new Promise<void>((resolve) => writer.stdout!.once('data', () => resolve()));
+    // fsync returned: every reader sees what was written before it.
+    expect((await tierfs('fs', 'cat', '/shared/synced.txt')).stdout).toBe('before fsync\n');
+    writer.stdin!.write('go\n');
+    expect(await exited).toBe(0);
+    expect((await tierfs('fs', 'cat', '/shared/synced.txt')).stdout).toBe('before fsync\nafter fsync\n');
+  });
+
+  it('appends (>>) to a closed file, and goes on after a child process wrote and closed its copy', async () => {
+    expect((await sh(`echo one > ${mnt}/shared/log.txt && echo two >> ${mnt}/shared/log.txt`)).code).toBe(0);
+    expect((await tierfs('fs', 'cat', '/shared/log.txt')).stdout).toBe('one\ntwo\n');
+    // The child's exit closes its descriptor after it wrote: the file is complete, then goes on.
+    expect((await sh(`{ echo a; sh -c 'echo b'; echo c; } > ${mnt}/shared/children.txt`)).code).toBe(0);
+    expect((await tierfs('fs', 'cat', '/shared/children.txt')).stdout).toBe('a\nb\nc\n');
+    expect(readFileSync(join(mnt, 'shared', 'log.txt'), 'utf8')).toBe('one\ntwo\n');
+  });
+
+  it('refuses to append to a file over tierfs.fuse.append.rewrite.max with ENOTSUP and one log line', async () => {
+    const small = join(scratch, 'small');
+    mkdirSync(small);
+    expect(
+      (await tierfs('fuse', 'mount', small, '/shared', '-o', 'tierfs.fuse.append.rewrite.max=4')).code,
+    ).toBe(0);
+    try {
+      writeFileSync(join(small, 'five.txt'), 'five\n');
+      // (dash's echo reports every failed write as an I/O error: node says which.)
+      const appended = await sh(
+        `node -e "try{require('node:fs').appendFileSync(process.argv[1],'more\\n')}catch(e){console.log(e.code)}" ${small}/five.txt`,
+      );
+      expect(appended.stdout.trim()).toBe('ENOTSUP');
+      expect((await tierfs('fs', 'cat', '/shared/five.txt')).stdout).toBe('five\n');
+      const log = readFileSync(join(cluster!.home, 'logs', `fuse${small.replace(/\//g, '-')}.log`), 'utf8');
+      expect(
+        log.split('\n').filter((l) => l.includes('its 5 bytes are over tierfs.fuse.append.rewrite.max (4)')),
+      ).toHaveLength(1);
+    } finally {
+      await tierfs('fuse', 'unmount', '--force', small);
+    }
+  });
+
   it('checks permissions as the calling uid and gid', async () => {
     writeFileSync(join(mnt, 'shared', 'secret.txt'), 'for root only\n');
     expect((await sh(`chmod 600 ${mnt}/shared/secret.txt`)).code).toBe(0);
