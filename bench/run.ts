@@ -18,6 +18,7 @@ import { awsConfigFile } from './harness/peers.js';
 import { type CpuProfile, formatSelfTimes, topSelfTime } from './harness/profile.js';
 import { markdownTable, renderHtml, targetsTable } from './harness/report.js';
 import { type Result, rows, type ScenarioId, targets } from './harness/results.js';
+import { fuseRead, fuseTree } from './harness/scenarios/fuse.js';
 import { limits } from './harness/scenarios/limits.js';
 import { list } from './harness/scenarios/list.js';
 import { seqRead } from './harness/scenarios/seq-read.js';
@@ -30,6 +31,8 @@ const SCENARIOS: Record<ScenarioId, (ctx: BenchContext) => Promise<void>> = {
   'small-read': smallRead,
   list,
   write,
+  'fuse-read': fuseRead,
+  'fuse-tree': fuseTree,
 };
 
 export const COLD_WARM_NOTES = `tierfs cold: before every timed run the bench frees every cached page under /s3 (tierfs fs free) and
@@ -42,6 +45,10 @@ peers (aws cli, rclone, AWS SDK): they keep no cache between runs, so "no cache"
   directory that is emptied (untimed) before each run.
 The S3 store itself is the same for everyone: tierfs's S3 gateway over a local directory whose files are in
   the OS page cache of the gateway side, i.e. a fast server behind a slow link, like a regional S3 bucket.
+FUSE mounts (fuse-read, fuse-tree): tierfs fuse mount of /s3, s3fs with its disk cache (use_cache) and rclone
+  mount --vfs-cache-mode full, read with cat and find | xargs -P <concurrency> cat. Cold: each mount made afresh
+  with empty caches before every timed run (tierfs: its cache freed and /s3 mounted again, as above). Warm:
+  the same mount after one untimed pass. Their ratios compare the same temperature.
 Ratios: "vs best peer" = the best peer's median time / this tool's median time (above 1 = faster).`;
 
 function tryRun(argv: string[]): string {
@@ -143,8 +150,8 @@ try {
   const ctx = contextFor(cluster, true);
   log(`writing the data: one ${args.sizeMiB} MiB object, ${args.count} objects of ${args.smallBytes} B`);
   await prepareData(ctx, {
-    big: args.scenarios.includes('seq-read'),
-    small: args.scenarios.includes('small-read') || args.scenarios.includes('list'),
+    big: args.scenarios.includes('seq-read') || args.scenarios.includes('fuse-read'),
+    small: ['small-read', 'list', 'fuse-tree'].some((s) => args.scenarios.includes(s as ScenarioId)),
   });
   for (const id of args.scenarios) {
     try {
