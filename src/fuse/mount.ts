@@ -44,6 +44,8 @@ export function fuseOptionsOf(options: FuseMountOptions): string[] {
     'negative_timeout=0',
     `max_readahead=${options.maxReadahead}`,
     'big_writes',
+    // The kernel keeps read pages across opens while the file's size and mtime stay the same.
+    'auto_cache',
     `max_write=${options.maxWrite}`,
   ];
 }
@@ -160,9 +162,11 @@ function adapt(
     answer: (cb: Callback, value: T) => void,
     cb: Callback,
   ): void => {
+    const started = debug ? performance.now() : 0;
     work().then(
       (value) => {
-        if (debug) log.info({ op, path }, 'fuse operation');
+        if (debug)
+          log.info({ op, path, ms: Math.round((performance.now() - started) * 10) / 10 }, 'fuse operation');
         answer(cb, value);
       },
       (error: unknown) => {

@@ -424,17 +424,13 @@ export class FuseOperations {
 
   private async openReader(target: string): Promise<ReadHandle> {
     const options = { readType: this.options.readType, readAheadBytes: this.options.readAheadBytes };
-    let status = await this.status(target);
+    const status = await this.status(target);
     if (status.isDirectory) throw new FuseError('EISDIR', `${target} is a directory`);
-    try {
-      return await ReadHandle.open(this.options.client, status, options);
-    } catch (error) {
-      // The cached attributes named a content the file no longer has: ask again, once.
-      if (!isTierfsError(error, 'STALE') && !isTierfsError(error, 'NOT_FOUND')) throw error;
+    // Should the cached attributes name a content the file no longer has: ask again, once.
+    return ReadHandle.open(this.options.client, status, options, async () => {
       this.attributes.invalidate(target);
-      status = await this.status(target);
-      return ReadHandle.open(this.options.client, status, options);
-    }
+      return this.status(target);
+    });
   }
 
   private async setAttributes(

@@ -176,6 +176,16 @@ describe('tierfs fuse mount', () => {
         'written through S3\nwritten by the CLI\n',
       'the gateway and CLI files to read through the mount',
     );
+    // The kernel kept the pages it read (auto_cache); a new version of the same size, written
+    // elsewhere, is read anew once the mount sees its attributes.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await s3!.send(
+      new PutObjectCommand({ Bucket: 'shared', Key: 'from-s3.txt', Body: 'WRITTEN THROUGH S3\n' }),
+    );
+    await eventually(
+      async () => (await sh(`cat ${mnt}/shared/from-s3.txt`)).stdout === 'WRITTEN THROUGH S3\n',
+      'the new version of from-s3.txt to read through the mount',
+    );
   });
 
   it('keeps a file being written invisible to other readers until it is closed', async () => {
