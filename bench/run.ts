@@ -19,6 +19,7 @@ import { type CpuProfile, formatSelfTimes, topSelfTime } from './harness/profile
 import { type RelayProcess, startRelayProcess } from './harness/relay-process.js';
 import { markdownTable, renderHtml, targetsTable } from './harness/report.js';
 import { type Result, rows, type ScenarioId, targets } from './harness/results.js';
+import { fuseRead, fuseTree } from './harness/scenarios/fuse.js';
 import { limits } from './harness/scenarios/limits.js';
 import { list } from './harness/scenarios/list.js';
 import { seqRead } from './harness/scenarios/seq-read.js';
@@ -31,6 +32,8 @@ const SCENARIOS: Record<ScenarioId, (ctx: BenchContext) => Promise<void>> = {
   'small-read': smallRead,
   list,
   write,
+  'fuse-read': fuseRead,
+  'fuse-tree': fuseTree,
 };
 
 export const COLD_WARM_NOTES = `tierfs cold: before every timed run the bench frees every cached page under /s3 (tierfs fs free) and
@@ -46,6 +49,10 @@ peers (aws cli, rclone, AWS SDK): they keep no cache between runs, so "no cache"
   directory that is emptied (untimed) before each run.
 The S3 store itself is the same for everyone: tierfs's S3 gateway over a local directory whose files are in
   the OS page cache of the gateway side, i.e. a fast server behind a slow link, like a regional S3 bucket.
+FUSE mounts (fuse-read, fuse-tree): tierfs fuse mount of /s3, s3fs with its disk cache (use_cache) and rclone
+  mount --vfs-cache-mode full, read with cat and find | xargs -P <concurrency> cat. Cold: each mount made afresh
+  with empty caches before every timed run (tierfs: its cache freed and /s3 mounted again, as above). Warm:
+  the same mount after one untimed pass. Their ratios compare the same temperature.
 Ratios: "vs best peer" = the best peer's median time / this tool's median time (above 1 = faster).`;
 
 function tryRun(argv: string[]): string {
@@ -173,8 +180,8 @@ try {
   );
   const plan = { ...options, s3Root, target: server.target, localBig: join(base, 'work', 'big.bin') };
   await prepareData(plan, {
-    big: args.scenarios.includes('seq-read'),
-    small: args.scenarios.includes('small-read'),
+    big: args.scenarios.includes('seq-read') || args.scenarios.includes('fuse-read'),
+    small: ['small-read', 'fuse-tree'].some((s) => args.scenarios.includes(s as ScenarioId)),
     list: args.scenarios.includes('list'),
   });
   for (const [i, rtt] of args.rttMs.entries()) {

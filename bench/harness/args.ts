@@ -1,7 +1,15 @@
 /** Command line of `npm run bench`. */
 import type { ScenarioId } from './results.js';
 
-export const ALL_SCENARIOS: readonly ScenarioId[] = ['limits', 'seq-read', 'small-read', 'list', 'write'];
+export const ALL_SCENARIOS: readonly ScenarioId[] = [
+  'limits',
+  'seq-read',
+  'small-read',
+  'list',
+  'write',
+  'fuse-read',
+  'fuse-tree',
+];
 
 export interface BenchArgs {
   readonly sizeMiB: number;

@@ -8,6 +8,8 @@ export const SCENARIO_TITLES: Record<ScenarioId, string> = {
   list: '3. List a prefix of many objects',
   write: '4. Write one big file',
   limits: '5. Physical limits of this machine',
+  'fuse-read': '6. Sequential read of the big object through a FUSE mount (cat)',
+  'fuse-tree': '7. find + cat of the small-object tree through a FUSE mount',
 };
 
 export interface ReportMeta {

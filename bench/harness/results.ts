@@ -1,7 +1,7 @@
 /** What a scenario records, and the comparisons and targets computed from it. */
 import { type Summary, speedup, summarize } from './stats.js';
 
-export type ScenarioId = 'seq-read' | 'small-read' | 'list' | 'write' | 'limits';
+export type ScenarioId = 'seq-read' | 'small-read' | 'list' | 'write' | 'limits' | 'fuse-read' | 'fuse-tree';
 /** Peers have no cache: one set of runs stands for both cold and warm. */
 export type Temperature = 'cold' | 'warm' | 'no cache' | '-';
 export type Role = 'tierfs' | 'peer' | 'limit';
@@ -42,7 +42,10 @@ export interface Target {
 export function rows(results: readonly Result[]): Row[] {
   return results.map((r) => {
     const summary = summarize(r.samples);
-    const peers = results.filter((p) => p.scenario === r.scenario && p.link === r.link && p.role === 'peer');
+    const all = results.filter((p) => p.scenario === r.scenario && p.link === r.link && p.role === 'peer');
+    // Peers measured cold and warm (the FUSE mounts, which cache) are compared at the same temperature.
+    const same = all.filter((p) => p.temperature === r.temperature);
+    const peers = same.length > 0 ? same : all;
     if (peers.length === 0 || r.role === 'limit') return { ...r, summary };
     const best = peers
       .map((p) => ({ tool: p.tool, median: summarize(p.samples).median }))
@@ -92,6 +95,12 @@ export function targets(all: readonly Row[]): Target[] {
     }
     if (row.scenario === 'list' && row.temperature === 'warm' && row.tool.includes('fs ls')) {
       add(row, `warm fs ls ≥5× the best peer (${peer})`, row.vsBestPeer, 5);
+    }
+    if ((row.scenario === 'fuse-read' || row.scenario === 'fuse-tree') && row.temperature === 'warm') {
+      add(row, `warm read through the mount ≥3× the best mount (${peer})`, row.vsBestPeer, 3);
+    }
+    if ((row.scenario === 'fuse-read' || row.scenario === 'fuse-tree') && row.temperature === 'cold') {
+      add(row, `cold read through the mount ≥1.0× the best mount (${peer})`, row.vsBestPeer, 1);
     }
     if (row.scenario === 'write') {
       add(row, `write ≥1× the best peer (${peer})`, row.vsBestPeer, 1);

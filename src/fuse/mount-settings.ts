@@ -7,6 +7,7 @@ import type { ReadType, WriteType } from '../client/client.js';
 import { type Configuration, PROPERTIES } from '../config/configuration.js';
 import {
   FUSE_ALLOW_OTHER,
+  FUSE_APPEND_REWRITE_MAX,
   FUSE_ATTR_CACHE_TIMEOUT,
   FUSE_DEBUG_ENABLED,
   FUSE_ENTRY_CACHE_TIMEOUT,
@@ -41,6 +42,7 @@ export interface MountSettings {
   readonly userMapping: readonly string[];
   readonly groupMapping: readonly string[];
   readonly umask: number;
+  readonly appendRewriteMax: number;
 }
 
 /** libfuse's spellings, as the properties they set. */
@@ -112,5 +114,6 @@ export function mountSettings(conf: Configuration): MountSettings {
     userMapping: conf.require(FUSE_USER_MAPPING),
     groupMapping: conf.require(FUSE_GROUP_MAPPING),
     umask: conf.require(SECURITY_AUTHORIZATION_PERMISSION_UMASK),
+    appendRewriteMax: conf.require(FUSE_APPEND_REWRITE_MAX),
   };
 }

@@ -1,13 +1,13 @@
 /**
- * Mounts FuseOperations with fuse-native (libfuse 2, its linux-x64 prebuild: no compiler needed).
+ * Mounts FuseOperations with fuse-native (libfuse 2): tierfs's patched build, or its prebuild (binding.ts).
  * Each operation runs asynchronously on the event loop and answers through fuse-native's callback;
  * a failure answers with its errno (errno.ts) and, when it is the cluster's failure or something
  * tierfs cannot do, one line in the log.
  */
 import { access, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { TierfsError } from '../errors.js';
+import { type FuseBinding, type FuseNativeInstance, fuseBinding } from './binding.js';
 import { errnoOf } from './errno.js';
 import type { FuseLog, FuseOperations } from './operations.js';
 
@@ -26,34 +26,8 @@ export interface FuseMountOptions {
 
 type Callback = (code: number, ...values: unknown[]) => void;
 
-interface FuseNativeInstance {
-  mount(callback: (error: Error | null) => void): void;
-  unmount(callback: (error: Error | null) => void): void;
-  _fuseOptions(): string;
-}
-
-interface FuseNativeClass {
-  new (
-    mountPoint: string,
-    ops: Record<string, unknown>,
-    options: Record<string, unknown>,
-  ): FuseNativeInstance;
-}
-
 /** The file system type /proc/mounts shows for tierfs mounts. */
 export const FUSE_FS_TYPE = 'fuse.tierfs';
-
-function loadFuseNative(): FuseNativeClass {
-  try {
-    return createRequire(import.meta.url)('fuse-native') as FuseNativeClass;
-  } catch (error) {
-    throw new TierfsError(
-      'UNSUPPORTED',
-      `cannot load fuse-native (the FUSE binding, linux-x64 and darwin-x64 only): ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
-}
 
 /** libfuse's -o options for a mount. */
 export function fuseOptionsOf(options: FuseMountOptions): string[] {
@@ -70,6 +44,8 @@ export function fuseOptionsOf(options: FuseMountOptions): string[] {
     'negative_timeout=0',
     `max_readahead=${options.maxReadahead}`,
     'big_writes',
+    // The kernel keeps read pages across opens while the file's size and mtime stay the same.
+    'auto_cache',
     `max_write=${options.maxWrite}`,
   ];
 }
@@ -99,8 +75,8 @@ export class FuseMount {
     if (await isMounted(mountPoint)) {
       throw new TierfsError('ALREADY_EXISTS', `${mountPoint} is already a mount point; unmount it first`);
     }
-    const Fuse = loadFuseNative();
-    const fuse = new Fuse(mountPoint, adapt(operations, log, options.debug), {
+    const binding = await fuseBinding(log);
+    const fuse = new binding.Fuse(mountPoint, adapt(operations, binding, log, options.debug), {
       // A close waits for its file to be durable and a write for the store to take the bytes: as
       // long as that takes. Everything else gives up after five minutes.
       timeout: { default: 300_000, flush: false, fsync: false, release: false, write: false, create: false },
@@ -173,7 +149,12 @@ function unescapeMountField(field: string): string {
  * fuse-native's operations object: each calls the async operation and answers its callback, with
  * the negative errno on failure.
  */
-function adapt(ops: FuseOperations, log: FuseLog, debug: boolean): Record<string, unknown> {
+function adapt(
+  ops: FuseOperations,
+  binding: FuseBinding,
+  log: FuseLog,
+  debug: boolean,
+): Record<string, unknown> {
   const run = <T>(
     op: string,
     path: string,
@@ -181,9 +162,11 @@ function adapt(ops: FuseOperations, log: FuseLog, debug: boolean): Record<string
     answer: (cb: Callback, value: T) => void,
     cb: Callback,
   ): void => {
+    const started = debug ? performance.now() : 0;
     work().then(
       (value) => {
-        if (debug) log.info({ op, path }, 'fuse operation');
+        if (debug)
+          log.info({ op, path, ms: Math.round((performance.now() - started) * 10) / 10 }, 'fuse operation');
         answer(cb, value);
       },
       (error: unknown) => {
@@ -214,8 +197,11 @@ function adapt(ops: FuseOperations, log: FuseLog, debug: boolean): Record<string
     statfs: (path: string, cb: Callback) => run('statfs', path, () => ops.statfs(), value, cb),
     open: (path: string, flags: number, cb: Callback) =>
       run('open', path, () => ops.open(path, flags), value, cb),
-    create: (path: string, mode: number, cb: Callback) =>
-      run('create', path, () => ops.create(path, mode), value, cb),
+    // The caller is asked for now, while the binding dispatches this operation.
+    create: (path: string, mode: number, cb: Callback) => {
+      const caller = binding.caller();
+      run('create', path, () => ops.create(path, mode, caller), value, cb);
+    },
     read: (path: string, fd: number, buffer: Buffer, length: number, position: number, cb: Callback) =>
       run('read', path, () => ops.read(fd, buffer.subarray(0, length), position), count, cb),
     write: (path: string, fd: number, buffer: Buffer, length: number, position: number, cb: Callback) =>
@@ -229,8 +215,10 @@ function adapt(ops: FuseOperations, log: FuseLog, debug: boolean): Record<string
     ftruncate: (path: string, fd: number, size: number, cb: Callback) =>
       run('ftruncate', path, () => ops.ftruncate(fd, size), ok, cb),
     unlink: (path: string, cb: Callback) => run('unlink', path, () => ops.unlink(path), ok, cb),
-    mkdir: (path: string, mode: number, cb: Callback) =>
-      run('mkdir', path, () => ops.mkdir(path, mode), ok, cb),
+    mkdir: (path: string, mode: number, cb: Callback) => {
+      const caller = binding.caller();
+      run('mkdir', path, () => ops.mkdir(path, mode, caller), ok, cb);
+    },
     rmdir: (path: string, cb: Callback) => run('rmdir', path, () => ops.rmdir(path), ok, cb),
     rename: (from: string, to: string, cb: Callback) =>
       run('rename', from, () => ops.rename(from, to), ok, cb),
@@ -244,7 +232,9 @@ function adapt(ops: FuseOperations, log: FuseLog, debug: boolean): Record<string
       run('symlink', path, async () => ops.unsupported(`a symbolic link (to ${target})`, path), ok, cb),
     link: (from: string, path: string, cb: Callback) =>
       run('link', path, async () => ops.unsupported(`a hard link (to ${from})`, path), ok, cb),
-    mknod: (path: string, _mode: number, _dev: number, cb: Callback) =>
-      run('mknod', path, async () => ops.unsupported('a device or fifo node', path), ok, cb),
+    mknod: (path: string, mode: number, _dev: number, cb: Callback) => {
+      const caller = binding.caller();
+      run('mknod', path, () => ops.mknod(path, mode, caller), ok, cb);
+    },
   };
 }

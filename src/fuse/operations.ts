@@ -17,7 +17,13 @@ import { FuseError } from './errno.js';
 import { type FuseStat, statOf, statOfWriting } from './file-attributes.js';
 import type { IdentityMap } from './identity-map.js';
 import { ReadHandle } from './read-handle.js';
-import { WriteHandle } from './write-handle.js';
+import { type Creator, giveTo, WriteHandle } from './write-handle.js';
+
+/** The process that called an operation (the patched binding tells; the prebuild does not). */
+export interface Caller {
+  readonly uid: number;
+  readonly gid: number;
+}
 
 /** The log lines the mount writes (a pino logger fits). */
 export interface FuseLog {
@@ -36,7 +42,11 @@ export interface FuseOperationsOptions {
   readonly attrCacheTtlMs: number;
   /** tierfs's own umask on what it creates (tierfs.security.authorization.permission.umask). */
   readonly umask: number;
+  /** Largest file that writing on at its end rewrites whole (tierfs.fuse.append.rewrite.max). */
+  readonly appendRewriteMax: number;
   readonly ids: IdentityMap;
+  /** Whether owners and groups are translated to uids and gids (else all show as the mount's). */
+  readonly translate: boolean;
   /** The uid and gid shown for files this mount is writing. */
   readonly owner: { readonly uid: number; readonly gid: number };
   readonly log: FuseLog;
@@ -56,6 +66,8 @@ export interface StatFs {
 
 const O_ACCMODE = 3;
 const O_RDONLY = 0;
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
 const UNCHANGED_ID = 0xffffffff;
 const LIST_PAGE = 1000;
 const STATFS_BLOCK = 4096;
@@ -76,6 +88,7 @@ export class FuseOperations {
   /** Files being written through this mount, by tierfs path. */
   private readonly writing = new Map<string, WriteHandle>();
   private nextHandle = 1;
+  private refusedOwnership = false;
 
   constructor(private readonly options: FuseOperationsOptions) {
     this.attributes = new AttributeCache(options.attrCacheTtlMs);
@@ -91,7 +104,7 @@ export class FuseOperations {
   async getattr(path: string): Promise<FuseStat> {
     const target = this.tierfsPath(path);
     const writer = this.writing.get(target);
-    if (writer?.open && writer.replaces) return statOfWriting(writer, this.options.owner);
+    if (writer?.open && writer.replaces) return statOfWriting(writer, writer.shownOwner(this.options.owner));
     await this.settled(target);
     return statOf(await this.status(target), this.options.ids);
   }
@@ -102,6 +115,13 @@ export class FuseOperations {
    */
   async readdir(path: string): Promise<{ names: string[]; stats: FuseStat[] }> {
     const dir = this.tierfsPath(path);
+    const prefix = dir === '/' ? '/' : `${dir}/`;
+    // Files of this mount still being completed (a release after the close returned) list once done.
+    const completing = [...this.writing].filter(
+      ([writingPath, writer]) =>
+        !writer.open && writingPath.startsWith(prefix) && !writingPath.slice(prefix.length).includes('/'),
+    );
+    await Promise.all(completing.map(([writingPath]) => this.settled(writingPath)));
     const self = statOf(await this.status(dir), this.options.ids);
     const names = ['.', '..'];
     const stats = [self, self];
@@ -118,12 +138,11 @@ export class FuseOperations {
       continuationToken = page.continuationToken;
     } while (continuationToken);
     // This mount's own files being written show to it, as a writer expects.
-    const prefix = dir === '/' ? '/' : `${dir}/`;
     for (const [writingPath, writer] of this.writing) {
       const name = writingPath.slice(prefix.length);
       if (writer.open && writingPath.startsWith(prefix) && !name.includes('/') && !seen.has(name)) {
         names.push(name);
-        stats.push(statOfWriting(writer, this.options.owner));
+        stats.push(statOfWriting(writer, writer.shownOwner(this.options.owner)));
       }
     }
     return { names, stats };
@@ -155,12 +174,26 @@ export class FuseOperations {
     };
   }
 
-  async mkdir(path: string, mode: number): Promise<void> {
+  async mkdir(path: string, mode: number, caller?: Caller): Promise<void> {
     const target = this.writable(path);
     const made = await this.options.client.mkdir(target, { recursive: false });
     this.attributes.invalidate(target);
+    const creator = this.creatorOf(caller);
+    if (creator) await giveTo(this.options.client, target, creator, this.ownershipRefused);
     const wanted = mode & 0o7777;
     if (made.mode !== wanted) await this.options.client.setAttribute(target, { mode: wanted });
+  }
+
+  /** mknod(2) of a regular file makes an empty file (as create and close); other nodes are refused. */
+  async mknod(path: string, mode: number, caller?: Caller): Promise<void> {
+    if ((mode & S_IFMT) !== S_IFREG) this.unsupported('a device, fifo or socket node', path);
+    const target = this.writable(path);
+    const empty = await WriteHandle.create(this.options.client, target, {
+      ...this.writeOptions(mode & 0o7777, 0),
+      ...this.creatorOptions(caller),
+    });
+    await empty.commit();
+    this.attributes.invalidate(target);
   }
 
   async rmdir(path: string): Promise<void> {
@@ -220,11 +253,15 @@ export class FuseOperations {
   }
 
   /**
-   * utimensat(2). fuse-native passes milliseconds; libfuse passes UTIME_NOW and UTIME_OMIT with
-   * tv_sec 0, which arrive as 1073 ms: taken as "now" (`touch`), the only use of either that sets
-   * the modification time.
+   * utimensat(2), in milliseconds. libfuse passes UTIME_NOW with tv_sec 0, which arrives as 1073 ms:
+   * taken as "now" (`touch`). The patched binding passes a modification time of UTIME_OMIT (`touch
+   * -a`) as 2^64 - 1 ms: the time is left as it is. (The prebuild passes the access time here.)
    */
   async utimens(path: string, _atime: number, mtime: number): Promise<void> {
+    if (mtime > Number.MAX_SAFE_INTEGER) {
+      this.writable(path);
+      return;
+    }
     const mtimeMs = mtime === UTIME_SPECIAL_MS ? Date.now() : Math.trunc(mtime);
     await this.setAttributes(path, { mtimeMs });
   }
@@ -270,12 +307,15 @@ export class FuseOperations {
     return this.register({ path: target, writer });
   }
 
-  async create(path: string, mode: number): Promise<number> {
+  async create(path: string, mode: number, caller?: Caller): Promise<number> {
     const target = this.writable(path);
     if (this.writing.get(target)?.open) {
       throw new FuseError('EBUSY', `${target} is already being written through this mount`);
     }
-    const writer = await WriteHandle.create(this.options.client, target, this.writeOptions(mode & 0o7777, 0));
+    const writer = await WriteHandle.create(this.options.client, target, {
+      ...this.writeOptions(mode & 0o7777, 0),
+      ...this.creatorOptions(caller),
+    });
     const wanted = mode & 0o7777;
     if ((wanted & ~this.options.umask) !== wanted) writer.attributes.mode = wanted;
     this.attributes.invalidate(target);
@@ -316,7 +356,10 @@ export class FuseOperations {
     if (open.writer && open.writer.written > 0) await this.commit(open);
   }
 
-  /** fsync(2): the file is completed now; writing on after it fails with ENOTSUP. */
+  /**
+   * fsync(2): the file is completed now, as durable as its write type promises and visible to all.
+   * Writing on after it starts a new version that continues it (write-handle.ts).
+   */
   async fsync(handle: number): Promise<void> {
     const open = this.handle(handle);
     if (open.writer) await this.commit(open);
@@ -381,17 +424,13 @@ export class FuseOperations {
 
   private async openReader(target: string): Promise<ReadHandle> {
     const options = { readType: this.options.readType, readAheadBytes: this.options.readAheadBytes };
-    let status = await this.status(target);
+    const status = await this.status(target);
     if (status.isDirectory) throw new FuseError('EISDIR', `${target} is a directory`);
-    try {
-      return await ReadHandle.open(this.options.client, status, options);
-    } catch (error) {
-      // The cached attributes named a content the file no longer has: ask again, once.
-      if (!isTierfsError(error, 'STALE') && !isTierfsError(error, 'NOT_FOUND')) throw error;
+    // Should the cached attributes name a content the file no longer has: ask again, once.
+    return ReadHandle.open(this.options.client, status, options, async () => {
       this.attributes.invalidate(target);
-      status = await this.status(target);
-      return ReadHandle.open(this.options.client, status, options);
-    }
+      return this.status(target);
+    });
   }
 
   private async setAttributes(
@@ -410,8 +449,45 @@ export class FuseOperations {
   }
 
   private writeOptions(mode: number, existingSize: number) {
-    return { writeType: this.options.writeType, mode, existingSize };
+    return {
+      writeType: this.options.writeType,
+      mode,
+      existingSize,
+      appendRewriteMax: this.options.appendRewriteMax,
+    };
   }
+
+  private creatorOptions(caller: Caller | undefined) {
+    const creator = this.creatorOf(caller);
+    return creator ? { creator, refused: this.ownershipRefused } : {};
+  }
+
+  /**
+   * Who a new file or directory should belong to: the calling process's user and group, when the
+   * mount translates ids and the caller is not the mount's own user.
+   */
+  private creatorOf(caller: Caller | undefined): Creator | undefined {
+    const { ids, owner, translate } = this.options;
+    if (!caller || !translate) return undefined;
+    if (caller.uid === owner.uid && caller.gid === owner.gid) return undefined;
+    return {
+      owner: ids.userOf(caller.uid),
+      group: ids.groupOf(caller.gid),
+      uid: caller.uid,
+      gid: caller.gid,
+    };
+  }
+
+  /** Logged once per mount: its tierfs user may not give files away. */
+  private readonly ownershipRefused = (path: string, error: unknown): void => {
+    if (this.refusedOwnership) return;
+    this.refusedOwnership = true;
+    const reason = error instanceof Error ? error.message : String(error);
+    this.options.log.warn(
+      { path },
+      `new files and directories stay the mount user's, not the calling process's: ${reason} (the mount's tierfs user must be the superuser to give them away)`,
+    );
+  };
 
   private async status(target: string): Promise<FileStatus> {
     const cached = this.attributes.get(target);

@@ -1,7 +1,8 @@
 /**
- * One open file being read through the mount. The file is opened once, pinned to the content it
- * had then (a handle never mixes two versions), and sequential reads are served from that one
- * stream from its worker. Reads that arrive a little out of order (the kernel's read-ahead runs
+ * One open file being read through the mount. The file is pinned to the content it had when it
+ * was opened (a handle never mixes two versions); its stream from the worker is opened at the
+ * first read (an open whose reads the kernel's page cache serves asks the worker nothing), and
+ * sequential reads are served from that one stream. Reads that arrive a little out of order (the kernel's read-ahead runs
  * several at once) are served from the bytes just read; a read far from the stream's position
  * opens a ranged read there, of `readAheadBytes`, continued to the end of the file once the reads
  * prove sequential.
@@ -9,7 +10,7 @@
 import type { Readable } from 'node:stream';
 import type { ReadType, TierfsClient } from '../client/client.js';
 import type { FileStatus } from '../cluster/wire.js';
-import { TierfsError } from '../errors.js';
+import { isTierfsError, TierfsError } from '../errors.js';
 
 /** Bytes kept behind the stream's position for reads that arrive late. */
 const KEPT_BEHIND = 8 * 1024 * 1024;
@@ -73,19 +74,23 @@ export class ReadHandle {
 
   private constructor(
     private readonly client: TierfsClient,
-    readonly status: FileStatus,
+    private status: FileStatus,
     private readonly options: ReadHandleOptions,
+    private refresh: (() => Promise<FileStatus>) | undefined,
   ) {}
 
-  /** Opens the file from its start, pinned to the content `status` names. */
-  static async open(
+  /**
+   * The file, pinned to the content `status` names; its stream opens at the first read. Should
+   * that content be gone by then (`status` came from a cache), `refresh` gives the file's status
+   * now, once, before any byte was read.
+   */
+  static open(
     client: TierfsClient,
     status: FileStatus,
     options: ReadHandleOptions,
-  ): Promise<ReadHandle> {
-    const handle = new ReadHandle(client, status, options);
-    await handle.reopen(0, status.size);
-    return handle;
+    refresh?: () => Promise<FileStatus>,
+  ): ReadHandle {
+    return new ReadHandle(client, status, options, refresh);
   }
 
   get size(): number {
@@ -107,6 +112,7 @@ export class ReadHandle {
   }
 
   private async readNow(offset: number, into: Buffer): Promise<number> {
+    if (this.refresh) await this.firstOpen(offset);
     const end = Math.min(offset + into.length, this.size);
     if (offset >= end) return 0;
     const cursor = this.cursor;
@@ -130,6 +136,20 @@ export class ReadHandle {
       this.keep({ start, bytes });
     }
     return this.copyKept(offset, end, into);
+  }
+
+  /** The first stream: from the start to the end when the first read is at the start. */
+  private async firstOpen(offset: number): Promise<void> {
+    const refresh = this.refresh!;
+    this.refresh = undefined;
+    const length = offset === 0 ? this.size : this.options.readAheadBytes;
+    try {
+      await this.reopen(offset, length);
+    } catch (error) {
+      if (!isTierfsError(error, 'STALE') && !isTierfsError(error, 'NOT_FOUND')) throw error;
+      this.status = await refresh();
+      await this.reopen(offset, offset === 0 ? this.size : length);
+    }
   }
 
   private async reopen(offset: number, length: number, keepChunks = false): Promise<void> {

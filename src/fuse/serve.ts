@@ -56,7 +56,9 @@ export async function startMount(
     readAheadBytes: settings.maxReadahead,
     attrCacheTtlMs: settings.attrTimeoutMs,
     umask: settings.umask,
+    appendRewriteMax: settings.appendRewriteMax,
     ids,
+    translate: settings.translate,
     owner: settings.translate ? { uid: ids.uidOf(user), gid: ids.gidOf(user) } : { uid: ownUid, gid: ownGid },
     log: request.log,
   });

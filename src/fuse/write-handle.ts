@@ -2,13 +2,20 @@
  * One file being written through the mount: a new file (create, or an existing one truncated to
  * zero) streamed to its worker with the mount's write type, sequentially. The file appears in
  * tierfs when the handle is committed (close, or fsync), and `commit` returns once the master has
- * completed it, that is once the data is as durable as the write type promises. What an object
- * store cannot do (writing anywhere but at the end, writing into existing bytes) fails with ENOTSUP.
- * Attributes set while the file is written (tar and cp set mode and times before closing) are
- * applied once it exists.
+ * completed it, that is once the data is as durable as the write type promises.
+ *
+ * Writing on at the end of a complete file (O_APPEND on an existing file, or writing after an fsync
+ * or a close committed it) rewrites it, as s3fs and rclone's cached mounts do: a new version is
+ * streamed that starts with the file's bytes, read back from tierfs, and goes on with the new
+ * writes; readers see the old version until the new one is committed. Only files up to
+ * `appendRewriteMax` bytes are rewritten (Alluxio's FUSE refuses appends outright); a larger one,
+ * and what an object store cannot do at all (writing anywhere but at the end), fail with ENOTSUP
+ * and one log line. Attributes set while the file is written (tar and cp set mode and times before
+ * closing) are applied once it exists.
  */
 import type { Writable } from 'node:stream';
 import type { TierfsClient, WriteType } from '../client/client.js';
+import { isTierfsError } from '../errors.js';
 import { FuseError } from './errno.js';
 
 export interface PendingAttributes {
@@ -24,6 +31,22 @@ export interface WriteHandleOptions {
   readonly mode: number;
   /** The file's size when it was opened without truncation (0 for a new file). */
   readonly existingSize: number;
+  /** Largest complete file that writing on at its end rewrites (tierfs.fuse.append.rewrite.max). */
+  readonly appendRewriteMax: number;
+  /**
+   * The process that created the file, when it is not the mount's user: the file is given to it
+   * once complete, unless a chown came first. Best effort: `refused` hears why it was not.
+   */
+  readonly creator?: Creator;
+  readonly refused?: (path: string, error: unknown) => void;
+}
+
+/** Who a file or directory created through the mount belongs to: tierfs names and shown ids. */
+export interface Creator {
+  readonly owner: string;
+  readonly group: string;
+  readonly uid: number;
+  readonly gid: number;
 }
 
 type State = 'idle' | 'writing' | 'committing' | 'committed' | 'failed';
@@ -113,15 +136,22 @@ export class WriteHandle {
 
   private async writeNow(data: Buffer, offset: number): Promise<number> {
     if (this.failure) throw this.failure;
-    if (!this.open) {
+    if (this.state === 'committed' && this.replacing && offset === this.written) {
+      // Writing on after fsync, or after a close of another descriptor: a new version goes on.
+      await this.continueFile(this.written, 'after it was completed by fsync or close');
+    } else if (!this.open) {
       throw new FuseError(
         'ENOTSUP',
-        `cannot write ${this.path} after it was committed by fsync or close`,
+        `cannot write ${this.path} at byte ${offset} after it was completed by fsync or close with ${this.written} bytes: only writing on at its end is possible`,
         true,
       );
     }
     // Writing from the start of an empty file is writing it anew.
     if (!this.replacing && this.options.existingSize === 0 && offset === 0) this.replacing = true;
+    // Writing at the end of an existing file (O_APPEND): it goes on in a new version.
+    if (!this.replacing && this.state === 'idle' && offset === this.options.existingSize) {
+      await this.continueFile(this.options.existingSize, 'at its end (O_APPEND)');
+    }
     if (!this.replacing) {
       throw new FuseError(
         'ENOTSUP',
@@ -143,6 +173,47 @@ export class WriteHandle {
     if (!accepted) await drained(stream);
     if (this.failure) throw this.failure;
     return data.length;
+  }
+
+  /**
+   * Starts a new version of the complete file of `size` bytes that begins with those bytes, read
+   * back from tierfs; the writes that follow go on after them.
+   */
+  private async continueFile(size: number, how: string): Promise<void> {
+    const limit = this.options.appendRewriteMax;
+    if (size > limit) {
+      throw new FuseError(
+        'ENOTSUP',
+        `cannot write on ${this.path} ${how}: an object store keeps a file whole, so writing on rewrites it, and its ${size} bytes are over tierfs.fuse.append.rewrite.max (${limit}); write a new file instead`,
+        true,
+      );
+    }
+    // The version read back is opened first: creating the new one must not hide it.
+    const old = await this.client.openFile(this.path);
+    this.state = 'idle';
+    this.stream = undefined;
+    this.committing = undefined;
+    this.replacing = true;
+    this.written = 0;
+    const stream = await this.start().catch((error: unknown) => {
+      old.destroy();
+      throw error;
+    });
+    try {
+      for await (const chunk of old as AsyncIterable<Buffer>) {
+        this.written += chunk.length;
+        if (!stream.write(chunk)) await drained(stream);
+        if (this.failure) throw this.failure;
+      }
+    } catch (error) {
+      this.abort(`cannot read ${this.path} back to write on: ${(error as Error).message}`);
+      throw error;
+    }
+    if (this.written !== size) {
+      const message = `${this.path} changed while it was read back to write on (${size} bytes expected, ${this.written} read)`;
+      this.abort(message);
+      throw new FuseError('ESTALE', message, true);
+    }
   }
 
   private async start(): Promise<Writable> {
@@ -179,7 +250,17 @@ export class WriteHandle {
     await this.applyAttributes();
   }
 
+  /** The uid and gid `stat` shows while the file is written (the creator's, or `mountOwner`). */
+  shownOwner(mountOwner: { uid: number; gid: number }): { uid: number; gid: number } {
+    const creator = this.options.creator;
+    return creator ? { uid: creator.uid, gid: creator.gid } : mountOwner;
+  }
+
   private async applyAttributes(): Promise<void> {
+    const creator = this.options.creator;
+    if (creator && this.attributes.owner === undefined && this.attributes.group === undefined) {
+      await giveTo(this.client, this.path, creator, this.options.refused);
+    }
     const { mode, owner, group, mtimeMs } = this.attributes;
     const change = {
       ...(mode === undefined ? {} : { mode }),
@@ -203,4 +284,22 @@ function drained(stream: Writable): Promise<void> {
     stream.on('error', done);
     stream.on('close', done);
   });
+}
+
+/**
+ * Gives what the mount created to the process that created it. Only tierfs's superuser may change
+ * an owner: a mount acting as another user leaves it to that user, and `refused` says so.
+ */
+export async function giveTo(
+  client: TierfsClient,
+  path: string,
+  creator: Creator,
+  refused?: (path: string, error: unknown) => void,
+): Promise<void> {
+  try {
+    await client.setAttribute(path, { owner: creator.owner, group: creator.group });
+  } catch (error) {
+    if (!isTierfsError(error, 'PERMISSION_DENIED')) throw error;
+    refused?.(path, error);
+  }
 }

@@ -115,6 +115,16 @@ export const FUSE_MAXWRITE_BYTES = defineProperty({
   description: 'Largest write the kernel hands the mount at once.',
 });
 
+export const FUSE_APPEND_REWRITE_MAX = defineProperty({
+  key: 'tierfs.fuse.append.rewrite.max',
+  type: bytes({ min: 0 }),
+  default: '64MB',
+  description:
+    'Largest existing file that writing on at its end (O_APPEND, or writing after fsync or after a ' +
+    'close) rewrites whole: its bytes are read back into a new version that continues with the new ' +
+    'writes. A larger file refuses such writes with ENOTSUP; 0 refuses them all.',
+});
+
 export const FUSE_FS_NAME = defineProperty({
   key: 'tierfs.fuse.fs.name',
   type: string,
