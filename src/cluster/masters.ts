@@ -117,6 +117,8 @@ export class Masters {
         if (this.current === index) this.current = (index + 1) % this.addresses.length;
       }
     }
+    // With one master the reason alone says it all.
+    if (this.addresses.length === 1) throw lastError;
     throw new TierfsError(
       'UNAVAILABLE',
       `no master answered (${this.addresses.join(', ')}): ${(lastError as Error).message}`,

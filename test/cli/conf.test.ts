@@ -113,10 +113,10 @@ describe('bad configuration', () => {
   });
 
   it('an unknown key is a warning with a suggestion, and the command still works', async () => {
-    const cwd = home('tierfs.underfs.cleanup.enabeld=true\n');
+    const cwd = home('tierfs.underfs.cleanup.enabeld=false\n');
     const result = await runTierfs(['conf', 'get', 'tierfs.underfs.cleanup.enabled'], { cwd });
     expect(result.code).toBe(0);
-    expect(result.stdout).toBe('false\n');
+    expect(result.stdout).toBe('true\n'); // the default: the misspelt key set nothing
     expect(result.stderr).toMatch(
       /^warning: Unknown property 'tierfs.underfs.cleanup.enabeld' .*:1\) is ignored; did you mean 'tierfs.underfs.cleanup.enabled'\?\n$/,
     );
