@@ -19,8 +19,14 @@ import { overviewPage } from './pages/overview.js';
 import { configurationPage, errorPage, logsPage, mountsPage, workersPage } from './pages/tables.js';
 import { registerSecurityHeaders } from './security-headers.js';
 
-/** Entries shown of one directory. */
-const BROWSE_LIMIT = 1000;
+/** Entries shown on one page of a directory (the page links go on from there). */
+export const BROWSE_PAGE_SIZE = 500;
+
+/** Where a page of a directory starts, as its link says: only for the "entries 501–1000" caption. */
+function pageStart(from: string | undefined): number {
+  const n = Number(from);
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
+}
 
 function sendPage(reply: FastifyReply, page: string): FastifyReply {
   return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page);
@@ -72,7 +78,10 @@ export function registerWebRoutes(
   page('/browse', async (query, viewer) => {
     const status = await namespace.getStatus(query.path || '/', viewer);
     if (status.isDirectory) {
-      const list = await namespace.listStatus(status.path, viewer, { pageSize: BROWSE_LIMIT });
+      const list = await namespace.listStatus(status.path, viewer, {
+        pageSize: BROWSE_PAGE_SIZE,
+        ...(query.after ? { continuationToken: query.after } : {}),
+      });
       const files = list.entries.filter((e) => !e.isDirectory);
       const cachedFiles = await services.cachedBytes(files);
       const cachedByPath = new Map(files.map((f, i) => [f.path, cachedFiles[i] ?? 0]));
@@ -81,7 +90,8 @@ export function registerWebRoutes(
         status,
         entries: list.entries,
         cached,
-        truncated: list.continuationToken !== undefined,
+        first: pageStart(query.from),
+        next: list.continuationToken,
       });
     }
     const [cachedBytes] = await services.cachedBytes([status]);
