@@ -278,6 +278,11 @@ export class MasterServices {
     };
   }
 
+  /** Files in the namespace (mirrored ones included). */
+  countFiles(): Promise<number> {
+    return this.options.meta.countFiles();
+  }
+
   /** Bytes of each file held in the live workers' caches. */
   async cachedBytes(files: readonly Pick<FileStatus, 'contentId' | 'size'>[]): Promise<number[]> {
     const request = { files: files.map((f) => ({ contentId: f.contentId, size: f.size })) };

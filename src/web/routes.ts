@@ -12,6 +12,7 @@ import { mountInfo } from '../master/routes.js';
 import type { MasterServices } from '../master/services.js';
 import type { Caller } from '../namespace/permissions.js';
 import { CHARTS_SCRIPT } from './charts-script.js';
+import { windowedHitRatio } from './hit-ratio.js';
 import { STYLESHEET } from './layout.js';
 import { directoryPage, filePage, PREVIEW_BYTES, textPreview } from './pages/browse.js';
 import { metricsPage } from './pages/metrics.js';
@@ -65,7 +66,12 @@ export function registerWebRoutes(
     reply.type('text/javascript; charset=utf-8').send(CHARTS_SCRIPT),
   );
 
-  page('/overview', async () => overviewPage(await services.overview()));
+  page('/overview', async () =>
+    overviewPage(await services.overview(), {
+      files: await services.countFiles(),
+      hitRatio: windowedHitRatio(services.metrics.sampler.samples()),
+    }),
+  );
 
   /** Asks the browser for credentials (a Basic challenge) until it sends some, then shows the overview. */
   app.get('/login', async (request, reply) => {

@@ -125,7 +125,7 @@ export class Worker {
     const metrics = new WorkerMetrics(pages, staging);
     const masters = new Masters(options.masterAddress);
     const mounts = new MountStores(conf, masters, clusterToken, metrics.ufs.layer);
-    const data: DataPath = { pages, staging };
+    const data: DataPath = { pages, staging, written: metrics.bytesWritten };
 
     // No access log: every data request would pay two synchronous log writes. Failures are still
     // logged by the error handler.
@@ -192,8 +192,17 @@ export class Worker {
               cacheEvictions: int(),
               ufsBytesRead: int(),
               ufsOperations: int(),
+              bytesWritten: int(),
             },
-            ['cacheHits', 'cacheMisses', 'cacheBytesRead', 'cacheEvictions', 'ufsBytesRead', 'ufsOperations'],
+            [
+              'cacheHits',
+              'cacheMisses',
+              'cacheBytesRead',
+              'cacheEvictions',
+              'ufsBytesRead',
+              'ufsOperations',
+              'bytesWritten',
+            ],
           ),
         }),
       },

@@ -4,9 +4,13 @@
  * round ticks; Overview counts files; Configuration filters and shows each component; Logs reads as
  * a table with a level filter, for the master and the workers. One cluster for the file.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readStream } from '../../src/ufs/io.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { chromiumAvailable, openBrowser, type TestBrowser } from './browser.js';
 
@@ -88,6 +92,85 @@ describe.skipIf(!chromiumAvailable)('Browse', () => {
     expect(await name.evaluate((c) => c.ownerDocument.defaultView?.getComputedStyle(c).textOverflow)).toBe(
       'ellipsis',
     );
+    expect(browser.errors).toEqual([]);
+  });
+});
+
+/** Whether axis ticks go 0, s, 2s, … with s one of 1, 2, 5 × 10^n, all in one unit. */
+function roundTicks(labels: string[]): { step: number; unit: string } {
+  const parsed = labels.map((l) => /^(\d+(?:\.\d+)?)(%| B| KiB| MiB| GiB)?$/.exec(l));
+  expect(parsed.every(Boolean), labels.join(' ')).toBe(true);
+  const values = parsed.map((m) => Number(m![1]));
+  const units = new Set(parsed.map((m) => m![2] ?? ''));
+  expect(units.size, labels.join(' ')).toBe(1);
+  expect(values[0]).toBe(0);
+  const step = values[1]! - values[0]!;
+  for (const [i, v] of values.entries()) expect(v).toBeCloseTo(i * step, 9);
+  const mantissa = Number((step / 10 ** Math.floor(Math.log10(step))).toPrecision(6));
+  expect([1, 2, 5], `step ${step} of ${labels.join(' ')}`).toContain(mantissa);
+  return { step, unit: [...units][0]! };
+}
+
+describe.skipIf(!chromiumAvailable)('Metrics and Overview', () => {
+  it('charts writes, a windowed hit ratio that stays when idle, and round ticks', async () => {
+    const client = cluster.client();
+    const data = randomBytes(6 * 1024 * 1024);
+    await pipeline(Readable.from([data]), await client.createFile('/metrics/written.bin'));
+    await client.free('/metrics/written.bin');
+    for (let i = 0; i < 2; i++) {
+      const read = await readStream(await client.openFile('/metrics/written.bin', { readType: 'CACHE' }));
+      expect(read.equals(data)).toBe(true);
+    }
+    const { page } = browser;
+    await visit('/charts');
+    await page.locator('#hit-ratio-now[data-state="reads"]').waitFor();
+    const writes = Number(await page.getAttribute('#chart-writes', 'data-max'));
+    expect(writes).toBeGreaterThan(0);
+    await browser.screenshot('metrics-reads');
+
+    for (const id of ['throughput', 'writes', 'hit-ratio', 'ufs-ops']) {
+      const labels = await page.locator(`#chart-${id} text.tick`).allTextContents();
+      const { unit } = roundTicks(labels);
+      if (id === 'throughput' || id === 'writes') expect(unit).toMatch(/B|KiB|MiB|GiB/);
+      if (id === 'hit-ratio') expect(labels.at(-1)).toBe('100%');
+    }
+    // The writes chart's top tick is the first round value at or above the highest rate.
+    const ticks = await page
+      .locator('#chart-writes text.tick')
+      .evaluateAll((t) => t.map((e) => Number(e.getAttribute('data-value'))));
+    expect(ticks.at(-1)!).toBeGreaterThanOrEqual(writes);
+    expect(ticks.at(-2)!).toBeLessThan(writes);
+
+    // Idle for longer than the window: the chart keeps the last ratio and says there were no reads.
+    await page.locator('#hit-ratio-now[data-state="idle"]').waitFor({ timeout: 20_000 });
+    expect(await page.textContent('#hit-ratio-now')).toMatch(
+      /^no reads in the last \d+ s \(\d+(\.\d)?% since the workers started\)$/,
+    );
+    const kept = Number(await page.getAttribute('#chart-hit-ratio', 'data-last'));
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThanOrEqual(100);
+    await browser.screenshot('metrics-idle');
+    expect(browser.errors).toEqual([]);
+  });
+
+  it('Overview counts the files and shows the hit ratio', async () => {
+    const { page } = browser;
+    await visit('/overview');
+    const before = Number((await page.textContent('#file-count'))!.replace(/,/g, ''));
+    const client = cluster.client();
+    for (const name of ['a', 'b', 'c']) {
+      await pipeline(Readable.from([Buffer.from(name)]), await client.createFile(`/counted/${name}.txt`));
+    }
+    await client.mkdir('/counted/not-a-file');
+    expect(await readStream(await client.openFile('/counted/a.txt', { readType: 'CACHE' }))).toEqual(
+      Buffer.from('a'),
+    );
+    await cluster.master.sampleMetrics();
+    await visit('/overview');
+    expect(Number((await page.textContent('#file-count'))!.replace(/,/g, ''))).toBe(before + 3);
+    expect(await page.getAttribute('#hit-ratio', 'data-state')).toBe('reads');
+    expect(await page.textContent('#hit-ratio')).toMatch(/^\d+(\.\d)?%$/);
+    await browser.screenshot('overview');
     expect(browser.errors).toEqual([]);
   });
 });
