@@ -89,6 +89,12 @@ table#listing col.c-size{width:5.5rem}table#listing col.c-cache{width:8rem}table
 table#listing col.c-mode{width:7rem}table#listing col.c-persist{width:9.5rem}table#listing col.c-time{width:14rem}
 table#listing .meter{width:3.5rem}
 .pager{margin:.5rem 0}.pager a{margin:0 .2rem}
+.tabs{display:flex;flex-wrap:wrap;gap:.3rem;margin-bottom:.8rem}.tabs a{color:var(--accent);padding:.25rem .7rem;border:1px solid var(--line);border-radius:4px;background:#fff;text-decoration:none}
+.tabs a.active{background:var(--accent);color:#fff;border-color:var(--accent)}
+form.filter{margin:.4rem 0 .6rem}form.filter input[type=search]{width:22rem;padding:.3rem .5rem}
+table#log td.time{white-space:nowrap;width:15rem}table#log td.level{width:4rem;font-weight:600}
+table#log tr.level-warn td.level{color:var(--warn)}table#log tr.level-error td.level,table#log tr.level-fatal td.level{color:var(--bad)}
+table#log td.fields{color:var(--muted);word-break:break-all}
 .crumbs{margin-bottom:.8rem}.crumbs a{text-decoration:none}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(22rem,1fr));gap:1rem}
 figure{margin:0;background:#fff;border:1px solid var(--line);border-radius:4px;padding:.6rem}

@@ -6,7 +6,7 @@
  * (world-readable files only).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { toTierfsError } from '../errors.js';
+import { TierfsError, toTierfsError } from '../errors.js';
 import { configurationEntries } from '../master/rest-routes.js';
 import { mountInfo } from '../master/routes.js';
 import type { MasterServices } from '../master/services.js';
@@ -14,10 +14,12 @@ import type { Caller } from '../namespace/permissions.js';
 import { CHARTS_SCRIPT } from './charts-script.js';
 import { windowedHitRatio } from './hit-ratio.js';
 import { STYLESHEET } from './layout.js';
+import { LEVELS, type LevelName, logLines } from './log-lines.js';
 import { directoryPage, filePage, PREVIEW_BYTES, textPreview } from './pages/browse.js';
+import { configurationPage, logsPage } from './pages/components.js';
 import { metricsPage } from './pages/metrics.js';
 import { overviewPage } from './pages/overview.js';
-import { configurationPage, errorPage, logsPage, mountsPage, workersPage } from './pages/tables.js';
+import { errorPage, mountsPage, workersPage } from './pages/tables.js';
 import { registerSecurityHeaders } from './security-headers.js';
 
 /** Entries shown on one page of a directory (the page links go on from there). */
@@ -119,10 +121,28 @@ export function registerWebRoutes(
 
   page('/mounts', async () => mountsPage(namespace.mounts.list().map((m) => mountInfo(m, false))));
   page('/workers', async () => workersPage(services.workers.list()));
-  page('/configuration', async () => configurationPage(configurationEntries(services)));
+  /** The master, or the worker the query names (which must be one the master knows). */
+  const componentOf = (query: Record<string, string | undefined>) => {
+    const component = query.component || 'master';
+    return { component, worker: component === 'master' ? undefined : services.worker(component) };
+  };
+  page('/configuration', async (query) => {
+    const { component, worker } = componentOf(query);
+    const entries = worker ? await services.workerConfiguration(worker) : configurationEntries(services);
+    return configurationPage({ component, workers: services.workers.list(), entries, filter: query.q ?? '' });
+  });
   page('/charts', async () => metricsPage(services.sampleIntervalMs));
-  page('/logs', async () => {
-    const { file, text } = await services.logTail();
-    return logsPage(file, text);
+  page('/logs', async (query) => {
+    const { component, worker } = componentOf(query);
+    const level = (query.level ?? 'trace') as LevelName;
+    if (!(level in LEVELS)) {
+      throw new TierfsError(
+        'INVALID_ARGUMENT',
+        `level must be one of ${Object.keys(LEVELS).join(', ')}, got ${JSON.stringify(query.level)}`,
+      );
+    }
+    const { file, text } = worker ? await services.workerLog(worker) : await services.logTail();
+    const lines = text === undefined ? undefined : logLines(text, LEVELS[level]);
+    return logsPage({ component, workers: services.workers.list(), file, lines, level });
   });
 }

@@ -6,7 +6,7 @@
  *   GET  /data?contentId&offset&length&readType   (a read capability: see cluster/capability.ts)
  *   PUT  /data?contentId                          (a write capability; body: the file)
  *   POST /internal/persist | /internal/persisted | /internal/free | /internal/cached
- *   GET  /internal/stats                          (the cluster secret as bearer token)
+ *   GET  /internal/stats | /internal/configuration | /internal/log   (the cluster secret as bearer token)
  *   GET  /metrics                                 (Prometheus text)
  *
  * The data endpoints believe nothing the request says beyond its capability: which file, which
@@ -27,6 +27,7 @@ import type { Logger } from 'pino';
 import { PageStore } from '../cache/page-store.js';
 import { clusterHeaders, presentsSecret } from '../cluster/auth.js';
 import { CapabilitySigner } from '../cluster/capability.js';
+import { configurationListing, readLogTail } from '../cluster/component-info.js';
 import { Masters } from '../cluster/masters.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../cluster/metrics.js';
 import { addErrorSchema, operation, schemas, VALIDATION_OPTIONS } from '../cluster/route-schemas.js';
@@ -207,6 +208,41 @@ export class Worker {
         }),
       },
       async () => metrics.stats(),
+    );
+
+    app.get(
+      '/internal/configuration',
+      {
+        preValidation: requireToken,
+        schema: operation({
+          operationId: 'getWorkerConfiguration',
+          tags: ['worker'],
+          summary:
+            "The worker's configuration as `conf list` shows it, secrets masked (the cluster secret only).",
+          response: {
+            type: 'array',
+            items: object(
+              { key: str(), value: str(), secret: { type: 'boolean' }, source: str(), description: str() },
+              ['key', 'secret'],
+            ),
+          },
+        }),
+      },
+      async () => configurationListing(conf),
+    );
+
+    app.get(
+      '/internal/log',
+      {
+        preValidation: requireToken,
+        schema: operation({
+          operationId: 'getWorkerLogTail',
+          tags: ['worker'],
+          summary: "The end of the worker's log file (the cluster secret only).",
+          response: object({ file: str(), text: str() }, ['file']),
+        }),
+      },
+      async () => readLogTail(layout.logFile('worker')),
     );
 
     app.post(

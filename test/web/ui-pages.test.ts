@@ -5,12 +5,17 @@
  * a table with a level filter, for the master and the workers. One cluster for the file.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Configuration } from '../../src/config/configuration.js';
+import { layoutOf } from '../../src/config/layout.js';
 import { readStream } from '../../src/ufs/io.js';
+import { Worker } from '../../src/worker/worker.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { chromiumAvailable, openBrowser, type TestBrowser } from './browser.js';
 
@@ -171,6 +176,167 @@ describe.skipIf(!chromiumAvailable)('Metrics and Overview', () => {
     expect(await page.getAttribute('#hit-ratio', 'data-state')).toBe('reads');
     expect(await page.textContent('#hit-ratio')).toMatch(/^\d+(\.\d)?%$/);
     await browser.screenshot('overview');
+    expect(browser.errors).toEqual([]);
+  });
+});
+
+describe.skipIf(!chromiumAvailable)('Configuration and Logs, per component', () => {
+  const WORKER_SECRET = 'w0rker-secret-never-shown';
+  let second: Worker;
+  let secondHome: string;
+
+  beforeAll(async () => {
+    if (!chromiumAvailable) return;
+    // A second worker with a configuration of its own: a secret, a cache size and a host name
+    // the master's configuration does not have, and a log file.
+    secondHome = mkdtempSync(join(tmpdir(), 'tierfs-second-worker-'));
+    const conf = Configuration.of({
+      'tierfs.work.dir': secondHome,
+      'tierfs.master.metastore.dir': layoutOf(cluster.conf).metastoreDir,
+      'tierfs.worker.rpc.port': '0',
+      'tierfs.worker.hostname': 'localhost',
+      'tierfs.worker.page.store.sizes': '48MB',
+      'tierfs.worker.heartbeat.interval': '200ms',
+      'aws.secretKey': WORKER_SECRET,
+    });
+    const logFile = layoutOf(conf).logFile('worker');
+    mkdirSync(join(logFile, '..'), { recursive: true });
+    const log = pino({ level: 'info' }, pino.destination({ dest: logFile, sync: true }));
+    log.warn({ disk: '/cache', freeBytes: 1024 }, 'cache disk nearly full');
+    second = await Worker.start(conf, { log, masterAddress: cluster.master.rpcAddress });
+  });
+
+  afterAll(async () => {
+    await second?.stop();
+    if (secondHome) rmSync(secondHome, { recursive: true, force: true });
+  });
+
+  it("shows a worker's own configuration, fetched from it, secrets masked; the filter box narrows by key, value or source", async () => {
+    const { page } = browser;
+    await visit('/configuration');
+    const all = await page.locator('#configuration tbody tr').count();
+    expect(all).toBeGreaterThan(20);
+    // The filter box: by key, by value and by source.
+    await page.fill('#filter', 'page.store.sizes');
+    await page.press('#filter', 'Enter');
+    await page.waitForURL(/q=page.store.sizes/);
+    expect(await page.locator('#configuration tbody tr td:first-child').allTextContents()).toEqual([
+      'tierfs.worker.page.store.sizes',
+    ]);
+    expect(await page.textContent('#config-count')).toMatch(/^1 of \d+ properties/);
+    await visit('/configuration?q=underFSStorage');
+    expect(await page.locator('#configuration tbody tr td:first-child').allTextContents()).toEqual([
+      'tierfs.master.mount.table.root.ufs',
+    ]);
+    expect(await page.locator('#configuration tbody tr td:nth-child(2)').allTextContents()).toEqual([
+      cluster.ufs,
+    ]);
+    await visit('/configuration?q=default');
+    const sources = await page.locator('#configuration tbody tr td:nth-child(3)').allTextContents();
+    expect(sources.length).toBeGreaterThan(5);
+    expect(sources.length).toBeLessThan(all);
+    expect(sources.every((t) => t.toLowerCase().includes('default'))).toBe(true);
+
+    // The second worker, through its tab.
+    await visit('/configuration');
+    await page.click(`.tabs a[data-component="${second.id}"]`);
+    await page.waitForURL(new RegExp(`component=${second.id}`));
+    const value = async (key: string) =>
+      page.textContent(`#configuration tr:has(td:text-is("${key}")) td:nth-child(2)`);
+    expect(await value('tierfs.worker.page.store.sizes')).toBe('48MB');
+    expect(await value('tierfs.worker.hostname')).toBe('localhost');
+    expect(await value('aws.secretKey')).toBe('******');
+    expect(await page.content()).not.toContain(WORKER_SECRET);
+    await browser.screenshot('configuration-worker');
+    // The master's own tab shows its values, not the worker's.
+    await page.click('.tabs a[data-component="master"]');
+    await page.waitForURL(/component=master/);
+    expect(await value('tierfs.worker.page.store.sizes')).toBe('64MB');
+    // An unknown component is an error page naming the known ones.
+    const unknown = await page.goto(`${cluster.master.webAddress}/configuration?component=worker-nope`);
+    expect(unknown?.status()).toBe(404);
+    expect(await page.textContent('main')).toContain(`the components are master, ${cluster.worker.id}`);
+    browser.errors.splice(0);
+  });
+
+  it("reads as time, level, message and fields, filters by level, and shows a worker's log fetched from it", async () => {
+    const file = layoutOf(cluster.conf).logFile('master');
+    mkdirSync(join(file, '..'), { recursive: true });
+    const at = Date.UTC(2026, 11, 7, 4, 39, 36, 123);
+    writeFileSync(
+      file,
+      [
+        JSON.stringify({
+          level: 30,
+          time: at,
+          pid: 1,
+          hostname: 'vm',
+          name: 'master',
+          msg: 'master started',
+          rpcAddress: 'http://127.0.0.1:19998',
+        }),
+        JSON.stringify({
+          level: 40,
+          time: at + 1000,
+          pid: 1,
+          hostname: 'vm',
+          msg: 'heartbeat late <b>x</b>',
+          worker: 'worker-1',
+        }),
+        JSON.stringify({
+          level: 50,
+          time: at + 2000,
+          pid: 1,
+          hostname: 'vm',
+          msg: 'persist failed',
+          err: { message: 'disk full' },
+        }),
+        'not json at all',
+      ].join('\n'),
+    );
+    const { page } = browser;
+    await visit('/logs');
+    const rows = page.locator('#log tbody tr');
+    expect(await rows.count()).toBe(4);
+    // Newest first; the time in ISO form (UTC), the level by name, the message, the other fields.
+    const cells = async (i: number) => rows.nth(i).locator('td').allTextContents();
+    expect((await cells(1)).map((c) => c.trim())).toEqual([
+      '2026-12-07 04:39:38.123 UTC',
+      'error',
+      'persist failed',
+      'err={"message":"disk full"}',
+    ]);
+    expect((await cells(2)).map((c) => c.trim())).toEqual([
+      '2026-12-07 04:39:37.123 UTC',
+      'warn',
+      'heartbeat late <b>x</b>',
+      'worker=worker-1',
+    ]);
+    expect((await cells(3)).map((c) => c.trim())).toEqual([
+      '2026-12-07 04:39:36.123 UTC',
+      'info',
+      'master started',
+      'name=master rpcAddress=http://127.0.0.1:19998',
+    ]);
+    expect(await rows.nth(3).locator('time').getAttribute('datetime')).toBe('2026-12-07T04:39:36.123Z');
+    expect((await cells(0))[2]).toBe('not json at all');
+    await browser.screenshot('logs-master');
+
+    await page.selectOption('#level', 'warn');
+    await page.click('form.filter button');
+    await page.waitForURL(/level=warn/);
+    expect(await page.locator('#log tbody td.level').allTextContents()).toEqual(['–', 'error', 'warn']);
+
+    await page.click(`.tabs a[data-component="${second.id}"]`);
+    await page.waitForURL(new RegExp(`component=${second.id}.*|level=warn.*component`));
+    expect(page.url()).toContain('level=warn');
+    const text = await page.textContent('#log');
+    expect(text).toContain('cache disk nearly full');
+    expect(text).toContain('freeBytes=1024');
+    expect(text).not.toContain('worker started'); // info, below the filter
+    await visit(`/logs?component=${second.id}`);
+    expect(await page.textContent('#log')).toContain('worker started');
+    await browser.screenshot('logs-worker');
     expect(browser.errors).toEqual([]);
   });
 });
