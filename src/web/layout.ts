@@ -18,9 +18,14 @@ export function layout(
   active: PageName | undefined,
   title: string,
   body: SafeHtml,
-  options: { scripts?: string[] } = {},
+  options: {
+    scripts?: string[];
+    /** The worker's own page: its brand, no master navigation, no master links in the footer. */
+    worker?: boolean;
+  } = {},
 ): string {
-  const nav = PAGES.map(
+  const pages = options.worker ? [] : PAGES;
+  const nav = pages.map(
     (p) =>
       html`<a href="${p.path}"${p.name === active ? html` class="active" aria-current="page"` : ''}>${p.title}</a>`,
   );
@@ -35,12 +40,12 @@ export function layout(
 ${scripts}
 </head>
 <body>
-<header><div class="brand">tierfs <span>master</span></div><nav>${nav}</nav></header>
+<header><div class="brand">tierfs <span>${options.worker ? 'worker' : 'master'}</span></div><nav>${nav}</nav></header>
 <main>
 <h1>${title}</h1>
 ${body}
 </main>
-<footer>tierfs ${VERSION} · <a href="/login">Sign in with a token</a> · <a href="/api/v1/openapi.json">REST API</a> · <a href="/metrics">Prometheus metrics</a></footer>
+<footer>tierfs ${VERSION} · ${options.worker ? 'worker web page · Prometheus metrics are on the worker RPC port, /metrics' : html`<a href="/login">Sign in with a token</a> · <a href="/api/v1/openapi.json">REST API</a> · <a href="/metrics">Prometheus metrics</a>`}</footer>
 </body>
 </html>`}`;
 }

@@ -92,8 +92,32 @@ function workerId(file: string): string {
   }
 }
 
+/** What the worker's own web page shows (web/worker-site.ts renders it). */
+export interface WorkerView {
+  readonly id: string;
+  readonly address: string;
+  readonly masterAddresses: readonly string[];
+  readonly startedMs: number;
+  readonly pageSize: number;
+  readonly tiers: readonly {
+    alias: string;
+    capacityBytes: number;
+    usedBytes: number;
+    pages: number;
+    evictions: number;
+    bytesRead: number;
+  }[];
+  readonly cacheHits: number;
+  readonly cacheMisses: number;
+  readonly bytesWritten: number;
+  readonly ufsBytesRead: number;
+  readonly stagedFiles: number;
+  readonly ufsOperations: readonly { scheme: string; operation: string; outcome: string; count: number }[];
+}
+
 export class Worker {
   private heartbeat: NodeJS.Timeout | undefined;
+  private startedMs = 0;
   private stagingSweeps: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -106,7 +130,41 @@ export class Worker {
     private readonly masters: Masters,
     private readonly clusterToken: string,
     private readonly log: Logger,
+    private readonly metrics: WorkerMetrics,
   ) {}
+
+  /** The cluster secret, for the worker's web page to ask the master about user tokens. */
+  get secret(): string {
+    return this.clusterToken;
+  }
+
+  /** The worker's tiers, pages, hit counts and under store calls, for its web page. */
+  async view(): Promise<WorkerView> {
+    const usage = this.pages.usage();
+    const stats = this.pages.stats();
+    const totals = this.metrics.stats();
+    return {
+      id: this.id,
+      address: this.address,
+      masterAddresses: this.masters.addresses,
+      startedMs: this.startedMs,
+      pageSize: this.pages.pageSize,
+      tiers: Object.entries(usage).map(([alias, u]) => ({
+        alias,
+        capacityBytes: u.capacity,
+        usedBytes: u.used,
+        pages: u.pages,
+        evictions: stats.tiers[alias as keyof typeof stats.tiers]?.evictions ?? 0,
+        bytesRead: stats.tiers[alias as keyof typeof stats.tiers]?.bytesRead ?? 0,
+      })),
+      cacheHits: totals.cacheHits,
+      cacheMisses: totals.cacheMisses,
+      bytesWritten: totals.bytesWritten,
+      ufsBytesRead: totals.ufsBytesRead,
+      stagedFiles: this.staging.count(),
+      ufsOperations: await this.metrics.ufs.operations(),
+    };
+  }
 
   static async start(conf: Configuration, options: WorkerOptions): Promise<Worker> {
     const layout = layoutOf(conf);
@@ -361,8 +419,20 @@ export class Worker {
     }
     const port = (app.server.address() as AddressInfo).port;
     const address = `http://${conf.get(WORKER_HOSTNAME) ?? hostname()}:${port}`;
-    const worker = new Worker(id, address, app, pages, mounts, staging, masters, clusterToken, options.log);
+    const worker = new Worker(
+      id,
+      address,
+      app,
+      pages,
+      mounts,
+      staging,
+      masters,
+      clusterToken,
+      options.log,
+      metrics,
+    );
     const startedMs = Date.now();
+    worker.startedMs = startedMs;
     await worker.beat(startedMs);
     worker.startHeartbeat(startedMs, conf.require(WORKER_HEARTBEAT_INTERVAL));
     worker.startStagingSweeps(

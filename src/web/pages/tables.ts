@@ -35,19 +35,29 @@ export function workersPage(workers: readonly WorkerInfo[], now = Date.now()): s
 }
 
 /** What a browser gets for a URL the web port does not serve. */
-export function notFoundPage(path: string): string {
+export function notFoundPage(path: string, options: { worker?: boolean } = {}): string {
   return layout(
     undefined,
     'Page not found',
-    html`<p class="error">There is no page at <code>${path}</code>.</p>
+    options.worker
+      ? html`<p class="error">There is no page at <code>${path}</code>.</p>
+<p><a href="/">The worker's page</a> shows its tiers, pages and under store calls.</p>`
+      : html`<p class="error">There is no page at <code>${path}</code>.</p>
 <p>The pages are listed above; <a href="/overview">Overview</a> shows the cluster, <a href="/browse">Browse</a> the namespace.</p>`,
+    options,
   );
 }
 
-export function errorPage(status: number, code: string, message: string): string {
+export function errorPage(
+  status: number,
+  code: string,
+  message: string,
+  options: { worker?: boolean } = {},
+): string {
   return layout(
-    'overview',
+    options.worker ? undefined : 'overview',
     `Error ${status}`,
     html`<p class="error"><strong>${code}</strong>: ${message}</p>`,
+    options,
   );
 }
