@@ -248,6 +248,10 @@ describe.skipIf(!chromiumAvailable)('Configuration and Logs, per component', () 
     expect(await value('aws.secretKey')).toBe('******');
     expect(await page.content()).not.toContain(WORKER_SECRET);
     await browser.screenshot('configuration-worker');
+    // Its address as the Workers page shows it: the configured tierfs.worker.hostname.
+    expect(second.address).toMatch(/^http:\/\/localhost:\d+$/);
+    await visit('/workers');
+    expect(await page.textContent('#workers')).toContain(second.address);
     // The master's own tab shows its values, not the worker's.
     await page.click('.tabs a[data-component="master"]');
     await page.waitForURL(/component=master/);
