@@ -248,18 +248,21 @@ describe.skipIf(!chromiumAvailable)('Configuration and Logs, per component', () 
     expect(await value('aws.secretKey')).toBe('******');
     expect(await page.content()).not.toContain(WORKER_SECRET);
     await browser.screenshot('configuration-worker');
-    // Its address as the Workers page shows it: the configured tierfs.worker.hostname.
-    expect(second.address).toMatch(/^http:\/\/localhost:\d+$/);
-    await visit('/workers');
-    expect(await page.textContent('#workers')).toContain(second.address);
     // The master's own tab shows its values, not the worker's.
     await page.click('.tabs a[data-component="master"]');
     await page.waitForURL(/component=master/);
     expect(await value('tierfs.worker.page.store.sizes')).toBe('64MB');
+    // Its address as the Workers page shows it: the configured tierfs.worker.hostname.
+    expect(second.address).toMatch(/^http:\/\/localhost:\d+$/);
+    await visit('/workers');
+    expect(await page.textContent('#workers')).toContain(second.address);
     // An unknown component is an error page naming the known ones.
     const unknown = await page.goto(`${cluster.master.webAddress}/configuration?component=worker-nope`);
     expect(unknown?.status()).toBe(404);
-    expect(await page.textContent('main')).toContain(`the components are master, ${cluster.worker.id}`);
+    const message = await page.textContent('main');
+    expect(message).toContain('no worker worker-nope: the components are master, ');
+    expect(message).toContain(cluster.worker.id);
+    expect(message).toContain(second.id);
     browser.errors.splice(0);
   });
 
