@@ -304,9 +304,19 @@ async function runDaemon(conf: Configuration, layout: Layout, daemon: Daemon): P
       gateway = await startNamespaceGateway(conf, superUser, (line) => log.info(line));
     } else {
       const { Worker } = await import('../worker/worker.js');
+      const { startWorkerSite } = await import('../web/worker-site.js');
       makePrivateDir(layout.workerStagingDir);
-      running = await Worker.start(conf, { log, masterAddress: masterAddressesOf(conf) });
+      const worker = await Worker.start(conf, { log, masterAddress: masterAddressesOf(conf) });
+      running = worker;
       tighten(layout.workerIdFile); // Written by a worker starting for the first time.
+      // The worker's web page (tierfs.worker.web.port): stopped before the worker.
+      const site = await startWorkerSite(conf, worker, { log });
+      running = {
+        async stop() {
+          await site.close();
+          await worker.stop();
+        },
+      };
     }
     if (gateway) log.info({ address: gateway.address }, 'S3 API over the namespace');
     makePrivateDir(layout.runDir);

@@ -50,6 +50,16 @@ export class UfsMetrics implements UfsObserver {
     this.bytes.inc({ scheme }, bytes);
   }
 
+  /** Calls so far by scheme, operation and outcome. */
+  async operations(): Promise<{ scheme: string; operation: string; outcome: string; count: number }[]> {
+    return (await this.calls.get()).values.map((v) => ({
+      scheme: String(v.labels.scheme),
+      operation: String(v.labels.operation),
+      outcome: String(v.labels.outcome),
+      count: v.value,
+    }));
+  }
+
   totals(): { ufsOperations: number; ufsBytesRead: number } {
     return { ufsOperations: this.operationCount, ufsBytesRead: this.byteCount };
   }

@@ -153,6 +153,8 @@ export interface WorkerStats {
   readonly cacheEvictions: number;
   readonly ufsBytesRead: number;
   readonly ufsOperations: number;
+  /** File bytes clients wrote through the worker (counted as they arrive). */
+  readonly bytesWritten: number;
 }
 
 /** One sample of the cluster's totals (the master's own UFS calls included). */

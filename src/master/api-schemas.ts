@@ -193,6 +193,7 @@ const MetricsSample = {
       cacheEvictions: int(),
       ufsBytesRead: int(),
       ufsOperations: int(),
+      bytesWritten: int('File bytes clients wrote through the workers.'),
     },
     [
       'timeMs',
@@ -203,6 +204,7 @@ const MetricsSample = {
       'cacheEvictions',
       'ufsBytesRead',
       'ufsOperations',
+      'bytesWritten',
     ],
   ),
 };

@@ -32,6 +32,7 @@ export function checkBindings(
   type: AuthenticationType,
   simpleRemoteEnabled: boolean,
   bindings: readonly Binding[],
+  daemon: 'master' | 'worker' = 'master',
 ): void {
   if (type === 'TOKEN' || (type === 'SIMPLE' && simpleRemoteEnabled)) return;
   const open = bindings.filter((b) => !isLoopbackHost(b.host));
@@ -44,7 +45,7 @@ export function checkBindings(
       : `set ${SECURITY_AUTHENTICATION_TYPE.key}=TOKEN or bind to 127.0.0.1`;
   throw new TierfsError(
     'CONFIG_INVALID',
-    `the master refuses to listen beyond loopback (${where}) with ${SECURITY_AUTHENTICATION_TYPE.key}=${type}, ` +
+    `the ${daemon} refuses to listen beyond loopback (${where}) with ${SECURITY_AUTHENTICATION_TYPE.key}=${type}, ` +
       `where callers name their own user: ${fix}`,
   );
 }

@@ -59,7 +59,7 @@ import { PersistSweeper } from './persist-sweeper.js';
 import { registerRestRoutes } from './rest-routes.js';
 import { registerMasterRoutes, registerRoutes } from './routes.js';
 import { MasterServices } from './services.js';
-import { registerTokenRoutes } from './token-routes.js';
+import { registerTokenRoutes, registerTokenVerifyRoute } from './token-routes.js';
 import { UserTokens } from './user-tokens.js';
 import { WorkerRegistry } from './worker-registry.js';
 
@@ -306,6 +306,7 @@ export class Master {
     registerWebRoutes(web, services, webCaller);
     registerTokenRoutes(rpc, { tokens, caller: rpcCaller, isSuper });
     registerTokenRoutes(web, { tokens, caller: webCaller, isSuper });
+    registerTokenVerifyRoute(rpc, { tokens, clusterSecret: token });
     if (topics) {
       registerRoutes(rpc, logRoutes(topics));
       registerRoutes(web, logRoutes(topics));

@@ -19,6 +19,7 @@ const ZERO: WorkerStats = {
   cacheEvictions: 0,
   ufsBytesRead: 0,
   ufsOperations: 0,
+  bytesWritten: 0,
 };
 
 /** Sums the live workers' totals every interval into a ring of samples. */
@@ -82,6 +83,7 @@ export class MetricsSampler {
       cacheEvictions: sum('cacheEvictions'),
       ufsBytesRead: sum('ufsBytesRead') + own.ufsBytesRead,
       ufsOperations: sum('ufsOperations') + own.ufsOperations,
+      bytesWritten: sum('bytesWritten'),
     });
     if (this.ring.length > RING_SIZE) this.ring.shift();
   }

@@ -5,8 +5,8 @@
  * configuration listing and the tail of the master's log.
  */
 import { randomUUID } from 'node:crypto';
-import { open } from 'node:fs/promises';
 import { clusterHeaders } from '../cluster/auth.js';
+import { type ConfigurationEntry, type LogTail, readLogTail } from '../cluster/component-info.js';
 import { readFromWorker } from '../cluster/data-client.js';
 import { MembershipRing } from '../cluster/hash-ring.js';
 import type { ReadType } from '../cluster/io-types.js';
@@ -275,6 +275,11 @@ export class MasterServices {
     };
   }
 
+  /** Files in the namespace (mirrored ones included). */
+  countFiles(): Promise<number> {
+    return this.options.meta.countFiles();
+  }
+
   /** Bytes of each file held in the live workers' caches. */
   async cachedBytes(files: readonly Pick<FileStatus, 'contentId' | 'size'>[]): Promise<number[]> {
     const request = { files: files.map((f) => ({ contentId: f.contentId, size: f.size })) };
@@ -304,24 +309,39 @@ export class MasterServices {
     return this.options.conf.list({ includeUnset: true });
   }
 
-  /** The last bytes of the master's log file, from a line start; undefined when there is none. */
-  async logTail(bytes = 64 * 1024): Promise<{ file: string; text: string | undefined }> {
-    const file = layoutOf(this.options.conf).logFile('master');
-    try {
-      const handle = await open(file, 'r');
-      try {
-        const size = (await handle.stat()).size;
-        const start = Math.max(0, size - bytes);
-        const buffer = Buffer.alloc(size - start);
-        await handle.read(buffer, 0, buffer.length, start);
-        const text = buffer.toString('utf8');
-        return { file, text: start === 0 ? text : text.slice(text.indexOf('\n') + 1) };
-      } finally {
-        await handle.close();
-      }
-    } catch {
-      return { file, text: undefined };
+  /** A live or lost worker by id; NOT_FOUND naming the known ones otherwise. */
+  worker(id: string): WorkerInfo {
+    const found = this.workers.list().find((w) => w.id === id);
+    if (!found) {
+      const known = this.workers.list().map((w) => w.id);
+      throw new TierfsError(
+        'NOT_FOUND',
+        `no worker ${id}: the components are master${known.map((k) => `, ${k}`).join('')}`,
+      );
     }
+    return found;
+  }
+
+  /** A worker's configuration as it reports it (secrets masked by the worker). */
+  workerConfiguration(worker: WorkerInfo): Promise<ConfigurationEntry[]> {
+    return this.ask<ConfigurationEntry[]>(worker, 'configuration');
+  }
+
+  /** The end of a worker's log file, as it reports it. */
+  workerLog(worker: WorkerInfo): Promise<LogTail> {
+    return this.ask<LogTail>(worker, 'log');
+  }
+
+  private ask<T>(worker: WorkerInfo, endpoint: string): Promise<T> {
+    return callJson<T>('GET', `${worker.address}/internal/${endpoint}`, {
+      headers: clusterHeaders(this.options.clusterToken),
+      timeoutMs: 5000,
+    });
+  }
+
+  /** The last bytes of the master's log file, from a line start; undefined when there is none. */
+  logTail(bytes = 64 * 1024): Promise<LogTail> {
+    return readLogTail(layoutOf(this.options.conf).logFile('master'), bytes);
   }
 
   /** Stops taking jobs and waits for the running ones to stop at their next file (the master is stopping). */

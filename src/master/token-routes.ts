@@ -9,6 +9,7 @@
  * The token is in the one answer to its creation and nowhere else (answers are `no-store`).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { presentsSecret } from '../cluster/auth.js';
 import { TierfsError } from '../errors.js';
 import type { Caller } from '../namespace/permissions.js';
 import { operation, schemas } from './api-schemas.js';
@@ -105,6 +106,42 @@ export function registerTokenRoutes(app: FastifyInstance, context: TokenRouteCon
     async (request) => {
       await tokens.revoke((request.params as { id: string }).id);
       return {};
+    },
+  );
+}
+
+/**
+ * `POST /api/v1/internal/tokens/verify {token}` on the RPC port, for daemons with the cluster
+ * secret only: the user and groups a user token stands for, or UNAUTHENTICATED. A worker's web
+ * page checks the tokens its visitors present with it, as the master's UI checks them itself.
+ */
+export function registerTokenVerifyRoute(
+  app: FastifyInstance,
+  context: { readonly tokens: UserTokens; readonly clusterSecret: string },
+): void {
+  app.post(
+    '/api/v1/internal/tokens/verify',
+    {
+      preValidation: async (request) => {
+        if (!presentsSecret(request.headers.authorization, context.clusterSecret)) {
+          throw new TierfsError(
+            'PERMISSION_DENIED',
+            'verifying tokens is for tierfs daemons (the cluster secret)',
+          );
+        }
+      },
+      schema: operation({
+        operationId: 'verifyUserToken',
+        tags: ['internal'],
+        summary: 'The user and groups a user token stands for (the cluster secret only).',
+        body: object({ token: str() }, ['token']),
+        response: object({ user: str(), groups: { type: 'array', items: str() } }, ['user', 'groups']),
+      }),
+    },
+    async (request) => {
+      const caller = await context.tokens.verify(bodyOf<{ token: string }>(request).token);
+      if (!caller) throw new TierfsError('UNAUTHENTICATED', 'the token is unknown or revoked');
+      return caller;
     },
   );
 }

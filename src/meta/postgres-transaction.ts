@@ -141,6 +141,11 @@ export class PostgresTransaction implements MetaTransaction {
     return rows[0]!.n as number;
   }
 
+  async countFiles(): Promise<number> {
+    const { rows } = await this.q('SELECT count(*)::int AS n FROM inodes WHERE NOT is_dir', []);
+    return rows[0]!.n as number;
+  }
+
   async listDescendants(path: string, options: { after?: string; limit: number }): Promise<readonly Inode[]> {
     const [low, high] = descendantRange(path);
     const { rows } = await this.q(

@@ -91,6 +91,10 @@ export class SqliteTransaction implements MetaTransaction {
     return (this.sql('SELECT count(*) AS n FROM inodes WHERE parent = ?').get(path) as { n: number }).n;
   }
 
+  async countFiles(): Promise<number> {
+    return (this.sql('SELECT count(*) AS n FROM inodes WHERE is_dir = 0').get() as { n: number }).n;
+  }
+
   async listDescendants(path: string, options: { after?: string; limit: number }): Promise<readonly Inode[]> {
     const [low, high] = descendantRange(path);
     const rows = this.sql(

@@ -163,6 +163,8 @@ export interface MetaTransaction {
   /** Children of a directory in name order, at most `limit`, after the child named `after`. */
   listChildren(path: string, options: { after?: string; limit: number }): Promise<ChildPage>;
   countChildren(path: string): Promise<number>;
+  /** Files (not directories) in the namespace, those mirrored from under stores included. */
+  countFiles(): Promise<number>;
   /** Every inode below a path (not the path itself), in path order, a page at a time. */
   listDescendants(path: string, options: { after?: string; limit: number }): Promise<readonly Inode[]>;
 

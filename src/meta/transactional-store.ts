@@ -32,6 +32,9 @@ export abstract class TransactionalStore implements MetaTransaction {
   countChildren(path: string): Promise<number> {
     return this.transaction((tx) => tx.countChildren(path));
   }
+  countFiles(): Promise<number> {
+    return this.transaction((tx) => tx.countFiles());
+  }
   listDescendants(path: string, options: { after?: string; limit: number }): Promise<readonly Inode[]> {
     return this.transaction((tx) => tx.listDescendants(path, options));
   }

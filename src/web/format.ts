@@ -14,11 +14,10 @@ export function formatDuration(ms: number): string {
   return parts.filter(Boolean).join(' ');
 }
 
-export function formatTime(ms: number): string {
-  return new Date(ms)
-    .toISOString()
-    .replace('T', ' ')
-    .replace(/\.\d+Z$/, ' UTC');
+/** `2026-12-07 04:39:36 UTC`; with milliseconds, `2026-12-07 04:39:36.123 UTC`. */
+export function formatTime(ms: number, milliseconds = false): string {
+  const iso = new Date(ms).toISOString().replace('T', ' ');
+  return milliseconds ? iso.replace(/Z$/, ' UTC') : iso.replace(/\.\d+Z$/, ' UTC');
 }
 
 export function formatPercent(part: number, whole: number): string {

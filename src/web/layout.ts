@@ -18,9 +18,14 @@ export function layout(
   active: PageName | undefined,
   title: string,
   body: SafeHtml,
-  options: { scripts?: string[] } = {},
+  options: {
+    scripts?: string[];
+    /** The worker's own page: its brand, no master navigation, no master links in the footer. */
+    worker?: boolean;
+  } = {},
 ): string {
-  const nav = PAGES.map(
+  const pages = options.worker ? [] : PAGES;
+  const nav = pages.map(
     (p) =>
       html`<a href="${p.path}"${p.name === active ? html` class="active" aria-current="page"` : ''}>${p.title}</a>`,
   );
@@ -35,12 +40,12 @@ export function layout(
 ${scripts}
 </head>
 <body>
-<header><div class="brand">tierfs <span>master</span></div><nav>${nav}</nav></header>
+<header><div class="brand">tierfs <span>${options.worker ? 'worker' : 'master'}</span></div><nav>${nav}</nav></header>
 <main>
 <h1>${title}</h1>
 ${body}
 </main>
-<footer>tierfs ${VERSION} · <a href="/login">Sign in with a token</a> · <a href="/api/v1/openapi.json">REST API</a> · <a href="/metrics">Prometheus metrics</a></footer>
+<footer>tierfs ${VERSION} · ${options.worker ? 'worker web page · Prometheus metrics are on the worker RPC port, /metrics' : html`<a href="/login">Sign in with a token</a> · <a href="/api/v1/openapi.json">REST API</a> · <a href="/metrics">Prometheus metrics</a>`}</footer>
 </body>
 </html>`}`;
 }
@@ -66,7 +71,7 @@ header{display:flex;align-items:center;gap:2rem;padding:.6rem 2rem;background:#1
 nav{display:flex;flex-wrap:wrap;gap:.2rem}
 nav a{color:#cfd9e3;text-decoration:none;padding:.35rem .7rem;border-radius:4px}
 nav a:hover{background:#22334a;color:#fff}nav a.active{background:var(--accent);color:#fff}
-main{max-width:72rem;margin:1.5rem auto;padding:0 2rem}
+main{max-width:80rem;margin:1.5rem auto;padding:0 2rem}
 h1{font-size:1.4rem;margin:.2rem 0 1rem}h2{font-size:1.05rem;margin:1.8rem 0 .6rem}
 table{border-collapse:collapse;width:100%;background:#fff;border:1px solid var(--line);border-radius:4px}
 th,td{text-align:left;padding:.4rem .7rem;border-bottom:1px solid var(--line);vertical-align:top}
@@ -83,6 +88,18 @@ a{color:var(--accent)}
 .error{background:#fdecea;border:1px solid #f3b8b2;color:var(--bad);padding:.8rem;border-radius:4px}
 .meter{display:inline-block;width:8rem;height:.6rem;background:#e4e9ef;border-radius:3px;overflow:hidden;vertical-align:middle;margin-right:.5rem}
 .meter rect{fill:var(--accent)}
+table#listing{table-layout:fixed}
+table#listing td{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+table#listing col.c-size{width:5.5rem}table#listing col.c-cache{width:8rem}table#listing col.c-owner,table#listing col.c-group{width:6rem}
+table#listing col.c-mode{width:7rem}table#listing col.c-persist{width:9.5rem}table#listing col.c-time{width:14rem}
+table#listing .meter{width:3.5rem}
+.pager{margin:.5rem 0}.pager a{margin:0 .2rem}
+.tabs{display:flex;flex-wrap:wrap;gap:.3rem;margin-bottom:.8rem}.tabs a{color:var(--accent);padding:.25rem .7rem;border:1px solid var(--line);border-radius:4px;background:#fff;text-decoration:none}
+.tabs a.active{background:var(--accent);color:#fff;border-color:var(--accent)}
+form.filter{margin:.4rem 0 .6rem}form.filter input[type=search]{width:22rem;padding:.3rem .5rem}
+table#log td.time{white-space:nowrap;width:15rem}table#log td.level{width:4rem;font-weight:600}
+table#log tr.level-warn td.level{color:var(--warn)}table#log tr.level-error td.level,table#log tr.level-fatal td.level{color:var(--bad)}
+table#log td.fields{color:var(--muted);word-break:break-all}
 .crumbs{margin-bottom:.8rem}.crumbs a{text-decoration:none}
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(22rem,1fr));gap:1rem}
 figure{margin:0;background:#fff;border:1px solid var(--line);border-radius:4px;padding:.6rem}
@@ -93,5 +110,5 @@ svg.chart text{font-size:10px;fill:var(--muted)}
 svg.chart polyline{fill:none;stroke-width:2}
 .legend{font-size:.8rem;color:var(--muted)}.legend i{display:inline-block;width:.8rem;height:.2rem;margin:0 .3rem .2rem .6rem;vertical-align:middle;background:#555}
 .legend i.series-0{background:#1f5fa8}.legend i.series-1{background:#d9822b}
-footer{max-width:72rem;margin:2rem auto;padding:0 2rem;color:var(--muted);font-size:.8rem}
+footer{max-width:80rem;margin:2rem auto;padding:0 2rem;color:var(--muted);font-size:.8rem}
 `;

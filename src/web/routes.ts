@@ -6,21 +6,30 @@
  * (world-readable files only).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { toTierfsError } from '../errors.js';
+import { TierfsError, toTierfsError } from '../errors.js';
 import { configurationEntries } from '../master/rest-routes.js';
 import { mountInfo } from '../master/routes.js';
 import type { MasterServices } from '../master/services.js';
 import type { Caller } from '../namespace/permissions.js';
 import { CHARTS_SCRIPT } from './charts-script.js';
+import { windowedHitRatio } from './hit-ratio.js';
 import { STYLESHEET } from './layout.js';
+import { LEVELS, type LevelName, logLines } from './log-lines.js';
 import { directoryPage, filePage, PREVIEW_BYTES, textPreview } from './pages/browse.js';
+import { configurationPage, logsPage } from './pages/components.js';
 import { metricsPage } from './pages/metrics.js';
 import { overviewPage } from './pages/overview.js';
-import { configurationPage, errorPage, logsPage, mountsPage, workersPage } from './pages/tables.js';
+import { errorPage, mountsPage, workersPage } from './pages/tables.js';
 import { registerSecurityHeaders } from './security-headers.js';
 
-/** Entries shown of one directory. */
-const BROWSE_LIMIT = 1000;
+/** Entries shown on one page of a directory (the page links go on from there). */
+export const BROWSE_PAGE_SIZE = 500;
+
+/** Where a page of a directory starts, as its link says: only for the "entries 501–1000" caption. */
+function pageStart(from: string | undefined): number {
+  const n = Number(from);
+  return Number.isSafeInteger(n) && n > 0 ? n : 0;
+}
 
 function sendPage(reply: FastifyReply, page: string): FastifyReply {
   return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page);
@@ -59,7 +68,12 @@ export function registerWebRoutes(
     reply.type('text/javascript; charset=utf-8').send(CHARTS_SCRIPT),
   );
 
-  page('/overview', async () => overviewPage(await services.overview()));
+  page('/overview', async () =>
+    overviewPage(await services.overview(), {
+      files: await services.countFiles(),
+      hitRatio: windowedHitRatio(services.metrics.sampler.samples()),
+    }),
+  );
 
   /** Asks the browser for credentials (a Basic challenge) until it sends some, then shows the overview. */
   app.get('/login', async (request, reply) => {
@@ -72,7 +86,10 @@ export function registerWebRoutes(
   page('/browse', async (query, viewer) => {
     const status = await namespace.getStatus(query.path || '/', viewer);
     if (status.isDirectory) {
-      const list = await namespace.listStatus(status.path, viewer, { pageSize: BROWSE_LIMIT });
+      const list = await namespace.listStatus(status.path, viewer, {
+        pageSize: BROWSE_PAGE_SIZE,
+        ...(query.after ? { continuationToken: query.after } : {}),
+      });
       const files = list.entries.filter((e) => !e.isDirectory);
       const cachedFiles = await services.cachedBytes(files);
       const cachedByPath = new Map(files.map((f, i) => [f.path, cachedFiles[i] ?? 0]));
@@ -81,7 +98,8 @@ export function registerWebRoutes(
         status,
         entries: list.entries,
         cached,
-        truncated: list.continuationToken !== undefined,
+        first: pageStart(query.from),
+        next: list.continuationToken,
       });
     }
     const [cachedBytes] = await services.cachedBytes([status]);
@@ -103,10 +121,28 @@ export function registerWebRoutes(
 
   page('/mounts', async () => mountsPage(namespace.mounts.list().map((m) => mountInfo(m, false))));
   page('/workers', async () => workersPage(services.workers.list()));
-  page('/configuration', async () => configurationPage(configurationEntries(services)));
+  /** The master, or the worker the query names (which must be one the master knows). */
+  const componentOf = (query: Record<string, string | undefined>) => {
+    const component = query.component || 'master';
+    return { component, worker: component === 'master' ? undefined : services.worker(component) };
+  };
+  page('/configuration', async (query) => {
+    const { component, worker } = componentOf(query);
+    const entries = worker ? await services.workerConfiguration(worker) : configurationEntries(services);
+    return configurationPage({ component, workers: services.workers.list(), entries, filter: query.q ?? '' });
+  });
   page('/charts', async () => metricsPage(services.sampleIntervalMs));
-  page('/logs', async () => {
-    const { file, text } = await services.logTail();
-    return logsPage(file, text);
+  page('/logs', async (query) => {
+    const { component, worker } = componentOf(query);
+    const level = (query.level ?? 'trace') as LevelName;
+    if (!(level in LEVELS)) {
+      throw new TierfsError(
+        'INVALID_ARGUMENT',
+        `level must be one of ${Object.keys(LEVELS).join(', ')}, got ${JSON.stringify(query.level)}`,
+      );
+    }
+    const { file, text } = worker ? await services.workerLog(worker) : await services.logTail();
+    const lines = text === undefined ? undefined : logLines(text, LEVELS[level]);
+    return logsPage({ component, workers: services.workers.list(), file, lines, level });
   });
 }

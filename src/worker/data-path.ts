@@ -33,6 +33,8 @@ export interface ReadPlan {
 export interface DataPath {
   readonly pages: PageStore;
   readonly staging: StagingArea;
+  /** Told of every chunk a client writes, as it arrives (the worker's bytes-written counter). */
+  readonly written?: (bytes: number) => void;
 }
 
 /** Streams a range of a file page by page, with one window of read-ahead. */
@@ -102,6 +104,7 @@ export async function writeFile(data: DataPath, plan: WritePlan, body: Readable)
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
       size += chunk.length;
+      data.written?.(chunk.length);
       const pending: Promise<void>[] = [];
       if (out) pending.push(writeTo(out, chunk));
       if (staged) pending.push(staged.write(chunk));

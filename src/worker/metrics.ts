@@ -12,6 +12,7 @@ import type { StagingArea } from './staging.js';
 export class WorkerMetrics {
   readonly registry = new Registry();
   readonly ufs = new UfsMetrics(this.registry);
+  private written = 0;
 
   constructor(
     private readonly pages: PageStore,
@@ -35,6 +36,12 @@ export class WorkerMetrics {
       'tierfs_cache_bytes_read_total',
       'Bytes served from the page cache.',
       () => this.stats().cacheBytesRead,
+    );
+    observedCounter(
+      registry,
+      'tierfs_worker_bytes_written_total',
+      'File bytes clients wrote through this worker.',
+      () => this.written,
     );
     new Gauge({
       name: 'tierfs_cache_hit_ratio',
@@ -78,6 +85,11 @@ export class WorkerMetrics {
     });
   }
 
+  /** Counts bytes a client wrote. */
+  readonly bytesWritten = (bytes: number): void => {
+    this.written += bytes;
+  };
+
   stats(): WorkerStats {
     const stats = this.pages.stats();
     const tiers = Object.values(stats.tiers);
@@ -87,6 +99,7 @@ export class WorkerMetrics {
       cacheBytesRead: tiers.reduce((total, t) => total + t.bytesRead, 0),
       cacheEvictions: tiers.reduce((total, t) => total + t.evictions, 0),
       ...this.ufs.totals(),
+      bytesWritten: this.written,
     };
   }
 }

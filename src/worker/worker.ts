@@ -6,7 +6,7 @@
  *   GET  /data?contentId&offset&length&readType   (a read capability: see cluster/capability.ts)
  *   PUT  /data?contentId                          (a write capability; body: the file)
  *   POST /internal/persist | /internal/persisted | /internal/free | /internal/cached
- *   GET  /internal/stats                          (the cluster secret as bearer token)
+ *   GET  /internal/stats | /internal/configuration | /internal/log   (the cluster secret as bearer token)
  *   GET  /metrics                                 (Prometheus text)
  *
  * The data endpoints believe nothing the request says beyond its capability: which file, which
@@ -27,6 +27,7 @@ import type { Logger } from 'pino';
 import { PageStore } from '../cache/page-store.js';
 import { clusterHeaders, presentsSecret } from '../cluster/auth.js';
 import { CapabilitySigner } from '../cluster/capability.js';
+import { configurationListing, readLogTail } from '../cluster/component-info.js';
 import { Masters } from '../cluster/masters.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../cluster/metrics.js';
 import { addErrorSchema, operation, schemas, VALIDATION_OPTIONS } from '../cluster/route-schemas.js';
@@ -91,8 +92,32 @@ function workerId(file: string): string {
   }
 }
 
+/** What the worker's own web page shows (web/worker-site.ts renders it). */
+export interface WorkerView {
+  readonly id: string;
+  readonly address: string;
+  readonly masterAddresses: readonly string[];
+  readonly startedMs: number;
+  readonly pageSize: number;
+  readonly tiers: readonly {
+    alias: string;
+    capacityBytes: number;
+    usedBytes: number;
+    pages: number;
+    evictions: number;
+    bytesRead: number;
+  }[];
+  readonly cacheHits: number;
+  readonly cacheMisses: number;
+  readonly bytesWritten: number;
+  readonly ufsBytesRead: number;
+  readonly stagedFiles: number;
+  readonly ufsOperations: readonly { scheme: string; operation: string; outcome: string; count: number }[];
+}
+
 export class Worker {
   private heartbeat: NodeJS.Timeout | undefined;
+  private startedMs = 0;
   private stagingSweeps: NodeJS.Timeout | undefined;
 
   private constructor(
@@ -105,7 +130,41 @@ export class Worker {
     private readonly masters: Masters,
     private readonly clusterToken: string,
     private readonly log: Logger,
+    private readonly metrics: WorkerMetrics,
   ) {}
+
+  /** The cluster secret, for the worker's web page to ask the master about user tokens. */
+  get secret(): string {
+    return this.clusterToken;
+  }
+
+  /** The worker's tiers, pages, hit counts and under store calls, for its web page. */
+  async view(): Promise<WorkerView> {
+    const usage = this.pages.usage();
+    const stats = this.pages.stats();
+    const totals = this.metrics.stats();
+    return {
+      id: this.id,
+      address: this.address,
+      masterAddresses: this.masters.addresses,
+      startedMs: this.startedMs,
+      pageSize: this.pages.pageSize,
+      tiers: Object.entries(usage).map(([alias, u]) => ({
+        alias,
+        capacityBytes: u.capacity,
+        usedBytes: u.used,
+        pages: u.pages,
+        evictions: stats.tiers[alias as keyof typeof stats.tiers]?.evictions ?? 0,
+        bytesRead: stats.tiers[alias as keyof typeof stats.tiers]?.bytesRead ?? 0,
+      })),
+      cacheHits: totals.cacheHits,
+      cacheMisses: totals.cacheMisses,
+      bytesWritten: totals.bytesWritten,
+      ufsBytesRead: totals.ufsBytesRead,
+      stagedFiles: this.staging.count(),
+      ufsOperations: await this.metrics.ufs.operations(),
+    };
+  }
 
   static async start(conf: Configuration, options: WorkerOptions): Promise<Worker> {
     const layout = layoutOf(conf);
@@ -125,7 +184,7 @@ export class Worker {
     const metrics = new WorkerMetrics(pages, staging);
     const masters = new Masters(options.masterAddress);
     const mounts = new MountStores(conf, masters, clusterToken, metrics.ufs.layer);
-    const data: DataPath = { pages, staging };
+    const data: DataPath = { pages, staging, written: metrics.bytesWritten };
 
     // No access log: every data request would pay two synchronous log writes. Failures are still
     // logged by the error handler.
@@ -192,12 +251,56 @@ export class Worker {
               cacheEvictions: int(),
               ufsBytesRead: int(),
               ufsOperations: int(),
+              bytesWritten: int(),
             },
-            ['cacheHits', 'cacheMisses', 'cacheBytesRead', 'cacheEvictions', 'ufsBytesRead', 'ufsOperations'],
+            [
+              'cacheHits',
+              'cacheMisses',
+              'cacheBytesRead',
+              'cacheEvictions',
+              'ufsBytesRead',
+              'ufsOperations',
+              'bytesWritten',
+            ],
           ),
         }),
       },
       async () => metrics.stats(),
+    );
+
+    app.get(
+      '/internal/configuration',
+      {
+        preValidation: requireToken,
+        schema: operation({
+          operationId: 'getWorkerConfiguration',
+          tags: ['worker'],
+          summary:
+            "The worker's configuration as `conf list` shows it, secrets masked (the cluster secret only).",
+          response: {
+            type: 'array',
+            items: object(
+              { key: str(), value: str(), secret: { type: 'boolean' }, source: str(), description: str() },
+              ['key', 'secret'],
+            ),
+          },
+        }),
+      },
+      async () => configurationListing(conf),
+    );
+
+    app.get(
+      '/internal/log',
+      {
+        preValidation: requireToken,
+        schema: operation({
+          operationId: 'getWorkerLogTail',
+          tags: ['worker'],
+          summary: "The end of the worker's log file (the cluster secret only).",
+          response: object({ file: str(), text: str() }, ['file']),
+        }),
+      },
+      async () => readLogTail(layout.logFile('worker')),
     );
 
     app.post(
@@ -316,8 +419,20 @@ export class Worker {
     }
     const port = (app.server.address() as AddressInfo).port;
     const address = `http://${conf.get(WORKER_HOSTNAME) ?? hostname()}:${port}`;
-    const worker = new Worker(id, address, app, pages, mounts, staging, masters, clusterToken, options.log);
+    const worker = new Worker(
+      id,
+      address,
+      app,
+      pages,
+      mounts,
+      staging,
+      masters,
+      clusterToken,
+      options.log,
+      metrics,
+    );
     const startedMs = Date.now();
+    worker.startedMs = startedMs;
     await worker.beat(startedMs);
     worker.startHeartbeat(startedMs, conf.require(WORKER_HEARTBEAT_INTERVAL));
     worker.startStagingSweeps(

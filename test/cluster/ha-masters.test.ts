@@ -108,6 +108,7 @@ beforeAll(async () => {
     'tierfs.master.persistence.scheduler.interval=200ms',
     'tierfs.worker.page.store.sizes=64MB',
     'tierfs.proxy.web.port=0',
+    'tierfs.worker.web.port=0',
   ];
   masters = [];
   for (const [i, port] of ports.entries()) {

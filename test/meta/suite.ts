@@ -603,6 +603,8 @@ export function describeMetaStore(name: string, open: () => Promise<MetaStore>):
           );
           expect(await store.countChildren(d.path)).toBe(children.length);
         }
+        // The Overview's file count agrees with the tree.
+        expect(await store.countFiles()).toBe(all.filter((i) => !i.isDirectory).length);
       });
     });
   });

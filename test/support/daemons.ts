@@ -48,6 +48,7 @@ export async function daemonHome(extra: string[] = []): Promise<DaemonCluster> {
       'tierfs.worker.heartbeat.interval=200ms',
       'tierfs.worker.page.store.sizes=64MB',
       'tierfs.proxy.web.port=0',
+      'tierfs.worker.web.port=0',
       ...extra,
       '',
     ].join('\n'),

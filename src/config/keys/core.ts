@@ -381,14 +381,16 @@ export const WORKER_WEB_BIND_HOST = defineProperty({
   key: 'tierfs.worker.web.bind.host',
   type: string,
   default: '127.0.0.1',
-  description: 'Address the worker web UI listens on.',
+  description:
+    "Address the worker's web page listens on (beyond loopback only under TOKEN, as the master's).",
 });
 
 export const WORKER_WEB_PORT = defineProperty({
   key: 'tierfs.worker.web.port',
   type: port,
   default: '30000',
-  description: 'Port of the worker web UI (overview, cache contents, metrics).',
+  description:
+    "Port of the worker's own web page (its tiers, pages, hit ratio and under store calls; see docs/ui.md).",
 });
 
 export const WORKER_DATA_FOLDER = defineProperty({

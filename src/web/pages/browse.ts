@@ -13,7 +13,10 @@ export interface DirectoryView {
   readonly entries: readonly FileStatus[];
   /** Cached bytes of each entry (0 for directories). */
   readonly cached: readonly number[];
-  readonly truncated: boolean;
+  /** Index of the first entry shown (0 on the first page). */
+  readonly first: number;
+  /** The continuation token of the next page, when there is one. */
+  readonly next: string | undefined;
 }
 
 export interface FileView {
@@ -53,20 +56,39 @@ export function textPreview(bytes: Buffer): string | undefined {
   return undefined;
 }
 
+/** "Entries 501–1000", with links to the first and the next page. */
+function pager(view: DirectoryView): SafeHtml {
+  const count = view.entries.length;
+  if (view.first === 0 && view.next === undefined) {
+    return html`<p class="legend pager">${count} ${count === 1 ? 'entry' : 'entries'}.</p>`;
+  }
+  const from = view.first + (count > 0 ? 1 : 0);
+  const nextLink =
+    view.next === undefined
+      ? html`<span class="legend">last page</span>`
+      : html`<a rel="next" class="next" href="${link(view.status.path)}&amp;after=${encodeURIComponent(view.next)}&amp;from=${view.first + count}">Next page →</a>`;
+  const firstLink =
+    view.first === 0 ? '' : html`<a class="first" href="${link(view.status.path)}">← First page</a> · `;
+  return html`<p class="pager">Entries <span class="range">${from}–${view.first + count}</span> · ${firstLink}${nextLink}</p>`;
+}
+
 export function directoryPage(view: DirectoryView): string {
   const rows = view.entries.map((e, i) => {
     const cached = view.cached[i] ?? 0;
+    const name = `${e.name}${e.isDirectory ? '/' : ''}`;
     return html`<tr>
-<td><a href="${link(e.path)}">${e.name}${e.isDirectory ? '/' : ''}</a>${e.mountPoint ? html` <span class="legend">(mount point)</span>` : ''}</td>
+<td class="name" title="${name}"><a href="${link(e.path)}">${name}</a>${e.mountPoint ? html` <span class="legend">(mount point)</span>` : ''}</td>
 <td class="num">${e.isDirectory ? '' : formatBytes(e.size)}</td>
 <td>${e.isDirectory ? '' : html`${meter(cached, e.size)}${formatPercent(cached, e.size)}`}</td>
-<td>${e.owner}</td><td>${e.group}</td><td class="mono">${typedMode(e)}</td>
-<td>${e.isDirectory ? '' : e.persistence}</td><td>${formatTime(e.mtimeMs)}</td></tr>`;
+<td title="${e.owner}">${e.owner}</td><td title="${e.group}">${e.group}</td><td class="mono">${typedMode(e)}</td>
+<td title="${e.isDirectory ? '' : e.persistence}">${e.isDirectory ? '' : e.persistence}</td><td>${formatTime(e.mtimeMs)}</td></tr>`;
   });
   const body = html`${breadcrumbs(view.status.path)}
-<table id="listing"><thead><tr><th>Name</th><th class="num">Size</th><th>In cache</th><th>Owner</th><th>Group</th><th>Mode</th><th>Persistence</th><th>Modified</th></tr></thead>
+${pager(view)}
+<table id="listing"><colgroup><col class="c-name"><col class="c-size"><col class="c-cache"><col class="c-owner"><col class="c-group"><col class="c-mode"><col class="c-persist"><col class="c-time"></colgroup>
+<thead><tr><th>Name</th><th class="num">Size</th><th>In cache</th><th>Owner</th><th>Group</th><th>Mode</th><th>Persistence</th><th>Modified</th></tr></thead>
 <tbody>${rows}${view.entries.length === 0 ? html`<tr><td colspan="8">This directory is empty.</td></tr>` : ''}</tbody></table>
-${view.truncated ? html`<p class="notice">Only the first ${view.entries.length} entries are shown.</p>` : ''}`;
+${view.next === undefined && view.first === 0 ? '' : pager(view)}`;
   return layout('browse', 'Browse', body);
 }
 

@@ -1,10 +1,33 @@
 /** Overview: version, uptime, workers, cache capacity per tier, UFS capacity, warnings. */
 import type { ClusterOverview } from '../../cluster/wire.js';
 import { formatBytes, formatDuration, formatTime } from '../format.js';
-import { html } from '../html.js';
+import type { WindowedHitRatio } from '../hit-ratio.js';
+import { html, type SafeHtml } from '../html.js';
 import { facts, layout, meter } from '../layout.js';
 
-export function overviewPage(o: ClusterOverview): string {
+export interface OverviewFigures {
+  /** Files in the namespace. */
+  readonly files: number;
+  /** The cache hit ratio over the Metrics page's window; undefined before the first sample. */
+  readonly hitRatio: WindowedHitRatio | undefined;
+}
+
+const percent = (ratio: number) => `${(100 * ratio).toFixed(ratio >= 0.1 || ratio === 0 ? 0 : 1)}%`;
+
+function hitRatioText(h: WindowedHitRatio | undefined): SafeHtml {
+  if (!h) return html`<span id="hit-ratio" data-state="none">no sample yet</span>`;
+  const span = `${Math.round(h.spanMs / 1000)} s`;
+  if (h.ratio !== undefined) {
+    return html`<span id="hit-ratio" data-state="reads">${percent(h.ratio)}</span> <span class="legend">over the last ${span} (${h.lookups} page lookups)</span>`;
+  }
+  return html`<span id="hit-ratio" data-state="idle">no reads in the last ${span}</span>${
+    h.sinceStart === undefined
+      ? ''
+      : html` <span class="legend">(${percent(h.sinceStart)} since the workers started)</span>`
+  }`;
+}
+
+export function overviewPage(o: ClusterOverview, figures: OverviewFigures): string {
   const live = o.workers.filter((w) => w.state === 'LIVE').length;
   const lost = o.workers.length - live;
   const warnings =
@@ -32,6 +55,8 @@ ${facts([
   ['Master RPC address', o.masterAddress],
   ['Live workers', html`<span class="${live > 0 ? 'ok' : 'bad'}" id="live-workers">${live}</span>`],
   ['Lost workers', html`<span class="${lost > 0 ? 'bad' : ''}">${lost}</span>`],
+  ['Files', html`<span id="file-count">${figures.files.toLocaleString('en-US')}</span>`],
+  ['Cache hit ratio', hitRatioText(figures.hitRatio)],
   [
     'Persist queue',
     `${o.persistQueue.pending} pending, ${o.persistQueue.running} running, ${o.persistQueue.failed} failed`,

@@ -1,6 +1,5 @@
-/** The Mount table, Workers, Configuration and Logs pages: tables and text over master data. */
+/** The Mount table and Workers pages, the 404 and error pages: tables and text over master data. */
 import type { MountInfo, WorkerInfo } from '../../cluster/wire.js';
-import type { ConfigurationEntry } from '../../master/rest-routes.js';
 import { formatBytes, formatDuration, formatTime } from '../format.js';
 import { html } from '../html.js';
 import { layout, meter } from '../layout.js';
@@ -35,43 +34,30 @@ export function workersPage(workers: readonly WorkerInfo[], now = Date.now()): s
   );
 }
 
-export function configurationPage(entries: readonly ConfigurationEntry[]): string {
-  const set = entries.filter((e) => e.value !== undefined);
-  const rows = set.map(
-    (e) => html`<tr><td class="mono" title="${e.description ?? ''}">${e.key}</td>
-<td class="mono">${e.value}</td><td>${e.source ?? ''}</td></tr>`,
-  );
-  return layout(
-    'configuration',
-    'Configuration',
-    html`<p class="legend">${set.length} properties with a value; secrets are shown as ******. Hover a key for its description.</p>
-<table id="configuration"><thead><tr><th>Key</th><th>Value</th><th>Source</th></tr></thead><tbody>${rows}</tbody></table>`,
-  );
-}
-
-export function logsPage(file: string, text: string | undefined): string {
-  return layout(
-    'logs',
-    'Logs',
-    html`<p class="legend">The end of ${file}</p>
-${text === undefined ? html`<p class="notice">The master has not written a log file here (it logs elsewhere when run in-process).</p>` : html`<pre id="log">${text}</pre>`}`,
-  );
-}
-
 /** What a browser gets for a URL the web port does not serve. */
-export function notFoundPage(path: string): string {
+export function notFoundPage(path: string, options: { worker?: boolean } = {}): string {
   return layout(
     undefined,
     'Page not found',
-    html`<p class="error">There is no page at <code>${path}</code>.</p>
+    options.worker
+      ? html`<p class="error">There is no page at <code>${path}</code>.</p>
+<p><a href="/">The worker's page</a> shows its tiers, pages and under store calls.</p>`
+      : html`<p class="error">There is no page at <code>${path}</code>.</p>
 <p>The pages are listed above; <a href="/overview">Overview</a> shows the cluster, <a href="/browse">Browse</a> the namespace.</p>`,
+    options,
   );
 }
 
-export function errorPage(status: number, code: string, message: string): string {
+export function errorPage(
+  status: number,
+  code: string,
+  message: string,
+  options: { worker?: boolean } = {},
+): string {
   return layout(
-    'overview',
+    options.worker ? undefined : 'overview',
     `Error ${status}`,
     html`<p class="error"><strong>${code}</strong>: ${message}</p>`,
+    options,
   );
 }
