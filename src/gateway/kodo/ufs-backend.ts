@@ -16,6 +16,7 @@ import type { UfsStatus, UnderStore } from '../../ufs/contract.js';
 import { abortWrite } from '../../ufs/io.js';
 import { walk } from '../../ufs/walk.js';
 import { type BucketTree, pruneEmptyParents, underStoreTree } from '../common/bucket-tree.js';
+import type { ByteRange } from '../common/byte-range.js';
 import { KeyLayout, underStoreLayout } from '../common/key-layout.js';
 import { itemKey, listPage } from '../common/key-listing.js';
 import { isMarkerKey, parseObjectKey } from '../common/object-keys.js';
@@ -25,7 +26,6 @@ import type {
   KodoObject,
   ListObjectsOptions,
   ListObjectsPage,
-  ObjectRange,
   ObjectRef,
   PutObjectOptions,
 } from './backend.js';
@@ -183,7 +183,7 @@ export class UfsKodoBackend implements KodoBackend {
   async open(
     bucket: string,
     key: string,
-    range?: ObjectRange,
+    range?: ByteRange,
   ): Promise<{ object: KodoObject; body: Readable }> {
     const status = await this.objectStatus(bucket, key);
     const object = await this.describe(bucket, key, status);
