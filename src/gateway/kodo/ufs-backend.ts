@@ -19,7 +19,7 @@ import type { ByteRange } from '../common/byte-range.js';
 import { KeyLayout, underStoreLayout } from '../common/key-layout.js';
 import { itemKey, listPage } from '../common/key-listing.js';
 import { isMarkerKey, parseObjectKey } from '../common/object-keys.js';
-import type { ObjectRecord, ObjectRecordStore } from '../common/object-records.js';
+import { type ObjectRecord, type ObjectRecordStore, recordFollowsMove } from '../common/object-records.js';
 import { writeKey } from '../common/object-write.js';
 import type {
   KodoBackend,
@@ -73,25 +73,23 @@ export class UfsKodoBackend implements KodoBackend {
     private readonly store: UnderStore,
     private readonly metadata: ObjectRecordStore<KodoExtra>,
   ) {
-    this.layout = new KeyLayout(underStoreLayout(store), {
+    this.layout = new KeyLayout<UfsStatus>(underStoreLayout(store), {
       rootOf: (bucket) => bucket,
       hasMarker: (bucket, path) => this.metadata.find(bucket, `${path}/`) !== undefined,
-      moved: (bucket, path, before, after) => {
-        // The record follows the bytes; one written by others gets a record that matches no bytes
-        // (hashed when first described), so that listings look inside its directory.
-        const record = this.metadata.find(bucket, path) ?? {
+      moved: recordFollowsMove({
+        find: (bucket, key) => this.metadata.find(bucket, key),
+        put: (record) => this.metadata.put(record),
+        // Hashed when first described.
+        blank: (bucket, key) => ({
           bucket,
-          key: path,
+          key,
           fingerprint: '',
           etag: '',
           contentType: undefined,
           userMetadata: {},
           extra: { size: -1, putTimeMs: 0 },
-        };
-        const fingerprint =
-          record.fingerprint === before.fingerprint ? after.fingerprint : record.fingerprint;
-        this.metadata.put({ ...record, fingerprint });
-      },
+        }),
+      }),
     });
   }
 

@@ -19,7 +19,7 @@ import { type BucketTree, underStoreTree } from '../common/bucket-tree.js';
 import { KeyLayout, underStoreLayout } from '../common/key-layout.js';
 import { itemKey, listPage } from '../common/key-listing.js';
 import { parseObjectKey, refuseMarkerUpload } from '../common/object-keys.js';
-import { ObjectRecordStore } from '../common/object-records.js';
+import { ObjectRecordStore, recordFollowsMove } from '../common/object-records.js';
 import { type WrittenKey, writeKey } from '../common/object-write.js';
 import {
   chooseParts,
@@ -84,25 +84,22 @@ export class UfsGatewayBackend implements GatewayBackend {
   ) {
     this.db = new StateDatabase(options.stateDir, 'state.db');
     this.metadata = new ObjectRecordStore(this.db);
-    this.layout = new KeyLayout(underStoreLayout(store), {
+    this.layout = new KeyLayout<UfsStatus>(underStoreLayout(store), {
       rootOf: (bucket) => this.bucketRoot(bucket),
       hasMarker: (bucket, path) => this.metadata.find(bucket, `${path}/`) !== undefined,
-      moved: (bucket, path, before, after) => {
-        // The record follows the bytes; one written by others gets a record that matches no bytes,
-        // so that listings look inside its directory.
-        const record = this.metadata.find(bucket, path) ?? {
+      moved: recordFollowsMove({
+        find: (bucket, key) => this.metadata.find(bucket, key),
+        put: (record) => this.metadata.put(record),
+        blank: (bucket, key) => ({
           bucket,
-          key: path,
+          key,
           fingerprint: '',
           etag: '',
           contentType: undefined,
           userMetadata: {},
           extra: { objectType: 'Normal' as const },
-        };
-        const fingerprint =
-          record.fingerprint === before.fingerprint ? after.fingerprint : record.fingerprint;
-        this.metadata.put({ ...record, fingerprint });
-      },
+        }),
+      }),
     });
     this.staging = new PartStaging(this.db, {
       dir: join(options.stateDir, 'uploads'),
