@@ -93,3 +93,21 @@ export class ObjectRecordStore<Extra> {
     this.db.sql('DELETE FROM object_records WHERE bucket = ?').run(bucket);
   }
 }
+
+/**
+ * The `moved` hook of a key layout (key-layout.ts) for any dialect's records: a store may give
+ * moved bytes a new fingerprint, and the record follows them. An object written by others has no
+ * record: it gets `blank` (a record that matches no bytes), so that listings look inside its
+ * directory.
+ */
+export function recordFollowsMove<R extends { readonly fingerprint: string }>(records: {
+  find(bucket: string, key: string): R | undefined;
+  put(record: R): void;
+  blank(bucket: string, key: string): R;
+}): (bucket: string, key: string, before: { fingerprint: string }, after: { fingerprint: string }) => void {
+  return (bucket, key, before, after) => {
+    const record = records.find(bucket, key) ?? records.blank(bucket, key);
+    const fingerprint = record.fingerprint === before.fingerprint ? after.fingerprint : record.fingerprint;
+    records.put({ ...record, fingerprint });
+  };
+}

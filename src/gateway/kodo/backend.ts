@@ -4,6 +4,7 @@
  * namespace can provide another later without the HTTP layer changing.
  */
 import type { Readable } from 'node:stream';
+import type { ByteRange } from '../common/byte-range.js';
 
 export interface KodoObject {
   readonly bucket: string;
@@ -51,11 +52,6 @@ export interface ListObjectsPage {
   readonly next?: ListPosition;
 }
 
-export interface ObjectRange {
-  readonly offset: number;
-  readonly length: number;
-}
-
 export interface KodoBackend {
   listBuckets(): Promise<string[]>;
   /** NO_SUCH_BUCKET (631) unless the bucket exists. */
@@ -67,7 +63,7 @@ export interface KodoBackend {
    * The object and a stream of its bytes (the whole object, or the range), of the version
    * described and no other: STALE when the object was replaced between the two.
    */
-  open(bucket: string, key: string, range?: ObjectRange): Promise<{ object: KodoObject; body: Readable }>;
+  open(bucket: string, key: string, range?: ByteRange): Promise<{ object: KodoObject; body: Readable }>;
   /** Streams `source` into the object; visible only once complete. */
   put(
     bucket: string,

@@ -3,7 +3,7 @@
  * `{"error": "<message>"}`. TierfsErrors from the under store are mapped here, and only here.
  */
 import type { ServerResponse } from 'node:http';
-import { type ErrorCode, isTierfsError } from '../../errors.js';
+import { type ErrorTable, mapFailure, sendFailure } from '../common/error-reply.js';
 
 export const KODO_STATUS = {
   BAD_REQUEST: 400,
@@ -40,7 +40,7 @@ export const noSuchBucket = (): KodoError => new KodoError(KODO_STATUS.NO_SUCH_B
 export const badRequest = (message: string): KodoError => new KodoError(KODO_STATUS.BAD_REQUEST, message);
 export const badToken = (message = 'bad token'): KodoError => new KodoError(KODO_STATUS.BAD_TOKEN, message);
 
-const FROM_TIERFS: Partial<Record<ErrorCode, number>> = {
+const FROM_TIERFS: ErrorTable<number> = {
   NOT_FOUND: KODO_STATUS.NO_SUCH_FILE,
   ALREADY_EXISTS: KODO_STATUS.FILE_EXISTS,
   INVALID_ARGUMENT: KODO_STATUS.BAD_REQUEST,
@@ -57,19 +57,17 @@ const FROM_TIERFS: Partial<Record<ErrorCode, number>> = {
 /** Any thrown value as a KodoError: Kodo's own pass through, store errors get their 6xx code. */
 export function toKodoError(error: unknown): KodoError {
   if (error instanceof KodoError) return error;
-  if (isTierfsError(error)) {
-    const status = FROM_TIERFS[error.code] ?? KODO_STATUS.SERVER_FAILED;
+  return mapFailure(error, FROM_TIERFS, KODO_STATUS.SERVER_FAILED, (status, source) => {
     const message =
       status === KODO_STATUS.NO_SUCH_FILE
         ? 'no such file or directory'
         : status === KODO_STATUS.FILE_EXISTS
           ? 'file exists'
-          : status === KODO_STATUS.SERVER_FAILED
+          : status === KODO_STATUS.SERVER_FAILED || source === undefined
             ? 'server operation failed'
-            : error.message;
+            : source.message;
     return new KodoError(status, message, { cause: error });
-  }
-  return new KodoError(KODO_STATUS.SERVER_FAILED, 'server operation failed', { cause: error });
+  });
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -83,10 +81,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 }
 
 export function sendError(res: ServerResponse, error: unknown): void {
-  const failure = toKodoError(error);
-  if (res.headersSent) {
-    res.destroy(failure);
-    return;
-  }
-  sendJson(res, failure.status, { error: failure.message });
+  sendFailure(res, toKodoError(error), (failure) =>
+    sendJson(res, failure.status, { error: failure.message }),
+  );
 }

@@ -6,31 +6,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { isTierfsError, TierfsError } from '../../errors.js';
+import { type ByteRange, parseByteRange } from '../common/byte-range.js';
 import { verifyDownloadUrl } from './auth.js';
-import type { KodoObject, ObjectRange } from './backend.js';
+import type { KodoObject } from './backend.js';
 import type { KodoGatewayContext } from './context.js';
 import { KODO_STATUS, KodoError } from './errors.js';
 
-/** Parses one `bytes=` range against the size; undefined for none (or several: served whole). */
-export function parseRange(header: string | undefined, size: number): ObjectRange | undefined {
-  if (header === undefined) return undefined;
-  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!match) return undefined;
-  const [, first, last] = match as unknown as [string, string, string];
-  let start: number;
-  let end: number;
-  if (first === '') {
-    if (last === '') return undefined;
-    start = Math.max(0, size - Number(last));
-    end = size - 1;
-  } else {
-    start = Number(first);
-    end = last === '' ? size - 1 : Math.min(Number(last), size - 1);
-  }
-  if (start >= size || end < start) {
+/** One `bytes=` range of the object; undefined for none (or several: served whole); 416 past the end. */
+export function parseRange(header: string | undefined, size: number): ByteRange | undefined {
+  const range = parseByteRange(header, size);
+  if (range === 'unsatisfiable') {
     throw new KodoError(KODO_STATUS.RANGE_NOT_SATISFIABLE, 'requested range not satisfiable');
   }
-  return { offset: start, length: end - start + 1 };
+  return range;
 }
 
 /** Times a download stats and opens an object that keeps being replaced in between. */
@@ -82,7 +70,7 @@ async function download(
     }
     throw error;
   }
-  let range: ObjectRange | undefined;
+  let range: ByteRange | undefined;
   try {
     range = parseRange(req.headers.range, object.size);
   } catch (error) {
@@ -103,10 +91,7 @@ async function download(
   await pipeline(opened.body, res);
 }
 
-function downloadHeaders(
-  object: KodoObject,
-  range: ObjectRange | undefined,
-): Record<string, string | number> {
+function downloadHeaders(object: KodoObject, range: ByteRange | undefined): Record<string, string | number> {
   const headers: Record<string, string | number> = {
     'Content-Type': object.mimeType,
     'Accept-Ranges': 'bytes',

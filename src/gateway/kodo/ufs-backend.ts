@@ -13,19 +13,19 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isTierfsError } from '../../errors.js';
 import type { UfsStatus, UnderStore } from '../../ufs/contract.js';
-import { abortWrite } from '../../ufs/io.js';
 import { walk } from '../../ufs/walk.js';
 import { type BucketTree, pruneEmptyParents, underStoreTree } from '../common/bucket-tree.js';
+import type { ByteRange } from '../common/byte-range.js';
 import { KeyLayout, underStoreLayout } from '../common/key-layout.js';
 import { itemKey, listPage } from '../common/key-listing.js';
 import { isMarkerKey, parseObjectKey } from '../common/object-keys.js';
-import type { ObjectRecord, ObjectRecordStore } from '../common/object-records.js';
+import { type ObjectRecord, type ObjectRecordStore, recordFollowsMove } from '../common/object-records.js';
+import { writeKey } from '../common/object-write.js';
 import type {
   KodoBackend,
   KodoObject,
   ListObjectsOptions,
   ListObjectsPage,
-  ObjectRange,
   ObjectRef,
   PutObjectOptions,
 } from './backend.js';
@@ -73,25 +73,23 @@ export class UfsKodoBackend implements KodoBackend {
     private readonly store: UnderStore,
     private readonly metadata: ObjectRecordStore<KodoExtra>,
   ) {
-    this.layout = new KeyLayout(underStoreLayout(store), {
+    this.layout = new KeyLayout<UfsStatus>(underStoreLayout(store), {
       rootOf: (bucket) => bucket,
       hasMarker: (bucket, path) => this.metadata.find(bucket, `${path}/`) !== undefined,
-      moved: (bucket, path, before, after) => {
-        // The record follows the bytes; one written by others gets a record that matches no bytes
-        // (hashed when first described), so that listings look inside its directory.
-        const record = this.metadata.find(bucket, path) ?? {
+      moved: recordFollowsMove({
+        find: (bucket, key) => this.metadata.find(bucket, key),
+        put: (record) => this.metadata.put(record),
+        // Hashed when first described.
+        blank: (bucket, key) => ({
           bucket,
-          key: path,
+          key,
           fingerprint: '',
           etag: '',
           contentType: undefined,
           userMetadata: {},
           extra: { size: -1, putTimeMs: 0 },
-        };
-        const fingerprint =
-          record.fingerprint === before.fingerprint ? after.fingerprint : record.fingerprint;
-        this.metadata.put({ ...record, fingerprint });
-      },
+        }),
+      }),
     });
   }
 
@@ -183,7 +181,7 @@ export class UfsKodoBackend implements KodoBackend {
   async open(
     bucket: string,
     key: string,
-    range?: ObjectRange,
+    range?: ByteRange,
   ): Promise<{ object: KodoObject; body: Readable }> {
     const status = await this.objectStatus(bucket, key);
     const object = await this.describe(bucket, key, status);
@@ -201,13 +199,9 @@ export class UfsKodoBackend implements KodoBackend {
     source: Readable | AsyncIterable<Buffer>,
     options: PutObjectOptions,
   ): Promise<KodoObject> {
-    const { keyPath, isMarker } = locate(bucket, key);
+    const { path, keyPath, isMarker } = locate(bucket, key);
     await this.requireBucket(bucket);
     if (isMarker && !options.overwrite && (await this.findObject(bucket, key))) throw fileExists();
-    const { target, out: file } = await this.layout.openWriter(bucket, keyPath, isMarker, (at) =>
-      this.store.create(at, { overwrite: options.overwrite || isMarker, contentType: options.mimeType }),
-    );
-    const out = file;
     const hashing = new QetagStream();
     const limit = options.sizeLimit;
     const guard = new Transform({
@@ -224,18 +218,17 @@ export class UfsKodoBackend implements KodoBackend {
         check.then(() => callback(), callback);
       },
     });
-    try {
-      await pipeline(source, hashing, guard, out);
-    } catch (error) {
-      await abortWrite(file);
-      throw error;
-    }
-    let status = await this.store.getStatus(target);
-    if (isMarker && status.size === 0) {
-      // A marker without a body is its directory alone.
-      await this.layout.settleMarker(target, 0);
-      status = await this.store.getStatus(`${bucket}/${keyPath}`);
-    }
+    const { status } = await writeKey({
+      store: this.store,
+      layout: this.layout,
+      bucket,
+      path: keyPath,
+      fullPath: path,
+      isMarker,
+      create: (at) =>
+        this.store.create(at, { overwrite: options.overwrite || isMarker, contentType: options.mimeType }),
+      fill: (out) => pipeline(source, hashing, guard, out),
+    });
     const record: KodoRecord = {
       bucket,
       key,

@@ -6,6 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 import { type ErrorCode, TierfsError } from '../../errors.js';
+import type { ByteRange } from '../common/byte-range.js';
 
 export type ObjectType = 'Normal' | 'Multipart';
 
@@ -51,10 +52,7 @@ export interface ListObjectsResult {
   readonly nextMarker: string | undefined;
 }
 
-export interface ByteRange {
-  readonly offset: number;
-  readonly length: number;
-}
+export type { ByteRange } from '../common/byte-range.js';
 
 export interface UploadInfo {
   readonly uploadId: string;

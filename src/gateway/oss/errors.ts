@@ -2,7 +2,8 @@
  * OSS error responses: the code, HTTP status and message of the OSS error table, plus the extra
  * elements some errors carry (`Key`, `BucketName`, `StringToSign`, `SignatureProvided`, ...).
  */
-import { isTierfsError, type TierfsError } from '../../errors.js';
+import { isTierfsError } from '../../errors.js';
+import { type ErrorTable, mapFailure } from '../common/error-reply.js';
 
 /** OSS error codes this gateway returns, with their HTTP status and default message. */
 export const OSS_ERRORS = {
@@ -73,39 +74,40 @@ export class OssError extends Error {
   }
 }
 
+const FROM_TIERFS: ErrorTable<OssErrorCode> = {
+  NOT_FOUND: 'NoSuchKey',
+  IS_A_DIRECTORY: 'NoSuchKey',
+  NOT_A_DIRECTORY: 'NoSuchKey',
+  ALREADY_EXISTS: 'FileAlreadyExists',
+  INVALID_ARGUMENT: 'InvalidArgument',
+  PERMISSION_DENIED: 'AccessDenied',
+  READ_ONLY: 'AccessDenied',
+  UNSUPPORTED: 'NotImplemented',
+  UNAVAILABLE: 'ServiceUnavailable',
+  RATE_LIMITED: 'ServiceUnavailable',
+  TIMEOUT: 'ServiceUnavailable',
+  STALE: 'ServiceUnavailable', // replaced while the request was served: trying again sees the new object
+};
+
 /** Maps a failure of the backend (a TierfsError or anything else) to the OSS error a client expects. */
 export function toOssError(error: unknown, key?: string): OssError {
   if (error instanceof OssError) return error;
-  if (!isTierfsError(error)) return new OssError('InternalError', undefined, {}, error);
-  const reason = error.details.reason;
-  if (typeof reason === 'string' && reason in OSS_ERRORS) {
+  const reason = isTierfsError(error) ? error.details.reason : undefined;
+  if (isTierfsError(error) && typeof reason === 'string' && reason in OSS_ERRORS) {
     const extra: Record<string, string> = {};
     for (const [name, value] of Object.entries(error.details)) {
       if (name !== 'reason' && value !== undefined) extra[name] = String(value);
     }
     return new OssError(reason as OssErrorCode, undefined, extra, error);
   }
-  const withKey: Record<string, string> = key === undefined ? {} : { Key: key };
-  switch ((error as TierfsError).code) {
-    case 'NOT_FOUND':
-    case 'IS_A_DIRECTORY':
-    case 'NOT_A_DIRECTORY':
-      return new OssError('NoSuchKey', undefined, withKey, error);
-    case 'ALREADY_EXISTS':
-      return new OssError('FileAlreadyExists', undefined, withKey, error);
-    case 'INVALID_ARGUMENT':
-      return new OssError('InvalidArgument', error.message, {}, error);
-    case 'PERMISSION_DENIED':
-    case 'READ_ONLY':
-      return new OssError('AccessDenied', error.message, {}, error);
-    case 'UNSUPPORTED':
-      return new OssError('NotImplemented', undefined, {}, error);
-    case 'UNAVAILABLE':
-    case 'RATE_LIMITED':
-    case 'TIMEOUT':
-    case 'STALE': // replaced while the request was served: trying again sees the new object
-      return new OssError('ServiceUnavailable', undefined, {}, error);
-    default:
-      return new OssError('InternalError', undefined, {}, error);
-  }
+  return mapFailure(error, FROM_TIERFS, 'InternalError', (code) => {
+    const withKey = key !== undefined && (code === 'NoSuchKey' || code === 'FileAlreadyExists');
+    const ownMessage = code === 'InvalidArgument' || code === 'AccessDenied';
+    return new OssError(
+      code,
+      ownMessage ? (error as Error).message : undefined,
+      withKey ? { Key: key } : {},
+      error,
+    );
+  });
 }

@@ -1,16 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateConditions, parseRange } from './http-semantics.js';
 
+// The forms a Range header takes are common/byte-range.test.ts's; here only what OSS makes of them.
 describe('ranges', () => {
-  it('parses one range and falls back to the whole object otherwise', () => {
-    expect(parseRange('bytes=0-9', 100)).toEqual({ offset: 0, length: 10 });
-    expect(parseRange('bytes=90-', 100)).toEqual({ offset: 90, length: 10 });
-    expect(parseRange('bytes=-5', 100)).toEqual({ offset: 95, length: 5 });
+  it('serves a valid range and the whole object for one that cannot be satisfied', () => {
     expect(parseRange('bytes=95-200', 100)).toEqual({ offset: 95, length: 5 });
     expect(parseRange('bytes=100-', 100)).toBeUndefined();
     expect(parseRange('bytes=5-1', 100)).toBeUndefined();
-    expect(parseRange('bytes=0-1,3-4', 100)).toBeUndefined();
-    expect(parseRange(undefined, 100)).toBeUndefined();
   });
 });
 

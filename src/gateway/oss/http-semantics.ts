@@ -1,24 +1,13 @@
 /** HTTP rules object stores share: single byte ranges, conditional requests, date formats. */
-import type { ByteRange } from './backend.js';
+import { type ByteRange, parseByteRange } from '../common/byte-range.js';
 
 /**
- * Parses `Range: bytes=a-b | a- | -n` against an object size. Undefined means "send the whole
- * object with 200" (no header, several ranges, or a range that cannot be satisfied, as OSS does).
+ * The range a `Range` header asks of an object. Undefined means "send the whole object with 200"
+ * (no header, several ranges, or a range that cannot be satisfied, as OSS does).
  */
 export function parseRange(header: string | undefined, size: number): ByteRange | undefined {
-  if (header === undefined) return undefined;
-  const match = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/.exec(header);
-  if (!match || (match[1] === '' && match[2] === '')) return undefined;
-  if (match[1] === '') {
-    const suffix = Number(match[2]);
-    if (suffix === 0 || size === 0) return undefined;
-    const length = Math.min(suffix, size);
-    return { offset: size - length, length };
-  }
-  const first = Number(match[1]);
-  const last = match[2] === '' ? size - 1 : Math.min(Number(match[2]), size - 1);
-  if (first >= size || last < first) return undefined;
-  return { offset: first, length: last - first + 1 };
+  const range = parseByteRange(header, size);
+  return range === 'unsatisfiable' ? undefined : range;
 }
 
 export interface Conditions {

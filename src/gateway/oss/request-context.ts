@@ -1,5 +1,6 @@
 /** One request in flight and the ways to answer it (XML, empty, error) with the headers OSS sends. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendFailure } from '../common/error-reply.js';
 import { declaredLength, OSS_LIMITS, userMetadataBytes } from '../common/limits.js';
 import type { GatewayBackend } from './backend.js';
 import { OssError, toOssError } from './errors.js';
@@ -47,11 +48,10 @@ export function sendEmpty(ctx: OssContext, status: number, headers: Record<strin
 
 /** The `<Error>` body; on HEAD (which has no body) it goes base64-encoded in `x-oss-err`. */
 export function sendError(ctx: OssContext, failure: unknown): void {
-  const error: OssError = toOssError(failure, ctx.key || undefined);
-  if (ctx.res.headersSent) {
-    ctx.res.destroy(error);
-    return;
-  }
+  sendFailure(ctx.res, toOssError(failure, ctx.key || undefined), (error) => sendErrorDocument(ctx, error));
+}
+
+function sendErrorDocument(ctx: OssContext, error: OssError): void {
   const body: XmlElement = {
     Code: error.code,
     Message: error.message,

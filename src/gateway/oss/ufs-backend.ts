@@ -19,7 +19,8 @@ import { type BucketTree, underStoreTree } from '../common/bucket-tree.js';
 import { KeyLayout, underStoreLayout } from '../common/key-layout.js';
 import { itemKey, listPage } from '../common/key-listing.js';
 import { parseObjectKey, refuseMarkerUpload } from '../common/object-keys.js';
-import { ObjectRecordStore } from '../common/object-records.js';
+import { ObjectRecordStore, recordFollowsMove } from '../common/object-records.js';
+import { type WrittenKey, writeKey } from '../common/object-write.js';
 import {
   chooseParts,
   multipartEtag,
@@ -83,25 +84,22 @@ export class UfsGatewayBackend implements GatewayBackend {
   ) {
     this.db = new StateDatabase(options.stateDir, 'state.db');
     this.metadata = new ObjectRecordStore(this.db);
-    this.layout = new KeyLayout(underStoreLayout(store), {
+    this.layout = new KeyLayout<UfsStatus>(underStoreLayout(store), {
       rootOf: (bucket) => this.bucketRoot(bucket),
       hasMarker: (bucket, path) => this.metadata.find(bucket, `${path}/`) !== undefined,
-      moved: (bucket, path, before, after) => {
-        // The record follows the bytes; one written by others gets a record that matches no bytes,
-        // so that listings look inside its directory.
-        const record = this.metadata.find(bucket, path) ?? {
+      moved: recordFollowsMove({
+        find: (bucket, key) => this.metadata.find(bucket, key),
+        put: (record) => this.metadata.put(record),
+        blank: (bucket, key) => ({
           bucket,
-          key: path,
+          key,
           fingerprint: '',
           etag: '',
           contentType: undefined,
           userMetadata: {},
           extra: { objectType: 'Normal' as const },
-        };
-        const fingerprint =
-          record.fingerprint === before.fingerprint ? after.fingerprint : record.fingerprint;
-        this.metadata.put({ ...record, fingerprint });
-      },
+        }),
+      }),
     });
     this.staging = new PartStaging(this.db, {
       dir: join(options.stateDir, 'uploads'),
@@ -197,7 +195,7 @@ export class UfsGatewayBackend implements GatewayBackend {
     const { path, isMarker } = parseObjectKey(key, MAX_KEY_BYTES);
     if (isMarker && options.forbidOverwrite && (await this.findObject(bucket, key))) throw fileExists(key);
     const hash = createHash('md5');
-    const { target } = await this.write(
+    const { status } = await this.write(
       bucket,
       key,
       path,
@@ -207,7 +205,6 @@ export class UfsGatewayBackend implements GatewayBackend {
       (out) => pipeline(body, checkDigest(hash, options.contentMd5), out),
     );
     const md5 = hash.digest();
-    const status = await this.settled(bucket, path, isMarker, target);
     return this.record(bucket, key, status, options, md5.toString('hex').toUpperCase(), 'Normal', md5);
   }
 
@@ -220,25 +217,20 @@ export class UfsGatewayBackend implements GatewayBackend {
     overwrite: boolean,
     contentType: string | undefined,
     fill: (out: UfsWriteStream) => Promise<void>,
-  ): Promise<{ target: string }> {
-    const exists = (error: unknown) => {
+  ): Promise<WrittenKey> {
+    const written = writeKey({
+      store: this.store,
+      layout: this.layout,
+      bucket,
+      path,
+      fullPath: joinPath(this.bucketRoot(bucket), path),
+      isMarker,
+      create: (at) => this.store.create(at, { overwrite: overwrite || isMarker, contentType }),
+      fill,
+    });
+    return written.catch((error: unknown) => {
       throw isTierfsError(error, 'ALREADY_EXISTS') ? fileExists(key) : error;
-    };
-    const { target, out } = await this.layout
-      .openWriter(bucket, path, isMarker, (at) =>
-        this.store.create(at, { overwrite: overwrite || isMarker, contentType }),
-      )
-      .catch(exists);
-    await fill(out).catch(exists);
-    return { target };
-  }
-
-  /** The status a written key is recorded with (a marker with an empty body is its directory). */
-  private async settled(bucket: string, path: string, isMarker: boolean, target: string): Promise<UfsStatus> {
-    const status = await this.store.getStatus(target);
-    if (!isMarker || status.size > 0) return status;
-    await this.layout.settleMarker(target, 0);
-    return this.store.getStatus(joinPath(this.bucketRoot(bucket), path));
+    });
   }
 
   /**
@@ -336,7 +328,7 @@ export class UfsGatewayBackend implements GatewayBackend {
     });
     const { path } = parseObjectKey(key, MAX_KEY_BYTES);
     const { contentType, userMeta, forbidOverwrite } = upload.attributes;
-    const { target } = await this.write(bucket, key, path, false, !forbidOverwrite, contentType, (out) =>
+    const { status } = await this.write(bucket, key, path, false, !forbidOverwrite, contentType, (out) =>
       this.staging.writeParts(
         uploadId,
         chosen.map((p) => p.partNumber),
@@ -344,7 +336,6 @@ export class UfsGatewayBackend implements GatewayBackend {
       ),
     );
     const etag = multipartEtag(chosen).toUpperCase();
-    const status = await this.store.getStatus(target);
     const info = this.record(bucket, key, status, { contentType, userMeta }, etag, 'Multipart', undefined);
     await this.staging.remove(uploadId);
     return info;

@@ -1,5 +1,6 @@
 /** One S3 request as the handlers see it, and the ways to answer it. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendFailure } from '../common/error-reply.js';
 import type { Identity } from './auth.js';
 import type { S3Error } from './errors.js';
 import { buildXml, type XmlNode } from './xml.js';
@@ -50,10 +51,14 @@ export function sendError(
   error: S3Error,
   context: { method: string; resource: string; requestId: string },
 ): void {
-  if (res.headersSent) {
-    res.destroy(error);
-    return;
-  }
+  sendFailure(res, error, () => sendErrorDocument(res, error, context));
+}
+
+function sendErrorDocument(
+  res: ServerResponse,
+  error: S3Error,
+  context: { method: string; resource: string; requestId: string },
+): void {
   if (context.method === 'HEAD' || error.status === 304) {
     res.writeHead(error.status, {
       ...error.headers,

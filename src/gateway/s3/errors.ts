@@ -2,7 +2,8 @@
  * S3 errors: the code, HTTP status and message the S3 protocol expects, and the mapping from
  * TierfsError codes raised by the stores below.
  */
-import { isTierfsError } from '../../errors.js';
+import type { ErrorCode } from '../../errors.js';
+import { type ErrorTable, mapFailure } from '../common/error-reply.js';
 
 const STATUS = {
   AccessDenied: 403,
@@ -75,54 +76,55 @@ export class S3Error extends Error {
   }
 }
 
+const FROM_TIERFS: ErrorTable<S3ErrorCode> = {
+  NOT_FOUND: 'NoSuchKey',
+  PERMISSION_DENIED: 'AccessDenied',
+  READ_ONLY: 'AccessDenied',
+  UNAUTHENTICATED: 'AccessDenied',
+  INVALID_ARGUMENT: 'InvalidArgument',
+  // The key layout turns an object into a prefix (and back) as keys come and go; a write that
+  // raced such a change left nothing and succeeds when sent again (SDKs retry a 503).
+  ALREADY_EXISTS: 'ServiceUnavailable',
+  NOT_A_DIRECTORY: 'ServiceUnavailable',
+  IS_A_DIRECTORY: 'ServiceUnavailable',
+  DIRECTORY_NOT_EMPTY: 'ServiceUnavailable',
+  CONFLICT: 'ServiceUnavailable',
+  RANGE_NOT_SATISFIABLE: 'InvalidRange',
+  PRECONDITION_FAILED: 'PreconditionFailed',
+  UNSUPPORTED: 'NotImplemented',
+  RATE_LIMITED: 'ServiceUnavailable',
+  UNAVAILABLE: 'ServiceUnavailable',
+  TIMEOUT: 'ServiceUnavailable',
+  // The object was replaced while the request was served: trying again sees the new one.
+  STALE: 'ServiceUnavailable',
+};
+
+const KEY_CHANGED =
+  ' (the key changed between an object and a prefix while it was written; please try again)';
+
+/** What the client is told besides the store's message, by the store's code. */
+const HINTS: Partial<Record<ErrorCode, string>> = {
+  ALREADY_EXISTS: KEY_CHANGED,
+  NOT_A_DIRECTORY: KEY_CHANGED,
+  IS_A_DIRECTORY: KEY_CHANGED,
+  DIRECTORY_NOT_EMPTY: KEY_CHANGED,
+  CONFLICT: KEY_CHANGED,
+  STALE: '; please try again',
+};
+
 /**
  * Any failure as an S3Error. `notFound` is the code a missing path means in the failed operation
  * (NoSuchKey for objects, NoSuchBucket for buckets).
  */
 export function toS3Error(error: unknown, notFound: S3ErrorCode = 'NoSuchKey'): S3Error {
   if (error instanceof S3Error) return error;
-  if (isTierfsError(error)) {
-    switch (error.code) {
-      case 'NOT_FOUND':
-        return new S3Error(notFound, error.message, { cause: error });
-      case 'PERMISSION_DENIED':
-      case 'READ_ONLY':
-      case 'UNAUTHENTICATED':
-        return new S3Error('AccessDenied', error.message, { cause: error });
-      case 'INVALID_ARGUMENT':
-        return new S3Error('InvalidArgument', error.message, { cause: error });
-      case 'ALREADY_EXISTS':
-      case 'NOT_A_DIRECTORY':
-      case 'IS_A_DIRECTORY':
-      case 'DIRECTORY_NOT_EMPTY':
-      case 'CONFLICT':
-        // The key layout turns an object into a prefix (and back) as keys come and go; a write that
-        // raced such a change left nothing and succeeds when sent again (SDKs retry a 503).
-        return new S3Error(
-          'ServiceUnavailable',
-          `${error.message} (the key changed between an object and a prefix while it was written; please try again)`,
-          { cause: error },
-        );
-      case 'RANGE_NOT_SATISFIABLE':
-        return new S3Error('InvalidRange', error.message, { cause: error });
-      case 'PRECONDITION_FAILED':
-        return new S3Error('PreconditionFailed', error.message, { cause: error });
-      case 'UNSUPPORTED':
-        return new S3Error('NotImplemented', error.message, { cause: error });
-      case 'RATE_LIMITED':
-      case 'UNAVAILABLE':
-      case 'TIMEOUT':
-        return new S3Error('ServiceUnavailable', error.message, { cause: error });
-      case 'STALE':
-        // The object was replaced while the request was served: trying again sees the new one.
-        return new S3Error('ServiceUnavailable', `${error.message}; please try again`, { cause: error });
-      default:
-        return new S3Error('InternalError', 'We encountered an internal error. Please try again.', {
-          cause: error,
-        });
+  return mapFailure(error, FROM_TIERFS, 'InternalError', (code, source) => {
+    if (code === 'InternalError' || source === undefined) {
+      return new S3Error('InternalError', 'We encountered an internal error. Please try again.', {
+        cause: error,
+      });
     }
-  }
-  return new S3Error('InternalError', 'We encountered an internal error. Please try again.', {
-    cause: error,
+    const message = `${source.message}${HINTS[source.code] ?? ''}`;
+    return new S3Error(source.code === 'NOT_FOUND' ? notFound : code, message, { cause: error });
   });
 }

@@ -1,6 +1,7 @@
 /** Object operations: Get/Head (ranges, conditions), Put, Copy, Delete, tagging and object ACLs. */
 import { pipeline } from 'node:stream/promises';
 import { isTierfsError } from '../../errors.js';
+import { type ByteRange, parseByteRange } from '../common/byte-range.js';
 import { declaredLength, S3_LIMITS } from '../common/limits.js';
 import type { AccessControl } from './access.js';
 import { aclFromHeaders } from './acl.js';
@@ -12,31 +13,14 @@ import type { ObjectAttributes, ObjectInfo } from './object-layer.js';
 import type { GatewayServices } from './services.js';
 import { childOf, listOf, parseXml, textOf } from './xml.js';
 
-export interface ByteRange {
-  readonly offset: number;
-  readonly length: number;
-}
-
 /**
  * The range a `Range: bytes=...` header asks of an object of `size` bytes; undefined for the whole
- * object (no header, or one S3 ignores such as several ranges); InvalidRange when it starts past the end.
+ * object (no header, or one S3 ignores such as several ranges); InvalidRange when it selects no byte.
  */
 export function parseRange(value: string | undefined, size: number): ByteRange | undefined {
-  if (value === undefined) return undefined;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(value.trim());
-  if (!m || (m[1] === '' && m[2] === '')) return undefined;
-  const unsatisfiable = () => new S3Error('InvalidRange', 'The requested range is not satisfiable');
-  if (m[1] === '') {
-    const suffix = Number(m[2]);
-    if (suffix === 0 || size === 0) throw unsatisfiable();
-    const offset = Math.max(0, size - suffix);
-    return { offset, length: size - offset };
-  }
-  const start = Number(m[1]);
-  if (start >= size) throw unsatisfiable();
-  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-  if (end < start) return undefined;
-  return { offset: start, length: end - start + 1 };
+  const range = parseByteRange(value, size);
+  if (range === 'unsatisfiable') throw new S3Error('InvalidRange', 'The requested range is not satisfiable');
+  return range;
 }
 
 function etagMatches(list: string, etag: string): boolean {

@@ -9,6 +9,7 @@ import { pipeline } from 'node:stream/promises';
 import { isTierfsError } from '../../errors.js';
 import type { BucketTree } from '../common/bucket-tree.js';
 import { KeyLayout } from '../common/key-layout.js';
+import { recordFollowsMove } from '../common/object-records.js';
 import type { Grant } from './acl.js';
 import type { BackendEntry, GatewayBackend } from './backend.js';
 import { S3Error, toS3Error } from './errors.js';
@@ -95,26 +96,23 @@ export class ObjectLayer {
     this.backend = backend;
     this.metadata = metadata;
     this.versions = new ObjectVersions(this);
-    this.layout = new KeyLayout(backend, {
+    this.layout = new KeyLayout<BackendEntry>(backend, {
       rootOf: (bucket) => bucket,
       hasMarker: (bucket, path) => this.hasMarker(bucket, path),
-      moved: (bucket, path, before, after) => {
-        // A store may give moved bytes a new fingerprint: the record follows them. An object
-        // written by others gets a record that matches no bytes, so that listings look inside.
-        const record = this.metadata.getObject(bucket, path) ?? {
+      moved: recordFollowsMove({
+        find: (bucket, key) => this.metadata.getObject(bucket, key),
+        put: (record) => this.metadata.putObject(record),
+        blank: (bucket, key) => ({
           bucket,
-          key: path,
+          key,
           fingerprint: '',
           etag: '',
           headers: { userMetadata: {} },
           tags: [],
           acl: 'private' as const,
           owner: '',
-        };
-        const fingerprint =
-          record.fingerprint === before.fingerprint ? after.fingerprint : record.fingerprint;
-        this.metadata.putObject({ ...record, fingerprint });
-      },
+        }),
+      }),
     });
   }
 
