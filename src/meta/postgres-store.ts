@@ -142,9 +142,8 @@ export class PostgresMetaStore extends TransactionalStore implements MetaStore {
           await client.query('ROLLBACK').catch(() => undefined);
           const code = (error as { code?: string }).code;
           if (code && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) {
-            // Back off at random, twice as long at most each time: with 16 clients on one row the
-            // pauses must grow past the time the others take, or one client keeps losing (a linear
-            // few milliseconds let a transaction lose 20 times in a row under load).
+            // Back off at random, up to twice as long each time (capped), so that transactions that
+            // keep colliding spread out further each round.
             const ceiling = Math.min(MAX_BACKOFF_MS, 2 * 2 ** attempt);
             await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
             continue;
