@@ -24,12 +24,14 @@ import { callJson } from '../cluster/rpc.js';
 import type { Configuration } from '../config/configuration.js';
 import {
   MASTER_HOSTNAME,
+  MASTER_NODE_OPTIONS,
   MASTER_RPC_PORT,
   MASTER_WEB_PORT,
   PROXY_S3_ENABLED,
   PROXY_WEB_PORT,
   SECURITY_LOGIN_USERNAME,
   WORKER_HOSTNAME,
+  WORKER_NODE_OPTIONS,
   WORKER_RPC_PORT,
   WORKER_WEB_PORT,
 } from '../config/keys/core.js';
@@ -194,7 +196,9 @@ export function spawnDetached(
   args: readonly string[],
   log: number,
   propertiesFile: string | undefined,
+  nodeOptions = '',
 ): { readonly pid: number | undefined; exitCode(): number | undefined } {
+  const inherited = process.env.NODE_OPTIONS ?? '';
   const child = spawn(process.execPath, [BIN, ...args], {
     detached: true,
     stdio: ['ignore', log, log],
@@ -203,6 +207,8 @@ export function spawnDetached(
       UV_THREADPOOL_SIZE: '16',
       ...process.env,
       ...(propertiesFile ? { [SYSTEM_PROPERTIES_FILE_ENV]: propertiesFile } : {}),
+      // The daemon's own options come last: for a repeated flag, Node.js takes the last one.
+      ...(nodeOptions.trim() ? { NODE_OPTIONS: `${inherited} ${nodeOptions.trim()}`.trim() } : {}),
     },
   });
   closeSync(log);
@@ -221,7 +227,8 @@ async function spawnAndWait(
   log: number,
   propertiesFile: string | undefined,
 ): Promise<void> {
-  const child = spawnDetached(['process', daemon], log, propertiesFile);
+  const nodeOptions = conf.get(daemon === 'master' ? MASTER_NODE_OPTIONS : WORKER_NODE_OPTIONS) ?? '';
+  const child = spawnDetached(['process', daemon], log, propertiesFile, nodeOptions);
   const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     const exited = child.exitCode();

@@ -35,7 +35,9 @@ export interface PostgresStoreOptions {
 
 /** SQLSTATEs after which a transaction is run again: serialization_failure, deadlock_detected. */
 const RETRYABLE = new Set(['40001', '40P01']);
-const MAX_ATTEMPTS = 20;
+const MAX_ATTEMPTS = 40;
+/** The longest pause between two attempts; the pauses double up to it (with full jitter). */
+const MAX_BACKOFF_MS = 250;
 /** Arbitrary constant naming the advisory lock taken while migrating. */
 const MIGRATION_LOCK = 7_311_004;
 
@@ -140,8 +142,10 @@ export class PostgresMetaStore extends TransactionalStore implements MetaStore {
           await client.query('ROLLBACK').catch(() => undefined);
           const code = (error as { code?: string }).code;
           if (code && RETRYABLE.has(code) && attempt < MAX_ATTEMPTS) {
-            // Back off a little, more each time, so the transactions that collided spread out.
-            await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
+            // Back off at random, up to twice as long each time (capped), so that transactions that
+            // keep colliding spread out further each round.
+            const ceiling = Math.min(MAX_BACKOFF_MS, 2 * 2 ** attempt);
+            await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
             continue;
           }
           throw error;

@@ -1,0 +1,32 @@
+/**
+ * `tierfs start` gives each daemon its Node.js options (tierfs.master.node.options,
+ * tierfs.worker.node.options) through NODE_OPTIONS, after any inherited ones so that they win; the
+ * master's default caps its heap (issue 14: a million-object listing grew it to ~470 MB RSS).
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DaemonCluster, daemonHome } from '../support/daemons.js';
+
+/** The NODE_OPTIONS a running process was started with. */
+function nodeOptionsOf(pid: number): string | undefined {
+  const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+  return env.find((entry) => entry.startsWith('NODE_OPTIONS='))?.slice('NODE_OPTIONS='.length);
+}
+
+describe('daemon Node.js options', () => {
+  let cluster: DaemonCluster;
+  beforeAll(async () => {
+    cluster = await daemonHome(['tierfs.worker.node.options=--max-old-space-size=96']);
+    expect((await cluster.tierfs('format')).code).toBe(0);
+    const started = await cluster.tierfs('start', 'local');
+    expect(started.code, started.stderr).toBe(0);
+  }, 60_000);
+  afterAll(() => cluster?.stop());
+
+  it('starts the master with the default heap cap and the worker with its configured options', () => {
+    const master = nodeOptionsOf(cluster.pid('master')) ?? '';
+    const worker = nodeOptionsOf(cluster.pid('worker')) ?? '';
+    expect(master.split(' ').at(-1)).toBe('--max-old-space-size=224');
+    expect(worker.split(' ').at(-1)).toBe('--max-old-space-size=96');
+  });
+});
