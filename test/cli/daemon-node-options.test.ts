@@ -16,17 +16,20 @@ function nodeOptionsOf(pid: number): string | undefined {
 describe('daemon Node.js options', () => {
   let cluster: DaemonCluster;
   beforeAll(async () => {
-    cluster = await daemonHome(['tierfs.worker.node.options=--max-old-space-size=96']);
+    cluster = await daemonHome([
+      'tierfs.worker.node.options=--max-old-space-size=96',
+      'tierfs.master.node.options=--max-old-space-size=300',
+    ]);
     expect((await cluster.tierfs('format')).code).toBe(0);
     const started = await cluster.tierfs('start', 'local');
     expect(started.code, started.stderr).toBe(0);
   }, 60_000);
   afterAll(() => cluster?.stop());
 
-  it('starts the master with the default heap cap and the worker with its configured options', () => {
+  it('starts each daemon with its configured options, after the inherited ones', () => {
     const master = nodeOptionsOf(cluster.pid('master')) ?? '';
     const worker = nodeOptionsOf(cluster.pid('worker')) ?? '';
-    expect(master.split(' ').at(-1)).toBe('--max-old-space-size=224');
+    expect(master.split(' ').at(-1)).toBe('--max-old-space-size=300');
     expect(worker.split(' ').at(-1)).toBe('--max-old-space-size=96');
   });
 });

@@ -207,13 +207,14 @@ export const MASTER_RPC_ADDRESSES = defineProperty({
 export const MASTER_NODE_OPTIONS = defineProperty({
   key: 'tierfs.master.node.options',
   type: string,
-  default: '--max-old-space-size=224',
+  default: '',
   env: ['TIERFS_MASTER_NODE_OPTIONS'],
   description:
     'Node.js options of the master process started by `tierfs start` (appended to NODE_OPTIONS, so they ' +
-    'win). The default caps the V8 old space at 224 MB: listing a directory of a million objects makes ' +
-    'short-lived garbage that an uncapped heap lets grow to ~470 MB RSS; capped, the master stays under ' +
-    '300 MB. Raise it (e.g. --max-old-space-size=1024) for a master that must hold more.',
+    'win). Empty: Node.js defaults. Listing a never-listed directory of a million objects makes ' +
+    'short-lived garbage that an uncapped heap lets grow to ~470 MB RSS; --max-old-space-size=224 keeps ' +
+    'the master under 300 MB there, but a load holds ~50 MB of names per million entries, so a cap that ' +
+    'low fails on directories of several million: size it for the largest directory you list.',
 });
 
 export const WORKER_NODE_OPTIONS = defineProperty({
