@@ -433,6 +433,11 @@ export function registerDaemonCommands(program: Command, context: CliContext): v
         const web = `http://${conf.require(MASTER_HOSTNAME)}:${conf.require(MASTER_WEB_PORT)}`;
         process.stdout.write(`Master web UI: ${web}\n`);
       }
+      const workerWebPort = conf.require(WORKER_WEB_PORT);
+      if (daemons.includes('worker') && workerWebPort !== 0) {
+        const host = conf.get(WORKER_HOSTNAME) ?? '127.0.0.1';
+        process.stdout.write(`Worker web page: http://${host}:${workerWebPort}\n`);
+      }
     });
 
   program

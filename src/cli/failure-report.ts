@@ -7,7 +7,10 @@ import { isTierfsError, toTierfsError } from '../errors.js';
  */
 export function failureMessage(error: unknown): string {
   const failure = toTierfsError(error);
-  if (isTierfsError(failure, 'UNAVAILABLE') && /(^|: )cannot reach \S+: .*ECONNREFUSED/.test(failure.message)) {
+  if (
+    isTierfsError(failure, 'UNAVAILABLE') &&
+    /(^|: )cannot reach \S+: .*ECONNREFUSED/.test(failure.message)
+  ) {
     return `${failure.message} (is the cluster started? \`tierfs start local\`)`;
   }
   return failure.message;

@@ -84,7 +84,7 @@ function transferError(error: unknown): unknown {
   if (!isTierfsError(error, 'ALREADY_EXISTS')) return error;
   return new TierfsError(
     'ALREADY_EXISTS',
-    error.message.replace(/ \(use overwrite to replace it\)$/, '') + ' (use --overwrite to replace it)',
+    `${error.message.replace(/ \(use overwrite to replace it\)$/, '')} (use --overwrite to replace it)`,
     { cause: error },
   );
 }
