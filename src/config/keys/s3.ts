@@ -209,11 +209,12 @@ export const UNDERFS_S3_STREAMING_UPLOAD_PARTITION_SIZE = defineProperty({
 export const UNDERFS_S3_MULTIPART_UPLOAD_ENABLED = defineProperty({
   key: 'tierfs.underfs.s3.multipart.upload.enabled',
   type: bool,
-  default: 'false',
+  default: 'true',
   description:
     'Upload S3 files part by part while they are written, buffering parts in memory (at most ' +
-    '(threads + 1) × partition size per file); wins over streaming upload. A file smaller than one ' +
-    'part goes up with one PUT.',
+    '(threads + 1) × partition size per file). Turning streaming upload on picks streaming unless ' +
+    'this is set too; false (with streaming off) stages the whole file in a temp file. A file ' +
+    'smaller than one part goes up with one PUT.',
 });
 
 export const UNDERFS_S3_MULTIPART_UPLOAD_PARTITION_SIZE = defineProperty({

@@ -119,12 +119,15 @@ export async function createS3UnderStore(
 }
 
 /**
- * How files go up: in-memory multipart (parts uploading while the file is written, at most
- * (threads + 1) parts in memory) wins over streaming (parts in temp files); otherwise the file is
- * staged whole in a temp file and sent on close.
+ * How files go up: in-memory multipart (the default: parts upload while the file is written, at
+ * most (threads + 1) parts in memory), or streaming (parts in temp files) when that is turned on
+ * and multipart is not explicitly; with both off the file is staged whole in a temp file and sent
+ * on close.
  */
 function s3UploadSettings(conf: Configuration) {
-  if (conf.get(UNDERFS_S3_MULTIPART_UPLOAD_ENABLED)) {
+  const streamingChosen =
+    conf.get(UNDERFS_S3_STREAMING_UPLOAD_ENABLED)! && !conf.isSet(UNDERFS_S3_MULTIPART_UPLOAD_ENABLED);
+  if (conf.get(UNDERFS_S3_MULTIPART_UPLOAD_ENABLED) && !streamingChosen) {
     return {
       multipartUpload: true,
       streamingUpload: false,
