@@ -3,7 +3,8 @@
  * s3rver, behind a proxy on loopback that records every request it forwards. Counts, not times:
  * a small write with CACHE_THROUGH or THROUGH sends at most 2 requests (the PUT and the HEAD that
  * learns its mtime), a cold small read of a file whose metadata tierfs holds sends 1 (the GET,
- * pinned to the version with If-Match: no HEAD first).
+ * pinned to the version with If-Match: no HEAD first). A large THROUGH write goes up as an
+ * in-memory multipart upload (5 MiB parts here) whose parts leave while the client still sends.
  */
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -13,8 +14,10 @@ import type { TierfsClient } from '../../src/client/client.js';
 import type { WriteType } from '../../src/cluster/wire.js';
 import { readStream } from '../../src/ufs/io.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
+import { eventually } from '../support/eventually.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import {
+  pendingUploads,
   type RunningS3rver,
   rawKeys,
   S3RVER_KEY,
@@ -39,6 +42,8 @@ beforeAll(async () => {
     'aws.accessKeyId': S3RVER_KEY,
     'aws.secretKey': S3RVER_KEY,
     'tierfs.tmp.dirs': TEST_UPLOADS_DIR,
+    'tierfs.underfs.s3.multipart.upload.partition.size': '5MB',
+    'tierfs.underfs.s3.multipart.upload.threads': '2',
   });
   client = cluster.client();
   await client.mkdir('/dir');
@@ -88,5 +93,56 @@ describe('requests per operation on an S3 mount', () => {
     );
     expect(sent).toEqual([`GET /${TEST_BUCKET}/counts/dir/cold.bin`]);
     expect(proxy.requests[seen]!.headers['if-match']).toMatch(/^"[0-9a-f]{32}"$/);
+  });
+
+  it('a large THROUGH write sends its parts while the client is still writing', async () => {
+    const big = randomBytes(12 * 1024 * 1024);
+    const from = proxy.requests.length;
+    const isPart = (r: (typeof proxy.requests)[number]) => r.method === 'PUT' && r.query.has('partNumber');
+    const partsDone = () =>
+      proxy.requests.slice(from).filter((r) => isPart(r) && r.ended !== undefined).length;
+    const out = await client.createFile('/dir/big.bin', { writeType: 'THROUGH', overwrite: true });
+    const finished = new Promise<void>((resolve, reject) => {
+      out.once('finish', resolve);
+      out.once('error', reject);
+    });
+    try {
+      out.write(big.subarray(0, 11 * 1024 * 1024));
+      // Two full parts are in the worker's hands: they reach S3 before the client ends the file.
+      await eventually(() => partsDone() >= 1, 'a part to reach S3 before the client ends the write');
+      out.end(big.subarray(11 * 1024 * 1024));
+      await finished;
+    } catch (error) {
+      // A write left open would keep the cluster from stopping after this failure.
+      finished.catch(() => undefined);
+      out.destroy();
+      throw error;
+    }
+    const sent = proxy.requests.slice(from);
+    expect(sent.filter(isPart)).toHaveLength(3);
+    expect(sent.filter((r) => r.method === 'PUT' && !r.query.has('partNumber'))).toEqual([]);
+    expect(sent.filter((r) => r.method === 'POST' && r.query.has('uploadId'))).toHaveLength(1);
+    expect(
+      (await readStream(await client.openFile('/dir/big.bin', { readType: 'NO_CACHE' }))).equals(big),
+    ).toBe(true);
+  });
+
+  it('a large write the client abandons mid-way leaves no object and no pending upload', async () => {
+    const from = proxy.requests.length;
+    const partsDone = () =>
+      proxy.requests
+        .slice(from)
+        .filter((r) => r.method === 'PUT' && r.query.has('partNumber') && r.ended !== undefined).length;
+    const out = await client.createFile('/dir/abandoned.bin', { writeType: 'THROUGH', overwrite: true });
+    out.on('error', () => undefined);
+    out.write(randomBytes(11 * 1024 * 1024));
+    try {
+      await eventually(() => partsDone() >= 1, 'a part to reach S3 before the client gives up');
+    } finally {
+      out.destroy(new Error('client gone'));
+    }
+    await eventually(async () => (await pendingUploads(server)).length === 0, 'the upload to be aborted');
+    expect(await rawKeys(server, 'counts/dir/')).not.toContain('abandoned.bin');
+    expect(await client.exists('/dir/abandoned.bin')).toBe(false);
   });
 });

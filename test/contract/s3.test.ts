@@ -1,5 +1,5 @@
 /**
- * The UnderStore contract suite against the S3 store on s3rver, default (buffered) uploads, reads
+ * The UnderStore contract suite against the S3 store on s3rver, default (in-memory multipart) uploads, reads
  * in ranged GETs of 256 KB (so a long read is several GETs, each pinned to the version). The
  * streaming mode runs in s3-streaming.test.ts, in parallel.
  */
@@ -7,7 +7,7 @@ import { OBJECT_STORE_CAPABILITIES } from '../../src/ufs/object/object-store.js'
 import { describeS3Contract } from '../support/s3-contract.js';
 
 describeS3Contract(
-  's3 (buffered upload, 256 KB ranged reads)',
+  's3 (in-memory multipart upload, 256 KB ranged reads)',
   { 'tierfs.underfs.object.store.multi.range.chunk.size': '256KB' },
   OBJECT_STORE_CAPABILITIES,
 );

@@ -410,3 +410,29 @@ describe('multipart upload', () => {
     }
   }, 180_000);
 });
+
+describe('in-memory multipart upload while the writer pauses', () => {
+  it('a full part uploads while the writer waits mid-part; destroy then leaves no object', async () => {
+    const store = await open(
+      proxied({
+        'tierfs.underfs.oss.multipart.upload.enabled': 'true',
+        'tierfs.underfs.oss.multipart.upload.threads': '2',
+        'tierfs.underfs.oss.multipart.upload.partition.size': '1MB',
+      }),
+    );
+    const before = proxy.partsAnswered();
+    const out = await store.create('paused.bin');
+    // One full part and a few bytes of the next, then the writer pauses (no end()).
+    await new Promise<void>((resolve, reject) =>
+      out.write(randomBytes(MiB + 10), (error) => (error ? reject(error) : resolve())),
+    );
+    await eventually(
+      () => proxy.partsAnswered() - before === 1,
+      'part 1 to upload while the writer pauses',
+      10_000,
+    );
+    out.destroy();
+    await new Promise((resolve) => out.once('close', resolve));
+    expect(await store.exists('paused.bin')).toBe(false);
+  }, 60_000);
+});

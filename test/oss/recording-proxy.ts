@@ -1,7 +1,8 @@
 /**
  * A forward HTTP proxy for OSS driver tests (the driver reaches it through fs.oss.proxy.*): it
  * records every request line, can answer some requests itself (fault injection) and forwards the
- * rest to the gateway. Tracks how many UploadPart requests were in flight at once.
+ * rest to the gateway. Tracks how many UploadPart requests were in flight at once and how many
+ * the gateway answered.
  */
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +12,8 @@ export interface RecordingProxy {
   /** `METHOD absolute-url` of every request, in arrival order. */
   readonly requests: string[];
   readonly maxPartsInFlight: () => number;
+  /** UploadPart requests the gateway has answered. */
+  readonly partsAnswered: () => number;
   /** Answers a request instead of the gateway when it returns true. */
   intercept: (req: IncomingMessage, res: ServerResponse) => boolean;
   close(): Promise<void>;
@@ -20,10 +23,12 @@ export async function startRecordingProxy(): Promise<RecordingProxy> {
   const requests: string[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
+  let answered = 0;
   const proxy: RecordingProxy = {
     port: 0,
     requests,
     maxPartsInFlight: () => maxInFlight,
+    partsAnswered: () => answered,
     intercept: () => false,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
@@ -45,7 +50,9 @@ export async function startRecordingProxy(): Promise<RecordingProxy> {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
         answer.once('end', () => {
-          if (isPart) inFlight--;
+          if (!isPart) return;
+          inFlight--;
+          answered++;
         });
       },
     );

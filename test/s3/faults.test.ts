@@ -24,6 +24,9 @@ const STREAMING = {
   'tierfs.underfs.s3.streaming.upload.partition.size': '5MB',
 };
 
+/** Whole file in a temp file, sent on close (multipart upload is the default). */
+const BUFFERED = { 'tierfs.underfs.s3.multipart.upload.enabled': 'false' };
+
 let server: RunningS3rver;
 let proxy: FaultProxy;
 beforeAll(async () => {
@@ -180,7 +183,10 @@ describe('failed and aborted uploads leave nothing behind', () => {
   });
 
   it('buffered: a PUT that keeps failing leaves no object and no temp file', async () => {
-    const store = await s3rverStore(proxy.endpoint, { 'tierfs.underfs.s3.max.error.retry': '1' });
+    const store = await s3rverStore(proxy.endpoint, {
+      ...BUFFERED,
+      'tierfs.underfs.s3.max.error.retry': '1',
+    });
     try {
       proxy.rules.push({ match: isPut, fault: 'error500', times: 2 });
       await expectCode(writeFile(store, 'never.txt', 'x'), 'UNAVAILABLE');
@@ -193,6 +199,7 @@ describe('failed and aborted uploads leave nothing behind', () => {
 
   it('buffered: a file larger than a partition goes up in parallel parts, retried part by part', async () => {
     const store = await s3rverStore(proxy.endpoint, {
+      ...BUFFERED,
       'tierfs.underfs.s3.streaming.upload.partition.size': '5MB',
     });
     try {

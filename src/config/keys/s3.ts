@@ -209,15 +209,26 @@ export const UNDERFS_S3_STREAMING_UPLOAD_PARTITION_SIZE = defineProperty({
 export const UNDERFS_S3_MULTIPART_UPLOAD_ENABLED = defineProperty({
   key: 'tierfs.underfs.s3.multipart.upload.enabled',
   type: bool,
-  default: 'false',
-  description: 'Upload S3 files part by part while they are written, buffering parts in memory.',
+  default: 'true',
+  description:
+    'Upload S3 files part by part while they are written, buffering parts in memory (at most ' +
+    '(threads + 1) × partition size per file). Turning streaming upload on picks streaming unless ' +
+    'this is set too; false (with streaming off) stages the whole file in a temp file. A file ' +
+    'smaller than one part goes up with one PUT.',
 });
 
 export const UNDERFS_S3_MULTIPART_UPLOAD_PARTITION_SIZE = defineProperty({
   key: 'tierfs.underfs.s3.multipart.upload.partition.size',
   type: bytes({ min: FIVE_MB }),
-  default: '64MB',
+  default: '8MB',
   description: 'Part size of S3 in-memory multipart uploads (at least 5MB).',
+});
+
+export const UNDERFS_S3_MULTIPART_UPLOAD_THREADS = defineProperty({
+  key: 'tierfs.underfs.s3.multipart.upload.threads',
+  type: int({ min: 1 }),
+  default: '4',
+  description: 'Parts of one file uploading at once in an S3 in-memory multipart upload.',
 });
 
 // --- Troubleshooting ----------------------------------------------------------------------------

@@ -22,6 +22,11 @@ export interface ObjectInfo {
 export interface ObjectBody {
   readonly length: number;
   open(): Readable;
+  /**
+   * The whole body, when it is in memory (a part of an in-memory multipart upload): a client
+   * sends it as it is, with no stream to pump, rather than open() it.
+   */
+  readonly bytes?: Buffer;
 }
 
 export interface RequestOptions {

@@ -1,7 +1,8 @@
 /**
  * One part of a streamed multipart upload while it fills and uploads: a temp file (streaming
  * upload) or a buffer (in-memory multipart upload, which writes no temp files). Sealed, it is a
- * re-openable ObjectBody, so a retried part sends its bytes again; released, its storage is freed.
+ * re-openable ObjectBody, so a retried part sends its bytes again (a buffer's body is the buffer
+ * itself, sent without a stream); released, its storage is freed.
  */
 import { unlink } from 'node:fs/promises';
 import { Readable } from 'node:stream';
@@ -19,6 +20,13 @@ export interface Partition {
 }
 
 export type PartitionStorage = 'disk' | 'memory';
+
+let allocated = 0;
+
+/** Bytes held by the in-memory partitions of every writer of this process, now. */
+export function memoryPartitionBytes(): number {
+  return allocated;
+}
 
 export async function createPartition(
   storage: PartitionStorage,
@@ -60,17 +68,21 @@ class MemoryPartition implements Partition {
 
   async append(chunk: Buffer): Promise<void> {
     // Allocated on the first byte and copied into: the writer's caller may reuse its chunks.
-    this.buffer ??= Buffer.allocUnsafe(this.capacity);
+    if (this.buffer === undefined) {
+      this.buffer = Buffer.allocUnsafe(this.capacity);
+      allocated += this.capacity;
+    }
     chunk.copy(this.buffer, this.size);
     this.size += chunk.length;
   }
 
   async seal(): Promise<ObjectBody> {
     const bytes = this.buffer?.subarray(0, this.size) ?? Buffer.alloc(0);
-    return { length: bytes.length, open: () => Readable.from([bytes], { objectMode: false }) };
+    return { length: bytes.length, bytes, open: () => Readable.from([bytes], { objectMode: false }) };
   }
 
   async release(): Promise<void> {
+    if (this.buffer !== undefined) allocated -= this.capacity;
     this.buffer = undefined;
   }
 }

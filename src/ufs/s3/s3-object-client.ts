@@ -114,7 +114,7 @@ export class S3ObjectClient implements ObjectClient {
         new PutObjectCommand({
           Bucket: this.bucket,
           Key: key,
-          Body: body.open(),
+          Body: body.bytes ?? body.open(),
           ContentLength: body.length,
           ContentType: options.contentType,
           ...this.sse,
@@ -240,7 +240,7 @@ export class S3ObjectClient implements ObjectClient {
           Key: key,
           UploadId: uploadId,
           PartNumber: partNumber,
-          Body: body.open(),
+          Body: body.bytes ?? body.open(),
           ContentLength: body.length,
         }),
         { abortSignal: options.signal },

@@ -14,6 +14,9 @@ import {
   UNDERFS_S3_INTERMEDIATE_UPLOAD_CLEAN_AGE,
   UNDERFS_S3_LIST_OBJECTS_V1,
   UNDERFS_S3_MAX_ERROR_RETRY,
+  UNDERFS_S3_MULTIPART_UPLOAD_ENABLED,
+  UNDERFS_S3_MULTIPART_UPLOAD_PARTITION_SIZE,
+  UNDERFS_S3_MULTIPART_UPLOAD_THREADS,
   UNDERFS_S3_REQUEST_TIMEOUT,
   UNDERFS_S3_SERVER_SIDE_ENCRYPTION_ENABLED,
   UNDERFS_S3_STREAMING_UPLOAD_ENABLED,
@@ -24,6 +27,7 @@ import {
   UNDERFS_LISTING_LENGTH,
   UNDERFS_OBJECT_STORE_BREADCRUMBS_ENABLED,
   UNDERFS_OBJECT_STORE_MULTI_RANGE_CHUNK_SIZE,
+  UNDERFS_OBJECT_STORE_MULTIPART_UPLOAD_TIMEOUT,
   UNDERFS_OBJECT_STORE_SERVICE_THREADS,
   UNDERFS_OBJECT_STORE_SKIP_PARENT_DIRECTORY_CREATION,
   UNDERFS_OBJECT_STORE_STREAMING_UPLOAD_PART_TIMEOUT,
@@ -104,10 +108,7 @@ export async function createS3UnderStore(
     serviceThreads: conf.get(UNDERFS_OBJECT_STORE_SERVICE_THREADS)!,
     bulkDelete: conf.get(UNDERFS_S3_BULK_DELETE_ENABLED)!,
     readChunkSize: conf.get(UNDERFS_OBJECT_STORE_MULTI_RANGE_CHUNK_SIZE)!,
-    streamingUpload: conf.get(UNDERFS_S3_STREAMING_UPLOAD_ENABLED)!,
-    partitionSize: conf.get(UNDERFS_S3_STREAMING_UPLOAD_PARTITION_SIZE)!,
-    uploadThreads: conf.get(UNDERFS_S3_UPLOAD_THREADS_MAX)!,
-    partTimeoutMs: conf.get(UNDERFS_OBJECT_STORE_STREAMING_UPLOAD_PART_TIMEOUT),
+    ...s3UploadSettings(conf),
     tmpDirs: conf.get(TMP_DIRS)!.map((d) => conf.resolvePath(d)),
     cleanAgeMs: conf.get(UNDERFS_S3_INTERMEDIATE_UPLOAD_CLEAN_AGE)!,
     permissions: () => {
@@ -115,4 +116,31 @@ export async function createS3UnderStore(
       return permissions;
     },
   });
+}
+
+/**
+ * How files go up: in-memory multipart (the default: parts upload while the file is written, at
+ * most (threads + 1) parts in memory), or streaming (parts in temp files) when that is turned on
+ * and multipart is not explicitly; with both off the file is staged whole in a temp file and sent
+ * on close.
+ */
+function s3UploadSettings(conf: Configuration) {
+  const streamingChosen =
+    conf.get(UNDERFS_S3_STREAMING_UPLOAD_ENABLED)! && !conf.isSet(UNDERFS_S3_MULTIPART_UPLOAD_ENABLED);
+  if (conf.get(UNDERFS_S3_MULTIPART_UPLOAD_ENABLED) && !streamingChosen) {
+    return {
+      multipartUpload: true,
+      streamingUpload: false,
+      partitionSize: conf.get(UNDERFS_S3_MULTIPART_UPLOAD_PARTITION_SIZE)!,
+      uploadThreads: conf.get(UNDERFS_S3_MULTIPART_UPLOAD_THREADS)!,
+      partTimeoutMs: conf.get(UNDERFS_OBJECT_STORE_MULTIPART_UPLOAD_TIMEOUT),
+      partTimeoutKey: UNDERFS_OBJECT_STORE_MULTIPART_UPLOAD_TIMEOUT.key,
+    };
+  }
+  return {
+    streamingUpload: conf.get(UNDERFS_S3_STREAMING_UPLOAD_ENABLED)!,
+    partitionSize: conf.get(UNDERFS_S3_STREAMING_UPLOAD_PARTITION_SIZE)!,
+    uploadThreads: conf.get(UNDERFS_S3_UPLOAD_THREADS_MAX)!,
+    partTimeoutMs: conf.get(UNDERFS_OBJECT_STORE_STREAMING_UPLOAD_PART_TIMEOUT),
+  };
 }
