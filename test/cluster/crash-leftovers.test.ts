@@ -75,12 +75,14 @@ describe('kill -9 of master and worker during writes', () => {
     const writeOne = async (n: number) => {
       const path = `/w/${n % 10}/file-${n}.bin`;
       const writeType = TYPES[n % TYPES.length]!;
-      const data = randomBytes(256 * 1024 + ((n * 7919) % (768 * 1024)));
       let sent = false;
       // The kill lands in the middle of a write to the under store: once enough writes were
       // acknowledged, the next CACHE_THROUGH write sends half its data, and the processes die
-      // while the worker holds it in a partial object.
+      // while the worker holds it in a partial object. That write is 8 MiB, so that its first half
+      // surely went past the worker's pages into the under store (a smaller one may still be in
+      // the worker's buffers when the kill lands, leaving no partial object to sweep).
       const killer = writeType === 'CACHE_THROUGH' && acknowledged.size >= KILL_AFTER && !killed;
+      const data = randomBytes(killer ? 8 * 1024 * 1024 : 256 * 1024 + ((n * 7919) % (768 * 1024)));
       if (killer) killed = new Promise((resolve) => (kill = resolve));
       try {
         const out = await client.createFile(path, { writeType });
@@ -114,9 +116,14 @@ describe('kill -9 of master and worker during writes', () => {
     await killed;
     expect(acknowledged.size).toBeGreaterThanOrEqual(KILL_AFTER);
     expect(failed).toBeGreaterThan(0); // The kill did land in the middle of the writes.
-    // The kill left work in progress behind (or the sweeps below would prove nothing): a partial
-    // object of the write it interrupted, and staged copies.
-    expect(leftoversIn(cluster.ufs).some((path) => path.includes('.tierfs-partial.'))).toBe(true);
+    // The kill left work in progress behind (or the sweeps below would prove nothing): the object
+    // of the write it interrupted — a `.tierfs-write.*` temporary (CACHE_THROUGH to a store with
+    // atomic rename writes there first) or a `.tierfs-partial.*` file — and staged copies.
+    const interrupted = leftoversIn(cluster.ufs);
+    expect(
+      interrupted.some((path) => /\/\.tierfs-(partial|write)\./.test(path)),
+      `leftovers after the kill: ${interrupted.join(', ')}`,
+    ).toBe(true);
     expect(stagedIn(cluster.home).length).toBeGreaterThan(0);
 
     const master = await cluster.tierfs('start', 'master');
