@@ -275,9 +275,6 @@ export class Namespace {
   async completeFile(path: string, options: CompleteFileOptions): Promise<FileStatus> {
     const target = normalizeNamespacePath(path);
     if (options.temporaryPath !== undefined) {
-      // Sent again (its first copy reached a master that died before answering): done already.
-      const already = await this.meta.getInode(target);
-      if (already && completedBy(already, options.contentId)) return this.status(already);
       const { mount, ufsPath } = this.mounts.resolve(target);
       const write = {
         path: target,
@@ -293,7 +290,13 @@ export class Namespace {
           (tx) => this.checkWriting(tx, target, options.contentId),
           (tx, ufsFingerprint) => this.applyCompletion(tx, target, { ...options, ufsFingerprint }),
         ),
-      );
+      ).catch(async (error: unknown) => {
+        // Sent again (its first copy reached a master that died before answering): done already.
+        // Looked up only on this failure, not before every complete.
+        const already = isTierfsError(error, 'CONFLICT') ? await this.meta.getInode(target) : undefined;
+        if (already && completedBy(already, options.contentId)) return already;
+        throw error;
+      });
       return this.status(complete);
     }
     const complete = await this.retryingWhileCommitting(() =>

@@ -117,3 +117,19 @@ describe('a write hold whose master died', () => {
     expect((await meta.listPersistTasks()).length).toBe(1);
   });
 });
+
+describe('a committed write', () => {
+  it('completed again (its master died before answering) answers as the first complete did', async () => {
+    const created = await ns.createFile('/again.txt', ADMIN, { writeType: 'CACHE_THROUGH' });
+    writeFileSync(join(ufs, created.writeUfsPath), 'data');
+    const complete = { contentId: created.contentId, size: 4, temporaryPath: created.writeUfsPath };
+    const first = await ns.completeFile('/again.txt', complete);
+    const again = await ns.completeFile('/again.txt', complete);
+    expect(again).toEqual(first);
+    expect(readFileSync(join(ufs, 'again.txt'), 'utf8')).toBe('data');
+    // Another write's complete is still refused.
+    await expect(
+      ns.completeFile('/again.txt', { ...complete, contentId: 'another-content' }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+});
