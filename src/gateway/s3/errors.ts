@@ -30,7 +30,6 @@ const STATUS = {
   InvalidPartOrder: 400,
   InvalidRange: 416,
   InvalidRequest: 400,
-  KeyConflict: 409,
   MalformedACLError: 400,
   MalformedPolicy: 400,
   MalformedPOSTRequest: 400,
