@@ -3,58 +3,31 @@
  * loads without console errors, shows what it is for, and is saved as a screenshot under
  * test-results/ui/. Without Chromium the tests skip locally and fail under CI.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { layoutOf } from '../../src/config/layout.js';
 import { REPO_ROOT, runTierfs } from '../support/cli.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
+import { chromiumAvailable as available, openBrowser, type TestBrowser } from './browser.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = join(REPO_ROOT, 'test-results', 'ui');
 const SECRET = 'sekr3t-do-not-show';
-const available = existsSync(CHROMIUM);
-if (!available && process.env.CI) {
-  throw new Error(
-    `${CHROMIUM} is missing: CI installs the chromium package (.ci/run); the UI tests cannot run`,
-  );
-}
-if (!available)
-  console.warn(`skipping the web UI browser tests: ${CHROMIUM} is not installed (apt-get install chromium)`);
 
 let cluster: TestCluster;
-let browser: BrowserContext;
+let browser: TestBrowser;
 let page: Page;
-let profile: string;
-const errors: string[] = [];
+let errors: string[];
 
 beforeAll(async () => {
   if (!available) return;
   cluster = await startCluster({ 'aws.secretKey': SECRET, 'tierfs.master.metrics.sample.interval': '300ms' });
-  profile = mkdtempSync(join(tmpdir(), 'tierfs-chromium-'));
-  browser = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    viewport: { width: 1280, height: 900 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(`${page.url()}: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => errors.push(`${page.url()}: ${error.message}`));
+  browser = await openBrowser();
+  ({ page, errors } = browser);
   mkdirSync(SCREENSHOTS, { recursive: true });
 });
 
@@ -62,7 +35,6 @@ afterAll(async () => {
   if (!available) return;
   await browser?.close();
   await cluster?.stop();
-  rmSync(profile, { recursive: true, force: true });
 });
 
 /** Opens a page, checks it answered 200 without console errors, and saves its screenshot. */
