@@ -18,7 +18,7 @@ import type { ByteRange } from '../common/byte-range.js';
 import { itemKey } from '../common/key-listing.js';
 import { isMarkerKey, parseObjectKey } from '../common/object-keys.js';
 import { ObjectModel } from '../common/object-model.js';
-import type { ObjectRecord, ObjectRecordStore } from '../common/object-records.js';
+import { modelRecords, type ObjectRecord, type ObjectRecordStore } from '../common/object-records.js';
 import type {
   KodoBackend,
   KodoObject,
@@ -76,20 +76,8 @@ export class UfsKodoBackend implements KodoBackend {
       // Names are checked where Kodo says which error a bad one is (400 or 631).
       rootOf: (bucket) => bucket,
       isBucketName: (name) => BUCKET_NAME.test(name),
-      records: {
-        find: (bucket, key) => this.metadata.find(bucket, key),
-        put: (record) => this.metadata.put(record),
-        // Hashed when first described.
-        blank: (bucket, key) => ({
-          bucket,
-          key,
-          fingerprint: '',
-          etag: '',
-          contentType: undefined,
-          userMetadata: {},
-          extra: { size: -1, putTimeMs: 0 },
-        }),
-      },
+      // A blank record's hash is taken when the object is first described.
+      records: modelRecords(this.metadata, { size: -1, putTimeMs: 0 }),
     });
   }
 

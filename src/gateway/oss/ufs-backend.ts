@@ -16,7 +16,7 @@ import type { UfsStatus, UfsWriteStream, UnderStore } from '../../ufs/contract.j
 import { itemKey } from '../common/key-listing.js';
 import { refuseMarkerUpload } from '../common/object-keys.js';
 import { ObjectModel } from '../common/object-model.js';
-import { type ObjectRecord, ObjectRecordStore } from '../common/object-records.js';
+import { modelRecords, type ObjectRecord, ObjectRecordStore } from '../common/object-records.js';
 import type { WrittenKey } from '../common/object-write.js';
 import {
   chooseParts,
@@ -83,19 +83,7 @@ export class UfsGatewayBackend implements GatewayBackend {
     this.metadata = new ObjectRecordStore(this.db);
     this.model = new ObjectModel({
       store,
-      records: {
-        find: (bucket, key) => this.metadata.find(bucket, key),
-        put: (record) => this.metadata.put(record),
-        blank: (bucket, key) => ({
-          bucket,
-          key,
-          fingerprint: '',
-          etag: '',
-          contentType: undefined,
-          userMetadata: {},
-          extra: { objectType: 'Normal' as const },
-        }),
-      },
+      records: modelRecords(this.metadata, { objectType: 'Normal' }),
       rootOf: (bucket) => this.bucketRoot(bucket),
       isBucketName: (name) => BUCKET_NAME.test(name),
       maxKeyBytes: MAX_KEY_BYTES,
