@@ -213,6 +213,17 @@ for (const [name, open] of Object.entries(stores)) {
       expect(await listAll(f, 'photos')).toEqual(['a', 'a-z']);
     });
 
+    it('a file written by others stays listed when a key below it moves it into its directory', async () => {
+      await pipeline(Readable.from([Buffer.from('by others')]), await f.store.create('photos/shared'));
+      expect(f.records.find('photos', 'shared')).toBeUndefined();
+      await put(f, 'photos', 'shared/inside', 'mine');
+      expect(await listAll(f, 'photos')).toEqual(['shared', 'shared/inside']);
+      expect(await read(f, 'photos', 'shared')).toBe('by others');
+      // It got a blank record, which vouches for no bytes.
+      const found = await f.model.find('photos', 'shared');
+      expect(f.records.get('photos', 'shared', found!.entry.fingerprint)).toBeUndefined();
+    });
+
     it('a marker is its directory while its record exists, listed before the keys below it', async () => {
       await put(f, 'photos', 'albums/', '');
       const marker = await f.model.find('photos', 'albums/');
