@@ -1,13 +1,12 @@
 /**
- * KodoBackend over any UnderStore: each top-level directory of the store is a bucket and an
- * object `bucket/key` is the plain file at that path, so what the gateway writes is readable by
- * anything else and files written by others are served too. A key ending in `/` is a directory
- * marker (the `dir/` object Kodo clients write for a folder): the directory plus its record (and
- * its body, when it has one), listed, stat'ed and deleted like any object; a directory without a
- * record is only implied by the keys below it and goes when the last of them does. A key that is
- * also a prefix (`a` beside `a/b`) is kept as common/key-layout.ts says. Kodo's facts about an object (hash, MIME type,
- * put time) live in the gateway's ObjectRecordStore; for a file with no record, or a record made
- * for other bytes, the hash is derived by reading the file once and remembered.
+ * KodoBackend on the common object model (common/object-model.ts) over any UnderStore: each
+ * top-level directory of the store is a bucket and an object `bucket/key` is the plain file at
+ * that path, so what the gateway writes is readable by anything else and files written by others
+ * are served too; markers (`dir/`) and keys that are also prefixes are kept as the model keeps
+ * them. What is Kodo's own here: bucket names, its record (qetag, MIME type, put time, size), the
+ * upload size limit and check before commit, and move/copy with Kodo's force rules. For a file
+ * with no record, or a record made for other bytes, the hash is derived by reading the file once
+ * and remembered.
  */
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';

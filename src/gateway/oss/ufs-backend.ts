@@ -1,11 +1,11 @@
 /**
- * The gateway backend over any UnderStore: buckets are the top-level directories of the store's
- * root (or, in single-bucket mode, the root itself is the one bucket), an object `a/b.txt` is the
- * file `<bucket>/a/b.txt`, and a key ending in `/` is a directory marker: the directory plus its
- * record (and its body, when it has one), listed as an object (a directory without a record is
- * only implied by the keys below it, and goes when the last of them is deleted). A key that is
- * also a prefix (`a` beside `a/b`) is kept as common/key-layout.ts says. Object metadata and multipart state live in
- * the state directory; files written to the store by anyone else are served too.
+ * The OSS backend on the common object model (common/object-model.ts) over any UnderStore:
+ * buckets are the top-level directories of the store's root (or, in single-bucket mode, the root
+ * itself is the one bucket), keys, markers and keys that are also prefixes are kept as the model
+ * keeps them. What is OSS's own here: bucket names, its record (object type, Content-MD5), its
+ * ETags (upper-case hex MD5; derived for files written by others), Content-MD5 checks, and its
+ * multipart rules over the shared part staging. Records and multipart state live in the state
+ * directory; files written to the store by anyone else are served too.
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -31,11 +31,11 @@ import {
   type ByteRange,
   backendError,
   type CompletePart,
-  type GatewayBackend,
   type ListObjectsOptions,
   type ListObjectsResult,
   type ObjectInfo,
   type ObjectType,
+  type OssBackend,
   type PartInfo,
   type PutObjectOptions,
   type UploadInfo,
@@ -68,7 +68,7 @@ const EMPTY_MD5 = createHash('md5').update('').digest();
 const MAX_KEY_BYTES = 1023;
 const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 
-export class UfsGatewayBackend implements GatewayBackend {
+export class UfsOssBackend implements OssBackend {
   private readonly db: StateDatabase;
   private readonly metadata: ObjectRecordStore<OssExtra>;
   private readonly staging: PartStaging<UploadAttributes>;
