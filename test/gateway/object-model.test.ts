@@ -174,6 +174,25 @@ for (const [name, open] of Object.entries(stores)) {
       );
     });
 
+    it('a record vouches only for the bytes it was written for; a marker keeps its own', async () => {
+      await put(f, 'photos', 'doc', 'the gateway wrote this');
+      const mine = await f.model.find('photos', 'doc');
+      expect(f.model.recordOf('photos', 'doc', mine!.entry)?.extra.note).toBe('mine');
+      // Another writer replaces the file behind the gateway's back.
+      await pipeline(
+        Readable.from([Buffer.from('someone else wrote this')]),
+        await f.store.create('photos/doc', { overwrite: true }),
+      );
+      const theirs = await f.model.find('photos', 'doc');
+      expect(theirs!.entry.fingerprint).not.toBe(mine!.entry.fingerprint);
+      expect(f.model.recordOf('photos', 'doc', theirs!.entry)).toBeUndefined();
+
+      await put(f, 'photos', 'dir/', '');
+      await put(f, 'photos', 'dir/below', 'changes the directory');
+      const marker = await f.model.find('photos', 'dir/');
+      expect(f.model.recordOf('photos', 'dir/', marker!.entry)?.extra.note).toBe('mine');
+    });
+
     it('refuses to replace an object without overwrite, and keeps the old bytes', async () => {
       await put(f, 'photos', 'once', 'original');
       const again = f.model.write('photos', 'once', { overwrite: false }, (out) =>

@@ -128,6 +128,16 @@ export class ObjectModel<R extends { readonly fingerprint: string }> {
     return isMarker && !this.records.find(bucket, key) ? undefined : found;
   }
 
+  /**
+   * The record that describes what `entry` holds: a file's while it names the file's fingerprint
+   * (a record made for other bytes vouches for nothing), a marker directory's whatever that is (it
+   * changes with what is put below it).
+   */
+  recordOf(bucket: string, key: string, entry: UfsStatus): R | undefined {
+    const record = this.records.find(bucket, key);
+    return record && (entry.isDirectory || record.fingerprint === entry.fingerprint) ? record : undefined;
+  }
+
   /** The bytes at `dataPath` (a FoundObject's), of `version` only when given (STALE otherwise). */
   open(dataPath: string, range?: ByteRange, version?: string): Promise<Readable> {
     return this.files.open(dataPath, range && { offset: range.offset, length: range.length }, version);

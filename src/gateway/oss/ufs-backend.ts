@@ -379,9 +379,7 @@ export class UfsOssBackend implements OssBackend {
 
   private toInfo(bucket: string, key: string, status: UfsStatus): ObjectInfo {
     // A marker's directory changes with what is put below it; its record stays its own.
-    const meta = status.isDirectory
-      ? this.metadata.find(bucket, key)
-      : this.metadata.get(bucket, key, status.fingerprint);
+    const meta = this.model.recordOf(bucket, key, status);
     return {
       key,
       size: status.isDirectory ? 0 : status.size,

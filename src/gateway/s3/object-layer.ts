@@ -236,19 +236,15 @@ export class ObjectLayer {
   }
 
   /** ObjectInfo of a listed or stat'ed file, with its metadata row when that still applies. */
-  describe(
-    bucket: string,
-    key: string,
-    entry: UfsStatus,
-    record = this.metadata.getObject(bucket, key),
-  ): ObjectInfo {
+  describe(bucket: string, key: string, entry: UfsStatus): ObjectInfo {
     const facts = {
       size: entry.size,
       mtimeMs: entry.mtimeMs ?? 0,
       version: entry.fingerprint,
       dataPath: this.model.layout.dataPathOf(bucket, objectPath(key).path, entry),
     };
-    if (record && record.fingerprint === entry.fingerprint) return this.info(record, facts);
+    const record = this.model.recordOf(bucket, key, entry);
+    if (record) return this.info(record, facts);
     return {
       bucket,
       key,
