@@ -2,7 +2,11 @@
  * The S3 gateway answers a GetObject about one version of the object: its ETag, the If-Match it
  * evaluates and the bytes it sends all belong together, even when the object is replaced between
  * the gateway's HEAD of it and its read (here: a store that replaces the file just before opening it).
+ * And it records an object with the store's status of the bytes its write made
+ * (UfsWriteStream.written), so a record never vouches for another writer's bytes (a store that
+ * replaces the file right after the gateway's write of it, before anything looks at it).
  */
+import { createHash } from 'node:crypto';
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -52,5 +56,20 @@ describe('S3 gateway: an object replaced between its HEAD and its read', () => {
     expect(race.replaced, 'the replacement happened').toBe(true);
     expect(got.ETag).not.toBe(old.ETag);
     expect(got.ETag).toBe((await s3.send(new HeadObjectCommand({ Bucket, Key: 'plain' }))).ETag);
+  });
+});
+
+describe('S3 gateway: an object replaced right after the gateway wrote it', () => {
+  it('never answers the ETag of the bytes it wrote for the bytes another writer put there', async () => {
+    race.replaceAfterNextWrite('race/report.csv', Buffer.from('OTHER WRITER'));
+    const put = await s3.send(new PutObjectCommand({ Bucket, Key: 'report.csv', Body: 'gateway bytes' }));
+    expect(put.ETag).toBe(`"${createHash('md5').update('gateway bytes').digest('hex')}"`);
+    await race.settle();
+    expect(race.replaced, 'the replacement happened').toBe(true);
+    const got = await s3.send(new GetObjectCommand({ Bucket, Key: 'report.csv' }));
+    expect(await got.Body?.transformToString()).toBe('OTHER WRITER');
+    // The record describes the gateway's bytes, which are gone: the other writer's bytes get an
+    // ETag of their own, not the MD5 of what the gateway wrote.
+    expect(got.ETag).not.toBe(put.ETag);
   });
 });

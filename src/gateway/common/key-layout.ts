@@ -16,25 +16,21 @@ import type { Writable } from 'node:stream';
 import { isTierfsError } from '../../errors.js';
 import type { UfsStatus, UnderStore } from '../../ufs/contract.js';
 import { walk } from '../../ufs/walk.js';
-import { type BucketTree, pruneEmptyParents, removeIfEmpty } from './bucket-tree.js';
+import { type BucketTree, pruneEmptyParents, removeIfEmpty, type TreeEntry } from './bucket-tree.js';
 import { MARKER_BODY_FILE, MOVING_PREFIX, OBJECT_FILE } from './object-keys.js';
 
-export interface LayoutEntry {
-  readonly name: string;
-  readonly isDirectory: boolean;
-}
+/** An entry of the tree: a name and whether it is a directory. */
+export type LayoutEntry = TreeEntry;
 
-/** Paths are the store's (the bucket's directory included), `/`-separated. */
-export interface LayoutStore<E extends LayoutEntry> {
-  /** The entry at `path`, or undefined when there is none. */
-  stat(path: string): Promise<E | undefined>;
-  /** Direct children of a directory, in any order (NOT_FOUND when it is missing). */
-  children(path: string): AsyncIterable<E>;
+/**
+ * The tree the layout moves bytes in. Paths are the store's (the bucket's directory included),
+ * `/`-separated: stat, children and delete as a BucketTree has them, plus making directories and
+ * moving to a path that does not exist (ALREADY_EXISTS otherwise).
+ */
+export interface LayoutStore<E extends LayoutEntry>
+  extends Pick<BucketTree<E>, 'stat' | 'children' | 'delete'> {
   mkdirs(path: string): Promise<void>;
-  /** Moves to a path that does not exist (ALREADY_EXISTS otherwise). */
   rename(source: string, destination: string): Promise<void>;
-  /** Deletes a file or an empty directory. */
-  delete(path: string): Promise<void>;
 }
 
 /** An UnderStore as a LayoutStore. */

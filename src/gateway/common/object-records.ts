@@ -111,3 +111,30 @@ export function recordFollowsMove<R extends { readonly fingerprint: string }>(re
     records.put({ ...record, fingerprint });
   };
 }
+
+/**
+ * A record store as the object model's records (object-model.ts): what it finds and keeps, and
+ * for an object written by others a blank record (matching no bytes) with `extra` as its part.
+ */
+export function modelRecords<Extra>(
+  store: ObjectRecordStore<Extra>,
+  blankExtra: Extra,
+): {
+  find(bucket: string, key: string): ObjectRecord<Extra> | undefined;
+  put(record: ObjectRecord<Extra>): void;
+  blank(bucket: string, key: string): ObjectRecord<Extra>;
+} {
+  return {
+    find: (bucket, key) => store.find(bucket, key),
+    put: (record) => store.put(record),
+    blank: (bucket, key) => ({
+      bucket,
+      key,
+      fingerprint: '',
+      etag: '',
+      contentType: undefined,
+      userMetadata: {},
+      extra: blankExtra,
+    }),
+  };
+}

@@ -1,7 +1,7 @@
 /**
  * What the Kodo protocol layer needs from storage: buckets of keyed objects with Kodo's facts
- * (hash, MIME type, put time). The first implementation is UfsKodoBackend over any UnderStore; the
- * namespace can provide another later without the HTTP layer changing.
+ * (hash, MIME type, put time). UfsKodoBackend implements it on the common object model, over a
+ * local directory or the tierfs namespace alike.
  */
 import type { Readable } from 'node:stream';
 import type { ByteRange } from '../common/byte-range.js';

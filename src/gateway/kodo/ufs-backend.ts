@@ -1,26 +1,23 @@
 /**
- * KodoBackend over any UnderStore: each top-level directory of the store is a bucket and an
- * object `bucket/key` is the plain file at that path, so what the gateway writes is readable by
- * anything else and files written by others are served too. A key ending in `/` is a directory
- * marker (the `dir/` object Kodo clients write for a folder): the directory plus its record (and
- * its body, when it has one), listed, stat'ed and deleted like any object; a directory without a
- * record is only implied by the keys below it and goes when the last of them does. A key that is
- * also a prefix (`a` beside `a/b`) is kept as common/key-layout.ts says. Kodo's facts about an object (hash, MIME type,
- * put time) live in the gateway's ObjectRecordStore; for a file with no record, or a record made
- * for other bytes, the hash is derived by reading the file once and remembered.
+ * KodoBackend on the common object model (common/object-model.ts) over any UnderStore: each
+ * top-level directory of the store is a bucket and an object `bucket/key` is the plain file at
+ * that path, so what the gateway writes is readable by anything else and files written by others
+ * are served too; markers (`dir/`) and keys that are also prefixes are kept as the model keeps
+ * them. What is Kodo's own here: bucket names, its record (qetag, MIME type, put time, size), the
+ * upload size limit and check before commit, and move/copy with Kodo's force rules. For a file
+ * with no record, or a record made for other bytes, the hash is derived by reading the file once
+ * and remembered.
  */
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isTierfsError } from '../../errors.js';
 import type { UfsStatus, UnderStore } from '../../ufs/contract.js';
-import { walk } from '../../ufs/walk.js';
-import { type BucketTree, pruneEmptyParents, underStoreTree } from '../common/bucket-tree.js';
+import { pruneEmptyParents } from '../common/bucket-tree.js';
 import type { ByteRange } from '../common/byte-range.js';
-import { KeyLayout, underStoreLayout } from '../common/key-layout.js';
-import { itemKey, listPage } from '../common/key-listing.js';
+import { itemKey } from '../common/key-listing.js';
 import { isMarkerKey, parseObjectKey } from '../common/object-keys.js';
-import { type ObjectRecord, type ObjectRecordStore, recordFollowsMove } from '../common/object-records.js';
-import { writeKey } from '../common/object-write.js';
+import { ObjectModel } from '../common/object-model.js';
+import { modelRecords, type ObjectRecord, type ObjectRecordStore } from '../common/object-records.js';
 import type {
   KodoBackend,
   KodoObject,
@@ -67,61 +64,35 @@ function locate(bucket: string, key: string): ObjectLocation {
 }
 
 export class UfsKodoBackend implements KodoBackend {
-  private readonly layout: KeyLayout<UfsStatus>;
+  private readonly model: ObjectModel<KodoRecord>;
 
   constructor(
     private readonly store: UnderStore,
     private readonly metadata: ObjectRecordStore<KodoExtra>,
   ) {
-    this.layout = new KeyLayout<UfsStatus>(underStoreLayout(store), {
+    this.model = new ObjectModel<KodoRecord>({
+      store,
+      // Names are checked where Kodo says which error a bad one is (400 or 631).
       rootOf: (bucket) => bucket,
-      hasMarker: (bucket, path) => this.metadata.find(bucket, `${path}/`) !== undefined,
-      moved: recordFollowsMove({
-        find: (bucket, key) => this.metadata.find(bucket, key),
-        put: (record) => this.metadata.put(record),
-        // Hashed when first described.
-        blank: (bucket, key) => ({
-          bucket,
-          key,
-          fingerprint: '',
-          etag: '',
-          contentType: undefined,
-          userMetadata: {},
-          extra: { size: -1, putTimeMs: 0 },
-        }),
-      }),
+      isBucketName: (name) => BUCKET_NAME.test(name),
+      // A blank record's hash is taken when the object is first described.
+      records: modelRecords(this.metadata, { size: -1, putTimeMs: 0 }),
     });
   }
 
   async listBuckets(): Promise<string[]> {
-    const buckets: string[] = [];
-    for await (const entry of walk(this.store, '')) {
-      if (entry.isDirectory && BUCKET_NAME.test(entry.name)) buckets.push(entry.name);
-    }
-    return buckets.sort();
+    return (await this.model.buckets()).map((entry) => entry.name);
   }
 
   async requireBucket(bucket: string): Promise<void> {
     if (!BUCKET_NAME.test(bucket)) throw noSuchBucket();
-    const status = await this.store.getStatus(bucket).catch((error: unknown) => {
-      if (isTierfsError(error, 'NOT_FOUND')) return undefined;
-      throw error;
-    });
-    if (!status?.isDirectory) throw noSuchBucket();
+    if (!(await this.model.bucket(bucket))) throw noSuchBucket();
   }
 
   async createBucket(bucket: string): Promise<void> {
     checkBucketName(bucket);
     if (await this.store.exists(bucket)) throw new KodoError(KODO_STATUS.FILE_EXISTS, 'bucket exists');
-    await this.store.mkdirs(bucket);
-  }
-
-  /** The bucket's directory tree; a directory is marked when the gateway holds a record of `dir/`. */
-  private tree(bucket: string): BucketTree<UfsStatus> {
-    return {
-      ...underStoreTree(this.store, bucket, (path) => this.metadata.find(bucket, `${path}/`) !== undefined),
-      hasObject: (path) => this.metadata.find(bucket, path) !== undefined,
-    };
+    await this.model.createBucket(bucket);
   }
 
   /**
@@ -129,11 +100,9 @@ export class UfsKodoBackend implements KodoBackend {
    * a body its directory; undefined when there is none (absent, or an implied directory).
    */
   private async findObject(bucket: string, key: string): Promise<UfsStatus | undefined> {
-    const { keyPath, isMarker } = locate(bucket, key);
+    locate(bucket, key);
     await this.requireBucket(bucket);
-    const found = await this.layout.locate(bucket, keyPath, isMarker);
-    if (!found) return undefined;
-    return isMarker && !this.metadata.find(bucket, key) ? undefined : found.entry;
+    return (await this.model.find(bucket, key))?.entry;
   }
 
   /** Like findObject, but 612 when there is no object. */
@@ -157,7 +126,7 @@ export class UfsKodoBackend implements KodoBackend {
     if (!record || record.fingerprint !== status.fingerprint || record.extra.size !== status.size) {
       const hasher = new QetagHasher();
       // Hashed at the version stat'ed, so the record's hash is of the bytes its fingerprint names.
-      for await (const chunk of await this.store.open(status.path, { version: status.fingerprint })) {
+      for await (const chunk of await this.model.open(status.path, undefined, status.fingerprint)) {
         hasher.update(chunk as Buffer);
       }
       record = {
@@ -189,7 +158,7 @@ export class UfsKodoBackend implements KodoBackend {
     // (the download's ETag) is the hash of what is sent.
     const body = status.isDirectory
       ? Readable.from([])
-      : await this.store.open(status.path, { ...range, version: status.fingerprint });
+      : await this.model.open(status.path, range, status.fingerprint);
     return { object, body };
   }
 
@@ -199,7 +168,7 @@ export class UfsKodoBackend implements KodoBackend {
     source: Readable | AsyncIterable<Buffer>,
     options: PutObjectOptions,
   ): Promise<KodoObject> {
-    const { path, keyPath, isMarker } = locate(bucket, key);
+    const { isMarker } = locate(bucket, key);
     await this.requireBucket(bucket);
     if (isMarker && !options.overwrite && (await this.findObject(bucket, key))) throw fileExists();
     const hashing = new QetagStream();
@@ -218,17 +187,12 @@ export class UfsKodoBackend implements KodoBackend {
         check.then(() => callback(), callback);
       },
     });
-    const { status } = await writeKey({
-      store: this.store,
-      layout: this.layout,
+    const { status } = await this.model.write(
       bucket,
-      path: keyPath,
-      fullPath: path,
-      isMarker,
-      create: (at) =>
-        this.store.create(at, { overwrite: options.overwrite || isMarker, contentType: options.mimeType }),
-      fill: (out) => pipeline(source, hashing, guard, out),
-    });
+      key,
+      { overwrite: options.overwrite, contentType: options.mimeType },
+      (out) => pipeline(source, hashing, guard, out),
+    );
     const record: KodoRecord = {
       bucket,
       key,
@@ -247,22 +211,21 @@ export class UfsKodoBackend implements KodoBackend {
    * unless they carry a marker; a marker's directory with keys below it stays, implied by them.
    */
   async delete(bucket: string, key: string): Promise<void> {
-    const { keyPath, isMarker } = locate(bucket, key);
     await this.objectStatus(bucket, key);
     this.metadata.delete(bucket, key);
-    await this.layout.remove(bucket, this.tree(bucket), keyPath, isMarker);
+    await this.model.remove(bucket, key);
   }
 
   /** Makes room at `to` for a move or copy: 614 without force; with force the old object goes. */
   private async clearDestination(to: ObjectRef, force: boolean): Promise<void> {
-    const { keyPath, isMarker } = locate(to.bucket, to.key);
+    const { isMarker } = locate(to.bucket, to.key);
     await this.requireBucket(to.bucket);
     // An implied directory is no object; a marker is simply put again.
     if (!(await this.findObject(to.bucket, to.key))) return;
     if (!force) throw fileExists();
     if (isMarker) return;
     this.metadata.delete(to.bucket, to.key);
-    await this.layout.remove(to.bucket, this.tree(to.bucket), keyPath, false);
+    await this.model.remove(to.bucket, to.key);
   }
 
   async move(from: ObjectRef, to: ObjectRef, force: boolean): Promise<void> {
@@ -303,8 +266,8 @@ export class UfsKodoBackend implements KodoBackend {
     const moved = await this.store.getStatus(destination);
     this.metadata.put(toRecord({ ...object, ...to }, moved.fingerprint));
     this.metadata.delete(from.bucket, from.key);
-    const tree = this.tree(from.bucket);
-    await this.layout.moveOut(from.bucket, await pruneEmptyParents(tree, source.keyPath));
+    const tree = this.model.tree(from.bucket);
+    await this.model.layout.moveOut(from.bucket, await pruneEmptyParents(tree, source.keyPath));
   }
 
   async copy(from: ObjectRef, to: ObjectRef, force: boolean): Promise<void> {
@@ -338,7 +301,7 @@ export class UfsKodoBackend implements KodoBackend {
     const { prefix, delimiter, after, limit } = options;
     // A position after a common prefix is after every key below it: those roll up into it.
     const query = { prefix, delimiter, after: after?.key ?? '' };
-    const page = await listPage(this.tree(bucket), query, limit);
+    const page = await this.model.list(bucket, query, limit);
     const items: KodoObject[] = [];
     const commonPrefixes: string[] = [];
     for (const item of page.items) {

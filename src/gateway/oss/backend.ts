@@ -1,8 +1,9 @@
 /**
- * What a protocol gateway needs from the storage behind it: buckets, objects with metadata,
- * listings in key order and multipart uploads. Protocol-neutral (OSS today, S3 and Kodo can use
- * the same interface); failures are TierfsErrors whose `details.reason` names the object-store
- * error both S3 and OSS use (`NoSuchKey`, `NoSuchUpload`, `InvalidPart`, ...).
+ * What the OSS handlers get from storage: buckets, objects with OSS's metadata (upper-case hex
+ * ETags, object type, Content-MD5), listings in key order and multipart uploads. UfsOssBackend
+ * implements it on the common object model (common/object-model.ts), over a local directory or
+ * the tierfs namespace alike; failures are TierfsErrors whose `details.reason` names the OSS
+ * error (`NoSuchKey`, `NoSuchUpload`, `InvalidPart`, ...).
  */
 import type { Readable } from 'node:stream';
 import { type ErrorCode, TierfsError } from '../../errors.js';
@@ -79,7 +80,7 @@ export interface BucketSummary {
   readonly created: Date;
 }
 
-export interface GatewayBackend {
+export interface OssBackend {
   /** Throws reason NoSuchBucket when the bucket does not exist. */
   checkBucket(bucket: string): Promise<void>;
   createBucket(bucket: string): Promise<void>;

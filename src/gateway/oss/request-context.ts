@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sendFailure } from '../common/error-reply.js';
 import { declaredLength, OSS_LIMITS, userMetadataBytes } from '../common/limits.js';
-import type { GatewayBackend } from './backend.js';
+import type { OssBackend } from './backend.js';
 import { OssError, toOssError } from './errors.js';
 import { toXml, type XmlElement } from './xml.js';
 
@@ -16,7 +16,7 @@ export interface OssContext {
   readonly query: URLSearchParams;
   readonly bucket: string | undefined;
   readonly key: string;
-  readonly backend: GatewayBackend;
+  readonly backend: OssBackend;
   /** Shown as Owner ID/DisplayName in listings and ACLs. */
   readonly owner: string;
   /** `HostId` of error bodies: the Host the client used. */

@@ -1,18 +1,18 @@
 /**
  * The OSS gateway: an HTTP server speaking the Aliyun OSS protocol (as ali-oss, oss2 and the Java
- * SDK use it) over a GatewayBackend, by default any UnderStore.
+ * SDK use it) over an OssBackend, by default any UnderStore.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { UnderStore } from '../../ufs/contract.js';
 import { resolveTargets } from './addressing.js';
-import type { GatewayBackend } from './backend.js';
+import type { OssBackend } from './backend.js';
 import { OssError } from './errors.js';
 import { authenticate } from './request-authenticator.js';
 import { type OssContext, sendError } from './request-context.js';
 import { route } from './router.js';
-import { UfsGatewayBackend } from './ufs-backend.js';
+import { UfsOssBackend } from './ufs-backend.js';
 
 export interface OssGatewayOptions {
   /** Serve this under store (buckets = its top-level directories, or the single bucket). */
@@ -34,11 +34,11 @@ export interface OssGatewayOptions {
 
 export class OssGateway {
   readonly server: Server;
-  private readonly backend: GatewayBackend;
+  private readonly backend: OssBackend;
   private readonly ownHosts: Set<string>;
 
   constructor(private readonly options: OssGatewayOptions) {
-    this.backend = new UfsGatewayBackend(options.store, {
+    this.backend = new UfsOssBackend(options.store, {
       stateDir: options.stateDir,
       singleBucket: options.singleBucket,
       minPartSize: options.minPartSize,

@@ -1,11 +1,11 @@
 /**
- * The gateway backend over any UnderStore: buckets are the top-level directories of the store's
- * root (or, in single-bucket mode, the root itself is the one bucket), an object `a/b.txt` is the
- * file `<bucket>/a/b.txt`, and a key ending in `/` is a directory marker: the directory plus its
- * record (and its body, when it has one), listed as an object (a directory without a record is
- * only implied by the keys below it, and goes when the last of them is deleted). A key that is
- * also a prefix (`a` beside `a/b`) is kept as common/key-layout.ts says. Object metadata and multipart state live in
- * the state directory; files written to the store by anyone else are served too.
+ * The OSS backend on the common object model (common/object-model.ts) over any UnderStore:
+ * buckets are the top-level directories of the store's root (or, in single-bucket mode, the root
+ * itself is the one bucket), keys, markers and keys that are also prefixes are kept as the model
+ * keeps them. What is OSS's own here: bucket names, its record (object type, Content-MD5), its
+ * ETags (upper-case hex MD5; derived for files written by others), Content-MD5 checks, and its
+ * multipart rules over the shared part staging. Records and multipart state live in the state
+ * directory; files written to the store by anyone else are served too.
  */
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -13,14 +13,11 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isTierfsError } from '../../errors.js';
 import type { UfsStatus, UfsWriteStream, UnderStore } from '../../ufs/contract.js';
-import { joinPath } from '../../ufs/path.js';
-import { walk } from '../../ufs/walk.js';
-import { type BucketTree, underStoreTree } from '../common/bucket-tree.js';
-import { KeyLayout, underStoreLayout } from '../common/key-layout.js';
-import { itemKey, listPage } from '../common/key-listing.js';
-import { parseObjectKey, refuseMarkerUpload } from '../common/object-keys.js';
-import { ObjectRecordStore, recordFollowsMove } from '../common/object-records.js';
-import { type WrittenKey, writeKey } from '../common/object-write.js';
+import { itemKey } from '../common/key-listing.js';
+import { refuseMarkerUpload } from '../common/object-keys.js';
+import { ObjectModel } from '../common/object-model.js';
+import { modelRecords, type ObjectRecord, ObjectRecordStore } from '../common/object-records.js';
+import type { WrittenKey } from '../common/object-write.js';
 import {
   chooseParts,
   multipartEtag,
@@ -34,11 +31,11 @@ import {
   type ByteRange,
   backendError,
   type CompletePart,
-  type GatewayBackend,
   type ListObjectsOptions,
   type ListObjectsResult,
   type ObjectInfo,
   type ObjectType,
+  type OssBackend,
   type PartInfo,
   type PutObjectOptions,
   type UploadInfo,
@@ -71,35 +68,25 @@ const EMPTY_MD5 = createHash('md5').update('').digest();
 const MAX_KEY_BYTES = 1023;
 const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 
-export class UfsGatewayBackend implements GatewayBackend {
+export class UfsOssBackend implements OssBackend {
   private readonly db: StateDatabase;
   private readonly metadata: ObjectRecordStore<OssExtra>;
   private readonly staging: PartStaging<UploadAttributes>;
   private readonly minPartSize: number;
-  private readonly layout: KeyLayout<UfsStatus>;
+  private readonly model: ObjectModel<ObjectRecord<OssExtra>>;
 
   constructor(
-    private readonly store: UnderStore,
+    store: UnderStore,
     private readonly options: UfsBackendOptions,
   ) {
     this.db = new StateDatabase(options.stateDir, 'state.db');
     this.metadata = new ObjectRecordStore(this.db);
-    this.layout = new KeyLayout<UfsStatus>(underStoreLayout(store), {
+    this.model = new ObjectModel({
+      store,
+      records: modelRecords(this.metadata, { objectType: 'Normal' }),
       rootOf: (bucket) => this.bucketRoot(bucket),
-      hasMarker: (bucket, path) => this.metadata.find(bucket, `${path}/`) !== undefined,
-      moved: recordFollowsMove({
-        find: (bucket, key) => this.metadata.find(bucket, key),
-        put: (record) => this.metadata.put(record),
-        blank: (bucket, key) => ({
-          bucket,
-          key,
-          fingerprint: '',
-          etag: '',
-          contentType: undefined,
-          userMetadata: {},
-          extra: { objectType: 'Normal' as const },
-        }),
-      }),
+      isBucketName: (name) => BUCKET_NAME.test(name),
+      maxKeyBytes: MAX_KEY_BYTES,
     });
     this.staging = new PartStaging(this.db, {
       dir: join(options.stateDir, 'uploads'),
@@ -109,13 +96,8 @@ export class UfsGatewayBackend implements GatewayBackend {
   }
 
   async checkBucket(bucket: string): Promise<void> {
-    const root = this.bucketRoot(bucket);
-    if (root === '') return;
-    const status = await this.store.getStatus(root).catch((error: unknown) => {
-      if (isTierfsError(error, 'NOT_FOUND') || isTierfsError(error, 'INVALID_ARGUMENT')) return undefined;
-      throw error;
-    });
-    if (!status?.isDirectory) {
+    if (this.bucketRoot(bucket) === '') return;
+    if (!(await this.model.bucket(bucket))) {
       throw backendError('NOT_FOUND', 'NoSuchBucket', `no such bucket: ${bucket}`, { BucketName: bucket });
     }
   }
@@ -126,41 +108,37 @@ export class UfsGatewayBackend implements GatewayBackend {
         BucketName: bucket,
       });
     }
-    const root = this.bucketRoot(bucket);
-    if (root !== '') await this.store.mkdirs(root);
+    await this.model.createBucket(bucket);
   }
 
   async bucketSummary(bucket: string): Promise<BucketSummary> {
     await this.checkBucket(bucket);
-    const root = this.bucketRoot(bucket);
-    const status = await this.store.getStatus(root);
+    const status = await this.model.bucket(bucket);
+    if (!status)
+      throw backendError('NOT_FOUND', 'NoSuchBucket', `no such bucket: ${bucket}`, { BucketName: bucket });
     return { name: bucket, created: new Date(status.mtimeMs ?? 0) };
   }
 
   async listBuckets(): Promise<readonly BucketSummary[]> {
     if (this.options.singleBucket !== undefined) return [await this.bucketSummary(this.options.singleBucket)];
-    const buckets: BucketSummary[] = [];
-    for await (const entry of walk(this.store, '')) {
-      if (entry.isDirectory && BUCKET_NAME.test(entry.name)) {
-        buckets.push({ name: entry.name, created: new Date(entry.mtimeMs ?? 0) });
-      }
-    }
-    return buckets.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return (await this.model.buckets()).map((entry) => ({
+      name: entry.name,
+      created: new Date(entry.mtimeMs ?? 0),
+    }));
   }
 
   async deleteBucket(bucket: string): Promise<void> {
     await this.checkBucket(bucket);
-    const root = this.bucketRoot(bucket);
     const notEmpty = () =>
       backendError('DIRECTORY_NOT_EMPTY', 'BucketNotEmpty', `bucket not empty: ${bucket}`, {
         BucketName: bucket,
       });
-    for await (const _ of walk(this.store, root)) throw notEmpty();
+    if (await this.model.holdsAnything(bucket)) throw notEmpty();
     if ((await this.listMultipartUploads(bucket, '')).length > 0) throw notEmpty();
-    if (root === '') {
+    if (this.bucketRoot(bucket) === '') {
       throw backendError('PERMISSION_DENIED', 'AccessDenied', 'the single bucket cannot be deleted');
     }
-    await this.store.delete(root).catch((error: unknown) => {
+    await this.model.removeBucket(bucket).catch((error: unknown) => {
       throw isTierfsError(error, 'DIRECTORY_NOT_EMPTY') ? notEmpty() : error;
     });
     this.metadata.deleteBucket(bucket);
@@ -173,16 +151,13 @@ export class UfsGatewayBackend implements GatewayBackend {
   }
 
   async openObject(bucket: string, key: string, range?: ByteRange, version?: string): Promise<Readable> {
-    const { path, isMarker } = parseObjectKey(key, MAX_KEY_BYTES);
-    const found = await this.layout.locate(bucket, path, isMarker);
+    const { path, isMarker } = this.model.keyPath(key);
+    const found = await this.model.layout.locate(bucket, path, isMarker);
     if (found?.kind !== 'data') {
       if (isMarker) return Readable.from([]);
       throw backendError('NOT_FOUND', 'NoSuchKey', `no such key: ${key}`, { Key: key });
     }
-    return this.store.open(
-      found.dataPath,
-      range ? { offset: range.offset, length: range.length, version } : { version },
-    );
+    return this.model.open(found.dataPath, range, version);
   }
 
   async putObject(
@@ -192,17 +167,11 @@ export class UfsGatewayBackend implements GatewayBackend {
     options: PutObjectOptions,
   ): Promise<ObjectInfo> {
     await this.checkBucket(bucket);
-    const { path, isMarker } = parseObjectKey(key, MAX_KEY_BYTES);
+    const { isMarker } = this.model.keyPath(key);
     if (isMarker && options.forbidOverwrite && (await this.findObject(bucket, key))) throw fileExists(key);
     const hash = createHash('md5');
-    const { status } = await this.write(
-      bucket,
-      key,
-      path,
-      isMarker,
-      !options.forbidOverwrite,
-      options.contentType,
-      (out) => pipeline(body, checkDigest(hash, options.contentMd5), out),
+    const { status } = await this.write(bucket, key, !options.forbidOverwrite, options.contentType, (out) =>
+      pipeline(body, checkDigest(hash, options.contentMd5), out),
     );
     const md5 = hash.digest();
     return this.record(bucket, key, status, options, md5.toString('hex').toUpperCase(), 'Normal', md5);
@@ -212,23 +181,11 @@ export class UfsGatewayBackend implements GatewayBackend {
   private async write(
     bucket: string,
     key: string,
-    path: string,
-    isMarker: boolean,
     overwrite: boolean,
     contentType: string | undefined,
     fill: (out: UfsWriteStream) => Promise<void>,
   ): Promise<WrittenKey> {
-    const written = writeKey({
-      store: this.store,
-      layout: this.layout,
-      bucket,
-      path,
-      fullPath: joinPath(this.bucketRoot(bucket), path),
-      isMarker,
-      create: (at) => this.store.create(at, { overwrite: overwrite || isMarker, contentType }),
-      fill,
-    });
-    return written.catch((error: unknown) => {
+    return this.model.write(bucket, key, { overwrite, contentType }, fill).catch((error: unknown) => {
       throw isTierfsError(error, 'ALREADY_EXISTS') ? fileExists(key) : error;
     });
   }
@@ -239,15 +196,15 @@ export class UfsGatewayBackend implements GatewayBackend {
    */
   async deleteObject(bucket: string, key: string): Promise<void> {
     await this.checkBucket(bucket);
-    const { path, isMarker } = parseObjectKey(key, MAX_KEY_BYTES);
+    this.model.keyPath(key);
     this.metadata.delete(bucket, key);
-    await this.layout.remove(bucket, this.tree(bucket), path, isMarker);
+    await this.model.remove(bucket, key);
   }
 
   async listObjects(bucket: string, options: ListObjectsOptions): Promise<ListObjectsResult> {
     await this.checkBucket(bucket);
     const { prefix, delimiter, after, maxKeys } = options;
-    const page = await listPage(this.tree(bucket), { prefix, delimiter, after }, maxKeys);
+    const page = await this.model.list(bucket, { prefix, delimiter, after }, maxKeys);
     const objects: ObjectInfo[] = [];
     const commonPrefixes: string[] = [];
     for (const item of page.items) {
@@ -270,7 +227,7 @@ export class UfsGatewayBackend implements GatewayBackend {
 
   async createMultipartUpload(bucket: string, key: string, options: PutObjectOptions): Promise<UploadInfo> {
     await this.checkBucket(bucket);
-    this.objectPath(bucket, key);
+    this.model.keyPath(key);
     refuseMarkerUpload(key);
     if (options.forbidOverwrite && (await this.findObject(bucket, key))) throw fileExists(key);
     return uploadInfo(
@@ -326,9 +283,8 @@ export class UfsGatewayBackend implements GatewayBackend {
           PartNumber: String(part.partNumber),
         }),
     });
-    const { path } = parseObjectKey(key, MAX_KEY_BYTES);
     const { contentType, userMeta, forbidOverwrite } = upload.attributes;
-    const { status } = await this.write(bucket, key, path, false, !forbidOverwrite, contentType, (out) =>
+    const { status } = await this.write(bucket, key, !forbidOverwrite, contentType, (out) =>
       this.staging.writeParts(
         uploadId,
         chosen.map((p) => p.partNumber),
@@ -386,35 +342,11 @@ export class UfsGatewayBackend implements GatewayBackend {
   }
 
   /**
-   * The store path of a key, and whether it is a directory marker; keys that cannot be a path
-   * (`a//b`, `../x`) are InvalidObjectName.
-   */
-  private objectPath(bucket: string, key: string): { path: string; isMarker: boolean } {
-    const { path, isMarker } = parseObjectKey(key, MAX_KEY_BYTES);
-    return { path: joinPath(this.bucketRoot(bucket), path), isMarker };
-  }
-
-  /** The bucket's directory tree; a directory is marked when the gateway holds a record of `dir/`. */
-  private tree(bucket: string): BucketTree<UfsStatus> {
-    return {
-      ...underStoreTree(
-        this.store,
-        this.bucketRoot(bucket),
-        (path) => this.metadata.find(bucket, `${path}/`) !== undefined,
-      ),
-      hasObject: (path) => this.metadata.find(bucket, path) !== undefined,
-    };
-  }
-
-  /**
    * The file holding a key's bytes, or the directory of a marker key that was put without a body;
    * undefined when there is none.
    */
   private async findObject(bucket: string, key: string): Promise<UfsStatus | undefined> {
-    const { path, isMarker } = parseObjectKey(key, MAX_KEY_BYTES);
-    const found = await this.layout.locate(bucket, path, isMarker);
-    if (!found) return undefined;
-    return isMarker && !this.metadata.find(bucket, key) ? undefined : found.entry;
+    return (await this.model.find(bucket, key))?.entry;
   }
 
   /** Like findObject, but NoSuchKey when there is no object. */
@@ -447,9 +379,7 @@ export class UfsGatewayBackend implements GatewayBackend {
 
   private toInfo(bucket: string, key: string, status: UfsStatus): ObjectInfo {
     // A marker's directory changes with what is put below it; its record stays its own.
-    const meta = status.isDirectory
-      ? this.metadata.find(bucket, key)
-      : this.metadata.get(bucket, key, status.fingerprint);
+    const meta = this.model.recordOf(bucket, key, status);
     return {
       key,
       size: status.isDirectory ? 0 : status.size,

@@ -1,7 +1,8 @@
 /** Service and bucket operations: ListBuckets, Create/Delete/HeadBucket, bucket ACLs, listings, DeleteObjects. */
+
+import type { UfsStatus } from '../../ufs/contract.js';
 import { itemKey, type ListItem as KeyListItem, type ListPage, listPage } from '../common/key-listing.js';
 import { aclFromHeaders } from './acl.js';
-import type { BackendEntry } from './backend.js';
 import { readSmallBody } from './body.js';
 import { checkOwnership } from './bucket-access-handlers.js';
 import { headerOf, isoDate, type S3Context, sendEmpty, sendXml } from './context.js';
@@ -78,14 +79,14 @@ export function maxKeys(ctx: S3Context, name = 'max-keys'): number {
   return Math.min(n, MAX_KEYS);
 }
 
-type ListItem = KeyListItem<BackendEntry>;
+type ListItem = KeyListItem<UfsStatus>;
 
 async function page(
   ctx: S3Context,
   services: GatewayServices,
   after: string,
   limit: number,
-): Promise<ListPage<BackendEntry>> {
+): Promise<ListPage<UfsStatus>> {
   await services.layer.bucket(ctx.bucket!);
   const query = { prefix: ctx.query.get('prefix') ?? '', delimiter: ctx.query.get('delimiter') ?? '', after };
   return listPage(services.layer.tree(ctx.bucket!), query, limit);

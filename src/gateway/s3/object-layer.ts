@@ -1,17 +1,19 @@
 /**
- * S3 semantics over a GatewayBackend plus the metadata store: buckets are top-level directories,
- * keys are paths below them, `dir/` keys are directory markers, and each object's S3 attributes
- * live in the metadata store keyed by the store's fingerprint of its content.
+ * S3 semantics over the common object model (common/object-model.ts) plus the metadata store:
+ * buckets are top-level directories, keys are paths below them, `dir/` keys are directory
+ * markers, and each object's S3 attributes live in the metadata store keyed by the store's
+ * fingerprint of its content.
  */
 import { createHash } from 'node:crypto';
 import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isTierfsError } from '../../errors.js';
+import type { UfsStatus, UnderStore } from '../../ufs/contract.js';
 import type { BucketTree } from '../common/bucket-tree.js';
-import { KeyLayout } from '../common/key-layout.js';
-import { recordFollowsMove } from '../common/object-records.js';
+import { ObjectModel } from '../common/object-model.js';
+import type { WrittenKey } from '../common/object-write.js';
+import type { StoreFiles } from '../common/store-files.js';
 import type { Grant } from './acl.js';
-import type { BackendEntry, GatewayBackend } from './backend.js';
 import { S3Error, toS3Error } from './errors.js';
 import type { CannedAcl, MetadataStore, ObjectHeaders, ObjectRecord, Tag } from './metadata-store.js';
 import { checkBucketName, isValidBucketName, objectPath } from './names.js';
@@ -84,22 +86,23 @@ function join(bucket: string, path: string): string {
 }
 
 export class ObjectLayer {
-  readonly backend: GatewayBackend;
+  /** The store's files, for what lies outside the buckets (the versions area). */
+  readonly files: StoreFiles;
   readonly metadata: MetadataStore;
   /** Versioned buckets: versions, delete markers and the writes that make them. */
   readonly versions: ObjectVersions;
 
-  /** Where each key's bytes are in the tree (see common/key-layout.ts). */
-  private readonly layout: KeyLayout<BackendEntry>;
+  /** Buckets, keys and where each key's bytes are (see common/object-model.ts). */
+  private readonly model: ObjectModel<ObjectRecord>;
 
-  constructor(backend: GatewayBackend, metadata: MetadataStore) {
-    this.backend = backend;
+  constructor(store: UnderStore, metadata: MetadataStore) {
     this.metadata = metadata;
     this.versions = new ObjectVersions(this);
-    this.layout = new KeyLayout<BackendEntry>(backend, {
+    this.model = new ObjectModel<ObjectRecord>({
+      store,
       rootOf: (bucket) => bucket,
-      hasMarker: (bucket, path) => this.hasMarker(bucket, path),
-      moved: recordFollowsMove({
+      isBucketName: isValidBucketName,
+      records: {
         find: (bucket, key) => this.metadata.getObject(bucket, key),
         put: (record) => this.metadata.putObject(record),
         blank: (bucket, key) => ({
@@ -112,29 +115,25 @@ export class ObjectLayer {
           acl: 'private' as const,
           owner: '',
         }),
-      }),
+      },
     });
+    this.files = this.model.files;
   }
 
   // --- buckets -----------------------------------------------------------------------------------
 
   async listBuckets(defaultOwner: string): Promise<BucketInfo[]> {
-    const buckets: BucketInfo[] = [];
-    for await (const entry of this.backend.children('')) {
-      if (entry.isDirectory && isValidBucketName(entry.name))
-        buckets.push(this.bucketInfo(entry, defaultOwner));
-    }
-    return buckets.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return (await this.model.buckets()).map((entry) => this.bucketInfo(entry, defaultOwner));
   }
 
   async bucket(name: string, defaultOwner = ''): Promise<BucketInfo> {
     if (!isValidBucketName(name)) throw new S3Error('NoSuchBucket', 'The specified bucket does not exist');
-    const entry = await this.backend.stat(name);
-    if (!entry?.isDirectory) throw new S3Error('NoSuchBucket', 'The specified bucket does not exist');
+    const entry = await this.model.bucket(name);
+    if (!entry) throw new S3Error('NoSuchBucket', 'The specified bucket does not exist');
     return this.bucketInfo(entry, defaultOwner);
   }
 
-  private bucketInfo(entry: BackendEntry, defaultOwner: string): BucketInfo {
+  private bucketInfo(entry: UfsStatus, defaultOwner: string): BucketInfo {
     const record = this.metadata.getBucket(entry.name);
     const grants = this.metadata.settings.get(entry.name, 'grants');
     const info = record ?? {
@@ -152,7 +151,7 @@ export class ObjectLayer {
    */
   async createBucket(name: string, owner: string, acl: CannedAcl, grants?: readonly Grant[]): Promise<void> {
     checkBucketName(name);
-    if (await this.backend.stat(name)) {
+    if (await this.files.stat(name)) {
       const record = this.metadata.getBucket(name);
       if (record && record.owner !== '' && record.owner !== owner) {
         throw new S3Error(
@@ -165,7 +164,7 @@ export class ObjectLayer {
         'Your previous request to create the named bucket succeeded and you already own it.',
       );
     }
-    await this.backend.mkdirs(name);
+    await this.model.createBucket(name);
     this.metadata.db.transaction(() => {
       this.metadata.deleteBucket(name); // settings left by a bucket of that name deleted outside the gateway
       this.metadata.putBucket({ name, createdMs: Date.now(), acl, owner });
@@ -181,9 +180,9 @@ export class ObjectLayer {
     await this.bucket(name);
     const notEmpty = () => new S3Error('BucketNotEmpty', 'The bucket you tried to delete is not empty');
     if (this.metadata.versions.hasAny(name)) throw notEmpty();
-    for await (const _ of this.backend.children(name)) throw notEmpty();
+    if (await this.model.holdsAnything(name)) throw notEmpty();
     try {
-      await this.backend.delete(name);
+      await this.model.removeBucket(name);
     } catch (error) {
       if (isTierfsError(error, 'DIRECTORY_NOT_EMPTY')) {
         throw new S3Error('BucketNotEmpty', 'The bucket you tried to delete is not empty');
@@ -192,7 +191,7 @@ export class ObjectLayer {
     }
     this.metadata.deleteBucket(name);
     // Blobs whose versions were deleted but not yet their files (a crash in between).
-    await this.backend.delete(`${VERSIONS_AREA}/${name}`, { recursive: true }).catch(() => undefined);
+    await this.files.delete(`${VERSIONS_AREA}/${name}`, { recursive: true }).catch(() => undefined);
   }
 
   /** Replaces a bucket's ACL: a canned one, or explicit grants. */
@@ -211,8 +210,8 @@ export class ObjectLayer {
 
   /** The object, or undefined when there is none (a directory without a marker is none). */
   async stat(bucket: string, key: string): Promise<ObjectInfo | undefined> {
-    const { path, isMarker } = objectPath(key);
-    const found = await this.layout.locate(bucket, path, isMarker);
+    const { isMarker } = objectPath(key);
+    const found = await this.model.find(bucket, key);
     if (!found) return undefined;
     if (!isMarker) return this.describe(bucket, key, found.entry);
     const record = this.metadata.getObject(bucket, key);
@@ -237,19 +236,15 @@ export class ObjectLayer {
   }
 
   /** ObjectInfo of a listed or stat'ed file, with its metadata row when that still applies. */
-  describe(
-    bucket: string,
-    key: string,
-    entry: BackendEntry,
-    record = this.metadata.getObject(bucket, key),
-  ): ObjectInfo {
+  describe(bucket: string, key: string, entry: UfsStatus): ObjectInfo {
     const facts = {
       size: entry.size,
       mtimeMs: entry.mtimeMs ?? 0,
       version: entry.fingerprint,
-      dataPath: this.layout.dataPathOf(bucket, objectPath(key).path, entry),
+      dataPath: this.model.layout.dataPathOf(bucket, objectPath(key).path, entry),
     };
-    if (record && record.fingerprint === entry.fingerprint) return this.info(record, facts);
+    const record = this.model.recordOf(bucket, key, entry);
+    if (record) return this.info(record, facts);
     return {
       bucket,
       key,
@@ -293,7 +288,7 @@ export class ObjectLayer {
     const at = info.blob ?? info.dataPath;
     if (at === undefined) return Readable.from([]);
     try {
-      return await this.backend.open(at, range, info.version);
+      return await this.model.open(at, range, info.version);
     } catch (error) {
       throw toS3Error(error);
     }
@@ -328,34 +323,15 @@ export class ObjectLayer {
     attributes: ObjectAttributes,
     options: WriteOptions = {},
   ): Promise<ObjectInfo> {
-    const { path, isMarker } = objectPath(key);
-    let target: string;
+    const { isMarker } = objectPath(key);
+    let written: WrittenKey;
     try {
-      const writer = await this.layout.openWriter(bucket, path, isMarker, (at) => this.backend.create(at));
-      target = writer.target;
-      await pipeline([...source, writer.out]);
+      // The status is the store's of the bytes this write made, never another writer's.
+      written = await this.model.write(bucket, key, { overwrite: true }, (out) => pipeline([...source, out]));
     } catch (error) {
       throw toS3Error(error);
     }
-    // Moved into its directory right after it was written (a key below it arrived): found there.
-    let entry = await this.backend.stat(target);
-    if (!entry && !isMarker) {
-      const moved = await this.layout.locate(bucket, path, false);
-      if (moved?.kind === 'data') {
-        entry = moved.entry;
-        target = moved.dataPath;
-      }
-    }
-    if (!entry)
-      throw new S3Error(
-        'ServiceUnavailable',
-        'The object was replaced right after it was written; please try again',
-      );
-    if (isMarker && entry.size === 0) {
-      // A marker without a body is its directory alone.
-      await this.layout.settleMarker(target, 0);
-      entry = (await this.backend.stat(join(bucket, path))) ?? entry;
-    }
+    const { target, status: entry } = written;
     const empty = isMarker && entry.isDirectory;
     const record: ObjectRecord = {
       bucket,
@@ -408,7 +384,7 @@ export class ObjectLayer {
     const current = await this.stat(info.bucket, info.key);
     if (!current) throw new S3Error('NoSuchKey', 'The specified key does not exist.');
     if (current.version !== undefined) return current.version;
-    const entry = await this.backend.stat(join(info.bucket, objectPath(info.key).path));
+    const entry = await this.files.stat(join(info.bucket, objectPath(info.key).path));
     if (!entry) throw new S3Error('NoSuchKey', 'The specified key does not exist.');
     return entry.fingerprint;
   }
@@ -426,27 +402,21 @@ export class ObjectLayer {
 
   /** Removes the file (or marker directory) of the current object, and directories left empty. */
   async removeFile(bucket: string, key: string): Promise<void> {
-    const { path, isMarker } = objectPath(key);
+    objectPath(key);
     try {
-      await this.layout.remove(bucket, this.tree(bucket), path, isMarker);
+      await this.model.remove(bucket, key);
     } catch (error) {
       throw toS3Error(error);
     }
   }
 
   /** The bucket's directory tree, for listings and removals. */
-  tree(bucket: string): BucketTree<BackendEntry> {
-    return {
-      stat: (path) => this.backend.stat(join(bucket, path)),
-      children: (path) => this.backend.children(join(bucket, path)),
-      delete: (path) => this.backend.delete(join(bucket, path)),
-      hasMarker: (path) => this.hasMarker(bucket, path),
-      hasObject: (path) => this.metadata.getObject(bucket, path) !== undefined,
-    };
+  tree(bucket: string): BucketTree<UfsStatus> {
+    return this.model.tree(bucket);
   }
 
   /** Whether `dir/` (a path below the bucket) carries a directory marker. */
   hasMarker(bucket: string, dirPath: string): boolean {
-    return this.metadata.getObject(bucket, `${dirPath}/`) !== undefined;
+    return this.model.hasMarker(bucket, dirPath);
   }
 }

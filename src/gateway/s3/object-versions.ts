@@ -25,6 +25,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { UfsStatus } from '../../ufs/contract.js';
 import { KeyLocks } from '../common/key-locks.js';
 import { S3Error, toS3Error } from './errors.js';
 import type { ObjectAttributes, ObjectInfo, ObjectLayer } from './object-layer.js';
@@ -308,10 +309,12 @@ export class ObjectVersions {
     let archived: VersionRow | undefined;
     if (current && !(nullVersion && current.versionId === undefined)) {
       const blob = `${VERSIONS_AREA}/${bucket}/${randomBytes(16).toString('hex')}`;
+      let written: UfsStatus | undefined;
       for (let attempt = 1; ; attempt++) {
         try {
-          const out = await this.layer.backend.create(blob);
+          const out = await this.layer.files.create(blob);
           await pipeline(await this.layer.open(current), out);
+          written = out.written;
           break;
         } catch (error) {
           await this.removeBlob(blob);
@@ -322,7 +325,8 @@ export class ObjectVersions {
           current = moved;
         }
       }
-      const entry = await this.layer.backend.stat(blob);
+      // A store that cannot say what it wrote is asked.
+      const entry = written ?? (await this.layer.files.stat(blob));
       archived = {
         bucket,
         key,
@@ -360,12 +364,12 @@ export class ObjectVersions {
    * Returns how many were removed.
    */
   async sweepOrphans(beforeMs: number): Promise<number> {
-    const backend = this.layer.backend;
+    const files = this.layer.files;
     let removed = 0;
     const list = async (path: string) => {
       const out = [];
       try {
-        for await (const entry of backend.children(path)) out.push(entry);
+        for await (const entry of files.children(path)) out.push(entry);
       } catch {
         // no versions area yet
       }
@@ -385,6 +389,6 @@ export class ObjectVersions {
 
   private async removeBlob(blob: string | undefined): Promise<void> {
     if (blob === undefined) return;
-    await this.layer.backend.delete(blob).catch(() => undefined);
+    await this.layer.files.delete(blob).catch(() => undefined);
   }
 }

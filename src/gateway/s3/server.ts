@@ -20,7 +20,6 @@ import {
 import type { UnderStore } from '../../ufs/contract.js';
 import { AccessControl } from './access.js';
 import { Authenticator, type Identity, parseUsers } from './auth.js';
-import type { GatewayBackend } from './backend.js';
 import { type S3Context, sendError } from './context.js';
 import { answerPreflight, applyCorsHeaders } from './cors-handlers.js';
 import { S3Error, toS3Error } from './errors.js';
@@ -31,11 +30,11 @@ import { isFormUpload } from './post-object.js';
 import { route } from './router.js';
 import type { GatewayServices } from './services.js';
 import { parseQuery } from './signed-request.js';
-import { UfsBackend } from './ufs-backend.js';
 import { VERSIONS_AREA } from './version-store.js';
 
 export interface S3GatewayOptions {
-  readonly backend: GatewayBackend;
+  /** The files served: a local directory, the tierfs namespace, any UnderStore. */
+  readonly store: UnderStore;
   readonly metadata: MetadataStore;
   /** Where multipart parts are staged. */
   readonly stagingDir: string;
@@ -98,7 +97,7 @@ export class S3Gateway {
 
   constructor(options: S3GatewayOptions) {
     this.options = options;
-    const layer = new ObjectLayer(options.backend, options.metadata);
+    const layer = new ObjectLayer(options.store, options.metadata);
     this.services = {
       layer,
       uploads: new MultipartUploads(layer, options.stagingDir, options.minPartSize),
@@ -125,7 +124,7 @@ export class S3Gateway {
     return this.server.address() as AddressInfo;
   }
 
-  /** Stops serving and closes the state database (not the backend, which the caller owns). */
+  /** Stops serving and closes the state database (not the store, which the caller owns). */
   async close(): Promise<void> {
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
@@ -201,7 +200,7 @@ export function s3GatewayFromConfig(
 ): S3Gateway {
   const stateDir = conf.require(PROXY_S3_STATE_DIR);
   return new S3Gateway({
-    backend: new UfsBackend(store),
+    store,
     metadata: new MetadataStore(stateDir),
     stagingDir: join(stateDir, 'multipart'),
     authenticator: new Authenticator({

@@ -1,6 +1,7 @@
 /** Bucket versioning: Put/GetBucketVersioning and ListObjectVersions. */
+
+import type { UfsStatus } from '../../ufs/contract.js';
 import { compareKeys, listKeys } from '../common/key-listing.js';
-import type { BackendEntry } from './backend.js';
 import { readSmallBody } from './body.js';
 import { delimiterOf, encoder, maxKeys } from './bucket-handlers.js';
 import { isoDate, type S3Context, sendEmpty, sendXml } from './context.js';
@@ -41,7 +42,7 @@ type VersionItem =
   | {
       readonly kind: 'key';
       readonly key: string;
-      readonly entry?: BackendEntry;
+      readonly entry?: UfsStatus;
       readonly rows: VersionRow[];
     };
 
@@ -164,7 +165,7 @@ export async function listObjectVersions(ctx: S3Context, { layer }: GatewayServi
     if (versionIdMarker !== '') {
       // The rest of the key the previous page stopped in.
       // A directory may hold the key's bytes (the key layout): versionsOf stats it then.
-      const entry = await layer.backend.stat(`${bucket}/${keyMarker}`).catch(() => undefined);
+      const entry = await layer.files.stat(`${bucket}/${keyMarker}`).catch(() => undefined);
       const rows = layer.metadata.versions.ofKey(bucket, keyMarker);
       yield { kind: 'key', key: keyMarker, entry, rows };
     }
