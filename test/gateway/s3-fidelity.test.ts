@@ -418,7 +418,6 @@ describe('limits as S3 has them', () => {
       [10_001, 'InvalidArgument'],
       [70_000, 'EntityTooLarge'],
     ] as const) {
-      const started = Date.now();
       const res = await failure(
         s3.send(
           new CompleteMultipartUploadCommand({
@@ -434,8 +433,9 @@ describe('limits as S3 has them', () => {
           }),
         ),
       );
+      // EntityTooLarge is the body limit, answered before any XML is parsed (no timing asserted:
+      // the code says which check refused it).
       expect({ count, ...res }).toEqual({ count, code, status: 400 });
-      expect(Date.now() - started).toBeLessThan(5_000);
     }
   });
 
