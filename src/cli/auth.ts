@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { credentialHeadersOf } from '../client/client.js';
 import { clusterHeaders } from '../cluster/auth.js';
-import { Masters, masterAddressesOf } from '../cluster/masters.js';
+import { Masters, masterAddressesOf, mastersOptionsOf } from '../cluster/masters.js';
 import type { Configuration } from '../config/configuration.js';
 import { SECURITY_LOGIN_TOKEN } from '../config/keys/core.js';
 import { layoutOf } from '../config/layout.js';
@@ -32,10 +32,14 @@ function headersOf(conf: Configuration): Record<string, string> {
 export function registerAuthCommands(program: Command, context: CliContext): void {
   const call = <T>(method: 'GET' | 'POST', path: string, body?: unknown) => {
     const conf = context.configuration();
-    return new Masters(masterAddressesOf(conf)).call<T>(method, `/api/v1/auth/tokens${path}`, {
-      headers: headersOf(conf),
-      ...(body === undefined ? {} : { body }),
-    });
+    return new Masters(masterAddressesOf(conf), mastersOptionsOf(conf)).call<T>(
+      method,
+      `/api/v1/auth/tokens${path}`,
+      {
+        headers: headersOf(conf),
+        ...(body === undefined ? {} : { body }),
+      },
+    );
   };
   const token = program
     .command('auth')

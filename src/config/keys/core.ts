@@ -604,6 +604,27 @@ export const USER_CONSISTENT_HASH_VIRTUAL_NODE_COUNT_PER_WORKER = defineProperty
   description: 'Virtual nodes per worker on the consistent-hash ring that picks the worker for a file.',
 });
 
+export const USER_RPC_HEALTH_CHECK_AFTER = defineProperty({
+  key: 'tierfs.user.rpc.health.check.after',
+  type: duration(),
+  default: '2s',
+  description:
+    'A call to a master (from a client, the CLI, a gateway or a worker) with no answer after this long asks ' +
+    "that master's health route, and again every this long while it waits: a master that does not answer " +
+    'its health check within tierfs.user.rpc.health.check.timeout counts as hung, and work moves to the next ' +
+    'of tierfs.master.rpc.addresses (the call itself too when it is safe to send twice). A master that answers ' +
+    'is waited for up to the call timeout (60 s). 0 turns the checks off.',
+});
+
+export const USER_RPC_HEALTH_CHECK_TIMEOUT = defineProperty({
+  key: 'tierfs.user.rpc.health.check.timeout',
+  type: duration(),
+  default: '2s',
+  description:
+    "How long a master's health check (see tierfs.user.rpc.health.check.after) may take before the master " +
+    'counts as hung.',
+});
+
 // --- S3 gateway (proxy) -------------------------------------------------------------------------
 
 export const PROXY_WEB_BIND_HOST = defineProperty({
