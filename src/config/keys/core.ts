@@ -160,6 +160,16 @@ export const SECURITY_AUTHORIZATION_PERMISSION_SUPERGROUP = defineProperty({
   description: 'Members of this group bypass permission checks (the super-user group).',
 });
 
+export const SECURITY_AUTHENTICATION_TOKEN_LIFETIME = defineProperty({
+  key: 'tierfs.security.authentication.token.lifetime',
+  type: duration(),
+  default: '30d',
+  description:
+    'How long a user token made by `tierfs auth token create` (or refreshed by `tierfs auth token refresh`) ' +
+    'is accepted; an expired token is refused with UNAUTHENTICATED saying when it expired. `create --lifetime` ' +
+    'sets another for one token; 0 makes tokens that never expire. Tokens made before tokens expired never do.',
+});
+
 export const SECURITY_AUTHORIZATION_CAPABILITY_LIFETIME = defineProperty({
   key: 'tierfs.security.authorization.capability.lifetime',
   type: duration(),
