@@ -220,7 +220,7 @@ export interface UnderStore {
    * OPTIONAL: removes what interrupted writes left behind and nothing else. Object stores abort the
    * multipart uploads below their root started longer ago than their clean age (S3:
    * `tierfs.underfs.s3.intermediate.upload.clean.age`). A read-only store removes nothing. Resolves
-   * to the number of items removed. The master calls it through ufs/cleanup-scheduler.ts when
+   * to the number of items removed. The master's sweeper (master/persist-sweeper.ts) calls it when
    * `tierfs.underfs.cleanup.enabled` is true; stores without leftovers do not implement it.
    */
   cleanup?(): Promise<number>;
