@@ -151,3 +151,12 @@ describe('a hung master', () => {
     expect(masters.address).toBe(`http://${slow}`);
   });
 });
+
+describe('one master', () => {
+  it('is waited for however slow: with no other master, a health check could only fail the call', async () => {
+    const masters = new Masters([slow], { healthCheckAfterMs: 100, healthCheckTimeoutMs: 1 });
+    expect(await masters.call('POST', '/api/v1/paths/rename', { body: {} })).toEqual({
+      slow: '/api/v1/paths/rename',
+    });
+  });
+});

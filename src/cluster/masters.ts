@@ -16,7 +16,8 @@
  * ask that master's health route, which any live master answers at once; when that gets no answer
  * in `healthCheckTimeoutMs` the master counts as hung: the call is given up, later calls go to the
  * next master, and the call itself is sent there too when it is safe twice. A master that answers
- * its health check is waited for, and checked again every `healthCheckAfterMs`.
+ * its health check is waited for, and checked again every `healthCheckAfterMs`. A caller that knows
+ * one master only waits for it.
  */
 import type { Configuration } from '../config/configuration.js';
 import {
@@ -175,8 +176,10 @@ export class Masters {
     path: string,
     options: CallOptions,
   ): Promise<T> {
-    if (this.healthCheckAfterMs <= 0 || path === HEALTH)
+    // With one master there is nowhere else to go: waiting is all a caller can do.
+    if (this.healthCheckAfterMs <= 0 || this.addresses.length === 1 || path === HEALTH) {
       return callJson<T>(method, `${address}${path}`, options);
+    }
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     let done = false;

@@ -623,7 +623,7 @@ export const USER_RPC_HEALTH_CHECK_AFTER = defineProperty({
     "that master's health route, and again every this long while it waits: a master that does not answer " +
     'its health check within tierfs.user.rpc.health.check.timeout counts as hung, and work moves to the next ' +
     'of tierfs.master.rpc.addresses (the call itself too when it is safe to send twice). A master that answers ' +
-    'is waited for up to the call timeout (60 s). 0 turns the checks off.',
+    'is waited for up to the call timeout (60 s). 0 turns the checks off; with one master they never run.',
 });
 
 export const USER_RPC_HEALTH_CHECK_TIMEOUT = defineProperty({
