@@ -13,10 +13,12 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { credentialHeadersOf } from '../client/client.js';
 import { clusterHeaders } from '../cluster/auth.js';
-import { Masters, masterAddressesOf } from '../cluster/masters.js';
+import { Masters, masterAddressesOf, mastersOptionsOf } from '../cluster/masters.js';
 import type { Configuration } from '../config/configuration.js';
 import { SECURITY_LOGIN_TOKEN } from '../config/keys/core.js';
 import { layoutOf } from '../config/layout.js';
+import { parseDuration } from '../config/types.js';
+import { TierfsError } from '../errors.js';
 import type { CreatedToken, TokenInfo } from '../master/user-tokens.js';
 import type { CliContext } from './main.js';
 
@@ -30,12 +32,21 @@ function headersOf(conf: Configuration): Record<string, string> {
 }
 
 export function registerAuthCommands(program: Command, context: CliContext): void {
-  const call = <T>(method: 'GET' | 'POST', path: string, body?: unknown) => {
+  const call = <T>(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    headers: (conf: Configuration) => Record<string, string> = headersOf,
+  ) => {
     const conf = context.configuration();
-    return new Masters(masterAddressesOf(conf)).call<T>(method, `/api/v1/auth/tokens${path}`, {
-      headers: headersOf(conf),
-      ...(body === undefined ? {} : { body }),
-    });
+    return new Masters(masterAddressesOf(conf), mastersOptionsOf(conf)).call<T>(
+      method,
+      `/api/v1/auth/tokens${path}`,
+      {
+        headers: headers(conf),
+        ...(body === undefined ? {} : { body }),
+      },
+    );
   };
   const token = program
     .command('auth')
@@ -48,11 +59,33 @@ export function registerAuthCommands(program: Command, context: CliContext): voi
     .description('Create a token for a user and print it (shown only this once)')
     .argument('<user>', 'the user the token acts as')
     .option('-g, --group <group...>', "the user's groups (default: a group named as the user)")
-    .action(async (user: string, options: { group?: string[] }) => {
-      const created = await call<CreatedToken>('POST', '', { user, groups: options.group ?? [] });
+    .option(
+      '--lifetime <duration>',
+      'how long it is accepted, e.g. 7d or 12h; 0 for ever (default: tierfs.security.authentication.token.lifetime)',
+    )
+    .action(async (user: string, options: { group?: string[]; lifetime?: string }) => {
+      const created = await call<CreatedToken>('POST', '', {
+        user,
+        groups: options.group ?? [],
+        ...(options.lifetime === undefined ? {} : { lifetimeMs: lifetimeOf(options.lifetime) }),
+      });
       process.stderr.write(
-        `Created token ${created.id} for ${created.user} (groups ${created.groups.join(',')}); ` +
+        `Created token ${created.id} for ${created.user} (groups ${created.groups.join(',')}, ${expiry(created)}); ` +
           'it is shown only this once, store it now:\n',
+      );
+      process.stdout.write(`${created.token}\n`);
+    });
+
+  token
+    .command('refresh')
+    .description(
+      'Trade the token this command logs in with (tierfs.security.login.token, TIERFS_TOKEN) for a new one ' +
+        'with a fresh lifetime, and print it; the old one is revoked. Any token holder may, before it expires.',
+    )
+    .action(async () => {
+      const created = await call<CreatedToken>('POST', '/refresh', {}, credentialHeadersOf);
+      process.stderr.write(
+        `Refreshed: token ${created.id} for ${created.user} (${expiry(created)}) replaces the old one; store it now:\n`,
       );
       process.stdout.write(`${created.token}\n`);
     });
@@ -63,8 +96,14 @@ export function registerAuthCommands(program: Command, context: CliContext): voi
     .action(async () => {
       const tokens = await call<TokenInfo[]>('GET', '');
       const rows = [
-        ['ID', 'USER', 'GROUPS', 'CREATED'],
-        ...tokens.map((t) => [t.id, t.user, t.groups.join(','), new Date(t.createdMs).toISOString()]),
+        ['ID', 'USER', 'GROUPS', 'CREATED', 'EXPIRES'],
+        ...tokens.map((t) => [
+          t.id,
+          t.user,
+          t.groups.join(','),
+          new Date(t.createdMs).toISOString(),
+          t.expiresMs === undefined ? 'never' : new Date(t.expiresMs).toISOString(),
+        ]),
       ];
       const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
       for (const row of rows) {
@@ -85,4 +124,22 @@ export function registerAuthCommands(program: Command, context: CliContext): voi
       await call('POST', '/revoke', { id });
       process.stdout.write(`Revoked token ${id}\n`);
     });
+}
+
+/** A --lifetime value in milliseconds, or one error saying what a lifetime looks like. */
+function lifetimeOf(raw: string): number {
+  try {
+    return raw.trim() === '0' ? 0 : parseDuration(raw);
+  } catch {
+    throw new TierfsError(
+      'INVALID_ARGUMENT',
+      `--lifetime '${raw}' is not a duration: write e.g. 7d, 12h or 30min (0 for ever)`,
+    );
+  }
+}
+
+function expiry(token: CreatedToken): string {
+  return token.expiresMs === undefined
+    ? 'never expires'
+    : `expires ${new Date(token.expiresMs).toISOString()}`;
 }

@@ -13,7 +13,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { credentialHeadersOf } from '../client/client.js';
-import { Masters, masterAddressesOf } from '../cluster/masters.js';
+import { Masters, masterAddressesOf, mastersOptionsOf } from '../cluster/masters.js';
 import { parseDuration } from '../config/types.js';
 import { TierfsError } from '../errors.js';
 import {
@@ -39,7 +39,8 @@ function countOf(raw: string): number {
 }
 
 export function registerTopicCommands(program: Command, context: CliContext): void {
-  const masters = () => new Masters(masterAddressesOf(context.configuration()));
+  const masters = () =>
+    new Masters(masterAddressesOf(context.configuration()), mastersOptionsOf(context.configuration()));
   const headers = () => credentialHeadersOf(context.configuration());
   const get = <T>(path: string, query: Record<string, string>) =>
     masters().call<T>('GET', `/api/v1${path}?${new URLSearchParams(query)}`, { headers: headers() });

@@ -13,7 +13,7 @@ import { type Credentials, credentialHeaders } from '../cluster/auth.js';
 import { readFromWorker, writeToWorker } from '../cluster/data-client.js';
 import { MembershipRing } from '../cluster/hash-ring.js';
 import type { ReadType, WriteType } from '../cluster/io-types.js';
-import { Masters, masterAddressesOf } from '../cluster/masters.js';
+import { Masters, type MastersOptions, masterAddressesOf, mastersOptionsOf } from '../cluster/masters.js';
 import type {
   ClusterInfo,
   CreateFileResponse,
@@ -50,6 +50,8 @@ export interface ClientOptions {
   readonly readType?: ReadType;
   readonly writeType?: WriteType;
   readonly virtualNodes?: number;
+  /** When to give up on a hung master (`tierfs.user.rpc.health.check.*`); defaults otherwise. */
+  readonly failover?: MastersOptions;
 }
 
 /** How `openFile` reads. */
@@ -147,7 +149,7 @@ export class TierfsClient {
   private liveRefresh: Promise<void> | undefined;
 
   constructor(options: ClientOptions) {
-    this.masters = new Masters(options.masterAddress);
+    this.masters = new Masters(options.masterAddress, options.failover);
     this.masterAddress = this.masters.addresses.join(',');
     const credentials: Credentials = options.token
       ? { token: options.token, ...(options.user ? { user: options.user, groups: options.groups } : {}) }
@@ -170,6 +172,7 @@ export class TierfsClient {
       readType: conf.require(USER_FILE_READTYPE_DEFAULT),
       writeType: conf.require(USER_FILE_WRITETYPE_DEFAULT),
       virtualNodes: conf.require(USER_CONSISTENT_HASH_VIRTUAL_NODE_COUNT_PER_WORKER),
+      failover: mastersOptionsOf(conf),
       ...options,
     });
   }

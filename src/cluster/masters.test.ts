@@ -1,10 +1,11 @@
 /**
  * Failover between masters, against real HTTP servers on loopback: a port nobody listens on
  * (refused), a server that drops the connection after reading the request (it may have applied
- * it), one that answers 503, and one that answers.
+ * it), one that answers 503, one that answers, one that is hung (accepts connections, never
+ * answers: a stopped process), and one that is slow but answers its health checks.
  */
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Masters, parseMasterAddresses } from './masters.js';
 
@@ -14,6 +15,9 @@ let refused: string;
 let dropping: string;
 let unavailable: string;
 let good: string;
+let hung: string;
+let slow: string;
+const held: Socket[] = [];
 
 async function serve(handler: Parameters<typeof createServer>[1]): Promise<string> {
   const server = createServer(handler);
@@ -42,8 +46,23 @@ beforeAll(async () => {
     response.writeHead(200, { 'content-type': 'application/json' });
     response.end(JSON.stringify({ served: request.url }));
   });
+  const hanging = createTcpServer((socket) => {
+    held.push(socket);
+  });
+  servers.push(hanging as unknown as Server);
+  await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+  hung = `127.0.0.1:${(hanging.address() as AddressInfo).port}`;
+  slow = await serve((request, response) => {
+    const answer = () => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ slow: request.url }));
+    };
+    if (request.url === '/api/v1/health') answer();
+    else setTimeout(answer, 800);
+  });
 });
 afterAll(() => {
+  for (const socket of held) socket.destroy();
   for (const server of servers) server.close();
 });
 
@@ -96,5 +115,48 @@ describe('calls to a list of masters', () => {
     ]);
     expect(() => parseMasterAddresses('m1')).toThrow("'http://m1' is not a master address: write host:port");
     expect(() => parseMasterAddresses(' , ')).toThrow('no master address given');
+  });
+});
+
+describe('a hung master', () => {
+  const checks = { pauseMs: 10, healthCheckAfterMs: 150, healthCheckTimeoutMs: 150 };
+
+  it('is given up once it does not answer its health check: an idempotent call goes on to the next master', async () => {
+    const masters = new Masters([hung, good], checks);
+    const started = performance.now();
+    expect(await masters.call('GET', '/api/v1/paths/status')).toEqual({ served: '/api/v1/paths/status' });
+    // One check after 150 ms that gets no answer in 150 ms: well under the 60 s call timeout.
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(masters.address).toBe(`http://${good}`);
+  });
+
+  it('fails a call not safe twice with a clear error, and sends the next calls to the next master', async () => {
+    const masters = new Masters([hung, good], checks);
+    const started = performance.now();
+    await expect(masters.call('POST', '/api/v1/paths/delete', { body: {} })).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      message: expect.stringMatching(/stopped answering.*may or may not have been applied/),
+    });
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(await masters.call('POST', '/api/v1/paths/delete', { body: {} })).toEqual({
+      served: '/api/v1/paths/delete',
+    });
+  });
+
+  it('a slow master that answers its health checks is waited for', async () => {
+    const masters = new Masters([slow, good], checks);
+    expect(await masters.call('POST', '/api/v1/paths/rename', { body: {} })).toEqual({
+      slow: '/api/v1/paths/rename',
+    });
+    expect(masters.address).toBe(`http://${slow}`);
+  });
+});
+
+describe('one master', () => {
+  it('is waited for however slow: with no other master, a health check could only fail the call', async () => {
+    const masters = new Masters([slow], { healthCheckAfterMs: 100, healthCheckTimeoutMs: 1 });
+    expect(await masters.call('POST', '/api/v1/paths/rename', { body: {} })).toEqual({
+      slow: '/api/v1/paths/rename',
+    });
   });
 });

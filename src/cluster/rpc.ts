@@ -15,6 +15,8 @@ export interface CallOptions {
   readonly body?: unknown;
   readonly headers?: Record<string, string>;
   readonly timeoutMs?: number;
+  /** Gives the call up at once (its socket destroyed) with the signal's reason. */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -36,6 +38,7 @@ async function send(
   headers: Record<string, string>,
   payload: string | undefined,
   timeoutMs: number,
+  signal?: AbortSignal,
 ): Promise<Answer> {
   const https = url.protocol === 'https:';
   const request = https ? (await import('node:https')).request : httpRequest;
@@ -47,6 +50,12 @@ async function send(
       headers: payload === undefined ? headers : { ...headers, 'content-length': Buffer.byteLength(payload) },
     });
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
+    if (signal) {
+      const abandon = () => req.destroy(signal.reason as Error);
+      if (signal.aborted) abandon();
+      else signal.addEventListener('abort', abandon, { once: true });
+      req.once('close', () => signal.removeEventListener('abort', abandon));
+    }
     req.on('error', (error: NodeJS.ErrnoException & { reused?: boolean }) => {
       error.reused = req.reusedSocket;
       reject(error);
@@ -74,7 +83,7 @@ export async function callJson<T>(
   const timeoutMs = options.timeoutMs ?? 60_000;
   let answer: Answer;
   try {
-    answer = await send(method, target, headers, payload, timeoutMs);
+    answer = await send(method, target, headers, payload, timeoutMs, options.signal);
   } catch (error) {
     // A kept-alive socket the peer closed while idle: a read is sent again (a POST is not: it
     // may have been applied).
@@ -82,7 +91,7 @@ export async function callJson<T>(
     const idleClosed = e.reused && (e.code === 'ECONNRESET' || e.code === 'EPIPE');
     if (!(idleClosed && method === 'GET')) throw unreachable(url, error);
     try {
-      answer = await send(method, target, headers, payload, timeoutMs);
+      answer = await send(method, target, headers, payload, timeoutMs, options.signal);
     } catch (again) {
       throw unreachable(url, again);
     }

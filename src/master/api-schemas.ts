@@ -209,7 +209,13 @@ const MetricsSample = {
   ),
 };
 
-const tokenProperties = { id: str(), user: str(), groups: { type: 'array', items: str() }, createdMs: int() };
+const tokenProperties = {
+  id: str(),
+  user: str(),
+  groups: { type: 'array', items: str() },
+  createdMs: int(),
+  expiresMs: int('When the token stops being accepted (absent: never).'),
+};
 const TokenInfo = { $id: 'TokenInfo', ...object(tokenProperties, ['id', 'user', 'groups', 'createdMs']) };
 const CreatedToken = {
   $id: 'CreatedToken',

@@ -25,6 +25,7 @@ import {
   MASTER_WEB_PORT,
   MASTER_WORKER_TIMEOUT,
   SECURITY_AUTHENTICATION_SIMPLE_REMOTE_ENABLED,
+  SECURITY_AUTHENTICATION_TOKEN_LIFETIME,
   SECURITY_AUTHENTICATION_TYPE,
   SECURITY_AUTHORIZATION_CAPABILITY_LIFETIME,
   SECURITY_AUTHORIZATION_PERMISSION_SUPERGROUP,
@@ -229,7 +230,7 @@ export class Master {
       jobLeaseMs: conf.require(MASTER_PERSISTENCE_LEASE_DURATION),
     });
 
-    const tokens = new UserTokens(meta);
+    const tokens = new UserTokens(meta, conf.require(SECURITY_AUTHENTICATION_TOKEN_LIFETIME));
     const superGroup = conf.require(SECURITY_AUTHORIZATION_PERMISSION_SUPERGROUP);
     const authentication: AuthenticatorOptions = {
       type: authenticationType,

@@ -2,9 +2,14 @@
  * `/api/v1/auth/tokens` on both master ports, for the superuser (or a daemon with the cluster
  * secret) only:
  *
- *   POST   /api/v1/auth/tokens        {user, groups?} → {id, user, groups, createdMs, token}
+ *   POST   /api/v1/auth/tokens        {user, groups?, lifetimeMs?} → {id, user, groups, createdMs, expiresMs, token}
  *   GET    /api/v1/auth/tokens        → [{id, user, groups, createdMs}]   (never a token)
  *   POST   /api/v1/auth/tokens/revoke {id} → {}    (and DELETE /api/v1/auth/tokens/:id)
+ *
+ * and, for the holder of a live user token (no superuser needed):
+ *
+ *   POST   /api/v1/auth/tokens/refresh  (Authorization: Bearer <token>) → a new token, same user and
+ *          groups, a fresh lifetime; the presented one is revoked
  *
  * The token is in the one answer to its creation and nowhere else (answers are `no-store`).
  */
@@ -48,13 +53,49 @@ export function registerTokenRoutes(app: FastifyInstance, context: TokenRouteCon
         operationId: 'createToken',
         tags: ['auth'],
         summary: 'Creates a user token; the answer is the only place the token ever appears.',
-        body: object({ user: str(), groups: schemas.strings('Group names.') }, ['user']),
+        body: object(
+          {
+            user: str(),
+            groups: schemas.strings('Group names.'),
+            lifetimeMs: {
+              type: 'integer',
+              minimum: 0,
+              description:
+                'How long it is accepted (0: forever); tierfs.security.authentication.token.lifetime when absent.',
+            },
+          },
+          ['user'],
+        ),
         response: ref('CreatedToken'),
       }),
     },
     async (request, reply) => {
-      const body = bodyOf<{ user: string; groups?: string[] }>(request);
-      const created = await tokens.create(body.user, body.groups ?? []);
+      const body = bodyOf<{ user: string; groups?: string[]; lifetimeMs?: number }>(request);
+      const created = await tokens.create(body.user, body.groups ?? [], body.lifetimeMs);
+      return reply.header('cache-control', 'no-store').send(created);
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/tokens/refresh',
+    {
+      schema: operation({
+        operationId: 'refreshToken',
+        tags: ['auth'],
+        summary:
+          'Trades the live user token the request presents for a new one (same user and groups, a fresh lifetime); the old one is revoked.',
+        response: ref('CreatedToken'),
+      }),
+    },
+    async (request, reply) => {
+      const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+      if (!bearer) {
+        throw new TierfsError(
+          'UNAUTHENTICATED',
+          'refreshing a token needs it presented: Authorization: Bearer <token>',
+        );
+      }
+      const created = await tokens.refresh(bearer);
       return reply.header('cache-control', 'no-store').send(created);
     },
   );

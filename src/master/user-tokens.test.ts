@@ -23,3 +23,35 @@ describe('user tokens', () => {
     await meta.close();
   });
 });
+
+describe('token lifetimes', () => {
+  it('an expired token is refused with an error saying when it expired; a live one can be refreshed', async () => {
+    const meta = new SqliteMetaStore(':memory:');
+    const tokens = new UserTokens(meta, 60_000);
+    const lasting = await tokens.create('bob');
+    expect(lasting.expiresMs! - lasting.createdMs).toBe(60_000);
+    expect((await tokens.list()).map((t) => t.expiresMs)).toEqual([lasting.expiresMs]);
+
+    const brief = await tokens.create('alice', ['eng'], 50);
+    expect(await tokens.verify(brief.token)).toEqual({ user: 'alice', groups: ['eng'] });
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    await expect(tokens.verify(brief.token)).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+      message: expect.stringMatching(
+        new RegExp(`token ${brief.id} of alice expired at ${new Date(brief.expiresMs!).toISOString()}`),
+      ),
+    });
+    await expect(tokens.refresh(brief.token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+
+    const refreshed = await tokens.refresh(lasting.token);
+    expect(refreshed.id).not.toBe(lasting.id);
+    expect([refreshed.user, refreshed.groups]).toEqual(['bob', ['bob']]);
+    expect(await tokens.verify(refreshed.token)).toEqual({ user: 'bob', groups: ['bob'] });
+    expect(await tokens.verify(lasting.token)).toBeUndefined();
+
+    const forever = await tokens.create('carol', [], 0);
+    expect(forever.expiresMs).toBeUndefined();
+    await expect(tokens.create('dave', [], -1)).rejects.toThrow(/lifetime is a whole number of milliseconds/);
+    await meta.close();
+  });
+});

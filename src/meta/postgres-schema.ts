@@ -86,4 +86,6 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
      detail TEXT NOT NULL
    );
    CREATE TABLE leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, until_ms BIGINT NOT NULL);`,
+  // 3: user tokens expire (NULL for tokens made before: they never do).
+  'ALTER TABLE tokens ADD COLUMN expires_ms BIGINT;',
 ];

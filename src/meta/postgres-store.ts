@@ -298,13 +298,17 @@ export class PostgresMetaStore extends TransactionalStore implements MetaStore {
   }
 
   async putToken(token: TokenRecord): Promise<void> {
-    await this.one('INSERT INTO tokens (id, hash, "user", groups, created_ms) VALUES ($1, $2, $3, $4, $5)', [
-      token.id,
-      token.hash,
-      token.user,
-      JSON.stringify(token.groups),
-      token.createdMs,
-    ]);
+    await this.one(
+      'INSERT INTO tokens (id, hash, "user", groups, created_ms, expires_ms) VALUES ($1, $2, $3, $4, $5, $6)',
+      [
+        token.id,
+        token.hash,
+        token.user,
+        JSON.stringify(token.groups),
+        token.createdMs,
+        token.expiresMs ?? null,
+      ],
+    );
   }
 
   async getToken(id: string): Promise<TokenRecord | undefined> {
@@ -356,5 +360,6 @@ function toToken(row: Record<string, unknown>): TokenRecord {
     user: row.user as string,
     groups: JSON.parse(row.groups as string) as string[],
     createdMs: Number(row.created_ms),
+    ...(row.expires_ms === null || row.expires_ms === undefined ? {} : { expiresMs: Number(row.expires_ms) }),
   };
 }

@@ -87,6 +87,8 @@ export const MIGRATIONS: readonly string[] = [
      detail TEXT NOT NULL
    );
    CREATE TABLE leases (name TEXT PRIMARY KEY, owner TEXT NOT NULL, until_ms INTEGER NOT NULL);`,
+  // 6: user tokens expire (NULL for tokens made before: they never do).
+  'ALTER TABLE tokens ADD COLUMN expires_ms INTEGER;',
 ];
 
 export interface InodeRow {

@@ -173,7 +173,7 @@ describe('SqliteMetaStore', () => {
     await store.setValue('formatted', '2026');
     await store.close();
     const again = new SqliteMetaStore(file);
-    expect(again.schemaVersion).toBe(5);
+    expect(again.schemaVersion).toBe(6);
     expect(await again.listPersistTasks()).toEqual([
       {
         path: '/f',

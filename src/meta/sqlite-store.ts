@@ -325,12 +325,15 @@ export class SqliteMetaStore extends TransactionalStore implements MetaStore {
 
   putToken(token: TokenRecord): Promise<void> {
     return this.exclusive(() => {
-      this.sql('INSERT INTO tokens (id, hash, user, groups, created_ms) VALUES (?, ?, ?, ?, ?)').run(
+      this.sql(
+        'INSERT INTO tokens (id, hash, user, groups, created_ms, expires_ms) VALUES (?, ?, ?, ?, ?, ?)',
+      ).run(
         token.id,
         token.hash,
         token.user,
         JSON.stringify(token.groups),
         token.createdMs,
+        token.expiresMs ?? null,
       );
     });
   }
@@ -399,6 +402,7 @@ interface TokenRow {
   user: string;
   groups: string;
   created_ms: number;
+  expires_ms: number | null;
 }
 
 function toToken(row: TokenRow): TokenRecord {
@@ -408,5 +412,6 @@ function toToken(row: TokenRow): TokenRecord {
     user: row.user,
     groups: JSON.parse(row.groups) as string[],
     createdMs: row.created_ms,
+    ...(row.expires_ms === null ? {} : { expiresMs: row.expires_ms }),
   };
 }

@@ -125,6 +125,8 @@ export interface TokenRecord {
   readonly user: string;
   readonly groups: readonly string[];
   readonly createdMs: number;
+  /** When it stops being accepted; undefined: never (tokens made before tokens expired). */
+  readonly expiresMs?: number;
 }
 
 export interface ChildPage {

@@ -218,11 +218,13 @@ export class Namespace {
     if (target === '/') throw new TierfsError('IS_A_DIRECTORY', 'the root is a directory');
     const { mount, ufsPath } = this.writable(target);
     const writeType = options.writeType ?? 'CACHE_THROUGH';
-    // Through a temporary object where moving it over the file is one cheap, atomic rename; an
-    // object store's rename is a copy of the whole object, so its writes still go to the file.
+    // Through a temporary object, moved over the file only once the write is known to complete:
+    // by an atomic rename, or on object stores by a server-side copy (write-commit.ts). A store
+    // that can do neither (a tierfs:// mount) still writes to the file.
+    const store = await this.mounts.store(mount);
     const viaTemporary =
       (writeType === 'CACHE_THROUGH' || writeType === 'THROUGH') &&
-      (await this.mounts.store(mount)).capabilities.atomicRename;
+      (store.capabilities.atomicRename || store.moveOver !== undefined);
     const temporaryPath = viaTemporary ? temporaryPathFor(ufsPath, 'write') : undefined;
     await this.parentDirectory(target, caller, options.recursive ?? true);
     await this.findInode(target); // Loads it from the under store when it is only there.

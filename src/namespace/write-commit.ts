@@ -21,7 +21,7 @@ import { randomUUID } from 'node:crypto';
 import { isTierfsError } from '../errors.js';
 import type { MetaStore, MetaTransaction, PersistTask } from '../meta/store.js';
 import { PARKED_RETRY_MS } from '../meta/store.js';
-import type { UnderStore } from '../ufs/contract.js';
+import type { UfsStatus, UnderStore } from '../ufs/contract.js';
 import type { MountTable } from './mount-table.js';
 
 /** The worker id of a hold: no worker is ever called that, so the persist scheduler never claims it. */
@@ -89,10 +89,7 @@ export class WriteCommitter {
     renewal.unref();
     let moved: string;
     try {
-      // The under store's rename needs a free destination: the version being replaced goes first.
-      await store.delete(write.ufsPath).catch(ignoreNotFound);
-      await store.rename(write.temporaryPath, write.ufsPath);
-      moved = (await store.getStatus(write.ufsPath)).fingerprint;
+      moved = (await moveIntoPlace(store, write.temporaryPath, write.ufsPath)).fingerprint;
     } catch (error) {
       clearInterval(renewal);
       await this.release(write, previous).catch(() => undefined);
@@ -152,6 +149,18 @@ export async function discardTemporary(
   await meta.removeTemporary(mountPath, temporaryPath);
 }
 
+/**
+ * Moves a write's object over its file. An object store copies over the file in one request, so
+ * the old version stays readable until the new one replaces it; a local store's rename needs a
+ * free destination, so the version being replaced goes first.
+ */
+async function moveIntoPlace(store: UnderStore, temporaryPath: string, ufsPath: string): Promise<UfsStatus> {
+  if (!store.capabilities.atomicRename && store.moveOver) return store.moveOver(temporaryPath, ufsPath);
+  await store.delete(ufsPath).catch(ignoreNotFound);
+  await store.rename(temporaryPath, ufsPath);
+  return store.getStatus(ufsPath);
+}
+
 function ignoreNotFound(error: unknown): void {
   if (!isTierfsError(error, 'NOT_FOUND')) throw error;
 }
@@ -184,9 +193,24 @@ export async function recoverWriteCommits(
       if (pending) await tx.putPendingWrite(pending);
       return pending !== undefined;
     });
-    const [temporaryThere, fileThere] = [await store.exists(temporaryPath), await store.exists(ufsPath)];
-    const finish = overwrite && (fileThere ? !temporaryThere : temporaryThere);
-    if (finish && temporaryThere) await store.rename(temporaryPath, ufsPath);
+    const temporaryThere = await store.exists(temporaryPath);
+    const file = await store.getStatus(ufsPath).catch((error: unknown) => ignoreNotFound(error));
+    let moved: boolean;
+    let finish: boolean;
+    if (store.capabilities.atomicRename || !store.moveOver) {
+      // Deleted, then renamed: the file there with no temporary object left is this write's.
+      moved = file !== undefined && !temporaryThere;
+      finish = overwrite && (moved || (file === undefined && temporaryThere));
+    } else {
+      // Copied over, then the temporary object deleted: with both there, the copy happened when
+      // the file is no longer the version being replaced (a new file had none).
+      const replaced = overwrite ? (await meta.getInode(hold.path))?.ufsFingerprint : undefined;
+      moved =
+        file !== undefined && (!temporaryThere || replaced === undefined || file.fingerprint !== replaced);
+      finish = overwrite && moved;
+    }
+    if (finish && !moved) await store.rename(temporaryPath, ufsPath);
+    if (finish && moved && temporaryThere) await store.delete(temporaryPath).catch(ignoreNotFound);
     const status = finish ? await store.getStatus(ufsPath) : undefined;
     const undo = await meta.transaction(async (tx) => {
       if (!(await tx.removePersist(hold.path, claim))) return false;
@@ -207,7 +231,7 @@ export async function recoverWriteCommits(
         ]);
         return false;
       }
-      if (overwrite || temporaryThere || !fileThere) return false;
+      if (overwrite || !moved) return false;
       return tx.deleteTree(hold.path, { contentId: hold.contentId, state: 'INCOMPLETE' }).then(() => true);
     });
     if (undo) await store.delete(ufsPath).catch(ignoreNotFound);

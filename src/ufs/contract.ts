@@ -220,10 +220,20 @@ export interface UnderStore {
    * OPTIONAL: removes what interrupted writes left behind and nothing else. Object stores abort the
    * multipart uploads below their root started longer ago than their clean age (S3:
    * `tierfs.underfs.s3.intermediate.upload.clean.age`). A read-only store removes nothing. Resolves
-   * to the number of items removed. The master calls it through ufs/cleanup-scheduler.ts when
+   * to the number of items removed. The master's sweeper (master/persist-sweeper.ts) calls it when
    * `tierfs.underfs.cleanup.enabled` is true; stores without leftovers do not implement it.
    */
   cleanup?(): Promise<number>;
+  /**
+   * OPTIONAL, for stores whose rename is not atomic: moves the file `source` onto `destination`,
+   * replacing the file there in one step, so a reader of `destination` sees the old object or the
+   * new one, never none and never part of one. Object stores copy server-side over the
+   * destination (Kodo: one forced move), then delete the source; if the copy fails nothing
+   * changed, if the delete fails the source is left (swept like any temporary object). The
+   * destination's parent must exist. Resolves to the moved file's status (what getStatus would
+   * return for it). A missing source is NOT_FOUND. Stores with `atomicRename` do not need it.
+   */
+  moveOver?(source: string, destination: string): Promise<UfsStatus>;
   /** Releases clients, sockets and timers. */
   close(): Promise<void>;
 }

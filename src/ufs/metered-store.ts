@@ -45,6 +45,8 @@ export class MeteredUnderStore implements UnderStore {
   readonly capabilities: UnderStoreCapabilities;
   /** The inner store's cleanup, when it has one (a layer must not hide it). */
   readonly cleanup?: () => Promise<number>;
+  /** The inner store's moveOver, when it has one (timed as a rename). */
+  readonly moveOver?: (source: string, destination: string) => Promise<UfsStatus>;
 
   constructor(
     private readonly inner: UnderStore,
@@ -54,6 +56,10 @@ export class MeteredUnderStore implements UnderStore {
     this.scheme = inner.scheme;
     this.capabilities = inner.capabilities;
     if (inner.cleanup) this.cleanup = () => inner.cleanup!();
+    if (inner.moveOver) {
+      this.moveOver = (source, destination) =>
+        this.timed('rename', () => inner.moveOver!(source, destination));
+    }
   }
 
   private async timed<T>(operation: UfsOperation, call: () => Promise<T>): Promise<T> {

@@ -10,7 +10,7 @@ import { userInfo } from 'node:os';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { Logger } from 'pino';
 import { clusterHeaders } from '../cluster/auth.js';
-import { Masters, masterAddressesOf } from '../cluster/masters.js';
+import { Masters, masterAddressesOf, mastersOptionsOf } from '../cluster/masters.js';
 import type { Configuration } from '../config/configuration.js';
 import {
   SECURITY_AUTHENTICATION_SIMPLE_REMOTE_ENABLED,
@@ -45,7 +45,7 @@ export async function startWorkerSite(
   const simpleRemoteEnabled = conf.require(SECURITY_AUTHENTICATION_SIMPLE_REMOTE_ENABLED);
   const host = conf.require(WORKER_WEB_BIND_HOST);
   checkBindings(type, simpleRemoteEnabled, [{ key: WORKER_WEB_BIND_HOST.key, host }], 'worker');
-  const masters = new Masters(options.masterAddress ?? masterAddressesOf(conf));
+  const masters = new Masters(options.masterAddress ?? masterAddressesOf(conf), mastersOptionsOf(conf));
   const verifyToken = async (token: string): Promise<Caller | undefined> => {
     try {
       return await masters.call<Caller>('POST', '/api/v1/internal/tokens/verify', {

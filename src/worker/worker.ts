@@ -28,7 +28,7 @@ import { PageStore } from '../cache/page-store.js';
 import { clusterHeaders, presentsSecret } from '../cluster/auth.js';
 import { CapabilitySigner } from '../cluster/capability.js';
 import { configurationListing, readLogTail } from '../cluster/component-info.js';
-import { Masters } from '../cluster/masters.js';
+import { Masters, mastersOptionsOf } from '../cluster/masters.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../cluster/metrics.js';
 import { addErrorSchema, operation, schemas, VALIDATION_OPTIONS } from '../cluster/route-schemas.js';
 import { sendError } from '../cluster/rpc.js';
@@ -182,7 +182,7 @@ export class Worker {
     const staging = new StagingArea(layout.workerStagingDir);
     await staging.init();
     const metrics = new WorkerMetrics(pages, staging);
-    const masters = new Masters(options.masterAddress);
+    const masters = new Masters(options.masterAddress, mastersOptionsOf(conf));
     const mounts = new MountStores(conf, masters, clusterToken, metrics.ufs.layer);
     const data: DataPath = { pages, staging, written: metrics.bytesWritten };
 

@@ -28,6 +28,9 @@ interface Probe {
   asDaemon: Answer;
   cliWithToken: CliRun;
   cliWithoutToken: CliRun;
+  refreshed: { code: number; stdoutLines: number; stderr: string; sameToken: boolean };
+  cliWithOldToken: { code: number; stderr: string };
+  cliWithRefreshedToken: { code: number; stdout: string };
   simple: CliRun;
 }
 
@@ -107,7 +110,7 @@ describe('a master bound to 0.0.0.0 in TOKEN mode, called from 10.77.0.1', () =>
     expect(probe.alicePrefix).toBe('tierfs_');
     expect(probe.listed.code).toBe(0);
     expect(probe.listed.stdout).toMatch(
-      /^ID\s+USER\s+GROUPS\s+CREATED\n[0-9a-f]{8}\s+alice\s+alice\s+\d{4}-/,
+      /^ID\s+USER\s+GROUPS\s+CREATED\s+EXPIRES\n[0-9a-f]{8}\s+alice\s+alice\s+\d{4}-\S+\s+\d{4}-/,
     );
     expect(probe.listed.showsToken).toBe(false);
     expect(probe.cliWithToken.code).toBe(0);
@@ -117,6 +120,15 @@ describe('a master bound to 0.0.0.0 in TOKEN mode, called from 10.77.0.1', () =>
       /^tierfs: authentication is TOKEN: send Authorization: Bearer/,
     );
     expect(probe.cliWithoutToken.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('`tierfs auth token refresh` trades the token it logs in with for a new one; the old one is revoked', () => {
+    expect(probe.refreshed).toMatchObject({ code: 0, stdoutLines: 1, sameToken: false });
+    expect(probe.refreshed.stderr).toMatch(/^Refreshed: token [0-9a-f]{8} for alice \(expires \d{4}-/);
+    expect(probe.cliWithOldToken.code).toBe(1);
+    expect(probe.cliWithOldToken.stderr).toMatch(/unknown or revoked/);
+    expect(probe.cliWithRefreshedToken.code).toBe(0);
+    expect(probe.cliWithRefreshedToken.stdout).toMatch(/alice-rpc/);
   });
 
   it('in SIMPLE, the master refuses to start beyond loopback and says so in one line', () => {

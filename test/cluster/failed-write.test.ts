@@ -5,29 +5,99 @@
  * path meanwhile) its data was still there: the deleted file came back, or the other, acknowledged
  * write was lost, once the metadata was re-read from the under store.
  *
+ * On every kind of store: a local directory (rename), and S3, OSS and Kodo through tierfs's own
+ * gateways (each over a local directory), whose writes are copied over the file server-side.
+ *
  * Each case holds a write open (its bytes sent, the stream not ended) while another client acts on
  * the path, then ends it: the completion must fail, and the under store and tierfs must show what
  * they would had the failed write never happened.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TierfsClient } from '../../src/client/client.js';
 import type { WriteType } from '../../src/cluster/wire.js';
+import type { UnderStore } from '../../src/ufs/contract.js';
 import { readStream } from '../../src/ufs/io.js';
+import { FileSystem } from '../../src/ufs/registry.js';
+import {
+  ACCESS_KEY as S3_KEY,
+  SECRET_KEY as S3_SECRET,
+  startGateway as startS3Gateway,
+} from '../gateway/harness.js';
+import { BUCKET as KODO_BUCKET } from '../gateway/kodo-support.js';
+import {
+  BUCKET as OSS_BUCKET,
+  AK as OSS_KEY,
+  SECRET as OSS_SECRET,
+  startGateway as startOssGateway,
+} from '../gateway/oss-support.js';
+import { kodoSettings, startDriverFixture } from '../kodo/kodo-driver-support.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { eventually } from '../support/eventually.js';
 
 let cluster: TestCluster;
 let client: TierfsClient;
+const cleanups: (() => Promise<void>)[] = [];
+
+interface StoreUnderTest {
+  readonly uri: string;
+  readonly options: Record<string, string>;
+}
+
+const stores: Record<string, () => Promise<StoreUnderTest>> = {
+  async local() {
+    const dir = join(cluster.home, 'local-store');
+    mkdirSync(dir);
+    return { uri: `file://${dir}`, options: {} };
+  },
+  async s3() {
+    const gateway = await startS3Gateway();
+    cleanups.push(() => gateway.stop());
+    mkdirSync(join(gateway.root, 'failed'));
+    return {
+      uri: 's3://failed/data/',
+      options: {
+        'tierfs.underfs.s3.endpoint': gateway.endpoint,
+        'tierfs.underfs.s3.disable.dns.buckets': 'true',
+        'tierfs.underfs.s3.inherit.acl': 'false',
+        'aws.accessKeyId': S3_KEY,
+        'aws.secretKey': S3_SECRET,
+      },
+    };
+  },
+  async oss() {
+    const gateway = await startOssGateway();
+    cleanups.push(() => gateway.stop());
+    return {
+      uri: `oss://${OSS_BUCKET}/data/`,
+      options: {
+        'fs.oss.accessKeyId': OSS_KEY,
+        'fs.oss.accessKeySecret': OSS_SECRET,
+        'fs.oss.endpoint': `localhost:${gateway.port}`,
+        'fs.oss.connection.secure.enabled': 'false',
+        'tierfs.underfs.oss.path.style.access': 'true',
+      },
+    };
+  },
+  async kodo() {
+    const kodo = await startDriverFixture();
+    cleanups.push(() => kodo.cleanup());
+    return { uri: `kodo://${KODO_BUCKET}/data/`, options: kodoSettings(kodo) };
+  },
+};
+
 beforeAll(async () => {
   cluster = await startCluster();
   client = cluster.client();
 });
-afterAll(() => cluster?.stop());
+afterAll(async () => {
+  await cluster?.stop();
+  for (const cleanup of cleanups) await cleanup();
+});
 
 async function write(path: string, data: Buffer, writeType: WriteType, overwrite = false): Promise<void> {
   await pipeline(Readable.from([data]), await client.createFile(path, { writeType, overwrite }));
@@ -51,37 +121,66 @@ async function openWrite(path: string, data: Buffer, writeType: WriteType, overw
 }
 
 /** tierfs's objects in progress left in a directory of the under store. */
-const leftovers = (dir: string) =>
-  existsSync(dir) ? readdirSync(dir).filter((name) => name.startsWith('.tierfs-')) : [];
+async function leftovers(store: UnderStore, dir: string): Promise<string[]> {
+  if (!(await store.exists(dir))) return [];
+  const page = await store.list(dir);
+  return page.entries.map((entry) => entry.name).filter((name) => name.startsWith('.tierfs-'));
+}
 
-describe.each(['CACHE_THROUGH', 'THROUGH'] as const)('a %s write whose completion fails', (writeType) => {
-  it('overwriting a file deleted meanwhile: the file stays deleted', async () => {
-    const dir = `/deleted-${writeType}`;
-    const path = `${dir}/file.bin`;
-    await write(path, randomBytes(1024), 'CACHE_THROUGH');
-    const failing = await openWrite(path, randomBytes(48 * 1024), writeType, true);
-    await client.delete(path);
-    expect(await failing.end()).toBeDefined();
-
-    await client.loadMetadata(dir, { recursive: true });
-    expect(await client.exists(path)).toBe(false);
-    expect(existsSync(join(cluster.ufs, path))).toBe(false);
-    await eventually(() => leftovers(join(cluster.ufs, dir)).length === 0, 'no temporary object left');
+describe.each(Object.keys(stores))('on a %s mount', (kind) => {
+  const mountPath = `/${kind}`;
+  let store: UnderStore;
+  beforeAll(async () => {
+    const { uri, options } = await stores[kind]!();
+    await client.mount(mountPath, uri, { options });
+    store = await FileSystem.get(uri, options);
+  });
+  afterAll(async () => {
+    await store?.close();
   });
 
-  it('a path another write took meanwhile: the other write stays', async () => {
-    const dir = `/taken-${writeType}`;
-    const path = `${dir}/file.bin`;
-    await client.mkdir(dir, { recursive: true });
-    const failing = await openWrite(path, randomBytes(48 * 1024), writeType);
-    const winner = randomBytes(16 * 1024);
-    await write(path, winner, 'CACHE_THROUGH');
-    expect(await failing.end()).toBeDefined();
+  describe.each(['CACHE_THROUGH', 'THROUGH'] as const)('a %s write whose completion fails', (writeType) => {
+    it('overwriting a file deleted meanwhile: the file stays deleted', async () => {
+      const dir = `deleted-${writeType}`;
+      const path = `${mountPath}/${dir}/file.bin`;
+      await write(path, randomBytes(1024), 'CACHE_THROUGH');
+      const failing = await openWrite(path, randomBytes(48 * 1024), writeType, true);
+      await client.delete(path);
+      expect(await failing.end()).toBeDefined();
 
-    await client.loadMetadata(dir, { recursive: true });
-    expect(readFileSync(join(cluster.ufs, path)).equals(winner)).toBe(true);
-    const read = await readStream(await client.openFile(path, { readType: 'NO_CACHE' }));
-    expect(read.equals(winner)).toBe(true);
-    await eventually(() => leftovers(join(cluster.ufs, dir)).length === 0, 'no temporary object left');
+      await client.loadMetadata(`${mountPath}/${dir}`, { recursive: true });
+      expect(await client.exists(path)).toBe(false);
+      expect(await store.exists(`${dir}/file.bin`)).toBe(false);
+      await eventually(async () => (await leftovers(store, dir)).length === 0, 'no temporary object left');
+    });
+
+    it('a path another write took meanwhile: the other write stays', async () => {
+      const dir = `taken-${writeType}`;
+      const path = `${mountPath}/${dir}/file.bin`;
+      await client.mkdir(`${mountPath}/${dir}`, { recursive: true });
+      const failing = await openWrite(path, randomBytes(48 * 1024), writeType);
+      const winner = randomBytes(16 * 1024);
+      await write(path, winner, 'CACHE_THROUGH');
+      expect(await failing.end()).toBeDefined();
+
+      await client.loadMetadata(`${mountPath}/${dir}`, { recursive: true });
+      expect((await readStream(await store.open(`${dir}/file.bin`))).equals(winner)).toBe(true);
+      const read = await readStream(await client.openFile(path, { readType: 'NO_CACHE' }));
+      expect(read.equals(winner)).toBe(true);
+      await eventually(async () => (await leftovers(store, dir)).length === 0, 'no temporary object left');
+    });
+
+    it('an overwrite that completes: its data replaces the file, and no temporary object stays', async () => {
+      const dir = `replaced-${writeType}`;
+      const path = `${mountPath}/${dir}/file.bin`;
+      await write(path, randomBytes(1024), 'CACHE_THROUGH');
+      const newer = randomBytes(32 * 1024);
+      await write(path, newer, writeType, true);
+      expect((await readStream(await store.open(`${dir}/file.bin`))).equals(newer)).toBe(true);
+      expect(await leftovers(store, dir)).toEqual([]);
+      expect((await readStream(await client.openFile(path, { readType: 'NO_CACHE' }))).equals(newer)).toBe(
+        true,
+      );
+    });
   });
 });

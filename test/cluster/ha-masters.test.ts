@@ -4,7 +4,9 @@
  * masters; the master serving them is killed with SIGKILL while they write: work goes on through
  * the other within 10 s, no acknowledged write is lost, and ASYNC_THROUGH files persist (their
  * tasks taken over when the dead master's leases run out). Then a worker is killed with SIGKILL:
- * every persisted file still reads, through another worker, from the under store.
+ * every persisted file still reads, through another worker, from the under store. First, the
+ * master serving the clients is stopped with SIGSTOP (hung, not dead: it still accepts
+ * connections): work goes on through the other within 10 s, not after the 60 s call timeout.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import {
@@ -104,6 +106,9 @@ beforeAll(async () => {
     'tierfs.worker.hostname=127.0.0.1',
     'tierfs.worker.heartbeat.interval=200ms',
     'tierfs.master.worker.timeout=2sec',
+    // Workers find a hung master well within their 2 s timeout (the test's clients keep the defaults).
+    'tierfs.user.rpc.health.check.after=500ms',
+    'tierfs.user.rpc.health.check.timeout=500ms',
     'tierfs.master.persistence.lease.duration=2sec',
     'tierfs.master.persistence.scheduler.interval=200ms',
     'tierfs.worker.page.store.sizes=64MB',
@@ -151,6 +156,54 @@ async function read(client: TierfsClient, path: string): Promise<string> {
 }
 
 describe('two masters on one PostgreSQL', () => {
+  it('go on through the other master within 10 s when the serving one hangs (SIGSTOP)', async () => {
+    const client = clientOf(addresses);
+    await eventually(
+      async () => (await client.workers()).filter((w) => w.state === 'LIVE').length === 3,
+      'three live workers',
+    );
+    const failures: string[] = [];
+    const acknowledged: { path: string; data: string; startedMs: number; doneMs: number }[] = [];
+    let stop = false;
+    const writer = (async () => {
+      for (let i = 0; !stop; i++) {
+        const writeType = WRITE_TYPES[i % WRITE_TYPES.length]!;
+        const path = `/hung/${i}-${writeType}.bin`;
+        const data = randomBytes(20_000 + i);
+        const startedMs = Date.now();
+        try {
+          await write(client, path, data, writeType);
+          acknowledged.push({ path, data: sha(data), startedMs, doneMs: Date.now() });
+        } catch (error) {
+          failures.push(`${path}: ${(error as Error).message}`);
+        }
+      }
+    })();
+    const stopped = masters[0]!.pid('master');
+    try {
+      await eventually(() => acknowledged.length >= 4, 'writes before the master hangs');
+      const hungMs = Date.now();
+      process.kill(stopped, 'SIGSTOP');
+      await eventually(
+        () => acknowledged.filter((w) => w.startedMs > hungMs).length >= 4,
+        'writes after the master hung',
+        30_000,
+      );
+      stop = true;
+      await writer;
+      // Every write in flight when it hung was safe to send again: none failed.
+      expect(failures).toEqual([]);
+      const firstAfter = acknowledged.find((w) => w.startedMs > hungMs)!;
+      expect(firstAfter.doneMs - hungMs).toBeLessThan(10_000);
+      const other = clientOf(`127.0.0.1:${masters[1]!.rpcPort}`);
+      for (const w of acknowledged) expect([w.path, await read(other, w.path)]).toEqual([w.path, w.data]);
+    } finally {
+      stop = true;
+      process.kill(stopped, 'SIGCONT');
+      await writer;
+    }
+  }, 90_000);
+
   it('serve every write type through either master and survive kill -9 of a master and of a worker', async () => {
     const both = clientOf(addresses);
     const [one, two] = masters.map((m) => clientOf(`127.0.0.1:${m.rpcPort}`)) as [TierfsClient, TierfsClient];

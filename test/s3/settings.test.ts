@@ -8,7 +8,6 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { HttpRequest } from '@smithy/types';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Configuration } from '../../src/config/configuration.js';
-import { scheduleUfsCleanup } from '../../src/ufs/cleanup-scheduler.js';
 import { readFile, writeFile } from '../../src/ufs/io.js';
 import { setUfsLogSink, type UfsLogRecord } from '../../src/ufs/log.js';
 import { EMPTY_BODY } from '../../src/ufs/object/multipart.js';
@@ -262,7 +261,7 @@ describe('uploads', () => {
     }
   });
 
-  it('tierfs.underfs.s3.intermediate.upload.clean.age with cleanup.enabled and cleanup.interval', async () => {
+  it('tierfs.underfs.s3.intermediate.upload.clean.age: cleanup aborts older uploads, never on read-only stores', async () => {
     const fresh = await s3rverStore(proxy.endpoint);
     const old = await s3rverStore(proxy.endpoint, {
       'tierfs.underfs.s3.intermediate.upload.clean.age': '1ms',
@@ -287,25 +286,9 @@ describe('uploads', () => {
       expect(await readOnly.cleanup()).toBe(0); // read-only mounts are never cleaned
       expect(await pendingUploads(server)).toHaveLength(1);
 
-      const disabled = scheduleUfsCleanup(
-        () => [old],
-        Configuration.of({ 'tierfs.underfs.cleanup.enabled': 'false' }),
-      );
-      expect(disabled.enabled).toBe(false);
-      expect(await pendingUploads(server)).toHaveLength(1);
-
-      const scheduler = scheduleUfsCleanup(
-        () => [readOnly, old],
-        Configuration.of({
-          'tierfs.underfs.cleanup.enabled': 'true',
-          'tierfs.underfs.cleanup.interval': '50ms',
-        }),
-      );
-      try {
-        await expect.poll(() => pendingUploads(server)).toEqual([]);
-      } finally {
-        scheduler.stop();
-      }
+      // The master's sweeper calls this every tierfs.underfs.cleanup.interval (persist-sweeper.ts).
+      expect(await old.cleanup()).toBe(1);
+      expect(await pendingUploads(server)).toEqual([]);
     } finally {
       await Promise.all([fresh.close(), old.close(), readOnly.close()]);
     }

@@ -149,6 +149,10 @@ const asAlice = {
 const asDaemon = await call('rpc', 'GET', '/api/v1/paths/list?path=/private', { token: secret });
 const cliWithToken = await tierfs(['fs', 'ls', '/'], { TIERFS_TOKEN: alice });
 const cliWithoutToken = await tierfs(['fs', 'ls', '/']);
+// alice trades her token for a new one: the old one stops working, the new one works.
+const refreshed = await tierfs(['auth', 'token', 'refresh'], { TIERFS_TOKEN: alice });
+const cliWithOldToken = await tierfs(['fs', 'ls', '/'], { TIERFS_TOKEN: alice });
+const cliWithRefreshedToken = await tierfs(['fs', 'ls', '/'], { TIERFS_TOKEN: refreshed.stdout.trim() });
 
 await master.stop();
 
@@ -172,6 +176,14 @@ console.log(
       stdoutLines: created.stdout.trim().split('\n').length,
       stderr: created.stderr,
     },
+    refreshed: {
+      code: refreshed.code,
+      stdoutLines: refreshed.stdout.trim().split('\n').length,
+      stderr: refreshed.stderr,
+      sameToken: refreshed.stdout.trim() === alice,
+    },
+    cliWithOldToken: { code: cliWithOldToken.code, stderr: cliWithOldToken.stderr },
+    cliWithRefreshedToken: { code: cliWithRefreshedToken.code, stdout: cliWithRefreshedToken.stdout },
     alicePrefix: alice.slice(0, 7),
     listed: { code: listed.code, stdout: listed.stdout, showsToken: listed.stdout.includes(alice) },
     asAlice,

@@ -160,6 +160,16 @@ export const SECURITY_AUTHORIZATION_PERMISSION_SUPERGROUP = defineProperty({
   description: 'Members of this group bypass permission checks (the super-user group).',
 });
 
+export const SECURITY_AUTHENTICATION_TOKEN_LIFETIME = defineProperty({
+  key: 'tierfs.security.authentication.token.lifetime',
+  type: duration(),
+  default: '30d',
+  description:
+    'How long a user token made by `tierfs auth token create` (or refreshed by `tierfs auth token refresh`) ' +
+    'is accepted; an expired token is refused with UNAUTHENTICATED saying when it expired. `create --lifetime` ' +
+    'sets another for one token; 0 makes tokens that never expire. Tokens made before tokens expired never do.',
+});
+
 export const SECURITY_AUTHORIZATION_CAPABILITY_LIFETIME = defineProperty({
   key: 'tierfs.security.authorization.capability.lifetime',
   type: duration(),
@@ -602,6 +612,27 @@ export const USER_CONSISTENT_HASH_VIRTUAL_NODE_COUNT_PER_WORKER = defineProperty
   type: int({ min: 1 }),
   default: '100',
   description: 'Virtual nodes per worker on the consistent-hash ring that picks the worker for a file.',
+});
+
+export const USER_RPC_HEALTH_CHECK_AFTER = defineProperty({
+  key: 'tierfs.user.rpc.health.check.after',
+  type: duration(),
+  default: '2s',
+  description:
+    'A call to a master (from a client, the CLI, a gateway or a worker) with no answer after this long asks ' +
+    "that master's health route, and again every this long while it waits: a master that does not answer " +
+    'its health check within tierfs.user.rpc.health.check.timeout counts as hung, and work moves to the next ' +
+    'of tierfs.master.rpc.addresses (the call itself too when it is safe to send twice). A master that answers ' +
+    'is waited for up to the call timeout (60 s). 0 turns the checks off; with one master they never run.',
+});
+
+export const USER_RPC_HEALTH_CHECK_TIMEOUT = defineProperty({
+  key: 'tierfs.user.rpc.health.check.timeout',
+  type: duration(),
+  default: '2s',
+  description:
+    "How long a master's health check (see tierfs.user.rpc.health.check.after) may take before the master " +
+    'counts as hung.',
 });
 
 // --- S3 gateway (proxy) -------------------------------------------------------------------------

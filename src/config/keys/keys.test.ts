@@ -166,7 +166,10 @@ describe('property catalogue', () => {
   });
 
   it('marks every secret-looking key secret', () => {
-    const notSecret = new Set(['tierfs.underfs.oss.sts.token.refresh.interval.ms']);
+    const notSecret = new Set([
+      'tierfs.underfs.oss.sts.token.refresh.interval.ms',
+      'tierfs.security.authentication.token.lifetime',
+    ]);
     for (const property of ALL_PROPERTIES) {
       if (!/secret|password|token/i.test(property.key) || notSecret.has(property.key)) continue;
       expect(property.secret, property.key).toBe(true);

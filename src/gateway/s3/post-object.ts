@@ -16,6 +16,7 @@ import { headerOf, type S3Context } from './context.js';
 import { S3Error, toS3Error } from './errors.js';
 import type { ObjectInfo } from './object-layer.js';
 import { checkPostPolicy, lengthRange, parsePostPolicy } from './post-policy.js';
+import { requestUser } from './request-user.js';
 import type { GatewayServices } from './services.js';
 import { buildXml } from './xml.js';
 
@@ -81,6 +82,8 @@ async function writeUpload(
   filename: string,
 ): Promise<{ info: ObjectInfo; key: string }> {
   const identity = services.authenticator.authenticatePost(fields);
+  // What follows acts as the user the form's policy was signed by.
+  requestUser.enterWith(identity.user);
   const template = fields.get('key');
   if (template === undefined || template === '') {
     throw new S3Error('InvalidArgument', "Bucket POST must contain a field named 'key'.");

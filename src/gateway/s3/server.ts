@@ -27,6 +27,7 @@ import { MetadataStore } from './metadata-store.js';
 import { MultipartUploads } from './multipart.js';
 import { ObjectLayer } from './object-layer.js';
 import { isFormUpload } from './post-object.js';
+import { requestUser } from './request-user.js';
 import { route } from './router.js';
 import type { GatewayServices } from './services.js';
 import { parseQuery } from './signed-request.js';
@@ -177,7 +178,7 @@ export class S3Gateway {
       const found = route(ctx);
       operation = found.name;
       await this.services.access.authorize(ctx, found.name);
-      await found.handler(ctx, this.services);
+      await requestUser.run(identity.user, () => found.handler(ctx, this.services));
     } catch (error) {
       const failure = toS3Error(error);
       if (failure.status >= 500 && failure.code !== 'NotImplemented') {

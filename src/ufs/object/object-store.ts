@@ -506,6 +506,27 @@ export class ObjectUnderStore implements UnderStore {
     if (!this.options.skipParentDirectoryCreation) await this.putMissingMarkers(parentPath(to));
   }
 
+  async moveOver(source: string, destination: string): Promise<UfsStatus> {
+    this.checkWritable();
+    const from = normalizeUfsPath(source);
+    const to = normalizeUfsPath(destination);
+    if (from === '' || to === '') throw new TierfsError('INVALID_ARGUMENT', 'the root cannot be moved');
+    if (from === to) {
+      throw new TierfsError('INVALID_ARGUMENT', `cannot move ${this.describe(from)} onto itself`);
+    }
+    // One server-side request replaces the destination whole: readers see the old or the new object.
+    if (this.client.moveObject) {
+      await this.client.moveObject(this.key(from), this.key(to));
+    } else {
+      await this.client.copyObject(this.key(from), this.key(to));
+      await this.client.deleteObject(this.key(from));
+    }
+    const moved = await this.client.headObject(this.key(to));
+    if (!moved)
+      throw new TierfsError('NOT_FOUND', `${this.describe(to)} vanished right after it was written`);
+    return this.fileStatus(to, moved, await this.options.permissions());
+  }
+
   async getSpace(): Promise<undefined> {
     return undefined;
   }
