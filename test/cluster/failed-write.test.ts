@@ -66,6 +66,7 @@ const stores: Record<string, () => Promise<StoreUnderTest>> = {
         'tierfs.underfs.s3.inherit.acl': 'false',
         'aws.accessKeyId': S3_KEY,
         'aws.secretKey': S3_SECRET,
+        'tierfs.underfs.object.store.write.commit.copy': 'true',
       },
     };
   },
@@ -80,13 +81,17 @@ const stores: Record<string, () => Promise<StoreUnderTest>> = {
         'fs.oss.endpoint': `localhost:${gateway.port}`,
         'fs.oss.connection.secure.enabled': 'false',
         'tierfs.underfs.oss.path.style.access': 'true',
+        'tierfs.underfs.object.store.write.commit.copy': 'true',
       },
     };
   },
   async kodo() {
     const kodo = await startDriverFixture();
     cleanups.push(() => kodo.cleanup());
-    return { uri: `kodo://${KODO_BUCKET}/data/`, options: kodoSettings(kodo) };
+    return {
+      uri: `kodo://${KODO_BUCKET}/data/`,
+      options: { ...kodoSettings(kodo), 'tierfs.underfs.object.store.write.commit.copy': 'true' },
+    };
   },
 };
 

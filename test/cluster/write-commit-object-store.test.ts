@@ -40,6 +40,7 @@ beforeAll(async () => {
     'tierfs.underfs.s3.inherit.acl': 'false',
     'aws.accessKeyId': ACCESS_KEY,
     'aws.secretKey': SECRET_KEY,
+    'tierfs.underfs.object.store.write.commit.copy': 'true',
   };
   meta = new SqliteMetaStore(join(base, 'meta', 'tierfs.db'));
   const conf = Configuration.of({ 'tierfs.master.mount.table.root.ufs': join(base, 'ufs') });

@@ -51,6 +51,14 @@ export const UNDERFS_OBJECT_STORE_BREADCRUMBS_ENABLED = defineProperty({
   description: 'Whether listing a prefix without a directory marker writes the zero-byte marker object.',
 });
 
+export const UNDERFS_OBJECT_STORE_WRITE_COMMIT_COPY = defineProperty({
+  key: 'tierfs.underfs.object.store.write.commit.copy',
+  type: bool,
+  default: 'false',
+  description:
+    'Whether CACHE_THROUGH and THROUGH writes to an object store go to a temporary key and are copied over the file only once the master decided the write completes, so a failed write leaves nothing at the key. It costs a server-side copy and a delete per write, and one copy request moves at most 5 GB on S3 and 1 GB on OSS (larger writes then fail). Off: writes go straight to the key.',
+});
+
 export const UNDERFS_OBJECT_STORE_SKIP_PARENT_DIRECTORY_CREATION = defineProperty({
   key: 'tierfs.underfs.object.store.skip.parent.directory.creation',
   type: bool,

@@ -22,6 +22,7 @@ import {
   UNDERFS_OBJECT_STORE_SERVICE_THREADS,
   UNDERFS_OBJECT_STORE_SKIP_PARENT_DIRECTORY_CREATION,
   UNDERFS_OBJECT_STORE_STREAMING_UPLOAD_PART_TIMEOUT,
+  UNDERFS_OBJECT_STORE_WRITE_COMMIT_COPY,
 } from '../../config/keys/underfs.js';
 import { TierfsError } from '../../errors.js';
 import { layerObjectClient } from '../object/layer.js';
@@ -87,6 +88,7 @@ export async function createKodoUnderStore(
     readOnly: options.readOnly,
     directorySuffix: conf.require(UNDERFS_KODO_DIRECTORY_SUFFIX),
     breadcrumbs: conf.require(UNDERFS_OBJECT_STORE_BREADCRUMBS_ENABLED),
+    commitByCopy: conf.require(UNDERFS_OBJECT_STORE_WRITE_COMMIT_COPY),
     skipParentDirectoryCreation: conf.require(UNDERFS_OBJECT_STORE_SKIP_PARENT_DIRECTORY_CREATION),
     listingLength: conf.require(UNDERFS_LISTING_LENGTH),
     serviceThreads: conf.require(UNDERFS_OBJECT_STORE_SERVICE_THREADS),

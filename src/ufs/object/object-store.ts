@@ -77,6 +77,8 @@ export interface ObjectStoreOptions extends UploadSettings {
   readonly streamingUpload: boolean;
   /** Upload parts from memory while the file is written (no temp files); wins over streamingUpload. */
   readonly multipartUpload?: boolean;
+  /** Offer moveOver, so writes commit by a server-side copy (tierfs.underfs.object.store.write.commit.copy). */
+  readonly commitByCopy?: boolean;
   /** Multipart uploads older than this are aborted by cleanup(). */
   readonly cleanAgeMs: number;
   /** Resolved once and shared by every entry. */
@@ -91,8 +93,11 @@ export class ObjectUnderStore implements UnderStore {
   readonly capabilities: UnderStoreCapabilities;
   private readonly client: ObjectClient;
   private readonly suffix: string;
+  /** See UnderStore.moveOver: present only when writes commit by copy (commitByCopy). */
+  readonly moveOver?: (source: string, destination: string) => Promise<UfsStatus>;
 
   constructor(private readonly options: ObjectStoreOptions) {
+    if (options.commitByCopy) this.moveOver = (source, destination) => this.copyOver(source, destination);
     this.scheme = options.scheme;
     this.uri = options.uri;
     this.client = options.client;
@@ -506,7 +511,7 @@ export class ObjectUnderStore implements UnderStore {
     if (!this.options.skipParentDirectoryCreation) await this.putMissingMarkers(parentPath(to));
   }
 
-  async moveOver(source: string, destination: string): Promise<UfsStatus> {
+  private async copyOver(source: string, destination: string): Promise<UfsStatus> {
     this.checkWritable();
     const from = normalizeUfsPath(source);
     const to = normalizeUfsPath(destination);

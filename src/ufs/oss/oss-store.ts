@@ -21,6 +21,7 @@ import {
   UNDERFS_OBJECT_STORE_MULTI_RANGE_CHUNK_SIZE,
   UNDERFS_OBJECT_STORE_SERVICE_THREADS,
   UNDERFS_OBJECT_STORE_SKIP_PARENT_DIRECTORY_CREATION,
+  UNDERFS_OBJECT_STORE_WRITE_COMMIT_COPY,
 } from '../../config/keys/underfs.js';
 import { TierfsError } from '../../errors.js';
 import { layerObjectClient } from '../object/layer.js';
@@ -140,6 +141,7 @@ export async function createOssUnderStore(
     readOnly: options.readOnly,
     directorySuffix: conf.get(UNDERFS_OSS_DIRECTORY_SUFFIX)!,
     breadcrumbs: conf.get(UNDERFS_OBJECT_STORE_BREADCRUMBS_ENABLED)!,
+    commitByCopy: conf.get(UNDERFS_OBJECT_STORE_WRITE_COMMIT_COPY)!,
     skipParentDirectoryCreation: conf.get(UNDERFS_OBJECT_STORE_SKIP_PARENT_DIRECTORY_CREATION)!,
     listingLength: ossListingLength(conf),
     serviceThreads: conf.get(UNDERFS_OBJECT_STORE_SERVICE_THREADS)!,
