@@ -26,6 +26,26 @@ export const DEFAULT_PLAN: NetnsPlan = {
   rate: '1gbit',
 };
 
+/**
+ * The plan for one bench run. `TIERFS_BENCH_SLOT=<1..250>` gives concurrent runs on one machine their
+ * own namespace, interfaces and /30 (10.203.<slot>.0/30); unset or 0 is DEFAULT_PLAN.
+ */
+export function planForSlot(slotText: string | undefined, rate: string): NetnsPlan {
+  const slot = Number(slotText ?? '0');
+  if (!Number.isInteger(slot) || slot < 0 || slot > 250) {
+    throw new Error(`TIERFS_BENCH_SLOT must be an integer from 0 to 250, got '${slotText}'`);
+  }
+  if (slot === 0) return { ...DEFAULT_PLAN, rate };
+  return {
+    name: `tierfs-bench-${slot}`,
+    hostIf: `tfb-host${slot}`,
+    nsIf: `tfb-ns${slot}`,
+    hostAddr: `10.203.${slot}.1`,
+    nsAddr: `10.203.${slot}.2`,
+    rate,
+  };
+}
+
 function octets(address: string): number[] {
   const parts = address.split('.').map(Number);
   if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) {

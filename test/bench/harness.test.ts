@@ -6,6 +6,7 @@ import { gatewayArgs } from '../../bench/harness/gateway.js';
 import {
   DEFAULT_PLAN,
   nsExec,
+  planForSlot,
   setupCommands,
   shapeCommands,
   teardownCommands,
@@ -115,6 +116,14 @@ describe('the shaped link', () => {
     expect(() => validatePlan({ ...DEFAULT_PLAN, nsAddr: '10.203.0.3' })).toThrow(/one \/30/);
     expect(() => validatePlan({ ...DEFAULT_PLAN, hostIf: 'a-very-long-interface' })).toThrow(/15/);
     expect(() => validatePlan({ ...DEFAULT_PLAN, rate: 'fast' })).toThrow(/rate/);
+  });
+  it('gives each TIERFS_BENCH_SLOT its own namespace, interfaces and /30', () => {
+    expect(planForSlot(undefined, '2gbit')).toEqual({ ...DEFAULT_PLAN, rate: '2gbit' });
+    const slot = planForSlot('250', '1gbit');
+    expect(slot).toMatchObject({ name: 'tierfs-bench-250', hostIf: 'tfb-host250', nsAddr: '10.203.250.2' });
+    expect(() => validatePlan(slot)).not.toThrow();
+    expect(() => planForSlot('251', '1gbit')).toThrow(/TIERFS_BENCH_SLOT must be an integer from 0 to 250/);
+    expect(() => planForSlot('x', '1gbit')).toThrow(/got 'x'/);
   });
 });
 
