@@ -13,7 +13,7 @@ import { type BenchCluster, startBenchCluster } from './harness/cluster.js';
 import type { BenchContext, BenchOptions } from './harness/context.js';
 import { prepareData } from './harness/data.js';
 import { type RunningS3Server, type S3Target, startS3Server } from './harness/gateway.js';
-import { createLink, type Link, planForSlot } from './harness/netns.js';
+import { choosePlan, createLink, type Link } from './harness/netns.js';
 import { awsConfigFile } from './harness/peers.js';
 import { type CpuProfile, formatSelfTimes, topSelfTime } from './harness/profile.js';
 import { type RelayProcess, startRelayProcess } from './harness/relay-process.js';
@@ -108,7 +108,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 try {
   const loadBefore = loadavg();
-  link = createLink(planForSlot(process.env.TIERFS_BENCH_SLOT, args.rate), { disabled: !args.netns });
+  link = createLink(choosePlan(process.env.TIERFS_BENCH_SLOT, args.rate), { disabled: !args.netns });
   log(`link: ${link.description}`);
   const s3Root = join(base, 's3');
   await mkdir(join(s3Root, 'bench'), { recursive: true });

@@ -163,6 +163,27 @@ function loopback(reason: string): Link {
  * Builds the rate-limited link, or falls back to loopback with a warning when namespaces, veth or
  * tbf are not available (not root, no iproute2, a container without NET_ADMIN).
  */
+/** A namespace with processes in it belongs to a bench run still going (one without is left over). */
+function namespaceBusy(name: string): boolean {
+  const exists = run(['ip', 'netns', 'list'])
+    .output.split('\n')
+    .some((l) => l.split(' ')[0] === name);
+  return exists && run(['ip', 'netns', 'pids', name]).output.trim() !== '';
+}
+
+/**
+ * TIERFS_BENCH_SLOT's plan when it is set; otherwise the first slot whose namespace no running
+ * bench uses, so two runs started side by side do not tear down each other's link.
+ */
+export function choosePlan(slotText: string | undefined, rate: string): NetnsPlan {
+  if (slotText !== undefined && slotText !== '') return planForSlot(slotText, rate);
+  for (let slot = 0; slot <= 250; slot++) {
+    const plan = planForSlot(String(slot), rate);
+    if (!namespaceBusy(plan.name)) return plan;
+  }
+  throw new Error('every bench slot is in use (TIERFS_BENCH_SLOT 0 to 250)');
+}
+
 export function createLink(plan: NetnsPlan, options: { disabled?: boolean } = {}): Link {
   if (options.disabled) return loopback('--no-netns');
   if (process.getuid?.() !== 0) return loopback('not root');
