@@ -25,6 +25,7 @@ export const UFS_OPERATIONS = [
   'list',
   'open',
   'create',
+  'upload',
   'mkdirs',
   'delete',
   'rename',
@@ -45,6 +46,8 @@ export class MeteredUnderStore implements UnderStore {
   readonly capabilities: UnderStoreCapabilities;
   /** The inner store's cleanup, when it has one (a layer must not hide it). */
   readonly cleanup?: () => Promise<number>;
+  /** The inner store's upload from a local file, when it has one (timed as 'upload'). */
+  readonly upload?: UnderStore['upload'];
 
   constructor(
     private readonly inner: UnderStore,
@@ -54,6 +57,10 @@ export class MeteredUnderStore implements UnderStore {
     this.scheme = inner.scheme;
     this.capabilities = inner.capabilities;
     if (inner.cleanup) this.cleanup = () => inner.cleanup!();
+    if (inner.upload) {
+      this.upload = (path, localPath, size, options) =>
+        this.timed('upload', () => inner.upload!(path, localPath, size, options));
+    }
   }
 
   private async timed<T>(operation: UfsOperation, call: () => Promise<T>): Promise<T> {

@@ -139,28 +139,41 @@ export async function writeFile(data: DataPath, plan: WritePlan, body: Readable)
   }
 }
 
-/** Writes a cached or staged file to the under store (persistence of ASYNC_THROUGH and `fs persist`). */
+/**
+ * Writes a staged or cached file to the under store (persistence of ASYNC_THROUGH and `fs persist`).
+ * A staged file goes up straight from its staged copy: with the store's `upload` (object stores: one
+ * PUT or parts read from ranges of the file, no temp copy, nothing held in memory), else streamed
+ * from the file into `create`. Only a file that is not staged (MUST_CACHE) is read from the pages.
+ */
 export async function persistFile(
   data: DataPath,
   contentId: string,
   size: number,
   ufs: { store: UnderStore; path: string },
 ): Promise<string> {
-  const source = readFile(data, {
-    contentId,
-    size,
-    persisted: false,
-    offset: 0,
-    length: size,
-    readType: 'NO_CACHE',
-    ufs: () => Promise.reject(new TierfsError('INTERNAL', 'not persisted yet')),
-  });
+  const staged = data.staging.has(contentId) ? data.staging.pathOf(contentId) : undefined;
+  if (staged !== undefined && ufs.store.upload) {
+    return (await ufs.store.upload(ufs.path, staged, size, CREATE_OPTIONS)).fingerprint;
+  }
+  const source =
+    staged !== undefined && size > 0
+      ? data.staging.open(contentId, 0, size)
+      : readFile(data, {
+          contentId,
+          size,
+          persisted: false,
+          offset: 0,
+          length: size,
+          readType: 'NO_CACHE',
+          ufs: () => Promise.reject(new TierfsError('INTERNAL', 'not persisted yet')),
+        });
   const out = await ufs.store.create(ufs.path, CREATE_OPTIONS);
   try {
     for await (const chunk of source) await writeTo(out, chunk as Buffer);
     out.end();
     await finished(out);
   } catch (error) {
+    source.destroy();
     await abortWrite(out);
     throw error;
   }

@@ -33,7 +33,12 @@ import { compareKeys, decodeCursor, encodeCursor } from './list-cursor.js';
 import { EMPTY_BODY } from './multipart.js';
 import type { ObjectClient, ObjectInfo } from './object-client.js';
 import { isVersion, type ObjectVersion, objectFingerprint, parseObjectVersion } from './object-version.js';
-import { createObjectWriter, type UploadSettings } from './object-writer.js';
+import {
+  createObjectWriter,
+  type ObjectWriteTarget,
+  type UploadSettings,
+  uploadLocalFile,
+} from './object-writer.js';
 
 export const OBJECT_STORE_CAPABILITIES: UnderStoreCapabilities = Object.freeze({
   atomicRename: false,
@@ -389,6 +394,26 @@ export class ObjectUnderStore implements UnderStore {
   // --- Writes -----------------------------------------------------------------------------------
 
   async create(path: string, options: CreateOptions = {}): Promise<UfsWriteStream> {
+    const o = this.options;
+    return createObjectWriter(
+      await this.writeTarget(path, options),
+      o.multipartUpload ? 'multipart' : o.streamingUpload ? 'streaming' : 'buffered',
+    );
+  }
+
+  async upload(
+    path: string,
+    localPath: string,
+    size: number,
+    options: CreateOptions = {},
+  ): Promise<UfsStatus> {
+    const target = await this.writeTarget(path, options);
+    const etag = await uploadLocalFile(target, localPath, size, new AbortController().signal);
+    return target.afterCommit(etag, size);
+  }
+
+  /** Checks a write of `path` as create() must (see the contract) and says where and how it goes. */
+  private async writeTarget(path: string, options: CreateOptions): Promise<ObjectWriteTarget> {
     this.checkWritable();
     const rel = normalizeUfsPath(path);
     if (rel === '') throw new TierfsError('IS_A_DIRECTORY', `cannot write to the root of ${this.uri}`);
@@ -410,29 +435,26 @@ export class ObjectUnderStore implements UnderStore {
     const o = this.options;
     const key = this.key(rel);
     const markers = !known && !o.skipParentDirectoryCreation;
-    return createObjectWriter(
-      {
-        client: this.client,
-        key,
-        contentType: options.contentType,
-        uri: this.describe(rel),
-        partitionSize: o.partitionSize,
-        multipartThreshold: o.multipartThreshold,
-        uploadThreads: o.uploadThreads,
-        partTimeoutMs: o.partTimeoutMs,
-        partTimeoutKey: o.partTimeoutKey,
-        tmpDirs: o.tmpDirs,
-        afterCommit: async (etag, size) => {
-          // One HEAD for the mtime the fingerprint needs (a PUT answers no Last-Modified).
-          const [info] = await Promise.all([
-            this.client.headObject(key),
-            markers ? this.putMissingMarkers(parentPath(rel)) : undefined,
-          ]);
-          return this.fileStatus(rel, writtenInfo(key, info, etag, size), await o.permissions());
-        },
+    return {
+      client: this.client,
+      key,
+      contentType: options.contentType,
+      uri: this.describe(rel),
+      partitionSize: o.partitionSize,
+      multipartThreshold: o.multipartThreshold,
+      uploadThreads: o.uploadThreads,
+      partTimeoutMs: o.partTimeoutMs,
+      partTimeoutKey: o.partTimeoutKey,
+      tmpDirs: o.tmpDirs,
+      afterCommit: async (etag, size) => {
+        // One HEAD for the mtime the fingerprint needs (a PUT answers no Last-Modified).
+        const [info] = await Promise.all([
+          this.client.headObject(key),
+          markers ? this.putMissingMarkers(parentPath(rel)) : undefined,
+        ]);
+        return this.fileStatus(rel, writtenInfo(key, info, etag, size), await o.permissions());
       },
-      o.multipartUpload ? 'multipart' : o.streamingUpload ? 'streaming' : 'buffered',
-    );
+    };
   }
 
   async mkdirs(path: string, options: MkdirsOptions = {}): Promise<void> {
