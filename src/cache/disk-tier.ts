@@ -20,6 +20,12 @@ import {
 import { bucketOf, fileIdOf } from './page-key.js';
 
 const TEMP_SUFFIX = '.tmp';
+/**
+ * Page files and directories: the worker's user and group may read them (a short-circuit reader in
+ * the worker's group, see docs/cache.md), other users may not (the umask can only narrow this).
+ */
+const PAGE_FILE_MODE = 0o640;
+const PAGE_DIR_MODE = 0o750;
 const TYPICAL_HEADER_BYTES = 512;
 
 export interface PageIdentity {
@@ -76,10 +82,20 @@ export class DiskTier {
     return join(this.fileDir(dir, page.fileId), String(page.pageIndex));
   }
 
-  /** Writes the page via a temp file and a rename. Rejects when the write fails. */
-  write(path: string, page: PageIdentity, data: Buffer): Promise<void> {
+  /**
+   * Writes the page via a temp file and a rename. Rejects when the write fails. The bytes may be
+   * chunks written as they are, or come from a promise (a page moving between tiers): the write
+   * takes its place in the page's queue at once and waits for them there.
+   */
+  write(
+    path: string,
+    page: PageIdentity,
+    bytes: Buffer | readonly Uint8Array[] | Promise<Buffer>,
+  ): Promise<void> {
     return this.queue.run(path, async () => {
-      const header = encodeHeader(page.fileKey, page.pageIndex, data.length, page.crc);
+      const data = await bytes;
+      const parts: readonly Uint8Array[] = data instanceof Uint8Array ? [data] : data;
+      const header = encodeHeader(page.fileKey, page.pageIndex, page.size, page.crc);
       const temp = `${path}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`;
       // A concurrent free() may remove the file's directory while we create it or before the temp
       // file is in it: try again.
@@ -87,13 +103,13 @@ export class DiskTier {
         try {
           const dir = dirname(path);
           if (!this.knownDirs.has(dir) || attempt > 1) {
-            await mkdir(dir, { recursive: true });
+            await mkdir(dir, { recursive: true, mode: PAGE_DIR_MODE });
             if (this.knownDirs.size >= MAX_KNOWN_DIRS) this.knownDirs.clear();
             this.knownDirs.add(dir);
           }
-          const handle = await open(temp, 'wx');
+          const handle = await open(temp, 'wx', PAGE_FILE_MODE);
           try {
-            await handle.writev([header, data]);
+            await handle.writev([header, ...parts]);
           } finally {
             await handle.close();
           }
@@ -136,6 +152,11 @@ export class DiskTier {
       const data = bytes.subarray(header.headerLength, size);
       return checksum(data) === expected.crc ? { kind: 'ok', data } : { kind: 'corrupt' };
     });
+  }
+
+  /** Resolves once every operation on the page issued so far has finished. */
+  settled(path: string): Promise<void> {
+    return this.queue.run(path, async () => undefined);
   }
 
   /** Removes the page file; a missing file is fine. */
