@@ -6,7 +6,7 @@
  * operation on one page path runs in issue order (KeyedQueue).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rmdir, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, rename, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { checksum } from './checksum.js';
 import { KeyedQueue } from './keyed-queue.js';
@@ -82,19 +82,10 @@ export class DiskTier {
     return join(this.fileDir(dir, page.fileId), String(page.pageIndex));
   }
 
-  /**
-   * Writes the page via a temp file and a rename. Rejects when the write fails. The bytes may be
-   * chunks written as they are, or come from a promise (a page moving between tiers): the write
-   * takes its place in the page's queue at once and waits for them there.
-   */
-  write(
-    path: string,
-    page: PageIdentity,
-    bytes: Buffer | readonly Uint8Array[] | Promise<Buffer>,
-  ): Promise<void> {
+  /** Writes the page (one buffer, or chunks written as they are) via a temp file and a rename. Rejects when the write fails. */
+  write(path: string, page: PageIdentity, bytes: Buffer | readonly Uint8Array[]): Promise<void> {
     return this.queue.run(path, async () => {
-      const data = await bytes;
-      const parts: readonly Uint8Array[] = data instanceof Uint8Array ? [data] : data;
+      const parts: readonly Uint8Array[] = bytes instanceof Uint8Array ? [bytes] : bytes;
       const header = encodeHeader(page.fileKey, page.pageIndex, page.size, page.crc);
       const temp = `${path}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`;
       // A concurrent free() may remove the file's directory while we create it or before the temp
@@ -152,6 +143,33 @@ export class DiskTier {
       const data = bytes.subarray(header.headerLength, size);
       return checksum(data) === expected.crc ? { kind: 'ok', data } : { kind: 'corrupt' };
     });
+  }
+
+  /**
+   * Moves a page file to another directory (a MEM page on tmpfs demoted to DISK): the kernel copies
+   * it to a temp file beside `to`, which is renamed into place, and `from` is removed. The header is
+   * the same in every tier, so no byte passes through this process. Ordered after the operations
+   * issued on `from` before it, and before those issued on either path after it.
+   */
+  move(from: string, to: string): Promise<void> {
+    const ready = this.settled(from);
+    const moved = this.queue.run(to, async () => {
+      await ready;
+      const temp = `${to}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`;
+      try {
+        await mkdir(dirname(to), { recursive: true, mode: PAGE_DIR_MODE });
+        await copyFile(from, temp);
+        await rename(temp, to);
+      } catch (error) {
+        await unlink(temp).catch(() => undefined);
+        throw error;
+      }
+    });
+    void this.queue.run(from, async () => {
+      await moved.catch(() => undefined);
+      await unlink(from).catch(() => undefined);
+    });
+    return moved;
   }
 
   /** Resolves once every operation on the page issued so far has finished. */

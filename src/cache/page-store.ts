@@ -530,31 +530,29 @@ export class PageStore {
     this.tierStats(from.tier).evictions++;
     const to = from.tier === 'MEM' ? this.diskPoolFor(entry.fileId) : undefined;
     if (to && this.makeRoom(to, entry.size)) {
-      const data = entry.data ?? this.detach(entry);
+      const data = entry.data;
+      const memFile = data ? undefined : this.pathOf(entry);
       from.remove(entry);
       entry.data = undefined;
       to.add(entry);
       this.counters.demotions++;
       this.tierStats('DISK').bytesWritten += entry.size;
-      void this.writeFile(entry, data);
+      // A page in a MEM file moves by a copy in the kernel: a burst of demotions holds no page in the heap.
+      void (data ? this.writeFile(entry, data) : this.moveFile(entry, memFile!));
       return;
     }
     void this.discard(entry);
   }
 
-  /**
-   * The bytes of a page in a MEM file, read and then the file removed, both in issue order after
-   * any pending write of it: what a demotion writes to DISK.
-   */
-  private detach(entry: PageEntry): Promise<Buffer> {
-    const path = this.pathOf(entry);
-    const bytes = this.disk!.read(path, { ...entry, crc: entry.crc! }).then((read) => {
-      if (read.kind !== 'ok') throw new Error(`the MEM page file ${path} is ${read.kind}`);
-      return read.data;
-    });
-    bytes.catch(() => undefined); // awaited by the DISK write, which may start later
-    void this.disk!.remove(path);
-    return bytes;
+  /** Moves a MEM page file to the DISK file of its entry, already accounted there; on failure drops it. */
+  private async moveFile(entry: PageEntry, from: string): Promise<void> {
+    const pool = entry.pool;
+    try {
+      await this.disk!.move(from, this.pathOf(entry));
+    } catch {
+      this.counters.writeErrors++;
+      if (this.isCurrent(entry) && entry.pool === pool) void this.discard(entry);
+    }
   }
 
   /** Moves a DISK page just read to MEM, when MEM can make room for it and it is not pinned. */
@@ -574,14 +572,11 @@ export class PageStore {
   }
 
   /** Writes a page already accounted in a file pool; on failure takes it out again. */
-  private async writeFile(
-    entry: PageEntry,
-    data: Buffer | readonly Uint8Array[] | Promise<Buffer>,
-  ): Promise<boolean> {
+  private async writeFile(entry: PageEntry, data: Buffer | readonly Uint8Array[]): Promise<boolean> {
     const pool = entry.pool;
     if (data instanceof Buffer) entry.crc ??= checksum(data);
     try {
-      // A page detached from a MEM file or handed over in chunks has its checksum already.
+      // A page handed over in chunks has its checksum already.
       await this.disk!.write(this.pathOf(entry), { ...entry, crc: entry.crc! }, data);
       return true;
     } catch {

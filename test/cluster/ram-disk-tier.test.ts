@@ -26,7 +26,7 @@ function files(root: string): string[] {
 }
 
 describe('a worker with its MEM tier on a RAM disk', () => {
-  it('keeps MUST_CACHE pages in tmpfs files that survive kill -9, and removes them on stop', async () => {
+  it('keeps MUST_CACHE pages in tmpfs files that survive kill -9, and removes them on stop and format', async () => {
     cluster = await daemonHome([
       `tierfs.worker.tieredstore.level0.dirs.path=${ram}`,
       'tierfs.worker.ramdisk.size=16MB',
@@ -51,6 +51,16 @@ describe('a worker with its MEM tier on a RAM disk', () => {
     expect((await readStream(await client.openFile('/only-cached.bin'))).equals(data)).toBe(true);
 
     expect((await cluster.tierfs('stop', 'local')).code).toBe(0);
+    expect(readdirSync(ram)).toEqual([]);
+
+    // A killed worker's directory outlives it until the next start, or a format.
+    expect((await cluster.tierfs('start', 'local')).stderr).toBe('');
+    await pipeline(Readable.from([data]), await client.createFile('/again.bin', { writeType: 'MUST_CACHE' }));
+    expect(files(mine)).toHaveLength(4);
+    process.kill(cluster.pid('worker'), 'SIGKILL');
+    expect((await cluster.tierfs('stop', 'local')).code).toBe(0);
+    expect(files(mine)).toHaveLength(4);
+    expect((await cluster.tierfs('format')).code).toBe(0);
     expect(readdirSync(ram)).toEqual([]);
   });
 });
