@@ -156,13 +156,17 @@ export class DiskTier {
     const moved = this.queue.run(to, async () => {
       await ready;
       const temp = `${to}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`;
-      try {
-        await mkdir(dirname(to), { recursive: true, mode: PAGE_DIR_MODE });
-        await copyFile(from, temp);
-        await rename(temp, to);
-      } catch (error) {
-        await unlink(temp).catch(() => undefined);
-        throw error;
+      // A concurrent free() may remove the file's directory while we make it or copy into it: try again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await mkdir(dirname(to), { recursive: true, mode: PAGE_DIR_MODE });
+          await copyFile(from, temp);
+          await rename(temp, to);
+          return;
+        } catch (error) {
+          await unlink(temp).catch(() => undefined);
+          if (attempt >= 3 || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        }
       }
     });
     void this.queue.run(from, async () => {
