@@ -373,18 +373,27 @@ export class ObjectUnderStore implements UnderStore {
       !headed && isTierfsError(error, 'NOT_FOUND') ? missing() : Promise.reject(error),
     );
     if (end - offset <= chunk) return first;
-    // Long reads go as a series of ranged GETs, each opened when the previous one is drained.
+    // Long reads go as a series of ranged GETs; the next one is sent when the reader starts on the
+    // current one, so its answer is on its way (held back by TCP flow control, not in memory) when
+    // the current one is drained: no round trip between ranges.
     return Readable.from(
       (async function* () {
-        let current: Readable | undefined = first;
+        let active: Readable | undefined = first;
+        let next: Promise<Readable> | undefined;
         try {
           for (let start = offset; start < end; start += chunk) {
-            current ??= await read(start);
-            yield* current;
-            current = undefined;
+            active ??= await next!;
+            next = start + chunk < end ? read(start + chunk) : undefined;
+            next?.catch(() => undefined); // surfaced when its turn comes
+            yield* active;
+            active = undefined;
           }
         } finally {
-          current?.destroy();
+          active?.destroy();
+          void next?.then(
+            (body) => body.destroy(),
+            () => undefined,
+          );
         }
       })(),
       { objectMode: false },
