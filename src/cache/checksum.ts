@@ -9,3 +9,10 @@ import { crc32 } from 'node:zlib';
 export function checksum(data: Uint8Array): number {
   return crc32(data);
 }
+
+/** The checksum of the bytes of `parts` one after another. */
+export function checksumOf(parts: readonly Uint8Array[]): number {
+  let crc = 0;
+  for (const part of parts) crc = crc32(part, crc);
+  return crc;
+}

@@ -6,7 +6,7 @@
  * operation on one page path runs in issue order (KeyedQueue).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, rename, rmdir, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, rename, rmdir, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { checksum } from './checksum.js';
 import { KeyedQueue } from './keyed-queue.js';
@@ -20,6 +20,12 @@ import {
 import { bucketOf, fileIdOf } from './page-key.js';
 
 const TEMP_SUFFIX = '.tmp';
+/**
+ * Page files and directories: the worker's user and group may read them (a short-circuit reader in
+ * the worker's group, see docs/cache.md), other users may not (the umask can only narrow this).
+ */
+const PAGE_FILE_MODE = 0o640;
+const PAGE_DIR_MODE = 0o750;
 const TYPICAL_HEADER_BYTES = 512;
 
 export interface PageIdentity {
@@ -76,10 +82,11 @@ export class DiskTier {
     return join(this.fileDir(dir, page.fileId), String(page.pageIndex));
   }
 
-  /** Writes the page via a temp file and a rename. Rejects when the write fails. */
-  write(path: string, page: PageIdentity, data: Buffer): Promise<void> {
+  /** Writes the page (one buffer, or chunks written as they are) via a temp file and a rename. Rejects when the write fails. */
+  write(path: string, page: PageIdentity, bytes: Buffer | readonly Uint8Array[]): Promise<void> {
     return this.queue.run(path, async () => {
-      const header = encodeHeader(page.fileKey, page.pageIndex, data.length, page.crc);
+      const parts: readonly Uint8Array[] = bytes instanceof Uint8Array ? [bytes] : bytes;
+      const header = encodeHeader(page.fileKey, page.pageIndex, page.size, page.crc);
       const temp = `${path}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`;
       // A concurrent free() may remove the file's directory while we create it or before the temp
       // file is in it: try again.
@@ -87,13 +94,13 @@ export class DiskTier {
         try {
           const dir = dirname(path);
           if (!this.knownDirs.has(dir) || attempt > 1) {
-            await mkdir(dir, { recursive: true });
+            await mkdir(dir, { recursive: true, mode: PAGE_DIR_MODE });
             if (this.knownDirs.size >= MAX_KNOWN_DIRS) this.knownDirs.clear();
             this.knownDirs.add(dir);
           }
-          const handle = await open(temp, 'wx');
+          const handle = await open(temp, 'wx', PAGE_FILE_MODE);
           try {
-            await handle.writev([header, data]);
+            await handle.writev([header, ...parts]);
           } finally {
             await handle.close();
           }
@@ -113,10 +120,11 @@ export class DiskTier {
   }
 
   /**
-   * Reads the page and checks its header, length and checksum against what the index expects. The
+   * Reads the page and checks its header, length and checksum (unless `verify: false`: a page in
+   * memory, on tmpfs) against what the index expects. The
    * expected file size is known, so one read of that size plus one byte (to see a longer file) does.
    */
-  read(path: string, expected: PageIdentity): Promise<PageRead> {
+  read(path: string, expected: PageIdentity, options: { verify?: boolean } = {}): Promise<PageRead> {
     return this.queue.run(path, async (): Promise<PageRead> => {
       const size = headerLength(expected.fileKey) + expected.size;
       const bytes = Buffer.allocUnsafe(size + 1);
@@ -134,8 +142,45 @@ export class DiskTier {
       const header = decodeHeader(bytes);
       if (read !== size || !header || !matches(header, expected)) return { kind: 'corrupt' };
       const data = bytes.subarray(header.headerLength, size);
+      if (options.verify === false) return { kind: 'ok', data };
       return checksum(data) === expected.crc ? { kind: 'ok', data } : { kind: 'corrupt' };
     });
+  }
+
+  /**
+   * Moves a page file to another directory (a MEM page on tmpfs demoted to DISK): the kernel copies
+   * it to a temp file beside `to`, which is renamed into place, and `from` is removed. The header is
+   * the same in every tier, so no byte passes through this process. Ordered after the operations
+   * issued on `from` before it, and before those issued on either path after it.
+   */
+  move(from: string, to: string): Promise<void> {
+    const ready = this.settled(from);
+    const moved = this.queue.run(to, async () => {
+      await ready;
+      const temp = `${to}.${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`;
+      // A concurrent free() may remove the file's directory while we make it or copy into it: try again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await mkdir(dirname(to), { recursive: true, mode: PAGE_DIR_MODE });
+          await copyFile(from, temp);
+          await rename(temp, to);
+          return;
+        } catch (error) {
+          await unlink(temp).catch(() => undefined);
+          if (attempt >= 3 || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+        }
+      }
+    });
+    void this.queue.run(from, async () => {
+      await moved.catch(() => undefined);
+      await unlink(from).catch(() => undefined);
+    });
+    return moved;
+  }
+
+  /** Resolves once every operation on the page issued so far has finished. */
+  settled(path: string): Promise<void> {
+    return this.queue.run(path, async () => undefined);
   }
 
   /** Removes the page file; a missing file is fine. */

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Configuration } from '../config/configuration.js';
+import { isTierfsError } from '../errors.js';
 import { PageStore } from './page-store.js';
 import { optionsFromConfiguration } from './page-store-options.js';
 
@@ -18,11 +19,17 @@ afterEach(async () => {
 });
 
 describe('optionsFromConfiguration', () => {
-  it('defaults to a 1GB MEM tier in front of a DISK tier of 512MB less 10% overhead, 1MB pages, LRU', () => {
+  it('defaults to a 1GB MEM tier on /dev/shm in front of a DISK tier of 512MB less 10% overhead, 1MB pages, LRU', () => {
     expect(optionsFromConfiguration(Configuration.of())).toEqual({
       pageSize: MB,
       evictor: 'LRU',
-      mem: { quota: 1024 * MB, highWatermark: 0.95, lowWatermark: 0.7 },
+      mem: {
+        quota: 1024 * MB,
+        path: '/dev/shm/tierfs/tierfs',
+        quotaSource: 'tierfs.worker.tieredstore.level0.dirs.quota',
+        highWatermark: 0.95,
+        lowWatermark: 0.7,
+      },
       disk: {
         dirs: [{ path: join(process.cwd(), 'cache'), quota: Math.floor(512 * MB * 0.9) }],
         buckets: 1000,
@@ -49,11 +56,18 @@ describe('optionsFromConfiguration', () => {
       'tierfs.worker.page.store.overhead': '0',
       'alluxio.worker.page.store.page.size': '64KB',
       'tierfs.worker.page.store.evictor.type': 'LFU',
+      'tierfs.worker.tieredstore.level0.dirs.path': `${dir}/ram`,
     });
-    expect(optionsFromConfiguration(conf)).toEqual({
+    expect(optionsFromConfiguration(conf, 'worker-1')).toEqual({
       pageSize: 64 * 1024,
       evictor: 'LFU',
-      mem: { quota: 64 * MB, highWatermark: 0.95, lowWatermark: 0.5 },
+      mem: {
+        quota: 64 * MB,
+        path: `${dir}/ram/worker-1`,
+        quotaSource: 'tierfs.worker.tieredstore.level0.dirs.quota',
+        highWatermark: 0.95,
+        lowWatermark: 0.5,
+      },
       disk: {
         dirs: [
           { path: `${dir}/a`, quota: 10 * MB },
@@ -99,10 +113,35 @@ describe('optionsFromConfiguration', () => {
     expect(store.usage().DISK).toMatchObject({ capacity: Math.floor(4 * MB * 0.9), used: MB, pages: 1 });
     await store.close();
     const tiered = await PageStore.fromConfiguration(
-      Configuration.of({ 'tierfs.worker.page.store.dirs': dir, 'tierfs.worker.page.store.sizes': '4MB' }),
+      Configuration.of({
+        'tierfs.worker.page.store.dirs': dir,
+        'tierfs.worker.page.store.sizes': '4MB',
+        'tierfs.worker.tieredstore.level0.dirs.path': `${dir}-ram`,
+        'tierfs.worker.ramdisk.size': '4MB',
+      }),
     );
     await tiered.put('other', 0, Buffer.alloc(MB, 8));
     expect(tiered.tierOf('other', 0)).toBe('MEM');
-    await tiered.close();
+    expect(tiered.usage().MEM?.dirs.map((d) => d.path)).toEqual([`${dir}-ram/tierfs`]);
+    await tiered.close({ removeMemDir: true });
+    await rm(`${dir}-ram`, { recursive: true, force: true });
+  });
+
+  it('refuses a RAM disk smaller than the MEM quota, naming the key and the free space', async () => {
+    const ram = await mkdtemp('/dev/shm/tierfs-quota-');
+    try {
+      const conf = Configuration.of({
+        'tierfs.worker.page.store.dirs': dir,
+        'tierfs.worker.tieredstore.level0.dirs.path': ram,
+        'tierfs.worker.tieredstore.level0.dirs.quota': '1PB',
+      });
+      const error = await PageStore.fromConfiguration(conf).catch((e: unknown) => e);
+      expect(isTierfsError(error, 'CONFIG_INVALID')).toBe(true);
+      expect((error as Error).message).toMatch(
+        /'tierfs\.worker\.tieredstore\.level0\.dirs\.quota' is 1125899906842624 bytes but the RAM disk holding \S+ has \d+ bytes free/,
+      );
+    } finally {
+      await rm(ram, { recursive: true, force: true });
+    }
   });
 });

@@ -2,6 +2,7 @@
  * How a page store is set up: from plain options (tests, embedding) or from the configuration.
  * Options are checked once here, so the store itself can trust them.
  */
+import { join } from 'node:path';
 import type { Configuration } from '../config/configuration.js';
 import {
   WORKER_PAGE_STORE_DIRS,
@@ -12,6 +13,7 @@ import {
   WORKER_PAGE_STORE_SIZES,
   WORKER_PAGE_STORE_TYPE,
   WORKER_TIEREDSTORE_LEVEL0_ALIAS,
+  WORKER_TIEREDSTORE_LEVEL0_DIRS_PATH,
   WORKER_TIEREDSTORE_LEVEL0_DIRS_QUOTA,
   WORKER_TIEREDSTORE_LEVEL0_WATERMARK_HIGH_RATIO,
   WORKER_TIEREDSTORE_LEVEL0_WATERMARK_LOW_RATIO,
@@ -37,6 +39,13 @@ export interface Watermarks {
 export interface MemTierOptions extends Watermarks {
   /** Bytes of page data the tier may hold. */
   readonly quota: number;
+  /**
+   * A directory on a RAM disk (tmpfs) to keep the pages in, as files laid out like the DISK tier's,
+   * instead of the JS heap. The store checks at open that the file system has room for the quota.
+   */
+  readonly path?: string;
+  /** What set the quota, named in the error when the RAM disk is too small (a configuration key). */
+  readonly quotaSource?: string;
 }
 
 export interface DiskDirOptions {
@@ -71,10 +80,14 @@ interface ResolvedTier {
 
 export interface ResolvedOptions {
   readonly pageSize: number;
-  readonly mem: (ResolvedTier & { readonly quota: number }) | undefined;
+  readonly mem:
+    | (ResolvedTier & { readonly quota: number; readonly path?: string; readonly quotaSource?: string })
+    | undefined;
   readonly disk:
     | (ResolvedTier & { readonly dirs: readonly DiskDirOptions[]; readonly buckets: number })
     | undefined;
+  /** Sub-directories of every page directory (DISK, and MEM on a RAM disk). */
+  readonly buckets: number;
   readonly evictor: EvictorType;
   readonly verifyMemoryReads: boolean;
 }
@@ -85,8 +98,14 @@ export function resolveOptions(options: PageStoreOptions): ResolvedOptions {
   check(options.mem !== undefined || options.disk !== undefined, 'a page store needs a MEM or a DISK tier');
   const mem = options.mem && {
     quota: quota(options.mem.quota, 'the MEM tier'),
+    ...(options.mem.path === undefined ? {} : { path: options.mem.path }),
+    ...(options.mem.quotaSource === undefined ? {} : { quotaSource: options.mem.quotaSource }),
     ...watermarks(options.mem, 'MEM'),
   };
+  check(
+    mem?.path === undefined || !options.disk?.dirs.some((dir) => dir.path === mem.path),
+    'the MEM tier directory is also a DISK tier directory',
+  );
   let disk: ResolvedOptions['disk'];
   if (options.disk) {
     const { dirs, buckets = DEFAULT_FILE_BUCKETS } = options.disk;
@@ -100,6 +119,7 @@ export function resolveOptions(options: PageStoreOptions): ResolvedOptions {
     pageSize,
     mem,
     disk,
+    buckets: disk?.buckets ?? DEFAULT_FILE_BUCKETS,
     evictor: options.evictor ?? 'LRU',
     verifyMemoryReads: options.verifyMemoryReads ?? false,
   };
@@ -111,10 +131,12 @@ export function resolveOptions(options: PageStoreOptions): ResolvedOptions {
  *   `page.store.sizes` entry (one size applies to all) less the `page.store.overhead` fraction;
  * - `page.store.type=MEM`: a MEM tier of the sum of `page.store.sizes`, and no DISK tier;
  * - with LOCAL, `tieredstore.levels=2` and `tieredstore.level0.alias=MEM`: a MEM tier of the sum of
- *   `level0.dirs.quota` (default `tierfs.worker.ramdisk.size`) in front of the DISK tier.
+ *   `level0.dirs.quota` (default `tierfs.worker.ramdisk.size`) in front of the DISK tier, its pages
+ *   in files on the RAM disk `level0.dirs.path` (default `/dev/shm/tierfs`), in the sub-directory
+ *   `memDirName` names (the worker's id: each worker owns one directory).
  * The first tier takes the `level0` watermarks, the second the `level1` ones.
  */
-export function optionsFromConfiguration(conf: Configuration): PageStoreOptions {
+export function optionsFromConfiguration(conf: Configuration, memDirName = 'tierfs'): PageStoreOptions {
   const type = conf.require(WORKER_PAGE_STORE_TYPE);
   const sizes = conf.require(WORKER_PAGE_STORE_SIZES);
   const levels = [
@@ -148,9 +170,22 @@ export function optionsFromConfiguration(conf: Configuration): PageStoreOptions 
     conf.require(WORKER_TIEREDSTORE_LEVELS) >= 2 &&
     conf.require(WORKER_TIEREDSTORE_LEVEL0_ALIAS).toUpperCase() === 'MEM';
   if (!withMem) return { ...common, disk: { dirs, buckets, ...levels[0] } };
+  const ramdisks = conf.require(WORKER_TIEREDSTORE_LEVEL0_DIRS_PATH).map((dir) => conf.resolvePath(dir));
+  if (ramdisks.length !== 1) {
+    throw new TierfsError(
+      'CONFIG_INVALID',
+      `'${WORKER_TIEREDSTORE_LEVEL0_DIRS_PATH.key}' lists ${ramdisks.length} directories; the MEM tier ` +
+        'takes one directory on a RAM disk (tmpfs), e.g. /dev/shm/tierfs.',
+    );
+  }
   return {
     ...common,
-    mem: { quota: sum(conf.require(WORKER_TIEREDSTORE_LEVEL0_DIRS_QUOTA)), ...levels[0] },
+    mem: {
+      quota: sum(conf.require(WORKER_TIEREDSTORE_LEVEL0_DIRS_QUOTA)),
+      path: join(ramdisks[0]!, memDirName),
+      quotaSource: WORKER_TIEREDSTORE_LEVEL0_DIRS_QUOTA.key,
+      ...levels[0],
+    },
     disk: { dirs, buckets, ...levels[1] },
   };
 }

@@ -362,9 +362,17 @@ describe('PageStore', () => {
     expect(await reading).toEqual(pageBytes(FILE, 0));
   });
 
-  it('stays consistent under many concurrent puts, gets, deletes and frees', async () => {
+  it.each([
+    ['in the heap', false],
+    ['in files (RAM disk)', true],
+  ])('stays consistent under many concurrent puts, gets, deletes and frees, MEM %s', async (_, memFiles) => {
     const store = await openStore({
-      mem: { quota: 6 * KB, highWatermark: 0.9, lowWatermark: 0.5 },
+      mem: {
+        quota: 6 * KB,
+        highWatermark: 0.9,
+        lowWatermark: 0.5,
+        ...(memFiles ? { path: join(dir, 'ram') } : {}),
+      },
       disk: { dirs: [0, 1].map((i) => ({ path: join(dir, `d${i}`), quota: 12 * KB })), buckets: 3 },
     });
     const keys = [0, 1, 2, 3].map((i) => fileKeyOf(`s3://bucket/f${i}`, 'v1'));
@@ -395,12 +403,18 @@ describe('PageStore', () => {
     expect(wrong).toEqual([]);
     expectUsageMatchesPages(store);
     const stats = store.stats();
-    expect(stats.corruptPages + stats.lostPages + stats.readErrors + stats.writeErrors).toBe(0);
+    expect({ ...stats, tiers: undefined }).toMatchObject({
+      corruptPages: 0,
+      lostPages: 0,
+      readErrors: 0,
+      writeErrors: 0,
+    });
     expect(stats.hits).toBeGreaterThan(0);
     expect(stats.demotions).toBeGreaterThan(0);
     expect(stats.promotions).toBeGreaterThan(0);
     const diskPages = store.usage().DISK!.pages;
-    expect((await pageFiles(dir)).length).toBe(diskPages);
+    const memPages = memFiles ? store.usage().MEM!.pages : 0;
+    expect((await pageFiles(dir)).length).toBe(diskPages + memPages);
     await store.close();
 
     const reopened = await openStore({

@@ -2,18 +2,20 @@
  * The worker's page store: fixed-size pages of files, keyed by (file key, page index), kept in a
  * MEM tier and/or a DISK tier with quotas, watermarks and LRU (or LFU) eviction. Pages evicted
  * from MEM are demoted to DISK; `get(..., { promote: true })` moves a DISK page up to MEM. Every
- * page carries a CRC-32 checked on each read from disk: a bad page is dropped, counted and
- * reported as a miss. The DISK tier survives restarts.
+ * page carries a CRC-32 checked on each read from a file: a bad page is dropped, counted and
+ * reported as a miss. The MEM tier keeps its pages in files on a RAM disk (tmpfs) when it has a
+ * directory, in the JS heap otherwise. Page files survive restarts (DISK, and MEM after a crash).
  *
  * The index and the usage of each tier are updated synchronously when an operation starts, so
  * accounting is exact at every moment; the file operations behind them run afterwards, in issue
  * order per page file.
  */
+import { lstat, mkdir, rm, statfs } from 'node:fs/promises';
 import type { Configuration } from '../config/configuration.js';
 import { TierfsError } from '../errors.js';
-import { checksum } from './checksum.js';
+import { checksum, checksumOf } from './checksum.js';
 import { DiskTier, type PageRead } from './disk-tier.js';
-import { MAX_FILE_KEY_BYTES, MAX_PAGE_INDEX } from './page-file.js';
+import { headerLength, MAX_FILE_KEY_BYTES, MAX_PAGE_INDEX } from './page-file.js';
 import { dirIndexOf, fileIdOf } from './page-key.js';
 import {
   optionsFromConfiguration,
@@ -26,10 +28,35 @@ import { type PageEntry, QuotaPool, type TierName } from './quota-pool.js';
 export interface PutOptions {
   /**
    * The store may keep `bytes` itself instead of a copy: the caller hands it over and never writes
-   * to it again. Taken only for a Buffer that is a whole allocation of its own (a view into a
-   * larger one would keep all of it alive), copied otherwise.
+   * to it again. A page going to a file is written from the caller's chunks as they are; a page
+   * kept in the heap is kept only when it is one Buffer that is a whole allocation of its own (a
+   * view into a larger one would keep all of it alive), copied otherwise.
    */
   readonly adopt?: boolean;
+}
+
+/** A page's bytes: one buffer, or the chunks that make it up, in order. */
+export type PageBytes = Uint8Array | readonly Uint8Array[];
+
+/** A page file a short-circuit reader may read itself, pinned against eviction. */
+export interface PinnedPageFile {
+  readonly pageIndex: number;
+  readonly path: string;
+  /** Bytes before the page bytes in the file (see page-file.ts). */
+  readonly headerLength: number;
+  readonly size: number;
+  readonly tier: TierName;
+}
+
+export interface PinnedPages {
+  readonly files: readonly PinnedPageFile[];
+  /** Unpins the pages; once, however often it is called. */
+  release(): void;
+}
+
+export interface CloseOptions {
+  /** Also remove the MEM tier's directory on the RAM disk, giving its memory back. */
+  readonly removeMemDir?: boolean;
 }
 
 /** A Buffer over the whole of its own ArrayBuffer (not a slice of Node's pool or of a bigger chunk). */
@@ -54,7 +81,7 @@ export interface TierUsage {
   readonly capacity: number;
   readonly used: number;
   readonly pages: number;
-  /** The DISK tier's directories; empty for MEM. */
+  /** The tier's directories; empty for a MEM tier in the heap. */
   readonly dirs: readonly DirUsage[];
 }
 
@@ -114,7 +141,11 @@ export interface FreeResult {
 export class PageStore {
   readonly pageSize: number;
   private readonly mem: QuotaPool | undefined;
+  private readonly memQuotaSource: string | undefined;
   private readonly diskPools: readonly QuotaPool[];
+  /** The pools whose pages are files: the MEM tier on a RAM disk, and the DISK directories. */
+  private readonly filePools: readonly QuotaPool[];
+  /** The page files of every file pool. */
   private readonly disk: DiskTier | undefined;
   private readonly verifyMemoryReads: boolean;
   private readonly files = new Map<string, Map<number, PageEntry>>();
@@ -126,11 +157,22 @@ export class PageStore {
     this.pageSize = options.pageSize;
     this.verifyMemoryReads = options.verifyMemoryReads;
     const { mem, disk, evictor } = options;
-    this.mem = mem && new QuotaPool({ tier: 'MEM', capacity: mem.quota, ...mem, evictor });
+    this.mem =
+      mem &&
+      new QuotaPool({
+        tier: 'MEM',
+        ...(mem.path === undefined ? {} : { dir: mem.path }),
+        capacity: mem.quota,
+        highWatermark: mem.highWatermark,
+        lowWatermark: mem.lowWatermark,
+        evictor,
+      });
+    this.memQuotaSource = mem?.quotaSource;
     this.diskPools = (disk?.dirs ?? []).map(
       (dir) => new QuotaPool({ tier: 'DISK', dir: dir.path, capacity: dir.quota, ...disk!, evictor }),
     );
-    this.disk = disk && new DiskTier(options.pageSize, disk.buckets);
+    this.filePools = [this.mem, ...this.diskPools].filter((pool) => pool?.dir !== undefined) as QuotaPool[];
+    this.disk = this.filePools.length > 0 ? new DiskTier(options.pageSize, options.buckets) : undefined;
     const tiers: PageStoreStats['tiers'] = {};
     if (mem) tiers.MEM = emptyTierStats();
     if (disk) tiers.DISK = emptyTierStats();
@@ -148,7 +190,10 @@ export class PageStore {
     };
   }
 
-  /** Opens a store; with a DISK tier, first finds the pages a previous run left in its directories. */
+  /**
+   * Opens a store; with page files, first finds the pages a previous run left in their directories.
+   * A MEM tier on a RAM disk must have room for its quota there (CONFIG_INVALID otherwise).
+   */
   static async open(options: PageStoreOptions): Promise<PageStore> {
     const store = new PageStore(resolveOptions(options));
     await store.recover();
@@ -156,8 +201,8 @@ export class PageStore {
   }
 
   /** Opens the store the worker's configuration describes (see optionsFromConfiguration). */
-  static fromConfiguration(conf: Configuration): Promise<PageStore> {
-    return PageStore.open(optionsFromConfiguration(conf));
+  static fromConfiguration(conf: Configuration, memDirName?: string): Promise<PageStore> {
+    return PageStore.open(optionsFromConfiguration(conf, memDirName));
   }
 
   get recovery(): RecoveryReport {
@@ -175,12 +220,13 @@ export class PageStore {
   async put(
     fileKey: string,
     pageIndex: number,
-    bytes: Uint8Array,
+    bytes: PageBytes,
     options: PutOptions = {},
   ): Promise<boolean> {
     this.checkOpen();
     checkPageIndex(pageIndex);
-    const size = bytes.length;
+    const parts: readonly Uint8Array[] = bytes instanceof Uint8Array ? [bytes] : bytes;
+    const size = parts.reduce((total, part) => total + part.length, 0);
     if (size > this.pageSize) {
       throw new TierfsError(
         'INVALID_ARGUMENT',
@@ -200,18 +246,26 @@ export class PageStore {
         `a page of ${size} bytes is larger than the quota of every tier (${quotas})`,
       );
     }
-    const data = options.adopt && ownsItsMemory(bytes) ? bytes : Buffer.from(bytes);
-    // A MEM page's checksum is taken when it goes to disk (writeToDisk), unless MEM reads are verified.
-    const crc = this.verifyMemoryReads ? checksum(data) : undefined;
+    // A page for a file is written from the caller's chunks when they are handed over; one kept in
+    // the heap is one Buffer of its own.
+    const fileParts = options.adopt ? parts : parts.map((part) => Buffer.from(part));
+    const heapData = (): Buffer => {
+      const only = parts.length === 1 ? parts[0]! : undefined;
+      if (only && options.adopt && ownsItsMemory(only)) return only;
+      return Buffer.concat(fileParts);
+    };
     const previous = this.lookup(fileKey, pageIndex);
     if (previous) void this.discard(previous);
     for (const pool of pools) {
       if (!this.makeRoom(pool, size)) continue;
+      // A heap page's checksum is taken when it goes to a file (writeFile), unless MEM reads are verified.
+      const data = pool.dir === undefined ? heapData() : undefined;
+      const crc = data ? (this.verifyMemoryReads ? checksum(data) : undefined) : checksumOf(fileParts);
       const entry: PageEntry = { fileKey, fileId, pageIndex, size, crc, pool, data: undefined, readers: 0 };
       this.index(entry);
       pool.add(entry);
       this.tierStats(pool.tier).bytesWritten += size;
-      if (pool.tier === 'DISK') return this.writeToDisk(entry, data);
+      if (!data) return this.writeFile(entry, fileParts);
       entry.data = data;
       return true;
     }
@@ -220,15 +274,15 @@ export class PageStore {
   }
 
   /**
-   * The page's bytes, or undefined on a miss. A page from MEM is the cached Buffer itself (treat it
-   * as read-only); a page from DISK is read into a new Buffer and checked against its checksum. A
-   * page being read from disk is not evicted until the read is done.
+   * The page's bytes, or undefined on a miss. A page from the heap is the cached Buffer itself
+   * (treat it as read-only); a page from a file is read into a new Buffer and checked against its
+   * checksum. A page being read from a file is not evicted until the read is done.
    */
   async get(fileKey: string, pageIndex: number, options: GetOptions = {}): Promise<Buffer | undefined> {
     this.checkOpen();
     const entry = this.lookup(fileKey, pageIndex);
     if (!entry) return this.miss();
-    if (entry.pool.tier === 'MEM') {
+    if (entry.data) {
       const data = entry.data!;
       if (this.verifyMemoryReads && checksum(data) !== entry.crc) {
         this.counters.corruptPages++;
@@ -239,31 +293,76 @@ export class PageStore {
       this.hit('MEM', data.length);
       return data;
     }
-    if (this.mem) this.counters.tiers.MEM!.misses++;
     const pool = entry.pool;
+    if (this.mem && pool.tier === 'DISK') this.counters.tiers.MEM!.misses++;
     pool.touch(entry);
     entry.readers++;
     let read: PageRead;
     try {
-      // A DISK page always has its checksum: writeToDisk takes it before the page reaches disk.
-      read = await this.disk!.read(this.pathOf(entry), { ...entry, crc: entry.crc! });
+      // A page in a file always has its checksum: writeFile takes it before the page reaches the file.
+      // It is checked for DISK pages; for MEM pages (tmpfs) only with verifyMemoryReads, as in the heap.
+      read = await this.disk!.read(
+        this.pathOf(entry),
+        { ...entry, crc: entry.crc! },
+        { verify: pool.tier === 'DISK' || this.verifyMemoryReads },
+      );
     } finally {
       entry.readers--;
     }
     if (read.kind === 'failed') {
       this.counters.readErrors++;
-      return this.miss('DISK');
+      return this.miss(pool.tier);
     }
     if (read.kind !== 'ok') {
       if (read.kind === 'corrupt') this.counters.corruptPages++;
       else this.counters.lostPages++;
       if (this.isCurrent(entry) && entry.pool === pool) void this.discard(entry);
-      return this.miss('DISK');
+      return this.miss(pool.tier);
     }
-    this.hit('DISK', read.data.length);
+    this.hit(pool.tier, read.data.length);
     if (options.promote && this.isCurrent(entry) && entry.pool.tier === 'DISK')
       this.promote(entry, read.data);
     return read.data;
+  }
+
+  /**
+   * Pins the pages `first` to `first + count - 1` of a file against eviction and answers where
+   * their files are, for a reader that reads them itself (short-circuit). Undefined when one of
+   * them is not cached in a file (missing, or in the heap): that reader goes through the worker.
+   * The files are whole when this resolves (writes issued before it have finished). Pinned pages
+   * are neither evicted nor promoted; `delete` and `free` still drop them.
+   */
+  async pin(fileKey: string, first: number, count: number): Promise<PinnedPages | undefined> {
+    this.checkOpen();
+    const entries: PageEntry[] = [];
+    for (let index = first; index < first + count; index++) {
+      const entry = this.lookup(fileKey, index);
+      if (!entry || entry.pool.dir === undefined) return undefined;
+      entries.push(entry);
+    }
+    for (const entry of entries) {
+      entry.readers++;
+      entry.pool.touch(entry);
+    }
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      for (const entry of entries) entry.readers--;
+    };
+    const files = entries.map((entry) => ({
+      pageIndex: entry.pageIndex,
+      path: this.pathOf(entry),
+      headerLength: headerLength(fileKey),
+      size: entry.size,
+      tier: entry.pool.tier,
+    }));
+    await Promise.all(files.map((file) => this.disk!.settled(file.path)));
+    if (!entries.every((entry) => this.isCurrent(entry))) {
+      release();
+      return undefined;
+    }
+    return { files, release };
   }
 
   /**
@@ -300,7 +399,7 @@ export class PageStore {
     await Promise.all(entries.map((entry) => this.discard(entry)));
     if (entries.length > 0 && this.disk) {
       const fileId = entries[0]!.fileId;
-      await Promise.all(this.diskPools.map((pool) => this.disk!.removeFileDir(pool.dir!, fileId)));
+      await Promise.all(this.filePools.map((pool) => this.disk!.removeFileDir(pool.dir!, fileId)));
     }
     return { pages: entries.length, bytes: entries.reduce((total, entry) => total + entry.size, 0) };
   }
@@ -315,7 +414,8 @@ export class PageStore {
 
   usage(): Partial<Record<TierName, TierUsage>> {
     const usage: Partial<Record<TierName, TierUsage>> = {};
-    if (this.mem) usage.MEM = { ...dirUsage(this.mem), dirs: [] };
+    if (this.mem)
+      usage.MEM = { ...dirUsage(this.mem), dirs: this.mem.dir === undefined ? [] : [dirUsage(this.mem)] };
     if (this.diskPools.length > 0) {
       const dirs = this.diskPools.map(dirUsage);
       usage.DISK = {
@@ -356,16 +456,20 @@ export class PageStore {
     await this.disk?.idle();
   }
 
-  /** Finishes pending disk work; the store refuses further operations. */
-  async close(): Promise<void> {
+  /** Finishes pending file work; the store refuses further operations. */
+  async close(options: CloseOptions = {}): Promise<void> {
     this.closed = true;
     await this.flush();
+    if (options.removeMemDir && this.mem?.dir !== undefined) {
+      await rm(this.mem.dir, { recursive: true, force: true });
+    }
   }
 
   private async recover(): Promise<void> {
     if (!this.disk) return;
     const disk = this.disk;
-    const scans = await Promise.all(this.diskPools.map((pool) => disk.scan(pool.dir!)));
+    if (this.mem?.dir !== undefined) await ownDirectory(this.mem.dir);
+    const scans = await Promise.all(this.filePools.map((pool) => disk.scan(pool.dir!)));
     let removedTemp = 0;
     let removedInvalid = 0;
     const found = scans.flatMap((scan) => {
@@ -376,7 +480,7 @@ export class PageStore {
     // Oldest first, so the eviction order starts from the least recently written.
     found.sort((a, b) => a.mtimeMs - b.mtimeMs);
     for (const page of found) {
-      const pool = this.diskPools.find((p) => p.dir === page.dir)!;
+      const pool = this.filePools.find((p) => p.dir === page.dir)!;
       if (this.lookup(page.fileKey, page.pageIndex)) {
         await disk.remove(disk.pathOf(page.dir, page));
         removedInvalid++;
@@ -387,16 +491,34 @@ export class PageStore {
       this.index(entry);
       pool.add(entry);
     }
-    const excess = this.diskPools.flatMap((pool) => pool.victimsFor(0) ?? []);
+    const excess = this.filePools.flatMap((pool) => pool.victimsFor(0) ?? []);
     await Promise.all(excess.map((entry) => this.discard(entry)));
-    const kept = this.usage().DISK!;
+    if (this.mem?.dir !== undefined) await this.checkRamDisk(this.mem);
+    const kept = this.filePools.map(dirUsage);
     this.recovered = {
-      pages: kept.pages,
-      bytes: kept.used,
+      pages: kept.reduce((total, dir) => total + dir.pages, 0),
+      bytes: kept.reduce((total, dir) => total + dir.used, 0),
       removedTemp,
       removedInvalid,
       evicted: excess.length,
     };
+  }
+
+  /**
+   * Refuses a RAM disk without room for the MEM quota: pages past its free space would fail to be
+   * written, or push the machine into swap. The pages already there count as room.
+   */
+  private async checkRamDisk(pool: QuotaPool): Promise<void> {
+    const fs = await statfs(pool.dir!);
+    const free = fs.bavail * fs.bsize;
+    if (free + pool.used >= pool.capacity) return;
+    const setBy = this.memQuotaSource ? `'${this.memQuotaSource}'` : 'the MEM tier quota';
+    throw new TierfsError(
+      'CONFIG_INVALID',
+      `${setBy} is ${pool.capacity} bytes but the RAM disk holding ${pool.dir} has ${free} bytes free` +
+        `${pool.used > 0 ? ` (and ${pool.used} bytes of cached pages)` : ''}: lower the quota or grow the tmpfs ` +
+        '(e.g. mount -o remount,size=4G /dev/shm)',
+    );
   }
 
   /** Evicts what the pool needs evicted so `size` more bytes fit; false when they cannot. */
@@ -411,43 +533,56 @@ export class PageStore {
   private evict(entry: PageEntry): void {
     const from = entry.pool;
     this.tierStats(from.tier).evictions++;
-    if (from.tier === 'MEM' && this.disk) {
-      const to = this.diskPoolFor(entry.fileId)!;
-      if (this.makeRoom(to, entry.size)) {
-        const data = entry.data!;
-        from.remove(entry);
-        entry.data = undefined;
-        to.add(entry);
-        this.counters.demotions++;
-        this.tierStats('DISK').bytesWritten += entry.size;
-        void this.writeToDisk(entry, data);
-        return;
-      }
+    const to = from.tier === 'MEM' ? this.diskPoolFor(entry.fileId) : undefined;
+    if (to && this.makeRoom(to, entry.size)) {
+      const data = entry.data;
+      const memFile = data ? undefined : this.pathOf(entry);
+      from.remove(entry);
+      entry.data = undefined;
+      to.add(entry);
+      this.counters.demotions++;
+      this.tierStats('DISK').bytesWritten += entry.size;
+      // A page in a MEM file moves by a copy in the kernel: a burst of demotions holds no page in the heap.
+      void (data ? this.writeFile(entry, data) : this.moveFile(entry, memFile!));
+      return;
     }
     void this.discard(entry);
   }
 
-  /** Moves a DISK page just read to MEM, when MEM can make room for it. */
+  /** Moves a MEM page file to the DISK file of its entry, already accounted there; on failure drops it. */
+  private async moveFile(entry: PageEntry, from: string): Promise<void> {
+    const pool = entry.pool;
+    try {
+      await this.disk!.move(from, this.pathOf(entry));
+    } catch {
+      this.counters.writeErrors++;
+      if (this.isCurrent(entry) && entry.pool === pool) void this.discard(entry);
+    }
+  }
+
+  /** Moves a DISK page just read to MEM, when MEM can make room for it and it is not pinned. */
   private promote(entry: PageEntry, data: Buffer): void {
     const mem = this.mem;
     const victims = mem?.victimsFor(entry.size);
-    if (!mem || !victims) return;
+    if (!mem || !victims || entry.readers > 0) return;
     const path = this.pathOf(entry);
     entry.pool.remove(entry);
     void this.disk!.remove(path);
     for (const victim of victims) this.evict(victim);
-    entry.data = data;
     mem.add(entry);
     this.counters.promotions++;
     this.tierStats('MEM').bytesWritten += entry.size;
+    if (mem.dir === undefined) entry.data = data;
+    else void this.writeFile(entry, data);
   }
 
-  /** Writes a page already accounted in a DISK pool; on failure takes it out again. */
-  private async writeToDisk(entry: PageEntry, data: Buffer): Promise<boolean> {
+  /** Writes a page already accounted in a file pool; on failure takes it out again. */
+  private async writeFile(entry: PageEntry, data: Buffer | readonly Uint8Array[]): Promise<boolean> {
     const pool = entry.pool;
-    entry.crc ??= checksum(data);
+    if (data instanceof Buffer) entry.crc ??= checksum(data);
     try {
-      await this.disk!.write(this.pathOf(entry), { ...entry, crc: entry.crc }, data);
+      // A page handed over in chunks has its checksum already.
+      await this.disk!.write(this.pathOf(entry), { ...entry, crc: entry.crc! }, data);
       return true;
     } catch {
       this.counters.writeErrors++;
@@ -461,7 +596,7 @@ export class PageStore {
     entry.pool.remove(entry);
     this.unindex(entry);
     entry.data = undefined;
-    return entry.pool.tier === 'DISK' ? this.disk!.remove(this.pathOf(entry)) : Promise.resolve();
+    return entry.pool.dir !== undefined ? this.disk!.remove(this.pathOf(entry)) : Promise.resolve();
   }
 
   private miss(lastTier?: TierName): undefined {
@@ -514,6 +649,23 @@ export class PageStore {
 
   private checkOpen(): void {
     if (this.closed) throw new TierfsError('UNAVAILABLE', 'the page store is closed', { retryable: false });
+  }
+}
+
+/**
+ * Makes the MEM tier's directory, readable by its owner and group only, and refuses one that is not
+ * this process's own directory: /dev/shm is writable by every user, and another one could have put
+ * a directory or a link there first.
+ */
+async function ownDirectory(path: string): Promise<void> {
+  await mkdir(path, { recursive: true, mode: 0o750 });
+  const info = await lstat(path);
+  const uid = process.getuid?.();
+  if (!info.isDirectory() || (uid !== undefined && info.uid !== uid)) {
+    throw new TierfsError(
+      'CONFIG_INVALID',
+      `the MEM tier directory ${path} is not a directory owned by this user (uid ${uid}): remove it or choose another path`,
+    );
   }
 }
 

@@ -8,7 +8,7 @@
  * them with the worker's signed receipt.
  */
 import { userInfo } from 'node:os';
-import { PassThrough, type Readable, Writable } from 'node:stream';
+import { type Readable, Writable } from 'node:stream';
 import { type Credentials, credentialHeaders } from '../cluster/auth.js';
 import { readFromWorker, writeToWorker } from '../cluster/data-client.js';
 import { MembershipRing } from '../cluster/hash-ring.js';
@@ -33,6 +33,7 @@ import {
   USER_FILE_WRITETYPE_DEFAULT,
 } from '../config/keys/core.js';
 import { isTierfsError, TierfsError } from '../errors.js';
+import { ChunkHandoff } from './chunk-handoff.js';
 
 export type { ReadType, WriteType };
 
@@ -383,7 +384,8 @@ export class TierfsClient {
       await abortFile();
       throw error;
     }
-    const body = new PassThrough({ highWaterMark: 1024 * 1024 });
+    // The request body takes the chunks written to the stream as they are: no copy, no second buffer.
+    const body = new ChunkHandoff();
     const controller = new AbortController();
     const upload = writeToWorker(worker, capability, status.contentId, body, controller.signal);
     let completed = false;
@@ -392,8 +394,7 @@ export class TierfsClient {
     const stream = new Writable({
       highWaterMark: 1024 * 1024,
       write(chunk: Buffer, _encoding, callback) {
-        if (body.write(chunk)) callback();
-        else body.once('drain', () => callback());
+        body.push(chunk, () => callback());
       },
       final(callback) {
         body.end();
@@ -410,7 +411,7 @@ export class TierfsClient {
       destroy(error, callback) {
         if (completed) return callback(error);
         controller.abort();
-        body.destroy();
+        body.fail(error ?? new Error('the write was abandoned'));
         upload
           .catch(() => undefined)
           .then(abortFile)

@@ -71,7 +71,7 @@ export async function writeToWorker(
   worker: WorkerAddress,
   capability: string,
   contentId: string,
-  body: Readable,
+  body: Readable | AsyncIterable<Uint8Array>,
   signal?: AbortSignal,
 ): Promise<WriteReceipt> {
   const url = `${worker.address}/data?${query({ contentId })}`;
@@ -81,7 +81,8 @@ export async function writeToWorker(
     response = await request(url, {
       method: 'PUT',
       headers: { [CAPABILITY_HEADER]: capability, 'content-type': 'application/octet-stream' },
-      body,
+      // undici sends an async iterable chunk by chunk as it is (writeIterable); its types list Readable only.
+      body: body as Readable,
       ...(signal ? { signal } : {}),
     });
   } catch (error) {

@@ -6,13 +6,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { Configuration } from '../config/configuration.js';
 import {
   MASTER_METASTORE,
   MASTER_METASTORE_POSTGRESQL_URL,
   MASTER_MOUNT_TABLE_ROOT_UFS,
+  WORKER_TIEREDSTORE_LEVEL0_DIRS_PATH,
 } from '../config/keys/core.js';
 import { layoutOf } from '../config/layout.js';
 import { makePrivateDir, tightenInstall, writePrivateFile } from '../config/private-files.js';
@@ -91,9 +92,14 @@ export async function formatCluster(conf: Configuration, options: { onlyIfUnform
   const retired = `${layout.metastoreDir}.retired-${process.pid}`;
   if (existsSync(layout.metastoreDir)) await rename(layout.metastoreDir, retired);
   await rename(staging, layout.metastoreDir);
+  // The worker's MEM tier on the RAM disk is named after its id, which the format forgets.
+  const id = (await readFile(join(layout.workDir, 'worker', 'id'), 'utf8').catch(() => '')).trim();
+  const workerId = /^[\w-]+$/.test(id) ? id : '';
+  const ramDisks = conf.require(WORKER_TIEREDSTORE_LEVEL0_DIRS_PATH).map((dir) => conf.resolvePath(dir));
   const wiped = [
     layout.metastoreDir,
     ...layout.cacheDirs,
+    ...(workerId === '' ? [] : ramDisks.map((dir) => join(dir, workerId))),
     layout.workerStagingDir,
     join(layout.workDir, 'worker'),
   ];

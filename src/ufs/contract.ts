@@ -208,6 +208,15 @@ export interface UnderStore {
    * with createParent false (NOT_FOUND) or is a file (NOT_A_DIRECTORY).
    */
   create(path: string, options?: CreateOptions): Promise<UfsWriteStream>;
+  /**
+   * OPTIONAL: writes the file at `path` from `size` bytes of a local file (`localPath`), with the
+   * rules of `create` (the same options and refusals) and of a write that ends: the file appears
+   * only once the whole upload succeeded; a failure leaves nothing new (no object, no pending
+   * multipart upload). Object stores upload straight from the local file (one PUT, or parts read
+   * from ranges of it), with no copy to a temp file or through memory. Resolves to the status of
+   * the file written, as UfsWriteStream.written. Stores without it are written through `create`.
+   */
+  upload?(path: string, localPath: string, size: number, options?: CreateOptions): Promise<UfsStatus>;
   /** Creates a directory; an existing directory is fine, an existing file is ALREADY_EXISTS. */
   mkdirs(path: string, options?: MkdirsOptions): Promise<void>;
   /** Deletes a file or directory; the root itself cannot be deleted (INVALID_ARGUMENT). */

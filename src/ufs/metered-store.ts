@@ -25,6 +25,7 @@ export const UFS_OPERATIONS = [
   'list',
   'open',
   'create',
+  'upload',
   'mkdirs',
   'delete',
   'rename',
@@ -47,6 +48,8 @@ export class MeteredUnderStore implements UnderStore {
   readonly cleanup?: () => Promise<number>;
   /** The inner store's moveOver, when it has one (timed as a rename). */
   readonly moveOver?: (source: string, destination: string) => Promise<UfsStatus>;
+  /** The inner store's upload from a local file, when it has one (timed as 'upload'). */
+  readonly upload?: UnderStore['upload'];
 
   constructor(
     private readonly inner: UnderStore,
@@ -59,6 +62,10 @@ export class MeteredUnderStore implements UnderStore {
     if (inner.moveOver) {
       this.moveOver = (source, destination) =>
         this.timed('rename', () => inner.moveOver!(source, destination));
+    }
+    if (inner.upload) {
+      this.upload = (path, localPath, size, options) =>
+        this.timed('upload', () => inner.upload!(path, localPath, size, options));
     }
   }
 

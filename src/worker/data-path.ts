@@ -96,8 +96,9 @@ export async function writeFile(data: DataPath, plan: WritePlan, body: Readable)
   const out = ufs ? await ufs.store.create(ufs.path, CREATE_OPTIONS) : undefined;
   const staged = plan.writeType === 'ASYNC_THROUGH' ? await data.staging.begin(plan.contentId) : undefined;
   const pageSize = data.pages.pageSize;
-  // One page buffer for the whole write: put() copies it before it returns.
-  const page = Buffer.allocUnsafe(pageSize);
+  // A page is the received chunks (views of them) that make it up, handed over to the page store:
+  // no byte is copied on the way to a page file. Nothing writes to a received chunk again.
+  let page: Buffer[] = [];
   let fill = 0;
   let pageIndex = 0;
   let size = 0;
@@ -111,18 +112,21 @@ export async function writeFile(data: DataPath, plan: WritePlan, body: Readable)
       if (toCache) {
         for (let at = 0; at < chunk.length; ) {
           const n = Math.min(pageSize - fill, chunk.length - at);
-          chunk.copy(page, fill, at, at + n);
+          page.push(n === chunk.length ? chunk : chunk.subarray(at, at + n));
           fill += n;
           at += n;
           if (fill === pageSize) {
-            pending.push(data.pages.put(plan.contentId, pageIndex++, page).then(() => undefined));
+            pending.push(
+              data.pages.put(plan.contentId, pageIndex++, page, { adopt: true }).then(() => undefined),
+            );
+            page = [];
             fill = 0;
           }
         }
       }
       await Promise.all(pending);
     }
-    if (toCache && fill > 0) await data.pages.put(plan.contentId, pageIndex, page.subarray(0, fill));
+    if (toCache && fill > 0) await data.pages.put(plan.contentId, pageIndex, page, { adopt: true });
     let ufsFingerprint: string | undefined;
     if (out && ufs) {
       out.end();
@@ -139,28 +143,41 @@ export async function writeFile(data: DataPath, plan: WritePlan, body: Readable)
   }
 }
 
-/** Writes a cached or staged file to the under store (persistence of ASYNC_THROUGH and `fs persist`). */
+/**
+ * Writes a staged or cached file to the under store (persistence of ASYNC_THROUGH and `fs persist`).
+ * A staged file goes up straight from its staged copy: with the store's `upload` (object stores: one
+ * PUT or parts read from ranges of the file, no temp copy, nothing held in memory), else streamed
+ * from the file into `create`. Only a file that is not staged (MUST_CACHE) is read from the pages.
+ */
 export async function persistFile(
   data: DataPath,
   contentId: string,
   size: number,
   ufs: { store: UnderStore; path: string },
 ): Promise<string> {
-  const source = readFile(data, {
-    contentId,
-    size,
-    persisted: false,
-    offset: 0,
-    length: size,
-    readType: 'NO_CACHE',
-    ufs: () => Promise.reject(new TierfsError('INTERNAL', 'not persisted yet')),
-  });
+  const staged = data.staging.has(contentId) ? data.staging.pathOf(contentId) : undefined;
+  if (staged !== undefined && ufs.store.upload) {
+    return (await ufs.store.upload(ufs.path, staged, size, CREATE_OPTIONS)).fingerprint;
+  }
+  const source =
+    staged !== undefined && size > 0
+      ? data.staging.open(contentId, 0, size)
+      : readFile(data, {
+          contentId,
+          size,
+          persisted: false,
+          offset: 0,
+          length: size,
+          readType: 'NO_CACHE',
+          ufs: () => Promise.reject(new TierfsError('INTERNAL', 'not persisted yet')),
+        });
   const out = await ufs.store.create(ufs.path, CREATE_OPTIONS);
   try {
     for await (const chunk of source) await writeTo(out, chunk as Buffer);
     out.end();
     await finished(out);
   } catch (error) {
+    source.destroy();
     await abortWrite(out);
     throw error;
   }

@@ -85,6 +85,11 @@ export class StagingArea {
     return this.staged.has(contentId);
   }
 
+  /** Where the staged copy of a file lies (check `has` first). */
+  pathOf(contentId: string): string {
+    return this.file(contentId);
+  }
+
   open(contentId: string, offset: number, length: number): ReadStream {
     return createReadStream(this.file(contentId), { start: offset, end: offset + length - 1 });
   }

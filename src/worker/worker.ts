@@ -178,7 +178,9 @@ export class Worker {
       );
     }
     const id = workerId(join(layout.workDir, 'worker', 'id'));
-    const pages = await PageStore.fromConfiguration(conf);
+    // The MEM tier's directory on the RAM disk is this worker's own: named after its id, it is found
+    // again after a crash and removed when the worker stops.
+    const pages = await PageStore.fromConfiguration(conf, id);
     const staging = new StagingArea(layout.workerStagingDir);
     await staging.init();
     const metrics = new WorkerMetrics(pages, staging);
@@ -412,7 +414,7 @@ export class Worker {
       await app.listen({ host: conf.require(WORKER_BIND_HOST), port: conf.require(WORKER_RPC_PORT) });
     } catch (error) {
       await app.close();
-      await pages.close();
+      await pages.close({ removeMemDir: true });
       throw new TierfsError('UNAVAILABLE', `the worker cannot listen: ${(error as Error).message}`, {
         cause: error,
       });
@@ -509,6 +511,6 @@ export class Worker {
       .catch(() => undefined);
     await this.app.close();
     await this.mounts.close();
-    await this.pages.close();
+    await this.pages.close({ removeMemDir: true });
   }
 }

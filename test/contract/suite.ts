@@ -6,6 +6,9 @@
  * Every test gets a fresh, empty store from `target.newStore()` and closes it afterwards.
  */
 import { createCipheriv, createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -461,6 +464,30 @@ export function describeUnderStoreContract(
         expect(entries.map((e) => [e.path, e.name, e.isDirectory, e.size])).toEqual([
           ['one/byte.bin', 'byte.bin', false, 1],
         ]);
+      });
+
+      it("upload (when the store has it): the local file whole, its status, create's refusals", async (context) => {
+        if (!store.upload) return context.skip();
+        const dir = mkdtempSync(join(tmpdir(), 'tierfs-contract-upload-'));
+        try {
+          const data = randomBuffer(200 * KiB + 3, 'upload');
+          const local = join(dir, 'source.bin');
+          writeFileSync(local, data);
+          const status = await store.upload('up/loaded.bin', local, data.length);
+          expectFileStatus(status, 'up/loaded.bin', data.length);
+          expect(status.fingerprint).toBe((await store.getStatus('up/loaded.bin')).fingerprint);
+          expectSameBytes(await readFile(store, 'up/loaded.bin'), data, 'up/loaded.bin');
+          await expectCode(() => store.upload!('up/loaded.bin', local, data.length), ['ALREADY_EXISTS']);
+          await expectCode(
+            () => store.upload!('up', local, data.length, { overwrite: true }),
+            ['IS_A_DIRECTORY'],
+          );
+          const replaced = await store.upload('up/loaded.bin', local, 10, { overwrite: true });
+          expect(replaced.size).toBe(10);
+          expectSameBytes(await readFile(store, 'up/loaded.bin'), data.subarray(0, 10), 'up/loaded.bin');
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
       });
 
       it('a file written in many small odd-sized chunks reads back identical', async () => {

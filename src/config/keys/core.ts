@@ -511,8 +511,9 @@ export const WORKER_TIEREDSTORE_LEVEL0_ALIAS = defineProperty({
 export const WORKER_TIEREDSTORE_LEVEL0_DIRS_PATH = defineProperty({
   key: 'tierfs.worker.tieredstore.level0.dirs.path',
   type: list(),
-  default: '/mnt/ramdisk',
-  description: 'Comma-separated directories of the top cache tier.',
+  default: '/dev/shm/tierfs',
+  description:
+    'Directory of the top cache tier; for MEM, on a RAM disk (tmpfs). Each worker keeps its pages in a sub-directory named after its id, checked at start to have room for level0.dirs.quota and removed when the worker stops.',
 });
 
 export const WORKER_TIEREDSTORE_LEVEL0_DIRS_QUOTA = defineProperty({

@@ -33,7 +33,12 @@ import { compareKeys, decodeCursor, encodeCursor } from './list-cursor.js';
 import { EMPTY_BODY } from './multipart.js';
 import type { ObjectClient, ObjectInfo } from './object-client.js';
 import { isVersion, type ObjectVersion, objectFingerprint, parseObjectVersion } from './object-version.js';
-import { createObjectWriter, type UploadSettings } from './object-writer.js';
+import {
+  createObjectWriter,
+  type ObjectWriteTarget,
+  type UploadSettings,
+  uploadLocalFile,
+} from './object-writer.js';
 
 export const OBJECT_STORE_CAPABILITIES: UnderStoreCapabilities = Object.freeze({
   atomicRename: false,
@@ -373,18 +378,27 @@ export class ObjectUnderStore implements UnderStore {
       !headed && isTierfsError(error, 'NOT_FOUND') ? missing() : Promise.reject(error),
     );
     if (end - offset <= chunk) return first;
-    // Long reads go as a series of ranged GETs, each opened when the previous one is drained.
+    // Long reads go as a series of ranged GETs; the next one is sent when the reader starts on the
+    // current one, so its answer is on its way (held back by TCP flow control, not in memory) when
+    // the current one is drained: no round trip between ranges.
     return Readable.from(
       (async function* () {
-        let current: Readable | undefined = first;
+        let active: Readable | undefined = first;
+        let next: Promise<Readable> | undefined;
         try {
           for (let start = offset; start < end; start += chunk) {
-            current ??= await read(start);
-            yield* current;
-            current = undefined;
+            active ??= await next!;
+            next = start + chunk < end ? read(start + chunk) : undefined;
+            next?.catch(() => undefined); // surfaced when its turn comes
+            yield* active;
+            active = undefined;
           }
         } finally {
-          current?.destroy();
+          active?.destroy();
+          void next?.then(
+            (body) => body.destroy(),
+            () => undefined,
+          );
         }
       })(),
       { objectMode: false },
@@ -394,6 +408,26 @@ export class ObjectUnderStore implements UnderStore {
   // --- Writes -----------------------------------------------------------------------------------
 
   async create(path: string, options: CreateOptions = {}): Promise<UfsWriteStream> {
+    const o = this.options;
+    return createObjectWriter(
+      await this.writeTarget(path, options),
+      o.multipartUpload ? 'multipart' : o.streamingUpload ? 'streaming' : 'buffered',
+    );
+  }
+
+  async upload(
+    path: string,
+    localPath: string,
+    size: number,
+    options: CreateOptions = {},
+  ): Promise<UfsStatus> {
+    const target = await this.writeTarget(path, options);
+    const etag = await uploadLocalFile(target, localPath, size, new AbortController().signal);
+    return target.afterCommit(etag, size);
+  }
+
+  /** Checks a write of `path` as create() must (see the contract) and says where and how it goes. */
+  private async writeTarget(path: string, options: CreateOptions): Promise<ObjectWriteTarget> {
     this.checkWritable();
     const rel = normalizeUfsPath(path);
     if (rel === '') throw new TierfsError('IS_A_DIRECTORY', `cannot write to the root of ${this.uri}`);
@@ -415,29 +449,26 @@ export class ObjectUnderStore implements UnderStore {
     const o = this.options;
     const key = this.key(rel);
     const markers = !known && !o.skipParentDirectoryCreation;
-    return createObjectWriter(
-      {
-        client: this.client,
-        key,
-        contentType: options.contentType,
-        uri: this.describe(rel),
-        partitionSize: o.partitionSize,
-        multipartThreshold: o.multipartThreshold,
-        uploadThreads: o.uploadThreads,
-        partTimeoutMs: o.partTimeoutMs,
-        partTimeoutKey: o.partTimeoutKey,
-        tmpDirs: o.tmpDirs,
-        afterCommit: async (etag, size) => {
-          // One HEAD for the mtime the fingerprint needs (a PUT answers no Last-Modified).
-          const [info] = await Promise.all([
-            this.client.headObject(key),
-            markers ? this.putMissingMarkers(parentPath(rel)) : undefined,
-          ]);
-          return this.fileStatus(rel, writtenInfo(key, info, etag, size), await o.permissions());
-        },
+    return {
+      client: this.client,
+      key,
+      contentType: options.contentType,
+      uri: this.describe(rel),
+      partitionSize: o.partitionSize,
+      multipartThreshold: o.multipartThreshold,
+      uploadThreads: o.uploadThreads,
+      partTimeoutMs: o.partTimeoutMs,
+      partTimeoutKey: o.partTimeoutKey,
+      tmpDirs: o.tmpDirs,
+      afterCommit: async (etag, size) => {
+        // One HEAD for the mtime the fingerprint needs (a PUT answers no Last-Modified).
+        const [info] = await Promise.all([
+          this.client.headObject(key),
+          markers ? this.putMissingMarkers(parentPath(rel)) : undefined,
+        ]);
+        return this.fileStatus(rel, writtenInfo(key, info, etag, size), await o.permissions());
       },
-      o.multipartUpload ? 'multipart' : o.streamingUpload ? 'streaming' : 'buffered',
-    );
+    };
   }
 
   async mkdirs(path: string, options: MkdirsOptions = {}): Promise<void> {

@@ -38,10 +38,14 @@ export interface UploadSettings {
   readonly tmpDirs: readonly string[];
 }
 
-export interface ObjectWriteTarget extends UploadSettings {
+/** Where an upload goes, and how. */
+export interface UploadTarget extends UploadSettings {
   readonly client: ObjectClient;
   readonly key: string;
   readonly contentType?: string;
+}
+
+export interface ObjectWriteTarget extends UploadTarget {
   /** For messages: the file's URI. */
   readonly uri: string;
   /**
@@ -65,6 +69,53 @@ export async function createObjectWriter(
       return new StreamingObjectWriter(target, 'memory');
     case 'buffered':
       return new BufferedObjectWriter(target, await createTempFile(target.tmpDirs));
+  }
+}
+
+/**
+ * Uploads `size` bytes of the local file at `path` as the object: one PUT up to the multipart
+ * threshold, else parts read straight from ranges of the file, `uploadThreads` at once (a retried
+ * part re-reads its range). Nothing is copied first. On failure the multipart upload is aborted,
+ * so nothing appears at the key. Resolves to the etag the store answered, when it sent one.
+ */
+export async function uploadLocalFile(
+  target: UploadTarget,
+  path: string,
+  size: number,
+  signal: AbortSignal,
+): Promise<string | undefined> {
+  const { client, key, partitionSize, contentType } = target;
+  if (size <= (target.multipartThreshold ?? partitionSize)) {
+    return client.putObject(key, fileBody(path, 0, size), { contentType, signal });
+  }
+  const uploadId = await client.initiateMultipartUpload(key, { contentType });
+  try {
+    const count = Math.ceil(size / partitionSize);
+    const parts: CompletedPart[] = [];
+    await forEachLimited(
+      Array.from({ length: count }, (_, i) => i),
+      target.uploadThreads,
+      async (i) => {
+        const start = i * partitionSize;
+        const body = fileBody(path, start, Math.min(partitionSize, size - start));
+        const etag = await uploadPartWithin(
+          client,
+          key,
+          uploadId,
+          i + 1,
+          body,
+          signal,
+          target.partTimeoutMs,
+          target.partTimeoutKey,
+        );
+        parts.push({ partNumber: i + 1, etag });
+      },
+    );
+    parts.sort((a, b) => a.partNumber - b.partNumber);
+    return await client.completeMultipartUpload(key, uploadId, parts, { signal });
+  } catch (error) {
+    await abortQuietly(client, key, uploadId);
+    throw error;
   }
 }
 
@@ -134,43 +185,7 @@ class BufferedObjectWriter extends ObjectWriter {
 
   protected async commit(): Promise<string | undefined> {
     await this.file.handle.close();
-    const { client, key, partitionSize, contentType } = this.target;
-    const signal = this.abort.signal;
-    const size = this.file.size;
-    let etag: string | undefined;
-    if (size <= (this.target.multipartThreshold ?? partitionSize)) {
-      etag = await client.putObject(key, fileBody(this.file.path, 0, size), { contentType, signal });
-    } else {
-      const uploadId = await client.initiateMultipartUpload(key, { contentType });
-      try {
-        const count = Math.ceil(size / partitionSize);
-        const parts: CompletedPart[] = [];
-        await forEachLimited(
-          Array.from({ length: count }, (_, i) => i),
-          this.target.uploadThreads,
-          async (i) => {
-            const start = i * partitionSize;
-            const body = fileBody(this.file.path, start, Math.min(partitionSize, size - start));
-            const etag = await uploadPartWithin(
-              client,
-              key,
-              uploadId,
-              i + 1,
-              body,
-              signal,
-              this.target.partTimeoutMs,
-              this.target.partTimeoutKey,
-            );
-            parts.push({ partNumber: i + 1, etag });
-          },
-        );
-        parts.sort((a, b) => a.partNumber - b.partNumber);
-        etag = await client.completeMultipartUpload(key, uploadId, parts, { signal });
-      } catch (error) {
-        await abortQuietly(client, key, uploadId);
-        throw error;
-      }
-    }
+    const etag = await uploadLocalFile(this.target, this.file.path, this.file.size, this.abort.signal);
     await unlink(this.file.path).catch(() => undefined);
     return etag;
   }
