@@ -4,7 +4,7 @@
  * is a terminal and a one-line summary ends the command either way. A file that fails is reported
  * on its own line and the others go on; the command then exits non-zero.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, writeFileSync } from 'node:fs';
 import { lstat, mkdir, readdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { Transform, Writable } from 'node:stream';
@@ -240,9 +240,7 @@ export async function copyToLocal(
   const progress = await runJobs(jobs, options.threads, async (job, progress) => {
     const input = await client.readListed(job.source, { readType: options.readType });
     try {
-      // writeFile of the chunks as they come: one open, the writes, one close, without the
-      // streams and pipeline that cost a directory of small files more than their bytes.
-      await writeFile(job.destination, progress.counted(input), { flag: 'wx' });
+      await writeLocal(job.destination, progress.counted(input), job.size);
     } catch (error) {
       input.destroy();
       const existed = (error as { code?: unknown }).code === 'EEXIST';
@@ -251,6 +249,44 @@ export async function copyToLocal(
     }
   });
   progress.finish('Copied', `from ${root.path} to ${target}`);
+}
+
+/** Files up to this size are collected and written with one synchronous open, write and close. */
+const SMALL_FILE_BYTES = 256 * 1024;
+
+/**
+ * Writes a new local file (EEXIST when there is one) from its chunks. A small file is collected
+ * and written at once: three system calls, where a write stream and pipeline (or even the
+ * thread-pool round trips of fs.promises) cost a directory of small files more than its bytes.
+ * One that turns out bigger than it was listed streams on.
+ */
+export async function writeLocal(
+  path: string,
+  chunks: AsyncGenerator<Buffer>,
+  listedSize: number,
+): Promise<void> {
+  const collected: Buffer[] = [];
+  let size = 0;
+  let next = listedSize <= SMALL_FILE_BYTES ? await chunks.next() : undefined;
+  for (; next && !next.done; next = await chunks.next()) {
+    collected.push(next.value);
+    size += next.value.length;
+    if (size > SMALL_FILE_BYTES) break;
+  }
+  if (next?.done) {
+    writeFileSync(path, collected.length === 1 ? collected[0]! : Buffer.concat(collected, size), {
+      flag: 'wx',
+    });
+    return;
+  }
+  await writeFile(
+    path,
+    (async function* () {
+      yield* collected;
+      yield* chunks;
+    })(),
+    { flag: 'wx' },
+  );
 }
 
 /** `cp` inside tierfs: a file, or with `recursive` a directory tree. */
