@@ -4,8 +4,8 @@
  * is a terminal and a one-line summary ends the command either way. A file that fails is reported
  * on its own line and the others go on; the command then exits non-zero.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { lstat, mkdir, readdir, stat, unlink } from 'node:fs/promises';
+import { createReadStream, writeFileSync } from 'node:fs';
+import { lstat, mkdir, readdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -55,6 +55,15 @@ class TransferProgress {
     });
   }
 
+  /** Counts the chunks of a stream as they pass (no Transform in between). */
+  async *counted(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    for await (const chunk of chunks) {
+      this.bytes += chunk.length;
+      this.line?.update(this.bytes, this.files);
+      yield chunk;
+    }
+  }
+
   fileDone(): void {
     this.files++;
     this.line?.update(this.bytes, this.files);
@@ -93,7 +102,7 @@ function transferError(error: unknown): unknown {
 async function runJobs<S, D>(
   jobs: readonly FileJob<S, D>[],
   threads: number,
-  copy: (job: FileJob<S, D>, counter: Transform) => Promise<void>,
+  copy: (job: FileJob<S, D>, progress: TransferProgress) => Promise<void>,
 ): Promise<TransferProgress> {
   const progress = new TransferProgress(
     jobs.reduce((sum, job) => sum + job.size, 0),
@@ -104,7 +113,7 @@ async function runJobs<S, D>(
     while (next < jobs.length) {
       const job = jobs[next++]!;
       try {
-        await copy(job, progress.counter());
+        await copy(job, progress);
         progress.fileDone();
       } catch (error) {
         progress.failed(error);
@@ -194,7 +203,8 @@ export async function copyFromLocal(
   } else {
     throw new TierfsError('INVALID_ARGUMENT', `${source} is neither a file nor a directory`);
   }
-  const progress = await runJobs(jobs, options.threads, async (job, counter) => {
+  const progress = await runJobs(jobs, options.threads, async (job, progress) => {
+    const counter = progress.counter();
     const out = await client.createFile(job.destination, {
       writeType: options.writeType,
       recursive: true,
@@ -227,18 +237,56 @@ export async function copyToLocal(
   } else {
     jobs = [{ source: { status: root }, destination: target, size: root.size }];
   }
-  const progress = await runJobs(jobs, options.threads, async (job, counter) => {
+  const progress = await runJobs(jobs, options.threads, async (job, progress) => {
     const input = await client.readListed(job.source, { readType: options.readType });
-    const output = createWriteStream(job.destination, { flags: 'wx' });
     try {
-      await pipeline(input, counter, output);
+      await writeLocal(job.destination, progress.counted(input), job.size);
     } catch (error) {
+      input.destroy();
       const existed = (error as { code?: unknown }).code === 'EEXIST';
       if (!existed) await unlink(job.destination).catch(() => undefined);
       throw toTierfsError(error, job.destination);
     }
   });
   progress.finish('Copied', `from ${root.path} to ${target}`);
+}
+
+/** Files up to this size are collected and written with one synchronous open, write and close. */
+const SMALL_FILE_BYTES = 256 * 1024;
+
+/**
+ * Writes a new local file (EEXIST when there is one) from its chunks. A small file is collected
+ * and written at once: three system calls, where a write stream and pipeline (or even the
+ * thread-pool round trips of fs.promises) cost a directory of small files more than its bytes.
+ * One that turns out bigger than it was listed streams on.
+ */
+export async function writeLocal(
+  path: string,
+  chunks: AsyncGenerator<Buffer>,
+  listedSize: number,
+): Promise<void> {
+  const collected: Buffer[] = [];
+  let size = 0;
+  let next = listedSize <= SMALL_FILE_BYTES ? await chunks.next() : undefined;
+  for (; next && !next.done; next = await chunks.next()) {
+    collected.push(next.value);
+    size += next.value.length;
+    if (size > SMALL_FILE_BYTES) break;
+  }
+  if (next?.done) {
+    writeFileSync(path, collected.length === 1 ? collected[0]! : Buffer.concat(collected, size), {
+      flag: 'wx',
+    });
+    return;
+  }
+  await writeFile(
+    path,
+    (async function* () {
+      yield* collected;
+      yield* chunks;
+    })(),
+    { flag: 'wx' },
+  );
 }
 
 /** `cp` inside tierfs: a file, or with `recursive` a directory tree. */
@@ -269,7 +317,8 @@ export async function copyWithin(
   } else {
     jobs = [{ source: root, destination: target, size: root.size }];
   }
-  const progress = await runJobs(jobs, options.threads, async (job, counter) => {
+  const progress = await runJobs(jobs, options.threads, async (job, progress) => {
+    const counter = progress.counter();
     const input = await client.openStatus(job.source, { readType: options.readType });
     const out = await client.createFile(job.destination, {
       writeType: options.writeType,
@@ -286,7 +335,8 @@ export async function load(client: TierfsClient, path: string, options: Transfer
   const root = await client.getStatus(path);
   const files = root.isDirectory ? (await tierfsTree(client, root)).files.map((f) => f.status) : [root];
   const jobs = files.map((status) => ({ source: status, destination: undefined, size: status.size }));
-  const progress = await runJobs(jobs, options.threads, async (job, counter) => {
+  const progress = await runJobs(jobs, options.threads, async (job, progress) => {
+    const counter = progress.counter();
     const input = await client.openStatus(job.source, { readType: options.readType ?? 'CACHE' });
     await pipeline(input, counter, new Writable({ write: (_chunk, _encoding, callback) => callback() }));
   });

@@ -8,7 +8,7 @@
  * them with the worker's signed receipt.
  */
 import { userInfo } from 'node:os';
-import { type Readable, Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { type Credentials, credentialHeaders } from '../cluster/auth.js';
 import { readFromWorker, writeToWorker } from '../cluster/data-client.js';
 import { MembershipRing } from '../cluster/hash-ring.js';
@@ -34,6 +34,7 @@ import {
 } from '../config/keys/core.js';
 import { isTierfsError, TierfsError } from '../errors.js';
 import { ChunkHandoff } from './chunk-handoff.js';
+import { BATCHED_READ_MAX_BYTES, ReadBatcher } from './read-batcher.js';
 
 export type { ReadType, WriteType };
 
@@ -148,6 +149,7 @@ export class TierfsClient {
   private readonly ring: MembershipRing<WorkerInfo>;
   private live: { at: number; workers: WorkerInfo[] } | undefined;
   private liveRefresh: Promise<void> | undefined;
+  private readonly batcher = new ReadBatcher();
 
   constructor(options: ClientOptions) {
     this.masters = new Masters(options.masterAddress, options.failover);
@@ -459,6 +461,11 @@ export class TierfsClient {
     for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
       const worker = await this.workerFor(status.contentId, attempt > 0);
       try {
+        // A small read goes with the others of this turn to the same worker, in one request.
+        if (length <= BATCHED_READ_MAX_BYTES) {
+          const bytes = await this.batcher.read(worker, { capability, ...range });
+          return Readable.from(bytes.length > 0 ? [bytes] : []);
+        }
         return await readFromWorker(worker, capability, range);
       } catch (error) {
         lastError = error;

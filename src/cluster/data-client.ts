@@ -5,10 +5,13 @@
  *
  *   GET /data?contentId&offset&length&readType   (x-tierfs-capability: a read capability)
  *   PUT /data?contentId                          (x-tierfs-capability: a write capability; body: the file)
+ *   POST /data/batch                             (many small reads, each with its capability: batch-read.ts)
  */
 import type { Readable } from 'node:stream';
 import type { request as Request } from 'undici';
+import type { TierfsError } from '../errors.js';
 import { CAPABILITY_HEADER } from './auth.js';
+import { BATCH_READ_PATH, type BatchReadItem, FrameReader } from './batch-read.js';
 import type { ReadType } from './io-types.js';
 import { errorFromBody, unreachable } from './rpc.js';
 import type { WriteReceipt } from './wire.js';
@@ -91,4 +94,45 @@ export async function writeToWorker(
   const text = await response.body.text();
   if (response.statusCode !== 200) throw errorFromBody(response.statusCode, text, url);
   return JSON.parse(text) as WriteReceipt;
+}
+
+/**
+ * Many small reads in one request: `onRead` gets each read's bytes, or the TierfsError the worker
+ * answered for it, as its frame arrives. False when the worker has no batch endpoint (an older
+ * version); a failure of the whole request throws (UNAVAILABLE and retryable when the worker could
+ * not be reached or went away mid-answer), after the reads already answered were handed over.
+ */
+export async function readBatchFromWorker(
+  worker: WorkerAddress,
+  reads: readonly BatchReadItem[],
+  onRead: (index: number, result: Buffer | TierfsError) => void,
+): Promise<boolean> {
+  const url = `${worker.address}${BATCH_READ_PATH}`;
+  const request = await undiciRequest();
+  let response: Awaited<ReturnType<typeof request>>;
+  try {
+    response = await request(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ reads }),
+    });
+  } catch (error) {
+    throw unreachable(url, error);
+  }
+  if (response.statusCode === 404) {
+    const text = await response.body.text();
+    if (!text.includes('"code"')) return false; // Fastify's "route not found", not one of ours
+    throw errorFromBody(404, text, url);
+  }
+  if (response.statusCode !== 200) throw errorFromBody(response.statusCode, await response.body.text(), url);
+  const frames = new FrameReader((header, bytes) =>
+    onRead(header.i, 'error' in header ? errorFromBody(500, JSON.stringify(header.error), url) : bytes),
+  );
+  try {
+    for await (const chunk of response.body) frames.push(chunk as Buffer);
+  } catch (error) {
+    throw unreachable(url, error);
+  }
+  if (!frames.complete) throw unreachable(url, new Error('the answer ended inside a frame'));
+  return true;
 }

@@ -4,7 +4,7 @@
  * figures are kept: the master and the worker bind it to their Prometheus registries. Other
  * layers (retry, timeout, logging) wrap stores the same way and stack with it.
  */
-import { pipeline, type Readable, Transform } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import type {
   CreateOptions,
   DeleteOptions,
@@ -102,8 +102,12 @@ export class MeteredUnderStore implements UnderStore {
         callback(null, chunk);
       },
     });
-    // Errors of the source reach the reader; destroying the reader releases the source.
-    pipeline(source, counted, () => undefined);
+    // Errors of the source reach the reader; destroying the reader releases the source. Wired by
+    // hand: stream.pipeline would cost every read an AbortController aborted (a DOMException and
+    // its stack) when it finishes, a measurable share of a small cold read.
+    source.on('error', (error) => counted.destroy(error));
+    counted.on('close', () => source.destroy());
+    source.pipe(counted);
     return counted;
   }
 

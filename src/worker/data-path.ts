@@ -39,6 +39,11 @@ export interface DataPath {
 
 /** Streams a range of a file page by page, with one window of read-ahead. */
 export function readFile(data: DataPath, plan: ReadPlan): Readable {
+  return Readable.from(readFileChunks(data, plan), { objectMode: false });
+}
+
+/** The chunks of readFile without a stream around them (ending them early costs no AbortError). */
+export function readFileChunks(data: DataPath, plan: ReadPlan): AsyncGenerator<Buffer> {
   const fetch = async (offset: number, length: number): Promise<Readable> => {
     if (data.staging.has(plan.contentId)) return data.staging.open(plan.contentId, offset, length);
     if (!plan.persisted) {
@@ -55,18 +60,15 @@ export function readFile(data: DataPath, plan: ReadPlan): Readable {
       ...(plan.version === undefined ? {} : { version: plan.version, size: plan.size }),
     });
   };
-  return Readable.from(
-    streamRange(data.pages, {
-      fileKey: plan.contentId,
-      fileSize: plan.size,
-      offset: plan.offset,
-      length: plan.length,
-      readType: plan.readType,
-      windowPages: READ_WINDOW_PAGES,
-      fetch,
-    }),
-    { objectMode: false },
-  );
+  return streamRange(data.pages, {
+    fileKey: plan.contentId,
+    fileSize: plan.size,
+    offset: plan.offset,
+    length: plan.length,
+    readType: plan.readType,
+    windowPages: READ_WINDOW_PAGES,
+    fetch,
+  });
 }
 
 export interface WritePlan {

@@ -4,14 +4,24 @@
  * 401 (no, forged or expired capability) or 403 (the capability does not allow this), one log
  * line, and nothing read or written.
  */
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { CAPABILITY_HEADER } from '../cluster/auth.js';
+import {
+  BATCH_READ_MAX_BYTES,
+  BATCH_READ_MAX_READS,
+  BATCH_READ_PATH,
+  type BatchReadItem,
+  type BatchReadRequest,
+  encodeFrame,
+  FRAMES_CONTENT_TYPE,
+} from '../cluster/batch-read.js';
 import type { Capability, CapabilitySigner, ReadCapability, WriteCapability } from '../cluster/capability.js';
-import { parseReadType } from '../cluster/io-types.js';
-import { isTierfsError, TierfsError } from '../errors.js';
-import { type DataPath, readFile, writeFile } from './data-path.js';
+import { parseReadType, type ReadType } from '../cluster/io-types.js';
+import { errorBody } from '../cluster/rpc.js';
+import { isTierfsError, TierfsError, toTierfsError } from '../errors.js';
+import { type DataPath, readFile, readFileChunks, writeFile } from './data-path.js';
 import type { MountStores } from './mount-stores.js';
 import { UsedCapabilities } from './used-capabilities.js';
 
@@ -24,6 +34,26 @@ function intParam(params: Params, name: string): number {
     throw new TierfsError('INVALID_ARGUMENT', `'${name}' must be a non-negative integer, got '${raw ?? ''}'`);
   }
   return value;
+}
+
+/**
+ * The `length` bytes a read streams, in one Buffer, as soon as they are there; the read finishes
+ * (its cache writes) in the background, as a whole-range GET /data does.
+ */
+async function firstBytes(it: AsyncGenerator<Buffer>, length: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let filled = 0;
+  while (filled < length) {
+    const next = await it.next();
+    if (next.done) break;
+    chunks.push(next.value);
+    filled += next.value.length;
+  }
+  void it.return(undefined).catch(() => undefined);
+  if (filled !== length) {
+    throw new TierfsError('INTERNAL', `the read ended after ${filled} of ${length} bytes`);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
 }
 
 export interface DataRoutesContext {
@@ -42,16 +72,26 @@ export function registerDataRoutes(app: FastifyInstance, context: DataRoutesCont
   function authorize(request: FastifyRequest, access: 'read'): ReadCapability;
   function authorize(request: FastifyRequest, access: 'write'): WriteCapability;
   function authorize(request: FastifyRequest, access: Capability['access']): Capability {
+    const header = request.headers[CAPABILITY_HEADER];
+    const token = typeof header === 'string' ? header : undefined;
+    return check(request, token, (request.query as Params).contentId, access);
+  }
+
+  /** A capability checked for this access and this content id; logged when refused. */
+  function check(
+    request: FastifyRequest,
+    token: string | undefined,
+    contentId: string | undefined,
+    access: Capability['access'],
+  ): Capability {
     try {
-      const header = request.headers[CAPABILITY_HEADER];
-      const capability = signer.verify(typeof header === 'string' ? header : undefined);
+      const capability = signer.verify(token);
       if (capability.access !== access) {
         throw new TierfsError(
           'PERMISSION_DENIED',
           `the capability for ${capability.path} allows ${capability.access}, not ${access}`,
         );
       }
-      const contentId = (request.query as Params).contentId;
       if (contentId !== capability.contentId) {
         throw new TierfsError(
           'PERMISSION_DENIED',
@@ -80,13 +120,10 @@ export function registerDataRoutes(app: FastifyInstance, context: DataRoutesCont
     path: capability.ufsPath,
   });
 
-  app.get('/data', async (request, reply) => {
-    const capability = authorize(request, 'read');
-    const q = request.query as Params;
-    const readType = parseReadType(q.readType ?? 'CACHE');
-    const offset = intParam(q, 'offset');
-    const length = Math.max(0, Math.min(intParam(q, 'length'), capability.size - offset));
-    const stream = readFile(data, {
+  /** The bytes a read capability allows at [offset, offset + length), cut at the end of the file. */
+  const planOf = (capability: ReadCapability, offset: number, requested: number, readType: ReadType) => {
+    const length = Math.max(0, Math.min(requested, capability.size - offset));
+    return {
       contentId: capability.contentId,
       size: capability.size,
       persisted: capability.persisted,
@@ -95,7 +132,16 @@ export function registerDataRoutes(app: FastifyInstance, context: DataRoutesCont
       length,
       readType,
       ufs: ufsOf(capability),
-    });
+    };
+  };
+
+  app.get('/data', async (request, reply) => {
+    const capability = authorize(request, 'read');
+    const q = request.query as Params;
+    const readType = parseReadType(q.readType ?? 'CACHE');
+    const plan = planOf(capability, intParam(q, 'offset'), intParam(q, 'length'), readType);
+    const { offset, length } = plan;
+    const stream = readFile(data, plan);
     // Fail before the status line when the first window cannot be read (a lost file, a dead store,
     // a version the under store no longer has).
     const chunks = stream[Symbol.asyncIterator]();
@@ -127,6 +173,58 @@ export function registerDataRoutes(app: FastifyInstance, context: DataRoutesCont
       }
     }
     return reply.send(Readable.from(rest()));
+  });
+
+  // Many small reads in one request (cluster/batch-read.ts): each read's capability checked as
+  // GET /data checks it, each answered by a frame of its own as soon as it is read.
+  app.post(BATCH_READ_PATH, async (request, reply) => {
+    const reads = (request.body as Partial<BatchReadRequest> | undefined)?.reads;
+    if (!Array.isArray(reads) || reads.length === 0 || reads.length > BATCH_READ_MAX_READS) {
+      throw new TierfsError(
+        'INVALID_ARGUMENT',
+        `a batch read takes a JSON body {"reads": [...]} of 1 to ${BATCH_READ_MAX_READS} reads`,
+      );
+    }
+    const out = new PassThrough();
+    let left = reads.length;
+    // Frames finished in the same turn leave in one write (a write per frame costs a syscall each).
+    let ready: Buffer[] = [];
+    const flush = () => {
+      const parts = ready;
+      ready = [];
+      out.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+      if (left === 0) out.end();
+    };
+    const serve = async (item: BatchReadItem, i: number): Promise<void> => {
+      let frame: Buffer[];
+      try {
+        const capability = check(request, item?.capability, item?.contentId, 'read') as ReadCapability;
+        const params = item as unknown as Record<string, unknown>;
+        const offset = intParam({ offset: String(params.offset) }, 'offset');
+        const requested = intParam({ length: String(params.length) }, 'length');
+        if (requested > BATCH_READ_MAX_BYTES) {
+          throw new TierfsError(
+            'INVALID_ARGUMENT',
+            `a batched read is at most ${BATCH_READ_MAX_BYTES} bytes, got ${requested}: read it with GET /data`,
+          );
+        }
+        const readType = parseReadType(typeof item.readType === 'string' ? item.readType : 'CACHE');
+        const plan = planOf(capability, offset, requested, readType);
+        frame = encodeFrame(
+          { i, length: plan.length },
+          await firstBytes(readFileChunks(data, plan), plan.length),
+        );
+      } catch (error) {
+        const failure = toTierfsError(error);
+        if (failure.code === 'INTERNAL') log.error({ err: error }, 'batched read failed');
+        frame = encodeFrame({ i, error: errorBody(failure) });
+      }
+      left--;
+      if (ready.length === 0) setImmediate(flush);
+      ready.push(...frame);
+    };
+    reads.forEach((item, i) => void serve(item, i));
+    return reply.header('content-type', FRAMES_CONTENT_TYPE).send(out);
   });
 
   app.put('/data', async (request) => {

@@ -20,6 +20,7 @@ import type { OpenFileResponse } from '../../src/cluster/wire.js';
 import { layoutOf } from '../../src/config/layout.js';
 import { readStream } from '../../src/ufs/io.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
+import { eventually } from '../support/eventually.js';
 
 let cluster: TestCluster;
 let admin: TierfsClient;
@@ -223,6 +224,85 @@ describe("the worker's data port", () => {
       code: 'CONFLICT',
     });
     expect(await text(mallory, '/home/once.csv')).toBe('first');
+  });
+});
+
+describe('batched reads (POST /data/batch)', () => {
+  /** The frames of a batch answer by read index: the bytes, or the error code. */
+  async function batch(
+    reads: object[],
+  ): Promise<{ status: number; raw: string; frames: Map<number, string> }> {
+    const response = await request(`${cluster.worker.address}/data/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ reads }),
+    });
+    const body = Buffer.from(await response.body.arrayBuffer());
+    const frames = new Map<number, string>();
+    if (response.statusCode !== 200) return { status: response.statusCode, raw: body.toString(), frames };
+    for (let at = 0; at < body.length; ) {
+      const headerLength = body.readUInt32BE(at);
+      const header = JSON.parse(body.subarray(at + 4, at + 4 + headerLength).toString()) as {
+        i: number;
+        length?: number;
+        error?: { code: string };
+      };
+      at += 4 + headerLength;
+      const bytes = body.subarray(at, at + (header.length ?? 0));
+      at += header.length ?? 0;
+      frames.set(header.i, header.error ? `error ${header.error.code}` : bytes.toString());
+    }
+    return { status: 200, raw: body.toString(), frames };
+  }
+
+  it("checks each read's capability: the good one is served, every forged or misused one refused and logged", async () => {
+    const victim = await admin.getStatus('/victim.csv');
+    const own = await opened('/home/mallory.csv', 'mallory');
+    const read = (capability: string, contentId: string) => ({ capability, contentId, offset: 0, length: 5 });
+    const writeCapability = signer.sign({
+      ...(decodeCapability(own.capability) as Capability),
+      access: 'write',
+      writeType: 'MUST_CACHE',
+    } as WriteCapability);
+    const before = refusals();
+    const answer = await batch([
+      read(own.capability, own.status.contentId),
+      read(
+        tampered(own.capability, { path: '/victim.csv', contentId: victim.contentId, size: 5 }),
+        victim.contentId,
+      ),
+      read(own.capability, victim.contentId),
+      read(
+        signer.sign({ ...decodeCapability(own.capability), expiresMs: Date.now() - 1 }),
+        own.status.contentId,
+      ),
+      read(writeCapability, own.status.contentId),
+      { contentId: victim.contentId, offset: 0, length: 5 },
+    ]);
+    expect(answer.status).toBe(200);
+    expect([...answer.frames.entries()].sort((a, b) => a[0] - b[0])).toEqual([
+      [0, 'mine'],
+      [1, 'error UNAUTHENTICATED'],
+      [2, 'error PERMISSION_DENIED'],
+      [3, 'error UNAUTHENTICATED'],
+      [4, 'error PERMISSION_DENIED'],
+      [5, 'error UNAUTHENTICATED'],
+    ]);
+    expect(answer.raw).not.toContain('1,100');
+    await eventually(() => refusals() === before + 5, 'the five refusals to be logged');
+  });
+
+  it('refuses a batch that is not a list of 1 to 256 reads, and a read longer than 1 MiB', async () => {
+    const own = await opened('/home/mallory.csv', 'mallory');
+    for (const reads of [[], Array.from({ length: 257 }, () => ({}))]) {
+      const answer = await batch(reads);
+      expect(answer.status).toBe(400);
+      expect(answer.raw).toContain('1 to 256 reads');
+    }
+    const long = await batch([
+      { capability: own.capability, contentId: own.status.contentId, offset: 0, length: 2 * 1024 * 1024 },
+    ]);
+    expect(long.frames.get(0)).toBe('error INVALID_ARGUMENT');
   });
 });
 

@@ -5,12 +5,16 @@
  * learns its mtime), a cold small read of a file whose metadata tierfs holds sends 1 (the GET,
  * pinned to the version with If-Match: no HEAD first). A large THROUGH write goes up as an
  * in-memory multipart upload (5 MiB parts here) whose parts leave while the client still sends.
+ * Small reads a client starts together (a directory read by many lanes) reach the worker as one
+ * batch request, and S3 as one pinned GET per file.
  */
 import { randomBytes } from 'node:crypto';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TierfsClient } from '../../src/client/client.js';
+import type { ListedFile, TierfsClient } from '../../src/client/client.js';
 import type { WriteType } from '../../src/cluster/wire.js';
 import { readStream } from '../../src/ufs/io.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
@@ -144,5 +148,92 @@ describe('requests per operation on an S3 mount', () => {
     await eventually(async () => (await pendingUploads(server)).length === 0, 'the upload to be aborted');
     expect(await rawKeys(server, 'counts/dir/')).not.toContain('abandoned.bin');
     expect(await client.exists('/dir/abandoned.bin')).toBe(false);
+  });
+});
+
+/** The requests `run` sent to the worker's data port from this process (undici's own record of them). */
+async function workerRequestsOf(run: () => Promise<unknown>): Promise<string[]> {
+  const origin = new URL(cluster.worker.address).origin;
+  const seen: string[] = [];
+  const onCreate = (message: unknown) => {
+    const { request } = message as { request: { method: string; origin: string; path: string } };
+    if (request.origin === origin) seen.push(`${request.method} ${request.path.split('?')[0]}`);
+  };
+  subscribe('undici:request:create', onCreate);
+  try {
+    await run();
+  } finally {
+    unsubscribe('undici:request:create', onCreate);
+  }
+  return seen;
+}
+
+describe('a directory of small files read by many lanes at once', () => {
+  const files = 16;
+  const contentOf = (i: number) => Buffer.concat([Buffer.from(`file ${i} `), randomBytes(4000)]);
+  const contents = new Map<string, Buffer>();
+  let listed: ListedFile[];
+
+  beforeAll(async () => {
+    await client.mkdir('/many');
+    for (let i = 0; i < files; i++) {
+      contents.set(`/many/f${i}.bin`, contentOf(i));
+      await write(`/many/f${i}.bin`, contents.get(`/many/f${i}.bin`)!, 'THROUGH');
+    }
+    listed = [];
+    for await (const entry of client.listForRead('/many')) listed.push(entry);
+    expect(listed).toHaveLength(files);
+  });
+
+  it('goes to the worker as one request, and to S3 as one GET per file pinned with If-Match', async () => {
+    const from = proxy.requests.length;
+    let bodies: Buffer[] = [];
+    const toWorker = await workerRequestsOf(async () => {
+      bodies = await Promise.all(
+        listed.map(async (file) => readStream(await client.readListed(file, { readType: 'NO_CACHE' }))),
+      );
+    });
+    expect(toWorker).toEqual(['POST /data/batch']);
+    for (const [i, file] of listed.entries()) {
+      expect(bodies[i]!.equals(contents.get(file.status.path)!)).toBe(true);
+    }
+    const toS3 = proxy.requests.slice(from);
+    expect(toS3.map((r) => `${r.method} ${r.path.replace(/\?x-id=\w+$/, '')}`).sort()).toEqual(
+      listed.map((file) => `GET /${TEST_BUCKET}/counts${file.status.path}`).sort(),
+    );
+    for (const r of toS3) expect(r.headers['if-match']).toMatch(/^"[0-9a-f]{32}"$/);
+  });
+
+  it('a file replaced in S3 after its listing: its pinned read fails in the batch, and readListed reads the new version whole', async () => {
+    const s3 = new S3Client({
+      endpoint: server.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: S3RVER_KEY, secretAccessKey: S3RVER_KEY },
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    const changed = listed[3]!;
+    const replacement = Buffer.from('replaced behind tierfs, and longer than the old one was: '.repeat(100));
+    try {
+      await s3.send(
+        new PutObjectCommand({ Bucket: TEST_BUCKET, Key: `counts${changed.status.path}`, Body: replacement }),
+      );
+    } finally {
+      s3.destroy();
+    }
+    let results: Buffer[] = [];
+    const toWorker = await workerRequestsOf(async () => {
+      results = await Promise.all(
+        listed.map(async (file) => readStream(await client.readListed(file, { readType: 'NO_CACHE' }))),
+      );
+    });
+    // The batch of all of them; the replaced file again once re-opened at the master (which still
+    // knows the old version: STALE again); and once more after the master synced it with S3.
+    expect(toWorker).toEqual(['POST /data/batch', 'POST /data/batch', 'POST /data/batch']);
+    listed.forEach((file, i) => {
+      const expected = file === changed ? replacement : contents.get(file.status.path)!;
+      expect(results[i]!.equals(expected)).toBe(true);
+    });
   });
 });

@@ -1,0 +1,105 @@
+/**
+ * Many small reads in one request to a worker's data port: what a client reading a directory of
+ * small files sends instead of one `GET /data` per file (the per-request cost of HTTP is most of a
+ * small read). Each read carries its own capability, checked as `GET /data` checks it; one refused
+ * or failed read is an error frame, the others are served.
+ *
+ *   POST /data/batch   {"reads": [{"capability", "contentId", "offset", "length", "readType"}, ...]}
+ *   200, application/x-tierfs-frames: one frame per read, in the order they finish:
+ *     u32 (big-endian) header length | header JSON {"i": index, "length": n} or {"i": index, "error": ErrorBody} | n bytes
+ */
+import type { ErrorBody } from './wire.js';
+
+export const BATCH_READ_PATH = '/data/batch';
+export const FRAMES_CONTENT_TYPE = 'application/x-tierfs-frames';
+/** Reads one batch may hold. */
+export const BATCH_READ_MAX_READS = 256;
+/** The longest read a batch may hold: bigger reads stream through `GET /data`. */
+export const BATCH_READ_MAX_BYTES = 1024 * 1024;
+
+export interface BatchReadItem {
+  readonly capability: string;
+  readonly contentId: string;
+  readonly offset: number;
+  readonly length: number;
+  readonly readType?: string;
+}
+
+export interface BatchReadRequest {
+  readonly reads: readonly BatchReadItem[];
+}
+
+export type FrameHeader =
+  | { readonly i: number; readonly length: number }
+  | { readonly i: number; readonly error: ErrorBody };
+
+/** One frame: its header and, for a served read, its bytes. */
+export function encodeFrame(header: FrameHeader, bytes?: Buffer): Buffer[] {
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const prefix = Buffer.allocUnsafe(4);
+  prefix.writeUInt32BE(json.length, 0);
+  return bytes && bytes.length > 0 ? [prefix, json, bytes] : [prefix, json];
+}
+
+/** The longest frame header a reader accepts (an error's message and details). */
+const MAX_HEADER_BYTES = 64 * 1024;
+
+/**
+ * Splits a stream of frames as its chunks arrive: `push` each chunk; every complete frame is
+ * handed to `onFrame` at once (several in one chunk are handed over in one go).
+ */
+export class FrameReader {
+  private buffered: Buffer[] = [];
+  private size = 0;
+  private header: FrameHeader | undefined;
+
+  constructor(private readonly onFrame: (header: FrameHeader, bytes: Buffer) => void) {}
+
+  push(chunk: Buffer): void {
+    this.buffered.push(chunk);
+    this.size += chunk.length;
+    for (;;) {
+      if (!this.header) {
+        if (this.size < 4) return;
+        const length = this.peek(4).readUInt32BE(0);
+        if (length > MAX_HEADER_BYTES)
+          throw new Error(`a frame header of ${length} bytes is not a tierfs frame`);
+        if (this.size < 4 + length) return;
+        this.take(4);
+        this.header = JSON.parse(this.take(length).toString('utf8')) as FrameHeader;
+      }
+      const bytes = 'length' in this.header ? this.header.length : 0;
+      if (this.size < bytes) return;
+      const header = this.header;
+      this.header = undefined;
+      this.onFrame(header, this.take(bytes));
+    }
+  }
+
+  /** Whether the stream ended between frames. */
+  get complete(): boolean {
+    return this.size === 0 && this.header === undefined;
+  }
+
+  private peek(n: number): Buffer {
+    if (this.buffered[0]!.length < n) this.buffered = [Buffer.concat(this.buffered)];
+    return this.buffered[0]!.subarray(0, n);
+  }
+
+  private take(n: number): Buffer {
+    if (n === 0) return Buffer.alloc(0);
+    const first = this.buffered[0]!;
+    let out: Buffer;
+    if (first.length >= n) {
+      out = first.subarray(0, n);
+      if (first.length === n) this.buffered.shift();
+      else this.buffered[0] = first.subarray(n);
+    } else {
+      const all = Buffer.concat(this.buffered);
+      out = all.subarray(0, n);
+      this.buffered = all.length > n ? [all.subarray(n)] : [];
+    }
+    this.size -= n;
+    return out;
+  }
+}
