@@ -13,6 +13,7 @@ import type { ReadType, TierfsClient, WriteType } from '../client/client.js';
 import type { FileStatus } from '../cluster/wire.js';
 import { isTierfsError } from '../errors.js';
 import { AttributeCache } from './attribute-cache.js';
+import { DirectoryPages } from './directory-pages.js';
 import { FuseError } from './errno.js';
 import { type FuseStat, statOf, statOfWriting } from './file-attributes.js';
 import type { IdentityMap } from './identity-map.js';
@@ -85,6 +86,10 @@ interface OpenHandle {
 export class FuseOperations {
   readonly attributes: AttributeCache;
   private readonly handles = new Map<number, OpenHandle>();
+  /** Where the pages of listed directories begin and end, to look expired entries up a page at a time. */
+  private readonly pages = new DirectoryPages();
+  /** Page look-ups under way, by directory and token: files opened together share one. */
+  private readonly pageLookups = new Map<string, Promise<void>>();
   /** Files being written through this mount, by tierfs path. */
   private readonly writing = new Map<string, WriteHandle>();
   private nextHandle = 1;
@@ -111,7 +116,8 @@ export class FuseOperations {
 
   /**
    * Every entry of a directory, fetched a page at a time. Their attributes go with them (the kernel
-   * learns each entry's type, so `find -type f` needs no stat) and into the attribute cache.
+   * learns each entry's type, so `find -type f` needs no stat) and into the attribute cache, with
+   * the capability to read each file (opening it then asks the master nothing).
    */
   async readdir(path: string): Promise<{ names: string[]; stats: FuseStat[] }> {
     const dir = this.tierfsPath(path);
@@ -127,13 +133,13 @@ export class FuseOperations {
     const stats = [self, self];
     const seen = new Set<string>();
     let continuationToken: string | undefined;
+    this.pages.restart(dir);
     do {
-      const page = await this.options.client.listStatus(dir, { pageSize: LIST_PAGE, continuationToken });
+      const page = await this.lookUpPage(dir, continuationToken);
       for (const entry of page.entries) {
         names.push(entry.name);
         stats.push(statOf(entry, this.options.ids));
         seen.add(entry.name);
-        this.attributes.set(entry.path, entry);
       }
       continuationToken = page.continuationToken;
     } while (continuationToken);
@@ -426,8 +432,10 @@ export class FuseOperations {
     const options = { readType: this.options.readType, readAheadBytes: this.options.readAheadBytes };
     const status = await this.status(target);
     if (status.isDirectory) throw new FuseError('EISDIR', `${target} is a directory`);
+    const cached = this.attributes.entry(target);
+    const capability = cached?.status === status ? cached.capability : undefined;
     // Should the cached attributes name a content the file no longer has: ask again, once.
-    return ReadHandle.open(this.options.client, status, options, async () => {
+    return ReadHandle.open(this.options.client, { status, capability }, options, async () => {
       this.attributes.invalidate(target);
       return this.status(target);
     });
@@ -490,11 +498,50 @@ export class FuseOperations {
   };
 
   private async status(target: string): Promise<FileStatus> {
-    const cached = this.attributes.get(target);
+    const cached = this.attributes.get(target) ?? (await this.fromPage(target));
     if (cached) return cached;
     const status = await this.options.client.getStatus(target);
     this.attributes.set(target, status);
     return status;
+  }
+
+  /**
+   * The status of a file of a directory this mount listed, looked up again with its page (and
+   * every sibling on it, each with the capability to read it); undefined when no page spans it.
+   */
+  private async fromPage(target: string): Promise<FileStatus | undefined> {
+    const slash = target.lastIndexOf('/');
+    if (slash < 0 || target === '/') return undefined;
+    const dir = slash === 0 ? '/' : target.slice(0, slash);
+    const page = this.pages.pageOf(dir, target.slice(slash + 1));
+    if (!page) return undefined;
+    const key = `${dir}\0${page.token ?? ''}`;
+    let lookup = this.pageLookups.get(key);
+    if (!lookup) {
+      lookup = this.lookUpPage(dir, page.token).then(
+        () => undefined,
+        () => undefined, // The file is then asked for alone, which says what is wrong.
+      );
+      this.pageLookups.set(key, lookup);
+      lookup.finally(() => this.pageLookups.delete(key));
+    }
+    await lookup;
+    return this.attributes.get(target);
+  }
+
+  /** One page of a directory with read capabilities, into the attribute cache; its span noted. */
+  private async lookUpPage(dir: string, token: string | undefined) {
+    const page = await this.options.client.listPageForRead(dir, {
+      pageSize: LIST_PAGE,
+      continuationToken: token,
+    });
+    for (const [i, entry] of page.entries.entries()) {
+      this.attributes.set(entry.path, entry, page.capabilities[i] ?? undefined);
+    }
+    const first = page.entries[0];
+    const last = page.entries.at(-1);
+    if (first && last) this.pages.add(dir, token, first.name, last.name);
+    return page;
   }
 
   /** The tierfs path of a mount path, refused with EROFS on a read-only mount. */

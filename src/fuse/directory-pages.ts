@@ -1,0 +1,56 @@
+/**
+ * Where each page of a directory this mount listed begins and ends, so that a file whose cached
+ * attributes have expired is looked up again with its whole page (one master call for up to a
+ * page of names, with the capability to read each) rather than alone: `find | xargs cat` of a
+ * directory walks its files in listing order, seconds after the listing, and each would otherwise
+ * cost a status and an open at the master. What a page refresh answers is as fresh as a status
+ * (the master's now); a name the page no longer holds is asked for alone.
+ */
+
+interface PageMark {
+  /** The continuation token the page was fetched with (undefined: the first page). */
+  readonly token: string | undefined;
+  readonly first: string;
+  readonly last: string;
+}
+
+export class DirectoryPages {
+  private readonly dirs = new Map<string, PageMark[]>();
+
+  constructor(private readonly maxDirs = 1000) {}
+
+  /** Starts a new listing of `dir`: its earlier page marks go. */
+  restart(dir: string): void {
+    this.dirs.delete(dir);
+  }
+
+  /**
+   * Notes a page of `dir` fetched with `token` whose names (in listing order) run from `first` to
+   * `last` (a page fetched again replaces its mark).
+   */
+  add(dir: string, token: string | undefined, first: string, last: string): void {
+    let marks = this.dirs.get(dir);
+    if (!marks) {
+      marks = [];
+      this.dirs.set(dir, marks);
+      if (this.dirs.size > this.maxDirs) this.dirs.delete(this.dirs.keys().next().value!);
+    }
+    const mark = { token, first, last };
+    const same = marks.findIndex((m) => m.token === token);
+    if (same >= 0) marks[same] = mark;
+    else marks.push(mark);
+  }
+
+  /** The page of `dir` whose names span `name`, by its token; undefined when none does. */
+  pageOf(dir: string, name: string): { token: string | undefined } | undefined {
+    const marks = this.dirs.get(dir);
+    if (!marks) return undefined;
+    return marks.find((m) => m.first <= name && name <= m.last);
+  }
+
+  /** Forgets `dir` and every directory below it (renamed or removed). */
+  forgetTree(dir: string): void {
+    const prefix = dir === '/' ? '/' : `${dir}/`;
+    for (const key of this.dirs.keys()) if (key === dir || key.startsWith(prefix)) this.dirs.delete(key);
+  }
+}
