@@ -10,8 +10,8 @@
 interface PageMark {
   /** The continuation token the page was fetched with (undefined: the first page). */
   readonly token: string | undefined;
-  readonly first: string;
-  readonly last: string;
+  /** The page's names, in listing order. */
+  readonly names: readonly string[];
 }
 
 export class DirectoryPages {
@@ -25,17 +25,18 @@ export class DirectoryPages {
   }
 
   /**
-   * Notes a page of `dir` fetched with `token` whose names (in listing order) run from `first` to
-   * `last` (a page fetched again replaces its mark).
+   * Notes a page of `dir` fetched with `token` and its names, in listing order (a page fetched
+   * again replaces its mark).
    */
-  add(dir: string, token: string | undefined, first: string, last: string): void {
+  add(dir: string, token: string | undefined, names: readonly string[]): void {
+    if (names.length === 0) return;
     let marks = this.dirs.get(dir);
     if (!marks) {
       marks = [];
       this.dirs.set(dir, marks);
       if (this.dirs.size > this.maxDirs) this.dirs.delete(this.dirs.keys().next().value!);
     }
-    const mark = { token, first, last };
+    const mark = { token, names };
     const same = marks.findIndex((m) => m.token === token);
     if (same >= 0) marks[same] = mark;
     else marks.push(mark);
@@ -45,7 +46,27 @@ export class DirectoryPages {
   pageOf(dir: string, name: string): { token: string | undefined } | undefined {
     const marks = this.dirs.get(dir);
     if (!marks) return undefined;
-    return marks.find((m) => m.first <= name && name <= m.last);
+    return marks.find((m) => m.names[0]! <= name && name <= m.names.at(-1)!);
+  }
+
+  /**
+   * The name before `name` in `dir`'s listing and up to `count` names after it (on its page and
+   * the pages noted after it); undefined when no page holds `name`.
+   */
+  around(dir: string, name: string, count: number): { before?: string; after: string[] } | undefined {
+    const marks = this.dirs.get(dir);
+    if (!marks) return undefined;
+    for (const [m, mark] of marks.entries()) {
+      const at = mark.names.indexOf(name);
+      if (at < 0) continue;
+      const before = at > 0 ? mark.names[at - 1] : marks[m - 1]?.names.at(-1);
+      const after = mark.names.slice(at + 1, at + 1 + count);
+      for (let next = m + 1; after.length < count && next < marks.length; next++) {
+        after.push(...marks[next]!.names.slice(0, count - after.length));
+      }
+      return { before, after };
+    }
+    return undefined;
   }
 
   /** Forgets `dir` and every directory below it (renamed or removed). */

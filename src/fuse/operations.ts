@@ -18,6 +18,7 @@ import { FuseError } from './errno.js';
 import { type FuseStat, statOf, statOfWriting } from './file-attributes.js';
 import type { IdentityMap } from './identity-map.js';
 import { ReadHandle } from './read-handle.js';
+import { SmallFilePrefetch } from './small-file-prefetch.js';
 import { type Creator, giveTo, WriteHandle } from './write-handle.js';
 
 /** The process that called an operation (the patched binding tells; the prebuild does not). */
@@ -71,6 +72,8 @@ const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
 const UNCHANGED_ID = 0xffffffff;
 const LIST_PAGE = 1000;
+/** Small files of a walked directory fetched ahead of the one opened. */
+const PREFETCH_DEPTH = 16;
 const STATFS_BLOCK = 4096;
 /** UTIME_NOW and UTIME_OMIT ((1 << 30) - 1 and - 2 ns, tv_sec 0) as fuse-native's milliseconds. */
 const UTIME_SPECIAL_MS = 1073;
@@ -92,11 +95,18 @@ export class FuseOperations {
   private readonly pageLookups = new Map<string, Promise<void>>();
   /** Files being written through this mount, by tierfs path. */
   private readonly writing = new Map<string, WriteHandle>();
+  private readonly prefetch: SmallFilePrefetch;
   private nextHandle = 1;
   private refusedOwnership = false;
 
   constructor(private readonly options: FuseOperationsOptions) {
     this.attributes = new AttributeCache(options.attrCacheTtlMs);
+    this.prefetch = new SmallFilePrefetch({
+      read: (file, readOptions) => options.client.readListed(file, readOptions),
+      readType: options.readType,
+      holdMs: options.attrCacheTtlMs,
+      depth: PREFETCH_DEPTH,
+    });
   }
 
   /** Open handles: a busy mount has some. */
@@ -335,7 +345,9 @@ export class FuseOperations {
       throw new FuseError('ENOTSUP', `cannot read ${open.path} back while it is written`, true);
     }
     open.reader ??= await this.openReader(open.path);
-    return open.reader.read(offset, into);
+    const count = await open.reader.read(offset, into);
+    this.prefetch.noteRead(open.reader.contentId);
+    return count;
   }
 
   async write(handle: number, data: Buffer, offset: number): Promise<number> {
@@ -383,6 +395,7 @@ export class FuseOperations {
   abortAll(reason: string): void {
     for (const writer of this.writing.values()) writer.abort(reason);
     for (const open of this.handles.values()) open.reader?.close();
+    this.prefetch.clear();
   }
 
   // --- plumbing --------------------------------------------------------------------------------
@@ -434,11 +447,34 @@ export class FuseOperations {
     if (status.isDirectory) throw new FuseError('EISDIR', `${target} is a directory`);
     const cached = this.attributes.entry(target);
     const capability = cached?.status === status ? cached.capability : undefined;
+    const prefetched = capability ? this.prefetched(target, status) : undefined;
     // Should the cached attributes name a content the file no longer has: ask again, once.
-    return ReadHandle.open(this.options.client, { status, capability }, options, async () => {
+    return ReadHandle.open(this.options.client, { status, capability, prefetched }, options, async () => {
       this.attributes.invalidate(target);
       return this.status(target);
     });
+  }
+
+  /**
+   * The bytes of `status`'s version when they were fetched ahead; and, when this open goes on a
+   * walk through its directory, the next small files fetched ahead.
+   */
+  private prefetched(target: string, status: FileStatus): Promise<Buffer | undefined> | undefined {
+    if (this.options.attrCacheTtlMs <= 0) return undefined;
+    const slash = target.lastIndexOf('/');
+    const dir = slash === 0 ? '/' : target.slice(0, slash);
+    const childOf = (name: string) => (dir === '/' ? `/${name}` : `${dir}/${name}`);
+    const around = this.pages.around(dir, target.slice(slash + 1), PREFETCH_DEPTH);
+    return this.prefetch.claim(
+      target,
+      status.contentId,
+      around?.before === undefined ? undefined : childOf(around.before),
+      () =>
+        (around?.after ?? []).flatMap((name) => {
+          const entry = this.attributes.entry(childOf(name));
+          return entry ? [entry] : [];
+        }),
+    );
   }
 
   private async setAttributes(
@@ -538,9 +574,11 @@ export class FuseOperations {
     for (const [i, entry] of page.entries.entries()) {
       this.attributes.set(entry.path, entry, page.capabilities[i] ?? undefined);
     }
-    const first = page.entries[0];
-    const last = page.entries.at(-1);
-    if (first && last) this.pages.add(dir, token, first.name, last.name);
+    this.pages.add(
+      dir,
+      token,
+      page.entries.map((e) => e.name),
+    );
     return page;
   }
 

@@ -116,6 +116,8 @@ export class ReadHandle {
     private capability: string | undefined,
     private readonly options: ReadHandleOptions,
     private refresh: (() => Promise<FileStatus>) | undefined,
+    /** The whole file, fetched ahead for this version (small-file-prefetch.ts). */
+    private prefetched: Promise<Buffer | undefined> | undefined,
   ) {}
 
   /**
@@ -126,11 +128,16 @@ export class ReadHandle {
    */
   static open(
     client: TierfsClient,
-    file: { status: FileStatus; capability?: string },
+    file: { status: FileStatus; capability?: string; prefetched?: Promise<Buffer | undefined> },
     options: ReadHandleOptions,
     refresh?: () => Promise<FileStatus>,
   ): ReadHandle {
-    return new ReadHandle(client, file.status, file.capability, options, refresh);
+    return new ReadHandle(client, file.status, file.capability, options, refresh, file.prefetched);
+  }
+
+  /** The version read. */
+  get contentId(): string {
+    return this.status.contentId;
   }
 
   get size(): number {
@@ -152,6 +159,14 @@ export class ReadHandle {
   }
 
   private async readNow(offset: number, into: Buffer): Promise<number> {
+    if (this.prefetched) {
+      const whole = await this.prefetched;
+      if (whole?.length === this.size) {
+        const end = Math.min(offset + into.length, this.size);
+        return offset >= end ? 0 : whole.copy(into, 0, offset, end);
+      }
+      this.prefetched = undefined; // Not fetched after all: read it from the worker.
+    }
     if (this.refresh) await this.firstOpen(offset);
     const end = Math.min(offset + into.length, this.size);
     if (offset >= end) return 0;
