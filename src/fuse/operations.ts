@@ -126,8 +126,8 @@ export class FuseOperations {
 
   /**
    * Every entry of a directory, fetched a page at a time. Their attributes go with them (the kernel
-   * learns each entry's type, so `find -type f` needs no stat) and into the attribute cache, with
-   * the capability to read each file (opening it then asks the master nothing).
+   * learns each entry's type, so `find -type f` needs no stat) and into the attribute cache; the
+   * pages are noted, so that reading their files asks the master once per page (capabilityOf).
    */
   async readdir(path: string): Promise<{ names: string[]; stats: FuseStat[] }> {
     const dir = this.tierfsPath(path);
@@ -145,7 +145,7 @@ export class FuseOperations {
     let continuationToken: string | undefined;
     this.pages.restart(dir);
     do {
-      const page = await this.lookUpPage(dir, continuationToken);
+      const page = await this.lookUpPage(dir, continuationToken, false);
       for (const entry of page.entries) {
         names.push(entry.name);
         stats.push(statOf(entry, this.options.ids));
@@ -445,9 +445,8 @@ export class FuseOperations {
     const options = { readType: this.options.readType, readAheadBytes: this.options.readAheadBytes };
     const status = await this.status(target);
     if (status.isDirectory) throw new FuseError('EISDIR', `${target} is a directory`);
-    const cached = this.attributes.entry(target);
-    const capability = cached?.status === status ? cached.capability : undefined;
-    const prefetched = capability ? this.prefetched(target, status) : undefined;
+    const capability = () => this.capabilityOf(target, status.contentId);
+    const prefetched = this.prefetched(target, status);
     // Should the cached attributes name a content the file no longer has: ask again, once.
     return ReadHandle.open(this.options.client, { status, capability, prefetched }, options, async () => {
       this.attributes.invalidate(target);
@@ -471,10 +470,27 @@ export class FuseOperations {
       around?.before === undefined ? undefined : childOf(around.before),
       () =>
         (around?.after ?? []).flatMap((name) => {
-          const entry = this.attributes.entry(childOf(name));
-          return entry ? [entry] : [];
+          const path = childOf(name);
+          const entry = this.attributes.entry(path);
+          if (!entry) return [];
+          return [
+            { status: entry.status, capability: () => this.capabilityOf(path, entry.status.contentId) },
+          ];
         }),
     );
+  }
+
+  /**
+   * The capability to read the version `contentId` of a file of a listed directory, from its
+   * directory page fetched with read capabilities (once for the page's files, when the first of
+   * them is read); undefined when no page spans it or the page names another version.
+   */
+  private async capabilityOf(target: string, contentId: string): Promise<string | undefined> {
+    const cached = this.attributes.entry(target);
+    if (cached?.capability && cached.status.contentId === contentId) return cached.capability;
+    await this.fromPage(target, true);
+    const fetched = this.attributes.entry(target);
+    return fetched?.status.contentId === contentId ? fetched.capability : undefined;
   }
 
   private async setAttributes(
@@ -543,18 +559,19 @@ export class FuseOperations {
 
   /**
    * The status of a file of a directory this mount listed, looked up again with its page (and
-   * every sibling on it, each with the capability to read it); undefined when no page spans it.
+   * every sibling on it; with the capability to read each when `forReading`); undefined when no
+   * page spans it.
    */
-  private async fromPage(target: string): Promise<FileStatus | undefined> {
+  private async fromPage(target: string, forReading = false): Promise<FileStatus | undefined> {
     const slash = target.lastIndexOf('/');
     if (slash < 0 || target === '/') return undefined;
     const dir = slash === 0 ? '/' : target.slice(0, slash);
     const page = this.pages.pageOf(dir, target.slice(slash + 1));
     if (!page) return undefined;
-    const key = `${dir}\0${page.token ?? ''}`;
+    const key = `${forReading}\0${dir}\0${page.token ?? ''}`;
     let lookup = this.pageLookups.get(key);
     if (!lookup) {
-      lookup = this.lookUpPage(dir, page.token).then(
+      lookup = this.lookUpPage(dir, page.token, forReading).then(
         () => undefined,
         () => undefined, // The file is then asked for alone, which says what is wrong.
       );
@@ -565,12 +582,15 @@ export class FuseOperations {
     return this.attributes.get(target);
   }
 
-  /** One page of a directory with read capabilities, into the attribute cache; its span noted. */
-  private async lookUpPage(dir: string, token: string | undefined) {
-    const page = await this.options.client.listPageForRead(dir, {
-      pageSize: LIST_PAGE,
-      continuationToken: token,
-    });
+  /**
+   * One page of a directory (with read capabilities when `forReading`: the master signs one per
+   * file, which costs about as much as the listing), into the attribute cache; its names noted.
+   */
+  private async lookUpPage(dir: string, token: string | undefined, forReading: boolean) {
+    const options = { pageSize: LIST_PAGE, continuationToken: token };
+    const page = forReading
+      ? await this.options.client.listPageForRead(dir, options)
+      : { ...(await this.options.client.listStatus(dir, options)), capabilities: [] };
     for (const [i, entry] of page.entries.entries()) {
       this.attributes.set(entry.path, entry, page.capabilities[i] ?? undefined);
     }

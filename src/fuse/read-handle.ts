@@ -113,7 +113,8 @@ export class ReadHandle {
   private constructor(
     private readonly client: TierfsClient,
     private status: FileStatus,
-    private capability: string | undefined,
+    /** The capability to read this version at the worker straight, when there is one to have. */
+    private capability: (() => Promise<string | undefined>) | undefined,
     private readonly options: ReadHandleOptions,
     private refresh: (() => Promise<FileStatus>) | undefined,
     /** The whole file, fetched ahead for this version (small-file-prefetch.ts). */
@@ -128,7 +129,11 @@ export class ReadHandle {
    */
   static open(
     client: TierfsClient,
-    file: { status: FileStatus; capability?: string; prefetched?: Promise<Buffer | undefined> },
+    file: {
+      status: FileStatus;
+      capability?: () => Promise<string | undefined>;
+      prefetched?: Promise<Buffer | undefined>;
+    },
     options: ReadHandleOptions,
     refresh?: () => Promise<FileStatus>,
   ): ReadHandle {
@@ -224,8 +229,10 @@ export class ReadHandle {
     };
     // With a capability the worker is asked straight (an expired one, or a changed file, falls
     // back to an open at the master, pinned to the same content).
-    const stream = this.capability
-      ? await this.client.readListed({ status: this.status, capability: this.capability }, range)
+    const capability = await this.capability?.();
+    if (capability) this.capability = async () => capability;
+    const stream = capability
+      ? await this.client.readListed({ status: this.status, capability }, range)
       : await this.client.openFile(this.status.path, range);
     this.cursor = new StreamCursor(
       stream,

@@ -1,19 +1,20 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { ListedFile } from '../client/client.js';
 import type { FileStatus } from '../cluster/wire.js';
-import { SmallFilePrefetch } from './small-file-prefetch.js';
+import { type PrefetchCandidate, SmallFilePrefetch } from './small-file-prefetch.js';
 
-const file = (name: string, contentId = `v-${name}`, size = 4): ListedFile => ({
+const file = (name: string, contentId = `v-${name}`, size = 4): PrefetchCandidate => ({
   status: { path: `/d/${name}`, name, contentId, size, isDirectory: false } as FileStatus,
-  capability: `cap-${name}`,
+  capability: async () => `cap-${name}`,
 });
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 function prefetcher(holdMs = 60_000) {
   const fetched: string[] = [];
   const prefetch = new SmallFilePrefetch({
     read: async (f, options) => {
-      fetched.push(`${f.status.path}@${options.contentId}`);
+      fetched.push(`${f.status.path}@${options.contentId}:${f.capability}`);
       return Readable.from([Buffer.from(f.status.path.slice(-1).repeat(f.status.size))]);
     },
     readType: 'CACHE',
@@ -28,9 +29,11 @@ describe('SmallFilePrefetch', () => {
     const { prefetch, fetched } = prefetcher();
     const next = [file('c'), file('d'), file('e'), file('big', 'v-big', 9)];
     expect(prefetch.claim('/d/a', 'v-a', undefined, () => next)).toBeUndefined();
+    await tick();
     expect(fetched).toEqual([]); // One open is no walk.
     expect(prefetch.claim('/d/b', 'v-b', '/d/a', () => next)).toBeUndefined();
-    expect(fetched).toEqual(['/d/c@v-c', '/d/d@v-d', '/d/e@v-e']); // Not the file over 8 bytes.
+    await tick();
+    expect(fetched).toEqual(['/d/c@v-c:cap-c', '/d/d@v-d:cap-d', '/d/e@v-e:cap-e']); // Not the file over 8 bytes.
 
     expect((await prefetch.claim('/d/c', 'v-c', '/d/b', () => []))?.toString()).toBe('cccc');
     // The listing named another version than the open now sees: not handed over.
@@ -44,7 +47,8 @@ describe('SmallFilePrefetch', () => {
     prefetch.noteRead('v-c');
     prefetch.claim('/d/a', 'v-a', undefined, () => []);
     prefetch.claim('/d/b', 'v-b', '/d/a', () => [file('c'), file('d')]);
-    expect(fetched).toEqual(['/d/d@v-d']);
+    await tick();
+    expect(fetched).toEqual(['/d/d@v-d:cap-d']);
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(prefetch.claim('/d/d', 'v-d', '/d/c', () => [])).toBeUndefined();
   });

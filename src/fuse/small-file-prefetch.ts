@@ -9,6 +9,13 @@
  */
 import type { Readable } from 'node:stream';
 import type { ListedFile, ReadType } from '../client/client.js';
+import type { FileStatus } from '../cluster/wire.js';
+
+/** A file that may be fetched ahead, and how to have the capability to read its version. */
+export interface PrefetchCandidate {
+  readonly status: FileStatus;
+  readonly capability: () => Promise<string | undefined>;
+}
 
 export interface SmallFilePrefetchOptions {
   /** Reads a listed file whole (the client's `readListed`). */
@@ -65,7 +72,7 @@ export class SmallFilePrefetch {
     path: string,
     contentId: string,
     before: string | undefined,
-    next: () => ListedFile[],
+    next: () => PrefetchCandidate[],
   ): Promise<Buffer | undefined> | undefined {
     const held = this.held.get(path);
     if (held) this.drop(path, held);
@@ -86,17 +93,24 @@ export class SmallFilePrefetch {
     for (const [path, held] of this.held) this.drop(path, held);
   }
 
-  private fetch(file: ListedFile): void {
-    const { status, capability } = file;
-    if (status.isDirectory || capability === undefined || status.size > this.maxFileBytes) return;
+  private fetch(file: PrefetchCandidate): void {
+    const { status } = file;
+    if (status.isDirectory || status.size > this.maxFileBytes) return;
     if (this.held.has(status.path) || this.read.has(status.contentId)) return;
     if (this.running >= this.maxRunning || this.heldBytes + status.size > this.maxHeldBytes) return;
     this.running++;
-    const bytes = this.options
-      .read(file, { contentId: status.contentId, readType: this.options.readType })
-      .then(collect)
+    const bytes = file
+      .capability()
+      .then(async (capability) => {
+        if (capability === undefined) return undefined;
+        const stream = await this.options.read(
+          { status, capability },
+          { contentId: status.contentId, readType: this.options.readType },
+        );
+        return collect(stream);
+      })
       .then(
-        (all) => (all.length === status.size ? all : undefined),
+        (all) => (all?.length === status.size ? all : undefined),
         () => undefined, // The open reads it itself, and meets the failure there.
       )
       .finally(() => {

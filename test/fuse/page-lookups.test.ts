@@ -87,9 +87,11 @@ describe('FuseOperations walking a listed directory', () => {
     expect(contents).toEqual(
       Array.from({ length: FILES }, (_, i) => (i === 7 ? 'NEW f07\n' : `old ${nameOf(i)}\n`)),
     );
-    // The directory's page again (with a capability per file; twice should the walk outlast the
-    // time to live on a loaded machine), not a status and an open per file.
-    expect([...asked.keys()]).toEqual(['/api/v1/paths/open-list']);
+    // The directory's page again, for the attributes and then with a capability per file (twice
+    // each should the walk outlast the time to live on a loaded machine), not a status and an
+    // open per file.
+    expect([...asked.keys()].sort()).toEqual(['/api/v1/paths/list', '/api/v1/paths/open-list']);
+    expect(asked.get('/api/v1/paths/list')).toBeLessThanOrEqual(2);
     expect(asked.get('/api/v1/paths/open-list')).toBeLessThanOrEqual(2);
   }, 60_000);
 });
