@@ -245,8 +245,7 @@ export class TierfsClient {
     const pending = [path];
     while (pending.length > 0) {
       const dir = pending.shift()!;
-      const ask = (continuationToken?: string) =>
-        this.post<OpenListResult>('/api/v1/paths/open-list', { path: dir, continuationToken });
+      const ask = (continuationToken?: string) => this.listPageForRead(dir, { continuationToken });
       let next: Promise<OpenListResult> | undefined = ask();
       while (next) {
         const page: OpenListResult = await next;
@@ -261,6 +260,17 @@ export class TierfsClient {
         }
       }
     }
+  }
+
+  /**
+   * One page of a directory (the first, or the one `continuationToken` names) with the capability
+   * to read each file of it the caller may read, by position (see `listForRead`).
+   */
+  listPageForRead(
+    path: string,
+    options: { pageSize?: number; continuationToken?: string } = {},
+  ): Promise<OpenListResult> {
+    return this.post<OpenListResult>('/api/v1/paths/open-list', { path, ...options });
   }
 
   /**

@@ -2,12 +2,16 @@
  * The mount's cache of file attributes: a status fetched from the master (or seen in a listing)
  * is answered again for `ttlMs` without asking, so `ls -l` and `find` after a listing cost no more
  * calls. Changes made through the mount drop what they touch at once. Bounded: the oldest entries
- * go first.
+ * go first. An entry from a directory page fetched for reading also holds the capability to read
+ * the version it describes, so opening it asks the master nothing.
  */
 import type { FileStatus } from '../cluster/wire.js';
 
 export class AttributeCache {
-  private readonly entries = new Map<string, { status: FileStatus; expires: number }>();
+  private readonly entries = new Map<
+    string,
+    { status: FileStatus; capability: string | undefined; expires: number }
+  >();
 
   constructor(
     private readonly ttlMs: number,
@@ -16,19 +20,24 @@ export class AttributeCache {
   ) {}
 
   get(path: string): FileStatus | undefined {
+    return this.entry(path)?.status;
+  }
+
+  /** The status and, when it came with one, the capability to read that version. */
+  entry(path: string): { status: FileStatus; capability: string | undefined } | undefined {
     const entry = this.entries.get(path);
     if (entry === undefined) return undefined;
     if (entry.expires <= this.now()) {
       this.entries.delete(path);
       return undefined;
     }
-    return entry.status;
+    return entry;
   }
 
-  set(path: string, status: FileStatus): void {
+  set(path: string, status: FileStatus, capability?: string): void {
     if (this.ttlMs <= 0) return;
     this.entries.delete(path);
-    this.entries.set(path, { status, expires: this.now() + this.ttlMs });
+    this.entries.set(path, { status, capability, expires: this.now() + this.ttlMs });
     if (this.entries.size > this.maxEntries) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);

@@ -13,10 +13,12 @@ import type { ReadType, TierfsClient, WriteType } from '../client/client.js';
 import type { FileStatus } from '../cluster/wire.js';
 import { isTierfsError } from '../errors.js';
 import { AttributeCache } from './attribute-cache.js';
+import { DirectoryPages } from './directory-pages.js';
 import { FuseError } from './errno.js';
 import { type FuseStat, statOf, statOfWriting } from './file-attributes.js';
 import type { IdentityMap } from './identity-map.js';
 import { ReadHandle } from './read-handle.js';
+import { SmallFilePrefetch } from './small-file-prefetch.js';
 import { type Creator, giveTo, WriteHandle } from './write-handle.js';
 
 /** The process that called an operation (the patched binding tells; the prebuild does not). */
@@ -70,6 +72,8 @@ const S_IFMT = 0o170000;
 const S_IFREG = 0o100000;
 const UNCHANGED_ID = 0xffffffff;
 const LIST_PAGE = 1000;
+/** Small files of a walked directory fetched ahead of the one opened. */
+const PREFETCH_DEPTH = 16;
 const STATFS_BLOCK = 4096;
 /** UTIME_NOW and UTIME_OMIT ((1 << 30) - 1 and - 2 ns, tv_sec 0) as fuse-native's milliseconds. */
 const UTIME_SPECIAL_MS = 1073;
@@ -85,13 +89,24 @@ interface OpenHandle {
 export class FuseOperations {
   readonly attributes: AttributeCache;
   private readonly handles = new Map<number, OpenHandle>();
+  /** Where the pages of listed directories begin and end, to look expired entries up a page at a time. */
+  private readonly pages = new DirectoryPages();
+  /** Page look-ups under way, by directory and token: files opened together share one. */
+  private readonly pageLookups = new Map<string, Promise<void>>();
   /** Files being written through this mount, by tierfs path. */
   private readonly writing = new Map<string, WriteHandle>();
+  private readonly prefetch: SmallFilePrefetch;
   private nextHandle = 1;
   private refusedOwnership = false;
 
   constructor(private readonly options: FuseOperationsOptions) {
     this.attributes = new AttributeCache(options.attrCacheTtlMs);
+    this.prefetch = new SmallFilePrefetch({
+      read: (file, readOptions) => options.client.readListed(file, readOptions),
+      readType: options.readType,
+      holdMs: options.attrCacheTtlMs,
+      depth: PREFETCH_DEPTH,
+    });
   }
 
   /** Open handles: a busy mount has some. */
@@ -111,7 +126,8 @@ export class FuseOperations {
 
   /**
    * Every entry of a directory, fetched a page at a time. Their attributes go with them (the kernel
-   * learns each entry's type, so `find -type f` needs no stat) and into the attribute cache.
+   * learns each entry's type, so `find -type f` needs no stat) and into the attribute cache; the
+   * pages are noted, so that reading their files asks the master once per page (capabilityOf).
    */
   async readdir(path: string): Promise<{ names: string[]; stats: FuseStat[] }> {
     const dir = this.tierfsPath(path);
@@ -127,13 +143,13 @@ export class FuseOperations {
     const stats = [self, self];
     const seen = new Set<string>();
     let continuationToken: string | undefined;
+    this.pages.restart(dir);
     do {
-      const page = await this.options.client.listStatus(dir, { pageSize: LIST_PAGE, continuationToken });
+      const page = await this.lookUpPage(dir, continuationToken, false);
       for (const entry of page.entries) {
         names.push(entry.name);
         stats.push(statOf(entry, this.options.ids));
         seen.add(entry.name);
-        this.attributes.set(entry.path, entry);
       }
       continuationToken = page.continuationToken;
     } while (continuationToken);
@@ -329,7 +345,9 @@ export class FuseOperations {
       throw new FuseError('ENOTSUP', `cannot read ${open.path} back while it is written`, true);
     }
     open.reader ??= await this.openReader(open.path);
-    return open.reader.read(offset, into);
+    const count = await open.reader.read(offset, into);
+    this.prefetch.noteRead(open.reader.contentId);
+    return count;
   }
 
   async write(handle: number, data: Buffer, offset: number): Promise<number> {
@@ -377,6 +395,7 @@ export class FuseOperations {
   abortAll(reason: string): void {
     for (const writer of this.writing.values()) writer.abort(reason);
     for (const open of this.handles.values()) open.reader?.close();
+    this.prefetch.clear();
   }
 
   // --- plumbing --------------------------------------------------------------------------------
@@ -426,11 +445,52 @@ export class FuseOperations {
     const options = { readType: this.options.readType, readAheadBytes: this.options.readAheadBytes };
     const status = await this.status(target);
     if (status.isDirectory) throw new FuseError('EISDIR', `${target} is a directory`);
+    const capability = () => this.capabilityOf(target, status.contentId);
+    const prefetched = this.prefetched(target, status);
     // Should the cached attributes name a content the file no longer has: ask again, once.
-    return ReadHandle.open(this.options.client, status, options, async () => {
+    return ReadHandle.open(this.options.client, { status, capability, prefetched }, options, async () => {
       this.attributes.invalidate(target);
       return this.status(target);
     });
+  }
+
+  /**
+   * The bytes of `status`'s version when they were fetched ahead; and, when this open goes on a
+   * walk through its directory, the next small files fetched ahead.
+   */
+  private prefetched(target: string, status: FileStatus): Promise<Buffer | undefined> | undefined {
+    if (this.options.attrCacheTtlMs <= 0) return undefined;
+    const slash = target.lastIndexOf('/');
+    const dir = slash === 0 ? '/' : target.slice(0, slash);
+    const childOf = (name: string) => (dir === '/' ? `/${name}` : `${dir}/${name}`);
+    const around = this.pages.around(dir, target.slice(slash + 1), PREFETCH_DEPTH);
+    return this.prefetch.claim(
+      target,
+      status.contentId,
+      around?.before === undefined ? undefined : childOf(around.before),
+      () =>
+        (around?.after ?? []).flatMap((name) => {
+          const path = childOf(name);
+          const entry = this.attributes.entry(path);
+          if (!entry) return [];
+          return [
+            { status: entry.status, capability: () => this.capabilityOf(path, entry.status.contentId) },
+          ];
+        }),
+    );
+  }
+
+  /**
+   * The capability to read the version `contentId` of a file of a listed directory, from its
+   * directory page fetched with read capabilities (once for the page's files, when the first of
+   * them is read); undefined when no page spans it or the page names another version.
+   */
+  private async capabilityOf(target: string, contentId: string): Promise<string | undefined> {
+    const cached = this.attributes.entry(target);
+    if (cached?.capability && cached.status.contentId === contentId) return cached.capability;
+    await this.fromPage(target, true);
+    const fetched = this.attributes.entry(target);
+    return fetched?.status.contentId === contentId ? fetched.capability : undefined;
   }
 
   private async setAttributes(
@@ -490,11 +550,56 @@ export class FuseOperations {
   };
 
   private async status(target: string): Promise<FileStatus> {
-    const cached = this.attributes.get(target);
+    const cached = this.attributes.get(target) ?? (await this.fromPage(target));
     if (cached) return cached;
     const status = await this.options.client.getStatus(target);
     this.attributes.set(target, status);
     return status;
+  }
+
+  /**
+   * The status of a file of a directory this mount listed, looked up again with its page (and
+   * every sibling on it; with the capability to read each when `forReading`); undefined when no
+   * page spans it.
+   */
+  private async fromPage(target: string, forReading = false): Promise<FileStatus | undefined> {
+    const slash = target.lastIndexOf('/');
+    if (slash < 0 || target === '/') return undefined;
+    const dir = slash === 0 ? '/' : target.slice(0, slash);
+    const page = this.pages.pageOf(dir, target.slice(slash + 1));
+    if (!page) return undefined;
+    const key = `${forReading}\0${dir}\0${page.token ?? ''}`;
+    let lookup = this.pageLookups.get(key);
+    if (!lookup) {
+      lookup = this.lookUpPage(dir, page.token, forReading).then(
+        () => undefined,
+        () => undefined, // The file is then asked for alone, which says what is wrong.
+      );
+      this.pageLookups.set(key, lookup);
+      lookup.finally(() => this.pageLookups.delete(key));
+    }
+    await lookup;
+    return this.attributes.get(target);
+  }
+
+  /**
+   * One page of a directory (with read capabilities when `forReading`: the master signs one per
+   * file, which costs about as much as the listing), into the attribute cache; its names noted.
+   */
+  private async lookUpPage(dir: string, token: string | undefined, forReading: boolean) {
+    const options = { pageSize: LIST_PAGE, continuationToken: token };
+    const page = forReading
+      ? await this.options.client.listPageForRead(dir, options)
+      : { ...(await this.options.client.listStatus(dir, options)), capabilities: [] };
+    for (const [i, entry] of page.entries.entries()) {
+      this.attributes.set(entry.path, entry, page.capabilities[i] ?? undefined);
+    }
+    this.pages.add(
+      dir,
+      token,
+      page.entries.map((e) => e.name),
+    );
+    return page;
   }
 
   /** The tierfs path of a mount path, refused with EROFS on a read-only mount. */

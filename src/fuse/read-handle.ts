@@ -14,16 +14,25 @@ import { isTierfsError, TierfsError } from '../errors.js';
 
 /** Bytes kept behind the stream's position for reads that arrive late. */
 const KEPT_BEHIND = 8 * 1024 * 1024;
+/** Least a stream is read ahead of the kernel's reads (more when max_readahead is larger). */
+const MIN_AHEAD = 4 * 1024 * 1024;
 
 interface Chunk {
   readonly start: number;
   readonly bytes: Buffer;
 }
 
+/**
+ * A worker stream read ahead of its reader: chunks are taken off the socket as they arrive, up to
+ * `aheadBytes` not yet read, so the worker (and, cold, the under store behind it) keeps sending
+ * while the kernel's reads come in bursts; past that the stream is paused until the reader catches up.
+ */
 class StreamCursor {
-  private readonly chunks: AsyncIterator<Buffer>;
-  private leftover: Buffer | undefined;
+  private readonly ahead: Buffer[] = [];
+  private aheadBytes = 0;
   private ended = false;
+  private failure: Error | undefined;
+  private wake: (() => void) | undefined;
 
   constructor(
     private readonly stream: Readable,
@@ -31,31 +40,60 @@ class StreamCursor {
     public position: number,
     /** File offset where the stream ends. */
     readonly end: number,
+    private readonly aheadLimit: number,
   ) {
-    this.chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-    // Failures reach the reader through the iterator; closing early must not be an uncaught error.
-    stream.on('error', () => undefined);
+    stream.on('data', (chunk: Buffer) => {
+      this.ahead.push(chunk);
+      this.aheadBytes += chunk.length;
+      if (this.aheadBytes >= this.aheadLimit) stream.pause();
+      this.notify();
+    });
+    stream.on('end', () => {
+      this.ended = true;
+      this.notify();
+    });
+    // Closing early must not be an uncaught error; a failure reaches the reader at its next read.
+    stream.on('error', (error) => {
+      this.failure ??= error;
+      this.notify();
+    });
+    stream.on('close', () => {
+      if (!this.ended) this.failure ??= new TierfsError('UNAVAILABLE', 'the worker closed the stream early');
+      this.notify();
+    });
   }
 
   /** Up to `max` next bytes; empty at the end of the stream. */
   async next(max: number): Promise<Buffer> {
-    if (this.leftover === undefined) {
+    while (this.ahead.length === 0) {
       if (this.ended) return Buffer.alloc(0);
-      const step = await this.chunks.next();
-      if (step.done) {
-        this.ended = true;
-        return Buffer.alloc(0);
-      }
-      this.leftover = step.value;
+      if (this.failure) throw this.failure;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
     }
-    const out = this.leftover.length <= max ? this.leftover : this.leftover.subarray(0, max);
-    this.leftover = out === this.leftover ? undefined : this.leftover.subarray(max);
+    const first = this.ahead[0]!;
+    const out = first.length <= max ? first : first.subarray(0, max);
+    if (out === first) this.ahead.shift();
+    else this.ahead[0] = first.subarray(max);
+    this.aheadBytes -= out.length;
+    if (this.stream.isPaused() && this.aheadBytes < this.aheadLimit) this.stream.resume();
     this.position += out.length;
     return out;
   }
 
   close(): void {
+    this.ended = true;
+    this.ahead.length = 0;
+    this.aheadBytes = 0;
     this.stream.destroy();
+    this.notify();
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
   }
 }
 
@@ -75,22 +113,36 @@ export class ReadHandle {
   private constructor(
     private readonly client: TierfsClient,
     private status: FileStatus,
+    /** The capability to read this version at the worker straight, when there is one to have. */
+    private capability: (() => Promise<string | undefined>) | undefined,
     private readonly options: ReadHandleOptions,
     private refresh: (() => Promise<FileStatus>) | undefined,
+    /** The whole file, fetched ahead for this version (small-file-prefetch.ts). */
+    private prefetched: Promise<Buffer | undefined> | undefined,
   ) {}
 
   /**
-   * The file, pinned to the content `status` names; its stream opens at the first read. Should
-   * that content be gone by then (`status` came from a cache), `refresh` gives the file's status
-   * now, once, before any byte was read.
+   * The file, pinned to the content `status` names; its stream opens at the first read, at the
+   * worker straight with `capability` (from a directory page: the master signed it for that
+   * content) or else through an open at the master. Should that content be gone by then (`status`
+   * came from a cache), `refresh` gives the file's status now, once, before any byte was read.
    */
   static open(
     client: TierfsClient,
-    status: FileStatus,
+    file: {
+      status: FileStatus;
+      capability?: () => Promise<string | undefined>;
+      prefetched?: Promise<Buffer | undefined>;
+    },
     options: ReadHandleOptions,
     refresh?: () => Promise<FileStatus>,
   ): ReadHandle {
-    return new ReadHandle(client, status, options, refresh);
+    return new ReadHandle(client, file.status, file.capability, options, refresh, file.prefetched);
+  }
+
+  /** The version read. */
+  get contentId(): string {
+    return this.status.contentId;
   }
 
   get size(): number {
@@ -112,6 +164,14 @@ export class ReadHandle {
   }
 
   private async readNow(offset: number, into: Buffer): Promise<number> {
+    if (this.prefetched) {
+      const whole = await this.prefetched;
+      if (whole?.length === this.size) {
+        const end = Math.min(offset + into.length, this.size);
+        return offset >= end ? 0 : whole.copy(into, 0, offset, end);
+      }
+      this.prefetched = undefined; // Not fetched after all: read it from the worker.
+    }
     if (this.refresh) await this.firstOpen(offset);
     const end = Math.min(offset + into.length, this.size);
     if (offset >= end) return 0;
@@ -148,6 +208,7 @@ export class ReadHandle {
     } catch (error) {
       if (!isTierfsError(error, 'STALE') && !isTierfsError(error, 'NOT_FOUND')) throw error;
       this.status = await refresh();
+      this.capability = undefined;
       await this.reopen(offset, offset === 0 ? this.size : length);
     }
   }
@@ -160,13 +221,25 @@ export class ReadHandle {
     }
     const bounded = Math.min(length, this.size - offset);
     if (offset > 0 || bounded < this.size) this.rangedOpens++;
-    const stream = await this.client.openFile(this.status.path, {
+    const range = {
       contentId: this.status.contentId,
       readType: this.options.readType,
       offset,
       length: bounded,
-    });
-    this.cursor = new StreamCursor(stream, offset, offset + bounded);
+    };
+    // With a capability the worker is asked straight (an expired one, or a changed file, falls
+    // back to an open at the master, pinned to the same content).
+    const capability = await this.capability?.();
+    if (capability) this.capability = async () => capability;
+    const stream = capability
+      ? await this.client.readListed({ status: this.status, capability }, range)
+      : await this.client.openFile(this.status.path, range);
+    this.cursor = new StreamCursor(
+      stream,
+      offset,
+      offset + bounded,
+      Math.max(this.options.readAheadBytes, MIN_AHEAD),
+    );
   }
 
   private keep(chunk: Chunk): void {

@@ -191,6 +191,20 @@ describe('tierfs fuse mount', () => {
     );
   });
 
+  it('reads a file written elsewhere in its new version once attr_timeout (1 s) has passed, though its directory was listed and its pages are cached', async () => {
+    mkdirSync(join(mnt, 'walked'));
+    for (const name of ['a', 'b', 'c']) {
+      await s3!.send(new PutObjectCommand({ Bucket: 'walked', Key: name, Body: `old ${name}\n` }));
+    }
+    const files = ['a', 'b', 'c'].map((name) => join(mnt, 'walked', name)).join(' ');
+    // Listed (each file's attributes and read capability cached), read (its pages in the kernel's cache).
+    expect((await sh(`ls ${mnt}/walked && cat ${files}`)).stdout).toBe('a\nb\nc\nold a\nold b\nold c\n');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await s3!.send(new PutObjectCommand({ Bucket: 'walked', Key: 'b', Body: 'NEW b\n' })); // the same size
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await sh(`cat ${files}`)).stdout).toBe('old a\nNEW b\nold c\n');
+  });
+
   it('keeps a file being written invisible to other readers until it is closed', async () => {
     const writer: ChildProcess = spawn(
       process.execPath,
