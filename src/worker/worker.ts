@@ -5,6 +5,8 @@
  * Data API (port 29999):
  *   GET  /data?contentId&offset&length&readType   (a read capability: see cluster/capability.ts)
  *   PUT  /data?contentId                          (a write capability; body: the file)
+ *   POST /data/short-circuit?contentId&offset&length  (a read capability; a local client's page files)
+ *   POST /data/short-circuit/close?contentId&lease     (unpins them)
  *   POST /internal/persist | /internal/persisted | /internal/free | /internal/cached
  *   GET  /internal/stats | /internal/configuration | /internal/log   (the cluster secret as bearer token)
  *   GET  /metrics                                 (Prometheus text)
@@ -55,6 +57,7 @@ import { type DataPath, persistFile } from './data-path.js';
 import { registerDataRoutes } from './data-routes.js';
 import { WorkerMetrics } from './metrics.js';
 import { MountStores } from './mount-stores.js';
+import { ShortCircuitLeases } from './short-circuit-leases.js';
 import { StagingArea } from './staging.js';
 
 export interface WorkerOptions {
@@ -125,6 +128,7 @@ export class Worker {
     readonly address: string,
     private readonly app: FastifyInstance,
     private readonly pages: PageStore,
+    private readonly leases: ShortCircuitLeases,
     private readonly mounts: MountStores,
     private readonly staging: StagingArea,
     private readonly masters: Masters,
@@ -332,12 +336,15 @@ export class Worker {
       }),
     );
 
+    const leases = new ShortCircuitLeases();
     registerDataRoutes(app, {
       id,
       data,
       mounts,
       signer: new CapabilitySigner(clusterToken),
       log: options.log,
+      leases,
+      count: (kind) => metrics.dataRequests.inc({ kind }),
     });
 
     app.post(
@@ -426,6 +433,7 @@ export class Worker {
       address,
       app,
       pages,
+      leases,
       mounts,
       staging,
       masters,
@@ -510,6 +518,7 @@ export class Worker {
       })
       .catch(() => undefined);
     await this.app.close();
+    this.leases.closeAll();
     await this.mounts.close();
     await this.pages.close({ removeMemDir: true });
   }
