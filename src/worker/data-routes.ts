@@ -155,17 +155,14 @@ export function registerDataRoutes(app: FastifyInstance, context: DataRoutesCont
     if (!isLocalPeer(request)) {
       return { available: false, reason: 'short-circuit reads are for clients on the worker host' };
     }
-    const pageSize = data.pages.pageSize;
-    const first = Math.floor(offset / pageSize);
-    const pageCount = length === 0 ? 0 : Math.floor((offset + length - 1) / pageSize) - first + 1;
-    const pinned = await data.pages.pin(capability.contentId, first, pageCount);
+    const pinned = await data.pages.pin(capability.contentId, offset, length);
     if (!pinned) return { available: false, reason: 'not every page of the range is cached in a page file' };
     const lease = leases.open(capability.contentId, pinned, capability.expiresMs);
     return {
       available: true,
       lease: lease.id,
       leaseExpiresMs: lease.expiresMs,
-      pageSize,
+      pageSize: data.pages.pageSize,
       files: pinned.files.map(({ pageIndex, path, headerLength, size }) => ({
         pageIndex,
         path,
