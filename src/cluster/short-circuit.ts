@@ -16,6 +16,12 @@ import { decodeHeader } from '../cache/page-file.js';
 import { closeShortCircuit, openShortCircuit, type RangeRequest, type WorkerAddress } from './data-client.js';
 import type { ShortCircuitFile } from './wire.js';
 
+/**
+ * Reads shorter than this go through the data port: one GET answers them, where a short-circuit
+ * read costs an open and a close request to the worker besides the file reads.
+ */
+export const MIN_SHORT_CIRCUIT_BYTES = 256 * 1024;
+
 /** Whether a worker address names this host (loopback, this host's name, or one of its addresses). */
 export function isOnThisHost(address: string): boolean {
   let host: string;
@@ -66,7 +72,7 @@ async function readPage(
 
 /**
  * The range read from the worker's page files, or undefined when the worker cannot offer them
- * (another host, pages not all cached in files) or the first of them cannot be read here: the
+ * (another host, pages not all cached in files), the range is short (MIN_SHORT_CIRCUIT_BYTES) or the first of them cannot be read here: the
  * caller then reads from the data port. `fallback` reads the rest of the range from the data port
  * when a later page cannot be read.
  */
@@ -76,7 +82,7 @@ export async function readShortCircuit(
   range: RangeRequest,
   fallback: (offset: number, length: number) => Promise<Readable>,
 ): Promise<Readable | undefined> {
-  if (range.length === 0 || !isOnThisHost(worker.address)) return undefined;
+  if (range.length < MIN_SHORT_CIRCUIT_BYTES || !isOnThisHost(worker.address)) return undefined;
   let answer: Awaited<ReturnType<typeof openShortCircuit>>;
   try {
     answer = await openShortCircuit(worker, capability, range);

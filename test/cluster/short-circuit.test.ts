@@ -12,6 +12,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TierfsClient } from '../../src/client/client.js';
 import { CAPABILITY_HEADER } from '../../src/cluster/auth.js';
+import { MIN_SHORT_CIRCUIT_BYTES } from '../../src/cluster/short-circuit.js';
 import type { OpenFileResponse } from '../../src/cluster/wire.js';
 import { readStream } from '../../src/ufs/io.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
@@ -71,17 +72,24 @@ describe('short-circuit reads', () => {
     expect(whole).toMatchObject({ reads: 0, shortCircuits: 1 });
 
     for (const [offset, length] of [
-      [100, 1],
-      [64 * KB - 10, 20],
+      [64 * KB - 10, MIN_SHORT_CIRCUIT_BYTES + 20],
       [3 * 64 * KB + 5, 5 * 64 * KB],
-      [10 * 64 * KB, 123],
+      [data.length - MIN_SHORT_CIRCUIT_BYTES, MIN_SHORT_CIRCUIT_BYTES],
     ] as const) {
       const part = await counted(async () =>
         readStream(await client.openFile('/file.bin', { offset, length })),
       );
       expect(part.result.equals(data.subarray(offset, offset + length)), `${offset}+${length}`).toBe(true);
-      expect(part.reads).toBe(0);
+      expect(part).toMatchObject({ reads: 0, shortCircuits: 1 });
     }
+  });
+
+  it('reads a short range through the data port: one request, not an open and a close', async () => {
+    const part = await counted(async () =>
+      readStream(await client.openFile('/file.bin', { offset: 100, length: 10 })),
+    );
+    expect(part.result.equals(data.subarray(100, 110))).toBe(true);
+    expect(part).toMatchObject({ reads: 1, shortCircuits: 0 });
   });
 
   it('goes through the data port when disabled', async () => {
