@@ -300,7 +300,12 @@ export class PageStore {
     let read: PageRead;
     try {
       // A page in a file always has its checksum: writeFile takes it before the page reaches the file.
-      read = await this.disk!.read(this.pathOf(entry), { ...entry, crc: entry.crc! });
+      // It is checked for DISK pages; for MEM pages (tmpfs) only with verifyMemoryReads, as in the heap.
+      read = await this.disk!.read(
+        this.pathOf(entry),
+        { ...entry, crc: entry.crc! },
+        { verify: pool.tier === 'DISK' || this.verifyMemoryReads },
+      );
     } finally {
       entry.readers--;
     }
