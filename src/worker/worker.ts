@@ -57,6 +57,7 @@ import { type DataPath, persistFile } from './data-path.js';
 import { registerDataRoutes } from './data-routes.js';
 import { WorkerMetrics } from './metrics.js';
 import { MountStores } from './mount-stores.js';
+import { ServerConnections } from './server-connections.js';
 import { ShortCircuitLeases } from './short-circuit-leases.js';
 import { StagingArea } from './staging.js';
 
@@ -67,7 +68,15 @@ export interface WorkerOptions {
    * the worker's other calls move to the next one when one fails.
    */
   readonly masterAddress: string;
+  /**
+   * How long a stop lets requests in flight finish before it closes their connections (default
+   * STOP_GRACE_MS). Connections without a request in flight are closed at once.
+   */
+  readonly stopGraceMs?: number;
 }
+
+/** How long a stop waits for requests in flight (an upload whose client went silent) by default. */
+export const STOP_GRACE_MS = 10_000;
 
 const { str, int, object } = schemas;
 const CONTENT_ID = { ...str('Identity of the content in the caches.'), minLength: 1 };
@@ -122,6 +131,8 @@ export class Worker {
   private heartbeat: NodeJS.Timeout | undefined;
   private startedMs = 0;
   private stagingSweeps: NodeJS.Timeout | undefined;
+  private connections: ServerConnections | undefined;
+  private stopGraceMs = STOP_GRACE_MS;
 
   private constructor(
     readonly id: string,
@@ -136,6 +147,11 @@ export class Worker {
     private readonly log: Logger,
     private readonly metrics: WorkerMetrics,
   ) {}
+
+  /** Open connections to the worker's port, and how many carry a request in flight. */
+  get connectionCounts(): { open: number; busy: number } {
+    return this.connections?.counts ?? { open: 0, busy: 0 };
+  }
 
   /** The cluster secret, for the worker's web page to ask the master about user tokens. */
   get secret(): string {
@@ -200,6 +216,7 @@ export class Worker {
       ajv: VALIDATION_OPTIONS,
       logController: new LogController({ disableRequestLogging: true }),
     });
+    const connections = new ServerConnections(app.server);
     app.setErrorHandler(sendError);
     addErrorSchema(app);
     // File bodies stream through untouched.
@@ -441,6 +458,8 @@ export class Worker {
       options.log,
       metrics,
     );
+    worker.connections = connections;
+    worker.stopGraceMs = options.stopGraceMs ?? STOP_GRACE_MS;
     const startedMs = Date.now();
     worker.startedMs = startedMs;
     await worker.beat(startedMs);
@@ -517,7 +536,20 @@ export class Worker {
         idempotent: true,
       })
       .catch(() => undefined);
-    await this.app.close();
+    // Fastify stops accepting, then waits for every connection to close: those without a request
+    // in flight are closed now, the others when their response is done or the grace is over.
+    const closing = this.app.close();
+    this.connections?.closeWhenIdle();
+    const grace = setTimeout(() => {
+      const { busy } = this.connections?.counts ?? { busy: 0 };
+      this.log.warn({ requests: busy }, 'worker stop: closing connections with requests still in flight');
+      this.connections?.closeAll();
+    }, this.stopGraceMs);
+    try {
+      await closing;
+    } finally {
+      clearTimeout(grace);
+    }
     this.leases.closeAll();
     await this.mounts.close();
     await this.pages.close({ removeMemDir: true });
