@@ -15,6 +15,7 @@ import { CAPABILITY_HEADER } from '../../src/cluster/auth.js';
 import { MIN_SHORT_CIRCUIT_BYTES } from '../../src/cluster/short-circuit.js';
 import type { OpenFileResponse } from '../../src/cluster/wire.js';
 import { readStream } from '../../src/ufs/io.js';
+import { TIERFS_BIN } from '../support/cli.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 
 const KB = 1024;
@@ -102,6 +103,35 @@ describe('short-circuit reads', () => {
     const read = await counted(async () => readStream(await plain.openFile('/file.bin')));
     expect(read.result.equals(data)).toBe(true);
     expect(read).toMatchObject({ reads: 1, shortCircuits: 0 });
+  });
+
+  it('`tierfs fs cat` of a warm file reads the page files, not the data port', async () => {
+    const master = new URL(cluster.master.rpcAddress);
+    const run = (shortCircuit: boolean) =>
+      counted(async () => {
+        const { stdout } = await promisify(execFile)(
+          process.execPath,
+          [
+            TIERFS_BIN,
+            `-Dtierfs.master.hostname=${master.hostname}`,
+            `-Dtierfs.master.rpc.port=${master.port}`,
+            '-Dtierfs.security.login.username=admin',
+            `-Dtierfs.user.short.circuit.enabled=${shortCircuit}`,
+            'fs',
+            'cat',
+            '/file.bin',
+          ],
+          { encoding: 'buffer', env: { PATH: process.env.PATH ?? '', HOME: cluster.home } },
+        );
+        return stdout;
+      });
+    const direct = await run(true);
+    expect(direct.result.equals(data)).toBe(true);
+    expect(direct).toMatchObject({ reads: 0, shortCircuits: 1 });
+    // The property reaches the command: turned off, the same cat goes through the data port.
+    const plain = await run(false);
+    expect(plain.result.equals(data)).toBe(true);
+    expect(plain).toMatchObject({ reads: 1, shortCircuits: 0 });
   });
 
   it('falls back to the data port for a process that may not read the page files (another user)', async () => {
