@@ -326,16 +326,18 @@ export class PageStore {
   }
 
   /**
-   * Pins the pages `first` to `first + count - 1` of a file against eviction and answers where
-   * their files are, for a reader that reads them itself (short-circuit). Undefined when one of
-   * them is not cached in a file (missing, or in the heap): that reader goes through the worker.
-   * The files are whole when this resolves (writes issued before it have finished). Pinned pages
-   * are neither evicted nor promoted; `delete` and `free` still drop them.
+   * Pins the pages holding bytes `offset` to `offset + length - 1` of a file against eviction and
+   * answers where their files are, for a reader that reads them itself (short-circuit); the pages
+   * count as hits and those bytes as read from their tiers. Undefined when one of them is not
+   * cached in a file (missing, or in the heap): that reader goes through the worker. The files are
+   * whole when this resolves (writes issued before it have finished). Pinned pages are neither
+   * evicted nor promoted; `delete` and `free` still drop them.
    */
-  async pin(fileKey: string, first: number, count: number): Promise<PinnedPages | undefined> {
+  async pin(fileKey: string, offset: number, length: number): Promise<PinnedPages | undefined> {
     this.checkOpen();
     const entries: PageEntry[] = [];
-    for (let index = first; index < first + count; index++) {
+    const end = offset + length;
+    for (let index = Math.floor(offset / this.pageSize); index * this.pageSize < end; index++) {
       const entry = this.lookup(fileKey, index);
       if (!entry || entry.pool.dir === undefined) return undefined;
       entries.push(entry);
@@ -361,6 +363,10 @@ export class PageStore {
     if (!entries.every((entry) => this.isCurrent(entry))) {
       release();
       return undefined;
+    }
+    for (const entry of entries) {
+      const start = entry.pageIndex * this.pageSize;
+      this.hit(entry.pool.tier, Math.min(end, start + entry.size) - Math.max(offset, start));
     }
     return { files, release };
   }

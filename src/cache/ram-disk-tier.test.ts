@@ -87,22 +87,28 @@ describe('the MEM tier on a RAM disk', () => {
       mem: { quota: 4 * KB, path: join(ram, 'w1'), highWatermark: 1 },
     });
     for (let i = 0; i < 4; i++) await store.put('pinned', i, bytes(i));
-    const pinned = await store.pin('pinned', 0, 4);
+    const hits = store.stats().hits;
+    const pinned = await store.pin('pinned', 10, 4 * KB - 20);
     expect(pinned?.files.map((f) => f.pageIndex)).toEqual([0, 1, 2, 3]);
+    expect(store.stats().hits).toBe(hits + 4);
+    expect(store.stats().tiers.MEM?.bytesRead).toBe(4 * KB - 20);
+    const one = await store.pin('pinned', KB, 1);
+    expect(one?.files.map((f) => f.pageIndex)).toEqual([1]);
+    one?.release();
     expect(await store.put('other', 0, bytes(9))).toBe(false); // every page is pinned: no room
     for (const file of pinned!.files) expect((await stat(file.path)).size).toBe(file.headerLength + KB);
     pinned!.release();
     pinned!.release(); // once
     expect(await store.put('other', 0, bytes(9))).toBe(true);
     expect(store.has('pinned', 0)).toBe(false);
-    expect(await store.pin('pinned', 0, 4)).toBeUndefined(); // a page is gone
+    expect(await store.pin('pinned', 0, 4 * KB)).toBeUndefined(); // a page is gone
     await store.close();
   });
 
   it('does not pin pages kept in the heap', async () => {
     const store = await PageStore.open({ pageSize: KB, mem: { quota: 4 * KB } });
     await store.put('heap', 0, bytes(0));
-    expect(await store.pin('heap', 0, 1)).toBeUndefined();
+    expect(await store.pin('heap', 0, KB)).toBeUndefined();
     await store.close();
   });
 });

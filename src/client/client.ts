@@ -14,6 +14,7 @@ import { readFromWorker, writeToWorker } from '../cluster/data-client.js';
 import { MembershipRing } from '../cluster/hash-ring.js';
 import type { ReadType, WriteType } from '../cluster/io-types.js';
 import { Masters, type MastersOptions, masterAddressesOf, mastersOptionsOf } from '../cluster/masters.js';
+import { readShortCircuit } from '../cluster/short-circuit.js';
 import type {
   ClusterInfo,
   CreateFileResponse,
@@ -31,6 +32,7 @@ import {
   USER_CONSISTENT_HASH_VIRTUAL_NODE_COUNT_PER_WORKER,
   USER_FILE_READTYPE_DEFAULT,
   USER_FILE_WRITETYPE_DEFAULT,
+  USER_SHORT_CIRCUIT_ENABLED,
 } from '../config/keys/core.js';
 import { isTierfsError, TierfsError } from '../errors.js';
 import { ChunkHandoff } from './chunk-handoff.js';
@@ -54,6 +56,11 @@ export interface ClientOptions {
   readonly virtualNodes?: number;
   /** When to give up on a hung master (`tierfs.user.rpc.health.check.*`); defaults otherwise. */
   readonly failover?: MastersOptions;
+  /**
+   * Read cached page files straight from the worker's tiers when the worker is on this host and
+   * this process may read them (short-circuit); default true. See docs/cache.md.
+   */
+  readonly shortCircuit?: boolean;
 }
 
 /** How `openFile` reads. */
@@ -147,6 +154,7 @@ export class TierfsClient {
   private readonly readType: ReadType;
   private readonly writeType: WriteType;
   private readonly ring: MembershipRing<WorkerInfo>;
+  private readonly shortCircuit: boolean;
   private live: { at: number; workers: WorkerInfo[] } | undefined;
   private liveRefresh: Promise<void> | undefined;
   private readonly batcher = new ReadBatcher();
@@ -161,6 +169,7 @@ export class TierfsClient {
     this.readType = options.readType ?? 'CACHE';
     this.writeType = options.writeType ?? 'CACHE_THROUGH';
     this.ring = new MembershipRing(options.virtualNodes ?? 100);
+    this.shortCircuit = options.shortCircuit ?? true;
   }
 
   /**
@@ -176,6 +185,7 @@ export class TierfsClient {
       writeType: conf.require(USER_FILE_WRITETYPE_DEFAULT),
       virtualNodes: conf.require(USER_CONSISTENT_HASH_VIRTUAL_NODE_COUNT_PER_WORKER),
       failover: mastersOptionsOf(conf),
+      shortCircuit: conf.require(USER_SHORT_CIRCUIT_ENABLED),
       ...options,
     });
   }
@@ -470,6 +480,13 @@ export class TierfsClient {
     let lastError: unknown;
     for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
       const worker = await this.workerFor(status.contentId, attempt > 0);
+      // A worker on this host may hand over its page files (not for CACHE_PROMOTE: it moves pages).
+      if (attempt === 0 && this.shortCircuit && range.readType !== 'CACHE_PROMOTE') {
+        const direct = await readShortCircuit(worker, capability, range, (at, length) =>
+          readFromWorker(worker, capability, { ...range, offset: at, length }),
+        );
+        if (direct) return direct;
+      }
       try {
         // A small read goes with the others of this turn to the same worker, in one request.
         if (length <= BATCHED_READ_MAX_BYTES) {

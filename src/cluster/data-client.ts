@@ -6,6 +6,7 @@
  *   GET /data?contentId&offset&length&readType   (x-tierfs-capability: a read capability)
  *   PUT /data?contentId                          (x-tierfs-capability: a write capability; body: the file)
  *   POST /data/batch                             (many small reads, each with its capability: batch-read.ts)
+ *   POST /data/short-circuit?contentId&offset&length, POST /data/short-circuit/close?contentId&lease
  */
 import type { Readable } from 'node:stream';
 import type { request as Request } from 'undici';
@@ -14,7 +15,7 @@ import { CAPABILITY_HEADER } from './auth.js';
 import { BATCH_READ_PATH, type BatchReadItem, FrameReader } from './batch-read.js';
 import type { ReadType } from './io-types.js';
 import { errorFromBody, unreachable } from './rpc.js';
-import type { WriteReceipt } from './wire.js';
+import type { ShortCircuitResponse, WriteReceipt } from './wire.js';
 
 export interface WorkerAddress {
   /** `http://host:port` of the worker's data API. */
@@ -135,4 +136,41 @@ export async function readBatchFromWorker(
   }
   if (!frames.complete) throw unreachable(url, new Error('the answer ended inside a frame'));
   return true;
+}
+
+/** Asks a worker on this host for the page files of a range (see ShortCircuitResponse). */
+export async function openShortCircuit(
+  worker: WorkerAddress,
+  capability: string,
+  range: Pick<RangeRequest, 'contentId' | 'offset' | 'length'>,
+): Promise<ShortCircuitResponse> {
+  const url = `${worker.address}/data/short-circuit?${query({
+    contentId: range.contentId,
+    offset: range.offset,
+    length: range.length,
+  })}`;
+  return postToWorker<ShortCircuitResponse>(url, capability);
+}
+
+/** Ends a short-circuit read's lease: its pages may be evicted again. */
+export async function closeShortCircuit(
+  worker: WorkerAddress,
+  capability: string,
+  contentId: string,
+  lease: string,
+): Promise<void> {
+  await postToWorker(`${worker.address}/data/short-circuit/close?${query({ contentId, lease })}`, capability);
+}
+
+async function postToWorker<T>(url: string, capability: string): Promise<T> {
+  const request = await undiciRequest();
+  let response: Awaited<ReturnType<typeof request>>;
+  try {
+    response = await request(url, { method: 'POST', headers: { [CAPABILITY_HEADER]: capability } });
+  } catch (error) {
+    throw unreachable(url, error);
+  }
+  const text = await response.body.text();
+  if (response.statusCode !== 200) throw errorFromBody(response.statusCode, text, url);
+  return JSON.parse(text) as T;
 }

@@ -204,3 +204,26 @@ export interface ClusterOverview extends ClusterInfo {
   readonly persistQueue: { readonly pending: number; readonly running: number; readonly failed: number };
   readonly warnings: readonly string[];
 }
+
+/** A page file of a short-circuit read: the page bytes are `size` bytes from `headerLength` on. */
+export interface ShortCircuitFile {
+  readonly pageIndex: number;
+  readonly path: string;
+  readonly headerLength: number;
+  readonly size: number;
+}
+
+/**
+ * `POST /data/short-circuit?contentId&offset&length` on a worker (a read capability): the page
+ * files of the range, pinned until `POST /data/short-circuit/close?contentId&lease` or the lease's
+ * end; or why the client must use `GET /data` instead.
+ */
+export type ShortCircuitResponse =
+  | { readonly available: false; readonly reason: string }
+  | {
+      readonly available: true;
+      readonly lease: string;
+      readonly leaseExpiresMs: number;
+      readonly pageSize: number;
+      readonly files: readonly ShortCircuitFile[];
+    };

@@ -20,9 +20,11 @@ import {
 import type { Capability, CapabilitySigner, ReadCapability, WriteCapability } from '../cluster/capability.js';
 import { parseReadType, type ReadType } from '../cluster/io-types.js';
 import { errorBody } from '../cluster/rpc.js';
+import type { ShortCircuitResponse } from '../cluster/wire.js';
 import { isTierfsError, TierfsError, toTierfsError } from '../errors.js';
 import { type DataPath, readFile, readFileChunks, writeFile } from './data-path.js';
 import type { MountStores } from './mount-stores.js';
+import type { ShortCircuitLeases } from './short-circuit-leases.js';
 import { UsedCapabilities } from './used-capabilities.js';
 
 type Params = Record<string, string | undefined>;
@@ -62,10 +64,20 @@ export interface DataRoutesContext {
   readonly mounts: MountStores;
   readonly signer: CapabilitySigner;
   readonly log: Logger;
+  readonly leases: ShortCircuitLeases;
+  /** Counts each data request by kind: `read`, `write`, `short-circuit`. */
+  readonly count: (kind: 'read' | 'write' | 'short-circuit') => void;
+}
+
+/** A peer on this host: loopback, or the very address it reached the worker on. */
+function isLocalPeer(request: FastifyRequest): boolean {
+  const remote = (request.socket.remoteAddress ?? '').replace(/^::ffff:/, '');
+  const local = (request.socket.localAddress ?? '').replace(/^::ffff:/, '');
+  return remote === '::1' || remote.startsWith('127.') || (remote !== '' && remote === local);
 }
 
 export function registerDataRoutes(app: FastifyInstance, context: DataRoutesContext): void {
-  const { data, mounts, signer, log } = context;
+  const { data, mounts, signer, log, leases, count } = context;
   const used = new UsedCapabilities();
 
   /** The capability of a request, checked for this access and this content id; logged when refused. */
@@ -137,6 +149,7 @@ export function registerDataRoutes(app: FastifyInstance, context: DataRoutesCont
 
   app.get('/data', async (request, reply) => {
     const capability = authorize(request, 'read');
+    count('read');
     const q = request.query as Params;
     const readType = parseReadType(q.readType ?? 'CACHE');
     const plan = planOf(capability, intParam(q, 'offset'), intParam(q, 'length'), readType);
@@ -227,8 +240,45 @@ export function registerDataRoutes(app: FastifyInstance, context: DataRoutesCont
     return reply.header('content-type', FRAMES_CONTENT_TYPE).send(out);
   });
 
+  /**
+   * A short-circuit open: the same capability check as a read, then the page files of the range,
+   * pinned for a lease, when the client is on this host and every page is cached in a file.
+   */
+  app.post('/data/short-circuit', async (request): Promise<ShortCircuitResponse> => {
+    const capability = authorize(request, 'read');
+    count('short-circuit');
+    const q = request.query as Params;
+    const offset = intParam(q, 'offset');
+    const length = Math.max(0, Math.min(intParam(q, 'length'), capability.size - offset));
+    if (!isLocalPeer(request)) {
+      return { available: false, reason: 'short-circuit reads are for clients on the worker host' };
+    }
+    const pinned = await data.pages.pin(capability.contentId, offset, length);
+    if (!pinned) return { available: false, reason: 'not every page of the range is cached in a page file' };
+    const lease = leases.open(capability.contentId, pinned, capability.expiresMs);
+    return {
+      available: true,
+      lease: lease.id,
+      leaseExpiresMs: lease.expiresMs,
+      pageSize: data.pages.pageSize,
+      files: pinned.files.map(({ pageIndex, path, headerLength, size }) => ({
+        pageIndex,
+        path,
+        headerLength,
+        size,
+      })),
+    };
+  });
+
+  app.post('/data/short-circuit/close', async (request) => {
+    const capability = authorize(request, 'read');
+    const lease = (request.query as Params).lease ?? '';
+    return { released: leases.close(lease, capability.contentId) };
+  });
+
   app.put('/data', async (request) => {
     const capability = authorize(request, 'write');
+    count('write');
     if (await mounts.isReadOnly(capability.mountPath)) {
       log.warn({ path: capability.path, mount: capability.mountPath }, 'write to a read-only mount refused');
       throw new TierfsError(

@@ -13,6 +13,12 @@ export class WorkerMetrics {
   readonly registry = new Registry();
   readonly ufs = new UfsMetrics(this.registry);
   private written = 0;
+  readonly dataRequests = new Counter({
+    name: 'tierfs_worker_data_requests_total',
+    help: 'Requests to the data port, by kind: read (GET /data), write (PUT /data), short-circuit (opens).',
+    labelNames: ['kind'],
+    registers: [this.registry],
+  });
 
   constructor(
     private readonly pages: PageStore,

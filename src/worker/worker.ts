@@ -5,6 +5,8 @@
  * Data API (port 29999):
  *   GET  /data?contentId&offset&length&readType   (a read capability: see cluster/capability.ts)
  *   PUT  /data?contentId                          (a write capability; body: the file)
+ *   POST /data/short-circuit?contentId&offset&length  (a read capability; a local client's page files)
+ *   POST /data/short-circuit/close?contentId&lease     (unpins them)
  *   POST /internal/persist | /internal/persisted | /internal/free | /internal/cached
  *   GET  /internal/stats | /internal/configuration | /internal/log   (the cluster secret as bearer token)
  *   GET  /metrics                                 (Prometheus text)
@@ -55,6 +57,8 @@ import { type DataPath, persistFile } from './data-path.js';
 import { registerDataRoutes } from './data-routes.js';
 import { WorkerMetrics } from './metrics.js';
 import { MountStores } from './mount-stores.js';
+import { ServerConnections } from './server-connections.js';
+import { ShortCircuitLeases } from './short-circuit-leases.js';
 import { StagingArea } from './staging.js';
 
 export interface WorkerOptions {
@@ -64,7 +68,15 @@ export interface WorkerOptions {
    * the worker's other calls move to the next one when one fails.
    */
   readonly masterAddress: string;
+  /**
+   * How long a stop lets requests in flight finish before it closes their connections (default
+   * STOP_GRACE_MS). Connections without a request in flight are closed at once.
+   */
+  readonly stopGraceMs?: number;
 }
+
+/** How long a stop waits for requests in flight (an upload whose client went silent) by default. */
+export const STOP_GRACE_MS = 10_000;
 
 const { str, int, object } = schemas;
 const CONTENT_ID = { ...str('Identity of the content in the caches.'), minLength: 1 };
@@ -119,12 +131,15 @@ export class Worker {
   private heartbeat: NodeJS.Timeout | undefined;
   private startedMs = 0;
   private stagingSweeps: NodeJS.Timeout | undefined;
+  private connections: ServerConnections | undefined;
+  private stopGraceMs = STOP_GRACE_MS;
 
   private constructor(
     readonly id: string,
     readonly address: string,
     private readonly app: FastifyInstance,
     private readonly pages: PageStore,
+    private readonly leases: ShortCircuitLeases,
     private readonly mounts: MountStores,
     private readonly staging: StagingArea,
     private readonly masters: Masters,
@@ -132,6 +147,11 @@ export class Worker {
     private readonly log: Logger,
     private readonly metrics: WorkerMetrics,
   ) {}
+
+  /** Open connections to the worker's port, and how many carry a request in flight. */
+  get connectionCounts(): { open: number; busy: number } {
+    return this.connections?.counts ?? { open: 0, busy: 0 };
+  }
 
   /** The cluster secret, for the worker's web page to ask the master about user tokens. */
   get secret(): string {
@@ -196,6 +216,7 @@ export class Worker {
       ajv: VALIDATION_OPTIONS,
       logController: new LogController({ disableRequestLogging: true }),
     });
+    const connections = new ServerConnections(app.server);
     app.setErrorHandler(sendError);
     addErrorSchema(app);
     // File bodies stream through untouched.
@@ -332,12 +353,15 @@ export class Worker {
       }),
     );
 
+    const leases = new ShortCircuitLeases();
     registerDataRoutes(app, {
       id,
       data,
       mounts,
       signer: new CapabilitySigner(clusterToken),
       log: options.log,
+      leases,
+      count: (kind) => metrics.dataRequests.inc({ kind }),
     });
 
     app.post(
@@ -426,6 +450,7 @@ export class Worker {
       address,
       app,
       pages,
+      leases,
       mounts,
       staging,
       masters,
@@ -433,6 +458,8 @@ export class Worker {
       options.log,
       metrics,
     );
+    worker.connections = connections;
+    worker.stopGraceMs = options.stopGraceMs ?? STOP_GRACE_MS;
     const startedMs = Date.now();
     worker.startedMs = startedMs;
     await worker.beat(startedMs);
@@ -509,7 +536,21 @@ export class Worker {
         idempotent: true,
       })
       .catch(() => undefined);
-    await this.app.close();
+    // Fastify stops accepting, then waits for every connection to close: those without a request
+    // in flight are closed now, the others when their response is done or the grace is over.
+    const closing = this.app.close();
+    this.connections?.closeWhenIdle();
+    const grace = setTimeout(() => {
+      const { busy } = this.connections?.counts ?? { busy: 0 };
+      this.log.warn({ requests: busy }, 'worker stop: closing connections with requests still in flight');
+      this.connections?.closeAll();
+    }, this.stopGraceMs);
+    try {
+      await closing;
+    } finally {
+      clearTimeout(grace);
+    }
+    this.leases.closeAll();
     await this.mounts.close();
     await this.pages.close({ removeMemDir: true });
   }

@@ -636,6 +636,14 @@ export const USER_RPC_HEALTH_CHECK_TIMEOUT = defineProperty({
     'counts as hung.',
 });
 
+export const USER_SHORT_CIRCUIT_ENABLED = defineProperty({
+  key: 'tierfs.user.short.circuit.enabled',
+  type: bool,
+  default: 'true',
+  description:
+    "A client on a worker's host reads cached page files straight from the worker's tiers (short-circuit) when it may read them, instead of over the data port.",
+});
+
 // --- S3 gateway (proxy) -------------------------------------------------------------------------
 
 export const PROXY_WEB_BIND_HOST = defineProperty({

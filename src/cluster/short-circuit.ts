@@ -1,0 +1,134 @@
+/**
+ * Short-circuit reads (Alluxio's `alluxio.user.short.circuit.enabled`): a client on a worker's host
+ * asks the worker, with its read capability, where the cached page files of a range are; the
+ * worker pins them for a lease; the client reads the files itself and closes the lease. Whatever
+ * it cannot read that way (a page file gone, not readable by this user, not whole) it reads from
+ * the data port instead, from that byte on.
+ *
+ * Each page file's header is checked against the page the worker named (file key, page index,
+ * length), so a reader never serves another page's bytes; the CRC-32 of the page is not checked
+ * here (the worker checks it on its own reads), which is what makes this path as fast as `cat`.
+ */
+import { type FileHandle, open } from 'node:fs/promises';
+import { hostname, networkInterfaces } from 'node:os';
+import { Readable } from 'node:stream';
+import { decodeHeader } from '../cache/page-file.js';
+import { closeShortCircuit, openShortCircuit, type RangeRequest, type WorkerAddress } from './data-client.js';
+import type { ShortCircuitFile } from './wire.js';
+
+/**
+ * Reads shorter than this go through the data port: one GET answers them, where a short-circuit
+ * read costs an open and a close request to the worker besides the file reads.
+ */
+export const MIN_SHORT_CIRCUIT_BYTES = 256 * 1024;
+
+/** Whether a worker address names this host (loopback, this host's name, or one of its addresses). */
+export function isOnThisHost(address: string): boolean {
+  let host: string;
+  try {
+    host = new URL(address).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return false;
+  }
+  if (host === 'localhost' || host === '::1' || host.startsWith('127.') || host === hostname()) return true;
+  return Object.values(networkInterfaces()).some((addresses) =>
+    (addresses ?? []).some((a) => a.address === host),
+  );
+}
+
+/** Reads `file`'s bytes `from` to `to` (page offsets), after checking its header names this page. */
+async function readPage(
+  contentId: string,
+  file: ShortCircuitFile,
+  from: number,
+  to: number,
+): Promise<Buffer> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(file.path, 'r');
+    // The header, then the bytes wanted: one read from the start of the file when they follow it.
+    const buffer = Buffer.allocUnsafe(file.headerLength + (from === 0 ? to : 0));
+    const head = await handle.read(buffer, 0, buffer.length, 0);
+    const header = decodeHeader(buffer.subarray(0, head.bytesRead));
+    if (
+      !header ||
+      header.fileKey !== contentId ||
+      header.pageIndex !== file.pageIndex ||
+      header.length !== file.size ||
+      header.headerLength !== file.headerLength ||
+      head.bytesRead !== buffer.length
+    ) {
+      throw new Error(`${file.path} is not page ${file.pageIndex} of ${contentId}`);
+    }
+    if (from === 0) return buffer.subarray(file.headerLength);
+    const data = Buffer.allocUnsafe(to - from);
+    const body = await handle.read(data, 0, data.length, file.headerLength + from);
+    if (body.bytesRead !== data.length) throw new Error(`${file.path} is shorter than its header says`);
+    return data;
+  } finally {
+    await handle?.close();
+  }
+}
+
+/**
+ * The range read from the worker's page files, or undefined when the worker cannot offer them
+ * (another host, pages not all cached in files), the range is short (MIN_SHORT_CIRCUIT_BYTES) or the first of them cannot be read here: the
+ * caller then reads from the data port. `fallback` reads the rest of the range from the data port
+ * when a later page cannot be read.
+ */
+export async function readShortCircuit(
+  worker: WorkerAddress,
+  capability: string,
+  range: RangeRequest,
+  fallback: (offset: number, length: number) => Promise<Readable>,
+): Promise<Readable | undefined> {
+  if (range.length < MIN_SHORT_CIRCUIT_BYTES || !isOnThisHost(worker.address)) return undefined;
+  let answer: Awaited<ReturnType<typeof openShortCircuit>>;
+  try {
+    answer = await openShortCircuit(worker, capability, range);
+  } catch {
+    return undefined; // the data port gives the real answer, with its retries
+  }
+  if (!answer.available) return undefined;
+  const { files, pageSize, lease } = answer;
+  const release = () =>
+    void closeShortCircuit(worker, capability, range.contentId, lease).catch(() => undefined);
+  const end = range.offset + range.length;
+  const readAt = (index: number, position: number): Promise<Buffer> => {
+    const file = files[index]!;
+    const start = file.pageIndex * pageSize;
+    return readPage(range.contentId, file, position - start, Math.min(end, start + file.size) - start);
+  };
+  let first: Buffer;
+  try {
+    first = await readAt(0, range.offset);
+  } catch {
+    release();
+    return undefined;
+  }
+  async function* bytes(): AsyncGenerator<Buffer> {
+    let position = range.offset;
+    try {
+      let current: Promise<Buffer> = Promise.resolve(first);
+      for (let index = 0; index < files.length; index++) {
+        const next =
+          index + 1 < files.length ? readAt(index + 1, files[index + 1]!.pageIndex * pageSize) : undefined;
+        next?.catch(() => undefined); // awaited below, or abandoned with the read
+        let chunk: Buffer;
+        try {
+          chunk = await current;
+        } catch {
+          break; // this page cannot be read here any more: the rest comes from the data port
+        }
+        yield chunk;
+        position += chunk.length;
+        if (!next) break;
+        current = next;
+      }
+    } finally {
+      release();
+    }
+    if (position < end) yield* await fallback(position, end - position);
+  }
+  return Readable.from(bytes(), { objectMode: false });
+}

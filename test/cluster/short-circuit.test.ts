@@ -1,0 +1,200 @@
+/**
+ * Short-circuit reads: a client on the worker's host reads the cached page files itself, with the
+ * worker's pins holding them for the read; it falls back to the data port whenever it cannot.
+ */
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { promisify } from 'node:util';
+import { request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TierfsClient } from '../../src/client/client.js';
+import { CAPABILITY_HEADER } from '../../src/cluster/auth.js';
+import { MIN_SHORT_CIRCUIT_BYTES } from '../../src/cluster/short-circuit.js';
+import type { OpenFileResponse } from '../../src/cluster/wire.js';
+import { readStream } from '../../src/ufs/io.js';
+import { TIERFS_BIN } from '../support/cli.js';
+import { startCluster, type TestCluster } from '../support/cluster.js';
+
+const KB = 1024;
+const ram = mkdtempSync('/dev/shm/tierfs-short-circuit-');
+let cluster: TestCluster;
+let client: TierfsClient;
+const data = randomBytes(640 * KB + 123); // 11 pages of 64 KiB, the last one short
+
+beforeAll(async () => {
+  cluster = await startCluster({
+    'tierfs.worker.page.store.page.size': '64KB',
+    'tierfs.worker.tieredstore.level0.dirs.path': ram,
+    'tierfs.worker.ramdisk.size': '2MB',
+  });
+  client = cluster.client();
+  await write('/file.bin', data);
+});
+
+afterAll(async () => {
+  await cluster.stop();
+  rmSync(ram, { recursive: true, force: true });
+});
+
+async function write(
+  path: string,
+  bytes: Buffer,
+  writeType: 'CACHE_THROUGH' | 'MUST_CACHE' = 'CACHE_THROUGH',
+) {
+  await pipeline(Readable.from([bytes]), await client.createFile(path, { writeType, overwrite: true }));
+}
+
+/** The worker's count of data requests of one kind. */
+async function requests(kind: 'read' | 'short-circuit'): Promise<number> {
+  const text = await (await request(`${cluster.worker.address}/metrics`)).body.text();
+  const match = new RegExp(`^tierfs_worker_data_requests_total\\{kind="${kind}"\\} (\\d+)$`, 'm').exec(text);
+  return Number(match?.[1] ?? 0);
+}
+
+async function counted<T>(
+  body: () => Promise<T>,
+): Promise<{ result: T; reads: number; shortCircuits: number }> {
+  const [reads, shortCircuits] = [await requests('read'), await requests('short-circuit')];
+  const result = await body();
+  return {
+    result,
+    reads: (await requests('read')) - reads,
+    shortCircuits: (await requests('short-circuit')) - shortCircuits,
+  };
+}
+
+describe('short-circuit reads', () => {
+  it('read a warm file, and ranges across pages, from the page files with no data-port read', async () => {
+    const whole = await counted(async () => readStream(await client.openFile('/file.bin')));
+    expect(whole.result.equals(data)).toBe(true);
+    expect(whole).toMatchObject({ reads: 0, shortCircuits: 1 });
+
+    for (const [offset, length] of [
+      [64 * KB - 10, MIN_SHORT_CIRCUIT_BYTES + 20],
+      [3 * 64 * KB + 5, 5 * 64 * KB],
+      [data.length - MIN_SHORT_CIRCUIT_BYTES, MIN_SHORT_CIRCUIT_BYTES],
+    ] as const) {
+      const part = await counted(async () =>
+        readStream(await client.openFile('/file.bin', { offset, length })),
+      );
+      expect(part.result.equals(data.subarray(offset, offset + length)), `${offset}+${length}`).toBe(true);
+      expect(part).toMatchObject({ reads: 0, shortCircuits: 1 });
+    }
+  });
+
+  it('reads a short range through the data port: one request, not an open and a close', async () => {
+    const part = await counted(async () =>
+      readStream(await client.openFile('/file.bin', { offset: 100, length: 10 })),
+    );
+    expect(part.result.equals(data.subarray(100, 110))).toBe(true);
+    expect(part).toMatchObject({ reads: 1, shortCircuits: 0 });
+  });
+
+  it('goes through the data port when disabled', async () => {
+    const off = cluster.client();
+    const plain = new (off.constructor as typeof TierfsClient)({
+      masterAddress: off.masterAddress,
+      user: 'admin',
+      shortCircuit: false,
+    });
+    const read = await counted(async () => readStream(await plain.openFile('/file.bin')));
+    expect(read.result.equals(data)).toBe(true);
+    expect(read).toMatchObject({ reads: 1, shortCircuits: 0 });
+  });
+
+  it('`tierfs fs cat` of a warm file reads the page files, not the data port', async () => {
+    const master = new URL(cluster.master.rpcAddress);
+    const run = (shortCircuit: boolean) =>
+      counted(async () => {
+        const { stdout } = await promisify(execFile)(
+          process.execPath,
+          [
+            TIERFS_BIN,
+            `-Dtierfs.master.hostname=${master.hostname}`,
+            `-Dtierfs.master.rpc.port=${master.port}`,
+            '-Dtierfs.security.login.username=admin',
+            `-Dtierfs.user.short.circuit.enabled=${shortCircuit}`,
+            'fs',
+            'cat',
+            '/file.bin',
+          ],
+          { encoding: 'buffer', env: { PATH: process.env.PATH ?? '', HOME: cluster.home } },
+        );
+        return stdout;
+      });
+    const direct = await run(true);
+    expect(direct.result.equals(data)).toBe(true);
+    expect(direct).toMatchObject({ reads: 0, shortCircuits: 1 });
+    // The property reaches the command: turned off, the same cat goes through the data port.
+    const plain = await run(false);
+    expect(plain.result.equals(data)).toBe(true);
+    expect(plain).toMatchObject({ reads: 1, shortCircuits: 0 });
+  });
+
+  it('falls back to the data port for a process that may not read the page files (another user)', async () => {
+    const sha = createHash('sha256').update(data).digest('hex');
+    const read = await counted(async () => {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [
+          new URL('../support/read-as-user.mjs', import.meta.url).pathname,
+          cluster.master.rpcAddress,
+          '/file.bin',
+        ],
+        { uid: 65534, gid: 65534 },
+      );
+      return stdout;
+    });
+    expect(read.result).toBe(sha);
+    expect(read).toMatchObject({ reads: 1, shortCircuits: 1 });
+  });
+
+  it('keeps the pages of a read pinned: filling the MEM tier meanwhile evicts other pages', async () => {
+    const reads = await requests('read');
+    const stream = await client.openFile('/file.bin');
+    const iterator = stream[Symbol.asyncIterator]();
+    const first = (await iterator.next()).value as Buffer;
+    // 4 MiB more into a 2 MiB MEM tier: without the pins, the pages of /file.bin would go to DISK.
+    for (let i = 0; i < 4; i++) await write(`/filler-${i}.bin`, randomBytes(1024 * KB), 'MUST_CACHE');
+    const rest: Buffer[] = [first];
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) rest.push(next.value);
+    expect(Buffer.concat(rest).equals(data)).toBe(true);
+    expect((await requests('read')) - reads).toBe(0);
+    // Closed: the pins are gone, and the pages of the file can move again.
+    for (let i = 0; i < 4; i++) await write(`/filler-${i}.bin`, randomBytes(1024 * KB), 'MUST_CACHE');
+    expect((await readStream(await client.openFile('/file.bin'))).equals(data)).toBe(true);
+  });
+
+  it('refuses a short-circuit open without a valid read capability', async () => {
+    const { status, capability } = (await (
+      await request(`${cluster.master.rpcAddress}/api/v1/paths/open`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-tierfs-user': 'admin' },
+        body: JSON.stringify({ path: '/file.bin' }),
+      })
+    ).body.json()) as OpenFileResponse;
+    const url = `${cluster.worker.address}/data/short-circuit?contentId=${status.contentId}&offset=0&length=10`;
+    const post = (headers: Record<string, string>) =>
+      request(url, { method: 'POST', headers }).then(async (r) => ({
+        code: r.statusCode,
+        body: await r.body.json(),
+      }));
+    expect((await post({})).code).toBe(401);
+    const [prefix, payload] = capability.split('.');
+    expect((await post({ [CAPABILITY_HEADER]: `${prefix}.${payload}.${'A'.repeat(43)}` })).code).toBe(401);
+    const other = url.replace(status.contentId, 'another-content');
+    expect(
+      (await request(other, { method: 'POST', headers: { [CAPABILITY_HEADER]: capability } })).statusCode,
+    ).toBe(403);
+    const ok = await post({ [CAPABILITY_HEADER]: capability });
+    expect(ok.code).toBe(200);
+    expect(ok.body).toMatchObject({ available: true, files: [{ pageIndex: 0 }] });
+    const lease = (ok.body as { lease: string }).lease;
+    const close = `${cluster.worker.address}/data/short-circuit/close?contentId=${status.contentId}&lease=${lease}`;
+    const closed = await request(close, { method: 'POST', headers: { [CAPABILITY_HEADER]: capability } });
+    expect(await closed.body.json()).toEqual({ released: true });
+  });
+});
