@@ -65,8 +65,8 @@ export interface DataRoutesContext {
   readonly signer: CapabilitySigner;
   readonly log: Logger;
   readonly leases: ShortCircuitLeases;
-  /** Counts each data request by kind: `read`, `write`, `short-circuit`. */
-  readonly count: (kind: 'read' | 'write' | 'short-circuit') => void;
+  /** Counts each data request by kind: `read`, `batch` (POST /data/batch), `write`, `short-circuit`. */
+  readonly count: (kind: 'read' | 'batch' | 'write' | 'short-circuit') => void;
 }
 
 /** A peer on this host: loopback, or the very address it reached the worker on. */
@@ -191,6 +191,7 @@ export function registerDataRoutes(app: FastifyInstance, context: DataRoutesCont
   // Many small reads in one request (cluster/batch-read.ts): each read's capability checked as
   // GET /data checks it, each answered by a frame of its own as soon as it is read.
   app.post(BATCH_READ_PATH, async (request, reply) => {
+    count('batch');
     const reads = (request.body as Partial<BatchReadRequest> | undefined)?.reads;
     if (!Array.isArray(reads) || reads.length === 0 || reads.length > BATCH_READ_MAX_READS) {
       throw new TierfsError(

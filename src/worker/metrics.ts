@@ -15,7 +15,7 @@ export class WorkerMetrics {
   private written = 0;
   readonly dataRequests = new Counter({
     name: 'tierfs_worker_data_requests_total',
-    help: 'Requests to the data port, by kind: read (GET /data), write (PUT /data), short-circuit (opens).',
+    help: 'Requests to the data port, by kind: read (GET /data), batch (POST /data/batch, many small reads), write (PUT /data), short-circuit (opens).',
     labelNames: ['kind'],
     registers: [this.registry],
   });
