@@ -241,7 +241,7 @@ describe('objects', () => {
       project: 'tierfs',
       tier: 'hot',
     });
-    await mc.removeObjectTagging(BUCKET, 'tags/t', {});
+    await mc.removeObjectTagging(BUCKET, 'tags/t', {} as Parameters<Minio.Client['removeObjectTagging']>[2]);
     expect(await mc.getObjectTagging(BUCKET, 'tags/t')).toEqual([]);
     expect((await readAll(await mc.getObject(BUCKET, 'tags/t'))).toString()).toBe('tagged');
   });
