@@ -156,6 +156,18 @@ describe.skipIf(!python)('POST object', () => {
     expect(await got.Body!.transformToString()).toBe('v2 body');
   });
 
+  it('form fields sent as file parts (as Python requests files= sends every entry) are fields; only `file` is the object', async () => {
+    const form = forms.v4;
+    const data = new FormData();
+    for (const [name, value] of Object.entries(form.fields)) data.append(name, new Blob([value]), name);
+    data.append('file', new Blob(['every field a part']), 'parts.txt');
+    const res = await fetch(form.url, { method: 'POST', body: data });
+    expect(res.status).toBe(204);
+    const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'v4/parts.txt' }));
+    expect(await got.Body?.transformToString()).toBe('every field a part');
+    expect(got.Metadata).toEqual({ who: 'browser' });
+  });
+
   it('content-length-range is held while the file streams: too large or too small leaves nothing', async () => {
     const form = forms.range;
     const large = await post(form, 'x'.repeat(9));
