@@ -167,6 +167,44 @@ describe('conditional PUT', () => {
   });
 });
 
+describe('conditional PUT with an ETag in If-None-Match', () => {
+  it('If-None-Match: <etag> refuses to replace that object (412) and replaces any other', async () => {
+    const first = await put('cond/c', 'one');
+    expect(await failure(put('cond/c', 'two', { IfNoneMatch: first.ETag! }))).toEqual({
+      code: 'PreconditionFailed',
+      status: 412,
+    });
+    expect(await text('cond/c')).toBe('one');
+    await put('cond/c', 'three', { IfNoneMatch: '"0123456789abcdef0123456789abcdef"' });
+    expect(await text('cond/c')).toBe('three');
+  });
+});
+
+describe('stored headers', () => {
+  it('Content-Encoding is kept as sent, less the aws-chunked transfer coding', async () => {
+    const encodingOf = async (ContentEncoding: string) => {
+      await put('enc/obj', '', { ContentEncoding });
+      return (await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'enc/obj' }))).ContentEncoding;
+    };
+    expect(await encodingOf('deflate, gzip')).toBe('deflate, gzip');
+    expect(await encodingOf('gzip, aws-chunked')).toBe('gzip');
+    expect(await encodingOf('aws-chunked, gzip')).toBe('gzip');
+    expect(await encodingOf('aws-chunked')).toBeUndefined();
+  });
+});
+
+describe('bucket names', () => {
+  it('a dot next to a hyphen is InvalidBucketName', async () => {
+    for (const Bucket of ['foo.-bar', 'foo-.bar']) {
+      expect(await failure(s3.send(new CreateBucketCommand({ Bucket })))).toEqual({
+        code: 'InvalidBucketName',
+        status: 400,
+      });
+    }
+    await s3.send(new CreateBucketCommand({ Bucket: 'foo-bar.baz' }));
+  });
+});
+
 describe('bucket ownership on create', () => {
   it("creating another user's bucket is BucketAlreadyExists; one's own, BucketAlreadyOwnedByYou", async () => {
     const bob = s3Client(gw, {

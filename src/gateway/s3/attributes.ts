@@ -30,7 +30,7 @@ export function headersFromRequest(headers: IncomingHttpHeaders): ObjectHeaders 
     ?.split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '' && s !== 'aws-chunked')
-    .join(',');
+    .join(', ');
   return {
     contentType: one(headers, 'content-type'),
     contentDisposition: one(headers, 'content-disposition'),

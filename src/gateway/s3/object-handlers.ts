@@ -179,20 +179,20 @@ export function attributesFromRequest(ctx: S3Context, access: AccessControl): Ob
 
 /**
  * Conditional writes (PutObject, CompleteMultipartUpload): `If-None-Match: *` only creates,
- * `If-Match: <etag>` only replaces that object (NoSuchKey when there is none). Checked just before
- * the write, not atomically with it: two racing conditional writers may both pass.
+ * `If-None-Match: <etag>` only writes when the current object is not that one, `If-Match: <etag>`
+ * only replaces that object (NoSuchKey when there is none). Checked just before the write, not
+ * atomically with it: two racing conditional writers may both pass.
  */
 export async function checkWriteConditions(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
   const ifNoneMatch = headerOf(ctx, 'if-none-match');
   const ifMatch = headerOf(ctx, 'if-match');
   if (ifNoneMatch === undefined && ifMatch === undefined) return;
-  if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*') {
-    throw new S3Error('NotImplemented', 'If-None-Match on a write supports only *');
-  }
   const current = await layer.stat(ctx.bucket!, ctx.key!);
   const failed = () =>
     new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
-  if (ifNoneMatch !== undefined && current) throw failed();
+  if (ifNoneMatch !== undefined && current) {
+    if (ifNoneMatch.trim() === '*' || etagMatches(ifNoneMatch, current.etag)) throw failed();
+  }
   if (ifMatch !== undefined) {
     if (!current) throw new S3Error('NoSuchKey', 'The specified key does not exist.');
     if (!etagMatches(ifMatch, current.etag)) throw failed();
