@@ -222,6 +222,28 @@ describe('bucket ownership on create', () => {
   });
 });
 
+describe('x-amz-expected-bucket-owner', () => {
+  it('a request naming another owner is AccessDenied; naming the owner, served', async () => {
+    await put('expected-owner/a', 'a');
+    const list = (ExpectedBucketOwner: string) =>
+      s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'expected-owner/', ExpectedBucketOwner }));
+    expect(await failure(list(`${USER}foo`))).toEqual({ code: 'AccessDenied', status: 403 });
+    expect(
+      await failure(
+        s3.send(
+          new PutObjectCommand({
+            Bucket: BUCKET,
+            Key: 'expected-owner/b',
+            Body: 'b',
+            ExpectedBucketOwner: 'other',
+          }),
+        ),
+      ),
+    ).toEqual({ code: 'AccessDenied', status: 403 });
+    expect((await list(USER)).KeyCount).toBe(1);
+  });
+});
+
 describe('presigned URLs', () => {
   it('X-Amz-Expires over 7 days is 403', async () => {
     await put('presign/a', 'a');
