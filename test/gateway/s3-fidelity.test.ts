@@ -17,6 +17,7 @@ import {
   ListObjectsV2Command,
   ListObjectVersionsCommand,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   type S3Client,
   UploadPartCommand,
   UploadPartCopyCommand,
@@ -468,6 +469,29 @@ describe('limits as S3 has them', () => {
       ),
     ).toEqual({ code: 'MetadataTooLarge', status: 400 });
     expect(await text('limits/meta')).toBe('x');
+  });
+
+  it('tags: more than 10, a key over 128 characters or a repeated key is InvalidTag', async () => {
+    await put('limits/tagged', 't');
+    const tag = (TagSet: { Key: string; Value: string }[]) =>
+      failure(
+        s3.send(new PutObjectTaggingCommand({ Bucket: BUCKET, Key: 'limits/tagged', Tagging: { TagSet } })),
+      );
+    const many = Array.from({ length: 11 }, (_, i) => ({ Key: `k${i}`, Value: 'v' }));
+    expect(await tag(many)).toEqual({ code: 'InvalidTag', status: 400 });
+    expect(await tag([{ Key: 'k'.repeat(129), Value: 'v' }])).toEqual({ code: 'InvalidTag', status: 400 });
+    expect(
+      await tag([
+        { Key: 'a', Value: '1' },
+        { Key: 'a', Value: '2' },
+      ]),
+    ).toEqual({ code: 'InvalidTag', status: 400 });
+    expect(
+      await failure(put('limits/tagged2', 't', { Tagging: many.map((t) => `${t.Key}=v`).join('&') })),
+    ).toEqual({
+      code: 'InvalidTag',
+      status: 400,
+    });
   });
 
   it('a Complete body listing more than 10,000 parts is refused at once, however large', async () => {

@@ -46,14 +46,13 @@ const MAX_TAGS = 10;
 
 export function checkTags(tags: readonly Tag[]): readonly Tag[] {
   if (tags.length > MAX_TAGS)
-    throw new S3Error('InvalidArgument', `Object tags cannot be greater than ${MAX_TAGS}`);
+    throw new S3Error('InvalidTag', `Object tags cannot be greater than ${MAX_TAGS}`);
   const seen = new Set<string>();
   for (const tag of tags) {
     if (tag.key === '' || tag.key.length > 128 || tag.value.length > 256) {
-      throw new S3Error('InvalidArgument', 'A tag key must have 1-128 characters and a value at most 256');
+      throw new S3Error('InvalidTag', 'A tag key must have 1-128 characters and a value at most 256');
     }
-    if (seen.has(tag.key))
-      throw new S3Error('InvalidArgument', 'Cannot provide multiple Tags with the same key');
+    if (seen.has(tag.key)) throw new S3Error('InvalidTag', 'Cannot provide multiple Tags with the same key');
     seen.add(tag.key);
   }
   return tags;
