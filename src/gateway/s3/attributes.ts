@@ -5,6 +5,7 @@ import { S3Error } from './errors.js';
 import type { ObjectHeaders, Tag } from './metadata-store.js';
 import type { ObjectInfo } from './object-layer.js';
 import { parseQuery } from './signed-request.js';
+import { childOf, listOf, parseXml, textOf } from './xml.js';
 
 function one(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];
@@ -56,6 +57,17 @@ export function checkTags(tags: readonly Tag[]): readonly Tag[] {
     seen.add(tag.key);
   }
   return tags;
+}
+
+/** Tags from a `<Tagging><TagSet><Tag>...` document (PutObjectTagging's body, a POST form's `tagging` field). */
+export function tagsFromXml(text: string): readonly Tag[] {
+  const body = parseXml(text, 'Tagging');
+  return checkTags(
+    listOf(childOf(body, 'TagSet'), 'Tag').map((tag) => ({
+      key: textOf(tag, 'Key') ?? '',
+      value: textOf(tag, 'Value') ?? '',
+    })),
+  );
 }
 
 /** Tags from `x-amz-tagging: k1=v1&k2=v2`. */

@@ -5,13 +5,12 @@ import { type ByteRange, parseByteRange } from '../common/byte-range.js';
 import { declaredLength, S3_LIMITS } from '../common/limits.js';
 import type { AccessControl } from './access.js';
 import { aclFromHeaders } from './acl.js';
-import { checkTags, headersFromRequest, responseHeaders, tagsFromHeader } from './attributes.js';
+import { headersFromRequest, responseHeaders, tagsFromHeader, tagsFromXml } from './attributes.js';
 import { bodyStages, DigestCheck, readSmallBody } from './body.js';
 import { headerOf, isoDate, type S3Context, sendEmpty, sendXml } from './context.js';
 import { S3Error } from './errors.js';
 import type { ObjectAttributes, ObjectInfo } from './object-layer.js';
 import type { GatewayServices } from './services.js';
-import { childOf, listOf, parseXml, textOf } from './xml.js';
 
 /**
  * The range a `Range: bytes=...` header asks of an object of `size` bytes; undefined for the whole
@@ -308,13 +307,7 @@ export async function getObjectTagging(ctx: S3Context, services: GatewayServices
 
 export async function putObjectTagging(ctx: S3Context, services: GatewayServices): Promise<void> {
   const { layer } = services;
-  const body = parseXml((await readSmallBody(ctx.req, ctx.identity.payload)).toString(), 'Tagging');
-  const tags = checkTags(
-    listOf(childOf(body, 'TagSet'), 'Tag').map((tag) => ({
-      key: textOf(tag, 'Key') ?? '',
-      value: textOf(tag, 'Value') ?? '',
-    })),
-  );
+  const tags = tagsFromXml((await readSmallBody(ctx.req, ctx.identity.payload)).toString());
   const info = await requested(ctx, services);
   layer.updateAttributes(info, await layer.fingerprint(info), { tags });
   sendEmpty(ctx);

@@ -10,7 +10,7 @@ import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import busboy from 'busboy';
 import { S3_LIMITS } from '../common/limits.js';
 import { aclFromHeaders } from './acl.js';
-import { headersFromRequest } from './attributes.js';
+import { headersFromRequest, tagsFromXml } from './attributes.js';
 import { DigestCheck } from './body.js';
 import { headerOf, type S3Context } from './context.js';
 import { S3Error, toS3Error } from './errors.js';
@@ -104,7 +104,7 @@ async function writeUpload(
   const { acl } = aclFromHeaders(headers, services.access.users);
   const attributes = {
     headers: headersFromRequest(headers),
-    tags: [],
+    tags: fields.has('tagging') ? tagsFromXml(fields.get('tagging')!) : [],
     acl,
     owner: services.access.ownerOfNewObject(ctx.bucket!, identity.user, acl),
   };
