@@ -17,6 +17,7 @@ import {
   ListObjectsV2Command,
   ListObjectVersionsCommand,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   type S3Client,
   UploadPartCommand,
   UploadPartCopyCommand,
@@ -167,6 +168,44 @@ describe('conditional PUT', () => {
   });
 });
 
+describe('conditional PUT with an ETag in If-None-Match', () => {
+  it('If-None-Match: <etag> refuses to replace that object (412) and replaces any other', async () => {
+    const first = await put('cond/c', 'one');
+    expect(await failure(put('cond/c', 'two', { IfNoneMatch: first.ETag! }))).toEqual({
+      code: 'PreconditionFailed',
+      status: 412,
+    });
+    expect(await text('cond/c')).toBe('one');
+    await put('cond/c', 'three', { IfNoneMatch: '"0123456789abcdef0123456789abcdef"' });
+    expect(await text('cond/c')).toBe('three');
+  });
+});
+
+describe('stored headers', () => {
+  it('Content-Encoding is kept as sent, less the aws-chunked transfer coding', async () => {
+    const encodingOf = async (ContentEncoding: string) => {
+      await put('enc/obj', '', { ContentEncoding });
+      return (await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'enc/obj' }))).ContentEncoding;
+    };
+    expect(await encodingOf('deflate, gzip')).toBe('deflate, gzip');
+    expect(await encodingOf('gzip, aws-chunked')).toBe('gzip');
+    expect(await encodingOf('aws-chunked, gzip')).toBe('gzip');
+    expect(await encodingOf('aws-chunked')).toBeUndefined();
+  });
+});
+
+describe('bucket names', () => {
+  it('a dot next to a hyphen is InvalidBucketName', async () => {
+    for (const Bucket of ['foo.-bar', 'foo-.bar']) {
+      expect(await failure(s3.send(new CreateBucketCommand({ Bucket })))).toEqual({
+        code: 'InvalidBucketName',
+        status: 400,
+      });
+    }
+    await s3.send(new CreateBucketCommand({ Bucket: 'foo-bar.baz' }));
+  });
+});
+
 describe('bucket ownership on create', () => {
   it("creating another user's bucket is BucketAlreadyExists; one's own, BucketAlreadyOwnedByYou", async () => {
     const bob = s3Client(gw, {
@@ -181,6 +220,28 @@ describe('bucket ownership on create', () => {
       code: 'BucketAlreadyOwnedByYou',
       status: 409,
     });
+  });
+});
+
+describe('x-amz-expected-bucket-owner', () => {
+  it('a request naming another owner is AccessDenied; naming the owner, served', async () => {
+    await put('expected-owner/a', 'a');
+    const list = (ExpectedBucketOwner: string) =>
+      s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'expected-owner/', ExpectedBucketOwner }));
+    expect(await failure(list(`${USER}foo`))).toEqual({ code: 'AccessDenied', status: 403 });
+    expect(
+      await failure(
+        s3.send(
+          new PutObjectCommand({
+            Bucket: BUCKET,
+            Key: 'expected-owner/b',
+            Body: 'b',
+            ExpectedBucketOwner: 'other',
+          }),
+        ),
+      ),
+    ).toEqual({ code: 'AccessDenied', status: 403 });
+    expect((await list(USER)).KeyCount).toBe(1);
   });
 });
 
@@ -408,6 +469,29 @@ describe('limits as S3 has them', () => {
       ),
     ).toEqual({ code: 'MetadataTooLarge', status: 400 });
     expect(await text('limits/meta')).toBe('x');
+  });
+
+  it('tags: more than 10, a key over 128 characters or a repeated key is InvalidTag', async () => {
+    await put('limits/tagged', 't');
+    const tag = (TagSet: { Key: string; Value: string }[]) =>
+      failure(
+        s3.send(new PutObjectTaggingCommand({ Bucket: BUCKET, Key: 'limits/tagged', Tagging: { TagSet } })),
+      );
+    const many = Array.from({ length: 11 }, (_, i) => ({ Key: `k${i}`, Value: 'v' }));
+    expect(await tag(many)).toEqual({ code: 'InvalidTag', status: 400 });
+    expect(await tag([{ Key: 'k'.repeat(129), Value: 'v' }])).toEqual({ code: 'InvalidTag', status: 400 });
+    expect(
+      await tag([
+        { Key: 'a', Value: '1' },
+        { Key: 'a', Value: '2' },
+      ]),
+    ).toEqual({ code: 'InvalidTag', status: 400 });
+    expect(
+      await failure(put('limits/tagged2', 't', { Tagging: many.map((t) => `${t.Key}=v`).join('&') })),
+    ).toEqual({
+      code: 'InvalidTag',
+      status: 400,
+    });
   });
 
   it('a Complete body listing more than 10,000 parts is refused at once, however large', async () => {

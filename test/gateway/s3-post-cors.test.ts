@@ -11,6 +11,7 @@ import {
   DeleteBucketCorsCommand,
   GetBucketCorsCommand,
   GetObjectCommand,
+  GetObjectTaggingCommand,
   HeadObjectCommand,
   PutBucketCorsCommand,
   PutObjectCommand,
@@ -54,6 +55,8 @@ interface PostRequest {
 }
 
 const REDIRECT = 'http://app.example/done';
+const TAGGING =
+  '<Tagging><TagSet><Tag><Key>0</Key><Value>zero</Value></Tag><Tag><Key>1</Key><Value>one</Value></Tag></TagSet></Tagging>';
 /** The forms the tests send, signed by boto3 in one run (python starts slowly). */
 const REQUESTS = {
   v4: {
@@ -74,6 +77,7 @@ const REQUESTS = {
     conditions: [{ 'x-amz-meta-tag': 'blue' }],
   },
   prefixed: { key: 'cond/${filename}', conditions: [['starts-with', '$key', 'cond/']] },
+  tagged: { key: 'tagged/object', fields: { tagging: TAGGING }, conditions: [{ tagging: TAGGING }] },
   auth: { key: 'auth/object' },
   expired: { key: 'auth/object', expiresIn: -60 },
   created: {
@@ -154,6 +158,27 @@ describe.skipIf(!python)('POST object', () => {
     expect((await post(form, 'v2 body')).status).toBe(204);
     const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'v2/object' }));
     expect(await got.Body!.transformToString()).toBe('v2 body');
+  });
+
+  it('form fields sent as file parts (as Python requests files= sends every entry) are fields; only `file` is the object', async () => {
+    const form = forms.v4;
+    const data = new FormData();
+    for (const [name, value] of Object.entries(form.fields)) data.append(name, new Blob([value]), name);
+    data.append('file', new Blob(['every field a part']), 'parts.txt');
+    const res = await fetch(form.url, { method: 'POST', body: data });
+    expect(res.status).toBe(204);
+    const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'v4/parts.txt' }));
+    expect(await got.Body?.transformToString()).toBe('every field a part');
+    expect(got.Metadata).toEqual({ who: 'browser' });
+  });
+
+  it('a tagging field (a Tagging document) tags the object', async () => {
+    expect((await post(forms.tagged, 'tagged')).status).toBe(204);
+    const got = await s3.send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key: 'tagged/object' }));
+    expect(got.TagSet).toEqual([
+      { Key: '0', Value: 'zero' },
+      { Key: '1', Value: 'one' },
+    ]);
   });
 
   it('content-length-range is held while the file streams: too large or too small leaves nothing', async () => {

@@ -8,7 +8,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { cannedGrants, type Grant, grantsAllow, type Permission, type Requester } from './acl.js';
 import type { Identity } from './auth.js';
 import { type BucketPolicy, evaluatePolicy, parsePolicy } from './bucket-policy.js';
-import type { S3Context } from './context.js';
+import { headerOf, type S3Context } from './context.js';
 import { S3Error } from './errors.js';
 import type { BucketInfo, ObjectInfo, ObjectLayer } from './object-layer.js';
 
@@ -228,6 +228,10 @@ export class AccessControl {
     } catch {
       return; // the handler answers NoSuchBucket
     }
+    // x-amz-expected-bucket-owner: the caller's guard against writing to or reading from a bucket
+    // someone else owns. Owners are gateway user names; a bucket of unknown owner passes.
+    const expectedOwner = headerOf(ctx, 'x-amz-expected-bucket-owner');
+    if (expectedOwner !== undefined && bucket.owner !== '' && bucket.owner !== expectedOwner) throw denied();
     if (ACL_WRITES.has(operation)) this.checkAclAllowed(ctx, bucket.name);
     const versioned = ctx.query.get('versionId') !== undefined;
     const action = versioned && need.versionAction ? need.versionAction : need.action;

@@ -5,6 +5,7 @@ import { S3Error } from './errors.js';
 import type { ObjectHeaders, Tag } from './metadata-store.js';
 import type { ObjectInfo } from './object-layer.js';
 import { parseQuery } from './signed-request.js';
+import { childOf, listOf, parseXml, textOf } from './xml.js';
 
 function one(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];
@@ -30,7 +31,7 @@ export function headersFromRequest(headers: IncomingHttpHeaders): ObjectHeaders 
     ?.split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '' && s !== 'aws-chunked')
-    .join(',');
+    .join(', ');
   return {
     contentType: one(headers, 'content-type'),
     contentDisposition: one(headers, 'content-disposition'),
@@ -46,17 +47,27 @@ const MAX_TAGS = 10;
 
 export function checkTags(tags: readonly Tag[]): readonly Tag[] {
   if (tags.length > MAX_TAGS)
-    throw new S3Error('InvalidArgument', `Object tags cannot be greater than ${MAX_TAGS}`);
+    throw new S3Error('InvalidTag', `Object tags cannot be greater than ${MAX_TAGS}`);
   const seen = new Set<string>();
   for (const tag of tags) {
     if (tag.key === '' || tag.key.length > 128 || tag.value.length > 256) {
-      throw new S3Error('InvalidArgument', 'A tag key must have 1-128 characters and a value at most 256');
+      throw new S3Error('InvalidTag', 'A tag key must have 1-128 characters and a value at most 256');
     }
-    if (seen.has(tag.key))
-      throw new S3Error('InvalidArgument', 'Cannot provide multiple Tags with the same key');
+    if (seen.has(tag.key)) throw new S3Error('InvalidTag', 'Cannot provide multiple Tags with the same key');
     seen.add(tag.key);
   }
   return tags;
+}
+
+/** Tags from a `<Tagging><TagSet><Tag>...` document (PutObjectTagging's body, a POST form's `tagging` field). */
+export function tagsFromXml(text: string): readonly Tag[] {
+  const body = parseXml(text, 'Tagging');
+  return checkTags(
+    listOf(childOf(body, 'TagSet'), 'Tag').map((tag) => ({
+      key: textOf(tag, 'Key') ?? '',
+      value: textOf(tag, 'Value') ?? '',
+    })),
+  );
 }
 
 /** Tags from `x-amz-tagging: k1=v1&k2=v2`. */

@@ -30,6 +30,7 @@ const STATUS = {
   InvalidPartOrder: 400,
   InvalidRange: 416,
   InvalidRequest: 400,
+  InvalidTag: 400,
   MalformedACLError: 400,
   MalformedPolicy: 400,
   MalformedPOSTRequest: 400,

@@ -5,14 +5,20 @@ import { S3Error, toS3Error } from './errors.js';
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 export function isValidBucketName(name: string): boolean {
-  return BUCKET_NAME.test(name) && !name.includes('..') && !/^\d+\.\d+\.\d+\.\d+$/.test(name);
+  return (
+    BUCKET_NAME.test(name) &&
+    !name.includes('..') &&
+    !name.includes('.-') &&
+    !name.includes('-.') &&
+    !/^\d+\.\d+\.\d+\.\d+$/.test(name)
+  );
 }
 
 export function checkBucketName(name: string): void {
   if (!isValidBucketName(name)) {
     throw new S3Error(
       'InvalidBucketName',
-      `The specified bucket is not valid: '${name}' (3-63 characters: lower-case letters, digits, dots, hyphens)`,
+      `The specified bucket is not valid: '${name}' (3-63 characters: lower-case letters, digits, dots, hyphens; no dot next to a dot or hyphen)`,
     );
   }
 }

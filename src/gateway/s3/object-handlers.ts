@@ -5,13 +5,12 @@ import { type ByteRange, parseByteRange } from '../common/byte-range.js';
 import { declaredLength, S3_LIMITS } from '../common/limits.js';
 import type { AccessControl } from './access.js';
 import { aclFromHeaders } from './acl.js';
-import { checkTags, headersFromRequest, responseHeaders, tagsFromHeader } from './attributes.js';
+import { headersFromRequest, responseHeaders, tagsFromHeader, tagsFromXml } from './attributes.js';
 import { bodyStages, DigestCheck, readSmallBody } from './body.js';
 import { headerOf, isoDate, type S3Context, sendEmpty, sendXml } from './context.js';
 import { S3Error } from './errors.js';
 import type { ObjectAttributes, ObjectInfo } from './object-layer.js';
 import type { GatewayServices } from './services.js';
-import { childOf, listOf, parseXml, textOf } from './xml.js';
 
 /**
  * The range a `Range: bytes=...` header asks of an object of `size` bytes; undefined for the whole
@@ -179,20 +178,20 @@ export function attributesFromRequest(ctx: S3Context, access: AccessControl): Ob
 
 /**
  * Conditional writes (PutObject, CompleteMultipartUpload): `If-None-Match: *` only creates,
- * `If-Match: <etag>` only replaces that object (NoSuchKey when there is none). Checked just before
- * the write, not atomically with it: two racing conditional writers may both pass.
+ * `If-None-Match: <etag>` only writes when the current object is not that one, `If-Match: <etag>`
+ * only replaces that object (NoSuchKey when there is none). Checked just before the write, not
+ * atomically with it: two racing conditional writers may both pass.
  */
 export async function checkWriteConditions(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
   const ifNoneMatch = headerOf(ctx, 'if-none-match');
   const ifMatch = headerOf(ctx, 'if-match');
   if (ifNoneMatch === undefined && ifMatch === undefined) return;
-  if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== '*') {
-    throw new S3Error('NotImplemented', 'If-None-Match on a write supports only *');
-  }
   const current = await layer.stat(ctx.bucket!, ctx.key!);
   const failed = () =>
     new S3Error('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold');
-  if (ifNoneMatch !== undefined && current) throw failed();
+  if (ifNoneMatch !== undefined && current) {
+    if (ifNoneMatch.trim() === '*' || etagMatches(ifNoneMatch, current.etag)) throw failed();
+  }
   if (ifMatch !== undefined) {
     if (!current) throw new S3Error('NoSuchKey', 'The specified key does not exist.');
     if (!etagMatches(ifMatch, current.etag)) throw failed();
@@ -308,13 +307,7 @@ export async function getObjectTagging(ctx: S3Context, services: GatewayServices
 
 export async function putObjectTagging(ctx: S3Context, services: GatewayServices): Promise<void> {
   const { layer } = services;
-  const body = parseXml((await readSmallBody(ctx.req, ctx.identity.payload)).toString(), 'Tagging');
-  const tags = checkTags(
-    listOf(childOf(body, 'TagSet'), 'Tag').map((tag) => ({
-      key: textOf(tag, 'Key') ?? '',
-      value: textOf(tag, 'Value') ?? '',
-    })),
-  );
+  const tags = tagsFromXml((await readSmallBody(ctx.req, ctx.identity.payload)).toString());
   const info = await requested(ctx, services);
   layer.updateAttributes(info, await layer.fingerprint(info), { tags });
   sendEmpty(ctx);

@@ -10,7 +10,7 @@ import { type Readable, Transform, type TransformCallback } from 'node:stream';
 import busboy from 'busboy';
 import { S3_LIMITS } from '../common/limits.js';
 import { aclFromHeaders } from './acl.js';
-import { headersFromRequest } from './attributes.js';
+import { headersFromRequest, tagsFromXml } from './attributes.js';
 import { DigestCheck } from './body.js';
 import { headerOf, type S3Context } from './context.js';
 import { S3Error, toS3Error } from './errors.js';
@@ -107,7 +107,7 @@ async function writeUpload(
   const { acl } = aclFromHeaders(headers, services.access.users);
   const attributes = {
     headers: headersFromRequest(headers),
-    tags: [],
+    tags: fields.has('tagging') ? tagsFromXml(fields.get('tagging')!) : [],
     acl,
     owner: services.access.ownerOfNewObject(ctx.bucket!, identity.user, acl),
   };
@@ -168,6 +168,24 @@ function answer(
   ctx.res.end();
 }
 
+/** A form field sent as a file part: its content is the field's value (at most a field's size). */
+async function readFieldPart(
+  name: string,
+  stream: NodeJS.ReadableStream,
+  fields: Map<string, string>,
+): Promise<void> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_FIELD_BYTES) {
+      throw new S3Error('InvalidArgument', `form field ${name} is longer than ${MAX_FIELD_BYTES} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  if (!fields.has(name.toLowerCase())) fields.set(name.toLowerCase(), Buffer.concat(chunks).toString('utf8'));
+}
+
 export async function postObject(ctx: S3Context, services: GatewayServices): Promise<void> {
   if (!isFormUpload(ctx.req.headers)) {
     throw new S3Error('PreconditionFailed', 'Bucket POST must be of the enclosure-type multipart/form-data');
@@ -176,7 +194,9 @@ export async function postObject(ctx: S3Context, services: GatewayServices): Pro
   try {
     parser = busboy({
       headers: ctx.req.headers,
-      limits: { fieldSize: MAX_FIELD_BYTES, fields: 100, files: 1 },
+      // Form fields may arrive as file parts too (a part with a filename, as Python's requests
+      // writes every entry of files=): only the part named `file` is the object.
+      limits: { fieldSize: MAX_FIELD_BYTES, fields: 100, files: 100 },
     });
   } catch (error) {
     throw new S3Error('MalformedPOSTRequest', `malformed multipart form: ${(error as Error).message}`);
@@ -193,13 +213,22 @@ export async function postObject(ctx: S3Context, services: GatewayServices): Pro
     // Fields after the file are ignored, as S3 ignores them.
     if (!fileSeen && !fields.has(name.toLowerCase())) fields.set(name.toLowerCase(), value);
   });
+  const fieldParts: Promise<void>[] = [];
   parser.on('file', (name, stream, info) => {
-    if (fileSeen || name.toLowerCase() !== 'file') {
+    if (fileSeen) {
       stream.resume();
       return;
     }
+    if (name.toLowerCase() !== 'file') {
+      const part = readFieldPart(name, stream, fields);
+      part.catch(() => stream.resume());
+      fieldParts.push(part);
+      return;
+    }
     fileSeen = true;
-    upload = writeUpload(ctx, services, new Map(fields), stream, info.filename ?? '');
+    upload = Promise.all(fieldParts).then(() =>
+      writeUpload(ctx, services, new Map(fields), stream, info.filename ?? ''),
+    );
     upload.catch(() => stream.resume());
   });
   ctx.req.on('close', () => {
@@ -209,6 +238,7 @@ export async function postObject(ctx: S3Context, services: GatewayServices): Pro
   ctx.req.pipe(parser);
   try {
     await formEnded;
+    await Promise.all(fieldParts);
     if (!upload) throw new S3Error('InvalidArgument', 'POST requires exactly one file upload per request.');
     const { info, key } = await upload;
     answer(ctx, fields, info, key, services.layer.versions.versionHeader(info));
