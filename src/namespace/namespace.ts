@@ -209,15 +209,24 @@ export class Namespace {
     }
     // A first page starts the load of a stale or never-listed directory (or joins the one under
     // way); every page is returned as soon as the load has gone past its last entry.
+    // A later page of a directory whose load is not running here (another master served the first
+    // page, or the load was cut off) starts one when the children were never loaded in full: the
+    // pages after the token would otherwise miss what the store has not mirrored yet.
     const load = options.continuationToken
-      ? this.loads.get(target)
+      ? (this.loads.get(target) ?? (dir.childrenLoaded ? undefined : this.loadChildren(dir)))
       : this.loadChildren(dir, options.syncIntervalMs);
     const after = decodeToken(options.continuationToken);
     let page = await this.meta.listChildren(target, { limit, after });
     while (load && !load.finished) {
       const last = page.inodes.at(-1);
-      if (page.after !== undefined && last && load.covers(nameOf(last.path))) break;
-      await load.changed();
+      if (page.after === undefined || !last) await load.changed();
+      else {
+        const lastName = nameOf(last.path);
+        if (load.covers(lastName)) break;
+        // A full page is complete once the load has gone past its last entry: what the load adds
+        // before it only pushes that entry out. Wait for that, not re-read the page at every batch.
+        while (!load.finished && !load.covers(lastName)) await load.changed();
+      }
       page = await this.meta.listChildren(target, { limit, after });
     }
     load?.check();
