@@ -102,8 +102,8 @@ const SYNC_BATCH_FIRST = LIST_PAGE_MAX + 1;
 const SYNC_BATCH_MAX = 8_000;
 /**
  * A batch smaller than that is mirrored anyway when the under store's next page has not arrived
- * and its oldest entry waited this long (or it is the first): pages of the listing are not held
- * back while the store is slow.
+ * and its oldest entry waited this long (or no page of the listing is complete yet): pages of the
+ * listing are not held back while the store is slow.
  */
 const SYNC_BATCH_WAIT_MS = 20;
 /** A persist parked by an overwrite in progress: not claimed until the overwrite aborts. */
@@ -899,7 +899,7 @@ export class Namespace {
     const batch: Inode[] = [];
     let batchSize = SYNC_BATCH_FIRST;
     let batchStartedMs = 0;
-    let flushed = false;
+    let mirrored = 0;
     let previous: string | undefined;
     // Each batch of children is one statement, in a transaction that finds the directory still there.
     const flush = async () => {
@@ -907,7 +907,7 @@ export class Namespace {
       if (batch.length === 0) return;
       const children = batch.splice(0);
       batchSize = Math.min(batchSize * 2, SYNC_BATCH_MAX);
-      flushed = true;
+      mirrored += children.length;
       const present = await this.meta.transaction(async (tx) => {
         if (!(await tx.getInode(dir.path))?.isDirectory) return false;
         await tx.mirrorInodes(children);
@@ -927,7 +927,10 @@ export class Namespace {
             this.inodeFromUfs(joinNamespacePath(dir.path, status.name), status, mount, undefined, started),
           );
         }
-        const waiting = !page.nextReady() && (!flushed || Date.now() - batchStartedMs >= SYNC_BATCH_WAIT_MS);
+        // Until a first page of the listing is complete, every batch the store holds back is mirrored.
+        const waiting =
+          !page.nextReady() &&
+          (mirrored < SYNC_BATCH_FIRST || Date.now() - batchStartedMs >= SYNC_BATCH_WAIT_MS);
         if (batch.length >= batchSize || waiting) await flush();
       }
     } catch (error) {
