@@ -27,3 +27,38 @@ export async function* walk(
     if (!prefetch && token !== undefined) next = ask(token);
   }
 }
+
+/** A page of a listing, and whether the page after it has already arrived. */
+export interface WalkedPage {
+  readonly entries: readonly UfsStatus[];
+  /** True when there is no next page or it has arrived: handling it will not wait for the store. */
+  nextReady(): boolean;
+}
+
+/**
+ * The pages of a listing, the next one always asked for while the caller handles this one. A
+ * caller that batches its work across pages (the master mirroring a listing) asks `nextReady` to
+ * finish a batch when it would otherwise sit waiting for the store.
+ */
+export async function* walkPages(
+  store: UnderStore,
+  path: string,
+  options: Omit<ListOptions, 'continuationToken'> = {},
+): AsyncGenerator<WalkedPage> {
+  const ask = (continuationToken: string | undefined) => {
+    const asked = { page: store.list(path, { ...options, continuationToken }), arrived: false };
+    const arrived = () => {
+      asked.arrived = true;
+    };
+    asked.page.then(arrived, arrived); // also: a caller that stops early never awaits it
+    return asked;
+  };
+  let next: ReturnType<typeof ask> | undefined = ask(undefined);
+  while (next) {
+    const page: ListPage = await next.page;
+    const token = page.continuationToken;
+    const following = token === undefined ? undefined : ask(token);
+    yield { entries: page.entries, nextReady: () => following === undefined || following.arrived };
+    next = following;
+  }
+}

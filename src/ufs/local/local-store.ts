@@ -42,6 +42,7 @@ import type {
 } from '../contract.js';
 import { readRangeOf, readVersionOf, staleVersion } from '../io.js';
 import { baseName, isSameOrDescendant, normalizeUfsPath, parentPath } from '../path.js';
+import { PackedNames } from './packed-names.js';
 import { groupName, userName } from './posix-names.js';
 
 export const LOCAL_CAPABILITIES: UnderStoreCapabilities = Object.freeze({
@@ -90,7 +91,7 @@ export class LocalUnderStore implements UnderStore {
   private realRoot: string | undefined;
   private readonly partialCleanAgeMs: number;
   /** Sorted names of directories being listed page by page, by directory, least recently used first. */
-  private readonly listings = new Map<string, { names: string[]; usedMs: number }>();
+  private readonly listings = new Map<string, { names: PackedNames; usedMs: number }>();
 
   constructor(options: LocalStoreOptions) {
     if (!options.root.startsWith('/')) {
@@ -363,14 +364,17 @@ export class LocalUnderStore implements UnderStore {
     const relOf = (name: string) => (dir === '' ? name : `${dir}/${name}`);
     let statuses: Promise<Awaited<ReturnType<typeof this.entryStatus>>[]> | undefined;
     let statusesFrom = -1;
-    for (let at = first === undefined ? 0 : lowerBound(names, first); at < names.length; at++) {
+    for (let at = first === undefined ? 0 : names.lowerBound(first); at < names.length; at++) {
       // The entries' statuses are read STAT_BATCH at a time, at once: one by one, a directory of
       // a million files takes minutes of round trips to the file system's thread pool.
       if (statuses === undefined || at >= statusesFrom + STAT_BATCH) {
         statusesFrom = at;
-        statuses = Promise.all(names.slice(at, at + STAT_BATCH).map((n) => this.entryStatus(relOf(n))));
+        const batch: Promise<Awaited<ReturnType<typeof this.entryStatus>>>[] = [];
+        for (let i = at; i < Math.min(at + STAT_BATCH, names.length); i++)
+          batch.push(this.entryStatus(relOf(names.at(i))));
+        statuses = Promise.all(batch);
       }
-      const name = names[at]!;
+      const name = names.at(at);
       const rel = relOf(name);
       const resumingHere = first !== undefined && name === first;
       const entry = (await statuses)[at - statusesFrom];
@@ -386,9 +390,9 @@ export class LocalUnderStore implements UnderStore {
   /**
    * The names in a directory, sorted (partial files left out). A listing that goes on from a page
    * reuses the names its first page read, for a while: a directory of a million files is read and
-   * sorted once per listing, not once per page. Names only: no per-entry objects are kept.
+   * sorted once per listing, not once per page. Names only, packed (see PackedNames).
    */
-  private async sortedNames(dir: string, resuming: boolean): Promise<string[]> {
+  private async sortedNames(dir: string, resuming: boolean): Promise<PackedNames> {
     const now = Date.now();
     const cached = this.listings.get(dir);
     if (resuming && cached && now - cached.usedMs < LISTING_REUSE_MS) {
@@ -397,21 +401,23 @@ export class LocalUnderStore implements UnderStore {
     }
     let names: string[];
     try {
+      // readdir, not opendir: readdir's names come sorted (by libuv, off the event loop); a
+      // million names from opendir, in hash order, took longer to sort here than to read.
       names = await readdir(dir === '' ? this.root : join(this.root, dir));
     } catch (error) {
       // Removed while we were listing it: nothing more to say about it.
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return PackedNames.of([]);
       throw toTierfsError(error, this.describe(dir));
     }
     // The default order is compareNames's (UTF-16 code units), without a call per comparison.
-    names = names.filter((name) => !name.startsWith(PARTIAL_PREFIX)).sort();
+    const packed = PackedNames.of(names.filter((name) => !name.startsWith(PARTIAL_PREFIX)).sort());
     this.listings.delete(dir);
-    this.listings.set(dir, { names, usedMs: now });
+    this.listings.set(dir, { names: packed, usedMs: now });
     for (const [key, listing] of this.listings) {
       if (this.listings.size <= LISTINGS_KEPT && now - listing.usedMs < LISTING_REUSE_MS) break;
       this.listings.delete(key);
     }
-    return names;
+    return packed;
   }
 
   /** Status of a listed entry, or undefined when it vanished or is a symlink leading out of the root. */
@@ -531,22 +537,6 @@ export class LocalUnderStore implements UnderStore {
 /** A file's version: inode, size and mtime in µs (what open's `version` is compared with). */
 function fingerprintOf(info: Stats, size: number): string {
   return `${info.ino}-${size}-${Math.trunc(info.mtimeMs * 1000)}`;
-}
-
-/** The index of the first name not before `name` in sorted `names`. */
-function lowerBound(names: readonly string[], name: string): number {
-  let [low, high] = [0, names.length];
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (compareNames(names[middle]!, name) < 0) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
-
-/** Byte-order comparison of UTF-16 names: stable across pages, which is all pagination needs. */
-function compareNames(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function clampPageSize(requested: number | undefined, max: number): number {

@@ -31,7 +31,7 @@ import { baseName, isSameOrDescendant, normalizeUfsPath, parentPath } from '../p
 import { batches, forEachLimited } from './concurrency.js';
 import { compareKeys, decodeCursor, encodeCursor } from './list-cursor.js';
 import { EMPTY_BODY } from './multipart.js';
-import type { ObjectClient, ObjectInfo } from './object-client.js';
+import type { ListObjectsResponse, ObjectClient, ObjectInfo } from './object-client.js';
 import { isVersion, type ObjectVersion, objectFingerprint, parseObjectVersion } from './object-version.js';
 import {
   createObjectWriter,
@@ -204,7 +204,23 @@ export class ObjectUnderStore implements UnderStore {
       throw new TierfsError('INVALID_ARGUMENT', 'continuation token belongs to a different listing');
     }
     const breadcrumbs: string[] = [];
+    const prefix = this.dirPrefix(rel);
+    let after = cursor?.after;
+    let token: string | undefined;
+    const ask = (maxKeys: number) =>
+      this.client.listObjects({
+        prefix,
+        delimiter: recursive ? undefined : '/',
+        startAfter: token === undefined && after !== undefined ? prefix + after : undefined,
+        token,
+        maxKeys: Math.min(this.options.listingLength, maxKeys),
+      });
+    // The first request of a listing goes out with the lookup of the directory, not after it: one
+    // round trip fewer per listing. Its answer is used only once the lookup found a directory.
+    let first: Promise<ListObjectsResponse> | undefined;
     if (!cursor) {
+      first = ask(pageSize + 1);
+      first.catch(() => undefined); // the lookup's error is the one to report
       const found = await this.find(rel);
       if (!found) throw new TierfsError('NOT_FOUND', `no such directory: ${this.describe(rel)}`);
       if (found.kind === 'file')
@@ -212,11 +228,8 @@ export class ObjectUnderStore implements UnderStore {
       if (rel !== '' && !found.marker) breadcrumbs.push(rel);
     }
     const permissions = await this.options.permissions();
-    const prefix = this.dirPrefix(rel);
     const entries: UfsStatus[] = [];
-    let after = cursor?.after;
     let more = false;
-    let token: string | undefined;
     const emit = (entry: UfsStatus, position: string): boolean => {
       if (entries.length === pageSize) {
         more = true;
@@ -227,13 +240,8 @@ export class ObjectUnderStore implements UnderStore {
       return true;
     };
     pages: for (;;) {
-      const response = await this.client.listObjects({
-        prefix,
-        delimiter: recursive ? undefined : '/',
-        startAfter: token === undefined && after !== undefined ? prefix + after : undefined,
-        token,
-        maxKeys: Math.min(this.options.listingLength, pageSize - entries.length + 1),
-      });
+      const response = await (first ?? ask(pageSize - entries.length + 1));
+      first = undefined;
       for (const item of mergeByKey(response.objects, response.prefixes)) {
         const position = item.key.slice(prefix.length);
         if (position === '' || (after !== undefined && compareKeys(position, after) <= 0)) continue;
