@@ -11,6 +11,7 @@ import type {
   ListOptions,
   ListPage,
   MkdirsOptions,
+  MoveOverOptions,
   OpenOptions,
   SpaceInfo,
   UfsStatus,
@@ -46,7 +47,7 @@ export class MeteredUnderStore implements UnderStore {
   /** The inner store's cleanup, when it has one (a layer must not hide it). */
   readonly cleanup?: () => Promise<number>;
   /** The inner store's moveOver, when it has one (timed as a rename). */
-  readonly moveOver?: (source: string, destination: string) => Promise<UfsStatus>;
+  readonly moveOver?: (source: string, destination: string, options?: MoveOverOptions) => Promise<UfsStatus>;
 
   constructor(
     private readonly inner: UnderStore,
@@ -57,8 +58,8 @@ export class MeteredUnderStore implements UnderStore {
     this.capabilities = inner.capabilities;
     if (inner.cleanup) this.cleanup = () => inner.cleanup!();
     if (inner.moveOver) {
-      this.moveOver = (source, destination) =>
-        this.timed('rename', () => inner.moveOver!(source, destination));
+      this.moveOver = (source, destination, options) =>
+        this.timed('rename', () => inner.moveOver!(source, destination, options));
     }
   }
 
