@@ -2,7 +2,8 @@
  * What reaches S3 per operation through the cluster: a master and a worker whose root mount is
  * s3rver, behind a proxy on loopback that records every request it forwards. Counts, not times:
  * a small write with CACHE_THROUGH or THROUGH sends at most 2 requests (the PUT and the HEAD that
- * learns its mtime), a cold small read of a file whose metadata tierfs holds sends 1 (the GET,
+ * learns its mtime), 3 when writes commit by copy (the PUT of a temporary object, the CopyObject
+ * over the file whose answer gives the version, the DELETE of the temporary object), a cold small read of a file whose metadata tierfs holds sends 1 (the GET,
  * pinned to the version with If-Match: no HEAD first). A large THROUGH write goes up as an
  * in-memory multipart upload (5 MiB parts here) whose parts leave while the client still sends.
  */
@@ -30,6 +31,8 @@ let server: RunningS3rver;
 let proxy: FaultProxy;
 let cluster: TestCluster;
 let client: TierfsClient;
+/** A second cluster on the same s3rver, whose writes commit by a server-side copy. */
+let copyCluster: TestCluster;
 
 beforeAll(async () => {
   server = await startS3rver();
@@ -47,8 +50,20 @@ beforeAll(async () => {
   });
   client = cluster.client();
   await client.mkdir('/dir');
+  copyCluster = await startCluster({
+    'tierfs.master.mount.table.root.ufs': `s3://${TEST_BUCKET}/copies/`,
+    'tierfs.underfs.s3.endpoint': proxy.endpoint,
+    'tierfs.underfs.s3.disable.dns.buckets': 'true',
+    'tierfs.underfs.s3.inherit.acl': 'false',
+    'aws.accessKeyId': S3RVER_KEY,
+    'aws.secretKey': S3RVER_KEY,
+    'tierfs.tmp.dirs': TEST_UPLOADS_DIR,
+    'tierfs.underfs.object.store.write.commit.copy': 'true',
+  });
+  await copyCluster.client().mkdir('/dir');
 });
 afterAll(async () => {
+  await copyCluster?.stop();
   await cluster?.stop();
   await proxy?.close();
   await server?.close();
@@ -61,8 +76,8 @@ async function requestsOf(run: () => Promise<unknown>): Promise<string[]> {
   return proxy.requests.slice(from).map((r) => `${r.method} ${r.path.replace(/\?x-id=\w+$/, '')}`);
 }
 
-async function write(path: string, data: Buffer, writeType: WriteType): Promise<void> {
-  await pipeline(Readable.from([data]), await client.createFile(path, { writeType, overwrite: true }));
+async function write(path: string, data: Buffer, writeType: WriteType, to = client): Promise<void> {
+  await pipeline(Readable.from([data]), await to.createFile(path, { writeType, overwrite: true }));
 }
 
 describe('requests per operation on an S3 mount', () => {
@@ -144,5 +159,51 @@ describe('requests per operation on an S3 mount', () => {
     await eventually(async () => (await pendingUploads(server)).length === 0, 'the upload to be aborted');
     expect(await rawKeys(server, 'counts/dir/')).not.toContain('abandoned.bin');
     expect(await client.exists('/dir/abandoned.bin')).toBe(false);
+  });
+});
+
+describe('requests per operation on an S3 mount whose writes commit by copy', () => {
+  const data = randomBytes(4096);
+
+  it.each(['CACHE_THROUGH', 'THROUGH'] as WriteType[])(
+    'a small %s write sends 3 requests: the PUT of the temporary object, the copy over the file, its DELETE',
+    async (writeType) => {
+      const copies = copyCluster.client();
+      const path = `/dir/${writeType}.bin`;
+      const temporary = new RegExp(`^/${TEST_BUCKET}/copies/dir/\\.tierfs-write\\.[0-9a-f-]{36}$`);
+      for (const round of ['new file', 'overwrite']) {
+        const from = proxy.requests.length;
+        await write(path, data, writeType, copies);
+        const sent = proxy.requests.slice(from);
+        const paths = sent.map((r) => r.path.replace(/\?x-id=\w+$/, ''));
+        expect(
+          sent.map((r, i) => `${r.method} ${paths[i]}`),
+          round,
+        ).toEqual([
+          expect.stringMatching(/^PUT /),
+          `PUT /${TEST_BUCKET}/copies/dir/${writeType}.bin`,
+          expect.stringMatching(/^DELETE /),
+        ]);
+        expect(paths[0]).toMatch(temporary);
+        expect(sent[1]!.headers['x-amz-copy-source']).toBe(paths[0]!.slice(1));
+        expect(paths[2]).toBe(paths[0]);
+      }
+      const keys = await rawKeys(server, 'copies/dir/');
+      expect(keys).toContain(`${writeType}.bin`);
+      expect(keys.filter((key) => key.includes('.tierfs-write.'))).toEqual([]);
+    },
+  );
+
+  it("a cold read of a file committed by copy sends 1 GET, pinned to the version the copy's answer gave", async () => {
+    const copies = copyCluster.client();
+    await write('/dir/cold.bin', data, 'THROUGH', copies);
+    const seen = proxy.requests.length;
+    const read = await requestsOf(async () =>
+      expect(
+        (await readStream(await copies.openFile('/dir/cold.bin', { readType: 'NO_CACHE' }))).equals(data),
+      ).toBe(true),
+    );
+    expect(read).toEqual([`GET /${TEST_BUCKET}/copies/dir/cold.bin`]);
+    expect(proxy.requests[seen]!.headers['if-match']).toMatch(/^"[0-9a-f]{32}"$/);
   });
 });
