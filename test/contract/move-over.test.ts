@@ -111,6 +111,19 @@ describe.each(['s3', 'oss'] as const)('moveOver on %s through the tierfs gateway
     expect((await readStream(await store.open('unsized/file.bin'))).equals(data)).toBe(true);
   });
 
+  it('renames a file above the single-copy limit (a persist moving its object) in UploadPartCopy parts', async () => {
+    const store = stores[kind];
+    COPY_LIMITS[kind] = 1 * MiB;
+    COPY_LIMITS.partSize = 5 * MiB;
+    const data = randomBytes(6 * MiB);
+    const temporary = temporaryPathFor('renamed/file.bin');
+    await put(store, temporary, data);
+    await store.rename(temporary, 'renamed/file.bin');
+    expect((await store.getStatus('renamed/file.bin')).etag).toMatch(/-2$/);
+    expect((await readStream(await store.open('renamed/file.bin'))).equals(data)).toBe(true);
+    expect(await store.exists(temporary)).toBe(false);
+  });
+
   it('fails NOT_FOUND for a missing source and leaves the file as it was', async () => {
     const store = stores[kind];
     COPY_LIMITS[kind] = 1 * MiB;

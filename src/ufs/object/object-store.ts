@@ -501,7 +501,7 @@ export class ObjectUnderStore implements UnderStore {
     if (found.kind === 'file' && this.client.moveObject) {
       await this.client.moveObject(this.key(from), this.key(to));
     } else if (found.kind === 'file') {
-      await this.client.copyObject(this.key(from), this.key(to));
+      await this.copyObjectOf(this.key(from), this.key(to), found.info.size);
       await this.client.deleteObject(this.key(from));
     } else {
       // Copy everything first, then delete: a failure while copying leaves the source whole.
@@ -567,6 +567,13 @@ export class ObjectUnderStore implements UnderStore {
     if (!moved)
       throw new TierfsError('NOT_FOUND', `${this.describe(to)} vanished right after it was written`);
     return this.fileStatus(to, moved, await this.options.permissions());
+  }
+
+  /** A server-side copy of an object of `size` bytes: one CopyObject, or parts above the store's limit. */
+  private async copyObjectOf(fromKey: string, toKey: string, size: number): Promise<void> {
+    const limit = this.client.singleCopyLimit;
+    if (limit !== undefined && size > limit) await this.copyInParts(fromKey, toKey, size);
+    else await this.client.copyObject(fromKey, toKey);
   }
 
   /**
