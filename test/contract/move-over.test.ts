@@ -12,7 +12,8 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Configuration } from '../../src/config/configuration.js';
-import type { UnderStore } from '../../src/ufs/contract.js';
+import { TierfsError } from '../../src/errors.js';
+import type { OpenOptions, UnderStore } from '../../src/ufs/contract.js';
 import { readStream } from '../../src/ufs/io.js';
 import { COPY_LIMITS } from '../../src/ufs/object/copy-limits.js';
 import { createOssUnderStore } from '../../src/ufs/oss/oss-store.js';
@@ -26,6 +27,9 @@ const MiB = 1024 * 1024;
 const defaults = { ...COPY_LIMITS };
 const stops: (() => Promise<void>)[] = [];
 const stores: Record<'s3' | 'oss', UnderStore> = {} as Record<'s3' | 'oss', UnderStore>;
+/** An S3 store whose gateway refuses to read temporary objects past their first byte while `failParts` is set. */
+let failing: UnderStore;
+let failParts = false;
 
 beforeAll(async () => {
   const s3 = await startS3Gateway();
@@ -38,6 +42,31 @@ beforeAll(async () => {
       'tierfs.underfs.s3.disable.dns.buckets': 'true',
       'tierfs.underfs.s3.inherit.acl': 'false',
       'tierfs.underfs.object.store.write.commit.copy': 'true',
+      'aws.accessKeyId': ACCESS_KEY,
+      'aws.secretKey': SECRET_KEY,
+    }),
+  );
+  const broken = await startS3Gateway({}, (store) =>
+    Object.assign(Object.create(store) as UnderStore, {
+      open: (path: string, options?: OpenOptions) =>
+        failParts && path.includes('.tierfs-write.') && (options?.offset ?? 0) > 0
+          ? Promise.reject(
+              new TierfsError('PERMISSION_DENIED', 'reading past the first part is refused here'),
+            )
+          : store.open(path, options),
+    }),
+  );
+  stops.push(() => broken.stop());
+  mkdirSync(join(broken.root, 'broken'));
+  failing = await createS3UnderStore(
+    parseUfsUri('s3://broken/root/'),
+    Configuration.of({
+      'tierfs.underfs.s3.endpoint': broken.endpoint,
+      'tierfs.underfs.s3.disable.dns.buckets': 'true',
+      'tierfs.underfs.s3.inherit.acl': 'false',
+      'tierfs.underfs.object.store.write.commit.copy': 'true',
+      // cleanup() aborts every pending upload: it finds none when the failed copy aborted its own.
+      'tierfs.underfs.s3.intermediate.upload.clean.age': '0ms',
       'aws.accessKeyId': ACCESS_KEY,
       'aws.secretKey': SECRET_KEY,
     }),
@@ -60,7 +89,7 @@ afterEach(() => {
   Object.assign(COPY_LIMITS, defaults);
 });
 afterAll(async () => {
-  await Promise.all(Object.values(stores).map((store) => store.close()));
+  await Promise.all([...Object.values(stores), failing].map((store) => store?.close()));
   for (const stop of stops) await stop();
 });
 
@@ -133,5 +162,26 @@ describe.each(['s3', 'oss'] as const)('moveOver on %s through the tierfs gateway
       code: 'NOT_FOUND',
     });
     expect((await readStream(await store.open('missing/file.bin'))).equals(before)).toBe(true);
+  });
+});
+
+describe('moveOver on s3 when a part copy fails', () => {
+  it('aborts the multipart copy: the file stays as it was and no upload is left pending', async () => {
+    COPY_LIMITS.s3 = 1 * MiB;
+    COPY_LIMITS.partSize = 5 * MiB;
+    const before = randomBytes(1000);
+    await put(failing, 'file.bin', before);
+    const temporary = temporaryPathFor('file.bin', 'write');
+    await put(failing, temporary, randomBytes(11 * MiB));
+    failParts = true;
+    try {
+      await expect(failing.moveOver!(temporary, 'file.bin', { size: 11 * MiB })).rejects.toMatchObject({
+        code: 'PERMISSION_DENIED',
+      });
+    } finally {
+      failParts = false;
+    }
+    expect((await readStream(await failing.open('file.bin'))).equals(before)).toBe(true);
+    expect(failing.cleanup && (await failing.cleanup())).toBe(0);
   });
 });
