@@ -305,6 +305,7 @@ export class Namespace {
         mountPath: mount.path,
         ufsPath,
         temporaryPath: options.temporaryPath,
+        size: options.size,
       };
       const complete = await this.retryingWhileCommitting(async () =>
         this.writes.commit(

@@ -34,6 +34,8 @@ export interface WriteToCommit {
   /** The file's path and the temporary object's path in the mount's under store. */
   readonly ufsPath: string;
   readonly temporaryPath: string;
+  /** The bytes the worker wrote (from its signed receipt). */
+  readonly size?: number;
 }
 
 export class WriteCommitter {
@@ -89,7 +91,7 @@ export class WriteCommitter {
     renewal.unref();
     let moved: string;
     try {
-      moved = (await moveIntoPlace(store, write.temporaryPath, write.ufsPath)).fingerprint;
+      moved = (await moveIntoPlace(store, write.temporaryPath, write.ufsPath, write.size)).fingerprint;
     } catch (error) {
       clearInterval(renewal);
       await this.release(write, previous).catch(() => undefined);
@@ -154,8 +156,14 @@ export async function discardTemporary(
  * the old version stays readable until the new one replaces it; a local store's rename needs a
  * free destination, so the version being replaced goes first.
  */
-async function moveIntoPlace(store: UnderStore, temporaryPath: string, ufsPath: string): Promise<UfsStatus> {
-  if (!store.capabilities.atomicRename && store.moveOver) return store.moveOver(temporaryPath, ufsPath);
+async function moveIntoPlace(
+  store: UnderStore,
+  temporaryPath: string,
+  ufsPath: string,
+  size: number | undefined,
+): Promise<UfsStatus> {
+  if (!store.capabilities.atomicRename && store.moveOver)
+    return store.moveOver(temporaryPath, ufsPath, { size });
   await store.delete(ufsPath).catch(ignoreNotFound);
   await store.rename(temporaryPath, ufsPath);
   return store.getStatus(ufsPath);

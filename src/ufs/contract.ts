@@ -110,6 +110,11 @@ export interface OpenOptions {
   signal?: AbortSignal;
 }
 
+export interface MoveOverOptions {
+  /** The size of the source, as the write that made it counted it. */
+  readonly size?: number;
+}
+
 export interface CreateOptions {
   /** Replace an existing file. Without it, create fails with ALREADY_EXISTS. Default false. */
   overwrite?: boolean;
@@ -241,8 +246,9 @@ export interface UnderStore {
    * changed, if the delete fails the source is left (swept like any temporary object). The
    * destination's parent must exist. Resolves to the moved file's status (what getStatus would
    * return for it). A missing source is NOT_FOUND. Stores with `atomicRename` do not need it.
+   * `size`, when the caller knows it (the bytes its write wrote), spares a request to learn it.
    */
-  moveOver?(source: string, destination: string): Promise<UfsStatus>;
+  moveOver?(source: string, destination: string, options?: MoveOverOptions): Promise<UfsStatus>;
   /** Releases clients, sockets and timers. */
   close(): Promise<void>;
 }

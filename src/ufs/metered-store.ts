@@ -11,6 +11,7 @@ import type {
   ListOptions,
   ListPage,
   MkdirsOptions,
+  MoveOverOptions,
   OpenOptions,
   SpaceInfo,
   UfsStatus,
@@ -47,7 +48,7 @@ export class MeteredUnderStore implements UnderStore {
   /** The inner store's cleanup, when it has one (a layer must not hide it). */
   readonly cleanup?: () => Promise<number>;
   /** The inner store's moveOver, when it has one (timed as a rename). */
-  readonly moveOver?: (source: string, destination: string) => Promise<UfsStatus>;
+  readonly moveOver?: (source: string, destination: string, options?: MoveOverOptions) => Promise<UfsStatus>;
   /** The inner store's upload from a local file, when it has one (timed as 'upload'). */
   readonly upload?: UnderStore['upload'];
 
@@ -60,8 +61,8 @@ export class MeteredUnderStore implements UnderStore {
     this.capabilities = inner.capabilities;
     if (inner.cleanup) this.cleanup = () => inner.cleanup!();
     if (inner.moveOver) {
-      this.moveOver = (source, destination) =>
-        this.timed('rename', () => inner.moveOver!(source, destination));
+      this.moveOver = (source, destination, options) =>
+        this.timed('rename', () => inner.moveOver!(source, destination, options));
     }
     if (inner.upload) {
       this.upload = (path, localPath, size, options) =>

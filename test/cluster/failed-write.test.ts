@@ -6,7 +6,8 @@
  * write was lost, once the metadata was re-read from the under store.
  *
  * On every kind of store: a local directory (rename), and S3, OSS and Kodo through tierfs's own
- * gateways (each over a local directory), whose writes are copied over the file server-side.
+ * gateways (each over a local directory), whose writes are copied over the file server-side by
+ * default (tierfs.underfs.object.store.write.commit.copy).
  *
  * Each case holds a write open (its bytes sent, the stream not ended) while another client acts on
  * the path, then ends it: the completion must fail, and the under store and tierfs must show what
@@ -66,7 +67,6 @@ const stores: Record<string, () => Promise<StoreUnderTest>> = {
         'tierfs.underfs.s3.inherit.acl': 'false',
         'aws.accessKeyId': S3_KEY,
         'aws.secretKey': S3_SECRET,
-        'tierfs.underfs.object.store.write.commit.copy': 'true',
       },
     };
   },
@@ -81,7 +81,6 @@ const stores: Record<string, () => Promise<StoreUnderTest>> = {
         'fs.oss.endpoint': `localhost:${gateway.port}`,
         'fs.oss.connection.secure.enabled': 'false',
         'tierfs.underfs.oss.path.style.access': 'true',
-        'tierfs.underfs.object.store.write.commit.copy': 'true',
       },
     };
   },
@@ -90,7 +89,7 @@ const stores: Record<string, () => Promise<StoreUnderTest>> = {
     cleanups.push(() => kodo.cleanup());
     return {
       uri: `kodo://${KODO_BUCKET}/data/`,
-      options: { ...kodoSettings(kodo), 'tierfs.underfs.object.store.write.commit.copy': 'true' },
+      options: kodoSettings(kodo),
     };
   },
 };

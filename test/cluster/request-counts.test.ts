@@ -1,10 +1,13 @@
 /**
  * What reaches S3 per operation through the cluster: a master and a worker whose root mount is
  * s3rver, behind a proxy on loopback that records every request it forwards. Counts, not times:
- * a small write with CACHE_THROUGH or THROUGH sends at most 2 requests (the PUT and the HEAD that
- * learns its mtime), a cold small read of a file whose metadata tierfs holds sends 1 (the GET,
- * pinned to the version with If-Match: no HEAD first). A large THROUGH write goes up as an
- * in-memory multipart upload (5 MiB parts here) whose parts leave while the client still sends.
+ * a small write with CACHE_THROUGH or THROUGH sends 3 requests (the PUT of a temporary object, the
+ * CopyObject over the file whose answer gives the version, the DELETE of the temporary object),
+ * 2 with tierfs.underfs.object.store.write.commit.copy off (the PUT and the HEAD that learns its
+ * mtime); a cold small read of a file whose metadata tierfs holds sends 1 (the GET, pinned to the
+ * version with If-Match: no HEAD first). A large THROUGH write goes up as an
+ * in-memory multipart upload (5 MiB parts here) whose parts leave while the client still sends,
+ * then one server-side copy over the file.
  * Small reads a client starts together (a directory read by many lanes) reach the worker as one
  * batch request, and S3 as one pinned GET per file.
  */
@@ -34,6 +37,8 @@ let server: RunningS3rver;
 let proxy: FaultProxy;
 let cluster: TestCluster;
 let client: TierfsClient;
+/** A second cluster on the same s3rver, whose writes go straight to the file's key (commit.copy off). */
+let straightCluster: TestCluster;
 
 beforeAll(async () => {
   server = await startS3rver();
@@ -51,8 +56,20 @@ beforeAll(async () => {
   });
   client = cluster.client();
   await client.mkdir('/dir');
+  straightCluster = await startCluster({
+    'tierfs.master.mount.table.root.ufs': `s3://${TEST_BUCKET}/straight/`,
+    'tierfs.underfs.s3.endpoint': proxy.endpoint,
+    'tierfs.underfs.s3.disable.dns.buckets': 'true',
+    'tierfs.underfs.s3.inherit.acl': 'false',
+    'aws.accessKeyId': S3RVER_KEY,
+    'aws.secretKey': S3RVER_KEY,
+    'tierfs.tmp.dirs': TEST_UPLOADS_DIR,
+    'tierfs.underfs.object.store.write.commit.copy': 'false',
+  });
+  await straightCluster.client().mkdir('/dir');
 });
 afterAll(async () => {
+  await straightCluster?.stop();
   await cluster?.stop();
   await proxy?.close();
   await server?.close();
@@ -65,25 +82,38 @@ async function requestsOf(run: () => Promise<unknown>): Promise<string[]> {
   return proxy.requests.slice(from).map((r) => `${r.method} ${r.path.replace(/\?x-id=\w+$/, '')}`);
 }
 
-async function write(path: string, data: Buffer, writeType: WriteType): Promise<void> {
-  await pipeline(Readable.from([data]), await client.createFile(path, { writeType, overwrite: true }));
+async function write(path: string, data: Buffer, writeType: WriteType, to = client): Promise<void> {
+  await pipeline(Readable.from([data]), await to.createFile(path, { writeType, overwrite: true }));
 }
 
-describe('requests per operation on an S3 mount', () => {
+describe('requests per operation on an S3 mount (writes commit by copy, the default)', () => {
   const data = randomBytes(4096);
 
   it.each(['CACHE_THROUGH', 'THROUGH'] as WriteType[])(
-    'a small %s write sends at most 2 requests: the PUT and one HEAD',
+    'a small %s write sends 3 requests: the PUT of the temporary object, the copy over the file, its DELETE',
     async (writeType) => {
       const path = `/dir/${writeType}.bin`;
-      const sent = await requestsOf(() => write(path, data, writeType));
-      expect(sent).toEqual([
-        `PUT /${TEST_BUCKET}/counts/dir/${writeType}.bin`,
-        `HEAD /${TEST_BUCKET}/counts/dir/${writeType}.bin`,
-      ]);
-      // An overwrite of the file is the same two.
-      expect(await requestsOf(() => write(path, data, writeType))).toHaveLength(2);
-      expect(await rawKeys(server, 'counts/dir/')).toContain(`${writeType}.bin`);
+      const temporary = new RegExp(`^/${TEST_BUCKET}/counts/dir/\\.tierfs-write\\.[0-9a-f-]{36}$`);
+      for (const round of ['new file', 'overwrite']) {
+        const from = proxy.requests.length;
+        await write(path, data, writeType);
+        const sent = proxy.requests.slice(from);
+        const paths = sent.map((r) => r.path.replace(/\?x-id=\w+$/, ''));
+        expect(
+          sent.map((r, i) => `${r.method} ${paths[i]}`),
+          round,
+        ).toEqual([
+          expect.stringMatching(/^PUT /),
+          `PUT /${TEST_BUCKET}/counts/dir/${writeType}.bin`,
+          expect.stringMatching(/^DELETE /),
+        ]);
+        expect(paths[0]).toMatch(temporary);
+        expect(sent[1]!.headers['x-amz-copy-source']).toBe(paths[0]!.slice(1));
+        expect(paths[2]).toBe(paths[0]);
+      }
+      const keys = await rawKeys(server, 'counts/dir/');
+      expect(keys).toContain(`${writeType}.bin`);
+      expect(keys.filter((key) => key.includes('.tierfs-write.'))).toEqual([]);
     },
   );
 
@@ -124,7 +154,12 @@ describe('requests per operation on an S3 mount', () => {
     }
     const sent = proxy.requests.slice(from);
     expect(sent.filter(isPart)).toHaveLength(3);
-    expect(sent.filter((r) => r.method === 'PUT' && !r.query.has('partNumber'))).toEqual([]);
+    // Then committed by one server-side copy of the temporary object over the file (no byte sent twice).
+    const whole = sent.filter((r) => r.method === 'PUT' && !r.query.has('partNumber'));
+    expect(whole.map((r) => r.path.replace(/\?x-id=\w+$/, ''))).toEqual([
+      `/${TEST_BUCKET}/counts/dir/big.bin`,
+    ]);
+    expect(whole[0]!.headers['x-amz-copy-source']).toMatch(/\/counts\/dir\/\.tierfs-write\./);
     expect(sent.filter((r) => r.method === 'POST' && r.query.has('uploadId'))).toHaveLength(1);
     expect(
       (await readStream(await client.openFile('/dir/big.bin', { readType: 'NO_CACHE' }))).equals(big),
@@ -236,4 +271,24 @@ describe('a directory of small files read by many lanes at once', () => {
       expect(results[i]!.equals(expected)).toBe(true);
     });
   });
+});
+
+describe('requests per operation on an S3 mount whose writes go straight to the key (commit.copy off)', () => {
+  const data = randomBytes(4096);
+
+  it.each(['CACHE_THROUGH', 'THROUGH'] as WriteType[])(
+    'a small %s write sends at most 2 requests: the PUT and one HEAD',
+    async (writeType) => {
+      const straight = straightCluster.client();
+      const path = `/dir/${writeType}.bin`;
+      const sent = await requestsOf(() => write(path, data, writeType, straight));
+      expect(sent).toEqual([
+        `PUT /${TEST_BUCKET}/straight/dir/${writeType}.bin`,
+        `HEAD /${TEST_BUCKET}/straight/dir/${writeType}.bin`,
+      ]);
+      // An overwrite of the file is the same two.
+      expect(await requestsOf(() => write(path, data, writeType, straight))).toHaveLength(2);
+      expect(await rawKeys(server, 'straight/dir/')).toContain(`${writeType}.bin`);
+    },
+  );
 });

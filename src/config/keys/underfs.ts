@@ -54,9 +54,9 @@ export const UNDERFS_OBJECT_STORE_BREADCRUMBS_ENABLED = defineProperty({
 export const UNDERFS_OBJECT_STORE_WRITE_COMMIT_COPY = defineProperty({
   key: 'tierfs.underfs.object.store.write.commit.copy',
   type: bool,
-  default: 'false',
+  default: 'true',
   description:
-    'Whether CACHE_THROUGH and THROUGH writes to an object store go to a temporary key and are copied over the file only once the master decided the write completes, so a failed write leaves nothing at the key. It costs a server-side copy and a delete per write, and one copy request moves at most 5 GB on S3 and 1 GB on OSS (larger writes then fail). Off: writes go straight to the key.',
+    'Whether CACHE_THROUGH and THROUGH writes to an object store go to a temporary key and are copied over the file only once the master decided the write completes, so a failed write leaves nothing at the key and a write that lost the path to another never replaces it. It costs a server-side copy of each written file (S3 and OSS: one CopyObject up to 5 GB and 1 GB, UploadPartCopy parts above; Kodo: one forced move) and a delete: 3 requests per small write instead of 2. Off: writes go straight to the key.',
 });
 
 export const UNDERFS_OBJECT_STORE_SKIP_PARENT_DIRECTORY_CREATION = defineProperty({

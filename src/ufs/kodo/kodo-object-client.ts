@@ -17,6 +17,7 @@ import qiniu from 'qiniu';
 import { compareKeys } from '../object/list-cursor.js';
 import type {
   CompletedPart,
+  CopiedObject,
   GetObjectOptions,
   ListMultipartUploadsResponse,
   ListObjectsRequest,
@@ -166,10 +167,12 @@ export class KodoObjectClient implements ObjectClient {
     return stringOf(fields(data).hash);
   }
 
-  async copyObject(source: string, destination: string): Promise<void> {
+  /** Kodo's copy answers nothing about the new object. */
+  async copyObject(source: string, destination: string): Promise<CopiedObject> {
     await this.sdk('Copy', source, () =>
       this.manager.copy(this.bucket, source, this.bucket, destination, { force: true }),
     );
+    return {};
   }
 
   async moveObject(source: string, destination: string): Promise<void> {

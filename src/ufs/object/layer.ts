@@ -28,6 +28,8 @@ class LayeredObjectClient implements ObjectClient {
   readonly bucket: string;
   /** Present when the inner client can move objects. */
   readonly moveObject: ObjectClient['moveObject'];
+  /** Present when the inner client can copy parts of objects. */
+  readonly uploadPartCopy: ObjectClient['uploadPartCopy'];
 
   constructor(
     private readonly inner: ObjectClient,
@@ -39,6 +41,21 @@ class LayeredObjectClient implements ObjectClient {
       ? (source, destination, options) =>
           this.run('moveObject', source, options, (o) => move(source, destination, { ...options, ...o }))
       : undefined;
+    const partCopy = inner.uploadPartCopy?.bind(inner);
+    this.uploadPartCopy = partCopy
+      ? (key, uploadId, partNumber, source, range, options) =>
+          this.run(
+            'uploadPartCopy',
+            key,
+            options,
+            (o) => partCopy(key, uploadId, partNumber, source, range, { ...options, ...o }),
+            range.end - range.start + 1,
+          )
+      : undefined;
+  }
+
+  get singleCopyLimit(): number | undefined {
+    return this.inner.singleCopyLimit;
   }
 
   private run<T>(

@@ -85,6 +85,14 @@ export interface ListMultipartUploadsResponse {
   readonly nextToken?: string;
 }
 
+/** What a server-side copy answered about the new object, as far as the store said. */
+export interface CopiedObject {
+  /** Entity tag without quotes. */
+  readonly etag?: string;
+  /** Last modification in ms since the epoch. */
+  readonly mtimeMs?: number;
+}
+
 export interface PutOptions extends RequestOptions {
   readonly contentType?: string;
 }
@@ -102,7 +110,25 @@ export interface ObjectClient {
   ): Promise<Readable>;
   /** Writes an object; resolves to the etag (without quotes) the store answered, when it sent one. */
   putObject(key: string, body: ObjectBody, options?: PutOptions): Promise<string | undefined>;
-  copyObject(source: string, destination: string, options?: RequestOptions): Promise<void>;
+  /** A server-side copy of a whole object (at most singleCopyLimit bytes); resolves to what the store answered. */
+  copyObject(source: string, destination: string, options?: RequestOptions): Promise<CopiedObject>;
+  /**
+   * The largest object one copyObject can copy (S3: 5 GiB, OSS: 1 GiB); undefined when there is
+   * no such limit. Larger objects are copied in parts with uploadPartCopy.
+   */
+  readonly singleCopyLimit?: number;
+  /**
+   * Optional: copies the bytes [start, end] (inclusive) of object `source` as part `partNumber`
+   * (from 1) of the multipart upload `uploadId` of `key` (S3/OSS UploadPartCopy); returns its etag.
+   */
+  uploadPartCopy?(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    source: string,
+    range: { start: number; end: number },
+    options?: RequestOptions,
+  ): Promise<string>;
   /**
    * Optional: a server-side move of one object (Kodo's `move`), used to rename a file in one
    * request; without it a file is renamed by copy then delete.
@@ -141,4 +167,4 @@ export interface ObjectClient {
 }
 
 /** Names of the ObjectClient operations, as logged and as seen by layers. */
-export type ObjectOperation = Exclude<keyof ObjectClient, 'bucket' | 'close'>;
+export type ObjectOperation = Exclude<keyof ObjectClient, 'bucket' | 'close' | 'singleCopyLimit'>;

@@ -19,6 +19,7 @@ import type {
   ListOptions,
   ListPage,
   MkdirsOptions,
+  MoveOverOptions,
   OpenOptions,
   UfsStatus,
   UfsWriteStream,
@@ -28,7 +29,9 @@ import type {
 import { readRangeOf, readVersionOf, staleVersion } from '../io.js';
 import { ufsLog } from '../log.js';
 import { baseName, isSameOrDescendant, normalizeUfsPath, parentPath } from '../path.js';
+import { isTemporaryWritePath } from '../temporary.js';
 import { batches, forEachLimited } from './concurrency.js';
+import { COPY_LIMITS, copyPartSize } from './copy-limits.js';
 import { compareKeys, decodeCursor, encodeCursor } from './list-cursor.js';
 import { EMPTY_BODY } from './multipart.js';
 import type { ListObjectsResponse, ObjectClient, ObjectInfo } from './object-client.js';
@@ -99,10 +102,12 @@ export class ObjectUnderStore implements UnderStore {
   private readonly client: ObjectClient;
   private readonly suffix: string;
   /** See UnderStore.moveOver: present only when writes commit by copy (commitByCopy). */
-  readonly moveOver?: (source: string, destination: string) => Promise<UfsStatus>;
+  readonly moveOver?: (source: string, destination: string, options?: MoveOverOptions) => Promise<UfsStatus>;
 
   constructor(private readonly options: ObjectStoreOptions) {
-    if (options.commitByCopy) this.moveOver = (source, destination) => this.copyOver(source, destination);
+    if (options.commitByCopy) {
+      this.moveOver = (source, destination, moveOptions) => this.copyOver(source, destination, moveOptions);
+    }
     this.scheme = options.scheme;
     this.uri = options.uri;
     this.client = options.client;
@@ -469,9 +474,12 @@ export class ObjectUnderStore implements UnderStore {
       partTimeoutKey: o.partTimeoutKey,
       tmpDirs: o.tmpDirs,
       afterCommit: async (etag, size) => {
-        // One HEAD for the mtime the fingerprint needs (a PUT answers no Last-Modified).
+        // One HEAD for the mtime the fingerprint needs (a PUT answers no Last-Modified). Not for
+        // a write's temporary object when writes commit by copy: moveOver reports the file's
+        // status, and the temporary object's own fingerprint is no one's concern.
+        const unheaded = this.moveOver !== undefined && isTemporaryWritePath(rel);
         const [info] = await Promise.all([
-          this.client.headObject(key),
+          unheaded ? undefined : this.client.headObject(key),
           markers ? this.putMissingMarkers(parentPath(rel)) : undefined,
         ]);
         return this.fileStatus(rel, writtenInfo(key, info, etag, size), await o.permissions());
@@ -532,16 +540,16 @@ export class ObjectUnderStore implements UnderStore {
     if (found.kind === 'file' && this.client.moveObject) {
       await this.client.moveObject(this.key(from), this.key(to));
     } else if (found.kind === 'file') {
-      await this.client.copyObject(this.key(from), this.key(to));
+      await this.copyObjectOf(this.key(from), this.key(to), found.info.size);
       await this.client.deleteObject(this.key(from));
     } else {
       // Copy everything first, then delete: a failure while copying leaves the source whole.
       const fromPrefix = this.dirPrefix(from);
       const toPrefix = this.dirPrefix(to);
       for await (const keys of this.keysBelow(fromPrefix)) {
-        await forEachLimited(keys, this.options.serviceThreads, (key) =>
-          this.client.copyObject(key, toPrefix + key.slice(fromPrefix.length)),
-        );
+        await forEachLimited(keys, this.options.serviceThreads, async (key) => {
+          await this.client.copyObject(key, toPrefix + key.slice(fromPrefix.length));
+        });
       }
       if (this.suffix !== '/' && found.marker) await this.putMarker(to);
       for await (const keys of this.keysBelow(fromPrefix)) await this.deleteKeys(keys);
@@ -550,7 +558,11 @@ export class ObjectUnderStore implements UnderStore {
     if (!this.options.skipParentDirectoryCreation) await this.putMissingMarkers(parentPath(to));
   }
 
-  private async copyOver(source: string, destination: string): Promise<UfsStatus> {
+  private async copyOver(
+    source: string,
+    destination: string,
+    options: MoveOverOptions = {},
+  ): Promise<UfsStatus> {
     this.checkWritable();
     const from = normalizeUfsPath(source);
     const to = normalizeUfsPath(destination);
@@ -558,17 +570,94 @@ export class ObjectUnderStore implements UnderStore {
     if (from === to) {
       throw new TierfsError('INVALID_ARGUMENT', `cannot move ${this.describe(from)} onto itself`);
     }
-    // One server-side request replaces the destination whole: readers see the old or the new object.
+    const [fromKey, toKey] = [this.key(from), this.key(to)];
+    // Kodo: one forced move, which answers nothing about the object (a HEAD learns it).
     if (this.client.moveObject) {
-      await this.client.moveObject(this.key(from), this.key(to));
-    } else {
-      await this.client.copyObject(this.key(from), this.key(to));
-      await this.client.deleteObject(this.key(from));
+      await this.client.moveObject(fromKey, toKey);
+      return this.statusAfterMove(to);
     }
+    // Copied server-side over the destination, which is replaced whole: readers see the old
+    // object or the new one. One CopyObject up to the store's limit, a multipart copy above it
+    // (the destination appears only when the upload completes).
+    const limit = this.client.singleCopyLimit;
+    let size = options.size;
+    if (limit !== undefined && (size === undefined || size > limit)) {
+      const head = await this.client.headObject(fromKey);
+      if (!head) throw new TierfsError('NOT_FOUND', `no such file: ${this.describe(from)}`);
+      size = head.size;
+    }
+    if (limit !== undefined && size !== undefined && size > limit) {
+      await this.copyInParts(fromKey, toKey, size);
+      await this.client.deleteObject(fromKey);
+      return this.statusAfterMove(to);
+    }
+    const copied = await this.client.copyObject(fromKey, toKey);
+    await this.client.deleteObject(fromKey);
+    // The copy's answer (etag, Last-Modified) and the size written make the status: no HEAD.
+    if (size !== undefined && copied.etag !== undefined && copied.mtimeMs !== undefined) {
+      const info = { key: toKey, size, etag: copied.etag, mtimeMs: copied.mtimeMs };
+      return this.fileStatus(to, info, await this.options.permissions());
+    }
+    return this.statusAfterMove(to);
+  }
+
+  private async statusAfterMove(to: string): Promise<UfsStatus> {
     const moved = await this.client.headObject(this.key(to));
     if (!moved)
       throw new TierfsError('NOT_FOUND', `${this.describe(to)} vanished right after it was written`);
     return this.fileStatus(to, moved, await this.options.permissions());
+  }
+
+  /** A server-side copy of an object of `size` bytes: one CopyObject, or parts above the store's limit. */
+  private async copyObjectOf(fromKey: string, toKey: string, size: number): Promise<void> {
+    const limit = this.client.singleCopyLimit;
+    if (limit !== undefined && size > limit) await this.copyInParts(fromKey, toKey, size);
+    else await this.client.copyObject(fromKey, toKey);
+  }
+
+  /**
+   * A server-side copy of an object too big for one CopyObject: a multipart upload of
+   * UploadPartCopy parts (COPY_LIMITS.partSize, more when 10,000 would not do), a few at once.
+   * Any failure aborts the upload, so nothing appears at the destination.
+   */
+  private async copyInParts(fromKey: string, toKey: string, size: number): Promise<void> {
+    const uploadPartCopy = this.client.uploadPartCopy?.bind(this.client);
+    if (!uploadPartCopy) {
+      throw new TierfsError(
+        'UNSUPPORTED',
+        `${this.uri} cannot copy ${size} bytes server-side: larger than one copy request takes ` +
+          `(${this.client.singleCopyLimit} bytes) and the store offers no UploadPartCopy`,
+      );
+    }
+    const partSize = copyPartSize(size);
+    const ranges: { start: number; end: number }[] = [];
+    for (let start = 0; start < size; start += partSize) {
+      ranges.push({ start, end: Math.min(size, start + partSize) - 1 });
+    }
+    const uploadId = await this.client.initiateMultipartUpload(toKey);
+    try {
+      const etags: string[] = [];
+      await forEachLimited(
+        ranges.map((range, i) => ({ range, partNumber: i + 1 })),
+        COPY_LIMITS.parallelParts,
+        async ({ range, partNumber }) => {
+          etags[partNumber - 1] = await uploadPartCopy(toKey, uploadId, partNumber, fromKey, range);
+        },
+      );
+      await this.client.completeMultipartUpload(
+        toKey,
+        uploadId,
+        etags.map((etag, i) => ({ partNumber: i + 1, etag })),
+      );
+    } catch (error) {
+      await this.client.abortMultipartUpload(toKey, uploadId).catch((abortError: unknown) =>
+        ufsLog.warn('could not abort a multipart copy (cleanup() will)', {
+          uri: `${this.options.scheme}://${this.client.bucket}/${toKey}`,
+          error: String(abortError),
+        }),
+      );
+      throw error;
+    }
   }
 
   async getSpace(): Promise<undefined> {

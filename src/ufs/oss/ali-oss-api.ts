@@ -44,7 +44,19 @@ export interface AliOssApi {
     stream: Readable,
     options?: AliOssRequestOptions & { contentLength?: number },
   ): Promise<unknown>;
-  copy(name: string, sourceName: string, options?: AliOssRequestOptions): Promise<unknown>;
+  copy(
+    name: string,
+    sourceName: string,
+    options?: AliOssRequestOptions,
+  ): Promise<{ data?: { etag?: string; lastModified?: string } | null }>;
+  uploadPartCopy(
+    name: string,
+    uploadId: string,
+    partNo: number,
+    range: string,
+    sourceData: { sourceKey: string; sourceBucketName: string },
+    options?: AliOssRequestOptions,
+  ): Promise<{ etag?: string }>;
   delete(name: string, options?: AliOssRequestOptions): Promise<unknown>;
   deleteMulti(
     names: string[],

@@ -6,8 +6,10 @@
  */
 import type { Readable } from 'node:stream';
 import { TierfsError } from '../../errors.js';
+import { COPY_LIMITS } from '../object/copy-limits.js';
 import type {
   CompletedPart,
+  CopiedObject,
   GetObjectOptions,
   ListMultipartUploadsResponse,
   ListObjectsRequest,
@@ -151,10 +153,44 @@ export class OssObjectClient implements ObjectClient {
     return answeredEtag(answer);
   }
 
-  async copyObject(source: string, destination: string, options: RequestOptions = {}): Promise<void> {
-    await this.call('CopyObject', source, options.signal, () =>
+  /** OSS copies at most 1 GiB in one CopyObject (copy-limits.ts). */
+  get singleCopyLimit(): number {
+    return COPY_LIMITS.oss;
+  }
+
+  async copyObject(source: string, destination: string, options: RequestOptions = {}): Promise<CopiedObject> {
+    const answer = await this.call('CopyObject', source, options.signal, () =>
       this.oss.copy(destination, source, { timeout: this.timeout }),
     );
+    const mtimeMs = answer.data?.lastModified ? Date.parse(answer.data.lastModified) : Number.NaN;
+    return {
+      etag: unquote(answer.data?.etag),
+      mtimeMs: Number.isFinite(mtimeMs) ? mtimeMs : undefined,
+    };
+  }
+
+  async uploadPartCopy(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    source: string,
+    range: { start: number; end: number },
+    options: RequestOptions = {},
+  ): Promise<string> {
+    const { etag } = await this.call('UploadPartCopy', key, options.signal, () =>
+      this.oss.uploadPartCopy(
+        key,
+        uploadId,
+        partNumber,
+        `${range.start}-${range.end}`,
+        { sourceKey: source, sourceBucketName: this.bucket },
+        { timeout: this.timeout },
+      ),
+    );
+    const unquoted = unquote(etag);
+    if (!unquoted)
+      throw new TierfsError('INTERNAL', `OSS returned no etag for copied part ${partNumber} of ${key}`);
+    return unquoted;
   }
 
   async deleteObject(key: string, options: RequestOptions = {}): Promise<void> {

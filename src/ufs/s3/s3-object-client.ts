@@ -15,10 +15,13 @@ import {
   PutObjectCommand,
   type S3Client,
   UploadPartCommand,
+  UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { isTierfsError, TierfsError } from '../../errors.js';
+import { COPY_LIMITS } from '../object/copy-limits.js';
 import type {
   CompletedPart,
+  CopiedObject,
   GetObjectOptions,
   ListMultipartUploadsResponse,
   ListObjectsRequest,
@@ -125,18 +128,57 @@ export class S3ObjectClient implements ObjectClient {
     return unquote(response.ETag);
   }
 
-  async copyObject(source: string, destination: string, options: RequestOptions = {}): Promise<void> {
-    await this.call('CopyObject', source, () =>
+  /** S3 copies at most 5 GiB in one CopyObject (copy-limits.ts). */
+  get singleCopyLimit(): number {
+    return COPY_LIMITS.s3;
+  }
+
+  async copyObject(source: string, destination: string, options: RequestOptions = {}): Promise<CopiedObject> {
+    const response = await this.call('CopyObject', source, () =>
       this.s3.send(
         new CopyObjectCommand({
           Bucket: this.bucket,
           Key: destination,
-          CopySource: `${this.bucket}/${source.split('/').map(encodeURIComponent).join('/')}`,
+          CopySource: this.copySource(source),
           ...this.sse,
         }),
         { abortSignal: options.signal },
       ),
     );
+    const result = response.CopyObjectResult;
+    return { etag: unquote(result?.ETag), mtimeMs: result?.LastModified?.getTime() };
+  }
+
+  async uploadPartCopy(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    source: string,
+    range: { start: number; end: number },
+    options: RequestOptions = {},
+  ): Promise<string> {
+    const response = await this.call('UploadPartCopy', key, () =>
+      this.s3.send(
+        new UploadPartCopyCommand({
+          Bucket: this.bucket,
+          Key: key,
+          UploadId: uploadId,
+          PartNumber: partNumber,
+          CopySource: this.copySource(source),
+          CopySourceRange: `bytes=${range.start}-${range.end}`,
+        }),
+        { abortSignal: options.signal },
+      ),
+    );
+    const etag = unquote(response.CopyPartResult?.ETag);
+    if (!etag)
+      throw new TierfsError('INTERNAL', `S3 returned no etag for copied part ${partNumber} of ${key}`);
+    return etag;
+  }
+
+  /** `bucket/key` as x-amz-copy-source takes it (each segment URL-encoded). */
+  private copySource(source: string): string {
+    return `${this.bucket}/${source.split('/').map(encodeURIComponent).join('/')}`;
   }
 
   async deleteObject(key: string, options: RequestOptions = {}): Promise<void> {

@@ -1,0 +1,187 @@
+/**
+ * moveOver of the S3 and OSS stores (writes committed by a server-side copy,
+ * tierfs.underfs.object.store.write.commit.copy) through tierfs's own S3 and OSS gateways with the
+ * official SDK clients the stores use (@aws-sdk/client-s3, ali-oss). A small object is one
+ * CopyObject whose answer gives the status (no HEAD); above the single-copy limit (5 GiB on S3,
+ * 1 GiB on OSS, lowered here) the object is copied as a multipart upload of UploadPartCopy parts.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Configuration } from '../../src/config/configuration.js';
+import { TierfsError } from '../../src/errors.js';
+import type { OpenOptions, UnderStore } from '../../src/ufs/contract.js';
+import { readStream } from '../../src/ufs/io.js';
+import { COPY_LIMITS } from '../../src/ufs/object/copy-limits.js';
+import { createOssUnderStore } from '../../src/ufs/oss/oss-store.js';
+import { parseUfsUri } from '../../src/ufs/registry.js';
+import { createS3UnderStore } from '../../src/ufs/s3/s3-store.js';
+import { temporaryPathFor } from '../../src/ufs/temporary.js';
+import { ACCESS_KEY, SECRET_KEY, startGateway as startS3Gateway } from '../gateway/harness.js';
+import { AK, BUCKET, SECRET, startGateway as startOssGateway } from '../gateway/oss-support.js';
+
+const MiB = 1024 * 1024;
+const defaults = { ...COPY_LIMITS };
+const stops: (() => Promise<void>)[] = [];
+const stores: Record<'s3' | 'oss', UnderStore> = {} as Record<'s3' | 'oss', UnderStore>;
+/** An S3 store whose gateway refuses to read temporary objects past their first byte while `failParts` is set. */
+let failing: UnderStore;
+let failParts = false;
+
+beforeAll(async () => {
+  const s3 = await startS3Gateway();
+  stops.push(() => s3.stop());
+  mkdirSync(join(s3.root, 'moves'));
+  stores.s3 = await createS3UnderStore(
+    parseUfsUri('s3://moves/root/'),
+    Configuration.of({
+      'tierfs.underfs.s3.endpoint': s3.endpoint,
+      'tierfs.underfs.s3.disable.dns.buckets': 'true',
+      'tierfs.underfs.s3.inherit.acl': 'false',
+      'tierfs.underfs.object.store.write.commit.copy': 'true',
+      'aws.accessKeyId': ACCESS_KEY,
+      'aws.secretKey': SECRET_KEY,
+    }),
+  );
+  const broken = await startS3Gateway({}, (store) =>
+    Object.assign(Object.create(store) as UnderStore, {
+      open: (path: string, options?: OpenOptions) =>
+        failParts && path.includes('.tierfs-write.') && (options?.offset ?? 0) > 0
+          ? Promise.reject(
+              new TierfsError('PERMISSION_DENIED', 'reading past the first part is refused here'),
+            )
+          : store.open(path, options),
+    }),
+  );
+  stops.push(() => broken.stop());
+  mkdirSync(join(broken.root, 'broken'));
+  failing = await createS3UnderStore(
+    parseUfsUri('s3://broken/root/'),
+    Configuration.of({
+      'tierfs.underfs.s3.endpoint': broken.endpoint,
+      'tierfs.underfs.s3.disable.dns.buckets': 'true',
+      'tierfs.underfs.s3.inherit.acl': 'false',
+      'tierfs.underfs.object.store.write.commit.copy': 'true',
+      // cleanup() aborts every pending upload: it finds none when the failed copy aborted its own.
+      'tierfs.underfs.s3.intermediate.upload.clean.age': '0ms',
+      'aws.accessKeyId': ACCESS_KEY,
+      'aws.secretKey': SECRET_KEY,
+    }),
+  );
+  const oss = await startOssGateway();
+  stops.push(() => oss.stop());
+  stores.oss = await createOssUnderStore(
+    parseUfsUri(`oss://${BUCKET}/root/`),
+    Configuration.of({
+      'fs.oss.endpoint': `localhost:${oss.port}`,
+      'fs.oss.accessKeyId': AK,
+      'fs.oss.accessKeySecret': SECRET,
+      'fs.oss.connection.secure.enabled': 'false',
+      'tierfs.underfs.oss.path.style.access': 'true',
+      'tierfs.underfs.object.store.write.commit.copy': 'true',
+    }),
+  );
+});
+afterEach(() => {
+  Object.assign(COPY_LIMITS, defaults);
+});
+afterAll(async () => {
+  await Promise.all([...Object.values(stores), failing].map((store) => store?.close()));
+  for (const stop of stops) await stop();
+});
+
+async function put(store: UnderStore, path: string, data: Buffer): Promise<void> {
+  await pipeline(Readable.from([data]), await store.create(path, { overwrite: true }));
+}
+
+describe.each(['s3', 'oss'] as const)('moveOver on %s through the tierfs gateway', (kind) => {
+  it('replaces the file with one copy whose answer is the status getStatus reports', async () => {
+    const store = stores[kind];
+    const data = randomBytes(300 * 1024);
+    await put(store, 'small/file.bin', randomBytes(1000));
+    const temporary = temporaryPathFor('small/file.bin', 'write');
+    await put(store, temporary, data);
+    const moved = await store.moveOver!(temporary, 'small/file.bin', { size: data.length });
+    expect((await readStream(await store.open('small/file.bin'))).equals(data)).toBe(true);
+    expect(moved.size).toBe(data.length);
+    expect(moved.fingerprint).toBe((await store.getStatus('small/file.bin')).fingerprint);
+    expect(await store.exists(temporary)).toBe(false);
+  });
+
+  it('copies an object above the single-copy limit in UploadPartCopy parts', async () => {
+    const store = stores[kind];
+    COPY_LIMITS[kind] = 1 * MiB;
+    COPY_LIMITS.partSize = 5 * MiB;
+    const data = randomBytes(11 * MiB);
+    await put(store, 'big/file.bin', randomBytes(1000));
+    const temporary = temporaryPathFor('big/file.bin', 'write');
+    await put(store, temporary, data);
+    const moved = await store.moveOver!(temporary, 'big/file.bin', { size: data.length });
+    // A multipart ETag names its part count: 5 + 5 + 1 MiB.
+    expect(moved.etag).toMatch(/-3$/);
+    expect(moved.size).toBe(data.length);
+    expect(moved.fingerprint).toBe((await store.getStatus('big/file.bin')).fingerprint);
+    expect((await readStream(await store.open('big/file.bin'))).equals(data)).toBe(true);
+    expect(await store.exists(temporary)).toBe(false);
+  });
+
+  it('learns the size with a HEAD when the caller does not know it, and copies in parts above the limit', async () => {
+    const store = stores[kind];
+    COPY_LIMITS[kind] = 1 * MiB;
+    COPY_LIMITS.partSize = 5 * MiB;
+    const data = randomBytes(6 * MiB);
+    const temporary = temporaryPathFor('unsized/file.bin', 'write');
+    await put(store, temporary, data);
+    const moved = await store.moveOver!(temporary, 'unsized/file.bin');
+    expect(moved.etag).toMatch(/-2$/);
+    expect((await readStream(await store.open('unsized/file.bin'))).equals(data)).toBe(true);
+  });
+
+  it('renames a file above the single-copy limit (a persist moving its object) in UploadPartCopy parts', async () => {
+    const store = stores[kind];
+    COPY_LIMITS[kind] = 1 * MiB;
+    COPY_LIMITS.partSize = 5 * MiB;
+    const data = randomBytes(6 * MiB);
+    const temporary = temporaryPathFor('renamed/file.bin');
+    await put(store, temporary, data);
+    await store.rename(temporary, 'renamed/file.bin');
+    expect((await store.getStatus('renamed/file.bin')).etag).toMatch(/-2$/);
+    expect((await readStream(await store.open('renamed/file.bin'))).equals(data)).toBe(true);
+    expect(await store.exists(temporary)).toBe(false);
+  });
+
+  it('fails NOT_FOUND for a missing source and leaves the file as it was', async () => {
+    const store = stores[kind];
+    COPY_LIMITS[kind] = 1 * MiB;
+    const before = randomBytes(2000);
+    await put(store, 'missing/file.bin', before);
+    await expect(store.moveOver!('missing/.tierfs-write.nothing', 'missing/file.bin')).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    expect((await readStream(await store.open('missing/file.bin'))).equals(before)).toBe(true);
+  });
+});
+
+describe('moveOver on s3 when a part copy fails', () => {
+  it('aborts the multipart copy: the file stays as it was and no upload is left pending', async () => {
+    COPY_LIMITS.s3 = 1 * MiB;
+    COPY_LIMITS.partSize = 5 * MiB;
+    const before = randomBytes(1000);
+    await put(failing, 'file.bin', before);
+    const temporary = temporaryPathFor('file.bin', 'write');
+    await put(failing, temporary, randomBytes(11 * MiB));
+    failParts = true;
+    try {
+      await expect(failing.moveOver!(temporary, 'file.bin', { size: 11 * MiB })).rejects.toMatchObject({
+        code: 'PERMISSION_DENIED',
+      });
+    } finally {
+      failParts = false;
+    }
+    expect((await readStream(await failing.open('file.bin'))).equals(before)).toBe(true);
+    expect(failing.cleanup && (await failing.cleanup())).toBe(0);
+  });
+});
