@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat, truncate } from 'node:fs/promises';
+import { mkdtemp, open, rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -357,6 +357,16 @@ describe('streamRange, reads larger than the cache', () => {
   });
 });
 
+/** Overwrites the last `length` bytes of a file with zeros, keeping its length. */
+async function zeroTail(path: string, length: number): Promise<void> {
+  const handle = await open(path, 'r+');
+  try {
+    await handle.write(Buffer.alloc(length), 0, length, (await handle.stat()).size - length);
+  } finally {
+    await handle.close();
+  }
+}
+
 describe('streamRange, cold pages from the received chunks', () => {
   const file = Buffer.from(Array.from({ length: 2000 }, (_, i) => (i * 11 + 5) & 0xff));
   /** A streamed fetch in 96-byte chunks, each a fresh allocation of its own (as a socket delivers them). */
@@ -407,15 +417,21 @@ describe('streamRange, cold pages from the received chunks', () => {
       const received = new Set<ArrayBufferLike>();
       await readAll(pages, chunkedFetch(received));
       expect(pages.has('f', 3)).toBe(true);
-      // Tear page 3's file: its last bytes lost, as after a crash mid-write.
-      const pinned = await pages.pin('f', 3 * 256, 256);
-      const path = pinned!.files[0]!.path;
-      pinned!.release();
-      await truncate(path, (await stat(path)).size - 10);
+      // Tear page 3's file: its last chunk's bytes never reached the disk (zeros, same length), as
+      // after a crash; and page 5's file cut short.
+      for (const [index, tear] of [
+        [3, (path: string) => zeroTail(path, 96)],
+        [5, async (path: string) => truncate(path, (await stat(path)).size - 10)],
+      ] as const) {
+        const pinned = await pages.pin('f', index * 256, 256);
+        const { path } = pinned!.files[0]!;
+        pinned!.release();
+        await tear(path);
+      }
       received.clear();
       const again = Buffer.concat(await readAll(pages, chunkedFetch(received)));
       expect(again.equals(file)).toBe(true);
-      expect(received.size).toBeGreaterThan(0); // page 3 came from the UFS, not from the torn file
+      expect(received.size).toBeGreaterThan(0); // pages 3 and 5 came from the UFS, not from their torn files
     } finally {
       await pages.close();
     }
