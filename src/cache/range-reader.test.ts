@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, open, rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -354,5 +354,86 @@ describe('streamRange, reads larger than the cache', () => {
     ]);
     expect([...pages.pages()].map((page) => page.pageIndex)).toEqual([3]);
     await pages.close();
+  });
+});
+
+/** Overwrites the last `length` bytes of a file with zeros, keeping its length. */
+async function zeroTail(path: string, length: number): Promise<void> {
+  const handle = await open(path, 'r+');
+  try {
+    await handle.write(Buffer.alloc(length), 0, length, (await handle.stat()).size - length);
+  } finally {
+    await handle.close();
+  }
+}
+
+describe('streamRange, cold pages from the received chunks', () => {
+  const file = Buffer.from(Array.from({ length: 2000 }, (_, i) => (i * 11 + 5) & 0xff));
+  /** A streamed fetch in 96-byte chunks, each a fresh allocation of its own (as a socket delivers them). */
+  const chunkedFetch = (received: Set<ArrayBufferLike>): FetchRange => {
+    return async (at, n) =>
+      (async function* () {
+        for (let i = at; i < at + n; i += 96) {
+          const chunk = Buffer.allocUnsafeSlow(Math.min(96, at + n - i));
+          file.copy(chunk, 0, i, i + chunk.length);
+          received.add(chunk.buffer);
+          yield chunk;
+        }
+      })();
+  };
+  const readAll = async (pages: PageStore, fetch: FetchRange, offset = 0, length = file.length) => {
+    const out: Buffer[] = [];
+    const read = { fileKey: 'f', fileSize: file.length, offset, length, fetch, windowPages: 4 };
+    for await (const chunk of streamRange(pages, read)) out.push(chunk);
+    return out;
+  };
+
+  it('sends and caches the received chunks without copying them into pages', async () => {
+    const ram = await mkdtemp('/dev/shm/tierfs-range-');
+    const pages = await PageStore.open({ pageSize: 256, mem: { quota: 4096, path: join(ram, 'w') } });
+    try {
+      const received = new Set<ArrayBufferLike>();
+      const sent = await readAll(pages, chunkedFetch(received), 100, 1800);
+      expect(Buffer.concat(sent).equals(file.subarray(100, 1900))).toBe(true);
+      // Every buffer sent is a view of a received chunk: no page was assembled by copying.
+      expect(sent.filter((buffer) => !received.has(buffer.buffer))).toEqual([]);
+      // The pages were cached from those chunks (a page crossing chunk boundaries included).
+      for (let index = 0; index < 8; index++) {
+        const page = await pages.get('f', index);
+        expect(page?.equals(file.subarray(index * 256, index * 256 + 256))).toBe(true);
+      }
+    } finally {
+      await pages.close();
+      await rm(ram, { recursive: true, force: true });
+    }
+  });
+
+  it('never serves a torn page written from chunks: the page is fetched again', async () => {
+    const pages = await PageStore.open({
+      pageSize: 256,
+      disk: { dirs: [{ path: dir, quota: 8192 }], buckets: 2 },
+    });
+    try {
+      const received = new Set<ArrayBufferLike>();
+      await readAll(pages, chunkedFetch(received));
+      expect(pages.has('f', 3)).toBe(true);
+      // Tear page 3's file: its last chunk's bytes never reached the disk (zeros, same length), as
+      // after a crash; and page 5's file cut short.
+      for (const [index, tear] of [
+        [3, (path: string) => zeroTail(path, 96)],
+        [5, async (path: string) => truncate(path, (await stat(path)).size - 10)],
+      ] as const) {
+        const pinned = await pages.pin('f', index * 256, 256);
+        const { path } = pinned!.files[0]!;
+        pinned!.release();
+        await tear(path);
+      }
+      received.clear();
+      const again = Buffer.concat(await readAll(pages, chunkedFetch(received)));
+      expect(again.equals(file)).toBe(true);
+      expect(received.size).toBeGreaterThan(0); // pages 3 and 5 came from the UFS, not from their torn files
+    } finally {
+      await pages.close();
+    }
   });
 });

@@ -28,9 +28,10 @@ export interface RangeRead {
   readonly fetch: FetchRange;
 }
 
+/** Bytes of a page at file offset `start`: a cached page, or the received chunks of a fetched one. */
 interface Piece {
   readonly start: number;
-  readonly bytes: Uint8Array;
+  readonly parts: readonly Uint8Array[];
 }
 
 /** The bytes of the range, in a new Buffer (one window: every missing run fetched at once). */
@@ -73,7 +74,11 @@ class UfsCursor {
     private readonly runEnd: (start: number) => number,
   ) {}
 
-  read(start: number, length: number): Promise<Uint8Array> {
+  /**
+   * The `length` bytes at `start` as the chunks the fetch delivered (views of them where a chunk
+   * crosses the end): nothing is copied, so a cold page costs no allocation of its own.
+   */
+  read(start: number, length: number): Promise<Uint8Array[]> {
     const result = this.queue.then(() => this.readNow(start, length));
     // A failed read fails the whole range: the reads queued behind it must not start new fetches.
     this.queue = result.catch(() => {
@@ -89,7 +94,7 @@ class UfsCursor {
     await this.release();
   }
 
-  private async readNow(start: number, length: number): Promise<Uint8Array> {
+  private async readNow(start: number, length: number): Promise<Uint8Array[]> {
     if (this.closed) throw new TierfsError('ABORTED', 'the read ended before this page was needed');
     // Past the end of its run a fetch has no more bytes: the page after it was cached when the run
     // was measured and has been evicted since.
@@ -123,8 +128,7 @@ class UfsCursor {
       filled += chunk.length;
     }
     this.position += length;
-    // One chunk that is the whole page (a fetch returned at once) is used as it is.
-    return out.length === 1 ? out[0]! : Buffer.concat(out, length);
+    return out;
   }
 
   private shortRead(filled: number): TierfsError {
@@ -147,9 +151,9 @@ class UfsCursor {
 }
 
 /**
- * The bytes of a range as a stream of page-sized Buffers, without copying cached pages into one
- * big Buffer: what the worker sends. Pages are looked up a window at a time, the next window while
- * the current one is sent. Missing pages are read from one streamed UFS fetch per run of adjacent
+ * The bytes of a range as a stream of Buffers (cached pages, and the chunks a fetch received for
+ * missing ones), none of them copied: what the worker sends. Pages are looked up a window at a
+ * time, the next window while the current one is sent. Missing pages are read from one streamed UFS fetch per run of adjacent
  * missing pages (see UfsCursor), and written to the cache in the background, a bounded number at
  * a time, so a cold read is not held up by every page write; the generator ends once they are
  * written. A read larger than the cache evicts pages it has already sent (its own, in LRU order);
@@ -186,12 +190,14 @@ export async function* streamRange(store: PageStore, read: RangeStream): AsyncGe
 
   /** Pages this read fetched and is caching. */
   const fetched = new Set<number>();
-  const putInBackground = async (index: number, bytes: Uint8Array): Promise<void> => {
+  const putInBackground = async (index: number, parts: readonly Uint8Array[]): Promise<void> => {
     fetched.add(index);
     while (pending.size >= MAX_PENDING_PUTS) await Promise.race(pending);
     // A failed cache write is not a failed read: the page is simply not cached.
     const put: Promise<unknown> = store
-      .put(fileKey, index, bytes, { adopt: true }) // a page the cursor read: nobody writes to it again
+      // The received chunks, handed over (nobody writes to them again): a page file is written from
+      // them as they are (writev); only a page kept in the heap is made one Buffer.
+      .put(fileKey, index, parts, { adopt: true })
       .catch(() => false)
       .finally(() => pending.delete(put));
     pending.add(put);
@@ -212,9 +218,9 @@ export async function* streamRange(store: PageStore, read: RangeStream): AsyncGe
     const previous = queued;
     const ready = lookups.then(async (cached) => {
       await previous;
-      return cached.map((bytes, i): Piece | Promise<Uint8Array> => {
+      return cached.map((bytes, i): Piece | Promise<Uint8Array[]> => {
         const index = from + i;
-        if (bytes) return { start: index * pageSize, bytes };
+        if (bytes) return { start: index * pageSize, parts: [bytes] };
         return cursor.read(startOf(index), endOf(index) - startOf(index));
       });
     });
@@ -225,14 +231,22 @@ export async function* streamRange(store: PageStore, read: RangeStream): AsyncGe
         pieces.push(piece);
         continue;
       }
-      const page = await piece;
-      pieces.push({ start: startOf(from + i), bytes: page });
-      if (cache) await putInBackground(from + i, page);
+      const parts = await piece;
+      pieces.push({ start: startOf(from + i), parts });
+      if (cache) await putInBackground(from + i, parts);
     }
-    return pieces.map(({ start, bytes }) => {
-      const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      return buffer.subarray(Math.max(0, offset - start), Math.max(0, Math.min(buffer.length, end - start)));
-    });
+    // Each part trimmed to the range, as a view of the same memory.
+    const out: Buffer[] = [];
+    for (const { start, parts } of pieces) {
+      let at = start;
+      for (const part of parts) {
+        const low = Math.max(at, offset);
+        const high = Math.min(at + part.length, end);
+        if (high > low) out.push(Buffer.from(part.buffer, part.byteOffset + low - at, high - low));
+        at += part.length;
+      }
+    }
+    return out;
   };
 
   try {
