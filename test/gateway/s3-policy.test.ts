@@ -18,37 +18,22 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ACCESS_KEY,
-  s3Failure as failure,
-  type RunningGateway,
-  SECRET_KEY,
-  s3Client,
-  startGateway,
-  USER,
-} from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { withS3Gateway } from './fixture.js';
+import { s3Failure as failure } from './harness.js';
 
 const BOB_KEY = 'AKIABOBPOLICY';
 const BOB_SECRET = 'bob-policy-secret-0123';
 
-let gw: RunningGateway;
+const gw = withS3Gateway({
+  users: { bob: { accessKeyId: BOB_KEY, secretAccessKey: BOB_SECRET } },
+  anonymous: true,
+});
 let alice: S3Client;
 let bob: S3Client;
 let buckets = 0;
-
-beforeAll(async () => {
-  gw = await startGateway({
-    'tierfs.proxy.s3.users': `${ACCESS_KEY}:${SECRET_KEY}:${USER},${BOB_KEY}:${BOB_SECRET}:bob`,
-    'tierfs.proxy.s3.anonymous.enabled': 'true',
-  });
-  alice = s3Client(gw);
-  bob = s3Client(gw, { credentials: { accessKeyId: BOB_KEY, secretAccessKey: BOB_SECRET } });
-});
-afterAll(async () => {
-  alice?.destroy();
-  bob?.destroy();
-  await gw?.stop();
+beforeAll(() => {
+  ({ alice, bob } = gw.clients());
 });
 
 async function newBucket(...keys: string[]): Promise<string> {
