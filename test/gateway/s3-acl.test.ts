@@ -24,14 +24,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { withS3Gateway } from './fixture.js';
 import { s3Failure as failure, USER } from './harness.js';
 
-const BOB_KEY = 'AKIABOBTEST';
-const BOB_SECRET = 'bob-secret-0123456789';
+const BOB = { accessKeyId: 'AKIABOBTEST', secretAccessKey: 'bob-secret-0123456789' };
 const ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers';
 
-const gw = withS3Gateway({
-  users: { bob: { accessKeyId: BOB_KEY, secretAccessKey: BOB_SECRET } },
-  anonymous: true,
-});
+const gw = withS3Gateway({ users: { bob: BOB }, anonymous: true });
 let alice: S3Client;
 let bob: S3Client;
 let buckets = 0;

@@ -34,14 +34,10 @@ import { withS3Gateway } from './fixture.js';
 import { ACCESS_KEY, s3Failure as failure, findClient, SECRET_KEY, USER } from './harness.js';
 
 const execFileAsync = promisify(execFile);
-const BOB_KEY = 'AKIABOBCOMBO';
-const BOB_SECRET = 'bob-combo-secret-0123456789';
+const BOB = { accessKeyId: 'AKIABOBCOMBO', secretAccessKey: 'bob-combo-secret-0123456789' };
 const denied = { code: 'AccessDenied', status: 403 };
 
-const gw = withS3Gateway({
-  users: { bob: { accessKeyId: BOB_KEY, secretAccessKey: BOB_SECRET } },
-  anonymous: true,
-});
+const gw = withS3Gateway({ users: { bob: BOB }, anonymous: true });
 let alice: S3Client;
 let bob: S3Client;
 beforeAll(() => {
@@ -163,7 +159,7 @@ async function presignedPosts(
   python: string,
   requests: Record<string, { who: 'alice' | 'bob'; bucket: string; key: string }>,
 ): Promise<Record<string, PresignedPost>> {
-  const keys = { alice: [ACCESS_KEY, SECRET_KEY], bob: [BOB_KEY, BOB_SECRET] };
+  const keys = { alice: [ACCESS_KEY, SECRET_KEY], bob: [BOB.accessKeyId, BOB.secretAccessKey] };
   const script = `
 import boto3, json, sys
 from botocore.config import Config

@@ -22,13 +22,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { withS3Gateway } from './fixture.js';
 import { s3Failure as failure } from './harness.js';
 
-const BOB_KEY = 'AKIABOBPOLICY';
-const BOB_SECRET = 'bob-policy-secret-0123';
+const BOB = { accessKeyId: 'AKIABOBPOLICY', secretAccessKey: 'bob-policy-secret-0123' };
 
-const gw = withS3Gateway({
-  users: { bob: { accessKeyId: BOB_KEY, secretAccessKey: BOB_SECRET } },
-  anonymous: true,
-});
+const gw = withS3Gateway({ users: { bob: BOB }, anonymous: true });
 let alice: S3Client;
 let bob: S3Client;
 let buckets = 0;
