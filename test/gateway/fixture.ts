@@ -38,6 +38,8 @@ export interface S3GatewayFixture<U extends string = never> {
   clients(): Record<U | typeof USER, S3Client>;
   /** A fresh SDK client of a user with overrides, destroyed at stop. */
   newClient(user?: U | typeof USER, overrides?: Partial<S3ClientConfig>): S3Client;
+  /** The status of an unsigned request (as a browser or curl sends it), its body read and dropped. */
+  unsigned(method: string, path: string, body?: string): Promise<number>;
   /** Creates a bucket as the user (alice when not named) and returns its name. */
   bucket(name: string, user?: U | typeof USER): Promise<string>;
 }
@@ -98,6 +100,11 @@ export function withS3Gateway<U extends string = never>(
       const client = s3Client(live(), { credentials: credentials(user), ...overrides });
       made.push(client);
       return client;
+    },
+    async unsigned(method, path, body) {
+      const res = await fetch(`${live().endpoint}${path}`, { method, body });
+      await res.arrayBuffer();
+      return res.status;
     },
     async bucket(name, user = USER) {
       await fixture.clientFor(user).send(new CreateBucketCommand({ Bucket: name }));
