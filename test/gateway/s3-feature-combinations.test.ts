@@ -37,7 +37,29 @@ const execFileAsync = promisify(execFile);
 const BOB = { accessKeyId: 'AKIABOBCOMBO', secretAccessKey: 'bob-combo-secret-0123456789' };
 const denied = { code: 'AccessDenied', status: 403 };
 
-const gw = withS3Gateway({ users: { bob: BOB }, anonymous: true });
+/**
+ * Armed by one test: the next open of a path ending in `suffix` first runs `before` (which moves
+ * that file). Unarmed, the store is untouched, so the file needs one gateway, not two.
+ */
+let pending: { suffix: string; before: () => Promise<void> } | undefined;
+const gw = withS3Gateway({
+  users: { bob: BOB },
+  anonymous: true,
+  wrapStore: (store) =>
+    new Proxy(store, {
+      get(target, property, receiver) {
+        if (property !== 'open') return Reflect.get(target, property, receiver);
+        return async (path: string, options?: OpenOptions): Promise<Readable> => {
+          const armed = pending;
+          if (armed && path.endsWith(armed.suffix)) {
+            pending = undefined;
+            await armed.before();
+          }
+          return target.open(path, options);
+        };
+      },
+    }),
+});
 let alice: S3Client;
 let bob: S3Client;
 beforeAll(() => {
@@ -399,29 +421,10 @@ describe('CORS configuration and anonymous preflights', () => {
 
 describe('a demoted version moved by the key layout while it is being copied', () => {
   let client: S3Client;
-  /** The next open of a path ending in `suffix` first runs `before` (which moves that file). */
-  let pending: { suffix: string; before: () => Promise<void> } | undefined;
   const Bucket = 'vers-race';
 
-  const raced = withS3Gateway({
-    wrapStore: (store) =>
-      new Proxy(store, {
-        get(target, property, receiver) {
-          if (property !== 'open') return Reflect.get(target, property, receiver);
-          return async (path: string, options?: OpenOptions): Promise<Readable> => {
-            const armed = pending;
-            if (armed && path.endsWith(armed.suffix)) {
-              pending = undefined;
-              await armed.before();
-            }
-            return target.open(path, options);
-          };
-        },
-      }),
-  });
-
   beforeAll(async () => {
-    client = raced.clientFor();
+    client = gw.clientFor();
     await client.send(new CreateBucketCommand({ Bucket }));
     await client.send(
       new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }),
@@ -444,6 +447,6 @@ describe('a demoted version moved by the key layout while it is being copied', (
     expect(await body()).toBe('second');
     expect(await body(v1)).toBe('first');
     expect(await body(v2)).toBe('second');
-    expect(await readFile(join(raced.root, Bucket, 'a', '.tierfs-object'), 'utf8')).toBe('second');
+    expect(await readFile(join(gw.root, Bucket, 'a', '.tierfs-object'), 'utf8')).toBe('second');
   });
 });
