@@ -2,7 +2,7 @@
  * Real S3 clients from Debian (aws cli, s3cmd, rclone, boto3) in scripted sessions against a
  * `tierfs gateway` child process. A missing client fails in CI and skips locally.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -10,12 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, type GatewayProcess, spawnS3Gateway } from './cli-gateway.js';
 import { ACCESS_KEY, findClient, SECRET_KEY } from './harness.js';
 
 const execFileAsync = promisify(execFile);
-const BIN = join(import.meta.dirname, '../../bin/tierfs.js');
 
 let base: string;
+let gateway: GatewayProcess;
 let child: ChildProcess;
 let endpoint: string;
 let port: number;
@@ -54,42 +55,12 @@ beforeAll(async () => {
     AWS_CONFIG_FILE: join(base, 'home', 'aws-config'),
     AWS_SHARED_CREDENTIALS_FILE: join(base, 'home', 'aws-credentials'),
   };
-  child = spawn(
-    process.execPath,
-    [
-      BIN,
-      `-Dtierfs.proxy.s3.users=${ACCESS_KEY}:${SECRET_KEY}:bob`,
-      `-Dtierfs.proxy.s3.state.dir=${join(base, 'state')}`,
-      'gateway',
-      '--protocol',
-      's3',
-      '--root',
-      join(base, 'root'),
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TIERFS_CONF_DIR: join(base, 'conf') } },
-  );
-  let out = '';
-  child.stdout!.setEncoding('utf8');
-  endpoint = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (text: string) => {
-      out += text;
-      const m = /on (http:\/\/127\.0\.0\.1:(\d+))/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`tierfs gateway exited with ${code}: ${out}`)));
-  });
-  port = Number(new URL(endpoint).port);
+  gateway = await spawnS3Gateway(base, 'bob');
+  ({ child, endpoint, port } = gateway);
 });
 
 afterAll(async () => {
-  if (child && child.exitCode === null) {
-    child.kill('SIGTERM');
-    await once(child, 'exit');
-  }
+  await gateway?.stop();
   if (base) await rm(base, { recursive: true, force: true });
 });
 

@@ -3,11 +3,17 @@
  * operations written without a leading slash (as the Python SDK writes them), bucket info, and
  * the rs operations it does not implement refused with 501, never half done.
  */
-import { request } from 'node:http';
 import qiniu from 'qiniu';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toUrlSafeBase64 } from '../../src/gateway/kodo/url-safe-base64.js';
-import { answer, BUCKET, batchResults, type KodoFixture, startKodoFixture } from './kodo-support.js';
+import {
+  answer,
+  BUCKET,
+  batchResults,
+  type KodoFixture,
+  exchange as rawExchange,
+  startKodoFixture,
+} from './kodo-support.js';
 
 let kodo: KodoFixture;
 beforeAll(async () => {
@@ -15,25 +21,8 @@ beforeAll(async () => {
 });
 afterAll(async () => kodo?.cleanup());
 
-function exchange(
-  method: string,
-  path: string,
-  headers: Record<string, string>,
-  body?: Buffer,
-): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> {
-  const [hostname, port] = kodo.host.split(':') as [string, string];
-  return new Promise((resolve, reject) => {
-    const req = request({ hostname, port: Number(port), method, path, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-      );
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const exchange = (method: string, path: string, headers: Record<string, string>, body?: Buffer) =>
+  rawExchange(kodo.host, method, path, headers, body);
 
 /** A QBox-signed management call with a form body. */
 function manage(path: string, form = '') {

@@ -21,6 +21,7 @@ import {
   BUCKET,
   bytes,
   type KodoFixture,
+  exchange as rawExchange,
   SECRET_KEY,
   startKodoFixture,
 } from './kodo-support.js';
@@ -36,26 +37,8 @@ afterAll(async () => {
   await kodo?.cleanup();
 });
 
-/** A raw HTTP exchange (fetch cannot set Host); the body is read whole (small answers only). */
-function exchange(
-  method: string,
-  path: string,
-  headers: Record<string, string>,
-  body?: Buffer,
-): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> {
-  const [hostname, port] = kodo.host.split(':') as [string, string];
-  return new Promise((resolve, reject) => {
-    const req = request({ hostname, port: Number(port), method, path, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-      );
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const exchange = (method: string, path: string, headers: Record<string, string>, body?: Buffer) =>
+  rawExchange(kodo.host, method, path, headers, body);
 
 function multipart(fields: [string, string][], file: Buffer, boundary = 'tierfsBoundary'): Buffer {
   const parts: Buffer[] = [];

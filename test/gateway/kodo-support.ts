@@ -3,6 +3,7 @@
  * SDK pointed at it. The SDK's loosely typed answers are narrowed here, at the boundary.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import qiniu from 'qiniu';
@@ -137,4 +138,26 @@ export function bytes(size: number, seed = 1): Buffer {
     data[i] = x & 0xff;
   }
   return data;
+}
+
+/** A raw HTTP exchange with a gateway at `host` (fetch cannot set Host); the body is read whole (small answers only). */
+export function exchange(
+  host: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: Buffer,
+): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> {
+  const [hostname, port] = host.split(':') as [string, string];
+  return new Promise((resolve, reject) => {
+    const req = request({ hostname, port: Number(port), method, path, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+      );
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }

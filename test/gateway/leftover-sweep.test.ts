@@ -3,7 +3,6 @@
  * partial file behind; the next start sweeps it (tierfs.underfs.local.partial.clean.age), so the
  * bucket lists empty and can be deleted.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { request } from 'node:http';
@@ -18,57 +17,24 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCESS_KEY, SECRET_KEY, s3Client } from './harness.js';
+import { type GatewayProcess, spawnS3Gateway } from './cli-gateway.js';
+import { s3Client } from './harness.js';
 
-const BIN = join(import.meta.dirname, '../../bin/tierfs.js');
 let base: string;
-const children: ChildProcess[] = [];
+const gateways: GatewayProcess[] = [];
 
 beforeAll(async () => {
   base = await mkdtemp(join(tmpdir(), 'tierfs-gw-sweep-'));
 });
 afterAll(async () => {
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    }
-  }
+  for (const gateway of gateways) await gateway.stop();
   await rm(base, { recursive: true, force: true });
 });
 
-async function startGateway(): Promise<{ child: ChildProcess; endpoint: string; port: number }> {
-  const child = spawn(
-    process.execPath,
-    [
-      BIN,
-      `-Dtierfs.proxy.s3.users=${ACCESS_KEY}:${SECRET_KEY}:alice`,
-      `-Dtierfs.proxy.s3.state.dir=${join(base, 'state')}`,
-      '-Dtierfs.underfs.local.partial.clean.age=1ms',
-      'gateway',
-      '--protocol',
-      's3',
-      '--root',
-      join(base, 'root'),
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TIERFS_CONF_DIR: join(base, 'conf') } },
-  );
-  children.push(child);
-  let out = '';
-  child.stdout!.setEncoding('utf8');
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (text: string) => {
-      out += text;
-      const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`tierfs gateway exited with ${code}: ${out}`)));
-  });
-  return { child, endpoint, port: Number(new URL(endpoint).port) };
+async function startGateway(): Promise<GatewayProcess> {
+  const gateway = await spawnS3Gateway(base, 'alice', { 'tierfs.underfs.local.partial.clean.age': '1ms' });
+  gateways.push(gateway);
+  return gateway;
 }
 
 const partials = async (dir: string) =>

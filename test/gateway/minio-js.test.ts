@@ -10,16 +10,16 @@ import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import * as Minio from 'minio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCESS_KEY, type RunningGateway, SECRET_KEY, startGateway } from './harness.js';
+import { withS3Gateway } from './fixture.js';
+import { ACCESS_KEY, SECRET_KEY } from './harness.js';
 
-let gw: RunningGateway;
+const gw = withS3Gateway({ anonymous: true });
 let mc: Minio.Client;
 let scratch: string;
 const BUCKET = 'minio-js';
 const PART = 5 * 1024 * 1024;
 
 beforeAll(async () => {
-  gw = await startGateway({ 'tierfs.proxy.s3.anonymous.enabled': 'true' });
   mc = new Minio.Client({
     endPoint: '127.0.0.1',
     port: gw.port,
@@ -34,7 +34,6 @@ beforeAll(async () => {
   await mc.makeBucket(BUCKET, 'us-east-1');
 });
 afterAll(async () => {
-  await gw?.stop();
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 

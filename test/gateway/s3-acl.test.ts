@@ -20,38 +20,19 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ACCESS_KEY,
-  s3Failure as failure,
-  type RunningGateway,
-  SECRET_KEY,
-  s3Client,
-  startGateway,
-  USER,
-} from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { withS3Gateway } from './fixture.js';
+import { s3Failure as failure, USER } from './harness.js';
 
-const BOB_KEY = 'AKIABOBTEST';
-const BOB_SECRET = 'bob-secret-0123456789';
+const BOB = { accessKeyId: 'AKIABOBTEST', secretAccessKey: 'bob-secret-0123456789' };
 const ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers';
 
-let gw: RunningGateway;
+const gw = withS3Gateway({ users: { bob: BOB }, anonymous: true });
 let alice: S3Client;
 let bob: S3Client;
 let buckets = 0;
-
-beforeAll(async () => {
-  gw = await startGateway({
-    'tierfs.proxy.s3.users': `${ACCESS_KEY}:${SECRET_KEY}:${USER},${BOB_KEY}:${BOB_SECRET}:bob`,
-    'tierfs.proxy.s3.anonymous.enabled': 'true',
-  });
-  alice = s3Client(gw);
-  bob = s3Client(gw, { credentials: { accessKeyId: BOB_KEY, secretAccessKey: BOB_SECRET } });
-});
-afterAll(async () => {
-  alice?.destroy();
-  bob?.destroy();
-  await gw?.stop();
+beforeAll(() => {
+  ({ alice, bob } = gw.clients());
 });
 
 async function newBucket(client = alice, ACL?: 'public-read' | 'public-read-write' | 'authenticated-read') {
@@ -61,11 +42,7 @@ async function newBucket(client = alice, ACL?: 'public-read' | 'public-read-writ
 }
 
 /** An unsigned request, as a browser or curl sends it. */
-async function anonymous(method: string, path: string, body?: string): Promise<number> {
-  const res = await fetch(`${gw.endpoint}${path}`, { method, body });
-  await res.arrayBuffer();
-  return res.status;
-}
+const anonymous = (method: string, path: string, body?: string) => gw.unsigned(method, path, body);
 
 const denied = { code: 'AccessDenied', status: 403 };
 

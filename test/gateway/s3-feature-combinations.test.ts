@@ -28,40 +28,42 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { OpenOptions } from '../../src/ufs/contract.js';
-import {
-  ACCESS_KEY,
-  s3Failure as failure,
-  findClient,
-  type RunningGateway,
-  SECRET_KEY,
-  s3Client,
-  startGateway,
-  USER,
-} from './harness.js';
+import { withS3Gateway } from './fixture.js';
+import { ACCESS_KEY, s3Failure as failure, findClient, SECRET_KEY, USER } from './harness.js';
 
 const execFileAsync = promisify(execFile);
-const BOB_KEY = 'AKIABOBCOMBO';
-const BOB_SECRET = 'bob-combo-secret-0123456789';
+const BOB = { accessKeyId: 'AKIABOBCOMBO', secretAccessKey: 'bob-combo-secret-0123456789' };
 const denied = { code: 'AccessDenied', status: 403 };
 
-let gw: RunningGateway;
+/**
+ * Armed by one test: the next open of a path ending in `suffix` first runs `before` (which moves
+ * that file). Unarmed, the store is untouched, so the file needs one gateway, not two.
+ */
+let pending: { suffix: string; before: () => Promise<void> } | undefined;
+const gw = withS3Gateway({
+  users: { bob: BOB },
+  anonymous: true,
+  wrapStore: (store) =>
+    new Proxy(store, {
+      get(target, property, receiver) {
+        if (property !== 'open') return Reflect.get(target, property, receiver);
+        return async (path: string, options?: OpenOptions): Promise<Readable> => {
+          const armed = pending;
+          if (armed && path.endsWith(armed.suffix)) {
+            pending = undefined;
+            await armed.before();
+          }
+          return target.open(path, options);
+        };
+      },
+    }),
+});
 let alice: S3Client;
 let bob: S3Client;
-
-beforeAll(async () => {
-  gw = await startGateway({
-    'tierfs.proxy.s3.users': `${ACCESS_KEY}:${SECRET_KEY}:${USER},${BOB_KEY}:${BOB_SECRET}:bob`,
-    'tierfs.proxy.s3.anonymous.enabled': 'true',
-  });
-  alice = s3Client(gw);
-  bob = s3Client(gw, { credentials: { accessKeyId: BOB_KEY, secretAccessKey: BOB_SECRET } });
-});
-afterAll(async () => {
-  alice?.destroy();
-  bob?.destroy();
-  await gw?.stop();
+beforeAll(() => {
+  ({ alice, bob } = gw.clients());
 });
 
 async function versionedBucket(Bucket: string): Promise<void> {
@@ -179,7 +181,7 @@ async function presignedPosts(
   python: string,
   requests: Record<string, { who: 'alice' | 'bob'; bucket: string; key: string }>,
 ): Promise<Record<string, PresignedPost>> {
-  const keys = { alice: [ACCESS_KEY, SECRET_KEY], bob: [BOB_KEY, BOB_SECRET] };
+  const keys = { alice: [ACCESS_KEY, SECRET_KEY], bob: [BOB.accessKeyId, BOB.secretAccessKey] };
   const script = `
 import boto3, json, sys
 from botocore.config import Config
@@ -418,39 +420,15 @@ describe('CORS configuration and anonymous preflights', () => {
 });
 
 describe('a demoted version moved by the key layout while it is being copied', () => {
-  let raced: RunningGateway;
   let client: S3Client;
-  /** The next open of a path ending in `suffix` first runs `before` (which moves that file). */
-  let pending: { suffix: string; before: () => Promise<void> } | undefined;
   const Bucket = 'vers-race';
 
   beforeAll(async () => {
-    raced = await startGateway(
-      {},
-      (store) =>
-        new Proxy(store, {
-          get(target, property, receiver) {
-            if (property !== 'open') return Reflect.get(target, property, receiver);
-            return async (path: string, options?: OpenOptions): Promise<Readable> => {
-              const armed = pending;
-              if (armed && path.endsWith(armed.suffix)) {
-                pending = undefined;
-                await armed.before();
-              }
-              return target.open(path, options);
-            };
-          },
-        }),
-    );
-    client = s3Client(raced);
+    client = gw.clientFor();
     await client.send(new CreateBucketCommand({ Bucket }));
     await client.send(
       new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }),
     );
-  });
-  afterAll(async () => {
-    client?.destroy();
-    await raced?.stop();
   });
 
   it('an overwrite copies the previous version from where the move put it', async () => {
@@ -469,6 +447,6 @@ describe('a demoted version moved by the key layout while it is being copied', (
     expect(await body()).toBe('second');
     expect(await body(v1)).toBe('first');
     expect(await body(v2)).toBe('second');
-    expect(await readFile(join(raced.root, Bucket, 'a', '.tierfs-object'), 'utf8')).toBe('second');
+    expect(await readFile(join(gw.root, Bucket, 'a', '.tierfs-object'), 'utf8')).toBe('second');
   });
 });

@@ -23,30 +23,20 @@ import {
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ACCESS_KEY,
-  s3Failure as failure,
-  type RunningGateway,
-  SECRET_KEY,
-  s3Client,
-  startGateway,
-  USER,
-} from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { withS3Gateway } from './fixture.js';
+import { ACCESS_KEY, s3Failure as failure, SECRET_KEY, s3Client, USER } from './harness.js';
 
-let gw: RunningGateway;
-let s3: S3Client;
 const BUCKET = 'fidelity';
-
-beforeAll(async () => {
-  gw = await startGateway({
-    'tierfs.proxy.s3.complete.multipart.upload.min.part.size': '5B',
-    'tierfs.proxy.s3.users': `${ACCESS_KEY}:${SECRET_KEY}:${USER},AKIABOB:bob-secret-0123456789:bob`,
-  });
-  s3 = s3Client(gw);
-  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+const gw = withS3Gateway({
+  config: { 'tierfs.proxy.s3.complete.multipart.upload.min.part.size': '5B' },
+  users: { bob: { accessKeyId: 'AKIABOB', secretAccessKey: 'bob-secret-0123456789' } },
+  buckets: [BUCKET],
 });
-afterAll(async () => gw.stop());
+let s3: S3Client;
+beforeAll(() => {
+  s3 = gw.clientFor();
+});
 
 const put = (Key: string, Body: string, extra: Record<string, string> = {}) =>
   s3.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body, ...extra }));

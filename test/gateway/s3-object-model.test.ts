@@ -8,7 +8,6 @@ import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CopyObjectCommand,
-  CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -17,19 +16,16 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { s3Failure as failure, type RunningGateway, s3Client, startGateway } from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { withS3Gateway } from './fixture.js';
+import { s3Failure as failure } from './harness.js';
 
-let gw: RunningGateway;
-let s3: S3Client;
 const BUCKET = 'model';
-
-beforeAll(async () => {
-  gw = await startGateway();
-  s3 = s3Client(gw);
-  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+const gw = withS3Gateway({ buckets: [BUCKET] });
+let s3: S3Client;
+beforeAll(() => {
+  s3 = gw.clientFor();
 });
-afterAll(async () => gw.stop());
 
 const md5 = (text: string) => createHash('md5').update(text).digest('hex');
 const put = (Key: string, Body: string, extra: Record<string, string> = {}) =>

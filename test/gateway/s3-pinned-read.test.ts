@@ -7,30 +7,17 @@
  * replaces the file right after the gateway's write of it, before anything looks at it).
  */
 import { createHash } from 'node:crypto';
-import {
-  CreateBucketCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningGateway, s3Client, startGateway } from './harness.js';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { withS3Gateway } from './fixture.js';
 import { replacingStore } from './replacing-store.js';
 
 const race = replacingStore();
 const Bucket = 'race';
-let gw: RunningGateway;
+const gw = withS3Gateway({ wrapStore: race.wrap, buckets: [Bucket] });
 let s3: S3Client;
-
-beforeAll(async () => {
-  gw = await startGateway({}, race.wrap);
-  s3 = s3Client(gw);
-  await s3.send(new CreateBucketCommand({ Bucket }));
-});
-afterAll(async () => {
-  s3?.destroy();
-  await gw?.stop();
+beforeAll(() => {
+  s3 = gw.clientFor();
 });
 
 describe('S3 gateway: an object replaced between its HEAD and its read', () => {

@@ -18,37 +18,18 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ACCESS_KEY,
-  s3Failure as failure,
-  type RunningGateway,
-  SECRET_KEY,
-  s3Client,
-  startGateway,
-  USER,
-} from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { withS3Gateway } from './fixture.js';
+import { s3Failure as failure } from './harness.js';
 
-const BOB_KEY = 'AKIABOBPOLICY';
-const BOB_SECRET = 'bob-policy-secret-0123';
+const BOB = { accessKeyId: 'AKIABOBPOLICY', secretAccessKey: 'bob-policy-secret-0123' };
 
-let gw: RunningGateway;
+const gw = withS3Gateway({ users: { bob: BOB }, anonymous: true });
 let alice: S3Client;
 let bob: S3Client;
 let buckets = 0;
-
-beforeAll(async () => {
-  gw = await startGateway({
-    'tierfs.proxy.s3.users': `${ACCESS_KEY}:${SECRET_KEY}:${USER},${BOB_KEY}:${BOB_SECRET}:bob`,
-    'tierfs.proxy.s3.anonymous.enabled': 'true',
-  });
-  alice = s3Client(gw);
-  bob = s3Client(gw, { credentials: { accessKeyId: BOB_KEY, secretAccessKey: BOB_SECRET } });
-});
-afterAll(async () => {
-  alice?.destroy();
-  bob?.destroy();
-  await gw?.stop();
+beforeAll(() => {
+  ({ alice, bob } = gw.clients());
 });
 
 async function newBucket(...keys: string[]): Promise<string> {
@@ -62,11 +43,7 @@ const policy = (...Statement: object[]) => JSON.stringify({ Version: '2012-10-17
 const setPolicy = (Bucket: string, text: string) =>
   alice.send(new PutBucketPolicyCommand({ Bucket, Policy: text }));
 
-async function anonymous(path: string): Promise<number> {
-  const res = await fetch(`${gw.endpoint}${path}`);
-  await res.arrayBuffer();
-  return res.status;
-}
+const anonymous = (path: string) => gw.unsigned('GET', path);
 
 const denied = { code: 'AccessDenied', status: 403 };
 

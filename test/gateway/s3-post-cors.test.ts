@@ -18,28 +18,17 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ACCESS_KEY,
-  s3Failure as failure,
-  findClient,
-  type RunningGateway,
-  SECRET_KEY,
-  s3Client,
-  startGateway,
-} from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { withS3Gateway } from './fixture.js';
+import { ACCESS_KEY, s3Failure as failure, findClient, SECRET_KEY } from './harness.js';
 
 const execFileAsync = promisify(execFile);
-let gw: RunningGateway;
-let s3: S3Client;
 const BUCKET = 'forms';
-
-beforeAll(async () => {
-  gw = await startGateway();
-  s3 = s3Client(gw);
-  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+const gw = withS3Gateway({ buckets: [BUCKET] });
+let s3: S3Client;
+beforeAll(() => {
+  s3 = gw.clientFor();
 });
-afterAll(async () => gw.stop());
 
 interface PresignedPost {
   url: string;

@@ -6,7 +6,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   ListObjectVersionsCommand,
@@ -14,14 +13,14 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { TierfsError } from '../../src/errors.js';
 import type { UnderStore } from '../../src/ufs/contract.js';
-import { s3Failure as failure, type RunningGateway, s3Client, startGateway } from './harness.js';
+import { withS3Gateway } from './fixture.js';
+import { s3Failure as failure } from './harness.js';
 
 const Bucket = 'crash';
 let failNextDeleteOf: string | undefined;
-let gw: RunningGateway;
 let s3: S3Client;
 
 function failingDeletes(store: UnderStore): UnderStore {
@@ -39,15 +38,10 @@ function failingDeletes(store: UnderStore): UnderStore {
   });
 }
 
+const gw = withS3Gateway({ wrapStore: failingDeletes, buckets: [Bucket] });
 beforeAll(async () => {
-  gw = await startGateway({}, failingDeletes);
-  s3 = s3Client(gw);
-  await s3.send(new CreateBucketCommand({ Bucket }));
+  s3 = gw.clientFor();
   await s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
-});
-afterAll(async () => {
-  s3?.destroy();
-  await gw?.stop();
 });
 
 describe('S3 gateway: a delete marker recorded, its file not yet removed', () => {

@@ -28,28 +28,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Configuration } from '../../src/config/configuration.js';
 import { s3GatewayFromConfig } from '../../src/gateway/s3/server.js';
 import { FileSystem } from '../../src/ufs/registry.js';
-import {
-  ACCESS_KEY,
-  s3Failure as failure,
-  type RunningGateway,
-  SECRET_KEY,
-  s3Client,
-  startGateway,
-  USER,
-} from './harness.js';
+import { withS3Gateway } from './fixture.js';
+import { ACCESS_KEY, s3Failure as failure, SECRET_KEY, s3Client, USER } from './harness.js';
 
-let gw: RunningGateway;
+const gw = withS3Gateway();
 let s3: S3Client;
 let buckets = 0;
 const extraStores: { close(): Promise<void> }[] = [];
 
-beforeAll(async () => {
-  gw = await startGateway();
-  s3 = s3Client(gw);
+beforeAll(() => {
+  s3 = gw.clientFor();
 });
 afterAll(async () => {
   s3?.destroy();
-  await gw?.stop();
   for (const store of extraStores) await store.close();
 });
 
@@ -357,7 +348,7 @@ describe('S3 gateway: bucket versioning', () => {
       expect(await readdir(area)).toEqual(kept);
     } finally {
       // Hand the port back to the harness's gateway object for its stop().
-      (gw as { gateway: unknown }).gateway = again;
+      (gw.running as { gateway: unknown }).gateway = again;
     }
   });
 });

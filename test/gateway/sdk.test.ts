@@ -37,19 +37,12 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { SourceData } from '@smithy/types';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
-import {
-  ACCESS_KEY,
-  s3Failure as failure,
-  type RunningGateway,
-  SECRET_KEY,
-  s3Client,
-  startGateway,
-  USER,
-} from './harness.js';
+import { withS3Gateway } from './fixture.js';
+import { ACCESS_KEY, s3Failure as failure, SECRET_KEY, s3Client, USER } from './harness.js';
 
-let gw: RunningGateway;
+const gw = withS3Gateway({ config: { 'tierfs.proxy.s3.domain': 's3.test' } });
 
 const client = (overrides: Partial<S3ClientConfig> = {}) => s3Client(gw, overrides);
 
@@ -68,14 +61,8 @@ async function tree(dir = gw.root): Promise<string[]> {
   return entries.map(String).sort();
 }
 
-beforeAll(async () => {
-  gw = await startGateway({ 'tierfs.proxy.s3.domain': 's3.test' });
-  s3 = client();
-});
-
-afterAll(async () => {
-  s3?.destroy();
-  await gw?.stop();
+beforeAll(() => {
+  s3 = gw.clientFor();
 });
 
 describe('buckets', () => {
