@@ -347,8 +347,8 @@ describe('S3 gateway: bucket versioning', () => {
       expect((await versions(Bucket)).Versions?.map((v) => v.VersionId)).toEqual([v2, v1]);
       expect(await readdir(area)).toEqual(kept);
     } finally {
-      // Hand the port back to the harness's gateway object for its stop().
-      (gw.running as { gateway: unknown }).gateway = again;
+      // The harness's stop() closes the gateway it started (closed above), not this one.
+      await again.close();
     }
   });
 });
