@@ -185,6 +185,15 @@ export class ObjectVersions {
     return shown ? { 'x-amz-version-id': versionIdOf(info) } : {};
   }
 
+  /**
+   * The x-amz-version-id header of a PutObject, POST object or CompleteMultipartUpload answer: the
+   * new version's id, and none for the `null` version (unversioned or suspended bucket), as S3
+   * answers those writes.
+   */
+  writtenVersionHeader(info: ObjectInfo): Record<string, string> {
+    return info.versionId === undefined ? {} : { 'x-amz-version-id': info.versionId };
+  }
+
   /** A write to a versioned bucket: a new version (Enabled) or the `null` one (Suspended). */
   put(
     bucket: string,
