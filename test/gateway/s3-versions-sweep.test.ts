@@ -3,7 +3,7 @@
  * serves, every tierfs.underfs.cleanup.interval, not only at start; a live noncurrent version and
  * a copy whose write is still in flight are never taken.
  */
-import { readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import {
@@ -21,7 +21,11 @@ let gw: RunningGateway;
 let s3: S3Client;
 
 beforeAll(async () => {
-  gw = await startGateway({ 'tierfs.underfs.cleanup.interval': `${INTERVAL_MS}ms` });
+  gw = await startGateway({
+    'tierfs.underfs.cleanup.interval': `${INTERVAL_MS}ms`,
+    // Copies older than this are swept while serving (default 1h, as for .tierfs-partial.* files).
+    'tierfs.underfs.local.partial.clean.age': '50ms',
+  });
   s3 = s3Client(gw);
 });
 afterAll(async () => {
@@ -53,6 +57,23 @@ describe('S3 gateway: periodic sweep of the versions area', () => {
     expect(await readdir(area)).toEqual(live);
     expect(await read(Bucket, 'k', v1)).toBe('first');
     expect(await read(Bucket, 'k')).toBe('second');
+  });
+
+  it('while serving, keeps an unrecorded copy younger than tierfs.underfs.local.partial.clean.age', async () => {
+    const young = await startGateway({ 'tierfs.underfs.cleanup.interval': `${INTERVAL_MS}ms` });
+    const client = s3Client(young);
+    try {
+      await client.send(new CreateBucketCommand({ Bucket: 'young' }));
+      const area = join(young.root, '.tierfs-versions', 'young');
+      await mkdir(area, { recursive: true });
+      // Another process's copy in flight looks like this: unrecorded here, but only just written.
+      await writeFile(join(area, 'in-flight-elsewhere'), 'copy');
+      await sleep(INTERVAL_MS * 3);
+      expect(await readdir(area)).toEqual(['in-flight-elsewhere']);
+    } finally {
+      client.destroy();
+      await young.stop();
+    }
   });
 
   it('never takes the copy of a version being demoted by a write still in flight', async () => {

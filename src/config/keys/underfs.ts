@@ -34,7 +34,7 @@ export const UNDERFS_LOCAL_PARTIAL_CLEAN_AGE = defineProperty({
   type: duration(),
   default: '1h',
   description:
-    'UFS cleanup removes the partial files (.tierfs-partial.*) of writes to local directories older than this: what a killed worker or gateway left mid-write.',
+    'UFS cleanup removes the partial files (.tierfs-partial.*) of writes to local directories older than this: what a killed worker or gateway left mid-write. The periodic sweep of the S3 gateway versions area takes unrecorded copies only past this age too.',
 });
 
 export const UNDERFS_OBJECT_STORE_SERVICE_THREADS = defineProperty({

@@ -17,7 +17,7 @@ import {
   PROXY_S3_STATE_DIR,
   PROXY_S3_USERS,
 } from '../../config/keys/core.js';
-import { UNDERFS_CLEANUP_INTERVAL } from '../../config/keys/underfs.js';
+import { UNDERFS_CLEANUP_INTERVAL, UNDERFS_LOCAL_PARTIAL_CLEAN_AGE } from '../../config/keys/underfs.js';
 import type { UnderStore } from '../../ufs/contract.js';
 import { AccessControl } from './access.js';
 import { Authenticator, type Identity, parseUsers } from './auth.js';
@@ -49,6 +49,11 @@ export interface S3GatewayOptions {
    * swept before listening); undefined: only then.
    */
   readonly sweepIntervalMs?: number;
+  /**
+   * While serving, only copies last changed longer ago than this are swept (another process
+   * writing over the same root may have a copy in flight that this one does not know); default 0.
+   */
+  readonly sweepMinAgeMs?: number;
   /** Called with one line per failed request that was the gateway's fault (5xx). */
   readonly log?: (line: string) => void;
 }
@@ -128,7 +133,7 @@ export class S3Gateway {
       // setInterval takes at most 2^31-1 ms (about 24.8 days).
       this.sweepTimer = setInterval(
         () => {
-          this.sweeping ??= this.sweepVersions().finally(() => {
+          this.sweeping ??= this.sweepVersions(this.options.sweepMinAgeMs ?? 0).finally(() => {
             this.sweeping = undefined;
           });
         },
@@ -140,13 +145,15 @@ export class S3Gateway {
   }
 
   /** Removes the version copies a crash left unrecorded (object-versions.ts, sweepOrphans). */
-  private async sweepVersions(): Promise<void> {
-    const swept = await this.services.layer.versions.sweepOrphans(Date.now()).catch((error: unknown) => {
-      this.options.log?.(
-        `sweeping the versions area failed: ${error instanceof Error ? error.message : error}`,
-      );
-      return 0;
-    });
+  private async sweepVersions(minAgeMs = 0): Promise<void> {
+    const swept = await this.services.layer.versions
+      .sweepOrphans(Date.now() - minAgeMs)
+      .catch((error: unknown) => {
+        this.options.log?.(
+          `sweeping the versions area failed: ${error instanceof Error ? error.message : error}`,
+        );
+        return 0;
+      });
     if (swept > 0) this.options.log?.(`removed ${swept} unrecorded version copies from ${VERSIONS_AREA}`);
   }
 
@@ -240,6 +247,7 @@ export function s3GatewayFromConfig(
     domains: conf.get(PROXY_S3_DOMAIN) ?? [],
     minPartSize: conf.require(PROXY_S3_COMPLETE_MULTIPART_UPLOAD_MIN_PART_SIZE),
     sweepIntervalMs: conf.require(UNDERFS_CLEANUP_INTERVAL),
+    sweepMinAgeMs: conf.require(UNDERFS_LOCAL_PARTIAL_CLEAN_AGE),
     log,
   });
 }
