@@ -69,7 +69,7 @@ describe('buckets', () => {
     const names = (await mc.listBuckets()).map((b) => b.name);
     expect(names).toEqual(expect.arrayContaining([BUCKET, 'minio-scratch']));
     expect(await promisify(mc.getBucketRegion.bind(mc))('minio-scratch')).toBe('us-east-1');
-    expect(await code(mc.makeBucket('minio-scratch', 'us-east-1'))).toBe('BucketAlreadyOwnedByYou');
+    await mc.makeBucket('minio-scratch', 'us-east-1'); // one's own again: 200 in us-east-1, as S3
     await mc.putObject('minio-scratch', 'x', 'x');
     expect(await code(mc.removeBucket('minio-scratch'))).toBe('BucketNotEmpty');
     await mc.removeObject('minio-scratch', 'x');

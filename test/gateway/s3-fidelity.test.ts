@@ -197,7 +197,7 @@ describe('bucket names', () => {
 });
 
 describe('bucket ownership on create', () => {
-  it("creating another user's bucket is BucketAlreadyExists; one's own, BucketAlreadyOwnedByYou", async () => {
+  it("creating another user's bucket is BucketAlreadyExists; one's own succeeds (us-east-1)", async () => {
     const bob = s3Client(gw, {
       credentials: { accessKeyId: 'AKIABOB', secretAccessKey: 'bob-secret-0123456789' },
     });
@@ -206,10 +206,10 @@ describe('bucket ownership on create', () => {
       code: 'BucketAlreadyExists',
       status: 409,
     });
-    expect(await failure(bob.send(new CreateBucketCommand({ Bucket: 'bobs-bucket' })))).toEqual({
-      code: 'BucketAlreadyOwnedByYou',
-      status: 409,
-    });
+    // S3 in us-east-1, the region the gateway reports, answers 200 (BucketAlreadyOwnedByYou elsewhere).
+    expect(
+      (await bob.send(new CreateBucketCommand({ Bucket: 'bobs-bucket' }))).$metadata.httpStatusCode,
+    ).toBe(200);
   });
 });
 

@@ -73,10 +73,8 @@ describe('buckets', () => {
     const list = await s3.send(new ListBucketsCommand({}));
     expect(list.Buckets?.map((b) => b.Name)).toEqual(['alpha', 'beta']);
     expect(list.Owner?.DisplayName).toBe(USER);
-    expect(await failure(s3.send(new CreateBucketCommand({ Bucket: 'alpha' })))).toEqual({
-      code: 'BucketAlreadyOwnedByYou',
-      status: 409,
-    });
+    // Re-creating one's own bucket: 200, as S3 answers in us-east-1 (the region the gateway reports).
+    expect((await s3.send(new CreateBucketCommand({ Bucket: 'alpha' }))).$metadata.httpStatusCode).toBe(200);
     expect((await failure(s3.send(new CreateBucketCommand({ Bucket: 'Bad_Name' })))).code).toBe(
       'InvalidBucketName',
     );

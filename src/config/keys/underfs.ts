@@ -26,7 +26,7 @@ export const UNDERFS_CLEANUP_INTERVAL = defineProperty({
   type: duration(),
   default: '1day',
   description:
-    'How often UFS cleanup runs (it also runs when the master starts); `tierfs gateway` sweeps its root at start and at this interval.',
+    'How often UFS cleanup runs (it also runs when the master starts); `tierfs gateway` sweeps its root at start and at this interval, and the S3 gateway its versions area (.tierfs-versions/) for copies no version names.',
 });
 
 export const UNDERFS_LOCAL_PARTIAL_CLEAN_AGE = defineProperty({
@@ -34,7 +34,7 @@ export const UNDERFS_LOCAL_PARTIAL_CLEAN_AGE = defineProperty({
   type: duration(),
   default: '1h',
   description:
-    'UFS cleanup removes the partial files (.tierfs-partial.*) of writes to local directories older than this: what a killed worker or gateway left mid-write.',
+    'UFS cleanup removes the partial files (.tierfs-partial.*) of writes to local directories older than this: what a killed worker or gateway left mid-write. The periodic sweep of the S3 gateway versions area takes unrecorded copies only past this age too.',
 });
 
 export const UNDERFS_OBJECT_STORE_SERVICE_THREADS = defineProperty({

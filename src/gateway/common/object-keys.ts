@@ -97,13 +97,3 @@ export function markerBodySink(): Writable {
     },
   });
 }
-
-/** Refuses a multipart upload to a directory marker (INVALID_ARGUMENT), whose body must be empty. */
-export function refuseMarkerUpload(key: string): void {
-  if (isMarkerKey(key)) {
-    throw new TierfsError(
-      'INVALID_ARGUMENT',
-      'A directory marker (key ending in /) cannot be uploaded in parts',
-    );
-  }
-}

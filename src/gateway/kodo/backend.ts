@@ -57,6 +57,8 @@ export interface KodoBackend {
   /** NO_SUCH_BUCKET (631) unless the bucket exists. */
   requireBucket(bucket: string): Promise<void>;
   createBucket(bucket: string): Promise<void>;
+  /** Removes an empty bucket: NO_SUCH_BUCKET (631) when absent, FORBIDDEN (403) while it holds files. */
+  deleteBucket(bucket: string): Promise<void>;
   /** NO_SUCH_FILE (612) when absent. */
   stat(bucket: string, key: string): Promise<KodoObject>;
   /**

@@ -1,6 +1,6 @@
 /**
  * The management hosts: rs (`/stat`, `/delete`, `/move`, `/copy`, `/chgm`, `/batch`), rsf
- * (`/list`) and the bucket calls of uc (`/buckets`, `/mkbucketv3`). Every call carries QBox or
+ * (`/list`) and the bucket calls of uc (`/buckets`, `/mkbucketv3`, `/drop`). Every call carries QBox or
  * Qiniu authorization; single operations answer with the operation's own status, `/batch` with
  * 200 when every operation succeeded and 298 otherwise, and one `{code, data}` per operation.
  */
@@ -32,7 +32,6 @@ export const UNIMPLEMENTED_OPS: ReadonlySet<string> = new Set([
   'fetch',
   'prefetch',
   'sisyphus',
-  'drop',
   'private',
   'image',
   'unimage',
@@ -48,6 +47,7 @@ export const MANAGEMENT_ROOTS: ReadonlySet<string> = new Set([
   'list',
   'buckets',
   'mkbucketv3',
+  'drop',
   'v2',
   ...UNIMPLEMENTED_OPS,
 ]);
@@ -105,6 +105,15 @@ export async function handleManagement(
     const bucket = url.pathname.split('/')[2];
     if (!bucket) throw badRequest('bucket name required');
     await ctx.backend.createBucket(decodePath(bucket));
+    sendJson(res, 200, {});
+    return;
+  }
+  if (root === 'drop') {
+    const bucket = url.pathname.split('/')[2];
+    if (!bucket) throw badRequest('bucket name required: /drop/<bucket>');
+    await ctx.backend.deleteBucket(decodePath(bucket));
+    // Unfinished resumable uploads into it go with it (as the S3 gateway's DeleteBucket does).
+    await ctx.staging.removeBucket(decodePath(bucket));
     sendJson(res, 200, {});
     return;
   }

@@ -7,7 +7,7 @@
  *   /buckets/<b>/objects/<k>/uploads...          → up: resumable upload v2
  *   /mkblk, /bput, /mkfile (resumable v1)        → 501, use v2
  *   GET /v4/query                               → uc: region query naming this server for all hosts
- *   /stat /delete /move /copy /chgm /batch /list /buckets /mkbucketv3, signed or not GET → rs, rsf, uc
+ *   /stat /delete /move /copy /chgm /batch /list /buckets /mkbucketv3 /drop, signed or not GET → rs, rsf, uc
  *   GET|HEAD /<bucket>/<key>                    → io: path-style download
  */
 import { randomBytes } from 'node:crypto';

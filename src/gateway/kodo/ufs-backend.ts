@@ -95,6 +95,16 @@ export class UfsKodoBackend implements KodoBackend {
     await this.model.createBucket(bucket);
   }
 
+  async deleteBucket(bucket: string): Promise<void> {
+    await this.requireBucket(bucket);
+    const notEmpty = () =>
+      new KodoError(KODO_STATUS.FORBIDDEN, `bucket ${bucket} is not empty: delete its files first`);
+    if (await this.model.holdsAnything(bucket)) throw notEmpty();
+    await this.model.removeBucket(bucket).catch((error: unknown) => {
+      throw isTierfsError(error, 'DIRECTORY_NOT_EMPTY') ? notEmpty() : error;
+    });
+  }
+
   /**
    * The status of the object at a key: the file holding its bytes, or for a marker key put without
    * a body its directory; undefined when there is none (absent, or an implied directory).

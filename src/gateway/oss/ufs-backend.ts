@@ -14,7 +14,6 @@ import { pipeline } from 'node:stream/promises';
 import { isTierfsError } from '../../errors.js';
 import type { UfsStatus, UfsWriteStream, UnderStore } from '../../ufs/contract.js';
 import { itemKey } from '../common/key-listing.js';
-import { refuseMarkerUpload } from '../common/object-keys.js';
 import { ObjectModel } from '../common/object-model.js';
 import { modelRecords, type ObjectRecord, ObjectRecordStore } from '../common/object-records.js';
 import type { WrittenKey } from '../common/object-write.js';
@@ -228,7 +227,6 @@ export class UfsOssBackend implements OssBackend {
   async createMultipartUpload(bucket: string, key: string, options: PutObjectOptions): Promise<UploadInfo> {
     await this.checkBucket(bucket);
     this.model.keyPath(key);
-    refuseMarkerUpload(key);
     if (options.forbidOverwrite && (await this.findObject(bucket, key))) throw fileExists(key);
     return uploadInfo(
       await this.staging.create(bucket, key, {
@@ -284,6 +282,10 @@ export class UfsOssBackend implements OssBackend {
         }),
     });
     const { contentType, userMeta, forbidOverwrite } = upload.attributes;
+    // A marker's directory may exist without the marker: the write cannot tell, so ask first.
+    if (forbidOverwrite && this.model.keyPath(key).isMarker && (await this.findObject(bucket, key))) {
+      throw fileExists(key);
+    }
     const { status } = await this.write(bucket, key, !forbidOverwrite, contentType, (out) =>
       this.staging.writeParts(
         uploadId,

@@ -116,7 +116,7 @@ function sendCompleted(ctx: S3Context, { layer }: GatewayServices, info: ObjectI
     'CompleteMultipartUploadResult',
     { Location: `/${ctx.bucket}/${ctx.key}`, Bucket: ctx.bucket, Key: ctx.key, ETag: `"${info.etag}"` },
     200,
-    layer.versions.versionHeader(info),
+    layer.versions.writtenVersionHeader(info),
   );
 }
 

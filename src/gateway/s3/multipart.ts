@@ -4,7 +4,6 @@
  * write to the store, which becomes visible only when the last byte is in.
  */
 import type { Transform } from 'node:stream';
-import { refuseMarkerUpload } from '../common/object-keys.js';
 import {
   chooseParts,
   multipartEtag,
@@ -63,7 +62,6 @@ export class MultipartUploads {
 
   async create(bucket: string, key: string, attributes: ObjectAttributes): Promise<string> {
     objectPath(key);
-    refuseMarkerUpload(key);
     await this.layer.bucket(bucket);
     return (await this.staging.create(bucket, key, attributes)).uploadId;
   }

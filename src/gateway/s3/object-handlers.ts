@@ -214,7 +214,7 @@ export async function putObject(ctx: S3Context, services: GatewayServices): Prom
   const attributes = attributesFromRequest(ctx, services.access);
   const { stages, digest } = bodyStages(ctx.req, ctx.identity.payload);
   const info = await layer.put(ctx.bucket!, ctx.key!, [ctx.req, ...stages], () => digest.md5Hex, attributes);
-  sendEmpty(ctx, 200, { etag: `"${info.etag}"`, ...layer.versions.versionHeader(info) });
+  sendEmpty(ctx, 200, { etag: `"${info.etag}"`, ...layer.versions.writtenVersionHeader(info) });
 }
 
 /** The object `x-amz-copy-source` names (`/bucket/key` or `bucket/key`, URL-encoded). */

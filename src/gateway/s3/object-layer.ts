@@ -146,23 +146,23 @@ export class ObjectLayer {
   }
 
   /**
-   * Creates a bucket: BucketAlreadyOwnedByYou when the caller made it (or nobody is recorded as
-   * its owner: a directory made by others), BucketAlreadyExists when another user did.
+   * Creates a bucket. Re-creating a bucket one owns (or that nobody is recorded as owning: a
+   * directory made by others, which every user owns) succeeds and resets its ACL to the one asked
+   * for, as S3 answers in us-east-1, the region this gateway reports (elsewhere S3 answers
+   * BucketAlreadyOwnedByYou). BucketAlreadyExists when another user made it.
    */
   async createBucket(name: string, owner: string, acl: CannedAcl, grants?: readonly Grant[]): Promise<void> {
     checkBucketName(name);
     if (await this.files.stat(name)) {
-      const record = this.metadata.getBucket(name);
-      if (record && record.owner !== '' && record.owner !== owner) {
+      const existing = await this.bucket(name);
+      if (existing.owner !== '' && existing.owner !== owner) {
         throw new S3Error(
           'BucketAlreadyExists',
           'The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.',
         );
       }
-      throw new S3Error(
-        'BucketAlreadyOwnedByYou',
-        'Your previous request to create the named bucket succeeded and you already own it.',
-      );
+      this.setBucketAcl(existing, acl, grants);
+      return;
     }
     await this.model.createBucket(name);
     this.metadata.db.transaction(() => {

@@ -76,6 +76,8 @@ interface Demotion {
 
 export class ObjectVersions {
   private readonly locks = new KeyLocks();
+  /** Copies in the versions area being written or not yet recorded: never orphans to a sweep. */
+  private readonly pending = new Set<string>();
 
   constructor(private readonly layer: ObjectLayer) {}
 
@@ -181,6 +183,15 @@ export class ObjectVersions {
   versionHeader(info: ObjectInfo): Record<string, string> {
     const shown = info.versionId !== undefined || this.layer.metadata.settings.versioning(info.bucket) !== '';
     return shown ? { 'x-amz-version-id': versionIdOf(info) } : {};
+  }
+
+  /**
+   * The x-amz-version-id header of a PutObject, POST object or CompleteMultipartUpload answer: the
+   * new version's id, and none for the `null` version (unversioned or suspended bucket), as S3
+   * answers those writes.
+   */
+  writtenVersionHeader(info: ObjectInfo): Record<string, string> {
+    return info.versionId === undefined ? {} : { 'x-amz-version-id': info.versionId };
   }
 
   /** A write to a versioned bucket: a new version (Enabled) or the `null` one (Suspended). */
@@ -310,6 +321,7 @@ export class ObjectVersions {
     if (current && !(nullVersion && current.versionId === undefined)) {
       const blob = `${VERSIONS_AREA}/${bucket}/${randomBytes(16).toString('hex')}`;
       let written: UfsStatus | undefined;
+      this.pending.add(blob);
       for (let attempt = 1; ; attempt++) {
         try {
           const out = await this.layer.files.create(blob);
@@ -321,12 +333,21 @@ export class ObjectVersions {
           // The key layout moved the bytes (into or out of the directory of their name, for a
           // key written below this one) between finding and copying them: copied from there.
           const moved = attempt < 3 ? await this.layer.stat(bucket, key) : undefined;
-          if (moved?.dataPath === undefined || moved.dataPath === current.dataPath) throw toS3Error(error);
+          if (moved?.dataPath === undefined || moved.dataPath === current.dataPath) {
+            this.pending.delete(blob);
+            throw toS3Error(error);
+          }
           current = moved;
         }
       }
       // A store that cannot say what it wrote is asked.
-      const entry = written ?? (await this.layer.files.stat(blob));
+      const entry = await (written ? Promise.resolve(written) : this.layer.files.stat(blob)).catch(
+        async (error: unknown) => {
+          this.pending.delete(blob);
+          await this.removeBlob(blob);
+          throw toS3Error(error);
+        },
+      );
       archived = {
         bucket,
         key,
@@ -353,14 +374,22 @@ export class ObjectVersions {
         if (replacedNull) this.store.delete(bucket, key, 'null');
         if (archived) this.store.put(archived);
       },
-      cleanup: () => this.removeBlob(replacedNull?.blob),
-      abort: () => this.removeBlob(archived?.blob),
+      cleanup: () => {
+        // Recorded (or, should the record have failed, abort runs): no longer the sweep's concern.
+        if (archived?.blob) this.pending.delete(archived.blob);
+        return this.removeBlob(replacedNull?.blob);
+      },
+      abort: async () => {
+        await this.removeBlob(archived?.blob);
+        if (archived?.blob) this.pending.delete(archived.blob);
+      },
     };
   }
 
   /**
    * Removes the files in the versions area no version row names, last changed before `beforeMs`:
-   * copies a crash left between writing them and recording them (run at start, before any write).
+   * copies a crash (or a failed removal) left between writing them and recording them. Safe while
+   * serving: a copy this gateway is still writing or has not recorded yet is skipped.
    * Returns how many were removed.
    */
   async sweepOrphans(beforeMs: number): Promise<number> {
@@ -379,7 +408,9 @@ export class ObjectVersions {
       if (!bucket.isDirectory) continue;
       for (const entry of await list(`${VERSIONS_AREA}/${bucket.name}`)) {
         const blob = `${VERSIONS_AREA}/${bucket.name}/${entry.name}`;
-        if (entry.isDirectory || (entry.mtimeMs ?? 0) >= beforeMs || this.store.hasBlob(blob)) continue;
+        if (entry.isDirectory || (entry.mtimeMs ?? 0) >= beforeMs) continue;
+        // Both checked at once (no await between): a copy is pending until its row exists.
+        if (this.pending.has(blob) || this.store.hasBlob(blob)) continue;
         await this.removeBlob(blob);
         removed++;
       }

@@ -241,7 +241,7 @@ export async function postObject(ctx: S3Context, services: GatewayServices): Pro
     await Promise.all(fieldParts);
     if (!upload) throw new S3Error('InvalidArgument', 'POST requires exactly one file upload per request.');
     const { info, key } = await upload;
-    answer(ctx, fields, info, key, services.layer.versions.versionHeader(info));
+    answer(ctx, fields, info, key, services.layer.versions.writtenVersionHeader(info));
   } catch (error) {
     drain(ctx);
     throw toS3Error(error);

@@ -17,6 +17,7 @@ import {
   PROXY_S3_STATE_DIR,
   PROXY_S3_USERS,
 } from '../../config/keys/core.js';
+import { UNDERFS_CLEANUP_INTERVAL, UNDERFS_LOCAL_PARTIAL_CLEAN_AGE } from '../../config/keys/underfs.js';
 import type { UnderStore } from '../../ufs/contract.js';
 import { AccessControl } from './access.js';
 import { Authenticator, type Identity, parseUsers } from './auth.js';
@@ -43,6 +44,16 @@ export interface S3GatewayOptions {
   /** Domains for virtual-hosted-style addressing. */
   readonly domains: readonly string[];
   readonly minPartSize: number;
+  /**
+   * How often the versions area is swept for copies no version names while serving (it is also
+   * swept before listening); undefined: only then.
+   */
+  readonly sweepIntervalMs?: number;
+  /**
+   * While serving, only copies last changed longer ago than this are swept (another process
+   * writing over the same root may have a copy in flight that this one does not know); default 0.
+   */
+  readonly sweepMinAgeMs?: number;
   /** Called with one line per failed request that was the gateway's fault (5xx). */
   readonly log?: (line: string) => void;
 }
@@ -95,6 +106,8 @@ export class S3Gateway {
   readonly server: Server;
   private readonly options: S3GatewayOptions;
   private readonly services: GatewayServices;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
 
   constructor(options: S3GatewayOptions) {
     this.options = options;
@@ -112,21 +125,43 @@ export class S3Gateway {
   }
 
   async listen(port: number, host: string): Promise<AddressInfo> {
-    // Version copies a crash left unrecorded: nothing is being written before the server listens.
-    const swept = await this.services.layer.versions.sweepOrphans(Date.now()).catch((error: unknown) => {
-      this.options.log?.(
-        `sweeping the versions area failed: ${error instanceof Error ? error.message : error}`,
-      );
-      return 0;
-    });
-    if (swept > 0) this.options.log?.(`removed ${swept} unrecorded version copies from ${VERSIONS_AREA}`);
+    await this.sweepVersions();
     this.server.listen(port, host);
     await once(this.server, 'listening');
+    const interval = this.options.sweepIntervalMs;
+    if (interval !== undefined && this.sweepTimer === undefined) {
+      // setInterval takes at most 2^31-1 ms (about 24.8 days).
+      this.sweepTimer = setInterval(
+        () => {
+          this.sweeping ??= this.sweepVersions(this.options.sweepMinAgeMs ?? 0).finally(() => {
+            this.sweeping = undefined;
+          });
+        },
+        Math.min(Math.max(interval, 1), 2 ** 31 - 1),
+      );
+      this.sweepTimer.unref();
+    }
     return this.server.address() as AddressInfo;
+  }
+
+  /** Removes the version copies a crash left unrecorded (object-versions.ts, sweepOrphans). */
+  private async sweepVersions(minAgeMs = 0): Promise<void> {
+    const swept = await this.services.layer.versions
+      .sweepOrphans(Date.now() - minAgeMs)
+      .catch((error: unknown) => {
+        this.options.log?.(
+          `sweeping the versions area failed: ${error instanceof Error ? error.message : error}`,
+        );
+        return 0;
+      });
+    if (swept > 0) this.options.log?.(`removed ${swept} unrecorded version copies from ${VERSIONS_AREA}`);
   }
 
   /** Stops serving and closes the state database (not the store, which the caller owns). */
   async close(): Promise<void> {
+    clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+    await this.sweeping;
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
@@ -211,6 +246,8 @@ export function s3GatewayFromConfig(
     }),
     domains: conf.get(PROXY_S3_DOMAIN) ?? [],
     minPartSize: conf.require(PROXY_S3_COMPLETE_MULTIPART_UPLOAD_MIN_PART_SIZE),
+    sweepIntervalMs: conf.require(UNDERFS_CLEANUP_INTERVAL),
+    sweepMinAgeMs: conf.require(UNDERFS_LOCAL_PARTIAL_CLEAN_AGE),
     log,
   });
 }
