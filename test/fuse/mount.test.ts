@@ -39,7 +39,8 @@ beforeAll(async () => {
   const s3Port = await freePort();
   cluster = await daemonHome([
     `tierfs.proxy.web.port=${s3Port}`,
-    'tierfs.proxy.s3.users=AKIAFUSE:fuse-secret',
+    // The gateway acts as the user a key maps to: root, who owns what this test makes through the mount.
+    'tierfs.proxy.s3.users=AKIAFUSE:fuse-secret:root',
   ]);
   expect((await tierfs('format')).code).toBe(0);
   expect((await tierfs('start', 'local')).code).toBe(0);
