@@ -14,7 +14,6 @@
  * they would had the failed write never happened.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
@@ -24,75 +23,13 @@ import type { WriteType } from '../../src/cluster/wire.js';
 import type { UnderStore } from '../../src/ufs/contract.js';
 import { readStream } from '../../src/ufs/io.js';
 import { FileSystem } from '../../src/ufs/registry.js';
-import {
-  ACCESS_KEY as S3_KEY,
-  SECRET_KEY as S3_SECRET,
-  startGateway as startS3Gateway,
-} from '../gateway/harness.js';
-import { BUCKET as KODO_BUCKET } from '../gateway/kodo-support.js';
-import {
-  BUCKET as OSS_BUCKET,
-  AK as OSS_KEY,
-  SECRET as OSS_SECRET,
-  startGateway as startOssGateway,
-} from '../gateway/oss-support.js';
-import { kodoSettings, startDriverFixture } from '../kodo/kodo-driver-support.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { eventually } from '../support/eventually.js';
+import { storesUnderTest } from '../support/stores-under-test.js';
 
 let cluster: TestCluster;
 let client: TierfsClient;
-const cleanups: (() => Promise<void>)[] = [];
-
-interface StoreUnderTest {
-  readonly uri: string;
-  readonly options: Record<string, string>;
-}
-
-const stores: Record<string, () => Promise<StoreUnderTest>> = {
-  async local() {
-    const dir = join(cluster.home, 'local-store');
-    mkdirSync(dir);
-    return { uri: `file://${dir}`, options: {} };
-  },
-  async s3() {
-    const gateway = await startS3Gateway();
-    cleanups.push(() => gateway.stop());
-    mkdirSync(join(gateway.root, 'failed'));
-    return {
-      uri: 's3://failed/data/',
-      options: {
-        'tierfs.underfs.s3.endpoint': gateway.endpoint,
-        'tierfs.underfs.s3.disable.dns.buckets': 'true',
-        'tierfs.underfs.s3.inherit.acl': 'false',
-        'aws.accessKeyId': S3_KEY,
-        'aws.secretKey': S3_SECRET,
-      },
-    };
-  },
-  async oss() {
-    const gateway = await startOssGateway();
-    cleanups.push(() => gateway.stop());
-    return {
-      uri: `oss://${OSS_BUCKET}/data/`,
-      options: {
-        'fs.oss.accessKeyId': OSS_KEY,
-        'fs.oss.accessKeySecret': OSS_SECRET,
-        'fs.oss.endpoint': `localhost:${gateway.port}`,
-        'fs.oss.connection.secure.enabled': 'false',
-        'tierfs.underfs.oss.path.style.access': 'true',
-      },
-    };
-  },
-  async kodo() {
-    const kodo = await startDriverFixture();
-    cleanups.push(() => kodo.cleanup());
-    return {
-      uri: `kodo://${KODO_BUCKET}/data/`,
-      options: kodoSettings(kodo),
-    };
-  },
-};
+const { stores, cleanup } = storesUnderTest(() => join(cluster.home, 'local-store'), 'failed');
 
 beforeAll(async () => {
   cluster = await startCluster();
@@ -100,7 +37,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await cluster?.stop();
-  for (const cleanup of cleanups) await cleanup();
+  await cleanup();
 });
 
 async function write(path: string, data: Buffer, writeType: WriteType, overwrite = false): Promise<void> {
