@@ -116,6 +116,12 @@ async function writeToStdout(stream: Readable): Promise<void> {
     const copying = copyPages(stream, (chunk) => writeWhole(fd, chunk, process.stdout));
     if (copying) {
       stream.destroy(); // not read: copyPages holds the lease and reads the pages
+      // A pipe on stdout is non-blocking once Node made process.stdout over it: each 1 MiB write
+      // would stop at the pipe's 64 KiB and the rest wait in the stream. Blocking, as `cat`'s is,
+      // one write(2) takes the whole chunk (Node's stdout on a pipe writes synchronously anyway).
+      (
+        process.stdout as unknown as { _handle?: { setBlocking?: (on: boolean) => number } }
+      )._handle?.setBlocking?.(true);
       const rest = await copying; // a page that could not be read here: the rest from the data port
       if (rest) await pipeToFd(rest, fd, { fallback: process.stdout });
       return;
