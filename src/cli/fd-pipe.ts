@@ -6,7 +6,7 @@
  * synchronously, chunk by chunk, with the event loop stopped until the reader has taken each one.
  * At most `highWater` bytes wait; past that the source is not read (backpressure).
  */
-import { writev as fsWritev } from 'node:fs';
+import { writev as fsWritev, writeSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 
 /** Chunks one writev takes at most (IOV_MAX on Linux is 1024). */
@@ -138,4 +138,25 @@ function waitDrain(stream: Writable): Promise<void> {
     stream.once('drain', onDrain);
     stream.once('error', done);
   });
+}
+
+/**
+ * Writes `chunk` to `fd` whole before returning, as `cat` does: write(2) straight from the buffer,
+ * no stream and no copy, so the caller may reuse the buffer as soon as it settles. A non-blocking
+ * descriptor that is full (EAGAIN) gets the rest through `fallback` (the stream over the same
+ * descriptor, which waits for room); the promise then settles once that write is done.
+ */
+export function writeWhole(fd: number, chunk: Buffer, fallback?: Writable): void | Promise<void> {
+  let done = 0;
+  while (done < chunk.length) {
+    try {
+      done += writeSync(fd, chunk, done, chunk.length - done);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN' || !fallback) throw error;
+      const rest = chunk.subarray(done);
+      return new Promise((resolve, reject) =>
+        fallback.write(rest, (failure) => (failure ? reject(failure) : resolve())),
+      );
+    }
+  }
 }

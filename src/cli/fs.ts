@@ -18,11 +18,12 @@ import {
   WRITE_TYPES,
   type WriteType,
 } from '../cluster/io-types.js';
+import { copyPages } from '../cluster/short-circuit.js';
 import { optionValue, readOptionFile } from '../config/option-file.js';
 import { parseBytes } from '../config/types.js';
 import { TierfsError } from '../errors.js';
 import { forEachReporting } from './failure-report.js';
-import { pipeToFd } from './fd-pipe.js';
+import { pipeToFd, writeWhole } from './fd-pipe.js';
 import { formatSize, lsLine, mountLine, statLines } from './fs-format.js';
 import { baseName, parseTierfsPath } from './fs-paths.js';
 import { copyFromLocal, copyToLocal, copyWithin, load, tierfsTarget } from './fs-transfer.js';
@@ -109,8 +110,23 @@ async function listInto(
 }
 
 async function writeToStdout(stream: Readable): Promise<void> {
+  const fd = process.stdout.fd;
   try {
-    await pipeToFd(stream, process.stdout.fd, { fallback: process.stdout });
+    // Pages read from the worker's files go out from one reused buffer, chunk by chunk, as `cat`'s.
+    const copying = copyPages(stream, (chunk) => writeWhole(fd, chunk, process.stdout));
+    if (copying) {
+      stream.destroy(); // not read: copyPages holds the lease and reads the pages
+      // A pipe on stdout is non-blocking once Node made process.stdout over it: each 1 MiB write
+      // would stop at the pipe's 64 KiB and the rest wait in the stream. Blocking, as `cat`'s is,
+      // one write(2) takes the whole chunk (Node's stdout on a pipe writes synchronously anyway).
+      (
+        process.stdout as unknown as { _handle?: { setBlocking?: (on: boolean) => number } }
+      )._handle?.setBlocking?.(true);
+      const rest = await copying; // a page that could not be read here: the rest from the data port
+      if (rest) await pipeToFd(rest, fd, { fallback: process.stdout });
+      return;
+    }
+    await pipeToFd(stream, fd, { fallback: process.stdout });
   } catch (error) {
     // A reader that went away: the same quiet exit as any other write to stdout (main.ts).
     if ((error as NodeJS.ErrnoException).code === 'EPIPE') process.stdout.emit('error', error);

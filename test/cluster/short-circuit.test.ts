@@ -4,7 +4,8 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
@@ -12,7 +13,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TierfsClient } from '../../src/client/client.js';
 import { CAPABILITY_HEADER } from '../../src/cluster/auth.js';
-import { MIN_SHORT_CIRCUIT_BYTES } from '../../src/cluster/short-circuit.js';
+import { copyPages, MIN_SHORT_CIRCUIT_BYTES } from '../../src/cluster/short-circuit.js';
 import type { OpenFileResponse } from '../../src/cluster/wire.js';
 import { readStream } from '../../src/ufs/io.js';
 import { TIERFS_BIN } from '../support/cli.js';
@@ -38,6 +39,23 @@ afterAll(async () => {
   await cluster.stop();
   rmSync(ram, { recursive: true, force: true });
 });
+
+/** The page files in the MEM tier, the most recently written first. */
+function pageFilesNewestFirst(): string[] {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else files.push(path);
+    }
+  };
+  walk(ram);
+  return files
+    .map((path) => ({ path, at: statSync(path).mtimeMs }))
+    .sort((a, b) => b.at - a.at)
+    .map((f) => f.path);
+}
 
 async function write(
   path: string,
@@ -131,6 +149,79 @@ describe('short-circuit reads', () => {
     const plain = await run(false);
     expect(plain.result.equals(data)).toBe(true);
     expect(plain).toMatchObject({ reads: 1, shortCircuits: 0 });
+  });
+
+  it('copyPages hands every page over from one reused buffer, whole file and ranges', async () => {
+    for (const [offset, length] of [
+      [0, data.length],
+      [64 * KB - 10, MIN_SHORT_CIRCUIT_BYTES + 20],
+      [3 * 64 * KB + 5, 5 * 64 * KB],
+    ] as const) {
+      const copied = await counted(async () => {
+        const stream = await client.openFile('/file.bin', { offset, length });
+        const chunks: Buffer[] = [];
+        const memory = new Set<ArrayBufferLike>();
+        const rest = await copyPages(stream, (chunk) => {
+          chunks.push(Buffer.from(chunk)); // borrowed: copied before the next page overwrites it
+          memory.add(chunk.buffer);
+        });
+        stream.destroy();
+        return { bytes: Buffer.concat(chunks), chunks: chunks.length, memory: memory.size, rest };
+      });
+      const want = data.subarray(offset, offset + length);
+      expect(copied.result.bytes.equals(want), `${offset}+${length}`).toBe(true);
+      expect(copied.result.rest).toBeUndefined();
+      // The first page has its own buffer; every later one is read into the same one.
+      expect(copied.result.memory).toBe(Math.min(2, copied.result.chunks));
+      expect(copied).toMatchObject({ reads: 0, batches: 0, shortCircuits: 1 });
+    }
+    // A stream already being read is not copied twice.
+    const stream = await client.openFile('/file.bin');
+    const first = await stream[Symbol.asyncIterator]().next();
+    expect(first.done).toBe(false);
+    expect(copyPages(stream, () => undefined)).toBeUndefined();
+    stream.destroy();
+  });
+
+  it('copyPages goes on from the data port when a page file vanishes mid-copy', async () => {
+    const bytes = randomBytes(640 * KB);
+    await write('/vanish.bin', bytes);
+    await readStream(await client.openFile('/vanish.bin')); // warm
+    const copied = await counted(async () => {
+      const stream = await client.openFile('/vanish.bin');
+      const chunks: Buffer[] = [];
+      const rest = await copyPages(stream, (chunk) => {
+        chunks.push(Buffer.from(chunk));
+        // After the first page: remove the page files of this file that are newest (its own).
+        if (chunks.length === 1) for (const file of pageFilesNewestFirst().slice(0, 9)) unlinkSync(file);
+      });
+      stream.destroy();
+      expect(rest).toBeDefined();
+      chunks.push(await readStream(rest!));
+      return Buffer.concat(chunks);
+    });
+    expect(copied.result.equals(bytes)).toBe(true);
+    expect(copied).toMatchObject({ reads: 1, shortCircuits: 1 });
+  });
+
+  it('`tierfs fs tail` of a range and `fs cat | head -c 10` from the page files', async () => {
+    const master = new URL(cluster.master.rpcAddress);
+    const tierfs = `${JSON.stringify(process.execPath)} ${JSON.stringify(TIERFS_BIN)} -Dtierfs.master.hostname=${master.hostname} -Dtierfs.master.rpc.port=${master.port} -Dtierfs.security.login.username=admin`;
+    const sh = (script: string) =>
+      promisify(execFile)('bash', ['-c', script], {
+        encoding: 'buffer',
+        env: { PATH: process.env.PATH ?? '', HOME: cluster.home },
+      });
+    const tail = await counted(() => sh(`${tierfs} fs tail -c ${300 * KB + 7} /file.bin`));
+    expect(tail.result.stdout.equals(data.subarray(data.length - 300 * KB - 7))).toBe(true);
+    expect(tail).toMatchObject({ reads: 0, shortCircuits: 1 });
+    const sha = createHash('sha256').update(data).digest('hex');
+    const cat = await sh(`${tierfs} fs cat /file.bin | sha256sum`);
+    expect(cat.stdout.toString().split(' ')[0]).toBe(sha);
+    // A reader that goes away: quiet, with the status of a command killed by SIGPIPE, as `cat`.
+    const head = await sh(`${tierfs} fs cat /file.bin | head -c 10; echo " \${PIPESTATUS[0]}"`);
+    expect(head.stdout.equals(Buffer.concat([data.subarray(0, 10), Buffer.from(' 141\n')]))).toBe(true);
+    expect(head.stderr.toString()).toBe('');
   });
 
   it('falls back to the data port for a process that may not read the page files (another user)', async () => {
