@@ -31,7 +31,21 @@ export interface PostgresStoreOptions {
   readonly url: string;
   /** Connections in the pool. */
   readonly poolSize: number;
+  /**
+   * How long a session may sit inside a transaction without sending a statement before the server
+   * ends it (PostgreSQL's idle_in_transaction_session_timeout); default IDLE_IN_TRANSACTION_MS.
+   */
+  readonly idleInTransactionTimeoutMs?: number;
 }
+
+/**
+ * A master that hangs (SIGSTOP, swapping, a stuck event loop) in the middle of a transaction keeps
+ * its row locks, and every other master's transaction on those rows waits behind it. Namespace
+ * transactions never wait on anything but their own statements (no under-store call inside one),
+ * so a session idle inside a transaction this long belongs to a master that stopped: the server
+ * ends it, its locks go, and the cluster goes on (the hung master's transaction fails).
+ */
+export const IDLE_IN_TRANSACTION_MS = 5_000;
 
 /** SQLSTATEs after which a transaction is run again: serialization_failure, deadlock_detected. */
 const RETRYABLE = new Set(['40001', '40P01']);
@@ -58,7 +72,12 @@ export class PostgresMetaStore extends TransactionalStore implements MetaStore {
   }
 
   static async open(options: PostgresStoreOptions): Promise<PostgresMetaStore> {
-    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize, types: TYPES });
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize,
+      types: TYPES,
+      idle_in_transaction_session_timeout: options.idleInTransactionTimeoutMs ?? IDLE_IN_TRANSACTION_MS,
+    });
     pool.on('error', () => undefined); // An idle connection that broke: the next query reconnects.
     const store = new PostgresMetaStore(pool);
     try {
@@ -123,6 +142,13 @@ export class PostgresMetaStore extends TransactionalStore implements MetaStore {
       throw new TierfsError('INTERNAL', 'a metadata transaction cannot open another one (use its tx)');
     }
     const client = await this.pool.connect();
+    // A session the server ended while this transaction was between statements (see
+    // IDLE_IN_TRANSACTION_MS) errors here rather than as an unhandled event; its next query fails.
+    let ended: Error | undefined;
+    const onError = (error: Error) => {
+      ended = error;
+    };
+    client.on('error', onError);
     try {
       for (let attempt = 1; ; attempt++) {
         let open = true;
@@ -152,7 +178,9 @@ export class PostgresMetaStore extends TransactionalStore implements MetaStore {
         }
       }
     } finally {
-      client.release();
+      client.off('error', onError);
+      // A broken connection is dropped from the pool, not handed to the next transaction.
+      client.release(ended);
     }
   }
 
