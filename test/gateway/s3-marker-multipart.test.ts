@@ -14,19 +14,13 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningGateway, s3Client, startGateway } from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { withS3Gateway } from './fixture.js';
 
-let gw: RunningGateway;
+const gw = withS3Gateway({ config: { 'tierfs.proxy.s3.complete.multipart.upload.min.part.size': '4' } });
 let s3: S3Client;
-
-beforeAll(async () => {
-  gw = await startGateway({ 'tierfs.proxy.s3.complete.multipart.upload.min.part.size': '4' });
-  s3 = s3Client(gw);
-});
-afterAll(async () => {
-  s3?.destroy();
-  await gw?.stop();
+beforeAll(() => {
+  s3 = gw.clientFor();
 });
 
 async function uploadInParts(Bucket: string, Key: string, parts: string[]): Promise<string | undefined> {
