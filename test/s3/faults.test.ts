@@ -6,17 +6,12 @@
 import { readdir } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { abortWrite, readFile, writeFile } from '../../src/ufs/io.js';
 import { expectCode, randomBuffer } from '../contract/suite.js';
-import { type FaultProxy, type SeenRequest, startFaultProxy } from '../support/fault-proxy.js';
-import {
-  pendingUploads,
-  type RunningS3rver,
-  s3rverStore,
-  startS3rver,
-  TEST_UPLOADS_DIR,
-} from '../support/s3rver.js';
+import type { SeenRequest } from '../support/fault-proxy.js';
+import { pendingUploads, s3rverStore, TEST_UPLOADS_DIR } from '../support/s3rver.js';
+import { withS3rverBehindProxy } from '../support/s3rver-behind-proxy.js';
 
 const MiB = 1024 * 1024;
 const STREAMING = {
@@ -27,19 +22,10 @@ const STREAMING = {
 /** Whole file in a temp file, sent on close (multipart upload is the default). */
 const BUFFERED = { 'tierfs.underfs.s3.multipart.upload.enabled': 'false' };
 
-let server: RunningS3rver;
-let proxy: FaultProxy;
-beforeAll(async () => {
-  server = await startS3rver();
-  proxy = await startFaultProxy(server.endpoint);
-});
-afterAll(async () => {
-  await proxy?.close();
-  await server?.close();
-});
+const fixture = withS3rverBehindProxy();
 beforeEach(() => {
-  proxy.rules.length = 0;
-  proxy.requests.length = 0;
+  fixture.proxy.rules.length = 0;
+  fixture.proxy.requests.length = 0;
 });
 
 const isPut = (r: SeenRequest) => r.method === 'PUT' && !r.query.has('partNumber');
@@ -60,15 +46,15 @@ function chunks(data: Buffer, size = 256 * 1024): Readable {
 
 describe('retries with backoff', () => {
   it('a 500 on a PUT, a 503 SlowDown on a GET and a dropped listing are retried transparently', async () => {
-    const store = await s3rverStore(proxy.endpoint);
+    const store = await s3rverStore(fixture.proxy.endpoint);
     try {
-      proxy.rules.push({ match: isPut, fault: 'error500' });
+      fixture.proxy.rules.push({ match: isPut, fault: 'error500' });
       await writeFile(store, 'a.txt', 'hello');
-      proxy.rules.push({ match: isGet, fault: 'slowdown', times: 2 });
+      fixture.proxy.rules.push({ match: isGet, fault: 'slowdown', times: 2 });
       expect((await readFile(store, 'a.txt')).toString()).toBe('hello');
-      proxy.rules.push({ match: (r) => r.query.has('list-type'), fault: 'drop' });
+      fixture.proxy.rules.push({ match: (r) => r.query.has('list-type'), fault: 'drop' });
       expect((await store.list('')).entries.map((e) => e.path)).toEqual(['a.txt']);
-      expect(proxy.requests.filter((r) => r.fault).map((r) => r.fault)).toEqual([
+      expect(fixture.proxy.requests.filter((r) => r.fault).map((r) => r.fault)).toEqual([
         'error500',
         'slowdown',
         'slowdown',
@@ -80,14 +66,14 @@ describe('retries with backoff', () => {
   });
 
   it('exhausted retries surface RATE_LIMITED or UNAVAILABLE (tierfs.underfs.s3.max.error.retry)', async () => {
-    const store = await s3rverStore(proxy.endpoint, { 'tierfs.underfs.s3.max.error.retry': '1' });
+    const store = await s3rverStore(fixture.proxy.endpoint, { 'tierfs.underfs.s3.max.error.retry': '1' });
     try {
       await writeFile(store, 'b.txt', 'b');
-      proxy.rules.push({ match: isGet, fault: 'slowdown', times: 2 });
+      fixture.proxy.rules.push({ match: isGet, fault: 'slowdown', times: 2 });
       const error = await expectCode(readFile(store, 'b.txt'), 'RATE_LIMITED');
       expect(error.retryable).toBe(true);
-      expect(proxy.requests.filter(isGet)).toHaveLength(2);
-      proxy.rules.push({ match: (r) => r.method === 'HEAD', fault: 'error500', times: 2 });
+      expect(fixture.proxy.requests.filter(isGet)).toHaveLength(2);
+      fixture.proxy.rules.push({ match: (r) => r.method === 'HEAD', fault: 'error500', times: 2 });
       await expectCode(store.getStatus('b.txt'), 'UNAVAILABLE');
     } finally {
       await store.close();
@@ -95,22 +81,22 @@ describe('retries with backoff', () => {
   });
 
   it('a stalled request times out (tierfs.underfs.s3.request.timeout) and the retry succeeds', async () => {
-    const store = await s3rverStore(proxy.endpoint, { 'tierfs.underfs.s3.request.timeout': '300ms' });
+    const store = await s3rverStore(fixture.proxy.endpoint, { 'tierfs.underfs.s3.request.timeout': '300ms' });
     try {
       await writeFile(store, 'c.txt', 'c');
-      proxy.rules.push({ match: (r) => r.method === 'HEAD', fault: 'stall' });
+      fixture.proxy.rules.push({ match: (r) => r.method === 'HEAD', fault: 'stall' });
       const started = Date.now();
       expect((await store.getStatus('c.txt')).size).toBe(1);
       expect(Date.now() - started).toBeGreaterThanOrEqual(290);
     } finally {
       await store.close();
     }
-    const strict = await s3rverStore(proxy.endpoint, {
+    const strict = await s3rverStore(fixture.proxy.endpoint, {
       'tierfs.underfs.s3.request.timeout': '200ms',
       'tierfs.underfs.s3.max.error.retry': '0',
     });
     try {
-      proxy.rules.push({ match: (r) => r.method === 'HEAD', fault: 'stall' });
+      fixture.proxy.rules.push({ match: (r) => r.method === 'HEAD', fault: 'stall' });
       await expectCode(strict.getStatus('c.txt'), 'TIMEOUT');
     } finally {
       await strict.close();
@@ -120,12 +106,12 @@ describe('retries with backoff', () => {
 
 describe('failed and aborted uploads leave nothing behind', () => {
   it('streaming: a part that keeps failing aborts the multipart upload; nothing is visible', async () => {
-    const store = await s3rverStore(proxy.endpoint, {
+    const store = await s3rverStore(fixture.proxy.endpoint, {
       ...STREAMING,
       'tierfs.underfs.s3.max.error.retry': '2',
     });
     try {
-      proxy.rules.push({
+      fixture.proxy.rules.push({
         match: (r) => isPart(r) && r.query.get('partNumber') === '2',
         fault: 'drop',
         times: 3,
@@ -136,8 +122,8 @@ describe('failed and aborted uploads leave nothing behind', () => {
       });
       await abortWrite(out);
       expect(await store.exists('big.bin')).toBe(false);
-      expect(proxy.count('DELETE', 'uploadId')).toBe(1);
-      expect(await pendingUploads(server)).toEqual([]);
+      expect(fixture.proxy.count('DELETE', 'uploadId')).toBe(1);
+      expect(await pendingUploads(fixture.server)).toEqual([]);
       expect(await tempFilesLeft()).toEqual([]);
     } finally {
       await store.close();
@@ -145,26 +131,26 @@ describe('failed and aborted uploads leave nothing behind', () => {
   });
 
   it('streaming: a stalled part hits the part timeout (object.store.streaming.upload.part.timeout)', async () => {
-    const store = await s3rverStore(proxy.endpoint, {
+    const store = await s3rverStore(fixture.proxy.endpoint, {
       ...STREAMING,
       'tierfs.underfs.object.store.streaming.upload.part.timeout': '500ms',
     });
     try {
-      proxy.rules.push({ match: isPart, fault: 'stall', times: 10 });
+      fixture.proxy.rules.push({ match: isPart, fault: 'stall', times: 10 });
       const out = await store.create('slow.bin');
       await expect(pipeline(chunks(randomBuffer(6 * MiB, 'stall-part')), out)).rejects.toMatchObject({
         code: 'TIMEOUT',
       });
       await abortWrite(out);
       expect(await store.exists('slow.bin')).toBe(false);
-      expect(await pendingUploads(server)).toEqual([]);
+      expect(await pendingUploads(fixture.server)).toEqual([]);
     } finally {
       await store.close();
     }
   });
 
   it('streaming: destroy() in the middle aborts parts in flight and the upload', async () => {
-    const store = await s3rverStore(proxy.endpoint, STREAMING);
+    const store = await s3rverStore(fixture.proxy.endpoint, STREAMING);
     try {
       const out = await store.create('aborted.bin');
       const data = randomBuffer(11 * MiB, 'abort-mid');
@@ -172,10 +158,10 @@ describe('failed and aborted uploads leave nothing behind', () => {
         if (!out.write(data.subarray(at, at + MiB)))
           await new Promise((resolve) => out.once('drain', resolve));
       }
-      expect(proxy.count('POST', 'uploads')).toBe(1);
+      expect(fixture.proxy.count('POST', 'uploads')).toBe(1);
       await abortWrite(out);
       expect(await store.exists('aborted.bin')).toBe(false);
-      expect(await pendingUploads(server)).toEqual([]);
+      expect(await pendingUploads(fixture.server)).toEqual([]);
       expect(await tempFilesLeft()).toEqual([]);
     } finally {
       await store.close();
@@ -183,12 +169,12 @@ describe('failed and aborted uploads leave nothing behind', () => {
   });
 
   it('buffered: a PUT that keeps failing leaves no object and no temp file', async () => {
-    const store = await s3rverStore(proxy.endpoint, {
+    const store = await s3rverStore(fixture.proxy.endpoint, {
       ...BUFFERED,
       'tierfs.underfs.s3.max.error.retry': '1',
     });
     try {
-      proxy.rules.push({ match: isPut, fault: 'error500', times: 2 });
+      fixture.proxy.rules.push({ match: isPut, fault: 'error500', times: 2 });
       await expectCode(writeFile(store, 'never.txt', 'x'), 'UNAVAILABLE');
       expect(await store.exists('never.txt')).toBe(false);
       expect(await tempFilesLeft()).toEqual([]);
@@ -198,15 +184,15 @@ describe('failed and aborted uploads leave nothing behind', () => {
   });
 
   it('buffered: a file larger than a partition goes up in parallel parts, retried part by part', async () => {
-    const store = await s3rverStore(proxy.endpoint, {
+    const store = await s3rverStore(fixture.proxy.endpoint, {
       ...BUFFERED,
       'tierfs.underfs.s3.streaming.upload.partition.size': '5MB',
     });
     try {
-      proxy.rules.push({ match: isPart, fault: 'drop' });
+      fixture.proxy.rules.push({ match: isPart, fault: 'drop' });
       const data = randomBuffer(11 * MiB, 'buffered-parts');
       await pipeline(chunks(data), await store.create('parts.bin'));
-      expect(proxy.requests.filter(isPart).length).toBe(4);
+      expect(fixture.proxy.requests.filter(isPart).length).toBe(4);
       expect((await readFile(store, 'parts.bin')).equals(data)).toBe(true);
     } finally {
       await store.close();

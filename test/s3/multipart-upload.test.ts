@@ -8,19 +8,13 @@
 import { randomBytes } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { readFile } from '../../src/ufs/io.js';
 import { memoryPartitionBytes } from '../../src/ufs/object/partition.js';
 import { eventually } from '../support/eventually.js';
-import { type FaultProxy, type SeenRequest, startFaultProxy } from '../support/fault-proxy.js';
-import {
-  pendingUploads,
-  type RunningS3rver,
-  S3RVER_KEY,
-  s3rverStore,
-  startS3rver,
-  TEST_BUCKET,
-} from '../support/s3rver.js';
+import type { SeenRequest } from '../support/fault-proxy.js';
+import { pendingUploads, S3RVER_KEY, s3rverStore, TEST_BUCKET } from '../support/s3rver.js';
+import { withS3rverBehindProxy } from '../support/s3rver-behind-proxy.js';
 
 const MiB = 1024 * 1024;
 const PART = 5 * MiB;
@@ -31,22 +25,13 @@ const MULTIPART = {
   'tierfs.underfs.s3.multipart.upload.threads': String(THREADS),
 };
 
-let server: RunningS3rver;
-let proxy: FaultProxy;
-beforeAll(async () => {
-  server = await startS3rver();
-  proxy = await startFaultProxy(server.endpoint);
-});
-afterAll(async () => {
-  await proxy?.close();
-  await server?.close();
-});
+const fixture = withS3rverBehindProxy();
 beforeEach(() => {
-  proxy.requests.length = 0;
+  fixture.proxy.requests.length = 0;
 });
 
 const isPart = (r: SeenRequest) => r.method === 'PUT' && r.query.has('partNumber');
-const partsAnswered = () => proxy.requests.filter((r) => isPart(r) && r.ended !== undefined).length;
+const partsAnswered = () => fixture.proxy.requests.filter((r) => isPart(r) && r.ended !== undefined).length;
 
 function write(out: Writable, chunk: Buffer): Promise<void> {
   return new Promise((resolve, reject) => out.write(chunk, (error) => (error ? reject(error) : resolve())));
@@ -55,7 +40,7 @@ function write(out: Writable, chunk: Buffer): Promise<void> {
 /** ListMultipartUploads of the test bucket, asked with the AWS SDK straight from s3rver. */
 async function listUploads(): Promise<string[]> {
   const s3 = new S3Client({
-    endpoint: server.endpoint,
+    endpoint: fixture.server.endpoint,
     region: 'us-east-1',
     forcePathStyle: true,
     credentials: { accessKeyId: S3RVER_KEY, secretAccessKey: S3RVER_KEY },
@@ -70,7 +55,7 @@ async function listUploads(): Promise<string[]> {
 
 /** Most part requests in flight at one moment before `until`. */
 function maxPartsInFlightBefore(until: number): number {
-  const parts = proxy.requests.filter(isPart);
+  const parts = fixture.proxy.requests.filter(isPart);
   let max = 0;
   for (const p of parts) {
     if (p.started >= until) continue;
@@ -82,7 +67,7 @@ function maxPartsInFlightBefore(until: number): number {
 
 describe('S3 in-memory multipart upload', () => {
   it('40 MiB: parts upload in parallel while the client sends, memory bounded, status from Complete', async () => {
-    const store = await s3rverStore(proxy.endpoint, MULTIPART);
+    const store = await s3rverStore(fixture.proxy.endpoint, MULTIPART);
     try {
       const data = randomBytes(40 * MiB);
       const out = await store.create('big.bin');
@@ -98,9 +83,9 @@ describe('S3 in-memory multipart upload', () => {
       expect(peak).toBeGreaterThan(0);
       expect(peak).toBeLessThanOrEqual((THREADS + 1) * PART);
       expect(maxPartsInFlightBefore(clientDone)).toBeGreaterThanOrEqual(2);
-      expect(proxy.requests.filter(isPart).length).toBe(8);
+      expect(fixture.proxy.requests.filter(isPart).length).toBe(8);
       expect(memoryPartitionBytes()).toBe(0);
-      const complete = proxy.requests.filter((r) => r.method === 'POST' && r.query.has('uploadId'));
+      const complete = fixture.proxy.requests.filter((r) => r.method === 'POST' && r.query.has('uploadId'));
       expect(complete).toHaveLength(1);
       // The status the write returns names the object CompleteMultipartUpload made.
       expect(out.written?.etag).toBeTruthy();
@@ -113,7 +98,7 @@ describe('S3 in-memory multipart upload', () => {
   }, 180_000);
 
   it('a part uploads while the writer pauses mid-part', async () => {
-    const store = await s3rverStore(proxy.endpoint, MULTIPART);
+    const store = await s3rverStore(fixture.proxy.endpoint, MULTIPART);
     try {
       const out = await store.create('paused.bin');
       await write(out, randomBytes(PART + 10));
@@ -127,18 +112,18 @@ describe('S3 in-memory multipart upload', () => {
   }, 60_000);
 
   it('a write destroyed mid-way leaves no object and no pending multipart upload', async () => {
-    const store = await s3rverStore(proxy.endpoint, MULTIPART);
+    const store = await s3rverStore(fixture.proxy.endpoint, MULTIPART);
     try {
       const out = await store.create('killed.bin');
       await write(out, randomBytes(2 * PART + MiB));
       await eventually(() => partsAnswered() >= 1, 'a part to upload before the kill', 10_000);
-      expect(await pendingUploads(server)).not.toEqual([]);
+      expect(await pendingUploads(fixture.server)).not.toEqual([]);
       expect(await listUploads()).toHaveLength(1);
       const closed = new Promise((resolve) => out.once('close', resolve));
       out.once('error', () => undefined);
       out.destroy(new Error('client went away'));
       await closed;
-      expect(await pendingUploads(server)).toEqual([]);
+      expect(await pendingUploads(fixture.server)).toEqual([]);
       expect(await listUploads()).toEqual([]);
       expect(await store.exists('killed.bin')).toBe(false);
       expect(memoryPartitionBytes()).toBe(0);
@@ -148,14 +133,14 @@ describe('S3 in-memory multipart upload', () => {
   }, 60_000);
 
   it('a file smaller than one part is one PUT', async () => {
-    const store = await s3rverStore(proxy.endpoint, MULTIPART);
+    const store = await s3rverStore(fixture.proxy.endpoint, MULTIPART);
     try {
       const out = await store.create('small.bin');
       await write(out, randomBytes(100 * 1024));
       await new Promise<void>((resolve, reject) =>
         out.end((error?: Error | null) => (error ? reject(error) : resolve())),
       );
-      const writes = proxy.requests.filter((r) => r.method === 'PUT' || r.method === 'POST');
+      const writes = fixture.proxy.requests.filter((r) => r.method === 'PUT' || r.method === 'POST');
       expect(writes.map((r) => r.method)).toEqual(['PUT']);
       expect(writes.filter((r) => r.query.has('partNumber') || r.query.has('uploads'))).toEqual([]);
       expect(out.written?.size).toBe(100 * 1024);

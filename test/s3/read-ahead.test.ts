@@ -4,38 +4,29 @@
  * read still serves every byte in order, and a reader that stops early leaves no request open.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readStream } from '../../src/ufs/io.js';
 import { eventually } from '../support/eventually.js';
-import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
-import { type RunningS3rver, s3rverStore, startS3rver } from '../support/s3rver.js';
+import { s3rverStore } from '../support/s3rver.js';
+import { withS3rverBehindProxy } from '../support/s3rver-behind-proxy.js';
 
 const MiB = 1024 * 1024;
 const CHUNK = { 'tierfs.underfs.object.store.multi.range.chunk.size': '1MB' };
 
-let server: RunningS3rver;
-let proxy: FaultProxy;
-beforeAll(async () => {
-  server = await startS3rver();
-  proxy = await startFaultProxy(server.endpoint);
-});
-afterAll(async () => {
-  await proxy?.close();
-  await server?.close();
-});
+const fixture = withS3rverBehindProxy();
 
-const gets = () => proxy.requests.filter((r) => r.method === 'GET' && r.headers.range !== undefined);
+const gets = () => fixture.proxy.requests.filter((r) => r.method === 'GET' && r.headers.range !== undefined);
 
 describe('long S3 reads', () => {
   it('ask for the next range while the current one is read, and serve every byte in order', async () => {
-    const store = await s3rverStore(proxy.endpoint, CHUNK);
+    const store = await s3rverStore(fixture.proxy.endpoint, CHUNK);
     try {
       const data = randomBytes(3 * MiB + 17);
       const out = await store.create('big.bin');
       out.end(data);
       await new Promise((resolve, reject) => out.once('finish', resolve).once('error', reject));
       const status = await store.getStatus('big.bin');
-      proxy.requests.length = 0;
+      fixture.proxy.requests.length = 0;
 
       const stream = await store.open('big.bin', { version: status.fingerprint, size: status.size });
       const chunks = stream[Symbol.asyncIterator]();
@@ -60,12 +51,12 @@ describe('long S3 reads', () => {
   }, 60_000);
 
   it('a reader that stops early leaves no range request open', async () => {
-    const store = await s3rverStore(proxy.endpoint, CHUNK);
+    const store = await s3rverStore(fixture.proxy.endpoint, CHUNK);
     try {
       const out = await store.create('early.bin');
       out.end(randomBytes(3 * MiB));
       await new Promise((resolve, reject) => out.once('finish', resolve).once('error', reject));
-      proxy.requests.length = 0;
+      fixture.proxy.requests.length = 0;
       const stream = await store.open('early.bin');
       const chunks = stream[Symbol.asyncIterator]();
       await chunks.next();
