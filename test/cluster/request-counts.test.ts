@@ -40,32 +40,29 @@ let client: TierfsClient;
 /** A second cluster on the same s3rver, whose writes go straight to the file's key (commit.copy off). */
 let straightCluster: TestCluster;
 
-beforeAll(async () => {
-  server = await startS3rver();
-  proxy = await startFaultProxy(server.endpoint);
-  cluster = await startCluster({
-    'tierfs.master.mount.table.root.ufs': `s3://${TEST_BUCKET}/counts/`,
+/** A cluster whose root mount is `prefix` of the test bucket on s3rver, reached through the proxy. */
+const s3Cluster = (prefix: string, settings: Record<string, string>) =>
+  startCluster({
+    'tierfs.master.mount.table.root.ufs': `s3://${TEST_BUCKET}/${prefix}/`,
     'tierfs.underfs.s3.endpoint': proxy.endpoint,
     'tierfs.underfs.s3.disable.dns.buckets': 'true',
     'tierfs.underfs.s3.inherit.acl': 'false',
     'aws.accessKeyId': S3RVER_KEY,
     'aws.secretKey': S3RVER_KEY,
     'tierfs.tmp.dirs': TEST_UPLOADS_DIR,
+    ...settings,
+  });
+
+beforeAll(async () => {
+  server = await startS3rver();
+  proxy = await startFaultProxy(server.endpoint);
+  cluster = await s3Cluster('counts', {
     'tierfs.underfs.s3.multipart.upload.partition.size': '5MB',
     'tierfs.underfs.s3.multipart.upload.threads': '2',
   });
   client = cluster.client();
   await client.mkdir('/dir');
-  straightCluster = await startCluster({
-    'tierfs.master.mount.table.root.ufs': `s3://${TEST_BUCKET}/straight/`,
-    'tierfs.underfs.s3.endpoint': proxy.endpoint,
-    'tierfs.underfs.s3.disable.dns.buckets': 'true',
-    'tierfs.underfs.s3.inherit.acl': 'false',
-    'aws.accessKeyId': S3RVER_KEY,
-    'aws.secretKey': S3RVER_KEY,
-    'tierfs.tmp.dirs': TEST_UPLOADS_DIR,
-    'tierfs.underfs.object.store.write.commit.copy': 'false',
-  });
+  straightCluster = await s3Cluster('straight', { 'tierfs.underfs.object.store.write.commit.copy': 'false' });
   await straightCluster.client().mkdir('/dir');
 });
 afterAll(async () => {
