@@ -247,3 +247,32 @@ describe('limits as OSS has them', () => {
     expect(res.text).toContain('<Code>InvalidArgument</Code>');
   });
 });
+
+describe('oss2 habits', () => {
+  it('a copy onto itself without a directive takes the request metadata (oss2 update_object_meta)', async () => {
+    const url = `${open.endpoint}/${BUCKET}/selfcopy/a.txt`;
+    const put = await fetch(url, { method: 'PUT', body: 'keep me', headers: { 'x-oss-meta-color': 'blue' } });
+    expect(put.status).toBe(200);
+    const copy = await fetch(url, {
+      method: 'PUT',
+      headers: {
+        'x-oss-copy-source': `/${BUCKET}/selfcopy%2Fa.txt`,
+        'x-oss-meta-color': 'red',
+        'Content-Type': 'text/plain',
+      },
+    });
+    expect(copy.status).toBe(200);
+    const got = await fetch(url);
+    expect(await got.text()).toBe('keep me');
+    expect(got.headers.get('x-oss-meta-color')).toBe('red');
+    expect(got.headers.get('content-type')).toBe('text/plain');
+    // A copy to another key keeps the source's metadata without REPLACE.
+    const other = await fetch(`${open.endpoint}/${BUCKET}/selfcopy/b.txt`, {
+      method: 'PUT',
+      headers: { 'x-oss-copy-source': `/${BUCKET}/selfcopy%2Fa.txt`, 'x-oss-meta-color': 'green' },
+    });
+    expect(other.status).toBe(200);
+    const head = await fetch(`${open.endpoint}/${BUCKET}/selfcopy/b.txt`, { method: 'HEAD' });
+    expect(head.headers.get('x-oss-meta-color')).toBe('red');
+  });
+});

@@ -99,7 +99,11 @@ export async function deleteObject(ctx: OssContext): Promise<void> {
 
 export async function copyObject(ctx: OssContext): Promise<void> {
   const source = await copySource(ctx);
-  const replace = (ctx.headers['x-oss-metadata-directive'] ?? 'COPY').toUpperCase() === 'REPLACE';
+  // As OSS: a copy onto itself always takes the request's metadata, whatever the directive
+  // (oss2's update_object_meta is such a copy, without a directive).
+  const ontoItself = source.bucket === ctx.bucket && source.key === ctx.key;
+  const replace =
+    ontoItself || (ctx.headers['x-oss-metadata-directive'] ?? 'COPY').toUpperCase() === 'REPLACE';
   const body = await ctx.backend.openObject(source.bucket, source.key, undefined, source.info.version);
   const info = await ctx.backend.putObject(ctx.bucket!, ctx.key, body, {
     contentType: replace ? ctx.headers['content-type'] : source.info.contentType,
