@@ -276,3 +276,18 @@ describe('oss2 habits', () => {
     expect(head.headers.get('x-oss-meta-color')).toBe('red');
   });
 });
+
+describe('oss2 listings', () => {
+  it('ListObjectsV2 with an empty continuation-token (as oss2 sends it) still applies start-after', async () => {
+    for (const key of ['startafter/a.txt', 'startafter/b.txt', 'startafter/c.txt']) {
+      await raw('PUT', `/${BUCKET}/${key}`, 'x');
+    }
+    const res = await raw(
+      'GET',
+      `/${BUCKET}?list-type=2&prefix=startafter%2F&start-after=startafter%2Fa.txt&continuation-token=&max-keys=100`,
+    );
+    expect(res.status).toBe(200);
+    const keys = [...res.text.matchAll(/<Key>([^<]*)</g)].map((m) => m[1]);
+    expect(keys).toEqual(['startafter/b.txt', 'startafter/c.txt']);
+  });
+});

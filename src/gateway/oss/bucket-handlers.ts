@@ -21,7 +21,9 @@ export async function listObjects(ctx: OssContext): Promise<void> {
   const encode = (text: string) => (url ? encodeURIComponent(text) : text);
   const marker = ctx.query.get('marker') ?? '';
   const startAfter = ctx.query.get('start-after') ?? '';
-  const token = ctx.query.get('continuation-token');
+  // oss2 sends `continuation-token=` (empty) on every call: an empty token is no token, so
+  // start-after still applies.
+  const token = ctx.query.get('continuation-token') || null;
   const after = v2 ? (token !== null ? decodeToken(token) : startAfter) : marker;
   const result = await ctx.backend.listObjects(ctx.bucket!, { prefix, delimiter, after, maxKeys });
   const withOwner = !v2 || ctx.query.get('fetch-owner') === 'true';
