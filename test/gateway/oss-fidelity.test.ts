@@ -291,3 +291,30 @@ describe('oss2 listings', () => {
     expect(keys).toEqual(['startafter/b.txt', 'startafter/c.txt']);
   });
 });
+
+describe('ListMultipartUploads with a delimiter', () => {
+  it('rolls uploads below the delimiter into CommonPrefixes and pages over them', async () => {
+    const sdk = client(open, 'path-style');
+    const ids: string[] = [];
+    for (const key of ['mpd/a/1.bin', 'mpd/a/2.bin', 'mpd/b.bin']) {
+      ids.push((await sdk.initMultipartUpload(key)).uploadId);
+    }
+    const tags = (text: string, tag: string) =>
+      [...text.matchAll(new RegExp(`<${tag}>([^<]*)</${tag}>`, 'g'))].map((m) => m[1]);
+    const all = await raw('GET', `/${BUCKET}?uploads&prefix=mpd%2F&delimiter=%2F`);
+    expect(tags(all.text, 'Key')).toEqual(['mpd/b.bin']);
+    expect(tags(all.text, 'Prefix')).toEqual(['mpd/', 'mpd/a/']);
+    const first = await raw('GET', `/${BUCKET}?uploads&prefix=mpd%2F&delimiter=%2F&max-uploads=1`);
+    expect(tags(first.text, 'IsTruncated')).toEqual(['true']);
+    expect(tags(first.text, 'NextKeyMarker')).toEqual(['mpd/a/']);
+    expect(tags(first.text, 'Key')).toEqual([]);
+    const second = await raw(
+      'GET',
+      `/${BUCKET}?uploads&prefix=mpd%2F&delimiter=%2F&max-uploads=1&key-marker=mpd%2Fa%2F`,
+    );
+    expect(tags(second.text, 'Key')).toEqual(['mpd/b.bin']);
+    expect(tags(second.text, 'IsTruncated')).toEqual(['false']);
+    const keys = ['mpd/a/1.bin', 'mpd/a/2.bin', 'mpd/b.bin'];
+    for (const [i, id] of ids.entries()) await sdk.abortMultipartUpload(keys[i]!, id);
+  });
+});

@@ -135,26 +135,58 @@ export async function listParts(ctx: OssContext): Promise<void> {
 
 export async function listMultipartUploads(ctx: OssContext): Promise<void> {
   const prefix = ctx.query.get('prefix') ?? '';
+  const delimiter = ctx.query.get('delimiter') ?? '';
   const keyMarker = ctx.query.get('key-marker') ?? '';
   const uploadIdMarker = ctx.query.get('upload-id-marker') ?? '';
   const maxUploads = boundedInt(ctx.query.get('max-uploads'), 1000, 'max-uploads');
-  const all = (await ctx.backend.listMultipartUploads(ctx.bucket!, prefix)).filter(
+  const after = (await ctx.backend.listMultipartUploads(ctx.bucket!, prefix)).filter(
     (u) => u.key > keyMarker || (u.key === keyMarker && uploadIdMarker !== '' && u.uploadId > uploadIdMarker),
   );
+  const all = groupUploads(after, prefix, delimiter, keyMarker);
   const page = all.slice(0, maxUploads);
   const truncated = all.length > page.length;
+  const last = page.at(-1);
   sendXml(ctx, 200, 'ListMultipartUploadsResult', {
     Bucket: ctx.bucket,
     KeyMarker: keyMarker,
     UploadIdMarker: uploadIdMarker,
-    NextKeyMarker: truncated ? page.at(-1)?.key : '',
-    NextUploadIdMarker: truncated ? page.at(-1)?.uploadId : '',
-    Delimiter: ctx.query.get('delimiter') ?? '',
+    NextKeyMarker: truncated && last ? ('prefix' in last ? last.prefix : last.key) : '',
+    NextUploadIdMarker: truncated && last && !('prefix' in last) ? last.uploadId : '',
+    Delimiter: delimiter,
     Prefix: prefix,
     MaxUploads: maxUploads,
     IsTruncated: truncated,
-    Upload: page.map((u) => ({ Key: u.key, UploadId: u.uploadId, Initiated: isoTime(u.initiated) })),
+    Upload: page.flatMap((u) =>
+      'prefix' in u ? [] : [{ Key: u.key, UploadId: u.uploadId, Initiated: isoTime(u.initiated) }],
+    ),
+    CommonPrefixes: page.flatMap((u) => ('prefix' in u ? [{ Prefix: u.prefix }] : [])),
   });
+}
+
+/**
+ * Uploads in key order with those whose key continues past `prefix` with `delimiter` rolled into
+ * one common prefix each, as OSS lists them (a prefix counts once against max-uploads; one at or
+ * before the key marker was listed already).
+ */
+function groupUploads<T extends { key: string }>(
+  uploads: readonly T[],
+  prefix: string,
+  delimiter: string,
+  keyMarker: string,
+): (T | { prefix: string })[] {
+  const out: (T | { prefix: string })[] = [];
+  for (const upload of uploads) {
+    const at = delimiter === '' ? -1 : upload.key.indexOf(delimiter, prefix.length);
+    if (at < 0) {
+      out.push(upload);
+      continue;
+    }
+    const common = upload.key.slice(0, at + delimiter.length);
+    const previous = out.at(-1);
+    if (common <= keyMarker || (previous && 'prefix' in previous && previous.prefix === common)) continue;
+    out.push({ prefix: common });
+  }
+  return out;
 }
 
 /** An integer query parameter between 1 and 1000, or `fallback` when absent. */
