@@ -36,6 +36,7 @@ import oss2  # noqa: E402
 import qiniu  # noqa: E402
 import qiniu.utils  # noqa: E402
 import qiniu.http  # noqa: E402
+from qiniu.http.endpoint import Endpoint  # noqa: E402
 
 AK = os.environ.get('PYSDK_AK', 'AKPYSDKCHECK0001')
 SK = os.environ.get('PYSDK_SK', 'pysdk-check-secret-0000000000000000')
@@ -435,6 +436,11 @@ def run_kodo(host):
         expect(r.status_code == 200 and r.headers.get('X-Reqid'), 'status {0}'.format(r.status_code))
         hosts = r.json()['hosts'][0]
         expect(host in str(hosts['up']) and host in str(hosts['rs']), 'hosts {0}'.format(hosts))
+        # The SDK's own way: a BucketManager without a zone asks /v4/query for the bucket's hosts.
+        endpoint = Endpoint(host, default_scheme='http')
+        querying = qiniu.BucketManager(auth, query_regions_endpoints=[endpoint], preferred_scheme='http')
+        ret, eof, info = querying.list(name, limit=1)
+        expect(info.status_code == 200 and ret is not None, 'list through the queried region: {0}'.format(info))
 
     @kodo('form upload')
     def _():
