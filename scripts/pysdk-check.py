@@ -94,9 +94,8 @@ def run_oss(endpoint):
 
     @oss('ListBuckets')
     def _():
-        names = [b.name for b in oss2.BucketIterator(service)] if hasattr(oss2, 'BucketIterator') else \
-            [b.name for b in service.list_buckets(max_keys=1000).buckets]
-        expect(name in names, 'new bucket not listed: {0}'.format(names))
+        names = [b.name for b in oss2.BucketIterator(service, max_keys=1)]
+        expect(name in names and names == sorted(names), 'new bucket not listed: {0}'.format(names))
 
     @oss('GetBucketInfo')
     def _():
@@ -168,14 +167,17 @@ def run_oss(endpoint):
         keys = [o.key for o in page.object_list]
         expect(keys == ['copy.txt', 'signed.txt', 'top.txt'], 'keys {0}'.format(keys))
         expect(page.prefix_list == ['dir/', 'folder/'], 'prefixes {0}'.format(page.prefix_list))
-        seen = [o.key for o in oss2.ObjectIterator(bucket, max_keys=2)] if hasattr(oss2, 'ObjectIterator') else None
+        seen = [o.key for o in oss2.ObjectIterator(bucket, max_keys=2)]
         first = bucket.list_objects(max_keys=2)
         expect(first.is_truncated and first.next_marker, 'truncated page')
         rest = bucket.list_objects(marker=first.next_marker, max_keys=100)
         all_keys = [o.key for o in first.object_list + rest.object_list]
         expect(all_keys == sorted(all_keys) and 'folder/' in all_keys and len(all_keys) == 6,
                'paged keys {0}'.format(all_keys))
-        expect(seen is None or seen == all_keys, 'iterator')
+        expect(seen == all_keys, 'iterator {0}'.format(seen))
+        tree = [(o.key, o.is_prefix()) for o in oss2.ObjectIterator(bucket, delimiter='/', max_keys=1)]
+        expect(tree == [('copy.txt', False), ('dir/', True), ('folder/', True), ('signed.txt', False),
+                        ('top.txt', False)], 'delimiter iterator {0}'.format(tree))
 
     @oss('ListObjectsV2')
     def _():
@@ -185,6 +187,7 @@ def run_oss(endpoint):
         rest = bucket.list_objects_v2(continuation_token=first.next_continuation_token, max_keys=100)
         keys = [o.key for o in first.object_list + rest.object_list]
         expect(len(keys) == 6, 'keys {0}'.format(keys))
+        expect([o.key for o in oss2.ObjectIteratorV2(bucket, max_keys=1)] == keys, 'iterator v2')
         after = bucket.list_objects_v2(start_after='signed.txt', delimiter='/')
         expect([o.key for o in after.object_list] == ['top.txt'], 'start-after')
 
@@ -224,6 +227,8 @@ def run_oss(endpoint):
     def _():
         listed = bucket.list_parts('big.bin', state['upload'])
         expect([p.part_number for p in listed.parts] == [1, 2, 3], 'parts')
+        expect([p.part_number for p in oss2.PartIterator(bucket, 'big.bin', state['upload'], max_parts=1)] == [1, 2, 3],
+               'part iterator')
         expect(listed.parts[0].size == len(parts_body[0]) and listed.parts[0].last_modified > 0, 'part info')
 
     @oss('ListMultipartUploads')
@@ -235,6 +240,10 @@ def run_oss(endpoint):
         grouped = bucket.list_multipart_uploads(delimiter='/')
         expect([u.key for u in grouped.upload_list] == ['big.bin'] and grouped.prefix_list == ['mp/'],
                'delimiter: {0} {1}'.format([u.key for u in grouped.upload_list], grouped.prefix_list))
+        listed = [(u.key, u.is_prefix()) for u in oss2.MultipartUploadIterator(bucket, delimiter='/', max_uploads=1)]
+        expect(listed == [('big.bin', False), ('mp/', True)], 'upload iterator {0}'.format(listed))
+        expect([u.upload_id for u in oss2.ObjectUploadIterator(bucket, 'big.bin')] == [state['upload']],
+               'object upload iterator')
         bucket.abort_multipart_upload('mp/a/x.bin', nested)
 
     @oss('CompleteMultipartUpload')
