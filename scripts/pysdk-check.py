@@ -37,6 +37,7 @@ import qiniu  # noqa: E402
 import qiniu.utils  # noqa: E402
 import qiniu.http  # noqa: E402
 from qiniu.http.endpoint import Endpoint  # noqa: E402
+from qiniu.services.storage.uploader import put_data, put_file_v2  # noqa: E402
 
 AK = os.environ.get('PYSDK_AK', 'AKPYSDKCHECK0001')
 SK = os.environ.get('PYSDK_SK', 'pysdk-check-secret-0000000000000000')
@@ -454,12 +455,12 @@ def run_kodo(host):
     @kodo('form upload')
     def _():
         token = auth.upload_token(name, 'a.txt')
-        ret = ok(qiniu.put_data(token, 'a.txt', body, regions=[zone],
+        ret = ok(put_data(token, 'a.txt', body, regions=[zone],
                                 metadata={'x-qn-meta-author': 'me'}, params={'x:v': '1'}), 'put_data')
         expect(ret['key'] == 'a.txt' and ret['hash'] == qiniu.utils.etag_stream(io.BytesIO(body)),
                'ret {0}'.format(ret))
         for key in ['dir/b.txt', 'dir/c.txt', 'top.txt']:
-            ok(qiniu.put_data(auth.upload_token(name, key), key, key.encode(), regions=[zone]), 'put ' + key)
+            ok(put_data(auth.upload_token(name, key), key, key.encode(), regions=[zone]), 'put ' + key)
 
     big = os.urandom(9 * 1024 * 1024 + 5)
     state = {}
@@ -469,7 +470,7 @@ def run_kodo(host):
         with tempfile.NamedTemporaryFile() as f:
             f.write(big)
             f.flush()
-            ret = ok(qiniu.put_file_v2(auth.upload_token(name, 'big.bin'), 'big.bin', f.name, regions=[zone],
+            ret = ok(put_file_v2(auth.upload_token(name, 'big.bin'), 'big.bin', f.name, regions=[zone],
                                        part_size=4 * 1024 * 1024), 'put_file_v2')
         expect(ret['key'] == 'big.bin', 'ret {0}'.format(ret))
         state['big'] = True
@@ -571,7 +572,7 @@ def run_kodo(host):
           'a key with spaces, +, %, ?, # and non-ASCII: upload, stat, list, download, delete')
     def _():
         odd = 'odd/中文 key+%?#.txt'
-        ok(qiniu.put_data(auth.upload_token(name, odd), odd, b'odd', regions=[zone]), 'put')
+        ok(put_data(auth.upload_token(name, odd), odd, b'odd', regions=[zone]), 'put')
         expect(ok(manager.stat(name, odd), 'stat')['fsize'] == 3, 'size')
         ret, _, _ = manager.list(name, prefix='odd/')
         expect([i['key'] for i in ret['items']] == [odd], 'list {0}'.format(ret))
@@ -583,12 +584,12 @@ def run_kodo(host):
     @kodo('form upload', 'upload token policies: insertOnly (614 on an existing key), returnBody, a key-less upload')
     def _():
         token = auth.upload_token(name, 'a.txt', policy={'insertOnly': 1})
-        ret, info = qiniu.put_data(token, 'a.txt', b'again', regions=[zone])
+        ret, info = put_data(token, 'a.txt', b'again', regions=[zone])
         expect(info.status_code == 614, 'insertOnly: {0}'.format(info.status_code))
         token = auth.upload_token(name, 'rb.txt', policy={'returnBody': '{"k":"$(key)","s":$(fsize)}'})
-        ret = ok(qiniu.put_data(token, 'rb.txt', b'12345', regions=[zone]), 'returnBody')
+        ret = ok(put_data(token, 'rb.txt', b'12345', regions=[zone]), 'returnBody')
         expect(ret == {'k': 'rb.txt', 's': 5}, 'returnBody {0}'.format(ret))
-        ret = ok(qiniu.put_data(auth.upload_token(name), None, b'no key', regions=[zone]), 'key-less')
+        ret = ok(put_data(auth.upload_token(name), None, b'no key', regions=[zone]), 'key-less')
         expect(ret['key'] == ret['hash'] == qiniu.utils.etag_stream(io.BytesIO(b'no key')), 'key {0}'.format(ret))
         ok(manager.delete(name, 'rb.txt'), 'delete')
         ok(manager.delete(name, ret['key']), 'delete')
