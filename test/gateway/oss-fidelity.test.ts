@@ -3,8 +3,9 @@
  * implement is NotImplemented and leaves objects and buckets unchanged; listings carry no XML
  * namespace; part and upload times are whole seconds; bucket info, location, listing and delete.
  */
+import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUCKET, client, type RunningGateway, startGateway } from './oss-support.js';
+import { AK, BUCKET, client, type RunningGateway, SECRET, startGateway } from './oss-support.js';
 
 let gw: RunningGateway;
 let open: RunningGateway;
@@ -316,5 +317,50 @@ describe('ListMultipartUploads with a delimiter', () => {
     expect(tags(second.text, 'IsTruncated')).toEqual(['false']);
     const keys = ['mpd/a/1.bin', 'mpd/a/2.bin', 'mpd/b.bin'];
     for (const [i, id] of ids.entries()) await sdk.abortMultipartUpload(keys[i]!, id);
+  });
+});
+
+describe('single-bucket mode addressed path style (oss2 with an IP endpoint)', () => {
+  let single: RunningGateway;
+  beforeAll(async () => {
+    single = await startGateway({ singleBucket: BUCKET });
+  });
+  afterAll(async () => {
+    await single.stop();
+  });
+
+  /** A V1-signed request, as oss2 signs it: the resource is `/<bucket>/<key>`. */
+  async function signed(method: string, path: string, resource: string, body?: string) {
+    const date = new Date().toUTCString();
+    const type = body === undefined ? '' : 'text/plain';
+    const signature = createHmac('sha1', SECRET)
+      .update(`${method}\n\n${type}\n${date}\n${resource}`)
+      .digest('base64');
+    const res = await fetch(`${single.endpoint}${path}`, {
+      method,
+      body,
+      headers: {
+        Date: date,
+        Authorization: `OSS ${AK}:${signature}`,
+        ...(type ? { 'Content-Type': type } : {}),
+      },
+    });
+    return { status: res.status, text: await res.text() };
+  }
+
+  it('reads /<bucket>/<key> as the key when that is what the signature covers', async () => {
+    const put = await signed('PUT', `/${BUCKET}/dir/a.txt`, `/${BUCKET}/dir/a.txt`, 'path style');
+    expect(put.status).toBe(200);
+    // The same object through the whole-path reading single-bucket mode documents.
+    expect((await signed('GET', '/dir/a.txt', `/${BUCKET}/dir/a.txt`)).text).toBe('path style');
+    expect((await signed('GET', `/${BUCKET}/dir/a.txt`, `/${BUCKET}/dir/a.txt`)).text).toBe('path style');
+    const listing = await signed('GET', `/${BUCKET}/?prefix=dir%2F`, `/${BUCKET}/`);
+    expect(listing.status).toBe(200);
+    expect([...listing.text.matchAll(/<Key>([^<]*)</g)].map((m) => m[1])).toEqual(['dir/a.txt']);
+    // A key that itself starts with the bucket's name stays reachable by the whole-path reading.
+    const nested = await signed('PUT', `/${BUCKET}/b.txt`, `/${BUCKET}/${BUCKET}/b.txt`, 'nested');
+    expect(nested.status).toBe(200);
+    expect((await signed('GET', `/${BUCKET}/b.txt`, `/${BUCKET}/${BUCKET}/b.txt`)).text).toBe('nested');
+    expect((await signed('GET', '/b.txt', `/${BUCKET}/b.txt`)).status).toBe(404);
   });
 });

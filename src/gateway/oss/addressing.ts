@@ -23,7 +23,8 @@ export interface AddressingOptions {
  * The targets a request may address, most likely first. ali-oss with an IP endpoint rewrites Host
  * to `<bucket>.<region host>` even with `sldEnable`, when the path also starts with the bucket;
  * such a request is ambiguous (is `b` part of the key?), so both readings are returned and the
- * signature, which covers `/bucket/key`, decides.
+ * signature, which covers `/bucket/key`, decides. So is a single-bucket gateway's path that starts
+ * with the bucket's name.
  */
 export function resolveTargets(
   host: string | undefined,
@@ -35,6 +36,11 @@ export function resolveTargets(
   if (bucket !== undefined && (key === bucket || key.startsWith(`${bucket}/`))) {
     const virtual = virtualBucket(host, options);
     if (virtual === bucket) return [{ bucket, key: key.slice(bucket.length + 1) }, target];
+    // Single-bucket mode addressed path style (oss2 with an IP endpoint sends `/<bucket>/<key>`
+    // even with is_cname): the whole path stays the first reading, the signature decides.
+    if (virtual === undefined && options.singleBucket === bucket) {
+      return [target, { bucket, key: key.slice(bucket.length + 1) }];
+    }
   }
   return [target];
 }
