@@ -403,6 +403,24 @@ def run_oss_v4(endpoint):
         bucket.delete_bucket()
 
 
+def run_oss_single(endpoint, name):
+    """A single-bucket gateway (--bucket): oss2 with is_cname, which with an IP endpoint still sends /<bucket>/<key>."""
+    bucket = oss2.Bucket(oss2.Auth(AK, SK), endpoint, name, is_cname=True)
+
+    @Check('oss', None, 'single-bucket gateway (--bucket), oss2 is_cname: put, get, list, multipart, delete')
+    def _():
+        bucket.put_object('d/x y.txt', b'single')
+        expect(bucket.get_object('d/x y.txt').read() == b'single', 'get')
+        expect([o.key for o in bucket.list_objects().object_list] == ['d/x y.txt'], 'list')
+        expect(bucket.get_bucket_info().name == name, 'bucket info')
+        upload = bucket.init_multipart_upload('m.bin').upload_id
+        etag = bucket.upload_part('m.bin', upload, 1, b'part').etag
+        bucket.complete_multipart_upload('m.bin', upload, [oss2.models.PartInfo(1, etag)])
+        expect(bucket.get_object('m.bin').read() == b'part', 'multipart')
+        bucket.batch_delete_objects(['d/x y.txt', 'm.bin'])
+        expect(bucket.list_objects().object_list == [], 'not emptied')
+
+
 def _tagging_rule(pairs):
     rule = oss2.models.TaggingRule()
     for k, v in pairs.items():
@@ -647,6 +665,8 @@ def main():
     if os.environ.get('OSS_ENDPOINT'):
         run_oss(os.environ['OSS_ENDPOINT'])
         run_oss_v4(os.environ['OSS_ENDPOINT'])
+        if os.environ.get('OSS_SINGLE_ENDPOINT'):
+            run_oss_single(os.environ['OSS_SINGLE_ENDPOINT'], os.environ['OSS_SINGLE_BUCKET'])
         all_ok &= summary('oss', 'oss2 ' + oss2.__version__, OSS_SUPPORTED)
     if os.environ.get('KODO_HOST'):
         run_kodo(os.environ['KODO_HOST'])

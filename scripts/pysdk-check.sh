@@ -6,7 +6,7 @@
 #   PYSDK_PATH=/path/to/sdks scripts/pysdk-check.sh   # a directory holding the oss2/ and qiniu/ packages
 #
 # Run `npm run build` first (the gateways run from dist/ through bin/tierfs.js). The script starts an
-# OSS gateway and a Kodo gateway on scratch roots (ports $PYSDK_OSS_PORT / $PYSDK_KODO_PORT, default
+# OSS gateway (and a single-bucket one, --bucket) and a Kodo gateway on scratch roots (ports $PYSDK_OSS_PORT / $PYSDK_KODO_PORT, default
 # 0 = free ones), runs scripts/pysdk-check.py against both and stops them. It prints one line per
 # check and, per dialect, how many of the compatibility table's supported operations pass. Set
 # PYSDK_PYTHON to a Python with requests and crcmod (default python3). See docs/gateway-oss.md,
@@ -43,10 +43,15 @@ start() { # name log args...
 start oss "$work/oss.log" "-Dtierfs.gateway.oss.users=$ak:$sk" \
   gateway --protocol oss --root "$work/oss" --port "${PYSDK_OSS_PORT:-0}" --host 127.0.0.1
 oss_port=$port
+mkdir -p "$work/single"
+start single "$work/single.log" "-Dtierfs.gateway.oss.users=$ak:$sk" \
+  gateway --protocol oss --root "$work/single" --bucket pysdk-single --port 0 --host 127.0.0.1
+single_port=$port
 start kodo "$work/kodo.log" "-Dtierfs.gateway.kodo.user.$ak=$sk" \
   gateway --protocol kodo --root "$work/kodo" --port "${PYSDK_KODO_PORT:-0}" --host 127.0.0.1
 kodo_port=$port
 
 PYTHONPATH="${PYSDK_PATH:+$PYSDK_PATH:}${PYTHONPATH:-}" PYSDK_AK=$ak PYSDK_SK=$sk \
   OSS_ENDPOINT="http://127.0.0.1:$oss_port" KODO_HOST="127.0.0.1:$kodo_port" \
+  OSS_SINGLE_ENDPOINT="http://127.0.0.1:$single_port" OSS_SINGLE_BUCKET=pysdk-single \
   "$python" "$here/scripts/pysdk-check.py"
