@@ -6,9 +6,10 @@
 #   PYSDK_PATH=/path/to/sdks scripts/pysdk-check.sh   # a directory holding the oss2/ and qiniu/ packages
 #
 # Run `npm run build` first (the gateways run from dist/ through bin/tierfs.js). The script starts an
-# OSS gateway (and a single-bucket one, --bucket) and a Kodo gateway on scratch roots (ports $PYSDK_OSS_PORT / $PYSDK_KODO_PORT, default
-# 0 = free ones), runs scripts/pysdk-check.py against both and stops them. It prints one line per
-# check and, per dialect, how many of the compatibility table's supported operations pass. Set
+# OSS gateway, a single-bucket OSS gateway (--bucket) and a Kodo gateway on scratch roots (ports
+# $PYSDK_OSS_PORT / $PYSDK_KODO_PORT, default 0 = free ones), runs scripts/pysdk-check.py against
+# them and stops them. It prints one line per check and, per dialect, how many of the compatibility
+# table's supported operations pass; it exits 0 only when every check passed. Set
 # PYSDK_PYTHON to a Python with requests and crcmod (default python3). See docs/gateway-oss.md,
 # "Checking with oss2 and Qiniu's Python SDK".
 set -euo pipefail
