@@ -10,6 +10,7 @@ table's supported operations pass.
 """
 import hashlib
 import io
+import json
 import os
 import random
 import sys
@@ -582,8 +583,10 @@ def run_kodo(host):
 
     @kodo(None, 'refused: delete_after_days in a batch -> 501 for that op, object unchanged')
     def _():
-        ret, info = manager.batch(['deleteAfterDays/{0}/1'.format(qiniu.entry(name, 'a.txt'))])
-        expect(info.status_code == 298 or info.status_code == 501, 'status {0}'.format(info.status_code))
+        ops = ['deleteAfterDays/{0}/1'.format(qiniu.entry(name, 'a.txt'))] + qiniu.build_batch_stat(name, ['a.txt'])
+        ret, info = manager.batch(ops)
+        codes = [r['code'] for r in json.loads(info.text_body)]
+        expect(info.status_code == 298 and codes == [501, 200], 'status {0}, codes {1}'.format(info.status_code, codes))
         expect(manager.stat(name, 'a.txt')[1].status_code == 200, 'object gone')
 
     @kodo(('form upload', 'stat', 'list', 'download', 'delete'),
