@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
+import { get as httpGet, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -434,6 +435,45 @@ describe('ali-oss beyond the basics', () => {
     expect(await tampered.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
   });
 
+  it('GetObjectMeta sent as a GET (older oss2) answers the headers only; the signature covers ?objectMeta', async () => {
+    const data = Buffer.from('meta by GET');
+    await client(gw, 'path-style').put('meta-get/a.txt', data);
+    const oss = aliOss({
+      accessKeyId: AK,
+      accessKeySecret: SECRET,
+      bucket: BUCKET,
+      endpoint: `http://localhost:${gw.port}`,
+      sldEnable: true,
+    });
+    const signUrl = oss.signatureUrl as unknown as (name: string, options: object) => string;
+    const url = signUrl.call(oss, 'meta-get/a.txt', { method: 'GET', subResource: { objectMeta: '' } });
+    expect(new URL(url).searchParams.has('objectMeta')).toBe(true);
+    const v1 = await headersOnly(url);
+    expect(v1.status).toBe(200);
+    expect(v1.headers).toMatchObject({
+      etag: `"${md5hex(data)}"`,
+      'content-length': String(data.length),
+    });
+    expect(Date.parse(String(v1.headers['last-modified']))).toBeGreaterThan(0);
+    expect(v1.bodyBytes).toBe(0);
+    const v4url = await client(gw, 'v4').signatureUrlV4(
+      'GET',
+      60,
+      { queries: { objectMeta: null } },
+      'meta-get/a.txt',
+    );
+    const v4 = await headersOnly(v4url);
+    expect(v4.status).toBe(200);
+    expect(v4.headers['content-length']).toBe(String(data.length));
+    expect(v4.bodyBytes).toBe(0);
+    // The same signature without the sub-resource names another request.
+    const stripped = new URL(url);
+    stripped.searchParams.delete('objectMeta');
+    const refused = await fetch(stripped);
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain('<Code>SignatureDoesNotMatch</Code>');
+  });
+
   it('V4 presigned URLs (signatureUrlV4: x-oss-signature-version, x-oss-credential, ...) GET and PUT; tampered, expired or too long ones are refused', async () => {
     const oss = client(gw, 'v4');
     const putUrl = await oss.signatureUrlV4(
@@ -516,3 +556,20 @@ describe('ali-oss beyond the basics', () => {
     });
   });
 });
+
+/** A GET whose answer is read to its end or close: status, headers and how many body bytes came. */
+function headersOnly(
+  url: string,
+): Promise<{ status: number; headers: IncomingHttpHeaders; bodyBytes: number }> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(url, (res) => {
+      let bodyBytes = 0;
+      res.on('data', (chunk: Buffer) => {
+        bodyBytes += chunk.length;
+      });
+      res.on('error', () => undefined); // a headers-only answer ends with the connection
+      res.on('close', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, bodyBytes }));
+    });
+    req.on('error', reject);
+  });
+}

@@ -132,7 +132,7 @@ export interface AliOssClient {
   signatureUrlV4(
     method: string,
     expires: number,
-    request?: { headers?: Headers; queries?: Record<string, string> },
+    request?: { headers?: Headers; queries?: Record<string, string | null> },
     objectName?: string,
     additionalHeaders?: string[],
   ): Promise<string>;

@@ -82,13 +82,21 @@ async function getObjectOnce(ctx: OssContext, head: boolean): Promise<void> {
   await pipeline(body, ctx.res);
 }
 
+/**
+ * GetObjectMeta, as HEAD or as GET (older oss2): headers only, Content-Length the object's size.
+ * A GET answered without the body its Content-Length announces cannot leave the connection for
+ * another request, so that answer closes it (the client reads the headers and nothing else).
+ * The last access time is not tracked, so `x-oss-last-access-time` is never sent.
+ */
 export async function getObjectMeta(ctx: OssContext): Promise<void> {
   const info = await ctx.backend.headObject(ctx.bucket!, ctx.key);
-  ctx.res.writeHead(200, {
+  const headers: Record<string, string | number> = {
     'Content-Length': info.size,
     ETag: quoted(info.etag),
     'Last-Modified': info.lastModified.toUTCString(),
-  });
+  };
+  if (ctx.method === 'GET' && info.size > 0) headers.Connection = 'close';
+  ctx.res.writeHead(200, headers);
   ctx.res.end();
 }
 

@@ -104,6 +104,8 @@ export const OPERATIONS: ReadonlyMap<string, OperationName> = new Map<string, Op
   ['GET object ', 'GetObject'],
   ['HEAD object ', 'HeadObject'],
   ['HEAD object objectMeta', 'GetObjectMeta'],
+  // Older oss2 (2.1x) sends GetObjectMeta as a GET; OSS answers it as the HEAD.
+  ['GET object objectMeta', 'GetObjectMeta'],
   ['DELETE object ', 'DeleteObject'],
   ['GET object acl', 'GetObjectAcl'],
   ['PUT object acl', 'PutObjectAcl'],
