@@ -28,6 +28,11 @@ export interface KodoFixture {
   readonly bucketManager: qiniu.rs.BucketManager;
   /** An upload token for `scope` (bucket or bucket:key), valid for `expires` seconds. */
   uploadToken(scope: string, extra?: Record<string, string | number>, mac?: qiniu.auth.digest.Mac): string;
+  /**
+   * Stops the gateway and starts another over the same root and state (as a restart would), on a
+   * new port; resolves once it listens. `host` and the SDK objects keep naming the first one.
+   */
+  restart(): Promise<KodoGateway>;
   cleanup(): Promise<void>;
 }
 
@@ -43,8 +48,11 @@ export async function startKodoFixture(
     'tierfs.gateway.kodo.state.dir': join(base, 'state'),
     ...settings,
   });
-  const local = new LocalUnderStore({ root });
-  const gateway = kodoGatewayFromConfig(wrapStore ? wrapStore(local) : local, conf);
+  const open = () => {
+    const local = new LocalUnderStore({ root });
+    return kodoGatewayFromConfig(wrapStore ? wrapStore(local) : local, conf);
+  };
+  let gateway = open();
   const { port } = await gateway.listen(0, '127.0.0.1');
   const host = `127.0.0.1:${port}`;
   const mac = new qiniu.auth.digest.Mac(ACCESS_KEY, SECRET_KEY);
@@ -53,7 +61,9 @@ export async function startKodoFixture(
     zone: new qiniu.conf.Zone([host], [host], host, host, host, host),
   });
   return {
-    gateway,
+    get gateway() {
+      return gateway;
+    },
     root,
     host,
     mac,
@@ -61,6 +71,12 @@ export async function startKodoFixture(
     bucketManager: new qiniu.rs.BucketManager(mac, config),
     uploadToken(scope, extra = {}, signer = mac) {
       return new qiniu.rs.PutPolicy({ scope, expires: 3600, ...extra }).uploadToken(signer);
+    },
+    async restart() {
+      await gateway.close();
+      gateway = open();
+      await gateway.listen(0, '127.0.0.1');
+      return gateway;
     },
     async cleanup() {
       await gateway.close();

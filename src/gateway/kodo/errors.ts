@@ -21,6 +21,8 @@ export const KODO_STATUS = {
   FILE_EXISTS: 614,
   NO_SUCH_BUCKET: 631,
   INVALID_MARKER: 640,
+  /** Resumable upload v1: a ctx that is invalid, expired, or out of step with its block. */
+  CTX_INVALID: 701,
 } as const;
 
 export class KodoError extends Error {

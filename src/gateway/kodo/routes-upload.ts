@@ -4,8 +4,8 @@
  * `Authorization: UpToken <token>`). Bytes stream from the request into the store; parts are staged
  * on disk and streamed in order into one object at Complete. Resumable v2 is S3-style multipart
  * (numbered parts, MD5 etags, one Complete), so it uses the shared PartStaging as it is; only the
- * part number range, the etag comparison and the expiry are Kodo's. Resumable v1's block/ctx chain
- * (mkblk, bput, mkfile) is not served, so nothing of it needed sharing.
+ * part number range, the etag comparison and the expiry are Kodo's. Resumable v1 (mkblk, bput,
+ * mkfile) is in routes-upload-v1.ts; it ends in putUpload as these do.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
@@ -29,7 +29,7 @@ import { fromUrlSafeBase64 } from './url-safe-base64.js';
 const MAX_FIELD_BYTES = 1024 * 1024;
 const MAX_COMPLETE_BODY = 4 * 1024 * 1024;
 const MAX_PART_NUMBER = 10_000;
-const META_PREFIX = 'x-qn-meta-';
+export const META_PREFIX = 'x-qn-meta-';
 
 /** `POST /` with multipart/form-data: token, key, file, then x:vars, x-qn-meta-*, crc32. */
 export function handleFormUpload(ctx: KodoGatewayContext, req: IncomingMessage, res: ServerResponse): void {
@@ -117,7 +117,7 @@ function customVarsOf(fields: ReadonlyMap<string, string>): Map<string, string> 
   return new Map([...fields].filter(([name]) => name.startsWith('x:')));
 }
 
-interface UploadOptions {
+export interface UploadOptions {
   readonly mimeType?: string;
   readonly userMetadata?: Readonly<Record<string, string>>;
   readonly beforeCommit?: () => Promise<void>;
@@ -127,7 +127,7 @@ interface UploadOptions {
  * Writes an upload under the policy's rules (insertOnly, fsizeLimit). With no key, the object is
  * named by its hash: the bytes are staged on disk first, since the name is known only at the end.
  */
-async function putUpload(
+export async function putUpload(
   ctx: KodoGatewayContext,
   policy: PutPolicy,
   key: string | undefined,

@@ -5,7 +5,7 @@
  *   Host is a configured download domain        → io: download of /<key> from its bucket
  *   POST /                                      → up: form upload
  *   /buckets/<b>/objects/<k>/uploads...          → up: resumable upload v2
- *   /mkblk, /bput, /mkfile (resumable v1)        → 501, use v2
+ *   POST /mkblk, /bput, /mkfile                  → up: resumable upload v1
  *   GET /v4/query                               → uc: region query naming this server for all hosts
  *   /stat /delete /move /copy /chgm /batch /list /buckets /mkbucketv3 /drop, signed or not GET → rs, rsf, uc
  *   GET|HEAD /<bucket>/<key>                    → io: path-style download
@@ -20,6 +20,7 @@ import { handleDownload } from './routes-io.js';
 import { handleManagement, MANAGEMENT_ROOTS } from './routes-rs.js';
 import { handleRegionQuery } from './routes-uc.js';
 import { handleFormUpload, handleResumable, parseResumablePath } from './routes-upload.js';
+import { handleBput, handleMkblk, handleMkfile, refuseMethod } from './routes-upload-v1.js';
 
 const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
 
@@ -60,7 +61,12 @@ async function route(ctx: KodoGatewayContext, req: IncomingMessage, res: ServerR
   }
   const root = pathname.split('/')[1] ?? '';
   if (root === 'mkblk' || root === 'bput' || root === 'mkfile') {
-    throw new KodoError(KODO_STATUS.NOT_IMPLEMENTED, 'resumable upload v1 is not supported; use v2');
+    if (method !== 'POST') throw refuseMethod();
+    const segments = pathname.split('/').slice(2);
+    if (root === 'mkblk') await handleMkblk(ctx, req, res, segments[0]);
+    else if (root === 'bput') await handleBput(ctx, req, res, segments[0], segments[1]);
+    else await handleMkfile(ctx, req, res, segments);
+    return;
   }
   if (root === 'v4' && pathname === '/v4/query' && isRead) {
     await handleRegionQuery(ctx, req, res, url);
