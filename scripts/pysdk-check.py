@@ -38,7 +38,7 @@ import qiniu  # noqa: E402
 import qiniu.utils  # noqa: E402
 import qiniu.http  # noqa: E402
 from qiniu.http.endpoint import Endpoint  # noqa: E402
-from qiniu.services.storage.uploader import put_data, put_file_v2  # noqa: E402
+from qiniu.services.storage.uploader import put_data, put_file, put_file_v2  # noqa: E402
 
 AK = os.environ.get('PYSDK_AK', 'AKPYSDKCHECK0001')
 SK = os.environ.get('PYSDK_SK', 'pysdk-check-secret-0000000000000000')
@@ -155,6 +155,11 @@ def run_oss(endpoint):
         meta = bucket.get_object_meta('dir/a.txt')
         expect(meta.content_length == len(body), 'length')
         expect(bucket.object_exists('dir/a.txt') and not bucket.object_exists('missing'), 'object_exists')
+        # oss2 2.1x sent it as a GET (2.18 sends HEAD): the same headers, no body.
+        resp = bucket._Bucket__do_object('GET', 'dir/a.txt', params={'objectMeta': ''})
+        old = oss2.models.GetObjectMetaResult(resp)
+        expect(old.content_length == len(body) and old.etag.lower() == hashlib.md5(body).hexdigest(),
+               'GET ?objectMeta: {0} {1}'.format(old.content_length, old.etag))
 
     @oss('CopyObject')
     def _():
@@ -494,6 +499,38 @@ def run_kodo(host):
         expect(ret['key'] == 'big.bin', 'ret {0}'.format(ret))
         state['big'] = True
 
+    @kodo(('resumable v1: make block', 'resumable v1: make file'))
+    def _():
+        # put_file's default for a file over one block (4 MiB): mkblk per block, then mkfile.
+        with tempfile.NamedTemporaryFile() as f:
+            f.write(big)
+            f.flush()
+            ret = ok(put_file(auth.upload_token(name, 'v1.bin'), 'v1.bin', f.name, regions=[zone],
+                              params={'x:v': '1'}, metadata={'x-qn-meta-author': 'v1'}), 'put_file')
+        expect(ret['key'] == 'v1.bin' and ret['hash'] == qiniu.utils.etag_stream(io.BytesIO(big)),
+               'ret {0}'.format(ret))
+        st = ok(manager.stat(name, 'v1.bin'), 'stat v1.bin')
+        expect(st['fsize'] == len(big) and st.get('x-qn-meta', {}).get('author') == 'v1', 'stat {0}'.format(st))
+        ok(manager.delete(name, 'v1.bin'), 'delete v1.bin')
+
+    @kodo('resumable v1: put chunk')
+    def _():
+        # The SDKs send whole blocks with mkblk; bput (a block in several chunks) is sent as Qiniu documents it.
+        token = auth.upload_token(name, 'chunked.bin')
+        headers = {'Authorization': 'UpToken ' + token, 'Content-Type': 'application/octet-stream'}
+        data = os.urandom(3000)
+        first = requests.post('{0}/mkblk/{1}'.format(base, len(data)), data=data[:1000], headers=headers)
+        expect(first.status_code == 200 and first.json()['offset'] == 1000, 'mkblk {0}'.format(first.text))
+        second = requests.post('{0}/bput/{1}/1000'.format(base, first.json()['ctx']), data=data[1000:],
+                               headers=headers)
+        expect(second.status_code == 200 and second.json()['offset'] == 3000 and
+               second.json()['crc32'] == qiniu.utils.crc32(data[1000:]), 'bput {0}'.format(second.text))
+        made = requests.post('{0}/mkfile/3000/key/{1}'.format(base, qiniu.urlsafe_base64_encode('chunked.bin')),
+                             data=second.json()['ctx'], headers=headers)
+        expect(made.status_code == 200 and made.json()['hash'] == qiniu.utils.etag_stream(io.BytesIO(data)),
+               'mkfile {0}'.format(made.text))
+        ok(manager.delete(name, 'chunked.bin'), 'delete chunked.bin')
+
     @kodo(('resumable v2: list parts', 'resumable v2: abort'))
     def _():
         token = auth.upload_token(name, 'gone.bin')
@@ -657,7 +694,8 @@ OSS_SUPPORTED = ['ListBuckets', 'PutBucket', 'DeleteBucket', 'GetBucketInfo', 'G
                  'PutObject', 'CopyObject', 'GetObject', 'HeadObject', 'GetObjectMeta', 'DeleteObject',
                  'GetObjectAcl', 'PutObjectAcl', 'InitiateMultipartUpload', 'UploadPart', 'UploadPartCopy',
                  'CompleteMultipartUpload', 'AbortMultipartUpload', 'ListParts']
-KODO_SUPPORTED = ['form upload', 'resumable v2: init', 'resumable v2: upload part', 'resumable v2: complete',
+KODO_SUPPORTED = ['form upload', 'resumable v1: make block', 'resumable v1: put chunk', 'resumable v1: make file',
+                  'resumable v2: init', 'resumable v2: upload part', 'resumable v2: complete',
                   'resumable v2: abort', 'resumable v2: list parts',
                   'stat', 'list', 'delete', 'move', 'copy', 'change MIME', 'batch', 'list buckets', 'create bucket',
                   'delete bucket', 'bucket info', 'region query', 'download']
