@@ -3,7 +3,7 @@
  * listing, batch and signed downloads, over a local directory on 127.0.0.1.
  */
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import qiniu from 'qiniu';
@@ -445,5 +445,22 @@ describe('downloads', () => {
     );
     expect(missing.status).toBe(404);
     await missing.body?.cancel();
+  });
+});
+
+describe('top-level directories that are not buckets', () => {
+  it('a directory whose name is not a bucket name is a 400 naming it for uploads and listing, not 631', async () => {
+    await mkdir(join(kodo.root, 'my.photos'));
+    const token = kodo.uploadToken('my.photos');
+    const put = await formPut('k.txt', Buffer.from('x'), token);
+    expect(put.status).toBe(400);
+    expect(String(put.body.error)).toContain("'my.photos' is a directory of the gateway's root");
+    expect(String(put.body.error)).toContain("letters, digits, '-' and '_'");
+    const listed = await answer(kodo.bucketManager.listPrefix('my.photos', { prefix: '' }));
+    expect(listed.status).toBe(400);
+    expect(String(listed.body.error)).toContain('rename the directory');
+    await expect(readFile(join(kodo.root, 'my.photos', 'k.txt'))).rejects.toMatchObject({ code: 'ENOENT' });
+    // Neither a bucket nor a directory: still 631.
+    expect((await answer(kodo.bucketManager.listPrefix('no.such', { prefix: '' }))).status).toBe(631);
   });
 });

@@ -4,7 +4,7 @@
  * and V4 signatures.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { get as httpGet, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -551,6 +551,24 @@ describe('ali-oss beyond the basics', () => {
 
   it('a missing bucket is NoSuchBucket', async () => {
     await expect(client(gw, 'path-style', { bucket: 'no-such-bucket' }).get('x')).rejects.toMatchObject({
+      status: 404,
+      code: 'NoSuchBucket',
+    });
+  });
+
+  it('a top-level directory whose name OSS does not allow is InvalidBucketName naming it, not NoSuchBucket', async () => {
+    await mkdir(join(gw.root, 'my_data'));
+    // ali-oss checks names itself; a client that does not (ossutil, curl with a signature) sends them.
+    const oss = client(gw, 'path-style');
+    (oss as unknown as { options: { bucket: string } }).options.bucket = 'my_data';
+    const refused = await oss.put('k.txt', Buffer.from('x')).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ status: 400, code: 'InvalidBucketName' });
+    expect((refused as Error).message).toContain("'my_data' is a directory of the gateway's root");
+    expect((refused as Error).message).toContain('lowercase letters, digits and hyphens');
+    await expect(readFile(join(gw.root, 'my_data', 'k.txt'))).rejects.toMatchObject({ code: 'ENOENT' });
+    // A name that is neither a bucket nor a directory stays NoSuchBucket.
+    (oss as unknown as { options: { bucket: string } }).options.bucket = 'no_dir';
+    await expect(oss.put('k.txt', Buffer.from('x'))).rejects.toMatchObject({
       status: 404,
       code: 'NoSuchBucket',
     });

@@ -42,8 +42,12 @@ export interface KodoExtra {
 type KodoRecord = ObjectRecord<KodoExtra>;
 const BUCKET_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/;
 
+const BUCKET_NAME_RULE = "1 to 63 letters, digits, '-' and '_', starting with a letter or digit";
+/** A single path segment a directory could have, before it is checked as a bucket name. */
+const PLAIN_NAME = /^[^/\\]{1,255}$/;
+
 function checkBucketName(bucket: string): void {
-  if (!BUCKET_NAME.test(bucket)) throw badRequest(`invalid bucket name '${bucket}'`);
+  if (!BUCKET_NAME.test(bucket)) throw badRequest(`invalid bucket name '${bucket}' (${BUCKET_NAME_RULE})`);
 }
 
 /** Where an object lives. */
@@ -84,8 +88,25 @@ export class UfsKodoBackend implements KodoBackend {
     return (await this.model.buckets()).map((entry) => entry.name);
   }
 
+  /**
+   * NO_SUCH_BUCKET unless the bucket exists. A top-level directory whose name is not a bucket name
+   * (made with mkdir, say `my.photos`) is not served; naming it is a 400 saying so, not a 631 that
+   * contradicts what `ls` shows.
+   */
   async requireBucket(bucket: string): Promise<void> {
-    if (!BUCKET_NAME.test(bucket)) throw noSuchBucket();
+    if (!BUCKET_NAME.test(bucket)) {
+      const isDirectory =
+        PLAIN_NAME.test(bucket) && bucket !== '.' && bucket !== '..'
+          ? (await this.store.getStatus(bucket).catch(() => undefined))?.isDirectory
+          : false;
+      if (isDirectory) {
+        throw badRequest(
+          `'${bucket}' is a directory of the gateway's root but not a valid bucket name (${BUCKET_NAME_RULE}), ` +
+            'so it is not served as a bucket: rename the directory to a valid name',
+        );
+      }
+      throw noSuchBucket();
+    }
     if (!(await this.model.bucket(bucket))) throw noSuchBucket();
   }
 
@@ -110,8 +131,8 @@ export class UfsKodoBackend implements KodoBackend {
    * a body its directory; undefined when there is none (absent, or an implied directory).
    */
   private async findObject(bucket: string, key: string): Promise<UfsStatus | undefined> {
-    locate(bucket, key);
     await this.requireBucket(bucket);
+    locate(bucket, key);
     return (await this.model.find(bucket, key))?.entry;
   }
 
@@ -178,8 +199,8 @@ export class UfsKodoBackend implements KodoBackend {
     source: Readable | AsyncIterable<Buffer>,
     options: PutObjectOptions,
   ): Promise<KodoObject> {
-    const { isMarker } = locate(bucket, key);
     await this.requireBucket(bucket);
+    const { isMarker } = locate(bucket, key);
     if (isMarker && !options.overwrite && (await this.findObject(bucket, key))) throw fileExists();
     const hashing = new QetagStream();
     const limit = options.sizeLimit;

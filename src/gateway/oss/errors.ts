@@ -89,6 +89,8 @@ const FROM_TIERFS: ErrorTable<OssErrorCode> = {
   STALE: 'ServiceUnavailable', // replaced while the request was served: trying again sees the new object
 };
 
+const OWN_MESSAGE: ReadonlySet<string> = new Set(['InvalidBucketName']);
+
 /** Maps a failure of the backend (a TierfsError or anything else) to the OSS error a client expects. */
 export function toOssError(error: unknown, key?: string): OssError {
   if (error instanceof OssError) return error;
@@ -98,7 +100,9 @@ export function toOssError(error: unknown, key?: string): OssError {
     for (const [name, value] of Object.entries(error.details)) {
       if (name !== 'reason' && value !== undefined) extra[name] = String(value);
     }
-    return new OssError(reason as OssErrorCode, undefined, extra, error);
+    // The backend's own words where they say more than OSS's stock message (which directory).
+    const message = OWN_MESSAGE.has(reason) ? error.message : undefined;
+    return new OssError(reason as OssErrorCode, message, extra, error);
   }
   return mapFailure(error, FROM_TIERFS, 'InternalError', (code) => {
     const withKey = key !== undefined && (code === 'NoSuchKey' || code === 'FileAlreadyExists');

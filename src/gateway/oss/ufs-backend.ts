@@ -66,6 +66,8 @@ interface UploadAttributes {
 const EMPTY_MD5 = createHash('md5').update('').digest();
 const MAX_KEY_BYTES = 1023;
 const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
+/** A single path segment a directory could have, before it is checked as a bucket name. */
+const PLAIN_NAME = /^[A-Za-z0-9._-]{1,255}$/;
 
 export class UfsOssBackend implements OssBackend {
   private readonly db: StateDatabase;
@@ -95,6 +97,9 @@ export class UfsOssBackend implements OssBackend {
   }
 
   async checkBucket(bucket: string): Promise<void> {
+    if (this.options.singleBucket === undefined && !BUCKET_NAME.test(bucket)) {
+      await this.refuseUnservedDirectory(bucket);
+    }
     if (this.bucketRoot(bucket) === '') return;
     if (!(await this.model.bucket(bucket))) {
       throw backendError('NOT_FOUND', 'NoSuchBucket', `no such bucket: ${bucket}`, { BucketName: bucket });
@@ -103,9 +108,12 @@ export class UfsOssBackend implements OssBackend {
 
   async createBucket(bucket: string): Promise<void> {
     if (!BUCKET_NAME.test(bucket)) {
-      throw backendError('INVALID_ARGUMENT', 'InvalidBucketName', `invalid bucket name: ${bucket}`, {
-        BucketName: bucket,
-      });
+      throw backendError(
+        'INVALID_ARGUMENT',
+        'InvalidBucketName',
+        `'${bucket}' is not a valid OSS bucket name: 3 to 63 lowercase letters, digits and hyphens, starting and ending with a letter or digit`,
+        { BucketName: bucket },
+      );
     }
     await this.model.createBucket(bucket);
   }
@@ -328,6 +336,25 @@ export class UfsOssBackend implements OssBackend {
       throw backendError('NOT_FOUND', 'NoSuchUpload', `no such upload: ${uploadId}`, { UploadId: uploadId });
     }
     return upload;
+  }
+
+  /**
+   * A top-level directory whose name OSS does not allow for a bucket (made with mkdir, say
+   * `My_Data`) is not served; naming it is InvalidBucketName saying so, not a NoSuchBucket that
+   * contradicts what `ls` shows.
+   */
+  private async refuseUnservedDirectory(name: string): Promise<void> {
+    if (!PLAIN_NAME.test(name) || name === '.' || name === '..') return;
+    const entry = await this.model.files.stat(name).catch(() => undefined);
+    if (!entry?.isDirectory) return;
+    throw backendError(
+      'INVALID_ARGUMENT',
+      'InvalidBucketName',
+      `'${name}' is a directory of the gateway's root but not a valid OSS bucket name ` +
+        '(3 to 63 lowercase letters, digits and hyphens, starting and ending with a letter or digit), ' +
+        'so it is not served as a bucket: rename the directory to a valid name',
+      { BucketName: name },
+    );
   }
 
   private bucketRoot(bucket: string): string {
