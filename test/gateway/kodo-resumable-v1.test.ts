@@ -233,6 +233,21 @@ describe('resumable upload v1 on the wire', () => {
     expect(ok).toEqual({ status: 200, body: { hash: qetag(data), key: 'kept.bin' } });
   });
 
+  it('a chunk sent again with other bytes from an older ctx: mkfile with the newer ctx is 701 and writes nothing', async () => {
+    const token = kodo.uploadToken(BUCKET);
+    const [a, b, changed, c] = [bytes(1000, 71), bytes(1000, 72), bytes(1000, 73), bytes(1000, 74)];
+    const first = ctxOf(await post('/mkblk/3000', token, a));
+    const second = ctxOf(await post(`/bput/${first}/1000`, token, b));
+    // A retry from the first ctx replaces chunk 2 (as a resent chunk must), but with other bytes.
+    expect((await post(`/bput/${first}/1000`, token, changed)).status).toBe(200);
+    const third = ctxOf(await post(`/bput/${second}/2000`, token, c));
+    const made = await post(`/mkfile/3000/key/${b64('changed.bin')}`, token, third);
+    expect(made.status).toBe(701);
+    expect(String(made.body.error)).toContain('changed since its ctx was issued');
+    expect(await listedKeys()).not.toContain('changed.bin');
+    await expect(readFile(join(kodo.root, BUCKET, 'changed.bin'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('an abandoned upload leaves nothing visible; a key outside the token scope is 403', async () => {
     const token = kodo.uploadToken(`${BUCKET}:scoped.bin`);
     const data = bytes(3000, 51);
@@ -262,7 +277,7 @@ describe('resumable upload v1 expiry', () => {
       const ctx = JSON.parse(sent.body.toString()).ctx as string;
       const uploads = await stagedUploadDirs(short);
       expect(uploads.length).toBe(1);
-      await new Promise((resolve) => setTimeout(resolve, 2100));
+      await new Promise((resolve) => setTimeout(resolve, 1100));
       const late = await exchange(
         host,
         'POST',
