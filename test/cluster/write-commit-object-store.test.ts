@@ -3,11 +3,18 @@
  * over the file: with the temporary object and the file both there, the settling must tell whether
  * the copy happened. A new file copied is removed (the client saw its completion fail); an
  * overwrite copied is finished (the old version is gone from the store, the copy is the only one);
- * an overwrite not copied leaves the old version. Over the S3 driver and tierfs's S3 gateway.
+ * an overwrite not copied leaves the old version. A write that went up in parts wrote no temporary
+ * object: its upload was left open at the file's key, and the master died completing it or before;
+ * the same rules hold, told by whether the file is still the version being replaced. Over the S3
+ * driver and tierfs's S3 gateway.
  */
+
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Configuration } from '../../src/config/configuration.js';
 import { SqliteMetaStore } from '../../src/meta/sqlite-store.js';
@@ -41,6 +48,8 @@ beforeAll(async () => {
     'aws.accessKeyId': ACCESS_KEY,
     'aws.secretKey': SECRET_KEY,
     'tierfs.underfs.object.store.write.commit.copy': 'true',
+    'tierfs.underfs.s3.multipart.upload.partition.size': '5MB',
+    'tierfs.underfs.s3.intermediate.upload.clean.age': '1ms',
   };
   meta = new SqliteMetaStore(join(base, 'meta', 'tierfs.db'));
   const conf = Configuration.of({ 'tierfs.master.mount.table.root.ufs': join(base, 'ufs') });
@@ -118,5 +127,70 @@ describe('a write hold on an object store whose master died', () => {
     expect(await settle()).toBe(1);
     expect(await text('c.txt')).toBe('old');
     expect((await ns.getStatus('/s3/c.txt', ADMIN)).contentId).toBe(old.contentId);
+  });
+});
+
+/** More than one part (5 MiB): the write goes up as a multipart upload left open at the file's key. */
+const BIG = 6 * 1024 * 1024;
+
+/**
+ * A write in parts as its worker left it (an upload open at the file's key, nothing at the
+ * temporary name), held by a master that then died; `completed` when it died after completing it.
+ */
+async function heldInParts(path: string, data: Buffer, overwrite: boolean, completed: boolean) {
+  const created = await ns.createFile(`/s3/${path}`, ADMIN, { writeType: 'CACHE_THROUGH', overwrite });
+  expect(created.commitUfsPath).toBe(path);
+  const out = await store.create(created.writeUfsPath, {
+    overwrite: true,
+    parentExists: true,
+    noStatus: true,
+    commitTo: path,
+  });
+  await pipeline(Readable.from([data]), out);
+  expect(out.pendingUpload).toBeDefined();
+  expect(await store.exists(created.writeUfsPath)).toBe(false);
+  await meta.enqueuePersist({
+    path: `/s3/${path}`,
+    contentId: created.contentId,
+    workerId: HOLD_WORKER,
+    enqueuedMs: 1,
+    commit: { owner: 'dead-master', leaseUntilMs: Date.now() - 1, temporaryPath: created.writeUfsPath },
+  });
+  if (completed) await store.completeUpload!(path, out.pendingUpload!, { size: data.length });
+  return created;
+}
+
+describe("a write in parts (its upload open at the file's key) held by a master that died", () => {
+  it('an overwrite whose upload was completed: the write is finished', async () => {
+    await write('d.bin', 'old');
+    const data = randomBytes(BIG);
+    const created = await heldInParts('d.bin', data, true, true);
+    expect(await settle()).toBe(1);
+    expect((await readStream(await store.open('d.bin'))).equals(data)).toBe(true);
+    const status = await ns.getStatus('/s3/d.bin', ADMIN);
+    expect([status.contentId, status.size, status.persistence]).toEqual([
+      created.contentId,
+      BIG,
+      'PERSISTED',
+    ]);
+  });
+
+  it('an overwrite whose upload was not completed: the old version stays, the sweep aborts the upload', async () => {
+    await write('e.bin', 'old');
+    const old = await ns.getStatus('/s3/e.bin', ADMIN);
+    await heldInParts('e.bin', randomBytes(BIG), true, false);
+    expect(await settle()).toBe(1);
+    expect(await text('e.bin')).toBe('old');
+    const status = await ns.getStatus('/s3/e.bin', ADMIN);
+    expect([status.contentId, status.size]).toEqual([old.contentId, 3]);
+    expect(await store.cleanup!()).toBe(1);
+    expect(await text('e.bin')).toBe('old');
+  });
+
+  it('a new file whose upload was completed: it is removed, nothing appears', async () => {
+    await heldInParts('f.bin', randomBytes(BIG), false, true);
+    expect(await settle()).toBe(1);
+    expect(await store.exists('f.bin')).toBe(false);
+    expect(await meta.getInode('/s3/f.bin')).toBeUndefined();
   });
 });
