@@ -97,9 +97,14 @@ export class WriteCommitter {
       Math.max(10, Math.floor(this.leaseMs / 3)),
     );
     renewal.unref();
+    // A copied temporary object may be deleted after this returns (object stores delete them in
+    // batches): its record, which the sweeper would remove it by, goes only once it is deleted.
+    const byCopy = copiesOver(store, write);
+    const sourceDeleted = () =>
+      void this.meta.removeTemporary(write.mountPath, write.temporaryPath).catch(() => undefined);
     let moved: string;
     try {
-      moved = (await moveIntoPlace(store, write)).fingerprint;
+      moved = (await moveIntoPlace(store, write, sourceDeleted)).fingerprint;
     } catch (error) {
       clearInterval(renewal);
       await this.release(write, previous).catch(() => undefined);
@@ -109,7 +114,7 @@ export class WriteCommitter {
     clearInterval(renewal);
     try {
       return await this.meta.transaction(async (tx) => {
-        await tx.removeTemporary(write.mountPath, write.temporaryPath);
+        if (!byCopy) await tx.removeTemporary(write.mountPath, write.temporaryPath);
         await tx.removePersist(write.path, claim);
         return apply(tx, moved);
       });
@@ -168,7 +173,11 @@ export async function discardTemporary(
  * readable until the new one replaces it; a local store's rename needs a free destination, so the
  * version being replaced goes first.
  */
-async function moveIntoPlace(store: UnderStore, write: WriteToCommit): Promise<UfsStatus> {
+async function moveIntoPlace(
+  store: UnderStore,
+  write: WriteToCommit,
+  sourceDeleted: () => void,
+): Promise<UfsStatus> {
   const { temporaryPath, ufsPath, size, pendingUpload } = write;
   if (pendingUpload !== undefined) {
     if (!store.completeUpload) {
@@ -179,11 +188,17 @@ async function moveIntoPlace(store: UnderStore, write: WriteToCommit): Promise<U
     }
     return store.completeUpload(ufsPath, pendingUpload, { size });
   }
-  if (!store.capabilities.atomicRename && store.moveOver)
-    return store.moveOver(temporaryPath, ufsPath, { size });
+  if (copiesOver(store, write)) return store.moveOver!(temporaryPath, ufsPath, { size, sourceDeleted });
   await store.delete(ufsPath).catch(ignoreNotFound);
   await store.rename(temporaryPath, ufsPath);
   return store.getStatus(ufsPath);
+}
+
+/** Whether the write's temporary object is copied over the file (moveOver), not renamed nor completed. */
+function copiesOver(store: UnderStore, write: WriteToCommit): boolean {
+  return (
+    write.pendingUpload === undefined && !store.capabilities.atomicRename && store.moveOver !== undefined
+  );
 }
 
 function ignoreNotFound(error: unknown): void {

@@ -113,6 +113,12 @@ export interface OpenOptions {
 export interface MoveOverOptions {
   /** The size of the source, as the write that made it counted it. */
   readonly size?: number;
+  /**
+   * Called once the source is deleted: before moveOver resolves, or later when the store deletes
+   * sources in batches. Not called when the delete failed (the source is left for the sweeper), so
+   * a caller that keeps a record of the source to sweep it drops the record here.
+   */
+  readonly sourceDeleted?: () => void;
 }
 
 export interface CreateOptions {

@@ -26,6 +26,7 @@ import { readStream, writeFile } from '../../src/ufs/io.js';
 import { FileSystem } from '../../src/ufs/registry.js';
 import '../../src/ufs/drivers.js';
 import { ACCESS_KEY, type RunningGateway, SECRET_KEY, startGateway } from '../gateway/harness.js';
+import { eventually } from '../support/eventually.js';
 
 const ADMIN: Caller = { user: 'admin', groups: ['admin'] };
 const URI = 's3://held/data/';
@@ -35,13 +36,14 @@ let gateway: RunningGateway;
 let meta: SqliteMetaStore;
 let ns: Namespace;
 let store: UnderStore;
+let options: Record<string, string>;
 
 beforeAll(async () => {
   base = mkdtempSync(join(tmpdir(), 'tierfs-write-commit-s3-'));
   mkdirSync(join(base, 'ufs'));
   gateway = await startGateway();
   mkdirSync(join(gateway.root, 'held'));
-  const options = {
+  options = {
     'tierfs.underfs.s3.endpoint': gateway.endpoint,
     'tierfs.underfs.s3.disable.dns.buckets': 'true',
     'tierfs.underfs.s3.inherit.acl': 'false',
@@ -192,5 +194,39 @@ describe("a write in parts (its upload open at the file's key) held by a master 
     expect(await settle()).toBe(1);
     expect(await store.exists('f.bin')).toBe(false);
     expect(await meta.getInode('/s3/f.bin')).toBeUndefined();
+  });
+});
+
+describe('the temporary object of a write committed by copy', () => {
+  it('stays recorded, so a crash leaves it to the sweep, until its batched delete went', async () => {
+    // A mount of its own whose batches wait an hour: the store sends them when it is closed (unmount).
+    const batched = { ...options, 'tierfs.underfs.object.store.write.commit.delete.interval': '1h' };
+    await ns.mount('/batched', 's3://held/batched/', ADMIN, { options: batched });
+    const created = await ns.createFile('/batched/g.txt', ADMIN, { writeType: 'CACHE_THROUGH' });
+    const own = await FileSystem.get('s3://held/batched/', batched);
+    try {
+      await writeFile(own, created.writeUfsPath, Buffer.from('data'), { noStatus: true });
+      await ns.completeFile('/batched/g.txt', {
+        contentId: created.contentId,
+        size: 4,
+        temporaryPath: created.writeUfsPath,
+      });
+      expect((await readStream(await own.open('g.txt'))).toString()).toBe('data');
+      const recorded = async () =>
+        (
+          await meta.listLeftoverTemporaries({
+            createdBeforeMs: Date.now() + 1,
+            nowMs: Date.now(),
+            limit: 1000,
+          })
+        ).some((temporary) => temporary.ufsPath === created.writeUfsPath);
+      expect(await own.exists(created.writeUfsPath)).toBe(true);
+      expect(await recorded()).toBe(true);
+      await ns.unmount('/batched', ADMIN);
+      expect(await own.exists(created.writeUfsPath)).toBe(false);
+      await eventually(async () => !(await recorded()), 'the record to go with the object');
+    } finally {
+      await own.close();
+    }
   });
 });

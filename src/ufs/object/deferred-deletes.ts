@@ -14,7 +14,7 @@ import type { ObjectClient } from './object-client.js';
 export const BULK_DELETE_MAX = 1000;
 
 export class DeferredDeletes {
-  private queued: string[] = [];
+  private queued: { key: string; deleted?: () => void }[] = [];
   private timer: NodeJS.Timeout | undefined;
   /** The batches sent so far, one after another (each waits for the one before). */
   private sending: Promise<void> = Promise.resolve();
@@ -27,9 +27,9 @@ export class DeferredDeletes {
     private readonly threads: number,
   ) {}
 
-  /** Queues `key` for deletion. */
-  add(key: string): void {
-    this.queued.push(key);
+  /** Queues `key` for deletion; `deleted` is called once it is (not when its batch failed). */
+  add(key: string, deleted?: () => void): void {
+    this.queued.push({ key, deleted });
     if (this.queued.length >= BULK_DELETE_MAX) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), this.intervalMs).unref();
   }
@@ -38,10 +38,19 @@ export class DeferredDeletes {
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const keys = this.queued;
+    const queued = this.queued;
     this.queued = [];
-    if (keys.length === 0) return;
-    this.sending = this.sending.then(() => this.send(keys));
+    if (queued.length === 0) return;
+    this.sending = this.sending.then(async () => {
+      if (!(await this.send(queued.map((entry) => entry.key)))) return;
+      for (const entry of queued) {
+        try {
+          entry.deleted?.();
+        } catch {
+          // The caller's bookkeeping; the object is gone either way.
+        }
+      }
+    });
   }
 
   /** Sends what is queued and waits for every delete under way. */
@@ -50,7 +59,8 @@ export class DeferredDeletes {
     await this.sending;
   }
 
-  private async send(keys: readonly string[]): Promise<void> {
+  /** Whether every key was deleted. */
+  private async send(keys: readonly string[]): Promise<boolean> {
     try {
       if (this.bulk) {
         await forEachLimited(batches(keys, BULK_DELETE_MAX), this.threads, (batch) =>
@@ -59,6 +69,7 @@ export class DeferredDeletes {
       } else {
         await forEachLimited(keys, this.threads, (key) => this.client.deleteObject(key));
       }
+      return true;
     } catch (error) {
       ufsLog.warn('could not delete temporary objects of committed writes; the master sweeper will', {
         bucket: this.client.bucket,
@@ -66,6 +77,7 @@ export class DeferredDeletes {
         first: keys[0],
         error: toTierfsError(error).message,
       });
+      return false;
     }
   }
 }

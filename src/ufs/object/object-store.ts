@@ -603,6 +603,7 @@ export class ObjectUnderStore implements UnderStore {
     // Kodo: one forced move, which answers nothing about the object (a HEAD learns it).
     if (this.client.moveObject) {
       await this.client.moveObject(fromKey, toKey);
+      options.sourceDeleted?.();
       return this.statusAfterMove(to);
     }
     // Copied server-side over the destination, which is replaced whole: readers see the old
@@ -617,11 +618,11 @@ export class ObjectUnderStore implements UnderStore {
     }
     if (limit !== undefined && size !== undefined && size > limit) {
       await this.copyInParts(fromKey, toKey, size);
-      await this.deleteMovedSource(fromKey);
+      await this.deleteMovedSource(fromKey, options.sourceDeleted);
       return this.statusAfterMove(to);
     }
     const copied = await this.client.copyObject(fromKey, toKey);
-    await this.deleteMovedSource(fromKey);
+    await this.deleteMovedSource(fromKey, options.sourceDeleted);
     // The copy's answer (etag, Last-Modified) and the size written make the status: no HEAD.
     if (size !== undefined && copied.etag !== undefined && copied.mtimeMs !== undefined) {
       const info = { key: toKey, size, etag: copied.etag, mtimeMs: copied.mtimeMs };
@@ -631,9 +632,13 @@ export class ObjectUnderStore implements UnderStore {
   }
 
   /** The source of a moveOver goes in the next batch of deletes, or now when there are none. */
-  private async deleteMovedSource(key: string): Promise<void> {
-    if (this.deferredDeletes) this.deferredDeletes.add(key);
-    else await this.client.deleteObject(key);
+  private async deleteMovedSource(key: string, deleted: (() => void) | undefined): Promise<void> {
+    if (this.deferredDeletes) {
+      this.deferredDeletes.add(key, deleted);
+      return;
+    }
+    await this.client.deleteObject(key);
+    deleted?.();
   }
 
   /**
