@@ -38,6 +38,12 @@ export interface ReadCapability extends CapabilityBase {
 export interface WriteCapability extends CapabilityBase {
   readonly access: 'write';
   readonly writeType: WriteType;
+  /**
+   * When `ufsPath` is a temporary object the master moves over the file once the write completes:
+   * the file's own path in the under store (a write that needs parts uploads them there, left open
+   * for the master to complete).
+   */
+  readonly commitUfsPath?: string;
 }
 
 export type Capability = ReadCapability | WriteCapability;
@@ -53,6 +59,8 @@ export interface StoredReceipt {
   readonly ufsFingerprint?: string;
   /** The worker holding the data (it persists ASYNC_THROUGH files). */
   readonly workerId: string;
+  /** The multipart upload left open at the file's key for the master to complete (UfsWriteStream.pendingUpload). */
+  readonly pendingUpload?: string;
 }
 
 const PREFIX = 'v1';

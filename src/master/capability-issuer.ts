@@ -37,6 +37,7 @@ export class CapabilityIssuer {
       path: status.path,
       mountPath: status.mountPath,
       ufsPath: status.writeUfsPath,
+      ...(status.commitUfsPath === undefined ? {} : { commitUfsPath: status.commitUfsPath }),
       contentId: status.contentId,
       writeType,
       user: caller.user,

@@ -576,6 +576,7 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
           workerId: receipt.workerId,
           ...(receipt.ufsFingerprint === undefined ? {} : { ufsFingerprint: receipt.ufsFingerprint }),
           ...(isTemporaryPath(capability.ufsPath) ? { temporaryPath: capability.ufsPath } : {}),
+          ...(receipt.pendingUpload === undefined ? {} : { pendingUpload: receipt.pendingUpload }),
         }),
       );
     },

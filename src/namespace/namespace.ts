@@ -58,6 +58,8 @@ export interface CreatedFile extends FileStatus {
    * it when the write completes (write-commit.ts); else the file's own path.
    */
   readonly writeUfsPath: string;
+  /** With a temporary writeUfsPath: the file's own path in the under store, which it is committed over. */
+  readonly commitUfsPath?: string;
 }
 
 export interface ListResult {
@@ -82,6 +84,11 @@ export interface CompleteFileOptions {
   ufsFingerprint?: string;
   /** The temporary object the worker wrote (CreatedFile.writeUfsPath), moved over the file now. */
   temporaryPath?: string;
+  /**
+   * Instead of an object at temporaryPath: the multipart upload the worker left open at the file's
+   * key (UfsWriteStream.pendingUpload, from its signed receipt), completed now.
+   */
+  pendingUpload?: string;
 }
 
 const PERSISTENCE_OF: Record<WriteType, PersistenceState> = {
@@ -291,7 +298,9 @@ export class Namespace {
           await tx.addTemporary({ mountPath: mount.path, ufsPath: temporaryPath, createdMs: now });
       }),
     );
-    return { ...this.status(inode), writeUfsPath: temporaryPath ?? ufsPath };
+    return temporaryPath
+      ? { ...this.status(inode), writeUfsPath: temporaryPath, commitUfsPath: ufsPath }
+      : { ...this.status(inode), writeUfsPath: ufsPath };
   }
 
   /** Makes a file visible; fails with CONFLICT when it was replaced or deleted meanwhile. */
@@ -306,6 +315,7 @@ export class Namespace {
         ufsPath,
         temporaryPath: options.temporaryPath,
         size: options.size,
+        ...(options.pendingUpload === undefined ? {} : { pendingUpload: options.pendingUpload }),
       };
       const complete = await this.retryingWhileCommitting(async () =>
         this.writes.commit(

@@ -16,9 +16,15 @@
  * Until step 2 a failure removes the temporary object and gives the path back as it was (a persist
  * of the file being overwritten is queued again, parked while the overwrite is pending). A hold
  * whose master died is settled by recoverWriteCommits once its lease expired.
+ *
+ * On an object store a write that needed parts wrote no temporary object: its worker left a
+ * multipart upload open at the file's own key (`pendingUpload`), and step 2 completes it (the
+ * object appears, or replaces the old one, in that one request; no copy). A failure before it
+ * aborts the upload instead of deleting the temporary object; an upload whose writer or master
+ * died is aborted by the store's cleanup once older than its clean age.
  */
 import { randomUUID } from 'node:crypto';
-import { isTierfsError } from '../errors.js';
+import { isTierfsError, TierfsError } from '../errors.js';
 import type { MetaStore, MetaTransaction, PersistTask } from '../meta/store.js';
 import { PARKED_RETRY_MS } from '../meta/store.js';
 import type { UfsStatus, UnderStore } from '../ufs/contract.js';
@@ -36,6 +42,8 @@ export interface WriteToCommit {
   readonly temporaryPath: string;
   /** The bytes the worker wrote (from its signed receipt). */
   readonly size?: number;
+  /** The multipart upload the worker left open at ufsPath, completed instead of a move (signed receipt). */
+  readonly pendingUpload?: string;
 }
 
 export class WriteCommitter {
@@ -89,9 +97,14 @@ export class WriteCommitter {
       Math.max(10, Math.floor(this.leaseMs / 3)),
     );
     renewal.unref();
+    // A copied temporary object may be deleted after this returns (object stores delete them in
+    // batches): its record, which the sweeper would remove it by, goes only once it is deleted.
+    const byCopy = copiesOver(store, write);
+    const sourceDeleted = () =>
+      void this.meta.removeTemporary(write.mountPath, write.temporaryPath).catch(() => undefined);
     let moved: string;
     try {
-      moved = (await moveIntoPlace(store, write.temporaryPath, write.ufsPath, write.size)).fingerprint;
+      moved = (await moveIntoPlace(store, write, sourceDeleted)).fingerprint;
     } catch (error) {
       clearInterval(renewal);
       await this.release(write, previous).catch(() => undefined);
@@ -101,7 +114,7 @@ export class WriteCommitter {
     clearInterval(renewal);
     try {
       return await this.meta.transaction(async (tx) => {
-        await tx.removeTemporary(write.mountPath, write.temporaryPath);
+        if (!byCopy) await tx.removeTemporary(write.mountPath, write.temporaryPath);
         await tx.removePersist(write.path, claim);
         return apply(tx, moved);
       });
@@ -135,8 +148,11 @@ export class WriteCommitter {
     });
   }
 
-  private removeTemporary(write: WriteToCommit, store: UnderStore): Promise<void> {
-    return discardTemporary(this.meta, store, write.mountPath, write.temporaryPath);
+  private async removeTemporary(write: WriteToCommit, store: UnderStore): Promise<void> {
+    if (write.pendingUpload !== undefined) {
+      await store.abortUpload?.(write.ufsPath, write.pendingUpload).catch(() => undefined);
+    }
+    await discardTemporary(this.meta, store, write.mountPath, write.temporaryPath);
   }
 }
 
@@ -152,21 +168,37 @@ export async function discardTemporary(
 }
 
 /**
- * Moves a write's object over its file. An object store copies over the file in one request, so
- * the old version stays readable until the new one replaces it; a local store's rename needs a
- * free destination, so the version being replaced goes first.
+ * Moves a write's object over its file. An object store completes the write's open multipart
+ * upload, or copies its temporary object over the file, in one request, so the old version stays
+ * readable until the new one replaces it; a local store's rename needs a free destination, so the
+ * version being replaced goes first.
  */
 async function moveIntoPlace(
   store: UnderStore,
-  temporaryPath: string,
-  ufsPath: string,
-  size: number | undefined,
+  write: WriteToCommit,
+  sourceDeleted: () => void,
 ): Promise<UfsStatus> {
-  if (!store.capabilities.atomicRename && store.moveOver)
-    return store.moveOver(temporaryPath, ufsPath, { size });
+  const { temporaryPath, ufsPath, size, pendingUpload } = write;
+  if (pendingUpload !== undefined) {
+    if (!store.completeUpload) {
+      throw new TierfsError(
+        'INVALID_ARGUMENT',
+        `${store.uri} cannot complete an open upload: the write of ${write.path} must be sent again`,
+      );
+    }
+    return store.completeUpload(ufsPath, pendingUpload, { size });
+  }
+  if (copiesOver(store, write)) return store.moveOver!(temporaryPath, ufsPath, { size, sourceDeleted });
   await store.delete(ufsPath).catch(ignoreNotFound);
   await store.rename(temporaryPath, ufsPath);
   return store.getStatus(ufsPath);
+}
+
+/** Whether the write's temporary object is copied over the file (moveOver), not renamed nor completed. */
+function copiesOver(store: UnderStore, write: WriteToCommit): boolean {
+  return (
+    write.pendingUpload === undefined && !store.capabilities.atomicRename && store.moveOver !== undefined
+  );
 }
 
 function ignoreNotFound(error: unknown): void {
@@ -210,11 +242,12 @@ export async function recoverWriteCommits(
       moved = file !== undefined && !temporaryThere;
       finish = overwrite && (moved || (file === undefined && temporaryThere));
     } else {
-      // Copied over, then the temporary object deleted: with both there, the copy happened when
-      // the file is no longer the version being replaced (a new file had none).
+      // Copied over, then the temporary object deleted; or (a write that needed parts, which left
+      // no temporary object) its upload completed at the file's key. Either way the file changed
+      // in one step: it is this write's when it is no longer the version being replaced (a new
+      // file had none). An upload not completed stays open until the store's cleanup aborts it.
       const replaced = overwrite ? (await meta.getInode(hold.path))?.ufsFingerprint : undefined;
-      moved =
-        file !== undefined && (!temporaryThere || replaced === undefined || file.fingerprint !== replaced);
+      moved = file !== undefined && (replaced === undefined || file.fingerprint !== replaced);
       finish = overwrite && moved;
     }
     if (finish && !moved) await store.rename(temporaryPath, ufsPath);

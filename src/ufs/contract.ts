@@ -113,6 +113,12 @@ export interface OpenOptions {
 export interface MoveOverOptions {
   /** The size of the source, as the write that made it counted it. */
   readonly size?: number;
+  /**
+   * Called once the source is deleted: before moveOver resolves, or later when the store deletes
+   * sources in batches. Not called when the delete failed (the source is left for the sweeper), so
+   * a caller that keeps a record of the source to sweep it drops the record here.
+   */
+  readonly sourceDeleted?: () => void;
 }
 
 export interface CreateOptions {
@@ -131,6 +137,22 @@ export interface CreateOptions {
    * `overwrite` as well, object stores send no request before the data. Default false.
    */
   parentExists?: boolean;
+  /**
+   * The caller needs no status of what it writes (a temporary object it moves elsewhere later): the
+   * store then sends no request after the data to learn the object's status (object stores: no
+   * HEAD for its mtime), and `written` may stay undefined. Default false.
+   */
+  noStatus?: boolean;
+  /**
+   * This write is a temporary object that will later be moved over the file at `commitTo` by
+   * whoever decides the write completes (the master, for CACHE_THROUGH and THROUGH writes). A
+   * store with `completeUpload` sends a write too large for one request straight to `commitTo`
+   * as a multipart upload and leaves the upload open: when the stream finishes nothing new is
+   * visible at either path, and the stream's `pendingUpload` names the upload, which
+   * `completeUpload` makes appear at `commitTo` (no copy) and `abortUpload` drops. A write small
+   * enough for one request is written at `path` as without this option.
+   */
+  commitTo?: string;
 }
 
 export interface MkdirsOptions {
@@ -166,6 +188,12 @@ export interface UfsWriteStream extends Writable {
    * read pinned to its fingerprint then fails STALE instead of serving the other bytes.
    */
   readonly written: UfsStatus | undefined;
+  /**
+   * Set before 'finish' on a write created with `commitTo` that went up as a multipart upload left
+   * open: what `completeUpload` and `abortUpload` take (opaque). Nothing was written at the
+   * stream's own path then. Undefined otherwise.
+   */
+  readonly pendingUpload?: string;
 }
 
 /** What a store can and cannot do; the contract suite skips by these flags only. */
@@ -242,13 +270,25 @@ export interface UnderStore {
    * OPTIONAL, for stores whose rename is not atomic: moves the file `source` onto `destination`,
    * replacing the file there in one step, so a reader of `destination` sees the old object or the
    * new one, never none and never part of one. Object stores copy server-side over the
-   * destination (Kodo: one forced move), then delete the source; if the copy fails nothing
-   * changed, if the delete fails the source is left (swept like any temporary object). The
+   * destination (Kodo: one forced move), then delete the source: S3 and OSS delete sources in
+   * batches (DeleteObjects) shortly after, off the caller's path (see
+   * `tierfs.underfs.object.store.write.commit.delete.interval`; `close` deletes what is queued); if
+   * the copy fails nothing changed, if the delete fails the source is left (swept like any
+   * temporary object). The
    * destination's parent must exist. Resolves to the moved file's status (what getStatus would
    * return for it). A missing source is NOT_FOUND. Stores with `atomicRename` do not need it.
    * `size`, when the caller knows it (the bytes its write wrote), spares a request to learn it.
    */
   moveOver?(source: string, destination: string, options?: MoveOverOptions): Promise<UfsStatus>;
+  /**
+   * OPTIONAL, with `moveOver`: completes the multipart upload a write created with `commitTo: path`
+   * left open (its stream's `pendingUpload`): the file at `path` is replaced whole in one step
+   * (S3/OSS CompleteMultipartUpload; Kodo's resumable completion). Resolves to the file's status.
+   * An upload no longer open (aborted, swept) is NOT_FOUND and changes nothing.
+   */
+  completeUpload?(path: string, pendingUpload: string, options?: MoveOverOptions): Promise<UfsStatus>;
+  /** OPTIONAL, with `completeUpload`: drops such an upload; one already gone is no error. */
+  abortUpload?(path: string, pendingUpload: string): Promise<void>;
   /** Releases clients, sockets and timers. */
   close(): Promise<void>;
 }

@@ -51,6 +51,9 @@ export class MeteredUnderStore implements UnderStore {
   readonly moveOver?: (source: string, destination: string, options?: MoveOverOptions) => Promise<UfsStatus>;
   /** The inner store's upload from a local file, when it has one (timed as 'upload'). */
   readonly upload?: UnderStore['upload'];
+  /** The inner store's completion and abort of open uploads, when it has them (timed as a rename). */
+  readonly completeUpload?: UnderStore['completeUpload'];
+  readonly abortUpload?: UnderStore['abortUpload'];
 
   constructor(
     private readonly inner: UnderStore,
@@ -64,6 +67,11 @@ export class MeteredUnderStore implements UnderStore {
       this.moveOver = (source, destination, options) =>
         this.timed('rename', () => inner.moveOver!(source, destination, options));
     }
+    if (inner.completeUpload) {
+      this.completeUpload = (path, upload, options) =>
+        this.timed('rename', () => inner.completeUpload!(path, upload, options));
+    }
+    if (inner.abortUpload) this.abortUpload = (path, upload) => inner.abortUpload!(path, upload);
     if (inner.upload) {
       this.upload = (path, localPath, size, options) =>
         this.timed('upload', () => inner.upload!(path, localPath, size, options));

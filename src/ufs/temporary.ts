@@ -25,8 +25,3 @@ export function isTemporaryName(name: string): boolean {
 export function isTemporaryPath(ufsPath: string): boolean {
   return isTemporaryName(ufsPath.slice(ufsPath.lastIndexOf('/') + 1));
 }
-
-/** Whether an under store path names the temporary object of a CACHE_THROUGH or THROUGH write. */
-export function isTemporaryWritePath(ufsPath: string): boolean {
-  return ufsPath.slice(ufsPath.lastIndexOf('/') + 1).startsWith(PREFIXES.write);
-}

@@ -74,12 +74,18 @@ export function readFileChunks(data: DataPath, plan: ReadPlan): AsyncGenerator<B
 export interface WritePlan {
   readonly contentId: string;
   readonly writeType: WriteType;
-  readonly ufs: () => Promise<{ store: UnderStore; path: string }>;
+  /**
+   * The under store and the path to write; `commitTo` when that path is a temporary object the
+   * master moves over the file at `commitTo` once the write completes (CreateOptions.commitTo).
+   */
+  readonly ufs: () => Promise<{ store: UnderStore; path: string; commitTo?: string }>;
 }
 
 export interface WriteReceipt {
   readonly size: number;
   readonly ufsFingerprint?: string;
+  /** The multipart upload left open at the file's key for the master to complete. */
+  readonly pendingUpload?: string;
 }
 
 async function writeTo(stream: UfsWriteStream, chunk: Buffer): Promise<void> {
@@ -95,7 +101,10 @@ export async function writeFile(data: DataPath, plan: WritePlan, body: Readable)
   const toUfs = plan.writeType === 'CACHE_THROUGH' || plan.writeType === 'THROUGH';
   const toCache = plan.writeType !== 'THROUGH';
   const ufs = toUfs ? await plan.ufs() : undefined;
-  const out = ufs ? await ufs.store.create(ufs.path, CREATE_OPTIONS) : undefined;
+  // A temporary object is the master's to move: no status of it is needed (no HEAD after its PUT).
+  const commitLater = ufs?.commitTo === undefined ? {} : { commitTo: ufs.commitTo, noStatus: true };
+  const out = ufs ? await ufs.store.create(ufs.path, { ...CREATE_OPTIONS, ...commitLater }) : undefined;
+  let pendingUpload: string | undefined;
   const staged = plan.writeType === 'ASYNC_THROUGH' ? await data.staging.begin(plan.contentId) : undefined;
   const pageSize = data.pages.pageSize;
   // A page is the received chunks (views of them) that make it up, handed over to the page store:
@@ -133,12 +142,22 @@ export async function writeFile(data: DataPath, plan: WritePlan, body: Readable)
     if (out && ufs) {
       out.end();
       await finished(out);
-      ufsFingerprint = (await writtenStatus(out, ufs)).fingerprint;
+      pendingUpload = out.pendingUpload;
+      // The fingerprint of a temporary object is no one's concern: the master's move gives the file's.
+      if (ufs.commitTo === undefined) ufsFingerprint = (await writtenStatus(out, ufs)).fingerprint;
     }
     await staged?.commit();
-    return ufsFingerprint ? { size, ufsFingerprint } : { size };
+    return {
+      size,
+      ...(ufsFingerprint === undefined ? {} : { ufsFingerprint }),
+      ...(pendingUpload === undefined ? {} : { pendingUpload }),
+    };
   } catch (error) {
     if (out) await abortWrite(out);
+    // An upload left open for the master, when what followed it failed: no one will complete it.
+    if (pendingUpload !== undefined && ufs?.commitTo !== undefined) {
+      await ufs.store.abortUpload?.(ufs.commitTo, pendingUpload).catch(() => undefined);
+    }
     await staged?.discard();
     await data.pages.free(plan.contentId);
     throw error;

@@ -130,6 +130,9 @@ export function registerDataRoutes(app: FastifyInstance, context: DataRoutesCont
   const ufsOf = (capability: Capability) => async () => ({
     store: await mounts.store(capability.mountPath),
     path: capability.ufsPath,
+    ...(capability.access === 'write' && capability.commitUfsPath !== undefined
+      ? { commitTo: capability.commitUfsPath }
+      : {}),
   });
 
   /** The bytes a read capability allows at [offset, offset + length), cut at the end of the file. */
@@ -294,6 +297,8 @@ export function registerDataRoutes(app: FastifyInstance, context: DataRoutesCont
       request.body as Readable,
     );
     const stored = { contentId: capability.contentId, ...receipt, workerId: context.id };
-    return { ...receipt, workerId: context.id, receipt: signer.signReceipt(stored) };
+    // The open upload is for the master only, inside the signed receipt.
+    const { pendingUpload: _forTheMaster, ...shown } = receipt;
+    return { ...shown, workerId: context.id, receipt: signer.signReceipt(stored) };
   });
 }

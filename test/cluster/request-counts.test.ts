@@ -1,13 +1,14 @@
 /**
  * What reaches S3 per operation through the cluster: a master and a worker whose root mount is
  * s3rver, behind a proxy on loopback that records every request it forwards. Counts, not times:
- * a small write with CACHE_THROUGH or THROUGH sends 3 requests (the PUT of a temporary object, the
- * CopyObject over the file whose answer gives the version, the DELETE of the temporary object),
- * 2 with tierfs.underfs.object.store.write.commit.copy off (the PUT and the HEAD that learns its
- * mtime); a cold small read of a file whose metadata tierfs holds sends 1 (the GET, pinned to the
- * version with If-Match: no HEAD first). A large THROUGH write goes up as an
- * in-memory multipart upload (5 MiB parts here) whose parts leave while the client still sends,
- * then one server-side copy over the file.
+ * a small write with CACHE_THROUGH or THROUGH sends 2 requests on its path (the PUT of a temporary
+ * object, the CopyObject over the file whose answer gives the version); the temporary objects are
+ * deleted later, together: N writes cost 2N requests and ceil(N/1000) DeleteObjects. With
+ * tierfs.underfs.object.store.write.commit.copy off a small write is 2 too (the PUT and the HEAD
+ * that learns its mtime). A cold small read of a file whose metadata tierfs holds sends 1 (the GET,
+ * pinned to the version with If-Match: no HEAD first). A large THROUGH write goes up as an
+ * in-memory multipart upload (5 MiB parts here) to the file's own key, whose parts leave while the
+ * client still sends, and which the master completes: no copy.
  * Small reads a client starts together (a directory read by many lanes) reach the worker as one
  * batch request, and S3 as one pinned GET per file.
  */
@@ -59,6 +60,8 @@ beforeAll(async () => {
   cluster = await s3Cluster('counts', {
     'tierfs.underfs.s3.multipart.upload.partition.size': '5MB',
     'tierfs.underfs.s3.multipart.upload.threads': '2',
+    // The temporary objects of committed writes are deleted in batches: not within these tests.
+    'tierfs.underfs.object.store.write.commit.delete.interval': '1h',
   });
   client = cluster.client();
   await client.mkdir('/dir');
@@ -87,7 +90,7 @@ describe('requests per operation on an S3 mount (writes commit by copy, the defa
   const data = randomBytes(4096);
 
   it.each(['CACHE_THROUGH', 'THROUGH'] as WriteType[])(
-    'a small %s write sends 3 requests: the PUT of the temporary object, the copy over the file, its DELETE',
+    'a small %s write sends 2 requests: the PUT of the temporary object and the copy over the file',
     async (writeType) => {
       const path = `/dir/${writeType}.bin`;
       const temporary = new RegExp(`^/${TEST_BUCKET}/counts/dir/\\.tierfs-write\\.[0-9a-f-]{36}$`);
@@ -99,20 +102,41 @@ describe('requests per operation on an S3 mount (writes commit by copy, the defa
         expect(
           sent.map((r, i) => `${r.method} ${paths[i]}`),
           round,
-        ).toEqual([
-          expect.stringMatching(/^PUT /),
-          `PUT /${TEST_BUCKET}/counts/dir/${writeType}.bin`,
-          expect.stringMatching(/^DELETE /),
-        ]);
+        ).toEqual([expect.stringMatching(/^PUT /), `PUT /${TEST_BUCKET}/counts/dir/${writeType}.bin`]);
         expect(paths[0]).toMatch(temporary);
         expect(sent[1]!.headers['x-amz-copy-source']).toBe(paths[0]!.slice(1));
-        expect(paths[2]).toBe(paths[0]);
       }
       const keys = await rawKeys(server, 'counts/dir/');
       expect(keys).toContain(`${writeType}.bin`);
-      expect(keys.filter((key) => key.includes('.tierfs-write.'))).toEqual([]);
+      expect((await readStream(await client.openFile(path, { readType: 'NO_CACHE' }))).equals(data)).toBe(
+        true,
+      );
     },
   );
+
+  it('N small writes send 2N requests, and their temporary objects go in ceil(N/1000) DeleteObjects', async () => {
+    // A mount of its own, so that unmounting it closes its store: what closing does to the queued deletes.
+    const n = 5;
+    await client.mount('/batched', `s3://${TEST_BUCKET}/batched/`, {
+      options: { 'tierfs.underfs.object.store.write.commit.delete.interval': '1h' },
+    });
+    await client.listStatus('/batched'); // The master now knows the directory is empty: no lookup per new file.
+    const from = proxy.requests.length;
+    for (let i = 0; i < n; i++) await write(`/batched/f${i}.bin`, data, 'CACHE_THROUGH');
+    const writes = proxy.requests.slice(from);
+    expect(writes).toHaveLength(2 * n);
+    expect(writes.filter((r) => r.headers['x-amz-copy-source'] !== undefined)).toHaveLength(n);
+    const temporaries = (await rawKeys(server, 'batched/')).filter((key) => key.includes('.tierfs-write.'));
+    expect(temporaries).toHaveLength(n); // seen in the bucket until the batch goes
+    const before = proxy.requests.length;
+    await client.unmount('/batched');
+    expect(
+      proxy.requests.slice(before).map((r) => `${r.method} ${r.path.replace(/\?x-id=\w+$/, '')}`),
+    ).toEqual([`POST /${TEST_BUCKET}/?delete=`]);
+    const keys = await rawKeys(server, 'batched/');
+    expect(keys.filter((key) => key.includes('.tierfs-write.'))).toEqual([]);
+    expect(keys.sort()).toEqual(Array.from({ length: n }, (_, i) => `f${i}.bin`).sort());
+  });
 
   it('a cold small read of a file tierfs knows sends 1 request: the GET, pinned with If-Match', async () => {
     await write('/dir/cold.bin', data, 'THROUGH');
@@ -150,13 +174,15 @@ describe('requests per operation on an S3 mount (writes commit by copy, the defa
       throw error;
     }
     const sent = proxy.requests.slice(from);
+    // The parts go to the file's own key; the master's CompleteMultipartUpload is the commit: no
+    // copy, no temporary object, nothing to delete.
     expect(sent.filter(isPart)).toHaveLength(3);
-    // Then committed by one server-side copy of the temporary object over the file (no byte sent twice).
-    const whole = sent.filter((r) => r.method === 'PUT' && !r.query.has('partNumber'));
-    expect(whole.map((r) => r.path.replace(/\?x-id=\w+$/, ''))).toEqual([
-      `/${TEST_BUCKET}/counts/dir/big.bin`,
-    ]);
-    expect(whole[0]!.headers['x-amz-copy-source']).toMatch(/\/counts\/dir\/\.tierfs-write\./);
+    for (const part of sent.filter(isPart))
+      expect(part.path).toMatch(new RegExp(`^/${TEST_BUCKET}/counts/dir/big\\.bin\\?`));
+    expect(sent.filter((r) => r.headers['x-amz-copy-source'] !== undefined)).toEqual([]);
+    expect(sent.filter((r) => r.method === 'PUT' && !r.query.has('partNumber'))).toEqual([]);
+    expect(sent.filter((r) => r.method === 'DELETE' || r.query.has('delete'))).toEqual([]);
+    expect(sent.filter((r) => r.method === 'POST' && r.query.has('uploads'))).toHaveLength(1);
     expect(sent.filter((r) => r.method === 'POST' && r.query.has('uploadId'))).toHaveLength(1);
     expect(
       (await readStream(await client.openFile('/dir/big.bin', { readType: 'NO_CACHE' }))).equals(big),

@@ -4,6 +4,7 @@
  * official SDK clients the stores use (@aws-sdk/client-s3, ali-oss). A small object is one
  * CopyObject whose answer gives the status (no HEAD); above the single-copy limit (5 GiB on S3,
  * 1 GiB on OSS, lowered here) the object is copied as a multipart upload of UploadPartCopy parts.
+ * The temporary object is deleted afterwards, in a batch off the caller's path.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -22,6 +23,8 @@ import { createS3UnderStore } from '../../src/ufs/s3/s3-store.js';
 import { temporaryPathFor } from '../../src/ufs/temporary.js';
 import { ACCESS_KEY, SECRET_KEY, startGateway as startS3Gateway } from '../gateway/harness.js';
 import { AK, BUCKET, SECRET, startGateway as startOssGateway } from '../gateway/oss-support.js';
+import { eventually } from '../support/eventually.js';
+import { expectCode } from './suite.js';
 
 const MiB = 1024 * 1024;
 const defaults = { ...COPY_LIMITS };
@@ -82,6 +85,8 @@ beforeAll(async () => {
       'fs.oss.connection.secure.enabled': 'false',
       'tierfs.underfs.oss.path.style.access': 'true',
       'tierfs.underfs.object.store.write.commit.copy': 'true',
+      // 11 MiB goes up in parts, as on S3 (8 MB parts by default there).
+      'tierfs.underfs.oss.multipart.upload.partition.size': '5MB',
     }),
   );
 });
@@ -108,7 +113,8 @@ describe.each(['s3', 'oss'] as const)('moveOver on %s through the tierfs gateway
     expect((await readStream(await store.open('small/file.bin'))).equals(data)).toBe(true);
     expect(moved.size).toBe(data.length);
     expect(moved.fingerprint).toBe((await store.getStatus('small/file.bin')).fingerprint);
-    expect(await store.exists(temporary)).toBe(false);
+    // The temporary object goes in the next batch of deletes (within the default second).
+    await eventually(async () => !(await store.exists(temporary)), 'the temporary object to be deleted');
   });
 
   it('copies an object above the single-copy limit in UploadPartCopy parts', async () => {
@@ -125,7 +131,7 @@ describe.each(['s3', 'oss'] as const)('moveOver on %s through the tierfs gateway
     expect(moved.size).toBe(data.length);
     expect(moved.fingerprint).toBe((await store.getStatus('big/file.bin')).fingerprint);
     expect((await readStream(await store.open('big/file.bin'))).equals(data)).toBe(true);
-    expect(await store.exists(temporary)).toBe(false);
+    await eventually(async () => !(await store.exists(temporary)), 'the temporary object to be deleted');
   });
 
   it('learns the size with a HEAD when the caller does not know it, and copies in parts above the limit', async () => {
@@ -183,5 +189,62 @@ describe('moveOver on s3 when a part copy fails', () => {
     }
     expect((await readStream(await failing.open('file.bin'))).equals(before)).toBe(true);
     expect(failing.cleanup && (await failing.cleanup())).toBe(0);
+  });
+});
+
+describe.each(['s3', 'oss'] as const)('a write left open for its committer (commitTo) on %s', (kind) => {
+  /** A write of `data` to a temporary path beside `path`, committed later over `path`. */
+  async function openWrite(store: UnderStore, path: string, data: Buffer) {
+    const temporary = temporaryPathFor(path, 'write');
+    const out = await store.create(temporary, {
+      overwrite: true,
+      parentExists: true,
+      noStatus: true,
+      commitTo: path,
+    });
+    await pipeline(Readable.from([data]), out);
+    return { temporary, out };
+  }
+
+  it('a write in parts is an upload open at the file: nothing visible until completeUpload replaces it whole', async () => {
+    const store = stores[kind];
+    const old = randomBytes(1000);
+    await put(store, 'open/file.bin', old);
+    const data = randomBytes(11 * MiB);
+    const { temporary, out } = await openWrite(store, 'open/file.bin', data);
+    expect(out.pendingUpload).toBeDefined();
+    expect(out.written).toBeUndefined();
+    expect(await store.exists(temporary)).toBe(false);
+    expect((await readStream(await store.open('open/file.bin'))).equals(old)).toBe(true);
+    const done = await store.completeUpload!('open/file.bin', out.pendingUpload!, { size: data.length });
+    expect(done.size).toBe(data.length);
+    expect(done.fingerprint).toBe((await store.getStatus('open/file.bin')).fingerprint);
+    expect((await readStream(await store.open('open/file.bin'))).equals(data)).toBe(true);
+  });
+
+  it('abortUpload drops it: the file stays as it was, and a completion after it is NOT_FOUND', async () => {
+    const store = stores[kind];
+    const old = randomBytes(1000);
+    await put(store, 'aborted/file.bin', old);
+    const { out } = await openWrite(store, 'aborted/file.bin', randomBytes(11 * MiB));
+    await store.abortUpload!('aborted/file.bin', out.pendingUpload!);
+    await store.abortUpload!('aborted/file.bin', out.pendingUpload!); // gone already: no error
+    await expectCode(store.completeUpload!('aborted/file.bin', out.pendingUpload!), ['NOT_FOUND']);
+    expect((await readStream(await store.open('aborted/file.bin'))).equals(old)).toBe(true);
+  });
+
+  it('a small write is one object at the temporary path, with no upload to complete', async () => {
+    const store = stores[kind];
+    const data = randomBytes(1000);
+    const { temporary, out } = await openWrite(store, 'small-open/file.bin', data);
+    expect(out.pendingUpload).toBeUndefined();
+    expect((await readStream(await store.open(temporary))).equals(data)).toBe(true);
+    expect(await store.exists('small-open/file.bin')).toBe(false);
+  });
+
+  it('refuses a token that is no pending upload, saying what it expected', async () => {
+    await expect(stores[kind].completeUpload!('x/file.bin', 'not-a-token')).rejects.toThrow(
+      /not a pending upload: expected the pendingUpload of a write created with commitTo/,
+    );
   });
 });

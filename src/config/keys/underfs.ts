@@ -56,7 +56,15 @@ export const UNDERFS_OBJECT_STORE_WRITE_COMMIT_COPY = defineProperty({
   type: bool,
   default: 'true',
   description:
-    'Whether CACHE_THROUGH and THROUGH writes to an object store go to a temporary key and are copied over the file only once the master decided the write completes, so a failed write leaves nothing at the key and a write that lost the path to another never replaces it. It costs a server-side copy of each written file (S3 and OSS: one CopyObject up to 5 GB and 1 GB, UploadPartCopy parts above; Kodo: one forced move) and a delete: 3 requests per small write instead of 2. Off: writes go straight to the key.',
+    "Whether CACHE_THROUGH and THROUGH writes to an object store are committed by the master only once it decided the write completes, so a failed write leaves nothing at the key and a write that lost the path to another never replaces it. A write of one request (up to a multipart partition) goes to a temporary key `.tierfs-write.<uuid>` beside the file and is copied over it (S3 and OSS: one CopyObject; Kodo: one forced move): 2 requests on the write's path, the temporary key deleted in a batch shortly after (tierfs.underfs.object.store.write.commit.delete.interval). A larger write is a multipart upload to the file's own key, left open until the master completes it (CompleteMultipartUpload is the commit: no copy, no size limit) or aborts it. Off: writes go straight to the key.",
+});
+
+export const UNDERFS_OBJECT_STORE_WRITE_COMMIT_DELETE_INTERVAL = defineProperty({
+  key: 'tierfs.underfs.object.store.write.commit.delete.interval',
+  type: duration(),
+  default: '1s',
+  description:
+    "How long the temporary keys `.tierfs-write.<uuid>` of committed writes (tierfs.underfs.object.store.write.commit.copy) wait before they are deleted together (S3 DeleteObjects, OSS DeleteMultipleObjects; at once when 1000 are waiting, and when the store is closed): until then they can be seen in the bucket. A crash leaves them to the master's sweeper. 0 deletes each one right after its copy, on the write's path (one request more per write).",
 });
 
 export const UNDERFS_OBJECT_STORE_SKIP_PARENT_DIRECTORY_CREATION = defineProperty({

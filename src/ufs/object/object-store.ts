@@ -29,15 +29,16 @@ import type {
 import { readRangeOf, readVersionOf, staleVersion } from '../io.js';
 import { ufsLog } from '../log.js';
 import { baseName, isSameOrDescendant, normalizeUfsPath, parentPath } from '../path.js';
-import { isTemporaryWritePath } from '../temporary.js';
 import { batches, forEachLimited } from './concurrency.js';
 import { COPY_LIMITS, copyPartSize } from './copy-limits.js';
+import { DeferredDeletes } from './deferred-deletes.js';
 import { compareKeys, decodeCursor, encodeCursor } from './list-cursor.js';
-import { EMPTY_BODY } from './multipart.js';
+import { abortQuietly, EMPTY_BODY } from './multipart.js';
 import type { ListObjectsResponse, ObjectClient, ObjectInfo } from './object-client.js';
 import { isVersion, type ObjectVersion, objectFingerprint, parseObjectVersion } from './object-version.js';
 import {
   createObjectWriter,
+  decodePendingUpload,
   type ObjectWriteTarget,
   type UploadSettings,
   uploadLocalFile,
@@ -87,6 +88,12 @@ export interface ObjectStoreOptions extends UploadSettings {
   readonly multipartUpload?: boolean;
   /** Offer moveOver, so writes commit by a server-side copy (tierfs.underfs.object.store.write.commit.copy). */
   readonly commitByCopy?: boolean;
+  /**
+   * With commitByCopy: how long the temporary keys of committed writes wait to be deleted in a
+   * batch (tierfs.underfs.object.store.write.commit.delete.interval); 0 or absent deletes each
+   * right after its copy.
+   */
+  readonly commitDeleteIntervalMs?: number;
   /** Multipart uploads older than this are aborted by cleanup(). */
   readonly cleanAgeMs: number;
   /** Resolved once and shared by every entry. */
@@ -103,11 +110,27 @@ export class ObjectUnderStore implements UnderStore {
   private readonly suffix: string;
   /** See UnderStore.moveOver: present only when writes commit by copy (commitByCopy). */
   readonly moveOver?: (source: string, destination: string, options?: MoveOverOptions) => Promise<UfsStatus>;
+  /** See UnderStore.completeUpload: with moveOver, writes that need parts commit by completing their upload. */
+  readonly completeUpload?: (path: string, upload: string, options?: MoveOverOptions) => Promise<UfsStatus>;
+  readonly abortUpload?: (path: string, upload: string) => Promise<void>;
+  /** The batches the sources of moveOver are deleted in (commitDeleteIntervalMs > 0). */
+  private readonly deferredDeletes: DeferredDeletes | undefined;
 
   constructor(private readonly options: ObjectStoreOptions) {
     if (options.commitByCopy) {
       this.moveOver = (source, destination, moveOptions) => this.copyOver(source, destination, moveOptions);
+      this.completeUpload = (path, upload, moveOptions) => this.completeOpenUpload(path, upload, moveOptions);
+      this.abortUpload = (path, upload) => this.abortOpenUpload(path, upload);
     }
+    this.deferredDeletes =
+      options.commitByCopy && (options.commitDeleteIntervalMs ?? 0) > 0
+        ? new DeferredDeletes(
+            options.client,
+            options.commitDeleteIntervalMs!,
+            options.bulkDelete,
+            options.serviceThreads,
+          )
+        : undefined;
     this.scheme = options.scheme;
     this.uri = options.uri;
     this.client = options.client;
@@ -422,8 +445,15 @@ export class ObjectUnderStore implements UnderStore {
 
   async create(path: string, options: CreateOptions = {}): Promise<UfsWriteStream> {
     const o = this.options;
+    const target = await this.writeTarget(path, options);
+    // A write the master commits later (commitTo) sends its parts, if it needs any, to the file's
+    // own key and leaves the upload open: completing it is the commit, with no copy.
+    const deferredKey =
+      options.commitTo !== undefined && this.completeUpload
+        ? this.key(normalizeUfsPath(options.commitTo))
+        : undefined;
     return createObjectWriter(
-      await this.writeTarget(path, options),
+      deferredKey === undefined ? target : { ...target, deferredKey },
       o.multipartUpload ? 'multipart' : o.streamingUpload ? 'streaming' : 'buffered',
     );
   }
@@ -434,9 +464,9 @@ export class ObjectUnderStore implements UnderStore {
     size: number,
     options: CreateOptions = {},
   ): Promise<UfsStatus> {
-    const target = await this.writeTarget(path, options);
+    const target = await this.writeTarget(path, { ...options, noStatus: false });
     const etag = await uploadLocalFile(target, localPath, size, new AbortController().signal);
-    return target.afterCommit(etag, size);
+    return (await target.afterCommit(etag, size))!;
   }
 
   /** Checks a write of `path` as create() must (see the contract) and says where and how it goes. */
@@ -474,14 +504,13 @@ export class ObjectUnderStore implements UnderStore {
       partTimeoutKey: o.partTimeoutKey,
       tmpDirs: o.tmpDirs,
       afterCommit: async (etag, size) => {
-        // One HEAD for the mtime the fingerprint needs (a PUT answers no Last-Modified). Not for
-        // a write's temporary object when writes commit by copy: moveOver reports the file's
-        // status, and the temporary object's own fingerprint is no one's concern.
-        const unheaded = this.moveOver !== undefined && isTemporaryWritePath(rel);
+        // One HEAD for the mtime the fingerprint needs (a PUT answers no Last-Modified), unless
+        // the caller needs no status (a temporary object it moves over the file later).
         const [info] = await Promise.all([
-          unheaded ? undefined : this.client.headObject(key),
+          options.noStatus ? undefined : this.client.headObject(key),
           markers ? this.putMissingMarkers(parentPath(rel)) : undefined,
         ]);
+        if (options.noStatus) return undefined;
         return this.fileStatus(rel, writtenInfo(key, info, etag, size), await o.permissions());
       },
     };
@@ -574,6 +603,7 @@ export class ObjectUnderStore implements UnderStore {
     // Kodo: one forced move, which answers nothing about the object (a HEAD learns it).
     if (this.client.moveObject) {
       await this.client.moveObject(fromKey, toKey);
+      options.sourceDeleted?.();
       return this.statusAfterMove(to);
     }
     // Copied server-side over the destination, which is replaced whole: readers see the old
@@ -588,17 +618,53 @@ export class ObjectUnderStore implements UnderStore {
     }
     if (limit !== undefined && size !== undefined && size > limit) {
       await this.copyInParts(fromKey, toKey, size);
-      await this.client.deleteObject(fromKey);
+      await this.deleteMovedSource(fromKey, options.sourceDeleted);
       return this.statusAfterMove(to);
     }
     const copied = await this.client.copyObject(fromKey, toKey);
-    await this.client.deleteObject(fromKey);
+    await this.deleteMovedSource(fromKey, options.sourceDeleted);
     // The copy's answer (etag, Last-Modified) and the size written make the status: no HEAD.
     if (size !== undefined && copied.etag !== undefined && copied.mtimeMs !== undefined) {
       const info = { key: toKey, size, etag: copied.etag, mtimeMs: copied.mtimeMs };
       return this.fileStatus(to, info, await this.options.permissions());
     }
     return this.statusAfterMove(to);
+  }
+
+  /** The source of a moveOver goes in the next batch of deletes, or now when there are none. */
+  private async deleteMovedSource(key: string, deleted: (() => void) | undefined): Promise<void> {
+    if (this.deferredDeletes) {
+      this.deferredDeletes.add(key, deleted);
+      return;
+    }
+    await this.client.deleteObject(key);
+    deleted?.();
+  }
+
+  /**
+   * Completes the multipart upload a write created with commitTo left open: the file appears (or
+   * is replaced whole) in one step. One HEAD then for the status (the completion answers no mtime).
+   */
+  private async completeOpenUpload(
+    path: string,
+    token: string,
+    options: MoveOverOptions = {},
+  ): Promise<UfsStatus> {
+    this.checkWritable();
+    const rel = normalizeUfsPath(path);
+    if (rel === '') throw new TierfsError('INVALID_ARGUMENT', `cannot write to the root of ${this.uri}`);
+    const { uploadId, parts } = decodePendingUpload(token);
+    const key = this.key(rel);
+    const etag = await this.client.completeMultipartUpload(key, uploadId, parts);
+    const info = await this.client.headObject(key);
+    const size = options.size ?? info?.size ?? 0;
+    return this.fileStatus(rel, writtenInfo(key, info, etag, size), await this.options.permissions());
+  }
+
+  private async abortOpenUpload(path: string, token: string): Promise<void> {
+    this.checkWritable();
+    const { uploadId } = decodePendingUpload(token);
+    await abortQuietly(this.client, this.key(normalizeUfsPath(path)), uploadId);
   }
 
   private async statusAfterMove(to: string): Promise<UfsStatus> {
@@ -691,6 +757,7 @@ export class ObjectUnderStore implements UnderStore {
   }
 
   async close(): Promise<void> {
+    await this.deferredDeletes?.close();
     await this.client.close();
   }
 

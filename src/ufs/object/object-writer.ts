@@ -13,12 +13,15 @@
  *
  * Either way the object appears only when end() completes ('finish' follows the commit), and
  * destroy() or any failure aborts everything in flight, aborts the multipart upload and removes the
- * temp files before 'close'.
+ * temp files before 'close'. A write with a deferred key (a CACHE_THROUGH or THROUGH write the
+ * master commits, CreateOptions.commitTo) that needs parts sends them to that key and leaves the
+ * upload open when end() completes: `pendingUpload` names it, and the master's CompleteMultipartUpload
+ * is the commit (no copy); after 'finish' the writer no longer aborts it.
  */
 import { setMaxListeners } from 'node:events';
 import { unlink } from 'node:fs/promises';
 import { Writable } from 'node:stream';
-import { toTierfsError } from '../../errors.js';
+import { TierfsError, toTierfsError } from '../../errors.js';
 import type { UfsStatus, UfsWriteStream } from '../contract.js';
 import { forEachLimited } from './concurrency.js';
 import { abortQuietly, EMPTY_BODY, fileBody, uploadPartWithin } from './multipart.js';
@@ -49,10 +52,16 @@ export interface ObjectWriteTarget extends UploadTarget {
   /** For messages: the file's URI. */
   readonly uri: string;
   /**
+   * Where a write too large for one PUT goes as a multipart upload left open (CreateOptions.commitTo):
+   * the writer then completes nothing, and its `pendingUpload` names the upload. Without it parts
+   * go to `key` and the upload is completed on end().
+   */
+  readonly deferredKey?: string;
+  /**
    * Runs after the object is in place (e.g. writing parent directory markers) with the etag the
    * store answered (when it sent one) and the bytes written; resolves to the file's status.
    */
-  readonly afterCommit: (etag: string | undefined, size: number) => Promise<UfsStatus>;
+  readonly afterCommit: (etag: string | undefined, size: number) => Promise<UfsStatus | undefined>;
 }
 
 /** How a writer stages the file: see the comment at the top. */
@@ -88,6 +97,35 @@ export async function uploadLocalFile(
   if (size <= (target.multipartThreshold ?? partitionSize)) {
     return client.putObject(key, fileBody(path, 0, size), { contentType, signal });
   }
+  const { uploadId, parts } = await uploadFileParts(target, key, path, size, signal);
+  try {
+    return await client.completeMultipartUpload(key, uploadId, parts, { signal });
+  } catch (error) {
+    await abortQuietly(client, key, uploadId);
+    throw error;
+  }
+}
+
+/** An open multipart upload with all its parts sent: what completing it takes. */
+export interface OpenUpload {
+  readonly uploadId: string;
+  /** In part-number order. */
+  readonly parts: readonly CompletedPart[];
+}
+
+/**
+ * The parts of `size` bytes of the local file at `path`, uploaded to `key` as a multipart upload
+ * left open (`uploadThreads` at once, each read from its range of the file). On failure the upload
+ * is aborted.
+ */
+async function uploadFileParts(
+  target: UploadTarget,
+  key: string,
+  path: string,
+  size: number,
+  signal: AbortSignal,
+): Promise<OpenUpload> {
+  const { client, partitionSize, contentType } = target;
   const uploadId = await client.initiateMultipartUpload(key, { contentType });
   try {
     const count = Math.ceil(size / partitionSize);
@@ -112,11 +150,39 @@ export async function uploadLocalFile(
       },
     );
     parts.sort((a, b) => a.partNumber - b.partNumber);
-    return await client.completeMultipartUpload(key, uploadId, parts, { signal });
+    return { uploadId, parts };
   } catch (error) {
     await abortQuietly(client, key, uploadId);
     throw error;
   }
+}
+
+/** The token a writer's `pendingUpload` holds: the upload id and its parts' etags in order. */
+export function encodePendingUpload(upload: OpenUpload): string {
+  return JSON.stringify({ uploadId: upload.uploadId, etags: upload.parts.map((part) => part.etag) });
+}
+
+/** The upload a `pendingUpload` token names; INVALID_ARGUMENT for anything else. */
+export function decodePendingUpload(token: string): OpenUpload {
+  try {
+    const value = JSON.parse(token) as { uploadId?: unknown; etags?: unknown };
+    if (
+      typeof value.uploadId === 'string' &&
+      value.uploadId !== '' &&
+      Array.isArray(value.etags) &&
+      value.etags.length > 0 &&
+      value.etags.every((etag) => typeof etag === 'string')
+    ) {
+      const etags = value.etags as string[];
+      return { uploadId: value.uploadId, parts: etags.map((etag, i) => ({ partNumber: i + 1, etag })) };
+    }
+  } catch {
+    // refused below
+  }
+  throw new TierfsError(
+    'INVALID_ARGUMENT',
+    'not a pending upload: expected the pendingUpload of a write created with commitTo',
+  );
 }
 
 abstract class ObjectWriter extends Writable implements UfsWriteStream {
@@ -124,6 +190,7 @@ abstract class ObjectWriter extends Writable implements UfsWriteStream {
   private committed = false;
   private bytes = 0;
   written: UfsStatus | undefined;
+  pendingUpload: string | undefined;
   private finalizing: Promise<void> | undefined;
 
   constructor(protected readonly target: ObjectWriteTarget) {
@@ -133,8 +200,11 @@ abstract class ObjectWriter extends Writable implements UfsWriteStream {
   }
 
   protected abstract append(chunk: Buffer): Promise<void>;
-  /** Makes the object appear; resolves to the etag the store answered, when it sent one. */
-  protected abstract commit(): Promise<string | undefined>;
+  /**
+   * Makes the object appear; resolves to the etag the store answered, when it sent one. With a
+   * deferredKey, a multipart upload is left open instead: resolves to it.
+   */
+  protected abstract commit(): Promise<string | undefined | OpenUpload>;
   /** Stops everything in flight and removes what the write left (temp files, a multipart upload). */
   protected abstract discard(): Promise<void>;
 
@@ -147,9 +217,10 @@ abstract class ObjectWriter extends Writable implements UfsWriteStream {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    this.finalizing = this.commit().then(async (etag) => {
+    this.finalizing = this.commit().then(async (result) => {
       this.committed = true;
-      this.written = await this.target.afterCommit(etag, this.bytes);
+      if (typeof result === 'object') this.pendingUpload = encodePendingUpload(result);
+      else this.written = await this.target.afterCommit(result, this.bytes);
     });
     this.finalizing.then(
       () => callback(),
@@ -183,11 +254,16 @@ class BufferedObjectWriter extends ObjectWriter {
     return appendAll(this.file, chunk);
   }
 
-  protected async commit(): Promise<string | undefined> {
+  protected async commit(): Promise<string | undefined | OpenUpload> {
     await this.file.handle.close();
-    const etag = await uploadLocalFile(this.target, this.file.path, this.file.size, this.abort.signal);
-    await unlink(this.file.path).catch(() => undefined);
-    return etag;
+    const { deferredKey, multipartThreshold, partitionSize } = this.target;
+    const { path, size } = this.file;
+    const result =
+      deferredKey !== undefined && size > (multipartThreshold ?? partitionSize)
+        ? await uploadFileParts(this.target, deferredKey, path, size, this.abort.signal)
+        : await uploadLocalFile(this.target, path, size, this.abort.signal);
+    await unlink(path).catch(() => undefined);
+    return result;
   }
 
   protected async discard(): Promise<void> {
@@ -225,7 +301,7 @@ class StreamingObjectWriter extends ObjectWriter {
     }
   }
 
-  protected async commit(): Promise<string | undefined> {
+  protected async commit(): Promise<string | undefined | OpenUpload> {
     const { client, key, contentType } = this.target;
     if (this.uploadId === undefined) {
       const partition = this.partition;
@@ -239,13 +315,20 @@ class StreamingObjectWriter extends ObjectWriter {
     while (this.inFlight.size > 0) await Promise.all(this.inFlight);
     this.throwIfFailed();
     const parts = [...this.parts].sort((a, b) => a.partNumber - b.partNumber);
-    return client.completeMultipartUpload(key, await this.uploadId, parts, { signal: this.abort.signal });
+    const uploadId = await this.uploadId;
+    if (this.target.deferredKey !== undefined) return { uploadId, parts };
+    return client.completeMultipartUpload(key, uploadId, parts, { signal: this.abort.signal });
+  }
+
+  /** Where the parts go: the deferred key when the upload is left open for someone else to complete. */
+  private get partsKey(): string {
+    return this.target.deferredKey ?? this.target.key;
   }
 
   protected async discard(): Promise<void> {
     await Promise.allSettled([...this.inFlight]);
     const uploadId = await this.uploadId?.catch(() => undefined);
-    if (uploadId !== undefined) await abortQuietly(this.target.client, this.target.key, uploadId);
+    if (uploadId !== undefined) await abortQuietly(this.target.client, this.partsKey, uploadId);
     await Promise.all([...this.partitions].map((partition) => this.release(partition)));
   }
 
@@ -263,7 +346,8 @@ class StreamingObjectWriter extends ObjectWriter {
     this.partition = undefined;
     const body = await partition.seal();
     const partNumber = ++this.partNumber;
-    const { client, key, contentType } = this.target;
+    const { client, contentType } = this.target;
+    const key = this.partsKey;
     this.uploadId ??= client.initiateMultipartUpload(key, { contentType });
     const task = (async () => {
       try {

@@ -22,6 +22,7 @@ import {
   UNDERFS_OBJECT_STORE_SERVICE_THREADS,
   UNDERFS_OBJECT_STORE_SKIP_PARENT_DIRECTORY_CREATION,
   UNDERFS_OBJECT_STORE_WRITE_COMMIT_COPY,
+  UNDERFS_OBJECT_STORE_WRITE_COMMIT_DELETE_INTERVAL,
 } from '../../config/keys/underfs.js';
 import { TierfsError } from '../../errors.js';
 import { layerObjectClient } from '../object/layer.js';
@@ -142,6 +143,7 @@ export async function createOssUnderStore(
     directorySuffix: conf.get(UNDERFS_OSS_DIRECTORY_SUFFIX)!,
     breadcrumbs: conf.get(UNDERFS_OBJECT_STORE_BREADCRUMBS_ENABLED)!,
     commitByCopy: conf.get(UNDERFS_OBJECT_STORE_WRITE_COMMIT_COPY)!,
+    commitDeleteIntervalMs: conf.get(UNDERFS_OBJECT_STORE_WRITE_COMMIT_DELETE_INTERVAL)!,
     skipParentDirectoryCreation: conf.get(UNDERFS_OBJECT_STORE_SKIP_PARENT_DIRECTORY_CREATION)!,
     listingLength: ossListingLength(conf),
     serviceThreads: conf.get(UNDERFS_OBJECT_STORE_SERVICE_THREADS)!,

@@ -32,6 +32,7 @@ import {
   UNDERFS_OBJECT_STORE_SKIP_PARENT_DIRECTORY_CREATION,
   UNDERFS_OBJECT_STORE_STREAMING_UPLOAD_PART_TIMEOUT,
   UNDERFS_OBJECT_STORE_WRITE_COMMIT_COPY,
+  UNDERFS_OBJECT_STORE_WRITE_COMMIT_DELETE_INTERVAL,
 } from '../../config/keys/underfs.js';
 import { TierfsError } from '../../errors.js';
 import { layerObjectClient, type ObjectLayer } from '../object/layer.js';
@@ -105,6 +106,7 @@ export async function createS3UnderStore(
     directorySuffix: conf.get(UNDERFS_S3_DIRECTORY_SUFFIX)!,
     breadcrumbs: conf.get(UNDERFS_OBJECT_STORE_BREADCRUMBS_ENABLED)!,
     commitByCopy: conf.get(UNDERFS_OBJECT_STORE_WRITE_COMMIT_COPY)!,
+    commitDeleteIntervalMs: conf.get(UNDERFS_OBJECT_STORE_WRITE_COMMIT_DELETE_INTERVAL)!,
     skipParentDirectoryCreation: conf.get(UNDERFS_OBJECT_STORE_SKIP_PARENT_DIRECTORY_CREATION)!,
     listingLength: conf.get(UNDERFS_LISTING_LENGTH)!,
     serviceThreads: conf.get(UNDERFS_OBJECT_STORE_SERVICE_THREADS)!,
