@@ -129,6 +129,34 @@ describe('S3 gateway: ACLs enforced', () => {
     ).toEqual({ code: 'InvalidArgument', status: 400 });
   });
 
+  it('GetBucketAcl/GetObjectAcl list grants as RGW does: groups first, users by id, header grants in RGW order', async () => {
+    const grants = (out: { Grants?: { Grantee?: { ID?: string; URI?: string }; Permission?: string }[] }) =>
+      out.Grants?.map((g) => [g.Grantee?.ID ?? g.Grantee?.URI, g.Permission]);
+    const Bucket = await newBucket(alice, 'public-read-write');
+    expect(grants(await alice.send(new GetBucketAclCommand({ Bucket })))).toEqual([
+      [ALL_USERS, 'READ'],
+      [ALL_USERS, 'WRITE'],
+      [USER, 'FULL_CONTROL'],
+    ]);
+    await alice.send(
+      new PutObjectCommand({
+        Bucket,
+        Key: 'k',
+        Body: 'b',
+        GrantFullControl: 'id="bob"',
+        GrantWriteACP: 'id="bob"',
+        GrantReadACP: 'id="bob"',
+        GrantRead: 'id="bob"',
+      }),
+    );
+    expect(grants(await alice.send(new GetObjectAclCommand({ Bucket, Key: 'k' })))).toEqual([
+      ['bob', 'READ'],
+      ['bob', 'READ_ACP'],
+      ['bob', 'WRITE_ACP'],
+      ['bob', 'FULL_CONTROL'],
+    ]);
+  });
+
   it('PutBucketAcl with an AccessControlPolicy document; GetBucketAcl reflects it', async () => {
     const Bucket = await newBucket();
     await alice.send(
@@ -146,9 +174,9 @@ describe('S3 gateway: ACLs enforced', () => {
     );
     const acl = await alice.send(new GetBucketAclCommand({ Bucket }));
     expect(acl.Grants?.map((g) => [g.Grantee?.ID ?? g.Grantee?.URI, g.Permission])).toEqual([
+      [ALL_USERS, 'READ'],
       [USER, 'FULL_CONTROL'],
       ['bob', 'WRITE'],
-      [ALL_USERS, 'READ'],
     ]);
     await bob.send(new PutObjectCommand({ Bucket, Key: 'from-bob', Body: 'b' }));
     expect(await anonymous('GET', `/${Bucket}`)).toBe(200);
