@@ -6,6 +6,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { cannedGrants, type Grant, grantsAllow, type Permission, type Requester } from './acl.js';
+import { tagsFromHeader } from './attributes.js';
 import type { Identity } from './auth.js';
 import { type BucketPolicy, evaluatePolicy, parsePolicy } from './bucket-policy.js';
 import { headerOf, type S3Context } from './context.js';
@@ -195,11 +196,17 @@ export class AccessControl {
     }
   }
 
+  /**
+   * What the bucket's policy says of a request: `info` is the object it addresses when it exists
+   * (its tags are `s3:ExistingObjectTag/*`), `headers` those its condition keys are read from.
+   */
   private policySays(
     bucket: string,
     ctx: S3Context,
     action: string,
     key?: string,
+    info?: ObjectInfo,
+    headers: IncomingHttpHeaders = ctx.req.headers,
   ): 'Allow' | 'Deny' | undefined {
     const policy = this.policy(bucket);
     if (!policy) return undefined;
@@ -207,7 +214,7 @@ export class AccessControl {
       user: requesterOf(ctx),
       action,
       resource: key === undefined ? `arn:aws:s3:::${bucket}` : `arn:aws:s3:::${bucket}/${key}`,
-      sourceIp: ctx.req.socket.remoteAddress ?? '',
+      values: conditionValues(ctx, headers, info),
     });
   }
 
@@ -273,14 +280,14 @@ export class AccessControl {
     action: string,
   ): Promise<ObjectInfo | undefined> {
     const user = requesterOf(ctx);
-    const said = this.policySays(bucket.name, ctx, action, key);
-    if (said === 'Deny') throw denied();
     let info: ObjectInfo | undefined;
     try {
       info = await this.layer.versions.resolve(bucket.name, key, versionId);
     } catch (error) {
       if (!(error instanceof S3Error) || error.status !== 404) throw error;
     }
+    const said = this.policySays(bucket.name, ctx, action, key, info);
+    if (said === 'Deny') throw denied();
     if (!info) {
       const list = this.policySays(bucket.name, ctx, 's3:ListBucket');
       if (list === 'Deny') throw denied();
@@ -308,7 +315,7 @@ export class AccessControl {
     const signed: S3Context = { ...ctx, identity, key };
     const bucket = await this.layer.bucket(ctx.bucket!, '');
     this.checkAclAllowed(signed, bucket.name, headers);
-    const said = this.policySays(bucket.name, signed, 's3:PutObject', key);
+    const said = this.policySays(bucket.name, signed, 's3:PutObject', key, undefined, headers);
     if (said === 'Deny') throw denied();
     if (said === 'Allow') return;
     if (!this.bucketAllows(bucket, requesterOf(signed), 'WRITE')) throw denied();
@@ -362,4 +369,78 @@ export class AccessControl {
 /** The requester as ACLs see it: undefined for an unsigned request. */
 export function requesterOf(ctx: S3Context): Requester {
   return ctx.identity.accessKey === undefined ? undefined : ctx.identity.user;
+}
+
+const HEADER_KEYS = new Set([
+  's3:x-amz-acl',
+  's3:x-amz-grant-read',
+  's3:x-amz-grant-write',
+  's3:x-amz-grant-read-acp',
+  's3:x-amz-grant-write-acp',
+  's3:x-amz-grant-full-control',
+  's3:x-amz-metadata-directive',
+  's3:x-amz-server-side-encryption',
+  's3:x-amz-server-side-encryption-aws-kms-key-id',
+  's3:x-amz-server-side-encryption-customer-algorithm',
+  's3:x-amz-storage-class',
+  's3:x-amz-content-sha256',
+]);
+
+/**
+ * A request's values of the policy condition keys (policy-conditions.ts): headers, query
+ * parameters, the requester, and the tags of the object it addresses (`s3:ExistingObjectTag/<tag>`)
+ * or of an `x-amz-tagging` header (`s3:RequestObjectTag/<tag>`).
+ */
+function conditionValues(ctx: S3Context, headers: IncomingHttpHeaders, info: ObjectInfo | undefined) {
+  const header = (name: string) => {
+    const value = headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  return (written: string): string | undefined => {
+    const key = written.toLowerCase();
+    if (HEADER_KEYS.has(key)) return header(key.slice(3));
+    if (key.startsWith('s3:existingobjecttag/')) {
+      const tag = written.slice('s3:ExistingObjectTag/'.length);
+      return info?.tags.find((t) => t.key === tag)?.value;
+    }
+    if (key.startsWith('s3:requestobjecttag/')) {
+      const tag = written.slice('s3:RequestObjectTag/'.length);
+      try {
+        return tagsFromHeader(headers).find((t) => t.key === tag)?.value;
+      } catch {
+        return undefined; // the handler refuses the malformed header
+      }
+    }
+    switch (key) {
+      case 'aws:sourceip':
+        return ctx.req.socket.remoteAddress ?? '';
+      case 'aws:referer':
+        return header('referer');
+      case 'aws:useragent':
+        return header('user-agent');
+      case 'aws:securetransport':
+        return String('encrypted' in ctx.req.socket && ctx.req.socket.encrypted === true);
+      case 'aws:username':
+        return requesterOf(ctx);
+      case 's3:x-amz-copy-source': {
+        // As `bucket/key`: decoded, without a leading slash or a ?versionId.
+        const value = header('x-amz-copy-source');
+        if (value === undefined) return undefined;
+        const path = value.split('?')[0]!;
+        try {
+          return decodeURIComponent(path).replace(/^\//, '');
+        } catch {
+          return path.replace(/^\//, '');
+        }
+      }
+      case 's3:prefix':
+      case 's3:delimiter':
+      case 's3:max-keys':
+        return ctx.query.get(key.slice(3));
+      case 's3:versionid':
+        return ctx.query.get('versionId');
+      default:
+        return undefined;
+    }
+  };
 }
