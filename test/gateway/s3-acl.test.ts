@@ -4,6 +4,8 @@
  * AccessControlPolicy documents, GetBucketAcl/GetObjectAcl, copy from a private bucket by another
  * user, BucketOwnerEnforced disabling ACLs.
  */
+
+import { request } from 'node:http';
 import {
   CopyObjectCommand,
   CreateBucketCommand,
@@ -93,6 +95,41 @@ describe('S3 gateway: ACLs enforced', () => {
     const closed = await newBucket();
     expect(await anonymous('GET', `/${closed}`)).toBe(403);
     expect(await anonymous('PUT', `/${closed}/new`, 'x')).toBe(403);
+  });
+
+  it('Expect: 100-continue is answered after authorization: a refused upload gets its 403 instead of a 100', async () => {
+    /** The first answer to an unsigned PUT with `Expect: 100-continue` (the body sent only after a 100). */
+    const firstAnswer = (path: string) =>
+      new Promise<{ first: number; final: number }>((resolve, reject) => {
+        let first: number | undefined;
+        const req = request(`${gw.endpoint}${path}`, {
+          method: 'PUT',
+          headers: { expect: '100-continue', 'content-length': '4' },
+        });
+        req.on('continue', () => {
+          first ??= 100;
+          req.end('body');
+        });
+        req.on('response', (res) => {
+          first ??= res.statusCode;
+          res.resume();
+          res.on('end', () => resolve({ first: first!, final: res.statusCode! }));
+        });
+        req.on('error', reject);
+        req.flushHeaders();
+      });
+    const closed = await newBucket();
+    expect(await firstAnswer(`/${closed}/k`)).toEqual({ first: 403, final: 403 });
+    const open = await newBucket(alice, 'public-read-write');
+    expect(await firstAnswer(`/${open}/k`)).toEqual({ first: 100, final: 200 });
+    // The AWS SDK sends large bodies with Expect: 100-continue.
+    const big = Buffer.alloc(3 * 1024 * 1024, 7);
+    expect(await failure(bob.send(new PutObjectCommand({ Bucket: closed, Key: 'big', Body: big })))).toEqual(
+      denied,
+    );
+    await alice.send(new PutObjectCommand({ Bucket: closed, Key: 'big', Body: big }));
+    const got = await alice.send(new GetObjectCommand({ Bucket: closed, Key: 'big' }));
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(big)).toBe(true);
   });
 
   it('authenticated-read lets other users read, not anonymous ones', async () => {
