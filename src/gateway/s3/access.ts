@@ -77,6 +77,9 @@ const NEEDS: Readonly<Record<string, Need>> = {
   GetBucketCors: owner('s3:GetBucketCORS'),
   PutBucketCors: owner('s3:PutBucketCORS'),
   DeleteBucketCors: owner('s3:PutBucketCORS'),
+  GetBucketTagging: owner('s3:GetBucketTagging'),
+  PutBucketTagging: owner('s3:PutBucketTagging'),
+  DeleteBucketTagging: owner('s3:PutBucketTagging'),
   GetObjectAcl: { object: 'READ_ACP', action: 's3:GetObjectAcl', versionAction: 's3:GetObjectVersionAcl' },
   PutObjectAcl: { object: 'WRITE_ACP', action: 's3:PutObjectAcl', versionAction: 's3:PutObjectVersionAcl' },
 };

@@ -45,9 +45,9 @@ export function headersFromRequest(headers: IncomingHttpHeaders): ObjectHeaders 
 
 const MAX_TAGS = 10;
 
-export function checkTags(tags: readonly Tag[]): readonly Tag[] {
-  if (tags.length > MAX_TAGS)
-    throw new S3Error('InvalidTag', `Object tags cannot be greater than ${MAX_TAGS}`);
+/** InvalidTag unless `tags` are at most `max` (S3: 10 on an object, 50 on a bucket) of distinct, sized keys. */
+export function checkTags(tags: readonly Tag[], max = MAX_TAGS, of = 'Object'): readonly Tag[] {
+  if (tags.length > max) throw new S3Error('InvalidTag', `${of} tags cannot be greater than ${max}`);
   const seen = new Set<string>();
   for (const tag of tags) {
     if (tag.key === '' || tag.key.length > 128 || tag.value.length > 256) {
@@ -60,13 +60,15 @@ export function checkTags(tags: readonly Tag[]): readonly Tag[] {
 }
 
 /** Tags from a `<Tagging><TagSet><Tag>...` document (PutObjectTagging's body, a POST form's `tagging` field). */
-export function tagsFromXml(text: string): readonly Tag[] {
+export function tagsFromXml(text: string, max = MAX_TAGS, of = 'Object'): readonly Tag[] {
   const body = parseXml(text, 'Tagging');
   return checkTags(
     listOf(childOf(body, 'TagSet'), 'Tag').map((tag) => ({
       key: textOf(tag, 'Key') ?? '',
       value: textOf(tag, 'Value') ?? '',
     })),
+    max,
+    of,
   );
 }
 
