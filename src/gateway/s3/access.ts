@@ -5,13 +5,22 @@
  * with `BucketOwnerEnforced` ACLs are disabled and the bucket owner owns every object.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { cannedGrants, type Grant, grantsAllow, type Permission, type Requester } from './acl.js';
+import {
+  aclFromHeaders,
+  cannedGrants,
+  type Grant,
+  grantsAllow,
+  type Permission,
+  type Requester,
+} from './acl.js';
 import { tagsFromHeader } from './attributes.js';
 import type { Identity } from './auth.js';
 import { type BucketPolicy, evaluatePolicy, parsePolicy } from './bucket-policy.js';
 import { headerOf, type S3Context } from './context.js';
 import { S3Error } from './errors.js';
+import type { CannedAcl } from './metadata-store.js';
 import type { BucketInfo, ObjectInfo, ObjectLayer } from './object-layer.js';
+import { isPublicAcl, type PublicAccessBlock } from './public-access-block.js';
 
 export type ObjectOwnership = 'BucketOwnerEnforced' | 'BucketOwnerPreferred' | 'ObjectWriter';
 
@@ -80,6 +89,9 @@ const NEEDS: Readonly<Record<string, Need>> = {
   GetBucketTagging: owner('s3:GetBucketTagging'),
   PutBucketTagging: owner('s3:PutBucketTagging'),
   DeleteBucketTagging: owner('s3:PutBucketTagging'),
+  GetPublicAccessBlock: owner('s3:GetBucketPublicAccessBlock'),
+  PutPublicAccessBlock: owner('s3:PutBucketPublicAccessBlock'),
+  DeletePublicAccessBlock: owner('s3:PutBucketPublicAccessBlock'),
   GetObjectAcl: { object: 'READ_ACP', action: 's3:GetObjectAcl', versionAction: 's3:GetObjectVersionAcl' },
   PutObjectAcl: { object: 'WRITE_ACP', action: 's3:PutObjectAcl', versionAction: 's3:PutObjectVersionAcl' },
 };
@@ -133,6 +145,25 @@ export class AccessControl {
     return policy;
   }
 
+  /** The bucket's public access block (public-access-block.ts), or undefined. */
+  publicAccessBlock(bucket: string): PublicAccessBlock | undefined {
+    const text = this.layer.metadata.settings.get(bucket, 'publicAccessBlock');
+    return text === undefined ? undefined : (JSON.parse(text) as PublicAccessBlock);
+  }
+
+  /** AccessDenied for an ACL that opens a resource to a group while the bucket blocks public ACLs. */
+  checkPublicAcl(bucket: string, acl: CannedAcl | undefined, grants: readonly Grant[] | undefined): void {
+    if (this.publicAccessBlock(bucket)?.BlockPublicAcls && isPublicAcl(acl, grants)) {
+      throw new S3Error('AccessDenied', 'Access Denied: the bucket blocks public ACLs (BlockPublicAcls)');
+    }
+  }
+
+  /** The grants that count: without the group grants while the bucket ignores public ACLs. */
+  private effective(bucket: string, grants: readonly Grant[]): readonly Grant[] {
+    if (!this.publicAccessBlock(bucket)?.IgnorePublicAcls) return grants;
+    return grants.filter((g) => g.grantee.type !== 'Group');
+  }
+
   /**
    * Who owns an object `writer` writes with the canned ACL `acl`: the bucket owner when ACLs are
    * disabled, or under BucketOwnerPreferred with `bucket-owner-full-control`; else the writer.
@@ -155,7 +186,7 @@ export class AccessControl {
     if (bucket.owner === '') return user !== undefined;
     if ((permission === 'READ_ACP' || permission === 'WRITE_ACP') && this.isBucketOwner(bucket, user))
       return true;
-    return grantsAllow(this.bucketGrants(bucket), user, permission);
+    return grantsAllow(this.effective(bucket.name, this.bucketGrants(bucket)), user, permission);
   }
 
   /** What an object's ACL gives `user`, by the same rules (its owner: see objectOwner). */
@@ -163,7 +194,7 @@ export class AccessControl {
     const owner = this.objectOwner(bucket, info);
     if (owner === '') return user !== undefined;
     if ((permission === 'READ_ACP' || permission === 'WRITE_ACP') && owner === user) return true;
-    return grantsAllow(this.objectGrants(bucket, info), user, permission);
+    return grantsAllow(this.effective(bucket.name, this.objectGrants(bucket, info)), user, permission);
   }
 
   /** Whether `user` owns the bucket (one the gateway did not create is every signed user's). */
@@ -213,12 +244,19 @@ export class AccessControl {
   ): 'Allow' | 'Deny' | undefined {
     const policy = this.policy(bucket);
     if (!policy) return undefined;
-    return evaluatePolicy(policy, {
-      user: requesterOf(ctx),
+    const user = requesterOf(ctx);
+    const said = evaluatePolicy(policy, {
+      user,
       action,
       resource: key === undefined ? `arn:aws:s3:::${bucket}` : `arn:aws:s3:::${bucket}/${key}`,
       values: conditionValues(ctx, headers, info),
     });
+    // RestrictPublicBuckets: a public policy allows nothing to anyone but the bucket owner.
+    if (said === 'Allow' && policy.isPublic && this.publicAccessBlock(bucket)?.RestrictPublicBuckets) {
+      const owner = this.layer.metadata.getBucket(bucket)?.owner;
+      if (user === undefined || (owner !== '' && owner !== user)) return undefined;
+    }
+    return said;
   }
 
   /** Checks `operation` (a router name) before its handler runs; AccessDenied when not allowed. */
@@ -242,7 +280,15 @@ export class AccessControl {
     // someone else owns. Owners are gateway user names; a bucket of unknown owner passes.
     const expectedOwner = headerOf(ctx, 'x-amz-expected-bucket-owner');
     if (expectedOwner !== undefined && bucket.owner !== '' && bucket.owner !== expectedOwner) throw denied();
-    if (ACL_WRITES.has(operation)) this.checkAclAllowed(ctx, bucket.name);
+    if (ACL_WRITES.has(operation)) {
+      this.checkAclAllowed(ctx, bucket.name);
+      const asked = aclFromHeaders(ctx.req.headers, this.users);
+      this.checkPublicAcl(
+        bucket.name,
+        headerOf(ctx, 'x-amz-acl') === undefined ? undefined : asked.acl,
+        asked.grants,
+      );
+    }
     const versioned = ctx.query.get('versionId') !== undefined;
     const action = versioned && need.versionAction ? need.versionAction : need.action;
     if (need.object !== undefined && ctx.key !== undefined) {
@@ -318,6 +364,8 @@ export class AccessControl {
     const signed: S3Context = { ...ctx, identity, key };
     const bucket = await this.layer.bucket(ctx.bucket!, '');
     this.checkAclAllowed(signed, bucket.name, headers);
+    const asked = aclFromHeaders(headers, this.users);
+    this.checkPublicAcl(bucket.name, asked.acl, asked.grants);
     const said = this.policySays(bucket.name, signed, 's3:PutObject', key, undefined, headers);
     if (said === 'Deny') throw denied();
     if (said === 'Allow') return;

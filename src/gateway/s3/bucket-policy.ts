@@ -68,9 +68,13 @@ function principalsOf(value: unknown): (string | undefined)[] {
       if (typeof id !== 'string') throw malformed('A principal must be a string');
       if (id === '*') out.push(undefined);
       else {
-        const user = /^arn:aws:iam::[^:]*:user\/(.+)$/.exec(id);
+        // A user ARN names that user; an account's root names the user of that name (each gateway
+        // user is its own account, as its canonical id is its name).
+        const user = /^arn:aws:iam::[^:]*:user\/(.+)$/.exec(id) ?? /^arn:aws:iam::([^:]+):root$/.exec(id);
         if (!user && id.startsWith('arn:')) {
-          throw malformed(`Invalid principal in policy: ${id} (use arn:aws:iam::<account>:user/<name>)`);
+          throw malformed(
+            `Invalid principal in policy: ${id} (use arn:aws:iam::<account>:user/<name> or arn:aws:iam::<user>:root)`,
+          );
         }
         out.push(user ? user[1]! : id);
       }

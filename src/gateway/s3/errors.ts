@@ -42,6 +42,7 @@ const STATUS = {
   NoSuchBucketPolicy: 404,
   NoSuchCORSConfiguration: 404,
   NoSuchKey: 404,
+  NoSuchPublicAccessBlockConfiguration: 404,
   NoSuchTagSet: 404,
   NoSuchUpload: 404,
   NoSuchVersion: 404,

@@ -9,6 +9,7 @@ import { S3Error } from './errors.js';
 import * as multipart from './multipart-handlers.js';
 import * as objects from './object-handlers.js';
 import { postObject } from './post-object.js';
+import * as publicBlock from './public-access-block.js';
 import type { GatewayServices } from './services.js';
 import * as versions from './versioning-handlers.js';
 
@@ -37,6 +38,7 @@ const KNOWN_SUBRESOURCES = new Set([
   'policy',
   'policyStatus',
   'attributes',
+  'publicAccessBlock',
 ]);
 const SUBRESOURCES = new Set([
   ...KNOWN_SUBRESOURCES,
@@ -95,6 +97,7 @@ export function route(ctx: S3Context): Operation {
         if (q.has('versioning')) return op('GetBucketVersioning', versions.getBucketVersioning);
         if (q.has('versions')) return op('ListObjectVersions', versions.listObjectVersions);
         if (q.has('tagging')) return op('GetBucketTagging', bucketTags.getBucketTagging);
+        if (q.has('publicAccessBlock')) return op('GetPublicAccessBlock', publicBlock.getPublicAccessBlock);
         if (q.get('list-type') === '2') return op('ListObjectsV2', buckets.listObjectsV2);
         return op('ListObjects', buckets.listObjectsV1);
       case 'HEAD':
@@ -108,11 +111,15 @@ export function route(ctx: S3Context): Operation {
         }
         if (q.has('cors')) return op('PutBucketCors', cors.putBucketCors);
         if (q.has('tagging')) return op('PutBucketTagging', bucketTags.putBucketTagging);
+        if (q.has('publicAccessBlock')) return op('PutPublicAccessBlock', publicBlock.putPublicAccessBlock);
         if (q.size === 0) return op('CreateBucket', buckets.createBucket);
         break;
       case 'DELETE':
         if (q.has('cors')) return op('DeleteBucketCors', cors.deleteBucketCors);
         if (q.has('tagging')) return op('DeleteBucketTagging', bucketTags.deleteBucketTagging);
+        if (q.has('publicAccessBlock')) {
+          return op('DeletePublicAccessBlock', publicBlock.deletePublicAccessBlock);
+        }
         if (q.size === 0) return op('DeleteBucket', buckets.deleteBucket);
         if (q.has('policy')) return op('DeleteBucketPolicy', bucketAccess.deleteBucketPolicy);
         if (q.has('ownershipControls')) {
