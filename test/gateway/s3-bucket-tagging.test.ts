@@ -1,13 +1,16 @@
 /**
  * Bucket tagging (Put/Get/DeleteBucketTagging) through the AWS SDK: NoSuchTagSet until tags are
- * put, S3's limit of 50 tags, the owner's alone, gone with the bucket.
+ * put, S3's limit of 50 tags, the owner's alone, gone with the bucket; bucket and object tags
+ * listed in key order.
  */
 import {
   CreateBucketCommand,
   DeleteBucketCommand,
   DeleteBucketTaggingCommand,
   GetBucketTaggingCommand,
+  GetObjectTaggingCommand,
   PutBucketTaggingCommand,
+  PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -34,8 +37,12 @@ describe('S3 gateway: bucket tagging', () => {
       { Key: 'cost-centre', Value: '' },
     ];
     const put = await alice.send(new PutBucketTaggingCommand({ Bucket, Tagging: { TagSet } }));
-    expect(put.$metadata.httpStatusCode).toBe(204);
-    expect((await alice.send(new GetBucketTaggingCommand({ Bucket }))).TagSet).toEqual(TagSet);
+    expect(put.$metadata.httpStatusCode).toBe(200);
+    // Listed in key order, as RGW lists them.
+    expect((await alice.send(new GetBucketTaggingCommand({ Bucket }))).TagSet).toEqual([
+      TagSet[1],
+      TagSet[0],
+    ]);
     // Another user may neither read nor change them.
     expect(await failure(bob.send(new GetBucketTaggingCommand({ Bucket })))).toEqual({
       code: 'AccessDenied',
@@ -64,6 +71,17 @@ describe('S3 gateway: bucket tagging', () => {
     const deleted = await alice.send(new DeleteBucketTaggingCommand({ Bucket }));
     expect(deleted.$metadata.httpStatusCode).toBe(204);
     expect(await failure(alice.send(new GetBucketTaggingCommand({ Bucket })))).toEqual(noTags);
+  });
+
+  it('object tags are listed in key order, whatever order they were given in', async () => {
+    const Bucket = 'ordered-tags';
+    await alice.send(new CreateBucketCommand({ Bucket }));
+    await alice.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'b', Tagging: 'zeta=1&alpha=2&mid=' }));
+    expect((await alice.send(new GetObjectTaggingCommand({ Bucket, Key: 'k' }))).TagSet).toEqual([
+      { Key: 'alpha', Value: '2' },
+      { Key: 'mid', Value: '' },
+      { Key: 'zeta', Value: '1' },
+    ]);
   });
 
   it('tags go with their bucket', async () => {

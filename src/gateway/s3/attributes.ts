@@ -72,6 +72,15 @@ export function tagsFromXml(text: string, max = MAX_TAGS, of = 'Object'): readon
   );
 }
 
+/**
+ * The `<TagSet>` of a GetObjectTagging/GetBucketTagging answer, its tags in key order as Ceph RGW
+ * lists them (it keeps them in a map); S3 documents no order.
+ */
+export function tagSetXml(tags: readonly Tag[]): { TagSet: { Tag: { Key: string; Value: string }[] } } {
+  const sorted = [...tags].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return { TagSet: { Tag: sorted.map((t) => ({ Key: t.key, Value: t.value })) } };
+}
+
 /** Tags from `x-amz-tagging: k1=v1&k2=v2`. */
 export function tagsFromHeader(headers: IncomingHttpHeaders): readonly Tag[] {
   const value = one(headers, 'x-amz-tagging');

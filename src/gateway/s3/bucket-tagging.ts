@@ -1,5 +1,5 @@
 /** Bucket tags: Put/Get/DeleteBucketTagging, kept as JSON among the bucket's settings. */
-import { tagsFromXml } from './attributes.js';
+import { tagSetXml, tagsFromXml } from './attributes.js';
 import { readSmallBody } from './body.js';
 import { type S3Context, sendEmpty, sendXml } from './context.js';
 import { S3Error } from './errors.js';
@@ -14,7 +14,8 @@ export async function putBucketTagging(ctx: S3Context, { layer }: GatewayService
   const body = await readSmallBody(ctx.req, ctx.identity.payload);
   const tags = tagsFromXml(body.toString('utf8'), MAX_BUCKET_TAGS, 'Bucket');
   layer.metadata.settings.set(ctx.bucket!, 'tagging', JSON.stringify(tags));
-  sendEmpty(ctx, 204);
+  // 200, not the 204 of AWS's documentation: MinIO's JS client takes only 200 (the AWS SDKs take both).
+  sendEmpty(ctx);
 }
 
 export async function getBucketTagging(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
@@ -22,7 +23,7 @@ export async function getBucketTagging(ctx: S3Context, { layer }: GatewayService
   const text = layer.metadata.settings.get(ctx.bucket!, 'tagging');
   if (text === undefined) throw new S3Error('NoSuchTagSet', 'The TagSet does not exist');
   const tags = JSON.parse(text) as Tag[];
-  sendXml(ctx, 'Tagging', { TagSet: { Tag: tags.map((t) => ({ Key: t.key, Value: t.value })) } });
+  sendXml(ctx, 'Tagging', tagSetXml(tags));
 }
 
 export async function deleteBucketTagging(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
