@@ -241,7 +241,7 @@ def client(sig):
 s3 = client('s3v4')
 s3.create_bucket(Bucket='boto-bucket', ACL='public-read')
 acl = s3.get_bucket_acl(Bucket='boto-bucket')
-assert [g['Permission'] for g in acl['Grants']] == ['FULL_CONTROL', 'READ'], acl['Grants']
+assert [g['Permission'] for g in acl['Grants']] == ['READ', 'FULL_CONTROL'], acl['Grants']
 s3.put_object(Bucket='boto-bucket', Key='obj.txt', Body=b'boto body', Tagging='a=1', Metadata={'who': 'boto'})
 assert s3.get_object_tagging(Bucket='boto-bucket', Key='obj.txt')['TagSet'] == [{'Key': 'a', 'Value': '1'}]
 s3.put_object_tagging(Bucket='boto-bucket', Key='obj.txt', Tagging={'TagSet': [{'Key': 'b', 'Value': '2'}]})

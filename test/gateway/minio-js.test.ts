@@ -124,7 +124,17 @@ describe('buckets', () => {
 
   it('an unsupported bucket operation answers NotImplemented', async () => {
     expect(await code(mc.getBucketLifecycle(BUCKET))).toBe('NotImplemented');
-    expect(await code(mc.setBucketTagging(BUCKET, { team: 'a' }))).toBe('NotImplemented');
+    expect(await code(mc.getBucketEncryption(BUCKET))).toBe('NotImplemented');
+  });
+
+  it('bucket tagging: set, get (in key order), remove', async () => {
+    await mc.setBucketTagging(BUCKET, { team: 'a', env: 'test' });
+    expect(await mc.getBucketTagging(BUCKET)).toEqual([
+      { Key: 'env', Value: 'test' },
+      { Key: 'team', Value: 'a' },
+    ]);
+    await mc.removeBucketTagging(BUCKET);
+    expect(await code(mc.getBucketTagging(BUCKET))).toBe('NoSuchTagSet');
   });
 });
 

@@ -4,6 +4,8 @@
  * AccessControlPolicy documents, GetBucketAcl/GetObjectAcl, copy from a private bucket by another
  * user, BucketOwnerEnforced disabling ACLs.
  */
+
+import { request } from 'node:http';
 import {
   CopyObjectCommand,
   CreateBucketCommand,
@@ -95,6 +97,41 @@ describe('S3 gateway: ACLs enforced', () => {
     expect(await anonymous('PUT', `/${closed}/new`, 'x')).toBe(403);
   });
 
+  it('Expect: 100-continue is answered after authorization: a refused upload gets its 403 instead of a 100', async () => {
+    /** The first answer to an unsigned PUT with `Expect: 100-continue` (the body sent only after a 100). */
+    const firstAnswer = (path: string) =>
+      new Promise<{ first: number; final: number }>((resolve, reject) => {
+        let first: number | undefined;
+        const req = request(`${gw.endpoint}${path}`, {
+          method: 'PUT',
+          headers: { expect: '100-continue', 'content-length': '4' },
+        });
+        req.on('continue', () => {
+          first ??= 100;
+          req.end('body');
+        });
+        req.on('response', (res) => {
+          first ??= res.statusCode;
+          res.resume();
+          res.on('end', () => resolve({ first: first!, final: res.statusCode! }));
+        });
+        req.on('error', reject);
+        req.flushHeaders();
+      });
+    const closed = await newBucket();
+    expect(await firstAnswer(`/${closed}/k`)).toEqual({ first: 403, final: 403 });
+    const open = await newBucket(alice, 'public-read-write');
+    expect(await firstAnswer(`/${open}/k`)).toEqual({ first: 100, final: 200 });
+    // The AWS SDK sends large bodies with Expect: 100-continue.
+    const big = Buffer.alloc(3 * 1024 * 1024, 7);
+    expect(await failure(bob.send(new PutObjectCommand({ Bucket: closed, Key: 'big', Body: big })))).toEqual(
+      denied,
+    );
+    await alice.send(new PutObjectCommand({ Bucket: closed, Key: 'big', Body: big }));
+    const got = await alice.send(new GetObjectCommand({ Bucket: closed, Key: 'big' }));
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(big)).toBe(true);
+  });
+
   it('authenticated-read lets other users read, not anonymous ones', async () => {
     const Bucket = await newBucket();
     await alice.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'shared', ACL: 'authenticated-read' }));
@@ -129,6 +166,34 @@ describe('S3 gateway: ACLs enforced', () => {
     ).toEqual({ code: 'InvalidArgument', status: 400 });
   });
 
+  it('GetBucketAcl/GetObjectAcl list grants as RGW does: groups first, users by id, header grants in RGW order', async () => {
+    const grants = (out: { Grants?: { Grantee?: { ID?: string; URI?: string }; Permission?: string }[] }) =>
+      out.Grants?.map((g) => [g.Grantee?.ID ?? g.Grantee?.URI, g.Permission]);
+    const Bucket = await newBucket(alice, 'public-read-write');
+    expect(grants(await alice.send(new GetBucketAclCommand({ Bucket })))).toEqual([
+      [ALL_USERS, 'READ'],
+      [ALL_USERS, 'WRITE'],
+      [USER, 'FULL_CONTROL'],
+    ]);
+    await alice.send(
+      new PutObjectCommand({
+        Bucket,
+        Key: 'k',
+        Body: 'b',
+        GrantFullControl: 'id="bob"',
+        GrantWriteACP: 'id="bob"',
+        GrantReadACP: 'id="bob"',
+        GrantRead: 'id="bob"',
+      }),
+    );
+    expect(grants(await alice.send(new GetObjectAclCommand({ Bucket, Key: 'k' })))).toEqual([
+      ['bob', 'READ'],
+      ['bob', 'READ_ACP'],
+      ['bob', 'WRITE_ACP'],
+      ['bob', 'FULL_CONTROL'],
+    ]);
+  });
+
   it('PutBucketAcl with an AccessControlPolicy document; GetBucketAcl reflects it', async () => {
     const Bucket = await newBucket();
     await alice.send(
@@ -146,9 +211,9 @@ describe('S3 gateway: ACLs enforced', () => {
     );
     const acl = await alice.send(new GetBucketAclCommand({ Bucket }));
     expect(acl.Grants?.map((g) => [g.Grantee?.ID ?? g.Grantee?.URI, g.Permission])).toEqual([
+      [ALL_USERS, 'READ'],
       [USER, 'FULL_CONTROL'],
       ['bob', 'WRITE'],
-      [ALL_USERS, 'READ'],
     ]);
     await bob.send(new PutObjectCommand({ Bucket, Key: 'from-bob', Body: 'b' }));
     expect(await anonymous('GET', `/${Bucket}`)).toBe(200);

@@ -1,9 +1,10 @@
 /**
  * Bucket policies enforced (Allow/Deny for `*` and user ARNs, actions with wildcards, resource
- * ARNs, aws:SourceIp), policies that cannot be enforced refused when put, GetBucketPolicyStatus,
+ * ARNs, conditions on aws:SourceIp, request headers and object tags), policies that cannot be enforced refused when put, GetBucketPolicyStatus,
  * and GetObjectAttributes, through the AWS SDK as two users and an unsigned client.
  */
 import {
+  CopyObjectCommand,
   CreateBucketCommand,
   DeleteBucketPolicyCommand,
   DeleteObjectCommand,
@@ -16,6 +17,7 @@ import {
   PutBucketPolicyCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -167,6 +169,132 @@ describe('S3 gateway: bucket policies', () => {
     ).toBe('k');
   });
 
+  it('conditions on request headers: x-amz-copy-source (StringLike), x-amz-acl (Deny), x-amz-metadata-directive', async () => {
+    const source = await newBucket('public/a', 'private/a');
+    await setPolicy(
+      source,
+      policy({
+        Effect: 'Allow',
+        Principal: '*',
+        Action: 's3:GetObject',
+        Resource: `arn:aws:s3:::${source}/*`,
+      }),
+    );
+    const target = await newBucket();
+    const resource = `arn:aws:s3:::${target}/*`;
+    await setPolicy(
+      target,
+      policy(
+        {
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::1:user/bob' },
+          Action: 's3:PutObject',
+          Resource: resource,
+          Condition: { StringLike: { 's3:x-amz-copy-source': `${source}/public/*` } },
+        },
+        {
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::1:user/bob' },
+          Action: 's3:PutObject',
+          Resource: `arn:aws:s3:::${target}/meta/*`,
+          Condition: { StringEquals: { 's3:x-amz-metadata-directive': 'REPLACE' } },
+        },
+        {
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:PutObject',
+          Resource: resource,
+          Condition: { StringLike: { 's3:x-amz-acl': 'public*' } },
+        },
+      ),
+    );
+    await bob.send(new CopyObjectCommand({ Bucket: target, Key: 'copy', CopySource: `${source}/public/a` }));
+    expect(
+      await failure(
+        bob.send(new CopyObjectCommand({ Bucket: target, Key: 'copy2', CopySource: `${source}/private/a` })),
+      ),
+    ).toEqual(denied);
+    // No copy source: the condition's key is missing, so the Allow does not apply.
+    expect(
+      await failure(bob.send(new PutObjectCommand({ Bucket: target, Key: 'plain', Body: 'b' }))),
+    ).toEqual(denied);
+    await bob.send(
+      new CopyObjectCommand({
+        Bucket: target,
+        Key: 'meta/x',
+        CopySource: `${source}/private/a`,
+        MetadataDirective: 'REPLACE',
+        Metadata: { a: 'b' },
+      }),
+    );
+    // The Deny on a public ACL stops even the owner.
+    await alice.send(new PutObjectCommand({ Bucket: target, Key: 'mine', Body: 'b', ACL: 'private' }));
+    expect(
+      await failure(
+        alice.send(new PutObjectCommand({ Bucket: target, Key: 'mine', Body: 'b', ACL: 'public-read' })),
+      ),
+    ).toEqual(denied);
+  });
+
+  it('conditions on tags: s3:ExistingObjectTag for reads and tagging, s3:RequestObjectTag for writes', async () => {
+    const Bucket = await newBucket('open', 'closed', 'untagged');
+    await alice.send(
+      new PutObjectTaggingCommand({
+        Bucket,
+        Key: 'open',
+        Tagging: { TagSet: [{ Key: 'security', Value: 'public' }] },
+      }),
+    );
+    await alice.send(
+      new PutObjectTaggingCommand({
+        Bucket,
+        Key: 'closed',
+        Tagging: { TagSet: [{ Key: 'security', Value: 'private' }] },
+      }),
+    );
+    await setPolicy(
+      Bucket,
+      policy(
+        {
+          Effect: 'Allow',
+          Principal: '*',
+          Action: ['s3:GetObject', 's3:PutObjectTagging'],
+          Resource: `arn:aws:s3:::${Bucket}/*`,
+          Condition: { StringEquals: { 's3:ExistingObjectTag/security': 'public' } },
+        },
+        {
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 's3:PutObject',
+          Resource: `arn:aws:s3:::${Bucket}/*`,
+          Condition: { StringEquals: { 's3:RequestObjectTag/security': 'public' } },
+        },
+      ),
+    );
+    expect(
+      await (await bob.send(new GetObjectCommand({ Bucket, Key: 'open' }))).Body!.transformToString(),
+    ).toBe('open');
+    expect(await failure(bob.send(new GetObjectCommand({ Bucket, Key: 'closed' })))).toEqual(denied);
+    expect(await failure(bob.send(new GetObjectCommand({ Bucket, Key: 'untagged' })))).toEqual(denied);
+    // Retagging is allowed while the existing tag says public, then no more.
+    const retag = (Value: string) =>
+      bob.send(
+        new PutObjectTaggingCommand({
+          Bucket,
+          Key: 'open',
+          Tagging: { TagSet: [{ Key: 'security', Value }] },
+        }),
+      );
+    await retag('private');
+    expect(await failure(retag('public'))).toEqual(denied);
+    await bob.send(new PutObjectCommand({ Bucket, Key: 'new', Body: 'n', Tagging: 'security=public' }));
+    expect(
+      await failure(
+        bob.send(new PutObjectCommand({ Bucket, Key: 'new2', Body: 'n', Tagging: 'security=secret' })),
+      ),
+    ).toEqual(denied);
+  });
+
   it('a policy the gateway cannot enforce is refused with a reason, never stored', async () => {
     const Bucket = await newBucket();
     const cases: [string, string][] = [
@@ -190,7 +318,17 @@ describe('S3 gateway: bucket policies', () => {
           Principal: '*',
           Action: 's3:GetObject',
           Resource: `arn:aws:s3:::${Bucket}/*`,
-          Condition: { StringEquals: { 's3:prefix': 'x' } },
+          Condition: { DateGreaterThan: { 'aws:CurrentTime': '2030-01-01T00:00:00Z' } },
+        }),
+        'NotImplemented',
+      ],
+      [
+        policy({
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 's3:GetObject',
+          Resource: `arn:aws:s3:::${Bucket}/*`,
+          Condition: { StringEquals: { 's3:LocationConstraint': 'x' } },
         }),
         'NotImplemented',
       ],

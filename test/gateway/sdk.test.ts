@@ -101,8 +101,8 @@ describe('buckets', () => {
     await s3.send(new PutBucketAclCommand({ Bucket: 'alpha', ACL: 'public-read' }));
     const after = await s3.send(new GetBucketAclCommand({ Bucket: 'alpha' }));
     expect(after.Grants?.map((g) => [g.Grantee?.URI ?? g.Grantee?.ID, g.Permission])).toEqual([
-      [USER, 'FULL_CONTROL'],
       ['http://acs.amazonaws.com/groups/global/AllUsers', 'READ'],
+      [USER, 'FULL_CONTROL'],
     ]);
     await s3.send(new PutBucketAclCommand({ Bucket: 'alpha', ACL: 'private' }));
   });
@@ -317,7 +317,7 @@ describe('objects', () => {
     await s3.send(new DeleteObjectTaggingCommand({ Bucket, Key: 'tagged' }));
     expect((await s3.send(new GetObjectTaggingCommand({ Bucket, Key: 'tagged' }))).TagSet).toEqual([]);
     const acl = await s3.send(new GetObjectAclCommand({ Bucket, Key: 'tagged' }));
-    expect(acl.Grants?.map((g) => g.Permission)).toEqual(['FULL_CONTROL', 'READ']);
+    expect(acl.Grants?.map((g) => g.Permission)).toEqual(['READ', 'FULL_CONTROL']);
   });
 
   it('deletes one and many objects', async () => {

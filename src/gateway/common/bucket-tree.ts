@@ -6,8 +6,6 @@
  * unmarked prefix with nothing below it is gone, while a marked one stays listed.
  */
 import { isTierfsError } from '../../errors.js';
-import type { UfsStatus, UnderStore } from '../../ufs/contract.js';
-import { walk } from '../../ufs/walk.js';
 
 export interface TreeEntry {
   /** Last path component. */
@@ -30,28 +28,6 @@ export interface BucketTree<E extends TreeEntry> {
    * when the keys `a` and `a/b` both exist); absent: never.
    */
   hasObject?(path: string): boolean | Promise<boolean>;
-}
-
-/** A bucket that is the directory `root` of an UnderStore (`''`: the store's root). */
-export function underStoreTree(
-  store: UnderStore,
-  root: string,
-  hasMarker: (path: string) => boolean | Promise<boolean>,
-): BucketTree<UfsStatus> {
-  const at = (path: string) => (root === '' ? path : path === '' ? root : `${root}/${path}`);
-  return {
-    async stat(path) {
-      try {
-        return await store.getStatus(at(path));
-      } catch (error) {
-        if (isTierfsError(error, 'NOT_FOUND') || isTierfsError(error, 'NOT_A_DIRECTORY')) return undefined;
-        throw error;
-      }
-    },
-    children: (path) => walk(store, at(path)),
-    delete: (path) => store.delete(at(path)),
-    hasMarker,
-  };
 }
 
 function parentOf(path: string): string {
@@ -87,30 +63,4 @@ export async function pruneEmptyParents<E extends TreeEntry>(
     if (!(await removeIfEmpty(tree, dir))) return dir;
   }
   return dir;
-}
-
-/**
- * Removes what holds the object at `path` once its record is forgotten: the file, or for a marker
- * its directory when nothing is below it (a directory with children stays, implied by them); then
- * the parents that leaves empty. Nothing of the right kind at `path` (a missing key, or a file where
- * a marker was named) is no error and changes nothing.
- */
-export async function removeObject<E extends TreeEntry>(
-  tree: BucketTree<E>,
-  path: string,
-  isMarker: boolean,
-): Promise<void> {
-  const entry = await tree.stat(path);
-  if (!entry || entry.isDirectory !== isMarker) return;
-  if (isMarker) {
-    if (!(await removeIfEmpty(tree, path))) return;
-  } else {
-    try {
-      await tree.delete(path);
-    } catch (error) {
-      if (isTierfsError(error, 'NOT_FOUND')) return;
-      throw error;
-    }
-  }
-  await pruneEmptyParents(tree, path);
 }

@@ -2,14 +2,33 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isTierfsError } from '../../errors.js';
+import type { UfsStatus } from '../../ufs/contract.js';
 import { LocalUnderStore } from '../../ufs/local/local-store.js';
-import { pruneEmptyParents, removeObject, underStoreTree } from './bucket-tree.js';
+import { walk } from '../../ufs/walk.js';
+import { type BucketTree, pruneEmptyParents } from './bucket-tree.js';
 import { itemKey, type ListQuery, listKeys, listPage } from './key-listing.js';
 
 let dir: string;
 let store: LocalUnderStore;
 const markers = new Set<string>();
-const tree = () => underStoreTree(store, 'bucket', (path) => markers.has(path));
+/** The bucket as the directory `bucket` of the store, its markers those in `markers`. */
+const tree = (): BucketTree<UfsStatus> => {
+  const at = (path: string) => (path === '' ? 'bucket' : `bucket/${path}`);
+  return {
+    async stat(path) {
+      try {
+        return await store.getStatus(at(path));
+      } catch (error) {
+        if (isTierfsError(error, 'NOT_FOUND')) return undefined;
+        throw error;
+      }
+    },
+    children: (path) => walk(store, at(path)),
+    delete: (path) => store.delete(at(path)),
+    hasMarker: (path) => markers.has(path),
+  };
+};
 
 async function keys(query: Partial<ListQuery>): Promise<string[]> {
   const out: string[] = [];
@@ -75,11 +94,14 @@ describe('key listing over a directory tree', () => {
   });
 
   it('removing the last file keeps a marked directory and prunes unmarked ones', async () => {
-    await removeObject(tree(), 'a/b/c.txt', false);
-    await removeObject(tree(), 'a/e/f.txt', false);
+    for (const file of ['a/b/c.txt', 'a/e/f.txt']) {
+      await tree().delete(file);
+      await pruneEmptyParents(tree(), file);
+    }
     expect(await keys({ prefix: 'a/' })).toEqual(['a/b/', 'a/d.txt', 'a/empty/']);
     markers.delete('a/b');
-    await removeObject(tree(), 'a/b', true);
+    await tree().delete('a/b');
+    await pruneEmptyParents(tree(), 'a/b');
     await pruneEmptyParents(tree(), 'a/empty/x');
     expect(await keys({ prefix: 'a/', delimiter: '/' })).toEqual(['a/d.txt', 'prefix:a/empty/']);
   });

@@ -5,12 +5,22 @@
  * with `BucketOwnerEnforced` ACLs are disabled and the bucket owner owns every object.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { cannedGrants, type Grant, grantsAllow, type Permission, type Requester } from './acl.js';
+import {
+  aclFromHeaders,
+  cannedGrants,
+  type Grant,
+  grantsAllow,
+  type Permission,
+  type Requester,
+} from './acl.js';
+import { tagsFromHeader } from './attributes.js';
 import type { Identity } from './auth.js';
 import { type BucketPolicy, evaluatePolicy, parsePolicy } from './bucket-policy.js';
 import { headerOf, type S3Context } from './context.js';
 import { S3Error } from './errors.js';
+import type { CannedAcl } from './metadata-store.js';
 import type { BucketInfo, ObjectInfo, ObjectLayer } from './object-layer.js';
+import { isPublicAcl, type PublicAccessBlock } from './public-access-block.js';
 
 export type ObjectOwnership = 'BucketOwnerEnforced' | 'BucketOwnerPreferred' | 'ObjectWriter';
 
@@ -76,6 +86,12 @@ const NEEDS: Readonly<Record<string, Need>> = {
   GetBucketCors: owner('s3:GetBucketCORS'),
   PutBucketCors: owner('s3:PutBucketCORS'),
   DeleteBucketCors: owner('s3:PutBucketCORS'),
+  GetBucketTagging: owner('s3:GetBucketTagging'),
+  PutBucketTagging: owner('s3:PutBucketTagging'),
+  DeleteBucketTagging: owner('s3:PutBucketTagging'),
+  GetPublicAccessBlock: owner('s3:GetBucketPublicAccessBlock'),
+  PutPublicAccessBlock: owner('s3:PutBucketPublicAccessBlock'),
+  DeletePublicAccessBlock: owner('s3:PutBucketPublicAccessBlock'),
   GetObjectAcl: { object: 'READ_ACP', action: 's3:GetObjectAcl', versionAction: 's3:GetObjectVersionAcl' },
   PutObjectAcl: { object: 'WRITE_ACP', action: 's3:PutObjectAcl', versionAction: 's3:PutObjectVersionAcl' },
 };
@@ -129,6 +145,25 @@ export class AccessControl {
     return policy;
   }
 
+  /** The bucket's public access block (public-access-block.ts), or undefined. */
+  publicAccessBlock(bucket: string): PublicAccessBlock | undefined {
+    const text = this.layer.metadata.settings.get(bucket, 'publicAccessBlock');
+    return text === undefined ? undefined : (JSON.parse(text) as PublicAccessBlock);
+  }
+
+  /** AccessDenied for an ACL that opens a resource to a group while the bucket blocks public ACLs. */
+  checkPublicAcl(bucket: string, acl: CannedAcl | undefined, grants: readonly Grant[] | undefined): void {
+    if (this.publicAccessBlock(bucket)?.BlockPublicAcls && isPublicAcl(acl, grants)) {
+      throw new S3Error('AccessDenied', 'Access Denied: the bucket blocks public ACLs (BlockPublicAcls)');
+    }
+  }
+
+  /** The grants that count: without the group grants while the bucket ignores public ACLs. */
+  private effective(bucket: string, grants: readonly Grant[]): readonly Grant[] {
+    if (!this.publicAccessBlock(bucket)?.IgnorePublicAcls) return grants;
+    return grants.filter((g) => g.grantee.type !== 'Group');
+  }
+
   /**
    * Who owns an object `writer` writes with the canned ACL `acl`: the bucket owner when ACLs are
    * disabled, or under BucketOwnerPreferred with `bucket-owner-full-control`; else the writer.
@@ -151,7 +186,7 @@ export class AccessControl {
     if (bucket.owner === '') return user !== undefined;
     if ((permission === 'READ_ACP' || permission === 'WRITE_ACP') && this.isBucketOwner(bucket, user))
       return true;
-    return grantsAllow(this.bucketGrants(bucket), user, permission);
+    return grantsAllow(this.effective(bucket.name, this.bucketGrants(bucket)), user, permission);
   }
 
   /** What an object's ACL gives `user`, by the same rules (its owner: see objectOwner). */
@@ -159,7 +194,7 @@ export class AccessControl {
     const owner = this.objectOwner(bucket, info);
     if (owner === '') return user !== undefined;
     if ((permission === 'READ_ACP' || permission === 'WRITE_ACP') && owner === user) return true;
-    return grantsAllow(this.objectGrants(bucket, info), user, permission);
+    return grantsAllow(this.effective(bucket.name, this.objectGrants(bucket, info)), user, permission);
   }
 
   /** Whether `user` owns the bucket (one the gateway did not create is every signed user's). */
@@ -195,20 +230,33 @@ export class AccessControl {
     }
   }
 
+  /**
+   * What the bucket's policy says of a request: `info` is the object it addresses when it exists
+   * (its tags are `s3:ExistingObjectTag/*`), `headers` those its condition keys are read from.
+   */
   private policySays(
     bucket: string,
     ctx: S3Context,
     action: string,
     key?: string,
+    info?: ObjectInfo,
+    headers: IncomingHttpHeaders = ctx.req.headers,
   ): 'Allow' | 'Deny' | undefined {
     const policy = this.policy(bucket);
     if (!policy) return undefined;
-    return evaluatePolicy(policy, {
-      user: requesterOf(ctx),
+    const user = requesterOf(ctx);
+    const said = evaluatePolicy(policy, {
+      user,
       action,
       resource: key === undefined ? `arn:aws:s3:::${bucket}` : `arn:aws:s3:::${bucket}/${key}`,
-      sourceIp: ctx.req.socket.remoteAddress ?? '',
+      values: conditionValues(ctx, headers, info),
     });
+    // RestrictPublicBuckets: a public policy allows nothing to anyone but the bucket owner.
+    if (said === 'Allow' && policy.isPublic && this.publicAccessBlock(bucket)?.RestrictPublicBuckets) {
+      const owner = this.layer.metadata.getBucket(bucket)?.owner;
+      if (user === undefined || (owner !== '' && owner !== user)) return undefined;
+    }
+    return said;
   }
 
   /** Checks `operation` (a router name) before its handler runs; AccessDenied when not allowed. */
@@ -232,7 +280,15 @@ export class AccessControl {
     // someone else owns. Owners are gateway user names; a bucket of unknown owner passes.
     const expectedOwner = headerOf(ctx, 'x-amz-expected-bucket-owner');
     if (expectedOwner !== undefined && bucket.owner !== '' && bucket.owner !== expectedOwner) throw denied();
-    if (ACL_WRITES.has(operation)) this.checkAclAllowed(ctx, bucket.name);
+    if (ACL_WRITES.has(operation)) {
+      this.checkAclAllowed(ctx, bucket.name);
+      const asked = aclFromHeaders(ctx.req.headers, this.users);
+      this.checkPublicAcl(
+        bucket.name,
+        headerOf(ctx, 'x-amz-acl') === undefined ? undefined : asked.acl,
+        asked.grants,
+      );
+    }
     const versioned = ctx.query.get('versionId') !== undefined;
     const action = versioned && need.versionAction ? need.versionAction : need.action;
     if (need.object !== undefined && ctx.key !== undefined) {
@@ -273,14 +329,14 @@ export class AccessControl {
     action: string,
   ): Promise<ObjectInfo | undefined> {
     const user = requesterOf(ctx);
-    const said = this.policySays(bucket.name, ctx, action, key);
-    if (said === 'Deny') throw denied();
     let info: ObjectInfo | undefined;
     try {
       info = await this.layer.versions.resolve(bucket.name, key, versionId);
     } catch (error) {
       if (!(error instanceof S3Error) || error.status !== 404) throw error;
     }
+    const said = this.policySays(bucket.name, ctx, action, key, info);
+    if (said === 'Deny') throw denied();
     if (!info) {
       const list = this.policySays(bucket.name, ctx, 's3:ListBucket');
       if (list === 'Deny') throw denied();
@@ -308,7 +364,9 @@ export class AccessControl {
     const signed: S3Context = { ...ctx, identity, key };
     const bucket = await this.layer.bucket(ctx.bucket!, '');
     this.checkAclAllowed(signed, bucket.name, headers);
-    const said = this.policySays(bucket.name, signed, 's3:PutObject', key);
+    const asked = aclFromHeaders(headers, this.users);
+    this.checkPublicAcl(bucket.name, asked.acl, asked.grants);
+    const said = this.policySays(bucket.name, signed, 's3:PutObject', key, undefined, headers);
     if (said === 'Deny') throw denied();
     if (said === 'Allow') return;
     if (!this.bucketAllows(bucket, requesterOf(signed), 'WRITE')) throw denied();
@@ -362,4 +420,78 @@ export class AccessControl {
 /** The requester as ACLs see it: undefined for an unsigned request. */
 export function requesterOf(ctx: S3Context): Requester {
   return ctx.identity.accessKey === undefined ? undefined : ctx.identity.user;
+}
+
+const HEADER_KEYS = new Set([
+  's3:x-amz-acl',
+  's3:x-amz-grant-read',
+  's3:x-amz-grant-write',
+  's3:x-amz-grant-read-acp',
+  's3:x-amz-grant-write-acp',
+  's3:x-amz-grant-full-control',
+  's3:x-amz-metadata-directive',
+  's3:x-amz-server-side-encryption',
+  's3:x-amz-server-side-encryption-aws-kms-key-id',
+  's3:x-amz-server-side-encryption-customer-algorithm',
+  's3:x-amz-storage-class',
+  's3:x-amz-content-sha256',
+]);
+
+/**
+ * A request's values of the policy condition keys (policy-conditions.ts): headers, query
+ * parameters, the requester, and the tags of the object it addresses (`s3:ExistingObjectTag/<tag>`)
+ * or of an `x-amz-tagging` header (`s3:RequestObjectTag/<tag>`).
+ */
+function conditionValues(ctx: S3Context, headers: IncomingHttpHeaders, info: ObjectInfo | undefined) {
+  const header = (name: string) => {
+    const value = headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  return (written: string): string | undefined => {
+    const key = written.toLowerCase();
+    if (HEADER_KEYS.has(key)) return header(key.slice(3));
+    if (key.startsWith('s3:existingobjecttag/')) {
+      const tag = written.slice('s3:ExistingObjectTag/'.length);
+      return info?.tags.find((t) => t.key === tag)?.value;
+    }
+    if (key.startsWith('s3:requestobjecttag/')) {
+      const tag = written.slice('s3:RequestObjectTag/'.length);
+      try {
+        return tagsFromHeader(headers).find((t) => t.key === tag)?.value;
+      } catch {
+        return undefined; // the handler refuses the malformed header
+      }
+    }
+    switch (key) {
+      case 'aws:sourceip':
+        return ctx.req.socket.remoteAddress ?? '';
+      case 'aws:referer':
+        return header('referer');
+      case 'aws:useragent':
+        return header('user-agent');
+      case 'aws:securetransport':
+        return String('encrypted' in ctx.req.socket && ctx.req.socket.encrypted === true);
+      case 'aws:username':
+        return requesterOf(ctx);
+      case 's3:x-amz-copy-source': {
+        // As `bucket/key`: decoded, without a leading slash or a ?versionId.
+        const value = header('x-amz-copy-source');
+        if (value === undefined) return undefined;
+        const path = value.split('?')[0]!;
+        try {
+          return decodeURIComponent(path).replace(/^\//, '');
+        } catch {
+          return path.replace(/^\//, '');
+        }
+      }
+      case 's3:prefix':
+      case 's3:delimiter':
+      case 's3:max-keys':
+        return ctx.query.get(key.slice(3));
+      case 's3:versionid':
+        return ctx.query.get('versionId');
+      default:
+        return undefined;
+    }
+  };
 }

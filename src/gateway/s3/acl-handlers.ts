@@ -45,6 +45,7 @@ export async function putBucketAcl(ctx: S3Context, services: GatewayServices): P
   ) {
     throw new S3Error('AccessControlListNotSupported', 'The bucket does not allow ACLs');
   }
+  access.checkPublicAcl(bucket.name, acl, grants);
   layer.setBucketAcl(bucket, acl, grants);
   sendEmpty(ctx);
 }
@@ -75,6 +76,7 @@ export async function putObjectAcl(ctx: S3Context, services: GatewayServices): P
   ) {
     throw new S3Error('AccessControlListNotSupported', 'The bucket does not allow ACLs');
   }
+  access.checkPublicAcl(ctx.bucket!, acl, grants);
   layer.updateAttributes(info, await layer.fingerprint(info), { acl, grants });
   sendEmpty(ctx, 200, layer.versions.versionHeader(info));
 }

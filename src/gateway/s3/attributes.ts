@@ -45,9 +45,9 @@ export function headersFromRequest(headers: IncomingHttpHeaders): ObjectHeaders 
 
 const MAX_TAGS = 10;
 
-export function checkTags(tags: readonly Tag[]): readonly Tag[] {
-  if (tags.length > MAX_TAGS)
-    throw new S3Error('InvalidTag', `Object tags cannot be greater than ${MAX_TAGS}`);
+/** InvalidTag unless `tags` are at most `max` (S3: 10 on an object, 50 on a bucket) of distinct, sized keys. */
+export function checkTags(tags: readonly Tag[], max = MAX_TAGS, of = 'Object'): readonly Tag[] {
+  if (tags.length > max) throw new S3Error('InvalidTag', `${of} tags cannot be greater than ${max}`);
   const seen = new Set<string>();
   for (const tag of tags) {
     if (tag.key === '' || tag.key.length > 128 || tag.value.length > 256) {
@@ -60,14 +60,25 @@ export function checkTags(tags: readonly Tag[]): readonly Tag[] {
 }
 
 /** Tags from a `<Tagging><TagSet><Tag>...` document (PutObjectTagging's body, a POST form's `tagging` field). */
-export function tagsFromXml(text: string): readonly Tag[] {
+export function tagsFromXml(text: string, max = MAX_TAGS, of = 'Object'): readonly Tag[] {
   const body = parseXml(text, 'Tagging');
   return checkTags(
     listOf(childOf(body, 'TagSet'), 'Tag').map((tag) => ({
       key: textOf(tag, 'Key') ?? '',
       value: textOf(tag, 'Value') ?? '',
     })),
+    max,
+    of,
   );
+}
+
+/**
+ * The `<TagSet>` of a GetObjectTagging/GetBucketTagging answer, its tags in key order as Ceph RGW
+ * lists them (it keeps them in a map); S3 documents no order.
+ */
+export function tagSetXml(tags: readonly Tag[]): { TagSet: { Tag: { Key: string; Value: string }[] } } {
+  const sorted = [...tags].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return { TagSet: { Tag: sorted.map((t) => ({ Key: t.key, Value: t.value })) } };
 }
 
 /** Tags from `x-amz-tagging: k1=v1&k2=v2`. */

@@ -63,10 +63,13 @@ export async function getBucketPolicy(ctx: S3Context, { layer }: GatewayServices
 }
 
 /** Stores the policy as sent once it parses into what the gateway enforces (see bucket-policy.ts). */
-export async function putBucketPolicy(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
+export async function putBucketPolicy(ctx: S3Context, { layer, access }: GatewayServices): Promise<void> {
   const text = (await readSmallBody(ctx.req, ctx.identity.payload)).toString();
   await layer.bucket(ctx.bucket!);
-  parsePolicy(text, ctx.bucket!);
+  const policy = parsePolicy(text, ctx.bucket!);
+  if (policy.isPublic && access.publicAccessBlock(ctx.bucket!)?.BlockPublicPolicy) {
+    throw new S3Error('AccessDenied', 'Access Denied: the bucket blocks public policies (BlockPublicPolicy)');
+  }
   layer.metadata.settings.set(ctx.bucket!, 'policy', text);
   sendEmpty(ctx, 204);
 }

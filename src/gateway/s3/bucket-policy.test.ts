@@ -2,11 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { evaluatePolicy, parsePolicy } from './bucket-policy.js';
 
 const doc = (...Statement: object[]) => JSON.stringify({ Version: '2012-10-17', Statement });
-const ask = (user: string | undefined, action: string, resource: string, sourceIp = '127.0.0.1') => ({
+const ask = (
+  user: string | undefined,
+  action: string,
+  resource: string,
+  sourceIp = '127.0.0.1',
+  values: Record<string, string> = {},
+) => ({
   user,
   action,
   resource,
-  sourceIp,
+  values: (key: string) => (key.toLowerCase() === 'aws:sourceip' ? sourceIp : values[key]),
 });
 
 describe('bucket policies', () => {
@@ -70,8 +76,14 @@ describe('bucket policies', () => {
     );
     expect(refused(doc({ ...base, Action: 'ec2:Run' }))).toMatch(/^MalformedPolicy: .*ec2:Run/);
     expect(refused(doc({ ...base, Principal: { Service: 'x' } }))).toMatch(/^NotImplemented: .*Service/);
-    expect(refused(doc({ ...base, Condition: { Bool: { 'aws:SecureTransport': 'true' } } }))).toMatch(
-      /^NotImplemented: .*Bool/,
+    expect(
+      refused(doc({ ...base, Condition: { DateLessThan: { 'aws:CurrentTime': '2030-01-01' } } })),
+    ).toMatch(/^NotImplemented: .*DateLessThan/);
+    expect(refused(doc({ ...base, Condition: { StringEquals: { 's3:LocationConstraint': 'x' } } }))).toMatch(
+      /^NotImplemented: .*s3:LocationConstraint/,
+    );
+    expect(refused(doc({ ...base, Condition: { NumericLessThan: { 's3:max-keys': 'ten' } } }))).toMatch(
+      /^MalformedPolicy: .*numbers/,
     );
     expect(refused(doc({ ...base, Condition: { IpAddress: { 'aws:SourceIp': '300.1.1.1/8' } } }))).toMatch(
       /^MalformedPolicy: .*300\.1\.1\.1/,
@@ -79,5 +91,39 @@ describe('bucket policies', () => {
     expect(refused(JSON.stringify({ Version: '2012-10-17' }))).toMatch(/^MalformedPolicy: .*Statement/);
     expect(refused(doc(base))).toBe('accepted');
     expect(parsePolicy(doc(base), 'b').isPublic).toBe(true);
+  });
+
+  it('string, numeric and Null conditions; a missing key fails a positive operator, satisfies a negated one or IfExists', () => {
+    const statement = (Condition: object) =>
+      parsePolicy(
+        doc({ Effect: 'Allow', Principal: '*', Action: 's3:*', Resource: 'arn:aws:s3:::b/*', Condition }),
+        'b',
+      );
+    const says = (policy: ReturnType<typeof parsePolicy>, values: Record<string, string>) =>
+      evaluatePolicy(policy, ask('bob', 's3:PutObject', 'arn:aws:s3:::b/k', '127.0.0.1', values));
+    const like = statement({ StringLike: { 's3:x-amz-copy-source': ['src/public/*', 'src/shared/?'] } });
+    expect(says(like, { 's3:x-amz-copy-source': 'src/public/a/b' })).toBe('Allow');
+    expect(says(like, { 's3:x-amz-copy-source': 'src/shared/1' })).toBe('Allow');
+    expect(says(like, { 's3:x-amz-copy-source': 'src/private/a' })).toBeUndefined();
+    expect(says(like, {})).toBeUndefined();
+    const notEquals = statement({ StringNotEquals: { 's3:x-amz-acl': 'public-read' } });
+    expect(says(notEquals, { 's3:x-amz-acl': 'private' })).toBe('Allow');
+    expect(says(notEquals, { 's3:x-amz-acl': 'public-read' })).toBeUndefined();
+    expect(says(notEquals, {})).toBe('Allow');
+    const ifExists = statement({ StringLikeIfExists: { 'aws:Referer': 'http://www.example.com/*' } });
+    expect(says(ifExists, { 'aws:Referer': 'http://www.example.com/x' })).toBe('Allow');
+    expect(says(ifExists, { 'aws:Referer': 'http://example.com' })).toBeUndefined();
+    expect(says(ifExists, {})).toBe('Allow');
+    const tag = statement({ StringEquals: { 's3:ExistingObjectTag/Security': 'public' } });
+    expect(says(tag, { 's3:ExistingObjectTag/Security': 'public' })).toBe('Allow');
+    expect(says(tag, { 's3:ExistingObjectTag/Security': 'Public' })).toBeUndefined();
+    const both = statement({
+      Null: { 's3:x-amz-server-side-encryption': 'true' },
+      NumericLessThan: { 's3:max-keys': 10 },
+    });
+    expect(says(both, { 's3:max-keys': '9' })).toBe('Allow');
+    expect(says(both, { 's3:max-keys': '10' })).toBeUndefined();
+    expect(says(both, { 's3:max-keys': '9', 's3:x-amz-server-side-encryption': 'AES256' })).toBeUndefined();
+    expect(like.isPublic).toBe(false);
   });
 });

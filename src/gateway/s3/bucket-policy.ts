@@ -2,12 +2,18 @@
  * Bucket policies, the subset the gateway enforces: statements with Effect Allow or Deny, a
  * Principal of `*` or users (`{"AWS": "arn:aws:iam::<account>:user/<name>"}`, a bare user name,
  * or `*`), Actions (`s3:GetObject`, `s3:*`, `s3:Get*`, ...), Resources in this bucket (ARNs with
- * `*` and `?` wildcards) and one condition: `IpAddress`/`NotIpAddress` on `aws:SourceIp`. Anything
- * else (NotPrincipal, NotAction, NotResource, other conditions) is refused when the policy is put,
- * never silently ignored.
+ * `*` and `?` wildcards) and Conditions (policy-conditions.ts: the IAM operators over the keys a
+ * request fills in). Anything else (NotPrincipal, NotAction, NotResource, other operators or keys)
+ * is refused when the policy is put, never silently ignored.
  */
-import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import { S3Error } from './errors.js';
+import {
+  type Condition,
+  type ConditionValues,
+  conditionsHold,
+  glob,
+  parseConditions,
+} from './policy-conditions.js';
 
 export interface PolicyRequest {
   /** The requester's user name; undefined when anonymous. */
@@ -16,7 +22,8 @@ export interface PolicyRequest {
   readonly action: string;
   /** `arn:aws:s3:::bucket` or `arn:aws:s3:::bucket/key`. */
   readonly resource: string;
-  readonly sourceIp: string;
+  /** The request's values of condition keys (see policy-conditions.ts). */
+  readonly values: ConditionValues;
 }
 
 interface Statement {
@@ -25,7 +32,7 @@ interface Statement {
   readonly principals: readonly (string | undefined)[];
   readonly actions: readonly RegExp[];
   readonly resources: readonly RegExp[];
-  readonly sourceIp?: { readonly negated: boolean; readonly ranges: BlockList };
+  readonly conditions: readonly Condition[];
 }
 
 export interface BucketPolicy {
@@ -46,15 +53,6 @@ function listOf(value: unknown, what: string): unknown[] {
   throw malformed(`${what} must be a string or a non-empty list of strings`);
 }
 
-/** A glob of IAM (`*` any run, `?` one character) as an anchored RegExp. */
-function glob(pattern: string, flags = ''): RegExp {
-  const body = pattern
-    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*/g, '.*')
-    .replace(/\?/g, '.');
-  return new RegExp(`^${body}$`, flags);
-}
-
 function principalsOf(value: unknown): (string | undefined)[] {
   if (value === '*') return [undefined];
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -70,52 +68,19 @@ function principalsOf(value: unknown): (string | undefined)[] {
       if (typeof id !== 'string') throw malformed('A principal must be a string');
       if (id === '*') out.push(undefined);
       else {
-        const user = /^arn:aws:iam::[^:]*:user\/(.+)$/.exec(id);
+        // A user ARN names that user; an account's root names the user of that name (each gateway
+        // user is its own account, as its canonical id is its name).
+        const user = /^arn:aws:iam::[^:]*:user\/(.+)$/.exec(id) ?? /^arn:aws:iam::([^:]+):root$/.exec(id);
         if (!user && id.startsWith('arn:')) {
-          throw malformed(`Invalid principal in policy: ${id} (use arn:aws:iam::<account>:user/<name>)`);
+          throw malformed(
+            `Invalid principal in policy: ${id} (use arn:aws:iam::<account>:user/<name> or arn:aws:iam::<user>:root)`,
+          );
         }
         out.push(user ? user[1]! : id);
       }
     }
   }
   return out;
-}
-
-function conditionOf(value: unknown): Statement['sourceIp'] {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'object' || value === null) throw malformed('Condition must be an object');
-  let result: Statement['sourceIp'];
-  for (const [operator, block] of Object.entries(value as Record<string, unknown>)) {
-    if (
-      (operator !== 'IpAddress' && operator !== 'NotIpAddress') ||
-      typeof block !== 'object' ||
-      block === null
-    ) {
-      throw new S3Error(
-        'NotImplemented',
-        `Condition operator ${operator} is not supported by the tierfs S3 gateway: only IpAddress and NotIpAddress on aws:SourceIp`,
-      );
-    }
-    for (const [name, cidrs] of Object.entries(block as Record<string, unknown>)) {
-      if (name.toLowerCase() !== 'aws:sourceip') {
-        throw new S3Error('NotImplemented', `Condition key ${name} is not supported: only aws:SourceIp`);
-      }
-      if (result)
-        throw new S3Error('NotImplemented', 'Only one aws:SourceIp condition per statement is supported');
-      const ranges = new BlockList();
-      for (const cidr of listOf(cidrs, name)) {
-        const [address = '', bits] = String(cidr).split('/');
-        const type = isIPv4(address) ? 'ipv4' : isIPv6(address) ? 'ipv6' : undefined;
-        const prefix = bits === undefined ? (type === 'ipv4' ? 32 : 128) : Number(bits);
-        if (!type || !Number.isInteger(prefix) || prefix < 0 || prefix > (type === 'ipv4' ? 32 : 128)) {
-          throw malformed(`Invalid IP address or range in aws:SourceIp: ${String(cidr)}`);
-        }
-        ranges.addSubnet(address, prefix, type);
-      }
-      result = { negated: operator === 'NotIpAddress', ranges };
-    }
-  }
-  return result;
 }
 
 /** Parses and checks a policy document for `bucket`; MalformedPolicy or NotImplemented when it cannot be enforced. */
@@ -153,19 +118,13 @@ export function parsePolicy(text: string, bucket: string): BucketPolicy {
       principals: principalsOf(s.Principal),
       actions,
       resources,
-      sourceIp: conditionOf(s.Condition),
+      conditions: parseConditions(s.Condition),
     };
   });
   const isPublic = statements.some(
-    (s) => s.effect === 'Allow' && s.principals.includes(undefined) && !s.sourceIp,
+    (s) => s.effect === 'Allow' && s.principals.includes(undefined) && s.conditions.length === 0,
   );
   return { statements, isPublic };
-}
-
-function ipMatches(ranges: BlockList, ip: string): boolean {
-  const address = ip.startsWith('::ffff:') && isIPv4(ip.slice(7)) ? ip.slice(7) : ip;
-  if (isIPv4(address)) return ranges.check(address, 'ipv4');
-  return isIPv6(address) && ranges.check(address, 'ipv6');
 }
 
 /** What the policy says of a request: an explicit Deny wins, then an Allow; undefined when it says nothing. */
@@ -175,7 +134,7 @@ export function evaluatePolicy(policy: BucketPolicy, request: PolicyRequest): 'A
     if (!s.principals.some((p) => p === undefined || p === request.user)) continue;
     if (!s.actions.some((a) => a.test(request.action))) continue;
     if (!s.resources.some((r) => r.test(request.resource))) continue;
-    if (s.sourceIp && ipMatches(s.sourceIp.ranges, request.sourceIp) === s.sourceIp.negated) continue;
+    if (!conditionsHold(s.conditions, request.values)) continue;
     if (s.effect === 'Deny') return 'Deny';
     allowed = true;
   }

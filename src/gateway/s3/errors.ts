@@ -42,6 +42,8 @@ const STATUS = {
   NoSuchBucketPolicy: 404,
   NoSuchCORSConfiguration: 404,
   NoSuchKey: 404,
+  NoSuchPublicAccessBlockConfiguration: 404,
+  NoSuchTagSet: 404,
   NoSuchUpload: 404,
   NoSuchVersion: 404,
   OwnershipControlsNotFoundError: 404,

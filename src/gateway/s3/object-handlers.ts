@@ -5,7 +5,7 @@ import { type ByteRange, parseByteRange } from '../common/byte-range.js';
 import { declaredLength, S3_LIMITS } from '../common/limits.js';
 import type { AccessControl } from './access.js';
 import { aclFromHeaders } from './acl.js';
-import { headersFromRequest, responseHeaders, tagsFromHeader, tagsFromXml } from './attributes.js';
+import { headersFromRequest, responseHeaders, tagSetXml, tagsFromHeader, tagsFromXml } from './attributes.js';
 import { bodyStages, DigestCheck, readSmallBody } from './body.js';
 import { headerOf, isoDate, type S3Context, sendEmpty, sendXml } from './context.js';
 import { S3Error } from './errors.js';
@@ -302,7 +302,7 @@ export async function deleteObject(ctx: S3Context, { layer }: GatewayServices): 
 
 export async function getObjectTagging(ctx: S3Context, services: GatewayServices): Promise<void> {
   const info = await requested(ctx, services);
-  sendXml(ctx, 'Tagging', { TagSet: { Tag: info.tags.map((t) => ({ Key: t.key, Value: t.value })) } });
+  sendXml(ctx, 'Tagging', tagSetXml(info.tags));
 }
 
 export async function putObjectTagging(ctx: S3Context, services: GatewayServices): Promise<void> {

@@ -2,12 +2,14 @@
 import * as acls from './acl-handlers.js';
 import * as bucketAccess from './bucket-access-handlers.js';
 import * as buckets from './bucket-handlers.js';
+import * as bucketTags from './bucket-tagging.js';
 import { headerOf, type S3Context } from './context.js';
 import * as cors from './cors-handlers.js';
 import { S3Error } from './errors.js';
 import * as multipart from './multipart-handlers.js';
 import * as objects from './object-handlers.js';
 import { postObject } from './post-object.js';
+import * as publicBlock from './public-access-block.js';
 import type { GatewayServices } from './services.js';
 import * as versions from './versioning-handlers.js';
 
@@ -36,6 +38,7 @@ const KNOWN_SUBRESOURCES = new Set([
   'policy',
   'policyStatus',
   'attributes',
+  'publicAccessBlock',
 ]);
 const SUBRESOURCES = new Set([
   ...KNOWN_SUBRESOURCES,
@@ -93,7 +96,8 @@ export function route(ctx: S3Context): Operation {
         if (q.has('location')) return op('GetBucketLocation', buckets.getBucketLocation);
         if (q.has('versioning')) return op('GetBucketVersioning', versions.getBucketVersioning);
         if (q.has('versions')) return op('ListObjectVersions', versions.listObjectVersions);
-        if (q.has('tagging')) break;
+        if (q.has('tagging')) return op('GetBucketTagging', bucketTags.getBucketTagging);
+        if (q.has('publicAccessBlock')) return op('GetPublicAccessBlock', publicBlock.getPublicAccessBlock);
         if (q.get('list-type') === '2') return op('ListObjectsV2', buckets.listObjectsV2);
         return op('ListObjects', buckets.listObjectsV1);
       case 'HEAD':
@@ -106,10 +110,16 @@ export function route(ctx: S3Context): Operation {
           return op('PutBucketOwnershipControls', bucketAccess.putBucketOwnershipControls);
         }
         if (q.has('cors')) return op('PutBucketCors', cors.putBucketCors);
+        if (q.has('tagging')) return op('PutBucketTagging', bucketTags.putBucketTagging);
+        if (q.has('publicAccessBlock')) return op('PutPublicAccessBlock', publicBlock.putPublicAccessBlock);
         if (q.size === 0) return op('CreateBucket', buckets.createBucket);
         break;
       case 'DELETE':
         if (q.has('cors')) return op('DeleteBucketCors', cors.deleteBucketCors);
+        if (q.has('tagging')) return op('DeleteBucketTagging', bucketTags.deleteBucketTagging);
+        if (q.has('publicAccessBlock')) {
+          return op('DeletePublicAccessBlock', publicBlock.deletePublicAccessBlock);
+        }
         if (q.size === 0) return op('DeleteBucket', buckets.deleteBucket);
         if (q.has('policy')) return op('DeleteBucketPolicy', bucketAccess.deleteBucketPolicy);
         if (q.has('ownershipControls')) {

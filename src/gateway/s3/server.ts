@@ -119,6 +119,9 @@ export class S3Gateway {
       authenticator: options.authenticator,
     };
     this.server = createServer((req, res) => void this.handle(req, res));
+    // `Expect: 100-continue`: the 100 is sent once the request is authorized (handle), so a
+    // refused upload is answered before its body is sent, as S3 does.
+    this.server.on('checkContinue', (req, res) => void this.handle(req, res, true));
     // Large uploads and downloads take as long as they take; only slow headers are cut off.
     this.server.requestTimeout = 0;
     this.server.headersTimeout = 60_000;
@@ -169,7 +172,7 @@ export class S3Gateway {
     this.options.metadata.close();
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(req: IncomingMessage, res: ServerResponse, expectsContinue = false): Promise<void> {
     const requestId = randomBytes(8).toString('hex').toUpperCase();
     const method = req.method ?? 'GET';
     res.setHeader('x-amz-request-id', requestId);
@@ -213,6 +216,10 @@ export class S3Gateway {
       const found = route(ctx);
       operation = found.name;
       await this.services.access.authorize(ctx, found.name);
+      if (expectsContinue) {
+        res.writeContinue();
+        expectsContinue = false;
+      }
       await requestUser.run(identity.user, () => found.handler(ctx, this.services));
     } catch (error) {
       const failure = toS3Error(error);
@@ -220,6 +227,9 @@ export class S3Gateway {
         const cause = failure.cause instanceof Error ? `: ${failure.cause.message}` : '';
         this.options.log?.(`${requestId} ${operation} ${method} ${resource} failed: ${failure.code}${cause}`);
       }
+      // Refused before its 100 Continue: the client may never send the body, or send it late, so
+      // the connection cannot carry another request.
+      if (expectsContinue && !res.headersSent) res.setHeader('connection', 'close');
       sendError(res, failure, { method, resource, requestId });
     }
   }
