@@ -96,6 +96,8 @@ export class FuseOperations {
   /** Files being written through this mount, by tierfs path. */
   private readonly writing = new Map<string, WriteHandle>();
   private readonly prefetch: SmallFilePrefetch;
+  /** The kernel's stat of each status answered (a status object is never changed once fetched). */
+  private readonly stats = new WeakMap<FileStatus, FuseStat>();
   private nextHandle = 1;
   private refusedOwnership = false;
 
@@ -121,7 +123,7 @@ export class FuseOperations {
     const writer = this.writing.get(target);
     if (writer?.open && writer.replaces) return statOfWriting(writer, writer.shownOwner(this.options.owner));
     await this.settled(target);
-    return statOf(await this.status(target), this.options.ids);
+    return this.statOf(await this.status(target));
   }
 
   /**
@@ -138,7 +140,7 @@ export class FuseOperations {
         !writer.open && writingPath.startsWith(prefix) && !writingPath.slice(prefix.length).includes('/'),
     );
     await Promise.all(completing.map(([writingPath]) => this.settled(writingPath)));
-    const self = statOf(await this.status(dir), this.options.ids);
+    const self = this.statOf(await this.status(dir));
     const names = ['.', '..'];
     const stats = [self, self];
     const seen = new Set<string>();
@@ -148,7 +150,7 @@ export class FuseOperations {
       const page = await this.lookUpPage(dir, continuationToken, false);
       for (const entry of page.entries) {
         names.push(entry.name);
-        stats.push(statOf(entry, this.options.ids));
+        stats.push(this.statOf(entry));
         seen.add(entry.name);
       }
       continuationToken = page.continuationToken;
@@ -399,6 +401,15 @@ export class FuseOperations {
   }
 
   // --- plumbing --------------------------------------------------------------------------------
+
+  private statOf(status: FileStatus): FuseStat {
+    let stat = this.stats.get(status);
+    if (!stat) {
+      stat = statOf(status, this.options.ids);
+      this.stats.set(status, stat);
+    }
+    return stat;
+  }
 
   private async commit(open: OpenHandle): Promise<void> {
     const writer = open.writer!;
