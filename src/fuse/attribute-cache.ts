@@ -23,8 +23,11 @@ export class AttributeCache {
     return this.entry(path)?.status;
   }
 
-  /** The status and, when it came with one, the capability to read that version. */
-  entry(path: string): { status: FileStatus; capability: string | undefined } | undefined {
+  /**
+   * The status and, when it came with one, the capability to read that version; `expires` is when
+   * it stops being answered.
+   */
+  entry(path: string): { status: FileStatus; capability: string | undefined; expires: number } | undefined {
     const entry = this.entries.get(path);
     if (entry === undefined) return undefined;
     if (entry.expires <= this.now()) {

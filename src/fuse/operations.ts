@@ -561,11 +561,27 @@ export class FuseOperations {
   };
 
   private async status(target: string): Promise<FileStatus> {
-    const cached = this.attributes.get(target) ?? (await this.fromPage(target));
+    const entry = this.attributes.entry(target);
+    if (entry) {
+      this.refreshAhead(target, entry);
+      return entry.status;
+    }
+    const cached = await this.fromPage(target);
     if (cached) return cached;
     const status = await this.options.client.getStatus(target);
     this.attributes.set(target, status);
     return status;
+  }
+
+  /**
+   * A file of a listed page asked for in the second half of its attributes' life: its page is
+   * looked up again now, in the background, so that a walk through the directory finds the next
+   * files fresh instead of waiting for the master when they expire (the answers stay no older
+   * than `attr_timeout`). A page that came with read capabilities is fetched with them again.
+   */
+  private refreshAhead(target: string, entry: { capability: string | undefined; expires: number }): void {
+    if (entry.expires - Date.now() > this.options.attrCacheTtlMs / 2) return;
+    void this.fromPage(target, entry.capability !== undefined);
   }
 
   /**
