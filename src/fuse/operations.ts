@@ -91,6 +91,8 @@ export class FuseOperations {
   private readonly handles = new Map<number, OpenHandle>();
   /** Where the pages of listed directories begin and end, to look expired entries up a page at a time. */
   private readonly pages = new DirectoryPages();
+  /** Status look-ups under way, by path, with the cache's generation they started in. */
+  private readonly statusLookups = new Map<string, { generation: number; status: Promise<FileStatus> }>();
   /** Page look-ups under way, by directory and token: files opened together share one. */
   private readonly pageLookups = new Map<string, Promise<void>>();
   /** Files being written through this mount, by tierfs path. */
@@ -568,20 +570,53 @@ export class FuseOperations {
     }
     const cached = await this.fromPage(target);
     if (cached) return cached;
-    const status = await this.options.client.getStatus(target);
-    this.attributes.set(target, status);
+    return this.fetchStatus(target);
+  }
+
+  /**
+   * The status of `target` from the master, into the cache. Callers at once share one call (16
+   * processes of a walk revalidating its directory ask once), unless the mount changed something
+   * since it started: a status fetched across a change is neither shared nor cached.
+   */
+  private fetchStatus(target: string): Promise<FileStatus> {
+    const generation = this.attributes.generation;
+    const running = this.statusLookups.get(target);
+    if (running?.generation === generation) return running.status;
+    const status = this.options.client.getStatus(target).then((fetched) => {
+      if (this.attributes.generation === generation) this.attributes.set(target, fetched);
+      return fetched;
+    });
+    const lookup = { generation, status };
+    this.statusLookups.set(target, lookup);
+    const done = () => {
+      if (this.statusLookups.get(target) === lookup) this.statusLookups.delete(target);
+    };
+    status.then(done, done);
     return status;
   }
 
   /**
-   * A file of a listed page asked for in the second half of its attributes' life: its page is
-   * looked up again now, in the background, so that a walk through the directory finds the next
-   * files fresh instead of waiting for the master when they expire (the answers stay no older
-   * than `attr_timeout`). A page that came with read capabilities is fetched with them again.
+   * A status asked for in the second half of its life is looked up again now, in the background
+   * (a file of a listed page with its whole page, with read capabilities if it came with them;
+   * anything else, such as the directory a walk runs in, alone), so that a walk finds its files
+   * and its directory fresh instead of waiting for the master when they expire. The answers stay
+   * no older than `attr_timeout`.
    */
   private refreshAhead(target: string, entry: { capability: string | undefined; expires: number }): void {
     if (entry.expires - Date.now() > this.options.attrCacheTtlMs / 2) return;
-    void this.fromPage(target, entry.capability !== undefined);
+    if (this.onListedPage(target)) {
+      void this.fromPage(target, entry.capability !== undefined);
+    } else {
+      this.fetchStatus(target).catch(() => undefined); // asked again, and answered, when it expires
+    }
+  }
+
+  /** Whether a page this mount listed spans `target`'s name. */
+  private onListedPage(target: string): boolean {
+    const slash = target.lastIndexOf('/');
+    if (slash < 0 || target === '/') return false;
+    const dir = slash === 0 ? '/' : target.slice(0, slash);
+    return this.pages.pageOf(dir, target.slice(slash + 1)) !== undefined;
   }
 
   /**

@@ -110,4 +110,24 @@ describe('FuseOperations walking a listed directory', () => {
     for (let i = 2; i < FILES; i++) await ops.getattr(`/walk/${nameOf(i)}`);
     expect(asked.size).toBe(0); // the page looked up again holds them, fresh
   }, 60_000);
+
+  it("asks the master once for the directory a walk's processes all revalidate, and refreshes it ahead of its expiry", async () => {
+    const ttl = 4000;
+    const ops = await operations(ttl);
+    await ops.readdir('/walk');
+    await sleep(ttl + 50);
+    asked.clear();
+    await Promise.all(Array.from({ length: 16 }, () => ops.getattr('/walk'))); // 16 cats at once
+    expect([...asked]).toEqual([['/api/v1/paths/status', 1]]);
+    const fetched = Date.now();
+    await sleep(ttl * 0.6);
+    asked.clear();
+    await ops.getattr('/walk'); // from the cache; its status is asked for again, in the background
+    await sleep(200);
+    expect([...asked]).toEqual([['/api/v1/paths/status', 1]]);
+    await sleep(fetched + ttl + 200 - Date.now());
+    asked.clear();
+    await ops.getattr('/walk');
+    expect(asked.size).toBe(0);
+  }, 60_000);
 });
