@@ -597,7 +597,7 @@ export class FuseOperations {
 
   /**
    * A status asked for in the second half of its life is looked up again now, in the background
-   * (a file of a listed page with its whole page, with read capabilities if it came with them;
+   * (a file of a listed page with its whole page, unless that came with read capabilities;
    * anything else, such as the directory a walk runs in, alone), so that a walk finds its files
    * and its directory fresh instead of waiting for the master when they expire. The answers stay
    * no older than `attr_timeout`.
@@ -605,7 +605,9 @@ export class FuseOperations {
   private refreshAhead(target: string, entry: { capability: string | undefined; expires: number }): void {
     if (entry.expires - Date.now() > this.options.attrCacheTtlMs / 2) return;
     if (this.onListedPage(target)) {
-      void this.fromPage(target, entry.capability !== undefined);
+      // Not a page fetched with read capabilities (a walk that reads through the mount): signing
+      // them again costs the master as much as the listing, and the reads wait for workers anyway.
+      if (entry.capability === undefined) void this.fromPage(target);
     } else {
       this.fetchStatus(target).catch(() => undefined); // asked again, and answered, when it expires
     }
