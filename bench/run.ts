@@ -50,7 +50,8 @@ peers (aws cli, rclone, AWS SDK): they keep no cache between runs, so "no cache"
 The S3 store itself is the same for everyone: tierfs's S3 gateway over a local directory whose files are in
   the OS page cache of the gateway side, i.e. a fast server behind a slow link, like a regional S3 bucket.
 FUSE mounts (fuse-read, fuse-tree): tierfs fuse mount of /s3, s3fs with its disk cache (use_cache) and rclone
-  mount --vfs-cache-mode full, read with cat and find | xargs -P <concurrency> cat. Cold: each mount made afresh
+  mount --vfs-cache-mode full, read with dd to /dev/null and find | xargs -P <concurrency> cat | wc -c (bytes
+  discarded where read, no pipe into the bench; the same on the local copies is the floor). Cold: each mount made afresh
   with empty caches before every timed run (tierfs: its cache freed and /s3 mounted again, as above). Warm:
   the same mount after one untimed pass. Their ratios compare the same temperature.
 Ratios: "vs best peer" = the best peer's median time / this tool's median time (above 1 = faster).`;

@@ -13,6 +13,9 @@ export class AttributeCache {
     { status: FileStatus; capability: string | undefined; expires: number }
   >();
 
+  /** Counts invalidations: a status fetched across one may be older than the change. */
+  private invalidations = 0;
+
   constructor(
     private readonly ttlMs: number,
     private readonly maxEntries = 200_000,
@@ -23,8 +26,11 @@ export class AttributeCache {
     return this.entry(path)?.status;
   }
 
-  /** The status and, when it came with one, the capability to read that version. */
-  entry(path: string): { status: FileStatus; capability: string | undefined } | undefined {
+  /**
+   * The status and, when it came with one, the capability to read that version; `expires` is when
+   * it stops being answered.
+   */
+  entry(path: string): { status: FileStatus; capability: string | undefined; expires: number } | undefined {
     const entry = this.entries.get(path);
     if (entry === undefined) return undefined;
     if (entry.expires <= this.now()) {
@@ -46,14 +52,21 @@ export class AttributeCache {
 
   /** Forgets a path. */
   invalidate(path: string): void {
+    this.invalidations++;
     this.entries.delete(path);
   }
 
   /** Forgets a path and everything below it (a renamed or removed directory). */
   invalidateTree(path: string): void {
+    this.invalidations++;
     this.entries.delete(path);
     const prefix = path === '/' ? '/' : `${path}/`;
     for (const key of this.entries.keys()) if (key.startsWith(prefix)) this.entries.delete(key);
+  }
+
+  /** Changes with every invalidation (compare before and after fetching a status). */
+  get generation(): number {
+    return this.invalidations;
   }
 
   get size(): number {

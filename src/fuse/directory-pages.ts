@@ -12,6 +12,8 @@ interface PageMark {
   readonly token: string | undefined;
   /** The page's names, in listing order. */
   readonly names: readonly string[];
+  /** Where each name is in `names`, made at the first look-up (every open of a walk asks). */
+  at?: Map<string, number>;
 }
 
 export class DirectoryPages {
@@ -36,7 +38,7 @@ export class DirectoryPages {
       this.dirs.set(dir, marks);
       if (this.dirs.size > this.maxDirs) this.dirs.delete(this.dirs.keys().next().value!);
     }
-    const mark = { token, names };
+    const mark: PageMark = { token, names };
     const same = marks.findIndex((m) => m.token === token);
     if (same >= 0) marks[same] = mark;
     else marks.push(mark);
@@ -57,8 +59,9 @@ export class DirectoryPages {
     const marks = this.dirs.get(dir);
     if (!marks) return undefined;
     for (const [m, mark] of marks.entries()) {
-      const at = mark.names.indexOf(name);
-      if (at < 0) continue;
+      mark.at ??= new Map(mark.names.map((n, i) => [n, i]));
+      const at = mark.at.get(name);
+      if (at === undefined) continue;
       const before = at > 0 ? mark.names[at - 1] : marks[m - 1]?.names.at(-1);
       const after = mark.names.slice(at + 1, at + 1 + count);
       for (let next = m + 1; after.length < count && next < marks.length; next++) {

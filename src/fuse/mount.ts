@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { TierfsError } from '../errors.js';
 import { type FuseBinding, type FuseNativeInstance, fuseBinding } from './binding.js';
 import { errnoOf } from './errno.js';
+import { raiseKernelReadahead } from './kernel-readahead.js';
 import type { FuseLog, FuseOperations } from './operations.js';
 
 export interface FuseMountOptions {
@@ -93,6 +94,18 @@ export class FuseMount {
         );
       });
     });
+    const readahead = await raiseKernelReadahead(mountPoint, options.maxReadahead);
+    if (readahead.reason) {
+      log.warn(
+        { mountPoint, readaheadKiB: readahead.now },
+        `fuse: the kernel reads ahead ${readahead.now ?? 128} KiB on this mount, not max_readahead (${options.maxReadahead} bytes): ${readahead.reason}; sequential reads make more round trips (root can raise it)`,
+      );
+    } else if (readahead.was !== readahead.now) {
+      log.info(
+        { mountPoint, device: readahead.device, readaheadKiB: readahead.now },
+        `fuse: the kernel's read-ahead on this mount raised from ${readahead.was} KiB to ${readahead.now} KiB (max_readahead)`,
+      );
+    }
     return new FuseMount(mountPoint, fuse, operations, log);
   }
 

@@ -91,11 +91,15 @@ export class FuseOperations {
   private readonly handles = new Map<number, OpenHandle>();
   /** Where the pages of listed directories begin and end, to look expired entries up a page at a time. */
   private readonly pages = new DirectoryPages();
+  /** Status look-ups under way, by path, with the cache's generation they started in. */
+  private readonly statusLookups = new Map<string, { generation: number; status: Promise<FileStatus> }>();
   /** Page look-ups under way, by directory and token: files opened together share one. */
   private readonly pageLookups = new Map<string, Promise<void>>();
   /** Files being written through this mount, by tierfs path. */
   private readonly writing = new Map<string, WriteHandle>();
   private readonly prefetch: SmallFilePrefetch;
+  /** The kernel's stat of each status answered (a status object is never changed once fetched). */
+  private readonly stats = new WeakMap<FileStatus, FuseStat>();
   private nextHandle = 1;
   private refusedOwnership = false;
 
@@ -121,7 +125,7 @@ export class FuseOperations {
     const writer = this.writing.get(target);
     if (writer?.open && writer.replaces) return statOfWriting(writer, writer.shownOwner(this.options.owner));
     await this.settled(target);
-    return statOf(await this.status(target), this.options.ids);
+    return this.statOf(await this.status(target));
   }
 
   /**
@@ -138,7 +142,7 @@ export class FuseOperations {
         !writer.open && writingPath.startsWith(prefix) && !writingPath.slice(prefix.length).includes('/'),
     );
     await Promise.all(completing.map(([writingPath]) => this.settled(writingPath)));
-    const self = statOf(await this.status(dir), this.options.ids);
+    const self = this.statOf(await this.status(dir));
     const names = ['.', '..'];
     const stats = [self, self];
     const seen = new Set<string>();
@@ -148,7 +152,7 @@ export class FuseOperations {
       const page = await this.lookUpPage(dir, continuationToken, false);
       for (const entry of page.entries) {
         names.push(entry.name);
-        stats.push(statOf(entry, this.options.ids));
+        stats.push(this.statOf(entry));
         seen.add(entry.name);
       }
       continuationToken = page.continuationToken;
@@ -400,6 +404,15 @@ export class FuseOperations {
 
   // --- plumbing --------------------------------------------------------------------------------
 
+  private statOf(status: FileStatus): FuseStat {
+    let stat = this.stats.get(status);
+    if (!stat) {
+      stat = statOf(status, this.options.ids);
+      this.stats.set(status, stat);
+    }
+    return stat;
+  }
+
   private async commit(open: OpenHandle): Promise<void> {
     const writer = open.writer!;
     try {
@@ -550,11 +563,62 @@ export class FuseOperations {
   };
 
   private async status(target: string): Promise<FileStatus> {
-    const cached = this.attributes.get(target) ?? (await this.fromPage(target));
+    const entry = this.attributes.entry(target);
+    if (entry) {
+      this.refreshAhead(target, entry);
+      return entry.status;
+    }
+    const cached = await this.fromPage(target);
     if (cached) return cached;
-    const status = await this.options.client.getStatus(target);
-    this.attributes.set(target, status);
+    return this.fetchStatus(target);
+  }
+
+  /**
+   * The status of `target` from the master, into the cache. Callers at once share one call (16
+   * processes of a walk revalidating its directory ask once), unless the mount changed something
+   * since it started: a status fetched across a change is neither shared nor cached.
+   */
+  private fetchStatus(target: string): Promise<FileStatus> {
+    const generation = this.attributes.generation;
+    const running = this.statusLookups.get(target);
+    if (running?.generation === generation) return running.status;
+    const status = this.options.client.getStatus(target).then((fetched) => {
+      if (this.attributes.generation === generation) this.attributes.set(target, fetched);
+      return fetched;
+    });
+    const lookup = { generation, status };
+    this.statusLookups.set(target, lookup);
+    const done = () => {
+      if (this.statusLookups.get(target) === lookup) this.statusLookups.delete(target);
+    };
+    status.then(done, done);
     return status;
+  }
+
+  /**
+   * A status asked for in the second half of its life is looked up again now, in the background
+   * (a file of a listed page with its whole page, unless that came with read capabilities;
+   * anything else, such as the directory a walk runs in, alone), so that a walk finds its files
+   * and its directory fresh instead of waiting for the master when they expire. The answers stay
+   * no older than `attr_timeout`.
+   */
+  private refreshAhead(target: string, entry: { capability: string | undefined; expires: number }): void {
+    if (entry.expires - Date.now() > this.options.attrCacheTtlMs / 2) return;
+    if (this.onListedPage(target)) {
+      // Not a page fetched with read capabilities (a walk that reads through the mount): signing
+      // them again costs the master as much as the listing, and the reads wait for workers anyway.
+      if (entry.capability === undefined) void this.fromPage(target);
+    } else {
+      this.fetchStatus(target).catch(() => undefined); // asked again, and answered, when it expires
+    }
+  }
+
+  /** Whether a page this mount listed spans `target`'s name. */
+  private onListedPage(target: string): boolean {
+    const slash = target.lastIndexOf('/');
+    if (slash < 0 || target === '/') return false;
+    const dir = slash === 0 ? '/' : target.slice(0, slash);
+    return this.pages.pageOf(dir, target.slice(slash + 1)) !== undefined;
   }
 
   /**

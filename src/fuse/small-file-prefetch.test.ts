@@ -52,4 +52,25 @@ describe('SmallFilePrefetch', () => {
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(prefetch.claim('/d/d', 'v-d', '/d/c', () => [])).toBeUndefined();
   });
+
+  it('plans nothing at an open of a version the mount has read: a warm walk asks for no candidates', async () => {
+    const { prefetch, fetched } = prefetcher();
+    let asked = 0;
+    const next = () => {
+      asked++;
+      return [file('c'), file('d')];
+    };
+    prefetch.noteRead('v-a');
+    prefetch.noteRead('v-b');
+    prefetch.claim('/d/a', 'v-a', undefined, next);
+    prefetch.claim('/d/b', 'v-b', '/d/a', next);
+    await tick();
+    expect(asked).toBe(0);
+    expect(fetched).toEqual([]);
+    // The first unread file of the walk fetches ahead again.
+    prefetch.claim('/d/x', 'v-x', '/d/b', next);
+    await tick();
+    expect(asked).toBe(1);
+    expect(fetched).toEqual(['/d/c@v-c:cap-c', '/d/d@v-d:cap-d']);
+  });
 });

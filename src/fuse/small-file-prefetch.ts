@@ -77,6 +77,9 @@ export class SmallFilePrefetch {
     const held = this.held.get(path);
     if (held) this.drop(path, held);
     this.remember(this.opened, path, 10_000);
+    // A version read before: the kernel's pages serve it, and a walk through such files (a warm
+    // one) finds the files after it read too; the first unread file it opens fetches ahead again.
+    if (this.read.has(contentId)) return undefined;
     if (before !== undefined && this.opened.has(before)) {
       for (const file of next()) this.fetch(file);
     }

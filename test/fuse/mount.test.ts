@@ -345,6 +345,15 @@ describe('tierfs fuse mount', () => {
     expect((await tierfs('fs', 'cat', '/open/by-nobody.txt')).stdout).toBe('again\n');
   });
 
+  it("has the kernel read ahead max_readahead (8 MiB) on the mount, not its device's 128 KiB default", async () => {
+    const line = readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.split(' ')[4] === mnt);
+    const device = line?.split(' ')[2];
+    expect(device).toMatch(/^0:\d+$/);
+    expect(readFileSync(`/sys/class/bdi/${device}/read_ahead_kb`, 'utf8').trim()).toBe('8192');
+  });
+
   it(`serves ${READERS} processes reading one ${BIG_BYTES / 1024 ** 2} MiB file at once, every byte right`, async () => {
     const source = join(scratch, 'big.bin');
     expect((await sh(`head -c ${BIG_BYTES} /dev/urandom > ${source}`)).code).toBe(0);

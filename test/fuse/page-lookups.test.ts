@@ -35,7 +35,7 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-async function operations(): Promise<FuseOperations> {
+async function operations(attrCacheTtlMs = TTL_MS): Promise<FuseOperations> {
   const ids = await IdentityMap.load({ translate: false, ownUid: 0, ownGid: 0 });
   const quiet = { info: () => undefined, warn: () => undefined };
   return new FuseOperations({
@@ -45,7 +45,7 @@ async function operations(): Promise<FuseOperations> {
     readType: 'CACHE',
     writeType: 'CACHE_THROUGH',
     readAheadBytes: 1024 * 1024,
-    attrCacheTtlMs: TTL_MS,
+    attrCacheTtlMs,
     umask: 0o022,
     appendRewriteMax: 1024 * 1024,
     ids,
@@ -93,5 +93,41 @@ describe('FuseOperations walking a listed directory', () => {
     expect([...asked.keys()].sort()).toEqual(['/api/v1/paths/list', '/api/v1/paths/open-list']);
     expect(asked.get('/api/v1/paths/list')).toBeLessThanOrEqual(2);
     expect(asked.get('/api/v1/paths/open-list')).toBeLessThanOrEqual(2);
+  }, 60_000);
+
+  it('looks a page up again in the background once its attributes are half their time to live old, so a walk never waits for it', async () => {
+    const ttl = 4000;
+    const ops = await operations(ttl);
+    await ops.readdir('/walk');
+    const listed = Date.now();
+    await sleep(ttl * 0.6); // Past half the time to live: not expired yet.
+    asked.clear();
+    await ops.getattr('/walk/f01'); // Answered from the cache, and the page is looked up again.
+    await sleep(200); // the lookup's answer
+    expect([...asked]).toEqual([['/api/v1/paths/list', 1]]);
+    await sleep(listed + ttl + 200 - Date.now()); // The attributes of the listing have expired.
+    asked.clear();
+    for (let i = 2; i < FILES; i++) await ops.getattr(`/walk/${nameOf(i)}`);
+    expect(asked.size).toBe(0); // the page looked up again holds them, fresh
+  }, 60_000);
+
+  it("asks the master once for the directory a walk's processes all revalidate, and refreshes it ahead of its expiry", async () => {
+    const ttl = 4000;
+    const ops = await operations(ttl);
+    await ops.readdir('/walk');
+    await sleep(ttl + 50);
+    asked.clear();
+    await Promise.all(Array.from({ length: 16 }, () => ops.getattr('/walk'))); // 16 cats at once
+    expect([...asked]).toEqual([['/api/v1/paths/status', 1]]);
+    const fetched = Date.now();
+    await sleep(ttl * 0.6);
+    asked.clear();
+    await ops.getattr('/walk'); // from the cache; its status is asked for again, in the background
+    await sleep(200);
+    expect([...asked]).toEqual([['/api/v1/paths/status', 1]]);
+    await sleep(fetched + ttl + 200 - Date.now());
+    asked.clear();
+    await ops.getattr('/walk');
+    expect(asked.size).toBe(0);
   }, 60_000);
 });
