@@ -159,6 +159,58 @@ describe('the first request of the load of a directory the metadata store does n
     expect(lists()).toBe(1);
   });
 
+  it('keeps what tierfs made in the directory after that first page was asked for', async () => {
+    // The listing's lookup of `big` is held until a directory was made in it through tierfs (whose
+    // own lookup goes through): made after the first page was listed, before the load started.
+    let lookups = 0;
+    let reached!: () => void;
+    const lookupReached = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const layer = (store: UnderStore): UnderStore =>
+      new Proxy(store, {
+        get(target, property, receiver) {
+          if (property === 'getStatus')
+            return async (path: string) => {
+              if (isBig(path) && ++lookups === 1) {
+                reached();
+                await held;
+              }
+              return target.getStatus(path);
+            };
+          return Reflect.get(target, property, receiver);
+        },
+      });
+    ns = await Namespace.open(
+      Configuration.of({ 'tierfs.master.mount.table.root.ufs': join(base, 'ufs') }),
+      meta,
+      'admin',
+      layer,
+    );
+    const first = ns.listStatus('/big', ADMIN, { pageSize: 1000 });
+    await lookupReached;
+    await ns.mkdir('/big/zz-made-meanwhile', ADMIN);
+    release();
+    const names: string[] = [];
+    let page = await first;
+    for (;;) {
+      names.push(...page.entries.map((e) => e.name));
+      if (!page.continuationToken) break;
+      page = await ns.listStatus('/big', ADMIN, {
+        pageSize: 1000,
+        continuationToken: page.continuationToken,
+      });
+    }
+    // Not taken for a child the under store no longer has when the load ended.
+    expect(names).toHaveLength(FILES + 1);
+    expect(names.at(-1)).toBe('zz-made-meanwhile');
+    expect((await ns.getStatus('/big/zz-made-meanwhile', ADMIN)).isDirectory).toBe(true);
+  });
+
   it('is dropped when the path is a file or missing, with the error the lookup gives', async () => {
     writeFileSync(join(base, 'ufs', 'file'), 'x');
     ns = await Namespace.open(

@@ -197,7 +197,7 @@ export class Namespace {
   ): Promise<ListResult> {
     const target = normalizeNamespacePath(path);
     await this.checkTraverse(target, caller);
-    const firstPage = options.continuationToken ? undefined : (await this.askFirstPage(target))?.page;
+    const firstPage = options.continuationToken ? undefined : await this.askFirstPage(target);
     const dir = await this.visibleInode(target, options.syncIntervalMs);
     if (!dir.isDirectory) throw new TierfsError('NOT_A_DIRECTORY', `${target} is a file, not a directory`);
     this.permissions.check(dir, caller, 'rx', target);
@@ -884,14 +884,16 @@ export class Namespace {
    * request of its load then go out together instead of one after the other. Only the load uses
    * the answer, once the lookup found a directory the caller may list; otherwise it is dropped.
    */
-  private async askFirstPage(path: string): Promise<{ page: Promise<ListPage> } | undefined> {
+  private async askFirstPage(path: string): Promise<FirstPage | undefined> {
     if (path === '/' || (await this.meta.getInode(path)) !== undefined) return undefined;
     if (!(await this.mayLoad(path))) return undefined;
     const { mount, ufsPath } = this.mounts.resolve(path);
     if (isTemporaryPath(ufsPath)) return undefined;
-    const page = (await this.mounts.store(mount)).list(ufsPath);
+    const store = await this.mounts.store(mount);
+    const askedAtMs = Date.now();
+    const page = store.list(ufsPath);
     page.catch(() => undefined); // a page nobody uses may fail unseen; the load sees its error
-    return { page }; // wrapped: an async function returning the promise would wait for it
+    return { page, askedAtMs }; // wrapped: an async function returning the promise would wait for it
   }
 
   /**
@@ -902,7 +904,7 @@ export class Namespace {
   private loadChildren(
     dir: Inode,
     syncIntervalMs = this.syncIntervalMs,
-    firstPage?: Promise<ListPage>,
+    firstPage?: FirstPage,
   ): DirectoryLoad | undefined {
     if (dir.childrenLoaded && !isStale(dir, syncIntervalMs)) return undefined;
     if (dir.persistence !== 'PERSISTED') return undefined;
@@ -917,14 +919,12 @@ export class Namespace {
   }
 
   /** Mirrors a directory's children from the under store, a batch at a time, reporting progress. */
-  private async syncChildren(
-    dir: Inode,
-    progress: DirectoryLoad,
-    firstPage?: Promise<ListPage>,
-  ): Promise<void> {
+  private async syncChildren(dir: Inode, progress: DirectoryLoad, firstPage?: FirstPage): Promise<void> {
     const { mount, ufsPath } = this.mounts.resolve(dir.path);
     const store = await this.mounts.store(mount);
-    const started = Date.now();
+    // Children not in the listing and last synced before it was asked for are dropped at the end:
+    // with a first page asked for earlier, that is when (what tierfs made since then is kept).
+    const started = firstPage?.askedAtMs ?? Date.now();
     const batch: Inode[] = [];
     let batchSize = SYNC_BATCH_FIRST;
     let batchStartedMs = 0;
@@ -946,7 +946,7 @@ export class Namespace {
       progress.advanced(nameOf(children.at(-1)!.path));
     };
     try {
-      for await (const page of walkPages(store, ufsPath, {}, firstPage)) {
+      for await (const page of walkPages(store, ufsPath, {}, firstPage?.page)) {
         if (batch.length === 0) batchStartedMs = Date.now();
         for (const status of page.entries) {
           if (isTemporaryName(status.name)) continue;
@@ -1020,6 +1020,13 @@ export class Namespace {
   private sharedMode(mount: MountPoint, mode: number): number {
     return mount.shared ? mode | ((mode >> 6) & 0o7) : mode;
   }
+}
+
+/** The under store's first page of a directory's listing, asked for before its load started. */
+interface FirstPage {
+  readonly page: Promise<ListPage>;
+  /** When it was asked for (before the request went out). */
+  readonly askedAtMs: number;
 }
 
 /** An inode that only mirrors its under store object (and may be re-read from it). */
