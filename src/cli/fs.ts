@@ -19,9 +19,10 @@ import {
   type WriteType,
 } from '../cluster/io-types.js';
 import { copyPages } from '../cluster/short-circuit.js';
+import type { ListResult } from '../cluster/wire.js';
 import { optionValue, readOptionFile } from '../config/option-file.js';
 import { parseBytes } from '../config/types.js';
-import { TierfsError } from '../errors.js';
+import { isTierfsError, TierfsError } from '../errors.js';
 import { forEachReporting } from './failure-report.js';
 import { pipeToFd, writeWhole } from './fd-pipe.js';
 import { formatSize, lsLine, mountLine, statLines } from './fs-format.js';
@@ -99,8 +100,9 @@ async function listInto(
   client: TierfsClient,
   dir: string,
   options: { recursive: boolean; human: boolean },
+  first?: Promise<ListResult>,
 ): Promise<void> {
-  for await (const entries of client.listPages(dir, { cached: true })) {
+  for await (const entries of client.listPages(dir, { cached: true, first })) {
     for (const entry of entries) {
       batch.add(lsLine(entry, options.human));
       if (options.recursive && entry.isDirectory) await listInto(batch, client, entry.path, options);
@@ -196,13 +198,23 @@ export function registerFsCommands(program: Command, context: CliContext): void 
     .argument('<path...>')
     .action((paths: string[], options: { recursive?: boolean; human?: boolean }) =>
       eachTarget(paths, async ({ client, path }) => {
-        const status = await client.getStatus(path, { cached: true });
-        if (!status.isDirectory) return out(lsLine(status, options.human ?? false));
-        const batch = new LineBatch();
-        await listInto(batch, client, status.path, {
-          recursive: options.recursive ?? false,
-          human: options.human ?? false,
-        });
+        // The first page is asked for at once, not after a getStatus: one master call fewer, and
+        // the master looks up a directory it does not know yet and starts listing it together.
+        // A file answers NOT_A_DIRECTORY and is shown by its status.
+        const first = client.listStatus(path, { cached: true });
+        try {
+          await first;
+        } catch (error) {
+          if (!isTierfsError(error, 'NOT_A_DIRECTORY')) throw error;
+          return out(lsLine(await client.getStatus(path, { cached: true }), options.human ?? false));
+        }
+        await listInto(
+          new LineBatch(),
+          client,
+          path,
+          { recursive: options.recursive ?? false, human: options.human ?? false },
+          first,
+        );
       }),
     );
 

@@ -228,18 +228,20 @@ export class TierfsClient {
 
   /**
    * A directory's entries a page at a time, as the master answers them; the next page is asked for
-   * while the caller handles this one.
+   * while the caller handles this one. `first`: the first page, already asked for with the same
+   * options (`listStatus`).
    */
   async *listPages(
     path: string,
-    options: { cached?: boolean; pageSize?: number } = {},
+    options: { cached?: boolean; pageSize?: number; first?: Promise<ListResult> } = {},
   ): AsyncGenerator<readonly FileStatus[]> {
-    let next: Promise<ListResult> | undefined = this.listStatus(path, options);
+    const { first, ...asked } = options;
+    let next: Promise<ListResult> | undefined = first ?? this.listStatus(path, asked);
     while (next) {
       const page: ListResult = await next;
       next = undefined;
       if (page.continuationToken) {
-        next = this.listStatus(path, { ...options, continuationToken: page.continuationToken });
+        next = this.listStatus(path, { ...asked, continuationToken: page.continuationToken });
         next.catch(() => undefined); // a caller that stops early never awaits it
       }
       yield page.entries;

@@ -92,3 +92,134 @@ describe('listing a never-listed directory', () => {
     expect(total).toBe(FILES);
   });
 });
+
+describe('the first request of the load of a directory the metadata store does not know', () => {
+  const isBig = (path: unknown) => String(path).replace(/^\/+/, '') === 'big';
+
+  /** The under store's lookup of `big` answers only once its listing was asked for (or after 2 s). */
+  function lookupWaitsForList() {
+    const events: string[] = [];
+    let lists = 0;
+    let listAsked!: () => void;
+    const asked = new Promise<void>((resolve) => {
+      listAsked = resolve;
+    });
+    const layer = (store: UnderStore): UnderStore =>
+      new Proxy(store, {
+        get(target, property, receiver) {
+          if (property === 'list')
+            return async (...args: Parameters<UnderStore['list']>) => {
+              if (isBig(args[0]) && !args[1]?.continuationToken) {
+                lists++;
+                events.push('list asked');
+                listAsked();
+              }
+              return target.list(...args);
+            };
+          if (property === 'getStatus')
+            return async (path: string) => {
+              if (isBig(path)) {
+                await Promise.race([asked, new Promise((resolve) => setTimeout(resolve, 2000))]);
+                events.push('lookup answered');
+              }
+              return target.getStatus(path);
+            };
+          return Reflect.get(target, property, receiver);
+        },
+      });
+    return { layer, events, lists: () => lists };
+  }
+
+  it('goes out together with the lookup of the directory, not after its answer', async () => {
+    const { layer, events, lists } = lookupWaitsForList();
+    ns = await Namespace.open(
+      Configuration.of({ 'tierfs.master.mount.table.root.ufs': join(base, 'ufs') }),
+      meta,
+      'admin',
+      layer,
+    );
+    const page = await ns.listStatus('/big', ADMIN, { pageSize: 100 });
+    // One round trip instead of two before the load starts (20 ms each to a store 10 ms away).
+    expect(events.slice(0, 2)).toEqual(['list asked', 'lookup answered']);
+    expect(page.entries.map((e) => e.name)).toEqual(
+      Array.from({ length: 100 }, (_, n) => `f${String(n).padStart(5, '0')}`),
+    );
+    // That page is the load's first page, not one asked for again.
+    let token = page.continuationToken;
+    let total = page.entries.length;
+    while (token) {
+      const next = await ns.listStatus('/big', ADMIN, { pageSize: 1000, continuationToken: token });
+      total += next.entries.length;
+      token = next.continuationToken;
+    }
+    expect(total).toBe(FILES);
+    expect(lists()).toBe(1);
+    // Loaded now: listing it again asks the under store nothing.
+    await ns.listStatus('/big', ADMIN, { pageSize: 100 });
+    expect(lists()).toBe(1);
+  });
+
+  it('keeps what tierfs made in the directory after that first page was asked for', async () => {
+    // The listing's lookup of `big` is held until a directory was made in it through tierfs (whose
+    // own lookup goes through): made after the first page was listed, before the load started.
+    let lookups = 0;
+    let reached!: () => void;
+    const lookupReached = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const layer = (store: UnderStore): UnderStore =>
+      new Proxy(store, {
+        get(target, property, receiver) {
+          if (property === 'getStatus')
+            return async (path: string) => {
+              if (isBig(path) && ++lookups === 1) {
+                reached();
+                await held;
+              }
+              return target.getStatus(path);
+            };
+          return Reflect.get(target, property, receiver);
+        },
+      });
+    ns = await Namespace.open(
+      Configuration.of({ 'tierfs.master.mount.table.root.ufs': join(base, 'ufs') }),
+      meta,
+      'admin',
+      layer,
+    );
+    const first = ns.listStatus('/big', ADMIN, { pageSize: 1000 });
+    await lookupReached;
+    await ns.mkdir('/big/zz-made-meanwhile', ADMIN);
+    release();
+    const names: string[] = [];
+    let page = await first;
+    for (;;) {
+      names.push(...page.entries.map((e) => e.name));
+      if (!page.continuationToken) break;
+      page = await ns.listStatus('/big', ADMIN, {
+        pageSize: 1000,
+        continuationToken: page.continuationToken,
+      });
+    }
+    // Not taken for a child the under store no longer has when the load ended.
+    expect(names).toHaveLength(FILES + 1);
+    expect(names.at(-1)).toBe('zz-made-meanwhile');
+    expect((await ns.getStatus('/big/zz-made-meanwhile', ADMIN)).isDirectory).toBe(true);
+  });
+
+  it('is dropped when the path is a file or missing, with the error the lookup gives', async () => {
+    writeFileSync(join(base, 'ufs', 'file'), 'x');
+    ns = await Namespace.open(
+      Configuration.of({ 'tierfs.master.mount.table.root.ufs': join(base, 'ufs') }),
+      meta,
+      'admin',
+    );
+    await expect(ns.listStatus('/file', ADMIN)).rejects.toMatchObject({ code: 'NOT_A_DIRECTORY' });
+    await expect(ns.listStatus('/missing', ADMIN)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect((await ns.listStatus('/big', ADMIN, { pageSize: 5 })).entries).toHaveLength(5);
+  });
+});

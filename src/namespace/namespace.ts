@@ -29,7 +29,7 @@ import {
   PARKED_RETRY_MS,
   type PersistenceState,
 } from '../meta/store.js';
-import type { StoreLayer, UfsStatus } from '../ufs/contract.js';
+import type { ListPage, StoreLayer, UfsStatus } from '../ufs/contract.js';
 import { isTemporaryName, isTemporaryPath, temporaryPathFor } from '../ufs/temporary.js';
 import { walkPages } from '../ufs/walk.js';
 import { compareBytes, DirectoryLoad } from './directory-load.js';
@@ -204,6 +204,7 @@ export class Namespace {
   ): Promise<ListResult> {
     const target = normalizeNamespacePath(path);
     await this.checkTraverse(target, caller);
+    const firstPage = options.continuationToken ? undefined : await this.askFirstPage(target);
     const dir = await this.visibleInode(target, options.syncIntervalMs);
     if (!dir.isDirectory) throw new TierfsError('NOT_A_DIRECTORY', `${target} is a file, not a directory`);
     this.permissions.check(dir, caller, 'rx', target);
@@ -221,7 +222,7 @@ export class Namespace {
     // pages after the token would otherwise miss what the store has not mirrored yet.
     const load = options.continuationToken
       ? (this.loads.get(target) ?? (dir.childrenLoaded ? undefined : this.loadChildren(dir)))
-      : this.loadChildren(dir, options.syncIntervalMs);
+      : this.loadChildren(dir, options.syncIntervalMs, firstPage);
     const after = decodeToken(options.continuationToken);
     let page = await this.meta.listChildren(target, { limit, after });
     while (load && !load.finished) {
@@ -888,15 +889,38 @@ export class Namespace {
   }
 
   /**
-   * Starts loading a directory's children from the under store when never loaded or stale (or
-   * joins the load under way); undefined when they are fresh.
+   * The first page of the under store's listing of `path`, asked for now when the metadata store
+   * does not know the path at all: its lookup in the under store (one round trip) and the first
+   * request of its load then go out together instead of one after the other. Only the load uses
+   * the answer, once the lookup found a directory the caller may list; otherwise it is dropped.
    */
-  private loadChildren(dir: Inode, syncIntervalMs = this.syncIntervalMs): DirectoryLoad | undefined {
+  private async askFirstPage(path: string): Promise<FirstPage | undefined> {
+    if (path === '/' || (await this.meta.getInode(path)) !== undefined) return undefined;
+    if (!(await this.mayLoad(path))) return undefined;
+    const { mount, ufsPath } = this.mounts.resolve(path);
+    if (isTemporaryPath(ufsPath)) return undefined;
+    const store = await this.mounts.store(mount);
+    const askedAtMs = Date.now();
+    const page = store.list(ufsPath);
+    page.catch(() => undefined); // a page nobody uses may fail unseen; the load sees its error
+    return { page, askedAtMs }; // wrapped: an async function returning the promise would wait for it
+  }
+
+  /**
+   * Starts loading a directory's children from the under store when never loaded or stale (or
+   * joins the load under way); undefined when they are fresh. `firstPage`, the under store's first
+   * page of the listing already asked for, is used by a load started here.
+   */
+  private loadChildren(
+    dir: Inode,
+    syncIntervalMs = this.syncIntervalMs,
+    firstPage?: FirstPage,
+  ): DirectoryLoad | undefined {
     if (dir.childrenLoaded && !isStale(dir, syncIntervalMs)) return undefined;
     if (dir.persistence !== 'PERSISTED') return undefined;
     const running = this.loads.get(dir.path);
     if (running && !running.finished) return running;
-    const load = new DirectoryLoad((progress) => this.syncChildren(dir, progress));
+    const load = new DirectoryLoad((progress) => this.syncChildren(dir, progress, firstPage));
     this.loads.set(dir.path, load);
     void load.done.then(() => {
       if (this.loads.get(dir.path) === load) this.loads.delete(dir.path);
@@ -905,10 +929,12 @@ export class Namespace {
   }
 
   /** Mirrors a directory's children from the under store, a batch at a time, reporting progress. */
-  private async syncChildren(dir: Inode, progress: DirectoryLoad): Promise<void> {
+  private async syncChildren(dir: Inode, progress: DirectoryLoad, firstPage?: FirstPage): Promise<void> {
     const { mount, ufsPath } = this.mounts.resolve(dir.path);
     const store = await this.mounts.store(mount);
-    const started = Date.now();
+    // Children not in the listing and last synced before it was asked for are dropped at the end:
+    // with a first page asked for earlier, that is when (what tierfs made since then is kept).
+    const started = firstPage?.askedAtMs ?? Date.now();
     const batch: Inode[] = [];
     let batchSize = SYNC_BATCH_FIRST;
     let batchStartedMs = 0;
@@ -930,7 +956,7 @@ export class Namespace {
       progress.advanced(nameOf(children.at(-1)!.path));
     };
     try {
-      for await (const page of walkPages(store, ufsPath)) {
+      for await (const page of walkPages(store, ufsPath, {}, firstPage?.page)) {
         if (batch.length === 0) batchStartedMs = Date.now();
         for (const status of page.entries) {
           if (isTemporaryName(status.name)) continue;
@@ -1004,6 +1030,13 @@ export class Namespace {
   private sharedMode(mount: MountPoint, mode: number): number {
     return mount.shared ? mode | ((mode >> 6) & 0o7) : mode;
   }
+}
+
+/** The under store's first page of a directory's listing, asked for before its load started. */
+interface FirstPage {
+  readonly page: Promise<ListPage>;
+  /** When it was asked for (before the request went out). */
+  readonly askedAtMs: number;
 }
 
 /** An inode that only mirrors its under store object (and may be re-read from it). */

@@ -44,9 +44,15 @@ export async function* walkPages(
   store: UnderStore,
   path: string,
   options: Omit<ListOptions, 'continuationToken'> = {},
+  /** The first page, when it was already asked for (`store.list(path, options)`). */
+  firstPage?: Promise<ListPage>,
 ): AsyncGenerator<WalkedPage> {
   const ask = (continuationToken: string | undefined) => {
-    const asked = { page: store.list(path, { ...options, continuationToken }), arrived: false };
+    const page =
+      continuationToken === undefined && firstPage
+        ? firstPage
+        : store.list(path, { ...options, continuationToken });
+    const asked = { page, arrived: false };
     const arrived = () => {
       asked.arrived = true;
     };

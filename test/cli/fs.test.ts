@@ -137,6 +137,40 @@ describe('tierfs fs: namespace commands', () => {
     ]);
   });
 
+  it('ls asks the master for the first page of a directory at once, and for a status only for a file', async () => {
+    await ok('mkdir', '/ls-calls');
+    await ok('touch', '/ls-calls/a.txt');
+    const proxy = await startFaultProxy(cluster.master.rpcAddress);
+    try {
+      const viaProxy = (args: readonly string[]) =>
+        runTierfs(
+          [
+            '-Dtierfs.master.hostname=127.0.0.1',
+            `-Dtierfs.master.rpc.port=${proxy.port}`,
+            '-Dtierfs.security.login.username=admin',
+            'fs',
+            ...args,
+          ],
+          { cwd: work, env: { HOME: work, TZ: 'UTC' } },
+        );
+      const calls = () => proxy.requests.map((q) => q.path.split('?')[0]!);
+      const dir = await viaProxy(['ls', '/ls-calls']);
+      expect(dir.stderr).toBe('');
+      expect(dir.stdout).toMatch(/^-rw-\S+ .* \/ls-calls\/a\.txt\n$/);
+      // One call: no getStatus before the listing (a round trip, and for a directory the master
+      // does not know yet, its lookup in the under store before the listing could start).
+      expect(calls()).toEqual(['/api/v1/paths/list']);
+
+      proxy.requests.length = 0;
+      const file = await viaProxy(['ls', '/ls-calls/a.txt']);
+      expect(file.stderr).toBe('');
+      expect(file.stdout).toBe(dir.stdout);
+      expect(calls()).toEqual(['/api/v1/paths/list', '/api/v1/paths/status']);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('stat prints every field, the content identity only with -v', async () => {
     await write('/stat/a.txt', 'stat me');
     const status = await client.getStatus('/stat/a.txt');

@@ -14,7 +14,6 @@ import {
   mkdir,
   open,
   opendir,
-  readdir,
   realpath,
   rename,
   rm,
@@ -42,8 +41,8 @@ import type {
 } from '../contract.js';
 import { readRangeOf, readVersionOf, staleVersion } from '../io.js';
 import { baseName, isSameOrDescendant, normalizeUfsPath, parentPath } from '../path.js';
-import { PackedNames } from './packed-names.js';
 import { groupName, userName } from './posix-names.js';
+import { SortedNames } from './sorted-names.js';
 
 export const LOCAL_CAPABILITIES: UnderStoreCapabilities = Object.freeze({
   atomicRename: true,
@@ -64,6 +63,8 @@ const LISTING_REUSE_MS = 60_000;
 const LISTINGS_KEPT = 8;
 /** Entries whose status a listing reads at once. */
 const STAT_BATCH = 128;
+/** Directory entries read from the kernel per call while a directory is listed. */
+const DIRENT_BUFFER = 4096;
 const READ_CHUNK = 256 * 1024;
 
 export interface LocalStoreOptions {
@@ -91,7 +92,7 @@ export class LocalUnderStore implements UnderStore {
   private realRoot: string | undefined;
   private readonly partialCleanAgeMs: number;
   /** Sorted names of directories being listed page by page, by directory, least recently used first. */
-  private readonly listings = new Map<string, { names: PackedNames; usedMs: number }>();
+  private readonly listings = new Map<string, { names: SortedNames; usedMs: number }>();
 
   constructor(options: LocalStoreOptions) {
     if (!options.root.startsWith('/')) {
@@ -359,30 +360,30 @@ export class LocalUnderStore implements UnderStore {
 
   /** Depth-first, each directory in name order, a directory before its children; skips up to `resume`. */
   private async *entries(dir: string, recursive: boolean, resume?: string[]): AsyncGenerator<UfsStatus> {
-    const names = await this.sortedNames(dir, resume !== undefined);
+    const names = (await this.sortedNames(dir, resume !== undefined)).from(resume?.[0]);
     const [first, ...rest] = resume ?? [];
     const relOf = (name: string) => (dir === '' ? name : `${dir}/${name}`);
-    let statuses: Promise<Awaited<ReturnType<typeof this.entryStatus>>[]> | undefined;
-    let statusesFrom = -1;
-    for (let at = first === undefined ? 0 : names.lowerBound(first); at < names.length; at++) {
+    for (;;) {
       // The entries' statuses are read STAT_BATCH at a time, at once: one by one, a directory of
       // a million files takes minutes of round trips to the file system's thread pool.
-      if (statuses === undefined || at >= statusesFrom + STAT_BATCH) {
-        statusesFrom = at;
-        const batch: Promise<Awaited<ReturnType<typeof this.entryStatus>>>[] = [];
-        for (let i = at; i < Math.min(at + STAT_BATCH, names.length); i++)
-          batch.push(this.entryStatus(relOf(names.at(i))));
-        statuses = Promise.all(batch);
+      const batch: string[] = [];
+      while (batch.length < STAT_BATCH) {
+        const next = names.next();
+        if (next.done) break;
+        batch.push(next.value);
       }
-      const name = names.at(at);
-      const rel = relOf(name);
-      const resumingHere = first !== undefined && name === first;
-      const entry = (await statuses)[at - statusesFrom];
-      if (!entry) continue;
-      if (!resumingHere) yield entry.status;
-      // Symlinked directories are listed but not descended into: no cycles, no double listings.
-      if (recursive && entry.status.isDirectory && !entry.symlink) {
-        yield* this.entries(rel, true, resumingHere && rest.length > 0 ? rest : undefined);
+      if (batch.length === 0) return;
+      const statuses = await Promise.all(batch.map((name) => this.entryStatus(relOf(name))));
+      for (let i = 0; i < batch.length; i++) {
+        const name = batch[i]!;
+        const resumingHere = first !== undefined && name === first;
+        const entry = statuses[i];
+        if (!entry) continue;
+        if (!resumingHere) yield entry.status;
+        // Symlinked directories are listed but not descended into: no cycles, no double listings.
+        if (recursive && entry.status.isDirectory && !entry.symlink) {
+          yield* this.entries(relOf(name), true, resumingHere && rest.length > 0 ? rest : undefined);
+        }
       }
     }
   }
@@ -390,34 +391,38 @@ export class LocalUnderStore implements UnderStore {
   /**
    * The names in a directory, sorted (partial files left out). A listing that goes on from a page
    * reuses the names its first page read, for a while: a directory of a million files is read and
-   * sorted once per listing, not once per page. Names only, packed (see PackedNames).
+   * sorted once per listing, not once per page. The directory is streamed and sorted in runs, the
+   * names packed (see SortedNames): never a string per name for the whole directory at once.
    */
-  private async sortedNames(dir: string, resuming: boolean): Promise<PackedNames> {
+  private async sortedNames(dir: string, resuming: boolean): Promise<SortedNames> {
     const now = Date.now();
     const cached = this.listings.get(dir);
     if (resuming && cached && now - cached.usedMs < LISTING_REUSE_MS) {
       cached.usedMs = now;
       return cached.names;
     }
-    let names: string[];
+    let names: SortedNames;
     try {
-      // readdir, not opendir: readdir's names come sorted (by libuv, off the event loop); a
-      // million names from opendir, in hash order, took longer to sort here than to read.
-      names = await readdir(dir === '' ? this.root : join(this.root, dir));
+      const handle = await opendir(dir === '' ? this.root : join(this.root, dir), {
+        bufferSize: DIRENT_BUFFER,
+      });
+      try {
+        names = await SortedNames.read(handle, (name) => !name.startsWith(PARTIAL_PREFIX));
+      } finally {
+        await handle.close();
+      }
     } catch (error) {
       // Removed while we were listing it: nothing more to say about it.
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return PackedNames.of([]);
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return SortedNames.empty;
       throw toTierfsError(error, this.describe(dir));
     }
-    // The default order is compareNames's (UTF-16 code units), without a call per comparison.
-    const packed = PackedNames.of(names.filter((name) => !name.startsWith(PARTIAL_PREFIX)).sort());
     this.listings.delete(dir);
-    this.listings.set(dir, { names: packed, usedMs: now });
+    this.listings.set(dir, { names, usedMs: now });
     for (const [key, listing] of this.listings) {
       if (this.listings.size <= LISTINGS_KEPT && now - listing.usedMs < LISTING_REUSE_MS) break;
       this.listings.delete(key);
     }
-    return packed;
+    return names;
   }
 
   /** Status of a listed entry, or undefined when it vanished or is a symlink leading out of the root. */

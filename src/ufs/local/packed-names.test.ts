@@ -3,7 +3,7 @@ import { PackedNames } from './packed-names.js';
 
 describe('PackedNames', () => {
   it('gives back every name at its position, across chunks, and finds where a name would go', () => {
-    // More than one chunk of 65,536, names of different lengths, non-ASCII among them.
+    // More than 65,536 names, of different lengths, non-ASCII among them.
     const names = Array.from({ length: 70_000 }, (_, n) =>
       `${n % 7 === 0 ? 'é' : 'f'}${n}`.repeat(1 + (n % 3)),
     );

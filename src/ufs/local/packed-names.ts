@@ -1,32 +1,32 @@
 /**
- * The sorted names of a directory, packed: one string holding every name back to back and the
- * offset where each ends. A million names take one flat string of their characters and 4 MB of
- * offsets instead of a million string objects (about 70 MB of heap), and the garbage collector
- * has two objects to trace instead of a million while a listing goes on page by page.
+ * Sorted names packed into one buffer of their UTF-8 bytes, back to back, and the offset where each
+ * ends. A million names take one buffer outside the JavaScript heap and 4 MB of offsets instead of
+ * a million string objects (about 70 MB of heap): the garbage collector has nothing to trace while
+ * a listing goes on page by page, and the heap, which V8 lets grow to a multiple of what it holds,
+ * does not grow with the directory.
  */
 export class PackedNames {
   private constructor(
-    /** Names CHUNK at a time, each chunk's names back to back in one string. */
-    private readonly texts: readonly string[],
-    /** Where each name ends in its chunk's text. */
+    /** Every name's UTF-8 bytes, back to back. */
+    private readonly bytes: Buffer,
+    /** Where each name ends in `bytes`. */
     private readonly ends: Uint32Array,
   ) {}
 
   /** Packs names already sorted by compareNames. */
   static of(sorted: readonly string[]): PackedNames {
     const ends = new Uint32Array(sorted.length);
-    const texts: string[] = [];
-    for (let from = 0; from < sorted.length; from += CHUNK) {
-      const chunk = sorted.slice(from, from + CHUNK);
+    const joined = sorted.join('');
+    if (Buffer.byteLength(joined, 'utf8') === joined.length) {
+      // ASCII only (the common case): a name's bytes are its characters, copied in one call.
       let at = 0;
-      for (let i = 0; i < chunk.length; i++) {
-        at += chunk[i]!.length;
-        ends[from + i] = at;
-      }
-      // join('') makes one flat string: the names sliced from it later are views, not copies.
-      texts.push(chunk.join(''));
+      for (let i = 0; i < sorted.length; i++) ends[i] = at += sorted[i]!.length;
+      return new PackedNames(Buffer.from(joined, 'latin1'), ends);
     }
-    return new PackedNames(texts, ends);
+    const bytes = Buffer.from(joined, 'utf8');
+    let at = 0;
+    for (let i = 0; i < sorted.length; i++) ends[i] = at += Buffer.byteLength(sorted[i]!, 'utf8');
+    return new PackedNames(bytes, ends);
   }
 
   get length(): number {
@@ -35,8 +35,7 @@ export class PackedNames {
 
   /** The name at a position (0 <= index < length). */
   at(index: number): string {
-    const start = index % CHUNK === 0 ? 0 : this.ends[index - 1]!;
-    return this.texts[Math.floor(index / CHUNK)]!.slice(start, this.ends[index]);
+    return this.bytes.toString('utf8', index === 0 ? 0 : this.ends[index - 1]!, this.ends[index]);
   }
 
   /** The position of the first name not before `name`. */
@@ -50,9 +49,6 @@ export class PackedNames {
     return low;
   }
 }
-
-/** Names per packed string: a chunk of the longest names (255 bytes) stays far below V8's string limit. */
-const CHUNK = 65_536;
 
 /**
  * The order of a local listing: UTF-16 code units, which is JavaScript's default sort (no call per
