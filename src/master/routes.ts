@@ -5,6 +5,7 @@
  * The namespace, mount and membership routes are plain route specs (`namespaceRoutes`), so the
  * admin REST API on the web port (rest-routes.ts) serves the very same handlers.
  */
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
 import { presentsSecret } from '../cluster/auth.js';
 import type { CapabilitySigner, WriteCapability } from '../cluster/capability.js';
@@ -78,6 +79,12 @@ export function registerRoutes(app: FastifyInstance, routes: readonly RouteSpec[
 export function mountInfo(m: MountInfo, revealSecrets: boolean): MountInfo {
   const { path, ufsUri, readOnly, shared, options } = m;
   return { path, ufsUri, readOnly, shared, options: revealSecrets ? { ...options } : maskSecrets(options) };
+}
+
+/** Changes whenever a mount is added, removed or changed (its store, options or read-only flag). */
+export function mountTableDigest(mounts: readonly MountInfo[]): string {
+  const table = mounts.map((m) => [m.path, m.ufsUri, m.readOnly, m.options]);
+  return createHash('sha256').update(JSON.stringify(table)).digest('base64url').slice(0, 22);
 }
 
 const { ref, str, int, bool, object, path: pathSchema, empty } = schemas;
@@ -620,9 +627,15 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
           },
           ['id', 'address', 'startedMs'],
         ),
-        response: object({ leaseMs: int('The worker is lost when no heartbeat arrives for this long.') }, [
-          'leaseMs',
-        ]),
+        response: object(
+          {
+            leaseMs: int('The worker is lost when no heartbeat arrives for this long.'),
+            mountTable: str(
+              'A digest of the mount table: a new one tells the worker to open the new mounts.',
+            ),
+          },
+          ['leaseMs'],
+        ),
       }),
     },
     async (request): Promise<HeartbeatResponse> => {
@@ -634,7 +647,7 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
         tiers: b.tiers ?? [],
       });
       if (joined) context.workerJoined();
-      return { leaseMs: workers.leaseMs };
+      return { leaseMs: workers.leaseMs, mountTable: mountTableDigest(namespace.mounts.list()) };
     },
   );
 

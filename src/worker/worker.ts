@@ -38,6 +38,7 @@ import type {
   CachedRequest,
   CachedResponse,
   HeartbeatRequest,
+  HeartbeatResponse,
   PersistRequest,
   TierUsage,
 } from '../cluster/wire.js';
@@ -133,6 +134,8 @@ export class Worker {
   private stagingSweeps: NodeJS.Timeout | undefined;
   private connections: ServerConnections | undefined;
   private stopGraceMs = STOP_GRACE_MS;
+  /** The master's mount table digest at the last heartbeat (HeartbeatResponse.mountTable). */
+  private mountTable: string | undefined;
 
   private constructor(
     readonly id: string,
@@ -517,12 +520,25 @@ export class Worker {
       usedBytes: u.used,
     }));
     const body: HeartbeatRequest = { id: this.id, address: this.address, startedMs, tiers };
-    await this.masters.call('POST', '/api/v1/workers/heartbeat', {
+    const answer = await this.masters.call<HeartbeatResponse>('POST', '/api/v1/workers/heartbeat', {
       body,
       headers: clusterHeaders(this.clusterToken),
       timeoutMs: 5000,
       idempotent: true,
     });
+    if (answer.mountTable !== undefined && answer.mountTable !== this.mountTable) {
+      this.mountTable = answer.mountTable;
+      // In the background: the heartbeat goes on; a read arriving meanwhile waits for the same store.
+      this.mounts.warm().catch((error: Error) => {
+        this.mountTable = undefined; // try again at the next heartbeat
+        this.log.warn({ err: error.message }, 'could not open the under stores of the mounts');
+      });
+    }
+  }
+
+  /** Mount paths whose under store this worker has open (opened by a read, or ahead of one). */
+  openMounts(): string[] {
+    return this.mounts.openMounts();
   }
 
   async stop(): Promise<void> {
