@@ -4,7 +4,8 @@
  * (openFile) and with the AWS SDK (one GetObject), several times each, alternating. For each read:
  * wall time, time to the first byte, the longest gap between two chunks, and the CPU seconds
  * (user + system, from /proc/<pid>/stat) of the worker, the master, the S3 gateway and this process
- * per GiB read. CPU per GiB is what a shared machine's load does not change much: compare it
+ * per GiB read; then warm reads through the client and `tierfs fs cat`, with the S3 gateway's CPU
+ * meanwhile (a request that crossed the link). CPU per GiB is what a shared machine's load does not change much: compare it
  * before and after a change, with the load average printed beside it.
  *
  *   npm run build --silent && npx tsx bench/cold-read-cpu.ts [--size MiB] [--runs n] [--rtt ms] [--no-netns] [--no-cache] [--profile dir] [--node-options flags]
@@ -15,12 +16,14 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { TIERFS_BIN } from '../test/support/cli.js';
 import { MOUNT, MOUNT_PREFIX, startBenchCluster } from './harness/cluster.js';
-import { objectFile } from './harness/context.js';
+import { drain, expectBytes, objectFile } from './harness/context.js';
 import { writeRandomFile } from './harness/data.js';
 import { startS3Server } from './harness/gateway.js';
 import { choosePlan, createLink } from './harness/netns.js';
 import { sdkClient } from './harness/peers.js';
+import { execCounted } from './harness/process.js';
 import { startRelayProcess } from './harness/relay-process.js';
 import { BIG_KEY } from './harness/scenarios/seq-read.js';
 
@@ -137,6 +140,37 @@ try {
         ),
       ),
     );
+  }
+  // Then warm reads (every page cached): whatever CPU the S3 gateway spends meanwhile is a request
+  // that crossed the link, which a warm read should never send.
+  const gatewayCpu = () => cpuOf(server.pid);
+  for (let run = 0; run < runs; run++) {
+    for (const [label, read] of [
+      [
+        'client',
+        async () =>
+          expectBytes('client', await drain(await cluster.client.openFile(`${MOUNT}/${BIG_KEY}`)), size),
+      ],
+      [
+        'fs cat',
+        async () => {
+          const cmd = [process.execPath, TIERFS_BIN, 'fs', 'cat', `${MOUNT}/${BIG_KEY}`];
+          const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root' };
+          expectBytes(
+            'fs cat',
+            (await execCounted(cmd, { cwd: cluster.daemons.home, env })).stdoutBytes,
+            size,
+          );
+        },
+      ],
+    ] as const) {
+      const cpu = gatewayCpu();
+      const started = performance.now();
+      await read();
+      console.log(
+        `warm ${label.padEnd(6)} ${((performance.now() - started) / 1000).toFixed(3)} s; S3 gateway CPU meanwhile ${(gatewayCpu() - cpu).toFixed(2)} s; load ${loadavg()[0]!.toFixed(1)}`,
+      );
+    }
   }
   sdk.destroy();
 } finally {
