@@ -155,7 +155,10 @@ describe('short-circuit reads', () => {
           ],
           { encoding: 'buffer', env: { PATH: process.env.PATH ?? '', HOME: cluster.home } },
         );
-        const line = stderr.toString().split('\n').find((l) => l.startsWith('LOADED '));
+        const line = stderr
+          .toString()
+          .split('\n')
+          .find((l) => l.startsWith('LOADED '));
         return { stdout, loaded: JSON.parse(line!.slice('LOADED '.length)) as string[] };
       });
     const direct = await run(true);
