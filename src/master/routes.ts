@@ -46,6 +46,8 @@ export interface RouteContext {
   readonly caller: (request: FastifyRequest) => Caller;
   /** Drops cached pages of everything under a path on every live worker. */
   readonly free: (path: string, caller: Caller) => Promise<number>;
+  /** The mount table changed: the workers open the new mounts' stores (see Services.mountsChanged). */
+  readonly mountsChanged: () => void;
   /** Queues persistence of a file written with a non-persisting write type. */
   readonly persist: (path: string, caller: Caller) => Promise<void>;
   /** Bytes of each file held in the live workers' caches. */
@@ -103,7 +105,7 @@ interface PathQuery {
 export function namespaceRoutes(
   context: Pick<
     RouteContext,
-    'namespace' | 'workers' | 'info' | 'caller' | 'free' | 'persist' | 'cachedBytes'
+    'namespace' | 'workers' | 'info' | 'caller' | 'free' | 'persist' | 'cachedBytes' | 'mountsChanged'
   >,
 ): RouteSpec[] {
   const { namespace, workers, caller } = context;
@@ -376,6 +378,7 @@ export function namespaceRoutes(
           shared: b.shared,
           options: b.options ?? {},
         });
+        context.mountsChanged();
         return mountInfo(namespace.mounts.get(namespace.resolve(b.path).mount.path)!, false);
       },
     },
@@ -391,6 +394,7 @@ export function namespaceRoutes(
       }),
       handler: async (request) => {
         await namespace.unmount(bodyOf<{ path: string }>(request).path, caller(request));
+        context.mountsChanged();
         return {};
       },
     },

@@ -7,7 +7,7 @@
  *   PUT  /data?contentId                          (a write capability; body: the file)
  *   POST /data/short-circuit?contentId&offset&length  (a read capability; a local client's page files)
  *   POST /data/short-circuit/close?contentId&lease     (unpins them)
- *   POST /internal/persist | /internal/persisted | /internal/free | /internal/cached
+ *   POST /internal/persist | /internal/persisted | /internal/free | /internal/cached | /internal/mounts-changed
  *   GET  /internal/stats | /internal/configuration | /internal/log   (the cluster secret as bearer token)
  *   GET  /metrics                                 (Prometheus text)
  *
@@ -417,6 +417,25 @@ export class Worker {
     );
 
     app.post(
+      '/internal/mounts-changed',
+      {
+        preValidation: requireToken,
+        schema: operation({
+          operationId: 'mountsChanged',
+          tags: ['worker'],
+          summary:
+            "The mount table changed: open the mounts' under stores now, in the background (the cluster secret only).",
+          response: schemas.empty(),
+        }),
+      },
+      async () => {
+        // Failures are left to the heartbeat, whose digest still differs: it tries again and logs.
+        void mounts.warm().catch(() => undefined);
+        return {};
+      },
+    );
+
+    app.post(
       '/internal/free',
       {
         preValidation: requireToken,
@@ -528,12 +547,16 @@ export class Worker {
     });
     if (answer.mountTable !== undefined && answer.mountTable !== this.mountTable) {
       this.mountTable = answer.mountTable;
-      // In the background: the heartbeat goes on; a read arriving meanwhile waits for the same store.
-      this.mounts.warm().catch((error: Error) => {
-        this.mountTable = undefined; // try again at the next heartbeat
-        this.log.warn({ err: error.message }, 'could not open the under stores of the mounts');
-      });
+      this.warmMounts();
     }
+  }
+
+  /** Opens the under stores of the mounts in the background: a read arriving meanwhile waits for the same opening. */
+  private warmMounts(): void {
+    this.mounts.warm().catch((error: Error) => {
+      this.mountTable = undefined; // try again at the next heartbeat
+      this.log.warn({ err: error.message }, 'could not open the under stores of the mounts');
+    });
   }
 
   /** Mount paths whose under store this worker has open (opened by a read, or ahead of one). */

@@ -1,7 +1,9 @@
 /**
- * A worker opens the under store of a mount when the heartbeat tells it the mount table changed,
- * before any read: the first cold read of a new mount then does not wait for the store's driver to
- * load and its client to be made (for S3, the AWS SDK: most of a second on a busy machine).
+ * A worker opens the under store of a mount as soon as the master has mounted it (the master tells
+ * the live workers), and when the heartbeat's mount-table digest changes (a worker the master could
+ * not reach), before any read: the first cold read of a new mount then does not wait for the
+ * store's driver to load and its client to be made (for S3, the AWS SDK: most of a second on a
+ * busy machine).
  */
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,12 +13,30 @@ import { startCluster, type TestCluster } from '../support/cluster.js';
 import { eventually } from '../support/eventually.js';
 
 let cluster: TestCluster;
+/** Heartbeats every 8 s (the worker is lost after 10 s without one): only the master's word is fast. */
+let slowBeats: TestCluster;
 
 beforeAll(async () => {
-  cluster = await startCluster();
+  [cluster, slowBeats] = await Promise.all([
+    startCluster(),
+    startCluster({ 'tierfs.worker.heartbeat.interval': '8s' }),
+  ]);
 });
 afterAll(async () => {
-  await cluster?.stop();
+  await Promise.all([cluster?.stop(), slowBeats?.stop()]);
+});
+
+it('opens the store of a mount right after the master mounted it, without waiting for a heartbeat', async () => {
+  // Past the first heartbeat's answer (at start), so the next one is seconds away.
+  const dir = mkdtempSync(join(slowBeats.home, 'now-'));
+  const mounted = Date.now();
+  await slowBeats.client().mount('/now', `file://${dir}`);
+  await eventually(
+    () => slowBeats.worker.openMounts().includes('/now'),
+    'the worker opened the store of /now ahead of any read',
+    5000,
+  );
+  expect(Date.now() - mounted).toBeLessThan(5000);
 });
 
 it('opens the store of a new mount without a read, and of a mount added after that one', async () => {
