@@ -160,6 +160,14 @@ class UfsCursor {
  * a read whose windows do not fit in the cache at all does not cache.
  */
 export async function* streamRange(store: PageStore, read: RangeStream): AsyncGenerator<Buffer> {
+  for await (const window of streamRangeWindows(store, read)) yield* window;
+}
+
+/**
+ * streamRange a window at a time: the Buffers of each window's pages together, so that a sender
+ * can hand them to the socket in one write (writev) rather than one write per received chunk.
+ */
+export async function* streamRangeWindows(store: PageStore, read: RangeStream): AsyncGenerator<Buffer[]> {
   const { fileKey, fileSize, offset, length, readType = 'CACHE', fetch } = read;
   for (const [name, value] of Object.entries({ fileSize, offset, length })) {
     if (!Number.isSafeInteger(value) || value < 0) {
@@ -256,7 +264,8 @@ export async function* streamRange(store: PageStore, read: RangeStream): AsyncGe
       const following = from + window;
       next = following <= last ? loadWindow(following, Math.min(last, following + window - 1)) : undefined;
       next?.catch(() => undefined); // Surfaced when awaited.
-      for (const buffer of await current) if (buffer.length > 0) yield buffer;
+      const buffers = (await current).filter((buffer) => buffer.length > 0);
+      if (buffers.length > 0) yield buffers;
     }
   } catch (error) {
     // A short fetch means the file changed under the read: the pages it cached may be of the new

@@ -112,6 +112,11 @@ export interface HeartbeatRequest {
 export interface HeartbeatResponse {
   /** The worker is considered lost when no heartbeat arrives for this long. */
   readonly leaseMs: number;
+  /**
+   * A digest of the mount table: when it changes, the worker opens the under stores of the mounts
+   * (drivers loaded, clients made) before a read needs them. Absent from older masters.
+   */
+  readonly mountTable?: string;
 }
 
 export interface MountInfo {

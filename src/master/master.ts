@@ -292,6 +292,7 @@ export class Master {
       info,
       caller: rpcCaller,
       free: (path, caller) => services.free(path, caller),
+      mountsChanged: () => services.mountsChanged(),
       persist: (path, caller) => services.persist(path, caller),
       cachedBytes: (files) => services.cachedBytes(files),
       workerJoined: () => {

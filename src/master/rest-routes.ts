@@ -67,6 +67,7 @@ export function registerRestRoutes(
       info: services.info,
       caller,
       free: (path, who) => services.free(path, who),
+      mountsChanged: () => services.mountsChanged(),
       persist: (path, who) => services.persist(path, who),
       cachedBytes: (files) => services.cachedBytes(files),
     }),

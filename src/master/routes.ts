@@ -5,6 +5,7 @@
  * The namespace, mount and membership routes are plain route specs (`namespaceRoutes`), so the
  * admin REST API on the web port (rest-routes.ts) serves the very same handlers.
  */
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
 import { presentsSecret } from '../cluster/auth.js';
 import type { CapabilitySigner, WriteCapability } from '../cluster/capability.js';
@@ -45,6 +46,8 @@ export interface RouteContext {
   readonly caller: (request: FastifyRequest) => Caller;
   /** Drops cached pages of everything under a path on every live worker. */
   readonly free: (path: string, caller: Caller) => Promise<number>;
+  /** The mount table changed: the workers open the new mounts' stores (see Services.mountsChanged). */
+  readonly mountsChanged: () => void;
   /** Queues persistence of a file written with a non-persisting write type. */
   readonly persist: (path: string, caller: Caller) => Promise<void>;
   /** Bytes of each file held in the live workers' caches. */
@@ -80,6 +83,12 @@ export function mountInfo(m: MountInfo, revealSecrets: boolean): MountInfo {
   return { path, ufsUri, readOnly, shared, options: revealSecrets ? { ...options } : maskSecrets(options) };
 }
 
+/** Changes whenever a mount is added, removed or changed (its store, options or read-only flag). */
+export function mountTableDigest(mounts: readonly MountInfo[]): string {
+  const table = mounts.map((m) => [m.path, m.ufsUri, m.readOnly, m.options]);
+  return createHash('sha256').update(JSON.stringify(table)).digest('base64url').slice(0, 22);
+}
+
 const { ref, str, int, bool, object, path: pathSchema, empty } = schemas;
 const PATH_ONLY = object({ path: pathSchema() }, ['path']);
 const RECURSIVE = bool('Into subdirectories.');
@@ -96,7 +105,7 @@ interface PathQuery {
 export function namespaceRoutes(
   context: Pick<
     RouteContext,
-    'namespace' | 'workers' | 'info' | 'caller' | 'free' | 'persist' | 'cachedBytes'
+    'namespace' | 'workers' | 'info' | 'caller' | 'free' | 'persist' | 'cachedBytes' | 'mountsChanged'
   >,
 ): RouteSpec[] {
   const { namespace, workers, caller } = context;
@@ -369,6 +378,7 @@ export function namespaceRoutes(
           shared: b.shared,
           options: b.options ?? {},
         });
+        context.mountsChanged();
         return mountInfo(namespace.mounts.get(namespace.resolve(b.path).mount.path)!, false);
       },
     },
@@ -384,6 +394,7 @@ export function namespaceRoutes(
       }),
       handler: async (request) => {
         await namespace.unmount(bodyOf<{ path: string }>(request).path, caller(request));
+        context.mountsChanged();
         return {};
       },
     },
@@ -621,9 +632,15 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
           },
           ['id', 'address', 'startedMs'],
         ),
-        response: object({ leaseMs: int('The worker is lost when no heartbeat arrives for this long.') }, [
-          'leaseMs',
-        ]),
+        response: object(
+          {
+            leaseMs: int('The worker is lost when no heartbeat arrives for this long.'),
+            mountTable: str(
+              'A digest of the mount table: a new one tells the worker to open the new mounts.',
+            ),
+          },
+          ['leaseMs'],
+        ),
       }),
     },
     async (request): Promise<HeartbeatResponse> => {
@@ -635,7 +652,7 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
         tiers: b.tiers ?? [],
       });
       if (joined) context.workerJoined();
-      return { leaseMs: workers.leaseMs };
+      return { leaseMs: workers.leaseMs, mountTable: mountTableDigest(namespace.mounts.list()) };
     },
   );
 

@@ -93,6 +93,15 @@ export class MasterServices {
     return contentIds.length;
   }
 
+  /**
+   * Tells every live worker the mount table changed, so it opens the new mounts' under stores now
+   * rather than at its next heartbeat (which would also tell it). Not awaited by the caller's
+   * answer; a worker that cannot be reached learns it from the heartbeat.
+   */
+  mountsChanged(): void {
+    for (const w of this.workers.live()) void this.internal(w, 'mounts-changed', {}).catch(() => undefined);
+  }
+
   /** Queues persistence of a file on the worker that holds its data. */
   async persist(path: string, caller: Caller): Promise<void> {
     await this.namespace.schedulePersist(path, caller, (contentId) => this.owner(contentId)?.id);

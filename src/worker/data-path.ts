@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { PageStore } from '../cache/page-store.js';
-import { type ReadType, streamRange } from '../cache/range-reader.js';
+import { type RangeStream, type ReadType, streamRange, streamRangeWindows } from '../cache/range-reader.js';
 import type { WriteType } from '../cluster/io-types.js';
 import { TierfsError } from '../errors.js';
 import type { CreateOptions, UfsStatus, UfsWriteStream, UnderStore } from '../ufs/contract.js';
@@ -44,6 +44,15 @@ export function readFile(data: DataPath, plan: ReadPlan): Readable {
 
 /** The chunks of readFile without a stream around them (ending them early costs no AbortError). */
 export function readFileChunks(data: DataPath, plan: ReadPlan): AsyncGenerator<Buffer> {
+  return streamRange(data.pages, rangeOf(data, plan));
+}
+
+/** readFileChunks a window of pages at a time (see streamRangeWindows): what GET /data sends. */
+export function readFileWindows(data: DataPath, plan: ReadPlan): AsyncGenerator<Buffer[]> {
+  return streamRangeWindows(data.pages, rangeOf(data, plan));
+}
+
+function rangeOf(data: DataPath, plan: ReadPlan): RangeStream {
   const fetch = async (offset: number, length: number): Promise<Readable> => {
     if (data.staging.has(plan.contentId)) return data.staging.open(plan.contentId, offset, length);
     if (!plan.persisted) {
@@ -60,7 +69,7 @@ export function readFileChunks(data: DataPath, plan: ReadPlan): AsyncGenerator<B
       ...(plan.version === undefined ? {} : { version: plan.version, size: plan.size }),
     });
   };
-  return streamRange(data.pages, {
+  return {
     fileKey: plan.contentId,
     fileSize: plan.size,
     offset: plan.offset,
@@ -68,7 +77,7 @@ export function readFileChunks(data: DataPath, plan: ReadPlan): AsyncGenerator<B
     readType: plan.readType,
     windowPages: READ_WINDOW_PAGES,
     fetch,
-  });
+  };
 }
 
 export interface WritePlan {

@@ -4,7 +4,8 @@
  * 401 (no, forged or expired capability) or 403 (the capability does not allow this), one log
  * line, and nothing read or written.
  */
-import { PassThrough, Readable } from 'node:stream';
+import type { ServerResponse } from 'node:http';
+import { PassThrough, type Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { CAPABILITY_HEADER } from '../cluster/auth.js';
@@ -22,12 +23,25 @@ import { parseReadType, type ReadType } from '../cluster/io-types.js';
 import { errorBody } from '../cluster/rpc.js';
 import type { ShortCircuitResponse } from '../cluster/wire.js';
 import { isTierfsError, TierfsError, toTierfsError } from '../errors.js';
-import { type DataPath, readFile, readFileChunks, writeFile } from './data-path.js';
+import { type DataPath, readFileChunks, readFileWindows, writeFile } from './data-path.js';
 import type { MountStores } from './mount-stores.js';
 import type { ShortCircuitLeases } from './short-circuit-leases.js';
 import { UsedCapabilities } from './used-capabilities.js';
 
 type Params = Record<string, string | undefined>;
+
+/** Resolves when `response` can take more bytes, or has been closed (the client went away). */
+function drainedOrClosed(response: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      response.off('drain', done);
+      response.off('close', done);
+      resolve();
+    };
+    response.on('drain', done);
+    response.on('close', done);
+  });
+}
 
 function intParam(params: Params, name: string): number {
   const raw = params[name];
@@ -157,38 +171,48 @@ export function registerDataRoutes(app: FastifyInstance, context: DataRoutesCont
     const readType = parseReadType(q.readType ?? 'CACHE');
     const plan = planOf(capability, intParam(q, 'offset'), intParam(q, 'length'), readType);
     const { offset, length } = plan;
-    const stream = readFile(data, plan);
+    const windows = readFileWindows(data, plan);
     // Fail before the status line when the first window cannot be read (a lost file, a dead store,
     // a version the under store no longer has).
-    const chunks = stream[Symbol.asyncIterator]();
-    const first = await chunks.next();
+    const first = await windows.next();
     reply.header('content-type', 'application/octet-stream').header('content-length', length);
-    if (!first.done && (first.value as Buffer).length === length) {
+    if (first.done || (first.value.length === 1 && first.value[0]!.length === length)) {
       // The whole range at once (a small file): headers and body leave in one write, which is
       // most of the cost of a small read. The read finishes (its cache writes) in the background.
-      void chunks.return?.().catch(() => undefined);
-      return reply.send(first.value as Buffer);
+      void windows.return(undefined).catch(() => undefined);
+      return reply.send(first.done ? Buffer.alloc(0) : first.value[0]!);
     }
-    async function* rest(): AsyncGenerator<Buffer> {
-      let sent = 0;
-      try {
-        for (let next = first; !next.done; next = await chunks.next()) {
-          yield next.value as Buffer;
-          sent += (next.value as Buffer).length;
+    // Each window's chunks (a few MiB, as received from the under store) go to the socket in one
+    // writev: a write per chunk would be a syscall, and a wake-up of the reader, per 64 KiB.
+    reply.hijack();
+    const response = reply.raw;
+    response.writeHead(200, reply.getHeaders() as Record<string, string>);
+    let sent = 0;
+    try {
+      for (let next: IteratorResult<Buffer[]> = first; !next.done; next = await windows.next()) {
+        if (response.destroyed) break; // the client went away: end the read
+        response.cork();
+        let room = true;
+        for (const buffer of next.value) {
+          room = response.write(buffer);
+          sent += buffer.length;
         }
-      } catch (error) {
-        // Past the status line a failure can only abort the response (Fastify destroys it when
-        // the body errors): the client sees an error, never a short body.
-        log.warn(
-          { err: error, path: capability.path, contentId: capability.contentId, offset, length, sent },
-          'read failed mid-stream, response aborted',
-        );
-        throw error;
-      } finally {
-        await chunks.return?.(); // the client went away: end the read
+        response.uncork();
+        if (!room) await drainedOrClosed(response);
       }
+      if (!response.destroyed) response.end();
+    } catch (error) {
+      // Past the status line a failure can only abort the response: the client sees an error,
+      // never a short body.
+      log.warn(
+        { err: error, path: capability.path, contentId: capability.contentId, offset, length, sent },
+        'read failed mid-stream, response aborted',
+      );
+      response.destroy(error as Error);
+    } finally {
+      await windows.return(undefined).catch(() => undefined);
     }
-    return reply.send(Readable.from(rest()));
+    return reply;
   });
 
   // Many small reads in one request (cluster/batch-read.ts): each read's capability checked as

@@ -1,7 +1,9 @@
 /**
  * The worker's view of the mount table: under stores opened with each mount's options, fetched
  * from the master's internal endpoint (the only place mount credentials travel) and refreshed
- * when a request names a mount the worker does not know yet.
+ * when a request names a mount the worker does not know yet, or when the heartbeat says the table
+ * changed (`warm`: then every mount's store is opened ahead of the first read, whose time would
+ * otherwise include loading the store's driver, e.g. the AWS SDK, and making its client).
  */
 
 import { clusterHeaders } from '../cluster/auth.js';
@@ -53,6 +55,20 @@ export class MountStores {
       this.stores.set(key, store);
     }
     return store;
+  }
+
+  /**
+   * Fetches the mount table and opens the store of every mount not opened yet. A store that cannot
+   * be opened is left to the first read, which reports why.
+   */
+  async warm(): Promise<void> {
+    await this.refresh();
+    await Promise.all([...this.mounts.keys()].map((path) => this.store(path).catch(() => undefined)));
+  }
+
+  /** Mount paths whose under store is open (or opening) here. */
+  openMounts(): string[] {
+    return [...this.stores.keys()].map((key) => key.slice(0, key.indexOf('\0')));
   }
 
   async refresh(): Promise<void> {

@@ -7,7 +7,7 @@
  *   PUT  /data?contentId                          (a write capability; body: the file)
  *   POST /data/short-circuit?contentId&offset&length  (a read capability; a local client's page files)
  *   POST /data/short-circuit/close?contentId&lease     (unpins them)
- *   POST /internal/persist | /internal/persisted | /internal/free | /internal/cached
+ *   POST /internal/persist | /internal/persisted | /internal/free | /internal/cached | /internal/mounts-changed
  *   GET  /internal/stats | /internal/configuration | /internal/log   (the cluster secret as bearer token)
  *   GET  /metrics                                 (Prometheus text)
  *
@@ -38,6 +38,7 @@ import type {
   CachedRequest,
   CachedResponse,
   HeartbeatRequest,
+  HeartbeatResponse,
   PersistRequest,
   TierUsage,
 } from '../cluster/wire.js';
@@ -133,6 +134,8 @@ export class Worker {
   private stagingSweeps: NodeJS.Timeout | undefined;
   private connections: ServerConnections | undefined;
   private stopGraceMs = STOP_GRACE_MS;
+  /** The master's mount table digest at the last heartbeat (HeartbeatResponse.mountTable). */
+  private mountTable: string | undefined;
 
   private constructor(
     readonly id: string,
@@ -414,6 +417,25 @@ export class Worker {
     );
 
     app.post(
+      '/internal/mounts-changed',
+      {
+        preValidation: requireToken,
+        schema: operation({
+          operationId: 'mountsChanged',
+          tags: ['worker'],
+          summary:
+            "The mount table changed: open the mounts' under stores now, in the background (the cluster secret only).",
+          response: schemas.empty(),
+        }),
+      },
+      async () => {
+        // Failures are left to the heartbeat, whose digest still differs: it tries again and logs.
+        void mounts.warm().catch(() => undefined);
+        return {};
+      },
+    );
+
+    app.post(
       '/internal/free',
       {
         preValidation: requireToken,
@@ -517,12 +539,29 @@ export class Worker {
       usedBytes: u.used,
     }));
     const body: HeartbeatRequest = { id: this.id, address: this.address, startedMs, tiers };
-    await this.masters.call('POST', '/api/v1/workers/heartbeat', {
+    const answer = await this.masters.call<HeartbeatResponse>('POST', '/api/v1/workers/heartbeat', {
       body,
       headers: clusterHeaders(this.clusterToken),
       timeoutMs: 5000,
       idempotent: true,
     });
+    if (answer.mountTable !== undefined && answer.mountTable !== this.mountTable) {
+      this.mountTable = answer.mountTable;
+      this.warmMounts();
+    }
+  }
+
+  /** Opens the under stores of the mounts in the background: a read arriving meanwhile waits for the same opening. */
+  private warmMounts(): void {
+    this.mounts.warm().catch((error: Error) => {
+      this.mountTable = undefined; // try again at the next heartbeat
+      this.log.warn({ err: error.message }, 'could not open the under stores of the mounts');
+    });
+  }
+
+  /** Mount paths whose under store this worker has open (opened by a read, or ahead of one). */
+  openMounts(): string[] {
+    return this.mounts.openMounts();
   }
 
   async stop(): Promise<void> {

@@ -4,7 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -122,13 +122,28 @@ describe('short-circuit reads', () => {
     expect(read).toMatchObject({ reads: 1, shortCircuits: 0 });
   });
 
-  it('`tierfs fs cat` of a warm file reads the page files, not the data port', async () => {
+  it('`tierfs fs cat` of a warm file reads the page files, not the data port, and loads no undici', async () => {
     const master = new URL(cluster.master.rpcAddress);
+    // Prints, at exit, the packages whose files the command loaded (as test/cli/startup.test.ts).
+    const preload = join(cluster.home, 'loaded-packages.cjs');
+    writeFileSync(
+      preload,
+      `process.on('exit', () => {
+  const names = new Set();
+  for (const file of Object.keys(require.cache)) {
+    const m = /node_modules\\/((@[^/]+\\/)?[^/]+)/.exec(file);
+    if (m) names.add(m[1]);
+  }
+  process.stderr.write('LOADED ' + JSON.stringify([...names].sort()) + '\\n');
+});\n`,
+    );
     const run = (shortCircuit: boolean) =>
       counted(async () => {
-        const { stdout } = await promisify(execFile)(
+        const { stdout, stderr } = await promisify(execFile)(
           process.execPath,
           [
+            '--require',
+            preload,
             TIERFS_BIN,
             `-Dtierfs.master.hostname=${master.hostname}`,
             `-Dtierfs.master.rpc.port=${master.port}`,
@@ -140,15 +155,24 @@ describe('short-circuit reads', () => {
           ],
           { encoding: 'buffer', env: { PATH: process.env.PATH ?? '', HOME: cluster.home } },
         );
-        return stdout;
+        const line = stderr
+          .toString()
+          .split('\n')
+          .find((l) => l.startsWith('LOADED '));
+        return { stdout, loaded: JSON.parse(line!.slice('LOADED '.length)) as string[] };
       });
     const direct = await run(true);
-    expect(direct.result.equals(data)).toBe(true);
+    expect(direct.result.stdout.equals(data)).toBe(true);
     expect(direct).toMatchObject({ reads: 0, shortCircuits: 1 });
+    // Opening and closing the lease are two small calls on node:http: no HTTP client library to
+    // load, which was a good part of the command's start-up.
+    expect(direct.result.loaded).not.toContain('undici');
+    expect(direct.result.loaded).toContain('commander'); // the preload does see the packages loaded
     // The property reaches the command: turned off, the same cat goes through the data port.
     const plain = await run(false);
-    expect(plain.result.equals(data)).toBe(true);
+    expect(plain.result.stdout.equals(data)).toBe(true);
     expect(plain).toMatchObject({ reads: 1, shortCircuits: 0 });
+    expect(plain.result.loaded).toContain('undici');
   });
 
   it('copyPages hands every page over from one reused buffer, whole file and ranges', async () => {

@@ -1,0 +1,182 @@
+/**
+ * Where a cold read of a big file spends CPU, and whether it keeps the link busy: the same shaped
+ * link, S3 gateway and cluster as `npm run bench`, one big object read cold through the client
+ * (openFile) and with the AWS SDK (one GetObject), several times each, alternating. For each read:
+ * wall time, time to the first byte, the longest gap between two chunks, and the CPU seconds
+ * (user + system, from /proc/<pid>/stat) of the worker, the master, the S3 gateway and this process
+ * per GiB read; then warm reads through the client and `tierfs fs cat`, with the S3 gateway's CPU
+ * meanwhile (a request that crossed the link). CPU per GiB is what a shared machine's load does not change much: compare it
+ * before and after a change, with the load average printed beside it.
+ *
+ *   npm run build --silent && npx tsx bench/cold-read-cpu.ts [--size MiB] [--runs n] [--rtt ms] [--no-netns] [--no-cache] [--profile dir] [--node-options flags]
+ */
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { TIERFS_BIN } from '../test/support/cli.js';
+import { MOUNT, MOUNT_PREFIX, startBenchCluster } from './harness/cluster.js';
+import { drain, expectBytes, objectFile } from './harness/context.js';
+import { writeRandomFile } from './harness/data.js';
+import { startS3Server } from './harness/gateway.js';
+import { choosePlan, createLink } from './harness/netns.js';
+import { sdkClient } from './harness/peers.js';
+import { execCounted } from './harness/process.js';
+import { startRelayProcess } from './harness/relay-process.js';
+import { BIG_KEY } from './harness/scenarios/seq-read.js';
+
+const argv = process.argv.slice(2);
+const flag = (name: string, fallback: number) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? Number(argv[i + 1]) : fallback;
+};
+const sizeMiB = flag('--size', 512);
+const runs = flag('--runs', 3);
+const rtt = flag('--rtt', 0);
+const size = sizeMiB * 2 ** 20;
+const readType = argv.includes('--no-cache') ? 'NO_CACHE' : 'CACHE';
+const TICKS = 100; // USER_HZ
+
+/** utime + stime of a process in seconds. */
+function cpuOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS;
+}
+
+interface Sample {
+  seconds: number;
+  firstByte: number;
+  longestGap: number;
+  chunks: number;
+  cpu: Record<string, number>;
+}
+
+async function measure(pids: Record<string, number>, read: () => Promise<Readable>): Promise<Sample> {
+  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuOf(pid)]));
+  const self = process.cpuUsage();
+  const start = performance.now();
+  const stream = await read();
+  let firstByte = -1;
+  let last = 0;
+  let longestGap = 0;
+  let bytes = 0;
+  let chunks = 0;
+  for await (const chunk of stream) {
+    const now = performance.now();
+    if (firstByte < 0) firstByte = now - start;
+    else longestGap = Math.max(longestGap, now - last);
+    last = now;
+    bytes += (chunk as Buffer).length;
+    chunks++;
+  }
+  const seconds = (performance.now() - start) / 1000;
+  if (bytes !== size) throw new Error(`read ${bytes} bytes, expected ${size}`);
+  const used = process.cpuUsage(self);
+  const cpu: Record<string, number> = {};
+  for (const [k, pid] of Object.entries(pids)) cpu[k] = cpuOf(pid) - before[k]!;
+  cpu.reader = (used.user + used.system) / 1e6;
+  return { seconds, firstByte, longestGap, chunks, cpu };
+}
+
+function line(label: string, s: Sample): string {
+  const perGiB = (v: number) => (v / (size / 2 ** 30)).toFixed(2);
+  const cpu = Object.entries(s.cpu)
+    .map(([k, v]) => `${k} ${perGiB(v)}`)
+    .join(', ');
+  return `${label.padEnd(10)} ${s.seconds.toFixed(2)} s (${(sizeMiB / s.seconds).toFixed(0)} MiB/s), first byte ${s.firstByte.toFixed(0)} ms, longest gap ${s.longestGap.toFixed(0)} ms, ${(size / s.chunks / 1024).toFixed(0)} KiB/chunk; CPU s/GiB: ${cpu}; load ${loadavg()[0]!.toFixed(1)}`;
+}
+
+const base = await mkdtemp(join(tmpdir(), 'tierfs-cold-cpu-'));
+const link = createLink(choosePlan(process.env.TIERFS_BENCH_SLOT, '1gbit'), {
+  disabled: argv.includes('--no-netns'),
+});
+const s3Root = join(base, 's3');
+await mkdir(join(s3Root, 'bench'), { recursive: true });
+const server = await startS3Server(link, s3Root, join(base, 'gateway-state'));
+const relay = rtt > 0 ? await startRelayProcess(link, 9810, server.target.endpoint, rtt / 2) : undefined;
+const target = relay ? { ...server.target, endpoint: relay.endpoint } : server.target;
+// Written before the cluster starts, as `npm run bench` does: the first read comes right after the mount.
+await writeRandomFile(objectFile({ s3Root, target }, BIG_KEY), size);
+// --profile <dir>: the daemons write CPU profiles there when they stop (see harness/cpu-profiler.cjs).
+const profileDir = argv.includes('--profile') ? argv[argv.indexOf('--profile') + 1] : undefined;
+// --node-options '<flags>': given to the daemons (NODE_OPTIONS), e.g. to try V8 heap settings.
+const nodeOptions = [
+  ...(argv.includes('--node-options') ? [argv[argv.indexOf('--node-options') + 1]!] : []),
+  ...(profileDir ? [`--require ${join(import.meta.dirname, 'harness', 'cpu-profiler.cjs')}`] : []),
+].join(' ');
+const cluster = await startBenchCluster(target, {
+  cacheBytes: 2 * size + 256 * 2 ** 20,
+  env: {
+    ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+    ...(profileDir ? { TIERFS_BENCH_PROFILE_DIR: profileDir } : {}),
+  },
+});
+try {
+  const pids = {
+    worker: cluster.daemons.pid('worker'),
+    master: cluster.daemons.pid('master'),
+    gateway: server.pid,
+  };
+  const sdk = sdkClient(target, 16);
+  console.log(`${link.description}; ${sizeMiB} MiB, ${rtt} ms RTT, node ${process.version}`);
+  // --settle <ms>: wait this long after the cluster started before the first read.
+  await new Promise((resolve) => setTimeout(resolve, flag('--settle', 0)));
+  for (let run = 0; run < runs; run++) {
+    await cluster.makeCold();
+    console.log(
+      line('tierfs', await measure(pids, () => cluster.client.openFile(`${MOUNT}/${BIG_KEY}`, { readType }))),
+    );
+    const key = `${MOUNT_PREFIX}/${BIG_KEY}`;
+    console.log(
+      line(
+        'SDK',
+        await measure(
+          pids,
+          async () =>
+            (await sdk.send(new GetObjectCommand({ Bucket: target.bucket, Key: key }))).Body as Readable,
+        ),
+      ),
+    );
+  }
+  // Then warm reads (every page cached): whatever CPU the S3 gateway spends meanwhile is a request
+  // that crossed the link, which a warm read should never send.
+  const gatewayCpu = () => cpuOf(server.pid);
+  for (let run = 0; run < runs; run++) {
+    for (const [label, read] of [
+      [
+        'client',
+        async () =>
+          expectBytes('client', await drain(await cluster.client.openFile(`${MOUNT}/${BIG_KEY}`)), size),
+      ],
+      [
+        'fs cat',
+        async () => {
+          const cmd = [process.execPath, TIERFS_BIN, 'fs', 'cat', `${MOUNT}/${BIG_KEY}`];
+          const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root' };
+          expectBytes(
+            'fs cat',
+            (await execCounted(cmd, { cwd: cluster.daemons.home, env })).stdoutBytes,
+            size,
+          );
+        },
+      ],
+    ] as const) {
+      const cpu = gatewayCpu();
+      const started = performance.now();
+      await read();
+      console.log(
+        `warm ${label.padEnd(6)} ${((performance.now() - started) / 1000).toFixed(3)} s; S3 gateway CPU meanwhile ${(gatewayCpu() - cpu).toFixed(2)} s; load ${loadavg()[0]!.toFixed(1)}`,
+      );
+    }
+  }
+  sdk.destroy();
+} finally {
+  await cluster.stop();
+  await relay?.stop();
+  await server.stop();
+  link.teardown();
+  await rm(base, { recursive: true, force: true });
+}
