@@ -24,12 +24,18 @@ import { temporaryPathFor } from '../../src/ufs/temporary.js';
 import { ACCESS_KEY, SECRET_KEY, startGateway as startS3Gateway } from '../gateway/harness.js';
 import { AK, BUCKET, SECRET, startGateway as startOssGateway } from '../gateway/oss-support.js';
 import { eventually } from '../support/eventually.js';
+import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { expectCode } from './suite.js';
 
 const MiB = 1024 * 1024;
 const defaults = { ...COPY_LIMITS };
 const stops: (() => Promise<void>)[] = [];
 const stores: Record<'s3' | 'oss', UnderStore> = {} as Record<'s3' | 'oss', UnderStore>;
+/** The same stores with a fault proxy between them and their gateway. */
+const proxied: Record<'s3' | 'oss', { store: UnderStore; proxy: FaultProxy }> = {} as Record<
+  's3' | 'oss',
+  { store: UnderStore; proxy: FaultProxy }
+>;
 /** An S3 store whose gateway refuses to read temporary objects past their first byte while `failParts` is set. */
 let failing: UnderStore;
 let failParts = false;
@@ -38,17 +44,22 @@ beforeAll(async () => {
   const s3 = await startS3Gateway();
   stops.push(() => s3.stop());
   mkdirSync(join(s3.root, 'moves'));
-  stores.s3 = await createS3UnderStore(
-    parseUfsUri('s3://moves/root/'),
-    Configuration.of({
-      'tierfs.underfs.s3.endpoint': s3.endpoint,
-      'tierfs.underfs.s3.disable.dns.buckets': 'true',
-      'tierfs.underfs.s3.inherit.acl': 'false',
-      'tierfs.underfs.object.store.write.commit.copy': 'true',
-      'aws.accessKeyId': ACCESS_KEY,
-      'aws.secretKey': SECRET_KEY,
-    }),
-  );
+  const s3Store = (endpoint: string) =>
+    createS3UnderStore(
+      parseUfsUri('s3://moves/root/'),
+      Configuration.of({
+        'tierfs.underfs.s3.endpoint': endpoint,
+        'tierfs.underfs.s3.disable.dns.buckets': 'true',
+        'tierfs.underfs.s3.inherit.acl': 'false',
+        'tierfs.underfs.object.store.write.commit.copy': 'true',
+        'aws.accessKeyId': ACCESS_KEY,
+        'aws.secretKey': SECRET_KEY,
+      }),
+    );
+  stores.s3 = await s3Store(s3.endpoint);
+  const s3Proxy = await startFaultProxy(s3.endpoint);
+  stops.push(() => s3Proxy.close());
+  proxied.s3 = { store: await s3Store(s3Proxy.endpoint), proxy: s3Proxy };
   const broken = await startS3Gateway({}, (store) =>
     Object.assign(Object.create(store) as UnderStore, {
       open: (path: string, options?: OpenOptions) =>
@@ -76,25 +87,34 @@ beforeAll(async () => {
   );
   const oss = await startOssGateway();
   stops.push(() => oss.stop());
-  stores.oss = await createOssUnderStore(
-    parseUfsUri(`oss://${BUCKET}/root/`),
-    Configuration.of({
-      'fs.oss.endpoint': `localhost:${oss.port}`,
-      'fs.oss.accessKeyId': AK,
-      'fs.oss.accessKeySecret': SECRET,
-      'fs.oss.connection.secure.enabled': 'false',
-      'tierfs.underfs.oss.path.style.access': 'true',
-      'tierfs.underfs.object.store.write.commit.copy': 'true',
-      // 11 MiB goes up in parts, as on S3 (8 MB parts by default there).
-      'tierfs.underfs.oss.multipart.upload.partition.size': '5MB',
-    }),
-  );
+  const ossStore = (port: number) =>
+    createOssUnderStore(
+      parseUfsUri(`oss://${BUCKET}/root/`),
+      Configuration.of({
+        'fs.oss.endpoint': `localhost:${port}`,
+        'fs.oss.accessKeyId': AK,
+        'fs.oss.accessKeySecret': SECRET,
+        'fs.oss.connection.secure.enabled': 'false',
+        'tierfs.underfs.oss.path.style.access': 'true',
+        'tierfs.underfs.object.store.write.commit.copy': 'true',
+        // 11 MiB goes up in parts, as on S3 (8 MB parts by default there).
+        'tierfs.underfs.oss.multipart.upload.partition.size': '5MB',
+      }),
+    );
+  stores.oss = await ossStore(oss.port);
+  const ossProxy = await startFaultProxy(`http://127.0.0.1:${oss.port}`);
+  stops.push(() => ossProxy.close());
+  proxied.oss = { store: await ossStore(ossProxy.port), proxy: ossProxy };
 });
 afterEach(() => {
   Object.assign(COPY_LIMITS, defaults);
 });
 afterAll(async () => {
-  await Promise.all([...Object.values(stores), failing].map((store) => store?.close()));
+  await Promise.all(
+    [...Object.values(stores), ...Object.values(proxied).map((p) => p.store), failing].map((store) =>
+      store?.close(),
+    ),
+  );
   for (const stop of stops) await stop();
 });
 
@@ -240,6 +260,51 @@ describe.each(['s3', 'oss'] as const)('a write left open for its committer (comm
     expect(out.pendingUpload).toBeUndefined();
     expect((await readStream(await store.open(temporary))).equals(data)).toBe(true);
     expect(await store.exists('small-open/file.bin')).toBe(false);
+  });
+
+  it('a completion whose answer is lost is known by the object it made: the write counts as done', async () => {
+    const { store, proxy } = proxied[kind];
+    await put(store, 'lost/file.bin', randomBytes(1000));
+    const data = randomBytes(11 * MiB);
+    const { out } = await openWrite(store, 'lost/file.bin', data);
+    // Every attempt reaches the gateway, which completes (or finds completed) the upload; every answer is lost.
+    const rule = {
+      match: (r: { method: string; query: URLSearchParams }) =>
+        r.method === 'POST' && r.query.has('uploadId'),
+      fault: 'loseAnswer' as const,
+      times: 10,
+    };
+    proxy.rules.push(rule);
+    try {
+      const done = await store.completeUpload!('lost/file.bin', out.pendingUpload!, { size: data.length });
+      expect(done.size).toBe(data.length);
+      expect(done.fingerprint).toBe((await store.getStatus('lost/file.bin')).fingerprint);
+    } finally {
+      proxy.rules.splice(proxy.rules.indexOf(rule), 1);
+    }
+    expect(proxy.requests.some((r) => r.fault === 'loseAnswer')).toBe(true);
+    expect((await readStream(await store.open('lost/file.bin'))).equals(data)).toBe(true);
+  });
+
+  it('a completion that fails without completing still fails, and the file stays as it was', async () => {
+    const { store, proxy } = proxied[kind];
+    const old = randomBytes(1000);
+    await put(store, 'unmade/file.bin', old);
+    const { out } = await openWrite(store, 'unmade/file.bin', randomBytes(11 * MiB));
+    const rule = {
+      match: (r: { method: string; query: URLSearchParams }) =>
+        r.method === 'POST' && r.query.has('uploadId'),
+      fault: 'drop' as const,
+      times: 10,
+    };
+    proxy.rules.push(rule);
+    try {
+      await expect(store.completeUpload!('unmade/file.bin', out.pendingUpload!)).rejects.toThrow();
+    } finally {
+      proxy.rules.splice(proxy.rules.indexOf(rule), 1);
+    }
+    expect((await readStream(await store.open('unmade/file.bin'))).equals(old)).toBe(true);
+    await store.abortUpload!('unmade/file.bin', out.pendingUpload!);
   });
 
   it('refuses a token that is no pending upload, saying what it expected', async () => {

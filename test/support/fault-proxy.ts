@@ -2,12 +2,13 @@
  * An HTTP proxy for tests that sits between the S3 client and s3rver: a reverse proxy (point the
  * endpoint at it) and a forward proxy (set it as tierfs.underfs.s3.proxy.host/port) at once. It
  * records every request and injects faults on the requests a rule matches: a dropped connection,
- * a 500, a 503 SlowDown, or a stall (no response until the client gives up).
+ * a 500, a 503 SlowDown, a stall (no response until the client gives up), or a lost answer (the
+ * request reaches the target, which acts on it, and the connection drops before its answer).
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-export type Fault = 'drop' | 'error500' | 'slowdown' | 'stall';
+export type Fault = 'drop' | 'error500' | 'slowdown' | 'stall' | 'loseAnswer';
 
 export interface SeenRequest {
   readonly method: string;
@@ -97,6 +98,11 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         headers: req.headers,
       },
       (response) => {
+        if (rule?.fault === 'loseAnswer') {
+          response.resume();
+          response.on('end', () => req.socket.destroy());
+          return;
+        }
         res.writeHead(response.statusCode ?? 502, response.headers);
         response.pipe(res);
       },

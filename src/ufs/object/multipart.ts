@@ -3,11 +3,12 @@
  * (re-openable, so a retried part resends its bytes), the part deadline, and aborting an upload
  * without hiding the error that made us abort it.
  */
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { isTierfsError, TierfsError, toTierfsError } from '../../errors.js';
 import { ufsLog } from '../log.js';
-import type { ObjectBody, ObjectClient } from './object-client.js';
+import type { CompletedPart, ObjectBody, ObjectClient } from './object-client.js';
 
 export function fileBody(path: string, start: number, length: number): ObjectBody {
   return {
@@ -69,4 +70,20 @@ export async function abortQuietly(client: ObjectClient, key: string, uploadId: 
       { bucket: client.bucket, key, uploadId, error: toTierfsError(error).message },
     );
   }
+}
+
+/**
+ * Whether `etag` is the entity tag completing an upload of `parts` makes on S3 and the stores that
+ * follow it (OSS, MinIO): the MD5 of the parts' MD5s, then `-` and the number of parts. A store
+ * whose part tags are no MD5s (Kodo) never matches.
+ */
+export function isCompletionOf(etag: string | undefined, parts: readonly CompletedPart[]): boolean {
+  if (etag === undefined) return false;
+  const digests = createHash('md5');
+  for (const part of parts) {
+    const hex = part.etag.replace(/"/g, '');
+    if (!/^[0-9a-f]{32}$/i.test(hex)) return false;
+    digests.update(Buffer.from(hex, 'hex'));
+  }
+  return etag.replace(/"/g, '').toLowerCase() === `${digests.digest('hex')}-${parts.length}`;
 }

@@ -33,7 +33,7 @@ import { batches, forEachLimited } from './concurrency.js';
 import { COPY_LIMITS, copyPartSize } from './copy-limits.js';
 import { DeferredDeletes } from './deferred-deletes.js';
 import { compareKeys, decodeCursor, encodeCursor } from './list-cursor.js';
-import { abortQuietly, EMPTY_BODY } from './multipart.js';
+import { abortQuietly, EMPTY_BODY, isCompletionOf } from './multipart.js';
 import type { ListObjectsResponse, ObjectClient, ObjectInfo } from './object-client.js';
 import { isVersion, type ObjectVersion, objectFingerprint, parseObjectVersion } from './object-version.js';
 import {
@@ -655,8 +655,19 @@ export class ObjectUnderStore implements UnderStore {
     if (rel === '') throw new TierfsError('INVALID_ARGUMENT', `cannot write to the root of ${this.uri}`);
     const { uploadId, parts } = decodePendingUpload(token);
     const key = this.key(rel);
-    const etag = await this.client.completeMultipartUpload(key, uploadId, parts);
-    const info = await this.client.headObject(key);
+    let etag: string | undefined;
+    let info: ObjectInfo | undefined;
+    try {
+      etag = await this.client.completeMultipartUpload(key, uploadId, parts);
+    } catch (error) {
+      // The store may have completed the upload and only its answer been lost (a retry then finds
+      // no such upload): the object at the key says so by the entity tag these parts make. Anything
+      // else is the failure it seems, and the version at the key is still the one before.
+      info = await this.client.headObject(key).catch(() => undefined);
+      if (!isCompletionOf(info?.etag, parts)) throw error;
+      etag = info?.etag;
+    }
+    info ??= await this.client.headObject(key);
     const size = options.size ?? info?.size ?? 0;
     return this.fileStatus(rel, writtenInfo(key, info, etag, size), await this.options.permissions());
   }
