@@ -24,7 +24,7 @@ import { temporaryPathFor } from '../../src/ufs/temporary.js';
 import { ACCESS_KEY, SECRET_KEY, startGateway as startS3Gateway } from '../gateway/harness.js';
 import { AK, BUCKET, SECRET, startGateway as startOssGateway } from '../gateway/oss-support.js';
 import { eventually } from '../support/eventually.js';
-import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
+import { type FaultProxy, type SeenRequest, startFaultProxy } from '../support/fault-proxy.js';
 import { expectCode } from './suite.js';
 
 const MiB = 1024 * 1024;
@@ -123,6 +123,51 @@ async function put(store: UnderStore, path: string, data: Buffer): Promise<void>
 }
 
 describe.each(['s3', 'oss'] as const)('moveOver on %s through the tierfs gateway', (kind) => {
+  /** Runs `fn` while every copy request through `kind`'s proxy gets `fault`. */
+  async function whileCopiesGet<T>(fault: 'loseAnswer' | 'drop', fn: () => Promise<T>): Promise<T> {
+    const { proxy } = proxied[kind];
+    const rule = {
+      match: (r: SeenRequest) =>
+        r.method === 'PUT' &&
+        (r.headers['x-amz-copy-source'] ?? r.headers['x-oss-copy-source']) !== undefined,
+      fault,
+      times: 10,
+    };
+    proxy.rules.push(rule);
+    try {
+      return await fn();
+    } finally {
+      proxy.rules.splice(proxy.rules.indexOf(rule), 1);
+    }
+  }
+
+  it('a copy whose answer is lost is known by the destination: the move counts as done', async () => {
+    const { store, proxy } = proxied[kind];
+    await put(store, 'copy-lost/file.bin', randomBytes(1000));
+    const data = randomBytes(64 * 1024);
+    const temporary = temporaryPathFor('copy-lost/file.bin', 'write');
+    await put(store, temporary, data);
+    const before = proxy.requests.length;
+    const done = await whileCopiesGet('loseAnswer', () =>
+      store.moveOver!(temporary, 'copy-lost/file.bin', { size: data.length }),
+    );
+    expect(proxy.requests.slice(before).some((r) => r.fault === 'loseAnswer')).toBe(true);
+    expect(done.size).toBe(data.length);
+    expect((await readStream(await store.open('copy-lost/file.bin'))).equals(data)).toBe(true);
+  });
+
+  it('a copy that fails without copying still fails, and the file stays as it was', async () => {
+    const { store } = proxied[kind];
+    const old = randomBytes(1000);
+    await put(store, 'copy-unmade/file.bin', old);
+    const temporary = temporaryPathFor('copy-unmade/file.bin', 'write');
+    await put(store, temporary, randomBytes(64 * 1024));
+    await whileCopiesGet('drop', () =>
+      expect(store.moveOver!(temporary, 'copy-unmade/file.bin', { size: 64 * 1024 })).rejects.toThrow(),
+    );
+    expect((await readStream(await store.open('copy-unmade/file.bin'))).equals(old)).toBe(true);
+  });
+
   it('replaces the file with one copy whose answer is the status getStatus reports', async () => {
     const store = stores[kind];
     const data = randomBytes(300 * 1024);

@@ -34,7 +34,7 @@ import { COPY_LIMITS, copyPartSize } from './copy-limits.js';
 import { DeferredDeletes } from './deferred-deletes.js';
 import { compareKeys, decodeCursor, encodeCursor } from './list-cursor.js';
 import { abortQuietly, EMPTY_BODY, isCompletionOf } from './multipart.js';
-import type { ListObjectsResponse, ObjectClient, ObjectInfo } from './object-client.js';
+import type { CopiedObject, ListObjectsResponse, ObjectClient, ObjectInfo } from './object-client.js';
 import { isVersion, type ObjectVersion, objectFingerprint, parseObjectVersion } from './object-version.js';
 import {
   createObjectWriter,
@@ -621,7 +621,10 @@ export class ObjectUnderStore implements UnderStore {
       await this.deleteMovedSource(fromKey, options.sourceDeleted);
       return this.statusAfterMove(to);
     }
-    const copied = await this.client.copyObject(fromKey, toKey);
+    const copied = await this.client.copyObject(fromKey, toKey).catch(async (error: unknown) => {
+      if (await this.copiedAfterAll(fromKey, toKey)) return {} as CopiedObject;
+      throw error;
+    });
     await this.deleteMovedSource(fromKey, options.sourceDeleted);
     // The copy's answer (etag, Last-Modified) and the size written make the status: no HEAD.
     if (size !== undefined && copied.etag !== undefined && copied.mtimeMs !== undefined) {
@@ -670,6 +673,19 @@ export class ObjectUnderStore implements UnderStore {
     info ??= await this.client.headObject(key);
     const size = options.size ?? info?.size ?? 0;
     return this.fileStatus(rel, writtenInfo(key, info, etag, size), await this.options.permissions());
+  }
+
+  /**
+   * Whether a CopyObject that seemed to fail was done after all (the store copied, the answer was
+   * lost): the destination holds an object with the source's ETag. Identical bytes already at the
+   * destination read the same, so they count as done too.
+   */
+  private async copiedAfterAll(fromKey: string, toKey: string): Promise<boolean> {
+    const [from, to] = await Promise.all([
+      this.client.headObject(fromKey).catch(() => undefined),
+      this.client.headObject(toKey).catch(() => undefined),
+    ]);
+    return from?.etag !== undefined && from.etag === to?.etag && from.size === to.size;
   }
 
   private async abortOpenUpload(path: string, token: string): Promise<void> {
