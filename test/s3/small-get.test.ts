@@ -78,6 +78,23 @@ describe('small S3 GETs without the SDK', () => {
     }
   });
 
+  it('hand over a body that has already ended: a reader that stops at its last byte aborts nothing', async () => {
+    const store = await s3rverStore(fixture.proxy.endpoint);
+    try {
+      const data = randomBytes(4096);
+      const version = await pinned(store, 'ended.bin', data);
+      const stream = await store.open('ended.bin', version);
+      const chunks = stream[Symbol.asyncIterator]();
+      const first = await chunks.next();
+      expect(Buffer.from(first.value as Buffer).equals(data)).toBe(true);
+      await new Promise((resolve) => setImmediate(resolve));
+      await chunks.return?.(undefined); // what the worker's range reader does once it has its bytes
+      expect(stream.errored).toBeNull();
+    } finally {
+      await store.close();
+    }
+  });
+
   it('answer STALE for a replaced object, NOT_FOUND for a deleted one', async () => {
     const store = await s3rverStore(fixture.proxy.endpoint);
     try {

@@ -122,7 +122,7 @@ export class SmallGet {
         response.body.dump({ limit: MAX_ERROR_BODY }).catch(() => undefined);
         throw transportError(error, bucket, req.key);
       }
-      return Readable.from(bytes.length > 0 ? [bytes] : []);
+      return ended(bytes);
     }
     const text = await errorText(response.body);
     const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
@@ -167,6 +167,18 @@ export function smallGetFor(conf: Configuration, options: SmallGetOptions): Smal
     connections: maxConnections(conf),
     timeoutMs: conf.get(UNDERFS_S3_SOCKET_TIMEOUT)!,
   });
+}
+
+/**
+ * A stream of `bytes` that has already been told its end: a reader that stops once it has all the
+ * bytes it asked for (the worker's range reader does) finds it finished, where `Readable.from` would
+ * still be open and be destroyed with an AbortError (a stack trace per read).
+ */
+function ended(bytes: Buffer): Readable {
+  const body = new Readable({ read() {} });
+  if (bytes.length > 0) body.push(bytes);
+  body.push(null);
+  return body;
 }
 
 function etagOf(header: string | string[] | undefined): string | undefined {
