@@ -64,9 +64,11 @@ async function tierfsRead(): Promise<void> {
     if (!entry.status.isDirectory) files.push(entry);
   let bytes = 0;
   await mapLimit(files, LANES, async (file) => {
-    bytes += await drain(await cluster.client.readListed(file));
+    const n = await drain(await cluster.client.readListed(file)); // not `bytes += await`: lanes overlap
+    bytes += n;
   });
-  if (bytes !== COUNT * SIZE) throw new Error(`read ${bytes} bytes, expected ${COUNT * SIZE}`);
+  if (bytes !== COUNT * SIZE)
+    throw new Error(`read ${bytes} bytes of ${files.length} files listed, expected ${COUNT * SIZE}`);
 }
 
 const sdk = sdkClient(server.target, LANES);
@@ -84,7 +86,8 @@ async function sdkRead(): Promise<void> {
   let bytes = 0;
   await mapLimit(keys, LANES, async (key) => {
     const out = await sdk.send(new GetObjectCommand({ Bucket: server.target.bucket, Key: key }));
-    bytes += await drain(out.Body as Readable);
+    const n = await drain(out.Body as Readable);
+    bytes += n;
   });
   if (bytes !== COUNT * SIZE) throw new Error(`the SDK read ${bytes} bytes, expected ${COUNT * SIZE}`);
 }
