@@ -1,9 +1,14 @@
 /**
- * Page files on local disk, laid out as Alluxio's LocalPageStore does:
- * `<dir>/<pageSize>/<bucket>/<fileId>/<pageIndex>`. A page is written to a temp file beside its
- * final name and renamed into place, so a crash leaves either the old state or a whole page, never
- * a torn page under a valid name; left-over temp files are removed by the next scan. Every
- * operation on one page path runs in issue order (KeyedQueue).
+ * Page files on local disk, laid out as Alluxio's LocalPageStore does,
+ * `<dir>/<pageSize>/<bucket>/<fileId>/<pageIndex>`, except page 0, which lies beside the file
+ * directories as `<dir>/<pageSize>/<bucket>/<fileId>.0`: a file of one page (most small files)
+ * needs no directory of its own, so caching it costs no `mkdir` and freeing it no `rmdir`. A page
+ * is written to a temp file beside its final name and renamed into place, so a crash leaves either
+ * the old state or a whole page, never a torn page under a valid name; left-over temp files are
+ * removed by the next scan. Every operation on one page path runs in issue order (KeyedQueue).
+ *
+ * Page files are read and written through plain file descriptors, on the event loop for the MEM
+ * tier's RAM disk (`sync`, see page-io.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { copyFile, mkdir, open, readdir, rename, rmdir, unlink } from 'node:fs/promises';
@@ -17,15 +22,18 @@ import {
   headerLength,
   type PageHeader,
 } from './page-file.js';
+import { EVENT_LOOP_IO, PAGE_DIR_MODE, type PageIoOptions, THREAD_POOL_IO, writeAll } from './page-io.js';
 import { bucketOf, fileIdOf } from './page-key.js';
 
 const TEMP_SUFFIX = '.tmp';
+/** The name of page 0 of a file in its bucket directory: `<fileId>.0`. */
+const FIRST_PAGE = /^([0-9a-f]{32})\.0$/;
+
 /**
  * Page files and directories: the worker's user and group may read them (a short-circuit reader in
  * the worker's group, see docs/cache.md), other users may not (the umask can only narrow this).
  */
 const PAGE_FILE_MODE = 0o640;
-const PAGE_DIR_MODE = 0o750;
 const TYPICAL_HEADER_BYTES = 512;
 
 export interface PageIdentity {
@@ -74,16 +82,28 @@ export class DiskTier {
     private readonly buckets: number,
   ) {}
 
+  private bucketDir(dir: string, fileId: string): string {
+    return join(dir, String(this.pageSize), String(bucketOf(fileId, this.buckets)));
+  }
+
+  /** The directory of a file's pages after the first. */
   fileDir(dir: string, fileId: string): string {
-    return join(dir, String(this.pageSize), String(bucketOf(fileId, this.buckets)), fileId);
+    return join(this.bucketDir(dir, fileId), fileId);
   }
 
   pathOf(dir: string, page: Pick<PageIdentity, 'fileId' | 'pageIndex'>): string {
+    if (page.pageIndex === 0) return join(this.bucketDir(dir, page.fileId), `${page.fileId}.0`);
     return join(this.fileDir(dir, page.fileId), String(page.pageIndex));
   }
 
   /** Writes the page (one buffer, or chunks written as they are) via a temp file and a rename. Rejects when the write fails. */
-  write(path: string, page: PageIdentity, bytes: Buffer | readonly Uint8Array[]): Promise<void> {
+  write(
+    path: string,
+    page: PageIdentity,
+    bytes: Buffer | readonly Uint8Array[],
+    options: PageIoOptions = {},
+  ): Promise<void> {
+    const io = options.sync ? EVENT_LOOP_IO : THREAD_POOL_IO;
     return this.queue.run(path, async () => {
       const parts: readonly Uint8Array[] = bytes instanceof Uint8Array ? [bytes] : bytes;
       const header = encodeHeader(page.fileKey, page.pageIndex, page.size, page.crc);
@@ -94,15 +114,15 @@ export class DiskTier {
         try {
           const dir = dirname(path);
           if (!this.knownDirs.has(dir) || attempt > 1) {
-            await mkdir(dir, { recursive: true, mode: PAGE_DIR_MODE });
+            await io.mkdir(dir);
             if (this.knownDirs.size >= MAX_KNOWN_DIRS) this.knownDirs.clear();
             this.knownDirs.add(dir);
           }
-          const handle = await open(temp, 'wx', PAGE_FILE_MODE);
+          const fd = await io.open(temp, 'wx', PAGE_FILE_MODE);
           try {
-            await handle.writev([header, ...parts]);
+            await writeAll(io, fd, [header, ...parts]);
           } finally {
-            await handle.close();
+            await io.close(fd);
           }
           break;
         } catch (error) {
@@ -111,7 +131,7 @@ export class DiskTier {
         }
       }
       try {
-        await rename(temp, path);
+        await io.rename(temp, path);
       } catch (error) {
         await unlink(temp).catch(() => undefined);
         throw error;
@@ -124,17 +144,22 @@ export class DiskTier {
    * memory, on tmpfs) against what the index expects. The
    * expected file size is known, so one read of that size plus one byte (to see a longer file) does.
    */
-  read(path: string, expected: PageIdentity, options: { verify?: boolean } = {}): Promise<PageRead> {
+  read(
+    path: string,
+    expected: PageIdentity,
+    options: { verify?: boolean } & PageIoOptions = {},
+  ): Promise<PageRead> {
+    const io = options.sync ? EVENT_LOOP_IO : THREAD_POOL_IO;
     return this.queue.run(path, async (): Promise<PageRead> => {
       const size = headerLength(expected.fileKey) + expected.size;
       const bytes = Buffer.allocUnsafe(size + 1);
       let read: number;
       try {
-        const handle = await open(path, 'r');
+        const fd = await io.open(path, 'r');
         try {
-          ({ bytesRead: read } = await handle.read(bytes, 0, size + 1, 0));
+          read = await io.read(fd, bytes, size + 1, 0);
         } finally {
-          await handle.close();
+          await io.close(fd);
         }
       } catch (error) {
         return { kind: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'missing' : 'failed' };
@@ -207,23 +232,57 @@ export class DiskTier {
     const pages: ScannedPage[] = [];
     let removedTemp = 0;
     let removedInvalid = 0;
+    const check = async (path: string, name: string, bucket: string, fileId: string) => {
+      const page = await this.inspect(dir, path, bucket, fileId, name);
+      if (page) {
+        pages.push(page);
+      } else {
+        await unlink(path).catch(() => undefined);
+        removedInvalid++;
+      }
+    };
     for (const bucket of await listDir(root)) {
-      for (const fileId of await listDir(join(root, bucket))) {
-        const fileDir = join(root, bucket, fileId);
-        for (const name of await listDir(fileDir)) {
-          const path = join(fileDir, name);
-          if (name.endsWith(TEMP_SUFFIX)) {
+      const bucketDir = join(root, bucket);
+      for (const entry of await listEntries(bucketDir)) {
+        const path = join(bucketDir, entry.name);
+        if (!entry.isDirectory()) {
+          // Page 0 of a file (`<fileId>.0`), a temp file of one, or nothing of ours.
+          if (entry.name.endsWith(TEMP_SUFFIX)) {
             await unlink(path).catch(() => undefined);
             removedTemp++;
             continue;
           }
-          const page = await this.inspect(dir, path, bucket, fileId, name);
-          if (page) {
-            pages.push(page);
-          } else {
+          const fileId = FIRST_PAGE.exec(entry.name)?.[1];
+          if (fileId !== undefined) await check(path, '0', bucket, fileId);
+          else {
             await unlink(path).catch(() => undefined);
             removedInvalid++;
           }
+          continue;
+        }
+        const fileId = entry.name;
+        for (const name of await listDir(path)) {
+          const pagePath = join(path, name);
+          if (name.endsWith(TEMP_SUFFIX)) {
+            await unlink(pagePath).catch(() => undefined);
+            removedTemp++;
+            continue;
+          }
+          if (name === '0') {
+            // Page 0 where the layout before the flat first page kept it: moved to its place now.
+            const flat = join(bucketDir, `${fileId}.0`);
+            if (
+              FIRST_PAGE.test(`${fileId}.0`) &&
+              (await rename(pagePath, flat).then(
+                () => true,
+                () => false,
+              ))
+            ) {
+              await check(flat, '0', bucket, fileId);
+              continue;
+            }
+          }
+          await check(pagePath, name, bucket, fileId);
         }
       }
     }
@@ -285,6 +344,11 @@ function matches(header: PageHeader, expected: PageIdentity): boolean {
     header.pageIndex === expected.pageIndex &&
     header.fileKey === expected.fileKey
   );
+}
+
+/** Entries (with their types) of a directory, or none when it does not exist or is not a directory. */
+function listEntries(path: string) {
+  return readdir(path, { withFileTypes: true }).catch(() => []);
 }
 
 /** Entries of a directory, or none when it does not exist or is not a directory. */

@@ -201,7 +201,7 @@ describe('PageStore', () => {
     const store = await openStore({ disk: disk(16 * KB) });
     await store.put(FILE, 0, pageBytes(FILE, 0));
     await store.put(FILE, 1, pageBytes(FILE, 1));
-    const [path] = (await pageFiles(dir)).filter((p) => p.endsWith('/0'));
+    const [path] = (await pageFiles(dir)).filter((p) => p.endsWith('.0'));
     const bytes = await readFile(path!);
     bytes[bytes.length - 10]! ^= 0x01; // one bit of the page data
     await writeFile(path!, bytes);
@@ -220,7 +220,7 @@ describe('PageStore', () => {
     await store.put(FILE, 0, pageBytes(FILE, 0));
     await store.put(FILE, 1, pageBytes(FILE, 1));
     const files = await pageFiles(dir);
-    await rm(files.find((p) => p.endsWith('/0'))!);
+    await rm(files.find((p) => p.endsWith('.0'))!);
     const unreadable = files.find((p) => p.endsWith('/1'))!;
     await rm(unreadable);
     await mkdir(unreadable); // reading a directory fails with EISDIR
@@ -263,6 +263,50 @@ describe('PageStore', () => {
     expect(await second.get(FILE, 4)).toEqual(pageBytes(FILE, 4, 300));
     expect(await second.get(FILE, 2)).toBeUndefined();
     expect(await pageFiles(dir)).toHaveLength(4);
+  });
+
+  it('keeps page 0 of a file beside the file directories: a one-page file makes and removes no directory', async () => {
+    const store = await openStore({ disk: disk(16 * KB) });
+    const small = fileKeyOf('s3://bucket/small.bin', 'etag-1');
+    const id = fileIdOf(small);
+    const bucketDir = join(dir, String(KB), String(bucketOf(id, 4)));
+    await store.put(small, 0, pageBytes(small, 0, 100));
+    await store.flush();
+    expect(await readdir(bucketDir)).toEqual([`${id}.0`]);
+    expect(await store.get(small, 0)).toEqual(pageBytes(small, 0, 100));
+    // A file of several pages: page 0 beside, the others in the file's directory.
+    await store.put(FILE, 0, pageBytes(FILE, 0));
+    await store.put(FILE, 1, pageBytes(FILE, 1));
+    await store.flush();
+    const fileId = fileIdOf(FILE);
+    const fileBucket = join(dir, String(KB), String(bucketOf(fileId, 4)));
+    expect(await readdir(fileBucket)).toEqual(expect.arrayContaining([`${fileId}.0`, fileId]));
+    expect(await readdir(join(fileBucket, fileId))).toEqual(['1']);
+    expect(await store.free(small)).toEqual({ pages: 1, bytes: 100 });
+    expect(await store.free(FILE)).toEqual({ pages: 2, bytes: 2 * KB });
+    await store.flush();
+    expect(await pageFiles(dir)).toEqual([]);
+    expect((await readdir(bucketDir)).filter((name) => name.startsWith(id))).toEqual([]);
+    expect((await readdir(fileBucket)).filter((name) => name.startsWith(fileId))).toEqual([]);
+  });
+
+  it('at a restart, moves a page 0 kept in the file directory (the layout before) to its place, and serves it', async () => {
+    const first = await openStore({ disk: disk(16 * KB) });
+    await first.put(FILE, 0, pageBytes(FILE, 0));
+    await first.put(FILE, 1, pageBytes(FILE, 1));
+    await first.close();
+    const fileId = fileIdOf(FILE);
+    const fileDir = join(dir, String(KB), String(bucketOf(fileId, 4)), fileId);
+    await writeFile(join(fileDir, '0'), await readFile(`${fileDir}.0`));
+    await rm(`${fileDir}.0`);
+    // A stray file in a bucket directory is not a page.
+    await writeFile(join(dir, String(KB), String(bucketOf(fileId, 4)), 'stray'), 'x');
+
+    const second = await openStore({ disk: disk(16 * KB) });
+    expect(second.recovery).toMatchObject({ pages: 2, removedInvalid: 1 });
+    expect(await second.get(FILE, 0)).toEqual(pageBytes(FILE, 0));
+    expect(await second.get(FILE, 1)).toEqual(pageBytes(FILE, 1));
+    expect(await readdir(fileDir)).toEqual(['1']);
   });
 
   it('finds pages of long file keys again after a restart', async () => {

@@ -304,7 +304,7 @@ export class PageStore {
       read = await this.disk!.read(
         this.pathOf(entry),
         { ...entry, crc: entry.crc! },
-        { verify: pool.tier === 'DISK' || this.verifyMemoryReads },
+        { verify: pool.tier === 'DISK' || this.verifyMemoryReads, sync: pool.tier === 'MEM' },
       );
     } finally {
       entry.readers--;
@@ -403,7 +403,8 @@ export class PageStore {
     this.checkOpen();
     const entries = [...(this.files.get(fileKey)?.values() ?? [])];
     await Promise.all(entries.map((entry) => this.discard(entry)));
-    if (entries.length > 0 && this.disk) {
+    // Page 0 lies outside the file's directory (disk-tier.ts): a file of one page has none to remove.
+    if (entries.some((entry) => entry.pageIndex > 0) && this.disk) {
       const fileId = entries[0]!.fileId;
       await Promise.all(this.filePools.map((pool) => this.disk!.removeFileDir(pool.dir!, fileId)));
     }
@@ -588,7 +589,10 @@ export class PageStore {
     if (data instanceof Buffer) entry.crc ??= checksum(data);
     try {
       // A page handed over in chunks has its checksum already.
-      await this.disk!.write(this.pathOf(entry), { ...entry, crc: entry.crc! }, data);
+      // MEM pages are on a RAM disk: their syscalls are made on the event loop (disk-tier.ts).
+      await this.disk!.write(this.pathOf(entry), { ...entry, crc: entry.crc! }, data, {
+        sync: pool.tier === 'MEM',
+      });
       return true;
     } catch {
       this.counters.writeErrors++;

@@ -1,6 +1,7 @@
 import { mkdtemp, open, rm, stat, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fileKeyOf } from './page-key.js';
 import { PageStore } from './page-store.js';
@@ -193,6 +194,59 @@ describe('streamRange', () => {
           );
         await store.close();
       }
+    }
+  });
+
+  it('lets a fetched stream that was read to its end finish, and ends one that was not', async () => {
+    const store = await PageStore.open({ pageSize: 10, mem: { quota: 1000 } });
+    try {
+      const file = Buffer.from(Array.from({ length: 25 }, (_, i) => i));
+      const streams: Readable[] = [];
+      // What an S3 GET of a small object hands over: the body, whole, its end already received.
+      const whole = async (at: number, n: number) => {
+        const body = new Readable({ read() {} });
+        body.push(file.subarray(at, at + n));
+        body.push(null);
+        streams.push(body);
+        return body;
+      };
+      const chunks: Buffer[] = [];
+      for await (const chunk of streamRange(store, {
+        fileKey: 'w',
+        fileSize: 25,
+        offset: 0,
+        length: 25,
+        fetch: whole,
+      }))
+        chunks.push(chunk);
+      expect(Buffer.concat(chunks).equals(file)).toBe(true);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(streams).toHaveLength(1);
+      expect(streams[0]!.errored).toBeNull();
+      expect(streams[0]!.readableEnded).toBe(true);
+
+      // A body whose end has not come: the reader stops taking it, and it is destroyed.
+      const open: Readable[] = [];
+      const endless = async (at: number, n: number) => {
+        const body = new Readable({ read() {} });
+        body.push(file.subarray(at, at + n));
+        open.push(body);
+        return body;
+      };
+      const first = streamRange(store, {
+        fileKey: 'e',
+        fileSize: 25,
+        offset: 0,
+        length: 5,
+        readType: 'NO_CACHE',
+        fetch: endless,
+      });
+      const got: Buffer[] = [];
+      for await (const chunk of first) got.push(chunk);
+      expect(Buffer.concat(got).equals(file.subarray(0, 5))).toBe(true);
+      expect(open[0]!.destroyed).toBe(true);
+    } finally {
+      await store.close();
     }
   });
 

@@ -4,6 +4,7 @@
  * of adjacent missing pages is one streamed fetch, read page by page as the bytes arrive, so a cold
  * sequential read is a single request whatever its length. This is what the worker calls.
  */
+import { Readable } from 'node:stream';
 import { TierfsError } from '../errors.js';
 import type { PageStore } from './page-store.js';
 
@@ -65,6 +66,8 @@ class UfsCursor {
   private runLength = 0;
   private chunks: AsyncIterator<Uint8Array> | Iterator<Uint8Array> | undefined;
   private leftover: Uint8Array | undefined;
+  /** What the fetch returned (a stream, or bytes). */
+  private source: unknown;
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
@@ -102,6 +105,7 @@ class UfsCursor {
       await this.release();
       const end = this.runEnd(start);
       const source = await this.fetch(start, end - start);
+      this.source = source;
       this.chunks =
         source instanceof Uint8Array
           ? [source][Symbol.iterator]()
@@ -143,11 +147,30 @@ class UfsCursor {
 
   private async release(): Promise<void> {
     const chunks = this.chunks;
+    const drained = this.leftover === undefined && this.position === this.runStart + this.runLength;
     this.chunks = undefined;
     this.leftover = undefined;
     this.position = -1;
+    const source = this.source;
+    this.source = undefined;
+    // A fetch read to the end of its run whose stream has its end already (a body received whole)
+    // is let finish: ending it would destroy it with an AbortError and its stack trace, one per
+    // small cold read. Anything else is ended now.
+    if (drained && atEnd(source)) {
+      (source as Readable).resume();
+      return;
+    }
     await chunks?.return?.();
   }
+}
+
+/**
+ * Whether `source` is a stream that has received its end and has nothing left to read: ending it
+ * early would only destroy it with an AbortError (node has no public flag for this state).
+ */
+function atEnd(source: unknown): boolean {
+  if (!(source instanceof Readable) || source.readableLength > 0) return false;
+  return (source as unknown as { _readableState?: { ended?: boolean } })._readableState?.ended === true;
 }
 
 /**

@@ -6,7 +6,7 @@
  * deleted later, together: N writes cost 2N requests and ceil(N/1000) DeleteObjects. With
  * tierfs.underfs.object.store.write.commit.copy off a small write is 2 too (the PUT and the HEAD
  * that learns its mtime). A cold small read of a file whose metadata tierfs holds sends 1 (the GET,
- * pinned to the version with If-Match: no HEAD first). A large THROUGH write goes up as an
+ * pinned to the version with If-Match: no HEAD first; signed by the worker itself, without the SDK). A large THROUGH write goes up as an
  * in-memory multipart upload (5 MiB parts here) to the file's own key, whose parts leave while the
  * client still sends, and which the master completes: no copy.
  * Small reads a client starts together (a directory read by many lanes) reach the worker as one
@@ -148,6 +148,8 @@ describe('requests per operation on an S3 mount (writes commit by copy, the defa
     );
     expect(sent).toEqual([`GET /${TEST_BUCKET}/counts/dir/cold.bin`]);
     expect(proxy.requests[seen]!.headers['if-match']).toMatch(/^"[0-9a-f]{32}"$/);
+    // Signed and sent by the worker itself (ufs/s3/s3-small-get.ts), not through the SDK's stack.
+    expect(proxy.requests[seen]!.headers['user-agent']).toMatch(/^tierfs\/\S+ small-get$/);
   });
 
   it('a large THROUGH write sends its parts while the client is still writing', async () => {

@@ -46,6 +46,12 @@ export interface GetObjectOptions extends RequestOptions {
    * Set for reads the caller pinned to a version.
    */
   readonly requireProof?: boolean;
+  /**
+   * This GET is the whole read: no ranged GET of the same read follows it. A driver may then fetch
+   * a short range into memory at once (S3's small GETs, ufs/s3/s3-small-get.ts) instead of
+   * streaming it.
+   */
+  readonly wholeRead?: boolean;
 }
 
 export interface ListObjectsRequest {

@@ -401,6 +401,7 @@ export class ObjectUnderStore implements UnderStore {
             signal: options.signal,
             ifMatch,
             requireProof: pinned !== undefined,
+            wholeRead: start === offset && end - offset <= chunk,
           },
         )
         .catch((error: unknown) => {

@@ -34,6 +34,7 @@ import type {
 } from '../object/object-client.js';
 import { checkAnsweredEtag } from '../object/object-version.js';
 import { toS3Error } from './s3-errors.js';
+import { SMALL_GET_MAX_BYTES, type SmallGet } from './s3-small-get.js';
 
 export interface S3ObjectClientOptions {
   readonly client: S3Client;
@@ -42,6 +43,8 @@ export interface S3ObjectClientOptions {
   readonly serverSideEncryption: boolean;
   /** ListObjects (v1, marker) instead of ListObjectsV2. */
   readonly listObjectsV1: boolean;
+  /** Serves ranged GETs of at most SMALL_GET_MAX_BYTES without the SDK (s3-small-get.ts). */
+  readonly smallGet?: SmallGet;
 }
 
 export class S3ObjectClient implements ObjectClient {
@@ -87,6 +90,12 @@ export class S3ObjectClient implements ObjectClient {
     range?: { start: number; end: number },
     options: GetObjectOptions = {},
   ): Promise<Readable> {
+    const small = this.options.smallGet;
+    if (small?.enabled && options.wholeRead && range && range.end - range.start < SMALL_GET_MAX_BYTES) {
+      return small
+        .get({ key, range, ifMatch: options.ifMatch, signal: options.signal })
+        .then((body) => body ?? this.getObject(key, range, options));
+    }
     return this.call('GetObject', key, async () => {
       const response = await this.s3.send(
         new GetObjectCommand({
@@ -351,6 +360,7 @@ export class S3ObjectClient implements ObjectClient {
   }
 
   async close(): Promise<void> {
+    await this.options.smallGet?.close();
     this.s3.destroy();
   }
 }

@@ -35,6 +35,7 @@ import {
   UNDERFS_OBJECT_STORE_WRITE_COMMIT_DELETE_INTERVAL,
 } from '../../config/keys/underfs.js';
 import { TierfsError } from '../../errors.js';
+import { VERSION } from '../../version.js';
 import { layerObjectClient, type ObjectLayer } from '../object/layer.js';
 import { concurrencyLimitLayer } from '../object/layers/concurrency-limit-layer.js';
 import { loggingLayer } from '../object/layers/logging-layer.js';
@@ -46,11 +47,14 @@ import { buildS3ClientConfig } from './s3-client-config.js';
 import type { CredentialChainOptions } from './s3-credentials.js';
 import { S3ObjectClient } from './s3-object-client.js';
 import { s3Permissions } from './s3-permissions.js';
+import { smallGetFor } from './s3-small-get.js';
 
 /** Retries of a failed request when tierfs.underfs.s3.max.error.retry is unset. */
 const DEFAULT_MAX_RETRIES = 3;
 const RETRY_BASE_DELAY_MS = 100;
 const RETRY_MAX_DELAY_MS = 10_000;
+/** The user-agent of the GETs made without the SDK (s3-small-get.ts). */
+export const SMALL_GET_USER_AGENT = `tierfs/${VERSION} small-get`;
 
 export interface S3StoreOptions {
   /** Refuse writes and never write breadcrumbs (a `--readonly` mount). */
@@ -81,6 +85,11 @@ export async function createS3UnderStore(
     bucket,
     serverSideEncryption: conf.get(UNDERFS_S3_SERVER_SIDE_ENCRYPTION_ENABLED)!,
     listObjectsV1: conf.get(UNDERFS_S3_LIST_OBJECTS_V1)!,
+    smallGet: smallGetFor(conf, {
+      bucket,
+      credentials: () => s3.config.credentials(),
+      userAgent: SMALL_GET_USER_AGENT,
+    }),
   });
   const layers: ObjectLayer[] = [
     retryLayer({

@@ -1,0 +1,139 @@
+/**
+ * CPU per process for reading many small objects, cold and warm: what `npm run bench`'s
+ * small-read scenario times, measured as CPU time (utime + stime from /proc) of the master, the
+ * worker, the S3 gateway and this client process, which moves far less with the load of a shared
+ * machine than wall time does. No shaped link: plain loopback, no root needed. The baseline in the
+ * same run is the AWS SDK GETting the same objects (16 in flight) in this process: its CPU is what
+ * a peer spends per small object.
+ *
+ *   npm run build && npx tsx bench/small-read-cpu.ts [--count 4000] [--runs 3]
+ */
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import type { ListedFile } from '../src/client/client.js';
+import { MOUNT, MOUNT_PREFIX, startBenchCluster } from './harness/cluster.js';
+import { startS3Server } from './harness/gateway.js';
+import type { Link } from './harness/netns.js';
+import { sdkClient } from './harness/peers.js';
+import { mapLimit } from './harness/process.js';
+
+const option = (name: string, fallback: number) => {
+  const at = process.argv.indexOf(name);
+  return at > 0 ? Number(process.argv[at + 1]) : fallback;
+};
+const COUNT = option('--count', 4000);
+const RUNS = option('--runs', 3);
+const SIZE = 4096;
+const LANES = 16;
+
+/** CPU milliseconds (user + system) a process has used so far. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
+}
+
+async function drain(body: Readable): Promise<number> {
+  let n = 0;
+  for await (const chunk of body) n += (chunk as Buffer).length;
+  return n;
+}
+
+const base = await mkdtemp(join(tmpdir(), 'tierfs-small-cpu-'));
+const root = join(base, 'root');
+const dir = join(root, 'bench', MOUNT_PREFIX, 'small');
+await mkdir(dir, { recursive: true });
+for (let i = 0; i < COUNT; i++) {
+  await writeFile(join(dir, `f-${String(i).padStart(6, '0')}.bin`), Buffer.alloc(SIZE, i & 0xff));
+}
+const loopback = { wrap: (argv: readonly string[]) => [...argv], serverAddr: '127.0.0.1' } as unknown as Link;
+const server = await startS3Server(loopback, root, join(base, 'state'), 20_000 + (process.pid % 1000));
+const cluster = await startBenchCluster(server.target, { cacheBytes: 256 * 2 ** 20 });
+const pids = {
+  master: cluster.daemons.pid('master'),
+  worker: cluster.daemons.pid('worker'),
+  gateway: server.pid,
+};
+
+async function tierfsRead(): Promise<void> {
+  const files: ListedFile[] = [];
+  for await (const entry of cluster.client.listForRead(`${MOUNT}/small`))
+    if (!entry.status.isDirectory) files.push(entry);
+  let bytes = 0;
+  await mapLimit(files, LANES, async (file) => {
+    const n = await drain(await cluster.client.readListed(file)); // not `bytes += await`: lanes overlap
+    bytes += n;
+  });
+  if (bytes !== COUNT * SIZE)
+    throw new Error(`read ${bytes} bytes of ${files.length} files listed, expected ${COUNT * SIZE}`);
+}
+
+const sdk = sdkClient(server.target, LANES);
+async function sdkRead(): Promise<void> {
+  const prefix = `${MOUNT_PREFIX}/small/`;
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await sdk.send(
+      new ListObjectsV2Command({ Bucket: server.target.bucket, Prefix: prefix, ContinuationToken: token }),
+    );
+    for (const o of page.Contents ?? []) keys.push(o.Key!);
+    token = page.NextContinuationToken;
+  } while (token);
+  let bytes = 0;
+  await mapLimit(keys, LANES, async (key) => {
+    const out = await sdk.send(new GetObjectCommand({ Bucket: server.target.bucket, Key: key }));
+    const n = await drain(out.Body as Readable);
+    bytes += n;
+  });
+  if (bytes !== COUNT * SIZE) throw new Error(`the SDK read ${bytes} bytes, expected ${COUNT * SIZE}`);
+}
+
+interface Sample {
+  wallMs: number;
+  cpuMs: Record<string, number>;
+}
+
+async function measure(run: () => Promise<void>): Promise<Sample> {
+  const before = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMs(pid)]));
+  const self = process.cpuUsage();
+  const started = performance.now();
+  await run();
+  const wallMs = performance.now() - started;
+  const used = process.cpuUsage(self);
+  const cpu: Record<string, number> = { client: (used.user + used.system) / 1000 };
+  for (const [name, pid] of Object.entries(pids)) cpu[name] = cpuMs(pid) - before[name]!;
+  return { wallMs, cpuMs: cpu };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const samples: Record<string, Sample[]> = { 'tierfs cold': [], 'tierfs warm': [], 'AWS SDK': [] };
+try {
+  for (let i = 0; i < RUNS; i++) {
+    await cluster.makeCold();
+    samples['tierfs cold']!.push(await measure(tierfsRead));
+    samples['tierfs warm']!.push(await measure(tierfsRead));
+    samples['AWS SDK']!.push(await measure(sdkRead));
+  }
+} finally {
+  await cluster.stop();
+  await server.stop();
+  await rm(base, { recursive: true, force: true });
+}
+
+const sdkCpu = median(samples['AWS SDK']!.map((s) => s.cpuMs.client!));
+console.log(`${COUNT} objects of ${SIZE} B, ${LANES} in flight, ${RUNS} runs; medians (CPU ms)`);
+console.log('| what | wall | client | master | worker | gateway | tierfs CPU vs the SDK client |');
+console.log('| --- | --- | --- | --- | --- | --- | --- |');
+for (const [what, runs] of Object.entries(samples)) {
+  const m = (name: string) => median(runs.map((s) => s.cpuMs[name] ?? 0));
+  const tierfs = what === 'AWS SDK' ? undefined : m('client') + m('master') + m('worker');
+  console.log(
+    `| ${what} | ${median(runs.map((s) => s.wallMs)).toFixed(0)} | ${m('client').toFixed(0)} | ` +
+      `${what === 'AWS SDK' ? '-' : m('master').toFixed(0)} | ${what === 'AWS SDK' ? '-' : m('worker').toFixed(0)} | ` +
+      `${m('gateway').toFixed(0)} | ${tierfs === undefined ? '1.00×' : `${(sdkCpu / tierfs).toFixed(2)}×`} |`,
+  );
+}

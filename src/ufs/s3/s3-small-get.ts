@@ -1,0 +1,218 @@
+/**
+ * Small ranged GETs (a cold read of a small object, a page or less) without the AWS SDK: the
+ * request signed by hand (sigv4-get.ts) and sent on an undici keep-alive pool, the body read whole
+ * into one buffer. Per small GET the SDK's command stack (serialisation, middleware, endpoint
+ * resolution, its signer) and Node's HTTP client cost more CPU than the request itself; this is
+ * one signature and one request. Same credentials, endpoint, addressing style, timeouts and pool
+ * size as the mount's S3Client; errors become the same TierfsErrors (toS3Error).
+ *
+ * Not used (the SDK serves the GET) with a proxy or the v2 signer. Against Amazon's own endpoint a
+ * bucket in another region answers with a redirect: then this getter turns itself off for the
+ * mount and the SDK, which follows region redirects, serves that GET and the ones after it.
+ */
+import { Readable } from 'node:stream';
+import type { AwsCredentialIdentity } from '@smithy/types';
+import { Agent, type Dispatcher, request } from 'undici';
+import type { Configuration } from '../../config/configuration.js';
+import {
+  UNDERFS_S3_DISABLE_DNS_BUCKETS,
+  UNDERFS_S3_ENDPOINT_REGION,
+  UNDERFS_S3_PROXY_HOST,
+  UNDERFS_S3_REGION,
+  UNDERFS_S3_SIGNER_ALGORITHM,
+  UNDERFS_S3_SOCKET_TIMEOUT,
+} from '../../config/keys/s3.js';
+import { TierfsError } from '../../errors.js';
+import { checkAnsweredEtag } from '../object/object-version.js';
+import { endpointUrl, maxConnections, usesHttps } from './s3-client-config.js';
+import { toS3Error } from './s3-errors.js';
+import { encodeS3Path, GetSigner } from './sigv4-get.js';
+
+/** Ranges up to this long are fetched whole into memory by SmallGet; longer ones stream through the SDK. */
+export const SMALL_GET_MAX_BYTES = 256 * 1024;
+
+/** How much of an error body is looked at for its code and message. */
+const MAX_ERROR_BODY = 16 * 1024;
+
+export interface SmallGetRequest {
+  readonly key: string;
+  readonly range: { readonly start: number; readonly end: number };
+  /** The etag (without quotes) the object must have: sent as If-Match and checked in the answer. */
+  readonly ifMatch?: string;
+  readonly signal?: AbortSignal;
+}
+
+export interface SmallGetOptions {
+  readonly bucket: string;
+  /** The S3Client's credentials provider (it caches and refreshes them). */
+  readonly credentials: () => Promise<AwsCredentialIdentity>;
+  /** Sent as user-agent. */
+  readonly userAgent?: string;
+}
+
+export class SmallGet {
+  private readonly agent: Agent;
+  private readonly signer: GetSigner;
+  private readonly origin: string;
+  private readonly host: string;
+  /** Path before the key: `/<bucket>/` (path style) or `/`, under the endpoint's own path. */
+  private readonly base: string;
+  private off = false;
+
+  constructor(
+    private readonly options: SmallGetOptions,
+    settings: { endpoint: URL; pathStyle: boolean; region: string; connections: number; timeoutMs: number },
+  ) {
+    const { endpoint } = settings;
+    const virtualHost =
+      !settings.pathStyle && !(endpoint.protocol === 'https:' && options.bucket.includes('.'));
+    this.host = virtualHost ? `${options.bucket}.${endpoint.host}` : endpoint.host;
+    this.origin = `${endpoint.protocol}//${this.host}`;
+    const prefix = endpoint.pathname.replace(/\/+$/, '');
+    this.base = virtualHost ? `${prefix}/` : `${prefix}/${encodeS3Path(options.bucket)}/`;
+    this.signer = new GetSigner(settings.region);
+    this.agent = new Agent({
+      connections: settings.connections,
+      connect: { timeout: settings.timeoutMs },
+      headersTimeout: settings.timeoutMs,
+      bodyTimeout: settings.timeoutMs,
+    });
+  }
+
+  /** Whether this getter serves GETs of this mount (not after a region redirect). */
+  get enabled(): boolean {
+    return !this.off;
+  }
+
+  /**
+   * The bytes of the range, as a stream of one chunk; undefined when this getter cannot serve the
+   * bucket (a region redirect: it is off from now on, ask the SDK).
+   */
+  async get(req: SmallGetRequest): Promise<Readable | undefined> {
+    const { bucket } = this.options;
+    const path = `${this.base}${encodeS3Path(req.key)}`;
+    const headers: Record<string, string> = { range: `bytes=${req.range.start}-${req.range.end}` };
+    if (req.ifMatch !== undefined) headers['if-match'] = `"${req.ifMatch}"`;
+    let response: Dispatcher.ResponseData;
+    try {
+      const signed = this.signer.sign(this.host, path, headers, await this.options.credentials());
+      if (this.options.userAgent) signed['user-agent'] = this.options.userAgent;
+      response = await request(`${this.origin}${path}`, {
+        method: 'GET',
+        headers: signed,
+        signal: req.signal,
+        dispatcher: this.agent,
+      });
+    } catch (error) {
+      throw transportError(error, bucket, req.key);
+    }
+    const { statusCode } = response;
+    if (statusCode === 200 || statusCode === 206) {
+      let bytes: Buffer;
+      try {
+        checkAnsweredEtag(
+          req.ifMatch,
+          etagOf(response.headers.etag),
+          false,
+          `GetObject s3://${bucket}/${req.key}`,
+        );
+        bytes = Buffer.from(await response.body.arrayBuffer());
+      } catch (error) {
+        // Dropped unread (an answer of the wrong version): no abort error, the connection is reused.
+        response.body.dump({ limit: MAX_ERROR_BODY }).catch(() => undefined);
+        throw transportError(error, bucket, req.key);
+      }
+      return ended(bytes);
+    }
+    const text = await errorText(response.body);
+    const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
+    if (isRegionRedirect(statusCode, code)) {
+      this.off = true;
+      return undefined;
+    }
+    const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
+    // The SDK's names for a body-less answer (a HEAD-like 304/412 has none).
+    const name =
+      code ?? (statusCode === 412 ? 'PreconditionFailed' : statusCode === 404 ? 'NotFound' : undefined);
+    throw toS3Error(
+      { name, message: message ?? `HTTP ${statusCode}`, $metadata: { httpStatusCode: statusCode } },
+      'GetObject',
+      bucket,
+      req.key,
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}
+
+/**
+ * A SmallGet for a mount, or undefined when the mount's settings need the SDK for every request:
+ * a proxy, or the v2 signer.
+ */
+export function smallGetFor(conf: Configuration, options: SmallGetOptions): SmallGet | undefined {
+  if (conf.get(UNDERFS_S3_PROXY_HOST)) return undefined;
+  const signer = conf.get(UNDERFS_S3_SIGNER_ALGORITHM);
+  if (signer !== undefined && signer !== '' && signer !== 'AWSS3V4SignerType') return undefined;
+  const region = conf.get(UNDERFS_S3_ENDPOINT_REGION) ?? conf.get(UNDERFS_S3_REGION) ?? 'us-east-1';
+  const configured = endpointUrl(conf);
+  const endpoint = new URL(
+    configured ?? `${usesHttps(conf) ? 'https' : 'http'}://s3.${region}.amazonaws.com`,
+  );
+  return new SmallGet(options, {
+    endpoint,
+    pathStyle: conf.get(UNDERFS_S3_DISABLE_DNS_BUCKETS)!,
+    region,
+    connections: maxConnections(conf),
+    timeoutMs: conf.get(UNDERFS_S3_SOCKET_TIMEOUT)!,
+  });
+}
+
+/**
+ * A stream of `bytes` that has already been told its end: a reader that stops once it has all the
+ * bytes it asked for (the worker's range reader does) finds it finished, where `Readable.from` would
+ * still be open and be destroyed with an AbortError (a stack trace per read).
+ */
+function ended(bytes: Buffer): Readable {
+  const body = new Readable({ read() {} });
+  if (bytes.length > 0) body.push(bytes);
+  body.push(null);
+  return body;
+}
+
+function etagOf(header: string | string[] | undefined): string | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value?.replace(/^(W\/)?"|"$/g, '');
+}
+
+/** A moved bucket (another region than the one signed for): the SDK knows how to follow it. */
+function isRegionRedirect(status: number, code: string | undefined): boolean {
+  return (
+    status === 301 ||
+    status === 307 ||
+    code === 'PermanentRedirect' ||
+    code === 'AuthorizationHeaderMalformed' ||
+    code === 'IllegalLocationConstraintException'
+  );
+}
+
+/** An error answer's body (S3's are a few hundred bytes of XML), cut to MAX_ERROR_BODY. */
+async function errorText(body: Dispatcher.ResponseData['body']): Promise<string> {
+  const text = await body.text().catch(() => '');
+  return text.slice(0, MAX_ERROR_BODY);
+}
+
+/** undici's connection failures and timeouts are retryable, as the SDK's are. */
+function transportError(error: unknown, bucket: string, key: string): TierfsError {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && code.startsWith('UND_ERR_') && code !== 'UND_ERR_ABORTED') {
+    const timeout = /TIMEOUT/.test(code);
+    return new TierfsError(
+      timeout ? 'TIMEOUT' : 'UNAVAILABLE',
+      `GetObject s3://${bucket}/${key}: ${(error as Error).message} (${code})`,
+      { cause: error, retryable: true, details: { bucket, key, operation: 'GetObject' } },
+    );
+  }
+  return toS3Error(error, 'GetObject', bucket, key);
+}
