@@ -20,6 +20,7 @@ import { headerOf, type S3Context } from './context.js';
 import { S3Error } from './errors.js';
 import type { CannedAcl } from './metadata-store.js';
 import type { BucketInfo, ObjectInfo, ObjectLayer } from './object-layer.js';
+import { HEADER_CONDITION_KEYS } from './policy-conditions.js';
 import { isPublicAcl, type PublicAccessBlock } from './public-access-block.js';
 
 export type ObjectOwnership = 'BucketOwnerEnforced' | 'BucketOwnerPreferred' | 'ObjectWriter';
@@ -422,21 +423,6 @@ export function requesterOf(ctx: S3Context): Requester {
   return ctx.identity.accessKey === undefined ? undefined : ctx.identity.user;
 }
 
-const HEADER_KEYS = new Set([
-  's3:x-amz-acl',
-  's3:x-amz-grant-read',
-  's3:x-amz-grant-write',
-  's3:x-amz-grant-read-acp',
-  's3:x-amz-grant-write-acp',
-  's3:x-amz-grant-full-control',
-  's3:x-amz-metadata-directive',
-  's3:x-amz-server-side-encryption',
-  's3:x-amz-server-side-encryption-aws-kms-key-id',
-  's3:x-amz-server-side-encryption-customer-algorithm',
-  's3:x-amz-storage-class',
-  's3:x-amz-content-sha256',
-]);
-
 /**
  * A request's values of the policy condition keys (policy-conditions.ts): headers, query
  * parameters, the requester, and the tags of the object it addresses (`s3:ExistingObjectTag/<tag>`)
@@ -449,7 +435,7 @@ function conditionValues(ctx: S3Context, headers: IncomingHttpHeaders, info: Obj
   };
   return (written: string): string | undefined => {
     const key = written.toLowerCase();
-    if (HEADER_KEYS.has(key)) return header(key.slice(3));
+    if (HEADER_CONDITION_KEYS.has(key)) return header(key.slice(3));
     if (key.startsWith('s3:existingobjecttag/')) {
       const tag = written.slice('s3:ExistingObjectTag/'.length);
       return info?.tags.find((t) => t.key === tag)?.value;

@@ -12,6 +12,22 @@
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import { S3Error } from './errors.js';
 
+/** The condition keys whose value is the request header of the same name (after `s3:`). */
+export const HEADER_CONDITION_KEYS: ReadonlySet<string> = new Set([
+  's3:x-amz-acl',
+  's3:x-amz-grant-read',
+  's3:x-amz-grant-write',
+  's3:x-amz-grant-read-acp',
+  's3:x-amz-grant-write-acp',
+  's3:x-amz-grant-full-control',
+  's3:x-amz-metadata-directive',
+  's3:x-amz-server-side-encryption',
+  's3:x-amz-server-side-encryption-aws-kms-key-id',
+  's3:x-amz-server-side-encryption-customer-algorithm',
+  's3:x-amz-storage-class',
+  's3:x-amz-content-sha256',
+]);
+
 /** The keys a request can fill in, lower-cased (plus the `s3:ExistingObjectTag/<tag>` and `s3:RequestObjectTag/<tag>` families). */
 export const CONDITION_KEYS: ReadonlySet<string> = new Set([
   'aws:sourceip',
@@ -19,19 +35,8 @@ export const CONDITION_KEYS: ReadonlySet<string> = new Set([
   'aws:useragent',
   'aws:securetransport',
   'aws:username',
-  's3:x-amz-acl',
-  's3:x-amz-grant-read',
-  's3:x-amz-grant-write',
-  's3:x-amz-grant-read-acp',
-  's3:x-amz-grant-write-acp',
-  's3:x-amz-grant-full-control',
+  ...HEADER_CONDITION_KEYS,
   's3:x-amz-copy-source',
-  's3:x-amz-metadata-directive',
-  's3:x-amz-server-side-encryption',
-  's3:x-amz-server-side-encryption-aws-kms-key-id',
-  's3:x-amz-server-side-encryption-customer-algorithm',
-  's3:x-amz-storage-class',
-  's3:x-amz-content-sha256',
   's3:prefix',
   's3:delimiter',
   's3:max-keys',
