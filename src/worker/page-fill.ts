@@ -66,7 +66,7 @@ export class PageFill {
       if (this.fill === pageSize) {
         const put = this.putPage();
         if (put) puts.push(put);
-        if (this.stopped) return undefined;
+        if (this.stopped) break;
       }
     }
     if (this.options.behind || puts.length === 0) return undefined;
