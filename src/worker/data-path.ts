@@ -12,6 +12,7 @@ import type { WriteType } from '../cluster/io-types.js';
 import { TierfsError } from '../errors.js';
 import type { CreateOptions, UfsStatus, UfsWriteStream, UnderStore } from '../ufs/contract.js';
 import { abortWrite } from '../ufs/io.js';
+import { PageFill } from './page-fill.js';
 import type { StagingArea } from './staging.js';
 
 /** Pages looked up together per step of a read (missing ones stream from one UFS fetch per run); the next window is prepared meanwhile. */
@@ -35,6 +36,8 @@ export interface DataPath {
   readonly staging: StagingArea;
   /** Told of every chunk a client writes, as it arrives (the worker's bytes-written counter). */
   readonly written?: (bytes: number) => void;
+  /** Bytes of pages a CACHE_THROUGH write may have in flight before it stops caching (default WRITE_BEHIND_BYTES). */
+  readonly writeBehindBytes?: number;
 }
 
 /** Streams a range of a file page by page, with one window of read-ahead. */
@@ -115,38 +118,28 @@ export async function writeFile(data: DataPath, plan: WritePlan, body: Readable)
   const out = ufs ? await ufs.store.create(ufs.path, { ...CREATE_OPTIONS, ...commitLater }) : undefined;
   let pendingUpload: string | undefined;
   const staged = plan.writeType === 'ASYNC_THROUGH' ? await data.staging.begin(plan.contentId) : undefined;
-  const pageSize = data.pages.pageSize;
-  // A page is the received chunks (views of them) that make it up, handed over to the page store:
-  // no byte is copied on the way to a page file. Nothing writes to a received chunk again.
-  let page: Buffer[] = [];
-  let fill = 0;
-  let pageIndex = 0;
+  // CACHE_THROUGH caches behind the upload (never waiting for the page store); MUST_CACHE, whose
+  // pages are the only copy, and ASYNC_THROUGH wait for their pages.
+  const pages = toCache
+    ? new PageFill(data.pages, plan.contentId, {
+        behind: plan.writeType === 'CACHE_THROUGH',
+        ...(data.writeBehindBytes === undefined ? {} : { maxPendingBytes: data.writeBehindBytes }),
+      })
+    : undefined;
   let size = 0;
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {
       size += chunk.length;
       data.written?.(chunk.length);
+      const cached = pages?.add(chunk);
       const pending: Promise<void>[] = [];
       if (out) pending.push(writeTo(out, chunk));
       if (staged) pending.push(staged.write(chunk));
-      if (toCache) {
-        for (let at = 0; at < chunk.length; ) {
-          const n = Math.min(pageSize - fill, chunk.length - at);
-          page.push(n === chunk.length ? chunk : chunk.subarray(at, at + n));
-          fill += n;
-          at += n;
-          if (fill === pageSize) {
-            pending.push(
-              data.pages.put(plan.contentId, pageIndex++, page, { adopt: true }).then(() => undefined),
-            );
-            page = [];
-            fill = 0;
-          }
-        }
-      }
-      await Promise.all(pending);
+      if (cached) pending.push(cached);
+      if (pending.length === 1) await pending[0];
+      else if (pending.length > 1) await Promise.all(pending);
     }
-    if (toCache && fill > 0) await data.pages.put(plan.contentId, pageIndex, page, { adopt: true });
+    await pages?.end();
     let ufsFingerprint: string | undefined;
     if (out && ufs) {
       out.end();
@@ -168,6 +161,7 @@ export async function writeFile(data: DataPath, plan: WritePlan, body: Readable)
       await ufs.store.abortUpload?.(ufs.commitTo, pendingUpload).catch(() => undefined);
     }
     await staged?.discard();
+    pages?.abort();
     await data.pages.free(plan.contentId);
     throw error;
   }
