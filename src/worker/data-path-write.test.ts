@@ -165,4 +165,25 @@ describe('CACHE_THROUGH write behind', () => {
     for (let i = 0; i < 8; i++)
       expect(await pages.get('behind-4', i)).toEqual(file.subarray(i * PAGE, (i + 1) * PAGE));
   });
+
+  it('fails a MUST_CACHE write the cache has no room for, instead of acknowledging a file with holes', async () => {
+    let puts = 0;
+    const full = Object.create(pages) as PageStore;
+    // From the third page on, the store refuses as a full tier whose pages cannot be evicted does.
+    full.put = (...args: Parameters<PageStore['put']>) =>
+      ++puts > 2 ? Promise.resolve(false) : pages.put(...args);
+    const data: DataPath = { pages: full, staging };
+    await expect(
+      writeFile(
+        data,
+        { contentId: 'no-room', writeType: 'MUST_CACHE', ufs: ufsOf('/no-room') },
+        body(content(8 * PAGE)),
+      ),
+    ).rejects.toMatchObject({
+      code: 'UNAVAILABLE',
+      message: expect.stringMatching(/no room for page 2 of a MUST_CACHE write/),
+    });
+    await pages.flush();
+    expect([...pages.pages()].filter((page) => page.fileKey === 'no-room')).toEqual([]);
+  });
 });

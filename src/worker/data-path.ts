@@ -123,6 +123,7 @@ export async function writeFile(data: DataPath, plan: WritePlan, body: Readable)
   const pages = toCache
     ? new PageFill(data.pages, plan.contentId, {
         behind: plan.writeType === 'CACHE_THROUGH',
+        required: plan.writeType === 'MUST_CACHE',
         ...(data.writeBehindBytes === undefined ? {} : { maxPendingBytes: data.writeBehindBytes }),
       })
     : undefined;

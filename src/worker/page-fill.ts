@@ -14,6 +14,7 @@
  * failed write stays visible, whenever its put lands.
  */
 import type { PageStore } from '../cache/page-store.js';
+import { TierfsError } from '../errors.js';
 
 /** Bytes of pages a CACHE_THROUGH write may have in flight to the page store before it stops caching. */
 export const WRITE_BEHIND_BYTES = 64 * 1024 * 1024;
@@ -23,6 +24,11 @@ export interface PageFillOptions {
   readonly behind: boolean;
   /** Behind only: bytes of pages in flight beyond which caching stops. */
   readonly maxPendingBytes?: number;
+  /**
+   * Inline only: every page must be cached (MUST_CACHE, whose pages are the only copy): a page
+   * the store has no room for fails the write instead of leaving a hole in an acknowledged file.
+   */
+  readonly required?: boolean;
 }
 
 export class PageFill {
@@ -104,10 +110,16 @@ export class PageFill {
     const index = this.nextIndex++;
     this.pendingBytes += size;
     const put: Promise<void> = this.pages.put(this.fileKey, index, page, { adopt: true }).then(
-      (cached) => {
+      async (cached) => {
         // A store with no room for a page now will not have it for the next ones either.
-        if (!cached && this.options.behind) this.stopped = true;
-        return this.settle(put, size, index);
+        if (!cached && (this.options.behind || this.options.required)) this.stopped = true;
+        await this.settle(put, size, index);
+        if (!cached && this.options.required) {
+          throw new TierfsError(
+            'UNAVAILABLE',
+            `the worker's cache has no room for page ${index} of a MUST_CACHE write, whose pages are its only copy: free cached data (tierfs fs free), give the worker more tier space, or write with CACHE_THROUGH`,
+          );
+        }
       },
       (error: unknown) => {
         this.stopped = true;
