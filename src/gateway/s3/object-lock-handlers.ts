@@ -2,6 +2,7 @@
 import { readSmallBody } from './body.js';
 import { type S3Context, sendEmpty, sendXml } from './context.js';
 import { S3Error } from './errors.js';
+import type { ObjectHeaders } from './metadata-store.js';
 import { requested } from './object-handlers.js';
 import {
   checkRetentionChange,
@@ -28,6 +29,24 @@ function requireIntegrity(ctx: S3Context, operation: string): void {
 
 async function bodyText(ctx: S3Context): Promise<string> {
   return (await readSmallBody(ctx.req, ctx.identity.payload)).toString();
+}
+
+/**
+ * Changes the lock of the version a request names under the key's version lock, so that a write
+ * demoting that version, or a delete of it, sees the lock before or after the change, never loses it.
+ */
+async function changeLock(
+  ctx: S3Context,
+  services: GatewayServices,
+  change: (headers: ObjectHeaders) => ObjectHeaders,
+): Promise<void> {
+  const { layer } = services;
+  await requested(ctx, services); // the version the access check saw; read again under the lock
+  await layer.versions.exclusive(ctx.bucket!, ctx.key!, async () => {
+    const info = await layer.versions.resolve(ctx.bucket!, ctx.key!, ctx.query.get('versionId'));
+    const headers = change(info.headers);
+    layer.updateAttributes(info, await layer.fingerprint(info), { headers });
+  });
 }
 
 /**
@@ -68,11 +87,12 @@ export async function putObjectRetention(ctx: S3Context, services: GatewayServic
   await layer.bucket(ctx.bucket!);
   requireLock(layer.metadata.settings, ctx.bucket!);
   const next = parseRetention(await bodyText(ctx));
-  const info = await requested(ctx, services);
-  checkRetentionChange(info.headers, next, access.mayBypassGovernance(ctx, ctx.key!));
-  const { lockMode: _mode, lockRetainUntil: _until, ...rest } = info.headers;
-  const headers = next ? { ...rest, lockMode: next.mode, lockRetainUntil: next.retainUntil } : rest;
-  layer.updateAttributes(info, await layer.fingerprint(info), { headers });
+  const bypass = access.mayBypassGovernance(ctx, ctx.key!);
+  await changeLock(ctx, services, (headers) => {
+    checkRetentionChange(headers, next, bypass);
+    const { lockMode: _mode, lockRetainUntil: _until, ...rest } = headers;
+    return next ? { ...rest, lockMode: next.mode, lockRetainUntil: next.retainUntil } : rest;
+  });
   sendEmpty(ctx);
 }
 

@@ -289,6 +289,14 @@ export class ObjectVersions {
     });
   }
 
+  /**
+   * Runs `body` under the key's version lock: no write, delete or demotion of the key runs
+   * meanwhile (Object Lock changes a version's retention or legal hold so).
+   */
+  exclusive<T>(bucket: string, key: string, body: () => Promise<T>): Promise<T> {
+    return this.lock(bucket, key, body);
+  }
+
   /** Replaces a noncurrent version's ACL or tags. */
   updateAttributes(info: ObjectInfo, attributes: Partial<ObjectAttributes>): void {
     const row = this.store.get(info.bucket, info.key, versionIdOf(info));
