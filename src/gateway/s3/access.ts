@@ -16,6 +16,7 @@ import {
 import { tagsFromHeader } from './attributes.js';
 import type { Identity } from './auth.js';
 import { type BucketPolicy, evaluatePolicy, parsePolicy } from './bucket-policy.js';
+import type { BucketSettings } from './bucket-settings.js';
 import { headerOf, type S3Context } from './context.js';
 import { S3Error } from './errors.js';
 import type { CannedAcl } from './metadata-store.js';
@@ -93,6 +94,12 @@ const NEEDS: Readonly<Record<string, Need>> = {
   GetPublicAccessBlock: owner('s3:GetBucketPublicAccessBlock'),
   PutPublicAccessBlock: owner('s3:PutBucketPublicAccessBlock'),
   DeletePublicAccessBlock: owner('s3:PutBucketPublicAccessBlock'),
+  GetObjectLockConfiguration: owner('s3:GetBucketObjectLockConfiguration'),
+  PutObjectLockConfiguration: owner('s3:PutBucketObjectLockConfiguration'),
+  GetObjectRetention: read('s3:GetObjectRetention'),
+  PutObjectRetention: { object: 'WRITE_ACP', action: 's3:PutObjectRetention' },
+  GetObjectLegalHold: read('s3:GetObjectLegalHold'),
+  PutObjectLegalHold: { object: 'WRITE_ACP', action: 's3:PutObjectLegalHold' },
   GetObjectAcl: { object: 'READ_ACP', action: 's3:GetObjectAcl', versionAction: 's3:GetObjectVersionAcl' },
   PutObjectAcl: { object: 'WRITE_ACP', action: 's3:PutObjectAcl', versionAction: 's3:PutObjectVersionAcl' },
 };
@@ -258,6 +265,27 @@ export class AccessControl {
       if (user === undefined || (owner !== '' && owner !== user)) return undefined;
     }
     return said;
+  }
+
+  /** The bucket settings (a write's object lock defaults are read there). */
+  get settings(): BucketSettings {
+    return this.layer.metadata.settings;
+  }
+
+  /**
+   * Whether a request may bypass GOVERNANCE retention on `key`: it says so
+   * (`x-amz-bypass-governance-retention: true`) and the bucket policy allows the requester
+   * s3:BypassGovernanceRetention, or the requester owns the bucket and the policy does not deny it.
+   */
+  mayBypassGovernance(ctx: S3Context, key: string): boolean {
+    if (headerOf(ctx, 'x-amz-bypass-governance-retention')?.toLowerCase() !== 'true') return false;
+    const bucket = ctx.bucket!;
+    const said = this.policySays(bucket, ctx, 's3:BypassGovernanceRetention', key);
+    if (said === 'Deny') return false;
+    if (said === 'Allow') return true;
+    const user = requesterOf(ctx);
+    const owner = this.layer.metadata.getBucket(bucket)?.owner ?? '';
+    return user !== undefined && (owner === '' || owner === user);
   }
 
   /** Checks `operation` (a router name) before its handler runs; AccessDenied when not allowed. */

@@ -8,6 +8,7 @@ import { checkOwnership } from './bucket-access-handlers.js';
 import { headerOf, isoDate, type S3Context, sendEmpty, sendXml } from './context.js';
 import { S3Error } from './errors.js';
 import type { ObjectInfo } from './object-layer.js';
+import { checkDeletable, setLockConfiguration } from './object-lock.js';
 import type { GatewayServices } from './services.js';
 import { listOf, parseXml, textOf, type XmlNode } from './xml.js';
 
@@ -41,8 +42,22 @@ export async function createBucket(ctx: S3Context, { layer, access }: GatewaySer
   const { acl, grants } = aclFromHeaders(ctx.req.headers, access.users);
   const ownership = headerOf(ctx, 'x-amz-object-ownership');
   if (ownership !== undefined) checkOwnership(ownership);
+  const lock = headerOf(ctx, 'x-amz-bucket-object-lock-enabled')?.toLowerCase();
+  if (lock !== undefined && lock !== 'true' && lock !== 'false') {
+    throw new S3Error(
+      'InvalidArgument',
+      `x-amz-bucket-object-lock-enabled must be true or false, not ${lock}`,
+    );
+  }
   await layer.createBucket(ctx.bucket!, ctx.identity.user, acl, grants);
   if (ownership !== undefined) layer.metadata.settings.set(ctx.bucket!, 'ownership', ownership);
+  if (lock === 'true') {
+    // Object lock needs versioning, which can then never be suspended.
+    layer.metadata.db.transaction(() => {
+      layer.metadata.settings.set(ctx.bucket!, 'versioning', 'Enabled');
+      setLockConfiguration(layer.metadata.settings, ctx.bucket!, {});
+    });
+  }
   sendEmpty(ctx, 200, { location: `/${ctx.bucket}` });
 }
 
@@ -242,7 +257,10 @@ export async function deleteObjects(ctx: S3Context, { layer, access }: GatewaySe
     const versionId = textOf(object, 'VersionId');
     try {
       await access.checkDelete(ctx, key, versionId);
-      const outcome = await layer.versions.remove(ctx.bucket!, key, versionId, ctx.identity.user);
+      const bypass = access.mayBypassGovernance(ctx, key);
+      const outcome = await layer.versions.remove(ctx.bucket!, key, versionId, ctx.identity.user, (info) =>
+        checkDeletable(info.headers, bypass),
+      );
       if (!quiet) {
         const marker = outcome.deleteMarker;
         deleted.push({

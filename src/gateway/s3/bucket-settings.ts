@@ -1,6 +1,7 @@
 /**
  * What S3 keeps per bucket besides its name, owner and canned ACL: the versioning state, the
- * ownership controls, the bucket policy, explicit ACL grants, the bucket's tags and its public access block, one row per (bucket, setting) in
+ * ownership controls, the bucket policy, explicit ACL grants, the bucket's tags, its public access block and its
+ * object lock configuration, one row per (bucket, setting) in
  * the gateway's state database. Values are text (JSON where structured).
  */
 import type { StateDatabase } from '../common/state-database.js';
@@ -8,7 +9,14 @@ import type { StateDatabase } from '../common/state-database.js';
 /** `''`: versioning was never configured (S3's "unversioned" bucket). */
 export type VersioningStatus = '' | 'Enabled' | 'Suspended';
 
-export type SettingName = 'versioning' | 'ownership' | 'policy' | 'grants' | 'tagging' | 'publicAccessBlock';
+export type SettingName =
+  | 'versioning'
+  | 'ownership'
+  | 'policy'
+  | 'grants'
+  | 'tagging'
+  | 'publicAccessBlock'
+  | 'objectLock';
 
 export class BucketSettings {
   constructor(private readonly db: StateDatabase) {

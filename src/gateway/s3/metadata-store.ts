@@ -38,6 +38,11 @@ export interface ObjectHeaders {
   readonly expires?: string;
   /** `x-amz-meta-*` without the prefix, names lower case. */
   readonly userMetadata: Readonly<Record<string, string>>;
+  /** Object Lock retention of this version (see object-lock.ts); the date is ISO 8601. */
+  readonly lockMode?: 'GOVERNANCE' | 'COMPLIANCE';
+  readonly lockRetainUntil?: string;
+  /** Object Lock legal hold of this version. */
+  readonly legalHold?: 'ON' | 'OFF';
 }
 
 export interface ObjectRecord {

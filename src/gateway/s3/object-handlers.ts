@@ -10,6 +10,14 @@ import { bodyStages, DigestCheck, readSmallBody } from './body.js';
 import { headerOf, isoDate, type S3Context, sendEmpty, sendXml } from './context.js';
 import { S3Error } from './errors.js';
 import type { ObjectAttributes, ObjectInfo } from './object-layer.js';
+import {
+  checkDeletable,
+  hasIntegrityHeader,
+  type LockHeaders,
+  lockForWrite,
+  lockResponseHeaders,
+  withoutLock,
+} from './object-lock.js';
 import type { GatewayServices } from './services.js';
 
 /**
@@ -126,6 +134,7 @@ async function getObjectOnce(ctx: S3Context, services: GatewayServices): Promise
   const headers = {
     ...responseHeaders(info, ctx.method === 'GET' ? ctx.query : new Map()),
     ...layer.versions.versionHeader(info),
+    ...lockResponseHeaders(info.headers),
   };
   try {
     checkConditions(ctx, info);
@@ -164,11 +173,28 @@ async function getObjectOnce(ctx: S3Context, services: GatewayServices): Promise
   await pipeline(data, ctx.res);
 }
 
+/**
+ * The Object Lock of a new version: its x-amz-object-lock-* headers (which need a Content-MD5 or
+ * x-amz-checksum-* header, as in S3) or the bucket's default retention.
+ */
+export function lockOfWrite(ctx: S3Context, access: AccessControl): LockHeaders {
+  const lock = lockForWrite(access.settings, ctx.bucket!, ctx.req.headers);
+  const asked = Object.keys(ctx.req.headers).some((name) => name.startsWith('x-amz-object-lock-'));
+  const plainPut = ctx.method === 'PUT' && headerOf(ctx, 'x-amz-copy-source') === undefined;
+  if (asked && plainPut && !hasIntegrityHeader(ctx.req.headers)) {
+    throw new S3Error(
+      'InvalidRequest',
+      'Content-MD5 OR x-amz-checksum- HTTP header is required for Put Object requests with Object Lock parameters',
+    );
+  }
+  return lock;
+}
+
 /** What a write asks for besides its bytes: headers, tags, ACL (canned or grants), owner. */
 export function attributesFromRequest(ctx: S3Context, access: AccessControl): ObjectAttributes {
   const { acl, grants } = aclFromHeaders(ctx.req.headers, access.users);
   return {
-    headers: headersFromRequest(ctx.req.headers),
+    headers: { ...headersFromRequest(ctx.req.headers), ...lockOfWrite(ctx, access) },
     tags: tagsFromHeader(ctx.req.headers),
     acl,
     ...(grants ? { grants } : {}),
@@ -248,7 +274,10 @@ export async function copyObject(ctx: S3Context, services: GatewayServices): Pro
   const replaceTags = headerOf(ctx, 'x-amz-tagging-directive') === 'REPLACE';
   const asked = attributesFromRequest(ctx, services.access);
   const attributes: ObjectAttributes = {
-    headers: replaceMetadata ? asked.headers : source.headers,
+    // A copy gets the lock it asks for (or the bucket's default), never its source's.
+    headers: replaceMetadata
+      ? asked.headers
+      : { ...withoutLock(source.headers), ...lockOfWrite(ctx, services.access) },
     tags: replaceTags ? asked.tags : source.tags,
     acl: asked.acl,
     ...(asked.grants ? { grants: asked.grants } : {}),
@@ -287,12 +316,14 @@ export async function copyObject(ctx: S3Context, services: GatewayServices): Pro
   });
 }
 
-export async function deleteObject(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
+export async function deleteObject(ctx: S3Context, { layer, access }: GatewayServices): Promise<void> {
+  const bypass = access.mayBypassGovernance(ctx, ctx.key!);
   const outcome = await layer.versions.remove(
     ctx.bucket!,
     ctx.key!,
     ctx.query.get('versionId'),
     ctx.identity.user,
+    (info) => checkDeletable(info.headers, bypass),
   );
   const headers: Record<string, string> = {};
   if (outcome.versionId !== undefined) headers['x-amz-version-id'] = outcome.versionId;

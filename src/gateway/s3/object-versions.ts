@@ -62,6 +62,12 @@ export function versionIdOf(info: { versionId?: string }): string {
   return info.versionId ?? 'null';
 }
 
+/**
+ * Checked under the key's lock with the object version a DELETE by version id is about to remove
+ * (never a delete marker); throws to refuse it (Object Lock: object-lock.ts).
+ */
+export type DeleteGuard = (info: ObjectInfo) => void;
+
 /** What a demotion (the current version making room for a newer one) does, in steps. */
 interface Demotion {
   /** The version being demoted, as found. */
@@ -168,11 +174,12 @@ export class ObjectVersions {
     key: string,
     versionId: string | undefined,
     owner: string,
+    guard?: DeleteGuard,
   ): Promise<DeleteOutcome> {
     await this.layer.bucket(bucket);
     if (versionId !== undefined) {
       if (versionId === '') throw new S3Error('InvalidArgument', 'Version id cannot be the empty string');
-      return this.deleteVersion(bucket, key, versionId);
+      return this.deleteVersion(bucket, key, versionId, guard);
     }
     if (this.layer.metadata.settings.versioning(bucket) !== '') return this.deleteLatest(bucket, key, owner);
     await this.layer.delete(bucket, key);
@@ -264,20 +271,30 @@ export class ObjectVersions {
    * the latest version makes the next newest one the latest; deleting a version that does not
    * exist succeeds, as in S3.
    */
-  deleteVersion(bucket: string, key: string, versionId: string): Promise<DeleteOutcome> {
+  deleteVersion(bucket: string, key: string, versionId: string, guard?: DeleteGuard): Promise<DeleteOutcome> {
     return this.lock(bucket, key, async () => {
       const current = await this.layer.stat(bucket, key);
       if (current && versionIdOf(current) === versionId) {
+        guard?.(current);
         await this.replaceCurrent(bucket, key);
         return { versionId, deleteMarker: false };
       }
       const row = this.store.get(bucket, key, versionId);
       if (!row) return { versionId, deleteMarker: false };
+      if (!row.deleteMarker) guard?.(this.infoOf(row));
       this.store.delete(bucket, key, versionId);
       await this.removeBlob(row.blob);
       if (!current) await this.replaceCurrent(bucket, key);
       return { versionId, deleteMarker: row.deleteMarker };
     });
+  }
+
+  /**
+   * Runs `body` under the key's version lock: no write, delete or demotion of the key runs
+   * meanwhile (Object Lock changes a version's retention or legal hold so).
+   */
+  exclusive<T>(bucket: string, key: string, body: () => Promise<T>): Promise<T> {
+    return this.lock(bucket, key, body);
   }
 
   /** Replaces a noncurrent version's ACL or tags. */

@@ -15,6 +15,7 @@ import { DigestCheck } from './body.js';
 import { headerOf, type S3Context } from './context.js';
 import { S3Error, toS3Error } from './errors.js';
 import type { ObjectInfo } from './object-layer.js';
+import { lockForWrite } from './object-lock.js';
 import { checkPostPolicy, lengthRange, parsePostPolicy } from './post-policy.js';
 import { requestUser } from './request-user.js';
 import type { GatewayServices } from './services.js';
@@ -29,6 +30,12 @@ const HEADER_FIELDS = [
   'content-encoding',
   'content-language',
   'expires',
+];
+/** Form fields asking for an Object Lock retention or legal hold (object-lock.ts). */
+const LOCK_FIELDS = [
+  'x-amz-object-lock-mode',
+  'x-amz-object-lock-retain-until-date',
+  'x-amz-object-lock-legal-hold',
 ];
 
 /** Whether a request is a form upload (the bucket POST that is signed by its form, not its headers). */
@@ -105,8 +112,13 @@ async function writeUpload(
   // The signer of the policy writes the object: it needs PutObject on the bucket (policy or ACL).
   await services.access.authorizeFormUpload(ctx, identity, key, headers);
   const { acl } = aclFromHeaders(headers, services.access.users);
+  const lockFields: IncomingHttpHeaders = {};
+  for (const name of LOCK_FIELDS) if (fields.has(name)) lockFields[name] = fields.get(name);
   const attributes = {
-    headers: headersFromRequest(headers),
+    headers: {
+      ...headersFromRequest(headers),
+      ...lockForWrite(services.access.settings, ctx.bucket!, lockFields),
+    },
     tags: fields.has('tagging') ? tagsFromXml(fields.get('tagging')!) : [],
     acl,
     owner: services.access.ownerOfNewObject(ctx.bucket!, identity.user, acl),

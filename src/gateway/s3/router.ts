@@ -8,6 +8,7 @@ import * as cors from './cors-handlers.js';
 import { S3Error } from './errors.js';
 import * as multipart from './multipart-handlers.js';
 import * as objects from './object-handlers.js';
+import * as locks from './object-lock-handlers.js';
 import { postObject } from './post-object.js';
 import * as publicBlock from './public-access-block.js';
 import type { GatewayServices } from './services.js';
@@ -39,6 +40,9 @@ const KNOWN_SUBRESOURCES = new Set([
   'policyStatus',
   'attributes',
   'publicAccessBlock',
+  'object-lock',
+  'retention',
+  'legal-hold',
 ]);
 const SUBRESOURCES = new Set([
   ...KNOWN_SUBRESOURCES,
@@ -95,6 +99,9 @@ export function route(ctx: S3Context): Operation {
         if (q.has('uploads')) return op('ListMultipartUploads', buckets.listMultipartUploads);
         if (q.has('location')) return op('GetBucketLocation', buckets.getBucketLocation);
         if (q.has('versioning')) return op('GetBucketVersioning', versions.getBucketVersioning);
+        if (q.has('object-lock')) {
+          return op('GetObjectLockConfiguration', locks.getObjectLockConfiguration);
+        }
         if (q.has('versions')) return op('ListObjectVersions', versions.listObjectVersions);
         if (q.has('tagging')) return op('GetBucketTagging', bucketTags.getBucketTagging);
         if (q.has('publicAccessBlock')) return op('GetPublicAccessBlock', publicBlock.getPublicAccessBlock);
@@ -105,6 +112,9 @@ export function route(ctx: S3Context): Operation {
       case 'PUT':
         if (q.has('acl')) return op('PutBucketAcl', acls.putBucketAcl);
         if (q.has('versioning')) return op('PutBucketVersioning', versions.putBucketVersioning);
+        if (q.has('object-lock')) {
+          return op('PutObjectLockConfiguration', locks.putObjectLockConfiguration);
+        }
         if (q.has('policy')) return op('PutBucketPolicy', bucketAccess.putBucketPolicy);
         if (q.has('ownershipControls')) {
           return op('PutBucketOwnershipControls', bucketAccess.putBucketOwnershipControls);
@@ -139,6 +149,9 @@ export function route(ctx: S3Context): Operation {
         if (method === 'GET' && q.has('acl')) return op('GetObjectAcl', acls.getObjectAcl);
         if (method === 'GET' && q.has('tagging')) return op('GetObjectTagging', objects.getObjectTagging);
         if (method === 'GET' && q.has('uploadId')) return op('ListParts', multipart.listParts);
+        if (method === 'GET' && q.has('retention')) return op('GetObjectRetention', locks.getObjectRetention);
+        if (method === 'GET' && q.has('legal-hold'))
+          return op('GetObjectLegalHold', locks.getObjectLegalHold);
         if (method === 'GET' && q.has('attributes')) {
           return op('GetObjectAttributes', objects.getObjectAttributes);
         }
@@ -146,6 +159,8 @@ export function route(ctx: S3Context): Operation {
       case 'PUT':
         if (q.has('tagging')) return op('PutObjectTagging', objects.putObjectTagging);
         if (q.has('acl')) return op('PutObjectAcl', acls.putObjectAcl);
+        if (q.has('retention')) return op('PutObjectRetention', locks.putObjectRetention);
+        if (q.has('legal-hold')) return op('PutObjectLegalHold', locks.putObjectLegalHold);
         if (q.has('uploadId') && q.has('partNumber')) {
           return copy
             ? op('UploadPartCopy', multipart.uploadPartCopy)

@@ -7,6 +7,7 @@ import { delimiterOf, encoder, maxKeys } from './bucket-handlers.js';
 import { isoDate, type S3Context, sendEmpty, sendXml } from './context.js';
 import { S3Error } from './errors.js';
 import type { ObjectInfo, ObjectLayer } from './object-layer.js';
+import { lockConfiguration } from './object-lock.js';
 import { hiddenBy, versionIdOf } from './object-versions.js';
 import type { GatewayServices } from './services.js';
 import type { VersionRow } from './version-store.js';
@@ -32,6 +33,12 @@ export async function putBucketVersioning(ctx: S3Context, { layer }: GatewayServ
     throw new S3Error('NotImplemented', 'MFA delete is not supported by the tierfs S3 gateway');
   }
   await layer.bucket(ctx.bucket!);
+  if (status === 'Suspended' && lockConfiguration(layer.metadata.settings, ctx.bucket!)) {
+    throw new S3Error(
+      'InvalidBucketState',
+      'An Object Lock configuration is present on this bucket, so the versioning state cannot be changed.',
+    );
+  }
   layer.metadata.settings.set(ctx.bucket!, 'versioning', status);
   sendEmpty(ctx);
 }
