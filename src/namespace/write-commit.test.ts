@@ -132,4 +132,34 @@ describe('a committed write', () => {
       ns.completeFile('/again.txt', { ...complete, contentId: 'another-content' }),
     ).rejects.toMatchObject({ code: 'CONFLICT' });
   });
+
+  it('completed again through another master after the first one moved it and died: the move is not undone', async () => {
+    // The first master renamed the object into place and died; its hold's lease ran out before the
+    // worker's resent completion got through (while it lived, the completion was asked to wait).
+    const created = await heldByDeadMaster('/moved.txt', 'new');
+    renameSync(join(ufs, created.writeUfsPath), join(ufs, 'moved.txt'));
+    const done = await ns.completeFile('/moved.txt', {
+      contentId: created.contentId,
+      size: 3,
+      temporaryPath: created.writeUfsPath,
+    });
+    expect(done.contentId).toBe(created.contentId);
+    expect(readFileSync(join(ufs, 'moved.txt'), 'utf8')).toBe('new');
+    expect((await ns.getStatus('/moved.txt', ADMIN)).state).toBe('COMPLETE');
+    expect(await meta.listPersistTasks()).toEqual([]);
+  });
+
+  it('an overwrite completed again after the first master moved it and died keeps the new version', async () => {
+    await write('/over.txt', 'old');
+    const created = await heldByDeadMaster('/over.txt', 'newer', true);
+    rmSync(join(ufs, 'over.txt'));
+    renameSync(join(ufs, created.writeUfsPath), join(ufs, 'over.txt'));
+    await ns.completeFile('/over.txt', {
+      contentId: created.contentId,
+      size: 5,
+      temporaryPath: created.writeUfsPath,
+    });
+    expect(readFileSync(join(ufs, 'over.txt'), 'utf8')).toBe('newer');
+    expect((await ns.getStatus('/over.txt', ADMIN)).contentId).toBe(created.contentId);
+  });
 });

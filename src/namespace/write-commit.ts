@@ -68,10 +68,16 @@ export class WriteCommitter {
     const claim = { owner: this.owner, contentId: write.contentId };
     const leaseUntilMs = () => Date.now() + this.leaseMs;
     let previous: PersistTask | undefined;
+    // The same write held by another master: its completion is being sent again because that
+    // master died mid-commit (the worker resends a completion only to the next master). What it
+    // did to the under store stays; only what it did not do is done here.
+    let resumed = false;
     try {
       previous = await this.meta.transaction(async (tx) => {
         await check(tx);
         const task = await tx.getPersistTask(write.path);
+        resumed =
+          task?.workerId === HOLD_WORKER && task.contentId === write.contentId && task.owner !== this.owner;
         await tx.cancelPersists(write.path, { recursive: false, nowMs: Date.now() });
         await tx.enqueuePersist({
           path: write.path,
@@ -80,7 +86,8 @@ export class WriteCommitter {
           enqueuedMs: Date.now(),
           commit: { owner: this.owner, leaseUntilMs: leaseUntilMs(), temporaryPath: write.temporaryPath },
         });
-        return task;
+        // A resumed write's hold replaced no persist of ours to give back on failure.
+        return resumed ? undefined : task;
       });
     } catch (error) {
       // A persist moving its object into place makes this wait (retryable): the object stays for the next try.
@@ -104,7 +111,8 @@ export class WriteCommitter {
       void this.meta.removeTemporary(write.mountPath, write.temporaryPath).catch(() => undefined);
     let moved: string;
     try {
-      moved = (await moveIntoPlace(store, write, sourceDeleted)).fingerprint;
+      const done = resumed ? await movedAlready(store, write) : undefined;
+      moved = (done ?? (await moveIntoPlace(store, write, sourceDeleted))).fingerprint;
     } catch (error) {
       clearInterval(renewal);
       await this.release(write, previous).catch(() => undefined);
@@ -192,6 +200,21 @@ async function moveIntoPlace(
   await store.delete(ufsPath).catch(ignoreNotFound);
   await store.rename(temporaryPath, ufsPath);
   return store.getStatus(ufsPath);
+}
+
+/**
+ * The file a resumed write's first master already renamed into place: on a store that renames
+ * (deleted, then renamed), the file there with no temporary object left. Object stores need no
+ * check: completing an upload twice, or copying the same temporary object again, makes the same
+ * object (and a completion whose answer was lost is recognised by its ETag).
+ */
+async function movedAlready(store: UnderStore, write: WriteToCommit): Promise<UfsStatus | undefined> {
+  if (write.pendingUpload !== undefined || copiesOver(store, write)) return undefined;
+  if (await store.exists(write.temporaryPath)) return undefined;
+  return store.getStatus(write.ufsPath).catch((error: unknown) => {
+    ignoreNotFound(error);
+    return undefined;
+  });
 }
 
 /** Whether the write's temporary object is copied over the file (moveOver), not renamed nor completed. */
