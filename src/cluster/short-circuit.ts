@@ -37,6 +37,21 @@ export function isOnThisHost(address: string): boolean {
   );
 }
 
+/** Throws unless `head` is the header of page `file` of `contentId` and the read got all it asked (`whole`). */
+function checkPage(contentId: string, file: ShortCircuitFile, head: Buffer, whole: boolean): void {
+  const header = decodeHeader(head);
+  if (
+    !header ||
+    header.fileKey !== contentId ||
+    header.pageIndex !== file.pageIndex ||
+    header.length !== file.size ||
+    header.headerLength !== file.headerLength ||
+    !whole
+  ) {
+    throw new Error(`${file.path} is not page ${file.pageIndex} of ${contentId}`);
+  }
+}
+
 /** Reads `file`'s bytes `from` to `to` (page offsets), after checking its header names this page. */
 async function readPage(
   contentId: string,
@@ -50,17 +65,7 @@ async function readPage(
     // The header, then the bytes wanted: one read from the start of the file when they follow it.
     const buffer = Buffer.allocUnsafe(file.headerLength + (from === 0 ? to : 0));
     const head = await handle.read(buffer, 0, buffer.length, 0);
-    const header = decodeHeader(buffer.subarray(0, head.bytesRead));
-    if (
-      !header ||
-      header.fileKey !== contentId ||
-      header.pageIndex !== file.pageIndex ||
-      header.length !== file.size ||
-      header.headerLength !== file.headerLength ||
-      head.bytesRead !== buffer.length
-    ) {
-      throw new Error(`${file.path} is not page ${file.pageIndex} of ${contentId}`);
-    }
+    checkPage(contentId, file, buffer.subarray(0, head.bytesRead), head.bytesRead === buffer.length);
     if (from === 0) return buffer.subarray(file.headerLength);
     const data = Buffer.allocUnsafe(to - from);
     const body = await handle.read(data, 0, data.length, file.headerLength + from);
@@ -181,17 +186,7 @@ function readPageSync(contentId: string, file: ShortCircuitFile, buffer: Buffer,
       if (n === 0) break;
       got += n;
     }
-    const header = decodeHeader(buffer.subarray(0, Math.min(got, file.headerLength)));
-    if (
-      !header ||
-      header.fileKey !== contentId ||
-      header.pageIndex !== file.pageIndex ||
-      header.length !== file.size ||
-      header.headerLength !== file.headerLength ||
-      got !== want
-    ) {
-      throw new Error(`${file.path} is not page ${file.pageIndex} of ${contentId}`);
-    }
+    checkPage(contentId, file, buffer.subarray(0, Math.min(got, file.headerLength)), got === want);
     return buffer.subarray(file.headerLength, want);
   } finally {
     closeSync(fd);
