@@ -31,6 +31,12 @@ async function bodyText(ctx: S3Context): Promise<string> {
   return (await readSmallBody(ctx.req, ctx.identity.payload)).toString();
 }
 
+/** The request's bucket, which must exist and have Object Lock enabled. */
+async function lockedBucket(ctx: S3Context, layer: GatewayServices['layer']): Promise<void> {
+  await layer.bucket(ctx.bucket!);
+  requireLock(layer.metadata.settings, ctx.bucket!);
+}
+
 /**
  * Changes the lock of the version a request names under the key's version lock, so that a write
  * demoting that version, or a delete of it, sees the lock before or after the change, never loses it.
@@ -84,8 +90,7 @@ export async function getObjectLockConfiguration(ctx: S3Context, { layer }: Gate
 export async function putObjectRetention(ctx: S3Context, services: GatewayServices): Promise<void> {
   const { layer, access } = services;
   requireIntegrity(ctx, 'PutObjectRetention');
-  await layer.bucket(ctx.bucket!);
-  requireLock(layer.metadata.settings, ctx.bucket!);
+  await lockedBucket(ctx, layer);
   const next = parseRetention(await bodyText(ctx));
   const bypass = access.mayBypassGovernance(ctx, ctx.key!);
   await changeLock(ctx, services, (headers) => {
@@ -98,8 +103,7 @@ export async function putObjectRetention(ctx: S3Context, services: GatewayServic
 
 export async function getObjectRetention(ctx: S3Context, services: GatewayServices): Promise<void> {
   const { layer } = services;
-  await layer.bucket(ctx.bucket!);
-  requireLock(layer.metadata.settings, ctx.bucket!);
+  await lockedBucket(ctx, layer);
   const { headers } = await requested(ctx, services);
   if (headers.lockMode === undefined || headers.lockRetainUntil === undefined) {
     throw new S3Error(
@@ -113,20 +117,15 @@ export async function getObjectRetention(ctx: S3Context, services: GatewayServic
 export async function putObjectLegalHold(ctx: S3Context, services: GatewayServices): Promise<void> {
   const { layer } = services;
   requireIntegrity(ctx, 'PutObjectLegalHold');
-  await layer.bucket(ctx.bucket!);
-  requireLock(layer.metadata.settings, ctx.bucket!);
+  await lockedBucket(ctx, layer);
   const status = parseLegalHold(await bodyText(ctx));
-  const info = await requested(ctx, services);
-  layer.updateAttributes(info, await layer.fingerprint(info), {
-    headers: { ...info.headers, legalHold: status },
-  });
+  await changeLock(ctx, services, (headers) => ({ ...headers, legalHold: status }));
   sendEmpty(ctx);
 }
 
 export async function getObjectLegalHold(ctx: S3Context, services: GatewayServices): Promise<void> {
   const { layer } = services;
-  await layer.bucket(ctx.bucket!);
-  requireLock(layer.metadata.settings, ctx.bucket!);
+  await lockedBucket(ctx, layer);
   const { headers } = await requested(ctx, services);
   if (headers.legalHold === undefined) {
     throw new S3Error(
