@@ -6,33 +6,16 @@
  *
  *   npx tsx bench/s3-streaming-upload.ts [sizeMiB=1024] [partition=64MB] [threads=20]
  */
-import { randomFillSync } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseBytes } from '../src/config/types.js';
 import { s3rverStore, startS3rver } from '../test/support/s3rver.js';
+import { generated } from './harness/generated.js';
 
 const MiB = 1024 * 1024;
 const sizeMiB = Number(process.argv[2] ?? 1024);
 const partition = process.argv[3] ?? '64MB';
 const threads = process.argv[4] ?? '20';
 const partitionBytes = parseBytes(partition);
-
-function generated(total: number): Readable {
-  let sent = 0;
-  return new Readable({
-    highWaterMark: MiB,
-    read() {
-      if (sent >= total) {
-        this.push(null);
-        return;
-      }
-      const chunk = randomFillSync(Buffer.allocUnsafe(Math.min(MiB, total - sent)));
-      sent += chunk.length;
-      this.push(chunk);
-    },
-  });
-}
 
 const server = await startS3rver();
 const store = await s3rverStore(server.endpoint, {

@@ -13,38 +13,22 @@
  * (cheap in its page cache): there completing costs as much as copying. On S3 (and the tierfs
  * gateway) completing is cheap and a copy moves every byte again.
  */
-import { randomFillSync, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { UnderStore } from '../src/ufs/contract.js';
 import { FileSystem } from '../src/ufs/registry.js';
 import '../src/ufs/drivers.js';
 import { ACCESS_KEY, SECRET_KEY, startGateway } from '../test/gateway/harness.js';
 import { s3rverStore, startS3rver } from '../test/support/s3rver.js';
+import { generated } from './harness/generated.js';
 
 const MiB = 1024 * 1024;
 const sizeMiB = Number(process.argv[2] ?? 512);
 const runs = Number(process.argv[3] ?? 3);
 const serverKind = process.argv[4] ?? 'gateway';
-
-function generated(total: number): Readable {
-  let sent = 0;
-  return new Readable({
-    highWaterMark: MiB,
-    read() {
-      if (sent >= total) {
-        this.push(null);
-        return;
-      }
-      const chunk = randomFillSync(Buffer.allocUnsafe(Math.min(MiB, total - sent)));
-      sent += chunk.length;
-      this.push(chunk);
-    },
-  });
-}
 
 const seconds = (since: number) => (performance.now() - since) / 1000;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
