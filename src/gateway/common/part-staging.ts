@@ -18,6 +18,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { UfsWriteStream } from '../../ufs/contract.js';
 import { abortWrite } from '../../ufs/io.js';
+import { multipartEtagOf } from '../../ufs/object/multipart.js';
 import type { StateDatabase } from './state-database.js';
 
 export interface StagedUpload<Attributes> {
@@ -292,9 +293,9 @@ export class PartStaging<Attributes> {
  * then `-<number of parts>` (lower-case hex; OSS sends it upper case).
  */
 export function multipartEtag(parts: readonly StagedPart[]): string {
-  const digests = createHash('md5');
-  for (const part of parts) digests.update(Buffer.from(part.md5, 'hex'));
-  return `${digests.digest('hex')}-${parts.length}`;
+  const etag = multipartEtagOf(parts.map((part) => part.md5));
+  if (etag === undefined) throw new Error('a staged part has no MD5');
+  return etag;
 }
 
 /** How a protocol refuses a Complete request; each returns the error to throw. */

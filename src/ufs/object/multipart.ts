@@ -73,17 +73,23 @@ export async function abortQuietly(client: ObjectClient, key: string, uploadId: 
 }
 
 /**
- * Whether `etag` is the entity tag completing an upload of `parts` makes on S3 and the stores that
- * follow it (OSS, MinIO): the MD5 of the parts' MD5s, then `-` and the number of parts. A store
- * whose part tags are no MD5s (Kodo) never matches.
+ * The entity tag completing a multipart upload makes on S3 and the stores that follow it (OSS,
+ * MinIO): the MD5 of the parts' MD5s (hex, quotes allowed), then `-` and the number of parts.
+ * Undefined when a part's tag is no MD5 (Kodo's are not).
  */
-export function isCompletionOf(etag: string | undefined, parts: readonly CompletedPart[]): boolean {
-  if (etag === undefined) return false;
+export function multipartEtagOf(partMd5s: readonly string[]): string | undefined {
   const digests = createHash('md5');
-  for (const part of parts) {
-    const hex = part.etag.replace(/"/g, '');
-    if (!/^[0-9a-f]{32}$/i.test(hex)) return false;
+  for (const tag of partMd5s) {
+    const hex = tag.replace(/"/g, '');
+    if (!/^[0-9a-f]{32}$/i.test(hex)) return undefined;
     digests.update(Buffer.from(hex, 'hex'));
   }
-  return etag.replace(/"/g, '').toLowerCase() === `${digests.digest('hex')}-${parts.length}`;
+  return `${digests.digest('hex')}-${partMd5s.length}`;
+}
+
+/** Whether `etag` is the entity tag completing an upload of `parts` makes (see `multipartEtagOf`). */
+export function isCompletionOf(etag: string | undefined, parts: readonly CompletedPart[]): boolean {
+  if (etag === undefined) return false;
+  const expected = multipartEtagOf(parts.map((part) => part.etag));
+  return expected !== undefined && etag.replace(/"/g, '').toLowerCase() === expected;
 }
