@@ -44,7 +44,7 @@ export class MountStores {
   /** The under store of the mount at `mountPath`. */
   async store(mountPath: string): Promise<UnderStore> {
     const mount = await this.mount(mountPath);
-    const key = `${mount.path}\0${mount.ufsUri}\0${mount.readOnly}`;
+    const key = storeKey(mount);
     let store = this.stores.get(key);
     if (!store) {
       // A read-only mount's store is opened read-only too: a third guard after the master and the worker.
@@ -71,16 +71,33 @@ export class MountStores {
     return [...this.stores.keys()].map((key) => key.slice(0, key.indexOf('\0')));
   }
 
+  /**
+   * Fetches the mount table; closes the stores of mounts that went or changed (another store, mode
+   * or options at the path), as the master's mount table does.
+   */
   async refresh(): Promise<void> {
     const list = await this.masters.call<MountInfo[]>('GET', '/api/v1/internal/mounts', {
       headers: clusterHeaders(this.clusterToken),
     });
     this.mounts = new Map(list.map((m) => [m.path, m]));
+    const current = new Set(list.map(storeKey));
+    const gone = [...this.stores].filter(([key]) => !current.has(key));
+    for (const [key] of gone) this.stores.delete(key);
+    await closeAll(gone.map(([, store]) => store));
   }
 
   async close(): Promise<void> {
     const stores = [...this.stores.values()];
     this.stores.clear();
-    await Promise.all(stores.map((s) => s.then((store) => store.close()).catch(() => undefined)));
+    await closeAll(stores);
   }
+}
+
+/** What a store is opened for: the same key means the same store may serve the mount. */
+function storeKey(mount: MountInfo): string {
+  return `${mount.path}\0${mount.ufsUri}\0${mount.readOnly}\0${JSON.stringify(mount.options)}`;
+}
+
+async function closeAll(stores: readonly Promise<UnderStore>[]): Promise<void> {
+  await Promise.all(stores.map((s) => s.then((store) => store.close()).catch(() => undefined)));
 }

@@ -65,3 +65,18 @@ it('the mount table digest changes with every mount, unmount and option change, 
   ];
   expect(new Set([digest, ...changed]).size).toBe(changed.length + 1);
 });
+
+it('closes the store of a mount once it is unmounted, and opens a new one when it is mounted again', async () => {
+  const client = cluster.client();
+  const dir = mkdtempSync(join(cluster.home, 'gone-'));
+  await client.mount('/gone', `file://${dir}`);
+  await eventually(() => cluster.worker.openMounts().includes('/gone'), 'the worker opened /gone');
+  await client.unmount('/gone');
+  await eventually(
+    () => !cluster.worker.openMounts().includes('/gone'),
+    'the worker closed the store of the unmounted /gone',
+    5000,
+  );
+  await client.mount('/gone', `file://${dir}`, { readOnly: true });
+  await eventually(() => cluster.worker.openMounts().includes('/gone'), 'the worker opened /gone again');
+});
