@@ -3,8 +3,8 @@
  * MEM tier and/or a DISK tier with quotas, watermarks and LRU (or LFU) eviction. Pages evicted
  * from MEM are demoted to DISK; `get(..., { promote: true })` moves a DISK page up to MEM.
  *
- * A put never demotes (as Alluxio's allocator since 2.3, which leaves tier moves to background
- * tasks): a page goes to the first tier with room under its high watermark, so a page that finds
+ * A put never demotes (as Alluxio writes a block to the next tier when the top one has no
+ * room, leaving moves between tiers to background tasks): a page goes to the first tier with room under its high watermark, so a page that finds
  * MEM full goes to DISK, and MEM is brought down to its low watermark in the background, once no
  * page was put for `demotionIdleMs` (one page per that interval while puts keep coming). A big
  * write or read that fills MEM thus never pays for a burst of demotions (a second write of a
