@@ -5,8 +5,9 @@
  *
  * A put never demotes (as Alluxio writes a block to the next tier when the top one has no
  * room, leaving moves between tiers to background tasks): a page goes to the first tier with room under its high watermark, so a page that finds
- * MEM full goes to DISK, and MEM is brought down to its low watermark in the background, once no
- * page was put for `demotionIdleMs` (one page per that interval while puts keep coming). A big
+ * MEM full goes to DISK, and MEM is brought down to its low watermark in the background, a few
+ * pages per `demotionIdleMs` once no page was put for that long (one page per interval while puts
+ * keep coming). A big
  * write or read that fills MEM thus never pays for a burst of demotions (a second write of a
  * quarter of MEM to the disk) on its way. Only when no tier has room does a put evict, from the
  * lowest tier that can take the page (dropping pages, no copy). Every
@@ -32,6 +33,9 @@ import {
   resolveOptions,
 } from './page-store-options.js';
 import { type PageEntry, QuotaPool, type TierName } from './quota-pool.js';
+
+/** Pages one round of background demotion moves once the store is idle (see demotionRound). */
+const IDLE_DEMOTION_PAGES = 8;
 
 export interface PutOptions {
   /**
@@ -478,8 +482,9 @@ export class PageStore {
     }
   }
 
-  /** Resolves once every disk write and removal issued so far is done. */
+  /** Resolves once every disk write and removal issued so far, and a demotion round running, are done. */
   async flush(): Promise<void> {
+    await this.demoting?.catch(() => undefined);
     await this.disk?.idle();
   }
 
@@ -520,12 +525,16 @@ export class PageStore {
     this.demotionTimer.unref();
   }
 
-  /** One round of background demotion: all the way once idle, one page while puts keep coming. */
+  /**
+   * One round of background demotion, one per `demotionIdleMs`: IDLE_DEMOTION_PAGES pages once no
+   * page was put for that long, one while puts keep coming. Rate-bounded either way, so what
+   * follows a big write (its upload's completion, on the same disk) is not crowded out either.
+   */
   private async demotionRound(): Promise<void> {
     this.demotionTimer = undefined;
     if (this.closed) return;
     const idle = Date.now() - this.lastPutMs >= this.demotionIdleMs;
-    this.demoting = this.demotePages(idle ? Number.POSITIVE_INFINITY : 1);
+    this.demoting = this.demotePages(idle ? IDLE_DEMOTION_PAGES : 1);
     await this.demoting.catch(() => undefined);
     this.demoting = undefined;
     if (this.mem!.overLowWatermark > 0 && this.mem!.coldest()) this.scheduleDemotion();
