@@ -521,5 +521,8 @@ describe('PageStore', () => {
       PageStore.open({ mem: { quota: KB, highWatermark: 0.5, lowWatermark: 0.7 } }),
     ).rejects.toThrow(/low watermark <= high watermark/);
     await expect(PageStore.open({ pageSize: 0, mem: { quota: KB } })).rejects.toThrow(/page size/);
+    await expect(PageStore.open({ mem: { quota: KB }, demotionIdleMs: 0 })).rejects.toThrow(
+      /demotion idle time must be a positive number of milliseconds, not 0/,
+    );
   });
 });
