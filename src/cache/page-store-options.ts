@@ -28,6 +28,7 @@ const DEFAULT_PAGE_SIZE = 1024 * 1024;
 const DEFAULT_HIGH_WATERMARK = 0.95;
 const DEFAULT_LOW_WATERMARK = 0.7;
 const DEFAULT_FILE_BUCKETS = 1000;
+const DEFAULT_DEMOTION_IDLE_MS = 200;
 
 export interface Watermarks {
   /** Usage ratio a put may not pass without eviction; default 0.95. */
@@ -71,6 +72,12 @@ export interface PageStoreOptions {
   readonly evictor?: EvictorType;
   /** Also check the checksum of pages served from memory; default false (disk reads always are). */
   readonly verifyMemoryReads?: boolean;
+  /**
+   * Demotion of MEM pages to DISK runs in the background, off the put path, one round per this
+   * interval: 8 pages per round once no page was put for this long, one while puts keep coming,
+   * until MEM is at its low watermark. Default 200 ms (40 MiB/s of 1 MiB pages when idle).
+   */
+  readonly demotionIdleMs?: number;
 }
 
 interface ResolvedTier {
@@ -90,11 +97,17 @@ export interface ResolvedOptions {
   readonly buckets: number;
   readonly evictor: EvictorType;
   readonly verifyMemoryReads: boolean;
+  readonly demotionIdleMs: number;
 }
 
 export function resolveOptions(options: PageStoreOptions): ResolvedOptions {
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
   check(isCount(pageSize) && pageSize > 0, `page size must be a positive integer, not ${pageSize}`);
+  const idle = options.demotionIdleMs;
+  check(
+    idle === undefined || (isCount(idle) && idle > 0),
+    `the demotion idle time must be a positive number of milliseconds, not ${idle}`,
+  );
   check(options.mem !== undefined || options.disk !== undefined, 'a page store needs a MEM or a DISK tier');
   const mem = options.mem && {
     quota: quota(options.mem.quota, 'the MEM tier'),
@@ -122,6 +135,7 @@ export function resolveOptions(options: PageStoreOptions): ResolvedOptions {
     buckets: disk?.buckets ?? DEFAULT_FILE_BUCKETS,
     evictor: options.evictor ?? 'LRU',
     verifyMemoryReads: options.verifyMemoryReads ?? false,
+    demotionIdleMs: options.demotionIdleMs ?? DEFAULT_DEMOTION_IDLE_MS,
   };
 }
 

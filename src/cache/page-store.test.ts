@@ -1,7 +1,8 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { eventually } from '../../test/support/eventually.js';
 import { isTierfsError } from '../errors.js';
 import { bucketOf, fileIdOf, fileKeyOf } from './page-key.js';
 import { PageStore } from './page-store.js';
@@ -157,18 +158,50 @@ describe('PageStore', () => {
     expect(store.has(FILE, 9)).toBe(true);
   });
 
-  it('demotes pages evicted from MEM to DISK', async () => {
+  it('sends a page that finds MEM full to DISK, demoting nothing on the way, and demotes MEM to DISK afterwards', async () => {
     const store = await openStore({
       mem: { quota: 2 * KB, highWatermark: 1, lowWatermark: 0.5 },
       disk: disk(16 * KB),
     });
     for (let i = 0; i < 3; i++) await store.put(FILE, i, pageBytes(FILE, i));
-    expect([0, 1, 2].map((i) => store.tierOf(FILE, i))).toEqual(['DISK', 'DISK', 'MEM']);
-    expect(store.stats().demotions).toBe(2);
+    // The put of page 2 found MEM full: it went to DISK and moved no MEM page (no burst on its path).
+    expect([0, 1, 2].map((i) => store.tierOf(FILE, i))).toEqual(['MEM', 'MEM', 'DISK']);
+    expect(store.stats().demotions).toBe(0);
+    await store.demote(); // what the background demotion does once the store is idle
+    expect([0, 1, 2].map((i) => store.tierOf(FILE, i))).toEqual(['DISK', 'MEM', 'DISK']);
+    expect(store.stats().demotions).toBe(1);
     await store.flush();
     expect(await pageFiles(dir)).toHaveLength(2);
     expect(await store.get(FILE, 0)).toEqual(pageBytes(FILE, 0));
     expect(store.usage()).toMatchObject({ MEM: { used: KB }, DISK: { used: 2 * KB } });
+  });
+
+  it('demotes MEM in the background once no page was put for the idle time, one page per interval while puts keep coming', async () => {
+    const store = await openStore({
+      mem: { quota: 8 * KB, highWatermark: 1, lowWatermark: 0.5 },
+      disk: disk(32 * KB),
+      demotionIdleMs: 40,
+    });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      for (let i = 0; i < 8; i++) await store.put(FILE, i, pageBytes(FILE, i));
+      // A put every 10 ms for 200 ms: never idle for 40 ms, so at most one page per 40 ms is demoted.
+      for (let i = 8; i < 28; i++) {
+        await store.put(FILE, i, pageBytes(FILE, i));
+        await vi.advanceTimersByTimeAsync(10);
+      }
+      const busy = store.stats().demotions;
+      expect(busy).toBeGreaterThanOrEqual(1);
+      expect(busy).toBeLessThanOrEqual(5);
+      expect(store.usage().MEM!.used).toBeGreaterThan(4 * KB);
+      await vi.advanceTimersByTimeAsync(40); // idle now: down to the low watermark
+    } finally {
+      vi.useRealTimers();
+    }
+    await eventually(() => store.usage().MEM!.used <= 4 * KB, 'MEM down to its low watermark once idle');
+    await store.flush();
+    for (let i = 0; i < 28; i++) expect(await store.get(FILE, i), `page ${i}`).toEqual(pageBytes(FILE, i));
+    expectUsageMatchesPages(store);
   });
 
   it('drops pages evicted from MEM when there is no DISK tier', async () => {
@@ -184,6 +217,7 @@ describe('PageStore', () => {
       disk: disk(16 * KB),
     });
     for (let i = 0; i < 3; i++) await store.put(FILE, i, pageBytes(FILE, i));
+    await store.demote(); // page 0 to DISK, MEM at its low watermark: room for a promotion
     expect(await store.get(FILE, 0)).toEqual(pageBytes(FILE, 0));
     expect(store.tierOf(FILE, 0)).toBe('DISK');
     expect(await store.get(FILE, 0, { promote: true })).toEqual(pageBytes(FILE, 0));
@@ -192,8 +226,8 @@ describe('PageStore', () => {
     expect(await store.get(FILE, 0)).toEqual(pageBytes(FILE, 0));
     expect(store.stats().tiers.MEM?.hits).toBe(1);
     await store.flush();
-    expect(store.tierOf(FILE, 2)).toBe('MEM');
-    expect((await pageFiles(dir)).map((path) => path.slice(-1))).toEqual(['1']); // page 0's file is gone
+    expect(store.tierOf(FILE, 1)).toBe('MEM');
+    expect((await pageFiles(dir)).map((path) => path.slice(-1))).toEqual(['2']); // page 0's file is gone
     expectUsageMatchesPages(store);
   });
 
@@ -418,6 +452,7 @@ describe('PageStore', () => {
         ...(memFiles ? { path: join(dir, 'ram') } : {}),
       },
       disk: { dirs: [0, 1].map((i) => ({ path: join(dir, `d${i}`), quota: 12 * KB })), buckets: 3 },
+      demotionIdleMs: 1, // background demotions run among the operations
     });
     const keys = [0, 1, 2, 3].map((i) => fileKeyOf(`s3://bucket/f${i}`, 'v1'));
     const sizeOf = (index: number) => (index === 7 ? 333 : KB); // each file's last page is short
@@ -443,6 +478,7 @@ describe('PageStore', () => {
       }
     };
     await Promise.all(Array.from({ length: 16 }, client));
+    await store.demote(); // MEM at its low watermark: no background demotion moves files while they are counted
     await store.flush();
     expect(wrong).toEqual([]);
     expectUsageMatchesPages(store);
@@ -485,5 +521,8 @@ describe('PageStore', () => {
       PageStore.open({ mem: { quota: KB, highWatermark: 0.5, lowWatermark: 0.7 } }),
     ).rejects.toThrow(/low watermark <= high watermark/);
     await expect(PageStore.open({ pageSize: 0, mem: { quota: KB } })).rejects.toThrow(/page size/);
+    await expect(PageStore.open({ mem: { quota: KB }, demotionIdleMs: 0 })).rejects.toThrow(
+      /demotion idle time must be a positive number of milliseconds, not 0/,
+    );
   });
 });

@@ -1,7 +1,16 @@
 /**
  * The worker's page store: fixed-size pages of files, keyed by (file key, page index), kept in a
  * MEM tier and/or a DISK tier with quotas, watermarks and LRU (or LFU) eviction. Pages evicted
- * from MEM are demoted to DISK; `get(..., { promote: true })` moves a DISK page up to MEM. Every
+ * from MEM are demoted to DISK; `get(..., { promote: true })` moves a DISK page up to MEM.
+ *
+ * A put never demotes (as Alluxio writes a block to the next tier when the top one has no
+ * room, leaving moves between tiers to background tasks): a page goes to the first tier with room under its high watermark, so a page that finds
+ * MEM full goes to DISK, and MEM is brought down to its low watermark in the background, a few
+ * pages per `demotionIdleMs` once no page was put for that long (one page per interval while puts
+ * keep coming). A big
+ * write or read that fills MEM thus never pays for a burst of demotions (a second write of a
+ * quarter of MEM to the disk) on its way. Only when no tier has room does a put evict, from the
+ * lowest tier that can take the page (dropping pages, no copy). Every
  * page carries a CRC-32 checked on each read from a file: a bad page is dropped, counted and
  * reported as a miss. The MEM tier keeps its pages in files on a RAM disk (tmpfs) when it has a
  * directory, in the JS heap otherwise. Page files survive restarts (DISK, and MEM after a crash).
@@ -24,6 +33,9 @@ import {
   resolveOptions,
 } from './page-store-options.js';
 import { type PageEntry, QuotaPool, type TierName } from './quota-pool.js';
+
+/** Pages one round of background demotion moves once the store is idle (see demotionRound). */
+const IDLE_DEMOTION_PAGES = 8;
 
 export interface PutOptions {
   /**
@@ -152,10 +164,16 @@ export class PageStore {
   private readonly counters: PageStoreStats;
   private recovered: RecoveryReport = { pages: 0, bytes: 0, removedTemp: 0, removedInvalid: 0, evicted: 0 };
   private closed = false;
+  private readonly demotionIdleMs: number;
+  /** When the last page was put: demotion waits for the store to be idle that long. */
+  private lastPutMs = 0;
+  private demotionTimer: NodeJS.Timeout | undefined;
+  private demoting: Promise<void> | undefined;
 
   private constructor(options: ResolvedOptions) {
     this.pageSize = options.pageSize;
     this.verifyMemoryReads = options.verifyMemoryReads;
+    this.demotionIdleMs = options.demotionIdleMs;
     const { mem, disk, evictor } = options;
     this.mem =
       mem &&
@@ -211,11 +229,12 @@ export class PageStore {
 
   /**
    * Caches a page (a copy of `bytes`, taken before put returns, so the caller may reuse `bytes`
-   * at once) in the top tier that has room, replacing any page with the
-   * same key. When the put would pass a tier's high watermark, that tier first evicts down to its
-   * low watermark. Resolves true once the page is cached (written, for DISK), false when no tier
-   * could take it or the disk write failed. Refuses a page larger than the page size or than the
-   * quota of every tier.
+   * at once) in the top tier that has room under its high watermark, replacing any page with the
+   * same key; a MEM tier without room is demoted in the background (see the top). When no tier
+   * has room, the lowest tier that can take the page evicts down to its low watermark first.
+   * Resolves true once the page is cached (written, for DISK), false when no tier could take it
+   * or the disk write failed. Refuses a page larger than the page size or than the quota of every
+   * tier.
    */
   async put(
     fileKey: string,
@@ -256,7 +275,12 @@ export class PageStore {
     };
     const previous = this.lookup(fileKey, pageIndex);
     if (previous) void this.discard(previous);
-    for (const pool of pools) {
+    this.lastPutMs = Date.now();
+    if (this.mem && !this.mem.hasRoomFor(size)) this.scheduleDemotion();
+    // The first tier with room; else the lowest one that can make room (evicting drops pages there).
+    const roomy = pools.find((pool) => pool.hasRoomFor(size));
+    const order = roomy ? [roomy] : [...pools].reverse();
+    for (const pool of order) {
       if (!this.makeRoom(pool, size)) continue;
       // A heap page's checksum is taken when it goes to a file (writeFile), unless MEM reads are verified.
       const data = pool.dir === undefined ? heapData() : undefined;
@@ -458,17 +482,71 @@ export class PageStore {
     }
   }
 
-  /** Resolves once every disk write and removal issued so far is done. */
+  /** Resolves once every disk write and removal issued so far, and a demotion round running, are done. */
   async flush(): Promise<void> {
+    await this.demoting?.catch(() => undefined);
     await this.disk?.idle();
   }
 
   /** Finishes pending file work; the store refuses further operations. */
   async close(options: CloseOptions = {}): Promise<void> {
     this.closed = true;
+    clearTimeout(this.demotionTimer);
+    this.demotionTimer = undefined;
+    await this.demoting;
     await this.flush();
     if (options.removeMemDir && this.mem?.dir !== undefined) {
       await rm(this.mem.dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Demotes MEM pages to DISK now, down to MEM's low watermark (what the background demotion does
+   * once the store is idle), and resolves once their files moved.
+   */
+  async demote(): Promise<void> {
+    this.checkOpen();
+    clearTimeout(this.demotionTimer);
+    this.demotionTimer = undefined;
+    await this.demoting;
+    this.demoting = this.demotePages(Number.POSITIVE_INFINITY);
+    try {
+      await this.demoting;
+    } finally {
+      this.demoting = undefined;
+    }
+  }
+
+  /** Starts the background demotion of MEM (see the top), unless it is pending or there is no DISK. */
+  private scheduleDemotion(): void {
+    if (this.closed || this.demotionTimer || this.demoting || !this.mem || this.diskPools.length === 0)
+      return;
+    this.demotionTimer = setTimeout(() => void this.demotionRound(), this.demotionIdleMs);
+    this.demotionTimer.unref();
+  }
+
+  /**
+   * One round of background demotion, one per `demotionIdleMs`: IDLE_DEMOTION_PAGES pages once no
+   * page was put for that long, one while puts keep coming. Rate-bounded either way, so what
+   * follows a big write (its upload's completion, on the same disk) is not crowded out either.
+   */
+  private async demotionRound(): Promise<void> {
+    this.demotionTimer = undefined;
+    if (this.closed) return;
+    const idle = Date.now() - this.lastPutMs >= this.demotionIdleMs;
+    this.demoting = this.demotePages(idle ? IDLE_DEMOTION_PAGES : 1);
+    await this.demoting.catch(() => undefined);
+    this.demoting = undefined;
+    if (this.mem!.overLowWatermark > 0 && this.mem!.coldest()) this.scheduleDemotion();
+  }
+
+  /** Demotes up to `limit` of MEM's coldest pages while it is above its low watermark, one move at a time. */
+  private async demotePages(limit: number): Promise<void> {
+    const mem = this.mem!;
+    for (let n = 0; n < limit && !this.closed && mem.overLowWatermark > 0; n++) {
+      const victim = mem.coldest();
+      if (!victim) return;
+      await this.evict(victim);
     }
   }
 
@@ -532,12 +610,15 @@ export class PageStore {
   private makeRoom(pool: QuotaPool, size: number): boolean {
     const victims = pool.victimsFor(size);
     if (!victims) return false;
-    for (const victim of victims) this.evict(victim);
+    for (const victim of victims) void this.evict(victim);
     return true;
   }
 
-  /** Evicts a page from its tier: a MEM page moves to DISK when DISK has room, otherwise it is dropped. */
-  private evict(entry: PageEntry): void {
+  /**
+   * Evicts a page from its tier: a MEM page moves to DISK when DISK has room, otherwise it is
+   * dropped. Accounted at once; resolves once its file moved (or was removed).
+   */
+  private evict(entry: PageEntry): Promise<unknown> {
     const from = entry.pool;
     this.tierStats(from.tier).evictions++;
     const to = from.tier === 'MEM' ? this.diskPoolFor(entry.fileId) : undefined;
@@ -549,11 +630,10 @@ export class PageStore {
       to.add(entry);
       this.counters.demotions++;
       this.tierStats('DISK').bytesWritten += entry.size;
-      // A page in a MEM file moves by a copy in the kernel: a burst of demotions holds no page in the heap.
-      void (data ? this.writeFile(entry, data) : this.moveFile(entry, memFile!));
-      return;
+      // A page in a MEM file moves by a copy in the kernel: demotions hold no page in the heap.
+      return data ? this.writeFile(entry, data) : this.moveFile(entry, memFile!);
     }
-    void this.discard(entry);
+    return this.discard(entry);
   }
 
   /** Moves a MEM page file to the DISK file of its entry, already accounted there; on failure drops it. */
@@ -567,15 +647,20 @@ export class PageStore {
     }
   }
 
-  /** Moves a DISK page just read to MEM, when MEM can make room for it and it is not pinned. */
+  /**
+   * Moves a DISK page just read to MEM, when MEM has room for it under its high watermark and the
+   * page is not pinned; a full MEM is demoted in the background instead (a later read promotes).
+   */
   private promote(entry: PageEntry, data: Buffer): void {
     const mem = this.mem;
-    const victims = mem?.victimsFor(entry.size);
-    if (!mem || !victims || entry.readers > 0) return;
+    if (!mem || entry.readers > 0) return;
+    if (!mem.hasRoomFor(entry.size)) {
+      this.scheduleDemotion();
+      return;
+    }
     const path = this.pathOf(entry);
     entry.pool.remove(entry);
     void this.disk!.remove(path);
-    for (const victim of victims) this.evict(victim);
     mem.add(entry);
     this.counters.promotions++;
     this.tierStats('MEM').bytesWritten += entry.size;

@@ -75,6 +75,22 @@ export class QuotaPool {
     this.order.touch(entry);
   }
 
+  /** Whether `size` more bytes fit without passing the high watermark (no eviction needed). */
+  hasRoomFor(size: number): boolean {
+    return this.usedBytes + size <= this.capacity * this.highWatermark;
+  }
+
+  /** Bytes above the low watermark: what eviction down to it would free. */
+  get overLowWatermark(): number {
+    return Math.max(0, this.usedBytes - this.capacity * this.lowWatermark);
+  }
+
+  /** The first page in eviction order that is not being read, if any. */
+  coldest(): PageEntry | undefined {
+    for (const entry of this.order.candidates()) if (entry.readers === 0) return entry;
+    return undefined;
+  }
+
   /**
    * The pages to evict so that `size` more bytes fit: none while usage stays within the high
    * watermark; otherwise the first pages in eviction order (skipping pages being read) until usage

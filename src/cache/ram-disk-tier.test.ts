@@ -68,6 +68,7 @@ describe('the MEM tier on a RAM disk', () => {
   it('demotes MEM page files to DISK and promotes them back, bytes intact', async () => {
     const store = await open(4 * KB);
     for (let i = 0; i < 8; i++) await store.put('file', i, bytes(i));
+    await store.demote();
     await store.flush();
     expect(store.stats().demotions).toBeGreaterThan(0);
     expect(store.tierOf('file', 0)).toBe('DISK');

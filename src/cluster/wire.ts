@@ -176,6 +176,19 @@ export interface PersistRequest {
   readonly mountPath: string;
   /** Where the worker writes the data: a temporary path of the mount (ufs/temporary.ts). */
   readonly ufsPath: string;
+  /**
+   * The file's own path in the mount, which the master moves the data over: a file that needs
+   * parts goes up as a multipart upload left open there (CreateOptions.commitTo), no temporary object.
+   */
+  readonly commitTo?: string;
+}
+
+/** What `POST /internal/persist` answers (see PersistRequest). */
+export interface PersistResponse {
+  /** The fingerprint of the object written at ufsPath, when no commitTo was given. */
+  readonly ufsFingerprint?: string;
+  /** The multipart upload left open at commitTo, which the master completes (or aborts). */
+  readonly pendingUpload?: string;
 }
 
 /** `POST /internal/cached` on a worker: how many bytes of each file its page store holds. */

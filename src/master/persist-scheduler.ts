@@ -4,26 +4,32 @@
  * 1. A master claims a task in the metadata store with a lease (its id, an expiry it renews while
  *    it works): two masters never run one task, and the task of a master that died is taken over
  *    once its lease expires. There is no "reset every RUNNING task at start".
- * 2. The worker holding the data writes it under a temporary name in the file's mount.
+ * 2. The worker holding the data writes it under a temporary name in the file's mount; on an
+ *    object store a file that needs parts goes up instead as a multipart upload left open at the
+ *    file's own key (nothing visible yet), whose token the worker answers with.
  * 3. One transaction checks that the file still holds the content being persisted and that the
  *    task is still this master's, and marks the task COMMITTING; overwrites and deletes of the
- *    path wait while it is (namespace.ts). Otherwise the temporary object is removed: the file was
- *    overwritten or deleted meanwhile and its new state wins.
- * 4. The temporary object is moved over the file; one transaction marks the inode PERSISTED (if
- *    it still holds that content) and drops the task.
+ *    path wait while it is (namespace.ts). Otherwise the temporary object is removed (the open
+ *    upload aborted): the file was overwritten or deleted meanwhile and its new state wins.
+ * 4. The data is moved over the file as a CACHE_THROUGH write's is (write-commit.ts moveIntoPlace):
+ *    the open upload completed (no copy), or the temporary object copied over the file in one
+ *    step (object stores; the temporary deleted in the next batch), or renamed (local); one
+ *    transaction marks the inode PERSISTED (if it still holds that content) and drops the task.
  *
- * A failed attempt removes its temporary object and is retried with backoff (kept in the store,
- * with its last error for `fs stat`). Temporary objects of attempts that died with their master
- * are swept by persist-sweeper.ts.
+ * A failed attempt removes its temporary object (aborts its upload) and is retried with backoff
+ * (kept in the store, with its last error for `fs stat`). Temporary objects of attempts that died
+ * with their master are swept by persist-sweeper.ts, their open uploads by the store's cleanup
+ * once older than its clean age.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { clusterHeaders } from '../cluster/auth.js';
 import { callJson } from '../cluster/rpc.js';
-import type { PersistRequest } from '../cluster/wire.js';
+import type { PersistRequest, PersistResponse } from '../cluster/wire.js';
 import { isTierfsError } from '../errors.js';
 import type { MetaStore, PersistTask } from '../meta/store.js';
 import type { Namespace } from '../namespace/namespace.js';
+import { copiesOver, moveIntoPlace } from '../namespace/write-commit.js';
 import type { UnderStore } from '../ufs/contract.js';
 import { temporaryPathFor } from '../ufs/temporary.js';
 import type { WorkerRegistry } from './worker-registry.js';
@@ -102,7 +108,11 @@ export class PersistScheduler {
       return true;
     });
     if (!recorded) return;
+    // The multipart upload the worker left open at the file's key (a file that needed parts).
+    let pendingUpload: string | undefined;
     const removeTemporary = async (store: UnderStore) => {
+      if (pendingUpload !== undefined)
+        await store.abortUpload?.(ufsPath, pendingUpload).catch(() => undefined);
       await store.delete(temporaryPath).catch((error: unknown) => {
         if (!isTierfsError(error, 'NOT_FOUND')) throw error;
       });
@@ -128,11 +138,13 @@ export class PersistScheduler {
         size: inode.size,
         mountPath: mount.path,
         ufsPath: temporaryPath,
+        commitTo: ufsPath,
       };
-      await callJson('POST', `${worker.address}/internal/persist`, {
+      const written = await callJson<PersistResponse>('POST', `${worker.address}/internal/persist`, {
         body: request,
         headers: clusterHeaders(this.clusterToken),
       });
+      pendingUpload = written.pendingUpload;
       const committing = await this.meta.transaction(async (tx) => {
         const current = await tx.getInode(task.path);
         const unchanged =
@@ -151,14 +163,16 @@ export class PersistScheduler {
         this.log.info({ path: task.path }, 'persist dropped: the file was replaced or deleted meanwhile');
         return;
       }
-      // The under store's rename needs a free destination: an older version of the file goes first.
-      await store.delete(ufsPath).catch((error: unknown) => {
-        if (!isTierfsError(error, 'NOT_FOUND')) throw error;
-      });
-      await store.rename(temporaryPath, ufsPath);
-      const ufsFingerprint = (await store.getStatus(ufsPath)).fingerprint;
+      // As a CACHE_THROUGH write commits: the open upload completed, or the temporary object
+      // copied over the file (its record goes once the batch deleting it went), or renamed.
+      const commit = { path: task.path, ufsPath, temporaryPath, size: inode.size, pendingUpload };
+      const byCopy = copiesOver(store, commit);
+      const sourceDeleted = () =>
+        void this.meta.removeTemporary(mount.path, temporaryPath).catch(() => undefined);
+      const ufsFingerprint = (await moveIntoPlace(store, commit, sourceDeleted)).fingerprint;
+      pendingUpload = undefined; // completed: nothing to abort any more
       const committed = await this.meta.transaction(async (tx) => {
-        await tx.removeTemporary(mount.path, temporaryPath);
+        if (!byCopy) await tx.removeTemporary(mount.path, temporaryPath);
         const current = await tx.getPersistTask(task.path);
         if (current?.owner !== this.owner || current.contentId !== task.contentId) return false;
         await tx.removePersist(task.path, claim);

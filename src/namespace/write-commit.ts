@@ -181,9 +181,9 @@ export async function discardTemporary(
  * readable until the new one replaces it; a local store's rename needs a free destination, so the
  * version being replaced goes first.
  */
-async function moveIntoPlace(
+export async function moveIntoPlace(
   store: UnderStore,
-  write: WriteToCommit,
+  write: Pick<WriteToCommit, 'path' | 'ufsPath' | 'temporaryPath' | 'size' | 'pendingUpload'>,
   sourceDeleted: () => void,
 ): Promise<UfsStatus> {
   const { temporaryPath, ufsPath, size, pendingUpload } = write;
@@ -218,7 +218,7 @@ async function movedAlready(store: UnderStore, write: WriteToCommit): Promise<Uf
 }
 
 /** Whether the write's temporary object is copied over the file (moveOver), not renamed nor completed. */
-function copiesOver(store: UnderStore, write: WriteToCommit): boolean {
+export function copiesOver(store: UnderStore, write: Pick<WriteToCommit, 'pendingUpload'>): boolean {
   return (
     write.pendingUpload === undefined && !store.capabilities.atomicRename && store.moveOver !== undefined
   );

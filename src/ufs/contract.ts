@@ -196,6 +196,14 @@ export interface UfsWriteStream extends Writable {
   readonly pendingUpload?: string;
 }
 
+/** What `UnderStore.upload` produced: as UfsWriteStream's `written` and `pendingUpload`. */
+export interface UploadResult {
+  /** The status of the file written; undefined with `noStatus`, or when `pendingUpload` is set. */
+  readonly written?: UfsStatus;
+  /** The multipart upload left open at `commitTo` (CreateOptions.commitTo), for the committer. */
+  readonly pendingUpload?: string;
+}
+
 /** What a store can and cannot do; the contract suite skips by these flags only. */
 export interface UnderStoreCapabilities {
   /** Rename is one atomic operation; object stores copy then delete instead. */
@@ -247,9 +255,13 @@ export interface UnderStore {
    * only once the whole upload succeeded; a failure leaves nothing new (no object, no pending
    * multipart upload). Object stores upload straight from the local file (one PUT, or parts read
    * from ranges of it), with no copy to a temp file or through memory. Resolves to the status of
-   * the file written, as UfsWriteStream.written. Stores without it are written through `create`.
+   * the file written, as UfsWriteStream.written. With `commitTo` (see CreateOptions.commitTo) a
+   * file too large for one request goes up as a multipart upload left open at `commitTo`, read
+   * from ranges of the local file: nothing new is visible at either path, and the result's
+   * `pendingUpload` names the upload for `completeUpload`/`abortUpload`; a smaller file is written
+   * at `path`. Stores without it are written through `create`.
    */
-  upload?(path: string, localPath: string, size: number, options?: CreateOptions): Promise<UfsStatus>;
+  upload?(path: string, localPath: string, size: number, options?: CreateOptions): Promise<UploadResult>;
   /** Creates a directory; an existing directory is fine, an existing file is ALREADY_EXISTS. */
   mkdirs(path: string, options?: MkdirsOptions): Promise<void>;
   /** Deletes a file or directory; the root itself cannot be deleted (INVALID_ARGUMENT). */

@@ -168,21 +168,39 @@ export async function writeFile(data: DataPath, plan: WritePlan, body: Readable)
   }
 }
 
+/** What a persist wrote: the file's fingerprint, or (with `commitTo`) what the master moves over the file. */
+export interface PersistReceipt {
+  /** The fingerprint of the object written at the path (a temporary object's, with `commitTo`). */
+  readonly ufsFingerprint?: string;
+  /** The multipart upload left open at `commitTo`, for the master to complete (nothing at the path then). */
+  readonly pendingUpload?: string;
+}
+
 /**
  * Writes a staged or cached file to the under store (persistence of ASYNC_THROUGH and `fs persist`).
  * A staged file goes up straight from its staged copy: with the store's `upload` (object stores: one
  * PUT or parts read from ranges of the file, no temp copy, nothing held in memory), else streamed
  * from the file into `create`. Only a file that is not staged (MUST_CACHE) is read from the pages.
+ * With `commitTo` the path is a temporary object the master moves over the file at `commitTo`
+ * (CreateOptions.commitTo): a file that needs parts is left as an open upload at `commitTo`
+ * instead, and no status of what was written is asked for.
  */
 export async function persistFile(
   data: DataPath,
   contentId: string,
   size: number,
-  ufs: { store: UnderStore; path: string },
-): Promise<string> {
+  ufs: { store: UnderStore; path: string; commitTo?: string },
+): Promise<PersistReceipt> {
+  const options: CreateOptions =
+    ufs.commitTo === undefined
+      ? CREATE_OPTIONS
+      : { ...CREATE_OPTIONS, commitTo: ufs.commitTo, noStatus: true };
   const staged = data.staging.has(contentId) ? data.staging.pathOf(contentId) : undefined;
   if (staged !== undefined && ufs.store.upload) {
-    return (await ufs.store.upload(ufs.path, staged, size, CREATE_OPTIONS)).fingerprint;
+    const { written, pendingUpload } = await ufs.store.upload(ufs.path, staged, size, options);
+    if (pendingUpload !== undefined) return { pendingUpload };
+    if (ufs.commitTo !== undefined) return {};
+    return { ufsFingerprint: (written ?? (await ufs.store.getStatus(ufs.path))).fingerprint };
   }
   const source =
     staged !== undefined && size > 0
@@ -196,7 +214,7 @@ export async function persistFile(
           readType: 'NO_CACHE',
           ufs: () => Promise.reject(new TierfsError('INTERNAL', 'not persisted yet')),
         });
-  const out = await ufs.store.create(ufs.path, CREATE_OPTIONS);
+  const out = await ufs.store.create(ufs.path, options);
   try {
     for await (const chunk of source) await writeTo(out, chunk as Buffer);
     out.end();
@@ -206,7 +224,9 @@ export async function persistFile(
     await abortWrite(out);
     throw error;
   }
-  return (await writtenStatus(out, ufs)).fingerprint;
+  if (out.pendingUpload !== undefined) return { pendingUpload: out.pendingUpload };
+  if (ufs.commitTo !== undefined) return {};
+  return { ufsFingerprint: (await writtenStatus(out, ufs)).fingerprint };
 }
 
 /** How the worker creates a file in an under store: replacing what is there, below a parent the master's namespace holds. */

@@ -382,19 +382,25 @@ export class Worker {
               size: { ...int(), minimum: 0 },
               mountPath: { ...str('The mount the file belongs to.'), minLength: 1 },
               ufsPath: str('Where in the under store to write.'),
+              commitTo: str(
+                "The file's path in the under store, when ufsPath is a temporary object the master moves over it: a file that needs parts is then left as a multipart upload open there.",
+              ),
             },
             ['contentId', 'size', 'mountPath', 'ufsPath'],
           ),
-          response: object({ ufsFingerprint: str() }),
+          response: object({
+            ufsFingerprint: str('The fingerprint of the object written at ufsPath (without commitTo).'),
+            pendingUpload: str('The multipart upload left open at commitTo, for the master to complete.'),
+          }),
         }),
       },
       async (request) => {
         const b = request.body as PersistRequest;
-        const ufsFingerprint = await persistFile(data, b.contentId, b.size, {
+        return persistFile(data, b.contentId, b.size, {
           store: await mounts.store(b.mountPath),
           path: b.ufsPath,
+          ...(b.commitTo === undefined ? {} : { commitTo: b.commitTo }),
         });
-        return { ufsFingerprint };
       },
     );
 

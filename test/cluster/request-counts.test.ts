@@ -211,6 +211,71 @@ describe('requests per operation on an S3 mount (writes commit by copy, the defa
   });
 });
 
+describe('requests of persisting an ASYNC_THROUGH file on an S3 mount', () => {
+  /** The requests sent to S3 from the write of `data` until the master marked it persisted. */
+  async function persistRequests(path: string, data: Buffer): Promise<typeof proxy.requests> {
+    const from = proxy.requests.length;
+    await write(path, data, 'ASYNC_THROUGH');
+    await eventually(
+      async () => (await client.getStatus(path)).persistence === 'PERSISTED',
+      `${path} to be persisted`,
+    );
+    return proxy.requests.slice(from);
+  }
+  const pathOf = (r: (typeof proxy.requests)[number]) => r.path.replace(/\?x-id=\w+$/, '');
+
+  it('a small file costs 2 requests: the PUT of the temporary object and the copy over the file', async () => {
+    const data = randomBytes(4096);
+    for (const round of ['new file', 'overwrite']) {
+      const sent = await persistRequests('/dir/persisted-small.bin', data);
+      expect(
+        sent.map((r) => `${r.method} ${pathOf(r)}`),
+        round,
+      ).toEqual([
+        expect.stringMatching(
+          new RegExp(`^PUT /${TEST_BUCKET}/counts/dir/\\.tierfs-persist\\.[0-9a-f-]{36}$`),
+        ),
+        `PUT /${TEST_BUCKET}/counts/dir/persisted-small.bin`,
+      ]);
+      expect(sent[1]!.headers['x-amz-copy-source']).toBe(pathOf(sent[0]!).slice(1));
+    }
+    expect(
+      (await readStream(await client.openFile('/dir/persisted-small.bin', { readType: 'NO_CACHE' }))).equals(
+        data,
+      ),
+    ).toBe(true);
+  });
+
+  it("a file that needs parts goes up as a multipart upload at the file's key, completed by the master: no temporary object, no copy, no delete", async () => {
+    const big = randomBytes(12 * 1024 * 1024);
+    // Temporary objects of the small persists above wait for their batched delete (1 h here).
+    const temporaries = async () =>
+      (await rawKeys(server, 'counts/dir/')).filter((k) => k.includes('.tierfs-persist.')).sort();
+    const before = await temporaries();
+    const sent = await persistRequests('/dir/persisted-big.bin', big);
+    const key = `/${TEST_BUCKET}/counts/dir/persisted-big.bin`;
+    expect(sent.map((r) => `${r.method} ${pathOf(r).split('?')[0]}`)).toEqual([
+      `POST ${key}`, // CreateMultipartUpload
+      `PUT ${key}`,
+      `PUT ${key}`,
+      `PUT ${key}`,
+      `POST ${key}`, // CompleteMultipartUpload: the commit
+      `HEAD ${key}`, // the new version's mtime
+    ]);
+    expect(sent[0]!.query.has('uploads')).toBe(true);
+    expect(sent.slice(1, 4).every((r) => r.query.has('partNumber'))).toBe(true);
+    expect(sent[4]!.query.has('uploadId')).toBe(true);
+    expect(sent.filter((r) => r.headers['x-amz-copy-source'] !== undefined)).toEqual([]);
+    expect(await temporaries()).toEqual(before);
+    expect(await pendingUploads(server)).toEqual([]);
+    expect(
+      (await readStream(await client.openFile('/dir/persisted-big.bin', { readType: 'NO_CACHE' }))).equals(
+        big,
+      ),
+    ).toBe(true);
+  });
+});
+
 /** The requests `run` sent to the worker's data port from this process (undici's own record of them). */
 async function workerRequestsOf(run: () => Promise<unknown>): Promise<string[]> {
   const origin = new URL(cluster.worker.address).origin;

@@ -473,17 +473,17 @@ export function describeUnderStoreContract(
           const data = randomBuffer(200 * KiB + 3, 'upload');
           const local = join(dir, 'source.bin');
           writeFileSync(local, data);
-          const status = await store.upload('up/loaded.bin', local, data.length);
-          expectFileStatus(status, 'up/loaded.bin', data.length);
-          expect(status.fingerprint).toBe((await store.getStatus('up/loaded.bin')).fingerprint);
+          const { written: status } = await store.upload('up/loaded.bin', local, data.length);
+          expectFileStatus(status!, 'up/loaded.bin', data.length);
+          expect(status!.fingerprint).toBe((await store.getStatus('up/loaded.bin')).fingerprint);
           expectSameBytes(await readFile(store, 'up/loaded.bin'), data, 'up/loaded.bin');
           await expectCode(() => store.upload!('up/loaded.bin', local, data.length), ['ALREADY_EXISTS']);
           await expectCode(
             () => store.upload!('up', local, data.length, { overwrite: true }),
             ['IS_A_DIRECTORY'],
           );
-          const replaced = await store.upload('up/loaded.bin', local, 10, { overwrite: true });
-          expect(replaced.size).toBe(10);
+          const { written: replaced } = await store.upload('up/loaded.bin', local, 10, { overwrite: true });
+          expect(replaced?.size).toBe(10);
           expectSameBytes(await readFile(store, 'up/loaded.bin'), data.subarray(0, 10), 'up/loaded.bin');
         } finally {
           rmSync(dir, { recursive: true, force: true });

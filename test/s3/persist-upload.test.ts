@@ -81,10 +81,15 @@ describe('persisting a staged file to S3', () => {
     try {
       const data = randomBytes(12 * MiB + 5);
       await stage('buffered-1', data);
-      const fingerprint = await persistFile({ pages, staging }, 'buffered-1', data.length, {
-        store,
-        path: 'dir/persisted.bin',
-      });
+      const { ufsFingerprint: fingerprint } = await persistFile(
+        { pages, staging },
+        'buffered-1',
+        data.length,
+        {
+          store,
+          path: 'dir/persisted.bin',
+        },
+      );
       await new Promise((resolve) => setTimeout(resolve, 50)); // let the last watch events arrive
       expect([...names]).toEqual([]);
       expect(pageReads).not.toHaveBeenCalled();

@@ -25,6 +25,7 @@ import type {
   UfsWriteStream,
   UnderStore,
   UnderStoreCapabilities,
+  UploadResult,
 } from '../contract.js';
 import { readRangeOf, readVersionOf, staleVersion } from '../io.js';
 import { ufsLog } from '../log.js';
@@ -39,8 +40,10 @@ import { isVersion, type ObjectVersion, objectFingerprint, parseObjectVersion } 
 import {
   createObjectWriter,
   decodePendingUpload,
+  encodePendingUpload,
   type ObjectWriteTarget,
   type UploadSettings,
+  uploadFileParts,
   uploadLocalFile,
 } from './object-writer.js';
 
@@ -464,10 +467,26 @@ export class ObjectUnderStore implements UnderStore {
     localPath: string,
     size: number,
     options: CreateOptions = {},
-  ): Promise<UfsStatus> {
-    const target = await this.writeTarget(path, { ...options, noStatus: false });
-    const etag = await uploadLocalFile(target, localPath, size, new AbortController().signal);
-    return (await target.afterCommit(etag, size))!;
+  ): Promise<UploadResult> {
+    const target = await this.writeTarget(path, options);
+    const signal = new AbortController().signal;
+    // A file the master commits later (commitTo) that needs parts sends them to the file's own key
+    // and leaves the upload open, as create() does: completing it is the commit, with no copy.
+    if (
+      options.commitTo !== undefined &&
+      this.completeUpload &&
+      size > (target.multipartThreshold ?? target.partitionSize)
+    ) {
+      const deferredKey = this.key(normalizeUfsPath(options.commitTo));
+      return {
+        pendingUpload: encodePendingUpload(
+          await uploadFileParts(target, deferredKey, localPath, size, signal),
+        ),
+      };
+    }
+    const etag = await uploadLocalFile(target, localPath, size, signal);
+    const written = await target.afterCommit(etag, size);
+    return written === undefined ? {} : { written };
   }
 
   /** Checks a write of `path` as create() must (see the contract) and says where and how it goes. */

@@ -118,7 +118,7 @@ export interface OpenUpload {
  * left open (`uploadThreads` at once, each read from its range of the file). On failure the upload
  * is aborted.
  */
-async function uploadFileParts(
+export async function uploadFileParts(
   target: UploadTarget,
   key: string,
   path: string,
