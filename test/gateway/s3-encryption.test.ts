@@ -1,6 +1,6 @@
 /**
  * Server-side encryption: the gateway encrypts nothing, so a request asking for a customer key
- * (SSE-C) or KMS is refused (501 NotImplemented) and stores nothing, rather than keeping plain bytes
+ * (SSE-C) or KMS, in headers or POST form fields, is refused (501 NotImplemented) and stores nothing, rather than keeping plain bytes
  * a client believes are protected; SSE-S3 (`AES256`) is taken.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -12,8 +12,10 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import * as Minio from 'minio';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withS3Gateway } from './fixture.js';
+import { ACCESS_KEY, SECRET_KEY } from './harness.js';
 
 const Bucket = 'encrypted';
 const gw = withS3Gateway({ buckets: [Bucket] });
@@ -59,6 +61,32 @@ describe('S3 gateway: server-side encryption', () => {
       expect(await failure(s3.send(command as any))).toMatchObject({ code: 'NotImplemented', status: 501 });
     }
     expect((await failure(s3.send(new HeadObjectCommand({ Bucket, Key: 'copy' })))).status).toBe(404);
+  });
+
+  it('a POST form (MinIO presignedPostPolicy) with an SSE-C field is 501 NotImplemented and stores nothing', async () => {
+    const mc = new Minio.Client({
+      endPoint: '127.0.0.1',
+      port: gw.port,
+      useSSL: false,
+      accessKey: ACCESS_KEY,
+      secretKey: SECRET_KEY,
+      region: 'us-east-1',
+    });
+    const policy = mc.newPostPolicy();
+    policy.setBucket(Bucket);
+    policy.setKey('posted');
+    policy.setExpires(new Date(Date.now() + 10 * 60_000));
+    const field = 'x-amz-server-side-encryption-customer-algorithm';
+    policy.policy.conditions.push(['eq', `$${field}`, 'AES256']);
+    policy.formData[field] = 'AES256';
+    const { postURL, formData } = await mc.presignedPostPolicy(policy);
+    const form = new FormData();
+    for (const [name, value] of Object.entries(formData)) form.append(name, value as string);
+    form.append('file', new Blob(['plain']), 'posted.txt');
+    const res = await fetch(postURL, { method: 'POST', body: form });
+    expect(res.status).toBe(501);
+    expect(await res.text()).toContain('<Code>NotImplemented</Code>');
+    expect((await failure(s3.send(new HeadObjectCommand({ Bucket, Key: 'posted' })))).status).toBe(404);
   });
 
   it('SSE-KMS is 501 NotImplemented; SSE-S3 (AES256) is taken', async () => {

@@ -5,6 +5,7 @@ import * as buckets from './bucket-handlers.js';
 import * as bucketTags from './bucket-tagging.js';
 import { headerOf, type S3Context } from './context.js';
 import * as cors from './cors-handlers.js';
+import { refuseEncryption } from './encryption.js';
 import { S3Error } from './errors.js';
 import * as multipart from './multipart-handlers.js';
 import * as objects from './object-handlers.js';
@@ -74,37 +75,8 @@ const SUBRESOURCES = new Set([
 
 const op = (name: string, handler: Handler): Operation => ({ name, handler });
 
-/**
- * NotImplemented for a request asking for server-side encryption with a customer key (SSE-C) or
- * KMS: the gateway encrypts nothing, and storing (or answering) plain bytes to a client that asked
- * for its own key or a KMS key would tell it they are protected. SSE-S3 (`AES256`, the default
- * AWS applies anyway) is taken: what protects data at rest is the store's business.
- */
-function refuseEncryption(ctx: S3Context): void {
-  const customer = [
-    'x-amz-server-side-encryption-customer-algorithm',
-    'x-amz-copy-source-server-side-encryption-customer-algorithm',
-  ].find((name) => headerOf(ctx, name) !== undefined);
-  if (customer !== undefined) {
-    throw new S3Error(
-      'NotImplemented',
-      `Server-side encryption with customer-provided keys (${customer}) is not supported by the tierfs S3 gateway; it stores objects as the under store keeps them`,
-    );
-  }
-  const sse = headerOf(ctx, 'x-amz-server-side-encryption');
-  if (
-    sse?.startsWith('aws:kms') ||
-    headerOf(ctx, 'x-amz-server-side-encryption-aws-kms-key-id') !== undefined
-  ) {
-    throw new S3Error(
-      'NotImplemented',
-      'Server-side encryption with KMS keys (x-amz-server-side-encryption: aws:kms) is not supported by the tierfs S3 gateway; AES256 (SSE-S3) is taken',
-    );
-  }
-}
-
 export function route(ctx: S3Context): Operation {
-  refuseEncryption(ctx);
+  refuseEncryption((name) => headerOf(ctx, name));
   const q = ctx.query;
   const unknown = [...q.keys()].find((name) => SUBRESOURCES.has(name) && !KNOWN_SUBRESOURCES.has(name));
   if (unknown !== undefined) {
