@@ -573,6 +573,19 @@ describe('ali-oss beyond the basics', () => {
       code: 'NoSuchBucket',
     });
   });
+
+  it('an upper-case bucket in a rewritten Host (IP endpoint) is read as the client signed it: InvalidBucketName, not SignatureDoesNotMatch', async () => {
+    await mkdir(join(gw.root, 'My_Data'));
+    // ali-oss signs `/My_Data/k.txt` and sends `Host: My_Data.oss-cn-hangzhou.aliyuncs.com`.
+    const oss = client(gw, 'ip-host-rewrite');
+    (oss as unknown as { options: { bucket: string } }).options.bucket = 'My_Data';
+    const refused = await oss.put('k.txt', Buffer.from('x')).catch((error: unknown) => error);
+    expect(refused).toMatchObject({ status: 400, code: 'InvalidBucketName' });
+    expect((refused as Error).message).toContain("'My_Data' is a directory of the gateway's root");
+    (oss as unknown as { options: { bucket: string } }).options.bucket = 'No-Such';
+    await expect(oss.get('k.txt')).rejects.toMatchObject({ status: 404, code: 'NoSuchBucket' });
+    await expect(readFile(join(gw.root, 'My_Data', 'k.txt'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
 });
 
 /** A GET whose answer is read to its end or close: status, headers and how many body bytes came. */

@@ -332,9 +332,20 @@ describe('S3 gateway: bucket policies', () => {
         }),
         'NotImplemented',
       ],
+      // NotPrincipal goes with Deny only (IAM's rule): with Allow the policy is malformed; with
+      // Deny it is valid but not enforced here.
       [
         policy({
           Effect: 'Allow',
+          NotPrincipal: { AWS: 'arn:aws:iam::bob:root' },
+          Action: 's3:ListBucket',
+          Resource: `arn:aws:s3:::${Bucket}`,
+        }),
+        'MalformedPolicy',
+      ],
+      [
+        policy({
+          Effect: 'Deny',
           NotPrincipal: '*',
           Action: 's3:GetObject',
           Resource: `arn:aws:s3:::${Bucket}/*`,

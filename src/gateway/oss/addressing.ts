@@ -62,13 +62,17 @@ export function resolveTarget(host: string | undefined, rawPath: string, options
   return slash < 0 ? { bucket: rest, key: '' } : { bucket: rest.slice(0, slash), key: rest.slice(slash + 1) };
 }
 
-/** The bucket named by a `Host: <bucket>.<domain>` that is not the gateway's own name or an IP. */
+/**
+ * The bucket named by a `Host: <bucket>.<domain>` that is not the gateway's own name or an IP, as
+ * the client wrote it: the client signed `/<bucket>/...` with that spelling, so an upper-case name
+ * (which OSS refuses) gets its InvalidBucketName or NoSuchBucket, not a SignatureDoesNotMatch for
+ * a bucket it never named. Host names compare case-insensitively.
+ */
 function virtualBucket(host: string | undefined, options: AddressingOptions): string | undefined {
-  const hostname = stripPort((host ?? '').toLowerCase());
+  const sent = stripPort(host ?? '');
+  const hostname = sent.toLowerCase();
   const dot = hostname.indexOf('.');
-  return dot > 0 && isIP(hostname) === 0 && !options.ownHosts.has(hostname)
-    ? hostname.slice(0, dot)
-    : undefined;
+  return dot > 0 && isIP(hostname) === 0 && !options.ownHosts.has(hostname) ? sent.slice(0, dot) : undefined;
 }
 
 function stripPort(host: string): string {

@@ -20,6 +20,7 @@ import type { BucketSettings } from './bucket-settings.js';
 import { headerOf, type S3Context } from './context.js';
 import { S3Error } from './errors.js';
 import type { CannedAcl } from './metadata-store.js';
+import { isValidBucketName } from './names.js';
 import type { BucketInfo, ObjectInfo, ObjectLayer } from './object-layer.js';
 import { HEADER_CONDITION_KEYS } from './policy-conditions.js';
 import { isPublicAcl, type PublicAccessBlock } from './public-access-block.js';
@@ -291,10 +292,15 @@ export class AccessControl {
   /** Checks `operation` (a router name) before its handler runs; AccessDenied when not allowed. */
   async authorize(ctx: S3Context, operation: string): Promise<void> {
     const user = requesterOf(ctx);
+    if (ctx.bucket !== undefined && operation !== 'CreateBucket' && !isValidBucketName(ctx.bucket)) {
+      // No bucket, whatever lies at that path (a directory made with mkdir, the versions area):
+      // InvalidBucketName or NoSuchBucket before any handler can reach into it.
+      await this.layer.bucket(ctx.bucket, '');
+    }
     if (CHECKED_BY_HANDLER.has(operation)) return;
-    if (ctx.bucket === undefined || operation === 'CreateBucket') {
-      // ListBuckets and CreateBucket: any signed user.
-      if (user === undefined) throw denied();
+    if (ctx.bucket === undefined) return; // ListBuckets: an anonymous requester is answered no bucket
+    if (operation === 'CreateBucket') {
+      if (user === undefined) throw denied(); // any signed user
       return;
     }
     // An operation without an entry is the bucket owner's: a new route fails closed.
@@ -415,6 +421,7 @@ export class AccessControl {
     key: string,
     versionId: string | undefined,
   ): Promise<void> {
+    if (!isValidBucketName(bucket)) await this.layer.bucket(bucket, ''); // throws: no bucket to read
     let info: BucketInfo;
     try {
       info = await this.layer.bucket(bucket, '');

@@ -4,6 +4,7 @@ import { readSmallBody } from './body.js';
 import { parsePolicy } from './bucket-policy.js';
 import { type S3Context, sendEmpty, sendXml } from './context.js';
 import { S3Error } from './errors.js';
+import { isPublicAcl } from './public-access-block.js';
 import type { GatewayServices } from './services.js';
 import { listOf, parseXml, textOf } from './xml.js';
 
@@ -80,12 +81,18 @@ export async function deleteBucketPolicy(ctx: S3Context, { layer }: GatewayServi
   sendEmpty(ctx, 204);
 }
 
+/**
+ * GetBucketPolicyStatus: public when the policy allows everyone without a condition, or the
+ * bucket's ACL grants a group (unless the bucket ignores public ACLs). A bucket without a policy
+ * is answered too (`IsPublic` from its ACL), as on Ceph RGW; AWS answers NoSuchBucketPolicy there
+ * and looks at the policy only.
+ */
 export async function getBucketPolicyStatus(
   ctx: S3Context,
   { layer, access }: GatewayServices,
 ): Promise<void> {
-  await layer.bucket(ctx.bucket!);
-  const policy = access.policy(ctx.bucket!);
-  if (!policy) throw new S3Error('NoSuchBucketPolicy', 'The bucket policy does not exist');
-  sendXml(ctx, 'PolicyStatus', { IsPublic: policy.isPublic });
+  const bucket = await layer.bucket(ctx.bucket!);
+  const publicAcl =
+    !access.publicAccessBlock(bucket.name)?.IgnorePublicAcls && isPublicAcl(bucket.acl, bucket.grants);
+  sendXml(ctx, 'PolicyStatus', { IsPublic: access.policy(bucket.name)?.isPublic === true || publicAcl });
 }

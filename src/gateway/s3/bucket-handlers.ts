@@ -1,7 +1,14 @@
 /** Service and bucket operations: ListBuckets, Create/Delete/HeadBucket, bucket ACLs, listings, DeleteObjects. */
 
 import type { UfsStatus } from '../../ufs/contract.js';
-import { itemKey, type ListItem as KeyListItem, type ListPage, listPage } from '../common/key-listing.js';
+import {
+  itemKey,
+  type ListItem as KeyListItem,
+  type ListPage,
+  listKeys,
+  listPage,
+} from '../common/key-listing.js';
+import { requesterOf } from './access.js';
 import { aclFromHeaders } from './acl.js';
 import { readSmallBody } from './body.js';
 import { checkOwnership } from './bucket-access-handlers.js';
@@ -14,8 +21,13 @@ import { listOf, parseXml, textOf, type XmlNode } from './xml.js';
 
 const MAX_KEYS = 1000;
 
-/** ListBuckets, paged with max-buckets (1 to 10000) and continuation-token, filtered by prefix. */
+/**
+ * ListBuckets, paged with max-buckets (1 to 10000) and continuation-token, filtered by prefix: the
+ * requester's buckets. An anonymous requester owns none and gets an empty list, as on Ceph RGW (AWS
+ * answers 403; an empty list tells a client the same without failing it).
+ */
 export async function listBuckets(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
+  const user = requesterOf(ctx);
   const prefix = ctx.query.get('prefix') ?? '';
   const token = ctx.query.get('continuation-token');
   const after = token === undefined || token === '' ? '' : resumeAfter(token, '');
@@ -24,13 +36,14 @@ export async function listBuckets(ctx: S3Context, { layer }: GatewayServices): P
   if (!Number.isInteger(max) || max < 1 || max > 10_000) {
     throw new S3Error('InvalidArgument', 'max-buckets must be an integer between 1 and 10000');
   }
-  const buckets = (await layer.listBuckets('')).filter(
-    (b) => (b.owner === '' || b.owner === ctx.identity.user) && b.name.startsWith(prefix) && b.name > after,
+  const all = user === undefined ? [] : await layer.listBuckets('');
+  const buckets = all.filter(
+    (b) => (b.owner === '' || b.owner === user) && b.name.startsWith(prefix) && b.name > after,
   );
   const page = buckets.slice(0, max);
   const truncated = buckets.length > page.length;
   sendXml(ctx, 'ListAllMyBucketsResult', {
-    Owner: { ID: ctx.identity.user, DisplayName: ctx.identity.user },
+    Owner: { ID: ctx.identity.user, DisplayName: user ?? '' },
     Buckets: { Bucket: page.map((b) => ({ Name: b.name, CreationDate: isoDate(b.createdMs) })) },
     ContinuationToken: truncated ? Buffer.from(page.at(-1)!.name).toString('base64url') : undefined,
     Prefix: ctx.query.has('prefix') ? prefix : undefined,
@@ -61,9 +74,30 @@ export async function createBucket(ctx: S3Context, { layer, access }: GatewaySer
   sendEmpty(ctx, 200, { location: `/${ctx.bucket}` });
 }
 
+/**
+ * HeadBucket. With `read-stats=true` (Ceph RGW's extension) it also counts the bucket's objects
+ * and their bytes (`x-rgw-object-count`, `x-rgw-bytes-used`): a walk of the whole bucket, done only
+ * when asked.
+ */
 export async function headBucket(ctx: S3Context, { layer }: GatewayServices): Promise<void> {
   await layer.bucket(ctx.bucket!);
-  sendEmpty(ctx, 200, { 'x-amz-bucket-region': 'us-east-1' });
+  const headers: Record<string, string> = { 'x-amz-bucket-region': 'us-east-1' };
+  if (ctx.query.get('read-stats') === 'true') {
+    let count = 0;
+    let bytes = 0;
+    for await (const item of listKeys(layer.tree(ctx.bucket!), { prefix: '', delimiter: '', after: '' })) {
+      if (item.kind !== 'object') continue;
+      const info = item.entry.isDirectory
+        ? await layer.stat(ctx.bucket!, item.key)
+        : layer.describe(ctx.bucket!, item.key, item.entry);
+      if (!info) continue;
+      count++;
+      bytes += info.size;
+    }
+    headers['x-rgw-object-count'] = String(count);
+    headers['x-rgw-bytes-used'] = String(bytes);
+  }
+  sendEmpty(ctx, 200, headers);
 }
 
 export async function deleteBucket(ctx: S3Context, { layer, uploads }: GatewayServices): Promise<void> {

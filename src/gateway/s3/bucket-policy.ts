@@ -97,6 +97,10 @@ export function parsePolicy(text: string, bucket: string): BucketPolicy {
   if (list.length === 0) throw malformed('Missing required field Statement');
   const statements = list.map((item): Statement => {
     const s = item as Record<string, unknown>;
+    if ('NotPrincipal' in s && s.Effect === 'Allow') {
+      // IAM takes NotPrincipal with Deny only; "everyone but" in an Allow is refused as on AWS.
+      throw malformed('NotPrincipal can only be used with "Effect": "Deny"');
+    }
     for (const unsupported of ['NotPrincipal', 'NotAction', 'NotResource']) {
       if (unsupported in s)
         throw new S3Error('NotImplemented', `${unsupported} is not supported by the tierfs S3 gateway`);

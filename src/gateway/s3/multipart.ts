@@ -85,8 +85,14 @@ export class MultipartUploads {
     return this.staging.putPart(upload.uploadId, partNumber, source);
   }
 
+  /**
+   * Completes the upload with the parts a client named. A part number named several times in a row
+   * counts once, with its last entry (as on Ceph RGW): a client that uploaded a part again and
+   * appended its new ETag names the part it has now.
+   */
   async complete(upload: UploadRecord, requested: readonly CompletedPart[]): Promise<ObjectInfo> {
-    const chosen = chooseParts(this.staging.listParts(upload.uploadId), requested, {
+    const named = requested.filter((part, index) => requested[index + 1]?.partNumber !== part.partNumber);
+    const chosen = chooseParts(this.staging.listParts(upload.uploadId), named, {
       minPartSize: this.minPartSize,
       matches: (part, sent) => part.md5 === unquote(sent),
       noParts: () => new S3Error('MalformedXML', 'You must specify at least one part'),

@@ -14,11 +14,15 @@ export function isValidBucketName(name: string): boolean {
   );
 }
 
+/** The rule isValidBucketName checks, as error messages state it. */
+export const BUCKET_NAME_RULE =
+  '3-63 characters: lower-case letters, digits, dots, hyphens, starting and ending with a letter or digit; no dot next to a dot or hyphen; not an IP address';
+
 export function checkBucketName(name: string): void {
   if (!isValidBucketName(name)) {
     throw new S3Error(
       'InvalidBucketName',
-      `The specified bucket is not valid: '${name}' (3-63 characters: lower-case letters, digits, dots, hyphens; no dot next to a dot or hyphen)`,
+      `The specified bucket is not valid: '${name}' (${BUCKET_NAME_RULE})`,
     );
   }
 }

@@ -108,7 +108,12 @@ function partOf(
     throw new S3Error('InvalidArgument', `Part number must be an integer between 1 and ${MAX_PART_NUMBER}`);
   }
   if (partNumber > (count ?? 1)) {
-    throw new S3Error('InvalidPartNumber', 'The requested partnumber is not satisfiable');
+    // Ceph RGW's answer, which ceph/s3-tests checks; AWS emulators (MinIO, Swift's s3api) answer
+    // 416 InvalidPartNumber. No SDK asks past the PartsCount it was given.
+    throw new S3Error(
+      'InvalidPart',
+      `The requested part number ${partNumber} is not satisfiable: the object has ${count ?? 1} part${(count ?? 1) === 1 ? '' : 's'}`,
+    );
   }
   if (count === undefined || count === 1) return { range: { offset: 0, length: info.size }, count };
   const sizes = uploads.completed.partSizes(ctx.bucket!, ctx.key!, info.etag);

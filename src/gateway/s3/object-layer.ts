@@ -13,10 +13,10 @@ import type { BucketTree } from '../common/bucket-tree.js';
 import { ObjectModel } from '../common/object-model.js';
 import type { WrittenKey } from '../common/object-write.js';
 import type { StoreFiles } from '../common/store-files.js';
-import type { Grant } from './acl.js';
+import { cannedGrants, type Grant } from './acl.js';
 import { S3Error, toS3Error } from './errors.js';
 import type { CannedAcl, MetadataStore, ObjectHeaders, ObjectRecord, Tag } from './metadata-store.js';
-import { checkBucketName, isValidBucketName, objectPath } from './names.js';
+import { BUCKET_NAME_RULE, checkBucketName, isValidBucketName, objectPath } from './names.js';
 import { ObjectVersions } from './object-versions.js';
 import { VERSIONS_AREA } from './version-store.js';
 
@@ -70,6 +70,15 @@ export interface BucketInfo {
   readonly grants?: readonly Grant[];
   /** `''` for a directory the gateway did not create: every authenticated user owns it. */
   readonly owner: string;
+}
+
+/** Whether a bucket's ACL grants what a canned ACL or explicit grants would (compared as grant sets). */
+function sameAcl(bucket: BucketInfo, acl: CannedAcl, grants: readonly Grant[] | undefined): boolean {
+  const owner = bucket.owner;
+  const set = (list: readonly Grant[]) => new Set(list.map((grant) => JSON.stringify(grant)));
+  const had = set(bucket.grants ?? cannedGrants(bucket.acl, owner));
+  const asked = set(grants ?? cannedGrants(acl, owner));
+  return had.size === asked.size && [...had].every((grant) => asked.has(grant));
 }
 
 /**
@@ -127,10 +136,29 @@ export class ObjectLayer {
   }
 
   async bucket(name: string, defaultOwner = ''): Promise<BucketInfo> {
-    if (!isValidBucketName(name)) throw new S3Error('NoSuchBucket', 'The specified bucket does not exist');
+    if (!isValidBucketName(name)) {
+      await this.refuseUnservedDirectory(name);
+      throw new S3Error('NoSuchBucket', 'The specified bucket does not exist');
+    }
     const entry = await this.model.bucket(name);
     if (!entry) throw new S3Error('NoSuchBucket', 'The specified bucket does not exist');
     return this.bucketInfo(entry, defaultOwner);
+  }
+
+  /**
+   * A top-level directory whose name S3 does not allow for a bucket (made with mkdir, say
+   * `My_Data`) is not served; naming it is InvalidBucketName saying so and what would be right, not
+   * a NoSuchBucket that contradicts what `ls` shows. The gateway's own areas (`.tierfs-*`) stay
+   * NoSuchBucket.
+   */
+  private async refuseUnservedDirectory(name: string): Promise<void> {
+    if (!/^[^/\\]{1,255}$/.test(name) || name === '.' || name === '..' || name.startsWith('.tierfs-')) return;
+    const entry = await this.files.stat(name).catch(() => undefined);
+    if (!entry?.isDirectory) return;
+    throw new S3Error(
+      'InvalidBucketName',
+      `'${name}' is a directory of the gateway's root but not a valid bucket name (${BUCKET_NAME_RULE}), so it is not served as a bucket: rename the directory to a valid name`,
+    );
   }
 
   private bucketInfo(entry: UfsStatus, defaultOwner: string): BucketInfo {
@@ -147,9 +175,11 @@ export class ObjectLayer {
 
   /**
    * Creates a bucket. Re-creating a bucket one owns (or that nobody is recorded as owning: a
-   * directory made by others, which every user owns) succeeds and resets its ACL to the one asked
-   * for, as S3 answers in us-east-1, the region this gateway reports (elsewhere S3 answers
-   * BucketAlreadyOwnedByYou). BucketAlreadyExists when another user made it.
+   * directory made by others, which every user owns) with the ACL it has succeeds and changes
+   * nothing, as S3 answers in us-east-1, the region this gateway reports (elsewhere S3 answers
+   * BucketAlreadyOwnedByYou). With another ACL it is BucketAlreadyExists, as on Ceph RGW: a
+   * CreateBucket never changes an existing bucket's ACL (PutBucketAcl does). BucketAlreadyExists
+   * too when another user made it.
    */
   async createBucket(name: string, owner: string, acl: CannedAcl, grants?: readonly Grant[]): Promise<void> {
     checkBucketName(name);
@@ -161,7 +191,12 @@ export class ObjectLayer {
           'The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.',
         );
       }
-      this.setBucketAcl(existing, acl, grants);
+      if (!sameAcl(existing, acl, grants)) {
+        throw new S3Error(
+          'BucketAlreadyExists',
+          `You already own the bucket '${name}' with another ACL; CreateBucket does not change an existing bucket's ACL: use PutBucketAcl`,
+        );
+      }
       return;
     }
     await this.model.createBucket(name);

@@ -13,6 +13,7 @@ import { aclFromHeaders } from './acl.js';
 import { headersFromRequest, tagsFromXml } from './attributes.js';
 import { DigestCheck } from './body.js';
 import { headerOf, type S3Context } from './context.js';
+import { refuseEncryption } from './encryption.js';
 import { S3Error, toS3Error } from './errors.js';
 import type { ObjectInfo } from './object-layer.js';
 import { lockForWrite } from './object-lock.js';
@@ -89,6 +90,7 @@ async function writeUpload(
   filename: string,
 ): Promise<{ info: ObjectInfo; key: string }> {
   const identity = services.authenticator.authenticatePost(fields);
+  refuseEncryption((name) => fields.get(name));
   // What follows acts as the user the form's policy was signed by.
   requestUser.enterWith(identity.user);
   const template = fields.get('key');
