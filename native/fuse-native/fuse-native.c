@@ -2,13 +2,15 @@
  * fuse-native 2.2.6 (https://github.com/fuse-friends/fuse-native), fuse-native.c
  * Copyright (c) 2019 Mathias Buus and the fuse-native contributors. MIT licence: see LICENSE.
  *
- * Vendored by tierfs with three changes, each marked "tierfs:" below (see NOTICE):
+ * Vendored by tierfs with four changes, each marked "tierfs:" below (see NOTICE):
  *   1. utimens passes the modification time as its second time (2.2.6 passed the access time twice),
  *      and UTIME_OMIT as 2^64 - 1 ms so that `touch -a` does not look like "set it to now";
  *   2. the uid, gid and pid of the process that called (libfuse's fuse_get_context()) are kept for
  *      each operation, and fuse_native_caller() returns them to the JavaScript handler of the
  *      operation being dispatched (called synchronously from that handler);
- *   3. tierfs_patch_level = 1 tells the loader it has this build.
+ *   3. tierfs_patch_level = 1 tells the loader it has this build;
+ *   4. the thread locals of a FUSE thread that ended go to the next new thread (2.2.6 made new ones
+ *      for every thread libfuse started, each a uv_async_t never closed: a long-lived mount slowed).
  */
 #define FUSE_USE_VERSION 29
 
@@ -150,6 +152,10 @@ typedef struct {
   uv_async_t async;
   uv_mutex_t mut;
   uv_sem_t sem;
+
+  // tierfs: thread locals of FUSE threads that ended, for the next new thread (reused_locals).
+  uv_mutex_t free_mut;
+  void *free_locals;
 } fuse_thread_t;
 
 typedef struct {
@@ -199,6 +205,9 @@ typedef struct {
   fuse_thread_t *fuse;
   uv_sem_t sem;
   uv_async_t async;
+
+  // tierfs: the next of fuse->free_locals, while this one is free.
+  void *next_free;
 
 } fuse_thread_locals_t;
 
@@ -799,6 +808,29 @@ static void fuse_native_async_init (uv_async_t* handle) {
   uv_sem_post(&(ft->sem));
 }
 
+// tierfs: libfuse's multi-threaded loop ends idle threads and starts new ones as requests come in
+// (thousands over a walk of a few thousand files). fuse-native 2.2.6 made every new thread a new
+// thread locals (a JavaScript buffer and a uv_async_t on the loop, never closed), so a long-lived
+// mount's loop held ever more async handles, and libuv looks at each of them on every wake-up: CPU per
+// operation grew with the mount's age. A thread's locals are now handed to the next new thread when
+// it ends (the key's destructor), so there are only as many as threads ever ran at once.
+static void release_thread_locals (void *data) {
+  fuse_thread_locals_t *l = (fuse_thread_locals_t *) data;
+  fuse_thread_t *ft = l->fuse;
+  uv_mutex_lock(&(ft->free_mut));
+  l->next_free = ft->free_locals;
+  ft->free_locals = l;
+  uv_mutex_unlock(&(ft->free_mut));
+}
+
+static fuse_thread_locals_t* reused_locals (fuse_thread_t *ft) {
+  uv_mutex_lock(&(ft->free_mut));
+  fuse_thread_locals_t *l = (fuse_thread_locals_t *) ft->free_locals;
+  if (l != NULL) ft->free_locals = l->next_free;
+  uv_mutex_unlock(&(ft->free_mut));
+  return l;
+}
+
 static fuse_thread_locals_t* get_thread_locals () {
   struct fuse_context *ctx = fuse_get_context();
   fuse_thread_t *ft = (fuse_thread_t *) ctx->private_data;
@@ -807,6 +839,13 @@ static fuse_thread_locals_t* get_thread_locals () {
 
   if (data != NULL) {
     return (fuse_thread_locals_t *) data;
+  }
+
+  // tierfs: the locals of a thread that ended, when there is one.
+  fuse_thread_locals_t *reused = reused_locals(ft);
+  if (reused != NULL) {
+    pthread_setspecific(thread_locals_key, (void *) reused);
+    return reused;
   }
 
   // Need to lock the mutation of l->async.
@@ -910,6 +949,8 @@ NAPI_METHOD(fuse_native_mount) {
 
   uv_mutex_init(&(ft->mut));
   uv_sem_init(&(ft->sem), 0);
+  uv_mutex_init(&(ft->free_mut)); // tierfs
+  ft->free_locals = NULL; // tierfs
 
   strncpy(ft->mnt, mnt, 1024);
   strncpy(ft->mntopts, mntopts, 1024);
@@ -955,7 +996,7 @@ NAPI_INIT() {
     IS_ARRAY_BUFFER_DETACH_SUPPORTED = 1;
   }
 
-  pthread_key_create(&(thread_locals_key), NULL); // TODO: add destructor
+  pthread_key_create(&(thread_locals_key), release_thread_locals); // tierfs: was NULL (a TODO)
 
   NAPI_EXPORT_SIZEOF(fuse_thread_t)
 

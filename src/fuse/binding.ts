@@ -21,6 +21,8 @@ export interface FuseNativeInstance {
   mount(callback: (error: Error | null) => void): void;
   unmount(callback: (error: Error | null) => void): void;
   _fuseOptions(): string;
+  /** The per-thread states the binding made (one buffer each, for a FUSE thread's operations). */
+  readonly _threads: ReadonlySet<unknown>;
 }
 
 export interface FuseNativeClass {

@@ -109,6 +109,14 @@ export class FuseMount {
     return new FuseMount(mountPoint, fuse, operations, log);
   }
 
+  /**
+   * How many per-thread states the binding has made for libfuse's threads: no more than ever ran at
+   * once, however long the mount lives (libfuse ends idle threads and starts new ones all the time).
+   */
+  get threadStates(): number {
+    return this.fuse._threads.size;
+  }
+
   /** Whether files are open on the mount. */
   get busy(): boolean {
     return this.operations.openHandles > 0;
