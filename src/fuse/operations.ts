@@ -124,8 +124,10 @@ export class FuseOperations {
   }
 
   /**
-   * Lets `binding` answer look-ups from what the attribute cache holds, each until it expires there;
-   * a change through the mount, or a file this mount starts writing, is dropped from it at once.
+   * Lets `binding` answer look-ups from what the attribute cache holds, each for the first half of
+   * its life there (in the second half the look-ups come here again, and refresh it ahead of its
+   * expiry: refreshAhead); a change through the mount, or a file this mount starts writing, is
+   * dropped from it at once.
    */
   answerLookupsWith(binding: BindingAttributes): void {
     this.binding = binding;
@@ -133,8 +135,9 @@ export class FuseOperations {
       set: (path, status, expires) => {
         const shown = this.mountPathOf(path);
         if (shown === undefined) return;
-        if (this.writing.has(path)) binding.drop(shown, false);
-        else binding.put(shown, this.statOf(status), expires - Date.now());
+        const ms = expires - Date.now() - this.options.attrCacheTtlMs / 2;
+        if (this.writing.has(path) || ms <= 0) binding.drop(shown, false);
+        else binding.put(shown, this.statOf(status), ms);
       },
       invalidate: (path, tree) => {
         const root = this.options.root;

@@ -41,7 +41,8 @@ beforeAll(async () => {
     readType: 'CACHE',
     writeType: 'CACHE_THROUGH',
     readAheadBytes: 1024 * 1024,
-    attrCacheTtlMs: 1000,
+    // The mount's attributes live 10 s (the binding answers for the first 5), the kernel's 1 s.
+    attrCacheTtlMs: 10_000,
     umask: 0o022,
     appendRewriteMax: 1024 * 1024,
     ids: await IdentityMap.load({ translate: false, ownUid: 0, ownGid: 0 }),
