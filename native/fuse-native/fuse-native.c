@@ -2,13 +2,18 @@
  * fuse-native 2.2.6 (https://github.com/fuse-friends/fuse-native), fuse-native.c
  * Copyright (c) 2019 Mathias Buus and the fuse-native contributors. MIT licence: see LICENSE.
  *
- * Vendored by tierfs with three changes, each marked "tierfs:" below (see NOTICE):
+ * Vendored by tierfs with six changes, each marked "tierfs:" below (see NOTICE):
  *   1. utimens passes the modification time as its second time (2.2.6 passed the access time twice),
  *      and UTIME_OMIT as 2^64 - 1 ms so that `touch -a` does not look like "set it to now";
  *   2. the uid, gid and pid of the process that called (libfuse's fuse_get_context()) are kept for
  *      each operation, and fuse_native_caller() returns them to the JavaScript handler of the
  *      operation being dispatched (called synchronously from that handler);
- *   3. tierfs_patch_level = 1 tells the loader it has this build.
+ *   3. tierfs_patch_level = 1 tells the loader it has this build;
+ *   4. the thread locals of a FUSE thread that ended go to the next new thread (2.2.6 made new ones
+ *      for every thread libfuse started, each a uv_async_t never closed: a long-lived mount slowed);
+ *   5. on request, the flush and release of read-only handles are answered on libfuse's thread, the
+ *      released handles handed to JavaScript in batches (tierfs_flush, tierfs_release);
+ *   6. getattr answers from attributes JavaScript handed over while they are fresh (tierfs_getattr).
  */
 #define FUSE_USE_VERSION 29
 
@@ -27,6 +32,7 @@
 #include <fuse_lowlevel.h>
 
 #include <unistd.h>
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <pthread.h>
 
@@ -92,6 +98,24 @@ napi_status napi_detach_arraybuffer(napi_env env, napi_value buf);
   napi_create_uint32(env, high##pos, &(argv[pos + 1]));
 
 
+// tierfs: the slot after the last opcode in the `implemented` array: set when JavaScript takes the
+// releases of read-only handles in batches (its ops.releaseReadOnly, see tierfs_release).
+static const uint32_t tierfs_readonly_batch_slot = 34;
+// tierfs: the bit of fuse_file_info.fh that marks a handle opened read-only.
+#define TIERFS_READ_ONLY_FH (((uint64_t) 1) << 32)
+
+// tierfs: one path's attributes, answered by tierfs_getattr until `expires` (uv_hrtime, ns).
+struct tierfs_stat_entry {
+  struct tierfs_stat_entry *next;
+  uint64_t hash;
+  uint64_t expires;
+  struct stat st;
+  char path[];
+};
+
+#define TIERFS_STAT_BUCKETS 65536
+#define TIERFS_STAT_MAX 200000
+
 // Opcodes
 
 static const uint32_t op_init = 0;
@@ -150,6 +174,24 @@ typedef struct {
   uv_async_t async;
   uv_mutex_t mut;
   uv_sem_t sem;
+
+  // tierfs: thread locals of FUSE threads that ended, for the next new thread (reused_locals).
+  uv_mutex_t free_mut;
+  void *free_locals;
+
+  // tierfs: read-only handles answered here (tierfs_flush, tierfs_release), when JavaScript asked
+  // for it; the handles released since JavaScript last took them, and the async that tells it.
+  int readonly_batch;
+  uv_mutex_t released_mut;
+  uint32_t *released;
+  size_t released_len;
+  size_t released_cap;
+  uv_async_t released_async;
+
+  // tierfs: attributes JavaScript handed over, answered here until they expire (tierfs_getattr).
+  uv_mutex_t stats_mut;
+  struct tierfs_stat_entry **stats;
+  size_t stats_count;
 } fuse_thread_t;
 
 typedef struct {
@@ -199,6 +241,9 @@ typedef struct {
   fuse_thread_t *fuse;
   uv_sem_t sem;
   uv_async_t async;
+
+  // tierfs: the next of fuse->free_locals, while this one is free.
+  void *next_free;
 
 } fuse_thread_locals_t;
 
@@ -283,6 +328,132 @@ FUSE_METHOD(getattr, 1, 1, (const char *path, struct stat *stat), {
   populate_stat(ints, l->stat);
 })
 
+// tierfs: the attribute cache JavaScript fills (fuse_native_stat_put: what a listing or a look-up
+// told it, for as long as it would answer the same itself) and empties (fuse_native_stat_drop: a
+// change made through the mount). A look-up of a file the cache holds is answered on libfuse's
+// thread: a walk's thousands of look-ups after a listing need no round trip to Node.
+static uint64_t tierfs_hash (const char *path) {
+  uint64_t h = 1469598103934665603ULL;
+  for (const unsigned char *c = (const unsigned char *) path; *c; c++) h = (h ^ *c) * 1099511628211ULL;
+  return h;
+}
+
+static void tierfs_stats_clear (fuse_thread_t *ft) {
+  if (ft->stats == NULL) return;
+  for (size_t b = 0; b < TIERFS_STAT_BUCKETS; b++) {
+    struct tierfs_stat_entry *e = ft->stats[b];
+    while (e != NULL) {
+      struct tierfs_stat_entry *next = e->next;
+      free(e);
+      e = next;
+    }
+    ft->stats[b] = NULL;
+  }
+  ft->stats_count = 0;
+}
+
+// Unlinks and frees the entry for `path` (with `hash`), if any; call with stats_mut held.
+static void tierfs_stats_remove (fuse_thread_t *ft, const char *path, uint64_t hash) {
+  struct tierfs_stat_entry **at = &(ft->stats[hash % TIERFS_STAT_BUCKETS]);
+  while (*at != NULL) {
+    struct tierfs_stat_entry *e = *at;
+    if (e->hash == hash && strcmp(e->path, path) == 0) {
+      *at = e->next;
+      free(e);
+      ft->stats_count--;
+      return;
+    }
+    at = &(e->next);
+  }
+}
+
+static int tierfs_getattr (const char *path, struct stat *stat) {
+  fuse_thread_t *ft = (fuse_thread_t *) fuse_get_context()->private_data;
+  if (ft->stats != NULL) {
+    uint64_t hash = tierfs_hash(path);
+    uint64_t now = uv_hrtime();
+    int found = 0;
+    uv_mutex_lock(&(ft->stats_mut));
+    for (struct tierfs_stat_entry *e = ft->stats[hash % TIERFS_STAT_BUCKETS]; e != NULL; e = e->next) {
+      if (e->hash != hash || strcmp(e->path, path) != 0) continue;
+      if (e->expires > now) {
+        memcpy(stat, &(e->st), sizeof(struct stat));
+        found = 1;
+      } else {
+        tierfs_stats_remove(ft, path, hash);
+      }
+      break;
+    }
+    uv_mutex_unlock(&(ft->stats_mut));
+    if (found) return 0;
+  }
+  return fuse_native_getattr(path, stat);
+}
+
+// fuse_native_stat_put(thread, path, stat array, ms): answer `path`'s look-ups with it for `ms`.
+NAPI_METHOD(fuse_native_stat_put) {
+  NAPI_ARGV(4)
+  NAPI_ARGV_BUFFER_CAST(fuse_thread_t *, ft, 0);
+  NAPI_ARGV_UTF8(path, 4096, 1)
+  NAPI_ARGV_BUFFER_CAST(uint32_t *, ints, 2)
+  NAPI_ARGV_UINT32(ms, 3)
+  size_t length = strlen(path);
+  struct tierfs_stat_entry *entry = (struct tierfs_stat_entry *) malloc(sizeof(struct tierfs_stat_entry) + length + 1);
+  if (entry == NULL) return NULL;
+  memset(&(entry->st), 0, sizeof(struct stat));
+  populate_stat(ints, &(entry->st));
+  memcpy(entry->path, path, length + 1);
+  entry->hash = tierfs_hash(path);
+  entry->expires = uv_hrtime() + (uint64_t) ms * 1000000ULL;
+  uv_mutex_lock(&(ft->stats_mut));
+  if (ft->stats == NULL) ft->stats = (struct tierfs_stat_entry **) calloc(TIERFS_STAT_BUCKETS, sizeof(void *));
+  if (ft->stats == NULL) {
+    uv_mutex_unlock(&(ft->stats_mut));
+    free(entry);
+    return NULL;
+  }
+  tierfs_stats_remove(ft, path, entry->hash);
+  if (ft->stats_count >= TIERFS_STAT_MAX) tierfs_stats_clear(ft);
+  struct tierfs_stat_entry **bucket = &(ft->stats[entry->hash % TIERFS_STAT_BUCKETS]);
+  entry->next = *bucket;
+  *bucket = entry;
+  ft->stats_count++;
+  uv_mutex_unlock(&(ft->stats_mut));
+  return NULL;
+}
+
+// fuse_native_stat_drop(thread, path, tree): forget `path` (and, with `tree`, all below it).
+NAPI_METHOD(fuse_native_stat_drop) {
+  NAPI_ARGV(3)
+  NAPI_ARGV_BUFFER_CAST(fuse_thread_t *, ft, 0);
+  NAPI_ARGV_UTF8(path, 4096, 1)
+  bool tree;
+  napi_get_value_bool(env, argv[2], &tree);
+  uv_mutex_lock(&(ft->stats_mut));
+  if (ft->stats != NULL) {
+    tierfs_stats_remove(ft, path, tierfs_hash(path));
+    if (tree) {
+      size_t length = strlen(path);
+      int root = length == 1 && path[0] == '/';
+      for (size_t b = 0; b < TIERFS_STAT_BUCKETS; b++) {
+        struct tierfs_stat_entry **at = &(ft->stats[b]);
+        while (*at != NULL) {
+          struct tierfs_stat_entry *e = *at;
+          if (root || (strncmp(e->path, path, length) == 0 && e->path[length] == '/')) {
+            *at = e->next;
+            free(e);
+            ft->stats_count--;
+          } else {
+            at = &(e->next);
+          }
+        }
+      }
+    }
+  }
+  uv_mutex_unlock(&(ft->stats_mut));
+  return NULL;
+}
+
 FUSE_METHOD(fgetattr, 2, 1, (const char *path, struct stat *stat, struct fuse_file_info *info), {
   l->path = path;
   l->stat = stat;
@@ -321,6 +492,10 @@ FUSE_METHOD(open, 2, 1, (const char *path, struct fuse_file_info *info), {
   NAPI_ARGV_INT32(fd, 2)
   if (fd != 0) {
     l->info->fh = fd;
+    // tierfs: a read-only handle says so in its upper half (JavaScript sees the lower 32 bits).
+    if (l->fuse->readonly_batch && (l->info->flags & O_ACCMODE) == O_RDONLY) {
+      l->info->fh |= TIERFS_READ_ONLY_FH;
+    }
   }
 })
 
@@ -568,6 +743,65 @@ FUSE_METHOD_VOID(flush, 2, 0, (const char *path, struct fuse_file_info *info), {
   }
 })
 
+// tierfs: close(2) of a read-only handle: nothing to make durable, so libfuse's thread answers it
+// without a round trip to JavaScript (a walk closes every file it reads).
+static int tierfs_flush (const char *path, struct fuse_file_info *info) {
+  if (info != NULL && (info->fh & TIERFS_READ_ONLY_FH)) return 0;
+  return fuse_native_flush(path, info);
+}
+
+// tierfs: the release of a read-only handle is noted and answered at once; JavaScript takes the
+// handles released so far in one call (tierfs_dispatch_released), however many came meanwhile.
+// The kernel sends a release after close(2) has returned, and waits for no answer.
+static int tierfs_release (const char *path, struct fuse_file_info *info) {
+  if (info == NULL || !(info->fh & TIERFS_READ_ONLY_FH)) return fuse_native_release(path, info);
+  fuse_thread_t *ft = (fuse_thread_t *) fuse_get_context()->private_data;
+  uv_mutex_lock(&(ft->released_mut));
+  if (ft->released_len == ft->released_cap) {
+    size_t cap = ft->released_cap == 0 ? 256 : ft->released_cap * 2;
+    uint32_t *grown = (uint32_t *) realloc(ft->released, cap * sizeof(uint32_t));
+    if (grown == NULL) {
+      uv_mutex_unlock(&(ft->released_mut));
+      return fuse_native_release(path, info);
+    }
+    ft->released = grown;
+    ft->released_cap = cap;
+  }
+  ft->released[ft->released_len++] = (uint32_t) info->fh;
+  uv_mutex_unlock(&(ft->released_mut));
+  uv_async_send(&(ft->released_async));
+  return 0;
+}
+
+static void tierfs_dispatch_released (uv_async_t *handle) {
+  fuse_thread_t *ft = (fuse_thread_t *) handle->data;
+  uv_mutex_lock(&(ft->released_mut));
+  size_t count = ft->released_len;
+  uint32_t *taken = count == 0 ? NULL : (uint32_t *) malloc(count * sizeof(uint32_t));
+  if (taken != NULL) memcpy(taken, ft->released, count * sizeof(uint32_t));
+  if (taken != NULL || count == 0) ft->released_len = 0;
+  uv_mutex_unlock(&(ft->released_mut));
+  if (taken == NULL) return;
+
+  napi_env env = ft->env;
+  napi_handle_scope scope;
+  napi_open_handle_scope(env, &scope);
+  napi_value ctx;
+  napi_get_reference_value(env, ft->ctx, &ctx);
+  napi_value callback;
+  napi_get_named_property(env, ctx, "_op_released_read_only", &callback);
+  napi_value argv[1];
+  napi_create_array_with_length(env, count, &(argv[0]));
+  for (size_t i = 0; i < count; i++) {
+    napi_value fd;
+    napi_create_uint32(env, taken[i], &fd);
+    napi_set_element(env, argv[0], (uint32_t) i, fd);
+  }
+  free(taken);
+  NAPI_MAKE_CALLBACK(env, NULL, ctx, callback, 1, argv, NULL)
+  napi_close_handle_scope(env, scope);
+}
+
 FUSE_METHOD_VOID(fsync, 3, 0, (const char *path, int datasync, struct fuse_file_info *info), {
   l->path = path;
   l->mode = datasync;
@@ -799,6 +1033,29 @@ static void fuse_native_async_init (uv_async_t* handle) {
   uv_sem_post(&(ft->sem));
 }
 
+// tierfs: libfuse's multi-threaded loop ends idle threads and starts new ones as requests come in
+// (thousands over a walk of a few thousand files). fuse-native 2.2.6 made every new thread a new
+// thread locals (a JavaScript buffer and a uv_async_t on the loop, never closed), so a long-lived
+// mount's loop held ever more async handles, and libuv looks at each of them on every wake-up: CPU per
+// operation grew with the mount's age. A thread's locals are now handed to the next new thread when
+// it ends (the key's destructor), so there are only as many as threads ever ran at once.
+static void release_thread_locals (void *data) {
+  fuse_thread_locals_t *l = (fuse_thread_locals_t *) data;
+  fuse_thread_t *ft = l->fuse;
+  uv_mutex_lock(&(ft->free_mut));
+  l->next_free = ft->free_locals;
+  ft->free_locals = l;
+  uv_mutex_unlock(&(ft->free_mut));
+}
+
+static fuse_thread_locals_t* reused_locals (fuse_thread_t *ft) {
+  uv_mutex_lock(&(ft->free_mut));
+  fuse_thread_locals_t *l = (fuse_thread_locals_t *) ft->free_locals;
+  if (l != NULL) ft->free_locals = l->next_free;
+  uv_mutex_unlock(&(ft->free_mut));
+  return l;
+}
+
 static fuse_thread_locals_t* get_thread_locals () {
   struct fuse_context *ctx = fuse_get_context();
   fuse_thread_t *ft = (fuse_thread_t *) ctx->private_data;
@@ -807,6 +1064,13 @@ static fuse_thread_locals_t* get_thread_locals () {
 
   if (data != NULL) {
     return (fuse_thread_locals_t *) data;
+  }
+
+  // tierfs: the locals of a thread that ended, when there is one.
+  fuse_thread_locals_t *reused = reused_locals(ft);
+  if (reused != NULL) {
+    pthread_setspecific(thread_locals_key, (void *) reused);
+    return reused;
   }
 
   // Need to lock the mutation of l->async.
@@ -861,9 +1125,10 @@ NAPI_METHOD(fuse_native_mount) {
   if (implemented[op_access]) ops.access = fuse_native_access;
   if (implemented[op_truncate]) ops.truncate = fuse_native_truncate;
   if (implemented[op_ftruncate]) ops.ftruncate = fuse_native_ftruncate;
-  if (implemented[op_getattr]) ops.getattr = fuse_native_getattr;
+  if (implemented[op_getattr]) ops.getattr = tierfs_getattr; // tierfs: was fuse_native_getattr
   if (implemented[op_fgetattr]) ops.fgetattr = fuse_native_fgetattr;
-  if (implemented[op_flush]) ops.flush = fuse_native_flush;
+  ft->readonly_batch = implemented[tierfs_readonly_batch_slot] ? 1 : 0; // tierfs
+  if (implemented[op_flush]) ops.flush = ft->readonly_batch ? tierfs_flush : fuse_native_flush; // tierfs
   if (implemented[op_fsync]) ops.fsync = fuse_native_fsync;
   if (implemented[op_fsyncdir]) ops.fsyncdir = fuse_native_fsyncdir;
   if (implemented[op_readdir]) ops.readdir = fuse_native_readdir;
@@ -880,7 +1145,7 @@ NAPI_METHOD(fuse_native_mount) {
   if (implemented[op_opendir]) ops.opendir = fuse_native_opendir;
   if (implemented[op_read]) ops.read = fuse_native_read;
   if (implemented[op_write]) ops.write = fuse_native_write;
-  if (implemented[op_release]) ops.release = fuse_native_release;
+  if (implemented[op_release]) ops.release = ft->readonly_batch ? tierfs_release : fuse_native_release; // tierfs
   if (implemented[op_releasedir]) ops.releasedir = fuse_native_releasedir;
   if (implemented[op_create]) ops.create = fuse_native_create;
   if (implemented[op_utimens]) ops.utimens = fuse_native_utimens;
@@ -910,6 +1175,18 @@ NAPI_METHOD(fuse_native_mount) {
 
   uv_mutex_init(&(ft->mut));
   uv_sem_init(&(ft->sem), 0);
+  uv_mutex_init(&(ft->free_mut)); // tierfs
+  ft->free_locals = NULL; // tierfs
+  uv_mutex_init(&(ft->stats_mut)); // tierfs
+  ft->stats = NULL;
+  ft->stats_count = 0;
+  uv_mutex_init(&(ft->released_mut)); // tierfs
+  ft->released = NULL;
+  ft->released_len = 0;
+  ft->released_cap = 0;
+  uv_async_init(uv_default_loop(), &(ft->released_async), (uv_async_cb) tierfs_dispatch_released);
+  ft->released_async.data = ft;
+  uv_unref((uv_handle_t *) &(ft->released_async));
 
   strncpy(ft->mnt, mnt, 1024);
   strncpy(ft->mntopts, mntopts, 1024);
@@ -955,13 +1232,15 @@ NAPI_INIT() {
     IS_ARRAY_BUFFER_DETACH_SUPPORTED = 1;
   }
 
-  pthread_key_create(&(thread_locals_key), NULL); // TODO: add destructor
+  pthread_key_create(&(thread_locals_key), release_thread_locals); // tierfs: was NULL (a TODO)
 
   NAPI_EXPORT_SIZEOF(fuse_thread_t)
 
   NAPI_EXPORT_FUNCTION(fuse_native_mount)
   NAPI_EXPORT_FUNCTION(fuse_native_unmount)
   NAPI_EXPORT_FUNCTION(fuse_native_caller) // tierfs
+  NAPI_EXPORT_FUNCTION(fuse_native_stat_put) // tierfs
+  NAPI_EXPORT_FUNCTION(fuse_native_stat_drop) // tierfs
   uint32_t tierfs_patch_level = 1; // tierfs
   NAPI_EXPORT_UINT32(tierfs_patch_level)
 

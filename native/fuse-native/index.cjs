@@ -169,6 +169,9 @@ class Fuse extends Nanoresource {
     for (const impl of this._implemented) {
       implemented[impl] = 1
     }
+    // tierfs: the slot after the last opcode asks the C side to answer the flush and release of
+    // read-only handles itself, handing the released ones to ops.releaseReadOnly in batches.
+    if (this.ops && typeof this.ops.releaseReadOnly === 'function') implemented[34] = 1
     return implemented
   }
 
@@ -471,6 +474,22 @@ class Fuse extends Nanoresource {
     this.ops.release(path, fd, err => {
       return signal(err)
     })
+  }
+
+  // tierfs: look-ups of `path` are answered with `stat` on libfuse's thread for `ms` milliseconds
+  // (fuse-native.c, tierfs_getattr); before the mount, and with another build, nothing happens.
+  _statCachePut (path, stat, ms) {
+    if (this._thread && binding.fuse_native_stat_put) binding.fuse_native_stat_put(this._thread, path, getStatArray(stat), Math.max(0, Math.floor(ms)))
+  }
+
+  // tierfs: forgets what _statCachePut gave for `path` (and, with `tree`, for everything below it).
+  _statCacheDrop (path, tree) {
+    if (this._thread && binding.fuse_native_stat_drop) binding.fuse_native_stat_drop(this._thread, path, !!tree)
+  }
+
+  // tierfs: the read-only handles released since the last call (see _getImplementedArray).
+  _op_released_read_only (fds) {
+    this.ops.releaseReadOnly(fds)
   }
 
   _op_releasedir (signal, path, fd) {

@@ -7,6 +7,14 @@
  */
 import type { FileStatus } from '../cluster/wire.js';
 
+/** Told of every change to the cache (the mount mirrors it into the binding's own cache). */
+export interface AttributeCacheListener {
+  /** `path` is answered with `status` until `expires` (Date.now() time). */
+  set(path: string, status: FileStatus, expires: number): void;
+  /** `path` (and, with `tree`, everything below it) is no longer answered. */
+  invalidate(path: string, tree: boolean): void;
+}
+
 export class AttributeCache {
   private readonly entries = new Map<
     string,
@@ -15,6 +23,8 @@ export class AttributeCache {
 
   /** Counts invalidations: a status fetched across one may be older than the change. */
   private invalidations = 0;
+
+  listener: AttributeCacheListener | undefined;
 
   constructor(
     private readonly ttlMs: number,
@@ -43,7 +53,9 @@ export class AttributeCache {
   set(path: string, status: FileStatus, capability?: string): void {
     if (this.ttlMs <= 0) return;
     this.entries.delete(path);
-    this.entries.set(path, { status, capability, expires: this.now() + this.ttlMs });
+    const expires = this.now() + this.ttlMs;
+    this.entries.set(path, { status, capability, expires });
+    this.listener?.set(path, status, expires);
     if (this.entries.size > this.maxEntries) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
@@ -54,6 +66,7 @@ export class AttributeCache {
   invalidate(path: string): void {
     this.invalidations++;
     this.entries.delete(path);
+    this.listener?.invalidate(path, false);
   }
 
   /** Forgets a path and everything below it (a renamed or removed directory). */
@@ -62,6 +75,7 @@ export class AttributeCache {
     this.entries.delete(path);
     const prefix = path === '/' ? '/' : `${path}/`;
     for (const key of this.entries.keys()) if (key.startsWith(prefix)) this.entries.delete(key);
+    this.listener?.invalidate(path, true);
   }
 
   /** Changes with every invalidation (compare before and after fetching a status). */

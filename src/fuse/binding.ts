@@ -21,6 +21,11 @@ export interface FuseNativeInstance {
   mount(callback: (error: Error | null) => void): void;
   unmount(callback: (error: Error | null) => void): void;
   _fuseOptions(): string;
+  /** The patched build's attribute cache (absent in the prebuild's fuse-native). */
+  _statCachePut?(path: string, stat: object, ms: number): void;
+  _statCacheDrop?(path: string, tree: boolean): void;
+  /** The per-thread states the binding made (one buffer each, for a FUSE thread's operations). */
+  readonly _threads: ReadonlySet<unknown>;
 }
 
 export interface FuseNativeClass {

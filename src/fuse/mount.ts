@@ -82,6 +82,13 @@ export class FuseMount {
       // long as that takes. Everything else gives up after five minutes.
       timeout: { default: 300_000, flush: false, fsync: false, release: false, write: false, create: false },
     });
+    if (fuse._statCachePut && fuse._statCacheDrop) {
+      // The patched binding answers look-ups from what the attribute cache holds (a walk's
+      // thousands after a listing), each no longer than the cache would; the prebuild asks here.
+      const put = fuse._statCachePut.bind(fuse);
+      const drop = fuse._statCacheDrop.bind(fuse);
+      operations.answerLookupsWith({ put, drop });
+    }
     const flags = fuseOptionsOf(options);
     fuse._fuseOptions = () => `-o${flags.join(',')}`;
     await new Promise<void>((done, fail) => {
@@ -107,6 +114,14 @@ export class FuseMount {
       );
     }
     return new FuseMount(mountPoint, fuse, operations, log);
+  }
+
+  /**
+   * How many per-thread states the binding has made for libfuse's threads: no more than ever ran at
+   * once, however long the mount lives (libfuse ends idle threads and starts new ones all the time).
+   */
+  get threadStates(): number {
+    return this.fuse._threads.size;
   }
 
   /** Whether files are open on the mount. */
@@ -223,6 +238,16 @@ function adapt(
     fsync: (path: string, _datasync: boolean, fd: number, cb: Callback) =>
       run('fsync', path, () => ops.fsync(fd), ok, cb),
     release: (path: string, fd: number, cb: Callback) => run('release', path, () => ops.release(fd), ok, cb),
+    // The patched binding answers the flush and release of read-only handles on libfuse's thread
+    // and hands the released ones over here, many at a time (the prebuild ignores this).
+    releaseReadOnly: (fds: number[]) => {
+      if (debug) log.info({ op: 'release', handles: fds.length }, 'fuse operation');
+      try {
+        ops.releaseReadOnly(fds);
+      } catch (error) {
+        log.warn({ op: 'release' }, error instanceof Error ? error.message : String(error));
+      }
+    },
     truncate: (path: string, size: number, cb: Callback) =>
       run('truncate', path, () => ops.truncate(path, size), ok, cb),
     ftruncate: (path: string, fd: number, size: number, cb: Callback) =>

@@ -80,6 +80,15 @@ const UTIME_SPECIAL_MS = 1073;
 /** statfs counts are 32-bit in fuse-native. */
 const MAX_U32 = 0xffffffff;
 
+/**
+ * Look-ups the binding answers itself (the patched binding's attribute cache, on libfuse's
+ * threads), by mount path: what the mount's own attribute cache holds, for no longer than it would.
+ */
+export interface BindingAttributes {
+  put(path: string, stat: FuseStat, ms: number): void;
+  drop(path: string, tree: boolean): void;
+}
+
 interface OpenHandle {
   readonly path: string;
   reader?: ReadHandle;
@@ -100,6 +109,7 @@ export class FuseOperations {
   private readonly prefetch: SmallFilePrefetch;
   /** The kernel's stat of each status answered (a status object is never changed once fetched). */
   private readonly stats = new WeakMap<FileStatus, FuseStat>();
+  private binding: BindingAttributes | undefined;
   private nextHandle = 1;
   private refusedOwnership = false;
 
@@ -111,6 +121,31 @@ export class FuseOperations {
       holdMs: options.attrCacheTtlMs,
       depth: PREFETCH_DEPTH,
     });
+  }
+
+  /**
+   * Lets `binding` answer look-ups from what the attribute cache holds, each for the first half of
+   * its life there (in the second half the look-ups come here again, and refresh it ahead of its
+   * expiry: refreshAhead); a change through the mount, or a file this mount starts writing, is
+   * dropped from it at once.
+   */
+  answerLookupsWith(binding: BindingAttributes): void {
+    this.binding = binding;
+    this.attributes.listener = {
+      set: (path, status, expires) => {
+        const shown = this.mountPathOf(path);
+        if (shown === undefined) return;
+        const ms = expires - Date.now() - this.options.attrCacheTtlMs / 2;
+        if (this.writing.has(path) || ms <= 0) binding.drop(shown, false);
+        else binding.put(shown, this.statOf(status), ms);
+      },
+      invalidate: (path, tree) => {
+        const root = this.options.root;
+        if (tree && root !== '/' && root.startsWith(path === '/' ? '/' : `${path}/`)) binding.drop('/', true);
+        const shown = this.mountPathOf(path);
+        if (shown !== undefined) binding.drop(shown, tree);
+      },
+    };
   }
 
   /** Open handles: a busy mount has some. */
@@ -395,6 +430,19 @@ export class FuseOperations {
     if (open.writer) await this.commit(open);
   }
 
+  /**
+   * The release of handles opened read-only, several at once (the patched binding answers their
+   * flush and release itself and hands them over in batches): nothing to complete, only to close.
+   */
+  releaseReadOnly(handles: readonly number[]): void {
+    for (const handle of handles) {
+      const open = this.handles.get(handle);
+      if (!open || open.writer) continue; // Not a read-only handle: its own release comes.
+      this.handles.delete(handle);
+      open.reader?.close();
+    }
+  }
+
   /** Drops every file still being written (a forced unmount): nothing half-written is left. */
   abortAll(reason: string): void {
     for (const writer of this.writing.values()) writer.abort(reason);
@@ -428,7 +476,7 @@ export class FuseOperations {
     if (current && current !== open.writer && current.open) {
       throw new FuseError('EBUSY', `${open.path} is already being written through this mount`);
     }
-    this.writing.set(open.path, open.writer!);
+    this.markWriting(open.path, open.writer!);
   }
 
   /**
@@ -444,8 +492,15 @@ export class FuseOperations {
     const handle = this.nextHandle++;
     if (this.nextHandle > 0x7fffffff) this.nextHandle = 1;
     this.handles.set(handle, open);
-    if (open.writer?.replaces) this.writing.set(open.path, open.writer);
+    if (open.writer?.replaces) this.markWriting(open.path, open.writer);
     return handle;
+  }
+
+  /** A file this mount writes: its getattr shows the writing, so the binding must not answer it. */
+  private markWriting(path: string, writer: WriteHandle): void {
+    this.writing.set(path, writer);
+    const shown = this.mountPathOf(path);
+    if (shown !== undefined) this.binding?.drop(shown, false);
   }
 
   private handle(handle: number): OpenHandle {
@@ -670,6 +725,14 @@ export class FuseOperations {
   private writable(path: string): string {
     if (this.options.readOnly) throw new FuseError('EROFS', `the mount is read-only: ${path}`);
     return this.tierfsPath(path);
+  }
+
+  /** The mount path of a tierfs path; undefined when the mount does not show it. */
+  private mountPathOf(target: string): string | undefined {
+    const root = this.options.root;
+    if (root === '/') return target;
+    if (target === root) return '/';
+    return target.startsWith(`${root}/`) ? target.slice(root.length) : undefined;
   }
 
   private tierfsPath(path: string): string {
