@@ -170,8 +170,6 @@ export function registerFsCommands(program: Command, context: CliContext): void 
   const eachTarget = (paths: readonly string[], action: (t: Target) => Promise<void>) =>
     forEachReporting(paths, (raw) => action(target(raw)));
 
-  // Options after a subcommand belong to it: `fs stat -v` is verbose, not the program's --version.
-  program.enablePositionalOptions();
   const fs = program
     .command('fs')
     .description('File system shell: list, read, write, copy, mount and cache paths of the namespace');

@@ -2,11 +2,14 @@
  * What a short CLI command loads before it talks to the master: `fs ls` starts a fresh Node process
  * each time, so every heavy package it loads is paid on every call (issue 17: "CLI start-up counts").
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { runNode, TIERFS_BIN } from '../support/cli.js';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, runNode, TIERFS_BIN } from '../support/cli.js';
+import { startCluster, type TestCluster } from '../support/cluster.js';
 import { freePort } from '../support/daemons.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tierfs-startup-'));
@@ -56,5 +59,93 @@ describe('CLI start-up', () => {
       ).toEqual([]);
       expect(loaded).toContain('commander'); // the preload does see the packages that are loaded
     }
+  });
+});
+
+/** Packages no `fs` command needs for a cached file: SDKs, servers, loggers, databases, FUSE. */
+const HEAVY_PACKAGES =
+  /^(undici|fastify|@fastify\/.*|pino|yaml|@aws-sdk\/.*|@smithy\/.*|ali-oss|qiniu|better-sqlite3|pg|fuse-native|prom-client|busboy|fast-xml-parser)$/;
+
+/**
+ * Modules of dist/ only other commands need: the daemons, FUSE, the gateways, the tiered log, the
+ * under-store drivers and what they register.
+ */
+const OTHER_COMMANDS_MODULES =
+  /^(cli\/(auth|conf|daemon|fuse|gateway|run-tests|selfcheck|topics|namespace-gateway)|master|worker|fuse|gateway|log|meta|web|ufs\/(drivers|s3|oss|kodo|local)|client\/tierfs-store)[./]/;
+
+/** An ESM loader hook (registered by a preload) that appends each module URL it loads to $LOADED_LOG. */
+const hooks = join(dir, 'log-loads.mjs');
+writeFileSync(
+  hooks,
+  `import { appendFileSync } from 'node:fs';
+export async function load(url, context, next) {
+  appendFileSync(process.env.LOADED_LOG, url + '\\n');
+  return next(url, context);
+}\n`,
+);
+const registerHooks = join(dir, 'register-log-loads.mjs');
+writeFileSync(
+  registerHooks,
+  `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${hooks}`)});\n`,
+);
+
+describe('fs cat of a cached file', () => {
+  const ram = mkdtempSync('/dev/shm/tierfs-startup-');
+  const text = 'tierfs start-up\n'.repeat(20_000); // 320,000 bytes: read from the page files
+  let cluster: TestCluster;
+  let master: string[];
+  beforeAll(async () => {
+    cluster = await startCluster({
+      'tierfs.worker.tieredstore.level0.dirs.path': ram,
+      'tierfs.worker.ramdisk.size': '4MB',
+    });
+    const url = new URL(cluster.master.rpcAddress);
+    master = [
+      `-Dtierfs.master.hostname=${url.hostname}`,
+      `-Dtierfs.master.rpc.port=${url.port}`,
+      '-Dtierfs.security.login.username=admin',
+    ];
+    await pipeline(
+      Readable.from([Buffer.from(text)]),
+      await cluster.client().createFile('/cached.txt', { writeType: 'CACHE_THROUGH' }),
+    );
+  });
+  afterAll(async () => {
+    await cluster.stop();
+    rmSync(ram, { recursive: true, force: true });
+  });
+
+  it('loads no SDK, server, logger or HTTP client library', async () => {
+    const r = await runNode(['--require', preload, TIERFS_BIN, ...master, 'fs', 'cat', '/cached.txt'], {
+      cwd: dir,
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout === text).toBe(true);
+    const line = r.stderr.split('\n').find((l) => l.startsWith('LOADED '));
+    const loaded = JSON.parse(line!.slice('LOADED '.length)) as string[];
+    expect(loaded.filter((p) => HEAVY_PACKAGES.test(p))).toEqual([]);
+    expect(loaded).toContain('commander');
+  });
+
+  it('loads none of the modules of the other commands (daemons, FUSE, gateways, drivers)', async () => {
+    // The module graph as tsc built it (dist/cli/main.js), each module seen by the loader hook.
+    const log = join(dir, 'loaded-modules.txt');
+    const entry = join(dir, 'run-main.mjs');
+    writeFileSync(
+      entry,
+      `const { main } = await import(${JSON.stringify(`file://${REPO_ROOT}dist/cli/main.js`)});\nprocess.exitCode = await main(process.argv.slice(2));\n`,
+    );
+    const r = await runNode(['--import', registerHooks, entry, ...master, 'fs', 'cat', '/cached.txt'], {
+      cwd: dir,
+      env: { LOADED_LOG: log },
+    });
+    expect(r.code).toBe(0);
+    expect(r.stdout === text).toBe(true);
+    const modules = readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((url) => url.includes('/dist/'))
+      .map((url) => url.slice(url.lastIndexOf('/dist/') + '/dist/'.length));
+    expect(modules).toContain('cli/fs.js'); // the hook does see the modules that are loaded
+    expect(modules.filter((m) => OTHER_COMMANDS_MODULES.test(m))).toEqual([]);
   });
 });
