@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, runNode, TIERFS_BIN } from '../support/cli.js';
+import { runNode, TIERFS_BIN } from '../support/cli.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { freePort } from '../support/daemons.js';
 
@@ -128,14 +128,8 @@ describe('fs cat of a cached file', () => {
   });
 
   it('loads none of the modules of the other commands (daemons, FUSE, gateways, drivers)', async () => {
-    // The module graph as tsc built it (dist/cli/main.js), each module seen by the loader hook.
     const log = join(dir, 'loaded-modules.txt');
-    const entry = join(dir, 'run-main.mjs');
-    writeFileSync(
-      entry,
-      `const { main } = await import(${JSON.stringify(`file://${REPO_ROOT}dist/cli/main.js`)});\nprocess.exitCode = await main(process.argv.slice(2));\n`,
-    );
-    const r = await runNode(['--import', registerHooks, entry, ...master, 'fs', 'cat', '/cached.txt'], {
+    const r = await runNode(['--import', registerHooks, TIERFS_BIN, ...master, 'fs', 'cat', '/cached.txt'], {
       cwd: dir,
       env: { LOADED_LOG: log },
     });
