@@ -1,6 +1,7 @@
 /**
  * What a short CLI command loads before it talks to the master: `fs ls` starts a fresh Node process
  * each time, so every heavy package it loads is paid on every call (issue 17: "CLI start-up counts").
+ * And how `fs cat` writes what it read: straight to the descriptor, as `cat` does.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -92,12 +93,13 @@ writeFileSync(
 describe('fs cat of a cached file', () => {
   const ram = mkdtempSync('/dev/shm/tierfs-startup-');
   const text = 'tierfs start-up\n'.repeat(20_000); // 320,000 bytes: read from the page files
+  const pages = 'three pages and a bit\n'.repeat(150_000); // 3.3 MB: 1 MiB pages
   let cluster: TestCluster;
   let master: string[];
   beforeAll(async () => {
     cluster = await startCluster({
       'tierfs.worker.tieredstore.level0.dirs.path': ram,
-      'tierfs.worker.ramdisk.size': '4MB',
+      'tierfs.worker.ramdisk.size': '8MB',
     });
     const url = new URL(cluster.master.rpcAddress);
     master = [
@@ -105,10 +107,15 @@ describe('fs cat of a cached file', () => {
       `-Dtierfs.master.rpc.port=${url.port}`,
       '-Dtierfs.security.login.username=admin',
     ];
-    await pipeline(
-      Readable.from([Buffer.from(text)]),
-      await cluster.client().createFile('/cached.txt', { writeType: 'CACHE_THROUGH' }),
-    );
+    for (const [path, data] of [
+      ['/cached.txt', text],
+      ['/pages.txt', pages],
+    ] as const) {
+      await pipeline(
+        Readable.from([Buffer.from(data)]),
+        await cluster.client().createFile(path, { writeType: 'CACHE_THROUGH' }),
+      );
+    }
   });
   afterAll(async () => {
     await cluster.stop();
@@ -142,4 +149,45 @@ describe('fs cat of a cached file', () => {
     expect(modules).toContain('cli/fs.js'); // the hook does see the modules that are loaded
     expect(modules.filter((m) => OTHER_COMMANDS_MODULES.test(m))).toEqual([]);
   });
+
+  it('writes every byte to the descriptor itself, none through the stdout stream (page files and data port)', async () => {
+    // Without a blocking stdout a 1 MiB write into the socketpair stops at its buffer (EAGAIN) and
+    // the rest goes through process.stdout, 64 KiB at a time.
+    for (const shortCircuit of ['true', 'false']) {
+      const r = await runNode(
+        [
+          '--require',
+          countStreamWrites,
+          TIERFS_BIN,
+          ...master,
+          `-Dtierfs.user.short.circuit.enabled=${shortCircuit}`,
+          'fs',
+          'cat',
+          '/pages.txt',
+        ],
+        { cwd: dir },
+      );
+      expect(r.code).toBe(0);
+      expect(r.stdout === pages).toBe(true);
+      expect({ shortCircuit, line: r.stderr.split('\n').find((l) => l.startsWith('STREAM_BYTES ')) }).toEqual(
+        {
+          shortCircuit,
+          line: 'STREAM_BYTES 0',
+        },
+      );
+    }
+  });
 });
+
+/** A preload that prints, at exit, how many bytes went through process.stdout.write. */
+const countStreamWrites = join(dir, 'count-stream-writes.cjs');
+writeFileSync(
+  countStreamWrites,
+  `let bytes = 0;
+const write = process.stdout.write;
+process.stdout.write = function (chunk, ...rest) {
+  bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+  return write.call(this, chunk, ...rest);
+};
+process.on('exit', () => process.stderr.write('STREAM_BYTES ' + bytes + '\\n'));\n`,
+);
