@@ -12,7 +12,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, lstatSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, readFileSync, rmSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +47,7 @@ import {
 import { TierfsError } from '../errors.js';
 import { formatCluster, isFormatted } from '../master/format.js';
 import type { MetaStore } from '../meta/store.js';
+import { SYSTEM_PROPERTIES_FILE_ENV } from './handover.js';
 import { explainListenError } from './listen-error.js';
 import type { CliContext } from './main.js';
 import type { RunningNamespaceGateway } from './namespace-gateway.js';
@@ -58,9 +59,6 @@ const READY_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
 const BIN = fileURLToPath(new URL('../../bin/tierfs.js', import.meta.url));
 
-/** Names the file of `-D` properties handed to a daemon (see the top of this file). */
-export const SYSTEM_PROPERTIES_FILE_ENV = 'TIERFS_SYSTEM_PROPERTIES_FILE';
-
 /** Writes `-D` properties for a daemon to a new 0600 file in the (0700) run directory. */
 function handOverSystemProperties(
   layout: Layout,
@@ -71,43 +69,6 @@ function handOverSystemProperties(
   const file = join(layout.runDir, `${daemon}.properties-${randomBytes(6).toString('hex')}.json`);
   writePrivateFileExclusive(file, JSON.stringify(properties));
   return file;
-}
-
-/**
- * The `-D` properties `tierfs start` handed to this process, if it did: read from the file named
- * in the environment, which is then deleted, as is the variable (children do not inherit it). A
- * file others could have read or written is refused.
- */
-export function takeHandedOverSystemProperties(env: NodeJS.ProcessEnv): Record<string, string> {
-  const file = env[SYSTEM_PROPERTIES_FILE_ENV];
-  if (file === undefined || file === '') return {};
-  delete env[SYSTEM_PROPERTIES_FILE_ENV];
-  const what = `the -D properties handed over in ${file} (${SYSTEM_PROPERTIES_FILE_ENV})`;
-  try {
-    const stat = lstatSync(file);
-    if (!stat.isFile() || (stat.mode & 0o077) !== 0 || stat.uid !== process.getuid?.()) {
-      throw new TierfsError(
-        'CONFIG_INVALID',
-        `refusing ${what}: it must be a regular file of this user with mode 0600`,
-      );
-    }
-    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    if (
-      typeof parsed !== 'object' ||
-      parsed === null ||
-      Object.values(parsed).some((v) => typeof v !== 'string')
-    ) {
-      throw new TierfsError('CONFIG_INVALID', `${what} is not a JSON object of strings`);
-    }
-    return parsed as Record<string, string>;
-  } catch (error) {
-    if (error instanceof TierfsError) throw error;
-    throw new TierfsError('CONFIG_INVALID', `cannot read ${what}: ${(error as Error).message}`, {
-      cause: error,
-    });
-  } finally {
-    rmSync(file, { force: true });
-  }
 }
 
 function daemonsOf(target: string): Daemon[] {

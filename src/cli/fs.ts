@@ -113,17 +113,19 @@ async function listInto(
 
 async function writeToStdout(stream: Readable): Promise<void> {
   const fd = process.stdout.fd;
+  // A pipe or socket on stdout (a spawning Node process gives a socketpair) is non-blocking once
+  // Node made process.stdout over it: a 1 MiB write stops at the buffer's 64–208 KiB with EAGAIN,
+  // and the rest (of the page, or of the whole read for pipeToFd) goes out 64 KiB at a time through
+  // the stream. Blocking, as `cat`'s is, one write(2) or writev(2) takes the whole chunk, from the
+  // first one on (Node's stdout on a pipe writes synchronously anyway).
+  (
+    process.stdout as unknown as { _handle?: { setBlocking?: (on: boolean) => number } }
+  )._handle?.setBlocking?.(true);
   try {
     // Pages read from the worker's files go out from one reused buffer, chunk by chunk, as `cat`'s.
     const copying = copyPages(stream, (chunk) => writeWhole(fd, chunk, process.stdout));
     if (copying) {
       stream.destroy(); // not read: copyPages holds the lease and reads the pages
-      // A pipe on stdout is non-blocking once Node made process.stdout over it: each 1 MiB write
-      // would stop at the pipe's 64 KiB and the rest wait in the stream. Blocking, as `cat`'s is,
-      // one write(2) takes the whole chunk (Node's stdout on a pipe writes synchronously anyway).
-      (
-        process.stdout as unknown as { _handle?: { setBlocking?: (on: boolean) => number } }
-      )._handle?.setBlocking?.(true);
       const rest = await copying; // a page that could not be read here: the rest from the data port
       if (rest) await pipeToFd(rest, fd, { fallback: process.stdout });
       return;
@@ -170,8 +172,6 @@ export function registerFsCommands(program: Command, context: CliContext): void 
   const eachTarget = (paths: readonly string[], action: (t: Target) => Promise<void>) =>
     forEachReporting(paths, (raw) => action(target(raw)));
 
-  // Options after a subcommand belong to it: `fs stat -v` is verbose, not the program's --version.
-  program.enablePositionalOptions();
   const fs = program
     .command('fs')
     .description('File system shell: list, read, write, copy, mount and cache paths of the namespace');

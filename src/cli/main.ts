@@ -2,22 +2,13 @@
  * The `tierfs` command. Java-style `-Dkey=value` system properties may appear anywhere before `--`;
  * every failure is printed as one line and exits non-zero.
  */
-import '../ufs/drivers.js';
-import '../client/tierfs-store.js';
 import { Command, CommanderError } from 'commander';
 import { Configuration } from '../config/configuration.js';
 import { toTierfsError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { registerAuthCommands } from './auth.js';
-import { registerConfCommands } from './conf.js';
-import { registerDaemonCommands, takeHandedOverSystemProperties } from './daemon.js';
+import { commandGroupsFor, loadCommandGroup } from './command-groups.js';
 import { failureMessage } from './failure-report.js';
-import { registerFsCommands } from './fs.js';
-import { registerFuseCommands } from './fuse.js';
-import { registerGatewayCommand } from './gateway.js';
-import { registerRunTestsCommand } from './run-tests.js';
-import { registerSelfCheckCommand } from './selfcheck.js';
-import { registerTopicCommands } from './topics.js';
+import { takeHandedOverSystemProperties } from './handover.js';
 
 export interface CliContext {
   /** The configuration of this invocation: defaults, site file, environment and -D flags. */
@@ -91,15 +82,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addHelpText('after', '\nAny command accepts -Dkey=value to set a configuration property for that run.')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
-  registerAuthCommands(program, context);
-  registerConfCommands(program, context);
-  registerDaemonCommands(program, context);
-  registerFsCommands(program, context);
-  registerFuseCommands(program, context);
-  registerRunTestsCommand(program, context);
-  registerGatewayCommand(program, context);
-  registerSelfCheckCommand(program, context);
-  registerTopicCommands(program, context);
+  // Options after a subcommand belong to it: `fs stat -v` is verbose, not the program's --version.
+  program.enablePositionalOptions();
+  // Only the modules of the command run are loaded (all of them for help or an unknown command).
+  const registers = await Promise.all(commandGroupsFor(rest).map(loadCommandGroup));
+  for (const register of registers) register(program, context);
   try {
     await program.parseAsync(rest, { from: 'user' });
     return process.exitCode === undefined ? 0 : Number(process.exitCode);

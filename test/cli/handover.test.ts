@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { SYSTEM_PROPERTIES_FILE_ENV, takeHandedOverSystemProperties } from '../../src/cli/daemon.js';
+import { SYSTEM_PROPERTIES_FILE_ENV, takeHandedOverSystemProperties } from '../../src/cli/handover.js';
 
 let dir: string;
 beforeEach(() => {
