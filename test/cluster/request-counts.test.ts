@@ -157,7 +157,7 @@ describe('requests per operation on an S3 mount (writes commit by copy, the defa
     const big = randomBytes(3 * 1024 * 1024);
     await write('/dir/cold-big.bin', big, 'THROUGH');
     const seen = proxy.requests.length;
-    let body = Buffer.alloc(0);
+    let body: Buffer = Buffer.alloc(0);
     const toWorker = await workerRequestsOf(async () => {
       body = await readStream(await client.openFile('/dir/cold-big.bin'));
     });
