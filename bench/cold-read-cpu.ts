@@ -48,17 +48,44 @@ function cpuOf(pid: number): number {
 
 interface Sample {
   seconds: number;
+  /** When the read's stream was handed over (openFile / GetObject resolved), ms from the start. */
+  opened: number;
   firstByte: number;
+  /** The link's receive side (the host's end of the veth): first and last bytes of the read, ms. */
+  linkFirst: number;
+  linkLast: number;
+  /** 100 ms buckets between the link's first and last byte below 90 % of the link's median bucket. */
+  slowBuckets: number;
+  /** MiB the link and the reader received in each 100 ms from the start. */
+  linkCurve: number[];
+  readerCurve: number[];
   longestGap: number;
   chunks: number;
   cpu: Record<string, number>;
 }
 
+/** Bytes the host's end of the link has received so far (0 without a shaped link). */
+function linkBytes(): number {
+  try {
+    return Number(readFileSync(`/sys/class/net/${plan.hostIf}/statistics/rx_bytes`, 'utf8'));
+  } catch {
+    return 0;
+  }
+}
+
+const BUCKET_MS = 100;
+
 async function measure(pids: Record<string, number>, read: () => Promise<Readable>): Promise<Sample> {
   const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuOf(pid)]));
   const self = process.cpuUsage();
+  // The link's counter every 5 ms: when the store's bytes cross it, beside when the reader gets them.
+  const linkStart = linkBytes();
+  const link: [number, number][] = [];
+  const readerBytes: [number, number][] = [];
   const start = performance.now();
+  const sampler = setInterval(() => link.push([performance.now() - start, linkBytes() - linkStart]), 5);
   const stream = await read();
+  const opened = performance.now() - start;
   let firstByte = -1;
   let last = 0;
   let longestGap = 0;
@@ -70,15 +97,55 @@ async function measure(pids: Record<string, number>, read: () => Promise<Readabl
     else longestGap = Math.max(longestGap, now - last);
     last = now;
     bytes += (chunk as Buffer).length;
+    readerBytes.push([now - start, bytes]);
     chunks++;
   }
   const seconds = (performance.now() - start) / 1000;
+  clearInterval(sampler);
+  link.push([performance.now() - start, linkBytes() - linkStart]);
   if (bytes !== size) throw new Error(`read ${bytes} bytes, expected ${size}`);
   const used = process.cpuUsage(self);
   const cpu: Record<string, number> = {};
   for (const [k, pid] of Object.entries(pids)) cpu[k] = cpuOf(pid) - before[k]!;
   cpu.reader = (used.user + used.system) / 1e6;
-  return { seconds, firstByte, longestGap, chunks, cpu };
+  const total = link.at(-1)![1];
+  // First byte: 64 KiB past the start (request and handshake packets are not the read); last: 99.99 %.
+  const linkFirst = link.find(([, b]) => b > 64 * 1024)?.[0] ?? -1;
+  const linkLast = link.find(([, b]) => b >= total * 0.9999)?.[0] ?? -1;
+  const linkCurve = curve(link, seconds * 1000);
+  const readerCurve = curve(readerBytes, seconds * 1000);
+  const from = Math.ceil(linkFirst / BUCKET_MS);
+  const to = Math.floor(linkLast / BUCKET_MS);
+  const middle = linkCurve.slice(from, to).sort((a, b) => a - b);
+  const median = middle[Math.floor(middle.length / 2)] ?? 0;
+  const slowBuckets = linkCurve.slice(from, to).filter((v) => v < 0.9 * median).length;
+  return {
+    seconds,
+    opened,
+    firstByte,
+    linkFirst,
+    linkLast,
+    slowBuckets,
+    linkCurve,
+    readerCurve,
+    longestGap,
+    chunks,
+    cpu,
+  };
+}
+
+/** MiB received in each BUCKET_MS from the start, from cumulative [ms, bytes] samples. */
+function curve(samples: [number, number][], ms: number): number[] {
+  const out: number[] = [];
+  let i = 0;
+  let previous = 0;
+  for (let t = BUCKET_MS; t < ms + BUCKET_MS; t += BUCKET_MS) {
+    let upTo = previous;
+    while (i < samples.length && samples[i]![0] <= t) upTo = samples[i++]![1];
+    out.push((upTo - previous) / 2 ** 20);
+    previous = upTo;
+  }
+  return out;
 }
 
 function line(label: string, s: Sample): string {
@@ -86,11 +153,24 @@ function line(label: string, s: Sample): string {
   const cpu = Object.entries(s.cpu)
     .map(([k, v]) => `${k} ${perGiB(v)}`)
     .join(', ');
-  return `${label.padEnd(10)} ${s.seconds.toFixed(2)} s (${(sizeMiB / s.seconds).toFixed(0)} MiB/s), first byte ${s.firstByte.toFixed(0)} ms, longest gap ${s.longestGap.toFixed(0)} ms, ${(size / s.chunks / 1024).toFixed(0)} KiB/chunk; CPU s/GiB: ${cpu}; load ${loadavg()[0]!.toFixed(1)}`;
+  const ms = (v: number) => `${v.toFixed(0)} ms`;
+  const head = (c: number[]) =>
+    c
+      .slice(0, 8)
+      .map((v) => v.toFixed(1))
+      .join(' ');
+  const tail = (c: number[]) =>
+    c
+      .slice(-5)
+      .map((v) => v.toFixed(1))
+      .join(' ');
+  const timeline = `\n  timeline: opened ${ms(s.opened)}, link first byte ${ms(s.linkFirst)}, reader first byte ${ms(s.firstByte)}, link last byte ${ms(s.linkLast)}, reader last byte ${ms(s.seconds * 1000)}; ${s.slowBuckets} slow 100 ms buckets between\n  MiB per 100 ms, first 0.8 s: link ${head(s.linkCurve)} | reader ${head(s.readerCurve)}\n  last 0.5 s: link ${tail(s.linkCurve)} | reader ${tail(s.readerCurve)}`;
+  return `${label.padEnd(10)} ${s.seconds.toFixed(2)} s (${(sizeMiB / s.seconds).toFixed(0)} MiB/s), first byte ${s.firstByte.toFixed(0)} ms, longest gap ${s.longestGap.toFixed(0)} ms, ${(size / s.chunks / 1024).toFixed(0)} KiB/chunk; CPU s/GiB: ${cpu}; load ${loadavg()[0]!.toFixed(1)}${timeline}`;
 }
 
 const base = await mkdtemp(join(tmpdir(), 'tierfs-cold-cpu-'));
-const link = createLink(choosePlan(process.env.TIERFS_BENCH_SLOT, '1gbit'), {
+const plan = choosePlan(process.env.TIERFS_BENCH_SLOT, '1gbit');
+const link = createLink(plan, {
   disabled: argv.includes('--no-netns'),
 });
 const s3Root = join(base, 's3');

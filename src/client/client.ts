@@ -369,6 +369,10 @@ export class TierfsClient {
     if (!Number.isSafeInteger(offset) || offset < 0) {
       throw new TierfsError('INVALID_ARGUMENT', `offset must be a non-negative integer, got ${offset}`);
     }
+    // The live workers are asked for while the master opens the file, not after: the read needs
+    // both, and one round trip to the master fewer before the first byte. A failure shows when
+    // the read asks for them (workerFor).
+    this.liveWorkers(false)?.catch(() => undefined);
     const opened = await this.open(path, options.contentId);
     try {
       return await this.readOpened(opened, offset, options);
@@ -509,21 +513,25 @@ export class TierfsClient {
   }
 
   private async workerFor(key: string, refresh: boolean): Promise<WorkerInfo> {
-    if (refresh || !this.live || Date.now() - this.live.at > WORKER_LIST_TTL_MS) {
-      // Reads starting together (a directory copied with many lanes) share one request.
-      this.liveRefresh ??= this.workers()
-        .then((all) => {
-          this.live = { at: Date.now(), workers: all.filter((w) => w.state === 'LIVE') };
-        })
-        .finally(() => {
-          this.liveRefresh = undefined;
-        });
-      await this.liveRefresh;
-    }
+    await this.liveWorkers(refresh);
     const owner = this.ring.owner(this.live?.workers ?? [], key);
     if (!owner)
       throw new TierfsError('UNAVAILABLE', `no live worker is registered with ${this.masterAddress}`);
     return owner;
+  }
+
+  /** The list of live workers brought up to date when it is older than its time to live (or `refresh`). */
+  private liveWorkers(refresh: boolean): Promise<void> | undefined {
+    if (!refresh && this.live && Date.now() - this.live.at <= WORKER_LIST_TTL_MS) return undefined;
+    // Reads starting together (a directory copied with many lanes) share one request.
+    this.liveRefresh ??= this.workers()
+      .then((all) => {
+        this.live = { at: Date.now(), workers: all.filter((w) => w.state === 'LIVE') };
+      })
+      .finally(() => {
+        this.liveRefresh = undefined;
+      });
+    return this.liveRefresh;
   }
 
   private get<T>(path: string, params: Record<string, unknown>): Promise<T> {

@@ -14,7 +14,7 @@ import type { TierfsError } from '../errors.js';
 import { CAPABILITY_HEADER } from './auth.js';
 import { BATCH_READ_PATH, type BatchReadItem, FrameReader } from './batch-read.js';
 import type { ReadType } from './io-types.js';
-import { callJson, errorFromBody, unreachable } from './rpc.js';
+import { callJson, errorFromBody, streamGet, unreachable } from './rpc.js';
 import type { ShortCircuitResponse, WriteReceipt } from './wire.js';
 
 export interface WorkerAddress {
@@ -43,7 +43,11 @@ function query(params: Record<string, string | number>): string {
   ).toString();
 }
 
-/** The bytes of a range, once the worker has answered 200; a refusal is the TierfsError it sent. */
+/**
+ * The bytes of a range, once the worker has answered 200; a refusal is the TierfsError it sent.
+ * On node:http (rpc.ts), not undici: a read then loads no HTTP client library, whose loading was
+ * part of every first read of a process (each `tierfs fs cat`, the first open of a mount).
+ */
 export async function readFromWorker(
   worker: WorkerAddress,
   capability: string,
@@ -55,19 +59,17 @@ export async function readFromWorker(
     length: range.length,
     readType: range.readType,
   })}`;
-  const request = await undiciRequest();
-  let response: Awaited<ReturnType<typeof request>>;
-  try {
-    response = await request(url, {
-      method: 'GET',
-      headers: { [CAPABILITY_HEADER]: capability },
-      ...(range.signal ? { signal: range.signal } : {}),
-    });
-  } catch (error) {
-    throw unreachable(url, error);
+  const response = await streamGet(url, { [CAPABILITY_HEADER]: capability }, range.signal);
+  if (response.statusCode !== 200) {
+    const chunks: Buffer[] = [];
+    try {
+      for await (const chunk of response) chunks.push(chunk as Buffer);
+    } catch (error) {
+      throw unreachable(url, error);
+    }
+    throw errorFromBody(response.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), url);
   }
-  if (response.statusCode !== 200) throw errorFromBody(response.statusCode, await response.body.text(), url);
-  return response.body;
+  return response;
 }
 
 /** Streams a file's content to a worker; resolves to the worker's receipt once it is stored. */

@@ -100,6 +100,68 @@ export async function callJson<T>(
   return (answer.text === '' ? {} : JSON.parse(answer.text)) as T;
 }
 
+/** How long a streamed GET waits for its status line and headers (the body then has no limit). */
+const STREAM_HEADERS_TIMEOUT_MS = 300_000;
+
+/**
+ * A GET whose answer is streamed (a worker's `GET /data`), on the same keep-alive pool as the
+ * JSON calls: the response once its status line and headers are in, its body not read yet. A
+ * failure before that (after one more try when a kept-alive socket turned out closed) is the
+ * retryable UNAVAILABLE of `unreachable`; the body then errors, never ends early, when the
+ * connection breaks before its content-length is in.
+ */
+export async function streamGet(
+  url: string,
+  headers: Record<string, string>,
+  signal?: AbortSignal,
+): Promise<IncomingMessage> {
+  const target = new URL(url);
+  try {
+    return await startGet(target, headers, signal);
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException & { reused?: boolean };
+    if (!(e.reused && (e.code === 'ECONNRESET' || e.code === 'EPIPE'))) throw unreachable(url, error);
+    try {
+      return await startGet(target, headers, signal);
+    } catch (again) {
+      throw unreachable(url, again);
+    }
+  }
+}
+
+async function startGet(
+  url: URL,
+  headers: Record<string, string>,
+  signal?: AbortSignal,
+): Promise<IncomingMessage> {
+  const https = url.protocol === 'https:';
+  const request = https ? (await import('node:https')).request : httpRequest;
+  if (https) httpsAgent ??= new (await import('node:https')).Agent(POOL);
+  return new Promise<IncomingMessage>((resolve, reject) => {
+    const req: ClientRequest = request(url, { method: 'GET', agent: https ? httpsAgent : agent, headers });
+    const timer = setTimeout(
+      () => req.destroy(new Error(`no answer in ${STREAM_HEADERS_TIMEOUT_MS} ms`)),
+      STREAM_HEADERS_TIMEOUT_MS,
+    );
+    if (signal) {
+      const abandon = () => req.destroy(signal.reason as Error);
+      if (signal.aborted) abandon();
+      else signal.addEventListener('abort', abandon, { once: true });
+      req.once('close', () => signal.removeEventListener('abort', abandon));
+    }
+    req.on('error', (error: NodeJS.ErrnoException & { reused?: boolean }) => {
+      clearTimeout(timer);
+      error.reused = req.reusedSocket;
+      reject(error);
+    });
+    req.on('response', (response: IncomingMessage) => {
+      clearTimeout(timer);
+      resolve(response);
+    });
+    req.end();
+  });
+}
+
 /** The retryable UNAVAILABLE for a peer that could not be reached at all. */
 export function unreachable(url: string, error: unknown): TierfsError {
   return new TierfsError('UNAVAILABLE', `cannot reach ${new URL(url).origin}: ${(error as Error).message}`, {

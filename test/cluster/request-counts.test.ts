@@ -14,6 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -152,6 +153,24 @@ describe('requests per operation on an S3 mount (writes commit by copy, the defa
     expect(proxy.requests[seen]!.headers['user-agent']).toMatch(/^tierfs\/\S+ small-get$/);
   });
 
+  it('a cold big read is one GET /data at the worker (after its short-circuit ask) and one pinned GET at S3', async () => {
+    const big = randomBytes(3 * 1024 * 1024);
+    await write('/dir/cold-big.bin', big, 'THROUGH');
+    const seen = proxy.requests.length;
+    let body: Buffer = Buffer.alloc(0);
+    const toWorker = await workerRequestsOf(async () => {
+      body = await readStream(await client.openFile('/dir/cold-big.bin'));
+    });
+    expect(body.equals(big)).toBe(true);
+    // The worker is on this host: it is asked for page files first (none cached), then read from.
+    expect(toWorker).toEqual(['POST /data/short-circuit', 'GET /data']);
+    const toS3 = proxy.requests.slice(seen);
+    expect(toS3.map((r) => `${r.method} ${r.path.replace(/\?x-id=\w+$/, '')}`)).toEqual([
+      `GET /${TEST_BUCKET}/counts/dir/cold-big.bin`,
+    ]);
+    expect(toS3[0]!.headers['if-match']).toMatch(/^"[0-9a-f]{32}"$/);
+  });
+
   it('a large THROUGH write sends its parts while the client is still writing', async () => {
     const big = randomBytes(12 * 1024 * 1024);
     const from = proxy.requests.length;
@@ -276,19 +295,31 @@ describe('requests of persisting an ASYNC_THROUGH file on an S3 mount', () => {
   });
 });
 
-/** The requests `run` sent to the worker's data port from this process (undici's own record of them). */
+/**
+ * The requests `run` sent to the worker's data port from this process, on undici (the batch) and
+ * on node:http (`GET /data`, the short-circuit calls): each client library's own record of them.
+ */
 async function workerRequestsOf(run: () => Promise<unknown>): Promise<string[]> {
-  const origin = new URL(cluster.worker.address).origin;
+  const { origin, host } = new URL(cluster.worker.address);
   const seen: string[] = [];
-  const onCreate = (message: unknown) => {
+  const onUndici = (message: unknown) => {
     const { request } = message as { request: { method: string; origin: string; path: string } };
     if (request.origin === origin) seen.push(`${request.method} ${request.path.split('?')[0]}`);
   };
-  subscribe('undici:request:create', onCreate);
+  // The master in this process calls the worker on node:http too (GET /internal/stats): not data.
+  const onHttp = (message: unknown) => {
+    const { request } = message as { request: ClientRequest };
+    const path = request.path.split('?')[0]!;
+    if (request.getHeader('host') === host && path.startsWith('/data'))
+      seen.push(`${request.method} ${path}`);
+  };
+  subscribe('undici:request:create', onUndici);
+  subscribe('http.client.request.start', onHttp);
   try {
     await run();
   } finally {
-    unsubscribe('undici:request:create', onCreate);
+    unsubscribe('undici:request:create', onUndici);
+    unsubscribe('http.client.request.start', onHttp);
   }
   return seen;
 }

@@ -1,0 +1,79 @@
+/**
+ * What a cold `tierfs fs cat` of a big file loads: its bytes come from the worker's data port
+ * (`GET /data`), and that request goes on node:http like the master calls, so the command loads
+ * no HTTP client library. Loading undici for it was part of the time to the first byte of every
+ * `fs cat` (a fresh process each time) and of the first read of any client process (issue 17:
+ * the cold 1 GiB read against the AWS SDK).
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { TIERFS_BIN } from '../support/cli.js';
+import { startCluster, type TestCluster } from '../support/cluster.js';
+
+let cluster: TestCluster;
+const data = randomBytes(3 * 1024 * 1024 + 17); // more than a batched read: a GET /data
+
+beforeAll(async () => {
+  cluster = await startCluster();
+  writeFileSync(join(cluster.ufs, 'cold.bin'), data);
+});
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+/** The worker's count of `GET /data` requests (its metrics). */
+async function dataReads(): Promise<number> {
+  const text = await (await fetch(`${cluster.worker.address}/metrics`)).text();
+  return Number(/^tierfs_worker_data_requests_total\{kind="read"\} (\d+)$/m.exec(text)?.[1] ?? 0);
+}
+
+it('a cold `tierfs fs cat` reads through the data port and loads no undici', async () => {
+  // Prints, at exit, the packages whose files the command loaded (as test/cli/startup.test.ts).
+  const preload = join(cluster.home, 'loaded-packages.cjs');
+  writeFileSync(
+    preload,
+    `process.on('exit', () => {
+  const names = new Set();
+  for (const file of Object.keys(require.cache)) {
+    const m = /node_modules\\/((@[^/]+\\/)?[^/]+)/.exec(file);
+    if (m) names.add(m[1]);
+  }
+  process.stderr.write('LOADED ' + JSON.stringify([...names].sort()) + '\\n');
+});\n`,
+  );
+  const master = new URL(cluster.master.rpcAddress);
+  const before = await dataReads();
+  const { stdout, stderr } = await promisify(execFile)(
+    process.execPath,
+    [
+      '--require',
+      preload,
+      TIERFS_BIN,
+      `-Dtierfs.master.hostname=${master.hostname}`,
+      `-Dtierfs.master.rpc.port=${master.port}`,
+      '-Dtierfs.security.login.username=admin',
+      'fs',
+      'cat',
+      '/cold.bin',
+    ],
+    {
+      encoding: 'buffer',
+      maxBuffer: 64 * 1024 * 1024,
+      env: { PATH: process.env.PATH ?? '', HOME: cluster.home },
+    },
+  );
+  expect(stdout.equals(data)).toBe(true);
+  // The bytes came from the data port (the file was not cached: no short-circuit read).
+  expect((await dataReads()) - before).toBe(1);
+  const line = stderr
+    .toString()
+    .split('\n')
+    .find((l) => l.startsWith('LOADED '));
+  const loaded = JSON.parse(line!.slice('LOADED '.length)) as string[];
+  expect(loaded).toContain('commander'); // the preload does see the packages loaded
+  expect(loaded).not.toContain('undici');
+});
