@@ -100,33 +100,66 @@ export async function callJson<T>(
   return (answer.text === '' ? {} : JSON.parse(answer.text)) as T;
 }
 
-/** How long a streamed GET waits for its status line and headers (the body then has no limit). */
+/** How long a streamed GET waits for its status line and headers. */
 const STREAM_HEADERS_TIMEOUT_MS = 300_000;
+/** How long a streamed body may bring no byte while its reader waits for one (undici's bodyTimeout). */
+const STREAM_BODY_IDLE_MS = 300_000;
 
 /**
  * A GET whose answer is streamed (a worker's `GET /data`), on the same keep-alive pool as the
  * JSON calls: the response once its status line and headers are in, its body not read yet. A
  * failure before that (after one more try when a kept-alive socket turned out closed) is the
  * retryable UNAVAILABLE of `unreachable`; the body then errors, never ends early, when the
- * connection breaks before its content-length is in.
+ * connection breaks before its content-length is in, or when the peer sends nothing for
+ * `bodyIdleMs` while the reader waits (a reader holding the body back with bytes buffered, e.g. a
+ * paused FUSE read, never trips it).
  */
 export async function streamGet(
   url: string,
   headers: Record<string, string>,
   signal?: AbortSignal,
+  bodyIdleMs = STREAM_BODY_IDLE_MS,
 ): Promise<IncomingMessage> {
   const target = new URL(url);
+  let response: IncomingMessage;
   try {
-    return await startGet(target, headers, signal);
+    response = await startGet(target, headers, signal);
   } catch (error) {
     const e = error as NodeJS.ErrnoException & { reused?: boolean };
     if (!(e.reused && (e.code === 'ECONNRESET' || e.code === 'EPIPE'))) throw unreachable(url, error);
     try {
-      return await startGet(target, headers, signal);
+      response = await startGet(target, headers, signal);
     } catch (again) {
       throw unreachable(url, again);
     }
   }
+  watchBodyIdle(response, url, bodyIdleMs);
+  return response;
+}
+
+/**
+ * Fails `response` when its socket brings no byte for `idleMs` while its reader waits for one.
+ * It watches the socket's byte count, not 'data' events (a listener would set the body flowing).
+ */
+function watchBodyIdle(response: IncomingMessage, url: string, idleMs: number): void {
+  const socket = response.socket;
+  let bytes = socket.bytesRead;
+  let since = Date.now();
+  const check = setInterval(
+    () => {
+      const now = Date.now();
+      // Bytes buffered but not taken: the reader holds the body back (the socket is paused for it).
+      if (socket.bytesRead !== bytes || response.readableLength > 0) {
+        bytes = socket.bytesRead;
+        since = now;
+      } else if (now - since >= idleMs) {
+        response.destroy(unreachable(url, new Error(`no byte of the body in ${idleMs} ms`)));
+      }
+    },
+    Math.max(10, Math.floor(idleMs / 4)),
+  );
+  check.unref();
+  response.once('close', () => clearInterval(check));
 }
 
 async function startGet(
