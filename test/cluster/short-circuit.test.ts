@@ -457,7 +457,7 @@ describe('a directory of small cached files, read short-circuit in batches', () 
     expect(frames[2]).toEqual({ i: 2, uncached: true });
     expect((await cluster.worker.view()).ufsBytesRead).toBe(ufsReads);
     expect(await openLeases()).toBe(leases + 1);
-    const lease = (frames[0] as { pinned: { lease: string } }).pinned.lease;
+    const lease = (frames[0] as unknown as { pinned: { lease: string } }).pinned.lease;
     const release = (leases: string[]) =>
       request(`${cluster.worker.address}/data/short-circuit/release`, {
         method: 'POST',
