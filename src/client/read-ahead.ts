@@ -4,7 +4,8 @@
  * their pages are cached, so that a directory read by a few lanes costs one request to the worker
  * per few hundred files. A file read ahead is served to the `readListed` that asks for it, whole,
  * with the read type it was read with, until the lease it was read under ends; after that, or when
- * it was not cached, it is read as any other.
+ * it was not cached, it is read as any other. A page none of whose reads ahead were cached (a cold
+ * directory) is read ahead no further.
  */
 import type { AheadRead } from './read-batcher.js';
 
@@ -18,6 +19,11 @@ interface Page {
   readonly files: readonly Listed[];
   /** Files before this one are read or being read. */
   next: number;
+  /** Reads ahead of this page not answered yet, and those answered from the cache. */
+  out: number;
+  cached: number;
+  /** No read ahead of it was cached: read ahead no further. */
+  cold: boolean;
 }
 
 interface Early {
@@ -44,7 +50,7 @@ export class ReadAhead {
 
   /** The files of one listing page, in order. */
   track(files: readonly Listed[]): void {
-    const page: Page = { files, next: 0 };
+    const page: Page = { files, next: 0, out: 0, cached: 0, cold: false };
     for (const file of files) this.pages.set(file, page);
   }
 
@@ -75,7 +81,7 @@ export class ReadAhead {
     const seen = new Set<Page>();
     for (const origin of origins) {
       const page = this.pages.get(origin as Listed);
-      if (!page || seen.has(page)) continue;
+      if (!page || page.cold || seen.has(page)) continue;
       seen.add(page);
       while (page.next < page.files.length && out.length < room && bytes < this.batchBytes) {
         const file = page.files[page.next++]!;
@@ -86,6 +92,7 @@ export class ReadAhead {
         bytes += status.size;
         const early: Early = { bytes: undefined, untilMs: 0, settled: false, waiters: undefined };
         this.early.set(file, early);
+        page.out++;
         out.push({
           read: {
             capability,
@@ -95,6 +102,9 @@ export class ReadAhead {
             readType: this.readType,
           },
           done: (read, untilMs) => {
+            page.out--;
+            if (read) page.cached++;
+            if (page.out === 0 && page.cached === 0) page.cold = true;
             early.bytes = read;
             early.untilMs = untilMs;
             early.settled = true;

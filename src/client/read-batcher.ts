@@ -63,9 +63,6 @@ export class ReadBatcher {
   private readonly unreleased = new Map<string, { worker: WorkerAddress; leases: string[] }>();
   private releaseTimer: NodeJS.Timeout | undefined;
 
-  /** By worker address: false after a batch whose reads ahead were none of them cached. */
-  private readonly aheadPays = new Map<string, boolean>();
-
   /**
    * `shortCircuit`: whether a worker may answer with page files (it is on this host, and the
    * client allows it); `ahead`: reads to add to short-circuit batches.
@@ -111,7 +108,6 @@ export class ReadBatcher {
     const leases = new Set<string>();
     const release = shortCircuit ? this.takeReleases(worker) : undefined;
     const ahead = shortCircuit ? this.aheadOf(worker, batch) : [];
-    let aheadCached = 0;
     try {
       const served = await readBatchFromWorker(
         worker,
@@ -124,7 +120,6 @@ export class ReadBatcher {
             if (result === undefined || result instanceof Error || Buffer.isBuffer(result))
               return early.done(undefined, 0);
             leases.add(result.lease);
-            aheadCached++;
             return early.done(tryReadPinned(early.read, result), result.leaseExpiresMs);
           }
           const pending = batch[i];
@@ -141,7 +136,6 @@ export class ReadBatcher {
         },
         { shortCircuit, release },
       );
-      if (ahead.length > 0) this.aheadPays.set(worker.address, aheadCached > 0);
       if (!served) return await this.oneByOne(worker, batch);
       batch.forEach((pending, i) => {
         if (!answered[i]) {
@@ -160,19 +154,15 @@ export class ReadBatcher {
     }
   }
 
-  /**
-   * The reads ahead for a short-circuit batch: none to a worker whose last reads ahead were none
-   * of them cached (a cold directory) until a batch of it answers a read from its cache again.
-   */
+  /** The reads ahead for a short-circuit batch. */
   private aheadOf(worker: WorkerAddress, batch: readonly Pending[]): AheadRead[] {
-    if (!this.ahead || this.aheadPays.get(worker.address) === false) return [];
+    if (!this.ahead) return [];
     const origins = batch.flatMap((p) => (p.origin ? [p.origin] : []));
     return origins.length === 0 ? [] : this.ahead(worker, origins, BATCH_READ_MAX_READS - batch.length);
   }
 
   /** A pinned read's bytes from its page files; through the data port when they cannot be read here. */
   private readPinned(worker: WorkerAddress, { read, resolve, reject }: Pending, pinned: PinnedRead): void {
-    this.aheadPays.delete(worker.address); // a cached read: reads ahead may pay again
     const bytes = tryReadPinned(read, pinned);
     if (bytes) resolve(bytes);
     else this.read(worker, read, { direct: true }).then(resolve, reject);
