@@ -62,6 +62,8 @@ export class ReadBatcher {
   /** By worker address, leases of finished short-circuit batches not released yet. */
   private readonly unreleased = new Map<string, { worker: WorkerAddress; leases: string[] }>();
   private releaseTimer: NodeJS.Timeout | undefined;
+  /** Workers whose page files this process may not read (another user): no short-circuit to them. */
+  private readonly forbidden = new Set<string>();
 
   /**
    * `shortCircuit`: whether a worker may answer with page files (it is on this host, and the
@@ -83,7 +85,11 @@ export class ReadBatcher {
   ): Promise<Buffer> {
     const { direct = false, origin } = options;
     return new Promise<Buffer>((resolve, reject) => {
-      const shortCircuit = !direct && read.readType !== 'CACHE_PROMOTE' && this.shortCircuit(worker);
+      const shortCircuit =
+        !direct &&
+        read.readType !== 'CACHE_PROMOTE' &&
+        !this.forbidden.has(worker.address) &&
+        this.shortCircuit(worker);
       const key = `${shortCircuit ? 's' : 'd'} ${worker.address}`;
       let queue = this.queues.get(key);
       if (!queue) {
@@ -120,7 +126,7 @@ export class ReadBatcher {
             if (result === undefined || result instanceof Error || Buffer.isBuffer(result))
               return early.done(undefined, 0);
             leases.add(result.lease);
-            return early.done(tryReadPinned(early.read, result), result.leaseExpiresMs);
+            return early.done(this.tryReadPinned(worker, early.read, result), result.leaseExpiresMs);
           }
           const pending = batch[i];
           if (!pending || answered[i]) return;
@@ -163,9 +169,23 @@ export class ReadBatcher {
 
   /** A pinned read's bytes from its page files; through the data port when they cannot be read here. */
   private readPinned(worker: WorkerAddress, { read, resolve, reject }: Pending, pinned: PinnedRead): void {
-    const bytes = tryReadPinned(read, pinned);
+    const bytes = this.tryReadPinned(worker, read, pinned);
     if (bytes) resolve(bytes);
     else this.read(worker, read, { direct: true }).then(resolve, reject);
+  }
+
+  /**
+   * A pinned read's bytes, or undefined when its page files cannot be read here; a worker whose
+   * page files this process may not open gets no more short-circuit batches from it.
+   */
+  private tryReadPinned(worker: WorkerAddress, read: Read, pinned: PinnedRead): Buffer | undefined {
+    try {
+      return readPinnedRange(read.contentId, pinned, read.offset, read.length);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM') this.forbidden.add(worker.address);
+      return undefined;
+    }
   }
 
   private takeReleases(worker: WorkerAddress): string[] | undefined {
@@ -208,11 +228,3 @@ export class ReadBatcher {
   }
 }
 
-/** A pinned read's bytes, or undefined when its page files cannot be read here. */
-function tryReadPinned(read: Read, pinned: PinnedRead): Buffer | undefined {
-  try {
-    return readPinnedRange(read.contentId, pinned, read.offset, read.length);
-  } catch {
-    return undefined;
-  }
-}
