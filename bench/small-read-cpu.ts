@@ -4,7 +4,9 @@
  * worker, the S3 gateway and this client process, which moves far less with the load of a shared
  * machine than wall time does. No shaped link: plain loopback, no root needed. The baseline in the
  * same run is the AWS SDK GETting the same objects (16 in flight) in this process: its CPU is what
- * a peer spends per small object.
+ * a peer spends per small object. "tierfs warm, no short-circuit" is the same warm read by a client
+ * with short-circuit reads off (every small read served by the worker through its data port, 16 per
+ * batch request): what the short-circuit batches and their reads ahead save.
  *
  *   npm run build && npx tsx bench/small-read-cpu.ts [--count 4000] [--runs 3]
  */
@@ -14,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import type { ListedFile } from '../src/client/client.js';
+import { type ListedFile, TierfsClient } from '../src/client/client.js';
 import { MOUNT, MOUNT_PREFIX, startBenchCluster } from './harness/cluster.js';
 import { startS3Server } from './harness/gateway.js';
 import type { Link } from './harness/netns.js';
@@ -58,13 +60,15 @@ const pids = {
   gateway: server.pid,
 };
 
-async function tierfsRead(): Promise<void> {
+const noShortCircuit = new TierfsClient({ masterAddress: cluster.client.masterAddress, shortCircuit: false });
+
+async function tierfsRead(client = cluster.client): Promise<void> {
   const files: ListedFile[] = [];
-  for await (const entry of cluster.client.listForRead(`${MOUNT}/small`))
+  for await (const entry of client.listForRead(`${MOUNT}/small`))
     if (!entry.status.isDirectory) files.push(entry);
   let bytes = 0;
   await mapLimit(files, LANES, async (file) => {
-    const n = await drain(await cluster.client.readListed(file)); // not `bytes += await`: lanes overlap
+    const n = await drain(await client.readListed(file)); // not `bytes += await`: lanes overlap
     bytes += n;
   });
   if (bytes !== COUNT * SIZE)
@@ -110,12 +114,18 @@ async function measure(run: () => Promise<void>): Promise<Sample> {
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const samples: Record<string, Sample[]> = { 'tierfs cold': [], 'tierfs warm': [], 'AWS SDK': [] };
+const samples: Record<string, Sample[]> = {
+  'tierfs cold': [],
+  'tierfs warm': [],
+  'tierfs warm, no short-circuit': [],
+  'AWS SDK': [],
+};
 try {
   for (let i = 0; i < RUNS; i++) {
     await cluster.makeCold();
-    samples['tierfs cold']!.push(await measure(tierfsRead));
-    samples['tierfs warm']!.push(await measure(tierfsRead));
+    samples['tierfs cold']!.push(await measure(() => tierfsRead()));
+    samples['tierfs warm']!.push(await measure(() => tierfsRead()));
+    samples['tierfs warm, no short-circuit']!.push(await measure(() => tierfsRead(noShortCircuit)));
     samples['AWS SDK']!.push(await measure(sdkRead));
   }
 } finally {

@@ -203,6 +203,11 @@ export class DiskTier {
     return moved;
   }
 
+  /** Whether an operation on `path` is queued or running (settled() would wait for it). */
+  busy(path: string): boolean {
+    return this.queue.busy(path);
+  }
+
   /** Resolves once every operation on the page issued so far has finished. */
   settled(path: string): Promise<void> {
     return this.queue.run(path, async () => undefined);

@@ -20,6 +20,11 @@ export class KeyedQueue {
     return result;
   }
 
+  /** Whether an operation on `key` is queued or running. */
+  busy(key: string): boolean {
+    return this.tails.has(key);
+  }
+
   /** Resolves once every operation issued so far, and any issued meanwhile, has finished. */
   async idle(): Promise<void> {
     while (this.tails.size > 0) await Promise.all(this.tails.values());

@@ -358,7 +358,44 @@ export class PageStore {
    * evicted nor promoted; `delete` and `free` still drop them.
    */
   async pin(fileKey: string, offset: number, length: number): Promise<PinnedPages | undefined> {
+    return (await this.pinMany([{ fileKey, offset, length }]))[0];
+  }
+
+  /**
+   * `pin` for many ranges at once (a directory of small files read short-circuit): one answer,
+   * in order, and a wait only for the page files that still have a write in flight.
+   */
+  async pinMany(
+    ranges: readonly { readonly fileKey: string; readonly offset: number; readonly length: number }[],
+  ): Promise<(PinnedPages | undefined)[]> {
     this.checkOpen();
+    const held = ranges.map(({ fileKey, offset, length }) => this.hold(fileKey, offset, length));
+    const busy: Promise<void>[] = [];
+    for (const pinned of held)
+      for (const file of pinned?.files ?? [])
+        if (this.disk!.busy(file.path)) busy.push(this.disk!.settled(file.path));
+    if (busy.length > 0) await Promise.all(busy);
+    return held.map((pinned, i) => {
+      if (!pinned) return undefined;
+      if (!pinned.entries.every((entry) => this.isCurrent(entry))) {
+        pinned.release();
+        return undefined;
+      }
+      const { offset, length } = ranges[i]!;
+      for (const entry of pinned.entries) {
+        const start = entry.pageIndex * this.pageSize;
+        this.hit(entry.pool.tier, Math.min(offset + length, start + entry.size) - Math.max(offset, start));
+      }
+      return { files: pinned.files, release: pinned.release };
+    });
+  }
+
+  /** The pages of a range held against eviction (readers + 1), or undefined when one is not in a file. */
+  private hold(
+    fileKey: string,
+    offset: number,
+    length: number,
+  ): (PinnedPages & { readonly entries: readonly PageEntry[] }) | undefined {
     const entries: PageEntry[] = [];
     const end = offset + length;
     for (let index = Math.floor(offset / this.pageSize); index * this.pageSize < end; index++) {
@@ -376,23 +413,15 @@ export class PageStore {
       released = true;
       for (const entry of entries) entry.readers--;
     };
+    const header = headerLength(fileKey);
     const files = entries.map((entry) => ({
       pageIndex: entry.pageIndex,
       path: this.pathOf(entry),
-      headerLength: headerLength(fileKey),
+      headerLength: header,
       size: entry.size,
       tier: entry.pool.tier,
     }));
-    await Promise.all(files.map((file) => this.disk!.settled(file.path)));
-    if (!entries.every((entry) => this.isCurrent(entry))) {
-      release();
-      return undefined;
-    }
-    for (const entry of entries) {
-      const start = entry.pageIndex * this.pageSize;
-      this.hit(entry.pool.tier, Math.min(end, start + entry.size) - Math.max(offset, start));
-    }
-    return { files, release };
+    return { entries, files, release };
   }
 
   /**

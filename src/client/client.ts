@@ -14,7 +14,7 @@ import { readFromWorker, writeToWorker } from '../cluster/data-client.js';
 import { MembershipRing } from '../cluster/hash-ring.js';
 import type { ReadType, WriteType } from '../cluster/io-types.js';
 import { Masters, type MastersOptions, masterAddressesOf, mastersOptionsOf } from '../cluster/masters.js';
-import { readShortCircuit } from '../cluster/short-circuit.js';
+import { isOnThisHost, readShortCircuit } from '../cluster/short-circuit.js';
 import type {
   ClusterInfo,
   CreateFileResponse,
@@ -36,6 +36,7 @@ import {
 } from '../config/keys/core.js';
 import { isTierfsError, TierfsError } from '../errors.js';
 import { ChunkHandoff } from './chunk-handoff.js';
+import { ReadAhead } from './read-ahead.js';
 import { BATCHED_READ_MAX_BYTES, ReadBatcher } from './read-batcher.js';
 
 export type { ReadType, WriteType };
@@ -120,6 +121,8 @@ export function credentialHeadersOf(conf: Configuration): Record<string, string>
 }
 
 const WORKER_LIST_TTL_MS = 1000;
+/** The bytes of files a short-circuit batch reads ahead at most (read-ahead.ts). */
+const READ_AHEAD_BATCH_BYTES = 8 * 1024 * 1024;
 const READ_ATTEMPTS = 4;
 
 /**
@@ -157,7 +160,18 @@ export class TierfsClient {
   private readonly shortCircuit: boolean;
   private live: { at: number; workers: WorkerInfo[] } | undefined;
   private liveRefresh: Promise<void> | undefined;
-  private readonly batcher = new ReadBatcher();
+  private readonly readAhead: ReadAhead;
+  private readonly batcher = new ReadBatcher(
+    (worker) => this.shortCircuit && this.isLocal(worker.address),
+    (worker, origins, room) =>
+      this.readAhead.reads(
+        origins,
+        room,
+        (contentId) => this.ring.owner(this.live?.workers ?? [], contentId)?.address === worker.address,
+      ),
+  );
+  /** By worker address, whether it is on this host (isOnThisHost asks the network interfaces). */
+  private readonly local = new Map<string, boolean>();
 
   constructor(options: ClientOptions) {
     this.masters = new Masters(options.masterAddress, options.failover);
@@ -170,6 +184,7 @@ export class TierfsClient {
     this.writeType = options.writeType ?? 'CACHE_THROUGH';
     this.ring = new MembershipRing(options.virtualNodes ?? 100);
     this.shortCircuit = options.shortCircuit ?? true;
+    this.readAhead = new ReadAhead(BATCHED_READ_MAX_BYTES, READ_AHEAD_BATCH_BYTES, this.readType);
   }
 
   /**
@@ -266,9 +281,13 @@ export class TierfsClient {
           next = ask(page.continuationToken);
           next.catch(() => undefined); // a caller that stops early never awaits it
         }
-        for (const [i, status] of page.entries.entries()) {
-          yield { status, capability: page.capabilities[i] ?? undefined };
-          if (options.recursive && status.isDirectory) pending.push(status.path);
+        const files = page.entries.map(
+          (status, i): ListedFile => ({ status, capability: page.capabilities[i] ?? undefined }),
+        );
+        this.readAhead.track(files);
+        for (const file of files) {
+          yield file;
+          if (options.recursive && file.status.isDirectory) pending.push(file.status.path);
         }
       }
     }
@@ -294,8 +313,14 @@ export class TierfsClient {
     const { status, capability } = file;
     if (status.isDirectory) throw new TierfsError('IS_A_DIRECTORY', `${status.path} is a directory`);
     if (capability === undefined) return this.openFile(status.path, options);
+    const whole = (options.offset ?? 0) === 0 && (options.length ?? status.size) >= status.size;
+    const ahead = this.readAhead.take(file, options.readType ?? this.readType);
+    if (whole && ahead) {
+      const bytes = ahead instanceof Promise ? await ahead : ahead;
+      if (bytes) return streamOf(bytes);
+    }
     try {
-      return await this.readOpened({ status, capability }, options.offset ?? 0, options);
+      return await this.readOpened({ status, capability }, options.offset ?? 0, options, file);
     } catch (error) {
       if (!isTierfsError(error, 'STALE') && !isTierfsError(error, 'UNAUTHENTICATED')) throw error;
       return this.openFile(status.path, options);
@@ -474,6 +499,7 @@ export class TierfsClient {
     opened: OpenFileResponse,
     offset: number,
     options: OpenFileOptions,
+    listed?: ListedFile,
   ): Promise<Readable> {
     const { status, capability } = opened;
     const length = Math.max(0, Math.min(options.length ?? status.size, status.size - offset));
@@ -496,8 +522,7 @@ export class TierfsClient {
       try {
         // A small read goes with the others of this turn to the same worker, in one request.
         if (length <= BATCHED_READ_MAX_BYTES) {
-          const bytes = await this.batcher.read(worker, { capability, ...range });
-          return Readable.from(bytes.length > 0 ? [bytes] : []);
+          return streamOf(await this.batcher.read(worker, { capability, ...range }, { origin: listed }));
         }
         return await readFromWorker(worker, capability, range);
       } catch (error) {
@@ -510,6 +535,15 @@ export class TierfsClient {
     throw new TierfsError('UNAVAILABLE', `cannot read ${status.path}: ${(lastError as Error).message}`, {
       cause: lastError,
     });
+  }
+
+  private isLocal(address: string): boolean {
+    let local = this.local.get(address);
+    if (local === undefined) {
+      local = isOnThisHost(address);
+      this.local.set(address, local);
+    }
+    return local;
   }
 
   private async workerFor(key: string, refresh: boolean): Promise<WorkerInfo> {
@@ -542,6 +576,14 @@ export class TierfsClient {
     const idempotent = REPEATABLE.has(path) || (path === '/api/v1/paths/mkdir' && body.allowExists === true);
     return this.masters.call<T>('POST', path, { body, headers: this.headers, idempotent });
   }
+}
+
+/** A stream of bytes already read. */
+function streamOf(bytes: Buffer): Readable {
+  const stream = new Readable({ read() {} });
+  if (bytes.length > 0) stream.push(bytes);
+  stream.push(null);
+  return stream;
 }
 
 function query(params: Record<string, unknown>): string {

@@ -3,59 +3,144 @@
  * of the event loop (a directory read by many lanes at once) go as one `POST /data/batch`, each
  * with its own capability, instead of one `GET /data` each. A read is answered as soon as its frame
  * arrives; a failure of the whole request fails the reads it had not answered yet.
+ *
+ * To a worker on this host the batch goes short-circuit (batch-read.ts): the worker answers reads
+ * of cached pages with their page files, pinned, and they are read here, as their frames arrive;
+ * the batch's lease is released with the next batch (or by one release call when none follows).
+ * A page file that cannot be read here (removed or replaced since) is read again through the data
+ * port, in the next batch. A short-circuit batch also carries the reads `ahead` proposes (files
+ * listed after the ones asked for), answered only when their pages are cached: a directory read
+ * by 16 lanes then costs a request per few hundred files, not per 16.
  */
-import { BATCH_READ_MAX_READS, type BatchReadItem } from '../cluster/batch-read.js';
-import { readBatchFromWorker, readFromWorker, type WorkerAddress } from '../cluster/data-client.js';
+import { BATCH_READ_MAX_READS, type BatchReadItem, type PinnedRead } from '../cluster/batch-read.js';
+import {
+  readBatchFromWorker,
+  readFromWorker,
+  releaseShortCircuitBatches,
+  type WorkerAddress,
+} from '../cluster/data-client.js';
 import type { ReadType } from '../cluster/io-types.js';
+import { readPinnedRange } from '../cluster/short-circuit.js';
 import { TierfsError } from '../errors.js';
 
 /** Reads up to this long are batched; longer ones stream through `GET /data`. */
 export const BATCHED_READ_MAX_BYTES = 256 * 1024;
 
+/** How long a finished batch's lease waits for a next batch to release it with. */
+const RELEASE_DELAY_MS = 5;
+
+type Read = BatchReadItem & { readonly readType: ReadType };
+
 interface Pending {
-  readonly read: BatchReadItem & { readonly readType: ReadType };
+  readonly read: Read;
+  /** What the read is of, for `ahead` (a listed file). */
+  readonly origin: object | undefined;
   readonly resolve: (bytes: Buffer) => void;
   readonly reject: (error: unknown) => void;
 }
 
-export class ReadBatcher {
-  private readonly queues = new Map<string, { worker: WorkerAddress; reads: Pending[] }>();
+/** A read ahead: `done` gets its bytes and until when they may be served, or undefined when it was not cached. */
+export interface AheadRead {
+  readonly read: Read;
+  readonly done: (bytes: Buffer | undefined, untilMs: number) => void;
+}
 
-  /** The bytes of one small read, sent with the other reads of this turn to the same worker. */
-  read(worker: WorkerAddress, read: Pending['read']): Promise<Buffer> {
+/**
+ * Reads to add to a short-circuit batch to `worker` whose reads are of `origins` (at most `room`);
+ * each is answered only if its pages are cached.
+ */
+export type ReadAheadHook = (worker: WorkerAddress, origins: readonly object[], room: number) => AheadRead[];
+
+interface Queue {
+  readonly worker: WorkerAddress;
+  readonly shortCircuit: boolean;
+  readonly reads: Pending[];
+}
+
+export class ReadBatcher {
+  private readonly queues = new Map<string, Queue>();
+  /** By worker address, leases of finished short-circuit batches not released yet. */
+  private readonly unreleased = new Map<string, { worker: WorkerAddress; leases: string[] }>();
+  private releaseTimer: NodeJS.Timeout | undefined;
+  /** Workers whose page files this process may not read (another user): no short-circuit to them. */
+  private readonly forbidden = new Set<string>();
+
+  /**
+   * `shortCircuit`: whether a worker may answer with page files (it is on this host, and the
+   * client allows it); `ahead`: reads to add to short-circuit batches.
+   */
+  constructor(
+    private readonly shortCircuit: (worker: WorkerAddress) => boolean = () => false,
+    private readonly ahead?: ReadAheadHook,
+  ) {}
+
+  /**
+   * The bytes of one small read, sent with the other reads of this turn to the same worker.
+   * `direct`: not short-circuit; `origin`: what is read (a listed file), for the `ahead` hook.
+   */
+  read(
+    worker: WorkerAddress,
+    read: Read,
+    options: { direct?: boolean; origin?: object } = {},
+  ): Promise<Buffer> {
+    const { direct = false, origin } = options;
     return new Promise<Buffer>((resolve, reject) => {
-      let queue = this.queues.get(worker.address);
+      const shortCircuit =
+        !direct &&
+        read.readType !== 'CACHE_PROMOTE' &&
+        !this.forbidden.has(worker.address) &&
+        this.shortCircuit(worker);
+      const key = `${shortCircuit ? 's' : 'd'} ${worker.address}`;
+      let queue = this.queues.get(key);
       if (!queue) {
-        queue = { worker, reads: [] };
-        this.queues.set(worker.address, queue);
+        queue = { worker, shortCircuit, reads: [] };
+        this.queues.set(key, queue);
         const sent = queue;
         setImmediate(() => {
-          if (this.queues.get(worker.address) === sent) this.queues.delete(worker.address);
-          if (sent.reads.length > 0) void this.send(sent.worker, sent.reads);
+          if (this.queues.get(key) === sent) this.queues.delete(key);
+          if (sent.reads.length > 0) void this.send(sent);
         });
       }
-      queue.reads.push({ read, resolve, reject });
+      queue.reads.push({ read, origin, resolve, reject });
       if (queue.reads.length >= BATCH_READ_MAX_READS) {
-        this.queues.delete(worker.address);
-        const full = queue.reads.splice(0);
-        void this.send(worker, full);
+        this.queues.delete(key);
+        void this.send({ ...queue, reads: queue.reads.splice(0) });
       }
     });
   }
 
-  private async send(worker: WorkerAddress, batch: Pending[]): Promise<void> {
+  private async send({ worker, shortCircuit, reads: batch }: Queue): Promise<void> {
     const answered = new Array<boolean>(batch.length).fill(false);
+    const leases = new Set<string>();
+    const release = shortCircuit ? this.takeReleases(worker) : undefined;
+    const ahead = shortCircuit ? this.aheadOf(worker, batch) : [];
     try {
       const served = await readBatchFromWorker(
         worker,
-        batch.map((p) => p.read),
+        [...batch.map((p) => p.read), ...ahead.map(({ read }) => ({ ...read, ifCached: true }))],
         (i, result) => {
+          if (i >= batch.length) {
+            const early = ahead[i - batch.length];
+            if (!early || answered[i]) return;
+            answered[i] = true;
+            if (result === undefined || result instanceof Error || Buffer.isBuffer(result))
+              return early.done(undefined, 0);
+            leases.add(result.lease);
+            return early.done(this.tryReadPinned(worker, early.read, result), result.leaseExpiresMs);
+          }
           const pending = batch[i];
           if (!pending || answered[i]) return;
           answered[i] = true;
           if (result instanceof Error) pending.reject(result);
-          else pending.resolve(result);
+          else if (Buffer.isBuffer(result)) pending.resolve(result);
+          else if (result === undefined)
+            pending.reject(new TierfsError('INTERNAL', 'uncached frame for a read'));
+          else {
+            leases.add(result.lease);
+            this.readPinned(worker, pending, result);
+          }
         },
+        { shortCircuit, release },
       );
       if (!served) return await this.oneByOne(worker, batch);
       batch.forEach((pending, i) => {
@@ -67,10 +152,66 @@ export class ReadBatcher {
       batch.forEach((pending, i) => {
         if (!answered[i]) pending.reject(error);
       });
+    } finally {
+      ahead.forEach((early, k) => {
+        if (!answered[batch.length + k]) early.done(undefined, 0);
+      });
+      if (leases.size > 0) this.releaseLater(worker, leases);
     }
   }
 
-  /** A worker without the batch endpoint: each read on its own. */
+  /** The reads ahead for a short-circuit batch. */
+  private aheadOf(worker: WorkerAddress, batch: readonly Pending[]): AheadRead[] {
+    if (!this.ahead) return [];
+    const origins = batch.flatMap((p) => (p.origin ? [p.origin] : []));
+    return origins.length === 0 ? [] : this.ahead(worker, origins, BATCH_READ_MAX_READS - batch.length);
+  }
+
+  /** A pinned read's bytes from its page files; through the data port when they cannot be read here. */
+  private readPinned(worker: WorkerAddress, { read, resolve, reject }: Pending, pinned: PinnedRead): void {
+    const bytes = this.tryReadPinned(worker, read, pinned);
+    if (bytes) resolve(bytes);
+    else this.read(worker, read, { direct: true }).then(resolve, reject);
+  }
+
+  /**
+   * A pinned read's bytes, or undefined when its page files cannot be read here; a worker whose
+   * page files this process may not open gets no more short-circuit batches from it.
+   */
+  private tryReadPinned(worker: WorkerAddress, read: Read, pinned: PinnedRead): Buffer | undefined {
+    try {
+      return readPinnedRange(read.contentId, pinned, read.offset, read.length);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM') this.forbidden.add(worker.address);
+      return undefined;
+    }
+  }
+
+  private takeReleases(worker: WorkerAddress): string[] | undefined {
+    const waiting = this.unreleased.get(worker.address);
+    if (!waiting) return undefined;
+    this.unreleased.delete(worker.address);
+    return waiting.leases;
+  }
+
+  /** Leases to release with the next batch to `worker`, or on their own in RELEASE_DELAY_MS. */
+  private releaseLater(worker: WorkerAddress, leases: Iterable<string>): void {
+    let waiting = this.unreleased.get(worker.address);
+    if (!waiting) {
+      waiting = { worker, leases: [] };
+      this.unreleased.set(worker.address, waiting);
+    }
+    waiting.leases.push(...leases);
+    this.releaseTimer ??= setTimeout(() => {
+      this.releaseTimer = undefined;
+      for (const { worker, leases } of this.unreleased.values())
+        void releaseShortCircuitBatches(worker, leases).catch(() => undefined); // they end on their own
+      this.unreleased.clear();
+    }, RELEASE_DELAY_MS);
+  }
+
+  /** A worker without the batch endpoint: each read on its own (reads ahead are not sent to it). */
   private async oneByOne(worker: WorkerAddress, batch: Pending[]): Promise<void> {
     await Promise.all(
       batch.map(async ({ read, resolve, reject }) => {
@@ -86,3 +227,4 @@ export class ReadBatcher {
     );
   }
 }
+

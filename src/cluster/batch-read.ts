@@ -7,8 +7,17 @@
  *   POST /data/batch   {"reads": [{"capability", "contentId", "offset", "length", "readType"}, ...]}
  *   200, application/x-tierfs-frames: one frame per read, in the order they finish:
  *     u32 (big-endian) header length | header JSON {"i": index, "length": n} or {"i": index, "error": ErrorBody} | n bytes
+ *
+ * Short-circuit (a client on the worker's host, `"shortCircuit": true`): a read whose pages are all
+ * cached in page files is answered by where they are, `{"i", "pinned": {lease, leaseExpiresMs,
+ * pageSize, files}}`, and the client reads them itself. The pages of a batch's pinned reads stay
+ * pinned against eviction under one lease until the client names it in a later batch's `"release"`
+ * (or `POST /data/short-circuit/release`), or the lease ends (the earliest end of those reads'
+ * capabilities, at most a minute). The other reads are answered with their bytes, as without it.
+ * A read marked `"ifCached": true` (a file the client reads ahead) is answered only when its pages
+ * are pinned; otherwise by `{"i", "uncached": true}`, and nothing is fetched for it.
  */
-import type { ErrorBody } from './wire.js';
+import type { ErrorBody, ShortCircuitFile } from './wire.js';
 
 export const BATCH_READ_PATH = '/data/batch';
 export const FRAMES_CONTENT_TYPE = 'application/x-tierfs-frames';
@@ -23,15 +32,31 @@ export interface BatchReadItem {
   readonly offset: number;
   readonly length: number;
   readonly readType?: string;
+  /** Answer this read only with pinned page files (short-circuit), never by fetching it. */
+  readonly ifCached?: boolean;
 }
 
 export interface BatchReadRequest {
   readonly reads: readonly BatchReadItem[];
+  /** Answer reads of cached pages by their page files (a client on the worker's host). */
+  readonly shortCircuit?: boolean;
+  /** Leases of earlier batches the client is done with: their pages are unpinned first. */
+  readonly release?: readonly string[];
+}
+
+/** Where a short-circuit read's pages are, pinned under `lease` until `leaseExpiresMs` at the latest. */
+export interface PinnedRead {
+  readonly lease: string;
+  readonly leaseExpiresMs: number;
+  readonly pageSize: number;
+  readonly files: readonly ShortCircuitFile[];
 }
 
 export type FrameHeader =
   | { readonly i: number; readonly length: number }
-  | { readonly i: number; readonly error: ErrorBody };
+  | { readonly i: number; readonly error: ErrorBody }
+  | { readonly i: number; readonly pinned: PinnedRead }
+  | { readonly i: number; readonly uncached: true };
 
 /** One frame: its header and, for a served read, its bytes. */
 export function encodeFrame(header: FrameHeader, bytes?: Buffer): Buffer[] {

@@ -7,12 +7,13 @@
  *   PUT /data?contentId                          (x-tierfs-capability: a write capability; body: the file)
  *   POST /data/batch                             (many small reads, each with its capability: batch-read.ts)
  *   POST /data/short-circuit?contentId&offset&length, POST /data/short-circuit/close?contentId&lease
+ *   POST /data/short-circuit/release             (leases of short-circuit batches: batch-read.ts)
  */
 import type { Readable } from 'node:stream';
 import type { request as Request } from 'undici';
 import type { TierfsError } from '../errors.js';
 import { CAPABILITY_HEADER } from './auth.js';
-import { BATCH_READ_PATH, type BatchReadItem, FrameReader } from './batch-read.js';
+import { BATCH_READ_PATH, type BatchReadItem, FrameReader, type PinnedRead } from './batch-read.js';
 import type { ReadType } from './io-types.js';
 import { callJson, errorFromBody, streamGet, unreachable } from './rpc.js';
 import type { ShortCircuitResponse, WriteReceipt } from './wire.js';
@@ -101,14 +102,16 @@ export async function writeToWorker(
 
 /**
  * Many small reads in one request: `onRead` gets each read's bytes, or the TierfsError the worker
- * answered for it, as its frame arrives. False when the worker has no batch endpoint (an older
+ * answered for it, or (short-circuit) where its pinned pages are, or undefined for an `ifCached`
+ * read not cached, as its frame arrives. False when the worker has no batch endpoint (an older
  * version); a failure of the whole request throws (UNAVAILABLE and retryable when the worker could
  * not be reached or went away mid-answer), after the reads already answered were handed over.
  */
 export async function readBatchFromWorker(
   worker: WorkerAddress,
   reads: readonly BatchReadItem[],
-  onRead: (index: number, result: Buffer | TierfsError) => void,
+  onRead: (index: number, result: Buffer | TierfsError | PinnedRead | undefined) => void,
+  options: { readonly shortCircuit?: boolean; readonly release?: readonly string[] } = {},
 ): Promise<boolean> {
   const url = `${worker.address}${BATCH_READ_PATH}`;
   const request = await undiciRequest();
@@ -117,7 +120,11 @@ export async function readBatchFromWorker(
     response = await request(url, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ reads }),
+      body: JSON.stringify({
+        reads,
+        ...(options.shortCircuit ? { shortCircuit: true } : {}),
+        ...(options.release?.length ? { release: options.release } : {}),
+      }),
     });
   } catch (error) {
     throw unreachable(url, error);
@@ -129,7 +136,16 @@ export async function readBatchFromWorker(
   }
   if (response.statusCode !== 200) throw errorFromBody(response.statusCode, await response.body.text(), url);
   const frames = new FrameReader((header, bytes) =>
-    onRead(header.i, 'error' in header ? errorFromBody(500, JSON.stringify(header.error), url) : bytes),
+    onRead(
+      header.i,
+      'error' in header
+        ? errorFromBody(500, JSON.stringify(header.error), url)
+        : 'pinned' in header
+          ? header.pinned
+          : 'uncached' in header
+            ? undefined
+            : bytes,
+    ),
   );
   try {
     for await (const chunk of response.body) frames.push(chunk as Buffer);
@@ -152,6 +168,14 @@ export async function openShortCircuit(
     length: range.length,
   })}`;
   return postToWorker<ShortCircuitResponse>(url, capability);
+}
+
+/** Ends leases of short-circuit batches (batch-read.ts) no later batch named: their pages may be evicted again. */
+export async function releaseShortCircuitBatches(
+  worker: WorkerAddress,
+  leases: readonly string[],
+): Promise<void> {
+  await callJson('POST', `${worker.address}/data/short-circuit/release`, { body: { leases } });
 }
 
 /** Ends a short-circuit read's lease: its pages may be evicted again. */

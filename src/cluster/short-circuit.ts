@@ -14,6 +14,7 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { hostname, networkInterfaces } from 'node:os';
 import { Readable } from 'node:stream';
 import { decodeHeader } from '../cache/page-file.js';
+import type { PinnedRead } from './batch-read.js';
 import { closeShortCircuit, openShortCircuit, type RangeRequest, type WorkerAddress } from './data-client.js';
 import type { ShortCircuitFile } from './wire.js';
 
@@ -191,6 +192,41 @@ function readPageSync(contentId: string, file: ShortCircuitFile, buffer: Buffer,
   } finally {
     closeSync(fd);
   }
+}
+
+/** Bytes before the wanted bytes of a page read into `scratch` (header, and the page's earlier bytes). */
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * The bytes `offset` to `offset + length` of a file from its pinned page files (a short-circuit
+ * batch answer, batch-read.ts), read here and now, each page's header checked against the page the
+ * worker named. Throws when a page file cannot be read whole or is not that page (removed, replaced),
+ * or when the lease has ended: the caller then reads the range through the data port.
+ */
+export function readPinnedRange(
+  contentId: string,
+  pinned: PinnedRead,
+  offset: number,
+  length: number,
+): Buffer {
+  if (!(Date.now() < pinned.leaseExpiresMs))
+    throw new Error(`the lease on the pages of ${contentId} has ended`);
+  const out = Buffer.allocUnsafe(length);
+  const end = offset + length;
+  let filled = 0;
+  for (const file of pinned.files) {
+    const start = file.pageIndex * pinned.pageSize;
+    const from = Math.max(offset, start) - start;
+    const to = Math.min(end, start + file.size) - start;
+    if (to <= from) continue;
+    const want = file.headerLength + to;
+    if (scratch.length < want) scratch = Buffer.allocUnsafe(Math.max(want, scratch.length * 2));
+    const page = readPageSync(contentId, file, scratch, to);
+    filled += page.copy(out, filled, from, to);
+  }
+  if (filled !== length)
+    throw new Error(`the pinned pages of ${contentId} hold ${filled} of ${length} bytes`);
+  return out;
 }
 
 /** Hands each chunk over; the chunk's memory is reused once the returned promise (if any) settles. */

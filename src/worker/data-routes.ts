@@ -21,7 +21,7 @@ import {
 import type { Capability, CapabilitySigner, ReadCapability, WriteCapability } from '../cluster/capability.js';
 import { parseReadType, type ReadType } from '../cluster/io-types.js';
 import { errorBody } from '../cluster/rpc.js';
-import type { ShortCircuitResponse } from '../cluster/wire.js';
+import type { ShortCircuitFile, ShortCircuitResponse } from '../cluster/wire.js';
 import { isTierfsError, TierfsError, toTierfsError } from '../errors.js';
 import { type DataPath, readFileChunks, readFileWindows, writeFile } from './data-path.js';
 import type { MountStores } from './mount-stores.js';
@@ -163,6 +163,8 @@ export function registerDataRoutes(app: FastifyInstance, context: DataRoutesCont
       ufs: ufsOf(capability),
     };
   };
+  /** A batched read as planned, and when its capability ends. */
+  type BatchPlan = ReturnType<typeof planOf> & { readonly expiresMs: number };
 
   app.get('/data', async (request, reply) => {
     const capability = authorize(request, 'read');
@@ -216,16 +218,20 @@ export function registerDataRoutes(app: FastifyInstance, context: DataRoutesCont
   });
 
   // Many small reads in one request (cluster/batch-read.ts): each read's capability checked as
-  // GET /data checks it, each answered by a frame of its own as soon as it is read.
+  // GET /data checks it, each answered by a frame of its own as soon as it is read; for a client on
+  // this host that asks, reads of pages cached in files are answered by the pinned files instead.
   app.post(BATCH_READ_PATH, async (request, reply) => {
     count('batch');
-    const reads = (request.body as Partial<BatchReadRequest> | undefined)?.reads;
+    const body = (request.body ?? {}) as Partial<BatchReadRequest>;
+    const reads = body.reads;
     if (!Array.isArray(reads) || reads.length === 0 || reads.length > BATCH_READ_MAX_READS) {
       throw new TierfsError(
         'INVALID_ARGUMENT',
         `a batch read takes a JSON body {"reads": [...]} of 1 to ${BATCH_READ_MAX_READS} reads`,
       );
     }
+    if (Array.isArray(body.release))
+      for (const lease of body.release) if (typeof lease === 'string') leases.closeBatch(lease);
     const out = new PassThrough();
     let left = reads.length;
     // Frames finished in the same turn leave in one write (a write per frame costs a syscall each).
@@ -236,36 +242,110 @@ export function registerDataRoutes(app: FastifyInstance, context: DataRoutesCont
       out.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
       if (left === 0) out.end();
     };
-    const serve = async (item: BatchReadItem, i: number): Promise<void> => {
-      let frame: Buffer[];
-      try {
-        const capability = check(request, item?.capability, item?.contentId, 'read') as ReadCapability;
-        const params = item as unknown as Record<string, unknown>;
-        const offset = intParam({ offset: String(params.offset) }, 'offset');
-        const requested = intParam({ length: String(params.length) }, 'length');
-        if (requested > BATCH_READ_MAX_BYTES) {
-          throw new TierfsError(
-            'INVALID_ARGUMENT',
-            `a batched read is at most ${BATCH_READ_MAX_BYTES} bytes, got ${requested}: read it with GET /data`,
-          );
-        }
-        const readType = parseReadType(typeof item.readType === 'string' ? item.readType : 'CACHE');
-        const plan = planOf(capability, offset, requested, readType);
-        frame = encodeFrame(
-          { i, length: plan.length },
-          await firstBytes(readFileChunks(data, plan), plan.length),
-        );
-      } catch (error) {
-        const failure = toTierfsError(error);
-        if (failure.code === 'INTERNAL') log.error({ err: error }, 'batched read failed');
-        frame = encodeFrame({ i, error: errorBody(failure) });
-      }
+    const answer = (frame: Buffer[]) => {
       left--;
       if (ready.length === 0) setImmediate(flush);
       ready.push(...frame);
     };
-    reads.forEach((item, i) => void serve(item, i));
+    const failed = (i: number, error: unknown) => {
+      const failure = toTierfsError(error);
+      if (failure.code === 'INTERNAL') log.error({ err: error }, 'batched read failed');
+      answer(encodeFrame({ i, error: errorBody(failure) }));
+    };
+    const plans: (BatchPlan | undefined)[] = reads.map((item: BatchReadItem, i) => {
+      try {
+        const [capability, offset, requested, readType] = checkBatchItem(request, item);
+        return { ...planOf(capability, offset, requested, readType), expiresMs: capability.expiresMs };
+      } catch (error) {
+        failed(i, error);
+        return undefined;
+      }
+    });
+    const serve = async (plan: BatchPlan, i: number): Promise<void> => {
+      let bytes: Buffer;
+      try {
+        bytes = await firstBytes(readFileChunks(data, plan), plan.length);
+      } catch (error) {
+        return failed(i, error);
+      }
+      answer(encodeFrame({ i, length: plan.length }, bytes));
+    };
+    const pinned = body.shortCircuit === true && isLocalPeer(request) ? await pinBatch(plans) : undefined;
+    plans.forEach((plan, i) => {
+      if (!plan) return;
+      const files = pinned?.files[i];
+      if (files && pinned) answer(encodeFrame({ i, pinned: { ...pinned.lease, files } }));
+      else if (reads[i]!.ifCached === true) answer(encodeFrame({ i, uncached: true }));
+      else void serve(plan, i);
+    });
     return reply.header('content-type', FRAMES_CONTENT_TYPE).send(out);
+  });
+
+  /** A batched read's capability checked, and what it asks for. */
+  function checkBatchItem(
+    request: FastifyRequest,
+    item: BatchReadItem,
+  ): [ReadCapability, number, number, ReadType] {
+    const capability = check(request, item?.capability, item?.contentId, 'read') as ReadCapability;
+    const params = item as unknown as Record<string, unknown>;
+    const offset = intParam({ offset: String(params.offset) }, 'offset');
+    const requested = intParam({ length: String(params.length) }, 'length');
+    if (requested > BATCH_READ_MAX_BYTES) {
+      throw new TierfsError(
+        'INVALID_ARGUMENT',
+        `a batched read is at most ${BATCH_READ_MAX_BYTES} bytes, got ${requested}: read it with GET /data`,
+      );
+    }
+    const readType = parseReadType(typeof item.readType === 'string' ? item.readType : 'CACHE');
+    return [capability, offset, requested, readType];
+  }
+
+  /**
+   * Pins the page files of the reads of a batch whose pages are all cached in files (not
+   * CACHE_PROMOTE reads: those move pages), under one lease that ends with the earliest of their
+   * capabilities; by read index, the files of each read pinned.
+   */
+  async function pinBatch(plans: readonly (BatchPlan | undefined)[]) {
+    const wanted = plans.flatMap((plan, i) =>
+      plan && plan.length > 0 && plan.readType !== 'CACHE_PROMOTE' ? [{ plan, i }] : [],
+    );
+    if (wanted.length === 0) return undefined;
+    const held = await data.pages.pinMany(
+      wanted.map(({ plan }) => ({ fileKey: plan.contentId, offset: plan.offset, length: plan.length })),
+    );
+    const files: (readonly ShortCircuitFile[] | undefined)[] = [];
+    let expiresMs = Number.POSITIVE_INFINITY;
+    const pinned = held.flatMap((pages, k) => {
+      if (!pages) return [];
+      const { plan, i } = wanted[k]!;
+      files[i] = pages.files.map(({ pageIndex, path, headerLength, size }) => ({
+        pageIndex,
+        path,
+        headerLength,
+        size,
+      }));
+      expiresMs = Math.min(expiresMs, plan.expiresMs);
+      return [pages];
+    });
+    if (pinned.length === 0) return undefined;
+    count('short-circuit');
+    const lease = leases.openBatch(pinned, expiresMs);
+    return {
+      lease: { lease: lease.id, leaseExpiresMs: lease.expiresMs, pageSize: data.pages.pageSize },
+      files,
+    };
+  }
+
+  // The end of short-circuit batch leases (batch-read.ts) without another batch to name them in.
+  app.post('/data/short-circuit/release', async (request) => {
+    const named = (request.body as { leases?: unknown } | undefined)?.leases;
+    if (!Array.isArray(named) || !named.every((lease) => typeof lease === 'string')) {
+      throw new TierfsError(
+        'INVALID_ARGUMENT',
+        'a release takes a JSON body {"leases": ["<lease id>", ...]}',
+      );
+    }
+    return { released: named.filter((lease: string) => leases.closeBatch(lease)).length };
   });
 
   /**

@@ -31,4 +31,23 @@ describe('ShortCircuitLeases', () => {
     leases.closeAll();
     expect(leases.size).toBe(0);
   });
+
+  it('a batch lease unpins all its reads at once, by closeBatch or its end; close and closeBatch do not cross', async () => {
+    const leases = new ShortCircuitLeases();
+    const [a, b] = [pinned(), pinned()];
+    const batch = leases.openBatch([a.pins, b.pins], Date.now() + 10_000);
+    const single = leases.open('content-1', pinned().pins, Date.now() + 10_000);
+    expect(leases.closeBatch(single.id)).toBe(false);
+    expect(leases.close(batch.id, 'content-1')).toBe(false);
+    expect([a.state.released, b.state.released]).toEqual([0, 0]);
+    expect(leases.closeBatch(batch.id)).toBe(true);
+    expect(leases.closeBatch(batch.id)).toBe(false);
+    expect([a.state.released, b.state.released]).toEqual([1, 1]);
+    const c = pinned();
+    leases.openBatch([c.pins], Date.now() + 30);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(c.state.released).toBe(1);
+    expect(leases.size).toBe(1); // the single lease, still open
+    leases.closeAll();
+  });
 });

@@ -7,6 +7,8 @@
  *   PUT  /data?contentId                          (a write capability; body: the file)
  *   POST /data/short-circuit?contentId&offset&length  (a read capability; a local client's page files)
  *   POST /data/short-circuit/close?contentId&lease     (unpins them)
+ *   POST /data/batch                              (many small reads; short-circuit for a local client: cluster/batch-read.ts)
+ *   POST /data/short-circuit/release              (unpins the pages of short-circuit batches)
  *   POST /internal/persist | /internal/persisted | /internal/free | /internal/cached | /internal/mounts-changed
  *   GET  /internal/stats | /internal/configuration | /internal/log   (the cluster secret as bearer token)
  *   GET  /metrics                                 (Prometheus text)
@@ -125,6 +127,8 @@ export interface WorkerView {
   readonly bytesWritten: number;
   readonly ufsBytesRead: number;
   readonly stagedFiles: number;
+  /** Short-circuit leases open: reads whose page files are pinned for a client on this host. */
+  readonly shortCircuitLeases: number;
   readonly ufsOperations: readonly { scheme: string; operation: string; outcome: string; count: number }[];
 }
 
@@ -185,6 +189,7 @@ export class Worker {
       bytesWritten: totals.bytesWritten,
       ufsBytesRead: totals.ufsBytesRead,
       stagedFiles: this.staging.count(),
+      shortCircuitLeases: this.leases.size,
       ufsOperations: await this.metrics.ufs.operations(),
     };
   }

@@ -394,6 +394,53 @@ describe('a directory of small files read by many lanes at once', () => {
   });
 });
 
+describe('a directory of small cached files read again by a few lanes', () => {
+  it('is one request to the worker (its reads and the files listed after them, short-circuit) and none to S3', async () => {
+    await client.mkdir('/warm');
+    const contents = new Map<string, Buffer>();
+    for (let i = 0; i < 40; i++) {
+      contents.set(`/warm/f${String(i).padStart(2, '0')}.bin`, randomBytes(4096));
+      await write(
+        `/warm/f${String(i).padStart(2, '0')}.bin`,
+        contents.get(`/warm/f${String(i).padStart(2, '0')}.bin`)!,
+        'THROUGH',
+      );
+    }
+    const listing = async () => {
+      const files: ListedFile[] = [];
+      for await (const entry of client.listForRead('/warm')) files.push(entry);
+      return files;
+    };
+    const readAll = async (files: ListedFile[], lanes: number) => {
+      const bodies = new Map<string, Buffer>();
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: lanes }, async () => {
+          while (next < files.length) {
+            const file = files[next++]!;
+            bodies.set(file.status.path, await readStream(await client.readListed(file)));
+          }
+        }),
+      );
+      return bodies;
+    };
+    await readAll(await listing(), 16); // cold: cached as read, the cache writes finishing after
+    await eventually(async () => {
+      const page = await client.listStatus('/warm', { cached: true });
+      return page.entries.every((entry) => entry.cachedBytes === entry.size);
+    }, 'the files cached');
+    const files = await listing();
+    const from = proxy.requests.length;
+    let bodies = new Map<string, Buffer>();
+    const toWorker = await workerRequestsOf(async () => {
+      bodies = await readAll(files, 4);
+    });
+    expect(toWorker).toEqual(['POST /data/batch']);
+    expect(proxy.requests.slice(from)).toEqual([]);
+    for (const [path, bytes] of contents) expect(bodies.get(path)?.equals(bytes), path).toBe(true);
+  });
+});
+
 describe('requests per operation on an S3 mount whose writes go straight to the key (commit.copy off)', () => {
   const data = randomBytes(4096);
 

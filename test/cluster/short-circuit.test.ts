@@ -11,13 +11,15 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TierfsClient } from '../../src/client/client.js';
+import type { ListedFile, TierfsClient } from '../../src/client/client.js';
 import { CAPABILITY_HEADER } from '../../src/cluster/auth.js';
+import { type FrameHeader, FrameReader } from '../../src/cluster/batch-read.js';
 import { copyPages, MIN_SHORT_CIRCUIT_BYTES } from '../../src/cluster/short-circuit.js';
-import type { OpenFileResponse } from '../../src/cluster/wire.js';
+import type { OpenFileResponse, OpenListResult } from '../../src/cluster/wire.js';
 import { readStream } from '../../src/ufs/io.js';
 import { TIERFS_BIN } from '../support/cli.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
+import { eventually } from '../support/eventually.js';
 
 const KB = 1024;
 const ram = mkdtempSync('/dev/shm/tierfs-short-circuit-');
@@ -60,9 +62,19 @@ function pageFilesNewestFirst(): string[] {
 async function write(
   path: string,
   bytes: Buffer,
-  writeType: 'CACHE_THROUGH' | 'MUST_CACHE' = 'CACHE_THROUGH',
+  writeType: 'CACHE_THROUGH' | 'MUST_CACHE' | 'THROUGH' = 'CACHE_THROUGH',
 ) {
   await pipeline(Readable.from([bytes]), await client.createFile(path, { writeType, overwrite: true }));
+}
+
+/** Short-circuit leases open at the worker (a CLI process that exits leaves its own to expire). */
+async function openLeases(): Promise<number> {
+  return (await cluster.worker.view()).shortCircuitLeases;
+}
+
+/** Waits until the leases open are back to `count`: the reads since have released theirs. */
+async function leasesBackTo(count: number): Promise<void> {
+  await eventually(async () => (await openLeases()) <= count, 'the short-circuit leases released');
 }
 
 /** The worker's count of data requests of one kind. */
@@ -102,12 +114,14 @@ describe('short-circuit reads', () => {
     }
   });
 
-  it('reads a short range through the data port: one batched read, not an open and a close', async () => {
+  it('reads a short range in one batched request answered by its page file, not an open and a close', async () => {
+    const leases = await openLeases();
     const part = await counted(async () =>
       readStream(await client.openFile('/file.bin', { offset: 100, length: 10 })),
     );
     expect(part.result.equals(data.subarray(100, 110))).toBe(true);
-    expect(part).toMatchObject({ reads: 0, batches: 1, shortCircuits: 0 });
+    expect(part).toMatchObject({ reads: 0, batches: 1, shortCircuits: 1 });
+    await leasesBackTo(leases);
   });
 
   it('goes through the data port when disabled', async () => {
@@ -311,5 +325,170 @@ describe('short-circuit reads', () => {
     const close = `${cluster.worker.address}/data/short-circuit/close?contentId=${status.contentId}&lease=${lease}`;
     const closed = await request(close, { method: 'POST', headers: { [CAPABILITY_HEADER]: capability } });
     expect(await closed.body.json()).toEqual({ released: true });
+  });
+});
+
+/** `run` over `items`, `lanes` at a time, in order (as the bench's readers do). */
+async function inLanes<T>(
+  items: readonly T[],
+  lanes: number,
+  run: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: lanes }, async () => {
+      while (next < items.length) await run(items[next++]!);
+    }),
+  );
+}
+
+async function listed(path: string, reader = client): Promise<ListedFile[]> {
+  const files: ListedFile[] = [];
+  for await (const entry of reader.listForRead(path)) files.push(entry);
+  return files;
+}
+
+describe('a directory of small cached files, read short-circuit in batches', () => {
+  const files = 48;
+  const contentOf = (i: number, version = 1) =>
+    Buffer.concat([Buffer.from(`small ${i} v${version} `), randomBytes(3000 + i)]);
+  const contents = new Map<string, Buffer>();
+
+  beforeAll(async () => {
+    await client.mkdir('/small');
+    for (let i = 0; i < files; i++) {
+      const path = `/small/f${String(i).padStart(2, '0')}.bin`;
+      contents.set(path, contentOf(i));
+      await write(path, contents.get(path)!);
+    }
+  });
+
+  it('4 lanes read the listing in one batch request, answered by page files, whose lease is released after', async () => {
+    const leases = await openLeases();
+    const all = await listed('/small');
+    expect(all).toHaveLength(files);
+    const read = await counted(async () => {
+      const bodies = new Map<string, Buffer>();
+      await inLanes(all, 4, async (file) => {
+        bodies.set(file.status.path, await readStream(await client.readListed(file)));
+      });
+      return bodies;
+    });
+    for (const [path, bytes] of contents) expect(read.result.get(path)?.equals(bytes), path).toBe(true);
+    // The 4 reads of the first turn, and the 44 files listed after them read ahead with them.
+    expect(read).toMatchObject({ reads: 0, batches: 1, shortCircuits: 1 });
+    await leasesBackTo(leases);
+  });
+
+  it('a file read ahead and overwritten since is read as listed (one version), the new one when listed again', async () => {
+    const all = await listed('/small');
+    await readStream(await client.readListed(all[0]!)); // reads the others ahead
+    const changed = all[7]!;
+    const path = changed.status.path;
+    await write(path, contentOf(7, 2));
+    expect((await readStream(await client.readListed(changed))).equals(contents.get(path)!)).toBe(true);
+    const again = (await listed('/small')).find((f) => f.status.path === path)!;
+    expect(again.status.contentId).not.toBe(changed.status.contentId);
+    const now = await readStream(await client.readListed(again));
+    expect(now.subarray(0, 11).toString()).toBe('small 7 v2 ');
+    contents.set(path, now);
+  });
+
+  it('a process that may not read the page files (another user) reads small files through the data port', async () => {
+    const paths = ['/small/f03.bin', '/small/f04.bin'];
+    const leases = await openLeases();
+    const read = await counted(async () => {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [new URL('../support/read-as-user.mjs', import.meta.url).pathname, cluster.master.rpcAddress, ...paths],
+        { uid: 65534, gid: 65534 },
+      );
+      return stdout;
+    });
+    expect(read.result).toBe(
+      paths.map((path) => createHash('sha256').update(contents.get(path)!).digest('hex')).join('\n'),
+    );
+    // The first: a short-circuit batch (pinned, unreadable here), then the same read through the
+    // data port; the second straight through the data port (no more short-circuit to this worker).
+    expect(read).toMatchObject({ reads: 0, batches: 3, shortCircuits: 1 });
+    await leasesBackTo(leases);
+  });
+
+  it('the batch endpoint pins only what a valid capability allows, and fetches nothing for reads ahead', async () => {
+    await write('/small-uncached.bin', contentOf(99), 'THROUGH');
+    const page = (await (
+      await request(`${cluster.master.rpcAddress}/api/v1/paths/open-list`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-tierfs-user': 'admin' },
+        body: JSON.stringify({ path: '/small' }),
+      })
+    ).body.json()) as OpenListResult;
+    const uncached = (await (
+      await request(`${cluster.master.rpcAddress}/api/v1/paths/open`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-tierfs-user': 'admin' },
+        body: JSON.stringify({ path: '/small-uncached.bin' }),
+      })
+    ).body.json()) as OpenFileResponse;
+    const item = (capability: string, status: { contentId: string; size: number }) => ({
+      capability,
+      contentId: status.contentId,
+      offset: 0,
+      length: status.size,
+    });
+    const [prefix, payload] = page.capabilities[1]!.split('.');
+    const reads = [
+      item(page.capabilities[0]!, page.entries[0]!),
+      item(`${prefix}.${payload}.${'A'.repeat(43)}`, page.entries[1]!),
+      { ...item(uncached.capability, uncached.status), ifCached: true },
+    ];
+    const ufsReads = (await cluster.worker.view()).ufsBytesRead;
+    const leases = await openLeases();
+    const response = await request(`${cluster.worker.address}/data/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ reads, shortCircuit: true }),
+    });
+    const frames: FrameHeader[] = [];
+    const reader = new FrameReader((header) => frames.push(header));
+    for await (const chunk of response.body) reader.push(chunk as Buffer);
+    frames.sort((a, b) => a.i - b.i);
+    expect(frames[0]).toMatchObject({
+      i: 0,
+      pinned: { files: [{ pageIndex: 0, size: page.entries[0]!.size }] },
+    });
+    expect(frames[1]).toMatchObject({ i: 1, error: { code: 'UNAUTHENTICATED' } });
+    expect(frames[2]).toEqual({ i: 2, uncached: true });
+    expect((await cluster.worker.view()).ufsBytesRead).toBe(ufsReads);
+    expect(await openLeases()).toBe(leases + 1);
+    const lease = (frames[0] as unknown as { pinned: { lease: string } }).pinned.lease;
+    const release = (leases: string[]) =>
+      request(`${cluster.worker.address}/data/short-circuit/release`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ leases }),
+      }).then((r) => r.body.json());
+    expect(await release([lease])).toEqual({ released: 1 });
+    expect(await release([lease])).toEqual({ released: 0 });
+    expect(await openLeases()).toBe(leases);
+  });
+});
+
+describe('reads ahead past their lease', () => {
+  let short: TestCluster;
+  afterAll(async () => short?.stop());
+
+  it('a file read ahead and overwritten since is not served from what was read ahead once the lease has ended', async () => {
+    short = await startCluster({ 'tierfs.security.authorization.capability.lifetime': '1s' });
+    const reader = short.client();
+    const put = async (path: string, bytes: Buffer) =>
+      pipeline(Readable.from([bytes]), await reader.createFile(path, { overwrite: true, recursive: true }));
+    for (let i = 0; i < 4; i++) await put(`/d/f${i}.bin`, Buffer.from(`old ${i}`));
+    const all = await listed('/d', reader);
+    expect((await readStream(await reader.readListed(all[0]!))).toString()).toBe('old 0');
+    await put('/d/f2.bin', Buffer.from('new 2'));
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    // The capability, and so the lease, have ended: the file is opened again, as it is now.
+    expect((await readStream(await reader.readListed(all[2]!))).toString()).toBe('new 2');
   });
 });

@@ -32,6 +32,7 @@ export function workerPage(v: WorkerView, now = Date.now()): string {
     ['Written by clients', formatBytes(v.bytesWritten)],
     ['Read from under stores', formatBytes(v.ufsBytesRead)],
     ['Files staged for persistence', v.stagedFiles],
+    ['Short-circuit leases open', v.shortCircuitLeases],
   ])}
 <h2>Tiers</h2>
 <table id="tiers"><thead><tr><th>Tier</th><th class="num">Capacity</th><th class="num">Used</th><th>Usage</th><th class="num">Pages</th><th class="num">Evictions</th><th class="num">Bytes read</th></tr></thead>
