@@ -400,7 +400,11 @@ describe('a directory of small cached files, read short-circuit in batches', () 
     const read = await counted(async () => {
       const { stdout } = await promisify(execFile)(
         process.execPath,
-        [new URL('../support/read-as-user.mjs', import.meta.url).pathname, cluster.master.rpcAddress, ...paths],
+        [
+          new URL('../support/read-as-user.mjs', import.meta.url).pathname,
+          cluster.master.rpcAddress,
+          ...paths,
+        ],
         { uid: 65534, gid: 65534 },
       );
       return stdout;
