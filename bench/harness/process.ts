@@ -68,3 +68,32 @@ export async function mapLimit<T>(
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
+
+/**
+ * mapLimit over items as a source yields them (a listing page by page): the first items are worked
+ * on while later ones are still coming. The lanes share one iterator (an async generator queues
+ * their next() calls); a failure stops every lane.
+ */
+export async function mapLimitAsTheyCome<T>(
+  items: AsyncIterable<T>,
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  const source = items[Symbol.asyncIterator]();
+  let failed = false;
+  const worker = async () => {
+    for (let next = await source.next(); !next.done && !failed; next = await source.next()) {
+      try {
+        await task(next.value);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: limit }, worker));
+  } finally {
+    await source.return?.();
+  }
+}

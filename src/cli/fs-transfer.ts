@@ -45,6 +45,16 @@ class TransferProgress {
     if (process.stderr.isTTY) this.line = new ProgressLine(process.stderr, totalBytes, totalFiles);
   }
 
+  /** One more file to copy, found by a listing still going on. */
+  found(size: number): void {
+    this.line?.grow(size, 1);
+  }
+
+  /** Removes the bar without a summary (the command failed as a whole). */
+  abandon(): void {
+    this.line?.stop();
+  }
+
   counter(): Transform {
     return new Transform({
       transform: (chunk: Buffer, _encoding, callback) => {
@@ -98,20 +108,42 @@ function transferError(error: unknown): unknown {
   );
 }
 
-/** Runs every job, at most `threads` at a time, with progress; each failure is reported and counted. */
+/**
+ * Runs every job, at most `threads` at a time, with progress; each failure is reported and counted.
+ * Jobs may come as a listing finds them (an async iterable): the first are copied while the rest
+ * are still being listed, and the totals of the progress bar grow as they come. A failure of the
+ * listing itself stops taking new jobs; it is thrown once the jobs already started have finished.
+ */
 async function runJobs<S, D>(
-  jobs: readonly FileJob<S, D>[],
+  jobs: readonly FileJob<S, D>[] | AsyncIterable<FileJob<S, D>>,
   threads: number,
   copy: (job: FileJob<S, D>, progress: TransferProgress) => Promise<void>,
 ): Promise<TransferProgress> {
-  const progress = new TransferProgress(
-    jobs.reduce((sum, job) => sum + job.size, 0),
-    jobs.length,
-  );
-  let next = 0;
+  const listed = Array.isArray(jobs) ? (jobs as readonly FileJob<S, D>[]) : undefined;
+  const progress = listed
+    ? new TransferProgress(
+        listed.reduce((sum, job) => sum + job.size, 0),
+        listed.length,
+      )
+    : new TransferProgress(0, 0);
+  const source = listed
+    ? listed[Symbol.iterator]()
+    : (jobs as AsyncIterable<FileJob<S, D>>)[Symbol.asyncIterator]();
+  let listingFailed: { error: unknown } | undefined;
+  const take = async (): Promise<FileJob<S, D> | undefined> => {
+    if (listingFailed) return undefined;
+    try {
+      const next = await source.next();
+      if (next.done) return undefined;
+      if (!listed) progress.found(next.value.size);
+      return next.value;
+    } catch (error) {
+      listingFailed ??= { error };
+      return undefined;
+    }
+  };
   const lane = async () => {
-    while (next < jobs.length) {
-      const job = jobs[next++]!;
+    for (let job = await take(); job; job = await take()) {
       try {
         await copy(job, progress);
         progress.fileDone();
@@ -120,7 +152,12 @@ async function runJobs<S, D>(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(threads, jobs.length)) }, lane));
+  const lanes = Math.max(1, listed ? Math.min(threads, listed.length) : threads);
+  await Promise.all(Array.from({ length: lanes }, lane));
+  if (listingFailed) {
+    progress.abandon();
+    throw listingFailed.error;
+  }
   return progress;
 }
 
@@ -223,17 +260,25 @@ export async function copyToLocal(
 ): Promise<void> {
   const root = await client.getStatus(source);
   const target = await localTarget(destination, root.name || 'root');
-  let jobs: FileJob<ListedFile, string>[];
+  let jobs: FileJob<ListedFile, string>[] | AsyncIterable<FileJob<ListedFile, string>>;
   if (root.isDirectory) {
-    // Statuses and read capabilities a page at a time: no call to the master per file.
-    const dirs = [''];
-    jobs = [];
-    for await (const entry of client.listForRead(root.path, { recursive: true })) {
-      const rel = relativeTo(root, entry.status);
-      if (entry.status.isDirectory) dirs.push(rel);
-      else jobs.push({ source: entry, destination: join(target, rel), size: entry.status.size });
-    }
-    for (const dir of dirs) await mkdir(join(target, dir), { recursive: true });
+    // Statuses and read capabilities a page at a time (no call to the master per file); the files
+    // of a page are copied while the next page is listed. A directory is listed (breadth-first)
+    // before anything below it, so it is made before any file that goes into it.
+    // The target is made once the first page is there: a listing refused outright leaves nothing.
+    jobs = (async function* () {
+      let made = false;
+      for await (const entry of client.listForRead(root.path, { recursive: true })) {
+        if (!made) {
+          await mkdir(target, { recursive: true });
+          made = true;
+        }
+        const destination = join(target, relativeTo(root, entry.status));
+        if (entry.status.isDirectory) await mkdir(destination, { recursive: true });
+        else yield { source: entry, destination, size: entry.status.size };
+      }
+      if (!made) await mkdir(target, { recursive: true });
+    })();
   } else {
     jobs = [{ source: { status: root }, destination: target, size: root.size }];
   }

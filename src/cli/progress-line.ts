@@ -103,8 +103,8 @@ export class ProgressLine {
 
   constructor(
     private readonly stream: NodeJS.WriteStream,
-    private readonly totalBytes: number,
-    private readonly totalFiles: number,
+    private totalBytes: number,
+    private totalFiles: number,
     private readonly now: () => number = Date.now,
   ) {
     this.meter = new RateMeter(now());
@@ -118,6 +118,12 @@ export class ProgressLine {
     const now = this.now();
     this.meter.sample(bytes, now);
     if (now - this.drawnAt >= REDRAW_MS) this.draw();
+  }
+
+  /** The totals grow by `bytes` and `files` (found by a listing still going on). */
+  grow(bytes: number, files: number): void {
+    this.totalBytes += bytes;
+    this.totalFiles += files;
   }
 
   /** Prints `line` above the bar, where it stays. */

@@ -19,6 +19,7 @@ import type {
   UnderStore,
   UnderStoreCapabilities,
 } from './contract.js';
+import { WholeBody } from './whole-body.js';
 
 export const UFS_OPERATIONS = [
   'getStatus',
@@ -105,6 +106,11 @@ export class MeteredUnderStore implements UnderStore {
   async open(path: string, options?: OpenOptions): Promise<Readable> {
     const source = await this.timed('open', () => this.inner.open(path, options));
     const { observer, scheme } = this;
+    // A body received whole has come from the store already: counted now, handed over as it is.
+    if (source instanceof WholeBody) {
+      observer.bytesRead(scheme, source.bytes.length);
+      return source;
+    }
     const counted = new Transform({
       transform(chunk: Buffer, _encoding, callback) {
         observer.bytesRead(scheme, chunk.length);

@@ -12,6 +12,7 @@ import type { WriteType } from '../cluster/io-types.js';
 import { TierfsError } from '../errors.js';
 import type { CreateOptions, UfsStatus, UfsWriteStream, UnderStore } from '../ufs/contract.js';
 import { abortWrite } from '../ufs/io.js';
+import { takeWholeBytes } from '../ufs/whole-body.js';
 import { PageFill } from './page-fill.js';
 import type { StagingArea } from './staging.js';
 
@@ -56,7 +57,7 @@ export function readFileWindows(data: DataPath, plan: ReadPlan): AsyncGenerator<
 }
 
 function rangeOf(data: DataPath, plan: ReadPlan): RangeStream {
-  const fetch = async (offset: number, length: number): Promise<Readable> => {
+  const fetch = async (offset: number, length: number): Promise<Uint8Array | Readable> => {
     if (data.staging.has(plan.contentId)) return data.staging.open(plan.contentId, offset, length);
     if (!plan.persisted) {
       throw new TierfsError(
@@ -66,11 +67,13 @@ function rangeOf(data: DataPath, plan: ReadPlan): RangeStream {
     }
     const { store, path } = await plan.ufs();
     // With the version (and so the size) known, an object store sends the GET only: no HEAD.
-    return store.open(path, {
+    const body = await store.open(path, {
       offset,
       length,
       ...(plan.version === undefined ? {} : { version: plan.version, size: plan.size }),
     });
+    // A small object's answer, received whole: its bytes, without reading them through the stream.
+    return takeWholeBytes(body) ?? body;
   };
   return {
     fileKey: plan.contentId,

@@ -413,6 +413,57 @@ describe('tierfs fs: copying a directory of small files', () => {
   });
 });
 
+describe('tierfs fs: copying while listing', () => {
+  it('copyToLocal copies the files of a directory while what is below it is still being listed', async () => {
+    for (let i = 0; i < 12; i++) await write(`/overlap/${i < 8 ? '' : 'sub/'}o${i}.txt`, `file ${i}\n`);
+    const proxy = await startFaultProxy(cluster.master.rpcAddress);
+    let release = () => {};
+    let lists = 0;
+    // The second listing call (the subdirectory's page) waits at the proxy until released.
+    proxy.rules.push({
+      match: (q) => q.path === '/api/v1/paths/open-list' && ++lists === 2,
+      fault: 'hold',
+      release: new Promise<void>((resolve) => {
+        release = resolve;
+      }),
+    });
+    try {
+      const copy = runTierfs(
+        [
+          '-Dtierfs.master.hostname=127.0.0.1',
+          `-Dtierfs.master.rpc.port=${proxy.port}`,
+          'fs',
+          'copyToLocal',
+          '--thread',
+          '4',
+          '/overlap',
+          'overlap-back',
+        ],
+        { cwd: work, env: { HOME: work, TZ: 'UTC' } },
+      );
+      const back = join(work, 'overlap-back');
+      const top = Array.from({ length: 8 }, (_, i) => `o${i}.txt`);
+      // Every file of the first page is copied while the subdirectory's listing is held.
+      const held = () => proxy.requests.filter((q) => q.fault === 'hold' && q.ended === undefined);
+      await eventually(
+        () =>
+          held().length === 1 &&
+          top.every((name) => existsSync(join(back, name)) && readFileSync(join(back, name), 'utf8') !== ''),
+        'the files of the first page copied while the next listing call waits',
+      );
+      expect(existsSync(join(back, 'sub', 'o8.txt'))).toBe(false);
+      release();
+      const r = await copy;
+      expect(r.stderr).toBe('');
+      expect(r.stdout).toMatch(/^Copied 12 files /);
+      expect(tree(back)).toEqual(tree(join(cluster.ufs, 'overlap')));
+    } finally {
+      release();
+      await proxy.close();
+    }
+  });
+});
+
 describe('tierfs fs: mounts, cache and persistence', () => {
   it('mount --option with the table masking secrets, a read-only mount refusing writes, unmount', async () => {
     const local = join(work, 'mounted');

@@ -12,6 +12,7 @@ import type { UnderStore } from '../../src/ufs/contract.js';
 import { readStream, writeFile } from '../../src/ufs/io.js';
 import { parseUfsUri } from '../../src/ufs/registry.js';
 import { createS3UnderStore } from '../../src/ufs/s3/s3-store.js';
+import { takeWholeBytes } from '../../src/ufs/whole-body.js';
 import { s3rverConfiguration, TEST_BUCKET } from '../support/s3rver.js';
 import { withS3rverBehindProxy } from '../support/s3rver-behind-proxy.js';
 
@@ -129,6 +130,44 @@ describe('small S3 GETs without the SDK', () => {
         expect(sent.map((r) => r.fault ?? 'served')).toEqual([fault, 'served']);
         expect(agentsOf(from).every((agent) => SMALL_GET.test(agent))).toBe(true);
       }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('are aborted by the request timeout when the store stalls, and the retry is served', async () => {
+    // Only the request timeout ends the stalled GET: the socket's own timeout is far off.
+    const store = await s3rverStore(fixture.proxy.endpoint, {
+      'tierfs.underfs.s3.request.timeout': '300ms',
+      'tierfs.underfs.s3.socket.timeout': '10min',
+    });
+    try {
+      const data = randomBytes(3000);
+      const version = await pinned(store, 'stalled.bin', data);
+      const from = fixture.proxy.requests.length;
+      fixture.proxy.rules.push({
+        match: (r) => r.method === 'GET' && r.path.endsWith('/stalled.bin'),
+        fault: 'stall',
+      });
+      expect((await readStream(await store.open('stalled.bin', version))).equals(data)).toBe(true);
+      const sent = fixture.proxy.requests.slice(from);
+      expect(sent.map((r) => r.fault ?? 'served')).toEqual(['stall', 'served']);
+      expect(agentsOf(from).every((agent) => SMALL_GET.test(agent))).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('hand over their bytes whole: a reader takes them without reading the stream', async () => {
+    const store = await s3rverStore(fixture.proxy.endpoint);
+    try {
+      const data = randomBytes(4096);
+      const version = await pinned(store, 'whole.bin', data);
+      const body = await store.open('whole.bin', { ...version, offset: 96, length: 4000 });
+      const closed = new Promise((resolve) => body.once('close', resolve));
+      expect(takeWholeBytes(body)?.equals(data.subarray(96))).toBe(true);
+      await closed; // the layers that wait for the body's end hear of it
+      expect(body.errored).toBeNull();
     } finally {
       await store.close();
     }

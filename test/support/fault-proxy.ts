@@ -3,12 +3,19 @@
  * endpoint at it) and a forward proxy (set it as tierfs.underfs.s3.proxy.host/port) at once. It
  * records every request and injects faults on the requests a rule matches: a dropped connection,
  * a 500, a 503 SlowDown, a stall (no response until the client gives up), or a lost answer (the
- * request reaches the target, which acts on it, and the connection drops before its answer).
+ * request reaches the target, which acts on it, and the connection drops before its answer), or a
+ * hold (the request waits at the proxy until the rule's `release` resolves, then goes through).
  */
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-export type Fault = 'drop' | 'error500' | 'slowdown' | 'stall' | 'loseAnswer';
+export type Fault = 'drop' | 'error500' | 'slowdown' | 'stall' | 'loseAnswer' | 'hold';
 
 export interface SeenRequest {
   readonly method: string;
@@ -32,6 +39,8 @@ export interface FaultRule {
   readonly fault: Fault;
   /** How many matching requests get the fault (default 1). */
   times?: number;
+  /** `hold`: the request goes on once this resolves. */
+  readonly release?: Promise<void>;
 }
 
 export interface FaultProxy {
@@ -88,17 +97,25 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         return;
       }
     }
+    if (rule?.fault === 'hold') {
+      req.pause();
+      void (rule.release ?? Promise.resolve()).then(() => forward(req, res, seen.path, undefined));
+      return;
+    }
+    forward(req, res, seen.path, rule?.fault);
+  });
+  const forward = (req: IncomingMessage, res: ServerResponse, path: string, fault: Fault | undefined) => {
     const out = httpRequest(
       {
         host: upstream.hostname,
         port: upstream.port,
         method: req.method,
-        path: seen.path,
+        path,
         agent: false,
         headers: req.headers,
       },
       (response) => {
-        if (rule?.fault === 'loseAnswer') {
+        if (fault === 'loseAnswer') {
           response.resume();
           response.on('end', () => req.socket.destroy());
           return;
@@ -109,7 +126,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     );
     out.on('error', () => res.destroy());
     req.pipe(out);
-  });
+  };
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));

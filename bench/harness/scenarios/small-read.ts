@@ -4,7 +4,6 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import type { ListedFile } from '../../../src/client/client.js';
 import { MOUNT, MOUNT_PREFIX } from '../cluster.js';
 import {
   awsCommand,
@@ -17,7 +16,7 @@ import {
   tierfsCommand,
 } from '../context.js';
 import { awsArgs, rcloneBulkFlags, rcloneRemote, sdkClient } from '../peers.js';
-import { execCounted, mapLimit, timeRuns } from '../process.js';
+import { execCounted, mapLimit, mapLimitAsTheyCome, timeRuns } from '../process.js';
 import type { Temperature } from '../results.js';
 
 export const SMALL_DIR = 'small';
@@ -34,12 +33,11 @@ export async function smallRead(ctx: BenchContext): Promise<void> {
   const total = ctx.smallCount * ctx.smallBytes;
   const { client } = ctx.cluster;
   const tierfsRead = async () => {
-    // Statuses and read capabilities come a page at a time; no call to the master per file.
-    const files: ListedFile[] = [];
-    for await (const entry of client.listForRead(`${MOUNT}/${SMALL_DIR}`))
-      if (!entry.status.isDirectory) files.push(entry);
+    // Statuses and read capabilities come a page at a time (no call to the master per file), and
+    // the files of a page are read while the next page is listed, as rclone copy does.
     let bytes = 0;
-    await mapLimit(files, ctx.concurrency, async (file) => {
+    await mapLimitAsTheyCome(client.listForRead(`${MOUNT}/${SMALL_DIR}`), ctx.concurrency, async (file) => {
+      if (file.status.isDirectory) return;
       const n = await drain(await client.readListed(file));
       bytes += n;
     });

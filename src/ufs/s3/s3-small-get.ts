@@ -10,9 +10,9 @@
  * bucket in another region answers with a redirect: then this getter turns itself off for the
  * mount and the SDK, which follows region redirects, serves that GET and the ones after it.
  */
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { Agent, type Dispatcher, request } from 'undici';
+import { Agent, type Dispatcher, errors } from 'undici';
 import type { Configuration } from '../../config/configuration.js';
 import {
   UNDERFS_S3_DISABLE_DNS_BUCKETS,
@@ -24,9 +24,12 @@ import {
 } from '../../config/keys/s3.js';
 import { TierfsError } from '../../errors.js';
 import { checkAnsweredEtag } from '../object/object-version.js';
+import { WholeBody } from '../whole-body.js';
 import { endpointUrl, maxConnections, usesHttps } from './s3-client-config.js';
 import { toS3Error } from './s3-errors.js';
 import { encodeS3Path, GetSigner } from './sigv4-get.js';
+
+const { RequestAbortedError } = errors;
 
 /** Ranges up to this long are fetched whole into memory by SmallGet; longer ones stream through the SDK. */
 export const SMALL_GET_MAX_BYTES = 256 * 1024;
@@ -93,38 +96,24 @@ export class SmallGet {
     const path = `${this.base}${encodeS3Path(req.key)}`;
     const headers: Record<string, string> = { range: `bytes=${req.range.start}-${req.range.end}` };
     if (req.ifMatch !== undefined) headers['if-match'] = `"${req.ifMatch}"`;
-    let response: Dispatcher.ResponseData;
+    let answer: Answer;
     try {
       const signed = this.signer.sign(this.host, path, headers, await this.options.credentials());
       if (this.options.userAgent) signed['user-agent'] = this.options.userAgent;
-      response = await request(`${this.origin}${path}`, {
-        method: 'GET',
-        headers: signed,
-        signal: req.signal,
-        dispatcher: this.agent,
-      });
+      answer = await this.send(path, signed, req.signal);
     } catch (error) {
       throw transportError(error, bucket, req.key);
     }
-    const { statusCode } = response;
+    const { statusCode } = answer;
     if (statusCode === 200 || statusCode === 206) {
-      let bytes: Buffer;
       try {
-        checkAnsweredEtag(
-          req.ifMatch,
-          etagOf(response.headers.etag),
-          false,
-          `GetObject s3://${bucket}/${req.key}`,
-        );
-        bytes = Buffer.from(await response.body.arrayBuffer());
+        checkAnsweredEtag(req.ifMatch, etagOf(answer.etag), false, `GetObject s3://${bucket}/${req.key}`);
       } catch (error) {
-        // Dropped unread (an answer of the wrong version): no abort error, the connection is reused.
-        response.body.dump({ limit: MAX_ERROR_BODY }).catch(() => undefined);
         throw transportError(error, bucket, req.key);
       }
-      return ended(bytes);
+      return new WholeBody(answer.body);
     }
-    const text = await errorText(response.body);
+    const text = answer.body.toString('utf8', 0, Math.min(answer.body.length, MAX_ERROR_BODY));
     const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
     if (isRegionRedirect(statusCode, code)) {
       this.off = true;
@@ -140,6 +129,24 @@ export class SmallGet {
       bucket,
       req.key,
     );
+  }
+
+  /**
+   * One GET on the pool, its answer collected whole: the status, the ETag and the body. undici's
+   * `request` would parse every header into an object and hand the body over as a stream to be
+   * read back into one buffer; this takes the raw answer as it comes.
+   */
+  private send(
+    path: string,
+    headers: Record<string, string>,
+    signal: AbortSignal | undefined,
+  ): Promise<Answer> {
+    return new Promise<Answer>((resolve, reject) => {
+      this.agent.dispatch(
+        { origin: this.origin, path, method: 'GET', headers },
+        new CollectingHandler(resolve, reject, signal),
+      );
+    });
   }
 
   async close(): Promise<void> {
@@ -169,21 +176,84 @@ export function smallGetFor(conf: Configuration, options: SmallGetOptions): Smal
   });
 }
 
-/**
- * A stream of `bytes` that has already been told its end: a reader that stops once it has all the
- * bytes it asked for (the worker's range reader does) finds it finished, where `Readable.from` would
- * still be open and be destroyed with an AbortError (a stack trace per read).
- */
-function ended(bytes: Buffer): Readable {
-  const body = new Readable({ read() {} });
-  if (bytes.length > 0) body.push(bytes);
-  body.push(null);
-  return body;
+function etagOf(header: string | undefined): string | undefined {
+  return header?.replace(/^(W\/)?"|"$/g, '');
 }
 
-function etagOf(header: string | string[] | undefined): string | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  return value?.replace(/^(W\/)?"|"$/g, '');
+/** What a GET answered: its status, its ETag header and its whole body. */
+interface Answer {
+  readonly statusCode: number;
+  readonly etag: string | undefined;
+  readonly body: Buffer;
+}
+
+/**
+ * undici's dispatch handler of one GET (its raw interface: header names and values as Buffers),
+ * collecting the answer. The caller's signal aborts the request until the answer is complete.
+ */
+class CollectingHandler implements Dispatcher.DispatchHandler {
+  private statusCode = 0;
+  private etag: string | undefined;
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private abort: ((reason?: Error) => void) | undefined;
+  private readonly onAbort: (() => void) | undefined;
+
+  constructor(
+    private readonly resolve: (answer: Answer) => void,
+    private readonly reject: (error: unknown) => void,
+    private readonly signal: AbortSignal | undefined,
+  ) {
+    if (signal) {
+      this.onAbort = () => this.abort?.(abortReason(signal));
+      signal.addEventListener('abort', this.onAbort, { once: true });
+    }
+  }
+
+  onConnect(abort: (reason?: Error) => void): void {
+    this.abort = abort;
+    if (this.signal?.aborted) abort(abortReason(this.signal));
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
+    if (statusCode < 200) return true; // 1xx: the answer is still to come
+    this.statusCode = statusCode;
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+      const name = rawHeaders[i]!;
+      if (name.length === 4 && name.toString('latin1').toLowerCase() === 'etag') {
+        this.etag = rawHeaders[i + 1]!.toString('latin1');
+      }
+    }
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    return true;
+  }
+
+  onComplete(): void {
+    this.done();
+    const { chunks, size } = this;
+    const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+    this.resolve({ statusCode: this.statusCode, etag: this.etag, body });
+  }
+
+  onError(error: Error): void {
+    this.done();
+    this.reject(error);
+  }
+
+  private done(): void {
+    if (this.onAbort) this.signal!.removeEventListener('abort', this.onAbort);
+  }
+}
+
+/** Why a signal aborted, as an Error (undici's own when the signal gave none). */
+function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new RequestAbortedError();
 }
 
 /** A moved bucket (another region than the one signed for): the SDK knows how to follow it. */
@@ -195,12 +265,6 @@ function isRegionRedirect(status: number, code: string | undefined): boolean {
     code === 'AuthorizationHeaderMalformed' ||
     code === 'IllegalLocationConstraintException'
   );
-}
-
-/** An error answer's body (S3's are a few hundred bytes of XML), cut to MAX_ERROR_BODY. */
-async function errorText(body: Dispatcher.ResponseData['body']): Promise<string> {
-  const text = await body.text().catch(() => '');
-  return text.slice(0, MAX_ERROR_BODY);
 }
 
 /** undici's connection failures and timeouts are retryable, as the SDK's are. */

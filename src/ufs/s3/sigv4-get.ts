@@ -38,6 +38,8 @@ export function amzDates(nowMs: number): { amzDate: string; day: string } {
 
 export class GetSigner {
   private key: { id: string; bytes: Buffer } | undefined;
+  /** The dates of the second last signed in (formatting them is a good part of a signature's cost). */
+  private dates: { second: number; amzDate: string; day: string } | undefined;
 
   constructor(private readonly region: string) {}
 
@@ -53,7 +55,9 @@ export class GetSigner {
     credentials: SigningCredentials,
     nowMs = Date.now(),
   ): Record<string, string> {
-    const { amzDate, day } = amzDates(nowMs);
+    const second = Math.floor(nowMs / 1000);
+    if (this.dates?.second !== second) this.dates = { second, ...amzDates(nowMs) };
+    const { amzDate, day } = this.dates;
     const signed: Record<string, string> = {
       ...headers,
       host,
