@@ -2,13 +2,14 @@
  * An HTTP proxy for tests that sits between the S3 client and s3rver: a reverse proxy (point the
  * endpoint at it) and a forward proxy (set it as tierfs.underfs.s3.proxy.host/port) at once. It
  * records every request and injects faults on the requests a rule matches: a dropped connection,
- * a 500, a 503 SlowDown, a stall (no response until the client gives up), or a lost answer (the
+ * a 500, a 503 SlowDown, a stall (no response until the client gives up), a held body (the head
+ * goes back, the body only once the rule's `until` settles), or a lost answer (the
  * request reaches the target, which acts on it, and the connection drops before its answer).
  */
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-export type Fault = 'drop' | 'error500' | 'slowdown' | 'stall' | 'loseAnswer';
+export type Fault = 'drop' | 'error500' | 'slowdown' | 'stall' | 'loseAnswer' | 'holdBody';
 
 export interface SeenRequest {
   readonly method: string;
@@ -32,6 +33,8 @@ export interface FaultRule {
   readonly fault: Fault;
   /** How many matching requests get the fault (default 1). */
   times?: number;
+  /** holdBody: the answer's head goes back at once, its body once this settles. */
+  readonly until?: Promise<void>;
 }
 
 export interface FaultProxy {
@@ -104,6 +107,12 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
           return;
         }
         res.writeHead(response.statusCode ?? 502, response.headers);
+        if (rule?.fault === 'holdBody') {
+          res.flushHeaders();
+          response.pause();
+          void (rule.until ?? Promise.resolve()).finally(() => response.pipe(res));
+          return;
+        }
         response.pipe(res);
       },
     );
