@@ -216,7 +216,8 @@ export class Namespace {
       );
     }
     // A first page starts the load of a stale or never-listed directory (or joins the one under
-    // way); every page is returned as soon as the load has gone past its last entry.
+    // way); a page is returned as soon as the load has gone past its last entry, or with what the
+    // load has gone past so far (a shorter page) when that is not the whole page.
     // A later page of a directory whose load is not running here (another master served the first
     // page, or the load was cut off) starts one when the children were never loaded in full: the
     // pages after the token would otherwise miss what the store has not mirrored yet.
