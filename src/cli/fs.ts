@@ -19,7 +19,7 @@ import {
   type WriteType,
 } from '../cluster/io-types.js';
 import { copyPages } from '../cluster/short-circuit.js';
-import type { ListResult } from '../cluster/wire.js';
+import type { FileStatus } from '../cluster/wire.js';
 import { optionValue, readOptionFile } from '../config/option-file.js';
 import { parseBytes } from '../config/types.js';
 import { isTierfsError, TierfsError } from '../errors.js';
@@ -100,15 +100,22 @@ async function listInto(
   client: TierfsClient,
   dir: string,
   options: { recursive: boolean; human: boolean },
-  first?: Promise<ListResult>,
+  pages: AsyncIterable<readonly FileStatus[]> = client.listPages(dir, { cached: true }),
 ): Promise<void> {
-  for await (const entries of client.listPages(dir, { cached: true, first })) {
+  for await (const entries of pages) {
     for (const entry of entries) {
       batch.add(lsLine(entry, options.human));
       if (options.recursive && entry.isDirectory) await listInto(batch, client, entry.path, options);
     }
     await batch.flush();
   }
+}
+
+/** The pages of a listing whose first page was already taken from it. */
+async function* resumed<T>(first: IteratorResult<T>, rest: AsyncIterator<T>): AsyncGenerator<T> {
+  if (first.done) return;
+  yield first.value;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
 }
 
 async function writeToStdout(stream: Readable): Promise<void> {
@@ -201,9 +208,10 @@ export function registerFsCommands(program: Command, context: CliContext): void 
         // The first page is asked for at once, not after a getStatus: one master call fewer, and
         // the master looks up a directory it does not know yet and starts listing it together.
         // A file answers NOT_A_DIRECTORY and is shown by its status.
-        const first = client.listStatus(path, { cached: true });
+        const pages = client.listPages(path, { cached: true });
+        let first: IteratorResult<readonly FileStatus[]>;
         try {
-          await first;
+          first = await pages.next();
         } catch (error) {
           if (!isTierfsError(error, 'NOT_A_DIRECTORY')) throw error;
           return out(lsLine(await client.getStatus(path, { cached: true }), options.human ?? false));
@@ -213,7 +221,7 @@ export function registerFsCommands(program: Command, context: CliContext): void 
           client,
           path,
           { recursive: options.recursive ?? false, human: options.human ?? false },
-          first,
+          resumed(first, pages),
         );
       }),
     );

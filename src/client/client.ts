@@ -7,6 +7,7 @@
  * writes stream straight through to one worker and become visible only when the master completes
  * them with the worker's signed receipt.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import { userInfo } from 'node:os';
 import { Readable, Writable } from 'node:stream';
 import { type Credentials, credentialHeaders } from '../cluster/auth.js';
@@ -25,6 +26,7 @@ import type {
   OpenListResult,
   WorkerInfo,
 } from '../cluster/wire.js';
+import { CONTINUATION_HEADER } from '../cluster/wire.js';
 import type { Configuration } from '../config/configuration.js';
 import {
   SECURITY_LOGIN_TOKEN,
@@ -143,6 +145,12 @@ const REPEATABLE = new Set([
   '/api/v1/paths/persist',
 ]);
 
+/** A page of a listing asked for: its answer, and its continuation token as soon as its head came. */
+interface AskedPage {
+  readonly page: Promise<ListResult>;
+  readonly head: Promise<string>;
+}
+
 /** A listed entry and, for a file the caller may read, the capability to read it. */
 export interface ListedFile {
   readonly status: FileStatus;
@@ -242,24 +250,44 @@ export class TierfsClient {
   }
 
   /**
-   * A directory's entries a page at a time, as the master answers them; the next page is asked for
-   * while the caller handles this one. `first`: the first page, already asked for with the same
-   * options (`listStatus`).
+   * A directory's entries a page at a time, as the master answers them. The next page is asked for
+   * as soon as this one's head arrives with its continuation token (CONTINUATION_HEADER), while its
+   * body is still coming and while the caller handles it: one page ahead, never more.
    */
   async *listPages(
     path: string,
-    options: { cached?: boolean; pageSize?: number; first?: Promise<ListResult> } = {},
+    asked: { cached?: boolean; pageSize?: number } = {},
   ): AsyncGenerator<readonly FileStatus[]> {
-    const { first, ...asked } = options;
-    let next: Promise<ListResult> | undefined = first ?? this.listStatus(path, asked);
-    while (next) {
-      const page: ListResult = await next;
-      next = undefined;
-      if (page.continuationToken) {
-        next = this.listStatus(path, { ...asked, continuationToken: page.continuationToken });
-        next.catch(() => undefined); // a caller that stops early never awaits it
-      }
+    const ask = (continuationToken?: string): AskedPage => {
+      let headToken!: (token: string) => void;
+      const head = new Promise<string>((resolve) => {
+        headToken = resolve;
+      });
+      const onHead = (headers: IncomingHttpHeaders) => {
+        const token = headers[CONTINUATION_HEADER];
+        if (typeof token === 'string' && token !== '') headToken(token);
+      };
+      const page = this.get<ListResult>(
+        '/api/v1/paths/list',
+        { path, ...asked, continuationToken },
+        { onHead },
+      );
+      page.catch(() => undefined); // a caller that stops early never awaits it
+      return { page, head };
+    };
+    let current: AskedPage | undefined = ask();
+    while (current) {
+      const token: string | undefined = await Promise.race([
+        current.head,
+        current.page.then((p) => p.continuationToken),
+      ]);
+      let next: AskedPage | undefined = token === undefined ? undefined : ask(token);
+      const page: ListResult = await current.page;
+      // A call answered twice (the first answer cut off, asked again) may have ended elsewhere.
+      if (page.continuationToken !== token)
+        next = page.continuationToken === undefined ? undefined : ask(page.continuationToken);
       yield page.entries;
+      current = next;
     }
   }
 
@@ -568,8 +596,12 @@ export class TierfsClient {
     return this.liveRefresh;
   }
 
-  private get<T>(path: string, params: Record<string, unknown>): Promise<T> {
-    return this.masters.call<T>('GET', `${path}?${query(params)}`, { headers: this.headers });
+  private get<T>(
+    path: string,
+    params: Record<string, unknown>,
+    options: { onHead?: (headers: IncomingHttpHeaders) => void } = {},
+  ): Promise<T> {
+    return this.masters.call<T>('GET', `${path}?${query(params)}`, { headers: this.headers, ...options });
   }
 
   private post<T>(path: string, body: Record<string, unknown>): Promise<T> {

@@ -5,7 +5,13 @@
  * refused or reset connection a retryable UNAVAILABLE naming the address. `sendError` is the other
  * half: how every tierfs HTTP port answers a failure.
  */
-import { Agent, type ClientRequest, request as httpRequest, type IncomingMessage } from 'node:http';
+import {
+  Agent,
+  type ClientRequest,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+} from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES, type ErrorCode, TierfsError, toTierfsError } from '../errors.js';
 import { validationFailure } from './validation-errors.js';
@@ -17,6 +23,8 @@ export interface CallOptions {
   readonly timeoutMs?: number;
   /** Gives the call up at once (its socket destroyed) with the signal's reason. */
   readonly signal?: AbortSignal;
+  /** Called with the headers of a successful answer as soon as they arrive, before its body. */
+  readonly onHead?: (headers: IncomingHttpHeaders) => void;
 }
 
 /**
@@ -39,6 +47,7 @@ async function send(
   payload: string | undefined,
   timeoutMs: number,
   signal?: AbortSignal,
+  onHead?: (headers: IncomingHttpHeaders) => void,
 ): Promise<Answer> {
   const https = url.protocol === 'https:';
   const request = https ? (await import('node:https')).request : httpRequest;
@@ -61,6 +70,7 @@ async function send(
       reject(error);
     });
     req.on('response', (response: IncomingMessage) => {
+      if (onHead && (response.statusCode ?? 0) < 400) onHead(response.headers);
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('error', reject);
@@ -83,7 +93,7 @@ export async function callJson<T>(
   const timeoutMs = options.timeoutMs ?? 60_000;
   let answer: Answer;
   try {
-    answer = await send(method, target, headers, payload, timeoutMs, options.signal);
+    answer = await send(method, target, headers, payload, timeoutMs, options.signal, options.onHead);
   } catch (error) {
     // A kept-alive socket the peer closed while idle: a read is sent again (a POST is not: it
     // may have been applied).
@@ -91,7 +101,7 @@ export async function callJson<T>(
     const idleClosed = e.reused && (e.code === 'ECONNRESET' || e.code === 'EPIPE');
     if (!(idleClosed && method === 'GET')) throw unreachable(url, error);
     try {
-      answer = await send(method, target, headers, payload, timeoutMs, options.signal);
+      answer = await send(method, target, headers, payload, timeoutMs, options.signal, options.onHead);
     } catch (again) {
       throw unreachable(url, again);
     }

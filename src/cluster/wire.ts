@@ -56,6 +56,14 @@ export interface ListResult {
 }
 
 /**
+ * The response header of `GET /api/v1/paths/list` that carries the page's continuation token ahead
+ * of its body (which has it too): a client asks for the next page as soon as the head arrives,
+ * while this page's body is still on its way and being parsed, so the master works on the next
+ * page meanwhile.
+ */
+export const CONTINUATION_HEADER = 'x-tierfs-continuation-token';
+
+/**
  * `POST /api/v1/paths/open-list`: a page of a directory and, by position, the capability to read
  * each file of it (null for a directory, or a file the caller may not read): one call where an
  * open per file would be one each.

@@ -6,7 +6,7 @@
  * admin REST API on the web port (rest-routes.ts) serves the very same handlers.
  */
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyRequest, FastifySchema } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import { presentsSecret } from '../cluster/auth.js';
 import type { CapabilitySigner, WriteCapability } from '../cluster/capability.js';
 import { parseWriteType } from '../cluster/io-types.js';
@@ -23,6 +23,7 @@ import type {
   OpenFileResponse,
   OpenListResult,
 } from '../cluster/wire.js';
+import { CONTINUATION_HEADER } from '../cluster/wire.js';
 import { maskSecrets } from '../config/configuration.js';
 import { TierfsError } from '../errors.js';
 import type { Namespace } from '../namespace/namespace.js';
@@ -65,7 +66,7 @@ export interface RouteSpec {
   readonly url: string;
   /** Request and answer schemas (api-schemas.ts): fastify validates and serializes with them. */
   readonly schema: FastifySchema;
-  readonly handler: (request: FastifyRequest) => Promise<unknown>;
+  readonly handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 }
 
 /** The request's body, query string and path parameters, as their schemas let them through. */
@@ -178,7 +179,7 @@ export function namespaceRoutes(
         ),
         response: ref('ListResult'),
       }),
-      handler: async (request) => {
+      handler: async (request, reply) => {
         const q = queryOf<PathQuery>(request);
         const list = wireList(
           await namespace.listStatus(q.path, caller(request), {
@@ -186,6 +187,7 @@ export function namespaceRoutes(
             continuationToken: q.continuationToken,
           }),
         );
+        if (list.continuationToken !== undefined) reply.header(CONTINUATION_HEADER, list.continuationToken);
         if (q.cached !== true) return list;
         // `cached=true`: each file with the bytes of it the workers hold (`fs ls`'s in-cache column).
         const cached = await context.cachedBytes(list.entries.filter((e) => !e.isDirectory));

@@ -14,6 +14,7 @@ import {
   type InodeGuard,
   type InodePatch,
   type MetaTransaction,
+  type NameRange,
   nameOf,
   PARKED_RETRY_MS,
   type PersistEnqueue,
@@ -239,10 +240,18 @@ export class PostgresTransaction implements MetaTransaction {
     return root + (await this.q('DELETE FROM inodes WHERE path > $1 AND path < $2', [low, high])).rowCount;
   }
 
-  async deleteStaleChildren(path: string, syncedBeforeMs: number, keep: readonly string[]): Promise<number> {
+  async deleteStaleChildren(
+    path: string,
+    syncedBeforeMs: number,
+    keep: readonly string[],
+    names: NameRange = {},
+  ): Promise<number> {
+    const args: unknown[] = [path, Math.trunc(syncedBeforeMs), [...keep]];
+    let range = '';
+    if (names.after !== undefined) range += ` AND name > $${args.push(names.after)}`;
+    if (names.upTo !== undefined) range += ` AND name <= $${args.push(names.upTo)}`;
     const stale = `parent = $1 AND state = 'COMPLETE' AND persistence = 'PERSISTED' AND synced_at_ms < $2
-                   AND NOT (path = ANY($3::text[]))`;
-    const args = [path, Math.trunc(syncedBeforeMs), [...keep]];
+                   AND NOT (path = ANY($3::text[]))${range}`;
     const dirs = await this.q(`SELECT path FROM inodes WHERE ${stale} AND is_dir`, args);
     let removed = 0;
     for (const dir of dirs.rows) {

@@ -15,6 +15,7 @@ import {
   type InodeGuard,
   type InodePatch,
   type MetaTransaction,
+  type NameRange,
   nameOf,
   PARKED_RETRY_MS,
   type PersistEnqueue,
@@ -182,10 +183,21 @@ export class SqliteTransaction implements MetaTransaction {
     return root + this.sql('DELETE FROM inodes WHERE path > ? AND path < ?').run(low, high).changes;
   }
 
-  async deleteStaleChildren(path: string, syncedBeforeMs: number, keep: readonly string[]): Promise<number> {
+  async deleteStaleChildren(
+    path: string,
+    syncedBeforeMs: number,
+    keep: readonly string[],
+    names: NameRange = {},
+  ): Promise<number> {
     const stale = `parent = ? AND state = 'COMPLETE' AND persistence = 'PERSISTED' AND synced_at_ms < ?
-                   AND path NOT IN (SELECT value FROM json_each(?))`;
-    const args = [path, Math.trunc(syncedBeforeMs), JSON.stringify(keep)];
+                   AND path NOT IN (SELECT value FROM json_each(?))
+                   ${names.after === undefined ? '' : 'AND name > ?'} ${names.upTo === undefined ? '' : 'AND name <= ?'}`;
+    const args = [
+      path,
+      Math.trunc(syncedBeforeMs),
+      JSON.stringify(keep),
+      ...[names.after, names.upTo].filter((n) => n !== undefined),
+    ];
     const dirs = this.sql(`SELECT path FROM inodes WHERE ${stale} AND is_dir = 1`).all(...args) as {
       path: string;
     }[];

@@ -129,6 +129,12 @@ export interface TokenRecord {
   readonly expiresMs?: number;
 }
 
+/** Children's names after `after` (exclusive) and up to `upTo` (inclusive), in byte order. */
+export interface NameRange {
+  readonly after?: string;
+  readonly upTo?: string;
+}
+
 export interface ChildPage {
   readonly inodes: readonly Inode[];
   /** Name of the last child returned when more may follow. */
@@ -188,9 +194,15 @@ export interface MetaTransaction {
   deleteTree(path: string, guard?: InodeGuard): Promise<number>;
   /**
    * Removes the children of a directory that mirror the under store (COMPLETE, PERSISTED) and were
-   * last synced before `syncedBeforeMs`, with everything below them, except the paths in `keep`.
+   * last synced before `syncedBeforeMs`, with everything below them, except the paths in `keep`;
+   * with `names`, only children named after `after` and up to `upTo` (byte order, both optional).
    */
-  deleteStaleChildren(path: string, syncedBeforeMs: number, keep: readonly string[]): Promise<number>;
+  deleteStaleChildren(
+    path: string,
+    syncedBeforeMs: number,
+    keep: readonly string[],
+    names?: NameRange,
+  ): Promise<number>;
   /**
    * Moves an inode and everything below it (and their persist tasks) when the source matches the
    * guard and the destination is free; false, with nothing moved, otherwise.

@@ -11,6 +11,7 @@ import type {
   InodeGuard,
   InodePatch,
   MetaTransaction,
+  NameRange,
   PersistEnqueue,
   PersistTask,
   PersistTaskState,
@@ -56,8 +57,13 @@ export abstract class TransactionalStore implements MetaTransaction {
   deleteTree(path: string, guard?: InodeGuard): Promise<number> {
     return this.transaction((tx) => tx.deleteTree(path, guard));
   }
-  deleteStaleChildren(path: string, syncedBeforeMs: number, keep: readonly string[]): Promise<number> {
-    return this.transaction((tx) => tx.deleteStaleChildren(path, syncedBeforeMs, keep));
+  deleteStaleChildren(
+    path: string,
+    syncedBeforeMs: number,
+    keep: readonly string[],
+    names?: NameRange,
+  ): Promise<number> {
+    return this.transaction((tx) => tx.deleteStaleChildren(path, syncedBeforeMs, keep, names));
   }
   renameTree(source: string, destination: string, guard?: InodeGuard): Promise<boolean> {
     return this.transaction((tx) => tx.renameTree(source, destination, guard));

@@ -21,8 +21,11 @@ let base: string;
 let meta: SqliteMetaStore;
 let ns: Namespace | undefined;
 
-/** Lets `open` under store list calls through, then holds every further one until released. */
-function gate(open: number) {
+/**
+ * Lets `open` under store list calls through, then holds every further one until released; with
+ * `pageSize`, the store's pages are that small.
+ */
+function gate(open: number, pageSize?: number) {
   let calls = 0;
   let release!: () => void;
   const released = new Promise<void>((resolve) => {
@@ -41,7 +44,8 @@ function gate(open: number) {
             reached();
             await released;
           }
-          return target.list(...args);
+          const [path, options] = args;
+          return target.list(path, pageSize === undefined ? options : { ...options, pageSize });
         };
       },
     });
@@ -90,6 +94,124 @@ describe('listing a never-listed directory', () => {
       token = page.continuationToken;
     }
     expect(total).toBe(FILES);
+  });
+
+  /** Opens the gate after 10 s if the test has not: `timedOut()` says whether it had to. */
+  function guard(release: () => void) {
+    let fired = false;
+    const timer = setTimeout(() => {
+      fired = true;
+      release();
+    }, 10_000);
+    return { timedOut: () => fired, stop: () => clearTimeout(timer) };
+  }
+
+  const names = (from: number, count: number) =>
+    Array.from({ length: count }, (_, n) => `f${String(from + n).padStart(5, '0')}`);
+
+  it('returns what the load has mirrored as a page, without waiting for the page to fill', async () => {
+    const { layer, release } = gate(1); // the under store's first page of 1,000 names, then nothing
+    ns = await Namespace.open(
+      Configuration.of({ 'tierfs.master.mount.table.root.ufs': join(base, 'ufs') }),
+      meta,
+      'admin',
+      layer,
+    );
+    const { timedOut, stop } = guard(release);
+    // Exactly a page: complete, though the metadata store has nothing after it yet.
+    const exact = await ns.listStatus('/big', ADMIN, { pageSize: 1000 });
+    // More than the load has: what it has, and a token for the rest.
+    const partial = await ns.listStatus('/big', ADMIN, { pageSize: 1500 });
+    expect(timedOut()).toBe(false);
+    stop();
+    expect(exact.entries.map((e) => e.name)).toEqual(names(0, 1000));
+    expect(partial.entries.map((e) => e.name)).toEqual(names(0, 1000));
+    expect(exact.continuationToken).toBeDefined();
+
+    release();
+    const listed = partial.entries.map((e) => e.name);
+    let token = partial.continuationToken;
+    while (token) {
+      const page = await ns.listStatus('/big', ADMIN, { pageSize: 1500, continuationToken: token });
+      listed.push(...page.entries.map((e) => e.name));
+      token = page.continuationToken;
+    }
+    expect(listed).toEqual(names(0, FILES));
+  });
+
+  it('re-listing a stale directory: a page returned during the load shows no vanished child', async () => {
+    const conf = (interval: string) =>
+      Configuration.of({
+        'tierfs.master.mount.table.root.ufs': join(base, 'ufs'),
+        'tierfs.user.file.metadata.sync.interval': interval,
+      });
+    ns = await Namespace.open(conf('-1'), meta, 'admin');
+    let page = await ns.listStatus('/big', ADMIN, { pageSize: 1000 });
+    while (page.continuationToken)
+      page = await ns.listStatus('/big', ADMIN, {
+        pageSize: 1000,
+        continuationToken: page.continuationToken,
+      });
+    await ns.close();
+    for (const n of [5, 999, 1500]) rmSync(join(base, 'ufs', 'big', `f${String(n).padStart(5, '0')}`));
+
+    const { layer, release } = gate(1); // the store's first page of the re-listing, then nothing
+    ns = await Namespace.open(conf('0'), meta, 'admin', layer);
+    const { timedOut, stop } = guard(release);
+    const first = await ns.listStatus('/big', ADMIN, { pageSize: 1000 });
+    expect(timedOut()).toBe(false);
+    stop();
+    const kept = names(0, FILES).filter((n) => !['f00005', 'f00999', 'f01500'].includes(n));
+    expect(first.entries.map((e) => e.name)).toEqual(kept.slice(0, first.entries.length));
+    expect(first.entries.length).toBeGreaterThanOrEqual(998);
+
+    release();
+    const listed = first.entries.map((e) => e.name);
+    page = first;
+    while (page.continuationToken) {
+      page = await ns.listStatus('/big', ADMIN, {
+        pageSize: 1000,
+        continuationToken: page.continuationToken,
+      });
+      listed.push(...page.entries.map((e) => e.name));
+    }
+    expect(listed).toEqual(kept);
+  });
+
+  it('mirrors a batch as soon as the under store holds back its next page', async () => {
+    // Pages of 50 names: the first 1,050 are mirrored page by page (no page of the listing is
+    // complete before), the 22nd page is the first one batched, and the 23rd is held.
+    const { layer, release } = gate(22, 50);
+    ns = await Namespace.open(
+      Configuration.of({ 'tierfs.master.mount.table.root.ufs': join(base, 'ufs') }),
+      meta,
+      'admin',
+      layer,
+    );
+    const { timedOut, stop } = guard(release);
+    const listed: string[] = [];
+    let page = await ns.listStatus('/big', ADMIN, { pageSize: 1000 });
+    listed.push(...page.entries.map((e) => e.name));
+    while (listed.length < 1100) {
+      page = await ns.listStatus('/big', ADMIN, {
+        pageSize: 1000,
+        continuationToken: page.continuationToken,
+      });
+      listed.push(...page.entries.map((e) => e.name));
+    }
+    expect(timedOut()).toBe(false);
+    stop();
+    expect(listed).toEqual(names(0, 1100));
+
+    release();
+    while (page.continuationToken) {
+      page = await ns.listStatus('/big', ADMIN, {
+        pageSize: 1000,
+        continuationToken: page.continuationToken,
+      });
+      listed.push(...page.entries.map((e) => e.name));
+    }
+    expect(listed).toEqual(names(0, FILES));
   });
 });
 

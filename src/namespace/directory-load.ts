@@ -2,11 +2,20 @@
  * A directory's children being loaded from its under store, page by page, while callers list it:
  * the under store lists in byte order (S3, OSS, Kodo; the local store sorts), the metadata store
  * lists in byte order too, so once the load has mirrored the child named N, every page of the
- * listing that ends at or before N is complete and can be returned. A listing of a directory of a
- * million objects returns its first page after the first batch, not after the last.
+ * listing that ends at or before N is complete and can be returned, and so is the part up to N of
+ * a page that goes further (returned as a shorter page). A listing of a directory of a million
+ * objects returns its first page after the first batch, not after the last, and later pages as
+ * the batches land.
  *
  * When the under store turns out not to list in byte order, pages wait for the whole load.
  */
+/** A load's progress at one moment (DirectoryLoad.coverage). */
+export interface Coverage {
+  readonly finished: boolean;
+  /** Whether every child named up to `name` (byte order) was in the metadata store. */
+  covers(name: string): boolean;
+}
+
 export class DirectoryLoad {
   /** The last child mirrored so far (byte order), undefined before the first batch. */
   private progress: string | undefined;
@@ -47,6 +56,18 @@ export class DirectoryLoad {
   covers(name: string): boolean {
     if (this.finishedFlag) return true;
     return this.ordered && this.progress !== undefined && compareBytes(name, this.progress) <= 0;
+  }
+
+  /**
+   * What `finished` and `covers` say now, kept: for a page of the metadata store read after this
+   * call, whatever batches land while the page is read.
+   */
+  coverage(): Coverage {
+    const { finishedFlag: finished, ordered, progress } = this;
+    return {
+      finished,
+      covers: (name) => finished || (ordered && progress !== undefined && compareBytes(name, progress) <= 0),
+    };
   }
 
   /** Resolves at the next batch, or when the load ends. */

@@ -31,8 +31,8 @@ import {
 } from '../meta/store.js';
 import type { ListPage, StoreLayer, UfsStatus } from '../ufs/contract.js';
 import { isTemporaryName, isTemporaryPath, temporaryPathFor } from '../ufs/temporary.js';
-import { walkPages } from '../ufs/walk.js';
-import { compareBytes, DirectoryLoad } from './directory-load.js';
+import { type WalkedPage, walkPages } from '../ufs/walk.js';
+import { type Coverage, compareBytes, DirectoryLoad } from './directory-load.js';
 import { type MountPoint, MountTable, type Resolution } from './mount-table.js';
 import { ancestorsOf, isUnder, joinNamespacePath, normalizeNamespacePath } from './path.js';
 import { type Caller, PermissionChecker } from './permissions.js';
@@ -216,7 +216,8 @@ export class Namespace {
       );
     }
     // A first page starts the load of a stale or never-listed directory (or joins the one under
-    // way); every page is returned as soon as the load has gone past its last entry.
+    // way); a page is returned as soon as the load has gone past its last entry, or with what the
+    // load has gone past so far (a shorter page) when that is not the whole page.
     // A later page of a directory whose load is not running here (another master served the first
     // page, or the load was cut off) starts one when the children were never loaded in full: the
     // pages after the token would otherwise miss what the store has not mirrored yet.
@@ -224,22 +225,37 @@ export class Namespace {
       ? (this.loads.get(target) ?? (dir.childrenLoaded ? undefined : this.loadChildren(dir)))
       : this.loadChildren(dir, options.syncIntervalMs, firstPage);
     const after = decodeToken(options.continuationToken);
+    // The load's progress is taken before each read of the page: a batch landing meanwhile may add
+    // children the page read missed.
+    let coverage = load?.coverage();
     let page = await this.meta.listChildren(target, { limit, after });
-    while (load && !load.finished) {
+    // A full page is one with more children after it or `limit` of them (the load may not have
+    // mirrored those after it yet).
+    const full = () => page.after !== undefined || page.inodes.length === limit;
+    while (load && coverage && !coverage.finished) {
       const last = page.inodes.at(-1);
-      if (page.after === undefined || !last) await load.changed();
-      else {
-        const lastName = nameOf(last.path);
-        if (load.covers(lastName)) break;
-        // A full page is complete once the load has gone past its last entry: what the load adds
-        // before it only pushes that entry out. Wait for that, not re-read the page at every batch.
-        while (!load.finished && !load.covers(lastName)) await load.changed();
+      if (last && full() && coverage.covers(nameOf(last.path))) break;
+      // What the load has gone past is complete: returned now as a shorter page, the rest of it
+      // comes with the next one, so pages follow the under store's as they are mirrored.
+      const covered = coveredCount(page.inodes, coverage);
+      if (covered > 0) {
+        const inodes = page.inodes.slice(0, covered);
+        page = { inodes, after: nameOf(inodes.at(-1)!.path) };
+        break;
       }
+      await load.changed();
+      coverage = load.coverage();
       page = await this.meta.listChildren(target, { limit, after });
     }
     load?.check();
+    // Cut off by a load still under way, a full page goes on after its last entry, whether or not
+    // the metadata store has the children after it yet.
+    const last = page.inodes.at(-1);
+    const cutOff = coverage !== undefined && !coverage.finished && full() && last !== undefined;
+    const next = page.after ?? (cutOff ? nameOf(last.path) : undefined);
     const entries = page.inodes.filter((i) => i.state === 'COMPLETE').map((i) => this.status(i));
-    return page.after === undefined ? { entries } : { entries, continuationToken: encodeToken(page.after) };
+    if (next === undefined) return { entries };
+    return { entries, continuationToken: encodeToken(next) };
   }
 
   async createFile(path: string, caller: Caller, options: CreateFileOptions = {}): Promise<CreatedFile> {
@@ -932,9 +948,13 @@ export class Namespace {
   private async syncChildren(dir: Inode, progress: DirectoryLoad, firstPage?: FirstPage): Promise<void> {
     const { mount, ufsPath } = this.mounts.resolve(dir.path);
     const store = await this.mounts.store(mount);
-    // Children not in the listing and last synced before it was asked for are dropped at the end:
-    // with a first page asked for earlier, that is when (what tierfs made since then is kept).
+    // Children not in the listing and last synced before it was asked for are dropped: with a
+    // first page asked for earlier, that is when (what tierfs made since then is kept). While the
+    // store lists in byte order, each batch drops those between the one before it and its own last
+    // child, so that no page of the listing shows them; the rest go at the end.
     const started = firstPage?.askedAtMs ?? Date.now();
+    let ordered = true;
+    let flushedUpTo: string | undefined;
     const batch: Inode[] = [];
     let batchSize = SYNC_BATCH_FIRST;
     let batchStartedMs = 0;
@@ -947,45 +967,82 @@ export class Namespace {
       const children = batch.splice(0);
       batchSize = Math.min(batchSize * 2, SYNC_BATCH_MAX);
       mirrored += children.length;
+      const upTo = nameOf(children.at(-1)!.path);
       const present = await this.meta.transaction(async (tx) => {
         if (!(await tx.getInode(dir.path))?.isDirectory) return false;
         await tx.mirrorInodes(children);
+        if (ordered)
+          await tx.deleteStaleChildren(dir.path, started, this.mountPaths(), { after: flushedUpTo, upTo });
         return true;
       });
       if (!present) throw new TierfsError('NOT_FOUND', `${dir.path} was deleted while it was being listed`);
-      progress.advanced(nameOf(children.at(-1)!.path));
+      flushedUpTo = upTo;
+      progress.advanced(upTo);
     };
     try {
       for await (const page of walkPages(store, ufsPath, {}, firstPage?.page)) {
         if (batch.length === 0) batchStartedMs = Date.now();
         for (const status of page.entries) {
           if (isTemporaryName(status.name)) continue;
-          if (previous !== undefined && compareBytes(status.name, previous) < 0) progress.unordered();
+          if (previous !== undefined && compareBytes(status.name, previous) < 0) {
+            ordered = false;
+            progress.unordered();
+          }
           previous = status.name;
           batch.push(
             this.inodeFromUfs(joinNamespacePath(dir.path, status.name), status, mount, undefined, started),
           );
         }
-        // Until a first page of the listing is complete, every batch the store holds back is mirrored.
-        const waiting =
-          !page.nextReady() &&
-          (mirrored < SYNC_BATCH_FIRST || Date.now() - batchStartedMs >= SYNC_BATCH_WAIT_MS);
-        if (batch.length >= batchSize || waiting) await flush();
+        if (batch.length >= batchSize || (await this.storeHoldsBack(page, mirrored, batchStartedMs))) {
+          await flush();
+        }
       }
     } catch (error) {
       if (!isTierfsError(error, 'NOT_FOUND')) throw error;
     }
     await flush();
-    // Children the under store no longer has: drop those that only mirrored it, in one transaction.
+    // Children the under store no longer has (after the last batch, or all of them when the store
+    // did not list in byte order): drop those that only mirrored it, in one transaction.
     await this.meta.transaction(async (tx) => {
-      const keep = this.mounts.list().map((m) => m.path);
-      await tx.deleteStaleChildren(dir.path, started, keep);
+      await tx.deleteStaleChildren(
+        dir.path,
+        started,
+        this.mountPaths(),
+        ordered ? { after: flushedUpTo } : {},
+      );
       await tx.patchInode(
         dir.path,
         { contentId: dir.contentId },
         { childrenLoaded: true, syncedAtMs: started },
       );
     });
+  }
+
+  /** Mount points: never dropped as stale children of the directory they are in. */
+  private mountPaths(): string[] {
+    return this.mounts.list().map((m) => m.path);
+  }
+
+  /**
+   * Whether a batch should be mirrored now because the under store holds back the page after it:
+   * until a first page of the listing is complete at once, later when its oldest entry has waited
+   * SYNC_BATCH_WAIT_MS (waiting at most that long for the page to arrive). The pages the listing
+   * waits for then trail the store's by one batch, not by the store's next answer.
+   */
+  private async storeHoldsBack(page: WalkedPage, mirrored: number, batchStartedMs: number): Promise<boolean> {
+    if (page.nextReady()) return false;
+    if (mirrored < SYNC_BATCH_FIRST) return true;
+    const left = SYNC_BATCH_WAIT_MS - (Date.now() - batchStartedMs);
+    if (left <= 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), left);
+    });
+    try {
+      return await Promise.race([page.nextArrival().then(() => false), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private inodeFromUfs(
@@ -1037,6 +1094,13 @@ interface FirstPage {
   readonly page: Promise<ListPage>;
   /** When it was asked for (before the request went out). */
   readonly askedAtMs: number;
+}
+
+/** How many of a page's children (in byte order) the load has mirrored everything up to. */
+function coveredCount(inodes: readonly Inode[], coverage: Coverage): number {
+  let count = inodes.length;
+  while (count > 0 && !coverage.covers(nameOf(inodes[count - 1]!.path))) count--;
+  return count;
 }
 
 /** An inode that only mirrors its under store object (and may be re-read from it). */

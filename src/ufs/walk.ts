@@ -33,6 +33,8 @@ export interface WalkedPage {
   readonly entries: readonly UfsStatus[];
   /** True when there is no next page or it has arrived: handling it will not wait for the store. */
   nextReady(): boolean;
+  /** Resolves when the next page has arrived (or failed), at once when there is none. */
+  nextArrival(): Promise<void>;
 }
 
 /**
@@ -52,11 +54,11 @@ export async function* walkPages(
       continuationToken === undefined && firstPage
         ? firstPage
         : store.list(path, { ...options, continuationToken });
-    const asked = { page, arrived: false };
+    const asked = { page, arrived: false, arrival: Promise.resolve() };
     const arrived = () => {
       asked.arrived = true;
     };
-    asked.page.then(arrived, arrived); // also: a caller that stops early never awaits it
+    asked.arrival = asked.page.then(arrived, arrived); // also: a caller that stops early never awaits it
     return asked;
   };
   let next: ReturnType<typeof ask> | undefined = ask(undefined);
@@ -64,7 +66,11 @@ export async function* walkPages(
     const page: ListPage = await next.page;
     const token = page.continuationToken;
     const following = token === undefined ? undefined : ask(token);
-    yield { entries: page.entries, nextReady: () => following === undefined || following.arrived };
+    yield {
+      entries: page.entries,
+      nextReady: () => following === undefined || following.arrived,
+      nextArrival: () => following?.arrival ?? Promise.resolve(),
+    };
     next = following;
   }
 }

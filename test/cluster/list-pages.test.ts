@@ -42,6 +42,38 @@ describe('client.listPages', () => {
     expect(listCalls()).toHaveLength(3);
   });
 
+  it("asks for the next page as soon as this one's head arrives, before its body", async () => {
+    proxy.requests.length = 0;
+    let release!: () => void;
+    const until = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    proxy.rules.push({
+      match: (r) => r.path.startsWith('/api/v1/paths/list?') && !r.query.has('continuationToken'),
+      fault: 'holdBody',
+      until,
+    });
+    const names: string[] = [];
+    const listing = (async () => {
+      for await (const page of client.listPages('/pages', { pageSize: 3, cached: true })) {
+        names.push(...page.map((e) => e.name));
+      }
+    })();
+    try {
+      // The first page's body is held: its head (with the token) is all the client has.
+      await eventually(
+        () => listCalls().length === 2,
+        'the second page asked for while the first one is held',
+      );
+      expect(names).toEqual([]);
+    } finally {
+      release();
+    }
+    await listing;
+    expect(names).toEqual(['f0', 'f1', 'f2', 'f3', 'f4', 'f5', 'f6']);
+    expect(listCalls()).toHaveLength(3);
+  });
+
   it('list() yields the same entries', async () => {
     const names: string[] = [];
     for await (const e of client.list('/pages')) names.push(e.name);

@@ -267,6 +267,21 @@ export function describeMetaStore(name: string, open: () => Promise<MetaStore>):
           '/d/seen',
         ]);
       });
+
+      it('drops vanished children in a range of names only (after, up to and including)', async () => {
+        const store = await fresh();
+        await store.putInodes([
+          dir('/d'),
+          ...['a', 'b', 'c', 'd', 'e'].map((n) => inode(`/d/${n}`, { syncedAtMs: 1 })),
+          dir('/d/c0', { syncedAtMs: 1 }),
+          inode('/d/c0/x', { syncedAtMs: 100 }),
+        ]);
+        expect(await store.deleteStaleChildren('/d', 50, [], { after: 'a', upTo: 'c0' })).toBe(4);
+        expect((await allInodes(store)).map((i) => i.path)).toEqual(['/', '/d', '/d/a', '/d/d', '/d/e']);
+        expect(await store.deleteStaleChildren('/d', 50, [], { upTo: 'a' })).toBe(1);
+        expect(await store.deleteStaleChildren('/d', 50, [], { after: 'd' })).toBe(1);
+        expect((await allInodes(store)).map((i) => i.path)).toEqual(['/', '/d', '/d/d']);
+      });
     });
 
     describe('persist tasks with leases', () => {

@@ -2,9 +2,10 @@
  * An HTTP proxy for tests that sits between the S3 client and s3rver: a reverse proxy (point the
  * endpoint at it) and a forward proxy (set it as tierfs.underfs.s3.proxy.host/port) at once. It
  * records every request and injects faults on the requests a rule matches: a dropped connection,
- * a 500, a 503 SlowDown, a stall (no response until the client gives up), or a lost answer (the
- * request reaches the target, which acts on it, and the connection drops before its answer), or a
- * hold (the request waits at the proxy until the rule's `release` resolves, then goes through).
+ * a 500, a 503 SlowDown, a stall (no response until the client gives up), a lost answer (the
+ * request reaches the target, which acts on it, and the connection drops before its answer), a
+ * hold (the request waits at the proxy until the rule's `release` resolves, then goes through), or
+ * a held body (the head goes back, the body only once the rule's `until` settles).
  */
 import {
   createServer,
@@ -15,7 +16,7 @@ import {
 } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-export type Fault = 'drop' | 'error500' | 'slowdown' | 'stall' | 'loseAnswer' | 'hold';
+export type Fault = 'drop' | 'error500' | 'slowdown' | 'stall' | 'loseAnswer' | 'hold' | 'holdBody';
 
 export interface SeenRequest {
   readonly method: string;
@@ -41,6 +42,8 @@ export interface FaultRule {
   times?: number;
   /** `hold`: the request goes on once this resolves. */
   readonly release?: Promise<void>;
+  /** holdBody: the answer's head goes back at once, its body once this settles. */
+  readonly until?: Promise<void>;
 }
 
 export interface FaultProxy {
@@ -102,9 +105,9 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       void (rule.release ?? Promise.resolve()).then(() => forward(req, res, seen.path, undefined));
       return;
     }
-    forward(req, res, seen.path, rule?.fault);
+    forward(req, res, seen.path, rule);
   });
-  const forward = (req: IncomingMessage, res: ServerResponse, path: string, fault: Fault | undefined) => {
+  const forward = (req: IncomingMessage, res: ServerResponse, path: string, rule: FaultRule | undefined) => {
     const out = httpRequest(
       {
         host: upstream.hostname,
@@ -115,12 +118,18 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         headers: req.headers,
       },
       (response) => {
-        if (fault === 'loseAnswer') {
+        if (rule?.fault === 'loseAnswer') {
           response.resume();
           response.on('end', () => req.socket.destroy());
           return;
         }
         res.writeHead(response.statusCode ?? 502, response.headers);
+        if (rule?.fault === 'holdBody') {
+          res.flushHeaders();
+          response.pause();
+          void (rule.until ?? Promise.resolve()).finally(() => response.pipe(res));
+          return;
+        }
         response.pipe(res);
       },
     );

@@ -284,7 +284,10 @@ export class ObjectUnderStore implements UnderStore {
       }
       token = response.nextToken;
       if (token === undefined) break;
-      if (entries.length === pageSize) {
+      // More keys follow: a page short of pageSize (a marker or a skipped key took a place) ends
+      // here rather than wait one more round trip to be topped up; the caller asks for the next
+      // page at once. Only a response that gave nothing at all is followed at once.
+      if (entries.length > 0) {
         more = true;
         break;
       }
