@@ -36,6 +36,28 @@ function unquote(etag: string): string {
   return etag.trim().replace(/^"|"$/g, '');
 }
 
+/**
+ * The attributes of the object an upload completes into: under SSE-C, the parts stay as they were
+ * encrypted when staged, so the object's record lists each part's IV and size (see sse-c.ts).
+ */
+function sealedObject(upload: UploadRecord, chosen: readonly StagedPart[]): ObjectAttributes {
+  const sse = upload.attributes.headers.sse;
+  if (sse === undefined) return upload.attributes;
+  const ivs = chosen.map((part) => {
+    if (part.sealing === undefined) {
+      throw new S3Error(
+        'InternalError',
+        `Part ${part.partNumber} of this SSE-C upload was staged unencrypted`,
+      );
+    }
+    return part.sealing;
+  });
+  return {
+    ...upload.attributes,
+    headers: { ...upload.attributes.headers, sse: { ...sse, ivs, sizes: chosen.map((part) => part.size) } },
+  };
+}
+
 export class MultipartUploads {
   private readonly layer: ObjectLayer;
   private readonly minPartSize: number;
@@ -73,16 +95,20 @@ export class MultipartUploads {
     return upload;
   }
 
-  /** Stages one part from `source`; returns its record once it is safely on disk. */
+  /**
+   * Stages one part from `source`; returns its record once it is safely on disk. `iv`: the part
+   * is SSE-C ciphertext under that IV (source ends with the cipher), kept with the part.
+   */
   async uploadPart(
     upload: UploadRecord,
     partNumber: number,
     source: readonly [NodeJS.ReadableStream, ...Transform[]],
+    iv?: string,
   ): Promise<StagedPart> {
     if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
       throw new S3Error('InvalidArgument', `Part number must be an integer between 1 and ${MAX_PART_NUMBER}`);
     }
-    return this.staging.putPart(upload.uploadId, partNumber, source);
+    return this.staging.putPart(upload.uploadId, partNumber, source, undefined, iv);
   }
 
   /**
@@ -117,7 +143,13 @@ export class MultipartUploads {
       upload.uploadId,
       chosen.map((part) => part.partNumber),
     );
-    const info = await this.layer.put(upload.bucket, upload.key, [body], () => etag, upload.attributes);
+    const info = await this.layer.put(
+      upload.bucket,
+      upload.key,
+      [body],
+      () => etag,
+      sealedObject(upload, chosen),
+    );
     this.completed.record({
       uploadId: upload.uploadId,
       bucket: upload.bucket,
