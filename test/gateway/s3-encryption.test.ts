@@ -92,6 +92,7 @@ describe('S3 gateway: SSE-C (customer-provided keys)', () => {
     const put = await s3.send(new PutObjectCommand({ Bucket, Key: 'secret', Body: plain, ...SSE_C }));
     expect(put.SSECustomerAlgorithm).toBe('AES256');
     expect(put.SSECustomerKeyMD5).toBe(SSE_C.SSECustomerKeyMD5);
+    expect(put.ETag).not.toBe(`"${createHash('md5').update(plain).digest('hex')}"`);
 
     const stored = await readFile(join(gw.root, Bucket, 'secret'));
     expect(stored.length).toBe(plain.length);
@@ -210,6 +211,12 @@ describe('S3 gateway: SSE-C (customer-provided keys)', () => {
       );
       etags.push(part.ETag!);
     }
+    // A part's ETag is no MD5 of its plaintext, but the same bytes sent again keep it.
+    expect(etags[1]).not.toBe(`"${createHash('md5').update(parts[1]!).digest('hex')}"`);
+    const again = await s3.send(
+      new UploadPartCommand({ Bucket, Key: 'mp', UploadId, PartNumber: 2, Body: parts[1], ...SSE_C }),
+    );
+    expect(again.ETag).toBe(etags[1]);
     // Staged parts are ciphertext too: no plaintext on the gateway's disk.
     expect(await filesHolding(Buffer.from('the second, longer part'))).toEqual([]);
     await s3.send(
@@ -360,7 +367,7 @@ describe('S3 gateway: SSE-C (customer-provided keys)', () => {
 });
 
 describe('S3 gateway: SSE-KMS and SSE-S3', () => {
-  it('SSE-KMS is 501 NotImplemented; SSE-S3 (AES256) is taken', async () => {
+  it('SSE-KMS is 501 NotImplemented, SSE-S3 with SSE-C or an unknown method 400; SSE-S3 (AES256) is taken', async () => {
     const kms = s3.send(
       new PutObjectCommand({ Bucket, Key: 'kms', Body: 'x', ServerSideEncryption: 'aws:kms' }),
     );
@@ -369,6 +376,15 @@ describe('S3 gateway: SSE-KMS and SSE-S3', () => {
       new PutObjectCommand({ Bucket, Key: 'kms', Body: 'x', SSEKMSKeyId: 'arn:aws:kms:us-east-1:1:key/k' }),
     );
     expect(await failure(keyed)).toMatchObject({ code: 'NotImplemented', status: 501 });
+    const both = s3.send(
+      new PutObjectCommand({ Bucket, Key: 'both', Body: 'x', ServerSideEncryption: 'AES256', ...SSE_C }),
+    );
+    expect(await failure(both)).toMatchObject({ code: 'InvalidArgument', status: 400 });
+    const unknown = s3.send(
+      // biome-ignore lint/suspicious/noExplicitAny: a method the SDK's types do not list
+      new PutObjectCommand({ Bucket, Key: 'both', Body: 'x', ServerSideEncryption: 'aes:kms' as any }),
+    );
+    expect(await failure(unknown)).toMatchObject({ code: 'InvalidArgument', status: 400 });
     await s3.send(
       new PutObjectCommand({ Bucket, Key: 'sse-s3', Body: 'kept', ServerSideEncryption: 'AES256' }),
     );

@@ -42,9 +42,12 @@ describe('PartStaging over a temp dir and SQLite', () => {
     try {
       const upgraded = new PartStaging<{ owner: string }>(old, { dir: join(oldDir, 'uploads') });
       const { uploadId } = await upgraded.create('b', 'k', { owner: 'o' });
-      await upgraded.putPart(uploadId, 1, source('sealed'), undefined, 'iv-1');
+      await upgraded.putPart(uploadId, 1, source('sealed'), undefined, { sealing: 'iv-1', md5: () => 'tag' });
       await upgraded.putPart(uploadId, 2, source('plain'));
-      expect(upgraded.listParts(uploadId).map((part) => part.sealing)).toEqual(['iv-1', undefined]);
+      expect(upgraded.listParts(uploadId).map((part) => [part.sealing, part.md5])).toEqual([
+        ['iv-1', 'tag'],
+        [undefined, md5('plain')],
+      ]);
     } finally {
       old.close();
     }

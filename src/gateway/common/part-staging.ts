@@ -35,7 +35,7 @@ export interface StagedUpload<Attributes> {
 export interface StagedPart {
   readonly partNumber: number;
   readonly size: number;
-  /** Lower-case hex MD5 of the part's bytes. */
+  /** Lower-case hex MD5 of the part's bytes, or the tag the dialect gave instead (see putPart). */
   readonly md5: string;
   readonly mtimeMs: number;
   /**
@@ -168,14 +168,16 @@ export class PartStaging<Attributes> {
   /**
    * Streams a part through `source` to disk, measuring and hashing it, then makes it the part with
    * that number, replacing an earlier one. More than `maxSize` bytes fail with PartTooLargeError.
-   * `sealing` is kept with the part (see StagedPart).
+   * `sealed.sealing` is kept with the part (see StagedPart) and `sealed.md5`, asked once the
+   * stream has ended, is recorded instead of the MD5 of the bytes staged (an encrypting dialect's
+   * tag of the plaintext).
    */
   async putPart(
     uploadId: string,
     partNumber: number,
     source: PartSource,
     maxSize = Number.POSITIVE_INFINITY,
-    sealing?: string,
+    sealed?: { readonly sealing: string; readonly md5: () => string },
   ): Promise<StagedPart> {
     const final = this.partFile(uploadId, partNumber);
     const temp = `${final}.${randomBytes(6).toString('hex')}.tmp`;
@@ -199,15 +201,15 @@ export class PartStaging<Attributes> {
     const part: StagedPart = {
       partNumber,
       size,
-      md5: md5.digest('hex'),
+      md5: sealed ? sealed.md5() : md5.digest('hex'),
       mtimeMs: Date.now(),
-      ...(sealing === undefined ? {} : { sealing }),
+      ...(sealed ? { sealing: sealed.sealing } : {}),
     };
     this.db
       .sql(
         'INSERT OR REPLACE INTO staged_parts (upload_id, part_number, size, md5, mtime_ms, sealing) VALUES (?, ?, ?, ?, ?, ?)',
       )
-      .run(uploadId, partNumber, part.size, part.md5, part.mtimeMs, sealing ?? null);
+      .run(uploadId, partNumber, part.size, part.md5, part.mtimeMs, sealed?.sealing ?? null);
     return part;
   }
 

@@ -5,6 +5,7 @@ import { occurrences, S3_LIMITS } from '../common/limits.js';
 import { bodyStages, readSmallBody } from './body.js';
 import { headerOf, isoDate, type S3Context, sendEmpty, sendXml } from './context.js';
 import { S3Error } from './errors.js';
+import type { PartSealing } from './multipart.js';
 import {
   attributesFromRequest,
   checkBodySize,
@@ -15,7 +16,7 @@ import {
 } from './object-handlers.js';
 import type { ObjectInfo } from './object-layer.js';
 import type { GatewayServices } from './services.js';
-import { type CustomerKey, encryptSegment, keyMatches, newRecord, sseHeaders } from './sse-c.js';
+import { type CustomerKey, encryptSegment, etagMac, keyMatches, newRecord, sseHeaders } from './sse-c.js';
 import { listOf, parseXml, textOf } from './xml.js';
 
 export async function createMultipartUpload(
@@ -72,11 +73,18 @@ function partKey(ctx: S3Context, target: ReturnType<typeof upload>): CustomerKey
   return key;
 }
 
-/** The plaintext stages of a part, then its cipher under the upload's key; the IV to keep with it. */
-function sealedPart(key: CustomerKey | undefined, stages: Transform[]): { stages: Transform[]; iv?: string } {
+/**
+ * The plaintext stages of a part, then (under the upload's SSE-C key) its cipher, with the IV to
+ * keep with the part and the part's ETag (a MAC of its plaintext, see etagMac).
+ */
+function sealedPart(
+  key: CustomerKey | undefined,
+  stages: Transform[],
+): { stages: Transform[]; sealing?: PartSealing } {
   if (key === undefined) return { stages };
   const { iv, cipher } = encryptSegment(key);
-  return { stages: [...stages, cipher], iv };
+  const mac = etagMac(key);
+  return { stages: [...stages, mac.stage, cipher], sealing: { iv, etag: mac.hex } };
 }
 
 export async function uploadPart(ctx: S3Context, services: GatewayServices): Promise<void> {
@@ -88,7 +96,7 @@ export async function uploadPart(ctx: S3Context, services: GatewayServices): Pro
     target,
     Number(ctx.query.get('partNumber')),
     [ctx.req, ...sealed.stages],
-    sealed.iv,
+    sealed.sealing,
   );
   sendEmpty(ctx, 200, { etag: `"${part.md5}"`, ...sseHeaders(key) });
 }
@@ -130,7 +138,7 @@ export async function uploadPartCopy(ctx: S3Context, services: GatewayServices):
     target,
     Number(ctx.query.get('partNumber')),
     [await openPlain(services.layer, source, source.customerKey, range), ...sealed.stages],
-    sealed.iv,
+    sealed.sealing,
   );
   sendXml(
     ctx,

@@ -18,6 +18,12 @@ import type { ObjectAttributes, ObjectInfo, ObjectLayer } from './object-layer.j
 
 const MAX_PART_NUMBER = 10_000;
 
+/** How an SSE-C part is stored: the IV of its ciphertext, and its ETag (known once it has ended). */
+export interface PartSealing {
+  readonly iv: string;
+  readonly etag: () => string;
+}
+
 /** An upload in progress, with what its writer chose about the object. */
 export type UploadRecord = StagedUpload<ObjectAttributes>;
 
@@ -96,19 +102,26 @@ export class MultipartUploads {
   }
 
   /**
-   * Stages one part from `source`; returns its record once it is safely on disk. `iv`: the part
-   * is SSE-C ciphertext under that IV (source ends with the cipher), kept with the part.
+   * Stages one part from `source`; returns its record once it is safely on disk. `sealing`: the
+   * part is SSE-C ciphertext (`source` ends with the cipher) under that IV, kept with the part,
+   * and has that ETag rather than the MD5 of the bytes staged.
    */
   async uploadPart(
     upload: UploadRecord,
     partNumber: number,
     source: readonly [NodeJS.ReadableStream, ...Transform[]],
-    iv?: string,
+    sealing?: PartSealing,
   ): Promise<StagedPart> {
     if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
       throw new S3Error('InvalidArgument', `Part number must be an integer between 1 and ${MAX_PART_NUMBER}`);
     }
-    return this.staging.putPart(upload.uploadId, partNumber, source, undefined, iv);
+    return this.staging.putPart(
+      upload.uploadId,
+      partNumber,
+      source,
+      undefined,
+      sealing && { sealing: sealing.iv, md5: sealing.etag },
+    );
   }
 
   /**

@@ -25,6 +25,7 @@ import {
   checkReadKey,
   customerKey,
   encryptSegment,
+  etagMac,
   newRecord,
   SegmentDecipher,
   sseHeaders,
@@ -166,9 +167,8 @@ export async function openPlain(
 
 /**
  * What a write of plaintext passing through `stages` stores: under an SSE-C `key`, the stages
- * end with the cipher, the attributes carry the encryption record, and the ETag is the MD5 of the
- * stored ciphertext (as on AWS, an SSE-C object's ETag is no MD5 of its plaintext); without a key,
- * all as given.
+ * end with the cipher, the attributes carry the encryption record, and the ETag is a MAC of the
+ * plaintext under the key (see etagMac); without a key, all as given.
  */
 export function sealedWrite(
   key: CustomerKey | undefined,
@@ -179,11 +179,11 @@ export function sealedWrite(
   const { sse: _plain, ...headers } = attributes.headers;
   if (key === undefined) return { stages: [...stages], attributes: { ...attributes, headers }, etag };
   const { iv, cipher } = encryptSegment(key);
-  const stored = new DigestCheck({});
+  const mac = etagMac(key);
   return {
-    stages: [...stages, cipher, stored],
+    stages: [...stages, mac.stage, cipher],
     attributes: { ...attributes, headers: { ...headers, sse: { ...newRecord(key), ivs: [iv] } } },
-    etag: () => stored.md5Hex,
+    etag: mac.hex,
   };
 }
 

@@ -13,7 +13,7 @@ import { aclFromHeaders } from './acl.js';
 import { headersFromRequest, tagsFromXml } from './attributes.js';
 import { DigestCheck } from './body.js';
 import { headerOf, type S3Context } from './context.js';
-import { refuseKms } from './encryption.js';
+import { screenEncryption } from './encryption.js';
 import { S3Error, toS3Error } from './errors.js';
 import { sealedWrite } from './object-handlers.js';
 import type { ObjectInfo } from './object-layer.js';
@@ -92,7 +92,7 @@ async function writeUpload(
   filename: string,
 ): Promise<{ info: ObjectInfo; key: string }> {
   const identity = services.authenticator.authenticatePost(fields);
-  refuseKms((name) => fields.get(name));
+  screenEncryption((name) => fields.get(name));
   // What follows acts as the user the form's policy was signed by.
   requestUser.enterWith(identity.user);
   const template = fields.get('key');

@@ -169,6 +169,28 @@ function counterAt(iv: Buffer, blocks: number): Buffer {
   return out;
 }
 
+/**
+ * The ETag of SSE-C plaintext: an HMAC-MD5 keyed with a key derived from the customer key, so it
+ * says nothing about the plaintext to whoever lacks the key (as on AWS, it is no MD5 of the data),
+ * yet the same bytes under the same key always get the same ETag (a part sent again keeps the
+ * ETag a client already noted). A pass-through stage; `hex` once the stream has ended.
+ */
+export function etagMac(key: CustomerKey): { stage: Transform; hex: () => string } {
+  const mac = createHmac('md5', createHmac('sha256', key.key).update('tierfs sse-c etag').digest());
+  let hex = '';
+  const stage = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      mac.update(chunk);
+      callback(null, chunk);
+    },
+    flush(callback) {
+      hex = mac.digest('hex');
+      callback();
+    },
+  });
+  return { stage, hex: () => hex };
+}
+
 /** A fresh IV and the transform encrypting one segment with it. */
 export function encryptSegment(key: CustomerKey): { iv: string; cipher: Transform } {
   const iv = randomBytes(16);
