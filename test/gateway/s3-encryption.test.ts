@@ -373,9 +373,21 @@ describe('S3 gateway: SSE-KMS and SSE-S3', () => {
     );
     expect(await failure(kms)).toMatchObject({ code: 'NotImplemented', status: 501 });
     const keyed = s3.send(
-      new PutObjectCommand({ Bucket, Key: 'kms', Body: 'x', SSEKMSKeyId: 'arn:aws:kms:us-east-1:1:key/k' }),
+      new PutObjectCommand({
+        Bucket,
+        Key: 'kms',
+        Body: 'x',
+        ServerSideEncryption: 'aws:kms',
+        SSEKMSKeyId: 'arn:aws:kms:us-east-1:1:key/k',
+      }),
     );
     expect(await failure(keyed)).toMatchObject({ code: 'NotImplemented', status: 501 });
+    for (const ServerSideEncryption of [undefined, 'AES256'] as const) {
+      const undeclared = s3.send(
+        new PutObjectCommand({ Bucket, Key: 'kms', Body: 'x', ServerSideEncryption, SSEKMSKeyId: 'k' }),
+      );
+      expect(await failure(undeclared)).toMatchObject({ code: 'InvalidArgument', status: 400 });
+    }
     const both = s3.send(
       new PutObjectCommand({ Bucket, Key: 'both', Body: 'x', ServerSideEncryption: 'AES256', ...SSE_C }),
     );

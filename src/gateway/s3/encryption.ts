@@ -9,8 +9,8 @@ import { S3Error } from './errors.js';
 const CUSTOMER = 'x-amz-server-side-encryption-customer-';
 
 /**
- * InvalidArgument for an unknown method or one given together with SSE-C headers; NotImplemented
- * for SSE-KMS. `lookup` reads a header (or a POST form field).
+ * InvalidArgument for an unknown method, one given together with SSE-C headers, or a KMS key id
+ * without `aws:kms`; NotImplemented for SSE-KMS. `lookup` reads a header (or a POST form field).
  */
 export function screenEncryption(lookup: (name: string) => string | undefined): void {
   const sse = lookup('x-amz-server-side-encryption');
@@ -29,7 +29,13 @@ export function screenEncryption(lookup: (name: string) => string | undefined): 
       'The encryption method specified is not supported: x-amz-server-side-encryption must be AES256 (aws:kms is not implemented)',
     );
   }
-  if (kms || kmsKey !== undefined) {
+  if (kmsKey !== undefined && !kms) {
+    throw new S3Error(
+      'InvalidArgument',
+      `x-amz-server-side-encryption-aws-kms-key-id needs x-amz-server-side-encryption: aws:kms, not ${sse ?? 'none'}`,
+    );
+  }
+  if (kms) {
     throw new S3Error(
       'NotImplemented',
       'Server-side encryption with KMS keys (x-amz-server-side-encryption: aws:kms) is not supported by the tierfs S3 gateway; AES256 (SSE-S3) and customer-provided keys (SSE-C) are',
