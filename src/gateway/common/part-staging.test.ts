@@ -33,6 +33,26 @@ afterEach(async () => {
 });
 
 describe('PartStaging over a temp dir and SQLite', () => {
+  it("keeps a part's sealing with it, in a state database made before parts had one too", async () => {
+    const oldDir = join(dir, 'old');
+    const old = new StateDatabase(oldDir, 'state.db');
+    old.exec(`CREATE TABLE staged_parts (
+      upload_id TEXT NOT NULL, part_number INTEGER NOT NULL, size INTEGER NOT NULL, md5 TEXT NOT NULL,
+      mtime_ms INTEGER NOT NULL, PRIMARY KEY (upload_id, part_number)) WITHOUT ROWID`);
+    try {
+      const upgraded = new PartStaging<{ owner: string }>(old, { dir: join(oldDir, 'uploads') });
+      const { uploadId } = await upgraded.create('b', 'k', { owner: 'o' });
+      await upgraded.putPart(uploadId, 1, source('sealed'), undefined, { sealing: 'iv-1', md5: () => 'tag' });
+      await upgraded.putPart(uploadId, 2, source('plain'));
+      expect(upgraded.listParts(uploadId).map((part) => [part.sealing, part.md5])).toEqual([
+        ['iv-1', 'tag'],
+        [undefined, md5('plain')],
+      ]);
+    } finally {
+      old.close();
+    }
+  });
+
   it('refuses an upload id that is not 32 hex digits before touching the disk', async () => {
     for (const id of ['../escaped', '..', 'a/b', '0123456789abcdef0123456789abcdeg']) {
       await expect(staging.putPart(id, 1, source('x'))).rejects.toThrow(/not an upload id/);

@@ -35,9 +35,14 @@ export interface StagedUpload<Attributes> {
 export interface StagedPart {
   readonly partNumber: number;
   readonly size: number;
-  /** Lower-case hex MD5 of the part's bytes. */
+  /** Lower-case hex MD5 of the part's bytes, or the tag the dialect gave instead (see putPart). */
   readonly md5: string;
   readonly mtimeMs: number;
+  /**
+   * What the dialect needs to read the part's bytes back (the S3 gateway: the IV of an SSE-C
+   * part), opaque here; recorded in the same row as the part's size and MD5.
+   */
+  readonly sealing?: string;
 }
 
 export interface PartStagingOptions {
@@ -69,6 +74,7 @@ interface PartRow {
   size: number;
   md5: string;
   mtime_ms: number;
+  sealing: string | null;
 }
 
 /** Only ids of this form ever name a directory, so no id can reach outside the staging dir. */
@@ -92,7 +98,12 @@ export class PartStaging<Attributes> {
     CREATE INDEX IF NOT EXISTS staged_uploads_by_key ON staged_uploads (bucket, key, upload_id);
     CREATE TABLE IF NOT EXISTS staged_parts (
       upload_id TEXT NOT NULL, part_number INTEGER NOT NULL, size INTEGER NOT NULL, md5 TEXT NOT NULL,
-      mtime_ms INTEGER NOT NULL, PRIMARY KEY (upload_id, part_number)) WITHOUT ROWID`);
+      mtime_ms INTEGER NOT NULL, sealing TEXT, PRIMARY KEY (upload_id, part_number)) WITHOUT ROWID`);
+    // State databases made before parts had a sealing.
+    const columns = db.sql<[], { name: string }>('PRAGMA table_info(staged_parts)').all();
+    if (!columns.some((column) => column.name === 'sealing')) {
+      db.exec('ALTER TABLE staged_parts ADD COLUMN sealing TEXT');
+    }
   }
 
   async create(
@@ -157,12 +168,16 @@ export class PartStaging<Attributes> {
   /**
    * Streams a part through `source` to disk, measuring and hashing it, then makes it the part with
    * that number, replacing an earlier one. More than `maxSize` bytes fail with PartTooLargeError.
+   * `sealed.sealing` is kept with the part (see StagedPart) and `sealed.md5`, asked once the
+   * stream has ended, is recorded instead of the MD5 of the bytes staged (an encrypting dialect's
+   * tag of the plaintext).
    */
   async putPart(
     uploadId: string,
     partNumber: number,
     source: PartSource,
     maxSize = Number.POSITIVE_INFINITY,
+    sealed?: { readonly sealing: string; readonly md5: () => string },
   ): Promise<StagedPart> {
     const final = this.partFile(uploadId, partNumber);
     const temp = `${final}.${randomBytes(6).toString('hex')}.tmp`;
@@ -183,12 +198,18 @@ export class PartStaging<Attributes> {
       await rm(temp, { force: true });
       throw error;
     }
-    const part: StagedPart = { partNumber, size, md5: md5.digest('hex'), mtimeMs: Date.now() };
+    const part: StagedPart = {
+      partNumber,
+      size,
+      md5: sealed ? sealed.md5() : md5.digest('hex'),
+      mtimeMs: Date.now(),
+      ...(sealed ? { sealing: sealed.sealing } : {}),
+    };
     this.db
       .sql(
-        'INSERT OR REPLACE INTO staged_parts (upload_id, part_number, size, md5, mtime_ms) VALUES (?, ?, ?, ?, ?)',
+        'INSERT OR REPLACE INTO staged_parts (upload_id, part_number, size, md5, mtime_ms, sealing) VALUES (?, ?, ?, ?, ?, ?)',
       )
-      .run(uploadId, partNumber, part.size, part.md5, part.mtimeMs);
+      .run(uploadId, partNumber, part.size, part.md5, part.mtimeMs, sealed?.sealing ?? null);
     return part;
   }
 
@@ -196,11 +217,17 @@ export class PartStaging<Attributes> {
   listParts(uploadId: string, afterPart = 0, limit = -1): StagedPart[] {
     return this.db
       .sql<[string, number, number], PartRow>(
-        `SELECT part_number, size, md5, mtime_ms FROM staged_parts
+        `SELECT part_number, size, md5, mtime_ms, sealing FROM staged_parts
          WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?`,
       )
       .all(uploadId, afterPart, limit)
-      .map((row) => ({ partNumber: row.part_number, size: row.size, md5: row.md5, mtimeMs: row.mtime_ms }));
+      .map((row) => ({
+        partNumber: row.part_number,
+        size: row.size,
+        md5: row.md5,
+        mtimeMs: row.mtime_ms,
+        ...(row.sealing === null ? {} : { sealing: row.sealing }),
+      }));
   }
 
   /** The bytes of the given parts one after the other, streamed from disk a file at a time. */

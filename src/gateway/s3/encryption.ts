@@ -1,31 +1,44 @@
 /**
- * Server-side encryption a request asks for. The gateway encrypts nothing: a request asking for a
- * customer key (SSE-C) or KMS is NotImplemented, since storing (or answering) plain bytes to a
- * client that asked for its own key or a KMS key would tell it they are protected. SSE-S3
- * (`AES256`, the default AWS applies anyway) is taken: what protects data at rest is the store's
- * business.
+ * The `x-amz-server-side-encryption` header (or POST form field) of a request. SSE-S3 (`AES256`,
+ * what AWS applies by default) is taken: what protects data at rest is the store's business.
+ * SSE-KMS is NotImplemented: there is no KMS here, and storing bytes a client believes protected by
+ * a KMS key would be a lie. SSE-C (customer keys) is sse-c.ts's, and excludes this header.
  */
 import { S3Error } from './errors.js';
 
-const CUSTOMER_KEY_HEADERS = [
-  'x-amz-server-side-encryption-customer-algorithm',
-  'x-amz-copy-source-server-side-encryption-customer-algorithm',
-];
+const CUSTOMER = 'x-amz-server-side-encryption-customer-';
 
-/** Throws NotImplemented for SSE-C or SSE-KMS; `lookup` reads a header (or a POST form field). */
-export function refuseEncryption(lookup: (name: string) => string | undefined): void {
-  const customer = CUSTOMER_KEY_HEADERS.find((name) => lookup(name) !== undefined);
-  if (customer !== undefined) {
+/**
+ * InvalidArgument for an unknown method, one given together with SSE-C headers, or a KMS key id
+ * without `aws:kms`; NotImplemented for SSE-KMS. `lookup` reads a header (or a POST form field).
+ */
+export function screenEncryption(lookup: (name: string) => string | undefined): void {
+  const sse = lookup('x-amz-server-side-encryption');
+  const kmsKey = lookup('x-amz-server-side-encryption-aws-kms-key-id');
+  const customer = ['algorithm', 'key', 'key-md5'].some((name) => lookup(`${CUSTOMER}${name}`) !== undefined);
+  if ((sse !== undefined || kmsKey !== undefined) && customer) {
     throw new S3Error(
-      'NotImplemented',
-      `Server-side encryption with customer-provided keys (${customer}) is not supported by the tierfs S3 gateway; it stores objects as the under store keeps them`,
+      'InvalidArgument',
+      `Server Side Encryption with Customer provided key is incompatible with the encryption method specified: give either x-amz-server-side-encryption or ${CUSTOMER}* headers, not both`,
     );
   }
-  const sse = lookup('x-amz-server-side-encryption');
-  if (sse?.startsWith('aws:kms') || lookup('x-amz-server-side-encryption-aws-kms-key-id') !== undefined) {
+  const kms = sse === 'aws:kms' || sse === 'aws:kms:dsse';
+  if (sse !== undefined && sse !== 'AES256' && !kms) {
+    throw new S3Error(
+      'InvalidArgument',
+      'The encryption method specified is not supported: x-amz-server-side-encryption must be AES256 (aws:kms is not implemented)',
+    );
+  }
+  if (kmsKey !== undefined && !kms) {
+    throw new S3Error(
+      'InvalidArgument',
+      `x-amz-server-side-encryption-aws-kms-key-id needs x-amz-server-side-encryption: aws:kms, not ${sse ?? 'none'}`,
+    );
+  }
+  if (kms) {
     throw new S3Error(
       'NotImplemented',
-      'Server-side encryption with KMS keys (x-amz-server-side-encryption: aws:kms) is not supported by the tierfs S3 gateway; AES256 (SSE-S3) is taken',
+      'Server-side encryption with KMS keys (x-amz-server-side-encryption: aws:kms) is not supported by the tierfs S3 gateway; AES256 (SSE-S3) and customer-provided keys (SSE-C) are',
     );
   }
 }

@@ -11,6 +11,7 @@ import { StateDatabase } from '../common/state-database.js';
 import type { Grant } from './acl.js';
 import { BucketSettings } from './bucket-settings.js';
 import type { CorsRule } from './cors.js';
+import type { SseRecord } from './sse-c.js';
 import { VersionStore } from './version-store.js';
 
 export const CANNED_ACLS = [
@@ -43,6 +44,8 @@ export interface ObjectHeaders {
   readonly lockRetainUntil?: string;
   /** Object Lock legal hold of this version. */
   readonly legalHold?: 'ON' | 'OFF';
+  /** SSE-C: how the stored bytes are encrypted (never the key; see sse-c.ts). */
+  readonly sse?: SseRecord;
 }
 
 export interface ObjectRecord {

@@ -1,35 +1,104 @@
 /** Multipart upload operations: Create, UploadPart, UploadPartCopy, Complete, Abort, ListParts. */
 
+import type { Transform } from 'node:stream';
 import { occurrences, S3_LIMITS } from '../common/limits.js';
 import { bodyStages, readSmallBody } from './body.js';
 import { headerOf, isoDate, type S3Context, sendEmpty, sendXml } from './context.js';
 import { S3Error } from './errors.js';
-import { attributesFromRequest, checkBodySize, checkWriteConditions, copySource } from './object-handlers.js';
+import type { PartSealing } from './multipart.js';
+import {
+  attributesFromRequest,
+  checkBodySize,
+  checkWriteConditions,
+  copySource,
+  openPlain,
+  requestKey,
+} from './object-handlers.js';
 import type { ObjectInfo } from './object-layer.js';
 import type { GatewayServices } from './services.js';
+import { type CustomerKey, encryptSegment, etagMac, keyMatches, newRecord, sseHeaders } from './sse-c.js';
 import { listOf, parseXml, textOf } from './xml.js';
 
 export async function createMultipartUpload(
   ctx: S3Context,
   { uploads, access }: GatewayServices,
 ): Promise<void> {
-  const uploadId = await uploads.create(ctx.bucket!, ctx.key!, attributesFromRequest(ctx, access));
-  sendXml(ctx, 'InitiateMultipartUploadResult', { Bucket: ctx.bucket, Key: ctx.key, UploadId: uploadId });
+  const key = requestKey(ctx);
+  const attributes = attributesFromRequest(ctx, access);
+  const uploadId = await uploads.create(
+    ctx.bucket!,
+    ctx.key!,
+    key === undefined
+      ? attributes
+      : { ...attributes, headers: { ...attributes.headers, sse: newRecord(key) } },
+  );
+  sendXml(
+    ctx,
+    'InitiateMultipartUploadResult',
+    { Bucket: ctx.bucket, Key: ctx.key, UploadId: uploadId },
+    200,
+    sseHeaders(key),
+  );
 }
 
 function upload(ctx: S3Context, { uploads }: GatewayServices) {
   return uploads.upload(ctx.query.get('uploadId') ?? '', ctx.bucket!, ctx.key!);
 }
 
+/**
+ * The SSE-C key a part of `target` is given, which must be the one its CreateMultipartUpload gave
+ * (none when that gave none): InvalidRequest or InvalidArgument otherwise.
+ */
+function partKey(ctx: S3Context, target: ReturnType<typeof upload>): CustomerKey | undefined {
+  const key = requestKey(ctx);
+  const record = target.attributes.headers.sse;
+  if (record === undefined && key !== undefined) {
+    throw new S3Error(
+      'InvalidRequest',
+      'The multipart upload was not initiated with a customer-provided key: its parts take no x-amz-server-side-encryption-customer-* headers.',
+    );
+  }
+  if (record !== undefined && key === undefined) {
+    throw new S3Error(
+      'InvalidRequest',
+      'The multipart upload was initiated with a customer-provided key: each part must give the same key (x-amz-server-side-encryption-customer-algorithm, -key, -key-MD5).',
+    );
+  }
+  if (record !== undefined && key !== undefined && !keyMatches(record, key)) {
+    throw new S3Error(
+      'InvalidArgument',
+      'The customer-provided key of this part is not the one the multipart upload was initiated with.',
+    );
+  }
+  return key;
+}
+
+/**
+ * The plaintext stages of a part, then (under the upload's SSE-C key) its cipher, with the IV to
+ * keep with the part and the part's ETag (a MAC of its plaintext, see etagMac).
+ */
+function sealedPart(
+  key: CustomerKey | undefined,
+  stages: Transform[],
+): { stages: Transform[]; sealing?: PartSealing } {
+  if (key === undefined) return { stages };
+  const { iv, cipher } = encryptSegment(key);
+  const mac = etagMac(key);
+  return { stages: [...stages, mac.stage, cipher], sealing: { iv, etag: mac.hex } };
+}
+
 export async function uploadPart(ctx: S3Context, services: GatewayServices): Promise<void> {
   checkBodySize(ctx);
   const target = upload(ctx, services);
-  const { stages } = bodyStages(ctx.req, ctx.identity.payload);
-  const part = await services.uploads.uploadPart(target, Number(ctx.query.get('partNumber')), [
-    ctx.req,
-    ...stages,
-  ]);
-  sendEmpty(ctx, 200, { etag: `"${part.md5}"` });
+  const key = partKey(ctx, target);
+  const sealed = sealedPart(key, bodyStages(ctx.req, ctx.identity.payload).stages);
+  const part = await services.uploads.uploadPart(
+    target,
+    Number(ctx.query.get('partNumber')),
+    [ctx.req, ...sealed.stages],
+    sealed.sealing,
+  );
+  sendEmpty(ctx, 200, { etag: `"${part.md5}"`, ...sseHeaders(key) });
 }
 
 /**
@@ -61,12 +130,23 @@ export function copySourceRange(
 
 export async function uploadPartCopy(ctx: S3Context, services: GatewayServices): Promise<void> {
   const target = upload(ctx, services);
+  const key = partKey(ctx, target);
   const source = await copySource(ctx, services);
   const range = copySourceRange(headerOf(ctx, 'x-amz-copy-source-range'), source.size);
-  const part = await services.uploads.uploadPart(target, Number(ctx.query.get('partNumber')), [
-    await services.layer.open(source, range),
-  ]);
-  sendXml(ctx, 'CopyPartResult', { LastModified: isoDate(part.mtimeMs), ETag: `"${part.md5}"` });
+  const sealed = sealedPart(key, []);
+  const part = await services.uploads.uploadPart(
+    target,
+    Number(ctx.query.get('partNumber')),
+    [await openPlain(services.layer, source, source.customerKey, range), ...sealed.stages],
+    sealed.sealing,
+  );
+  sendXml(
+    ctx,
+    'CopyPartResult',
+    { LastModified: isoDate(part.mtimeMs), ETag: `"${part.md5}"` },
+    200,
+    sseHeaders(key),
+  );
 }
 
 /** Room for one `<Part>` with every checksum element S3 defines, and whitespace. */

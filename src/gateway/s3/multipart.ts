@@ -18,6 +18,12 @@ import type { ObjectAttributes, ObjectInfo, ObjectLayer } from './object-layer.j
 
 const MAX_PART_NUMBER = 10_000;
 
+/** How an SSE-C part is stored: the IV of its ciphertext, and its ETag (known once it has ended). */
+export interface PartSealing {
+  readonly iv: string;
+  readonly etag: () => string;
+}
+
 /** An upload in progress, with what its writer chose about the object. */
 export type UploadRecord = StagedUpload<ObjectAttributes>;
 
@@ -34,6 +40,28 @@ const noSuchUpload = (): S3Error =>
 
 function unquote(etag: string): string {
   return etag.trim().replace(/^"|"$/g, '');
+}
+
+/**
+ * The attributes of the object an upload completes into: under SSE-C, the parts stay as they were
+ * encrypted when staged, so the object's record lists each part's IV and size (see sse-c.ts).
+ */
+function sealedObject(upload: UploadRecord, chosen: readonly StagedPart[]): ObjectAttributes {
+  const sse = upload.attributes.headers.sse;
+  if (sse === undefined) return upload.attributes;
+  const ivs = chosen.map((part) => {
+    if (part.sealing === undefined) {
+      throw new S3Error(
+        'InternalError',
+        `Part ${part.partNumber} of this SSE-C upload was staged unencrypted`,
+      );
+    }
+    return part.sealing;
+  });
+  return {
+    ...upload.attributes,
+    headers: { ...upload.attributes.headers, sse: { ...sse, ivs, sizes: chosen.map((part) => part.size) } },
+  };
 }
 
 export class MultipartUploads {
@@ -73,16 +101,27 @@ export class MultipartUploads {
     return upload;
   }
 
-  /** Stages one part from `source`; returns its record once it is safely on disk. */
+  /**
+   * Stages one part from `source`; returns its record once it is safely on disk. `sealing`: the
+   * part is SSE-C ciphertext (`source` ends with the cipher) under that IV, kept with the part,
+   * and has that ETag rather than the MD5 of the bytes staged.
+   */
   async uploadPart(
     upload: UploadRecord,
     partNumber: number,
     source: readonly [NodeJS.ReadableStream, ...Transform[]],
+    sealing?: PartSealing,
   ): Promise<StagedPart> {
     if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
       throw new S3Error('InvalidArgument', `Part number must be an integer between 1 and ${MAX_PART_NUMBER}`);
     }
-    return this.staging.putPart(upload.uploadId, partNumber, source);
+    return this.staging.putPart(
+      upload.uploadId,
+      partNumber,
+      source,
+      undefined,
+      sealing && { sealing: sealing.iv, md5: sealing.etag },
+    );
   }
 
   /**
@@ -117,7 +156,13 @@ export class MultipartUploads {
       upload.uploadId,
       chosen.map((part) => part.partNumber),
     );
-    const info = await this.layer.put(upload.bucket, upload.key, [body], () => etag, upload.attributes);
+    const info = await this.layer.put(
+      upload.bucket,
+      upload.key,
+      [body],
+      () => etag,
+      sealedObject(upload, chosen),
+    );
     this.completed.record({
       uploadId: upload.uploadId,
       bucket: upload.bucket,

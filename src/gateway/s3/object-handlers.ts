@@ -1,4 +1,5 @@
 /** Object operations: Get/Head (ranges, conditions), Put, Copy, Delete, tagging and object ACLs. */
+import { pipeline as pipelineCallback, type Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isTierfsError } from '../../errors.js';
 import { type ByteRange, parseByteRange } from '../common/byte-range.js';
@@ -9,7 +10,7 @@ import { headersFromRequest, responseHeaders, tagSetXml, tagsFromHeader, tagsFro
 import { bodyStages, DigestCheck, readSmallBody } from './body.js';
 import { headerOf, isoDate, type S3Context, sendEmpty, sendXml } from './context.js';
 import { S3Error } from './errors.js';
-import type { ObjectAttributes, ObjectInfo } from './object-layer.js';
+import type { ObjectAttributes, ObjectInfo, ObjectLayer } from './object-layer.js';
 import {
   checkDeletable,
   hasIntegrityHeader,
@@ -19,6 +20,16 @@ import {
   withoutLock,
 } from './object-lock.js';
 import type { GatewayServices } from './services.js';
+import {
+  type CustomerKey,
+  checkReadKey,
+  customerKey,
+  encryptSegment,
+  etagMac,
+  newRecord,
+  SegmentDecipher,
+  sseHeaders,
+} from './sse-c.js';
 
 /**
  * The range a `Range: bytes=...` header asks of an object of `size` bytes; undefined for the whole
@@ -133,13 +144,59 @@ export async function requested(ctx: S3Context, { layer, access }: GatewayServic
   );
 }
 
+/** The SSE-C key a request gives (`copySource`: for the object x-amz-copy-source names). */
+export function requestKey(ctx: S3Context, copySource = false): CustomerKey | undefined {
+  return customerKey((name) => headerOf(ctx, name), copySource);
+}
+
+/**
+ * The plaintext of an object (or of `range` of it), decrypted with `key` when it is stored with
+ * SSE-C; `key` must have been checked with checkReadKey.
+ */
+export async function openPlain(
+  layer: ObjectLayer,
+  info: ObjectInfo,
+  key: CustomerKey | undefined,
+  range?: ByteRange,
+): Promise<Readable> {
+  const data = await layer.open(info, range);
+  const sse = info.headers.sse;
+  if (sse === undefined || key === undefined) return data;
+  return pipelineCallback(data, new SegmentDecipher(sse, key, range?.offset ?? 0), () => {});
+}
+
+/**
+ * What a write of plaintext passing through `stages` stores: under an SSE-C `key`, the stages
+ * end with the cipher, the attributes carry the encryption record, and the ETag is a MAC of the
+ * plaintext under the key (see etagMac); without a key, all as given.
+ */
+export function sealedWrite(
+  key: CustomerKey | undefined,
+  attributes: ObjectAttributes,
+  stages: readonly Transform[],
+  etag: () => string,
+): { stages: Transform[]; attributes: ObjectAttributes; etag: () => string } {
+  const { sse: _plain, ...headers } = attributes.headers;
+  if (key === undefined) return { stages: [...stages], attributes: { ...attributes, headers }, etag };
+  const { iv, cipher } = encryptSegment(key);
+  const mac = etagMac(key);
+  return {
+    stages: [...stages, mac.stage, cipher],
+    attributes: { ...attributes, headers: { ...headers, sse: { ...newRecord(key), ivs: [iv] } } },
+    etag: mac.hex,
+  };
+}
+
 async function getObjectOnce(ctx: S3Context, services: GatewayServices): Promise<void> {
   const { layer } = services;
   const info = await requested(ctx, services);
+  const key = requestKey(ctx);
+  checkReadKey(info.headers.sse, key);
   const headers = {
     ...responseHeaders(info, ctx.method === 'GET' ? ctx.query : new Map()),
     ...layer.versions.versionHeader(info),
     ...lockResponseHeaders(info.headers),
+    ...sseHeaders(key),
   };
   try {
     checkConditions(ctx, info);
@@ -173,7 +230,7 @@ async function getObjectOnce(ctx: S3Context, services: GatewayServices): Promise
     ctx.res.end();
     return;
   }
-  const data = await layer.open(info, range);
+  const data = await openPlain(layer, info, key, range);
   ctx.res.writeHead(status, { ...headers, 'content-length': length });
   await pipeline(data, ctx.res);
 }
@@ -242,14 +299,30 @@ export async function putObject(ctx: S3Context, services: GatewayServices): Prom
   const { layer } = services;
   await layer.bucket(ctx.bucket!);
   await checkWriteConditions(ctx, services);
-  const attributes = attributesFromRequest(ctx, services.access);
-  const { stages, digest } = bodyStages(ctx.req, ctx.identity.payload);
-  const info = await layer.put(ctx.bucket!, ctx.key!, [ctx.req, ...stages], () => digest.md5Hex, attributes);
-  sendEmpty(ctx, 200, { etag: `"${info.etag}"`, ...layer.versions.writtenVersionHeader(info) });
+  const key = requestKey(ctx);
+  const body = bodyStages(ctx.req, ctx.identity.payload);
+  const { stages, attributes, etag } = sealedWrite(
+    key,
+    attributesFromRequest(ctx, services.access),
+    body.stages,
+    () => body.digest.md5Hex,
+  );
+  const info = await layer.put(ctx.bucket!, ctx.key!, [ctx.req, ...stages], etag, attributes);
+  sendEmpty(ctx, 200, {
+    etag: `"${info.etag}"`,
+    ...layer.versions.writtenVersionHeader(info),
+    ...sseHeaders(key),
+  });
 }
 
-/** The object `x-amz-copy-source` names (`/bucket/key` or `bucket/key`, URL-encoded). */
-export async function copySource(ctx: S3Context, { layer, access }: GatewayServices): Promise<ObjectInfo> {
+/**
+ * The object `x-amz-copy-source` names (`/bucket/key` or `bucket/key`, URL-encoded), and the
+ * SSE-C key its x-amz-copy-source-server-side-encryption-customer-* headers give (checked).
+ */
+export async function copySource(
+  ctx: S3Context,
+  { layer, access }: GatewayServices,
+): Promise<ObjectInfo & { readonly customerKey?: CustomerKey }> {
   const raw = headerOf(ctx, 'x-amz-copy-source') ?? '';
   const [encodedPath = '', query = ''] = raw.split('?');
   const versionId = new URLSearchParams(query).get('versionId') ?? undefined;
@@ -269,12 +342,16 @@ export async function copySource(ctx: S3Context, { layer, access }: GatewayServi
   await access.checkCopySource(ctx, path.slice(0, slash), path.slice(slash + 1), versionId);
   const info = await layer.versions.resolve(path.slice(0, slash), path.slice(slash + 1), versionId);
   checkConditions(ctx, info, 'x-amz-copy-source-');
-  return info;
+  const key = requestKey(ctx, true);
+  checkReadKey(info.headers.sse, key, true);
+  return key === undefined ? info : { ...info, customerKey: key };
 }
 
 export async function copyObject(ctx: S3Context, services: GatewayServices): Promise<void> {
   const { layer } = services;
   const source = await copySource(ctx, services);
+  const key = requestKey(ctx);
+  const encrypted = key !== undefined || source.headers.sse !== undefined;
   const replaceMetadata = headerOf(ctx, 'x-amz-metadata-directive') === 'REPLACE';
   const replaceTags = headerOf(ctx, 'x-amz-tagging-directive') === 'REPLACE';
   const asked = attributesFromRequest(ctx, services.access);
@@ -294,30 +371,33 @@ export async function copyObject(ctx: S3Context, services: GatewayServices): Pro
   const onto = source.bucket === ctx.bucket && source.key === ctx.key && source.blob === undefined;
   const inPlace = onto && layer.metadata.settings.versioning(source.bucket) === '';
   if (onto) {
-    if (!replaceMetadata && !replaceTags && headerOf(ctx, 'x-amz-acl') === undefined) {
+    if (!replaceMetadata && !replaceTags && headerOf(ctx, 'x-amz-acl') === undefined && !encrypted) {
       throw new S3Error(
         'InvalidRequest',
         "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
       );
     }
   }
-  if (inPlace) {
+  // The bytes of an encrypted copy are rewritten: under the destination's key (or none) and a new IV.
+  if (inPlace && !encrypted) {
     layer.updateAttributes(source, await layer.fingerprint(source), attributes);
     result = { ...source, mtimeMs: Date.now() };
   } else {
     const digest = new DigestCheck({});
+    const sealed = sealedWrite(key, attributes, [digest], () => digest.md5Hex);
     result = await layer.put(
       ctx.bucket!,
       ctx.key!,
-      [await layer.open(source), digest],
-      () => digest.md5Hex,
-      attributes,
+      [await openPlain(layer, source, source.customerKey), ...sealed.stages],
+      sealed.etag,
+      sealed.attributes,
     );
   }
   const sourceVersion = layer.versions.versionHeader(source)['x-amz-version-id'];
   sendXml(ctx, 'CopyObjectResult', { LastModified: isoDate(result.mtimeMs), ETag: `"${result.etag}"` }, 200, {
     ...layer.versions.versionHeader(result),
     ...(sourceVersion === undefined ? {} : { 'x-amz-copy-source-version-id': sourceVersion }),
+    ...sseHeaders(key),
   });
 }
 

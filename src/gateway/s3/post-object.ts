@@ -13,13 +13,15 @@ import { aclFromHeaders } from './acl.js';
 import { headersFromRequest, tagsFromXml } from './attributes.js';
 import { DigestCheck } from './body.js';
 import { headerOf, type S3Context } from './context.js';
-import { refuseEncryption } from './encryption.js';
+import { screenEncryption } from './encryption.js';
 import { S3Error, toS3Error } from './errors.js';
+import { sealedWrite } from './object-handlers.js';
 import type { ObjectInfo } from './object-layer.js';
 import { lockForWrite } from './object-lock.js';
 import { checkPostPolicy, lengthRange, parsePostPolicy } from './post-policy.js';
 import { requestUser } from './request-user.js';
 import type { GatewayServices } from './services.js';
+import { customerKey } from './sse-c.js';
 import { buildXml } from './xml.js';
 
 const MAX_FIELD_BYTES = 20 * 1024;
@@ -90,7 +92,7 @@ async function writeUpload(
   filename: string,
 ): Promise<{ info: ObjectInfo; key: string }> {
   const identity = services.authenticator.authenticatePost(fields);
-  refuseEncryption((name) => fields.get(name));
+  screenEncryption((name) => fields.get(name));
   // What follows acts as the user the form's policy was signed by.
   requestUser.enterWith(identity.user);
   const template = fields.get('key');
@@ -128,12 +130,18 @@ async function writeUpload(
   const range = (policy && lengthRange(policy)) ?? { min: 0, max: S3_LIMITS.maxSinglePutBytes };
   const digest = new DigestCheck({});
   const limit = new LengthRange(range.min, Math.min(range.max, S3_LIMITS.maxSinglePutBytes));
+  const sealed = sealedWrite(
+    customerKey((name) => fields.get(name)),
+    attributes,
+    [limit, digest],
+    () => digest.md5Hex,
+  );
   const info = await services.layer.put(
     ctx.bucket!,
     key,
-    [file, limit, digest],
-    () => digest.md5Hex,
-    attributes,
+    [file, ...sealed.stages],
+    sealed.etag,
+    sealed.attributes,
   );
   return { info, key };
 }

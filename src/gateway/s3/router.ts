@@ -5,7 +5,7 @@ import * as buckets from './bucket-handlers.js';
 import * as bucketTags from './bucket-tagging.js';
 import { headerOf, type S3Context } from './context.js';
 import * as cors from './cors-handlers.js';
-import { refuseEncryption } from './encryption.js';
+import { screenEncryption } from './encryption.js';
 import { S3Error } from './errors.js';
 import * as multipart from './multipart-handlers.js';
 import * as objects from './object-handlers.js';
@@ -76,7 +76,7 @@ const SUBRESOURCES = new Set([
 const op = (name: string, handler: Handler): Operation => ({ name, handler });
 
 export function route(ctx: S3Context): Operation {
-  refuseEncryption((name) => headerOf(ctx, name));
+  screenEncryption((name) => headerOf(ctx, name));
   const q = ctx.query;
   const unknown = [...q.keys()].find((name) => SUBRESOURCES.has(name) && !KNOWN_SUBRESOURCES.has(name));
   if (unknown !== undefined) {
