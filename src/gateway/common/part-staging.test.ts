@@ -91,6 +91,21 @@ describe('PartStaging over a temp dir and SQLite', () => {
     expect(await readdir(join(dir, 'state', 'uploads', upload.uploadId))).toEqual(['1']);
   });
 
+  it('parts sent again at the same time leave the file and the row of one of them, never a mix', async () => {
+    const upload = await staging.create('b', 'k', { owner: '' });
+    const file = join(dir, 'state', 'uploads', upload.uploadId, '1');
+    for (let round = 0; round < 100; round++) {
+      const bodies = Array.from({ length: 16 }, (_, i) => Buffer.alloc(1000 + i, `${round}-${i}`));
+      await Promise.all(bodies.map((body) => staging.putPart(upload.uploadId, 1, source(body))));
+      const [row] = staging.listParts(upload.uploadId);
+      const staged = await readFile(file);
+      expect({ size: row!.size, md5: row!.md5 }, `round ${round}`).toEqual({
+        size: staged.length,
+        md5: md5(staged),
+      });
+    }
+  });
+
   it('refuses a part over the size limit and keeps nothing of it', async () => {
     const upload = await staging.create('b', 'k', { owner: '' });
     await expect(staging.putPart(upload.uploadId, 1, source('0123456789'), 4)).rejects.toBeInstanceOf(

@@ -84,6 +84,8 @@ export class PartStaging<Attributes> {
   private readonly dir: string;
   private readonly ttlMs: number | undefined;
   private readonly upperCaseIds: boolean;
+  /** The last step of each part being put, by part file: its rename and its row go in one order. */
+  private readonly placing = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly db: StateDatabase,
@@ -193,7 +195,6 @@ export class PartStaging<Attributes> {
     });
     try {
       await pipeline([...source, meter, createWriteStream(temp, { flags: 'wx' })]);
-      await rename(temp, final);
     } catch (error) {
       await rm(temp, { force: true });
       throw error;
@@ -205,11 +206,28 @@ export class PartStaging<Attributes> {
       mtimeMs: Date.now(),
       ...(sealed ? { sealing: sealed.sealing } : {}),
     };
-    this.db
-      .sql(
-        'INSERT OR REPLACE INTO staged_parts (upload_id, part_number, size, md5, mtime_ms, sealing) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(uploadId, partNumber, part.size, part.md5, part.mtimeMs, sealed?.sealing ?? null);
+    // Two puts of one part at once: each rename is followed by its row before the other's rename
+    // starts, so the part file and its row (size, MD5, sealing IVs) are always the same put's.
+    const place = async () => {
+      try {
+        await rename(temp, final);
+      } catch (error) {
+        await rm(temp, { force: true });
+        throw error;
+      }
+      this.db
+        .sql(
+          'INSERT OR REPLACE INTO staged_parts (upload_id, part_number, size, md5, mtime_ms, sealing) VALUES (?, ?, ?, ?, ?, ?)',
+        )
+        .run(uploadId, partNumber, part.size, part.md5, part.mtimeMs, sealed?.sealing ?? null);
+    };
+    const placed = (this.placing.get(final) ?? Promise.resolve()).catch(() => undefined).then(place);
+    this.placing.set(final, placed);
+    try {
+      await placed;
+    } finally {
+      if (this.placing.get(final) === placed) this.placing.delete(final);
+    }
     return part;
   }
 
