@@ -12,23 +12,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runNode, TIERFS_BIN } from '../support/cli.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { freePort } from '../support/daemons.js';
+import { loadedPackagesOf, loadedPackagesPreload } from '../support/loaded-packages.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tierfs-startup-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A preload that prints, at exit, the packages whose files the process loaded. */
-const preload = join(dir, 'loaded-packages.cjs');
-writeFileSync(
-  preload,
-  `process.on('exit', () => {
-  const names = new Set();
-  for (const file of Object.keys(require.cache)) {
-    const m = /node_modules\\/((@[^/]+\\/)?[^/]+)/.exec(file);
-    if (m) names.add(m[1]);
-  }
-  process.stderr.write('LOADED ' + JSON.stringify([...names].sort()) + '\\n');
-});\n`,
-);
+const preload = loadedPackagesPreload(dir);
 
 async function packagesLoadedBy(...args: string[]): Promise<string[]> {
   const port = await freePort(); // nothing listens: the command fails after start-up, as wanted
@@ -44,8 +33,7 @@ async function packagesLoadedBy(...args: string[]): Promise<string[]> {
     { cwd: dir },
   );
   expect(r.stderr).toMatch(/cannot reach/);
-  const line = r.stderr.split('\n').find((l) => l.startsWith('LOADED '));
-  return JSON.parse(line!.slice('LOADED '.length)) as string[];
+  return loadedPackagesOf(r.stderr);
 }
 
 describe('CLI start-up', () => {
@@ -128,8 +116,7 @@ describe('fs cat of a cached file', () => {
     });
     expect(r.code).toBe(0);
     expect(r.stdout === text).toBe(true);
-    const line = r.stderr.split('\n').find((l) => l.startsWith('LOADED '));
-    const loaded = JSON.parse(line!.slice('LOADED '.length)) as string[];
+    const loaded = loadedPackagesOf(r.stderr);
     expect(loaded.filter((p) => HEAVY_PACKAGES.test(p))).toEqual([]);
     expect(loaded).toContain('commander');
   });

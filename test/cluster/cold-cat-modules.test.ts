@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TIERFS_BIN } from '../support/cli.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
+import { loadedPackagesOf, loadedPackagesPreload } from '../support/loaded-packages.js';
 
 let cluster: TestCluster;
 const data = randomBytes(3 * 1024 * 1024 + 17); // more than a batched read: a GET /data
@@ -32,19 +33,7 @@ async function dataReads(): Promise<number> {
 }
 
 it('a cold `tierfs fs cat` reads through the data port and loads no undici', async () => {
-  // Prints, at exit, the packages whose files the command loaded (as test/cli/startup.test.ts).
-  const preload = join(cluster.home, 'loaded-packages.cjs');
-  writeFileSync(
-    preload,
-    `process.on('exit', () => {
-  const names = new Set();
-  for (const file of Object.keys(require.cache)) {
-    const m = /node_modules\\/((@[^/]+\\/)?[^/]+)/.exec(file);
-    if (m) names.add(m[1]);
-  }
-  process.stderr.write('LOADED ' + JSON.stringify([...names].sort()) + '\\n');
-});\n`,
-  );
+  const preload = loadedPackagesPreload(cluster.home);
   const master = new URL(cluster.master.rpcAddress);
   const before = await dataReads();
   const { stdout, stderr } = await promisify(execFile)(
@@ -69,11 +58,7 @@ it('a cold `tierfs fs cat` reads through the data port and loads no undici', asy
   expect(stdout.equals(data)).toBe(true);
   // The bytes came from the data port (the file was not cached: no short-circuit read).
   expect((await dataReads()) - before).toBe(1);
-  const line = stderr
-    .toString()
-    .split('\n')
-    .find((l) => l.startsWith('LOADED '));
-  const loaded = JSON.parse(line!.slice('LOADED '.length)) as string[];
+  const loaded = loadedPackagesOf(stderr.toString());
   expect(loaded).toContain('commander'); // the preload does see the packages loaded
   expect(loaded).not.toContain('undici');
 });

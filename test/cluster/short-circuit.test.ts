@@ -4,7 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -20,6 +20,7 @@ import { readStream } from '../../src/ufs/io.js';
 import { TIERFS_BIN } from '../support/cli.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { eventually } from '../support/eventually.js';
+import { loadedPackagesOf, loadedPackagesPreload } from '../support/loaded-packages.js';
 
 const KB = 1024;
 const ram = mkdtempSync('/dev/shm/tierfs-short-circuit-');
@@ -138,19 +139,7 @@ describe('short-circuit reads', () => {
 
   it('`tierfs fs cat` of a warm file reads the page files, not the data port, and loads no undici', async () => {
     const master = new URL(cluster.master.rpcAddress);
-    // Prints, at exit, the packages whose files the command loaded (as test/cli/startup.test.ts).
-    const preload = join(cluster.home, 'loaded-packages.cjs');
-    writeFileSync(
-      preload,
-      `process.on('exit', () => {
-  const names = new Set();
-  for (const file of Object.keys(require.cache)) {
-    const m = /node_modules\\/((@[^/]+\\/)?[^/]+)/.exec(file);
-    if (m) names.add(m[1]);
-  }
-  process.stderr.write('LOADED ' + JSON.stringify([...names].sort()) + '\\n');
-});\n`,
-    );
+    const preload = loadedPackagesPreload(cluster.home);
     const run = (shortCircuit: boolean) =>
       counted(async () => {
         const { stdout, stderr } = await promisify(execFile)(
@@ -169,11 +158,7 @@ describe('short-circuit reads', () => {
           ],
           { encoding: 'buffer', env: { PATH: process.env.PATH ?? '', HOME: cluster.home } },
         );
-        const line = stderr
-          .toString()
-          .split('\n')
-          .find((l) => l.startsWith('LOADED '));
-        return { stdout, loaded: JSON.parse(line!.slice('LOADED '.length)) as string[] };
+        return { stdout, loaded: loadedPackagesOf(stderr.toString()) };
       });
     const direct = await run(true);
     expect(direct.result.stdout.equals(data)).toBe(true);
