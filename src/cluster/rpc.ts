@@ -40,6 +40,28 @@ interface Answer {
   readonly text: string;
 }
 
+/** Makes requests to `url` on the keep-alive pool of its protocol (node:https loaded only for it). */
+async function pooledRequest(
+  url: URL,
+): Promise<(method: string, headers: Record<string, string>) => ClientRequest> {
+  if (url.protocol !== 'https:') {
+    return (method, headers) => httpRequest(url, { method, agent, headers });
+  }
+  const https = await import('node:https');
+  httpsAgent ??= new https.Agent(POOL);
+  const pool = httpsAgent;
+  return (method, headers) => https.request(url, { method, agent: pool, headers });
+}
+
+/** Destroys `req` with the signal's reason when it aborts (until the request closes). */
+function destroyOnAbort(req: ClientRequest, signal: AbortSignal | undefined): void {
+  if (!signal) return;
+  const abandon = () => req.destroy(signal.reason as Error);
+  if (signal.aborted) abandon();
+  else signal.addEventListener('abort', abandon, { once: true });
+  req.once('close', () => signal.removeEventListener('abort', abandon));
+}
+
 async function send(
   method: string,
   url: URL,
@@ -49,22 +71,14 @@ async function send(
   signal?: AbortSignal,
   onHead?: (headers: IncomingHttpHeaders) => void,
 ): Promise<Answer> {
-  const https = url.protocol === 'https:';
-  const request = https ? (await import('node:https')).request : httpRequest;
-  if (https) httpsAgent ??= new (await import('node:https')).Agent(POOL);
+  const request = await pooledRequest(url);
   return new Promise<Answer>((resolve, reject) => {
-    const req: ClientRequest = request(url, {
+    const req = request(
       method,
-      agent: https ? httpsAgent : agent,
-      headers: payload === undefined ? headers : { ...headers, 'content-length': Buffer.byteLength(payload) },
-    });
+      payload === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(payload)) },
+    );
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer in ${timeoutMs} ms`)));
-    if (signal) {
-      const abandon = () => req.destroy(signal.reason as Error);
-      if (signal.aborted) abandon();
-      else signal.addEventListener('abort', abandon, { once: true });
-      req.once('close', () => signal.removeEventListener('abort', abandon));
-    }
+    destroyOnAbort(req, signal);
     req.on('error', (error: NodeJS.ErrnoException & { reused?: boolean }) => {
       error.reused = req.reusedSocket;
       reject(error);
@@ -177,21 +191,14 @@ async function startGet(
   headers: Record<string, string>,
   signal?: AbortSignal,
 ): Promise<IncomingMessage> {
-  const https = url.protocol === 'https:';
-  const request = https ? (await import('node:https')).request : httpRequest;
-  if (https) httpsAgent ??= new (await import('node:https')).Agent(POOL);
+  const request = await pooledRequest(url);
   return new Promise<IncomingMessage>((resolve, reject) => {
-    const req: ClientRequest = request(url, { method: 'GET', agent: https ? httpsAgent : agent, headers });
+    const req = request('GET', headers);
     const timer = setTimeout(
       () => req.destroy(new Error(`no answer in ${STREAM_HEADERS_TIMEOUT_MS} ms`)),
       STREAM_HEADERS_TIMEOUT_MS,
     );
-    if (signal) {
-      const abandon = () => req.destroy(signal.reason as Error);
-      if (signal.aborted) abandon();
-      else signal.addEventListener('abort', abandon, { once: true });
-      req.once('close', () => signal.removeEventListener('abort', abandon));
-    }
+    destroyOnAbort(req, signal);
     req.on('error', (error: NodeJS.ErrnoException & { reused?: boolean }) => {
       clearTimeout(timer);
       error.reused = req.reusedSocket;
