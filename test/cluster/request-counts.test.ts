@@ -160,10 +160,11 @@ describe('requests per operation on an S3 mount (writes commit by copy, the defa
     let body: Buffer = Buffer.alloc(0);
     const toWorker = await workerRequestsOf(async () => {
       body = await readStream(await client.openFile('/dir/cold-big.bin'));
-    });
+    }, true);
     expect(body.equals(big)).toBe(true);
-    // The worker is on this host: it is asked for page files first (none cached), then read from.
-    expect(toWorker).toEqual(['POST /data/short-circuit', 'GET /data']);
+    // The worker is on this host: it is asked for page files first (none cached), then read from,
+    // both on node:http (a cold read loads no HTTP client library: cold-cat-modules.test.ts).
+    expect(toWorker).toEqual(['POST /data/short-circuit on node:http', 'GET /data on node:http']);
     const toS3 = proxy.requests.slice(seen);
     expect(toS3.map((r) => `${r.method} ${r.path.replace(/\?x-id=\w+$/, '')}`)).toEqual([
       `GET /${TEST_BUCKET}/counts/dir/cold-big.bin`,
@@ -297,21 +298,23 @@ describe('requests of persisting an ASYNC_THROUGH file on an S3 mount', () => {
 
 /**
  * The requests `run` sent to the worker's data port from this process, on undici (the batch) and
- * on node:http (`GET /data`, the short-circuit calls): each client library's own record of them.
+ * on node:http (`GET /data`, the short-circuit calls): each client library's own record of them,
+ * as `METHOD path`, with ` on undici` or ` on node:http` after it when `byLibrary`.
  */
-async function workerRequestsOf(run: () => Promise<unknown>): Promise<string[]> {
+async function workerRequestsOf(run: () => Promise<unknown>, byLibrary = false): Promise<string[]> {
   const { origin, host } = new URL(cluster.worker.address);
   const seen: string[] = [];
   const onUndici = (message: unknown) => {
     const { request } = message as { request: { method: string; origin: string; path: string } };
-    if (request.origin === origin) seen.push(`${request.method} ${request.path.split('?')[0]}`);
+    if (request.origin === origin)
+      seen.push(`${request.method} ${request.path.split('?')[0]}${byLibrary ? ' on undici' : ''}`);
   };
   // The master in this process calls the worker on node:http too (GET /internal/stats): not data.
   const onHttp = (message: unknown) => {
     const { request } = message as { request: ClientRequest };
     const path = request.path.split('?')[0]!;
     if (request.getHeader('host') === host && path.startsWith('/data'))
-      seen.push(`${request.method} ${path}`);
+      seen.push(`${request.method} ${path}${byLibrary ? ' on node:http' : ''}`);
   };
   subscribe('undici:request:create', onUndici);
   subscribe('http.client.request.start', onHttp);
