@@ -168,6 +168,21 @@ describe('failed and aborted uploads leave nothing behind', () => {
     }
   });
 
+  it('streaming: destroy() while the first partition is being opened leaves no temp file (nor its descriptor)', async () => {
+    const store = await s3rverStore(fixture.proxy.endpoint, STREAMING);
+    try {
+      const out = await store.create('early.bin');
+      out.write(randomBuffer(MiB, 'destroy-early')); // its partition's temp file is opened now
+      await abortWrite(out);
+      // A write still opening its partition when 'close' came left the file, and its FileHandle
+      // to garbage collection: wait for it to be made before looking.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await tempFilesLeft()).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('buffered: a PUT that keeps failing leaves no object and no temp file', async () => {
     const store = await s3rverStore(fixture.proxy.endpoint, {
       ...BUFFERED,

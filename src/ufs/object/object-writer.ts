@@ -192,6 +192,8 @@ abstract class ObjectWriter extends Writable implements UfsWriteStream {
   written: UfsStatus | undefined;
   pendingUpload: string | undefined;
   private finalizing: Promise<void> | undefined;
+  /** The append of the chunk being written: destroy() waits for it, so what it opens is discarded too. */
+  private appending: Promise<void> | undefined;
 
   constructor(protected readonly target: ObjectWriteTarget) {
     super({ highWaterMark: 256 * 1024 });
@@ -210,7 +212,8 @@ abstract class ObjectWriter extends Writable implements UfsWriteStream {
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
     this.bytes += chunk.length;
-    this.append(chunk).then(
+    this.appending = this.append(chunk);
+    this.appending.then(
       () => callback(),
       (error) => callback(toTierfsError(error, this.target.uri)),
     );
@@ -234,8 +237,8 @@ abstract class ObjectWriter extends Writable implements UfsWriteStream {
       return;
     }
     this.abort.abort();
-    (this.finalizing ?? Promise.resolve())
-      .catch(() => undefined)
+    // A chunk still being appended may be opening a partition (a temp file): discard after it.
+    Promise.allSettled([this.appending, this.finalizing])
       .then(() => (this.committed ? undefined : this.discard()))
       .catch(() => undefined)
       .then(() => callback(error));
