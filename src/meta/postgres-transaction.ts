@@ -4,7 +4,16 @@
  * sqlite-transaction.ts, checked by the same suite (test/meta/suite.ts).
  */
 import { TierfsError } from '../errors.js';
-import { COLUMN_OF, INODE_COLUMNS } from './inode-columns.js';
+import { INODE_COLUMNS } from './inode-columns.js';
+import {
+  assignments,
+  descendantRange,
+  guardClause,
+  inodeValues,
+  POSTGRES,
+  SqlValues,
+  staleChildrenClause,
+} from './sql-clauses.js';
 import {
   type AttributePatch,
   ancestryOf,
@@ -63,53 +72,9 @@ function toPersistTask(r: Record<string, unknown>): PersistTask {
   };
 }
 
-function rowValues(i: Inode): unknown[] {
-  return [
-    i.path,
-    parentOf(i.path),
-    nameOf(i.path),
-    i.isDirectory,
-    i.size,
-    Math.trunc(i.mtimeMs),
-    i.owner,
-    i.group,
-    i.mode,
-    i.state,
-    i.persistence,
-    i.ufsFingerprint ?? null,
-    i.contentId,
-    Math.trunc(i.syncedAtMs),
-    i.childrenLoaded,
-  ];
-}
-
-function columnValue(value: unknown): unknown {
-  if (typeof value === 'number') return Math.trunc(value);
-  return value ?? null;
-}
-
-/** `path > low AND path < high`: the subtree below `path`, in byte order. */
-function descendantRange(path: string): [string, string] {
-  return path === '/' ? ['/', '0'] : [`${path}/`, `${path}0`];
-}
-
 /** Placeholders `$n, $n+1, ...` for `count` values starting at `first`. */
 function placeholders(first: number, count: number): string {
   return Array.from({ length: count }, (_, k) => `$${first + k}`).join(', ');
-}
-
-function guardClause(guard: InodeGuard | undefined, first: number): { sql: string; values: unknown[] } {
-  const parts: string[] = [];
-  const values: unknown[] = [];
-  const add = (column: string, value: unknown) => {
-    values.push(value);
-    parts.push(` AND ${column} = $${first + values.length - 1}`);
-  };
-  if (guard?.contentId !== undefined) add('content_id', guard.contentId);
-  if (guard?.state !== undefined) add('state', guard.state);
-  if (guard?.persistence !== undefined) add('persistence', guard.persistence);
-  if (guard?.isDirectory !== undefined) add('is_dir', guard.isDirectory);
-  return { sql: parts.join(''), values };
 }
 
 export class PostgresTransaction implements MetaTransaction {
@@ -159,7 +124,7 @@ export class PostgresTransaction implements MetaTransaction {
   async createInode(inode: Inode): Promise<boolean> {
     const { rowCount } = await this.q(
       `INSERT INTO inodes (${INODE_COLUMNS}) VALUES (${placeholders(1, 15)}) ON CONFLICT (path) DO NOTHING`,
-      rowValues(inode),
+      inodeValues(inode, POSTGRES),
     );
     return rowCount === 1;
   }
@@ -171,7 +136,7 @@ export class PostgresTransaction implements MetaTransaction {
          ON CONFLICT (path) DO UPDATE SET (${INODE_COLUMNS}) = (${INODE_COLUMNS.split(', ')
            .map((c) => `excluded.${c}`)
            .join(', ')})`,
-        rowValues(inode),
+        inodeValues(inode, POSTGRES),
       );
     }
   }
@@ -198,7 +163,7 @@ export class PostgresTransaction implements MetaTransaction {
       [
         JSON.stringify(
           inodes.map((i) => {
-            const v = rowValues(i);
+            const v = inodeValues(i, POSTGRES);
             return Object.fromEntries(INODE_COLUMNS.split(', ').map((c, k) => [c, v[k]]));
           }),
         ),
@@ -207,35 +172,32 @@ export class PostgresTransaction implements MetaTransaction {
   }
 
   async patchInode(path: string, guard: InodeGuard, patch: InodePatch): Promise<boolean> {
-    const fields = (Object.keys(patch) as (keyof InodePatch)[]).filter((k) => patch[k] !== undefined);
-    if (fields.length === 0) return (await this.getInode(path)) !== undefined;
-    const set = fields.map((k, n) => `${COLUMN_OF[k]} = $${n + 1}`).join(', ');
-    const where = guardClause(guard, fields.length + 2);
-    const { rowCount } = await this.q(
-      `UPDATE inodes SET ${set} WHERE path = $${fields.length + 1}${where.sql}`,
-      [...fields.map((k) => columnValue(patch[k])), path, ...where.values],
-    );
+    const sql = new SqlValues(POSTGRES);
+    const set = assignments(patch, sql);
+    if (set === '') return (await this.getInode(path)) !== undefined;
+    const where = `path = ${sql.bind(path)}${guardClause(guard, sql)}`;
+    const { rowCount } = await this.q(`UPDATE inodes SET ${set} WHERE ${where}`, sql.values);
     return rowCount === 1;
   }
 
   async patchTree(path: string, patch: AttributePatch): Promise<number> {
-    const fields = (Object.keys(patch) as (keyof AttributePatch)[]).filter((k) => patch[k] !== undefined);
-    if (fields.length === 0) return 0;
+    const sql = new SqlValues(POSTGRES);
+    const set = assignments(patch, sql);
+    if (set === '') return 0;
     const [low, high] = descendantRange(path);
-    const n = fields.length;
-    const set = fields.map((k, i) => `${COLUMN_OF[k]} = $${i + 1}`).join(', ');
     const { rowCount } = await this.q(
-      `UPDATE inodes SET ${set} WHERE path = $${n + 1} OR (path > $${n + 2} AND path < $${n + 3})`,
-      [...fields.map((k) => columnValue(patch[k])), path, low, high],
+      `UPDATE inodes SET ${set} WHERE path = ${sql.bind(path)} OR (path > ${sql.bind(low)} AND path < ${sql.bind(high)})`,
+      sql.values,
     );
     return rowCount;
   }
 
   async deleteTree(path: string, guard?: InodeGuard): Promise<number> {
-    const where = guardClause(guard, 2);
-    const root = (await this.q(`DELETE FROM inodes WHERE path = $1${where.sql}`, [path, ...where.values]))
-      .rowCount;
-    if (root === 0 && where.values.length > 0) return 0;
+    const sql = new SqlValues(POSTGRES);
+    const where = `path = ${sql.bind(path)}`;
+    const guarded = guardClause(guard, sql);
+    const root = (await this.q(`DELETE FROM inodes WHERE ${where}${guarded}`, sql.values)).rowCount;
+    if (root === 0 && guarded !== '') return 0;
     const [low, high] = descendantRange(path);
     return root + (await this.q('DELETE FROM inodes WHERE path > $1 AND path < $2', [low, high])).rowCount;
   }
@@ -246,29 +208,21 @@ export class PostgresTransaction implements MetaTransaction {
     keep: readonly string[],
     names: NameRange = {},
   ): Promise<number> {
-    const args: unknown[] = [path, Math.trunc(syncedBeforeMs), [...keep]];
-    let range = '';
-    if (names.after !== undefined) range += ` AND name > $${args.push(names.after)}`;
-    if (names.upTo !== undefined) range += ` AND name <= $${args.push(names.upTo)}`;
-    const stale = `parent = $1 AND state = 'COMPLETE' AND persistence = 'PERSISTED' AND synced_at_ms < $2
-                   AND NOT (path = ANY($3::text[]))${range}`;
-    const dirs = await this.q(`SELECT path FROM inodes WHERE ${stale} AND is_dir`, args);
+    const sql = new SqlValues(POSTGRES);
+    const stale = staleChildrenClause(sql, path, syncedBeforeMs, keep, names);
+    const dirs = await this.q(`SELECT path FROM inodes WHERE ${stale} AND is_dir`, sql.values);
     let removed = 0;
     for (const dir of dirs.rows) {
       const [low, high] = descendantRange(dir.path as string);
       removed += (await this.q('DELETE FROM inodes WHERE path > $1 AND path < $2', [low, high])).rowCount;
     }
-    return removed + (await this.q(`DELETE FROM inodes WHERE ${stale}`, args)).rowCount;
+    return removed + (await this.q(`DELETE FROM inodes WHERE ${stale}`, sql.values)).rowCount;
   }
 
   async renameTree(source: string, destination: string, guard?: InodeGuard): Promise<boolean> {
-    const where = guardClause(guard, 2);
-    if (
-      (await this.q(`SELECT 1 FROM inodes WHERE path = $1${where.sql}`, [source, ...where.values]))
-        .rowCount === 0
-    ) {
-      return false;
-    }
+    const sql = new SqlValues(POSTGRES);
+    const where = `path = ${sql.bind(source)}${guardClause(guard, sql)}`;
+    if ((await this.q(`SELECT 1 FROM inodes WHERE ${where}`, sql.values)).rowCount === 0) return false;
     if ((await this.q('SELECT 1 FROM inodes WHERE path = $1', [destination])).rowCount > 0) return false;
     const [low, high] = descendantRange(source);
     const cut = source.length + 1;

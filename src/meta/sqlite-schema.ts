@@ -154,8 +154,3 @@ export function toPersistTask(r: PersistRow): PersistTask {
     ...(r.temporary_path === null ? {} : { temporaryPath: r.temporary_path }),
   };
 }
-
-/** Bounds of the paths strictly below `path`: (`path/`, `path0`) in byte order ('0' follows '/'). */
-export function descendantRange(path: string): [string, string] {
-  return path === '/' ? ['/', '0'] : [`${path}/`, `${path}0`];
-}

@@ -4,8 +4,17 @@
  */
 import type Database from 'better-sqlite3';
 import { TierfsError } from '../errors.js';
-import { COLUMN_OF, INODE_COLUMNS } from './inode-columns.js';
-import { descendantRange, type InodeRow, type PersistRow, toInode, toPersistTask } from './sqlite-schema.js';
+import { INODE_COLUMNS } from './inode-columns.js';
+import {
+  assignments,
+  descendantRange,
+  guardClause,
+  inodeValues,
+  SQLITE,
+  SqlValues,
+  staleChildrenClause,
+} from './sql-clauses.js';
+import { type InodeRow, type PersistRow, toInode, toPersistTask } from './sqlite-schema.js';
 import {
   type AttributePatch,
   ancestryOf,
@@ -24,43 +33,6 @@ import {
   parentOf,
   type TemporaryObject,
 } from './store.js';
-
-function rowValues(i: Inode): unknown[] {
-  return [
-    i.path,
-    parentOf(i.path),
-    nameOf(i.path),
-    i.isDirectory ? 1 : 0,
-    i.size,
-    Math.trunc(i.mtimeMs),
-    i.owner,
-    i.group,
-    i.mode,
-    i.state,
-    i.persistence,
-    i.ufsFingerprint ?? null,
-    i.contentId,
-    Math.trunc(i.syncedAtMs),
-    i.childrenLoaded ? 1 : 0,
-  ];
-}
-
-function columnValue(value: unknown): unknown {
-  if (typeof value === 'boolean') return value ? 1 : 0;
-  if (typeof value === 'number') return Math.trunc(value);
-  return value ?? null;
-}
-
-/** `AND col = ?` for each field of the guard, with its values. */
-function guardClause(guard: InodeGuard | undefined): { sql: string; values: unknown[] } {
-  const parts: string[] = [];
-  const values: unknown[] = [];
-  if (guard?.contentId !== undefined) parts.push('content_id = ?') && values.push(guard.contentId);
-  if (guard?.state !== undefined) parts.push('state = ?') && values.push(guard.state);
-  if (guard?.persistence !== undefined) parts.push('persistence = ?') && values.push(guard.persistence);
-  if (guard?.isDirectory !== undefined) parts.push('is_dir = ?') && values.push(guard.isDirectory ? 1 : 0);
-  return { sql: parts.map((p) => ` AND ${p}`).join(''), values };
-}
 
 export class SqliteTransaction implements MetaTransaction {
   constructor(private readonly sql: (text: string) => Database.Statement) {}
@@ -109,7 +81,7 @@ export class SqliteTransaction implements MetaTransaction {
       this.sql(
         `INSERT INTO inodes (${INODE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (path) DO NOTHING`,
-      ).run(...rowValues(inode)).changes === 1
+      ).run(...inodeValues(inode, SQLITE)).changes === 1
     );
   }
 
@@ -117,7 +89,7 @@ export class SqliteTransaction implements MetaTransaction {
     const insert = this.sql(
       `INSERT OR REPLACE INTO inodes (${INODE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    for (const inode of inodes) insert.run(...rowValues(inode));
+    for (const inode of inodes) insert.run(...inodeValues(inode, SQLITE));
   }
 
   async mirrorInodes(inodes: readonly Inode[]): Promise<void> {
@@ -145,30 +117,24 @@ export class SqliteTransaction implements MetaTransaction {
                                 THEN inodes.children_loaded ELSE 0 END,
          ufs_fingerprint = excluded.ufs_fingerprint, synced_at_ms = excluded.synced_at_ms
        WHERE inodes.state = 'COMPLETE' AND inodes.persistence = 'PERSISTED'`,
-    ).run(JSON.stringify(inodes.map(rowValues)));
+    ).run(JSON.stringify(inodes.map((i) => inodeValues(i, SQLITE))));
   }
 
   async patchInode(path: string, guard: InodeGuard, patch: InodePatch): Promise<boolean> {
-    const fields = (Object.keys(patch) as (keyof InodePatch)[]).filter((k) => patch[k] !== undefined);
-    if (fields.length === 0) return (await this.getInode(path)) !== undefined;
-    const where = guardClause(guard);
-    const set = fields.map((k) => `${COLUMN_OF[k]} = ?`).join(', ');
-    return (
-      this.sql(`UPDATE inodes SET ${set} WHERE path = ?${where.sql}`).run(
-        ...fields.map((k) => columnValue(patch[k])),
-        path,
-        ...where.values,
-      ).changes === 1
-    );
+    const sql = new SqlValues(SQLITE);
+    const set = assignments(patch, sql);
+    if (set === '') return (await this.getInode(path)) !== undefined;
+    const where = `path = ${sql.bind(path)}${guardClause(guard, sql)}`;
+    return this.sql(`UPDATE inodes SET ${set} WHERE ${where}`).run(...sql.values).changes === 1;
   }
 
   async patchTree(path: string, patch: AttributePatch): Promise<number> {
-    const fields = (Object.keys(patch) as (keyof AttributePatch)[]).filter((k) => patch[k] !== undefined);
-    if (fields.length === 0) return 0;
+    const sql = new SqlValues(SQLITE);
+    const set = assignments(patch, sql);
+    if (set === '') return 0;
     const [low, high] = descendantRange(path);
-    const set = fields.map((k) => `${COLUMN_OF[k]} = ?`).join(', ');
     return this.sql(`UPDATE inodes SET ${set} WHERE path = ? OR (path > ? AND path < ?)`).run(
-      ...fields.map((k) => columnValue(patch[k])),
+      ...sql.values,
       path,
       low,
       high,
@@ -176,9 +142,11 @@ export class SqliteTransaction implements MetaTransaction {
   }
 
   async deleteTree(path: string, guard?: InodeGuard): Promise<number> {
-    const where = guardClause(guard);
-    const root = this.sql(`DELETE FROM inodes WHERE path = ?${where.sql}`).run(path, ...where.values).changes;
-    if (root === 0 && where.values.length > 0) return 0;
+    const sql = new SqlValues(SQLITE);
+    const where = `path = ${sql.bind(path)}`;
+    const guarded = guardClause(guard, sql);
+    const root = this.sql(`DELETE FROM inodes WHERE ${where}${guarded}`).run(...sql.values).changes;
+    if (root === 0 && guarded !== '') return 0;
     const [low, high] = descendantRange(path);
     return root + this.sql('DELETE FROM inodes WHERE path > ? AND path < ?').run(low, high).changes;
   }
@@ -189,16 +157,9 @@ export class SqliteTransaction implements MetaTransaction {
     keep: readonly string[],
     names: NameRange = {},
   ): Promise<number> {
-    const stale = `parent = ? AND state = 'COMPLETE' AND persistence = 'PERSISTED' AND synced_at_ms < ?
-                   AND path NOT IN (SELECT value FROM json_each(?))
-                   ${names.after === undefined ? '' : 'AND name > ?'} ${names.upTo === undefined ? '' : 'AND name <= ?'}`;
-    const args = [
-      path,
-      Math.trunc(syncedBeforeMs),
-      JSON.stringify(keep),
-      ...[names.after, names.upTo].filter((n) => n !== undefined),
-    ];
-    const dirs = this.sql(`SELECT path FROM inodes WHERE ${stale} AND is_dir = 1`).all(...args) as {
+    const sql = new SqlValues(SQLITE);
+    const stale = staleChildrenClause(sql, path, syncedBeforeMs, keep, names);
+    const dirs = this.sql(`SELECT path FROM inodes WHERE ${stale} AND is_dir = 1`).all(...sql.values) as {
       path: string;
     }[];
     let removed = 0;
@@ -206,13 +167,13 @@ export class SqliteTransaction implements MetaTransaction {
       const [low, high] = descendantRange(dir.path);
       removed += this.sql('DELETE FROM inodes WHERE path > ? AND path < ?').run(low, high).changes;
     }
-    return removed + this.sql(`DELETE FROM inodes WHERE ${stale}`).run(...args).changes;
+    return removed + this.sql(`DELETE FROM inodes WHERE ${stale}`).run(...sql.values).changes;
   }
 
   async renameTree(source: string, destination: string, guard?: InodeGuard): Promise<boolean> {
-    const where = guardClause(guard);
-    if (!this.sql(`SELECT 1 FROM inodes WHERE path = ?${where.sql}`).get(source, ...where.values))
-      return false;
+    const sql = new SqlValues(SQLITE);
+    const where = `path = ${sql.bind(source)}${guardClause(guard, sql)}`;
+    if (!this.sql(`SELECT 1 FROM inodes WHERE ${where}`).get(...sql.values)) return false;
     if (this.sql('SELECT 1 FROM inodes WHERE path = ?').get(destination)) return false;
     const [low, high] = descendantRange(source);
     const cut = source.length + 1;
