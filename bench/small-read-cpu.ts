@@ -17,11 +17,11 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { type ListedFile, TierfsClient } from '../src/client/client.js';
+import { forEachLimited } from '../src/ufs/object/concurrency.js';
 import { MOUNT, MOUNT_PREFIX, startBenchCluster } from './harness/cluster.js';
 import { startS3Server } from './harness/gateway.js';
 import type { Link } from './harness/netns.js';
 import { sdkClient } from './harness/peers.js';
-import { mapLimit } from './harness/process.js';
 
 const option = (name: string, fallback: number) => {
   const at = process.argv.indexOf(name);
@@ -67,7 +67,7 @@ async function tierfsRead(client = cluster.client): Promise<void> {
   for await (const entry of client.listForRead(`${MOUNT}/small`))
     if (!entry.status.isDirectory) files.push(entry);
   let bytes = 0;
-  await mapLimit(files, LANES, async (file) => {
+  await forEachLimited(files, LANES, async (file) => {
     const n = await drain(await client.readListed(file)); // not `bytes += await`: lanes overlap
     bytes += n;
   });
@@ -88,7 +88,7 @@ async function sdkRead(): Promise<void> {
     token = page.NextContinuationToken;
   } while (token);
   let bytes = 0;
-  await mapLimit(keys, LANES, async (key) => {
+  await forEachLimited(keys, LANES, async (key) => {
     const out = await sdk.send(new GetObjectCommand({ Bucket: server.target.bucket, Key: key }));
     const n = await drain(out.Body as Readable);
     bytes += n;

@@ -4,8 +4,8 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { forEachLimited } from '../../src/ufs/object/concurrency.js';
 import { type BenchContext, objectFile } from './context.js';
-import { mapLimit } from './process.js';
 import { LIST_DIR, listKey } from './scenarios/list.js';
 import { BIG_KEY } from './scenarios/seq-read.js';
 import { SMALL_DIR, smallKey } from './scenarios/small-read.js';
@@ -32,7 +32,7 @@ async function writeObjects(ctx: DataPlan, dir: string, count: number, key: (i: 
   await mkdir(objectFile(ctx, dir), { recursive: true });
   const seed = randomBytes(ctx.smallBytes);
   const indexes = Array.from({ length: count }, (_, i) => i);
-  await mapLimit(indexes, 32, async (i) => {
+  await forEachLimited(indexes, 32, async (i) => {
     const body = Buffer.from(seed);
     body.writeUInt32BE(i, 0);
     await writeFile(objectFile(ctx, key(i)), body);

@@ -24,6 +24,7 @@ import type {
   UnderStoreCapabilities,
 } from '../../src/ufs/contract.js';
 import { abortWrite, readFile, writeFile } from '../../src/ufs/io.js';
+import { forEachLimited } from '../../src/ufs/object/concurrency.js';
 import { baseName, parentPath } from '../../src/ufs/path.js';
 import { walk } from '../../src/ufs/walk.js';
 
@@ -166,21 +167,6 @@ function writeChunk(stream: Writable, chunk: Buffer): Promise<void> {
 async function endWrite(stream: Writable): Promise<void> {
   stream.end();
   await finished(stream);
-}
-
-async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  action: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await action(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /** Writes every file (content = its path, unless given) with bounded concurrency. */

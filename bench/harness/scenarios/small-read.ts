@@ -4,6 +4,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { forEachLimited } from '../../../src/ufs/object/concurrency.js';
 import { MOUNT, MOUNT_PREFIX } from '../cluster.js';
 import {
   awsCommand,
@@ -16,7 +17,7 @@ import {
   tierfsCommand,
 } from '../context.js';
 import { awsArgs, rcloneBulkFlags, rcloneRemote, sdkClient } from '../peers.js';
-import { execCounted, mapLimit, mapLimitAsTheyCome, timeRuns } from '../process.js';
+import { execCounted, timeRuns } from '../process.js';
 import type { Temperature } from '../results.js';
 
 export const SMALL_DIR = 'small';
@@ -36,7 +37,7 @@ export async function smallRead(ctx: BenchContext): Promise<void> {
     // Statuses and read capabilities come a page at a time (no call to the master per file), and
     // the files of a page are read while the next page is listed, as rclone copy does.
     let bytes = 0;
-    await mapLimitAsTheyCome(client.listForRead(`${MOUNT}/${SMALL_DIR}`), ctx.concurrency, async (file) => {
+    await forEachLimited(client.listForRead(`${MOUNT}/${SMALL_DIR}`), ctx.concurrency, async (file) => {
       if (file.status.isDirectory) return;
       const n = await drain(await client.readListed(file));
       bytes += n;
@@ -103,7 +104,7 @@ export async function smallRead(ctx: BenchContext): Promise<void> {
           token = page.NextContinuationToken;
         } while (token);
         let bytes = 0;
-        await mapLimit(keys, ctx.concurrency, async (key) => {
+        await forEachLimited(keys, ctx.concurrency, async (key) => {
           const out = await sdk.send(new GetObjectCommand({ Bucket: ctx.target.bucket, Key: key }));
           const n = await drain(out.Body as Readable);
           bytes += n;
