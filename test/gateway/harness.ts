@@ -88,15 +88,33 @@ export function s3Client(
   });
 }
 
+/** The S3 error code, status and message a failed command reports. */
+export async function s3Refusal(
+  promise: Promise<unknown>,
+): Promise<{ code: string; status: number | undefined; message: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    const e = error as {
+      name: string;
+      Code?: string;
+      message: string;
+      $metadata?: { httpStatusCode?: number };
+    };
+    return { code: e.Code ?? e.name, status: e.$metadata?.httpStatusCode, message: e.message };
+  }
+  throw new Error('expected the request to fail');
+}
+
 /** The S3 error code and status a failed command reports. */
 export async function s3Failure(
   promise: Promise<unknown>,
 ): Promise<{ code: string; status: number | undefined }> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as { name: string; Code?: string; $metadata?: { httpStatusCode?: number } };
-    return { code: e.Code ?? e.name, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected the request to fail');
+  const { code, status } = await s3Refusal(promise);
+  return { code, status };
+}
+
+/** A bucket policy document of `statements`, as PutBucketPolicy takes it. */
+export function bucketPolicy(...statements: object[]): string {
+  return JSON.stringify({ Version: '2012-10-17', Statement: statements });
 }

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import * as Minio from 'minio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withS3Gateway } from './fixture.js';
-import { ACCESS_KEY, SECRET_KEY } from './harness.js';
+import { minioClient } from './minio-client.js';
 
 const gw = withS3Gateway({ anonymous: true });
 let mc: Minio.Client;
@@ -20,16 +20,7 @@ const BUCKET = 'minio-js';
 const PART = 5 * 1024 * 1024;
 
 beforeAll(async () => {
-  mc = new Minio.Client({
-    endPoint: '127.0.0.1',
-    port: gw.port,
-    useSSL: false,
-    accessKey: ACCESS_KEY,
-    secretKey: SECRET_KEY,
-    region: 'us-east-1',
-    pathStyle: true,
-    partSize: PART,
-  });
+  mc = minioClient(gw, { pathStyle: true, partSize: PART });
   scratch = await mkdtemp(join(tmpdir(), 'tierfs-minio-'));
   await mc.makeBucket(BUCKET, 'us-east-1');
 });

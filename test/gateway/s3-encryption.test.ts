@@ -18,10 +18,10 @@ import {
   UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
-import * as Minio from 'minio';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withS3Gateway } from './fixture.js';
-import { ACCESS_KEY, SECRET_KEY } from './harness.js';
+import { bucketPolicy, s3Refusal as failure } from './harness.js';
+import { minioClient } from './minio-client.js';
 
 const Bucket = 'encrypted';
 const gw = withS3Gateway({
@@ -51,18 +51,6 @@ function copySourceSseC(key: Buffer) {
 const key = randomBytes(32);
 const otherKey = randomBytes(32);
 const SSE_C = sseC(key);
-
-async function failure(
-  promise: Promise<unknown>,
-): Promise<{ code?: string; status?: number; message?: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-    return { code: e.name, status: e.$metadata?.httpStatusCode, message: e.message };
-  }
-  throw new Error('expected the request to fail');
-}
 
 /** Every file below `dir`, with its bytes. */
 async function filesBelow(dir: string): Promise<{ path: string; bytes: Buffer }[]> {
@@ -311,14 +299,7 @@ describe('S3 gateway: SSE-C (customer-provided keys)', () => {
   });
 
   it('a POST form (MinIO presignedPostPolicy) with SSE-C fields stores the file encrypted', async () => {
-    const mc = new Minio.Client({
-      endPoint: '127.0.0.1',
-      port: gw.port,
-      useSSL: false,
-      accessKey: ACCESS_KEY,
-      secretKey: SECRET_KEY,
-      region: 'us-east-1',
-    });
+    const mc = minioClient(gw);
     const policy = mc.newPostPolicy();
     policy.setBucket(Bucket);
     policy.setKey('posted');
@@ -346,17 +327,12 @@ describe('S3 gateway: SSE-C (customer-provided keys)', () => {
     await s3.send(
       new PutBucketPolicyCommand({
         Bucket: 'enforced',
-        Policy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Deny',
-              Principal: '*',
-              Action: 's3:PutObject',
-              Resource: 'arn:aws:s3:::enforced/*',
-              Condition: { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'true' } },
-            },
-          ],
+        Policy: bucketPolicy({
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:PutObject',
+          Resource: 'arn:aws:s3:::enforced/*',
+          Condition: { Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'true' } },
         }),
       }),
     );

@@ -31,7 +31,7 @@ import {
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { OpenOptions } from '../../src/ufs/contract.js';
 import { withS3Gateway } from './fixture.js';
-import { ACCESS_KEY, s3Failure as failure, findClient, SECRET_KEY, USER } from './harness.js';
+import { ACCESS_KEY, bucketPolicy, s3Failure as failure, findClient, SECRET_KEY, USER } from './harness.js';
 
 const execFileAsync = promisify(execFile);
 const BOB = { accessKeyId: 'AKIABOBCOMBO', secretAccessKey: 'bob-combo-secret-0123456789' };
@@ -287,16 +287,11 @@ describe.skipIf(!python)('POST object with versioning and access control', () =>
     await alice.send(
       new PutBucketPolicyCommand({
         Bucket: VERSIONED,
-        Policy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Deny',
-              Principal: '*',
-              Action: 's3:PutObject',
-              Resource: `arn:aws:s3:::${VERSIONED}/*`,
-            },
-          ],
+        Policy: bucketPolicy({
+          Effect: 'Deny',
+          Principal: '*',
+          Action: 's3:PutObject',
+          Resource: `arn:aws:s3:::${VERSIONED}/*`,
         }),
       }),
     );
@@ -360,10 +355,7 @@ describe('CORS configuration and anonymous preflights', () => {
     await alice.send(
       new PutBucketPolicyCommand({
         Bucket: 'cors-none',
-        Policy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [allow('s3:GetBucketCORS'), allow('s3:PutBucketCORS')],
-        }),
+        Policy: bucketPolicy(allow('s3:GetBucketCORS'), allow('s3:PutBucketCORS')),
       }),
     );
     expect(await failure(bob.send(new GetBucketCorsCommand({ Bucket: 'cors-none' })))).toEqual({

@@ -33,7 +33,7 @@ import { Configuration } from '../../src/config/configuration.js';
 import { s3GatewayFromConfig } from '../../src/gateway/s3/server.js';
 import { FileSystem } from '../../src/ufs/registry.js';
 import { withS3Gateway } from './fixture.js';
-import { ACCESS_KEY, s3Failure as failure, SECRET_KEY, s3Client, USER } from './harness.js';
+import { ACCESS_KEY, bucketPolicy, s3Failure as failure, SECRET_KEY, s3Client, USER } from './harness.js';
 
 const BOB = { accessKeyId: 'AKIABOBOBJLOCK', secretAccessKey: 'bob-objlock-secret-0123' };
 const gw = withS3Gateway({ users: { bob: BOB } });
@@ -398,11 +398,11 @@ describe('S3 gateway: deleting locked versions', () => {
       s3.send(
         new PutBucketPolicyCommand({
           Bucket,
-          Policy: JSON.stringify({
-            Version: '2012-10-17',
-            Statement: [
-              { Effect: 'Allow', Principal: { AWS: ['bob'] }, Action, Resource: `arn:aws:s3:::${Bucket}/*` },
-            ],
+          Policy: bucketPolicy({
+            Effect: 'Allow',
+            Principal: { AWS: ['bob'] },
+            Action,
+            Resource: `arn:aws:s3:::${Bucket}/*`,
           }),
         }),
       );

@@ -22,7 +22,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withS3Gateway } from './fixture.js';
-import { s3Failure as failure } from './harness.js';
+import { s3Failure as failure, bucketPolicy as policy } from './harness.js';
 
 const BOB = { accessKeyId: 'AKIABOBPOLICY', secretAccessKey: 'bob-policy-secret-0123' };
 
@@ -41,7 +41,6 @@ async function newBucket(...keys: string[]): Promise<string> {
   return Bucket;
 }
 
-const policy = (...Statement: object[]) => JSON.stringify({ Version: '2012-10-17', Statement });
 const setPolicy = (Bucket: string, text: string) =>
   alice.send(new PutBucketPolicyCommand({ Bucket, Policy: text }));
 

@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withS3Gateway } from './fixture.js';
-import { s3Failure as failure } from './harness.js';
+import { bucketPolicy, s3Failure as failure } from './harness.js';
 
 const BOB = { accessKeyId: 'AKIABOBBLOCK', secretAccessKey: 'bob-block-secret-0123456' };
 const gw = withS3Gateway({ users: { bob: BOB }, anonymous: true });
@@ -100,11 +100,11 @@ describe('S3 gateway: public access blocks', () => {
     const Bucket = await newBucket();
     await alice.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'b' }));
     const statement = (Principal: unknown) =>
-      JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          { Effect: 'Allow', Principal, Action: 's3:GetObject', Resource: `arn:aws:s3:::${Bucket}/*` },
-        ],
+      bucketPolicy({
+        Effect: 'Allow',
+        Principal,
+        Action: 's3:GetObject',
+        Resource: `arn:aws:s3:::${Bucket}/*`,
       });
     await block(Bucket, { BlockPublicPolicy: true });
     expect(await failure(alice.send(new PutBucketPolicyCommand({ Bucket, Policy: statement('*') })))).toEqual(

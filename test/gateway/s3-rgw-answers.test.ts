@@ -30,6 +30,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withS3Gateway } from './fixture.js';
+import { bucketPolicy, s3Refusal as failure } from './harness.js';
 
 const BOB = {
   accessKeyId: 'AKIABOBRGWANSWERS01',
@@ -42,18 +43,6 @@ beforeAll(() => {
   alice = gw.clientFor();
   bob = gw.clientFor('bob');
 });
-
-async function failure(
-  promise: Promise<unknown>,
-): Promise<{ code?: string; status?: number; message?: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
-    return { code: e.name, status: e.$metadata?.httpStatusCode, message: e.message };
-  }
-  throw new Error('expected the request to fail');
-}
 
 /** HEAD bucket as alice's SDK client sends it, with the query parameters added; its response headers. */
 async function headBucket(Bucket: string, query: Record<string, string>): Promise<Record<string, string>> {
@@ -130,17 +119,12 @@ describe('S3 gateway: answers as Ceph RGW gives them', () => {
     await alice.send(new PutBucketAclCommand({ Bucket, ACL: 'private' }));
     expect(await isPublic()).toBe(false);
     const statement = (Condition?: object) =>
-      JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { AWS: '*' },
-            Action: 's3:ListBucket',
-            Resource: `arn:aws:s3:::${Bucket}`,
-            ...(Condition ? { Condition } : {}),
-          },
-        ],
+      bucketPolicy({
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Action: 's3:ListBucket',
+        Resource: `arn:aws:s3:::${Bucket}`,
+        ...(Condition ? { Condition } : {}),
       });
     await alice.send(
       new PutBucketPolicyCommand({
@@ -157,54 +141,40 @@ describe('S3 gateway: answers as Ceph RGW gives them', () => {
     });
   });
 
-  it('a Complete naming part 1 twice in a row takes its last entry: the part as last uploaded', async () => {
-    const Bucket = await gw.bucket('resent-part');
+  /** A multipart upload of `k` in a new bucket whose part 1 went up twice: BBBBBBBB, then AAAAAAAA. */
+  async function partUploadedTwice(name: string) {
+    const Bucket = await gw.bucket(name);
     const Key = 'k';
     const { UploadId } = await alice.send(new CreateMultipartUploadCommand({ Bucket, Key }));
-    const upload = (Body: string) =>
-      alice.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: 1, Body }));
+    const upload = async (Body: string) =>
+      (await alice.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: 1, Body }))).ETag;
     const first = await upload('BBBBBBBB');
     const second = await upload('AAAAAAAA');
-    const done = await alice.send(
-      new CompleteMultipartUploadCommand({
-        Bucket,
-        Key,
-        UploadId,
-        MultipartUpload: {
-          Parts: [
-            { PartNumber: 1, ETag: first.ETag },
-            { PartNumber: 1, ETag: second.ETag },
-          ],
-        },
-      }),
-    );
+    /** CompleteMultipartUpload naming part 1 with each of `etags`, in this order. */
+    const complete = (...etags: (string | undefined)[]) =>
+      alice.send(
+        new CompleteMultipartUploadCommand({
+          Bucket,
+          Key,
+          UploadId,
+          MultipartUpload: { Parts: etags.map((ETag) => ({ PartNumber: 1, ETag })) },
+        }),
+      );
+    return { Bucket, Key, first, second, complete };
+  }
+
+  it('a Complete naming part 1 twice in a row takes its last entry: the part as last uploaded', async () => {
+    const { Bucket, Key, first, second, complete } = await partUploadedTwice('resent-part');
+    const done = await complete(first, second);
     expect(done.ETag).toMatch(/-1"$/);
     const got = await alice.send(new GetObjectCommand({ Bucket, Key }));
     expect(await got.Body!.transformToString()).toBe('AAAAAAAA');
   });
 
   it('a Complete whose last entry for a part number names a replaced upload of it is still InvalidPart', async () => {
-    const Bucket = await gw.bucket('resent-part-stale');
-    const Key = 'k';
-    const { UploadId } = await alice.send(new CreateMultipartUploadCommand({ Bucket, Key }));
-    const upload = (Body: string) =>
-      alice.send(new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: 1, Body }));
-    const first = await upload('BBBBBBBB');
-    const second = await upload('AAAAAAAA');
-    const complete = alice.send(
-      new CompleteMultipartUploadCommand({
-        Bucket,
-        Key,
-        UploadId,
-        MultipartUpload: {
-          Parts: [
-            { PartNumber: 1, ETag: second.ETag },
-            { PartNumber: 1, ETag: first.ETag },
-          ],
-        },
-      }),
-    );
-    expect(await failure(complete)).toMatchObject({ code: 'InvalidPart', status: 400 });
+    const { Bucket, Key, first, second, complete } = await partUploadedTwice('resent-part-stale');
+    // The earlier entry names the part as it is now: the last entry decides, not any entry that matches.
+    expect(await failure(complete(second, first))).toMatchObject({ code: 'InvalidPart', status: 400 });
     expect(await failure(alice.send(new GetObjectCommand({ Bucket, Key })))).toMatchObject({
       code: 'NoSuchKey',
     });
