@@ -52,11 +52,39 @@ function gate(open: number, pageSize?: number) {
   return { layer, release: () => release(), reachedGate };
 }
 
+/** `f00000`-style names `from` on, `count` of them: the files of /big in order. */
+const names = (from: number, count: number) =>
+  Array.from({ length: count }, (_, n) => `f${String(from + n).padStart(5, '0')}`);
+
+/** Opens the namespace over the test's under store (root mount), each store call through `layer`. */
+async function openNamespace(
+  layer?: (store: UnderStore) => UnderStore,
+  settings: Record<string, string> = {},
+) {
+  ns = await Namespace.open(
+    Configuration.of({ 'tierfs.master.mount.table.root.ufs': join(base, 'ufs'), ...settings }),
+    meta,
+    'admin',
+    layer,
+  );
+  return ns;
+}
+
+/** The names of every page of /big's listing after `page`, asked for `pageSize` at a time. */
+async function namesAfter(page: { continuationToken?: string }, pageSize = 1000): Promise<string[]> {
+  const listed: string[] = [];
+  for (let token = page.continuationToken; token; ) {
+    const next = await ns!.listStatus('/big', ADMIN, { pageSize, continuationToken: token });
+    listed.push(...next.entries.map((e) => e.name));
+    token = next.continuationToken;
+  }
+  return listed;
+}
+
 beforeEach(() => {
   base = mkdtempSync(join(tmpdir(), 'tierfs-listing-'));
   mkdirSync(join(base, 'ufs', 'big'), { recursive: true });
-  for (let n = 0; n < FILES; n++)
-    writeFileSync(join(base, 'ufs', 'big', `f${String(n).padStart(5, '0')}`), '');
+  for (const name of names(0, FILES)) writeFileSync(join(base, 'ufs', 'big', name), '');
   meta = new SqliteMetaStore(join(base, 'meta', 'tierfs.db'));
 });
 
@@ -69,31 +97,21 @@ afterEach(async () => {
 describe('listing a never-listed directory', () => {
   it('returns the first pages before the under store has listed the rest', async () => {
     const { layer, release, reachedGate } = gate(1);
-    const conf = Configuration.of({
-      'tierfs.master.mount.table.root.ufs': join(base, 'ufs'),
-    });
-    ns = await Namespace.open(conf, meta, 'admin', layer);
+    ns = await openNamespace(layer);
     const first = await ns.listStatus('/big', ADMIN, { pageSize: 200 });
     const second = await ns.listStatus('/big', ADMIN, {
       pageSize: 200,
       continuationToken: first.continuationToken,
     });
-    const names = [...first.entries, ...second.entries].map((e) => e.name);
-    expect(names).toEqual(Array.from({ length: 400 }, (_, n) => `f${String(n).padStart(5, '0')}`));
+    const listed = [...first.entries, ...second.entries].map((e) => e.name);
+    expect(listed).toEqual(names(0, 400));
     // The under store cannot have listed the rest: the gate opens only now. (Before streaming, the
     // first page waited for the whole directory, so this test never got here.)
     await reachedGate;
     expect(await meta.countChildren('/big')).toBeLessThan(FILES);
 
     release();
-    let token = second.continuationToken;
-    let total = names.length;
-    while (token) {
-      const page = await ns.listStatus('/big', ADMIN, { pageSize: 1000, continuationToken: token });
-      total += page.entries.length;
-      token = page.continuationToken;
-    }
-    expect(total).toBe(FILES);
+    expect([...listed, ...(await namesAfter(second))]).toEqual(names(0, FILES));
   });
 
   /** Opens the gate after 10 s if the test has not: `timedOut()` says whether it had to. */
@@ -106,17 +124,9 @@ describe('listing a never-listed directory', () => {
     return { timedOut: () => fired, stop: () => clearTimeout(timer) };
   }
 
-  const names = (from: number, count: number) =>
-    Array.from({ length: count }, (_, n) => `f${String(from + n).padStart(5, '0')}`);
-
   it('returns what the load has mirrored as a page, without waiting for the page to fill', async () => {
     const { layer, release } = gate(1); // the under store's first page of 1,000 names, then nothing
-    ns = await Namespace.open(
-      Configuration.of({ 'tierfs.master.mount.table.root.ufs': join(base, 'ufs') }),
-      meta,
-      'admin',
-      layer,
-    );
+    ns = await openNamespace(layer);
     const { timedOut, stop } = guard(release);
     // Exactly a page: complete, though the metadata store has nothing after it yet.
     const exact = await ns.listStatus('/big', ADMIN, { pageSize: 1000 });
@@ -130,33 +140,18 @@ describe('listing a never-listed directory', () => {
 
     release();
     const listed = partial.entries.map((e) => e.name);
-    let token = partial.continuationToken;
-    while (token) {
-      const page = await ns.listStatus('/big', ADMIN, { pageSize: 1500, continuationToken: token });
-      listed.push(...page.entries.map((e) => e.name));
-      token = page.continuationToken;
-    }
-    expect(listed).toEqual(names(0, FILES));
+    expect([...listed, ...(await namesAfter(partial, 1500))]).toEqual(names(0, FILES));
   });
 
   it('re-listing a stale directory: a page returned during the load shows no vanished child', async () => {
-    const conf = (interval: string) =>
-      Configuration.of({
-        'tierfs.master.mount.table.root.ufs': join(base, 'ufs'),
-        'tierfs.user.file.metadata.sync.interval': interval,
-      });
-    ns = await Namespace.open(conf('-1'), meta, 'admin');
-    let page = await ns.listStatus('/big', ADMIN, { pageSize: 1000 });
-    while (page.continuationToken)
-      page = await ns.listStatus('/big', ADMIN, {
-        pageSize: 1000,
-        continuationToken: page.continuationToken,
-      });
+    const interval = (value: string) => ({ 'tierfs.user.file.metadata.sync.interval': value });
+    ns = await openNamespace(undefined, interval('-1'));
+    await namesAfter(await ns.listStatus('/big', ADMIN, { pageSize: 1000 }));
     await ns.close();
     for (const n of [5, 999, 1500]) rmSync(join(base, 'ufs', 'big', `f${String(n).padStart(5, '0')}`));
 
     const { layer, release } = gate(1); // the store's first page of the re-listing, then nothing
-    ns = await Namespace.open(conf('0'), meta, 'admin', layer);
+    ns = await openNamespace(layer, interval('0'));
     const { timedOut, stop } = guard(release);
     const first = await ns.listStatus('/big', ADMIN, { pageSize: 1000 });
     expect(timedOut()).toBe(false);
@@ -166,28 +161,14 @@ describe('listing a never-listed directory', () => {
     expect(first.entries.length).toBeGreaterThanOrEqual(998);
 
     release();
-    const listed = first.entries.map((e) => e.name);
-    page = first;
-    while (page.continuationToken) {
-      page = await ns.listStatus('/big', ADMIN, {
-        pageSize: 1000,
-        continuationToken: page.continuationToken,
-      });
-      listed.push(...page.entries.map((e) => e.name));
-    }
-    expect(listed).toEqual(kept);
+    expect([...first.entries.map((e) => e.name), ...(await namesAfter(first))]).toEqual(kept);
   });
 
   it('mirrors a batch as soon as the under store holds back its next page', async () => {
     // Pages of 50 names: the first 1,050 are mirrored page by page (no page of the listing is
     // complete before), the 22nd page is the first one batched, and the 23rd is held.
     const { layer, release } = gate(22, 50);
-    ns = await Namespace.open(
-      Configuration.of({ 'tierfs.master.mount.table.root.ufs': join(base, 'ufs') }),
-      meta,
-      'admin',
-      layer,
-    );
+    ns = await openNamespace(layer);
     const { timedOut, stop } = guard(release);
     const listed: string[] = [];
     let page = await ns.listStatus('/big', ADMIN, { pageSize: 1000 });
@@ -204,14 +185,7 @@ describe('listing a never-listed directory', () => {
     expect(listed).toEqual(names(0, 1100));
 
     release();
-    while (page.continuationToken) {
-      page = await ns.listStatus('/big', ADMIN, {
-        pageSize: 1000,
-        continuationToken: page.continuationToken,
-      });
-      listed.push(...page.entries.map((e) => e.name));
-    }
-    expect(listed).toEqual(names(0, FILES));
+    expect([...listed, ...(await namesAfter(page))]).toEqual(names(0, FILES));
   });
 });
 
@@ -254,27 +228,13 @@ describe('the first request of the load of a directory the metadata store does n
 
   it('goes out together with the lookup of the directory, not after its answer', async () => {
     const { layer, events, lists } = lookupWaitsForList();
-    ns = await Namespace.open(
-      Configuration.of({ 'tierfs.master.mount.table.root.ufs': join(base, 'ufs') }),
-      meta,
-      'admin',
-      layer,
-    );
+    ns = await openNamespace(layer);
     const page = await ns.listStatus('/big', ADMIN, { pageSize: 100 });
     // One round trip instead of two before the load starts (20 ms each to a store 10 ms away).
     expect(events.slice(0, 2)).toEqual(['list asked', 'lookup answered']);
-    expect(page.entries.map((e) => e.name)).toEqual(
-      Array.from({ length: 100 }, (_, n) => `f${String(n).padStart(5, '0')}`),
-    );
+    expect(page.entries.map((e) => e.name)).toEqual(names(0, 100));
     // That page is the load's first page, not one asked for again.
-    let token = page.continuationToken;
-    let total = page.entries.length;
-    while (token) {
-      const next = await ns.listStatus('/big', ADMIN, { pageSize: 1000, continuationToken: token });
-      total += next.entries.length;
-      token = next.continuationToken;
-    }
-    expect(total).toBe(FILES);
+    expect(await namesAfter(page)).toEqual(names(100, FILES - 100));
     expect(lists()).toBe(1);
     // Loaded now: listing it again asks the under store nothing.
     await ns.listStatus('/big', ADMIN, { pageSize: 100 });
@@ -307,39 +267,22 @@ describe('the first request of the load of a directory the metadata store does n
           return Reflect.get(target, property, receiver);
         },
       });
-    ns = await Namespace.open(
-      Configuration.of({ 'tierfs.master.mount.table.root.ufs': join(base, 'ufs') }),
-      meta,
-      'admin',
-      layer,
-    );
+    ns = await openNamespace(layer);
     const first = ns.listStatus('/big', ADMIN, { pageSize: 1000 });
     await lookupReached;
     await ns.mkdir('/big/zz-made-meanwhile', ADMIN);
     release();
-    const names: string[] = [];
-    let page = await first;
-    for (;;) {
-      names.push(...page.entries.map((e) => e.name));
-      if (!page.continuationToken) break;
-      page = await ns.listStatus('/big', ADMIN, {
-        pageSize: 1000,
-        continuationToken: page.continuationToken,
-      });
-    }
+    const page = await first;
+    const listed = [...page.entries.map((e) => e.name), ...(await namesAfter(page))];
     // Not taken for a child the under store no longer has when the load ended.
-    expect(names).toHaveLength(FILES + 1);
-    expect(names.at(-1)).toBe('zz-made-meanwhile');
+    expect(listed).toHaveLength(FILES + 1);
+    expect(listed.at(-1)).toBe('zz-made-meanwhile');
     expect((await ns.getStatus('/big/zz-made-meanwhile', ADMIN)).isDirectory).toBe(true);
   });
 
   it('is dropped when the path is a file or missing, with the error the lookup gives', async () => {
     writeFileSync(join(base, 'ufs', 'file'), 'x');
-    ns = await Namespace.open(
-      Configuration.of({ 'tierfs.master.mount.table.root.ufs': join(base, 'ufs') }),
-      meta,
-      'admin',
-    );
+    ns = await openNamespace();
     await expect(ns.listStatus('/file', ADMIN)).rejects.toMatchObject({ code: 'NOT_A_DIRECTORY' });
     await expect(ns.listStatus('/missing', ADMIN)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     expect((await ns.listStatus('/big', ADMIN, { pageSize: 5 })).entries).toHaveLength(5);

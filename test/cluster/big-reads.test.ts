@@ -15,7 +15,7 @@ import { type RunningNamespaceGateway, startNamespaceGateway } from '../../src/c
 import type { TierfsClient } from '../../src/client/client.js';
 import { Configuration } from '../../src/config/configuration.js';
 import { streamedSha256, writeDeterministicFile } from '../support/big-file.js';
-import { TIERFS_BIN } from '../support/cli.js';
+import { clusterArgs, clusterEnv, TIERFS_BIN } from '../support/cli.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 
 const MiB = 1024 * 1024;
@@ -70,20 +70,11 @@ describe(`a ${SCALE.fileBytes / MiB} MiB file through ${SCALE.mem} MEM + ${SCALE
   it(
     'by `tierfs fs cat`: every read byte-identical, exit code 0, nothing on stderr',
     async () => {
-      const port = new URL(cluster.master.rpcAddress).port;
       const cat = async () => {
         const child = spawn(
           process.execPath,
-          [
-            TIERFS_BIN,
-            '-Dtierfs.master.hostname=127.0.0.1',
-            `-Dtierfs.master.rpc.port=${port}`,
-            '-Dtierfs.security.login.username=admin',
-            'fs',
-            'cat',
-            '/big/file.bin',
-          ],
-          { env: { PATH: process.env.PATH ?? '', HOME: cluster.home }, stdio: ['ignore', 'pipe', 'pipe'] },
+          [TIERFS_BIN, ...clusterArgs(cluster), 'fs', 'cat', '/big/file.bin'],
+          { env: clusterEnv(cluster), stdio: ['ignore', 'pipe', 'pipe'] },
         );
         let stderr = '';
         child.stderr.on('data', (chunk) => {

@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { TIERFS_BIN } from '../support/cli.js';
+import { clusterArgs, clusterEnv, TIERFS_BIN } from '../support/cli.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { loadedPackagesOf, loadedPackagesPreload } from '../support/loaded-packages.js';
 
@@ -34,25 +34,14 @@ async function dataReads(): Promise<number> {
 
 it('a cold `tierfs fs cat` reads through the data port and loads no undici', async () => {
   const preload = loadedPackagesPreload(cluster.home);
-  const master = new URL(cluster.master.rpcAddress);
   const before = await dataReads();
   const { stdout, stderr } = await promisify(execFile)(
     process.execPath,
-    [
-      '--require',
-      preload,
-      TIERFS_BIN,
-      `-Dtierfs.master.hostname=${master.hostname}`,
-      `-Dtierfs.master.rpc.port=${master.port}`,
-      '-Dtierfs.security.login.username=admin',
-      'fs',
-      'cat',
-      '/cold.bin',
-    ],
+    ['--require', preload, TIERFS_BIN, ...clusterArgs(cluster), 'fs', 'cat', '/cold.bin'],
     {
       encoding: 'buffer',
       maxBuffer: 64 * 1024 * 1024,
-      env: { PATH: process.env.PATH ?? '', HOME: cluster.home },
+      env: clusterEnv(cluster),
     },
   );
   expect(stdout.equals(data)).toBe(true);

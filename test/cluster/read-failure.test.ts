@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReadType, TierfsClient } from '../../src/client/client.js';
 import { writeDeterministicFile } from '../support/big-file.js';
-import { TIERFS_BIN } from '../support/cli.js';
+import { clusterArgs, clusterEnv, TIERFS_BIN } from '../support/cli.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { eventually } from '../support/eventually.js';
 import { failingStoreUri } from '../support/failing-store.js';
@@ -65,16 +65,8 @@ describe('a UFS read that fails mid-stream', () => {
     const before = midStreamFailures().length;
     const child = spawn(
       process.execPath,
-      [
-        TIERFS_BIN,
-        '-Dtierfs.master.hostname=127.0.0.1',
-        `-Dtierfs.master.rpc.port=${new URL(cluster.master.rpcAddress).port}`,
-        '-Dtierfs.security.login.username=admin',
-        'fs',
-        'cat',
-        '/flaky/file.bin',
-      ],
-      { env: { PATH: process.env.PATH ?? '', HOME: cluster.home }, stdio: ['ignore', 'pipe', 'pipe'] },
+      [TIERFS_BIN, ...clusterArgs(cluster), 'fs', 'cat', '/flaky/file.bin'],
+      { env: clusterEnv(cluster), stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stderr = '';
     child.stderr.on('data', (chunk) => {

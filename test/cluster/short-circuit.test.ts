@@ -17,7 +17,7 @@ import { type FrameHeader, FrameReader } from '../../src/cluster/batch-read.js';
 import { copyPages, MIN_SHORT_CIRCUIT_BYTES } from '../../src/cluster/short-circuit.js';
 import type { OpenFileResponse, OpenListResult } from '../../src/cluster/wire.js';
 import { readStream } from '../../src/ufs/io.js';
-import { TIERFS_BIN } from '../support/cli.js';
+import { clusterArgs, clusterEnv, TIERFS_BIN } from '../support/cli.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { eventually } from '../support/eventually.js';
 import { loadedPackagesOf, loadedPackagesPreload } from '../support/loaded-packages.js';
@@ -138,7 +138,6 @@ describe('short-circuit reads', () => {
   });
 
   it('`tierfs fs cat` of a warm file reads the page files, not the data port, and loads no undici', async () => {
-    const master = new URL(cluster.master.rpcAddress);
     const preload = loadedPackagesPreload(cluster.home);
     const run = (shortCircuit: boolean) =>
       counted(async () => {
@@ -148,15 +147,13 @@ describe('short-circuit reads', () => {
             '--require',
             preload,
             TIERFS_BIN,
-            `-Dtierfs.master.hostname=${master.hostname}`,
-            `-Dtierfs.master.rpc.port=${master.port}`,
-            '-Dtierfs.security.login.username=admin',
+            ...clusterArgs(cluster),
             `-Dtierfs.user.short.circuit.enabled=${shortCircuit}`,
             'fs',
             'cat',
             '/file.bin',
           ],
-          { encoding: 'buffer', env: { PATH: process.env.PATH ?? '', HOME: cluster.home } },
+          { encoding: 'buffer', env: clusterEnv(cluster) },
         );
         return { stdout, loaded: loadedPackagesOf(stderr.toString()) };
       });
@@ -229,13 +226,11 @@ describe('short-circuit reads', () => {
   });
 
   it('`tierfs fs tail` of a range and `fs cat | head -c 10` from the page files', async () => {
-    const master = new URL(cluster.master.rpcAddress);
-    const tierfs = `${JSON.stringify(process.execPath)} ${JSON.stringify(TIERFS_BIN)} -Dtierfs.master.hostname=${master.hostname} -Dtierfs.master.rpc.port=${master.port} -Dtierfs.security.login.username=admin`;
+    const tierfs = [process.execPath, TIERFS_BIN, ...clusterArgs(cluster)]
+      .map((a) => JSON.stringify(a))
+      .join(' ');
     const sh = (script: string) =>
-      promisify(execFile)('bash', ['-c', script], {
-        encoding: 'buffer',
-        env: { PATH: process.env.PATH ?? '', HOME: cluster.home },
-      });
+      promisify(execFile)('bash', ['-c', script], { encoding: 'buffer', env: clusterEnv(cluster) });
     const tail = await counted(() => sh(`${tierfs} fs tail -c ${300 * KB + 7} /file.bin`));
     expect(tail.result.stdout.equals(data.subarray(data.length - 300 * KB - 7))).toBe(true);
     expect(tail).toMatchObject({ reads: 0, shortCircuits: 1 });

@@ -39,3 +39,24 @@ export function runTierfs(
 ): Promise<CliResult> {
   return runNode([TIERFS_BIN, ...args], options);
 }
+
+/** What a CLI run needs of a test cluster (support/cluster.ts's TestCluster has it). */
+export interface CliCluster {
+  readonly master: { readonly rpcAddress: string };
+  readonly home: string;
+}
+
+/** The `-D` arguments that point a CLI run at a test cluster's master, logged in as `user`. */
+export function clusterArgs(cluster: CliCluster, user = 'admin'): string[] {
+  const master = new URL(cluster.master.rpcAddress);
+  return [
+    `-Dtierfs.master.hostname=${master.hostname}`,
+    `-Dtierfs.master.rpc.port=${master.port}`,
+    `-Dtierfs.security.login.username=${user}`,
+  ];
+}
+
+/** The clean environment of a CLI run against a test cluster: PATH, and the cluster's home. */
+export function clusterEnv(cluster: CliCluster): Record<string, string> {
+  return { PATH: process.env.PATH ?? '', HOME: cluster.home };
+}
