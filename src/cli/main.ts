@@ -3,6 +3,7 @@
  * every failure is printed as one line and exits non-zero.
  */
 import { Command, CommanderError } from 'commander';
+import { runBeforeEarlyExit } from '../cluster/early-exit.js';
 import { Configuration } from '../config/configuration.js';
 import { toTierfsError } from '../errors.js';
 import { VERSION } from '../version.js';
@@ -37,14 +38,27 @@ export function extractSystemProperties(argv: readonly string[]): {
   return { properties, rest };
 }
 
+/** How long an early exit waits for the releases of leases (a call on loopback: milliseconds). */
+const EARLY_EXIT_WAIT_MS = 500;
+let brokenPipe = false;
+
 /**
  * A reader that went away (`tierfs fs ls | head`, `tierfs fs cat big | head -c 10`) ends the command
  * quietly with the status a shell shows for a command killed by SIGPIPE (128 + 13), as `cat`
- * does. Node ignores SIGPIPE, so without this the write fails with EPIPE and a stack trace.
+ * does. Node ignores SIGPIPE, so without this the write fails with EPIPE and a stack trace. The
+ * short-circuit leases of its reads are released before it exits (early-exit.ts).
  */
 function exitQuietlyOnBrokenPipe(): void {
   process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(141);
+    if (error.code === 'EPIPE') {
+      if (brokenPipe) return;
+      brokenPipe = true;
+      // Quiet from now on, as a process killed by SIGPIPE; the short-circuit leases its reads
+      // hold are released first (their pages stay pinned at the worker otherwise).
+      process.stderr.write = () => true;
+      void runBeforeEarlyExit(EARLY_EXIT_WAIT_MS).finally(() => process.exit(141));
+      return;
+    }
     process.stderr.write(`tierfs: cannot write to stdout: ${error.message}\n`);
     process.exit(1);
   });

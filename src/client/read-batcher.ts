@@ -19,6 +19,7 @@ import {
   releaseShortCircuitBatches,
   type WorkerAddress,
 } from '../cluster/data-client.js';
+import { beforeEarlyExit, exitingEarly } from '../cluster/early-exit.js';
 import type { ReadType } from '../cluster/io-types.js';
 import { readPinnedRange } from '../cluster/short-circuit.js';
 import { TierfsError } from '../errors.js';
@@ -30,6 +31,27 @@ export const BATCHED_READ_MAX_BYTES = 256 * 1024;
 const RELEASE_DELAY_MS = 5;
 
 type Read = BatchReadItem & { readonly readType: ReadType };
+
+/** The batch leases this process holds (not released yet, or their release still under way). */
+const held = new Map<string, WorkerAddress>();
+/** Batches sent and not finished: leases may still come with their frames. */
+const sending = new Set<Promise<void>>();
+const forget = (leases: Iterable<string>) => {
+  for (const lease of leases) held.delete(lease);
+};
+// A process that ends early (the CLI on a broken pipe) releases them first.
+beforeEarlyExit(async () => {
+  await Promise.allSettled([...sending]);
+  const byWorker = new Map<string, { worker: WorkerAddress; leases: string[] }>();
+  for (const [lease, worker] of held) {
+    const group = byWorker.get(worker.address) ?? { worker, leases: [] };
+    group.leases.push(lease);
+    byWorker.set(worker.address, group);
+  }
+  await Promise.allSettled(
+    [...byWorker.values()].map(({ worker, leases }) => releaseShortCircuitBatches(worker, leases)),
+  );
+});
 
 interface Pending {
   readonly read: Read;
@@ -87,6 +109,7 @@ export class ReadBatcher {
     return new Promise<Buffer>((resolve, reject) => {
       const shortCircuit =
         !direct &&
+        !exitingEarly() &&
         read.readType !== 'CACHE_PROMOTE' &&
         !this.forbidden.has(worker.address) &&
         this.shortCircuit(worker);
@@ -98,20 +121,30 @@ export class ReadBatcher {
         const sent = queue;
         setImmediate(() => {
           if (this.queues.get(key) === sent) this.queues.delete(key);
-          if (sent.reads.length > 0) void this.send(sent);
+          if (sent.reads.length > 0) this.dispatch(sent);
         });
       }
       queue.reads.push({ read, origin, resolve, reject });
       if (queue.reads.length >= BATCH_READ_MAX_READS) {
         this.queues.delete(key);
-        void this.send({ ...queue, reads: queue.reads.splice(0) });
+        this.dispatch({ ...queue, reads: queue.reads.splice(0) });
       }
     });
+  }
+
+  private dispatch(queue: Queue): void {
+    const sent = this.send(queue);
+    sending.add(sent);
+    void sent.finally(() => sending.delete(sent));
   }
 
   private async send({ worker, shortCircuit, reads: batch }: Queue): Promise<void> {
     const answered = new Array<boolean>(batch.length).fill(false);
     const leases = new Set<string>();
+    const hold = (lease: string) => {
+      leases.add(lease);
+      held.set(lease, worker);
+    };
     const release = shortCircuit ? this.takeReleases(worker) : undefined;
     const ahead = shortCircuit ? this.aheadOf(worker, batch) : [];
     try {
@@ -125,7 +158,7 @@ export class ReadBatcher {
             answered[i] = true;
             if (result === undefined || result instanceof Error || Buffer.isBuffer(result))
               return early.done(undefined, 0);
-            leases.add(result.lease);
+            hold(result.lease);
             return early.done(this.tryReadPinned(worker, early.read, result), result.leaseExpiresMs);
           }
           const pending = batch[i];
@@ -136,7 +169,7 @@ export class ReadBatcher {
           else if (result === undefined)
             pending.reject(new TierfsError('INTERNAL', 'uncached frame for a read'));
           else {
-            leases.add(result.lease);
+            hold(result.lease);
             this.readPinned(worker, pending, result);
           }
         },
@@ -156,6 +189,7 @@ export class ReadBatcher {
       ahead.forEach((early, k) => {
         if (!answered[batch.length + k]) early.done(undefined, 0);
       });
+      if (release) forget(release); // released with this batch (or left to end on their own)
       if (leases.size > 0) this.releaseLater(worker, leases);
     }
   }
@@ -206,7 +240,9 @@ export class ReadBatcher {
     this.releaseTimer ??= setTimeout(() => {
       this.releaseTimer = undefined;
       for (const { worker, leases } of this.unreleased.values())
-        void releaseShortCircuitBatches(worker, leases).catch(() => undefined); // they end on their own
+        void releaseShortCircuitBatches(worker, leases)
+          .catch(() => undefined) // they end on their own
+          .then(() => forget(leases));
       this.unreleased.clear();
     }, RELEASE_DELAY_MS);
   }

@@ -16,7 +16,12 @@ import { Readable } from 'node:stream';
 import { decodeHeader } from '../cache/page-file.js';
 import type { PinnedRead } from './batch-read.js';
 import { closeShortCircuit, openShortCircuit, type RangeRequest, type WorkerAddress } from './data-client.js';
+import { beforeEarlyExit, exitingEarly } from './early-exit.js';
 import type { ShortCircuitFile } from './wire.js';
+
+/** Lease closes under way: a process that ends early (the CLI on a broken pipe) waits for them. */
+const closes = new Set<Promise<void>>();
+beforeEarlyExit(() => Promise.allSettled([...closes]));
 
 /**
  * Reads shorter than this go through the data port: one GET answers them, where a short-circuit
@@ -89,7 +94,8 @@ export async function readShortCircuit(
   range: RangeRequest,
   fallback: (offset: number, length: number) => Promise<Readable>,
 ): Promise<Readable | undefined> {
-  if (range.length < MIN_SHORT_CIRCUIT_BYTES || !isOnThisHost(worker.address)) return undefined;
+  if (range.length < MIN_SHORT_CIRCUIT_BYTES || !isOnThisHost(worker.address) || exitingEarly())
+    return undefined;
   let answer: Awaited<ReturnType<typeof openShortCircuit>>;
   try {
     answer = await openShortCircuit(worker, capability, range);
@@ -98,8 +104,11 @@ export async function readShortCircuit(
   }
   if (!answer.available) return undefined;
   const { files, pageSize, lease } = answer;
-  const release = () =>
-    void closeShortCircuit(worker, capability, range.contentId, lease).catch(() => undefined);
+  const release = () => {
+    const closing = closeShortCircuit(worker, capability, range.contentId, lease).catch(() => undefined);
+    closes.add(closing);
+    void closing.then(() => closes.delete(closing));
+  };
   const end = range.offset + range.length;
   const readAt = (index: number, position: number): Promise<Buffer> => {
     const file = files[index]!;
