@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatEta, formatProgress, ProgressLine, RateMeter } from './progress-line.js';
+import { formatEta, formatProgress, RateMeter } from './progress-line.js';
 
 const MB = 1024 * 1024;
 
@@ -86,22 +86,5 @@ describe('formatEta and formatProgress', () => {
         etaSeconds: 5.6,
       }),
     ).toBe('[#######.................]  30% | 30MB of 100MB | 12.50MB/s | 3 of 10 files | ETA 6s');
-  });
-
-  it('draws totals that grow while a listing finds more files', () => {
-    const written: string[] = [];
-    const stream = {
-      write: (text: string) => written.push(text),
-      columns: 200,
-    } as unknown as NodeJS.WriteStream;
-    let now = 0;
-    const line = new ProgressLine(stream, 0, 0, () => now);
-    line.grow(10 * MB, 1);
-    line.grow(10 * MB, 1);
-    now += 1000;
-    line.update(5 * MB, 0);
-    expect(written.at(-1)).toContain('| 5MB of 20MB |');
-    expect(written.at(-1)).toContain('| 0 of 2 files |');
-    line.stop();
   });
 });

@@ -112,6 +112,26 @@ describe('tierfs fs on a terminal', () => {
     expect((await client.getStatus('/imports/tree/b.bin')).size).toBe(300_000);
   });
 
+  it('copyToLocal draws the totals a listing still going on finds (n of N files, of N bytes)', async () => {
+    for (const name of ['a.bin', 'b.bin', 'c.bin'])
+      await pipeline(
+        Readable.from([Buffer.alloc(300_000, 7)]),
+        await client.createFile(`/exports/tree/${name}`, { writeType: 'MUST_CACHE', recursive: true }),
+      );
+    mkdirSync(join(work, 'out', 'tree'), { recursive: true });
+    writeFileSync(join(work, 'out', 'tree', 'c.bin'), 'already here');
+    const copied = await onTerminal(['copyToLocal', '/exports/tree', 'out']);
+    expect(copied.code).toBe(1);
+    // The bar starts at 0 of 0 (copyToLocal copies while it lists) and grows as files are found.
+    expect(copied.raw).toMatch(/ of 878\.91KB \| (--|[\d.]+[KMG]?B)\/s \| \d of 3 files \| /);
+    expect(screen(copied.raw)).toEqual([
+      expect.stringMatching(
+        /^tierfs: already exists: .*\/out\/tree\/c\.bin \(use --overwrite to replace it\)$/,
+      ),
+      expect.stringMatching(/^Copied 2 files \(585\.94KB\) .* 1 failed$/),
+    ]);
+  });
+
   it('ls shows how much of each file is cached, and marks mount points with their under store', async () => {
     await write('/cached/hot', 'x'.repeat(1000), 'MUST_CACHE');
     await write('/cached/cold', 'y'.repeat(1000), 'THROUGH');
