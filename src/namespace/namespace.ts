@@ -205,7 +205,7 @@ export class Namespace {
     const target = normalizeNamespacePath(path);
     await this.checkTraverse(target, caller);
     const firstPage = options.continuationToken ? undefined : await this.askFirstPage(target);
-    const dir = await this.visibleInode(target, options.syncIntervalMs);
+    const dir = await this.visibleInode(target, options.syncIntervalMs, firstPage?.page);
     if (!dir.isDirectory) throw new TierfsError('NOT_A_DIRECTORY', `${target} is a file, not a directory`);
     this.permissions.check(dir, caller, 'rx', target);
     const limit = Math.min(options.pageSize ?? LIST_PAGE_MAX, LIST_PAGE_MAX);
@@ -851,15 +851,32 @@ export class Namespace {
     }
   }
 
-  /** A complete inode, loaded or re-synced from the under store as the sync settings require. */
-  private async visibleInode(path: string, syncIntervalMs?: number): Promise<Inode> {
-    const inode = await this.findInode(path, syncIntervalMs);
+  /**
+   * A complete inode, loaded or re-synced from the under store as the sync settings require.
+   * `listed`: the under store's first page of the path's listing, asked for already (askFirstPage).
+   */
+  private async visibleInode(
+    path: string,
+    syncIntervalMs?: number,
+    listed?: Promise<ListPage>,
+  ): Promise<Inode> {
+    const inode = await this.findInode(path, syncIntervalMs, listed);
     if (inode?.state !== 'COMPLETE') throw new TierfsError('NOT_FOUND', `${path} does not exist`);
     return inode;
   }
 
-  /** The inode of a path, if any: from the metadata store, or loaded from the under store. */
-  private async findInode(path: string, syncIntervalMs = this.syncIntervalMs): Promise<Inode | undefined> {
+  /**
+   * The inode of a path, if any: from the metadata store, or loaded from the under store. When
+   * `listed`, the first page of the path's listing, brings the directory's status (an object
+   * store's lookup went with it: `firstPageHasDirectory`), that is the status: the lookup is not
+   * asked for twice. A page without it, or that failed, leaves the answer to `getStatus` (a file, a
+   * missing path, an error); other stores are asked at once, not after their page.
+   */
+  private async findInode(
+    path: string,
+    syncIntervalMs = this.syncIntervalMs,
+    listed?: Promise<ListPage>,
+  ): Promise<Inode | undefined> {
     const existing = await this.meta.getInode(path);
     if (existing && !isMirror(existing)) return existing;
     if (existing && !isStale(existing, syncIntervalMs)) return existing;
@@ -868,7 +885,14 @@ export class Namespace {
     if (isTemporaryPath(ufsPath)) return undefined;
     let status: UfsStatus;
     try {
-      status = await (await this.mounts.store(mount)).getStatus(ufsPath);
+      const store = await this.mounts.store(mount);
+      const known = store.capabilities.firstPageHasDirectory
+        ? await listed?.then(
+            (page) => page.directory,
+            () => undefined,
+          )
+        : undefined;
+      status = known ?? (await store.getStatus(ufsPath));
     } catch (error) {
       if (!isTierfsError(error, 'NOT_FOUND')) throw error;
       if (existing && !this.mounts.get(path)) {

@@ -73,6 +73,11 @@ export interface ListPage {
   readonly entries: readonly UfsStatus[];
   /** Present when more entries may follow; pass it back to get the next page. */
   readonly continuationToken?: string;
+  /**
+   * The listed directory's status, as `getStatus` would give it, when a store learned it with the
+   * first page (an object store looks the directory up with it): a caller that needs both asks once.
+   */
+  readonly directory?: UfsStatus;
 }
 
 export interface OpenOptions {
@@ -224,6 +229,11 @@ export interface UnderStoreCapabilities {
   readonly readOnly: boolean;
   /** The largest page `list` returns. */
   readonly maxListPageSize: number;
+  /**
+   * The first page of a listing carries the directory's status (`ListPage.directory`): the store
+   * looks the directory up with it, so a caller that needs both waits for the page, not a lookup.
+   */
+  readonly firstPageHasDirectory?: boolean;
 }
 
 export interface UnderStore {

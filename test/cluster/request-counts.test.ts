@@ -172,6 +172,35 @@ describe('requests per operation on an S3 mount (writes commit by copy, the defa
     expect(toS3[0]!.headers['if-match']).toMatch(/^"[0-9a-f]{32}"$/);
   });
 
+  it('a cold listing of a directory only S3 has sends its first page and the HEAD of its path, no lookup of its own (the page stands for it)', async () => {
+    const s3 = new S3Client({
+      endpoint: server.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: S3RVER_KEY, secretAccessKey: S3RVER_KEY },
+    });
+    const names = ['a.bin', 'b.bin', 'c.bin'];
+    try {
+      for (const name of names)
+        await s3.send(
+          new PutObjectCommand({ Bucket: TEST_BUCKET, Key: `counts/cold-list/${name}`, Body: name }),
+        );
+    } finally {
+      s3.destroy();
+    }
+    let listed: string[] = [];
+    const sent = await requestsOf(async () => {
+      listed = (await client.listStatus('/cold-list')).entries.map((e) => e.path);
+    });
+    expect(listed).toEqual(names.map((name) => `/cold-list/${name}`));
+    // The directory had no marker: the listing leaves one (a breadcrumb, the PUT of `cold-list/`).
+    expect(sent.sort()).toEqual([
+      `GET /${TEST_BUCKET}/?delimiter=%2F&list-type=2&max-keys=1000&prefix=counts%2Fcold-list%2F`,
+      `HEAD /${TEST_BUCKET}/counts/cold-list`,
+      `PUT /${TEST_BUCKET}/counts/cold-list/`,
+    ]);
+  });
+
   it('a large THROUGH write sends its parts while the client is still writing', async () => {
     const big = randomBytes(12 * 1024 * 1024);
     const from = proxy.requests.length;

@@ -926,6 +926,27 @@ export function describeUnderStoreContract(
         expect(await listTree(store, 'd2/deep', false)).toEqual({ 'd2/deep/deeper': 'dir' });
       });
 
+      it.skipIf(!capabilities.firstPageHasDirectory)(
+        "a first page that carries the directory (firstPageHasDirectory) says what getStatus says, later pages don't",
+        async () => {
+          await writeFiles(store, FILES);
+          await store.mkdirs('marked/inner');
+          // The status first: a listing may leave a marker where there was none (breadcrumbs).
+          for (const dir of ['d2/deep', 'marked']) {
+            const status = await store.getStatus(dir);
+            expect((await store.list(dir)).directory, dir).toEqual(status);
+          }
+          for (const dir of ['d1', '']) {
+            const status = await store.getStatus(dir);
+            const page = await store.list(dir, { pageSize: 1 });
+            expect(page.directory, dir).toEqual(status);
+            expect(page.continuationToken, dir).toBeDefined();
+            const next = await store.list(dir, { pageSize: 1, continuationToken: page.continuationToken });
+            expect(next.directory, dir).toBeUndefined();
+          }
+        },
+      );
+
       it('recursive lists every descendant, files and directories, exactly once', async () => {
         await writeFiles(store, FILES);
         expect(await listTree(store, '')).toEqual(treeOf(FILES));

@@ -49,4 +49,31 @@ describe('S3 listing pages', () => {
       await store.close();
     }
   });
+
+  it('look the directory up with the first page: the HEAD of its path, no max-keys=1 listing of its own', async () => {
+    const store = await createS3UnderStore(
+      parseUfsUri(`s3://${TEST_BUCKET}/listing-lookup-${process.pid}/`),
+      s3rverConfiguration(fixture.proxy.endpoint),
+    );
+    try {
+      await store.mkdirs('d');
+      for (const name of ['1', '2']) await writeFile(store, `d/${name}`, name);
+      await writeFile(store, 'f', 'a file');
+
+      const from = fixture.proxy.requests.length;
+      const page = await store.list('d');
+      const sent = fixture.proxy.requests.slice(from);
+      expect(page.entries.map((e) => e.name)).toEqual(['1', '2']);
+      // What getStatus says of it, brought with the page: a caller need not ask again.
+      expect(page.directory).toEqual(await store.getStatus('d'));
+      expect(sent.map((r) => r.method).sort()).toEqual(['GET', 'HEAD']);
+      expect(sent.find((r) => r.method === 'GET')!.query.get('max-keys')).not.toBe('1');
+
+      // A file and a missing path are still told apart from an empty listing.
+      await expect(store.list('f')).rejects.toMatchObject({ code: 'NOT_A_DIRECTORY' });
+      await expect(store.list('missing')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -57,6 +57,7 @@ export const OBJECT_STORE_CAPABILITIES: UnderStoreCapabilities = Object.freeze({
   posixPermissions: false,
   readOnly: false,
   maxListPageSize: 1000,
+  firstPageHasDirectory: true,
 });
 
 /** Owner, group and mode every entry of a mount reports (object stores have no per-object modes). */
@@ -175,20 +176,36 @@ export class ObjectUnderStore implements UnderStore {
     return (await this.find(normalizeUfsPath(path))) !== undefined;
   }
 
-  /** What is at `rel`: a file, a directory (with its marker when it has one), or nothing. */
-  private async find(rel: string): Promise<Found | undefined> {
+  /**
+   * What is at `rel`: a file, a directory (with its marker when it has one), or nothing. `listing`,
+   * the first response of a listing of the directory's prefix already asked for, stands in for the
+   * lookup's own `max-keys=1` request when it shows a key or a common prefix (a store answers
+   * either with the directory's first key); only when it shows nothing is the lookup's asked.
+   */
+  private async find(rel: string, listing?: Promise<ListObjectsResponse>): Promise<Found | undefined> {
     if (rel === '') return { kind: 'dir' };
     const slashSuffix = this.suffix === '/';
-    const [file, marker, below] = await Promise.all([
+    const below = async (): Promise<{ first: ObjectInfo | undefined; any: boolean }> => {
+      const shown = await listing?.catch(() => undefined);
+      if (shown && (shown.objects.length > 0 || shown.prefixes.length > 0))
+        return { first: shown.objects[0], any: true };
+      const one = await this.client.listObjects({ prefix: this.dirPrefix(rel), maxKeys: 1 });
+      return { first: one.objects[0], any: one.objects.length > 0 };
+    };
+    const [file, marker, under] = await Promise.all([
       this.client.headObject(this.key(rel)),
       slashSuffix ? undefined : this.client.headObject(this.markerKey(rel)),
-      this.client.listObjects({ prefix: this.dirPrefix(rel), maxKeys: 1 }),
+      below(),
     ]);
     if (file) return { kind: 'file', info: file };
     if (marker) return { kind: 'dir', marker };
-    const first = below.objects[0];
-    if (first)
-      return { kind: 'dir', marker: slashSuffix && first.key === this.markerKey(rel) ? first : undefined };
+    if (under.any) {
+      const first = under.first;
+      return {
+        kind: 'dir',
+        marker: slashSuffix && first?.key === this.markerKey(rel) ? first : undefined,
+      };
+    }
     return undefined;
   }
 
@@ -247,12 +264,14 @@ export class ObjectUnderStore implements UnderStore {
         maxKeys: Math.min(this.options.listingLength, maxKeys),
       });
     // The first request of a listing goes out with the lookup of the directory, not after it: one
-    // round trip fewer per listing. Its answer is used only once the lookup found a directory.
+    // round trip fewer per listing. Its answer is used only once the lookup found a directory, and
+    // it is the lookup's evidence of keys below the directory (no request of its own for that).
     let first: Promise<ListObjectsResponse> | undefined;
+    let found: Found | undefined;
     if (!cursor) {
       first = ask(pageSize + 1);
       first.catch(() => undefined); // the lookup's error is the one to report
-      const found = await this.find(rel);
+      found = await this.find(rel, first);
       if (!found) throw new TierfsError('NOT_FOUND', `no such directory: ${this.describe(rel)}`);
       if (found.kind === 'file')
         throw new TierfsError('NOT_A_DIRECTORY', `not a directory: ${this.describe(rel)}`);
@@ -293,9 +312,12 @@ export class ObjectUnderStore implements UnderStore {
       }
     }
     await this.writeBreadcrumbs(breadcrumbs);
+    // The first page carries what the lookup found: a caller need not look the directory up again.
+    const directory =
+      found?.kind === 'dir' ? { directory: this.dirStatus(rel, found.marker, permissions) } : {};
     return more && after !== undefined
-      ? { entries, continuationToken: encodeCursor({ dir: rel, recursive, after }) }
-      : { entries };
+      ? { entries, continuationToken: encodeCursor({ dir: rel, recursive, after }), ...directory }
+      : { entries, ...directory };
   }
 
   /**
