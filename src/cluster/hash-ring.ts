@@ -46,11 +46,27 @@ export class HashRing<W extends { readonly id: string }> {
 export class MembershipRing<W extends { readonly id: string; readonly address: string }> {
   private signature: string | undefined;
   private ring = new HashRing<W>([]);
+  /** The workers the signature was last taken of: the same objects again need no new signature. */
+  private last: readonly W[] = [];
 
   constructor(private readonly virtualNodes = 100) {}
 
   /** The worker of `workers` owning `key`, or undefined when there is none. */
   owner(workers: readonly W[], key: string): W | undefined {
+    // A lookup per file of a directory: the membership's signature (a sort and a join) only when
+    // the workers are not the very objects of the last lookup.
+    if (!this.sameAsLast(workers)) this.follow(workers);
+    return this.ring.owner(key);
+  }
+
+  private sameAsLast(workers: readonly W[]): boolean {
+    if (workers.length !== this.last.length || this.signature === undefined) return false;
+    for (let i = 0; i < workers.length; i++) if (workers[i] !== this.last[i]) return false;
+    return true;
+  }
+
+  private follow(workers: readonly W[]): void {
+    this.last = [...workers];
     const signature = workers
       .map((w) => `${w.id}@${w.address}`)
       .sort()
@@ -59,6 +75,5 @@ export class MembershipRing<W extends { readonly id: string; readonly address: s
       this.ring = new HashRing(workers, this.virtualNodes);
       this.signature = signature;
     }
-    return this.ring.owner(key);
   }
 }
