@@ -467,6 +467,35 @@ describe('a directory of small cached files, read short-circuit in batches', () 
   });
 });
 
+describe('reads ahead of a long listing page', () => {
+  const files = 600; // a first listing page of 256 files, then one of 344
+  const contentOf = (i: number) => Buffer.from(`many ${i} ${'x'.repeat(i % 97)}`);
+
+  beforeAll(async () => {
+    await client.mkdir('/many');
+    const paths = Array.from({ length: files }, (_, i) => i);
+    await inLanes(paths, 16, (i) => write(`/many/f${String(i).padStart(3, '0')}.bin`, contentOf(i)));
+  });
+
+  it('go on in batches of their own while the reader reads: the whole page is read ahead after its first file', async () => {
+    const all = await listed('/many');
+    expect(all).toHaveLength(files);
+    const first = 256; // the first file of the second page
+    const before = await requests('batch');
+    expect((await readStream(await client.readListed(all[first]!))).equals(contentOf(first))).toBe(true);
+    // Its batch carried 255 reads ahead; the 88 files left of the page follow in a batch of their
+    // own, sent as soon as that one was answered, not when the reader gets to them.
+    await eventually(async () => (await requests('batch')) - before === 2, 'the next reads ahead sent');
+    const rest = await counted(async () => {
+      for (let i = first + 1; i < files; i++) {
+        const bytes = await readStream(await client.readListed(all[i]!));
+        expect(bytes.equals(contentOf(i)), all[i]!.status.path).toBe(true);
+      }
+    });
+    expect(rest).toMatchObject({ reads: 0, batches: 0, shortCircuits: 0 });
+  });
+});
+
 describe('reads ahead past their lease', () => {
   let short: TestCluster;
   afterAll(async () => short?.stop());
