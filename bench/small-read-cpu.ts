@@ -179,6 +179,13 @@ try {
   await rm(base, { recursive: true, force: true });
 }
 
+if (WARM_ONLY) {
+  const warm = samples['tierfs warm']!;
+  console.log(`warm passes, wall ms: ${warm.map((s) => s.wallMs.toFixed(0)).join(' ')}`);
+  console.log(
+    `warm passes, CPU ms client+master+worker: ${warm.map((s) => (s.cpuMs.client! + s.cpuMs.master! + s.cpuMs.worker!).toFixed(0)).join(' ')}`,
+  );
+}
 const sdkCpu = WARM_ONLY ? Number.NaN : median(samples['AWS SDK']!.map((s) => s.cpuMs.client!));
 console.log(`${COUNT} objects of ${SIZE} B, ${LANES} in flight, ${RUNS} runs; medians (CPU ms)`);
 console.log('| what | wall | client | master | worker | gateway | tierfs CPU vs the SDK client |');
