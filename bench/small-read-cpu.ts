@@ -10,8 +10,9 @@
  *
  *   npm run build && npx tsx bench/small-read-cpu.ts [--count 4000] [--runs 3]
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -29,6 +30,13 @@ const option = (name: string, fallback: number) => {
 };
 const COUNT = option('--count', 4000);
 const RUNS = option('--runs', 3);
+// --warm-only: after one cold pass, only warm passes (RUNS of them), no peer: what a profile of the
+// warm path wants. --profile <dir>: master and worker write CPU profiles there when they stop
+// (harness/cpu-profiler.cjs), and this process writes client.cpuprofile of its warm passes.
+const WARM_ONLY = process.argv.includes('--warm-only');
+const PROFILE_DIR = process.argv.includes('--profile')
+  ? process.argv[process.argv.indexOf('--profile') + 1]
+  : undefined;
 const SIZE = 4096;
 const LANES = 16;
 
@@ -53,7 +61,17 @@ for (let i = 0; i < COUNT; i++) {
 }
 const loopback = { wrap: (argv: readonly string[]) => [...argv], serverAddr: '127.0.0.1' } as unknown as Link;
 const server = await startS3Server(loopback, root, join(base, 'state'), 20_000 + (process.pid % 1000));
-const cluster = await startBenchCluster(server.target, { cacheBytes: 256 * 2 ** 20 });
+const cluster = await startBenchCluster(server.target, {
+  cacheBytes: 256 * 2 ** 20,
+  ...(PROFILE_DIR
+    ? {
+        env: {
+          NODE_OPTIONS: `--require ${join(import.meta.dirname, 'harness', 'cpu-profiler.cjs')}`,
+          TIERFS_BENCH_PROFILE_DIR: PROFILE_DIR,
+        },
+      }
+    : {}),
+});
 const pids = {
   master: cluster.daemons.pid('master'),
   worker: cluster.daemons.pid('worker'),
@@ -121,7 +139,34 @@ const samples: Record<string, Sample[]> = {
   'AWS SDK': [],
 };
 try {
-  for (let i = 0; i < RUNS; i++) {
+  if (WARM_ONLY) {
+    await cluster.makeCold();
+    samples['tierfs cold']!.push(await measure(() => tierfsRead()));
+    await tierfsRead(); // JIT warm-up of the warm path
+    const session = PROFILE_DIR ? new Session() : undefined;
+    const post = (method: string, params?: object) =>
+      new Promise<unknown>((resolve, reject) =>
+        session!.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result))),
+      );
+    if (session) {
+      session.connect();
+      await post('Profiler.enable');
+      await post('Profiler.setSamplingInterval', { interval: 500 });
+      await post('Profiler.start');
+    }
+    const warmFrom = process.hrtime.bigint() / 1000n; // the profiles' clock (µs, monotonic)
+    for (let i = 0; i < RUNS; i++) samples['tierfs warm']!.push(await measure(() => tierfsRead()));
+    if (PROFILE_DIR)
+      writeFileSync(
+        join(PROFILE_DIR, 'warm-window.json'),
+        JSON.stringify({ fromUs: Number(warmFrom), toUs: Number(process.hrtime.bigint() / 1000n), pids }),
+      );
+    if (session) {
+      const { profile } = (await post('Profiler.stop')) as { profile: object };
+      writeFileSync(join(PROFILE_DIR!, 'client.cpuprofile'), JSON.stringify(profile));
+    }
+  }
+  for (let i = 0; i < (WARM_ONLY ? 0 : RUNS); i++) {
     await cluster.makeCold();
     samples['tierfs cold']!.push(await measure(() => tierfsRead()));
     samples['tierfs warm']!.push(await measure(() => tierfsRead()));
@@ -134,11 +179,19 @@ try {
   await rm(base, { recursive: true, force: true });
 }
 
-const sdkCpu = median(samples['AWS SDK']!.map((s) => s.cpuMs.client!));
+if (WARM_ONLY) {
+  const warm = samples['tierfs warm']!;
+  console.log(`warm passes, wall ms: ${warm.map((s) => s.wallMs.toFixed(0)).join(' ')}`);
+  console.log(
+    `warm passes, CPU ms client+master+worker: ${warm.map((s) => (s.cpuMs.client! + s.cpuMs.master! + s.cpuMs.worker!).toFixed(0)).join(' ')}`,
+  );
+}
+const sdkCpu = WARM_ONLY ? Number.NaN : median(samples['AWS SDK']!.map((s) => s.cpuMs.client!));
 console.log(`${COUNT} objects of ${SIZE} B, ${LANES} in flight, ${RUNS} runs; medians (CPU ms)`);
 console.log('| what | wall | client | master | worker | gateway | tierfs CPU vs the SDK client |');
 console.log('| --- | --- | --- | --- | --- | --- | --- |');
 for (const [what, runs] of Object.entries(samples)) {
+  if (runs.length === 0) continue;
   const m = (name: string) => median(runs.map((s) => s.cpuMs[name] ?? 0));
   const tierfs = what === 'AWS SDK' ? undefined : m('client') + m('master') + m('worker');
   console.log(

@@ -125,6 +125,11 @@ export function credentialHeadersOf(conf: Configuration): Record<string, string>
 const WORKER_LIST_TTL_MS = 1000;
 /** The bytes of files a short-circuit batch reads ahead at most (read-ahead.ts). */
 const READ_AHEAD_BATCH_BYTES = 8 * 1024 * 1024;
+/**
+ * The first page of a `listForRead` is this short (the later ones are the master's full pages): its
+ * reads start once the master has a few hundred statuses and capabilities ready, not a thousand.
+ */
+const FIRST_READ_PAGE = 256;
 const READ_ATTEMPTS = 4;
 
 /**
@@ -300,7 +305,8 @@ export class TierfsClient {
     const pending = [path];
     while (pending.length > 0) {
       const dir = pending.shift()!;
-      const ask = (continuationToken?: string) => this.listPageForRead(dir, { continuationToken });
+      const ask = (continuationToken?: string) =>
+        this.listPageForRead(dir, continuationToken ? { continuationToken } : { pageSize: FIRST_READ_PAGE });
       let next: Promise<OpenListResult> | undefined = ask();
       while (next) {
         const page: OpenListResult = await next;

@@ -24,6 +24,8 @@ interface Page {
   cached: number;
   /** No read ahead of it was cached: read ahead no further. */
   cold: boolean;
+  /** Bytes of the reads ahead of this page not taken yet: at most twice batchBytes. */
+  untaken: number;
 }
 
 interface Early {
@@ -50,7 +52,7 @@ export class ReadAhead {
 
   /** The files of one listing page, in order. */
   track(files: readonly Listed[]): void {
-    const page: Page = { files, next: 0, out: 0, cached: 0, cold: false };
+    const page: Page = { files, next: 0, out: 0, cached: 0, cold: false, untaken: 0 };
     for (const file of files) this.pages.set(file, page);
   }
 
@@ -61,8 +63,11 @@ export class ReadAhead {
   take(file: Listed, readType: string): Buffer | undefined | Promise<Buffer | undefined> {
     this.claimed.add(file);
     const early = this.early.get(file);
-    if (!early || readType !== this.readType) return undefined;
+    if (!early) return undefined;
     this.early.delete(file);
+    const page = this.pages.get(file);
+    if (page) page.untaken -= file.status.size;
+    if (readType !== this.readType) return undefined;
     const fresh = () => (Date.now() < early.untilMs ? early.bytes : undefined);
     if (early.settled) return fresh();
     return new Promise((resolve) => {
@@ -83,13 +88,19 @@ export class ReadAhead {
       const page = this.pages.get(origin as Listed);
       if (!page || page.cold || seen.has(page)) continue;
       seen.add(page);
-      while (page.next < page.files.length && out.length < room && bytes < this.batchBytes) {
+      while (
+        page.next < page.files.length &&
+        out.length < room &&
+        bytes < this.batchBytes &&
+        page.untaken < 2 * this.batchBytes
+      ) {
         const file = page.files[page.next++]!;
         const { status, capability } = file;
         if (this.claimed.has(file) || status.isDirectory || !capability) continue;
         if (status.size === 0 || status.size > this.maxBytes || !owned(status.contentId)) continue;
         this.claimed.add(file);
         bytes += status.size;
+        page.untaken += status.size;
         const early: Early = { bytes: undefined, untilMs: 0, settled: false, waiters: undefined };
         this.early.set(file, early);
         page.out++;

@@ -73,6 +73,12 @@ export interface AheadRead {
  */
 export type ReadAheadHook = (worker: WorkerAddress, origins: readonly object[], room: number) => AheadRead[];
 
+/** A batch of reads ahead alone: the reads and the listing pages they are of. */
+interface AheadOnly {
+  readonly ahead: AheadRead[];
+  readonly origins: readonly object[];
+}
+
 interface Queue {
   readonly worker: WorkerAddress;
   readonly shortCircuit: boolean;
@@ -84,6 +90,8 @@ export class ReadBatcher {
   /** By worker address, leases of finished short-circuit batches not released yet. */
   private readonly unreleased = new Map<string, { worker: WorkerAddress; leases: string[] }>();
   private releaseTimer: NodeJS.Timeout | undefined;
+  /** By worker address: a batch of reads ahead alone is out (readOn), at most one at a time. */
+  private readonly aheadOut = new Set<string>();
   /** Workers whose page files this process may not read (another user): no short-circuit to them. */
   private readonly forbidden = new Set<string>();
 
@@ -132,13 +140,19 @@ export class ReadBatcher {
     });
   }
 
-  private dispatch(queue: Queue): void {
-    const sent = this.send(queue);
+  private dispatch(queue: Queue, aheadOnly?: AheadOnly): void {
+    const sent = this.send(queue, aheadOnly);
     sending.add(sent);
     void sent.finally(() => sending.delete(sent));
   }
 
-  private async send({ worker, shortCircuit, reads: batch }: Queue): Promise<void> {
+  /**
+   * Sends a batch; `aheadOnly`: a batch of reads ahead alone (readOn), `ahead` its reads. A
+   * short-circuit batch some of whose reads ahead were cached is followed at once by the next
+   * reads ahead of its pages (readOn): the worker pins them while this process reads the page
+   * files of this one, instead of each waiting for the other.
+   */
+  private async send({ worker, shortCircuit, reads: batch }: Queue, aheadOnly?: AheadOnly): Promise<void> {
     const answered = new Array<boolean>(batch.length).fill(false);
     const leases = new Set<string>();
     const hold = (lease: string) => {
@@ -146,7 +160,9 @@ export class ReadBatcher {
       held.set(lease, worker);
     };
     const release = shortCircuit ? this.takeReleases(worker) : undefined;
-    const ahead = shortCircuit ? this.aheadOf(worker, batch) : [];
+    const origins = aheadOnly?.origins ?? batch.flatMap((p) => (p.origin ? [p.origin] : []));
+    const ahead = aheadOnly?.ahead ?? (shortCircuit ? this.aheadOf(worker, origins, batch.length) : []);
+    let cachedAhead = 0;
     try {
       const served = await readBatchFromWorker(
         worker,
@@ -159,7 +175,9 @@ export class ReadBatcher {
             if (result === undefined || result instanceof Error || Buffer.isBuffer(result))
               return early.done(undefined, 0);
             hold(result.lease);
-            return early.done(this.tryReadPinned(worker, early.read, result), result.leaseExpiresMs);
+            const bytes = this.tryReadPinned(worker, early.read, result);
+            if (bytes) cachedAhead++;
+            return early.done(bytes, result.leaseExpiresMs);
           }
           const pending = batch[i];
           if (!pending || answered[i]) return;
@@ -191,14 +209,28 @@ export class ReadBatcher {
       });
       if (release) forget(release); // released with this batch (or left to end on their own)
       if (leases.size > 0) this.releaseLater(worker, leases);
+      if (aheadOnly) this.aheadOut.delete(worker.address);
+      if (cachedAhead > 0) this.readOn(worker, origins);
     }
   }
 
-  /** The reads ahead for a short-circuit batch. */
-  private aheadOf(worker: WorkerAddress, batch: readonly Pending[]): AheadRead[] {
-    if (!this.ahead) return [];
-    const origins = batch.flatMap((p) => (p.origin ? [p.origin] : []));
-    return origins.length === 0 ? [] : this.ahead(worker, origins, BATCH_READ_MAX_READS - batch.length);
+  /** The reads ahead for a short-circuit batch of `reads` reads of `origins`. */
+  private aheadOf(worker: WorkerAddress, origins: readonly object[], reads: number): AheadRead[] {
+    if (!this.ahead || origins.length === 0) return [];
+    return this.ahead(worker, origins, BATCH_READ_MAX_READS - reads);
+  }
+
+  /**
+   * The next reads ahead of the pages of `origins`, in a batch of their own, unless one is out to
+   * this worker already (it goes on when it is answered) or the hook proposes none (the pages'
+   * ends, or as much read ahead and not yet read as it allows).
+   */
+  private readOn(worker: WorkerAddress, origins: readonly object[]): void {
+    if (this.aheadOut.has(worker.address) || this.forbidden.has(worker.address) || exitingEarly()) return;
+    const ahead = this.aheadOf(worker, origins, 0);
+    if (ahead.length === 0) return;
+    this.aheadOut.add(worker.address);
+    this.dispatch({ worker, shortCircuit: true, reads: [] }, { ahead, origins });
   }
 
   /** A pinned read's bytes from its page files; through the data port when they cannot be read here. */

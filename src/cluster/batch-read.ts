@@ -66,6 +66,30 @@ export function encodeFrame(header: FrameHeader, bytes?: Buffer): Buffer[] {
   return bytes && bytes.length > 0 ? [prefix, json, bytes] : [prefix, json];
 }
 
+/**
+ * The frames of a batch's pinned reads, which share a lease: what they have in common is encoded
+ * once, each frame's header is that and its files (the same JSON encodeFrame would make of
+ * `{i, pinned: {...lease, files}}`), in one buffer with its length prefix.
+ */
+export function pinnedFrameEncoder(
+  lease: Omit<PinnedRead, 'files'>,
+): (i: number, files: readonly ShortCircuitFile[]) => Buffer {
+  const common = `,"pinned":{"lease":${JSON.stringify(lease.lease)},"leaseExpiresMs":${JSON.stringify(lease.leaseExpiresMs)},"pageSize":${JSON.stringify(lease.pageSize)},"files":[`;
+  return (i, files) => {
+    let json = `{"i":${JSON.stringify(i)}${common}`;
+    for (let k = 0; k < files.length; k++) {
+      const { pageIndex, path, headerLength, size } = files[k]!;
+      json += `${k > 0 ? ',' : ''}{"pageIndex":${pageIndex},"path":${JSON.stringify(path)},"headerLength":${headerLength},"size":${size}}`;
+    }
+    json += ']}}';
+    const length = Buffer.byteLength(json, 'utf8');
+    const frame = Buffer.allocUnsafe(4 + length);
+    frame.writeUInt32BE(length, 0);
+    frame.write(json, 4, 'utf8');
+    return frame;
+  };
+}
+
 /** The longest frame header a reader accepts (an error's message and details). */
 const MAX_HEADER_BYTES = 64 * 1024;
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { HashRing, MembershipRing } from './hash-ring.js';
 
@@ -40,6 +41,25 @@ describe('MembershipRing', () => {
       const members = withAddress(n);
       const fresh = new HashRing(members);
       for (const key of keys.slice(0, 200)) expect(ring.owner(members, key)!.id).toBe(fresh.owner(key)!.id);
+    }
+  });
+});
+
+describe('placement', () => {
+  it('is the first ring point at or after the MD5 of the key, as it has always been (clients and masters agree)', () => {
+    const md5 = (text: string) => createHash('md5').update(text).digest().readUInt32BE(0);
+    const members = workers(3);
+    const points = members
+      .flatMap((w) => Array.from({ length: 100 }, (_, i) => ({ hash: md5(`${w.id}#${i}`), id: w.id })))
+      .sort((a, b) => a.hash - b.hash || a.id.localeCompare(b.id));
+    const ring = new HashRing(members);
+    const membership = new MembershipRing<{ id: string; address: string }>();
+    const withAddresses = members.map((w) => ({ ...w, address: `http://h:${w.id}` }));
+    for (const key of keys.slice(0, 300)) {
+      const h = md5(key);
+      const expected = (points.find((p) => p.hash >= h) ?? points[0]!).id;
+      expect(ring.owner(key)!.id).toBe(expected);
+      expect(membership.owner(withAddresses, key)!.id).toBe(expected);
     }
   });
 });

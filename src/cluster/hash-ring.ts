@@ -3,10 +3,11 @@
  * points on a 32-bit ring; a key belongs to the first worker point at or after its hash. Losing or
  * adding a worker moves only the keys next to its points.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
+/** The first 32 bits of the key's MD5 (one call: no Hash object per key). */
 function hash32(text: string): number {
-  return createHash('md5').update(text).digest().readUInt32BE(0);
+  return (hash('md5', text, 'buffer') as Buffer).readUInt32BE(0);
 }
 
 export class HashRing<W extends { readonly id: string }> {
@@ -46,11 +47,29 @@ export class HashRing<W extends { readonly id: string }> {
 export class MembershipRing<W extends { readonly id: string; readonly address: string }> {
   private signature: string | undefined;
   private ring = new HashRing<W>([]);
+  /** The workers the signature was last taken of: the same objects again need no new signature. */
+  private last: readonly W[] = [];
 
   constructor(private readonly virtualNodes = 100) {}
 
   /** The worker of `workers` owning `key`, or undefined when there is none. */
   owner(workers: readonly W[], key: string): W | undefined {
+    // A lookup per file of a directory: the membership's signature (a sort and a join) only when
+    // the workers are not the very objects of the last lookup.
+    if (!this.sameAsLast(workers)) this.follow(workers);
+    // One worker owns every key: no hash needed to say so.
+    if (workers.length === 1) return workers[0];
+    return this.ring.owner(key);
+  }
+
+  private sameAsLast(workers: readonly W[]): boolean {
+    if (workers.length !== this.last.length || this.signature === undefined) return false;
+    for (let i = 0; i < workers.length; i++) if (workers[i] !== this.last[i]) return false;
+    return true;
+  }
+
+  private follow(workers: readonly W[]): void {
+    this.last = [...workers];
     const signature = workers
       .map((w) => `${w.id}@${w.address}`)
       .sort()
@@ -59,6 +78,5 @@ export class MembershipRing<W extends { readonly id: string; readonly address: s
       this.ring = new HashRing(workers, this.virtualNodes);
       this.signature = signature;
     }
-    return this.ring.owner(key);
   }
 }

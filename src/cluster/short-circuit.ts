@@ -203,6 +203,11 @@ function readPageSync(contentId: string, file: ShortCircuitFile, buffer: Buffer,
   }
 }
 
+/** Small files' pages are read into one of these at a time, and handed out as views of it. */
+const SLAB_BYTES = 256 * 1024;
+let slab = Buffer.allocUnsafe(0);
+let slabUsed = 0;
+
 /** Bytes before the wanted bytes of a page read into `scratch` (header, and the page's earlier bytes). */
 let scratch = Buffer.allocUnsafe(64 * 1024);
 
@@ -220,6 +225,20 @@ export function readPinnedRange(
 ): Buffer {
   if (!(Date.now() < pinned.leaseExpiresMs))
     throw new Error(`the lease on the pages of ${contentId} has ended`);
+  const only = pinned.files.length === 1 ? pinned.files[0]! : undefined;
+  if (only && offset === 0 && only.pageIndex === 0 && length <= only.size && length <= SLAB_BYTES / 4) {
+    // A small file (one page, read from its start): header and bytes read into a slab shared with
+    // the other small files read here, the bytes handed out as a view of it, neither allocated
+    // nor copied on their own.
+    const want = only.headerLength + length;
+    if (slab.length - slabUsed < want) {
+      slab = Buffer.allocUnsafe(SLAB_BYTES);
+      slabUsed = 0;
+    }
+    const page = readPageSync(contentId, only, slab.subarray(slabUsed, slabUsed + want), length);
+    slabUsed += want;
+    return page;
+  }
   const out = Buffer.allocUnsafe(length);
   const end = offset + length;
   let filled = 0;

@@ -17,6 +17,7 @@ import {
   type BatchReadRequest,
   encodeFrame,
   FRAMES_CONTENT_TYPE,
+  pinnedFrameEncoder,
 } from '../cluster/batch-read.js';
 import type { Capability, CapabilitySigner, ReadCapability, WriteCapability } from '../cluster/capability.js';
 import { parseReadType, type ReadType } from '../cluster/io-types.js';
@@ -271,10 +272,11 @@ export function registerDataRoutes(app: FastifyInstance, context: DataRoutesCont
       answer(encodeFrame({ i, length: plan.length }, bytes));
     };
     const pinned = body.shortCircuit === true && isLocalPeer(request) ? await pinBatch(plans) : undefined;
+    const pinnedFrame = pinned ? pinnedFrameEncoder(pinned.lease) : undefined;
     plans.forEach((plan, i) => {
       if (!plan) return;
       const files = pinned?.files[i];
-      if (files && pinned) answer(encodeFrame({ i, pinned: { ...pinned.lease, files } }));
+      if (files && pinnedFrame) answer([pinnedFrame(i, files)]);
       else if (reads[i]!.ifCached === true) answer(encodeFrame({ i, uncached: true }));
       else void serve(plan, i);
     });

@@ -360,13 +360,17 @@ describe('a directory of small cached files, read short-circuit in batches', () 
     await leasesBackTo(leases);
   });
 
-  it('a file read ahead and overwritten since is read as listed (one version), the new one when listed again', async () => {
+  it('a file read ahead and overwritten since is read as listed while the lease lasts (no request), the new one when listed again', async () => {
     const all = await listed('/small');
     await readStream(await client.readListed(all[0]!)); // reads the others ahead
     const changed = all[7]!;
     const path = changed.status.path;
     await write(path, contentOf(7, 2));
-    expect((await readStream(await client.readListed(changed))).equals(contents.get(path)!)).toBe(true);
+    // Within the lease the file is served from what was read ahead under it, the version listed:
+    // no request to the worker at all (a lease check that ended it early would send a batch).
+    const asListed = await counted(async () => readStream(await client.readListed(changed)));
+    expect(asListed.result.equals(contents.get(path)!)).toBe(true);
+    expect(asListed).toMatchObject({ reads: 0, batches: 0, shortCircuits: 0 });
     const again = (await listed('/small')).find((f) => f.status.path === path)!;
     expect(again.status.contentId).not.toBe(changed.status.contentId);
     const now = await readStream(await client.readListed(again));
@@ -455,6 +459,35 @@ describe('a directory of small cached files, read short-circuit in batches', () 
     expect(await release([lease])).toEqual({ released: 1 });
     expect(await release([lease])).toEqual({ released: 0 });
     expect(await openLeases()).toBe(leases);
+  });
+});
+
+describe('reads ahead of a long listing page', () => {
+  const files = 600; // a first listing page of 256 files, then one of 344
+  const contentOf = (i: number) => Buffer.from(`many ${i} ${'x'.repeat(i % 97)}`);
+
+  beforeAll(async () => {
+    await client.mkdir('/many');
+    const paths = Array.from({ length: files }, (_, i) => i);
+    await inLanes(paths, 16, (i) => write(`/many/f${String(i).padStart(3, '0')}.bin`, contentOf(i)));
+  });
+
+  it('go on in batches of their own while the reader reads: the whole page is read ahead after its first file', async () => {
+    const all = await listed('/many');
+    expect(all).toHaveLength(files);
+    const first = 256; // the first file of the second page
+    const before = await requests('batch');
+    expect((await readStream(await client.readListed(all[first]!))).equals(contentOf(first))).toBe(true);
+    // Its batch carried 255 reads ahead; the 88 files left of the page follow in a batch of their
+    // own, sent as soon as that one was answered, not when the reader gets to them.
+    await eventually(async () => (await requests('batch')) - before === 2, 'the next reads ahead sent');
+    const rest = await counted(async () => {
+      for (let i = first + 1; i < files; i++) {
+        const bytes = await readStream(await client.readListed(all[i]!));
+        expect(bytes.equals(contentOf(i)), all[i]!.status.path).toBe(true);
+      }
+    });
+    expect(rest).toMatchObject({ reads: 0, batches: 0, shortCircuits: 0 });
   });
 });
 
