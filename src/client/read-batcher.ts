@@ -11,6 +11,13 @@
  * port, in the next batch. A short-circuit batch also carries the reads `ahead` proposes (files
  * listed after the ones asked for), answered only when their pages are cached: a directory read
  * by 16 lanes then costs a request per few hundred files, not per 16.
+ *
+ * Cold reads (a short-circuit batch's read last answered with bytes the worker fetched from the
+ * under store) are answered one by one as the store answers, so the lanes ask again one by one:
+ * sent at once, every file would cost a request of its own, and the HTTP request, not the file,
+ * is most of the client's and the worker's CPU for a small read. While reads to the worker are
+ * still out, a cold read waits up to COLD_BATCH_WINDOW_MS for others to join its batch (or until as
+ * many wait as are out); a reader with nothing else out never waits, nor do warm reads.
  */
 import { BATCH_READ_MAX_READS, type BatchReadItem, type PinnedRead } from '../cluster/batch-read.js';
 import {
@@ -29,6 +36,9 @@ export const BATCHED_READ_MAX_BYTES = 256 * 1024;
 
 /** How long a finished batch's lease waits for a next batch to release it with. */
 const RELEASE_DELAY_MS = 5;
+
+/** How long a cold read waits, at most, for other reads to join its batch while some are out. */
+export const COLD_BATCH_WINDOW_MS = 2;
 
 type Read = BatchReadItem & { readonly readType: ReadType };
 
@@ -83,6 +93,8 @@ interface Queue {
   readonly worker: WorkerAddress;
   readonly shortCircuit: boolean;
   readonly reads: Pending[];
+  /** Waiting COLD_BATCH_WINDOW_MS for more reads (not only the end of this turn). */
+  waiting?: boolean;
 }
 
 export class ReadBatcher {
@@ -94,14 +106,20 @@ export class ReadBatcher {
   private readonly aheadOut = new Set<string>();
   /** Workers whose page files this process may not read (another user): no short-circuit to them. */
   private readonly forbidden = new Set<string>();
+  /** Queue keys whose last read was answered with bytes fetched by the worker (cold). */
+  private readonly cold = new Set<string>();
+  /** By queue key, the reads sent and not answered yet. */
+  private readonly out = new Map<string, number>();
 
   /**
    * `shortCircuit`: whether a worker may answer with page files (it is on this host, and the
-   * client allows it); `ahead`: reads to add to short-circuit batches.
+   * client allows it); `ahead`: reads to add to short-circuit batches; `coldWindowMs`: how long a
+   * cold read waits for others to join its batch (0: never).
    */
   constructor(
     private readonly shortCircuit: (worker: WorkerAddress) => boolean = () => false,
     private readonly ahead?: ReadAheadHook,
+    private readonly coldWindowMs = COLD_BATCH_WINDOW_MS,
   ) {}
 
   /**
@@ -121,19 +139,26 @@ export class ReadBatcher {
         read.readType !== 'CACHE_PROMOTE' &&
         !this.forbidden.has(worker.address) &&
         this.shortCircuit(worker);
-      const key = `${shortCircuit ? 's' : 'd'} ${worker.address}`;
+      const key = queueKey(worker, shortCircuit);
       let queue = this.queues.get(key);
       if (!queue) {
         queue = { worker, shortCircuit, reads: [] };
         this.queues.set(key, queue);
         const sent = queue;
-        setImmediate(() => {
+        const go = () => {
           if (this.queues.get(key) === sent) this.queues.delete(key);
           if (sent.reads.length > 0) this.dispatch(sent);
-        });
+        };
+        queue.waiting = this.coldWindowMs > 0 && this.cold.has(key) && this.outTo(key) > 0;
+        if (queue.waiting) setTimeout(go, this.coldWindowMs);
+        else setImmediate(go);
       }
       queue.reads.push({ read, origin, resolve, reject });
-      if (queue.reads.length >= BATCH_READ_MAX_READS) {
+      // A full batch goes now; so does a waiting one once as many reads wait in it as are out.
+      if (
+        queue.reads.length >= BATCH_READ_MAX_READS ||
+        (queue.waiting && queue.reads.length >= this.outTo(key))
+      ) {
         this.queues.delete(key);
         this.dispatch({ ...queue, reads: queue.reads.splice(0) });
       }
@@ -153,6 +178,15 @@ export class ReadBatcher {
    * files of this one, instead of each waiting for the other.
    */
   private async send({ worker, shortCircuit, reads: batch }: Queue, aheadOnly?: AheadOnly): Promise<void> {
+    const key = queueKey(worker, shortCircuit);
+    let unanswered = batch.length;
+    this.out.set(key, this.outTo(key) + unanswered);
+    const settled = (count: number) => {
+      unanswered -= count;
+      const left = this.outTo(key) - count;
+      if (left > 0) this.out.set(key, left);
+      else this.out.delete(key);
+    };
     const answered = new Array<boolean>(batch.length).fill(false);
     const leases = new Set<string>();
     const hold = (lease: string) => {
@@ -182,11 +216,16 @@ export class ReadBatcher {
           const pending = batch[i];
           if (!pending || answered[i]) return;
           answered[i] = true;
+          settled(1);
           if (result instanceof Error) pending.reject(result);
-          else if (Buffer.isBuffer(result)) pending.resolve(result);
-          else if (result === undefined)
+          else if (Buffer.isBuffer(result)) {
+            // Bytes in a short-circuit batch: the worker fetched them, the reads are cold.
+            if (shortCircuit) this.cold.add(key);
+            pending.resolve(result);
+          } else if (result === undefined)
             pending.reject(new TierfsError('INTERNAL', 'uncached frame for a read'));
           else {
+            this.cold.delete(key);
             hold(result.lease);
             this.readPinned(worker, pending, result);
           }
@@ -204,6 +243,7 @@ export class ReadBatcher {
         if (!answered[i]) pending.reject(error);
       });
     } finally {
+      settled(unanswered);
       ahead.forEach((early, k) => {
         if (!answered[batch.length + k]) early.done(undefined, 0);
       });
@@ -212,6 +252,10 @@ export class ReadBatcher {
       if (aheadOnly) this.aheadOut.delete(worker.address);
       if (cachedAhead > 0) this.readOn(worker, origins);
     }
+  }
+
+  private outTo(key: string): number {
+    return this.out.get(key) ?? 0;
   }
 
   /** The reads ahead for a short-circuit batch of `reads` reads of `origins`. */
@@ -294,4 +338,9 @@ export class ReadBatcher {
       }),
     );
   }
+}
+
+/** Batches of short-circuit and of direct reads to one worker queue apart. */
+function queueKey(worker: WorkerAddress, shortCircuit: boolean): string {
+  return `${shortCircuit ? 's' : 'd'} ${worker.address}`;
 }

@@ -233,14 +233,27 @@ export function registerDataRoutes(app: FastifyInstance, context: DataRoutesCont
     }
     if (Array.isArray(body.release))
       for (const lease of body.release) if (typeof lease === 'string') leases.closeBatch(lease);
-    const out = new PassThrough();
     let left = reads.length;
     // Frames finished in the same turn leave in one write (a write per frame costs a syscall each).
+    // The answer starts with the first of them: when that is every frame (one cold read, a warm
+    // batch), the whole answer is one body of known length, its headers and frames one write,
+    // instead of a stream (a write more for its end, and a wake-up more of the client).
     let ready: Buffer[] = [];
+    let out: PassThrough | undefined;
+    let first: (body: Buffer | PassThrough) => void;
+    const answerBody = new Promise<Buffer | PassThrough>((resolve) => {
+      first = resolve;
+    });
     const flush = () => {
       const parts = ready;
       ready = [];
-      out.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts));
+      const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+      if (!out && left === 0) return first(bytes);
+      if (!out) {
+        out = new PassThrough();
+        first(out);
+      }
+      out.write(bytes);
       if (left === 0) out.end();
     };
     const answer = (frame: Buffer[]) => {
@@ -280,7 +293,7 @@ export function registerDataRoutes(app: FastifyInstance, context: DataRoutesCont
       else if (reads[i]!.ifCached === true) answer(encodeFrame({ i, uncached: true }));
       else void serve(plan, i);
     });
-    return reply.header('content-type', FRAMES_CONTENT_TYPE).send(out);
+    return reply.header('content-type', FRAMES_CONTENT_TYPE).send(await answerBody);
   });
 
   /** A batched read's capability checked, and what it asks for. */

@@ -4,6 +4,7 @@
  * or the cached pages are handed to the socket together (writev), not one write per chunk, which
  * was a syscall and a wake-up of the reader per chunk (96 writes cold here, 24 warm). Counted on the worker's sockets, cold (chunks from the under
  * store) and warm (pages from the cache), with short-circuit reads off so the bytes take the port.
+ * A batch whose reads are all answered at once (one cold small read, a warm batch) is one write.
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -19,10 +20,12 @@ const SIZE = 24 * MiB; // three windows of 8 pages of 1 MiB
 let cluster: TestCluster;
 let client: TierfsClient;
 const data = randomBytes(SIZE);
+const small = randomBytes(4096);
 
 beforeAll(async () => {
   cluster = await startCluster();
   writeFileSync(join(cluster.ufs, 'big.bin'), data);
+  writeFileSync(join(cluster.ufs, 'small.bin'), small);
   client = new TierfsClient({
     masterAddress: cluster.master.rpcAddress,
     user: 'admin',
@@ -63,5 +66,16 @@ it.each(['cold', 'warm'])(
     // partial writes add. One write per chunk was 96 cold, 24 warm.
     expect(writes).toBeGreaterThan(0);
     expect(writes).toBeLessThanOrEqual(12);
+  },
+);
+
+it.each(['cold', 'warm'])(
+  'a %s small read in a batch is answered in one write: headers and its frame together',
+  async () => {
+    const writes = await socketWritesOf(async () => {
+      expect((await readStream(await client.openFile('/small.bin'))).equals(small)).toBe(true);
+    });
+    // A streamed answer took two: the headers with the frame, then the end of the chunked body.
+    expect(writes).toBe(1);
   },
 );
