@@ -7,7 +7,7 @@
  * CPU-bound, so every CPU second a tool makes it spend is wall time. CPU per GiB moves little with
  * the machine's load: compare it before and after a change, with the load average beside it.
  *
- *   npm run build --silent && npx tsx bench/write-cpu.ts [--size MiB] [--runs n] [--rtt ms] [--only CACHE_THROUGH,THROUGH,aws] [--profile dir] [--no-netns]
+ *   npm run build --silent && npx tsx bench/write-cpu.ts [--size MiB] [--runs n] [--rtt ms] [--only CACHE_THROUGH,THROUGH,aws] [--profile dir] [--site key=value] [--no-netns]
  */
 import { spawn } from 'node:child_process';
 import { createReadStream, readFileSync } from 'node:fs';
@@ -65,7 +65,13 @@ await writeRandomFile(local, size);
 const toolHome = join(base, 'home');
 await mkdir(toolHome, { recursive: true });
 await writeFile(join(toolHome, 'aws-config'), awsConfigFile());
-const cluster = await startBenchCluster(target, { cacheBytes: 2 * size + 256 * 2 ** 20, env: profiling });
+// --site key=value (repeatable): more lines for the cluster's site file, e.g. to try a setting.
+const site = argv.flatMap((arg, i) => (arg === '--site' ? [argv[i + 1]!] : []));
+const cluster = await startBenchCluster(target, {
+  cacheBytes: 2 * size + 256 * 2 ** 20,
+  env: profiling,
+  site,
+});
 
 async function landed(name: string): Promise<void> {
   const got = (await stat(objectFile({ s3Root, target }, `up/${name}`))).size;
