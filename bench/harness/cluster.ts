@@ -51,9 +51,9 @@ function vmHwm(pid: number): number {
 
 export async function startBenchCluster(
   target: S3Target,
-  options: { cacheBytes: number; env?: Record<string, string> },
+  options: { cacheBytes: number; env?: Record<string, string>; site?: readonly string[] },
 ): Promise<BenchCluster> {
-  const daemons = await daemonHome(siteLines(target, options.cacheBytes));
+  const daemons = await daemonHome([...siteLines(target, options.cacheBytes), ...(options.site ?? [])]);
   const check = (what: string, r: { code: number; stderr: string }) => {
     if (r.code !== 0) throw new Error(`tierfs ${what} failed: ${r.stderr}`);
   };

@@ -366,10 +366,10 @@ class StreamingObjectWriter extends ObjectWriter {
           this.target.partTimeoutKey,
         );
         this.parts.push({ partNumber, etag });
+        await this.release(partition, true);
       } catch (error) {
         this.failure ??= error;
         this.abort.abort();
-      } finally {
         await this.release(partition);
       }
     })();
@@ -377,8 +377,8 @@ class StreamingObjectWriter extends ObjectWriter {
     void task.then(() => this.inFlight.delete(task));
   }
 
-  private async release(partition: Partition): Promise<void> {
-    await partition.release();
+  private async release(partition: Partition, reusable = false): Promise<void> {
+    await partition.release(reusable);
     this.partitions.delete(partition);
   }
 

@@ -15,8 +15,11 @@ export interface Partition {
   append(chunk: Buffer): Promise<void>;
   /** No more appends; the bytes as a request body. */
   seal(): Promise<ObjectBody>;
-  /** Frees the storage (idempotent, never throws). */
-  release(): Promise<void>;
+  /**
+   * Frees the storage (idempotent, never throws). `reusable`: the bytes were sent and nothing can
+   * still be reading them (the part's request completed), so a buffer may serve another partition.
+   */
+  release(reusable?: boolean): Promise<void>;
 }
 
 export type PartitionStorage = 'disk' | 'memory';
@@ -26,6 +29,41 @@ let allocated = 0;
 /** Bytes held by the in-memory partitions of every writer of this process, now. */
 export function memoryPartitionBytes(): number {
   return allocated;
+}
+
+/**
+ * Buffers of partitions whose part went up, kept for the next partitions of the same capacity:
+ * a 1 GiB write would otherwise allocate 128 buffers of 8 MiB, each outside V8's heap, and every
+ * such allocation counts towards V8's next full garbage collection. At most POOL_MAX are kept
+ * (one file's uploadThreads + 1 by default), and they are dropped after POOL_IDLE_MS unused.
+ */
+const POOL_MAX = 5;
+const POOL_IDLE_MS = 10_000;
+const pool: Buffer[] = [];
+let poolTimer: NodeJS.Timeout | undefined;
+/** Partition buffers allocated since the process started (not taken from the pool). */
+let allocations = 0;
+
+function takePooled(capacity: number): Buffer {
+  const i = pool.findIndex((buffer) => buffer.length === capacity);
+  if (i >= 0) return pool.splice(i, 1)[0]!;
+  allocations++;
+  return Buffer.allocUnsafe(capacity);
+}
+
+function givePooled(buffer: Buffer): void {
+  if (pool.length >= POOL_MAX) pool.shift();
+  pool.push(buffer);
+  poolTimer?.refresh();
+  poolTimer ??= setTimeout(() => {
+    pool.length = 0;
+    poolTimer = undefined;
+  }, POOL_IDLE_MS).unref();
+}
+
+/** Partition buffers allocated so far, and how many the pool holds now. */
+export function partitionBuffers(): { allocated: number; pooled: number } {
+  return { allocated: allocations, pooled: pool.length };
 }
 
 export async function createPartition(
@@ -69,7 +107,7 @@ class MemoryPartition implements Partition {
   async append(chunk: Buffer): Promise<void> {
     // Allocated on the first byte and copied into: the writer's caller may reuse its chunks.
     if (this.buffer === undefined) {
-      this.buffer = Buffer.allocUnsafe(this.capacity);
+      this.buffer = takePooled(this.capacity);
       allocated += this.capacity;
     }
     chunk.copy(this.buffer, this.size);
@@ -81,8 +119,11 @@ class MemoryPartition implements Partition {
     return { length: bytes.length, bytes, open: () => Readable.from([bytes], { objectMode: false }) };
   }
 
-  async release(): Promise<void> {
-    if (this.buffer !== undefined) allocated -= this.capacity;
+  async release(reusable = false): Promise<void> {
+    if (this.buffer === undefined) return;
+    allocated -= this.capacity;
+    // A failed or aborted part's request may not be done with its bytes: that buffer is dropped.
+    if (reusable) givePooled(this.buffer);
     this.buffer = undefined;
   }
 }
