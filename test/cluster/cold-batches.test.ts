@@ -44,12 +44,12 @@ beforeAll(async () => {
       batches.push(reads.length);
       res.writeHead(200, { 'content-type': FRAMES_CONTENT_TYPE });
       let left = reads.length;
-      reads.forEach((read, i) =>
+      reads.forEach((read, i) => {
         store.push(() => {
           for (const part of encodeFrame({ i, length: 16 }, bytesOf(Number(read.contentId)))) res.write(part);
           if (--left === 0) res.end();
-        }),
-      );
+        });
+      });
     });
   });
   server.listen(0, '127.0.0.1');
@@ -90,7 +90,7 @@ describe('cold small reads by many lanes', () => {
     batches.length = 0;
     // A window longer than the store's spacing even when this machine's timers run late.
     const got = await readAll(new ReadBatcher(() => true, undefined, 50));
-    got.forEach((bytes, n) => expect(bytes.equals(bytesOf(n)), `file ${n}`).toBe(true));
+    for (const [n, bytes] of got.entries()) expect(bytes.equals(bytesOf(n)), `file ${n}`).toBe(true);
     expect(batches.reduce((a, b) => a + b, 0)).toBe(FILES);
     // A request per file once the first batch is answered would be FILES - LANES + 1 requests.
     expect(batches.length).toBeLessThanOrEqual(FILES / 2);
