@@ -2,11 +2,15 @@
  * In-memory multipart uploads against tierfs's S3 gateway behind a recording proxy: every part
  * (and a small file's PUT) is signed with the SHA-256 of its bytes; a byte changed on the way is
  * refused by the store, and the write then fails leaving no object and no open upload; and the
- * part buffers of a write are reused, not allocated once per part.
+ * part buffers of a write are reused, not allocated once per part. Uploads of a local file
+ * (persistence) sign each part read from the file the same way.
  */
 import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
@@ -172,6 +176,63 @@ describe('in-memory multipart upload: integrity and part buffers', () => {
       expect(partitionBuffers().allocated - before).toBeLessThanOrEqual(3);
       expect(memoryPartitionBytes()).toBe(0);
       expect(partitionBuffers().pooled).toBeGreaterThan(0);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('uploads of a local file (persistence, spilled partitions): parts read from the file', () => {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'tierfs-part-integrity-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function localFile(name: string, data: Buffer): Promise<string> {
+    const path = join(dir, name);
+    await writeFile(path, data);
+    return path;
+  }
+
+  it('each part and a small PUT are signed with the SHA-256 of their bytes, not UNSIGNED-PAYLOAD', async () => {
+    const s = await store();
+    try {
+      const big = bytesOf(12 * MiB, 6);
+      await s.upload('big.bin', await localFile('big', big), big.length);
+      const small = bytesOf(100_000, 7);
+      await s.upload('small.bin', await localFile('small', small), small.length);
+      const sent = puts.filter((p) => p.path.includes('partNumber=') || p.path.includes('small.bin'));
+      expect(sent).toHaveLength(4);
+      for (const put of sent) {
+        expect(put.headers['x-amz-content-sha256']).toBe(put.sentSha256);
+        expect(put.status).toBe(200);
+      }
+      expect(Buffer.compare(await readFile(s, 'big.bin'), big)).toBe(0);
+      expect(Buffer.compare(await readFile(s, 'small.bin'), small)).toBe(0);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a part changed on the way is refused by the store: nothing at the key, no open upload', async () => {
+    const s = await store();
+    try {
+      corrupt = (path) => path.includes('partNumber=3');
+      const data = bytesOf(12 * MiB, 8);
+      await expect(s.upload('bad.bin', await localFile('bad', data), data.length)).rejects.toThrow(
+        /x-amz-content-sha256/i,
+      );
+      expect(await s.exists('bad.bin')).toBe(false);
+      expect(await openUploads()).toBe(0);
+      corrupt = (path) => path.includes('tiny.bin');
+      const tiny = bytesOf(1000, 9);
+      await expect(s.upload('tiny.bin', await localFile('tiny', tiny), tiny.length)).rejects.toThrow(
+        /x-amz-content-sha256/i,
+      );
+      expect(await s.exists('tiny.bin')).toBe(false);
     } finally {
       await s.close();
     }

@@ -11,15 +11,22 @@ import { ufsLog } from '../log.js';
 import type { CompletedPart, ObjectBody, ObjectClient } from './object-client.js';
 
 export function fileBody(path: string, start: number, length: number): ObjectBody {
+  const range = () => createReadStream(path, { start, end: start + length - 1, highWaterMark: 256 * 1024 });
   return {
     length,
     open: () => {
       if (length === 0) return Readable.from([]);
-      const stream = createReadStream(path, { start, end: start + length - 1, highWaterMark: 256 * 1024 });
+      const stream = range();
       // A request aborted before it read its body leaves the stream to open a file that the
       // aborted write has since deleted: that error belongs to nobody.
       stream.on('error', () => undefined);
       return stream;
+    },
+    // One more read of the range (just written: the page cache's) for a hash the store checks.
+    sha256: async () => {
+      const hash = createHash('sha256');
+      if (length > 0) for await (const chunk of range()) hash.update(chunk as Buffer);
+      return hash.digest('hex');
     },
   };
 }

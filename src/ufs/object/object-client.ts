@@ -27,6 +27,12 @@ export interface ObjectBody {
    * sends it as it is, with no stream to pump, rather than open() it.
    */
   readonly bytes?: Buffer;
+  /**
+   * The body's SHA-256 (hex), read from where a body that is not in memory lives (a range of a
+   * local file): a client that signs its payload sends it, so the store refuses bytes changed on
+   * the way, as it does for in-memory bodies (which it hashes itself).
+   */
+  sha256?(): Promise<string>;
 }
 
 export interface RequestOptions {

@@ -47,6 +47,29 @@ export interface S3ObjectClientOptions {
   readonly smallGet?: SmallGet;
 }
 
+/**
+ * `command` signed with its body's SHA-256 when the body is no in-memory buffer but can give its
+ * hash (a range of a local file): the SDK signs a stream as UNSIGNED-PAYLOAD, and the store could
+ * not tell bytes changed on the way. The signer takes an `x-amz-content-sha256` header already on
+ * the request as the payload's hash.
+ */
+async function signedPayload<C extends PutObjectCommand | UploadPartCommand>(
+  command: C,
+  body: ObjectBody,
+): Promise<C> {
+  if (body.bytes || !body.sha256 || body.length === 0) return command;
+  const sha256 = await body.sha256();
+  // Both commands' stacks take the same build step; one of them names the type.
+  (command.middlewareStack as PutObjectCommand['middlewareStack']).add(
+    (next) => (args) => {
+      (args.request as { headers: Record<string, string> }).headers['x-amz-content-sha256'] = sha256;
+      return next(args);
+    },
+    { step: 'build', name: 'tierfsPayloadSha256' },
+  );
+  return command;
+}
+
 export class S3ObjectClient implements ObjectClient {
   readonly bucket: string;
   private readonly s3: S3Client;
@@ -121,16 +144,19 @@ export class S3ObjectClient implements ObjectClient {
   }
 
   async putObject(key: string, body: ObjectBody, options: PutOptions = {}): Promise<string | undefined> {
-    const response = await this.call('PutObject', key, () =>
+    const response = await this.call('PutObject', key, async () =>
       this.s3.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          Body: body.bytes ?? body.open(),
-          ContentLength: body.length,
-          ContentType: options.contentType,
-          ...this.sse,
-        }),
+        await signedPayload(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: key,
+            Body: body.bytes ?? body.open(),
+            ContentLength: body.length,
+            ContentType: options.contentType,
+            ...this.sse,
+          }),
+          body,
+        ),
         { abortSignal: options.signal },
       ),
     );
@@ -284,16 +310,19 @@ export class S3ObjectClient implements ObjectClient {
     body: ObjectBody,
     options: RequestOptions = {},
   ): Promise<string> {
-    const response = await this.call('UploadPart', key, () =>
+    const response = await this.call('UploadPart', key, async () =>
       this.s3.send(
-        new UploadPartCommand({
-          Bucket: this.bucket,
-          Key: key,
-          UploadId: uploadId,
-          PartNumber: partNumber,
-          Body: body.bytes ?? body.open(),
-          ContentLength: body.length,
-        }),
+        await signedPayload(
+          new UploadPartCommand({
+            Bucket: this.bucket,
+            Key: key,
+            UploadId: uploadId,
+            PartNumber: partNumber,
+            Body: body.bytes ?? body.open(),
+            ContentLength: body.length,
+          }),
+          body,
+        ),
         { abortSignal: options.signal },
       ),
     );
