@@ -120,7 +120,7 @@ export async function createS3UnderStore(
     listingLength: conf.get(UNDERFS_LISTING_LENGTH)!,
     serviceThreads: conf.get(UNDERFS_OBJECT_STORE_SERVICE_THREADS)!,
     bulkDelete: conf.get(UNDERFS_S3_BULK_DELETE_ENABLED)!,
-    readChunkSize: conf.get(UNDERFS_OBJECT_STORE_MULTI_RANGE_CHUNK_SIZE)!,
+    readChunkSize: conf.get(UNDERFS_OBJECT_STORE_MULTI_RANGE_CHUNK_SIZE),
     ...s3UploadSettings(conf),
     tmpDirs: conf.get(TMP_DIRS)!.map((d) => conf.resolvePath(d)),
     cleanAgeMs: conf.get(UNDERFS_S3_INTERMEDIATE_UPLOAD_CLEAN_AGE)!,
