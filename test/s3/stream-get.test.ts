@@ -1,7 +1,7 @@
 /**
  * A long read (a worker's cold read of a big object) is one GET that tierfs signs and reads itself
  * (src/ufs/s3/s3-stream-get.ts): the socket reads land in 1 MiB slabs handed on as they are, not
- * as one 64 KiB Buffer per socket read through the SDK. Its answers mean what the SDK's mean: the
+ * as one 64 KiB Buffer per socket read through the SDK (reads of 8 MiB or more; shorter ones stay with the SDK). Its answers mean what the SDK's mean: the
  * bytes, STALE for another version, NOT_FOUND for a deleted object, retries after a dropped
  * connection or a 503, and a body cut short is an error, never a short read.
  */
@@ -13,7 +13,7 @@ import type { UnderStore } from '../../src/ufs/contract.js';
 import { readStream, writeFile } from '../../src/ufs/io.js';
 import { parseUfsUri } from '../../src/ufs/registry.js';
 import { createS3UnderStore } from '../../src/ufs/s3/s3-store.js';
-import { SLAB_BYTES } from '../../src/ufs/s3/s3-stream-get.js';
+import { SLAB_BYTES, STREAM_GET_MIN_BYTES } from '../../src/ufs/s3/s3-stream-get.js';
 import { s3rverConfiguration, TEST_BUCKET } from '../support/s3rver.js';
 import { withS3rverBehindProxy } from '../support/s3rver-behind-proxy.js';
 
@@ -54,7 +54,7 @@ describe('long S3 GETs read into slabs', () => {
   it('serve a long pinned read in one signed GET, its bytes views of 1 MiB slabs', async () => {
     const store = await s3rverStore(fixture.proxy.endpoint);
     try {
-      const data = randomBytes(3 * MiB + 123);
+      const data = randomBytes(9 * MiB + 123);
       const version = await pinned(store, 'a b+(1).bin', data);
       const from = fixture.proxy.requests.length;
       const chunks: Buffer[] = [];
@@ -96,8 +96,8 @@ describe('long S3 GETs read into slabs', () => {
   it('answer STALE for a replaced object, NOT_FOUND for a deleted one', async () => {
     const store = await s3rverStore(fixture.proxy.endpoint);
     try {
-      const old = await pinned(store, 'f.bin', randomBytes(MiB));
-      await writeFile(store, 'f.bin', randomBytes(MiB), { overwrite: true });
+      const old = await pinned(store, 'f.bin', randomBytes(9 * MiB));
+      await writeFile(store, 'f.bin', randomBytes(9 * MiB), { overwrite: true });
       const from = fixture.proxy.requests.length;
       const stale = await failure(async () => readStream(await store.open('f.bin', old)));
       expect(isTierfsError(stale, 'STALE'), String(stale)).toBe(true);
@@ -114,7 +114,7 @@ describe('long S3 GETs read into slabs', () => {
   it('are retried as SDK requests are: after a dropped connection and a 503 SlowDown', async () => {
     const store = await s3rverStore(fixture.proxy.endpoint);
     try {
-      const data = randomBytes(MiB + 5);
+      const data = randomBytes(9 * MiB + 5);
       const version = await pinned(store, 'retried.bin', data);
       for (const fault of ['drop', 'slowdown'] as const) {
         const from = fixture.proxy.requests.length;
@@ -134,7 +134,7 @@ describe('long S3 GETs read into slabs', () => {
 
   it('fail a read whose body the store cuts short, naming the bytes received', async () => {
     // A store that answers the GET with its full length and sends half of it.
-    const length = 2 * MiB;
+    const length = 10 * MiB;
     const server: Server = createServer((socket) => {
       socket.once('data', () => {
         socket.write(`HTTP/1.1 206 Partial Content\r\ncontent-length: ${length}\r\netag: "abc"\r\n\r\n`);
@@ -153,6 +153,20 @@ describe('long S3 GETs read into slabs', () => {
     } finally {
       await store.close();
       server.close();
+    }
+  });
+
+  it('leave reads shorter than STREAM_GET_MIN_BYTES to the SDK (its connections are kept alive)', async () => {
+    const store = await s3rverStore(fixture.proxy.endpoint);
+    try {
+      const data = randomBytes(STREAM_GET_MIN_BYTES - 1);
+      const version = await pinned(store, 'medium.bin', data);
+      const from = fixture.proxy.requests.length;
+      expect((await readStream(await store.open('medium.bin', version))).equals(data)).toBe(true);
+      expect(agentsOf(from)).toHaveLength(1);
+      expect(agentsOf(from).some((agent) => STREAM_GET.test(agent))).toBe(false);
+    } finally {
+      await store.close();
     }
   });
 });

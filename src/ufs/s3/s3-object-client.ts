@@ -35,7 +35,7 @@ import type {
 import { checkAnsweredEtag } from '../object/object-version.js';
 import { toS3Error } from './s3-errors.js';
 import { SMALL_GET_MAX_BYTES, type SmallGet } from './s3-small-get.js';
-import type { StreamGet } from './s3-stream-get.js';
+import { STREAM_GET_MIN_BYTES, type StreamGet } from './s3-stream-get.js';
 
 export interface S3ObjectClientOptions {
   readonly client: S3Client;
@@ -46,7 +46,7 @@ export interface S3ObjectClientOptions {
   readonly listObjectsV1: boolean;
   /** Serves ranged GETs of at most SMALL_GET_MAX_BYTES without the SDK (s3-small-get.ts). */
   readonly smallGet?: SmallGet;
-  /** Serves the longer ranged GETs without the SDK, the body read into slabs (s3-stream-get.ts). */
+  /** Serves ranged GETs of STREAM_GET_MIN_BYTES or more without the SDK, the body read into slabs (s3-stream-get.ts). */
   readonly streamGet?: StreamGet;
 }
 
@@ -100,7 +100,7 @@ export class S3ObjectClient implements ObjectClient {
         .then((body) => body ?? this.getObject(key, range, options));
     }
     const stream = this.options.streamGet;
-    if (stream?.enabled && range) {
+    if (stream?.enabled && range && range.end - range.start + 1 >= STREAM_GET_MIN_BYTES) {
       return stream
         .get({ key, range, ifMatch: options.ifMatch, signal: options.signal })
         .then((body) => body ?? this.sdkGetObject(key, range, options));

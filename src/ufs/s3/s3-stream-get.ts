@@ -34,6 +34,13 @@ import { encodeS3Path, GetSigner } from './sigv4-get.js';
 /** What one socket read may fill at most, and the unit the body is kept in. */
 export const SLAB_BYTES = 1024 * 1024;
 
+/**
+ * Ranges shorter than this stay with the SDK: each GET here is a connection of its own (a round
+ * trip to open it), which a long read does not feel and a short one, on the SDK's kept-alive
+ * connections, would.
+ */
+export const STREAM_GET_MIN_BYTES = 8 * 1024 * 1024;
+
 /** A response head larger than this is not an S3 answer. */
 const MAX_HEAD_BYTES = 64 * 1024;
 
