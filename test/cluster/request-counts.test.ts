@@ -154,7 +154,7 @@ describe('requests per operation on an S3 mount (writes commit by copy, the defa
   });
 
   it('a cold big read is one GET /data at the worker (after its short-circuit ask) and one pinned GET at S3', async () => {
-    const big = randomBytes(3 * 1024 * 1024);
+    const big = randomBytes(9 * 1024 * 1024);
     await write('/dir/cold-big.bin', big, 'THROUGH');
     const seen = proxy.requests.length;
     let body: Buffer = Buffer.alloc(0);
@@ -169,6 +169,8 @@ describe('requests per operation on an S3 mount (writes commit by copy, the defa
       `GET /${TEST_BUCKET}/counts/dir/cold-big.bin`,
     ]);
     expect(toS3[0]!.headers['if-match']).toMatch(/^"[0-9a-f]{32}"$/);
+    // Read by the worker into slabs (ufs/s3/s3-stream-get.ts), not through the SDK's stack.
+    expect(toS3[0]!.headers['user-agent']).toMatch(/^tierfs\/\S+ stream-get$/);
   });
 
   it('a large THROUGH write sends its parts while the client is still writing', async () => {
