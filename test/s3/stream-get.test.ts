@@ -72,6 +72,22 @@ describe('long S3 GETs read into slabs', () => {
     }
   });
 
+  it('address the bucket by path on an IP endpoint, as the SDK does, whatever disable.dns.buckets says', async () => {
+    const store = await s3rverStore(fixture.proxy.endpoint, {
+      'tierfs.underfs.s3.disable.dns.buckets': 'false',
+    });
+    try {
+      const data = randomBytes(8 * MiB);
+      const version = await pinned(store, 'by-path.bin', data);
+      const from = fixture.proxy.requests.length;
+      expect((await readStream(await store.open('by-path.bin', version))).equals(data)).toBe(true);
+      expect(agentsOf(from)).toHaveLength(1);
+      expect(agentsOf(from).every((agent) => STREAM_GET.test(agent))).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('hold the store back while the reader is behind, and go on when it reads again', async () => {
     // More than the stream buffers: the socket's reads stop, and must start again when read.
     const store = await s3rverStore(fixture.proxy.endpoint, { 'tierfs.underfs.s3.socket.timeout': '3s' });

@@ -13,7 +13,7 @@
  * turns it off for the mount, as a region redirect does: that GET and the ones after it are the
  * SDK's. Errors become the same TierfsErrors as the SDK's (toS3Error).
  */
-import { connect, type Socket } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import type { Configuration } from '../../config/configuration.js';
@@ -72,7 +72,11 @@ export class StreamGet {
     private readonly settings: { endpoint: URL; pathStyle: boolean; region: string; timeoutMs: number },
   ) {
     const { endpoint } = settings;
-    const virtualHost = !settings.pathStyle;
+    // As the SDK addresses it: path style for an IP address or a name that is not a host label.
+    const virtualHost =
+      !settings.pathStyle &&
+      isIP(endpoint.hostname.replace(/^\[|\]$/g, '')) === 0 &&
+      /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(options.bucket);
     this.host = virtualHost ? `${options.bucket}.${endpoint.host}` : endpoint.host;
     this.hostname = virtualHost ? `${options.bucket}.${endpoint.hostname}` : endpoint.hostname;
     this.port = endpoint.port === '' ? 80 : Number(endpoint.port);
