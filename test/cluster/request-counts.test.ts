@@ -154,7 +154,7 @@ describe('requests per operation on an S3 mount (writes commit by copy, the defa
   });
 
   it('a cold big read is one GET /data at the worker (after its short-circuit ask) and one pinned GET at S3', async () => {
-    const big = randomBytes(3 * 1024 * 1024);
+    const big = randomBytes(9 * 1024 * 1024);
     await write('/dir/cold-big.bin', big, 'THROUGH');
     const seen = proxy.requests.length;
     let body: Buffer = Buffer.alloc(0);
@@ -170,6 +170,8 @@ describe('requests per operation on an S3 mount (writes commit by copy, the defa
       `GET /${TEST_BUCKET}/counts/dir/cold-big.bin`,
     ]);
     expect(toS3[0]!.headers['if-match']).toMatch(/^"[0-9a-f]{32}"$/);
+    // Read by the worker into slabs (ufs/s3/s3-stream-get.ts), not through the SDK's stack.
+    expect(toS3[0]!.headers['user-agent']).toMatch(/^tierfs\/\S+ stream-get$/);
   });
 
   it('a cold listing of a directory only S3 has sends its first page and the HEAD of its path, no lookup of its own (the page stands for it)', async () => {

@@ -489,6 +489,22 @@ describe('reads', () => {
       await store.close();
     }
   });
+  it('multi.range.chunk.size unset: a long read is one GET, whatever the block size', async () => {
+    // The block size was the chunk size's default: 4 GETs for this read, each on a connection whose
+    // congestion window starts over.
+    const store = await s3rverStore(proxy.endpoint, { 'tierfs.user.block.size.bytes.default': '1MB' });
+    try {
+      const data = randomBuffer(3 * MiB + 100, 'one-get-read');
+      await writeFile(store, 'long.bin', data);
+      proxy.requests.length = 0;
+      expect((await readFile(store, 'long.bin', { offset: 10 })).equals(data.subarray(10))).toBe(true);
+      expect(sent((r) => r.method === 'GET').map((r) => r.headers.range)).toEqual([
+        `bytes=10-${3 * MiB + 99}`,
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
 });
 
 describe('identity and access control', () => {

@@ -3,7 +3,7 @@
  * and sent by tierfs itself (src/ufs/s3/s3-small-get.ts), not through the AWS SDK (the signature
  * is checked against the SDK's signer in src/ufs/s3/sigv4-get.test.ts). Its answers mean what the
  * SDK's mean: the bytes, STALE for another version, NOT_FOUND for a deleted object, retries after
- * a dropped connection or a 503. A long read, and a mount with the v2 signer, stay with the SDK.
+ * a dropped connection or a 503. A long read (s3-stream-get.ts), and a mount with the v2 signer (the SDK), are not its.
  */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
@@ -173,7 +173,7 @@ describe('small S3 GETs without the SDK', () => {
     }
   });
 
-  it('leave long reads, and mounts with the v2 signer, to the SDK', async () => {
+  it('leave long reads (s3-stream-get.ts), and mounts with the v2 signer (the SDK), to others', async () => {
     const root = `small-get-${process.pid}-v2`;
     const store = await s3rverStore(fixture.proxy.endpoint, {}, root);
     const v2 = await s3rverStore(

@@ -84,8 +84,8 @@ export const UNDERFS_OBJECT_STORE_MOUNT_SHARED_PUBLICLY = defineProperty({
 export const UNDERFS_OBJECT_STORE_MULTI_RANGE_CHUNK_SIZE = defineProperty({
   key: 'tierfs.underfs.object.store.multi.range.chunk.size',
   type: bytes({ min: 1 }),
-  default: '${tierfs.user.block.size.bytes.default}',
-  description: 'Largest byte range fetched by one ranged GET when reading an object.',
+  description:
+    'Largest byte range fetched by one ranged GET when reading an object; unset (the default), a read is one GET whatever its length (no new request, on a connection whose congestion window starts over, every block).',
 });
 
 export const UNDERFS_OBJECT_STORE_STREAMING_UPLOAD_PART_TIMEOUT = defineProperty({

@@ -93,7 +93,7 @@ export async function createKodoUnderStore(
     listingLength: conf.require(UNDERFS_LISTING_LENGTH),
     serviceThreads: conf.require(UNDERFS_OBJECT_STORE_SERVICE_THREADS),
     bulkDelete: true,
-    readChunkSize: conf.require(UNDERFS_OBJECT_STORE_MULTI_RANGE_CHUNK_SIZE),
+    readChunkSize: conf.get(UNDERFS_OBJECT_STORE_MULTI_RANGE_CHUNK_SIZE),
     streamingUpload: false,
     partitionSize: conf.require(UNDERFS_KODO_RESUMABLE_UPLOAD_PART_SIZE),
     multipartThreshold: conf.require(UNDERFS_KODO_RESUMABLE_UPLOAD_THRESHOLD),

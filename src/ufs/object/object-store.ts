@@ -85,8 +85,8 @@ export interface ObjectStoreOptions extends UploadSettings {
   /** Parallel copies and deletes of a directory rename or delete. */
   readonly serviceThreads: number;
   readonly bulkDelete: boolean;
-  /** Largest range one GET fetches when a file is read. */
-  readonly readChunkSize: number;
+  /** Largest range one GET fetches when a file is read; undefined: one GET per read. */
+  readonly readChunkSize?: number;
   readonly streamingUpload: boolean;
   /** Upload parts from memory while the file is written (no temp files); wins over streamingUpload. */
   readonly multipartUpload?: boolean;
@@ -416,7 +416,7 @@ export class ObjectUnderStore implements UnderStore {
     const size = head ? head.size : known!;
     const end = Math.min(size, length === undefined ? size : offset + length);
     if (offset >= end) return Readable.from([]);
-    const chunk = this.options.readChunkSize;
+    const chunk = this.options.readChunkSize ?? Number.POSITIVE_INFINITY;
     // Every GET of this read is pinned to the etag the HEAD saw (the requested one, when given):
     // an object replaced between two ranged GETs fails the read instead of mixing versions.
     const ifMatch = head ? head.etag : pinned!.etag;

@@ -148,7 +148,7 @@ export async function createOssUnderStore(
     listingLength: ossListingLength(conf),
     serviceThreads: conf.get(UNDERFS_OBJECT_STORE_SERVICE_THREADS)!,
     bulkDelete: true,
-    readChunkSize: conf.get(UNDERFS_OBJECT_STORE_MULTI_RANGE_CHUNK_SIZE)!,
+    readChunkSize: conf.get(UNDERFS_OBJECT_STORE_MULTI_RANGE_CHUNK_SIZE),
     streamingUpload: upload.mode === 'streaming',
     multipartUpload: upload.mode === 'multipart',
     partitionSize: upload.partitionSize,

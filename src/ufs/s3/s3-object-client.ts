@@ -35,6 +35,7 @@ import type {
 import { checkAnsweredEtag } from '../object/object-version.js';
 import { toS3Error } from './s3-errors.js';
 import { SMALL_GET_MAX_BYTES, type SmallGet } from './s3-small-get.js';
+import { STREAM_GET_MIN_BYTES, type StreamGet } from './s3-stream-get.js';
 
 export interface S3ObjectClientOptions {
   readonly client: S3Client;
@@ -45,6 +46,8 @@ export interface S3ObjectClientOptions {
   readonly listObjectsV1: boolean;
   /** Serves ranged GETs of at most SMALL_GET_MAX_BYTES without the SDK (s3-small-get.ts). */
   readonly smallGet?: SmallGet;
+  /** Serves ranged GETs of STREAM_GET_MIN_BYTES or more without the SDK, the body read into slabs (s3-stream-get.ts). */
+  readonly streamGet?: StreamGet;
 }
 
 /**
@@ -119,6 +122,20 @@ export class S3ObjectClient implements ObjectClient {
         .get({ key, range, ifMatch: options.ifMatch, signal: options.signal })
         .then((body) => body ?? this.getObject(key, range, options));
     }
+    const stream = this.options.streamGet;
+    if (stream?.enabled && range && range.end - range.start + 1 >= STREAM_GET_MIN_BYTES) {
+      return stream
+        .get({ key, range, ifMatch: options.ifMatch, signal: options.signal })
+        .then((body) => body ?? this.sdkGetObject(key, range, options));
+    }
+    return this.sdkGetObject(key, range, options);
+  }
+
+  private sdkGetObject(
+    key: string,
+    range: { start: number; end: number } | undefined,
+    options: GetObjectOptions,
+  ): Promise<Readable> {
     return this.call('GetObject', key, async () => {
       const response = await this.s3.send(
         new GetObjectCommand({
@@ -390,6 +407,7 @@ export class S3ObjectClient implements ObjectClient {
 
   async close(): Promise<void> {
     await this.options.smallGet?.close();
+    await this.options.streamGet?.close();
     this.s3.destroy();
   }
 }

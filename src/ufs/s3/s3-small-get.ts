@@ -35,7 +35,7 @@ const { RequestAbortedError } = errors;
 export const SMALL_GET_MAX_BYTES = 256 * 1024;
 
 /** How much of an error body is looked at for its code and message. */
-const MAX_ERROR_BODY = 16 * 1024;
+export const MAX_ERROR_BODY = 16 * 1024;
 
 export interface SmallGetRequest {
   readonly key: string;
@@ -113,22 +113,12 @@ export class SmallGet {
       }
       return new WholeBody(answer.body);
     }
-    const text = answer.body.toString('utf8', 0, Math.min(answer.body.length, MAX_ERROR_BODY));
-    const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
-    if (isRegionRedirect(statusCode, code)) {
+    const error = answerError(statusCode, answer.body, bucket, req.key);
+    if (error === 'redirect') {
       this.off = true;
       return undefined;
     }
-    const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
-    // The SDK's names for a body-less answer (a HEAD-like 304/412 has none).
-    const name =
-      code ?? (statusCode === 412 ? 'PreconditionFailed' : statusCode === 404 ? 'NotFound' : undefined);
-    throw toS3Error(
-      { name, message: message ?? `HTTP ${statusCode}`, $metadata: { httpStatusCode: statusCode } },
-      'GetObject',
-      bucket,
-      req.key,
-    );
+    throw error;
   }
 
   /**
@@ -254,6 +244,31 @@ class CollectingHandler implements Dispatcher.DispatchHandler {
 function abortReason(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
   return reason instanceof Error ? reason : new RequestAbortedError();
+}
+
+/**
+ * The error of a GET answered with `statusCode` and (the start of) `body`, an S3 error document, as
+ * the SDK would report it; 'redirect' for a bucket in another region (the SDK follows those).
+ */
+export function answerError(
+  statusCode: number,
+  body: Buffer,
+  bucket: string,
+  key: string,
+): TierfsError | 'redirect' {
+  const text = body.toString('utf8', 0, Math.min(body.length, MAX_ERROR_BODY));
+  const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
+  if (isRegionRedirect(statusCode, code)) return 'redirect';
+  const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
+  // The SDK's names for a body-less answer (a HEAD-like 304/412 has none).
+  const name =
+    code ?? (statusCode === 412 ? 'PreconditionFailed' : statusCode === 404 ? 'NotFound' : undefined);
+  return toS3Error(
+    { name, message: message ?? `HTTP ${statusCode}`, $metadata: { httpStatusCode: statusCode } },
+    'GetObject',
+    bucket,
+    key,
+  );
 }
 
 /** A moved bucket (another region than the one signed for): the SDK knows how to follow it. */

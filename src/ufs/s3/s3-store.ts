@@ -48,6 +48,7 @@ import type { CredentialChainOptions } from './s3-credentials.js';
 import { S3ObjectClient } from './s3-object-client.js';
 import { s3Permissions } from './s3-permissions.js';
 import { smallGetFor } from './s3-small-get.js';
+import { streamGetFor } from './s3-stream-get.js';
 
 /** Retries of a failed request when tierfs.underfs.s3.max.error.retry is unset. */
 const DEFAULT_MAX_RETRIES = 3;
@@ -55,6 +56,7 @@ const RETRY_BASE_DELAY_MS = 100;
 const RETRY_MAX_DELAY_MS = 10_000;
 /** The user-agent of the GETs made without the SDK (s3-small-get.ts). */
 export const SMALL_GET_USER_AGENT = `tierfs/${VERSION} small-get`;
+export const STREAM_GET_USER_AGENT = `tierfs/${VERSION} stream-get`;
 
 export interface S3StoreOptions {
   /** Refuse writes and never write breadcrumbs (a `--readonly` mount). */
@@ -90,6 +92,11 @@ export async function createS3UnderStore(
       credentials: () => s3.config.credentials(),
       userAgent: SMALL_GET_USER_AGENT,
     }),
+    streamGet: streamGetFor(conf, {
+      bucket,
+      credentials: () => s3.config.credentials(),
+      userAgent: STREAM_GET_USER_AGENT,
+    }),
   });
   const layers: ObjectLayer[] = [
     retryLayer({
@@ -120,7 +127,7 @@ export async function createS3UnderStore(
     listingLength: conf.get(UNDERFS_LISTING_LENGTH)!,
     serviceThreads: conf.get(UNDERFS_OBJECT_STORE_SERVICE_THREADS)!,
     bulkDelete: conf.get(UNDERFS_S3_BULK_DELETE_ENABLED)!,
-    readChunkSize: conf.get(UNDERFS_OBJECT_STORE_MULTI_RANGE_CHUNK_SIZE)!,
+    readChunkSize: conf.get(UNDERFS_OBJECT_STORE_MULTI_RANGE_CHUNK_SIZE),
     ...s3UploadSettings(conf),
     tmpDirs: conf.get(TMP_DIRS)!.map((d) => conf.resolvePath(d)),
     cleanAgeMs: conf.get(UNDERFS_S3_INTERMEDIATE_UPLOAD_CLEAN_AGE)!,
