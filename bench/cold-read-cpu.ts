@@ -19,6 +19,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { TIERFS_BIN } from '../test/support/cli.js';
 import { MOUNT, MOUNT_PREFIX, startBenchCluster } from './harness/cluster.js';
 import { drain, expectBytes, objectFile } from './harness/context.js';
+import { cpuSecondsOf, numberFlag } from './harness/cpu-seconds.js';
 import { writeRandomFile } from './harness/data.js';
 import { startS3Server } from './harness/gateway.js';
 import { choosePlan, createLink } from './harness/netns.js';
@@ -28,23 +29,12 @@ import { startRelayProcess } from './harness/relay-process.js';
 import { BIG_KEY } from './harness/scenarios/seq-read.js';
 
 const argv = process.argv.slice(2);
-const flag = (name: string, fallback: number) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? Number(argv[i + 1]) : fallback;
-};
+const flag = (name: string, fallback: number) => numberFlag(argv, name, fallback);
 const sizeMiB = flag('--size', 512);
 const runs = flag('--runs', 3);
 const rtt = flag('--rtt', 0);
 const size = sizeMiB * 2 ** 20;
 const readType = argv.includes('--no-cache') ? 'NO_CACHE' : 'CACHE';
-const TICKS = 100; // USER_HZ
-
-/** utime + stime of a process in seconds. */
-function cpuOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS;
-}
 
 interface Sample {
   seconds: number;
@@ -76,7 +66,7 @@ function linkBytes(): number {
 const BUCKET_MS = 100;
 
 async function measure(pids: Record<string, number>, read: () => Promise<Readable>): Promise<Sample> {
-  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuOf(pid)]));
+  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSecondsOf(pid)]));
   const self = process.cpuUsage();
   // The link's counter every 5 ms: when the store's bytes cross it, beside when the reader gets them.
   const linkStart = linkBytes();
@@ -106,7 +96,7 @@ async function measure(pids: Record<string, number>, read: () => Promise<Readabl
   if (bytes !== size) throw new Error(`read ${bytes} bytes, expected ${size}`);
   const used = process.cpuUsage(self);
   const cpu: Record<string, number> = {};
-  for (const [k, pid] of Object.entries(pids)) cpu[k] = cpuOf(pid) - before[k]!;
+  for (const [k, pid] of Object.entries(pids)) cpu[k] = cpuSecondsOf(pid) - before[k]!;
   cpu.reader = (used.user + used.system) / 1e6;
   const total = link.at(-1)![1];
   // First byte: 64 KiB past the start (request and handshake packets are not the read); last: 99.99 %.
@@ -223,7 +213,7 @@ try {
   }
   // Then warm reads (every page cached): whatever CPU the S3 gateway spends meanwhile is a request
   // that crossed the link, which a warm read should never send.
-  const gatewayCpu = () => cpuOf(server.pid);
+  const gatewayCpu = () => cpuSecondsOf(server.pid);
   for (let run = 0; run < runs; run++) {
     for (const [label, read] of [
       [

@@ -10,7 +10,7 @@
  *   npm run build --silent && npx tsx bench/write-cpu.ts [--size MiB] [--runs n] [--rtt ms] [--only CACHE_THROUGH,THROUGH,aws] [--profile dir] [--site key=value] [--no-netns]
  */
 import { spawn } from 'node:child_process';
-import { createReadStream, readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import type { WriteType } from '../src/cluster/wire.js';
 import { MOUNT, MOUNT_PREFIX, startBenchCluster } from './harness/cluster.js';
 import { objectFile } from './harness/context.js';
+import { cpuSecondsOf, numberFlag } from './harness/cpu-seconds.js';
 import { writeRandomFile } from './harness/data.js';
 import { startS3Server } from './harness/gateway.js';
 import { choosePlan, createLink } from './harness/netns.js';
@@ -25,22 +26,11 @@ import { awsArgs, awsConfigFile, awsEnv } from './harness/peers.js';
 import { startRelayProcess } from './harness/relay-process.js';
 
 const argv = process.argv.slice(2);
-const flag = (name: string, fallback: number) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? Number(argv[i + 1]) : fallback;
-};
+const flag = (name: string, fallback: number) => numberFlag(argv, name, fallback);
 const sizeMiB = flag('--size', 1024);
 const runs = flag('--runs', 2);
 const rtt = flag('--rtt', 0);
 const size = sizeMiB * 2 ** 20;
-const TICKS = 100; // USER_HZ
-
-/** utime + stime of a process in seconds (with `children`: of its waited-for children too). */
-function cpuOf(pid: number | 'self', children = false): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12]) + (children ? Number(f[13]) + Number(f[14]) : 0)) / TICKS;
-}
 
 const base = await mkdtemp(join(tmpdir(), 'tierfs-write-cpu-'));
 const plan = choosePlan(process.env.TIERFS_BENCH_SLOT, '1gbit');
@@ -126,15 +116,15 @@ try {
   for (let run = 0; run < runs; run++) {
     for (const [label, write] of chosen) {
       const name = `${label.replace(/\W/g, '-')}-${run}.bin`;
-      const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuOf(pid)]));
-      const writer = cpuOf('self', true);
+      const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSecondsOf(pid)]));
+      const writer = cpuSecondsOf('self', true);
       const load = loadavg()[0]!;
       const start = performance.now();
       await write(name);
       const seconds = (performance.now() - start) / 1000;
       await landed(name);
-      const cpu: Record<string, number> = { writer: cpuOf('self', true) - writer };
-      for (const [k, pid] of Object.entries(pids)) cpu[k] = cpuOf(pid) - before[k]!;
+      const cpu: Record<string, number> = { writer: cpuSecondsOf('self', true) - writer };
+      for (const [k, pid] of Object.entries(pids)) cpu[k] = cpuSecondsOf(pid) - before[k]!;
       const perGiB = (v: number) => (v / (size / 2 ** 30)).toFixed(2);
       const total = Object.values(cpu).reduce((a, b) => a + b, 0);
       console.log(
