@@ -79,6 +79,22 @@ describe('small S3 GETs without the SDK', () => {
     }
   });
 
+  it('address the bucket by path on an IP endpoint, as the SDK does, whatever disable.dns.buckets says', async () => {
+    const store = await s3rverStore(fixture.proxy.endpoint, {
+      'tierfs.underfs.s3.disable.dns.buckets': 'false',
+    });
+    try {
+      const data = randomBytes(4096);
+      const version = await pinned(store, 'by-path.bin', data);
+      const from = fixture.proxy.requests.length;
+      expect((await readStream(await store.open('by-path.bin', version))).equals(data)).toBe(true);
+      expect(agentsOf(from)).toHaveLength(1);
+      expect(agentsOf(from).every((agent) => SMALL_GET.test(agent))).toBe(true);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('hand over a body that has already ended: a reader that stops at its last byte aborts nothing', async () => {
     const store = await s3rverStore(fixture.proxy.endpoint);
     try {

@@ -27,7 +27,7 @@ import { checkAnsweredEtag } from '../object/object-version.js';
 import { WholeBody } from '../whole-body.js';
 import { endpointUrl, maxConnections, usesHttps } from './s3-client-config.js';
 import { toS3Error } from './s3-errors.js';
-import { encodeS3Path, GetSigner } from './sigv4-get.js';
+import { encodeS3Path, GetSigner, s3Addressing } from './sigv4-get.js';
 
 const { RequestAbortedError } = errors;
 
@@ -67,12 +67,8 @@ export class SmallGet {
     settings: { endpoint: URL; pathStyle: boolean; region: string; connections: number; timeoutMs: number },
   ) {
     const { endpoint } = settings;
-    const virtualHost =
-      !settings.pathStyle && !(endpoint.protocol === 'https:' && options.bucket.includes('.'));
-    this.host = virtualHost ? `${options.bucket}.${endpoint.host}` : endpoint.host;
+    ({ host: this.host, base: this.base } = s3Addressing(endpoint, options.bucket, settings.pathStyle));
     this.origin = `${endpoint.protocol}//${this.host}`;
-    const prefix = endpoint.pathname.replace(/\/+$/, '');
-    this.base = virtualHost ? `${prefix}/` : `${prefix}/${encodeS3Path(options.bucket)}/`;
     this.signer = new GetSigner(settings.region);
     this.agent = new Agent({
       connections: settings.connections,

@@ -13,7 +13,7 @@
  * turns it off for the mount, as a region redirect does: that GET and the ones after it are the
  * SDK's. Errors become the same TierfsErrors as the SDK's (toS3Error).
  */
-import { connect, isIP, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import type { Configuration } from '../../config/configuration.js';
@@ -29,7 +29,7 @@ import { TierfsError } from '../../errors.js';
 import { checkAnsweredEtag } from '../object/object-version.js';
 import { endpointUrl } from './s3-client-config.js';
 import { answerError, MAX_ERROR_BODY } from './s3-small-get.js';
-import { encodeS3Path, GetSigner } from './sigv4-get.js';
+import { encodeS3Path, GetSigner, s3Addressing } from './sigv4-get.js';
 
 /** What one socket read may fill at most, and the unit the body is kept in. */
 export const SLAB_BYTES = 1024 * 1024;
@@ -72,16 +72,12 @@ export class StreamGet {
     private readonly settings: { endpoint: URL; pathStyle: boolean; region: string; timeoutMs: number },
   ) {
     const { endpoint } = settings;
-    // As the SDK addresses it: path style for an IP address or a name that is not a host label.
-    const virtualHost =
-      !settings.pathStyle &&
-      isIP(endpoint.hostname.replace(/^\[|\]$/g, '')) === 0 &&
-      /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(options.bucket);
-    this.host = virtualHost ? `${options.bucket}.${endpoint.host}` : endpoint.host;
-    this.hostname = virtualHost ? `${options.bucket}.${endpoint.hostname}` : endpoint.hostname;
+    ({
+      host: this.host,
+      hostname: this.hostname,
+      base: this.base,
+    } = s3Addressing(endpoint, options.bucket, settings.pathStyle));
     this.port = endpoint.port === '' ? 80 : Number(endpoint.port);
-    const prefix = endpoint.pathname.replace(/\/+$/, '');
-    this.base = virtualHost ? `${prefix}/` : `${prefix}/${encodeS3Path(options.bucket)}/`;
     this.signer = new GetSigner(settings.region);
   }
 

@@ -4,6 +4,7 @@
  * request objects and middleware. The signing key is derived once per day, region and secret.
  */
 import { createHash, createHmac } from 'node:crypto';
+import { isIP } from 'node:net';
 
 /** SHA-256 of an empty body: a GET sends none. */
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -28,6 +29,32 @@ export function encodeS3Path(path: string): string {
 }
 
 /** `20261207T091500Z` and `20261207` for a time. */
+/** Where a bucket's GETs go: its host (with port), host name and the path before a key. */
+export interface S3Addressing {
+  readonly host: string;
+  readonly hostname: string;
+  /** `/<bucket>/` (path style) or `/`, under the endpoint's own path. */
+  readonly base: string;
+}
+
+/**
+ * As the SDK addresses a bucket: under the endpoint's host (virtual-hosted style) unless path style
+ * is asked for, the endpoint is an IP address, the bucket is no host label, or it holds a dot on
+ * https (the wildcard certificate would not cover it).
+ */
+export function s3Addressing(endpoint: URL, bucket: string, pathStyle: boolean): S3Addressing {
+  const virtualHost =
+    !pathStyle &&
+    isIP(endpoint.hostname.replace(/^\[|\]$/g, '')) === 0 &&
+    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) &&
+    !bucket.includes('..') &&
+    !(endpoint.protocol === 'https:' && bucket.includes('.'));
+  const prefix = endpoint.pathname.replace(/\/+$/, '');
+  return virtualHost
+    ? { host: `${bucket}.${endpoint.host}`, hostname: `${bucket}.${endpoint.hostname}`, base: `${prefix}/` }
+    : { host: endpoint.host, hostname: endpoint.hostname, base: `${prefix}/${encodeS3Path(bucket)}/` };
+}
+
 export function amzDates(nowMs: number): { amzDate: string; day: string } {
   const amzDate = new Date(nowMs)
     .toISOString()
