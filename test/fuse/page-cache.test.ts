@@ -93,10 +93,13 @@ async function readThrough(file: string): Promise<{ sha256: string; resident: nu
 describe("a FUSE mount's page cache", () => {
   it('serves a warm read whole, no read reaching the mount, while the version stays, though its modification time changed elsewhere', async () => {
     const file = join(mnt, 'big.bin');
-    const cold = await readThrough(file);
-    expect(cold.sha256).toBe(sha256(content));
+    let pass = await readThrough(file);
+    expect(pass.sha256).toBe(sha256(content));
     expect(calls.get('read') ?? 0).toBeGreaterThan(0);
-    expect(cold.resident).toBe(BYTES);
+    // The kernel sometimes leaves a folio or two of a pass out of its cache (seen on loaded
+    // machines with both libfuse's auto_cache and this): read again until it holds the file.
+    for (let again = 0; again < 3 && pass.resident < BYTES; again++) pass = await readThrough(file);
+    expect(pass.resident).toBe(BYTES);
 
     await sleep(ATTR_TIMEOUT_MS + 100); // the kernel's and the mount's attributes expire
     calls.clear();
