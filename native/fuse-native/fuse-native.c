@@ -2,18 +2,20 @@
  * fuse-native 2.2.6 (https://github.com/fuse-friends/fuse-native), fuse-native.c
  * Copyright (c) 2019 Mathias Buus and the fuse-native contributors. MIT licence: see LICENSE.
  *
- * Vendored by tierfs with six changes, each marked "tierfs:" below (see NOTICE):
+ * Vendored by tierfs with seven changes, each marked "tierfs:" below (see NOTICE):
  *   1. utimens passes the modification time as its second time (2.2.6 passed the access time twice),
  *      and UTIME_OMIT as 2^64 - 1 ms so that `touch -a` does not look like "set it to now";
  *   2. the uid, gid and pid of the process that called (libfuse's fuse_get_context()) are kept for
  *      each operation, and fuse_native_caller() returns them to the JavaScript handler of the
  *      operation being dispatched (called synchronously from that handler);
- *   3. tierfs_patch_level = 1 tells the loader it has this build;
+ *   3. tierfs_patch_level = 2 tells the loader it has this build;
  *   4. the thread locals of a FUSE thread that ended go to the next new thread (2.2.6 made new ones
  *      for every thread libfuse started, each a uv_async_t never closed: a long-lived mount slowed);
  *   5. on request, the flush and release of read-only handles are answered on libfuse's thread, the
  *      released handles handed to JavaScript in batches (tierfs_flush, tierfs_release);
- *   6. getattr answers from attributes JavaScript handed over while they are fresh (tierfs_getattr).
+ *   6. getattr answers from attributes JavaScript handed over while they are fresh (tierfs_getattr);
+ *   7. open's answer says whether the kernel keeps its pages of the file (keep_cache), so that the
+ *      mount decides by the version opened rather than libfuse's auto_cache by mtime and size.
  */
 #define FUSE_USE_VERSION 29
 
@@ -478,7 +480,7 @@ FUSE_METHOD_VOID(access, 2, 0, (const char *path, int mode), {
   napi_create_uint32(env, l->mode, &(argv[3]));
 })
 
-FUSE_METHOD(open, 2, 1, (const char *path, struct fuse_file_info *info), {
+FUSE_METHOD(open, 2, 2, (const char *path, struct fuse_file_info *info), {
   l->path = path;
   l->info = info;
 }, {
@@ -490,6 +492,11 @@ FUSE_METHOD(open, 2, 1, (const char *path, struct fuse_file_info *info), {
   }
 }, {
   NAPI_ARGV_INT32(fd, 2)
+  // tierfs: a third value, when true, keeps the kernel's pages of the file (FOPEN_KEEP_CACHE);
+  // absent or false, the kernel drops them at this open. Never throws: the FUSE thread waits.
+  bool keep = false;
+  if (argc > 3 && napi_get_value_bool(env, argv[3], &keep) != napi_ok) keep = false;
+  l->info->keep_cache = keep ? 1 : 0;
   if (fd != 0) {
     l->info->fh = fd;
     // tierfs: a read-only handle says so in its upper half (JavaScript sees the lower 32 bits).
@@ -1241,7 +1248,7 @@ NAPI_INIT() {
   NAPI_EXPORT_FUNCTION(fuse_native_caller) // tierfs
   NAPI_EXPORT_FUNCTION(fuse_native_stat_put) // tierfs
   NAPI_EXPORT_FUNCTION(fuse_native_stat_drop) // tierfs
-  uint32_t tierfs_patch_level = 1; // tierfs
+  uint32_t tierfs_patch_level = 2; // tierfs
   NAPI_EXPORT_UINT32(tierfs_patch_level)
 
   NAPI_EXPORT_FUNCTION(fuse_native_signal_getattr)

@@ -445,8 +445,10 @@ class Fuse extends Nanoresource {
   }
 
   _op_open (signal, path, flags) {
-    this.ops.open(path, flags, (err, fd) => {
-      return signal(err, fd)
+    this.ops.open(path, flags, (err, fd, keepCache) => {
+      // tierfs: keepCache (fuse-native.c, 7.) keeps the kernel's pages of the file at this open.
+      if (err || keepCache === undefined) return signal(err, fd)
+      return signal(err, fd, keepCache === true)
     })
   }
 

@@ -147,7 +147,7 @@ async function builtFrom(dir: string, hash: string): Promise<boolean> {
 function patchedBinding(sourceDir: string, nodeFile: string): FuseBinding {
   const require = createRequire(join(sourceDir, 'index.cjs'));
   const native = require(nodeFile) as PatchedModule;
-  if (native.tierfs_patch_level !== 1 || typeof native.fuse_native_caller !== 'function') {
+  if (native.tierfs_patch_level !== 2 || typeof native.fuse_native_caller !== 'function') {
     throw new Error(`${nodeFile} is not tierfs's patched build`);
   }
   const holder = require('./binding.cjs') as { binding: unknown };

@@ -30,8 +30,12 @@ type Callback = (code: number, ...values: unknown[]) => void;
 /** The file system type /proc/mounts shows for tierfs mounts. */
 export const FUSE_FS_TYPE = 'fuse.tierfs';
 
-/** libfuse's -o options for a mount. */
-export function fuseOptionsOf(options: FuseMountOptions): string[] {
+/**
+ * libfuse's -o options for a mount. `keepsCacheByVersion`: the binding keeps the kernel's pages
+ * across opens as the operations say (the version opened is the one they hold); without it (the
+ * prebuild), libfuse's `auto_cache` keeps them while the file's size and modification time stay.
+ */
+export function fuseOptionsOf(options: FuseMountOptions, keepsCacheByVersion = true): string[] {
   const seconds = (ms: number) => String(ms / 1000);
   return [
     `fsname=${options.fsName}`,
@@ -45,8 +49,7 @@ export function fuseOptionsOf(options: FuseMountOptions): string[] {
     'negative_timeout=0',
     `max_readahead=${options.maxReadahead}`,
     'big_writes',
-    // The kernel keeps read pages across opens while the file's size and mtime stay the same.
-    'auto_cache',
+    ...(keepsCacheByVersion ? [] : ['auto_cache']),
     `max_write=${options.maxWrite}`,
   ];
 }
@@ -89,7 +92,7 @@ export class FuseMount {
       const drop = fuse._statCacheDrop.bind(fuse);
       operations.answerLookupsWith({ put, drop });
     }
-    const flags = fuseOptionsOf(options);
+    const flags = fuseOptionsOf(options, binding.patched);
     fuse._fuseOptions = () => `-o${flags.join(',')}`;
     await new Promise<void>((done, fail) => {
       fuse.mount((error) => {
@@ -223,8 +226,15 @@ function adapt(
         cb,
       ),
     statfs: (path: string, cb: Callback) => run('statfs', path, () => ops.statfs(), value, cb),
+    // The patched binding keeps the kernel's pages of the file when told to (the prebuild ignores it).
     open: (path: string, flags: number, cb: Callback) =>
-      run('open', path, () => ops.open(path, flags), value, cb),
+      run(
+        'open',
+        path,
+        () => ops.open(path, flags),
+        (done, file) => done(0, file.handle, file.keepCache),
+        cb,
+      ),
     // The caller is asked for now, while the binding dispatches this operation.
     create: (path: string, mode: number, cb: Callback) => {
       const caller = binding.caller();

@@ -17,6 +17,7 @@ import { DirectoryPages } from './directory-pages.js';
 import { FuseError } from './errno.js';
 import { type FuseStat, statOf, statOfWriting } from './file-attributes.js';
 import type { IdentityMap } from './identity-map.js';
+import { KernelPageVersions } from './kernel-page-versions.js';
 import { ReadHandle } from './read-handle.js';
 import { SmallFilePrefetch } from './small-file-prefetch.js';
 import { type Creator, giveTo, WriteHandle } from './write-handle.js';
@@ -89,6 +90,12 @@ export interface BindingAttributes {
   drop(path: string, tree: boolean): void;
 }
 
+/** An open file: its handle, and whether the kernel may keep the pages it holds of the file. */
+export interface OpenedFile {
+  readonly handle: number;
+  readonly keepCache: boolean;
+}
+
 interface OpenHandle {
   readonly path: string;
   reader?: ReadHandle;
@@ -109,6 +116,8 @@ export class FuseOperations {
   private readonly prefetch: SmallFilePrefetch;
   /** The kernel's stat of each status answered (a status object is never changed once fetched). */
   private readonly stats = new WeakMap<FileStatus, FuseStat>();
+  /** The version the kernel's pages of each file are of: an open keeps them only for that one. */
+  private readonly pageVersions = new KernelPageVersions();
   private binding: BindingAttributes | undefined;
   private nextHandle = 1;
   private refusedOwnership = false;
@@ -293,6 +302,9 @@ export class FuseOperations {
     }
     this.attributes.invalidateTree(source);
     this.attributes.invalidateTree(destination);
+    // The kernel's pages move with the file: the next open of either path reads them anew.
+    this.pageVersions.forget(source, true);
+    this.pageVersions.forget(destination, true);
   }
 
   async chmod(path: string, mode: number): Promise<void> {
@@ -347,11 +359,18 @@ export class FuseOperations {
 
   // --- files -----------------------------------------------------------------------------------
 
-  async open(path: string, flags: number): Promise<number> {
+  /**
+   * open(2). A file opened read-only keeps the kernel's pages of it when they are of the version
+   * opened (the page cache serves a warm read: no read reaches the mount), else the kernel drops
+   * them; a file opened for writing always drops them.
+   */
+  async open(path: string, flags: number): Promise<OpenedFile> {
     const target = this.tierfsPath(path);
     await this.settled(target);
     if ((flags & O_ACCMODE) === O_RDONLY) {
-      return this.register({ path: target, reader: await this.openReader(target) });
+      const reader = await this.openReader(target);
+      const keepCache = this.pageVersions.open(target, reader.contentId);
+      return { handle: this.register({ path: target, reader }), keepCache };
     }
     this.writable(path);
     if (this.writing.get(target)?.open) {
@@ -359,7 +378,8 @@ export class FuseOperations {
     }
     const status = await this.status(target);
     const writer = new WriteHandle(this.options.client, target, this.writeOptions(status.mode, status.size));
-    return this.register({ path: target, writer });
+    this.pageVersions.forget(target);
+    return { handle: this.register({ path: target, writer }), keepCache: false };
   }
 
   async create(path: string, mode: number, caller?: Caller): Promise<number> {
@@ -385,6 +405,7 @@ export class FuseOperations {
     }
     open.reader ??= await this.openReader(open.path);
     const count = await open.reader.read(offset, into);
+    this.pageVersions.read(open.path, open.reader.contentId);
     this.prefetch.noteRead(open.reader.contentId);
     return count;
   }
@@ -499,6 +520,8 @@ export class FuseOperations {
   /** A file this mount writes: its getattr shows the writing, so the binding must not answer it. */
   private markWriting(path: string, writer: WriteHandle): void {
     this.writing.set(path, writer);
+    // What it writes goes into the kernel's pages of the file too: of no version until read anew.
+    this.pageVersions.forget(path);
     const shown = this.mountPathOf(path);
     if (shown !== undefined) this.binding?.drop(shown, false);
   }

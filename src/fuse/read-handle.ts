@@ -3,9 +3,10 @@
  * was opened (a handle never mixes two versions); its stream from the worker is opened at the
  * first read (an open whose reads the kernel's page cache serves asks the worker nothing), and
  * sequential reads are served from that one stream. Reads that arrive a little out of order (the kernel's read-ahead runs
- * several at once) are served from the bytes just read; a read far from the stream's position
- * opens a ranged read there, of `readAheadBytes`, continued to the end of the file once the reads
- * prove sequential.
+ * several at once) are served from the bytes just read; a read far from the stream's position (a
+ * seek, or a hole the kernel's page cache lacks in a warm pass) opens a ranged read there of at
+ * most 1 MiB, continued to the end of the file once the reads prove sequential (the next read
+ * starts where it ended); a read past its end that leaves a gap opens another ranged read.
  */
 import type { Readable } from 'node:stream';
 import type { ReadType, TierfsClient } from '../client/client.js';
@@ -16,6 +17,11 @@ import { isTierfsError, TierfsError } from '../errors.js';
 const KEPT_BEHIND = 8 * 1024 * 1024;
 /** Least a stream is read ahead of the kernel's reads (more when max_readahead is larger). */
 const MIN_AHEAD = 4 * 1024 * 1024;
+/**
+ * Most a read away from the stream opens a ranged read of (its own length when larger): a warm
+ * pass asks the mount only for the few folios the page cache lacks, each a few KiB, far apart.
+ */
+const FAR_READ = 1024 * 1024;
 
 interface Chunk {
   readonly start: number;
@@ -172,16 +178,21 @@ export class ReadHandle {
       }
       this.prefetched = undefined; // Not fetched after all: read it from the worker.
     }
-    if (this.refresh) await this.firstOpen(offset);
+    if (this.refresh) await this.firstOpen(offset, into.length);
     const end = Math.min(offset + into.length, this.size);
     if (offset >= end) return 0;
     const cursor = this.cursor;
     const keptFrom = this.kept[0]?.start ?? cursor?.position ?? 0;
     const near =
       cursor !== undefined && offset >= keptFrom && offset <= cursor.position + this.options.readAheadBytes;
-    if (!near) await this.reopen(offset, Math.max(into.length, this.options.readAheadBytes));
+    if (!near) await this.reopen(offset, this.farLength(into.length));
     while (this.cursor!.position < end) {
       if (this.cursor!.position >= this.cursor!.end) {
+        if (offset > this.cursor!.position) {
+          // Past the end of a ranged read, not where it ended (the next hole): ranged again.
+          await this.reopen(offset, this.farLength(into.length));
+          continue;
+        }
         // A ranged read ran out and the reads went on: they are sequential, stream to the end.
         await this.reopen(this.cursor!.position, this.size - this.cursor!.position, true);
       }
@@ -198,11 +209,16 @@ export class ReadHandle {
     return this.copyKept(offset, end, into);
   }
 
+  /** The length of a ranged read for a read of `wanted` bytes away from the stream. */
+  private farLength(wanted: number): number {
+    return Math.max(wanted, Math.min(FAR_READ, this.options.readAheadBytes));
+  }
+
   /** The first stream: from the start to the end when the first read is at the start. */
-  private async firstOpen(offset: number): Promise<void> {
+  private async firstOpen(offset: number, wanted: number): Promise<void> {
     const refresh = this.refresh!;
     this.refresh = undefined;
-    const length = offset === 0 ? this.size : this.options.readAheadBytes;
+    const length = offset === 0 ? this.size : this.farLength(wanted);
     try {
       await this.reopen(offset, length);
     } catch (error) {

@@ -180,7 +180,7 @@ describe('tierfs fuse mount', () => {
         'written through S3\nwritten by the CLI\n',
       'the gateway and CLI files to read through the mount',
     );
-    // The kernel kept the pages it read (auto_cache); a new version of the same size, written
+    // The kernel kept the pages it read (while the version stays); a new version of the same size, written
     // elsewhere, is read anew once the mount sees its attributes.
     await new Promise((resolve) => setTimeout(resolve, 5));
     await s3!.send(

@@ -58,7 +58,7 @@ async function operations(attrCacheTtlMs = TTL_MS): Promise<FuseOperations> {
 /** What `cat` makes the mount do: getattr (the kernel's lookup), open, read, release. */
 async function cat(ops: FuseOperations, path: string): Promise<string> {
   const { size } = await ops.getattr(path);
-  const handle = await ops.open(path, 0);
+  const { handle } = await ops.open(path, 0);
   const into = Buffer.alloc(size + 16);
   const n = await ops.read(handle, into, 0);
   await ops.release(handle);

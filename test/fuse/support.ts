@@ -36,7 +36,7 @@ export function requireFuse(): void {
       '/dev/fuse is missing: the FUSE tests mount a real file system; load the fuse module (modprobe fuse) or give the container --device /dev/fuse',
     );
   }
-  for (const tool of ['fusermount', 'rsync', 'tar', 'diff', 'sha256sum', 'find', 'runuser']) {
+  for (const tool of ['fusermount', 'rsync', 'tar', 'diff', 'sha256sum', 'find', 'runuser', 'fincore']) {
     try {
       execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
     } catch {

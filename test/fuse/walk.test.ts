@@ -5,6 +5,7 @@
  * that a long-lived mount holds no more as it serves more (its processes make libfuse end idle
  * threads and start new ones all the time).
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,6 +116,33 @@ describe('a walk through a FUSE mount', () => {
     expect(moved.stdout.trim()).toBe('19');
     expect(moved.stderr).toMatch(/No such file or directory/);
     expect((await sh(`mv ${mnt}/tree/moved ${file} && cat ${file}`)).stdout).toBe('longer than before\n');
+  }, 60_000);
+
+  it('drops a file being written through the mount from the binding’s attributes at once: its size is the writing’s', async () => {
+    const file = `${mnt}/tree/f0002`;
+    // Listed: the binding answers f0002's look-ups (7 bytes) for the next 5 s.
+    expect((await sh(`ls -l ${mnt}/tree > /dev/null && stat -c %s ${file}`)).stdout.trim()).toBe('7');
+    const writer: ChildProcess = spawn(
+      process.execPath,
+      [
+        '-e',
+        `const fs = require('node:fs');
+         const fd = fs.openSync(process.argv[1], 'w');
+         fs.writeSync(fd, 'abc\\n');
+         process.stdout.write('written\\n');
+         process.stdin.once('data', () => { fs.closeSync(fd); process.exit(0); });`,
+        file,
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    const exited = new Promise<number>((resolve) => writer.on('exit', (code) => resolve(code ?? 1)));
+    await new Promise<void>((resolve) => writer.stdout!.once('data', () => resolve()));
+    await sleep(1100); // the kernel's attributes expire: the next stat is a look-up
+    const size = (await sh(`stat -c %s ${file}`)).stdout.trim();
+    writer.stdin!.write('go\n');
+    expect(await exited).toBe(0);
+    expect(size).toBe('4');
+    expect((await sh(`cat ${file}`)).stdout).toBe('abc\n');
   }, 60_000);
 });
 
