@@ -396,7 +396,7 @@ function parseOwnAnswer(command: ListObjectsV2Command): () => ParsedListV2 | und
       if (response.statusCode === 200 && response.body) {
         const bytes = await collectBody(response.body);
         parsed = parseListObjectsV2(new TextDecoder().decode(bytes));
-        response.body = parsed ? EMPTY_LIST : bytes;
+        response.body = parsed ? EMPTY_LIST.slice() : bytes; // a copy: the SDK may adapt what it is given
       }
       return result;
     },
