@@ -77,6 +77,9 @@ function placeholders(first: number, count: number): string {
   return Array.from({ length: count }, (_, k) => `$${first + k}`).join(', ');
 }
 
+/** The inodes table's columns, split once (not once per mirrored row). */
+const COLUMN_NAMES = INODE_COLUMNS.split(', ');
+
 export class PostgresTransaction implements MetaTransaction {
   constructor(private readonly q: Query) {}
 
@@ -164,7 +167,9 @@ export class PostgresTransaction implements MetaTransaction {
         JSON.stringify(
           inodes.map((i) => {
             const v = inodeValues(i, POSTGRES);
-            return Object.fromEntries(INODE_COLUMNS.split(', ').map((c, k) => [c, v[k]]));
+            const row: Record<string, unknown> = {};
+            for (let k = 0; k < COLUMN_NAMES.length; k++) row[COLUMN_NAMES[k]!] = v[k];
+            return row;
           }),
         ),
       ],

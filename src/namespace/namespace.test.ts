@@ -229,6 +229,49 @@ describe('mounts', () => {
     expect(await meta.listMounts()).toEqual([]);
   });
 
+  it("lists a directory holding a mount point with each entry's own mount, as getStatus gives it", async () => {
+    mkdirSync(join(ufs, 'mnt'));
+    writeFileSync(join(ufs, 'mnt', 'a.txt'), 'a');
+    await ns.mount('/mnt/other', other, ADMIN);
+    const fields = (s: object) => {
+      const { path, name, mountPoint, mountPath, ufsPath, ufsUri } = s as Record<string, unknown>;
+      return { path, name, mountPoint, mountPath, ufsPath, ufsUri };
+    };
+    for (const dir of ['/mnt', '/mnt/other']) {
+      const { entries } = await ns.listStatus(dir, ROOT);
+      const expected = await Promise.all(entries.map((e) => ns.getStatus(e.path, ROOT)));
+      expect(entries.map(fields)).toEqual(expected.map(fields));
+    }
+    expect((await ns.listStatus('/mnt', ROOT)).entries.map(fields)).toEqual([
+      {
+        path: '/mnt/a.txt',
+        name: 'a.txt',
+        mountPoint: false,
+        mountPath: '/',
+        ufsPath: 'mnt/a.txt',
+        ufsUri: `file://${ufs}/mnt/a.txt`,
+      },
+      {
+        path: '/mnt/other',
+        name: 'other',
+        mountPoint: true,
+        mountPath: '/mnt/other',
+        ufsPath: '',
+        ufsUri: `file://${other}/`,
+      },
+    ]);
+    expect((await ns.listStatus('/mnt/other', ROOT)).entries.map(fields)).toEqual([
+      {
+        path: '/mnt/other/inside.txt',
+        name: 'inside.txt',
+        mountPoint: false,
+        mountPath: '/mnt/other',
+        ufsPath: 'inside.txt',
+        ufsUri: `file://${other}/inside.txt`,
+      },
+    ]);
+  });
+
   it('makes missing parents of a mount point, as mkdir -p would (seed 002: /mnt/s3 on a fresh namespace)', async () => {
     expect(await code(ns.getStatus('/mnt', ROOT))).toBe('NOT_FOUND');
     const point = await ns.mount('/mnt/deep/other', other, ADMIN);

@@ -253,7 +253,7 @@ export class Namespace {
     const last = page.inodes.at(-1);
     const cutOff = coverage !== undefined && !coverage.finished && full() && last !== undefined;
     const next = page.after ?? (cutOff ? nameOf(last.path) : undefined);
-    const entries = page.inodes.filter((i) => i.state === 'COMPLETE').map((i) => this.status(i));
+    const entries = this.childStatuses(target, page.inodes);
     if (next === undefined) return { entries };
     return { entries, continuationToken: encodeToken(next) };
   }
@@ -772,6 +772,35 @@ export class Namespace {
       ufsPath,
       ufsUri: `${mount.ufsUri}${ufsPath}`,
     };
+  }
+
+  /**
+   * The statuses of a directory's complete children: the directory's mount is resolved once for
+   * the page, not once per child (a child that is a mount point itself is resolved on its own).
+   */
+  private childStatuses(dir: string, inodes: readonly Inode[]): FileStatus[] {
+    const { mount, ufsPath: dirUfsPath } = this.mounts.resolve(dir);
+    const mountPoints = new Set(this.mountPaths());
+    const base = dirUfsPath === '' ? '' : `${dirUfsPath}/`;
+    const out: FileStatus[] = [];
+    for (const inode of inodes) {
+      if (inode.state !== 'COMPLETE') continue;
+      if (mountPoints.has(inode.path)) {
+        out.push(this.status(inode));
+        continue;
+      }
+      const name = inode.path.slice(inode.path.lastIndexOf('/') + 1);
+      const ufsPath = base + name;
+      out.push({
+        ...inode,
+        name,
+        mountPoint: false,
+        mountPath: mount.path,
+        ufsPath,
+        ufsUri: mount.ufsUri + ufsPath,
+      });
+    }
+    return out;
   }
 
   /**

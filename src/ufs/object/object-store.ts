@@ -295,7 +295,11 @@ export class ObjectUnderStore implements UnderStore {
       for (const item of mergeByKey(response.objects, response.prefixes)) {
         const position = item.key.slice(prefix.length);
         if (position === '' || (after !== undefined && compareKeys(position, after) <= 0)) continue;
-        const produced = await this.entriesOf(rel, position, item.info, recursive, after, permissions);
+        // Only a marker of a store whose markers are not `/` keys needs a request (hasChildren): the
+        // rest of a page is converted without an await per entry.
+        const hidden = this.markerHidden(rel, position, item.info);
+        if (hidden !== false && (await hidden)) continue;
+        const produced = this.entriesOf(rel, position, item.info, recursive, after, permissions);
         for (const [entry, entryPosition, implicit] of produced) {
           if (!emit(entry, entryPosition)) break pages;
           if (implicit) breadcrumbs.push(entry.path);
@@ -325,14 +329,14 @@ export class ObjectUnderStore implements UnderStore {
    * listing, first the directories it implies that no earlier entry reported (flagged implicit when
    * they certainly have no marker), then itself.
    */
-  private async entriesOf(
+  private entriesOf(
     dir: string,
     position: string,
     info: ObjectInfo | undefined,
     recursive: boolean,
     after: string | undefined,
     permissions: ObjectPermissions,
-  ): Promise<[UfsStatus, string, boolean][]> {
+  ): [UfsStatus, string, boolean][] {
     const under = (name: string) => (dir === '' ? name : `${dir}/${name}`);
     if (!info) {
       // A common prefix `name/`: a child directory.
@@ -345,9 +349,6 @@ export class ObjectUnderStore implements UnderStore {
     const relative = isMarker ? position.slice(0, -this.suffix.length) : position;
     if (!isPlainPath(relative)) return [];
     const path = under(relative);
-    if (isMarker && this.suffix !== '/' && (await this.hasChildren(path))) {
-      return []; // Reported as the common prefix (or the implied parent) of its children.
-    }
     const out: [UfsStatus, string, boolean][] = [];
     if (recursive) {
       const segments = relative.split('/');
@@ -368,6 +369,22 @@ export class ObjectUnderStore implements UnderStore {
       false,
     ]);
     return out;
+  }
+
+  /**
+   * Whether a listed key is a directory marker reported instead as the common prefix (or the
+   * implied parent) of its children: asked only of markers not ending in `/` (a `/` marker sorts
+   * right before its children and is the directory's entry); false at once for every other key.
+   */
+  private markerHidden(
+    dir: string,
+    position: string,
+    info: ObjectInfo | undefined,
+  ): false | Promise<boolean> {
+    if (!info || this.suffix === '/' || !position.endsWith(this.suffix)) return false;
+    const relative = position.slice(0, -this.suffix.length);
+    if (!isPlainPath(relative)) return false;
+    return this.hasChildren(dir === '' ? relative : `${dir}/${relative}`);
   }
 
   private async hasChildren(rel: string): Promise<boolean> {

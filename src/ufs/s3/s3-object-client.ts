@@ -33,6 +33,7 @@ import type {
   RequestOptions,
 } from '../object/object-client.js';
 import { checkAnsweredEtag } from '../object/object-version.js';
+import { type ParsedListV2, parseListObjectsV2, unquoteEtag } from './list-objects-v2-xml.js';
 import { toS3Error } from './s3-errors.js';
 import { SMALL_GET_MAX_BYTES, type SmallGet } from './s3-small-get.js';
 import { STREAM_GET_MIN_BYTES, type StreamGet } from './s3-stream-get.js';
@@ -286,16 +287,23 @@ export class S3ObjectClient implements ObjectClient {
         .at(-1);
       return { objects, prefixes, nextToken: page.IsTruncated ? (page.NextMarker ?? last) : undefined };
     }
+    const command = new ListObjectsV2Command({
+      ...base,
+      ContinuationToken: request.token,
+      StartAfter: request.token === undefined ? request.startAfter : undefined,
+    });
+    const parsed = parseOwnAnswer(command);
     const page = await this.call('ListObjectsV2', request.prefix, () =>
-      this.s3.send(
-        new ListObjectsV2Command({
-          ...base,
-          ContinuationToken: request.token,
-          StartAfter: request.token === undefined ? request.startAfter : undefined,
-        }),
-        { abortSignal: options.signal },
-      ),
+      this.s3.send(command, { abortSignal: options.signal }),
     );
+    const own = parsed();
+    if (own) {
+      return {
+        objects: own.objects,
+        prefixes: own.prefixes,
+        nextToken: own.truncated ? own.nextToken : undefined,
+      };
+    }
     return {
       objects: (page.Contents ?? []).map(toInfo),
       prefixes: (page.CommonPrefixes ?? []).flatMap((p) => (p.Prefix ? [p.Prefix] : [])),
@@ -412,8 +420,45 @@ export class S3ObjectClient implements ObjectClient {
   }
 }
 
-function unquote(etag: string | undefined): string | undefined {
-  return etag?.replace(/"/g, '') || undefined;
+const unquote = unquoteEtag;
+
+/** What the SDK's parse of a ListObjectsV2 answer that tierfs parsed itself is given instead. */
+const EMPTY_LIST = new TextEncoder().encode('<ListBucketResult></ListBucketResult>');
+
+/**
+ * Parses a successful ListObjectsV2 answer with parseListObjectsV2 instead of the SDK's generic
+ * XML parse (its cost is on every listing page's path): a step of the command's own middleware,
+ * inside the SDK's deserializer, takes the answer's body, and when it is a `<ListBucketResult>`
+ * hands the SDK an empty one. Signing, retries and errors stay the SDK's: an error status, or a
+ * body the parser does not take, reaches the SDK unchanged. The returned function gives the
+ * parsed answer of the command's last attempt, if it was parsed here.
+ */
+function parseOwnAnswer(command: ListObjectsV2Command): () => ParsedListV2 | undefined {
+  let parsed: ParsedListV2 | undefined;
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      parsed = undefined;
+      const result = await next(args);
+      const response = result.response as { statusCode?: number; body?: unknown };
+      if (response.statusCode === 200 && response.body) {
+        const bytes = await collectBody(response.body);
+        parsed = parseListObjectsV2(new TextDecoder().decode(bytes));
+        response.body = parsed ? EMPTY_LIST.slice() : bytes; // a copy: the SDK may adapt what it is given
+      }
+      return result;
+    },
+    { step: 'deserialize', priority: 'low', name: 'tierfsListObjectsV2Parser', override: true },
+  );
+  return () => parsed;
+}
+
+async function collectBody(body: unknown): Promise<Uint8Array> {
+  if (body instanceof Uint8Array) return body;
+  const chunks: Buffer[] = [];
+  for await (const chunk of body as AsyncIterable<Buffer | string>) {
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  }
+  return Buffer.concat(chunks);
 }
 
 function toInfo(object: { Key?: string; Size?: number; LastModified?: Date; ETag?: string }): ObjectInfo {
