@@ -8,51 +8,17 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { isTierfsError } from '../../src/errors.js';
-import type { UnderStore } from '../../src/ufs/contract.js';
 import { readStream, writeFile } from '../../src/ufs/io.js';
-import { parseUfsUri } from '../../src/ufs/registry.js';
-import { createS3UnderStore } from '../../src/ufs/s3/s3-store.js';
 import { takeWholeBytes } from '../../src/ufs/whole-body.js';
-import { s3rverConfiguration, TEST_BUCKET } from '../support/s3rver.js';
 import { withS3rverBehindProxy } from '../support/s3rver-behind-proxy.js';
+import { failure, getterStore, pinned, rangedGetAgents } from './getter-support.js';
 
 const fixture = withS3rverBehindProxy();
 
-let roots = 0;
-/** A store on the test bucket below `root` (a fresh one unless given), with `extra` settings. */
-function s3rverStore(
-  endpoint: string,
-  extra: Record<string, string> = {},
-  root = `small-get-${process.pid}-${++roots}`,
-) {
-  return createS3UnderStore(
-    parseUfsUri(`s3://${TEST_BUCKET}/${root}/`),
-    s3rverConfiguration(endpoint, extra),
-  );
-}
-
+const s3rverStore = (endpoint: string, extra: Record<string, string> = {}, root?: string) =>
+  getterStore('small-get', endpoint, extra, root);
 const SMALL_GET = /^tierfs\/\S+ small-get$/;
-/** The user-agents of the object GETs (ranged: not listings) since request `from`. */
-const agentsOf = (from: number) =>
-  fixture.proxy.requests
-    .slice(from)
-    .filter((r) => r.method === 'GET' && r.headers.range !== undefined)
-    .map((r) => r.headers['user-agent'] ?? '');
-
-async function pinned(store: UnderStore, path: string, data: Buffer) {
-  await writeFile(store, path, data, { overwrite: true });
-  const status = await store.getStatus(path);
-  return { version: status.fingerprint, size: status.size };
-}
-
-async function failure(run: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a failure');
-}
+const agentsOf = (from: number) => rangedGetAgents(fixture, from);
 
 describe('small S3 GETs without the SDK', () => {
   it('serve a pinned small read, a range of it, and a name that needs encoding, in one signed GET each', async () => {

@@ -9,46 +9,18 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { isTierfsError } from '../../src/errors.js';
-import type { UnderStore } from '../../src/ufs/contract.js';
 import { readStream, writeFile } from '../../src/ufs/io.js';
-import { parseUfsUri } from '../../src/ufs/registry.js';
-import { createS3UnderStore } from '../../src/ufs/s3/s3-store.js';
 import { SLAB_BYTES, STREAM_GET_MIN_BYTES } from '../../src/ufs/s3/s3-stream-get.js';
-import { s3rverConfiguration, TEST_BUCKET } from '../support/s3rver.js';
 import { withS3rverBehindProxy } from '../support/s3rver-behind-proxy.js';
+import { failure, getterStore, pinned, rangedGetAgents } from './getter-support.js';
 
 const fixture = withS3rverBehindProxy();
 const MiB = 1024 * 1024;
 
-let roots = 0;
-function s3rverStore(endpoint: string, extra: Record<string, string> = {}) {
-  return createS3UnderStore(
-    parseUfsUri(`s3://${TEST_BUCKET}/stream-get-${process.pid}-${++roots}/`),
-    s3rverConfiguration(endpoint, extra),
-  );
-}
-
+const s3rverStore = (endpoint: string, extra: Record<string, string> = {}, root?: string) =>
+  getterStore('stream-get', endpoint, extra, root);
 const STREAM_GET = /^tierfs\/\S+ stream-get$/;
-const agentsOf = (from: number) =>
-  fixture.proxy.requests
-    .slice(from)
-    .filter((r) => r.method === 'GET' && r.headers.range !== undefined)
-    .map((r) => r.headers['user-agent'] ?? '');
-
-async function pinned(store: UnderStore, path: string, data: Buffer) {
-  await writeFile(store, path, data, { overwrite: true });
-  const status = await store.getStatus(path);
-  return { version: status.fingerprint, size: status.size };
-}
-
-async function failure(run: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a failure');
-}
+const agentsOf = (from: number) => rangedGetAgents(fixture, from);
 
 describe('long S3 GETs read into slabs', () => {
   it('serve a long pinned read in one signed GET, its bytes views of 1 MiB slabs', async () => {
