@@ -33,6 +33,7 @@ export interface ListPage<E extends TreeEntry> {
   readonly truncated: boolean;
 }
 
+const BEYOND_D7FF = /[\uD800-\uFFFF]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
@@ -97,14 +98,12 @@ export async function listPage<E extends TreeEntry>(
 }
 
 /** A child of a listed directory, by its key (`d/` for the directory `d`). */
-interface Child<E> {
+interface Child<E extends TreeEntry> {
   readonly key: string;
   readonly isDirectory: boolean;
-  /** The object `d` held inside the directory `d` (OBJECT_FILE). */
-  readonly inner: boolean;
-  /** Reads the entry: undefined when it is gone (or no longer of this kind). */
-  readonly read: () => Promise<E | undefined>;
-  /** The read, once started. */
+  /** As listed; none for the object `d` held inside the directory `d` (OBJECT_FILE). */
+  readonly named: NamedChild<E> | undefined;
+  /** The read of its entry, once started: undefined when it is gone (or no longer of this kind). */
   reading?: Promise<E | undefined>;
 }
 
@@ -118,12 +117,24 @@ function namedChildren<E extends TreeEntry>(tree: BucketTree<E>, dir: string): A
   })();
 }
 
-function startReading<E>(child: Child<E>): Promise<E | undefined> {
-  if (!child.reading) {
-    child.reading = child.read();
-    child.reading.catch(() => undefined); // awaited when yielded; a listing that stops early never does
+/** Its entry when it is still of the kind it was listed as. */
+async function entryOf<E extends TreeEntry>(named: NamedChild<E>): Promise<E | undefined> {
+  const entry = await named.status();
+  return entry && entry.isDirectory === named.isDirectory ? entry : undefined;
+}
+
+/** The children in key order. Without a key past U+D7FF, the engine's own string order is theirs. */
+function sortByKey<E extends TreeEntry>(children: Child<E>[]): Child<E>[] {
+  const keys: string[] = new Array(children.length);
+  for (let i = 0; i < children.length; i++) {
+    const key = children[i]!.key;
+    if (BEYOND_D7FF.test(key)) return children.sort((a, b) => compareKeys(a.key, b.key));
+    keys[i] = key;
   }
-  return child.reading;
+  const byKey = new Map<string, Child<E>>();
+  for (const child of children) byKey.set(child.key, child);
+  keys.sort(); // UTF-16 code unit order: UTF-8 byte order below U+D800
+  return keys.map((key) => byKey.get(key)!);
 }
 
 export async function* listKeys<E extends TreeEntry>(
@@ -156,6 +167,13 @@ export async function* listKeys<E extends TreeEntry>(
     const inner = await tree.stat(`${path}/${OBJECT_FILE}`);
     return inner && !inner.isDirectory ? inner : undefined;
   };
+  const startReading = (child: Child<E>): Promise<E | undefined> => {
+    if (!child.reading) {
+      child.reading = child.named ? entryOf(child.named) : innerObject(child.key);
+      child.reading.catch(() => undefined); // awaited when yielded; a listing that stops early never does
+    }
+    return child.reading;
+  };
 
   /**
    * Starts reading the entries of the objects from `at` on, as many as the caller still wants, up
@@ -175,22 +193,18 @@ export async function* listKeys<E extends TreeEntry>(
 
   async function* visit(dir: string): AsyncGenerator<ListItem<E>> {
     const base = dir === '' ? '' : `${dir}/`;
-    const children: Child<E>[] = [];
+    let children: Child<E>[] = [];
     try {
       for await (const named of namedChildren(tree, dir)) {
         if (isReservedName(named.name)) continue;
         const path = `${base}${named.name}`;
-        const status = async () => {
-          const entry = await named.status();
-          return entry && entry.isDirectory === named.isDirectory ? entry : undefined;
-        };
         if (named.isDirectory) {
-          children.push({ key: `${path}/`, isDirectory: true, inner: false, read: status });
+          children.push({ key: `${path}/`, isDirectory: true, named });
           if (tree.hasObject && path.startsWith(prefix)) {
-            children.push({ key: path, isDirectory: false, inner: true, read: () => innerObject(path) });
+            children.push({ key: path, isDirectory: false, named: undefined });
           }
         } else {
-          children.push({ key: path, isDirectory: false, inner: false, read: status });
+          children.push({ key: path, isDirectory: false, named });
         }
       }
     } catch (error) {
@@ -198,7 +212,7 @@ export async function* listKeys<E extends TreeEntry>(
       if (isTierfsError(error, 'NOT_FOUND') || isTierfsError(error, 'NOT_A_DIRECTORY')) return;
       throw error;
     }
-    children.sort((a, b) => compareKeys(a.key, b.key));
+    children = sortByKey(children);
     for (let i = 0; i < children.length; i++) {
       const child = children[i]!;
       const key = child.key;
@@ -231,7 +245,7 @@ export async function* listKeys<E extends TreeEntry>(
           if (entry) yield { kind: 'object', key, entry };
         } else if (common !== lastPrefix) {
           // The object inside a directory exists only when its record and its file do.
-          if (child.inner && !(await startReading(child))) continue;
+          if (!child.named && !(await startReading(child))) continue;
           lastPrefix = common;
           yield { kind: 'prefix', prefix: common };
         }

@@ -184,17 +184,17 @@ export class LocalUnderStore implements UnderStore {
         const name = dirent.name;
         if (name.startsWith(PARTIAL_PREFIX)) continue;
         const child = rel === '' ? name : `${rel}/${name}`;
-        if (dirent.isSymbolicLink() || !knownKind(dirent)) {
-          yield* this.listedNow(name, child);
-        } else {
-          const isDirectory = dirent.isDirectory();
-          yield { name, isDirectory, status: async () => (await this.entryStatus(child))?.status };
-        }
+        if (dirent.isSymbolicLink() || !knownKind(dirent)) yield* this.listedNow(name, child);
+        else yield new LocalName(name, dirent.isDirectory(), child, this.readListed);
       }
     } finally {
       await handle.close().catch(() => undefined);
     }
   }
+
+  /** The status of a listed entry (see entryStatus), for LocalName. */
+  private readonly readListed = async (rel: string): Promise<UfsStatus | undefined> =>
+    (await this.entryStatus(rel))?.status;
 
   /** An entry whose kind only its status tells (a symbolic link): read now, left out when gone. */
   private async *listedNow(name: string, rel: string): AsyncGenerator<ListedName> {
@@ -580,6 +580,20 @@ export class LocalUnderStore implements UnderStore {
 
   private describe(rel: string): string {
     return `${this.uri}${rel.split('/').map(encodeURIComponent).join('/')}`;
+  }
+}
+
+/** A name listed by listNames: its status read when asked. */
+class LocalName implements ListedName {
+  constructor(
+    readonly name: string,
+    readonly isDirectory: boolean,
+    private readonly rel: string,
+    private readonly read: (rel: string) => Promise<UfsStatus | undefined>,
+  ) {}
+
+  status(): Promise<UfsStatus | undefined> {
+    return this.read(this.rel);
   }
 }
 
