@@ -107,7 +107,9 @@ try {
         const listed = await cpuSeconds(child.pid!);
         if (keys !== objects) throw new Error(`${bin}: listed ${keys} keys, expected ${objects}`);
         for (let i = 0; i < 20; i++) {
-          await client.send(new ListObjectsV2Command({ Bucket: 'bench', MaxKeys: 1, StartAfter: `object-${i}` }));
+          await client.send(
+            new ListObjectsV2Command({ Bucket: 'bench', MaxKeys: 1, StartAfter: `object-${i}` }),
+          );
         }
         const after = await cpuSeconds(child.pid!);
         results[b]!.listing.push(listed - before);
