@@ -9,6 +9,12 @@
  * held inside the directory `d` (OBJECT_FILE, when `d` is both a key and a prefix) sorts as `d`.
  * The gateway's own files (isReservedName) are never listed. Memory holds one directory listing
  * per level, never the whole bucket. Shared by every gateway dialect.
+ *
+ * What a page costs: over a tree that lists names (BucketTree.names: a local directory's `readdir`),
+ * each directory walked is read by name and kind only, and the entries read are those of the
+ * objects the page returns (a batch at a time, never more than the caller still wants) and of the
+ * markers it lists: a page of `max-keys` keys reads about `max-keys` statuses however large the
+ * directory, where reading every child's status made each page cost the whole directory.
  */
 import { isTierfsError } from '../../errors.js';
 import type { BucketTree, NamedChild, TreeEntry } from './bucket-tree.js';
@@ -72,7 +78,7 @@ function isSafePath(path: string): boolean {
 /** Most object entries a listing reads ahead at once (the old full listing's batch was 128). */
 const READ_AHEAD = 64;
 
-export interface ListOptions {
+export interface ListKeysOptions {
   /**
    * How many more items the caller will take (at least 1): the listing reads at most this many
    * objects' entries ahead of the one it yields. Default 64.
@@ -140,7 +146,7 @@ function sortByKey<E extends TreeEntry>(children: Child<E>[]): Child<E>[] {
 export async function* listKeys<E extends TreeEntry>(
   tree: BucketTree<E>,
   query: ListQuery,
-  options: ListOptions = {},
+  options: ListKeysOptions = {},
 ): AsyncGenerator<ListItem<E>> {
   const { prefix, delimiter, after } = query;
   const wanted = options.wanted ?? (() => READ_AHEAD);
