@@ -80,6 +80,14 @@ export interface ListPage {
   readonly directory?: UfsStatus;
 }
 
+/** A child of a directory as `listNames` gives it: its name and kind, its status read when asked. */
+export interface ListedName {
+  readonly name: string;
+  readonly isDirectory: boolean;
+  /** The entry's status, as `list` gives it; undefined when it is gone (or no longer listable). */
+  status(): Promise<UfsStatus | undefined>;
+}
+
 export interface OpenOptions {
   /** First byte to read; default 0. An offset at or past the end yields an empty stream. */
   offset?: number;
@@ -248,6 +256,14 @@ export interface UnderStore {
   exists(path: string): Promise<boolean>;
   /** One page of the children (or, recursively, descendants) of a directory. */
   list(path: string, options?: ListOptions): Promise<ListPage>;
+  /**
+   * OPTIONAL: the direct children of a directory, in no particular order, by name and kind, each
+   * one's status read only when asked (`status()`): the entries `list` gives, without reading the
+   * status of every one. A caller that orders a directory its own way and needs the statuses of a
+   * few entries (a gateway's page of keys) pays for those alone. NOT_FOUND and NOT_A_DIRECTORY as
+   * `list`. Stores without it are listed with `list`.
+   */
+  listNames?(path: string): AsyncIterable<ListedName>;
   /**
    * Opens a file for reading; rejects (NOT_FOUND, IS_A_DIRECTORY, STALE for a `version` the file
    * no longer has) before any byte flows.

@@ -55,6 +55,8 @@ export class MeteredUnderStore implements UnderStore {
   /** The inner store's completion and abort of open uploads, when it has them (timed as a rename). */
   readonly completeUpload?: UnderStore['completeUpload'];
   readonly abortUpload?: UnderStore['abortUpload'];
+  /** The inner store's listing of names, when it has one (statuses read later are not timed). */
+  readonly listNames?: UnderStore['listNames'];
 
   constructor(
     private readonly inner: UnderStore,
@@ -72,6 +74,7 @@ export class MeteredUnderStore implements UnderStore {
       this.completeUpload = (path, upload, options) =>
         this.timed('rename', () => inner.completeUpload!(path, upload, options));
     }
+    if (inner.listNames) this.listNames = (path) => inner.listNames!(path);
     if (inner.abortUpload) this.abortUpload = (path, upload) => inner.abortUpload!(path, upload);
     if (inner.upload) {
       this.upload = (path, localPath, size, options) =>

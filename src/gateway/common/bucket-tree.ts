@@ -13,12 +13,23 @@ export interface TreeEntry {
   readonly isDirectory: boolean;
 }
 
+/** A child as `BucketTree.names` gives it: its name and kind, its entry read when asked. */
+export interface NamedChild<E extends TreeEntry> extends TreeEntry {
+  /** The entry, as `children` gives it; undefined when it is gone. */
+  status(): Promise<E | undefined>;
+}
+
 /** Paths are relative to the bucket (`''` is the bucket itself), `/`-separated, without a trailing slash. */
 export interface BucketTree<E extends TreeEntry> {
   /** The entry at `path`, or undefined when there is none. */
   stat(path: string): Promise<E | undefined>;
   /** Direct children of a directory, in any order (NOT_FOUND when it is missing). */
   children(path: string): AsyncIterable<E>;
+  /**
+   * Optional: the direct children by name and kind, in any order, each entry read only when asked
+   * (a key listing reads those of its page alone); NOT_FOUND when the directory is missing.
+   */
+  names?(path: string): AsyncIterable<NamedChild<E>>;
   /** Deletes a file or an empty directory (DIRECTORY_NOT_EMPTY otherwise). */
   delete(path: string): Promise<void>;
   /** Whether the directory at `path` carries a directory marker (the key `path/`). */

@@ -7,13 +7,16 @@ import type { UfsStatus } from '../../ufs/contract.js';
 import { LocalUnderStore } from '../../ufs/local/local-store.js';
 import { walk } from '../../ufs/walk.js';
 import { type BucketTree, pruneEmptyParents } from './bucket-tree.js';
-import { itemKey, type ListQuery, listKeys, listPage } from './key-listing.js';
+import { compareKeys, itemKey, type ListQuery, listKeys, listPage } from './key-listing.js';
 
 let dir: string;
 let store: LocalUnderStore;
 const markers = new Set<string>();
-/** The bucket as the directory `bucket` of the store, its markers those in `markers`. */
-const tree = (): BucketTree<UfsStatus> => {
+/**
+ * The bucket as the directory `bucket` of the store, its markers those in `markers`; with `names`,
+ * its children are listed by name (the store's listNames) as a gateway over a local directory does.
+ */
+const tree = (names = true): BucketTree<UfsStatus> => {
   const at = (path: string) => (path === '' ? 'bucket' : `bucket/${path}`);
   return {
     async stat(path) {
@@ -27,15 +30,22 @@ const tree = (): BucketTree<UfsStatus> => {
     children: (path) => walk(store, at(path)),
     delete: (path) => store.delete(at(path)),
     hasMarker: (path) => markers.has(path),
+    ...(names ? { names: (path: string) => store.listNames(at(path)) } : {}),
   };
 };
 
+/** The listing's keys, the same whether the tree's children are listed whole or by name. */
 async function keys(query: Partial<ListQuery>): Promise<string[]> {
-  const out: string[] = [];
-  for await (const item of listKeys(tree(), { prefix: '', delimiter: '', after: '', ...query })) {
-    out.push(item.kind === 'object' ? item.key : `prefix:${item.prefix}`);
-  }
-  return out;
+  const listed = async (names: boolean) => {
+    const out: string[] = [];
+    for await (const item of listKeys(tree(names), { prefix: '', delimiter: '', after: '', ...query })) {
+      out.push(item.kind === 'object' ? `${item.key}:${item.entry.size}` : `prefix:${item.prefix}`);
+    }
+    return out;
+  };
+  const byName = await listed(true);
+  expect(byName).toEqual(await listed(false));
+  return byName.map((key) => key.replace(/:\d+$/, ''));
 }
 
 beforeAll(async () => {
@@ -52,6 +62,36 @@ beforeAll(async () => {
 afterAll(async () => {
   await store.close();
   await rm(dir, { recursive: true, force: true });
+});
+
+describe('compareKeys', () => {
+  it('orders keys as their UTF-8 bytes, lone surrogates included', () => {
+    const units = [
+      'a',
+      '/',
+      '-',
+      '~',
+      '\u00e9',
+      '\u07ff',
+      '\u0800',
+      '\ud7ff',
+      '\ue000',
+      '\uff5a',
+      '\uffff',
+      '\ud83d\ude00',
+      '\ud800',
+      '\udc00',
+      '\ud834\udd1e',
+    ];
+    const keys: string[] = [''];
+    for (const a of units) for (const b of units) keys.push(a + b, `${a}x${b}`);
+    const bytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+    const wrong: string[] = [];
+    for (const a of keys) {
+      for (const b of keys) if (Math.sign(compareKeys(a, b)) !== bytes(a, b)) wrong.push(`${a} ${b}`);
+    }
+    expect(wrong).toEqual([]);
+  });
 });
 
 describe('key listing over a directory tree', () => {

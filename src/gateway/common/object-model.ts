@@ -191,6 +191,7 @@ export class ObjectModel<R extends { readonly fingerprint: string }> {
       delete: (path) => this.files.delete(at(path)),
       hasMarker: (path) => this.hasMarker(bucket, path),
       hasObject: (path) => this.records.find(bucket, path) !== undefined,
+      ...(this.files.names ? { names: (path: string) => this.files.names!(at(path)) } : {}),
     };
   }
 

@@ -4,7 +4,7 @@
  * model (object-model.ts) uses. Paths are the store's, `/`-separated; `''` is its root.
  */
 import type { Readable } from 'node:stream';
-import type { UfsStatus, UfsWriteStream, UnderStore } from '../../ufs/contract.js';
+import type { ListedName, UfsStatus, UfsWriteStream, UnderStore } from '../../ufs/contract.js';
 import { type LayoutStore, underStoreLayout } from './key-layout.js';
 
 export interface StoreFiles extends LayoutStore<UfsStatus> {
@@ -23,6 +23,8 @@ export interface StoreFiles extends LayoutStore<UfsStatus> {
   create(path: string, options?: { overwrite?: boolean; contentType?: string }): Promise<UfsWriteStream>;
   /** Deletes a file or an empty directory (DIRECTORY_NOT_EMPTY otherwise); recursive deletes everything. */
   delete(path: string, options?: { recursive?: boolean }): Promise<void>;
+  /** The store's listing of names (UnderStore.listNames), when it has one. */
+  names?(path: string): AsyncIterable<ListedName>;
 }
 
 export function storeFiles(store: UnderStore): StoreFiles {
@@ -33,5 +35,6 @@ export function storeFiles(store: UnderStore): StoreFiles {
     create: (path, options = {}) =>
       store.create(path, { overwrite: options.overwrite ?? true, contentType: options.contentType }),
     delete: (path, options) => store.delete(path, options),
+    ...(store.listNames ? { names: (path: string) => store.listNames!(path) } : {}),
   };
 }

@@ -6,7 +6,7 @@
  * symlinks are resolved: nothing outside the root can be read, written, listed or deleted.
  */
 import { randomBytes } from 'node:crypto';
-import type { Dirent, Stats } from 'node:fs';
+import type { Dir, Dirent, Stats } from 'node:fs';
 import {
   type FileHandle,
   link,
@@ -29,6 +29,7 @@ import { isTierfsError, TierfsError, toTierfsError } from '../../errors.js';
 import type {
   CreateOptions,
   DeleteOptions,
+  ListedName,
   ListOptions,
   ListPage,
   MkdirsOptions,
@@ -158,6 +159,49 @@ export class LocalUnderStore implements UnderStore {
     return more && last
       ? { entries, continuationToken: encodeCursor({ dir: rel, recursive, after: last.path }) }
       : { entries };
+  }
+
+  /**
+   * The directory's names from the kernel's listing, with their kinds (a `readdir`, no `lstat`):
+   * an entry's status is read when asked for. Only a symbolic link (or an entry whose kind the
+   * file system does not report) is read at once, to tell what it leads to as `list` does.
+   */
+  async *listNames(path: string): AsyncGenerator<ListedName> {
+    const { rel } = await this.resolve(path);
+    const status = await this.getStatus(rel);
+    if (!status.isDirectory)
+      throw new TierfsError('NOT_A_DIRECTORY', `not a directory: ${this.describe(rel)}`);
+    let handle: Dir;
+    try {
+      handle = await opendir(rel === '' ? this.root : join(this.root, rel), { bufferSize: DIRENT_BUFFER });
+    } catch (error) {
+      // Removed since: nothing to list, as `list` finds once the names are read.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw toTierfsError(error, this.describe(rel));
+    }
+    try {
+      for (let dirent = await handle.read(); dirent !== null; dirent = await handle.read()) {
+        const name = dirent.name;
+        if (name.startsWith(PARTIAL_PREFIX)) continue;
+        const child = rel === '' ? name : `${rel}/${name}`;
+        if (dirent.isSymbolicLink() || !knownKind(dirent)) yield* this.listedNow(name, child);
+        else yield new LocalName(name, dirent.isDirectory(), child, this.readListed);
+      }
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+  }
+
+  /** The status of a listed entry (see entryStatus), for LocalName. */
+  private readonly readListed = async (rel: string): Promise<UfsStatus | undefined> =>
+    (await this.entryStatus(rel))?.status;
+
+  /** An entry whose kind only its status tells (a symbolic link): read now, left out when gone. */
+  private async *listedNow(name: string, rel: string): AsyncGenerator<ListedName> {
+    const entry = await this.entryStatus(rel);
+    if (!entry) return;
+    const status = entry.status;
+    yield { name, isDirectory: status.isDirectory, status: async () => status };
   }
 
   async open(path: string, options: OpenOptions = {}): Promise<Readable> {
@@ -537,6 +581,32 @@ export class LocalUnderStore implements UnderStore {
   private describe(rel: string): string {
     return `${this.uri}${rel.split('/').map(encodeURIComponent).join('/')}`;
   }
+}
+
+/** A name listed by listNames: its status read when asked. */
+class LocalName implements ListedName {
+  constructor(
+    readonly name: string,
+    readonly isDirectory: boolean,
+    private readonly rel: string,
+    private readonly read: (rel: string) => Promise<UfsStatus | undefined>,
+  ) {}
+
+  status(): Promise<UfsStatus | undefined> {
+    return this.read(this.rel);
+  }
+}
+
+/** Whether a directory entry tells what it is (some file systems leave it to a `stat`). */
+function knownKind(dirent: Dirent): boolean {
+  return (
+    dirent.isFile() ||
+    dirent.isDirectory() ||
+    dirent.isFIFO() ||
+    dirent.isSocket() ||
+    dirent.isBlockDevice() ||
+    dirent.isCharacterDevice()
+  );
 }
 
 /** A file's version: inode, size and mtime in µs (what open's `version` is compared with). */
