@@ -5,23 +5,20 @@
  * once attr_timeout has passed, even at the same size and modification time.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IdentityMap } from '../../src/fuse/identity-map.js';
-import { FuseMount } from '../../src/fuse/mount.js';
-import { FuseOperations } from '../../src/fuse/operations.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
+import { type CountedMount, mountCounted, testOperations } from './in-process-mount.js';
 import { requireFuse, sh } from './support.js';
 
 const BYTES = 8 * 1024 * 1024;
 const ATTR_TIMEOUT_MS = 1000;
 
 let cluster: TestCluster | undefined;
-let mount: FuseMount | undefined;
+let mounted: CountedMount | undefined;
 /** Calls that reached the operations, by name, since the last reset. */
-const calls = new Map<string, number>();
+let calls = new Map<string, number>();
 let mnt = '';
 const content = randomBytes(BYTES);
 
@@ -29,54 +26,16 @@ beforeAll(async () => {
   requireFuse();
   cluster = await startCluster();
   writeFileSync(join(cluster.ufs, 'big.bin'), content);
-  const quiet = { info: () => undefined, warn: () => undefined };
-  const operations = new FuseOperations({
-    client: cluster.client(),
-    root: '/',
-    readOnly: false,
-    readType: 'CACHE',
-    writeType: 'CACHE_THROUGH',
-    readAheadBytes: 1024 * 1024,
-    attrCacheTtlMs: ATTR_TIMEOUT_MS,
-    umask: 0o022,
-    appendRewriteMax: 1024 * 1024,
-    ids: await IdentityMap.load({ translate: false, ownUid: 0, ownGid: 0 }),
-    translate: false,
-    owner: { uid: 0, gid: 0 },
-    log: quiet,
+  mounted = await mountCounted(await testOperations(cluster.client(), ATTR_TIMEOUT_MS), {
+    prefix: 'tierfs-fuse-pages',
+    kernelTimeoutMs: ATTR_TIMEOUT_MS,
   });
-  mnt = mkdtempSync(join(tmpdir(), 'tierfs-fuse-pages-'));
-  const counted = new Proxy(operations, {
-    get(target, name, receiver) {
-      const value = Reflect.get(target, name, receiver);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        calls.set(String(name), (calls.get(String(name)) ?? 0) + 1);
-        return value.apply(target, args);
-      };
-    },
-  });
-  mount = await FuseMount.mount(
-    counted,
-    {
-      mountPoint: mnt,
-      fsName: 'tierfs-test',
-      readOnly: false,
-      allowOther: false,
-      attrTimeoutMs: ATTR_TIMEOUT_MS,
-      entryTimeoutMs: ATTR_TIMEOUT_MS,
-      maxReadahead: 1024 * 1024,
-      maxWrite: 1024 * 1024,
-      debug: false,
-    },
-    quiet,
-  );
+  ({ mnt, calls } = mounted);
 }, 60_000);
 
 afterAll(async () => {
-  await mount?.unmount();
+  await mounted?.stop();
   await cluster?.stop();
-  if (mnt) rmSync(mnt, { recursive: true, force: true });
 }, 60_000);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -6,9 +6,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IdentityMap } from '../../src/fuse/identity-map.js';
-import { FuseOperations } from '../../src/fuse/operations.js';
+import type { FuseOperations } from '../../src/fuse/operations.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
+import { testOperations } from './in-process-mount.js';
 
 const TTL_MS = 1000;
 const FILES = 30;
@@ -35,24 +35,8 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-async function operations(attrCacheTtlMs = TTL_MS): Promise<FuseOperations> {
-  const ids = await IdentityMap.load({ translate: false, ownUid: 0, ownGid: 0 });
-  const quiet = { info: () => undefined, warn: () => undefined };
-  return new FuseOperations({
-    client: cluster.client(),
-    root: '/',
-    readOnly: false,
-    readType: 'CACHE',
-    writeType: 'CACHE_THROUGH',
-    readAheadBytes: 1024 * 1024,
-    attrCacheTtlMs,
-    umask: 0o022,
-    appendRewriteMax: 1024 * 1024,
-    ids,
-    translate: false,
-    owner: { uid: 0, gid: 0 },
-    log: quiet,
-  });
+function operations(attrCacheTtlMs = TTL_MS): Promise<FuseOperations> {
+  return testOperations(cluster.client(), attrCacheTtlMs);
 }
 
 /** What `cat` makes the mount do: getattr (the kernel's lookup), open, read, release. */

@@ -6,25 +6,23 @@
  * threads and start new ones all the time).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IdentityMap } from '../../src/fuse/identity-map.js';
-import { FuseMount } from '../../src/fuse/mount.js';
-import { FuseOperations } from '../../src/fuse/operations.js';
+import type { FuseOperations } from '../../src/fuse/operations.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { eventually } from '../support/eventually.js';
+import { type CountedMount, mountCounted, testOperations } from './in-process-mount.js';
 import { requireFuse, sh } from './support.js';
 
 const FILES = 300;
 const WALKS = 6;
 
 let cluster: TestCluster | undefined;
-let mount: FuseMount | undefined;
+let mounted: CountedMount | undefined;
 let operations: FuseOperations | undefined;
 /** Calls that reached the operations, by name (releaseReadOnly: by handle), since the last reset. */
-const calls = new Map<string, number>();
+let calls = new Map<string, number>();
 let mnt = '';
 
 beforeAll(async () => {
@@ -34,56 +32,19 @@ beforeAll(async () => {
   for (let i = 0; i < FILES; i++) {
     writeFileSync(join(cluster.ufs, 'tree', `f${String(i).padStart(4, '0')}`), `file ${i}\n`);
   }
-  const quiet = { info: () => undefined, warn: () => undefined };
-  operations = new FuseOperations({
-    client: cluster.client(),
-    root: '/',
-    readOnly: false,
-    readType: 'CACHE',
-    writeType: 'CACHE_THROUGH',
-    readAheadBytes: 1024 * 1024,
-    // The mount's attributes live 10 s (the binding answers for the first 5), the kernel's 1 s.
-    attrCacheTtlMs: 10_000,
-    umask: 0o022,
-    appendRewriteMax: 1024 * 1024,
-    ids: await IdentityMap.load({ translate: false, ownUid: 0, ownGid: 0 }),
-    translate: false,
-    owner: { uid: 0, gid: 0 },
-    log: quiet,
+  // The mount's attributes live 10 s (the binding answers for the first 5), the kernel's 1 s.
+  operations = await testOperations(cluster.client(), 10_000);
+  mounted = await mountCounted(operations, {
+    prefix: 'tierfs-fuse-long',
+    kernelTimeoutMs: 1000,
+    weigh: (name, args) => (name === 'releaseReadOnly' ? (args[0] as number[]).length : 1),
   });
-  mnt = mkdtempSync(join(tmpdir(), 'tierfs-fuse-long-'));
-  const counted = new Proxy(operations, {
-    get(target, name, receiver) {
-      const value = Reflect.get(target, name, receiver);
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        const n = name === 'releaseReadOnly' ? (args[0] as number[]).length : 1;
-        calls.set(String(name), (calls.get(String(name)) ?? 0) + n);
-        return value.apply(target, args);
-      };
-    },
-  });
-  mount = await FuseMount.mount(
-    counted,
-    {
-      mountPoint: mnt,
-      fsName: 'tierfs-test',
-      readOnly: false,
-      allowOther: false,
-      attrTimeoutMs: 1000,
-      entryTimeoutMs: 1000,
-      maxReadahead: 1024 * 1024,
-      maxWrite: 1024 * 1024,
-      debug: false,
-    },
-    quiet,
-  );
+  ({ mnt, calls } = mounted);
 }, 60_000);
 
 afterAll(async () => {
-  await mount?.unmount();
+  await mounted?.stop();
   await cluster?.stop();
-  if (mnt) rmSync(mnt, { recursive: true, force: true });
 }, 60_000);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -152,7 +113,7 @@ describe('a long-lived FUSE mount', () => {
     for (let walk = 0; walk < WALKS; walk++) {
       const r = await sh(`cd ${mnt}/tree && find . -type f | xargs -P16 -n4 cat | wc -l`);
       expect(r.stdout.trim()).toBe(String(FILES));
-      counts.push(mount!.threadStates);
+      counts.push(mounted!.mount.threadStates);
     }
     // fuse-native 2.2.6 made a new state (a buffer and a uv_async_t on the loop) for every thread
     // libfuse started: about one per 8 files opened here, so hundreds by now, and growing.
