@@ -6,6 +6,8 @@
  * raw request with a wrong, malformed or doubled checksum header is refused as S3 refuses it.
  */
 import { createHash } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import {
@@ -74,6 +76,12 @@ async function headStatus(key: string): Promise<number | undefined> {
   } catch (error) {
     return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   }
+}
+
+/** Every file under a directory (paths relative to it). */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(dir.length + 1));
 }
 
 async function body(key: string): Promise<Buffer> {
@@ -165,6 +173,7 @@ describe('a byte changed on the way', () => {
         message: `The ${algorithm} you specified did not match the calculated checksum.`,
       });
       expect(await headStatus(key)).toBe(404);
+      expect((await filesUnder(gw.root)).filter((f) => f.includes('flipped'))).toEqual([]);
     });
   }
 
@@ -188,6 +197,8 @@ describe('a byte changed on the way', () => {
     expect(refusal).toMatchObject({ code: 'BadDigest', status: 400 });
     const listed = await direct.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId }));
     expect(listed.Parts ?? []).toEqual([]);
+    const staged = await filesUnder(join(gw.stateDir, 'multipart'));
+    expect(staged.filter((f) => f.includes(UploadId!))).toEqual([]);
   });
 });
 
