@@ -5,10 +5,13 @@
  * echoed; a byte flipped on the way (a proxy) is refused with BadDigest and nothing is stored; a
  * raw request with a wrong, malformed or doubled checksum header is refused as S3 refuses it.
  */
+
+import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
 import { crc32 } from 'node:zlib';
 import {
   type ChecksumAlgorithm,
@@ -25,7 +28,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type ByteFlipProxy, startByteFlipProxy } from '../support/byte-flip-proxy.js';
 import { withS3Gateway } from './fixture.js';
-import { ACCESS_KEY, SECRET_KEY, s3Client, s3Refusal } from './harness.js';
+import { ACCESS_KEY, findClient, SECRET_KEY, s3Client, s3Refusal } from './harness.js';
 
 const BUCKET = 'sums';
 const gw = withS3Gateway({ buckets: [BUCKET] });
@@ -269,5 +272,44 @@ describe('checksum headers on a raw request (as curl sends them)', () => {
     });
     expect(answer.status).toBe(400);
     expect(answer.text).toContain('Value for x-amz-sdk-checksum-algorithm header is invalid.');
+  });
+});
+
+const python = findClient('python3');
+
+describe.skipIf(!python)('boto3 (ChecksumAlgorithm; the default since 1.36)', () => {
+  it('stores put_object and upload_fileobj (multipart) with CRC32, refuses a wrong one', async () => {
+    const script = `
+import boto3, io, json, sys
+from botocore.config import Config
+from boto3.s3.transfer import TransferConfig
+s3 = boto3.client('s3', endpoint_url=sys.argv[1], region_name='us-east-1',
+    aws_access_key_id=sys.argv[2], aws_secret_access_key=sys.argv[3],
+    config=Config(s3={'addressing_style': 'path'}, retries={'max_attempts': 1}))
+data = bytes((i * 31 + 7) % 256 for i in range(6 * 1024 * 1024))
+out = {}
+out['put'] = s3.put_object(Bucket='${BUCKET}', Key='boto-put', Body=data[:65536],
+    ChecksumAlgorithm='CRC32').get('ChecksumCRC32')
+s3.upload_fileobj(io.BytesIO(data), '${BUCKET}', 'boto-mpu',
+    ExtraArgs={'ChecksumAlgorithm': 'CRC32'},
+    Config=TransferConfig(multipart_threshold=5 * 1024 * 1024, multipart_chunksize=5 * 1024 * 1024))
+out['mpu'] = s3.head_object(Bucket='${BUCKET}', Key='boto-mpu')['ContentLength']
+try:
+    s3.put_object(Bucket='${BUCKET}', Key='boto-wrong', Body=data[:65536], ChecksumCRC32='AAAAAA==')
+    out['wrong'] = 'stored'
+except s3.exceptions.ClientError as e:
+    out['wrong'] = e.response['Error']['Code']
+print(json.dumps(out))
+`;
+    const { stdout } = await promisify(execFile)(python!, [
+      '-c',
+      script,
+      gw.endpoint,
+      ACCESS_KEY,
+      SECRET_KEY,
+    ]);
+    const out = JSON.parse(stdout) as { put: string; mpu: number; wrong: string };
+    expect(out).toEqual({ put: crc32Base64(data), mpu: 6 * 1024 * 1024, wrong: 'BadDigest' });
+    expect(await headStatus('boto-wrong')).toBe(404);
   });
 });
