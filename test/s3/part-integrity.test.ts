@@ -5,10 +5,7 @@
  * part buffers of a write are reused, not allocated once per part. Uploads of a local file
  * (persistence) sign each part read from the file the same way.
  */
-import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -22,67 +19,24 @@ import { parseUfsUri } from '../../src/ufs/registry.js';
 import { createS3UnderStore } from '../../src/ufs/s3/s3-store.js';
 import { withS3Gateway } from '../gateway/fixture.js';
 import { ACCESS_KEY, SECRET_KEY } from '../gateway/harness.js';
+import { type ByteFlipProxy, startByteFlipProxy } from '../support/byte-flip-proxy.js';
 
 const MiB = 1024 * 1024;
 const PART = 5 * MiB;
 const gw = withS3Gateway({ buckets: ['parts'] });
 
-interface SeenPut {
-  readonly path: string;
-  readonly headers: IncomingHttpHeaders;
-  /** SHA-256 (hex) of the body as the client sent it, before any corruption. */
-  readonly sentSha256: string;
-  status?: number;
-}
-
 /** A reverse proxy to the gateway that records PUTs and flips one byte of the body of chosen ones. */
-let proxy: Server;
+let proxy: ByteFlipProxy;
 let endpoint = '';
-const puts: SeenPut[] = [];
-let corrupt: ((path: string) => boolean) | undefined;
 
 beforeAll(async () => {
-  const target = new URL(gw.endpoint);
-  proxy = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      const seen: SeenPut | undefined =
-        req.method === 'PUT'
-          ? {
-              path: req.url!,
-              headers: req.headers,
-              sentSha256: createHash('sha256').update(body).digest('hex'),
-            }
-          : undefined;
-      if (seen) puts.push(seen);
-      const sent = Buffer.from(body);
-      if (seen && sent.length > 0 && corrupt?.(req.url!)) sent[sent.length >> 1]! ^= 0x01;
-      const headers = { ...req.headers };
-      delete headers.expect;
-      const out = httpRequest(
-        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers },
-        (answer) => {
-          if (seen) seen.status = answer.statusCode;
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      out.on('error', () => res.destroy());
-      out.end(sent);
-    });
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  proxy = await startByteFlipProxy(gw.endpoint);
+  endpoint = proxy.endpoint;
 });
 afterAll(async () => {
-  await new Promise((resolve) => proxy.close(resolve));
+  await proxy.close();
 });
-beforeEach(() => {
-  puts.length = 0;
-  corrupt = undefined;
-});
+beforeEach(() => proxy.reset());
 
 let stores = 0;
 function store() {
@@ -129,13 +83,13 @@ describe('in-memory multipart upload: integrity and part buffers', () => {
       await write(s, 'big.bin', big);
       const small = bytesOf(100_000, 2);
       await write(s, 'small.bin', small);
-      const parts = puts.filter((p) => p.path.includes('partNumber='));
+      const parts = proxy.puts.filter((p) => p.path.includes('partNumber='));
       expect(parts.map((p) => new URL(p.path, endpoint).searchParams.get('partNumber')).sort()).toEqual([
         '1',
         '2',
         '3',
       ]);
-      const smallPut = puts.filter((p) => p.path.includes('small.bin'));
+      const smallPut = proxy.puts.filter((p) => p.path.includes('small.bin'));
       expect(smallPut).toHaveLength(1);
       for (const put of [...parts, ...smallPut]) {
         expect(put.headers['x-amz-content-sha256']).toBe(put.sentSha256);
@@ -152,14 +106,14 @@ describe('in-memory multipart upload: integrity and part buffers', () => {
   it('a part changed on the way is refused by the store: the write fails, no object, no open upload', async () => {
     const s = await store();
     try {
-      corrupt = (path) => path.includes('partNumber=2');
+      proxy.corrupt = (path) => path.includes('partNumber=2');
       await expect(write(s, 'bad.bin', bytesOf(12 * MiB, 3))).rejects.toThrow(/x-amz-content-sha256/i);
-      const bad = puts.find((p) => p.path.includes('partNumber=2'));
+      const bad = proxy.puts.find((p) => p.path.includes('partNumber=2'));
       expect(bad?.status).toBe(400);
       expect(await s.exists('bad.bin')).toBe(false);
       expect(await openUploads()).toBe(0);
       // A small file's single PUT likewise.
-      corrupt = (path) => path.includes('tiny.bin');
+      proxy.corrupt = (path) => path.includes('tiny.bin');
       await expect(write(s, 'tiny.bin', bytesOf(1000, 4))).rejects.toThrow(/x-amz-content-sha256/i);
       expect(await s.exists('tiny.bin')).toBe(false);
     } finally {
@@ -172,7 +126,7 @@ describe('in-memory multipart upload: integrity and part buffers', () => {
     const before = partitionBuffers().allocated;
     try {
       await write(s, 'eight.bin', bytesOf(8 * PART, 5));
-      expect(puts.filter((p) => p.path.includes('partNumber='))).toHaveLength(8);
+      expect(proxy.puts.filter((p) => p.path.includes('partNumber='))).toHaveLength(8);
       expect(partitionBuffers().allocated - before).toBeLessThanOrEqual(3);
       expect(memoryPartitionBytes()).toBe(0);
       expect(partitionBuffers().pooled).toBeGreaterThan(0);
@@ -204,7 +158,7 @@ describe('uploads of a local file (persistence, spilled partitions): parts read 
       await s.upload('big.bin', await localFile('big', big), big.length);
       const small = bytesOf(100_000, 7);
       await s.upload('small.bin', await localFile('small', small), small.length);
-      const sent = puts.filter((p) => p.path.includes('partNumber=') || p.path.includes('small.bin'));
+      const sent = proxy.puts.filter((p) => p.path.includes('partNumber=') || p.path.includes('small.bin'));
       expect(sent).toHaveLength(4);
       for (const put of sent) {
         expect(put.headers['x-amz-content-sha256']).toBe(put.sentSha256);
@@ -220,14 +174,14 @@ describe('uploads of a local file (persistence, spilled partitions): parts read 
   it('a part changed on the way is refused by the store: nothing at the key, no open upload', async () => {
     const s = await store();
     try {
-      corrupt = (path) => path.includes('partNumber=3');
+      proxy.corrupt = (path) => path.includes('partNumber=3');
       const data = bytesOf(12 * MiB, 8);
       await expect(s.upload('bad.bin', await localFile('bad', data), data.length)).rejects.toThrow(
         /x-amz-content-sha256/i,
       );
       expect(await s.exists('bad.bin')).toBe(false);
       expect(await openUploads()).toBe(0);
-      corrupt = (path) => path.includes('tiny.bin');
+      proxy.corrupt = (path) => path.includes('tiny.bin');
       const tiny = bytesOf(1000, 9);
       await expect(s.upload('tiny.bin', await localFile('tiny', tiny), tiny.length)).rejects.toThrow(
         /x-amz-content-sha256/i,

@@ -1,13 +1,23 @@
 /**
  * Request bodies: decodes aws-chunked payloads, computes the MD5 (the ETag) as bytes pass, and
- * checks Content-MD5, a signed x-amz-content-sha256 and the declared length before the stream
- * ends. A failed check errors the stream, so the write it feeds is aborted and nothing appears.
+ * checks Content-MD5, a signed x-amz-content-sha256, a flexible checksum (x-amz-checksum-* header
+ * or trailer) and the declared length before the stream ends. A failed check errors the stream, so the write it feeds is aborted and nothing appears.
  */
 import { createHash, type Hash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { type Readable, Transform, type TransformCallback, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { PayloadCheck } from './auth.js';
+import {
+  type Checksum,
+  type ChecksumAlgorithm,
+  checksumHeaderName,
+  checksumMismatch,
+  type DeclaredChecksum,
+  declaredChecksum,
+  newChecksum,
+  validChecksumValue,
+} from './checksums.js';
 import { AwsChunkedDecoder } from './chunked.js';
 import { S3Error } from './errors.js';
 
@@ -17,13 +27,25 @@ export class DigestCheck extends Transform {
   private readonly expectedSha256: string | undefined;
   private readonly expectedMd5: string | undefined;
   private readonly expectedLength: number | undefined;
+  private readonly checksum:
+    | { algorithm: ChecksumAlgorithm; sum: Checksum; expected: () => string | undefined }
+    | undefined;
   /** Bytes seen so far. */
   size = 0;
   /** MD5 hex of the whole body, set once it has ended. */
   md5Hex = '';
+  /** The flexible checksum (header name and base64 value) once the body has ended and matched. */
+  checksumHeader: Record<string, string> = {};
 
-  constructor(options: { md5Base64?: string; sha256Hex?: string; length?: number }) {
+  constructor(options: {
+    md5Base64?: string;
+    sha256Hex?: string;
+    length?: number;
+    /** The declared algorithm; `expected` gives its base64 value at the end (undefined: only computed). */
+    checksum?: { algorithm: ChecksumAlgorithm; expected: () => string | undefined };
+  }) {
     super();
+    this.checksum = options.checksum && { ...options.checksum, sum: newChecksum(options.checksum.algorithm) };
     this.expectedMd5 = options.md5Base64;
     this.expectedSha256 = options.sha256Hex;
     this.sha256 = options.sha256Hex ? createHash('sha256') : undefined;
@@ -38,6 +60,7 @@ export class DigestCheck extends Transform {
     }
     this.md5.update(chunk);
     this.sha256?.update(chunk);
+    this.checksum?.sum.update(chunk);
     callback(null, chunk);
   }
 
@@ -66,8 +89,46 @@ export class DigestCheck extends Transform {
       );
       return;
     }
+    if (this.checksum) {
+      const { algorithm, sum, expected } = this.checksum;
+      const actual = sum.digest().toString('base64');
+      let wanted: string | undefined;
+      try {
+        wanted = expected();
+      } catch (error) {
+        callback(error as Error);
+        return;
+      }
+      if (wanted !== undefined && wanted !== actual) {
+        callback(checksumMismatch(algorithm));
+        return;
+      }
+      this.checksumHeader = { [checksumHeaderName(algorithm)]: actual };
+    }
     callback();
   }
+}
+
+/** The expected value of a declared checksum, read when the body has ended (trailers come last). */
+function expectedChecksum(
+  declared: DeclaredChecksum,
+  chunked: AwsChunkedDecoder | undefined,
+): () => string | undefined {
+  if (declared.source !== 'trailer') return () => declared.value;
+  return () => {
+    const name = checksumHeaderName(declared.algorithm);
+    const value = chunked?.trailers.get(name);
+    if (value === undefined) {
+      throw new S3Error(
+        'MalformedTrailerError',
+        `The ${name} trailing header declared by x-amz-trailer was not sent`,
+      );
+    }
+    if (!validChecksumValue(declared.algorithm, value)) {
+      throw new S3Error('InvalidRequest', `Value for ${name} trailing header is invalid.`);
+    }
+    return value;
+  };
 }
 
 export interface BodyStages {
@@ -106,10 +167,12 @@ export function bodyStages(req: IncomingMessage, payload: PayloadCheck): BodySta
   const declaredLength = lengthHeader(
     chunked ? (Array.isArray(decoded) ? decoded[0] : decoded) : req.headers['content-length'],
   );
+  const declared = declaredChecksum(req.headers, payload.kind === 'chunked' && payload.trailer);
   const digest = new DigestCheck({
     md5Base64: contentMd5(req),
     sha256Hex: payload.kind === 'sha256' ? payload.hex : undefined,
     length: declaredLength,
+    checksum: declared && { algorithm: declared.algorithm, expected: expectedChecksum(declared, chunked) },
   });
   return { stages: chunked ? [chunked, digest] : [digest], digest, declaredLength };
 }

@@ -32,6 +32,8 @@ export class AwsChunkedDecoder extends Transform {
   private chunkSignatureGiven = '';
   private previousSignature: string;
   private chunkHash: Hash | undefined;
+  /** Trailing headers (lower-case names), complete once the stream has ended. */
+  readonly trailers = new Map<string, string>();
 
   constructor(options: ChunkedOptions) {
     super();
@@ -140,12 +142,27 @@ export class AwsChunkedDecoder extends Transform {
         this.state = 'done';
         return;
       case 'trailer':
-        // Trailing checksum headers (x-amz-checksum-*) are accepted unverified; an empty line ends them.
-        if (text === '') this.state = 'done';
+        // Trailing headers (x-amz-checksum-*, checked by DigestCheck); an empty line ends them.
+        if (text === '') {
+          this.state = 'done';
+          return;
+        }
+        this.onTrailer(text);
         return;
       default:
         return;
     }
+  }
+
+  private onTrailer(text: string): void {
+    const colon = text.indexOf(':');
+    if (colon <= 0 || this.trailers.size >= 16) {
+      throw new S3Error(
+        'MalformedTrailerError',
+        'The request contained trailing data that was not well-formed or did not conform to our published schema.',
+      );
+    }
+    this.trailers.set(text.slice(0, colon).trim().toLowerCase(), text.slice(colon + 1).trim());
   }
 
   private checkChunk(): void {

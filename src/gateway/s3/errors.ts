@@ -36,6 +36,7 @@ const STATUS = {
   MalformedACLError: 400,
   MalformedPolicy: 400,
   MalformedPOSTRequest: 400,
+  MalformedTrailerError: 400,
   MalformedXML: 400,
   MetadataTooLarge: 400,
   MethodNotAllowed: 405,

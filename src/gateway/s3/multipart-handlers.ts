@@ -91,14 +91,15 @@ export async function uploadPart(ctx: S3Context, services: GatewayServices): Pro
   checkBodySize(ctx);
   const target = upload(ctx, services);
   const key = partKey(ctx, target);
-  const sealed = sealedPart(key, bodyStages(ctx.req, ctx.identity.payload).stages);
+  const body = bodyStages(ctx.req, ctx.identity.payload);
+  const sealed = sealedPart(key, body.stages);
   const part = await services.uploads.uploadPart(
     target,
     Number(ctx.query.get('partNumber')),
     [ctx.req, ...sealed.stages],
     sealed.sealing,
   );
-  sendEmpty(ctx, 200, { etag: `"${part.md5}"`, ...sseHeaders(key) });
+  sendEmpty(ctx, 200, { etag: `"${part.md5}"`, ...body.digest.checksumHeader, ...sseHeaders(key) });
 }
 
 /**

@@ -310,6 +310,7 @@ export async function putObject(ctx: S3Context, services: GatewayServices): Prom
   const info = await layer.put(ctx.bucket!, ctx.key!, [ctx.req, ...stages], etag, attributes);
   sendEmpty(ctx, 200, {
     etag: `"${info.etag}"`,
+    ...body.digest.checksumHeader,
     ...layer.versions.writtenVersionHeader(info),
     ...sseHeaders(key),
   });
