@@ -221,7 +221,11 @@ describe('uploads', () => {
         out.end(data.subarray(6 * MiB), () => resolve()).on('error', reject),
       );
       // Parts 2 and 3 go at once (each hashed from its partition file first): in either order.
-      expect(sent(isPart).map((r) => r.query.get('partNumber')).sort()).toEqual(['1', '2', '3']);
+      expect(
+        sent(isPart)
+          .map((r) => r.query.get('partNumber'))
+          .sort(),
+      ).toEqual(['1', '2', '3']);
       expect((await readFile(store, 'big.bin')).equals(data)).toBe(true);
       proxy.requests.length = 0;
       await writeFile(store, 'small.bin', randomBuffer(MiB, 'small'));
