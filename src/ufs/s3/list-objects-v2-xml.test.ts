@@ -141,6 +141,12 @@ describe('parseListObjectsV2', () => {
     expect(page.objects[0]).toMatchObject({ size: 37, etag: '1'.padStart(32, '0') });
   });
 
+  it('leaves an encoding-type=url answer with a name that is no percent-encoding to the SDK', async () => {
+    const xml = `<ListBucketResult><EncodingType>url</EncodingType><IsTruncated>false</IsTruncated>${contents('bad%E4%B8', 1)}</ListBucketResult>`;
+    expect(parseListObjectsV2(xml)).toBe(undefined);
+    expect((await sdkPage(xml)).objects.map((o) => o.key)).toEqual(['bad%E4%B8']);
+  });
+
   it('decodes a reference beyond U+FFFF to its character (the SDK keeps its low 16 bits only)', () => {
     const xml = `<ListBucketResult><IsTruncated>false</IsTruncated>${contents('smile &#x1F600; &#128512;', 2)}</ListBucketResult>`;
     expect(parsedPage(xml)?.objects.map((o) => o.key)).toEqual(['smile \u{1F600} \u{1F600}']);

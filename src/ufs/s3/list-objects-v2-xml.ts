@@ -131,8 +131,16 @@ export function parseListObjectsV2(xml: string): ParsedListV2 | undefined {
   }
   if (root === undefined || stack.length !== 0) return undefined;
   const url = encodingType === 'url';
-  const listed = url ? objects.map((o) => ({ ...o, key: decodeUrlName(o.key) })) : objects;
-  const names = url ? prefixes.map(decodeUrlName) : prefixes;
+  let listed = objects;
+  let names = prefixes;
+  if (url) {
+    try {
+      listed = objects.map((o) => ({ ...o, key: decodeUrlName(o.key) }));
+      names = prefixes.map(decodeUrlName);
+    } catch {
+      return undefined; // a name that is no percent-encoding (URIError): the SDK's to answer
+    }
+  }
   return nextToken === undefined
     ? { objects: listed, prefixes: names, truncated }
     : { objects: listed, prefixes: names, truncated, nextToken };
