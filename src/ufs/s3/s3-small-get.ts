@@ -11,7 +11,6 @@
  * mount and the SDK, which follows region redirects, serves that GET and the ones after it.
  */
 import type { Readable } from 'node:stream';
-import type { AwsCredentialIdentity } from '@smithy/types';
 import { Agent, type Dispatcher, errors } from 'undici';
 import type { Configuration } from '../../config/configuration.js';
 import {
@@ -27,7 +26,13 @@ import { checkAnsweredEtag } from '../object/object-version.js';
 import { WholeBody } from '../whole-body.js';
 import { endpointUrl, maxConnections, usesHttps } from './s3-client-config.js';
 import { toS3Error } from './s3-errors.js';
-import { encodeS3Path, GetSigner, s3Addressing } from './sigv4-get.js';
+import {
+  encodeS3Path,
+  GetSigner,
+  type GetterOptions,
+  type RangedGetRequest,
+  s3Addressing,
+} from './sigv4-get.js';
 
 const { RequestAbortedError } = errors;
 
@@ -36,22 +41,6 @@ export const SMALL_GET_MAX_BYTES = 256 * 1024;
 
 /** How much of an error body is looked at for its code and message. */
 export const MAX_ERROR_BODY = 16 * 1024;
-
-export interface SmallGetRequest {
-  readonly key: string;
-  readonly range: { readonly start: number; readonly end: number };
-  /** The etag (without quotes) the object must have: sent as If-Match and checked in the answer. */
-  readonly ifMatch?: string;
-  readonly signal?: AbortSignal;
-}
-
-export interface SmallGetOptions {
-  readonly bucket: string;
-  /** The S3Client's credentials provider (it caches and refreshes them). */
-  readonly credentials: () => Promise<AwsCredentialIdentity>;
-  /** Sent as user-agent. */
-  readonly userAgent?: string;
-}
 
 export class SmallGet {
   private readonly agent: Agent;
@@ -63,7 +52,7 @@ export class SmallGet {
   private off = false;
 
   constructor(
-    private readonly options: SmallGetOptions,
+    private readonly options: GetterOptions,
     settings: { endpoint: URL; pathStyle: boolean; region: string; connections: number; timeoutMs: number },
   ) {
     const { endpoint } = settings;
@@ -87,7 +76,7 @@ export class SmallGet {
    * The bytes of the range, as a stream of one chunk; undefined when this getter cannot serve the
    * bucket (a region redirect: it is off from now on, ask the SDK).
    */
-  async get(req: SmallGetRequest): Promise<Readable | undefined> {
+  async get(req: RangedGetRequest): Promise<Readable | undefined> {
     const { bucket } = this.options;
     const path = `${this.base}${encodeS3Path(req.key)}`;
     const headers: Record<string, string> = { range: `bytes=${req.range.start}-${req.range.end}` };
@@ -144,7 +133,7 @@ export class SmallGet {
  * A SmallGet for a mount, or undefined when the mount's settings need the SDK for every request:
  * a proxy, or the v2 signer.
  */
-export function smallGetFor(conf: Configuration, options: SmallGetOptions): SmallGet | undefined {
+export function smallGetFor(conf: Configuration, options: GetterOptions): SmallGet | undefined {
   if (conf.get(UNDERFS_S3_PROXY_HOST)) return undefined;
   const signer = conf.get(UNDERFS_S3_SIGNER_ALGORITHM);
   if (signer !== undefined && signer !== '' && signer !== 'AWSS3V4SignerType') return undefined;

@@ -15,7 +15,6 @@
  */
 import { connect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
-import type { AwsCredentialIdentity } from '@smithy/types';
 import type { Configuration } from '../../config/configuration.js';
 import {
   UNDERFS_S3_DISABLE_DNS_BUCKETS,
@@ -29,7 +28,13 @@ import { TierfsError } from '../../errors.js';
 import { checkAnsweredEtag } from '../object/object-version.js';
 import { endpointUrl } from './s3-client-config.js';
 import { answerError, MAX_ERROR_BODY } from './s3-small-get.js';
-import { encodeS3Path, GetSigner, s3Addressing } from './sigv4-get.js';
+import {
+  encodeS3Path,
+  GetSigner,
+  type GetterOptions,
+  type RangedGetRequest,
+  s3Addressing,
+} from './sigv4-get.js';
 
 /** What one socket read may fill at most, and the unit the body is kept in. */
 export const SLAB_BYTES = 1024 * 1024;
@@ -44,21 +49,6 @@ export const STREAM_GET_MIN_BYTES = 8 * 1024 * 1024;
 /** A response head larger than this is not an S3 answer. */
 const MAX_HEAD_BYTES = 64 * 1024;
 
-export interface StreamGetRequest {
-  readonly key: string;
-  readonly range: { readonly start: number; readonly end: number };
-  /** The etag (without quotes) the object must have: sent as If-Match and checked in the answer. */
-  readonly ifMatch?: string;
-  readonly signal?: AbortSignal;
-}
-
-export interface StreamGetOptions {
-  readonly bucket: string;
-  /** The S3Client's credentials provider (it caches and refreshes them). */
-  readonly credentials: () => Promise<AwsCredentialIdentity>;
-  readonly userAgent?: string;
-}
-
 export class StreamGet {
   private readonly signer: GetSigner;
   private readonly host: string;
@@ -68,7 +58,7 @@ export class StreamGet {
   private off = false;
 
   constructor(
-    private readonly options: StreamGetOptions,
+    private readonly options: GetterOptions,
     private readonly settings: { endpoint: URL; pathStyle: boolean; region: string; timeoutMs: number },
   ) {
     const { endpoint } = settings;
@@ -90,7 +80,7 @@ export class StreamGet {
    * The bytes of the range as a stream, once the store has answered; undefined when this getter
    * cannot take the answer (it is off from now on: ask the SDK).
    */
-  async get(req: StreamGetRequest): Promise<Readable | undefined> {
+  async get(req: RangedGetRequest): Promise<Readable | undefined> {
     const path = `${this.base}${encodeS3Path(req.key)}`;
     const headers: Record<string, string> = { range: `bytes=${req.range.start}-${req.range.end}` };
     if (req.ifMatch !== undefined) headers['if-match'] = `"${req.ifMatch}"`;
@@ -135,7 +125,7 @@ export class StreamGet {
 }
 
 /** A StreamGet for a mount, or undefined when its GETs are the SDK's (https, a proxy, the v2 signer). */
-export function streamGetFor(conf: Configuration, options: StreamGetOptions): StreamGet | undefined {
+export function streamGetFor(conf: Configuration, options: GetterOptions): StreamGet | undefined {
   if (conf.get(UNDERFS_S3_PROXY_HOST)) return undefined;
   const signer = conf.get(UNDERFS_S3_SIGNER_ALGORITHM);
   if (signer !== undefined && signer !== '' && signer !== 'AWSS3V4SignerType') return undefined;
@@ -184,7 +174,7 @@ class Exchange {
     host: string,
     port: number,
     timeoutMs: number,
-    private readonly req: StreamGetRequest,
+    private readonly req: RangedGetRequest,
     private readonly resolve: (answer: Answer) => void,
     private readonly reject: (error: unknown) => void,
   ) {

@@ -5,6 +5,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { isIP } from 'node:net';
+import type { AwsCredentialIdentity } from '@smithy/types';
 
 /** SHA-256 of an empty body: a GET sends none. */
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -29,6 +30,24 @@ export function encodeS3Path(path: string): string {
 }
 
 /** `20261207T091500Z` and `20261207` for a time. */
+/** A ranged GET of an object, as tierfs's own getters (s3-small-get.ts, s3-stream-get.ts) send it. */
+export interface RangedGetRequest {
+  readonly key: string;
+  readonly range: { readonly start: number; readonly end: number };
+  /** The etag (without quotes) the object must have: sent as If-Match and checked in the answer. */
+  readonly ifMatch?: string;
+  readonly signal?: AbortSignal;
+}
+
+/** What a getter of a mount's bucket sends its GETs with. */
+export interface GetterOptions {
+  readonly bucket: string;
+  /** The S3Client's credentials provider (it caches and refreshes them). */
+  readonly credentials: () => Promise<AwsCredentialIdentity>;
+  /** Sent as user-agent. */
+  readonly userAgent?: string;
+}
+
 /** Where a bucket's GETs go: its host (with port), host name and the path before a key. */
 export interface S3Addressing {
   readonly host: string;
