@@ -13,19 +13,12 @@
 import type { Readable } from 'node:stream';
 import { Agent, type Dispatcher, errors } from 'undici';
 import type { Configuration } from '../../config/configuration.js';
-import {
-  UNDERFS_S3_DISABLE_DNS_BUCKETS,
-  UNDERFS_S3_ENDPOINT_REGION,
-  UNDERFS_S3_PROXY_HOST,
-  UNDERFS_S3_REGION,
-  UNDERFS_S3_SIGNER_ALGORITHM,
-  UNDERFS_S3_SOCKET_TIMEOUT,
-} from '../../config/keys/s3.js';
 import { TierfsError } from '../../errors.js';
 import { checkAnsweredEtag } from '../object/object-version.js';
 import { WholeBody } from '../whole-body.js';
-import { endpointUrl, maxConnections, usesHttps } from './s3-client-config.js';
+import { maxConnections } from './s3-client-config.js';
 import { toS3Error } from './s3-errors.js';
+import { getterSettings } from './s3-getter-settings.js';
 import {
   encodeS3Path,
   GetSigner,
@@ -134,21 +127,8 @@ export class SmallGet {
  * a proxy, or the v2 signer.
  */
 export function smallGetFor(conf: Configuration, options: GetterOptions): SmallGet | undefined {
-  if (conf.get(UNDERFS_S3_PROXY_HOST)) return undefined;
-  const signer = conf.get(UNDERFS_S3_SIGNER_ALGORITHM);
-  if (signer !== undefined && signer !== '' && signer !== 'AWSS3V4SignerType') return undefined;
-  const region = conf.get(UNDERFS_S3_ENDPOINT_REGION) ?? conf.get(UNDERFS_S3_REGION) ?? 'us-east-1';
-  const configured = endpointUrl(conf);
-  const endpoint = new URL(
-    configured ?? `${usesHttps(conf) ? 'https' : 'http'}://s3.${region}.amazonaws.com`,
-  );
-  return new SmallGet(options, {
-    endpoint,
-    pathStyle: conf.get(UNDERFS_S3_DISABLE_DNS_BUCKETS)!,
-    region,
-    connections: maxConnections(conf),
-    timeoutMs: conf.get(UNDERFS_S3_SOCKET_TIMEOUT)!,
-  });
+  const settings = getterSettings(conf);
+  return settings && new SmallGet(options, { ...settings, connections: maxConnections(conf) });
 }
 
 function etagOf(header: string | undefined): string | undefined {

@@ -16,17 +16,9 @@
 import { connect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import type { Configuration } from '../../config/configuration.js';
-import {
-  UNDERFS_S3_DISABLE_DNS_BUCKETS,
-  UNDERFS_S3_ENDPOINT_REGION,
-  UNDERFS_S3_PROXY_HOST,
-  UNDERFS_S3_REGION,
-  UNDERFS_S3_SIGNER_ALGORITHM,
-  UNDERFS_S3_SOCKET_TIMEOUT,
-} from '../../config/keys/s3.js';
 import { TierfsError } from '../../errors.js';
 import { checkAnsweredEtag } from '../object/object-version.js';
-import { endpointUrl } from './s3-client-config.js';
+import { getterSettings } from './s3-getter-settings.js';
 import { answerError, MAX_ERROR_BODY } from './s3-small-get.js';
 import {
   encodeS3Path,
@@ -126,19 +118,10 @@ export class StreamGet {
 
 /** A StreamGet for a mount, or undefined when its GETs are the SDK's (https, a proxy, the v2 signer). */
 export function streamGetFor(conf: Configuration, options: GetterOptions): StreamGet | undefined {
-  if (conf.get(UNDERFS_S3_PROXY_HOST)) return undefined;
-  const signer = conf.get(UNDERFS_S3_SIGNER_ALGORITHM);
-  if (signer !== undefined && signer !== '' && signer !== 'AWSS3V4SignerType') return undefined;
-  const configured = endpointUrl(conf);
-  if (configured === undefined) return undefined; // Amazon's endpoints are https
-  const endpoint = new URL(configured);
-  if (endpoint.protocol !== 'http:') return undefined;
-  return new StreamGet(options, {
-    endpoint,
-    pathStyle: conf.get(UNDERFS_S3_DISABLE_DNS_BUCKETS)!,
-    region: conf.get(UNDERFS_S3_ENDPOINT_REGION) ?? conf.get(UNDERFS_S3_REGION) ?? 'us-east-1',
-    timeoutMs: conf.get(UNDERFS_S3_SOCKET_TIMEOUT)!,
-  });
+  const settings = getterSettings(conf);
+  // Amazon's own endpoints, and any other https one, are the SDK's.
+  if (!settings?.configured || settings.endpoint.protocol !== 'http:') return undefined;
+  return new StreamGet(options, settings);
 }
 
 type Answer =
