@@ -10,10 +10,12 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { cpuSecondsOf } from './harness/cpu-seconds.js';
+import { ACCESS_KEY, endpointOf, gatewayArgs, REGION, SECRET_KEY } from './harness/gateway.js';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number): number => {
@@ -25,48 +27,15 @@ const option = (name: string, fallback: number): number => {
 const objects = option('--objects', 10_000);
 const rounds = option('--rounds', 3);
 const builds = args.length > 0 ? args : [join(import.meta.dirname, '../bin/tierfs.js')];
-const TICKS_PER_SECOND = 100; // CLK_TCK on Linux
-
-async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime, stime
-}
-
 async function startGateway(bin: string, root: string, state: string) {
-  const child = spawn(
-    process.execPath,
-    [
-      bin,
-      '-Dtierfs.proxy.s3.users=benchkey:benchsecret',
-      `-Dtierfs.proxy.s3.state.dir=${state}`,
-      'gateway',
-      '--protocol',
-      's3',
-      '--root',
-      root,
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (text: string) => {
-      out += text;
-      const m = /on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`gateway exited with ${code}: ${out}`)));
+  const child = spawn(process.execPath, gatewayArgs({ bin, root, state, host: '127.0.0.1', port: 0 }), {
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
   const client = new S3Client({
-    endpoint,
-    region: 'us-east-1',
+    endpoint: await endpointOf(child),
+    region: REGION,
     forcePathStyle: true,
-    credentials: { accessKeyId: 'benchkey', secretAccessKey: 'benchsecret' },
+    credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
   });
   return { child, client };
 }
@@ -102,16 +71,16 @@ try {
       const { child, client } = await startGateway(bin, root, join(base, `state-${b}`));
       try {
         await listAll(client); // warm-up: code loaded, directory in the kernel's cache
-        const before = await cpuSeconds(child.pid!);
+        const before = cpuSecondsOf(child.pid!);
         const { keys, requests } = await listAll(client);
-        const listed = await cpuSeconds(child.pid!);
+        const listed = cpuSecondsOf(child.pid!);
         if (keys !== objects) throw new Error(`${bin}: listed ${keys} keys, expected ${objects}`);
         for (let i = 0; i < 20; i++) {
           await client.send(
             new ListObjectsV2Command({ Bucket: 'bench', MaxKeys: 1, StartAfter: `object-${i}` }),
           );
         }
-        const after = await cpuSeconds(child.pid!);
+        const after = cpuSecondsOf(child.pid!);
         results[b]!.listing.push(listed - before);
         results[b]!.one.push((after - listed) / 20);
         process.stdout.write(

@@ -23,9 +23,16 @@ export interface RunningS3Server {
   stop(): Promise<void>;
 }
 
-export function gatewayArgs(options: { root: string; state: string; host: string; port: number }): string[] {
+/** `bin`: the tierfs build to run (default this checkout's). */
+export function gatewayArgs(options: {
+  root: string;
+  state: string;
+  host: string;
+  port: number;
+  bin?: string;
+}): string[] {
   return [
-    TIERFS_BIN,
+    options.bin ?? TIERFS_BIN,
     `-Dtierfs.proxy.s3.users=${ACCESS_KEY}:${SECRET_KEY}:bench`,
     `-Dtierfs.proxy.s3.state.dir=${options.state}`,
     'gateway',
@@ -48,18 +55,7 @@ export async function startS3Server(
 ): Promise<RunningS3Server> {
   const argv = link.wrap([process.execPath, ...gatewayArgs({ root, state, host: link.serverAddr, port })]);
   const child: ChildProcess = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    const onData = (text: Buffer) => {
-      out += text.toString();
-      const m = /on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`the S3 gateway exited with ${code}: ${out}`)));
-    setTimeout(() => reject(new Error(`the S3 gateway did not start in 30 s: ${out}`)), 30_000).unref();
-  });
+  const endpoint = await endpointOf(child);
   child.stdout!.resume();
   child.stderr!.resume();
   return {
@@ -71,4 +67,20 @@ export async function startS3Server(
       await once(child, 'exit');
     },
   };
+}
+
+/** The endpoint a starting gateway prints on its ready line; its exit, or 30 s without, fails. */
+export function endpointOf(child: ChildProcess): Promise<string> {
+  let out = '';
+  return new Promise<string>((resolve, reject) => {
+    const onData = (text: Buffer) => {
+      out += text.toString();
+      const m = /on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]!);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`the S3 gateway exited with ${code}: ${out}`)));
+    setTimeout(() => reject(new Error(`the S3 gateway did not start in 30 s: ${out}`)), 30_000).unref();
+  });
 }
