@@ -8,30 +8,20 @@
  *
  *   npm run build --silent && npx tsx bench/master-list-cpu.ts [--count n] [--runs n] [--profile dir]
  */
-import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { MOUNT, MOUNT_PREFIX, startBenchCluster } from './harness/cluster.js';
+import { cpuSecondsOf, numberFlag } from './harness/cpu-seconds.js';
 import { startS3Server } from './harness/gateway.js';
 import { choosePlan, createLink } from './harness/netns.js';
 import { sdkClient } from './harness/peers.js';
 
 const argv = process.argv.slice(2);
-const flag = (name: string, fallback: number) => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? Number(argv[i + 1]) : fallback;
-};
+const flag = (name: string, fallback: number) => numberFlag(argv, name, fallback);
 const count = flag('--count', 10_000);
 const runs = flag('--runs', 4);
-const TICKS = 100; // USER_HZ
-
-function cpuOf(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS;
-}
 
 const base = await mkdtemp(join(tmpdir(), 'tierfs-master-list-'));
 const plan = choosePlan(process.env.TIERFS_BENCH_SLOT, '1gbit');
@@ -60,7 +50,7 @@ try {
   const ms = (v: number) => v.toFixed(0);
   for (let run = 0; run < runs; run++) {
     await cluster.makeCold();
-    const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuOf(pid)]));
+    const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSecondsOf(pid)]));
     const start = performance.now();
     const pages: number[] = [];
     let n = 0;
@@ -75,7 +65,7 @@ try {
     const seconds = (performance.now() - start) / 1000;
     if (n !== count) throw new Error(`listed ${n} entries, expected ${count}`);
     const cpu = Object.entries(pids)
-      .map(([k, pid]) => `${k} ${(cpuOf(pid) - before[k]!).toFixed(2)} s`)
+      .map(([k, pid]) => `${k} ${(cpuSecondsOf(pid) - before[k]!).toFixed(2)} s`)
       .join(', ');
     console.log(
       `cold client.list ${seconds.toFixed(2)} s; CPU: ${cpu}; load ${loadavg()[0]!.toFixed(1)}\n  entries at ms: ${pages.map(ms).join(' ')}`,
@@ -83,7 +73,7 @@ try {
   }
   const sdk = sdkClient(server.target, 1);
   for (let run = 0; run < 2; run++) {
-    const gateway = cpuOf(server.pid);
+    const gateway = cpuSecondsOf(server.pid);
     const start = performance.now();
     const pages: number[] = [];
     let token: string | undefined;
@@ -102,7 +92,7 @@ try {
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     console.log(
-      `SDK ListObjectsV2 ${((performance.now() - start) / 1000).toFixed(2)} s (${n} keys); gateway CPU ${(cpuOf(server.pid) - gateway).toFixed(2)} s; load ${loadavg()[0]!.toFixed(1)}\n  pages at ms: ${pages.map(ms).join(' ')}`,
+      `SDK ListObjectsV2 ${((performance.now() - start) / 1000).toFixed(2)} s (${n} keys); gateway CPU ${(cpuSecondsOf(server.pid) - gateway).toFixed(2)} s; load ${loadavg()[0]!.toFixed(1)}\n  pages at ms: ${pages.map(ms).join(' ')}`,
     );
   }
   sdk.destroy();

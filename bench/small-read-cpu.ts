@@ -10,7 +10,7 @@
  *
  *   npm run build && npx tsx bench/small-read-cpu.ts [--count 4000] [--runs 3]
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector';
 import { tmpdir } from 'node:os';
@@ -20,6 +20,7 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { type ListedFile, TierfsClient } from '../src/client/client.js';
 import { forEachLimited } from '../src/ufs/object/concurrency.js';
 import { MOUNT, MOUNT_PREFIX, startBenchCluster } from './harness/cluster.js';
+import { cpuSecondsOf } from './harness/cpu-seconds.js';
 import { startS3Server } from './harness/gateway.js';
 import type { Link } from './harness/netns.js';
 import { sdkClient } from './harness/peers.js';
@@ -42,8 +43,7 @@ const LANES = 16;
 
 /** CPU milliseconds (user + system) a process has used so far. */
 function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
+  return cpuSecondsOf(pid) * 1000;
 }
 
 async function drain(body: Readable): Promise<number> {
