@@ -13,6 +13,9 @@ import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { ACCESS_KEY, endpointOf, gatewayArgs, REGION, SECRET_KEY } from './harness/gateway.js';
 
 const sizeMiB = Number(process.argv[2] ?? 1024);
 const MiB = 1024 * 1024;
@@ -64,36 +67,23 @@ await mkdir(join(root, 'bench'), { recursive: true });
 const file = join(root, 'bench', 'object.bin');
 const gateway = spawn(
   process.execPath,
-  [
-    join(import.meta.dirname, '../bin/tierfs.js'),
-    '-Dtierfs.proxy.s3.anonymous.enabled=true',
-    `-Dtierfs.proxy.s3.state.dir=${join(base, 'state')}`,
-    'gateway',
-    '--protocol',
-    's3',
-    '--root',
-    root,
-    '--port',
-    '0',
-    '--host',
-    '127.0.0.1',
-  ],
+  gatewayArgs({ root, state: join(base, 'state'), host: '127.0.0.1', port: 0 }),
   { stdio: ['ignore', 'pipe', 'inherit'] },
 );
 try {
   process.stdout.write(`writing a ${sizeMiB} MiB object ...\n`);
   await writeObject(file);
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    gateway.stdout.setEncoding('utf8');
-    gateway.stdout.on('data', (text: string) => {
-      out += text;
-      const m = /on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    gateway.on('exit', (code) => reject(new Error(`gateway exited with ${code}: ${out}`)));
+  const endpoint = await endpointOf(gateway);
+  // Signed as a presigned URL (the gateway serves no unsigned reads by default); one URL for every run.
+  const s3 = new S3Client({
+    endpoint,
+    region: REGION,
+    forcePathStyle: true,
+    credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
   });
-  const url = `${endpoint}/bench/object.bin`;
+  const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: 'bench', Key: 'object.bin' }), {
+    expiresIn: 3600,
+  });
   await timeCat(file); // warm the page cache for both
   const cat: number[] = [];
   const gw: number[] = [];
