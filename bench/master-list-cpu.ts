@@ -8,13 +8,15 @@
  *
  * `--rtt ms` puts the bench's delay relay (harness/relay-process.ts) between every tool and the
  * gateway, on loopback (no network namespace): each direction's bytes held for half of it.
+ * `--no-marker` deletes the directory's marker (`list/`) before each cold listing, as on a bucket
+ * whose prefixes have none: the listing then writes one (a breadcrumb).
  *
- *   npm run build --silent && npx tsx bench/master-list-cpu.ts [--count n] [--runs n] [--rtt ms] [--profile dir]
+ *   npm run build --silent && npx tsx bench/master-list-cpu.ts [--count n] [--runs n] [--rtt ms] [--no-marker] [--profile dir]
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { MOUNT, MOUNT_PREFIX, startBenchCluster } from './harness/cluster.js';
 import { cpuSecondsOf, numberFlag } from './harness/cpu-seconds.js';
 import { startS3Server } from './harness/gateway.js';
@@ -27,6 +29,7 @@ const flag = (name: string, fallback: number) => numberFlag(argv, name, fallback
 const count = flag('--count', 10_000);
 const runs = flag('--runs', 4);
 const rtt = flag('--rtt', 0);
+const noMarker = argv.includes('--no-marker');
 
 const base = await mkdtemp(join(tmpdir(), 'tierfs-master-list-'));
 const plan = choosePlan(process.env.TIERFS_BENCH_SLOT, '1gbit');
@@ -42,7 +45,9 @@ const relay =
     ? await startRelayProcess(link, 20_000 + (process.pid % 20_000), gateway.target.endpoint, rtt / 2)
     : undefined;
 const server = relay ? { ...gateway, target: { ...gateway.target, endpoint: relay.endpoint } } : gateway;
-console.log(`${count} objects, ${rtt > 0 ? `${rtt} ms RTT (relay)` : 'no delay'}`);
+console.log(
+  `${count} objects, ${rtt > 0 ? `${rtt} ms RTT (relay)` : 'no delay'}${noMarker ? ', no marker' : ''}`,
+);
 const profileDir = argv.includes('--profile') ? argv[argv.indexOf('--profile') + 1] : undefined;
 const cluster = await startBenchCluster(server.target, {
   cacheBytes: 2 ** 28,
@@ -60,8 +65,12 @@ try {
     gateway: server.pid,
   };
   const ms = (v: number) => v.toFixed(0);
+  const sdk = sdkClient(server.target, 1);
   for (let run = 0; run < runs; run++) {
     await cluster.makeCold();
+    if (noMarker) {
+      await sdk.send(new DeleteObjectCommand({ Bucket: server.target.bucket, Key: `${MOUNT_PREFIX}/list/` }));
+    }
     const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuSecondsOf(pid)]));
     const start = performance.now();
     const pages: number[] = [];
@@ -83,7 +92,6 @@ try {
       `cold client.list ${seconds.toFixed(2)} s; CPU: ${cpu}; load ${loadavg()[0]!.toFixed(1)}\n  entries at ms: ${pages.map(ms).join(' ')}`,
     );
   }
-  const sdk = sdkClient(server.target, 1);
   for (let run = 0; run < 2; run++) {
     const gateway = cpuSecondsOf(server.pid);
     const start = performance.now();
