@@ -174,7 +174,7 @@ describe('requests per operation on an S3 mount (writes commit by copy, the defa
     expect(toS3[0]!.headers['user-agent']).toMatch(/^tierfs\/\S+ stream-get$/);
   });
 
-  it('a cold listing of a directory only S3 has sends its first page and the HEAD of its path, no lookup of its own (the page stands for it)', async () => {
+  it('a cold listing of a directory only S3 has sends its first page and the HEAD of its path, no lookup of its own (the page stands for it); its marker is written behind the answer', async () => {
     const s3 = new S3Client({
       endpoint: server.endpoint,
       region: 'us-east-1',
@@ -190,16 +190,47 @@ describe('requests per operation on an S3 mount (writes commit by copy, the defa
     } finally {
       s3.destroy();
     }
-    let listed: string[] = [];
-    const sent = await requestsOf(async () => {
-      listed = (await client.listStatus('/cold-list')).entries.map((e) => e.path);
+    // The directory has no marker: the listing leaves one (a breadcrumb, the PUT of `cold-list/`),
+    // written behind the answer. Held at the proxy here: the listing is answered all the same.
+    const marker = `/${TEST_BUCKET}/counts/cold-list/`;
+    const isMarkerPut = (r: { method: string; path: string }) =>
+      r.method === 'PUT' && r.path.replace(/\?x-id=\w+$/, '') === marker;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
     });
+    proxy.rules.push({ match: isMarkerPut, fault: 'hold', release: released });
+    const from = proxy.requests.length;
+    let listed: string[] = [];
+    let sent: string[];
+    try {
+      sent = await requestsOf(async () => {
+        listed = (await client.listStatus('/cold-list')).entries.map((e) => e.path);
+      });
+    } finally {
+      release();
+    }
     expect(listed).toEqual(names.map((name) => `/cold-list/${name}`));
-    // The directory had no marker: the listing leaves one (a breadcrumb, the PUT of `cold-list/`).
-    expect(sent.sort()).toEqual([
+    // Answered before the PUT was: at most the PUT's arrival at the proxy was seen, not its answer.
+    expect(proxy.requests.slice(from).filter((r) => isMarkerPut(r) && r.ended !== undefined)).toEqual([]);
+    expect(sent.filter((r) => !r.startsWith('PUT ')).sort()).toEqual([
       `GET /${TEST_BUCKET}/?delimiter=%2F&list-type=2&max-keys=1000&prefix=counts%2Fcold-list%2F`,
       `HEAD /${TEST_BUCKET}/counts/cold-list`,
-      `PUT /${TEST_BUCKET}/counts/cold-list/`,
+    ]);
+    await eventually(
+      () => proxy.requests.slice(from).some((r) => isMarkerPut(r) && r.status === 200),
+      'the breadcrumb PUT',
+    );
+    // Three requests in all, the PUT once.
+    expect(
+      proxy.requests
+        .slice(from)
+        .map((r) => `${r.method} ${r.path.replace(/\?x-id=\w+$/, '')}`)
+        .sort(),
+    ).toEqual([
+      `GET /${TEST_BUCKET}/?delimiter=%2F&list-type=2&max-keys=1000&prefix=counts%2Fcold-list%2F`,
+      `HEAD /${TEST_BUCKET}/counts/cold-list`,
+      `PUT ${marker}`,
     ]);
   });
 

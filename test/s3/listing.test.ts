@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UnderStore } from '../../src/ufs/contract.js';
 import { writeFile } from '../../src/ufs/io.js';
 import { expectCode, listPages } from '../contract/suite.js';
+import { eventually } from '../support/eventually.js';
 import { type RunningS3rver, rawKeys, rootPrefixOf, s3rverStore, startS3rver } from '../support/s3rver.js';
 
 const FILES = ['a/b/c/d.txt', 'a/b!x', 'a/b/c!y', 'a/b0', 'a/b/c/e/f.txt', 'a/b/c/e/g.txt', 'z', 'a.txt'];
@@ -79,6 +80,11 @@ describe('listing tokens and breadcrumbs', () => {
       await writeFile(store, 'p/q/r/s.txt', 's');
       await store.mkdirs('p/explicit');
       await paths(store, 'p', 1, true);
+      // Written behind the listing's answer: the delete below waits for them (and so does this).
+      await eventually(
+        async () => (await rawKeys(server, rootPrefixOf(store))).length === 5,
+        'the breadcrumbs to be written',
+      );
       expect(await rawKeys(server, rootPrefixOf(store))).toEqual([
         'p/',
         'p/explicit/',

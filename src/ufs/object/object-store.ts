@@ -5,6 +5,11 @@
  * `tierfs.underfs.s3.directory.suffix`), or implicitly any prefix that has objects below it. A
  * listing that meets a directory without a marker writes one (a "breadcrumb") unless the store is
  * read-only or breadcrumbs are disabled, so the directory outlives its last child as on a disk.
+ * The listing is answered without waiting for that PUT (it is a round trip, and on real buckets most
+ * prefixes have no marker): a delete or rename of the directory, or of one above it, waits for the
+ * PUTs still in flight below it, so a marker never lands after its directory was deleted or moved
+ * by this store; close() waits for them too. A PUT that fails, or never happens (a crash), leaves
+ * the directory implicit, as it was: the next listing that meets it writes the marker again.
  *
  * Rename is copy then delete (a file is moved in one request where the client can), so it is not
  * atomic (`atomicRename: false`): a directory is copied in parallel batches, then its keys are
@@ -119,6 +124,8 @@ export class ObjectUnderStore implements UnderStore {
   readonly abortUpload?: (path: string, upload: string) => Promise<void>;
   /** The batches the sources of moveOver are deleted in (commitDeleteIntervalMs > 0). */
   private readonly deferredDeletes: DeferredDeletes | undefined;
+  /** Breadcrumbs being written behind a listing's answer, by directory (see writeBreadcrumbs). */
+  private readonly pendingMarkers = new Map<string, Promise<void>>();
 
   constructor(private readonly options: ObjectStoreOptions) {
     if (options.commitByCopy) {
@@ -315,7 +322,7 @@ export class ObjectUnderStore implements UnderStore {
         break;
       }
     }
-    await this.writeBreadcrumbs(breadcrumbs);
+    this.writeBreadcrumbs(breadcrumbs);
     // The first page carries what the lookup found: a caller need not look the directory up again.
     const directory =
       found?.kind === 'dir' ? { directory: this.dirStatus(rel, found.marker, permissions) } : {};
@@ -393,16 +400,35 @@ export class ObjectUnderStore implements UnderStore {
     return response.objects.some((object) => object.key !== prefix);
   }
 
-  /** Writes markers for directories a listing found without one (never on read-only stores). */
-  private async writeBreadcrumbs(dirs: readonly string[]): Promise<void> {
+  /**
+   * Starts writing markers for directories a listing found without one (never on read-only
+   * stores), without waiting for them: the listing's answer does not need them. A failed PUT is
+   * only logged (the directory stays implicit; the next listing tries again).
+   */
+  private writeBreadcrumbs(dirs: readonly string[]): void {
     if (dirs.length === 0 || this.capabilities.readOnly || !this.options.breadcrumbs) return;
-    await forEachLimited(dirs, this.options.serviceThreads, async (dir) => {
+    const fresh = dirs.filter((dir) => !this.pendingMarkers.has(dir));
+    if (fresh.length === 0) return;
+    const written = forEachLimited(fresh, this.options.serviceThreads, async (dir) => {
       try {
         await this.putMarker(dir);
       } catch (error) {
         ufsLog.debug('could not write a directory marker', { uri: this.describe(dir), error: String(error) });
       }
     });
+    for (const dir of fresh) this.pendingMarkers.set(dir, written);
+    void written.finally(() => {
+      for (const dir of fresh) if (this.pendingMarkers.get(dir) === written) this.pendingMarkers.delete(dir);
+    });
+  }
+
+  /** Waits for the breadcrumbs still being written at or below `rel` ('' : all of them). */
+  private async markersWrittenBelow(rel: string): Promise<void> {
+    const pending = new Set<Promise<void>>();
+    for (const [dir, written] of this.pendingMarkers) {
+      if (isSameOrDescendant(dir, rel)) pending.add(written);
+    }
+    if (pending.size > 0) await Promise.all(pending);
   }
 
   async open(path: string, options: OpenOptions = {}): Promise<Readable> {
@@ -596,6 +622,8 @@ export class ObjectUnderStore implements UnderStore {
     this.checkWritable();
     const rel = normalizeUfsPath(path);
     if (rel === '') throw new TierfsError('INVALID_ARGUMENT', `the root of ${this.uri} cannot be deleted`);
+    // A breadcrumb landing after the delete would bring the directory back.
+    await this.markersWrittenBelow(rel);
     const found = await this.find(rel);
     if (!found) throw new TierfsError('NOT_FOUND', `no such file or directory: ${this.describe(rel)}`);
     if (found.kind === 'file') {
@@ -621,6 +649,8 @@ export class ObjectUnderStore implements UnderStore {
     const from = normalizeUfsPath(source);
     const to = normalizeUfsPath(destination);
     if (from === '' || to === '') throw new TierfsError('INVALID_ARGUMENT', 'the root cannot be renamed');
+    // A breadcrumb landing after the move would bring the source directory back.
+    await this.markersWrittenBelow(from);
     const found = await this.find(from);
     if (!found) throw new TierfsError('NOT_FOUND', `no such file or directory: ${this.describe(from)}`);
     if (isSameOrDescendant(to, from)) {
@@ -846,6 +876,7 @@ export class ObjectUnderStore implements UnderStore {
   }
 
   async close(): Promise<void> {
+    await this.markersWrittenBelow('');
     await this.deferredDeletes?.close();
     await this.client.close();
   }
