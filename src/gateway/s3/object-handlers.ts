@@ -10,6 +10,7 @@ import { headersFromRequest, responseHeaders, tagSetXml, tagsFromHeader, tagsFro
 import { bodyStages, DigestCheck, readSmallBody } from './body.js';
 import { headerOf, isoDate, type S3Context, sendEmpty, sendXml } from './context.js';
 import { S3Error } from './errors.js';
+import { checksumResponseHeaders } from './object-checksums.js';
 import type { ObjectAttributes, ObjectInfo, ObjectLayer } from './object-layer.js';
 import {
   checkDeletable,
@@ -221,6 +222,10 @@ async function getObjectOnce(ctx: S3Context, services: GatewayServices): Promise
       range = part.range;
     }
   }
+  // The kept checksum is of the whole object: a range has none (as in S3).
+  if (range === undefined && headerOf(ctx, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED') {
+    Object.assign(headers, checksumResponseHeaders(info.headers.checksum));
+  }
   const length = range ? range.length : info.size;
   const status = range ? 206 : 200;
   if (range)
@@ -307,7 +312,14 @@ export async function putObject(ctx: S3Context, services: GatewayServices): Prom
     body.stages,
     () => body.digest.md5Hex,
   );
-  const info = await layer.put(ctx.bucket!, ctx.key!, [ctx.req, ...stages], etag, attributes);
+  const info = await layer.put(
+    ctx.bucket!,
+    ctx.key!,
+    [ctx.req, ...stages],
+    etag,
+    attributes,
+    () => body.digest.found && { ...body.digest.found, type: 'FULL_OBJECT' },
+  );
   sendEmpty(ctx, 200, {
     etag: `"${info.etag}"`,
     ...body.digest.checksumHeader,
