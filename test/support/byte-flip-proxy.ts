@@ -11,6 +11,8 @@ export interface SeenPut {
   readonly headers: IncomingHttpHeaders;
   /** SHA-256 (hex) of the body as the client sent it, before any corruption. */
   readonly sentSha256: string;
+  /** MD5 (base64, as Content-MD5 has it) of the body as the client sent it. */
+  readonly sentMd5: string;
   status?: number;
 }
 
@@ -20,6 +22,8 @@ export interface ByteFlipProxy {
   readonly puts: SeenPut[];
   /** Flip a byte of the PUTs whose path (with query) this accepts; undefined: none. */
   corrupt: ((path: string) => boolean) | undefined;
+  /** Changes the answer headers of a PUT before the client sees them (a store that stored other bytes). */
+  rewriteAnswer: ((path: string, headers: IncomingHttpHeaders) => void) | undefined;
   /** Forgets the recorded PUTs and stops corrupting. */
   reset(): void;
   close(): Promise<void>;
@@ -38,6 +42,7 @@ export async function startByteFlipProxy(targetEndpoint: string): Promise<ByteFl
               path: req.url!,
               headers: req.headers,
               sentSha256: createHash('sha256').update(body).digest('hex'),
+              sentMd5: createHash('md5').update(body).digest('base64'),
             }
           : undefined;
       if (seen) proxy.puts.push(seen);
@@ -49,7 +54,9 @@ export async function startByteFlipProxy(targetEndpoint: string): Promise<ByteFl
         { host: target.hostname, port: target.port, method: req.method, path: req.url, headers },
         (answer) => {
           if (seen) seen.status = answer.statusCode;
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          const answered = { ...answer.headers };
+          if (seen) proxy.rewriteAnswer?.(req.url!, answered);
+          res.writeHead(answer.statusCode ?? 502, answered);
           answer.pipe(res);
         },
       );
@@ -62,9 +69,11 @@ export async function startByteFlipProxy(targetEndpoint: string): Promise<ByteFl
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     puts: [],
     corrupt: undefined,
+    rewriteAnswer: undefined,
     reset() {
       proxy.puts.length = 0;
       proxy.corrupt = undefined;
+      proxy.rewriteAnswer = undefined;
     },
     close: () =>
       new Promise<void>((resolve) => {
