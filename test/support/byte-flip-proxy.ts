@@ -29,22 +29,28 @@ export interface ByteFlipProxy {
   close(): Promise<void>;
 }
 
-export async function startByteFlipProxy(targetEndpoint: string): Promise<ByteFlipProxy> {
+/**
+ * `methods`: the requests recorded (in `puts`) and corruptible, PUT by default (Kodo's form upload
+ * is a POST).
+ */
+export async function startByteFlipProxy(
+  targetEndpoint: string,
+  { methods = ['PUT'] }: { methods?: readonly string[] } = {},
+): Promise<ByteFlipProxy> {
   const target = new URL(targetEndpoint);
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const seen: SeenPut | undefined =
-        req.method === 'PUT'
-          ? {
-              path: req.url!,
-              headers: req.headers,
-              sentSha256: createHash('sha256').update(body).digest('hex'),
-              sentMd5: createHash('md5').update(body).digest('base64'),
-            }
-          : undefined;
+      const seen: SeenPut | undefined = methods.includes(req.method ?? '')
+        ? {
+            path: req.url!,
+            headers: req.headers,
+            sentSha256: createHash('sha256').update(body).digest('hex'),
+            sentMd5: createHash('md5').update(body).digest('base64'),
+          }
+        : undefined;
       if (seen) proxy.puts.push(seen);
       const sent = Buffer.from(body);
       if (seen && sent.length > 0 && proxy.corrupt?.(req.url!)) sent[sent.length >> 1]! ^= 0x01;
