@@ -7,17 +7,58 @@
 import { createHash } from 'node:crypto';
 import type { ObjectBody } from './object-client.js';
 
-/** CRC-64/ECMA-182 as OSS computes it (the reflected "CRC-64/XZ": init and final XOR all ones). */
+/**
+ * CRC-64/ECMA-182 as OSS computes it (the reflected "CRC-64/XZ": init and final XOR all ones),
+ * eight bytes at a time ("slicing-by-8") over 32-bit halves.
+ */
 export class Crc64Ecma {
   private hi = 0xffffffff;
   private lo = 0xffffffff;
 
   update(data: Uint8Array): this {
     let { hi, lo } = this;
-    for (let i = 0; i < data.length; i++) {
+    const { his, los } = TABLES;
+    const [h0, h1, h2, h3, h4, h5, h6, h7] = his as [
+      Uint32Array,
+      Uint32Array,
+      Uint32Array,
+      Uint32Array,
+      Uint32Array,
+      Uint32Array,
+      Uint32Array,
+      Uint32Array,
+    ];
+    const [l0, l1, l2, l3, l4, l5, l6, l7] = los as [
+      Uint32Array,
+      Uint32Array,
+      Uint32Array,
+      Uint32Array,
+      Uint32Array,
+      Uint32Array,
+      Uint32Array,
+      Uint32Array,
+    ];
+    let i = 0;
+    const whole = data.length - (data.length % 8);
+    for (; i < whole; i += 8) {
+      const a = (lo ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24))) >>> 0;
+      const b =
+        (hi ^ (data[i + 4]! | (data[i + 5]! << 8) | (data[i + 6]! << 16) | (data[i + 7]! << 24))) >>> 0;
+      const x7 = a & 0xff;
+      const x6 = (a >>> 8) & 0xff;
+      const x5 = (a >>> 16) & 0xff;
+      const x4 = a >>> 24;
+      const x3 = b & 0xff;
+      const x2 = (b >>> 8) & 0xff;
+      const x1 = (b >>> 16) & 0xff;
+      const x0 = b >>> 24;
+      lo = (l7[x7]! ^ l6[x6]! ^ l5[x5]! ^ l4[x4]! ^ l3[x3]! ^ l2[x2]! ^ l1[x1]! ^ l0[x0]!) >>> 0;
+      hi = (h7[x7]! ^ h6[x6]! ^ h5[x5]! ^ h4[x4]! ^ h3[x3]! ^ h2[x2]! ^ h1[x1]! ^ h0[x0]!) >>> 0;
+    }
+    for (; i < data.length; i++) {
       const index = (lo ^ data[i]!) & 0xff;
-      lo = (((lo >>> 8) | (hi << 24)) ^ TABLE.lo[index]!) >>> 0;
-      hi = ((hi >>> 8) ^ TABLE.hi[index]!) >>> 0;
+      lo = (((lo >>> 8) | (hi << 24)) ^ l0[index]!) >>> 0;
+      hi = ((hi >>> 8) ^ h0[index]!) >>> 0;
     }
     this.hi = hi;
     this.lo = lo;
@@ -31,17 +72,30 @@ export class Crc64Ecma {
   }
 }
 
-/** The reflected table of polynomial 0x42F0E1EBA9EA3693, as high and low 32-bit halves. */
-const TABLE = (() => {
-  const hi = new Uint32Array(256);
-  const lo = new Uint32Array(256);
+/**
+ * The reflected tables of polynomial 0x42F0E1EBA9EA3693 as high and low 32-bit halves: [0] of a
+ * byte, [k] of a byte followed by k zero bytes.
+ */
+const TABLES = (() => {
+  const his: Uint32Array[] = [];
+  const los: Uint32Array[] = [];
+  const values: bigint[][] = [];
+  const first: bigint[] = [];
   for (let i = 0; i < 256; i++) {
     let c = BigInt(i);
     for (let k = 0; k < 8; k++) c = c & 1n ? (c >> 1n) ^ 0xc96c5795d7870f42n : c >> 1n;
-    hi[i] = Number(c >> 32n);
-    lo[i] = Number(c & 0xffffffffn);
+    first.push(c);
   }
-  return { hi, lo };
+  values.push(first);
+  for (let k = 1; k < 8; k++) {
+    const previous = values[k - 1]!;
+    values.push(previous.map((v) => (v >> 8n) ^ first[Number(v & 0xffn)]!));
+  }
+  for (const table of values) {
+    his.push(Uint32Array.from(table, (v) => Number(v >> 32n)));
+    los.push(Uint32Array.from(table, (v) => Number(v & 0xffffffffn)));
+  }
+  return { his, los };
 })();
 
 export interface BodyDigests {
