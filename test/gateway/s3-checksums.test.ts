@@ -17,6 +17,7 @@ import {
   type ChecksumAlgorithm,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  GetObjectAttributesCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListPartsCommand,
@@ -389,6 +390,10 @@ describe('checksums kept with objects (ChecksumMode ENABLED)', () => {
     const got = await getWithChecksum(key);
     expect(got.echo).toMatchObject({ ChecksumCRC32: crc32Base64(data), ChecksumType: 'FULL_OBJECT' });
     expect(got.bytes.equals(data)).toBe(true);
+    const attributes = await direct.send(
+      new GetObjectAttributesCommand({ Bucket: BUCKET, Key: key, ObjectAttributes: ['Checksum', 'ETag'] }),
+    );
+    expect(attributes.Checksum).toEqual({ ChecksumCRC32: crc32Base64(data), ChecksumType: 'FULL_OBJECT' });
     // Without ChecksumMode no checksum is sent, as in S3; a range never has one.
     expect(
       (await direct.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))).ChecksumCRC32,
