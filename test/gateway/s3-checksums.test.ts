@@ -8,7 +8,7 @@
 
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
+import { open, readdir, stat, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
@@ -17,6 +17,7 @@ import {
   type ChecksumAlgorithm,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  GetObjectAttributesCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListPartsCommand,
@@ -26,12 +27,16 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { newChecksum } from '../../src/gateway/s3/checksums.js';
 import { type ByteFlipProxy, startByteFlipProxy } from '../support/byte-flip-proxy.js';
 import { withS3Gateway } from './fixture.js';
 import { ACCESS_KEY, findClient, SECRET_KEY, s3Client, s3Refusal } from './harness.js';
 
 const BUCKET = 'sums';
-const gw = withS3Gateway({ buckets: [BUCKET] });
+const gw = withS3Gateway({
+  buckets: [BUCKET],
+  config: { 'tierfs.proxy.s3.complete.multipart.upload.min.part.size': '4' },
+});
 let proxy: ByteFlipProxy;
 /** The SDK computing checksums as it does by default, straight to the gateway. */
 let direct: S3Client;
@@ -62,6 +67,24 @@ function crc32Base64(bytes: Buffer): string {
   const out = Buffer.alloc(4);
   out.writeUInt32BE(crc32(bytes));
   return out.toString('base64');
+}
+
+/** S3's composite checksum of parts: the algorithm over the parts' digests, then -N. */
+function composite(algorithm: ChecksumAlgorithm, parts: string[]): string {
+  const digests = Buffer.concat(parts.map((p) => Buffer.from(p, 'base64')));
+  let sum: Buffer;
+  if (algorithm === 'CRC32') {
+    sum = Buffer.alloc(4);
+    sum.writeUInt32BE(crc32(digests));
+  } else if (algorithm === 'SHA256' || algorithm === 'SHA1') {
+    sum = createHash(algorithm.toLowerCase()).update(digests).digest();
+  } else {
+    // CRC-32C: the gateway's own (the SDK checked each part's value against its own on upload).
+    const crc = newChecksum('crc32c');
+    crc.update(digests);
+    sum = crc.digest();
+  }
+  return `${sum.toString('base64')}-${parts.length}`;
 }
 
 /** A body the SDK cannot hash up front, so it sends the checksum as an aws-chunked trailer. */
@@ -141,13 +164,18 @@ describe('the SDK computing checksums (WHEN_SUPPORTED)', () => {
       expect(proxy.puts.at(-1)!.headers['x-amz-trailer']).toBe(`x-amz-checksum-${algorithm.toLowerCase()}`);
       expect(part[`Checksum${algorithm}`]).toMatch(/^[A-Za-z0-9+/]+=*$/);
       if (algorithm === 'CRC32') expect(part.ChecksumCRC32).toBe(crc32Base64(data));
-      await direct.send(
+      const field = `Checksum${algorithm}` as const;
+      const done = (await direct.send(
         new CompleteMultipartUploadCommand({
           Bucket: BUCKET,
           Key: key,
           UploadId,
-          MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+          MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag, [field]: part[field] }] },
         }),
+      )) as Echo & { ChecksumType?: string };
+      expect(done.ChecksumType).toBe(algorithm === 'CRC64NVME' ? 'FULL_OBJECT' : 'COMPOSITE');
+      expect(done[field]).toBe(
+        algorithm === 'CRC64NVME' ? part[field] : composite(algorithm, [part[field]!]),
       );
       expect((await body(key)).equals(data)).toBe(true);
     }
@@ -311,5 +339,234 @@ print(json.dumps(out))
     const out = JSON.parse(stdout) as { put: string; mpu: number; wrong: string };
     expect(out).toEqual({ put: crc32Base64(data), mpu: 6 * 1024 * 1024, wrong: 'BadDigest' });
     expect(await headStatus('boto-wrong')).toBe(404);
+  });
+});
+
+describe('checksums kept with objects (ChecksumMode ENABLED)', () => {
+  /** The stored file of a key, one byte changed behind the gateway; its mtime kept, as bit rot keeps it. */
+  async function rot(key: string): Promise<void> {
+    const file = join(gw.root, BUCKET, key);
+    const before = await stat(file);
+    const handle = await open(file, 'r+');
+    try {
+      const byte = Buffer.alloc(1);
+      await handle.read(byte, 0, 1, 100);
+      byte[0] = byte[0]! ^ 0xff;
+      await handle.write(byte, 0, 1, 100);
+    } finally {
+      await handle.close();
+    }
+    await utimes(file, before.atimeMs / 1000, before.mtimeMs / 1000);
+    const after = await stat(file);
+    // The same file, size and mtime: the gateway's record of it (and its checksum) still applies.
+    expect([after.ino, after.size, Math.trunc(after.mtimeMs * 1000)]).toEqual([
+      before.ino,
+      before.size,
+      Math.trunc(before.mtimeMs * 1000),
+    ]);
+  }
+
+  async function getWithChecksum(
+    key: string,
+  ): Promise<{ echo: Echo & { ChecksumType?: string }; bytes: Buffer }> {
+    const got = await direct.send(
+      new GetObjectCommand({ Bucket: BUCKET, Key: key, ChecksumMode: 'ENABLED' }),
+    );
+    return {
+      echo: got as Echo & { ChecksumType?: string },
+      bytes: Buffer.from(await got.Body!.transformToByteArray()),
+    };
+  }
+
+  it('a single PUT keeps its checksum; GET and HEAD answer it, and the SDK catches rotten bytes', async () => {
+    const key = 'kept-put';
+    await direct.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: data, ChecksumAlgorithm: 'CRC32' }),
+    );
+    const head = await direct.send(
+      new HeadObjectCommand({ Bucket: BUCKET, Key: key, ChecksumMode: 'ENABLED' }),
+    );
+    expect(head).toMatchObject({ ChecksumCRC32: crc32Base64(data), ChecksumType: 'FULL_OBJECT' });
+    const got = await getWithChecksum(key);
+    expect(got.echo).toMatchObject({ ChecksumCRC32: crc32Base64(data), ChecksumType: 'FULL_OBJECT' });
+    expect(got.bytes.equals(data)).toBe(true);
+    const attributes = await direct.send(
+      new GetObjectAttributesCommand({ Bucket: BUCKET, Key: key, ObjectAttributes: ['Checksum', 'ETag'] }),
+    );
+    expect(attributes.Checksum).toEqual({ ChecksumCRC32: crc32Base64(data), ChecksumType: 'FULL_OBJECT' });
+    // Without ChecksumMode no checksum is sent, as in S3; a range never has one.
+    expect(
+      (await direct.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }))).ChecksumCRC32,
+    ).toBeUndefined();
+    const ranged = await direct.send(
+      new GetObjectCommand({ Bucket: BUCKET, Key: key, Range: 'bytes=0-9', ChecksumMode: 'ENABLED' }),
+    );
+    expect(ranged.ChecksumCRC32).toBeUndefined();
+    await ranged.Body!.transformToByteArray();
+    await rot(key);
+    await expect(getWithChecksum(key)).rejects.toThrow(/Checksum mismatch/);
+  });
+
+  it('a multipart upload keeps a COMPOSITE checksum (-N) of its parts', async () => {
+    const key = 'kept-composite';
+    const halves = [data.subarray(0, 40_000), data.subarray(40_000)];
+    const { UploadId, ChecksumAlgorithm, ChecksumType } = await direct.send(
+      new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key, ChecksumAlgorithm: 'CRC32' }),
+    );
+    expect({ ChecksumAlgorithm, ChecksumType }).toEqual({
+      ChecksumAlgorithm: 'CRC32',
+      ChecksumType: 'COMPOSITE',
+    });
+    const parts = [];
+    for (const [index, half] of halves.entries()) {
+      const out = await direct.send(
+        new UploadPartCommand({
+          Bucket: BUCKET,
+          Key: key,
+          UploadId,
+          PartNumber: index + 1,
+          Body: half,
+          ChecksumAlgorithm: 'CRC32',
+        }),
+      );
+      expect(out.ChecksumCRC32).toBe(crc32Base64(half));
+      parts.push({ PartNumber: index + 1, ETag: out.ETag, ChecksumCRC32: out.ChecksumCRC32 });
+    }
+    const listed = await direct.send(new ListPartsCommand({ Bucket: BUCKET, Key: key, UploadId }));
+    expect(listed.Parts?.map((p) => p.ChecksumCRC32)).toEqual(halves.map(crc32Base64));
+    const expected = composite('CRC32', halves.map(crc32Base64));
+    const done = await direct.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: BUCKET,
+        Key: key,
+        UploadId,
+        MultipartUpload: { Parts: parts },
+      }),
+    );
+    expect(done).toMatchObject({ ChecksumCRC32: expected, ChecksumType: 'COMPOSITE' });
+    const got = await getWithChecksum(key);
+    expect(got.echo).toMatchObject({ ChecksumCRC32: expected, ChecksumType: 'COMPOSITE' });
+    expect(got.bytes.equals(data)).toBe(true);
+  });
+
+  it('a FULL_OBJECT (CRC64NVME) multipart upload keeps the whole object’s CRC; the SDK catches rotten bytes', async () => {
+    const whole = (await direct.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: 'crc64-reference',
+        Body: data,
+        ChecksumAlgorithm: 'CRC64NVME',
+      }),
+    )) as Echo;
+    const key = 'kept-full';
+    const { UploadId } = await direct.send(
+      new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key, ChecksumAlgorithm: 'CRC64NVME' }),
+    );
+    const parts = [];
+    for (const [index, half] of [data.subarray(0, 30_000), data.subarray(30_000)].entries()) {
+      const out = await direct.send(
+        new UploadPartCommand({
+          Bucket: BUCKET,
+          Key: key,
+          UploadId,
+          PartNumber: index + 1,
+          Body: half,
+          ChecksumAlgorithm: 'CRC64NVME',
+        }),
+      );
+      parts.push({ PartNumber: index + 1, ETag: out.ETag });
+    }
+    const done = await direct.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: BUCKET,
+        Key: key,
+        UploadId,
+        MultipartUpload: { Parts: parts },
+        ChecksumCRC64NVME: whole.ChecksumCRC64NVME,
+        ChecksumType: 'FULL_OBJECT',
+      }),
+    );
+    expect(done).toMatchObject({ ChecksumCRC64NVME: whole.ChecksumCRC64NVME, ChecksumType: 'FULL_OBJECT' });
+    const got = await getWithChecksum(key);
+    expect(got.echo).toMatchObject({
+      ChecksumCRC64NVME: whole.ChecksumCRC64NVME,
+      ChecksumType: 'FULL_OBJECT',
+    });
+    expect(got.bytes.equals(data)).toBe(true);
+    await rot(key);
+    await expect(getWithChecksum(key)).rejects.toThrow(/Checksum mismatch/);
+  });
+
+  it('Complete refuses a part checksum that is not the part’s (InvalidPart), a missing one, and a wrong whole-object one', async () => {
+    const start = async (key: string, algorithm: ChecksumAlgorithm) => {
+      const { UploadId } = await direct.send(
+        new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key, ChecksumAlgorithm: algorithm }),
+      );
+      const out = (await direct.send(
+        new UploadPartCommand({
+          Bucket: BUCKET,
+          Key: key,
+          UploadId,
+          PartNumber: 1,
+          Body: data,
+          ChecksumAlgorithm: algorithm,
+        }),
+      )) as Echo & { ETag?: string };
+      return { UploadId, out };
+    };
+    const wrong = await start('complete-wrong', 'CRC32');
+    const named = await s3Refusal(
+      direct.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: BUCKET,
+          Key: 'complete-wrong',
+          UploadId: wrong.UploadId,
+          MultipartUpload: {
+            Parts: [
+              { PartNumber: 1, ETag: wrong.out.ETag, ChecksumCRC32: crc32Base64(Buffer.from('other')) },
+            ],
+          },
+        }),
+      ),
+    );
+    expect(named).toMatchObject({ code: 'InvalidPart', status: 400 });
+    expect(named.message).toContain('ChecksumCRC32 is not that of the part uploaded');
+    const missing = await s3Refusal(
+      direct.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: BUCKET,
+          Key: 'complete-wrong',
+          UploadId: wrong.UploadId,
+          MultipartUpload: { Parts: [{ PartNumber: 1, ETag: wrong.out.ETag }] },
+        }),
+      ),
+    );
+    expect(missing).toMatchObject({ code: 'InvalidRequest', status: 400 });
+    expect(missing.message).toContain('It was missing for part 1 in the request.');
+    expect(await headStatus('complete-wrong')).toBe(404);
+
+    const full = await start('complete-full', 'CRC64NVME');
+    const other = (await direct.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: 'crc64-other',
+        Body: Buffer.from('other'),
+        ChecksumAlgorithm: 'CRC64NVME',
+      }),
+    )) as Echo;
+    const whole = await s3Refusal(
+      direct.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: BUCKET,
+          Key: 'complete-full',
+          UploadId: full.UploadId,
+          MultipartUpload: { Parts: [{ PartNumber: 1, ETag: full.out.ETag }] },
+          ChecksumCRC64NVME: other.ChecksumCRC64NVME,
+        }),
+      ),
+    );
+    expect(whole).toMatchObject({ code: 'BadDigest', status: 400 });
+    expect(await headStatus('complete-full')).toBe(404);
+    expect((await filesUnder(gw.root)).filter((f) => f.includes('complete-'))).toEqual([]);
   });
 });

@@ -17,11 +17,34 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { CreateOptions } from '../../src/ufs/contract.js';
 import { withS3Gateway } from './fixture.js';
 import { s3Failure as failure } from './harness.js';
 
 const BUCKET = 'model';
-const gw = withS3Gateway({ buckets: [BUCKET] });
+/**
+ * Armed by one test: the next write opened at a path ending in `suffix` runs `after` once the
+ * store has opened it (its target chosen), before a byte is written. Unarmed, the store is as is.
+ */
+let pendingCreate: { suffix: string; after: () => Promise<void> } | undefined;
+const gw = withS3Gateway({
+  buckets: [BUCKET],
+  wrapStore: (store) =>
+    new Proxy(store, {
+      get(target, property, receiver) {
+        if (property !== 'create') return Reflect.get(target, property, receiver);
+        return async (path: string, options?: CreateOptions) => {
+          const out = await target.create(path, options);
+          const armed = pendingCreate;
+          if (armed && path.endsWith(armed.suffix)) {
+            pendingCreate = undefined;
+            await armed.after();
+          }
+          return out;
+        };
+      },
+    }),
+});
 let s3: S3Client;
 beforeAll(() => {
   s3 = gw.clientFor();
@@ -182,6 +205,33 @@ describe('concurrent writers of an object and the keys below it', () => {
     expect(await keys('race/')).toEqual({ keys: ['race/a:5'], prefixes: [] });
     const names = await readdir(join(gw.root, BUCKET, 'race'), { recursive: true });
     expect(names.filter((n) => String(n).includes('.tierfs-moving.'))).toEqual([]);
+  });
+});
+
+describe('a write whose key becomes a prefix while it is written', () => {
+  it('is refused as retryable (503, not 500), leaves nothing, and lands when sent again', async () => {
+    // One attempt: the SDK would retry a 500 as it retries a 503, and hide which it was.
+    const once = gw.newClient(undefined, { maxAttempts: 1 });
+    await put('turn/a', 'v1');
+    let below: unknown;
+    pendingCreate = {
+      suffix: `${BUCKET}/turn/a`,
+      // The write of turn/a has chosen the file turn/a; turn/a/b now moves that file into a directory.
+      after: async () => {
+        below = await put('turn/a/b', 'x');
+      },
+    };
+    const refused = await failure(
+      once.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'turn/a', Body: 'v2' })),
+    );
+    expect(below).toBeDefined();
+    expect(refused).toEqual({ code: 'ServiceUnavailable', status: 503 });
+    expect(await text('turn/a')).toBe('v1');
+    const names = await readdir(join(gw.root, BUCKET, 'turn'), { recursive: true });
+    expect(names.map(String).sort()).toEqual(['a', 'a/.tierfs-object', 'a/b']);
+    await once.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'turn/a', Body: 'v2' }));
+    expect(await text('turn/a')).toBe('v2');
+    expect(await keys('turn/')).toEqual({ keys: ['turn/a:2', 'turn/a/b:1'], prefixes: [] });
   });
 });
 

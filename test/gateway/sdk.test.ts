@@ -4,6 +4,7 @@ import { readdir } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { crc32 } from 'node:zlib';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -713,7 +714,7 @@ describe('authentication', () => {
     });
     const chunks = [randomBytes(65536), randomBytes(65536), randomBytes(1000)];
     const send = async (key: string, tamper: boolean) => {
-      const { status, text } = await chunkedPut(signer, key, chunks, tamper);
+      const { status, text } = await chunkedPut(signer, key, chunks, tamper ? 'chunk' : 'none');
       return { status, text };
     };
     const ok = await send('chunked.bin', false);
@@ -725,6 +726,39 @@ describe('authentication', () => {
     expect(bad.text).toContain('SignatureDoesNotMatch');
     expect((await failure(s3.send(new HeadObjectCommand({ Bucket, Key: 'tampered.bin' })))).status).toBe(404);
     expect((await tree()).filter((p) => p.includes('tampered') || p.includes('.tierfs-partial'))).toEqual([]);
+  });
+
+  it('checks the x-amz-trailer-signature of a STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER PUT', async () => {
+    const signer = new SignatureV4({
+      credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
+      region: 'us-east-1',
+      service: 's3',
+      sha256: NodeSha256,
+      uriEscapePath: false,
+    });
+    const chunks = [randomBytes(65536), randomBytes(1000)];
+    const ok = await chunkedPut(signer, 'trailer-ok.bin', chunks, 'none', true);
+    expect(ok).toMatchObject({ status: 200 });
+    const got = await s3.send(new GetObjectCommand({ Bucket, Key: 'trailer-ok.bin' }));
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat(chunks))).toBe(true);
+    const refusals = {
+      // The right checksum, a wrong trailer signature (unchecked, this was stored).
+      'trailer-signature':
+        'The x-amz-trailer-signature of an aws-chunked body does not match its trailing headers',
+      // The checksum in the trailer changed on the way: its signature no longer covers it.
+      'trailer-value':
+        'The x-amz-trailer-signature of an aws-chunked body does not match its trailing headers',
+      'no-trailer-signature': 'have no x-amz-trailer-signature',
+    } as const;
+    for (const [spoil, message] of Object.entries(refusals)) {
+      const key = `trailer-${spoil}.bin`;
+      const bad = await chunkedPut(signer, key, chunks, spoil as Spoil, true);
+      expect({ spoil, status: bad.status }).toEqual({ spoil, status: 403 });
+      expect(bad.text).toContain('<Code>SignatureDoesNotMatch</Code>');
+      expect(bad.text).toContain(message);
+      expect((await failure(s3.send(new HeadObjectCommand({ Bucket, Key: key })))).status).toBe(404);
+    }
+    expect((await tree()).filter((p) => p.includes('trailer-') && !p.includes('trailer-ok'))).toEqual([]);
   });
 });
 
@@ -775,25 +809,39 @@ function toBytes(data: SourceData): Uint8Array | string {
   return new Uint8Array(data);
 }
 
+/** How a chunked PUT is spoiled: a changed data byte, a trailer checksum or trailer signature changed. */
+type Spoil = 'none' | 'chunk' | 'trailer-value' | 'trailer-signature' | 'no-trailer-signature';
+
 /**
  * Sends a PUT with an aws-chunked body signed chunk by chunk: the seed request is signed by the
- * SDK's SignatureV4 with x-amz-content-sha256 STREAMING-AWS4-HMAC-SHA256-PAYLOAD, each chunk with
- * its event signer (the same chained AWS4-HMAC-SHA256-PAYLOAD string to sign).
+ * SDK's SignatureV4 with x-amz-content-sha256 STREAMING-AWS4-HMAC-SHA256-PAYLOAD (or -TRAILER), each
+ * chunk with its event signer (the same chained AWS4-HMAC-SHA256-PAYLOAD string to sign). With
+ * `trailer`, an x-amz-checksum-crc32 trailing header follows, signed by hand as AWS documents it
+ * ("AWS4-HMAC-SHA256-TRAILER", date, scope, the final chunk's signature, SHA-256 of the
+ * `name:value\n` trailer lines): the SDK for JavaScript never sends signed trailers itself.
  */
 async function chunkedPut(
   signer: SignatureV4,
   key: string,
   chunks: Buffer[],
-  tamper: boolean,
+  spoil: Spoil,
+  trailer = false,
 ): Promise<{ status: number; text: string }> {
   const signingDate = new Date();
   const framed = (size: number, signature: string) => `${size.toString(16)};chunk-signature=${signature}\r\n`;
   const decodedLength = chunks.reduce((n, c) => n + c.length, 0);
-  // Body length: every chunk's header, data and CRLF, then the final empty chunk.
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(Buffer.concat(chunks)));
+  const checksum = spoil === 'trailer-value' ? 'AAAAAA==' : crc.toString('base64');
+  const trailerLines = `x-amz-checksum-crc32:${checksum}\r\n`;
+  const signatureLine = (sig: string) =>
+    spoil === 'no-trailer-signature' ? '' : `x-amz-trailer-signature:${sig}\r\n`;
+  // Body length: every chunk's header, data and CRLF, then the final empty chunk and the trailer.
   const sigLength = 64;
   const encodedLength =
     chunks.reduce((n, c) => n + framed(c.length, 'x'.repeat(sigLength)).length + c.length + 2, 0) +
     framed(0, 'x'.repeat(sigLength)).length +
+    (trailer ? trailerLines.length + signatureLine('x'.repeat(sigLength)).length : 0) +
     2;
   const signed = await signer.sign(
     {
@@ -808,7 +856,10 @@ async function chunkedPut(
         'content-encoding': 'aws-chunked',
         'content-length': String(encodedLength),
         'x-amz-decoded-content-length': String(decodedLength),
-        'x-amz-content-sha256': 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD',
+        'x-amz-content-sha256': trailer
+          ? 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER'
+          : 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD',
+        ...(trailer ? { 'x-amz-trailer': 'x-amz-checksum-crc32' } : {}),
       },
     },
     { signingDate },
@@ -821,9 +872,32 @@ async function chunkedPut(
       { headers: new Uint8Array(0), payload: chunk },
       { signingDate, priorSignature: previous },
     );
-    const data = tamper && index === 1 ? Buffer.from(chunk).fill(7, 0, 10) : chunk;
-    parts.push(Buffer.from(framed(chunk.length, signature)), data, Buffer.from('\r\n'));
+    const data = spoil === 'chunk' && index === 1 ? Buffer.from(chunk).fill(7, 0, 10) : chunk;
+    parts.push(Buffer.from(framed(chunk.length, signature)), data);
+    if (chunk.length > 0 || !trailer) parts.push(Buffer.from('\r\n'));
     previous = signature;
+  }
+  if (trailer) {
+    const amzDate = signed.headers['x-amz-date']!;
+    const scope = `${amzDate.slice(0, 8)}/us-east-1/s3/aws4_request`;
+    const hmac = (key: Buffer | string, text: string) => createHmac('sha256', key).update(text).digest();
+    const signingKey = ['us-east-1', 's3', 'aws4_request'].reduce(
+      (k, part) => hmac(k, part),
+      hmac(`AWS4${SECRET_KEY}`, amzDate.slice(0, 8)),
+    );
+    // The signature covers the trailer as sent (the right checksum unless 'trailer-value' changes it after).
+    const signedLines = `x-amz-checksum-crc32:${crc.toString('base64')}\n`;
+    const stringToSign = [
+      'AWS4-HMAC-SHA256-TRAILER',
+      amzDate,
+      scope,
+      previous,
+      createHash('sha256').update(signedLines).digest('hex'),
+    ].join('\n');
+    let signature = hmac(signingKey, stringToSign).toString('hex');
+    if (spoil === 'trailer-signature')
+      signature = `${signature.slice(0, 63)}${signature.endsWith('0') ? '1' : '0'}`;
+    parts.push(Buffer.from(trailerLines + signatureLine(signature) + '\r\n'));
   }
   const payload = Buffer.concat(parts);
   expect(payload.length).toBe(encodedLength);

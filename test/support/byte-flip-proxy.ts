@@ -11,6 +11,8 @@ export interface SeenPut {
   readonly headers: IncomingHttpHeaders;
   /** SHA-256 (hex) of the body as the client sent it, before any corruption. */
   readonly sentSha256: string;
+  /** MD5 (base64, as Content-MD5 has it) of the body as the client sent it. */
+  readonly sentMd5: string;
   status?: number;
 }
 
@@ -20,26 +22,35 @@ export interface ByteFlipProxy {
   readonly puts: SeenPut[];
   /** Flip a byte of the PUTs whose path (with query) this accepts; undefined: none. */
   corrupt: ((path: string) => boolean) | undefined;
+  /** Changes the answer headers of a PUT before the client sees them (a store that stored other bytes). */
+  rewriteAnswer: ((path: string, headers: IncomingHttpHeaders) => void) | undefined;
   /** Forgets the recorded PUTs and stops corrupting. */
   reset(): void;
   close(): Promise<void>;
 }
 
-export async function startByteFlipProxy(targetEndpoint: string): Promise<ByteFlipProxy> {
+/**
+ * `methods`: the requests recorded (in `puts`) and corruptible, PUT by default (Kodo's form upload
+ * is a POST).
+ */
+export async function startByteFlipProxy(
+  targetEndpoint: string,
+  { methods = ['PUT'] }: { methods?: readonly string[] } = {},
+): Promise<ByteFlipProxy> {
   const target = new URL(targetEndpoint);
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const seen: SeenPut | undefined =
-        req.method === 'PUT'
-          ? {
-              path: req.url!,
-              headers: req.headers,
-              sentSha256: createHash('sha256').update(body).digest('hex'),
-            }
-          : undefined;
+      const seen: SeenPut | undefined = methods.includes(req.method ?? '')
+        ? {
+            path: req.url!,
+            headers: req.headers,
+            sentSha256: createHash('sha256').update(body).digest('hex'),
+            sentMd5: createHash('md5').update(body).digest('base64'),
+          }
+        : undefined;
       if (seen) proxy.puts.push(seen);
       const sent = Buffer.from(body);
       if (seen && sent.length > 0 && proxy.corrupt?.(req.url!)) sent[sent.length >> 1]! ^= 0x01;
@@ -49,7 +60,9 @@ export async function startByteFlipProxy(targetEndpoint: string): Promise<ByteFl
         { host: target.hostname, port: target.port, method: req.method, path: req.url, headers },
         (answer) => {
           if (seen) seen.status = answer.statusCode;
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          const answered = { ...answer.headers };
+          if (seen) proxy.rewriteAnswer?.(req.url!, answered);
+          res.writeHead(answer.statusCode ?? 502, answered);
           answer.pipe(res);
         },
       );
@@ -62,9 +75,11 @@ export async function startByteFlipProxy(targetEndpoint: string): Promise<ByteFl
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     puts: [],
     corrupt: undefined,
+    rewriteAnswer: undefined,
     reset() {
       proxy.puts.length = 0;
       proxy.corrupt = undefined;
+      proxy.rewriteAnswer = undefined;
     },
     close: () =>
       new Promise<void>((resolve) => {

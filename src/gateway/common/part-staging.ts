@@ -43,6 +43,8 @@ export interface StagedPart {
    * part), opaque here; recorded in the same row as the part's size and MD5.
    */
   readonly sealing?: string;
+  /** The dialect's checksum of the part (the S3 gateway: `algorithm:base64`), opaque here. */
+  readonly checksum?: string;
 }
 
 export interface PartStagingOptions {
@@ -75,6 +77,7 @@ interface PartRow {
   md5: string;
   mtime_ms: number;
   sealing: string | null;
+  checksum: string | null;
 }
 
 /** Only ids of this form ever name a directory, so no id can reach outside the staging dir. */
@@ -105,6 +108,10 @@ export class PartStaging<Attributes> {
     const columns = db.sql<[], { name: string }>('PRAGMA table_info(staged_parts)').all();
     if (!columns.some((column) => column.name === 'sealing')) {
       db.exec('ALTER TABLE staged_parts ADD COLUMN sealing TEXT');
+    }
+    // ... and before they had a checksum.
+    if (!columns.some((column) => column.name === 'checksum')) {
+      db.exec('ALTER TABLE staged_parts ADD COLUMN checksum TEXT');
     }
   }
 
@@ -172,7 +179,7 @@ export class PartStaging<Attributes> {
    * that number, replacing an earlier one. More than `maxSize` bytes fail with PartTooLargeError.
    * `sealed.sealing` is kept with the part (see StagedPart) and `sealed.md5`, asked once the
    * stream has ended, is recorded instead of the MD5 of the bytes staged (an encrypting dialect's
-   * tag of the plaintext).
+   * tag of the plaintext). `checksum`, asked once the stream has ended, is kept with the part.
    */
   async putPart(
     uploadId: string,
@@ -180,6 +187,7 @@ export class PartStaging<Attributes> {
     source: PartSource,
     maxSize = Number.POSITIVE_INFINITY,
     sealed?: { readonly sealing: string; readonly md5: () => string },
+    checksum?: () => string | undefined,
   ): Promise<StagedPart> {
     const final = this.partFile(uploadId, partNumber);
     const temp = `${final}.${randomBytes(6).toString('hex')}.tmp`;
@@ -199,12 +207,14 @@ export class PartStaging<Attributes> {
       await rm(temp, { force: true });
       throw error;
     }
+    const sum = checksum?.();
     const part: StagedPart = {
       partNumber,
       size,
       md5: sealed ? sealed.md5() : md5.digest('hex'),
       mtimeMs: Date.now(),
       ...(sealed ? { sealing: sealed.sealing } : {}),
+      ...(sum === undefined ? {} : { checksum: sum }),
     };
     // Two puts of one part at once: each rename is followed by its row before the other's rename
     // starts, so the part file and its row (size, MD5, sealing IVs) are always the same put's.
@@ -217,9 +227,9 @@ export class PartStaging<Attributes> {
       }
       this.db
         .sql(
-          'INSERT OR REPLACE INTO staged_parts (upload_id, part_number, size, md5, mtime_ms, sealing) VALUES (?, ?, ?, ?, ?, ?)',
+          'INSERT OR REPLACE INTO staged_parts (upload_id, part_number, size, md5, mtime_ms, sealing, checksum) VALUES (?, ?, ?, ?, ?, ?, ?)',
         )
-        .run(uploadId, partNumber, part.size, part.md5, part.mtimeMs, sealed?.sealing ?? null);
+        .run(uploadId, partNumber, part.size, part.md5, part.mtimeMs, sealed?.sealing ?? null, sum ?? null);
     };
     const placed = (this.placing.get(final) ?? Promise.resolve()).catch(() => undefined).then(place);
     this.placing.set(final, placed);
@@ -235,7 +245,7 @@ export class PartStaging<Attributes> {
   listParts(uploadId: string, afterPart = 0, limit = -1): StagedPart[] {
     return this.db
       .sql<[string, number, number], PartRow>(
-        `SELECT part_number, size, md5, mtime_ms, sealing FROM staged_parts
+        `SELECT part_number, size, md5, mtime_ms, sealing, checksum FROM staged_parts
          WHERE upload_id = ? AND part_number > ? ORDER BY part_number LIMIT ?`,
       )
       .all(uploadId, afterPart, limit)
@@ -245,6 +255,7 @@ export class PartStaging<Attributes> {
         md5: row.md5,
         mtimeMs: row.mtime_ms,
         ...(row.sealing === null ? {} : { sealing: row.sealing }),
+        ...(row.checksum === null ? {} : { checksum: row.checksum }),
       }));
   }
 

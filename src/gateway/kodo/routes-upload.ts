@@ -7,8 +7,10 @@
  * part number range, the etag comparison and the expiry are Kodo's. Resumable v1 (mkblk, bput,
  * mkfile) is in routes-upload-v1.ts; it ends in putUpload as these do.
  */
+
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import busboy from 'busboy';
 import {
@@ -227,14 +229,15 @@ export async function handleResumable(
     if (method !== 'PUT') throw new KodoError(KODO_STATUS.METHOD_NOT_ALLOWED, 'method not allowed');
     let part: StagedPart;
     try {
-      part = await ctx.staging.putPart(uploadId, path.partNumber, [req], ctx.maxPartSize);
+      part = await ctx.staging.putPart(
+        uploadId,
+        path.partNumber,
+        [req, ...md5Checked(req.headers['content-md5'])],
+        ctx.maxPartSize,
+      );
     } catch (error) {
       drain(req);
       throw error instanceof PartTooLargeError ? new KodoError(KODO_STATUS.TOO_LARGE, error.message) : error;
-    }
-    const sentMd5 = req.headers['content-md5'];
-    if (typeof sentMd5 === 'string' && !sameMd5(sentMd5, part.md5)) {
-      throw badRequest('Content-MD5 does not match the part received');
     }
     sendJson(res, 200, { etag: part.md5, md5: part.md5 });
     return;
@@ -276,6 +279,28 @@ function expireAt(upload: StagedUpload<null>): number {
 }
 
 /** Both forms clients send: hex (the Node SDK) and base64 (RFC 1864). */
+/**
+ * A part's Content-MD5 (hex, or base64), checked once its last byte has passed and before it is
+ * staged: Kodo refuses a part whose body does not match it and keeps nothing of it (upload part,
+ * resumable upload v2: "Content-MD5 ... 服务端会校验").
+ */
+function md5Checked(sent: string | string[] | undefined): Transform[] {
+  if (typeof sent !== 'string') return [];
+  const hash = createHash('md5');
+  return [
+    new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        hash.update(chunk);
+        callback(null, chunk);
+      },
+      flush(callback) {
+        const hex = hash.digest('hex');
+        callback(sameMd5(sent, hex) ? null : badRequest('Content-MD5 does not match the part received'));
+      },
+    }),
+  ];
+}
+
 function sameMd5(sent: string, hex: string): boolean {
   return sent.toLowerCase() === hex || sent === Buffer.from(hex, 'hex').toString('base64');
 }

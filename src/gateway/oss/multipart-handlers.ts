@@ -3,7 +3,7 @@ import { OSS_LIMITS, occurrences } from '../common/limits.js';
 import type { CompletePart } from './backend.js';
 import { OssError } from './errors.js';
 import { isoTime, parseRange } from './http-semantics.js';
-import { contentMd5, copySource, forbidOverwrite, quoted } from './object-handlers.js';
+import { contentMd5, copySource, crc64Of, forbidOverwrite, quoted } from './object-handlers.js';
 import {
   checkBodySize,
   type OssContext,
@@ -37,15 +37,16 @@ export async function uploadPart(ctx: OssContext): Promise<void> {
   const uploadId = ctx.query.get('uploadId')!;
   if (ctx.headers['x-oss-copy-source'] === undefined) {
     checkBodySize(ctx);
+    const crc = crc64Of(ctx.req);
     const part = await ctx.backend.uploadPart(
       ctx.bucket!,
       ctx.key,
       uploadId,
       partNumber,
-      ctx.req,
+      crc.body,
       contentMd5(ctx),
     );
-    sendEmpty(ctx, 200, { ETag: quoted(part.etag) });
+    sendEmpty(ctx, 200, { ETag: quoted(part.etag), 'x-oss-hash-crc64ecma': crc.value() });
     return;
   }
   const source = await copySource(ctx);

@@ -1,6 +1,8 @@
 /** Object operations: Put, Get, Head, GetObjectMeta, Delete, Copy, and object ACLs. */
+import { pipeline as pipeCallback, type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { isTierfsError } from '../../errors.js';
+import { Crc64Ecma } from '../../ufs/object/body-digest.js';
 import type { ObjectInfo } from './backend.js';
 import { OssError } from './errors.js';
 import { evaluateConditions, isoTime, parseRange } from './http-semantics.js';
@@ -15,13 +17,31 @@ import {
 
 export async function putObject(ctx: OssContext): Promise<void> {
   checkBodySize(ctx);
-  const info = await ctx.backend.putObject(ctx.bucket!, ctx.key, ctx.req, {
+  const crc = crc64Of(ctx.req);
+  const info = await ctx.backend.putObject(ctx.bucket!, ctx.key, crc.body, {
     contentType: ctx.headers['content-type'],
     userMeta: userMetaFrom(ctx.headers),
     forbidOverwrite: forbidOverwrite(ctx),
     contentMd5: contentMd5(ctx),
   });
-  sendEmpty(ctx, 200, { ETag: quoted(info.etag) });
+  sendEmpty(ctx, 200, { ETag: quoted(info.etag), 'x-oss-hash-crc64ecma': crc.value() });
+}
+
+/**
+ * The body of a write with its CRC-64/ECMA taken as it passes: OSS answers PutObject, AppendObject
+ * and UploadPart with `x-oss-hash-crc64ecma` (the CRC of what it stored, an unsigned decimal),
+ * which Alibaba's SDKs compare with their own ("Data integrity check: CRC-64", OSS docs).
+ */
+export function crc64Of(body: Readable): { body: Readable; value: () => string } {
+  const crc = new Crc64Ecma();
+  const counted = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      crc.update(chunk);
+      callback(null, chunk);
+    },
+  });
+  pipeCallback(body, counted, () => undefined);
+  return { body: counted, value: () => crc.decimal() };
 }
 
 /** Times a GET heads and opens an object that keeps being replaced in between, before giving up. */

@@ -36,6 +36,8 @@ export class DigestCheck extends Transform {
   md5Hex = '';
   /** The flexible checksum (header name and base64 value) once the body has ended and matched. */
   checksumHeader: Record<string, string> = {};
+  /** The same as an algorithm and base64 value. */
+  found: { algorithm: ChecksumAlgorithm; value: string } | undefined;
 
   constructor(options: {
     md5Base64?: string;
@@ -104,6 +106,7 @@ export class DigestCheck extends Transform {
         return;
       }
       this.checksumHeader = { [checksumHeaderName(algorithm)]: actual };
+      this.found = { algorithm, value: actual };
     }
     callback();
   }
@@ -158,7 +161,17 @@ function lengthHeader(value: string | undefined): number | undefined {
   return n;
 }
 
-export function bodyStages(req: IncomingMessage, payload: PayloadCheck): BodyStages {
+/**
+ * The stages of a request body. `algorithm`: the checksum the body must have (a multipart upload
+ * created with one): another declared is InvalidRequest, none declared is computed; null: the
+ * request's x-amz-checksum-* headers are not about its body (CompleteMultipartUpload's are the
+ * object's).
+ */
+export function bodyStages(
+  req: IncomingMessage,
+  payload: PayloadCheck,
+  algorithm?: ChecksumAlgorithm | null,
+): BodyStages {
   const chunked =
     payload.kind === 'chunked'
       ? new AwsChunkedDecoder({ signing: payload.signing, trailer: payload.trailer })
@@ -167,7 +180,19 @@ export function bodyStages(req: IncomingMessage, payload: PayloadCheck): BodySta
   const declaredLength = lengthHeader(
     chunked ? (Array.isArray(decoded) ? decoded[0] : decoded) : req.headers['content-length'],
   );
-  const declared = declaredChecksum(req.headers, payload.kind === 'chunked' && payload.trailer);
+  let declared =
+    algorithm === null
+      ? undefined
+      : declaredChecksum(req.headers, payload.kind === 'chunked' && payload.trailer);
+  if (algorithm !== undefined && algorithm !== null) {
+    if (declared !== undefined && declared.algorithm !== algorithm) {
+      throw new S3Error(
+        'InvalidRequest',
+        `Checksum Type mismatch occurred, expected checksum Type: ${algorithm}, actual checksum Type: ${declared.algorithm}`,
+      );
+    }
+    declared ??= { algorithm, source: 'computed' };
+  }
   const digest = new DigestCheck({
     md5Base64: contentMd5(req),
     sha256Hex: payload.kind === 'sha256' ? payload.hex : undefined,
@@ -182,8 +207,9 @@ export async function readSmallBody(
   req: IncomingMessage,
   payload: PayloadCheck,
   limit = 4 * 1024 * 1024,
+  checksumHeaders: 'of-body' | 'of-object' = 'of-body',
 ): Promise<Buffer> {
-  const { stages } = bodyStages(req, payload);
+  const { stages } = bodyStages(req, payload, checksumHeaders === 'of-object' ? null : undefined);
   const chunks: Buffer[] = [];
   let size = 0;
   const sink = new Writable({

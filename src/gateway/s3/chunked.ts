@@ -1,16 +1,17 @@
 /**
  * Decoder of `Content-Encoding: aws-chunked` bodies:
  *   <hex size>;chunk-signature=<sig>\r\n<data>\r\n ... 0;chunk-signature=<sig>\r\n\r\n
- * (STREAMING-AWS4-HMAC-SHA256-PAYLOAD), or without signatures and with trailing headers after the
- * last chunk (STREAMING-UNSIGNED-PAYLOAD-TRAILER). Data flows on as it arrives; a chunk whose
- * signature does not match fails the stream when its last byte has been seen, which aborts the
- * write downstream before anything becomes visible.
+ * (STREAMING-AWS4-HMAC-SHA256-PAYLOAD), with trailing headers after the last chunk
+ * (STREAMING-UNSIGNED-PAYLOAD-TRAILER), or both (STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, whose
+ * trailing headers end with `x-amz-trailer-signature`, chained on the final chunk's signature). Data
+ * flows on as it arrives; a chunk or trailer whose signature does not match fails the stream when
+ * its last byte has been seen, which aborts the write downstream before anything becomes visible.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { S3Error } from './errors.js';
 import { signaturesEqual } from './signed-request.js';
-import { type ChunkSigning, chunkSignature } from './sigv4.js';
+import { type ChunkSigning, chunkSignature, trailerSignature } from './sigv4.js';
 
 const MAX_LINE = 4096;
 const CRLF = Buffer.from('\r\n');
@@ -32,6 +33,7 @@ export class AwsChunkedDecoder extends Transform {
   private chunkSignatureGiven = '';
   private previousSignature: string;
   private chunkHash: Hash | undefined;
+  private trailerSignatureGiven: string | undefined;
   /** Trailing headers (lower-case names), complete once the stream has ended. */
   readonly trailers = new Map<string, string>();
 
@@ -144,6 +146,7 @@ export class AwsChunkedDecoder extends Transform {
       case 'trailer':
         // Trailing headers (x-amz-checksum-*, checked by DigestCheck); an empty line ends them.
         if (text === '') {
+          this.checkTrailer();
           this.state = 'done';
           return;
         }
@@ -162,7 +165,36 @@ export class AwsChunkedDecoder extends Transform {
         'The request contained trailing data that was not well-formed or did not conform to our published schema.',
       );
     }
-    this.trailers.set(text.slice(0, colon).trim().toLowerCase(), text.slice(colon + 1).trim());
+    const name = text.slice(0, colon).trim().toLowerCase();
+    const value = text.slice(colon + 1).trim();
+    if (name === 'x-amz-trailer-signature') this.trailerSignatureGiven = value;
+    else this.trailers.set(name, value);
+  }
+
+  /**
+   * A signed trailer: its signature is over the trailing headers as `name:value\n` lines, sorted,
+   * chained on the final (empty) chunk's signature — as S3 checks it.
+   */
+  private checkTrailer(): void {
+    const signing = this.options.signing;
+    if (!signing) return;
+    if (this.trailerSignatureGiven === undefined) {
+      throw new S3Error(
+        'SignatureDoesNotMatch',
+        'The trailing headers of an aws-chunked body signed with STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER have no x-amz-trailer-signature',
+      );
+    }
+    const canonical = [...this.trailers.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([name, value]) => `${name}:${value}\n`)
+      .join('');
+    const expected = trailerSignature(signing, this.previousSignature, canonical);
+    if (!signaturesEqual(expected, this.trailerSignatureGiven.toLowerCase())) {
+      throw new S3Error(
+        'SignatureDoesNotMatch',
+        'The x-amz-trailer-signature of an aws-chunked body does not match its trailing headers',
+      );
+    }
   }
 
   private checkChunk(): void {

@@ -6,11 +6,13 @@
  * row is trusted only while the store's fingerprint of the object still matches the one recorded
  * when the gateway wrote it.
  */
+
 import { type ObjectRecord as CommonRecord, ObjectRecordStore } from '../common/object-records.js';
 import { StateDatabase } from '../common/state-database.js';
 import type { Grant } from './acl.js';
 import { BucketSettings } from './bucket-settings.js';
 import type { CorsRule } from './cors.js';
+import type { StoredChecksum } from './object-checksums.js';
 import type { SseRecord } from './sse-c.js';
 import { VersionStore } from './version-store.js';
 
@@ -46,6 +48,8 @@ export interface ObjectHeaders {
   readonly legalHold?: 'ON' | 'OFF';
   /** SSE-C: how the stored bytes are encrypted (never the key; see sse-c.ts). */
   readonly sse?: SseRecord;
+  /** The x-amz-checksum-* it was written with (of the plaintext), see object-checksums.ts. */
+  readonly checksum?: StoredChecksum;
 }
 
 export interface ObjectRecord {

@@ -2,10 +2,20 @@
 
 import type { Transform } from 'node:stream';
 import { occurrences, S3_LIMITS } from '../common/limits.js';
-import { bodyStages, readSmallBody } from './body.js';
+import { bodyStages, DigestCheck, readSmallBody } from './body.js';
+import { CHECKSUM_ALGORITHMS } from './checksums.js';
 import { headerOf, isoDate, type S3Context, sendEmpty, sendXml } from './context.js';
 import { S3Error } from './errors.js';
-import type { PartSealing } from './multipart.js';
+import type { CompletedPart, PartSealing } from './multipart.js';
+import {
+  checksumElement,
+  checksumElements,
+  declaredFullChecksum,
+  decodePartChecksum,
+  type NamedChecksums,
+  uploadChecksum,
+  uploadChecksumHeaders,
+} from './object-checksums.js';
 import {
   attributesFromRequest,
   checkBodySize,
@@ -24,20 +34,23 @@ export async function createMultipartUpload(
   { uploads, access }: GatewayServices,
 ): Promise<void> {
   const key = requestKey(ctx);
-  const attributes = attributesFromRequest(ctx, access);
-  const uploadId = await uploads.create(
-    ctx.bucket!,
-    ctx.key!,
-    key === undefined
-      ? attributes
-      : { ...attributes, headers: { ...attributes.headers, sse: newRecord(key) } },
+  const checksum = uploadChecksum(
+    headerOf(ctx, 'x-amz-checksum-algorithm'),
+    headerOf(ctx, 'x-amz-checksum-type'),
   );
+  const attributes = attributesFromRequest(ctx, access);
+  const uploadId = await uploads.create(ctx.bucket!, ctx.key!, {
+    ...(key === undefined
+      ? attributes
+      : { ...attributes, headers: { ...attributes.headers, sse: newRecord(key) } }),
+    ...(checksum ? { checksum } : {}),
+  });
   sendXml(
     ctx,
     'InitiateMultipartUploadResult',
     { Bucket: ctx.bucket, Key: ctx.key, UploadId: uploadId },
     200,
-    sseHeaders(key),
+    { ...sseHeaders(key), ...uploadChecksumHeaders(checksum) },
   );
 }
 
@@ -91,13 +104,14 @@ export async function uploadPart(ctx: S3Context, services: GatewayServices): Pro
   checkBodySize(ctx);
   const target = upload(ctx, services);
   const key = partKey(ctx, target);
-  const body = bodyStages(ctx.req, ctx.identity.payload);
+  const body = bodyStages(ctx.req, ctx.identity.payload, target.attributes.checksum?.algorithm);
   const sealed = sealedPart(key, body.stages);
   const part = await services.uploads.uploadPart(
     target,
     Number(ctx.query.get('partNumber')),
     [ctx.req, ...sealed.stages],
     sealed.sealing,
+    () => body.digest.found,
   );
   sendEmpty(ctx, 200, { etag: `"${part.md5}"`, ...body.digest.checksumHeader, ...sseHeaders(key) });
 }
@@ -134,17 +148,25 @@ export async function uploadPartCopy(ctx: S3Context, services: GatewayServices):
   const key = partKey(ctx, target);
   const source = await copySource(ctx, services);
   const range = copySourceRange(headerOf(ctx, 'x-amz-copy-source-range'), source.size);
-  const sealed = sealedPart(key, []);
+  // A copied part gets the checksum its upload was created with, computed as it is copied.
+  const algorithm = target.attributes.checksum?.algorithm;
+  const digest = new DigestCheck(algorithm ? { checksum: { algorithm, expected: () => undefined } } : {});
+  const sealed = sealedPart(key, [digest]);
   const part = await services.uploads.uploadPart(
     target,
     Number(ctx.query.get('partNumber')),
     [await openPlain(services.layer, source, source.customerKey, range), ...sealed.stages],
     sealed.sealing,
+    () => digest.found,
   );
   sendXml(
     ctx,
     'CopyPartResult',
-    { LastModified: isoDate(part.mtimeMs), ETag: `"${part.md5}"` },
+    {
+      LastModified: isoDate(part.mtimeMs),
+      ETag: `"${part.md5}"`,
+      ...checksumElements(algorithm, digest.found?.value),
+    },
     200,
     sseHeaders(key),
   );
@@ -157,9 +179,14 @@ const MAX_PART_XML_BYTES = 512;
  * The parts a CompleteMultipartUpload body lists. The body is bounded by what 10,000 parts take
  * and the parts are counted before the XML is parsed: a body listing more is refused at once.
  */
-async function requestedParts(ctx: S3Context): Promise<{ partNumber: number; etag: string }[]> {
+async function requestedParts(ctx: S3Context): Promise<CompletedPart[]> {
   const text = (
-    await readSmallBody(ctx.req, ctx.identity.payload, S3_LIMITS.maxParts * MAX_PART_XML_BYTES + 4096)
+    await readSmallBody(
+      ctx.req,
+      ctx.identity.payload,
+      S3_LIMITS.maxParts * MAX_PART_XML_BYTES + 4096,
+      'of-object',
+    )
   ).toString();
   if (occurrences(text, '</Part>') > S3_LIMITS.maxParts) {
     throw new S3Error('InvalidArgument', `An upload has at most ${S3_LIMITS.maxParts} parts`);
@@ -171,7 +198,12 @@ async function requestedParts(ctx: S3Context): Promise<{ partNumber: number; eta
     if (!Number.isInteger(partNumber) || etag === undefined) {
       throw new S3Error('MalformedXML', 'Each <Part> needs a <PartNumber> and an <ETag>');
     }
-    return { partNumber, etag };
+    const checksums: NamedChecksums = {};
+    for (const algorithm of CHECKSUM_ALGORITHMS) {
+      const value = textOf(part, checksumElement(algorithm));
+      if (value !== undefined) checksums[algorithm] = value.trim();
+    }
+    return { partNumber, etag, checksums };
   });
 }
 
@@ -186,16 +218,31 @@ export async function completeMultipartUpload(ctx: S3Context, services: GatewayS
     sendCompleted(ctx, services, await services.uploads.completedBefore(uploadId, ctx.bucket!, ctx.key!));
     return;
   }
+  const declaredFull = declaredFullChecksum(
+    target.attributes.checksum,
+    (name) => headerOf(ctx, name),
+    headerOf(ctx, 'x-amz-checksum-type'),
+  );
   const parts = await requestedParts(ctx);
   await checkWriteConditions(ctx, services);
-  sendCompleted(ctx, services, await services.uploads.complete(target, parts));
+  sendCompleted(ctx, services, await services.uploads.complete(target, parts, declaredFull));
 }
 
 function sendCompleted(ctx: S3Context, { layer }: GatewayServices, info: ObjectInfo): void {
   sendXml(
     ctx,
     'CompleteMultipartUploadResult',
-    { Location: `/${ctx.bucket}/${ctx.key}`, Bucket: ctx.bucket, Key: ctx.key, ETag: `"${info.etag}"` },
+    {
+      Location: `/${ctx.bucket}/${ctx.key}`,
+      Bucket: ctx.bucket,
+      Key: ctx.key,
+      ETag: `"${info.etag}"`,
+      ...checksumElements(
+        info.headers.checksum?.algorithm,
+        info.headers.checksum?.value,
+        info.headers.checksum?.type,
+      ),
+    },
     200,
     layer.versions.writtenVersionHeader(info),
   );
@@ -232,6 +279,7 @@ export async function listParts(ctx: S3Context, services: GatewayServices): Prom
       LastModified: isoDate(p.mtimeMs),
       ETag: `"${p.md5}"`,
       Size: p.size,
+      ...checksumElements(decodePartChecksum(p.checksum)?.algorithm, decodePartChecksum(p.checksum)?.value),
     })),
   });
 }

@@ -11,9 +11,20 @@ import {
   type StagedPart,
   type StagedUpload,
 } from '../common/part-staging.js';
+import { DigestCheck } from './body.js';
+import type { ChecksumAlgorithm } from './checksums.js';
 import { CompletedUploads } from './completed-uploads.js';
 import { S3Error } from './errors.js';
 import { objectPath } from './names.js';
+import {
+  checkNamedChecksums,
+  compositeChecksum,
+  decodePartChecksum,
+  encodePartChecksum,
+  type NamedChecksums,
+  type StoredChecksum,
+  type UploadChecksum,
+} from './object-checksums.js';
 import type { ObjectAttributes, ObjectInfo, ObjectLayer } from './object-layer.js';
 
 const MAX_PART_NUMBER = 10_000;
@@ -24,12 +35,19 @@ export interface PartSealing {
   readonly etag: () => string;
 }
 
+/** What an upload's writer chose about the object, and the checksum it was created with. */
+export interface UploadAttributes extends ObjectAttributes {
+  readonly checksum?: UploadChecksum;
+}
+
 /** An upload in progress, with what its writer chose about the object. */
-export type UploadRecord = StagedUpload<ObjectAttributes>;
+export type UploadRecord = StagedUpload<UploadAttributes>;
 
 export interface CompletedPart {
   readonly partNumber: number;
   readonly etag: string;
+  /** The checksums the request names for the part (ChecksumCRC32, ...). */
+  readonly checksums?: NamedChecksums;
 }
 
 const noSuchUpload = (): S3Error =>
@@ -47,8 +65,9 @@ function unquote(etag: string): string {
  * encrypted when staged, so the object's record lists each part's IV and size (see sse-c.ts).
  */
 function sealedObject(upload: UploadRecord, chosen: readonly StagedPart[]): ObjectAttributes {
-  const sse = upload.attributes.headers.sse;
-  if (sse === undefined) return upload.attributes;
+  const { checksum: _upload, ...attributes } = upload.attributes;
+  const sse = attributes.headers.sse;
+  if (sse === undefined) return attributes;
   const ivs = chosen.map((part) => {
     if (part.sealing === undefined) {
       throw new S3Error(
@@ -59,15 +78,50 @@ function sealedObject(upload: UploadRecord, chosen: readonly StagedPart[]): Obje
     return part.sealing;
   });
   return {
-    ...upload.attributes,
-    headers: { ...upload.attributes.headers, sse: { ...sse, ivs, sizes: chosen.map((part) => part.size) } },
+    ...attributes,
+    headers: { ...attributes.headers, sse: { ...sse, ivs, sizes: chosen.map((part) => part.size) } },
+  };
+}
+
+/**
+ * The checksum an upload's object is kept with, and the stages that find it: COMPOSITE, from the
+ * parts' checksums; FULL_OBJECT, computed as the parts stream into the object and compared with
+ * the one the Complete request declares (a mismatch fails the write: BadDigest, nothing stored).
+ * Under SSE-C the staged bytes are ciphertext, so a FULL_OBJECT checksum is not kept.
+ */
+function objectChecksum(
+  upload: UploadRecord,
+  chosen: readonly StagedPart[],
+  declaredFull: string | undefined,
+): { stages: Transform[]; checksum: () => StoredChecksum | undefined } {
+  const kept = upload.attributes.checksum;
+  if (kept === undefined) return { stages: [], checksum: () => undefined };
+  if (kept.type === 'COMPOSITE') {
+    const values = chosen.map((part) => {
+      const sum = decodePartChecksum(part.checksum);
+      if (sum?.algorithm !== kept.algorithm) {
+        throw new S3Error(
+          'InvalidPart',
+          `Part ${part.partNumber} was not uploaded with a ${kept.algorithm} checksum.`,
+        );
+      }
+      return sum.value;
+    });
+    const value = compositeChecksum(kept.algorithm, values);
+    return { stages: [], checksum: () => ({ ...kept, value }) };
+  }
+  if (upload.attributes.headers.sse !== undefined) return { stages: [], checksum: () => undefined };
+  const digest = new DigestCheck({ checksum: { algorithm: kept.algorithm, expected: () => declaredFull } });
+  return {
+    stages: [digest],
+    checksum: () => digest.found && { ...kept, value: digest.found.value },
   };
 }
 
 export class MultipartUploads {
   private readonly layer: ObjectLayer;
   private readonly minPartSize: number;
-  readonly staging: PartStaging<ObjectAttributes>;
+  readonly staging: PartStaging<UploadAttributes>;
   readonly completed: CompletedUploads;
 
   constructor(layer: ObjectLayer, stagingDir: string, minPartSize: number) {
@@ -88,7 +142,7 @@ export class MultipartUploads {
     return current;
   }
 
-  async create(bucket: string, key: string, attributes: ObjectAttributes): Promise<string> {
+  async create(bucket: string, key: string, attributes: UploadAttributes): Promise<string> {
     objectPath(key);
     await this.layer.bucket(bucket);
     return (await this.staging.create(bucket, key, attributes)).uploadId;
@@ -111,6 +165,7 @@ export class MultipartUploads {
     partNumber: number,
     source: readonly [NodeJS.ReadableStream, ...Transform[]],
     sealing?: PartSealing,
+    checksum?: () => { algorithm: ChecksumAlgorithm; value: string } | undefined,
   ): Promise<StagedPart> {
     if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PART_NUMBER) {
       throw new S3Error('InvalidArgument', `Part number must be an integer between 1 and ${MAX_PART_NUMBER}`);
@@ -121,6 +176,10 @@ export class MultipartUploads {
       source,
       undefined,
       sealing && { sealing: sealing.iv, md5: sealing.etag },
+      () => {
+        const sum = checksum?.();
+        return sum && encodePartChecksum(sum.algorithm, sum.value);
+      },
     );
   }
 
@@ -129,7 +188,11 @@ export class MultipartUploads {
    * counts once, with its last entry (as on Ceph RGW): a client that uploaded a part again and
    * appended its new ETag names the part it has now.
    */
-  async complete(upload: UploadRecord, requested: readonly CompletedPart[]): Promise<ObjectInfo> {
+  async complete(
+    upload: UploadRecord,
+    requested: readonly CompletedPart[],
+    declaredFull?: string,
+  ): Promise<ObjectInfo> {
     const named = requested.filter((part, index) => requested[index + 1]?.partNumber !== part.partNumber);
     const chosen = chooseParts(this.staging.listParts(upload.uploadId), named, {
       minPartSize: this.minPartSize,
@@ -151,7 +214,16 @@ export class MultipartUploads {
           `Your proposed upload is smaller than the minimum allowed object size: part ${part.partNumber} has ${part.size} bytes, at least ${this.minPartSize} are required for all but the last part.`,
         ),
     });
+    checkNamedChecksums(
+      upload.attributes.checksum,
+      chosen.map((part, index) => ({
+        partNumber: part.partNumber,
+        staged: part.checksum,
+        named: named[index]!.checksums ?? {},
+      })),
+    );
     const etag = multipartEtag(chosen);
+    const sum = objectChecksum(upload, chosen, declaredFull);
     const body = this.staging.readParts(
       upload.uploadId,
       chosen.map((part) => part.partNumber),
@@ -159,9 +231,10 @@ export class MultipartUploads {
     const info = await this.layer.put(
       upload.bucket,
       upload.key,
-      [body],
+      [body, ...sum.stages],
       () => etag,
       sealedObject(upload, chosen),
+      sum.checksum,
     );
     this.completed.record({
       uploadId: upload.uploadId,

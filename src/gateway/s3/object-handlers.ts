@@ -10,6 +10,7 @@ import { headersFromRequest, responseHeaders, tagSetXml, tagsFromHeader, tagsFro
 import { bodyStages, DigestCheck, readSmallBody } from './body.js';
 import { headerOf, isoDate, type S3Context, sendEmpty, sendXml } from './context.js';
 import { S3Error } from './errors.js';
+import { checksumElements, checksumResponseHeaders } from './object-checksums.js';
 import type { ObjectAttributes, ObjectInfo, ObjectLayer } from './object-layer.js';
 import {
   checkDeletable,
@@ -221,6 +222,10 @@ async function getObjectOnce(ctx: S3Context, services: GatewayServices): Promise
       range = part.range;
     }
   }
+  // The kept checksum is of the whole object: a range has none (as in S3).
+  if (range === undefined && headerOf(ctx, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED') {
+    Object.assign(headers, checksumResponseHeaders(info.headers.checksum));
+  }
   const length = range ? range.length : info.size;
   const status = range ? 206 : 200;
   if (range)
@@ -307,7 +312,14 @@ export async function putObject(ctx: S3Context, services: GatewayServices): Prom
     body.stages,
     () => body.digest.md5Hex,
   );
-  const info = await layer.put(ctx.bucket!, ctx.key!, [ctx.req, ...stages], etag, attributes);
+  const info = await layer.put(
+    ctx.bucket!,
+    ctx.key!,
+    [ctx.req, ...stages],
+    etag,
+    attributes,
+    () => body.digest.found && { ...body.digest.found, type: 'FULL_OBJECT' },
+  );
   sendEmpty(ctx, 200, {
     etag: `"${info.etag}"`,
     ...body.digest.checksumHeader,
@@ -441,7 +453,7 @@ const OBJECT_ATTRIBUTES = ['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'O
 
 /**
  * GetObjectAttributes: the ETag, size, storage class and part count the `x-amz-object-attributes`
- * header asks for (no checksums are kept, so `Checksum` is never in the answer).
+ * header asks for, and the checksum kept with the object (`Checksum`, when it was written with one).
  */
 export async function getObjectAttributes(ctx: S3Context, services: GatewayServices): Promise<void> {
   const asked = (headerOf(ctx, 'x-amz-object-attributes') ?? '')
@@ -462,6 +474,14 @@ export async function getObjectAttributes(ctx: S3Context, services: GatewayServi
     'GetObjectAttributesResponse',
     {
       ETag: asked.includes('ETag') ? info.etag : undefined,
+      Checksum:
+        asked.includes('Checksum') && info.headers.checksum
+          ? checksumElements(
+              info.headers.checksum.algorithm,
+              info.headers.checksum.value,
+              info.headers.checksum.type,
+            )
+          : undefined,
       ObjectParts: asked.includes('ObjectParts') && parts ? { TotalPartsCount: Number(parts[1]) } : undefined,
       StorageClass: asked.includes('StorageClass') ? 'STANDARD' : undefined,
       ObjectSize: asked.includes('ObjectSize') ? info.size : undefined,

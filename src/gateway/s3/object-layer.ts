@@ -4,6 +4,7 @@
  * markers, and each object's S3 attributes live in the metadata store keyed by the store's
  * fingerprint of its content.
  */
+
 import { createHash } from 'node:crypto';
 import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,6 +18,7 @@ import { cannedGrants, type Grant } from './acl.js';
 import { S3Error, toS3Error } from './errors.js';
 import type { CannedAcl, MetadataStore, ObjectHeaders, ObjectRecord, Tag } from './metadata-store.js';
 import { BUCKET_NAME_RULE, checkBucketName, isValidBucketName, objectPath } from './names.js';
+import type { StoredChecksum } from './object-checksums.js';
 import { ObjectVersions } from './object-versions.js';
 import { VERSIONS_AREA } from './version-store.js';
 
@@ -60,6 +62,8 @@ export interface WriteOptions {
   readonly seq?: number;
   /** Runs in the transaction that records the object, before its record is written. */
   readonly beforeRecord?: () => void;
+  /** The checksum the body was found to have, asked once it has ended (kept with the object). */
+  readonly checksum?: () => StoredChecksum | undefined;
 }
 
 export interface BucketInfo {
@@ -340,13 +344,14 @@ export class ObjectLayer {
     source: readonly (NodeJS.ReadableStream | Transform)[],
     etag: () => string,
     attributes: ObjectAttributes,
+    checksum?: () => StoredChecksum | undefined,
   ): Promise<ObjectInfo> {
     objectPath(key);
     await this.bucket(bucket);
     if (this.metadata.settings.versioning(bucket) !== '') {
-      return this.versions.put(bucket, key, source, etag, attributes);
+      return this.versions.put(bucket, key, source, etag, attributes, checksum);
     }
-    return this.write(bucket, key, source, etag, attributes);
+    return this.write(bucket, key, source, etag, attributes, { checksum });
   }
 
   /** `put` without versioning: replaces the current object at the key's path. */
@@ -368,12 +373,16 @@ export class ObjectLayer {
     }
     const { target, status: entry } = written;
     const empty = isMarker && entry.isDirectory;
+    const { checksum: _earlier, ...headers } = attributes.headers;
+    const checksum = options.checksum?.();
     const record: ObjectRecord = {
       bucket,
       key,
       fingerprint: entry.fingerprint,
       etag: empty ? EMPTY_MD5 : etag(),
       ...attributes,
+      headers:
+        checksum === undefined ? (options.checksum ? headers : attributes.headers) : { ...headers, checksum },
       versionId: options.versionId,
       seq: options.seq,
     };

@@ -22,12 +22,14 @@
  * version lock (a write of `a/b` moves `a`), so the copy of a demoted version follows its bytes
  * when they moved between finding and copying them.
  */
+
 import { randomBytes } from 'node:crypto';
 import type { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { UfsStatus } from '../../ufs/contract.js';
 import { KeyLocks } from '../common/key-locks.js';
 import { S3Error, toS3Error } from './errors.js';
+import type { StoredChecksum } from './object-checksums.js';
 import type { ObjectAttributes, ObjectInfo, ObjectLayer } from './object-layer.js';
 import { newVersionId, nextSeq, VERSIONS_AREA, type VersionRow } from './version-store.js';
 
@@ -208,6 +210,7 @@ export class ObjectVersions {
     source: readonly (NodeJS.ReadableStream | Transform)[],
     etag: () => string,
     attributes: ObjectAttributes,
+    checksum?: () => StoredChecksum | undefined,
   ): Promise<ObjectInfo> {
     return this.lock(bucket, key, async () => {
       const enabled = this.layer.metadata.settings.versioning(bucket) === 'Enabled';
@@ -218,6 +221,7 @@ export class ObjectVersions {
           versionId: enabled ? newVersionId() : undefined,
           seq: nextSeq(),
           beforeRecord: () => demotion.commit(),
+          checksum,
         });
       } catch (error) {
         await demotion.abort();

@@ -230,3 +230,15 @@ export function chunkSignature(signing: ChunkSigning, previous: string, chunkSha
   ].join('\n');
   return createHmac('sha256', signing.key).update(stringToSign).digest('hex');
 }
+
+/** The signature of an aws-chunked body's trailing headers (`name:value\n` lines), chained on `previous`. */
+export function trailerSignature(signing: ChunkSigning, previous: string, canonicalTrailer: string): string {
+  const stringToSign = [
+    'AWS4-HMAC-SHA256-TRAILER',
+    signing.amzDate,
+    signing.scope,
+    previous,
+    createHash('sha256').update(canonicalTrailer).digest('hex'),
+  ].join('\n');
+  return createHmac('sha256', signing.key).update(stringToSign).digest('hex');
+}

@@ -273,7 +273,11 @@ export class LocalUnderStore implements UnderStore {
     return new LocalWriteStream(handle, (info) => this.toStatus(rel, info), {
       commit: async () => {
         if (options.overwrite) {
-          await rename(temp, abs);
+          // The path may have become a directory since create() looked (a gateway key turned into
+          // a prefix): IS_A_DIRECTORY, like every other failure here, never a bare system error.
+          await rename(temp, abs).catch((error: unknown) => {
+            throw toTierfsError(error, this.describe(rel));
+          });
           return;
         }
         // link() fails if the target appeared meanwhile, where rename() would silently replace it.

@@ -73,7 +73,7 @@ export interface AliOssApi {
     start: number,
     end: number,
     options?: AliOssRequestOptions,
-  ): Promise<{ etag?: string }>;
+  ): Promise<{ etag?: string; res?: AliOssResponse }>;
   completeMultipartUpload(
     name: string,
     uploadId: string,

@@ -6,6 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 import { TierfsError } from '../../errors.js';
+import { type BodyDigests, bodyDigests } from '../object/body-digest.js';
 import { COPY_LIMITS } from '../object/copy-limits.js';
 import type {
   CompletedPart,
@@ -137,6 +138,7 @@ export class OssObjectClient implements ObjectClient {
   }
 
   async putObject(key: string, body: ObjectBody, options: PutOptions = {}): Promise<string | undefined> {
+    const digests = await bodyDigests(body);
     const stream = body.open();
     const answer = await this.call(
       'PutObject',
@@ -147,10 +149,27 @@ export class OssObjectClient implements ObjectClient {
           timeout: this.timeout,
           contentLength: body.length,
           mime: options.contentType,
+          headers: { 'Content-MD5': digests.md5Base64 },
         }),
       (reason) => stream.destroy(reason instanceof Error ? reason : undefined),
     );
+    this.checkCrc64('PutObject', key, answer, digests);
     return answeredEtag(answer);
+  }
+
+  /**
+   * OSS answers a write with the CRC-64/ECMA of what it stored (x-oss-hash-crc64ecma): one that
+   * is not the CRC of the bytes sent fails the write (retryably), as Alibaba's SDKs check it.
+   */
+  private checkCrc64(operation: string, key: string, answer: unknown, digests: BodyDigests): void {
+    const headers = (answer as { res?: { headers?: Record<string, unknown> } } | undefined)?.res?.headers;
+    const stored = headers?.['x-oss-hash-crc64ecma'];
+    if (typeof stored !== 'string' || stored === digests.crc64ecma) return;
+    throw new TierfsError(
+      'UNAVAILABLE',
+      `OSS ${operation} oss://${this.bucket}/${key}: OSS stored bytes whose CRC-64 is ${stored}, not ${digests.crc64ecma} of those sent`,
+      { retryable: true },
+    );
   }
 
   /** OSS copies at most 1 GiB in one CopyObject (copy-limits.ts). */
@@ -265,14 +284,21 @@ export class OssObjectClient implements ObjectClient {
     body: ObjectBody,
     options: RequestOptions = {},
   ): Promise<string> {
+    const digests = await bodyDigests(body);
     const stream = body.open();
-    const { etag } = await this.call(
+    const answer = await this.call(
       'UploadPart',
       key,
       options.signal,
-      () => this.oss.uploadPart(key, uploadId, partNumber, stream, 0, body.length, { timeout: this.timeout }),
+      () =>
+        this.oss.uploadPart(key, uploadId, partNumber, stream, 0, body.length, {
+          timeout: this.timeout,
+          headers: { 'Content-MD5': digests.md5Base64 },
+        }),
       (reason) => stream.destroy(reason instanceof Error ? reason : undefined),
     );
+    this.checkCrc64(`UploadPart ${partNumber}`, key, answer, digests);
+    const { etag } = answer;
     if (!etag) throw new TierfsError('INTERNAL', `OSS returned no etag for part ${partNumber} of ${key}`);
     return etag;
   }
