@@ -8,7 +8,8 @@
 
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { open, readdir, stat, utimes } from 'node:fs/promises';
+import { open, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { promisify } from 'node:util';
@@ -31,6 +32,8 @@ import { newChecksum } from '../../src/gateway/s3/checksums.js';
 import { type ByteFlipProxy, startByteFlipProxy } from '../support/byte-flip-proxy.js';
 import { withS3Gateway } from './fixture.js';
 import { ACCESS_KEY, findClient, SECRET_KEY, s3Client, s3Refusal } from './harness.js';
+
+const execFileAsync = promisify(execFile);
 
 const BUCKET = 'sums';
 const gw = withS3Gateway({
@@ -329,13 +332,7 @@ except s3.exceptions.ClientError as e:
     out['wrong'] = e.response['Error']['Code']
 print(json.dumps(out))
 `;
-    const { stdout } = await promisify(execFile)(python!, [
-      '-c',
-      script,
-      gw.endpoint,
-      ACCESS_KEY,
-      SECRET_KEY,
-    ]);
+    const { stdout } = await execFileAsync(python!, ['-c', script, gw.endpoint, ACCESS_KEY, SECRET_KEY]);
     const out = JSON.parse(stdout) as { put: string; mpu: number; wrong: string };
     expect(out).toEqual({ put: crc32Base64(data), mpu: 6 * 1024 * 1024, wrong: 'BadDigest' });
     expect(await headStatus('boto-wrong')).toBe(404);
@@ -347,6 +344,9 @@ describe('checksums kept with objects (ChecksumMode ENABLED)', () => {
   async function rot(key: string): Promise<void> {
     const file = join(gw.root, BUCKET, key);
     const before = await stat(file);
+    // `touch -r` keeps the times to the nanosecond (utimes' float seconds can move the µs the fingerprint holds).
+    const times = join(tmpdir(), `tierfs-rot-${process.pid}-${key.replace(/\W/g, '_')}`);
+    await execFileAsync('touch', ['-r', file, times]);
     const handle = await open(file, 'r+');
     try {
       const byte = Buffer.alloc(1);
@@ -356,7 +356,8 @@ describe('checksums kept with objects (ChecksumMode ENABLED)', () => {
     } finally {
       await handle.close();
     }
-    await utimes(file, before.atimeMs / 1000, before.mtimeMs / 1000);
+    await execFileAsync('touch', ['-r', times, file]);
+    await rm(times);
     const after = await stat(file);
     // The same file, size and mtime: the gateway's record of it (and its checksum) still applies.
     expect([after.ino, after.size, Math.trunc(after.mtimeMs * 1000)]).toEqual([
