@@ -1,5 +1,6 @@
 /** How `tierfs fs` prints statuses and mounts: Alluxio's `ls` columns, `stat` fields, the mount table. */
 
+import type { LsEntry } from '../client/ls-entries.js';
 import type { FileStatus, MountInfo } from '../cluster/wire.js';
 import { formatBytes } from '../config/types.js';
 import { modeString } from '../namespace/permissions.js';
@@ -28,7 +29,7 @@ export function formatSize(bytes: number, human: boolean): string {
  * How much of a file the workers' caches hold, as Alluxio's `ls` in-memory column: `100%`, `37%`
  * (rounded down, so 100% means every byte); blank for a directory or when not asked for.
  */
-export function inCacheColumn(status: FileStatus): string {
+export function inCacheColumn(status: Pick<LsEntry, 'isDirectory' | 'cachedBytes' | 'size'>): string {
   if (status.isDirectory || status.cachedBytes === undefined) return '';
   if (status.size === 0) return '100%';
   return `${Math.floor((Math.min(status.cachedBytes, status.size) / status.size) * 100)}%`;
@@ -38,7 +39,7 @@ export function inCacheColumn(status: FileStatus): string {
  * One `ls` line: mode, owner, group, size, persistence, mtime, in-cache percentage, path; a mount
  * point's path is followed by ` -> ` and the under store mounted there.
  */
-export function lsLine(status: FileStatus, human: boolean): string {
+export function lsLine(status: LsEntry, human: boolean): string {
   const mount = status.mountPoint && status.path !== '/' ? ` -> ${status.ufsUri}` : '';
   return [
     typedModeString(status).padEnd(11),
