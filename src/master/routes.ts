@@ -6,6 +6,7 @@
  * admin REST API on the web port (rest-routes.ts) serves the very same handlers.
  */
 import { createHash } from 'node:crypto';
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import { presentsSecret } from '../cluster/auth.js';
 import type { CapabilitySigner, WriteCapability } from '../cluster/capability.js';
@@ -68,6 +69,25 @@ export interface RouteSpec {
   /** Request and answer schemas (api-schemas.ts): fastify validates and serializes with them. */
   readonly schema: FastifySchema;
   readonly handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+}
+
+/**
+ * Sends the answer's status line and headers now and its body once `body` has made it: a client
+ * that reads the head (the continuation token of a listing page) asks for its next call while this
+ * one's body is still being made (a page's cached bytes, asked of the workers). `body` must not
+ * fail: the answer is a 200 once its head is out (a failure cuts the connection off).
+ */
+async function sendHeadFirst(reply: FastifyReply, body: () => Promise<string>): Promise<FastifyReply> {
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, reply.getHeaders() as OutgoingHttpHeaders);
+  raw.flushHeaders();
+  try {
+    raw.end(await body());
+  } catch (error) {
+    raw.destroy(error as Error);
+  }
+  return reply;
 }
 
 /** The request's body, query string and path parameters, as their schemas let them through. */
@@ -198,10 +218,13 @@ export function namespaceRoutes(
         if (q.view === 'ls') {
           // Built and serialised here (a string with its own content type passes fastify's
           // serializer by): no FileStatus object per entry, a tenth of the bytes.
-          const files = q.cached === true ? listed.entries.filter((e) => !e.isDirectory) : undefined;
-          const cached = files ? await context.cachedBytes(files) : undefined;
+          const dir = normalizeNamespacePath(q.path);
           reply.header('content-type', LS_PAGE_CONTENT_TYPE);
-          return lsPageText(normalizeNamespacePath(q.path), listed, cached);
+          if (q.cached !== true) return lsPageText(dir, listed);
+          return sendHeadFirst(reply, async () => {
+            const files = listed.entries.filter((e) => !e.isDirectory);
+            return lsPageText(dir, listed, await context.cachedBytes(files));
+          });
         }
         const list = wireList(listed);
         if (q.cached !== true) return list;
