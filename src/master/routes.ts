@@ -219,7 +219,7 @@ export function namespaceRoutes(
           // Built and serialised here (a string with its own content type passes fastify's
           // serializer by): no FileStatus object per entry, a tenth of the bytes.
           const dir = normalizeNamespacePath(q.path);
-          reply.header('content-type', LS_PAGE_CONTENT_TYPE);
+          reply.header('content-type', `${LS_PAGE_CONTENT_TYPE}; charset=utf-8`);
           if (q.cached !== true) return lsPageText(dir, listed);
           return sendHeadFirst(reply, async () => {
             const files = listed.entries.filter((e) => !e.isDirectory);
