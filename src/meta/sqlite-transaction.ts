@@ -4,7 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import { TierfsError } from '../errors.js';
-import { INODE_COLUMNS } from './inode-columns.js';
+import { INODE_COLUMNS, INODE_ROW_COLUMNS } from './inode-columns.js';
 import {
   assignments,
   descendantRange,
@@ -50,11 +50,11 @@ export class SqliteTransaction implements MetaTransaction {
   }
 
   async listChildren(path: string, options: { after?: string; limit: number }): Promise<ChildPage> {
-    const rows = this.sql('SELECT * FROM inodes WHERE parent = ? AND name > ? ORDER BY name LIMIT ?').all(
-      path,
-      options.after ?? '',
-      options.limit + 1,
-    ) as InodeRow[];
+    // The columns an Inode is made of, not `*`: parent and name are two strings more per row to
+    // build and drop (a page is a thousand rows; ~10% of the statement's CPU).
+    const rows = this.sql(
+      `SELECT ${INODE_ROW_COLUMNS} FROM inodes WHERE parent = ? AND name > ? ORDER BY name LIMIT ?`,
+    ).all(path, options.after ?? '', options.limit + 1) as InodeRow[];
     const more = rows.length > options.limit;
     const inodes = rows.slice(0, options.limit).map(toInode);
     return more ? { inodes, after: nameOf(inodes.at(-1)!.path) } : { inodes };
