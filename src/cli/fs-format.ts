@@ -1,5 +1,6 @@
 /** How `tierfs fs` prints statuses and mounts: Alluxio's `ls` columns, `stat` fields, the mount table. */
 
+import type { LsEntry } from '../client/ls-entries.js';
 import type { FileStatus, MountInfo } from '../cluster/wire.js';
 import { formatBytes } from '../config/types.js';
 import { modeString } from '../namespace/permissions.js';
@@ -28,28 +29,67 @@ export function formatSize(bytes: number, human: boolean): string {
  * How much of a file the workers' caches hold, as Alluxio's `ls` in-memory column: `100%`, `37%`
  * (rounded down, so 100% means every byte); blank for a directory or when not asked for.
  */
-export function inCacheColumn(status: FileStatus): string {
+export function inCacheColumn(status: Pick<LsEntry, 'isDirectory' | 'cachedBytes' | 'size'>): string {
   if (status.isDirectory || status.cachedBytes === undefined) return '';
   if (status.size === 0) return '100%';
   return `${Math.floor((Math.min(status.cachedBytes, status.size) / status.size) * 100)}%`;
 }
 
 /**
+ * Columns that repeat from line to line (modes, owners, groups, persistence states), padded once:
+ * a listing of 10,000 entries formats a handful of distinct ones. Bounded, for a listing of many
+ * owners.
+ */
+const COLUMN_CACHE_MAX = 4096;
+const modeColumns = new Map<number, string>();
+const nameColumns = new Map<string, string>();
+
+function modeColumn(isDirectory: boolean, mode: number): string {
+  const key = isDirectory ? -1 - mode : mode;
+  let column = modeColumns.get(key);
+  if (column === undefined) {
+    column = typedModeString({ isDirectory, mode }).padEnd(11);
+    if (modeColumns.size < COLUMN_CACHE_MAX) modeColumns.set(key, column);
+  }
+  return column;
+}
+
+/** An owner, group or persistence state, padded to its column of 15. */
+function nameColumn(name: string): string {
+  let column = nameColumns.get(name);
+  if (column === undefined) {
+    column = name.padEnd(15);
+    if (nameColumns.size < COLUMN_CACHE_MAX) nameColumns.set(name, column);
+  }
+  return column;
+}
+
+/** The mtime column: the date and time to the second are formatted once per second listed. */
+let lastSecond = Number.NaN;
+let lastSecondText = '';
+
+function mtimeColumn(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    const whole = formatMtime(second * 1000);
+    lastSecondText = whole.slice(0, whole.lastIndexOf(':') + 1);
+    lastSecond = second;
+  }
+  const millis = ms - second * 1000;
+  return `${lastSecondText}${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}`.padEnd(23);
+}
+
+/**
  * One `ls` line: mode, owner, group, size, persistence, mtime, in-cache percentage, path; a mount
  * point's path is followed by ` -> ` and the under store mounted there.
  */
-export function lsLine(status: FileStatus, human: boolean): string {
+export function lsLine(status: LsEntry, human: boolean): string {
   const mount = status.mountPoint && status.path !== '/' ? ` -> ${status.ufsUri}` : '';
-  return [
-    typedModeString(status).padEnd(11),
-    status.owner.padEnd(15),
-    status.group.padEnd(15),
-    formatSize(status.size, human).padStart(12),
-    status.persistence.padEnd(15),
-    formatMtime(status.mtimeMs).padEnd(23),
-    inCacheColumn(status).padStart(4),
-    `${status.path}${mount}`,
-  ].join(' ');
+  return (
+    `${modeColumn(status.isDirectory, status.mode)} ${nameColumn(status.owner)} ${nameColumn(status.group)} ` +
+    `${formatSize(status.size, human).padStart(12)} ${nameColumn(status.persistence)} ` +
+    `${mtimeColumn(status.mtimeMs)} ${inCacheColumn(status).padStart(4)} ${status.path}${mount}`
+  );
 }
 
 /** Every field of a status, one `name: value` line each; the content identity only when verbose. */

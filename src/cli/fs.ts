@@ -9,7 +9,7 @@ import { isAbsolute, resolve as resolveLocal } from 'node:path';
 import { type Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Command, Option } from 'commander';
-import { TierfsClient } from '../client/client.js';
+import { type LsEntry, TierfsClient } from '../client/client.js';
 import {
   parseReadType,
   parseWriteType,
@@ -19,7 +19,6 @@ import {
   type WriteType,
 } from '../cluster/io-types.js';
 import { copyPages } from '../cluster/short-circuit.js';
-import type { FileStatus } from '../cluster/wire.js';
 import { optionValue, readOptionFile } from '../config/option-file.js';
 import { parseBytes } from '../config/types.js';
 import { isTierfsError, TierfsError } from '../errors.js';
@@ -100,7 +99,7 @@ async function listInto(
   client: TierfsClient,
   dir: string,
   options: { recursive: boolean; human: boolean },
-  pages: AsyncIterable<readonly FileStatus[]> = client.listPages(dir, { cached: true }),
+  pages: AsyncIterable<readonly LsEntry[]> = client.listLsPages(dir, { cached: true }),
 ): Promise<void> {
   for await (const entries of pages) {
     for (const entry of entries) {
@@ -208,8 +207,8 @@ export function registerFsCommands(program: Command, context: CliContext): void 
         // The first page is asked for at once, not after a getStatus: one master call fewer, and
         // the master looks up a directory it does not know yet and starts listing it together.
         // A file answers NOT_A_DIRECTORY and is shown by its status.
-        const pages = client.listPages(path, { cached: true });
-        let first: IteratorResult<readonly FileStatus[]>;
+        const pages = client.listLsPages(path, { cached: true });
+        let first: IteratorResult<readonly LsEntry[]>;
         try {
           first = await pages.next();
         } catch (error) {

@@ -21,6 +21,7 @@ import type {
   CreateFileResponse,
   FileStatus,
   ListResult,
+  LsPage,
   MountInfo,
   OpenFileResponse,
   OpenListResult,
@@ -38,9 +39,11 @@ import {
 } from '../config/keys/core.js';
 import { isTierfsError, TierfsError } from '../errors.js';
 import { ChunkHandoff } from './chunk-handoff.js';
+import { type LsEntry, lsEntriesOf } from './ls-entries.js';
 import { ReadAhead } from './read-ahead.js';
 import { BATCHED_READ_MAX_BYTES, ReadBatcher } from './read-batcher.js';
 
+export type { LsEntry } from './ls-entries.js';
 export type { ReadType, WriteType };
 
 export interface ClientOptions {
@@ -151,8 +154,8 @@ const REPEATABLE = new Set([
 ]);
 
 /** A page of a listing asked for: its answer, and its continuation token as soon as its head came. */
-interface AskedPage {
-  readonly page: Promise<ListResult>;
+interface AskedPage<P> {
+  readonly page: Promise<P>;
   readonly head: Promise<string>;
 }
 
@@ -263,7 +266,28 @@ export class TierfsClient {
     path: string,
     asked: { cached?: boolean; pageSize?: number } = {},
   ): AsyncGenerator<readonly FileStatus[]> {
-    const ask = (continuationToken?: string): AskedPage => {
+    for await (const page of this.pagesAhead<ListResult>({ path, ...asked })) yield page.entries;
+  }
+
+  /**
+   * A directory's entries with what `tierfs fs ls` prints of them only, a page at a time, asked
+   * ahead as `listPages` does. The master sends such a page as one array per entry
+   * (`view=ls`, wire.ts LsPage): a tenth of the bytes of FileStatus objects, to build and to parse.
+   */
+  async *listLsPages(
+    path: string,
+    asked: { cached?: boolean; pageSize?: number } = {},
+  ): AsyncGenerator<readonly LsEntry[]> {
+    for await (const page of this.pagesAhead<LsPage | ListResult>({ path, ...asked, view: 'ls' })) {
+      yield lsEntriesOf(page);
+    }
+  }
+
+  /** The pages of `GET /api/v1/paths/list` with `query`, each asked for once the previous one's head is in. */
+  private async *pagesAhead<P extends { readonly continuationToken?: string }>(
+    query: Record<string, string | number | boolean | undefined>,
+  ): AsyncGenerator<P> {
+    const ask = (continuationToken?: string): AskedPage<P> => {
       let headToken!: (token: string) => void;
       const head = new Promise<string>((resolve) => {
         headToken = resolve;
@@ -272,26 +296,22 @@ export class TierfsClient {
         const token = headers[CONTINUATION_HEADER];
         if (typeof token === 'string' && token !== '') headToken(token);
       };
-      const page = this.get<ListResult>(
-        '/api/v1/paths/list',
-        { path, ...asked, continuationToken },
-        { onHead },
-      );
+      const page = this.get<P>('/api/v1/paths/list', { ...query, continuationToken }, { onHead });
       page.catch(() => undefined); // a caller that stops early never awaits it
       return { page, head };
     };
-    let current: AskedPage | undefined = ask();
+    let current: AskedPage<P> | undefined = ask();
     while (current) {
       const token: string | undefined = await Promise.race([
         current.head,
         current.page.then((p) => p.continuationToken),
       ]);
-      let next: AskedPage | undefined = token === undefined ? undefined : ask(token);
-      const page: ListResult = await current.page;
+      let next: AskedPage<P> | undefined = token === undefined ? undefined : ask(token);
+      const page: P = await current.page;
       // A call answered twice (the first answer cut off, asked again) may have ended elsewhere.
       if (page.continuationToken !== token)
         next = page.continuationToken === undefined ? undefined : ask(page.continuationToken);
-      yield page.entries;
+      yield page;
       current = next;
     }
   }

@@ -64,6 +64,41 @@ export interface ListResult {
 export const CONTINUATION_HEADER = 'x-tierfs-continuation-token';
 
 /**
+ * `GET /api/v1/paths/list?view=ls`: a page with only what `tierfs fs ls` prints, one array per
+ * entry (LsRow) instead of a FileStatus object: a tenth of the bytes, and no object per entry to
+ * build, serialise and parse on either side. Sent with LS_PAGE_CONTENT_TYPE; a master that does
+ * not know the view answers a ListResult, which a client tells apart by the `rows` field.
+ */
+export interface LsPage {
+  /** The listed directory: an entry's path is `dir` + `/` + its name (`/` + name in the root). */
+  readonly dir: string;
+  readonly rows: readonly LsRow[];
+  readonly continuationToken?: string;
+}
+
+/**
+ * One entry of an LsPage: name, LS_FLAG_* bits, mode, owner, group, size, persistence, mtimeMs,
+ * then the cached bytes (`null` for a directory or when not asked for with `cached=true`) and, for
+ * a mount point only, the under store mounted there (its ufsUri).
+ */
+export type LsRow = readonly [
+  name: string,
+  flags: number,
+  mode: number,
+  owner: string,
+  group: string,
+  size: number,
+  persistence: PersistenceState,
+  mtimeMs: number,
+  cachedBytes: number | null,
+  mountedUfsUri?: string,
+];
+
+export const LS_FLAG_DIRECTORY = 1;
+export const LS_FLAG_MOUNT_POINT = 2;
+export const LS_PAGE_CONTENT_TYPE = 'application/vnd.tierfs.ls-page+json';
+
+/**
  * `POST /api/v1/paths/open-list`: a page of a directory and, by position, the capability to read
  * each file of it (null for a directory, or a file the caller may not read): one call where an
  * open per file would be one each.

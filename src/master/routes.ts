@@ -6,6 +6,7 @@
  * admin REST API on the web port (rest-routes.ts) serves the very same handlers.
  */
 import { createHash } from 'node:crypto';
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import { presentsSecret } from '../cluster/auth.js';
 import type { CapabilitySigner, WriteCapability } from '../cluster/capability.js';
@@ -23,15 +24,16 @@ import type {
   OpenFileResponse,
   OpenListResult,
 } from '../cluster/wire.js';
-import { CONTINUATION_HEADER } from '../cluster/wire.js';
+import { CONTINUATION_HEADER, LS_PAGE_CONTENT_TYPE } from '../cluster/wire.js';
 import { maskSecrets } from '../config/configuration.js';
 import { TierfsError } from '../errors.js';
 import type { Namespace } from '../namespace/namespace.js';
+import { normalizeNamespacePath } from '../namespace/path.js';
 import type { Caller } from '../namespace/permissions.js';
 import { isTemporaryPath } from '../ufs/temporary.js';
 import { operation, schemas } from './api-schemas.js';
 import type { CapabilityIssuer } from './capability-issuer.js';
-import { wireList, wireStatus } from './wire-status.js';
+import { lsPageText, wireList, wireStatus } from './wire-status.js';
 import type { WorkerRegistry } from './worker-registry.js';
 
 export interface RouteContext {
@@ -69,6 +71,25 @@ export interface RouteSpec {
   readonly handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 }
 
+/**
+ * Sends the answer's status line and headers now and its body once `body` has made it: a client
+ * that reads the head (the continuation token of a listing page) asks for its next call while this
+ * one's body is still being made (a page's cached bytes, asked of the workers). `body` must not
+ * fail: the answer is a 200 once its head is out (a failure cuts the connection off).
+ */
+async function sendHeadFirst(reply: FastifyReply, body: () => Promise<string>): Promise<FastifyReply> {
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, reply.getHeaders() as OutgoingHttpHeaders);
+  raw.flushHeaders();
+  try {
+    raw.end(await body());
+  } catch (error) {
+    raw.destroy(error as Error);
+  }
+  return reply;
+}
+
 /** The request's body, query string and path parameters, as their schemas let them through. */
 export const bodyOf = <T = Body>(request: FastifyRequest): T => (request.body ?? {}) as T;
 export const queryOf = <T = Body>(request: FastifyRequest): T => (request.query ?? {}) as T;
@@ -100,6 +121,7 @@ interface PathQuery {
   readonly cached?: boolean;
   readonly pageSize?: number;
   readonly continuationToken?: string;
+  readonly view?: 'ls';
 }
 
 /** Health, cluster, paths, mounts and workers: served on the RPC port and on the web port alike. */
@@ -174,6 +196,12 @@ export function namespaceRoutes(
             pageSize: { ...int('Entries in the page.'), minimum: 1 },
             continuationToken: str('From the previous page.'),
             cached: CACHED,
+            view: {
+              type: 'string',
+              enum: ['ls'],
+              description:
+                "`ls`: the page as `tierfs fs ls` prints it, `{dir, rows, continuationToken?}` (one array per entry: name, flags (1 directory, 2 mount point), mode, owner, group, size, persistence, mtimeMs, cachedBytes or null, and a mount point's ufsUri), content type `application/vnd.tierfs.ls-page+json`.",
+            },
           },
           ['path'],
         ),
@@ -181,13 +209,24 @@ export function namespaceRoutes(
       }),
       handler: async (request, reply) => {
         const q = queryOf<PathQuery>(request);
-        const list = wireList(
-          await namespace.listStatus(q.path, caller(request), {
-            pageSize: q.pageSize,
-            continuationToken: q.continuationToken,
-          }),
-        );
-        if (list.continuationToken !== undefined) reply.header(CONTINUATION_HEADER, list.continuationToken);
+        const listed = await namespace.listStatus(q.path, caller(request), {
+          pageSize: q.pageSize,
+          continuationToken: q.continuationToken,
+        });
+        if (listed.continuationToken !== undefined)
+          reply.header(CONTINUATION_HEADER, listed.continuationToken);
+        if (q.view === 'ls') {
+          // Built and serialised here (a string with its own content type passes fastify's
+          // serializer by): no FileStatus object per entry, a tenth of the bytes.
+          const dir = normalizeNamespacePath(q.path);
+          reply.header('content-type', `${LS_PAGE_CONTENT_TYPE}; charset=utf-8`);
+          if (q.cached !== true) return lsPageText(dir, listed);
+          return sendHeadFirst(reply, async () => {
+            const files = listed.entries.filter((e) => !e.isDirectory);
+            return lsPageText(dir, listed, await context.cachedBytes(files));
+          });
+        }
+        const list = wireList(listed);
         if (q.cached !== true) return list;
         // `cached=true`: each file with the bytes of it the workers hold (`fs ls`'s in-cache column).
         const cached = await context.cachedBytes(list.entries.filter((e) => !e.isDirectory));

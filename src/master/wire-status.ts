@@ -1,5 +1,6 @@
 /** The namespace's view of a path, turned into the wire type clients get (cluster/wire.ts). */
-import type { FileStatus, ListResult } from '../cluster/wire.js';
+import type { FileStatus, ListResult, LsPage, LsRow } from '../cluster/wire.js';
+import { LS_FLAG_DIRECTORY, LS_FLAG_MOUNT_POINT } from '../cluster/wire.js';
 import type { ListResult as NamespaceList, FileStatus as NamespaceStatus } from '../namespace/namespace.js';
 
 export function wireStatus(s: NamespaceStatus): FileStatus {
@@ -28,4 +29,26 @@ export function wireList(list: NamespaceList): ListResult {
   return list.continuationToken === undefined
     ? { entries }
     : { entries, continuationToken: list.continuationToken };
+}
+
+/**
+ * A page as `GET /api/v1/paths/list?view=ls` sends it (LsPage), serialised: `cached` holds the
+ * cached bytes of the page's files in order (directories skipped), when they were asked for.
+ */
+export function lsPageText(dir: string, list: NamespaceList, cached?: readonly number[]): string {
+  const rows: LsRow[] = new Array(list.entries.length);
+  let file = 0;
+  for (let i = 0; i < list.entries.length; i++) {
+    const s = list.entries[i]!;
+    const flags = (s.isDirectory ? LS_FLAG_DIRECTORY : 0) | (s.mountPoint ? LS_FLAG_MOUNT_POINT : 0);
+    const cachedBytes = s.isDirectory || cached === undefined ? null : (cached[file++] ?? 0);
+    rows[i] = s.mountPoint
+      ? [s.name, flags, s.mode, s.owner, s.group, s.size, s.persistence, s.mtimeMs, cachedBytes, s.ufsUri]
+      : [s.name, flags, s.mode, s.owner, s.group, s.size, s.persistence, s.mtimeMs, cachedBytes];
+  }
+  const page: LsPage =
+    list.continuationToken === undefined
+      ? { dir, rows }
+      : { dir, rows, continuationToken: list.continuationToken };
+  return JSON.stringify(page);
 }

@@ -5,6 +5,10 @@ import type { InodePatch } from './store.js';
 export const INODE_COLUMNS =
   'path, parent, name, is_dir, size, mtime_ms, owner, grp, mode, state, persistence, ufs_fingerprint, content_id, synced_at_ms, children_loaded';
 
+/** The columns toInode reads (INODE_COLUMNS without parent and name, which the path holds). */
+export const INODE_ROW_COLUMNS =
+  'path, is_dir, size, mtime_ms, owner, grp, mode, state, persistence, ufs_fingerprint, content_id, synced_at_ms, children_loaded';
+
 /** Column of each patchable field. */
 export const COLUMN_OF: Record<keyof InodePatch, string> = {
   size: 'size',

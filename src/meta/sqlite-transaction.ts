@@ -4,7 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import { TierfsError } from '../errors.js';
-import { INODE_COLUMNS } from './inode-columns.js';
+import { INODE_COLUMNS, INODE_ROW_COLUMNS } from './inode-columns.js';
 import {
   assignments,
   descendantRange,
@@ -14,7 +14,14 @@ import {
   SqlValues,
   staleChildrenClause,
 } from './sql-clauses.js';
-import { type InodeRow, type PersistRow, toInode, toPersistTask } from './sqlite-schema.js';
+import {
+  type InodeRow,
+  type PersistRow,
+  type RawInodeRow,
+  rawToInode,
+  toInode,
+  toPersistTask,
+} from './sqlite-schema.js';
 import {
   type AttributePatch,
   ancestryOf,
@@ -50,13 +57,18 @@ export class SqliteTransaction implements MetaTransaction {
   }
 
   async listChildren(path: string, options: { after?: string; limit: number }): Promise<ChildPage> {
-    const rows = this.sql('SELECT * FROM inodes WHERE parent = ? AND name > ? ORDER BY name LIMIT ?').all(
-      path,
-      options.after ?? '',
-      options.limit + 1,
-    ) as InodeRow[];
+    // The columns an Inode is made of (not parent and name, which the path holds), as arrays of
+    // values (raw): a page is a thousand rows, and better-sqlite3 building each as an object with
+    // its column names cost about as much again as the values (rawToInode).
+    const rows = this.sql(
+      `SELECT ${INODE_ROW_COLUMNS} FROM inodes WHERE parent = ? AND name > ? ORDER BY name LIMIT ?`,
+    )
+      .raw(true)
+      .all(path, options.after ?? '', options.limit + 1) as RawInodeRow[];
     const more = rows.length > options.limit;
-    const inodes = rows.slice(0, options.limit).map(toInode);
+    const count = Math.min(rows.length, options.limit);
+    const inodes: Inode[] = new Array(count);
+    for (let i = 0; i < count; i++) inodes[i] = rawToInode(rows[i]!);
     return more ? { inodes, after: nameOf(inodes.at(-1)!.path) } : { inodes };
   }
 

@@ -791,8 +791,22 @@ export class Namespace {
       }
       const name = inode.path.slice(inode.path.lastIndexOf('/') + 1);
       const ufsPath = base + name;
+      // Field by field, not a spread of the inode: a page is a thousand of them (a spread copies
+      // through a slow generic path, and it showed as a tenth of a warm listing's master CPU).
       out.push({
-        ...inode,
+        path: inode.path,
+        isDirectory: inode.isDirectory,
+        size: inode.size,
+        mtimeMs: inode.mtimeMs,
+        owner: inode.owner,
+        group: inode.group,
+        mode: inode.mode,
+        state: inode.state,
+        persistence: inode.persistence,
+        ufsFingerprint: inode.ufsFingerprint,
+        contentId: inode.contentId,
+        syncedAtMs: inode.syncedAtMs,
+        childrenLoaded: inode.childrenLoaded,
         name,
         mountPoint: false,
         mountPath: mount.path,

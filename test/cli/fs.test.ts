@@ -160,6 +160,8 @@ describe('tierfs fs: namespace commands', () => {
       // One call: no getStatus before the listing (a round trip, and for a directory the master
       // does not know yet, its lookup in the under store before the listing could start).
       expect(calls()).toEqual(['/api/v1/paths/list']);
+      // In the compact view: only what ls prints, one array per entry (wire.ts LsPage).
+      expect(proxy.requests[0]?.query.get('view')).toBe('ls');
 
       proxy.requests.length = 0;
       const file = await viaProxy(['ls', '/ls-calls/a.txt']);

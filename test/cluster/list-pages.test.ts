@@ -1,9 +1,14 @@
 /** The client's listing: pages as the master answers them, the next one asked for while this one is handled. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TierfsClient } from '../../src/client/client.js';
-import type { FileStatus } from '../../src/cluster/wire.js';
+import type { LsEntry } from '../../src/client/ls-entries.js';
+import { credentialHeaders } from '../../src/cluster/auth.js';
+import { type FileStatus, LS_PAGE_CONTENT_TYPE, type LsPage } from '../../src/cluster/wire.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { eventually } from '../support/eventually.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
@@ -78,5 +83,75 @@ describe('client.listPages', () => {
     const names: string[] = [];
     for await (const e of client.list('/pages')) names.push(e.name);
     expect(names).toEqual(['f0', 'f1', 'f2', 'f3', 'f4', 'f5', 'f6']);
+  });
+});
+
+describe('client.listLsPages', () => {
+  const local = mkdtempSync(join(tmpdir(), 'tierfs-ls-view-'));
+  afterAll(() => rmSync(local, { recursive: true, force: true }));
+
+  it('gets pages of one array per entry (view=ls) holding what fs ls prints of the full statuses', async () => {
+    const admin = cluster.client();
+    await admin.mkdir('/ls-view/sub', { recursive: true });
+    const write = async (path: string, text: string, writeType: 'MUST_CACHE' | 'THROUGH') =>
+      pipeline(Readable.from([Buffer.from(text)]), await admin.createFile(path, { writeType }));
+    await write('/ls-view/hot', 'hot bytes', 'MUST_CACHE');
+    await write('/ls-view/cold', 'cold bytes', 'THROUGH');
+    await admin.mount('/ls-view/mnt', `file://${local}/`);
+
+    const full: FileStatus[] = [];
+    for await (const page of client.listPages('/ls-view', { pageSize: 2, cached: true })) full.push(...page);
+    proxy.requests.length = 0;
+    const compact: LsEntry[] = [];
+    for await (const page of client.listLsPages('/ls-view', { pageSize: 2, cached: true }))
+      compact.push(...page);
+    expect(full.map((e) => e.name)).toEqual(['cold', 'hot', 'mnt', 'sub']);
+    expect(full.find((e) => e.name === 'hot')?.cachedBytes).toBe(9);
+    expect(full.find((e) => e.name === 'cold')?.cachedBytes).toBe(0);
+    expect(compact).toEqual(
+      full.map((e) => ({
+        path: e.path,
+        isDirectory: e.isDirectory,
+        mode: e.mode,
+        owner: e.owner,
+        group: e.group,
+        size: e.size,
+        persistence: e.persistence,
+        mtimeMs: e.mtimeMs,
+        mountPoint: e.mountPoint,
+        cachedBytes: e.cachedBytes,
+        ufsUri: e.mountPoint ? e.ufsUri : undefined,
+      })),
+    );
+    // Two pages, the second asked for with the first one's token, both in the compact view.
+    expect(listCalls().map((r) => [r.query.get('view'), r.query.has('continuationToken')])).toEqual([
+      ['ls', false],
+      ['ls', true],
+    ]);
+  });
+
+  it('the master answers view=ls with rows under their own content type, a fraction of the bytes', async () => {
+    const headers = credentialHeaders({ user: 'admin' });
+    const url = `${cluster.master.rpcAddress}/api/v1/paths/list?path=/ls-view/&cached=true`;
+    const compact = await fetch(`${url}&view=ls`, { headers });
+    const full = await fetch(url, { headers });
+    expect(compact.status).toBe(200);
+    expect(compact.headers.get('content-type')).toContain(LS_PAGE_CONTENT_TYPE);
+    const compactText = await compact.text();
+    const fullText = await full.text();
+    const page = JSON.parse(compactText) as LsPage;
+    const mnt = page.rows.find((r) => r[0] === 'mnt');
+    expect(page.dir).toBe('/ls-view');
+    expect(page.rows.map((r) => r[0])).toEqual(['cold', 'hot', 'mnt', 'sub']);
+    // A mount point: directory and mount point flags, no cached bytes, its under store last.
+    expect([mnt?.[1], mnt?.[8], mnt?.[9]]).toEqual([3, null, `file://${local}/`]);
+    expect(page.rows.find((r) => r[0] === 'hot')?.slice(5, 9)).toEqual([
+      9,
+      'NOT_PERSISTED',
+      expect.any(Number),
+      9,
+    ]);
+    expect(page.rows.find((r) => r[0] === 'sub')?.length).toBe(9);
+    expect(compactText.length).toBeLessThan(fullText.length / 3);
   });
 });

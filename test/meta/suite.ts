@@ -80,6 +80,27 @@ export function describeMetaStore(name: string, open: () => Promise<MetaStore>):
       return store;
     };
 
+    describe('listChildren', () => {
+      it('gives each child field for field as getInode does', async () => {
+        const store = await fresh();
+        const children = [
+          dir('/l'),
+          inode('/l/a', { size: 42, mtimeMs: 1234, owner: 'bob', group: 'dev', mode: 0o600 }),
+          inode('/l/b', { ufsFingerprint: undefined, persistence: 'NOT_PERSISTED' }),
+          dir('/l/c', { childrenLoaded: true, syncedAtMs: 99 }),
+          inode('/l/d', { state: 'INCOMPLETE', persistence: 'TO_BE_PERSISTED' }),
+        ];
+        await store.putInodes(children);
+        const listed = (await store.listChildren('/l', { limit: 10 })).inodes;
+        expect(listed.map((i) => i.path)).toEqual(['/l/a', '/l/b', '/l/c', '/l/d']);
+        for (const child of listed) expect(child).toStrictEqual(await store.getInode(child.path));
+        // No ufsFingerprint key at all when there is none, as getInode gives it.
+        expect(Object.keys(listed[1]!)).not.toContain('ufsFingerprint');
+        const paged = await store.listChildren('/l', { limit: 2, after: 'a' });
+        expect([paged.inodes.map((i) => i.path), paged.after]).toEqual([['/l/b', '/l/c'], 'c']);
+      });
+    });
+
     describe('transactions', () => {
       it('commit every write of fn, or none when fn rejects', async () => {
         const store = await fresh();
