@@ -268,7 +268,10 @@ export async function copyToLocal(
     // The target is made once the first page is there: a listing refused outright leaves nothing.
     jobs = (async function* () {
       let made = false;
-      for await (const entry of client.listForRead(root.path, { recursive: true })) {
+      for await (const entry of client.listForRead(root.path, {
+        recursive: true,
+        concurrency: options.threads,
+      })) {
         if (!made) {
           await mkdir(target, { recursive: true });
           made = true;

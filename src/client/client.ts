@@ -179,11 +179,12 @@ export class TierfsClient {
   private readonly readAhead: ReadAhead;
   private readonly batcher = new ReadBatcher(
     (worker) => this.shortCircuit && this.isLocal(worker.address),
-    (worker, origins, room) =>
+    (worker, origins, room, fetch) =>
       this.readAhead.reads(
         origins,
         room,
         (contentId) => this.ring.owner(this.live?.workers ?? [], contentId)?.address === worker.address,
+        fetch,
       ),
   );
   /** By worker address, whether it is on this host (isOnThisHost asks the network interfaces). */
@@ -320,8 +321,26 @@ export class TierfsClient {
    * Every entry of a directory (below it, breadth-first, when recursive) with, for each file the
    * caller may read, the capability to read it: one master call per page of entries, where opening
    * each file would be one call per file. Read them with `readListed`.
+   *
+   * `concurrency`: how many of the files the caller reads at once (its lanes). Given, small files
+   * of a cold directory are fetched ahead of the lanes, at most that many at a time at the worker
+   * together with the lanes' own reads, so the store never waits for a lane to come back and ask
+   * (read-ahead.ts); the bytes fetched are the listed version, served to `readListed` for
+   * FETCHED_AHEAD_TTL_MS.
    */
-  async *listForRead(path: string, options: { recursive?: boolean } = {}): AsyncGenerator<ListedFile> {
+  async *listForRead(
+    path: string,
+    options: { recursive?: boolean; concurrency?: number } = {},
+  ): AsyncGenerator<ListedFile> {
+    const { concurrency } = options;
+    if (
+      concurrency !== undefined &&
+      !(Number.isSafeInteger(concurrency) && concurrency >= 1 && concurrency <= 256)
+    )
+      throw new TierfsError(
+        'INVALID_ARGUMENT',
+        `listForRead's concurrency must be an integer from 1 to 256, got ${concurrency}`,
+      );
     const pending = [path];
     while (pending.length > 0) {
       const dir = pending.shift()!;
@@ -338,7 +357,7 @@ export class TierfsClient {
         const files = page.entries.map(
           (status, i): ListedFile => ({ status, capability: page.capabilities[i] ?? undefined }),
         );
-        this.readAhead.track(files);
+        this.readAhead.track(files, concurrency);
         for (const file of files) {
           yield file;
           if (options.recursive && file.status.isDirectory) pending.push(file.status.path);
@@ -576,7 +595,13 @@ export class TierfsClient {
       try {
         // A small read goes with the others of this turn to the same worker, in one request.
         if (length <= BATCHED_READ_MAX_BYTES) {
-          return streamOf(await this.batcher.read(worker, { capability, ...range }, { origin: listed }));
+          return streamOf(
+            await this.batcher.read(
+              worker,
+              { capability, ...range },
+              { origin: listed, fetchConcurrency: listed && this.readAhead.concurrencyOf(listed) },
+            ),
+          );
         }
         return await readFromWorker(worker, capability, range);
       } catch (error) {

@@ -5,7 +5,11 @@
  * per few hundred files. A file read ahead is served to the `readListed` that asks for it, whole,
  * with the read type it was read with, until the lease it was read under ends; after that, or when
  * it was not cached, it is read as any other. A page none of whose reads ahead were cached (a cold
- * directory) is read ahead no further.
+ * directory) is read ahead no further, unless it was listed with a concurrency (how many files its
+ * reader reads at once): then, once the worker's reads are cold, its files are read ahead all the
+ * same, fetched by the worker at most that many at a time together with the reader's own reads
+ * (the worker's fetch group): the store is kept as busy as the reader's lanes would keep it, without
+ * each file waiting for a lane to come back and ask.
  */
 import type { AheadRead } from './read-batcher.js';
 
@@ -26,6 +30,8 @@ interface Page {
   cold: boolean;
   /** Bytes of the reads ahead of this page not taken yet: at most twice batchBytes. */
   untaken: number;
+  /** How many files its reader reads at once, when it said (cold files are then fetched ahead). */
+  readonly concurrency: number | undefined;
 }
 
 interface Early {
@@ -50,10 +56,15 @@ export class ReadAhead {
     private readonly readType: AheadRead['read']['readType'],
   ) {}
 
-  /** The files of one listing page, in order. */
-  track(files: readonly Listed[]): void {
-    const page: Page = { files, next: 0, out: 0, cached: 0, cold: false, untaken: 0 };
+  /** The files of one listing page, in order; `concurrency`: how many its reader reads at once. */
+  track(files: readonly Listed[], concurrency?: number): void {
+    const page: Page = { files, next: 0, out: 0, cached: 0, cold: false, untaken: 0, concurrency };
     for (const file of files) this.pages.set(file, page);
+  }
+
+  /** How many files the reader of `file`'s listing reads at once, when it said. */
+  concurrencyOf(file: Listed): number | undefined {
+    return this.pages.get(file)?.concurrency;
   }
 
   /**
@@ -78,15 +89,23 @@ export class ReadAhead {
 
   /**
    * Up to `room` files listed after `origins` on their pages, not read yet, of at most maxBytes
-   * each and batchBytes together, that `owned` says the batch's worker serves: reads ahead.
+   * each and batchBytes together, that `owned` says the batch's worker serves: reads ahead. With
+   * `fetch` (the worker's reads are cold), those of pages listed with a concurrency are fetched.
    */
-  reads(origins: readonly object[], room: number, owned: (contentId: string) => boolean): AheadRead[] {
+  reads(
+    origins: readonly object[],
+    room: number,
+    owned: (contentId: string) => boolean,
+    fetch = false,
+  ): AheadRead[] {
     const out: AheadRead[] = [];
     let bytes = 0;
     const seen = new Set<Page>();
     for (const origin of origins) {
       const page = this.pages.get(origin as Listed);
-      if (!page || page.cold || seen.has(page)) continue;
+      if (!page || seen.has(page)) continue;
+      const fetchConcurrency = fetch ? page.concurrency : undefined;
+      if (page.cold && fetchConcurrency === undefined) continue;
       seen.add(page);
       while (
         page.next < page.files.length &&
@@ -94,7 +113,8 @@ export class ReadAhead {
         bytes < this.batchBytes &&
         page.untaken < 2 * this.batchBytes
       ) {
-        const file = page.files[page.next++]!;
+        const at = page.next++;
+        const file = page.files[at]!;
         const { status, capability } = file;
         if (this.claimed.has(file) || status.isDirectory || !capability) continue;
         if (status.size === 0 || status.size > this.maxBytes || !owned(status.contentId)) continue;
@@ -105,6 +125,7 @@ export class ReadAhead {
         this.early.set(file, early);
         page.out++;
         out.push({
+          ...(fetchConcurrency === undefined ? {} : { fetchConcurrency }),
           read: {
             capability,
             contentId: status.contentId,
@@ -116,6 +137,18 @@ export class ReadAhead {
             page.out--;
             if (read) page.cached++;
             if (page.out === 0 && page.cached === 0) page.cold = true;
+            if (
+              !read &&
+              fetchConcurrency === undefined &&
+              page.concurrency &&
+              this.early.get(file) === early
+            ) {
+              // Not cached, and no reader has come for it yet: left to be fetched ahead.
+              this.early.delete(file);
+              this.claimed.delete(file);
+              page.untaken -= status.size;
+              page.next = Math.min(page.next, at);
+            }
             early.bytes = read;
             early.untilMs = untilMs;
             early.settled = true;

@@ -19,6 +19,8 @@
  * still out, a cold read waits up to COLD_BATCH_WINDOW_MS for others to join its batch (or until as
  * many wait as are out); a reader with nothing else out never waits, nor do warm reads.
  */
+
+import { randomBytes } from 'node:crypto';
 import { BATCH_READ_MAX_READS, type BatchReadItem, type PinnedRead } from '../cluster/batch-read.js';
 import {
   readBatchFromWorker,
@@ -75,13 +77,27 @@ interface Pending {
 export interface AheadRead {
   readonly read: Read;
   readonly done: (bytes: Buffer | undefined, untilMs: number) => void;
+  /**
+   * Fetched when not cached (a cold directory), sharing this bound on fetches with every read of
+   * this client that names one; without it the read is answered only when its pages are cached.
+   */
+  readonly fetchConcurrency?: number;
 }
 
 /**
  * Reads to add to a short-circuit batch to `worker` whose reads are of `origins` (at most `room`);
- * each is answered only if its pages are cached.
+ * each is answered only if its pages are cached, or, with `fetch` (the worker's last answers were
+ * fetched: the directory is cold), fetched when its listing allows (AheadRead.fetchConcurrency).
  */
-export type ReadAheadHook = (worker: WorkerAddress, origins: readonly object[], room: number) => AheadRead[];
+export type ReadAheadHook = (
+  worker: WorkerAddress,
+  origins: readonly object[],
+  room: number,
+  fetch: boolean,
+) => AheadRead[];
+
+/** How long bytes fetched ahead (the listed version, pinned by the read's capability) may be served. */
+export const FETCHED_AHEAD_TTL_MS = 30_000;
 
 /** A batch of reads ahead alone: the reads and the listing pages they are of. */
 interface AheadOnly {
@@ -95,6 +111,8 @@ interface Queue {
   readonly reads: Pending[];
   /** Waiting COLD_BATCH_WINDOW_MS for more reads (not only the end of this turn). */
   waiting?: boolean;
+  /** The highest bound on fetches its reads name (the batch is then in this client's fetch group). */
+  fetchConcurrency?: number;
 }
 
 export class ReadBatcher {
@@ -110,6 +128,8 @@ export class ReadBatcher {
   private readonly cold = new Set<string>();
   /** By queue key, the reads sent and not answered yet. */
   private readonly out = new Map<string, number>();
+  /** This client's fetch group (batch-read.ts): its reads that name a bound share it at the worker. */
+  private readonly fetchGroup = randomBytes(12).toString('base64url');
 
   /**
    * `shortCircuit`: whether a worker may answer with page files (it is on this host, and the
@@ -124,14 +144,15 @@ export class ReadBatcher {
 
   /**
    * The bytes of one small read, sent with the other reads of this turn to the same worker.
-   * `direct`: not short-circuit; `origin`: what is read (a listed file), for the `ahead` hook.
+   * `direct`: not short-circuit; `origin`: what is read (a listed file), for the `ahead` hook;
+   * `fetchConcurrency`: the bound on this client's fetches the read counts against (its listing's).
    */
   read(
     worker: WorkerAddress,
     read: Read,
-    options: { direct?: boolean; origin?: object } = {},
+    options: { direct?: boolean; origin?: object; fetchConcurrency?: number } = {},
   ): Promise<Buffer> {
-    const { direct = false, origin } = options;
+    const { direct = false, origin, fetchConcurrency } = options;
     return new Promise<Buffer>((resolve, reject) => {
       const shortCircuit =
         !direct &&
@@ -154,6 +175,7 @@ export class ReadBatcher {
         else setImmediate(go);
       }
       queue.reads.push({ read, origin, resolve, reject });
+      if (fetchConcurrency) queue.fetchConcurrency = Math.max(queue.fetchConcurrency ?? 0, fetchConcurrency);
       // A full batch goes now; so does a waiting one once as many reads wait in it as are out.
       if (
         queue.reads.length >= BATCH_READ_MAX_READS ||
@@ -177,7 +199,10 @@ export class ReadBatcher {
    * reads ahead of its pages (readOn): the worker pins them while this process reads the page
    * files of this one, instead of each waiting for the other.
    */
-  private async send({ worker, shortCircuit, reads: batch }: Queue, aheadOnly?: AheadOnly): Promise<void> {
+  private async send(
+    { worker, shortCircuit, reads: batch, fetchConcurrency }: Queue,
+    aheadOnly?: AheadOnly,
+  ): Promise<void> {
     const key = queueKey(worker, shortCircuit);
     let unanswered = batch.length;
     this.out.set(key, this.outTo(key) + unanswered);
@@ -195,17 +220,45 @@ export class ReadBatcher {
     };
     const release = shortCircuit ? this.takeReleases(worker) : undefined;
     const origins = aheadOnly?.origins ?? batch.flatMap((p) => (p.origin ? [p.origin] : []));
-    const ahead = aheadOnly?.ahead ?? (shortCircuit ? this.aheadOf(worker, origins, batch.length) : []);
+    const ahead =
+      aheadOnly?.ahead ??
+      (shortCircuit ? this.aheadOf(worker, origins, batch.length, this.cold.has(key)) : []);
     let cachedAhead = 0;
+    // Reads fetched ahead (a cold directory): once no more of them are left than may be fetched at
+    // once, the next ones are asked for, so the worker has them queued before these are done.
+    let fetching = 0;
+    let limit = fetchConcurrency ?? 0;
+    for (const early of ahead) {
+      if (early.fetchConcurrency === undefined) continue;
+      fetching++;
+      limit = Math.max(limit, early.fetchConcurrency);
+    }
+    let movedOn = false;
+    const moveOn = () => {
+      movedOn = true;
+      if (aheadOnly) this.aheadOut.delete(worker.address);
+      this.readOn(worker, origins);
+    };
     try {
       const served = await readBatchFromWorker(
         worker,
-        [...batch.map((p) => p.read), ...ahead.map(({ read }) => ({ ...read, ifCached: true }))],
+        [
+          ...batch.map((p) => p.read),
+          ...ahead.map(({ read, fetchConcurrency }) =>
+            fetchConcurrency ? read : { ...read, ifCached: true },
+          ),
+        ],
         (i, result) => {
           if (i >= batch.length) {
             const early = ahead[i - batch.length];
             if (!early || answered[i]) return;
             answered[i] = true;
+            if (Buffer.isBuffer(result) && early.fetchConcurrency !== undefined) {
+              this.cold.add(key);
+              early.done(result, Date.now() + FETCHED_AHEAD_TTL_MS);
+              if (--fetching <= limit && !movedOn && !exitingEarly()) moveOn();
+              return;
+            }
             if (result === undefined || result instanceof Error || Buffer.isBuffer(result))
               return early.done(undefined, 0);
             hold(result.lease);
@@ -230,7 +283,11 @@ export class ReadBatcher {
             this.readPinned(worker, pending, result);
           }
         },
-        { shortCircuit, release },
+        {
+          shortCircuit,
+          release,
+          ...(limit > 0 ? { fetch: { group: this.fetchGroup, concurrency: limit } } : {}),
+        },
       );
       if (!served) return await this.oneByOne(worker, batch);
       batch.forEach((pending, i) => {
@@ -249,8 +306,8 @@ export class ReadBatcher {
       });
       if (release) forget(release); // released with this batch (or left to end on their own)
       if (leases.size > 0) this.releaseLater(worker, leases);
-      if (aheadOnly) this.aheadOut.delete(worker.address);
-      if (cachedAhead > 0) this.readOn(worker, origins);
+      if (aheadOnly && !movedOn) this.aheadOut.delete(worker.address);
+      if (cachedAhead > 0 && !movedOn) this.readOn(worker, origins);
     }
   }
 
@@ -258,10 +315,15 @@ export class ReadBatcher {
     return this.out.get(key) ?? 0;
   }
 
-  /** The reads ahead for a short-circuit batch of `reads` reads of `origins`. */
-  private aheadOf(worker: WorkerAddress, origins: readonly object[], reads: number): AheadRead[] {
+  /** The reads ahead for a short-circuit batch of `reads` reads of `origins`; `fetch`: the worker's reads are cold. */
+  private aheadOf(
+    worker: WorkerAddress,
+    origins: readonly object[],
+    reads: number,
+    fetch: boolean,
+  ): AheadRead[] {
     if (!this.ahead || origins.length === 0) return [];
-    return this.ahead(worker, origins, BATCH_READ_MAX_READS - reads);
+    return this.ahead(worker, origins, BATCH_READ_MAX_READS - reads, fetch);
   }
 
   /**
@@ -271,7 +333,7 @@ export class ReadBatcher {
    */
   private readOn(worker: WorkerAddress, origins: readonly object[]): void {
     if (this.aheadOut.has(worker.address) || this.forbidden.has(worker.address) || exitingEarly()) return;
-    const ahead = this.aheadOf(worker, origins, 0);
+    const ahead = this.aheadOf(worker, origins, 0, this.cold.has(queueKey(worker, true)));
     if (ahead.length === 0) return;
     this.aheadOut.add(worker.address);
     this.dispatch({ worker, shortCircuit: true, reads: [] }, { ahead, origins });

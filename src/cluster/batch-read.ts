@@ -16,6 +16,9 @@
  * capabilities, at most a minute). The other reads are answered with their bytes, as without it.
  * A read marked `"ifCached": true` (a file the client reads ahead) is answered only when its pages
  * are pinned; otherwise by `{"i", "uncached": true}`, and nothing is fetched for it.
+ *
+ * `"fetchGroup": id, "fetchConcurrency": n`: the reads of all batches naming the group are served
+ * (fetched or read from the cache) at most n at a time, first come first served (worker/fetch-groups.ts).
  */
 import type { ErrorBody, ShortCircuitFile } from './wire.js';
 
@@ -42,6 +45,13 @@ export interface BatchReadRequest {
   readonly shortCircuit?: boolean;
   /** Leases of earlier batches the client is done with: their pages are unpinned first. */
   readonly release?: readonly string[];
+  /**
+   * The reads of every batch naming this group (a client's random id) fetch at most
+   * `fetchConcurrency` at a time together (both or neither): a client reading ahead of its readers
+   * keeps its fetches at the concurrency its readers would have had.
+   */
+  readonly fetchGroup?: string;
+  readonly fetchConcurrency?: number;
 }
 
 /** Where a short-circuit read's pages are, pinned under `lease` until `leaseExpiresMs` at the latest. */

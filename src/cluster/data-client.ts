@@ -111,7 +111,12 @@ export async function readBatchFromWorker(
   worker: WorkerAddress,
   reads: readonly BatchReadItem[],
   onRead: (index: number, result: Buffer | TierfsError | PinnedRead | undefined) => void,
-  options: { readonly shortCircuit?: boolean; readonly release?: readonly string[] } = {},
+  options: {
+    readonly shortCircuit?: boolean;
+    readonly release?: readonly string[];
+    /** The client's fetch group and its bound (batch-read.ts). */
+    readonly fetch?: { readonly group: string; readonly concurrency: number };
+  } = {},
 ): Promise<boolean> {
   const url = `${worker.address}${BATCH_READ_PATH}`;
   const request = await undiciRequest();
@@ -124,6 +129,9 @@ export async function readBatchFromWorker(
         reads,
         ...(options.shortCircuit ? { shortCircuit: true } : {}),
         ...(options.release?.length ? { release: options.release } : {}),
+        ...(options.fetch
+          ? { fetchGroup: options.fetch.group, fetchConcurrency: options.fetch.concurrency }
+          : {}),
       }),
     });
   } catch (error) {

@@ -25,6 +25,7 @@ import { errorBody } from '../cluster/rpc.js';
 import type { ShortCircuitFile, ShortCircuitResponse } from '../cluster/wire.js';
 import { isTierfsError, TierfsError, toTierfsError } from '../errors.js';
 import { type DataPath, readFileChunks, readFileWindows, writeFile } from './data-path.js';
+import { FetchGroups, MAX_FETCH_CONCURRENCY } from './fetch-groups.js';
 import type { MountStores } from './mount-stores.js';
 import type { ShortCircuitLeases } from './short-circuit-leases.js';
 import { UsedCapabilities } from './used-capabilities.js';
@@ -94,6 +95,7 @@ function isLocalPeer(request: FastifyRequest): boolean {
 export function registerDataRoutes(app: FastifyInstance, context: DataRoutesContext): void {
   const { data, mounts, signer, log, leases, count } = context;
   const used = new UsedCapabilities();
+  const fetchGroups = new FetchGroups();
 
   /** The capability of a request, checked for this access and this content id; logged when refused. */
   function authorize(request: FastifyRequest, access: 'read'): ReadCapability;
@@ -231,6 +233,7 @@ export function registerDataRoutes(app: FastifyInstance, context: DataRoutesCont
         `a batch read takes a JSON body {"reads": [...]} of 1 to ${BATCH_READ_MAX_READS} reads`,
       );
     }
+    const group = fetchGroupOf(body);
     if (Array.isArray(body.release))
       for (const lease of body.release) if (typeof lease === 'string') leases.closeBatch(lease);
     let left = reads.length;
@@ -277,10 +280,15 @@ export function registerDataRoutes(app: FastifyInstance, context: DataRoutesCont
     });
     const serve = async (plan: BatchPlan, i: number): Promise<void> => {
       let bytes: Buffer;
+      const done = group ? await fetchGroups.turn(group.name, group.concurrency) : undefined;
       try {
+        // A client gone while its read waited for its turn: nothing to fetch for.
+        if (done && reply.raw.destroyed) throw new TierfsError('ABORTED', 'the client went away');
         bytes = await firstBytes(readFileChunks(data, plan), plan.length);
       } catch (error) {
         return failed(i, error);
+      } finally {
+        done?.();
       }
       answer(encodeFrame({ i, length: plan.length }, bytes));
     };
@@ -295,6 +303,25 @@ export function registerDataRoutes(app: FastifyInstance, context: DataRoutesCont
     });
     return reply.header('content-type', FRAMES_CONTENT_TYPE).send(await answerBody);
   });
+
+  /** The fetch group a batch names (its reads share the group's bound on fetches), if any. */
+  function fetchGroupOf(body: Partial<BatchReadRequest>): { name: string; concurrency: number } | undefined {
+    const { fetchGroup: name, fetchConcurrency: concurrency } = body;
+    if (name === undefined && concurrency === undefined) return undefined;
+    if (typeof name !== 'string' || name.length === 0 || name.length > 64) {
+      throw new TierfsError(
+        'INVALID_ARGUMENT',
+        `a batch's "fetchGroup" must be a string of 1 to 64 characters, got ${JSON.stringify(name) ?? 'none'}`,
+      );
+    }
+    if (!Number.isSafeInteger(concurrency) || concurrency! < 1 || concurrency! > MAX_FETCH_CONCURRENCY) {
+      throw new TierfsError(
+        'INVALID_ARGUMENT',
+        `a batch's "fetchConcurrency" must be an integer from 1 to ${MAX_FETCH_CONCURRENCY}, got ${JSON.stringify(concurrency) ?? 'none'}`,
+      );
+    }
+    return { name, concurrency: concurrency! };
+  }
 
   /** A batched read's capability checked, and what it asks for. */
   function checkBatchItem(

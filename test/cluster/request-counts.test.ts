@@ -506,6 +506,66 @@ describe('a directory of small cached files read again by a few lanes', () => {
   });
 });
 
+describe('a cold directory read by lanes that told listForRead their concurrency', () => {
+  it('is fetched ahead of the lanes, never more than that many GETs at S3 at once, one pinned GET per file', async () => {
+    const files = 40;
+    const lanes = 4;
+    await client.mkdir('/ahead');
+    const contents = new Map<string, Buffer>();
+    for (let i = 0; i < files; i++) {
+      const path = `/ahead/f${String(i).padStart(2, '0')}.bin`;
+      contents.set(path, randomBytes(4096));
+      await write(path, contents.get(path)!, 'THROUGH'); // not cached: every read below is cold
+    }
+    const from = proxy.requests.length;
+    const asked = new Map<string, number>();
+    const bodies = new Map<string, Buffer>();
+    const listed = client.listForRead('/ahead', { concurrency: lanes });
+    await Promise.all(
+      Array.from({ length: lanes }, async () => {
+        for (let next = await listed.next(); !next.done; next = await listed.next()) {
+          const file = next.value;
+          asked.set(file.status.path, performance.now());
+          bodies.set(file.status.path, await readStream(await client.readListed(file)));
+          await new Promise((resolve) => setTimeout(resolve, 10)); // the lane's own work with the file
+        }
+      }),
+    );
+    for (const [path, bytes] of contents) expect(bodies.get(path)?.equals(bytes), path).toBe(true);
+    const gets = proxy.requests.slice(from).filter((r) => r.method === 'GET');
+    expect(gets.map((r) => r.path).sort()).toEqual(
+      [...contents.keys()].map((p) => `/${TEST_BUCKET}/counts${p}`).sort(),
+    );
+    for (const r of gets) expect(r.headers['if-match']).toMatch(/^"[0-9a-f]{32}"$/);
+    // At most the lanes' concurrency at S3, though most files were asked of the worker long before
+    // a lane came for them.
+    expect(proxy.peak((r) => gets.includes(r))).toBeLessThanOrEqual(lanes);
+    const ahead = gets.filter((r) => r.started < asked.get(r.path.slice(`/${TEST_BUCKET}/counts`.length))!);
+    expect(ahead.length).toBeGreaterThanOrEqual(files / 2);
+  });
+
+  it('a concurrency that is no integer from 1 to 256 is refused, naming it, by the client and by the worker', async () => {
+    const listing = client.listForRead('/ahead', { concurrency: 0 });
+    await expect(listing.next()).rejects.toThrow(/concurrency must be an integer from 1 to 256, got 0/);
+    const read = { capability: 'c', contentId: 'x', offset: 0, length: 1 };
+    for (const [extra, wanted] of [
+      [
+        { fetchGroup: 'g', fetchConcurrency: 0 },
+        /"fetchConcurrency" must be an integer from 1 to 256, got 0/,
+      ],
+      [{ fetchConcurrency: 4 }, /"fetchGroup" must be a string of 1 to 64 characters, got none/],
+    ] as const) {
+      const answer = await fetch(`${cluster.worker.address}/data/batch`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ reads: [read], ...extra }),
+      });
+      expect(answer.status).toBe(400);
+      expect(((await answer.json()) as { message: string }).message).toMatch(wanted);
+    }
+  });
+});
+
 describe('requests per operation on an S3 mount whose writes go straight to the key (commit.copy off)', () => {
   const data = randomBytes(4096);
 

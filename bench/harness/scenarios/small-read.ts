@@ -35,9 +35,12 @@ export async function smallRead(ctx: BenchContext): Promise<void> {
   const { client } = ctx.cluster;
   const tierfsRead = async () => {
     // Statuses and read capabilities come a page at a time (no call to the master per file), and
-    // the files of a page are read while the next page is listed, as rclone copy does.
+    // the files of a page are read while the next page is listed, as rclone copy does. The lanes'
+    // concurrency is given to the listing too (as the SDK is given its maxSockets): cold files are
+    // fetched ahead at most that many at a time.
     let bytes = 0;
-    await forEachLimited(client.listForRead(`${MOUNT}/${SMALL_DIR}`), ctx.concurrency, async (file) => {
+    const listed = client.listForRead(`${MOUNT}/${SMALL_DIR}`, { concurrency: ctx.concurrency });
+    await forEachLimited(listed, ctx.concurrency, async (file) => {
       if (file.status.isDirectory) return;
       const n = await drain(await client.readListed(file));
       bytes += n;
