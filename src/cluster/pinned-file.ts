@@ -13,6 +13,11 @@ import type { ShortCircuitFile } from './wire.js';
 
 /** A piece is not read from a lease that ends sooner than this: the worker may unpin its pages. */
 const LEASE_MARGIN_MS = 1000;
+/**
+ * Largest file pinned whole: the worker names every page file in its answer (8,192 of 1 MiB here)
+ * and keeps them all from eviction for the lease. A larger file's pieces are read from the worker.
+ */
+export const MAX_PINNED_BYTES = 8 * 1024 ** 3;
 
 export interface PinnedFile {
   /** The bytes `offset` to `offset + length` of the file; undefined when they cannot be read here. */
@@ -23,7 +28,8 @@ export interface PinnedFile {
 
 /**
  * The page files of the whole of `contentId` (`size` bytes), pinned for a lease; undefined when
- * the worker is on another host or does not hold every page of it in a file.
+ * the worker is on another host or does not hold every page of it in a file, or the file is
+ * larger than MAX_PINNED_BYTES.
  */
 export async function openPinnedFile(
   worker: WorkerAddress,
@@ -31,7 +37,7 @@ export async function openPinnedFile(
   contentId: string,
   size: number,
 ): Promise<PinnedFile | undefined> {
-  if (size <= 0 || !isOnThisHost(worker.address)) return undefined;
+  if (size <= 0 || size > MAX_PINNED_BYTES || !isOnThisHost(worker.address)) return undefined;
   let answer: Awaited<ReturnType<typeof openShortCircuit>>;
   try {
     answer = await openShortCircuit(worker, capability, { contentId, offset: 0, length: size });

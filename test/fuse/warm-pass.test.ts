@@ -25,7 +25,10 @@ import { requireFuse, sh } from './support.js';
 
 const BYTES = 8 * 1024 * 1024;
 const ATTR_TIMEOUT_MS = 1000;
-/** Holes dropped from the kernel's page cache before the second pass: 128 KiB each, 1 MiB apart. */
+/**
+ * Holes dropped from the kernel's page cache before the second pass: 128 KiB each, 1 MiB apart,
+ * each across the border of two of the worker's 1 MiB pages.
+ */
 const HOLES = 6;
 const HOLE = 128 * 1024;
 
@@ -112,7 +115,7 @@ describe('a warm pass through a FUSE mount', () => {
     // Holes, as the machine's memory management leaves them; then the attributes expire too.
     const punch = Array.from(
       { length: HOLES },
-      (_, i) => `os.posix_fadvise(fd, ${(i + 1) * 1024 * 1024}, ${HOLE}, os.POSIX_FADV_DONTNEED)`,
+      (_, i) => `os.posix_fadvise(fd, ${(i + 1) * 1024 * 1024 - HOLE / 2}, ${HOLE}, os.POSIX_FADV_DONTNEED)`,
     );
     const dropped = await sh(
       `python3 -c 'import os; fd = os.open("${file}", os.O_RDONLY); ${punch.join('; ')}' && fincore -b -n -o RES ${file}`,
