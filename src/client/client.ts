@@ -15,6 +15,7 @@ import { readFromWorker, writeToWorker } from '../cluster/data-client.js';
 import { MembershipRing } from '../cluster/hash-ring.js';
 import type { ReadType, WriteType } from '../cluster/io-types.js';
 import { Masters, type MastersOptions, masterAddressesOf, mastersOptionsOf } from '../cluster/masters.js';
+import { openPinnedFile, type PinnedFile } from '../cluster/pinned-file.js';
 import { isOnThisHost, readShortCircuit } from '../cluster/short-circuit.js';
 import type {
   ClusterInfo,
@@ -397,6 +398,25 @@ export class TierfsClient {
     } catch (error) {
       if (!isTierfsError(error, 'STALE') && !isTierfsError(error, 'UNAUTHENTICATED')) throw error;
       return this.openFile(status.path, options);
+    }
+  }
+
+  /**
+   * The whole of the version `file.status` names, pinned in its worker's page files for a lease
+   * and read from them by range (pinned-file.ts): for a reader that comes back for scattered
+   * pieces of a cached file. Without the capability from a listing, the master opens that
+   * version. Undefined without short-circuit reads, when the file has another version now, or
+   * when its worker is on another host or does not hold every page of it in a file.
+   */
+  async pinFile(file: ListedFile): Promise<PinnedFile | undefined> {
+    const { status } = file;
+    if (!this.shortCircuit || status.isDirectory) return undefined;
+    try {
+      const capability = file.capability ?? (await this.open(status.path, status.contentId)).capability;
+      const worker = await this.workerFor(status.contentId, false);
+      return await openPinnedFile(worker, capability, status.contentId, status.size);
+    } catch {
+      return undefined; // the reads go to the worker, which says what is wrong
     }
   }
 

@@ -59,7 +59,7 @@ function checkPage(contentId: string, file: ShortCircuitFile, head: Buffer, whol
 }
 
 /** Reads `file`'s bytes `from` to `to` (page offsets), after checking its header names this page. */
-async function readPage(
+export async function readPage(
   contentId: string,
   file: ShortCircuitFile,
   from: number,

@@ -192,19 +192,22 @@ function adapt(
     work: () => Promise<T>,
     answer: (cb: Callback, value: T) => void,
     cb: Callback,
+    range?: { offset: number; length: number },
   ): void => {
     const started = debug ? performance.now() : 0;
     work().then(
       (value) => {
-        if (debug)
-          log.info({ op, path, ms: Math.round((performance.now() - started) * 10) / 10 }, 'fuse operation');
+        if (debug) {
+          const ms = Math.round((performance.now() - started) * 10) / 10;
+          log.info({ op, path, ...range, ms }, 'fuse operation');
+        }
         answer(cb, value);
       },
       (error: unknown) => {
         const { name, errno, logged } = errnoOf(error);
         if (logged || debug) {
           const message = error instanceof Error ? error.message : String(error);
-          log.warn({ op, path, errno: name }, message);
+          log.warn({ op, path, ...range, errno: name }, message);
         }
         cb(errno);
       },
@@ -241,9 +244,15 @@ function adapt(
       run('create', path, () => ops.create(path, mode, caller), value, cb);
     },
     read: (path: string, fd: number, buffer: Buffer, length: number, position: number, cb: Callback) =>
-      run('read', path, () => ops.read(fd, buffer.subarray(0, length), position), count, cb),
+      run('read', path, () => ops.read(fd, buffer.subarray(0, length), position), count, cb, {
+        offset: position,
+        length,
+      }),
     write: (path: string, fd: number, buffer: Buffer, length: number, position: number, cb: Callback) =>
-      run('write', path, () => ops.write(fd, buffer.subarray(0, length), position), count, cb),
+      run('write', path, () => ops.write(fd, buffer.subarray(0, length), position), count, cb, {
+        offset: position,
+        length,
+      }),
     flush: (path: string, fd: number, cb: Callback) => run('flush', path, () => ops.flush(fd), ok, cb),
     fsync: (path: string, _datasync: boolean, fd: number, cb: Callback) =>
       run('fsync', path, () => ops.fsync(fd), ok, cb),

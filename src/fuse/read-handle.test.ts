@@ -77,3 +77,61 @@ describe('ReadHandle', () => {
     expect(ranges.length).toBeLessThanOrEqual(3);
   });
 });
+
+describe('ReadHandle with the file pinned at a worker on this host', () => {
+  it('serves the holes of a warm pass from the pinned page files: one pin, no read of the worker', async () => {
+    const ranges: { offset: number; length: number }[] = [];
+    const pieces: { offset: number; length: number }[] = [];
+    let pins = 0;
+    let released = 0;
+    const client = Object.assign(fakeClient(ranges), {
+      pinFile: async (file: { status: FileStatus }) => {
+        pins++;
+        expect(file.status.contentId).toBe('v1');
+        return {
+          read: async (offset: number, length: number) => {
+            pieces.push({ offset, length });
+            return Buffer.from(data.subarray(offset, offset + length));
+          },
+          release: () => {
+            released++;
+          },
+        };
+      },
+    }) as unknown as TierfsClient;
+    const handle = ReadHandle.open(client, { status }, options, async () => status);
+    const holes = [5 * MiB + 4096, 9 * MiB + 123 * 4096, 12 * MiB, 40 * MiB + 8192, SIZE - 8192];
+    for (const at of holes) {
+      const want = data.subarray(at, Math.min(at + 16 * 1024, SIZE));
+      expect((await read(handle, at, 16 * 1024)).equals(want)).toBe(true);
+    }
+    handle.close();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(pins).toBe(1);
+    expect(ranges).toEqual([]);
+    expect(pieces).toEqual(holes.map((at) => ({ offset: at, length: Math.min(16 * 1024, SIZE - at) })));
+    expect(released).toBe(1);
+  });
+
+  it('reads from the worker once the pinned files cannot serve a read, and a read from the start streams as before', async () => {
+    const ranges: { offset: number; length: number }[] = [];
+    let released = 0;
+    const client = Object.assign(fakeClient(ranges), {
+      pinFile: async () => ({
+        read: async () => undefined, // the lease about to end, say
+        release: () => {
+          released++;
+        },
+      }),
+    }) as unknown as TierfsClient;
+    const handle = ReadHandle.open(client, { status }, options, async () => status);
+    expect((await read(handle, 7 * MiB, 4096)).equals(data.subarray(7 * MiB, 7 * MiB + 4096))).toBe(true);
+    expect(released).toBe(1);
+    expect(ranges).toEqual([{ offset: 7 * MiB, length: MiB }]);
+    const plain = ReadHandle.open(client, { status }, options, async () => status);
+    expect((await read(plain, 0, 128 * 1024)).equals(data.subarray(0, 128 * 1024))).toBe(true);
+    plain.close();
+    handle.close();
+    expect(ranges[1]).toEqual({ offset: 0, length: SIZE });
+  });
+});

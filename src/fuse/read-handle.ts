@@ -7,9 +7,16 @@
  * seek, or a hole the kernel's page cache lacks in a warm pass) opens a ranged read there of at
  * most 1 MiB, continued to the end of the file once the reads prove sequential (the next read
  * starts where it ended); a read past its end that leaves a gap opens another ranged read.
+ *
+ * A warm pass through the mount asks only for the folios the kernel's page cache lost since the
+ * last pass (a few KiB each, far apart: the machine's memory management takes single folios back
+ * from clean page caches, of local files too). Those reads are served from the file's page files
+ * at the worker on this host, pinned once per handle for a short-circuit lease (pinned-file.ts):
+ * no request to the worker per hole.
  */
 import type { Readable } from 'node:stream';
 import type { ReadType, TierfsClient } from '../client/client.js';
+import type { PinnedFile } from '../cluster/pinned-file.js';
 import type { FileStatus } from '../cluster/wire.js';
 import { isTierfsError, TierfsError } from '../errors.js';
 
@@ -115,6 +122,8 @@ export class ReadHandle {
   private queue: Promise<unknown> = Promise.resolve();
   /** Ranged opens so far (the first, whole-file open not counted): for tests and the debug log. */
   rangedOpens = 0;
+  /** The file's page files pinned at a worker on this host, asked for at the first read away from the stream. */
+  private pinned: Promise<PinnedFile | undefined> | undefined;
 
   private constructor(
     private readonly client: TierfsClient,
@@ -164,6 +173,7 @@ export class ReadHandle {
   }
 
   close(): void {
+    void this.pinned?.then((pinned) => pinned?.release());
     this.cursor?.close();
     this.cursor = undefined;
     this.kept = [];
@@ -178,14 +188,14 @@ export class ReadHandle {
       }
       this.prefetched = undefined; // Not fetched after all: read it from the worker.
     }
-    if (this.refresh) await this.firstOpen(offset, into.length);
     const end = Math.min(offset + into.length, this.size);
+    if (offset > 0 && offset < end && !this.near(offset)) {
+      const copied = await this.readPinned(offset, end, into);
+      if (copied !== undefined) return copied;
+    }
+    if (this.refresh) await this.firstOpen(offset, into.length);
     if (offset >= end) return 0;
-    const cursor = this.cursor;
-    const keptFrom = this.kept[0]?.start ?? cursor?.position ?? 0;
-    const near =
-      cursor !== undefined && offset >= keptFrom && offset <= cursor.position + this.options.readAheadBytes;
-    if (!near) await this.reopen(offset, this.farLength(into.length));
+    if (!this.near(offset)) await this.reopen(offset, this.farLength(into.length));
     while (this.cursor!.position < end) {
       if (this.cursor!.position >= this.cursor!.end) {
         if (offset > this.cursor!.position) {
@@ -207,6 +217,38 @@ export class ReadHandle {
       this.keep({ start, bytes });
     }
     return this.copyKept(offset, end, into);
+  }
+
+  /** Whether a read at `offset` is served by the stream (from the bytes kept, or read on to). */
+  private near(offset: number): boolean {
+    const cursor = this.cursor;
+    if (cursor === undefined) return false;
+    const keptFrom = this.kept[0]?.start ?? cursor.position;
+    return offset >= keptFrom && offset <= cursor.position + this.options.readAheadBytes;
+  }
+
+  /**
+   * A read away from the stream, from the file's pinned page files (pinned once per handle, with
+   * the capability from its directory's page or else an open at the master); undefined when they
+   * cannot serve it, and the stream reads it.
+   */
+  private async readPinned(offset: number, end: number, into: Buffer): Promise<number | undefined> {
+    this.pinned ??= (async () => {
+      if (typeof this.client.pinFile !== 'function') return undefined;
+      const capability = await this.capability?.().catch(() => undefined);
+      return this.client.pinFile({ status: this.status, capability });
+    })();
+    const pinned = await this.pinned;
+    const bytes = await pinned?.read(offset, end - offset);
+    if (bytes?.length !== end - offset) {
+      // Not served (the lease about to end, a page file gone): the stream reads from now on.
+      if (pinned) {
+        pinned.release();
+        this.pinned = Promise.resolve(undefined);
+      }
+      return undefined;
+    }
+    return bytes.copy(into);
   }
 
   /** The length of a ranged read for a read of `wanted` bytes away from the stream. */
