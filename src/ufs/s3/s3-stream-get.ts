@@ -19,6 +19,7 @@ import { Readable } from 'node:stream';
 import type { Configuration } from '../../config/configuration.js';
 import { isTierfsError, TierfsError } from '../../errors.js';
 import { checkAnsweredEtag } from '../object/object-version.js';
+import { holdChunk, releaseChunk, SLAB_BYTES, takeSlab } from '../slab-pool.js';
 import { getterSettings } from './s3-getter-settings.js';
 import { answerError, MAX_ERROR_BODY } from './s3-small-get.js';
 import {
@@ -29,8 +30,7 @@ import {
   s3Addressing,
 } from './sigv4-get.js';
 
-/** What one socket read may fill at most, and the unit the body is kept in. */
-export const SLAB_BYTES = 1024 * 1024;
+export { SLAB_BYTES } from '../slab-pool.js';
 
 /**
  * Ranges shorter than this stay with the SDK: what this getter saves is per byte, and a short
@@ -200,7 +200,8 @@ class Connection {
   /** Whether any byte of the current GET's answer has arrived. */
   answered = false;
   private readonly socket: Socket;
-  private slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+  /** The slab the socket reads into, held by this connection until it is full or the connection closed. */
+  private slab = takeSlab();
   /** Bytes of the slab filled. */
   private filled = 0;
   /** Where the bytes not handed on yet start in the slab (the head while it is read). */
@@ -293,6 +294,8 @@ class Connection {
     this.stopListening();
     this.socket.destroy();
     this.pool.gone(this);
+    // Its views handed on hold it still; the socket reads into it no more.
+    releaseChunk(this.slab);
   }
 
   /** Where the next socket read goes: the slab's free room (a new slab when it is full). */
@@ -300,9 +303,11 @@ class Connection {
     if (this.filled === this.slab.length) {
       // While the head is read, its bytes move along (an S3 head is far smaller than a slab).
       const keep = this.phase === 'head' ? this.slab.subarray(this.from, this.filled) : undefined;
-      this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
+      const full = this.slab;
+      this.slab = takeSlab();
       this.filled = keep ? keep.copy(this.slab) : 0;
       this.from = 0;
+      releaseChunk(full);
     }
     return this.slab.subarray(this.filled);
   }
@@ -397,6 +402,8 @@ class Connection {
     let more = true;
     if (n > 0) {
       const chunk = this.slab.subarray(this.from, this.from + n);
+      // The reader's hold: released by whoever is done with the chunk's bytes (slab-pool.ts).
+      holdChunk(chunk);
       this.from += n;
       this.remaining -= n;
       this.received += n;
