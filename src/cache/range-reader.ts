@@ -193,6 +193,8 @@ export async function* streamRange(store: PageStore, read: RangeStream): AsyncGe
 /**
  * streamRange a window at a time: the Buffers of each window's pages together, so that a sender
  * can hand them to the socket in one write (writev) rather than one write per received chunk.
+ * A Buffer that is a view of a slab of the UFS fetch carries a hold on it (ufs/slab-pool.ts): a
+ * sender may release each one once its bytes are written, so the slab serves a later fetch.
  */
 export async function* streamRangeWindows(store: PageStore, read: RangeStream): AsyncGenerator<Buffer[]> {
   const { fileKey, fileSize, offset, length, readType = 'CACHE', fetch } = read;

@@ -3,11 +3,13 @@
  * HTTP client: the request signed by hand (sigv4-get.ts) on a connection kept alive between GETs,
  * whose socket reads land straight in 1 MiB slabs (net's `onread`), each read taking up to the
  * slab's free room.
- * The body is handed on as views of the slabs, in the order received, never copied.
+ * The body is handed on as views of the slabs, in the order received, never copied; each view
+ * carries a hold on its slab, which is used again once every holder released it (slab-pool.ts).
  *
  * Through the SDK a GiB arrives as 16,384 socket reads of 64 KiB, each a Buffer of its own, each
  * parsed by the HTTP client and pushed through two streams: most of the worker's CPU per GiB (its
- * garbage collection above all). Here a GiB is 1,024 slabs and as few reads as the socket allows.
+ * garbage collection above all). Here a GiB is 1,024 slabs, mostly memory used before, and as few
+ * reads as the socket allows.
  *
  * Only plain `http:` endpoints, signed v4, without a proxy (streamGetFor): anything else is the
  * SDK's. An answer this getter does not take as it is (a 2xx without content-length, or chunked)
