@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { eventually } from '../../test/support/eventually.js';
 import { isTierfsError } from '../errors.js';
+import { releaseChunk, SLAB_BYTES, takeSlab } from '../ufs/slab-pool.js';
 import { bucketOf, fileIdOf, fileKeyOf } from './page-key.js';
 import { PageStore } from './page-store.js';
 import type { PageStoreOptions } from './page-store-options.js';
@@ -108,6 +109,19 @@ describe('PageStore', () => {
     expect(cached!.buffer).not.toBe(big.buffer); // does not keep the larger allocation alive
     big.fill(0);
     expect(cached).toEqual(pageBytes(FILE, 1));
+  });
+
+  it('copies a handed-over slab of a long GET, whose memory is used again (slab-pool.ts)', async () => {
+    // Pages of a slab's size: a whole slab is a Buffer that owns its memory, which is adopted.
+    const store = await openStore({ pageSize: SLAB_BYTES, mem: { quota: 2 * SLAB_BYTES } });
+    const slab = takeSlab();
+    slab.fill(7);
+    await store.put(FILE, 0, slab, { adopt: true });
+    const cached = await store.get(FILE, 0);
+    expect(cached!.buffer).not.toBe(slab.buffer);
+    releaseChunk(slab);
+    takeSlab().fill(0); // the same memory, filled by the next GET
+    expect(cached!.every((byte) => byte === 7)).toBe(true);
   });
 
   it('lays pages out as <dir>/<pageSize>/<bucket>/<fileId>/<pageIndex>', async () => {

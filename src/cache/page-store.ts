@@ -22,6 +22,7 @@
 import { lstat, mkdir, rm, statfs } from 'node:fs/promises';
 import type { Configuration } from '../config/configuration.js';
 import { TierfsError } from '../errors.js';
+import { isSlabChunk } from '../ufs/slab-pool.js';
 import { checksum, checksumOf } from './checksum.js';
 import { DiskTier, type PageRead } from './disk-tier.js';
 import { headerLength, MAX_FILE_KEY_BYTES, MAX_PAGE_INDEX } from './page-file.js';
@@ -270,7 +271,8 @@ export class PageStore {
     const fileParts = options.adopt ? parts : parts.map((part) => Buffer.from(part));
     const heapData = (): Buffer => {
       const only = parts.length === 1 ? parts[0]! : undefined;
-      if (only && options.adopt && ownsItsMemory(only)) return only;
+      // A slab of a long GET is used again once its holders let go (slab-pool.ts): never kept.
+      if (only && options.adopt && ownsItsMemory(only) && !isSlabChunk(only)) return only;
       return Buffer.concat(fileParts);
     };
     const previous = this.lookup(fileKey, pageIndex);

@@ -6,6 +6,7 @@
  */
 import { Readable } from 'node:stream';
 import { TierfsError } from '../errors.js';
+import { holdChunk, releaseChunk } from '../ufs/slab-pool.js';
 import type { PageStore } from './page-store.js';
 
 /** Alluxio's read types: NO_CACHE leaves the cache as it is, CACHE fills it, CACHE_PROMOTE also moves pages up. */
@@ -125,7 +126,9 @@ class UfsCursor {
         chunk = next.value;
       }
       if (chunk.length > length - filled) {
+        // Two views of the chunk's bytes from here on, each with a hold of its own (slab-pool.ts).
         this.leftover = chunk.subarray(length - filled);
+        holdChunk(this.leftover);
         chunk = chunk.subarray(0, length - filled);
       }
       out.push(chunk);
@@ -148,6 +151,7 @@ class UfsCursor {
   private async release(): Promise<void> {
     const chunks = this.chunks;
     const drained = this.leftover === undefined && this.position === this.runStart + this.runLength;
+    if (this.leftover) releaseChunk(this.leftover);
     this.chunks = undefined;
     this.leftover = undefined;
     this.position = -1;
@@ -189,6 +193,8 @@ export async function* streamRange(store: PageStore, read: RangeStream): AsyncGe
 /**
  * streamRange a window at a time: the Buffers of each window's pages together, so that a sender
  * can hand them to the socket in one write (writev) rather than one write per received chunk.
+ * A Buffer that is a view of a slab of the UFS fetch carries a hold on it (ufs/slab-pool.ts): a
+ * sender may release each one once its bytes are written, so the slab serves a later fetch.
  */
 export async function* streamRangeWindows(store: PageStore, read: RangeStream): AsyncGenerator<Buffer[]> {
   const { fileKey, fileSize, offset, length, readType = 'CACHE', fetch } = read;
@@ -224,13 +230,19 @@ export async function* streamRangeWindows(store: PageStore, read: RangeStream): 
   const putInBackground = async (index: number, parts: readonly Uint8Array[]): Promise<void> => {
     fetched.add(index);
     while (pending.size >= MAX_PENDING_PUTS) await Promise.race(pending);
+    // The page write's own hold on the chunks (the window sent holds them too), released once the
+    // page is written (slab-pool.ts).
+    for (const part of parts) holdChunk(part);
     // A failed cache write is not a failed read: the page is simply not cached.
     const put: Promise<unknown> = store
       // The received chunks, handed over (nobody writes to them again): a page file is written from
       // them as they are (writev); only a page kept in the heap is made one Buffer.
       .put(fileKey, index, parts, { adopt: true })
       .catch(() => false)
-      .finally(() => pending.delete(put));
+      .finally(() => {
+        pending.delete(put);
+        for (const part of parts) releaseChunk(part);
+      });
     pending.add(put);
   };
 
@@ -273,7 +285,9 @@ export async function* streamRangeWindows(store: PageStore, read: RangeStream): 
       for (const part of parts) {
         const low = Math.max(at, offset);
         const high = Math.min(at + part.length, end);
+        // The part's hold goes with the Buffer sent; a part not sent has no holder left.
         if (high > low) out.push(Buffer.from(part.buffer, part.byteOffset + low - at, high - low));
+        else releaseChunk(part);
         at += part.length;
       }
     }

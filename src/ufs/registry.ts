@@ -26,6 +26,8 @@ export interface UnderStoreFactory {
   /** One line for error messages and docs. */
   readonly description: string;
   create(uri: UfsUri, conf: Configuration, options: OpenStoreOptions): Promise<UnderStore>;
+  /** Loads the driver's code (its SDK) without opening a store: what the first create would load. */
+  preload?(): Promise<void>;
 }
 
 /** How a store is opened, beyond its configuration. */
@@ -35,6 +37,18 @@ export interface OpenStoreOptions {
 }
 
 const factories = new Map<string, UnderStoreFactory>();
+/** Schemes whose driver code has been loaded (by a store opened, or preloaded). */
+const loaded = new Set<string>();
+
+/** Records that the driver of `schemes` has loaded its code (drivers call it). */
+export function driverLoaded(schemes: readonly string[]): void {
+  for (const scheme of schemes) loaded.add(scheme);
+}
+
+/** The schemes whose driver code is loaded in this process. */
+export function loadedDrivers(): string[] {
+  return [...loaded].sort();
+}
 
 export function registerUnderStore(factory: UnderStoreFactory): void {
   for (const scheme of factory.schemes) factories.set(scheme.toLowerCase(), factory);
@@ -97,6 +111,14 @@ export const FileSystem = {
    * Configuration, or plain options (`{'fs.oss.endpoint': ...}`) laid over the site configuration
    * the way mount options are.
    */
+  /**
+   * Loads the driver of `scheme` (its SDK), as the first store of that scheme would, without
+   * opening one: a process that will open such stores pays the load ahead of the first one.
+   */
+  async preload(scheme: string): Promise<void> {
+    await factories.get(scheme.toLowerCase())?.preload?.();
+  },
+
   async get(
     uri: string,
     conf?: Configuration | Readonly<Record<string, string>>,

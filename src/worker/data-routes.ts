@@ -24,6 +24,7 @@ import { parseReadType, type ReadType } from '../cluster/io-types.js';
 import { errorBody } from '../cluster/rpc.js';
 import type { ShortCircuitFile, ShortCircuitResponse } from '../cluster/wire.js';
 import { isTierfsError, TierfsError, toTierfsError } from '../errors.js';
+import { releaseChunk } from '../ufs/slab-pool.js';
 import { type DataPath, readFileChunks, readFileWindows, writeFile } from './data-path.js';
 import { FetchGroups, MAX_FETCH_CONCURRENCY } from './fetch-groups.js';
 import type { MountStores } from './mount-stores.js';
@@ -199,7 +200,9 @@ export function registerDataRoutes(app: FastifyInstance, context: DataRoutesCont
         response.cork();
         let room = true;
         for (const buffer of next.value) {
-          room = response.write(buffer);
+          // Once the socket has taken the bytes, a slab of the store's answer may be used again
+          // (slab-pool.ts); a write that never completes keeps it out of the pool.
+          room = response.write(buffer, () => releaseChunk(buffer));
           sent += buffer.length;
         }
         response.uncork();

@@ -26,6 +26,8 @@ export interface SeenRequest {
   readonly headers: IncomingMessage['headers'];
   /** True when the client sent the absolute-form URI of a forward proxy request. */
   readonly forwarded: boolean;
+  /** The client's port: requests with the same one came on the same connection. */
+  readonly clientPort: number;
   /** The fault injected, if any. */
   readonly fault?: Fault;
   /** When the request arrived and its response ended (performance.now()). */
@@ -73,6 +75,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       query: url.searchParams,
       headers: req.headers,
       forwarded,
+      clientPort: req.socket.remotePort ?? 0,
     };
     const rule = rules.find((r) => (r.times ?? 1) > 0 && r.match(seen));
     if (rule) rule.times = (rule.times ?? 1) - 1;
