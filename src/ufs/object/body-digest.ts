@@ -18,26 +18,8 @@ export class Crc64Ecma {
   update(data: Uint8Array): this {
     let { hi, lo } = this;
     const { his, los } = TABLES;
-    const [h0, h1, h2, h3, h4, h5, h6, h7] = his as [
-      Uint32Array,
-      Uint32Array,
-      Uint32Array,
-      Uint32Array,
-      Uint32Array,
-      Uint32Array,
-      Uint32Array,
-      Uint32Array,
-    ];
-    const [l0, l1, l2, l3, l4, l5, l6, l7] = los as [
-      Uint32Array,
-      Uint32Array,
-      Uint32Array,
-      Uint32Array,
-      Uint32Array,
-      Uint32Array,
-      Uint32Array,
-      Uint32Array,
-    ];
+    const [h0, h1, h2, h3, h4, h5, h6, h7] = his as Tables8;
+    const [l0, l1, l2, l3, l4, l5, l6, l7] = los as Tables8;
     let i = 0;
     const whole = data.length - (data.length % 8);
     for (; i < whole; i += 8) {
@@ -76,6 +58,18 @@ export class Crc64Ecma {
  * The reflected tables of polynomial 0x42F0E1EBA9EA3693 as high and low 32-bit halves: [0] of a
  * byte, [k] of a byte followed by k zero bytes.
  */
+/** Eight tables, one per byte of a 64-bit step. */
+type Tables8 = [
+  Uint32Array,
+  Uint32Array,
+  Uint32Array,
+  Uint32Array,
+  Uint32Array,
+  Uint32Array,
+  Uint32Array,
+  Uint32Array,
+];
+
 const TABLES = (() => {
   const his: Uint32Array[] = [];
   const los: Uint32Array[] = [];
