@@ -111,7 +111,11 @@ export async function readBatchFromWorker(
   worker: WorkerAddress,
   reads: readonly BatchReadItem[],
   onRead: (index: number, result: Buffer | TierfsError | PinnedRead | undefined) => void,
-  options: { readonly shortCircuit?: boolean; readonly release?: readonly string[] } = {},
+  options: {
+    readonly shortCircuit?: boolean;
+    readonly release?: readonly string[];
+    readonly pages?: readonly string[];
+  } = {},
 ): Promise<boolean> {
   const url = `${worker.address}${BATCH_READ_PATH}`;
   const request = await undiciRequest();
@@ -124,6 +128,7 @@ export async function readBatchFromWorker(
         reads,
         ...(options.shortCircuit ? { shortCircuit: true } : {}),
         ...(options.release?.length ? { release: options.release } : {}),
+        ...(options.pages?.length ? { pages: options.pages } : {}),
       }),
     });
   } catch (error) {

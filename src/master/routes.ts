@@ -23,7 +23,7 @@ import type {
   OpenFileResponse,
   OpenListResult,
 } from '../cluster/wire.js';
-import { CONTINUATION_HEADER } from '../cluster/wire.js';
+import { CONTINUATION_HEADER, PAGE_CAPABILITY_FILES } from '../cluster/wire.js';
 import { maskSecrets } from '../config/configuration.js';
 import { TierfsError } from '../errors.js';
 import type { Namespace } from '../namespace/namespace.js';
@@ -496,6 +496,9 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
             path: pathSchema(),
             pageSize: { ...int('Entries in the page.'), minimum: 1 },
             continuationToken: str('From the previous page.'),
+            pageCapability: bool(
+              `Answer the read capabilities in page capabilities of ${PAGE_CAPABILITY_FILES} entries each (pageCapabilities), not one per entry.`,
+            ),
           },
           ['path'],
         ),
@@ -505,8 +508,14 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
             continuationToken: str(),
             capabilities: {
               type: 'array',
-              description: "Each entry's read capability, null where the caller may not read it.",
+              description:
+                "Each entry's read capability, null where the caller may not read it (empty with pageCapability).",
               items: { type: ['string', 'null'] },
+            },
+            pageCapabilities: {
+              type: 'array',
+              description: `With pageCapability: entry i's read capability is index i % ${PAGE_CAPABILITY_FILES} of token i / ${PAGE_CAPABILITY_FILES}.`,
+              items: str(),
             },
           },
           ['entries', 'capabilities'],
@@ -514,13 +523,26 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
       }),
     },
     async (request): Promise<OpenListResult> => {
-      const b = bodyOf<{ path: string; pageSize?: number; continuationToken?: string }>(request);
+      const b = bodyOf<{
+        path: string;
+        pageSize?: number;
+        continuationToken?: string;
+        pageCapability?: boolean;
+      }>(request);
       const who = caller(request);
       const page = await namespace.listStatus(b.path, who, {
         pageSize: b.pageSize,
         continuationToken: b.continuationToken,
       });
       const now = Date.now();
+      if (b.pageCapability === true) {
+        const readable = (e: (typeof page.entries)[number]) => namespace.mayRead(e, who);
+        return {
+          ...wireList(page),
+          capabilities: [],
+          pageCapabilities: capabilities.readPage(page.entries, readable, who, PAGE_CAPABILITY_FILES, now),
+        };
+      }
       return {
         ...wireList(page),
         capabilities: page.entries.map((e) =>
