@@ -9,7 +9,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { userInfo } from 'node:os';
-import { Readable, Writable } from 'node:stream';
+import { type Readable, Writable } from 'node:stream';
 import { type Credentials, credentialHeaders } from '../cluster/auth.js';
 import { decodePageCapability, macOf } from '../cluster/capability.js';
 import { readFromWorker, writeToWorker } from '../cluster/data-client.js';
@@ -38,6 +38,7 @@ import {
   USER_SHORT_CIRCUIT_ENABLED,
 } from '../config/keys/core.js';
 import { isTierfsError, TierfsError } from '../errors.js';
+import { BytesReadable } from './bytes-readable.js';
 import { ChunkHandoff } from './chunk-handoff.js';
 import { ReadAhead } from './read-ahead.js';
 import { BATCHED_READ_MAX_BYTES, ReadBatcher } from './read-batcher.js';
@@ -315,19 +316,37 @@ export class TierfsClient {
     const pending = [path];
     while (pending.length > 0) {
       const dir = pending.shift()!;
-      const ask = (continuationToken?: string) =>
-        this.listPageForRead(dir, {
+      // The next page is asked for as soon as this one's head comes with its continuation token
+      // (CONTINUATION_HEADER), while its body is still coming and being parsed: one page ahead.
+      const ask = (continuationToken?: string): { page: Promise<OpenListResult>; head: Promise<string> } => {
+        let headToken!: (token: string) => void;
+        const head = new Promise<string>((resolve) => {
+          headToken = resolve;
+        });
+        const body = {
+          path: dir,
           ...(continuationToken ? { continuationToken } : { pageSize: FIRST_READ_PAGE }),
           pageCapability: true,
+        };
+        const page = this.post<OpenListResult>('/api/v1/paths/open-list', body, (headers) => {
+          const token = headers[CONTINUATION_HEADER];
+          if (typeof token === 'string' && token !== '') headToken(token);
         });
-      let next: Promise<OpenListResult> | undefined = ask();
+        page.catch(() => undefined); // a caller that stops early never awaits it
+        return { page, head };
+      };
+      let next: { page: Promise<OpenListResult>; head: Promise<string> } | undefined = ask();
       while (next) {
-        const page: OpenListResult = await next;
-        next = undefined;
-        if (page.continuationToken) {
-          next = ask(page.continuationToken);
-          next.catch(() => undefined); // a caller that stops early never awaits it
-        }
+        const current: { page: Promise<OpenListResult>; head: Promise<string> } = next;
+        const token: string | undefined = await Promise.race([
+          current.head,
+          current.page.then((p) => p.continuationToken),
+        ]);
+        next = token === undefined ? undefined : ask(token);
+        const page: OpenListResult = await current.page;
+        // A call answered twice (the first answer cut off, asked again) may have ended elsewhere.
+        if (page.continuationToken !== token)
+          next = page.continuationToken === undefined ? undefined : ask(page.continuationToken);
         const files = listedFiles(page);
         this.readAhead.track(files);
         for (const file of files) {
@@ -642,9 +661,18 @@ export class TierfsClient {
     return this.masters.call<T>('GET', `${path}?${query(params)}`, { headers: this.headers, ...options });
   }
 
-  private post<T>(path: string, body: Record<string, unknown>): Promise<T> {
+  private post<T>(
+    path: string,
+    body: Record<string, unknown>,
+    onHead?: (headers: IncomingHttpHeaders) => void,
+  ): Promise<T> {
     const idempotent = REPEATABLE.has(path) || (path === '/api/v1/paths/mkdir' && body.allowExists === true);
-    return this.masters.call<T>('POST', path, { body, headers: this.headers, idempotent });
+    return this.masters.call<T>('POST', path, {
+      body,
+      headers: this.headers,
+      idempotent,
+      ...(onHead ? { onHead } : {}),
+    });
   }
 }
 
@@ -668,10 +696,7 @@ function listedFiles(page: OpenListResult): ListedFile[] {
 
 /** A stream of bytes already read. */
 function streamOf(bytes: Buffer): Readable {
-  const stream = new Readable({ read() {} });
-  if (bytes.length > 0) stream.push(bytes);
-  stream.push(null);
-  return stream;
+  return new BytesReadable(bytes);
 }
 
 function query(params: Record<string, unknown>): string {

@@ -58,6 +58,9 @@ type Read = BatchReadItem & {
 /** The page tokens one batch carries at most for its reads ahead, in bytes: a read ahead that would need more is not read ahead. */
 const MAX_BATCH_PAGE_BYTES = 4 * 1024 * 1024;
 
+/** Page capabilities remembered as sent to one worker, at most (then forgotten, and sent again). */
+const MAX_KNOWN_PAGES = 1024;
+
 /** Whether `error` is a worker's refusal of a read naming a page capability it does not hold. */
 function unknownPage(error: unknown): boolean {
   return error instanceof TierfsError && error.details.reason === UNKNOWN_PAGE;
@@ -147,7 +150,7 @@ export class ReadBatcher {
   private readonly cold = new Set<string>();
   /** By queue key, the reads sent and not answered yet. */
   private readonly out = new Map<string, number>();
-  /** By worker address, the MACs of the page capabilities it has been sent (and answered a batch with). */
+  /** By worker address, the MACs of the page capabilities it has been sent. */
   private readonly knownPages = new Map<string, Set<string>>();
 
   /**
@@ -238,7 +241,8 @@ export class ReadBatcher {
     // The page tokens the worker has not been sent yet go with the batch (up to MAX_BATCH_PAGE_BYTES
     // for reads ahead: one that would need more is not read ahead).
     let known = this.knownPages.get(worker.address);
-    if (!known) {
+    // The worker keeps a few hundred at most (worker/page-capabilities.ts): older ones are sent again.
+    if (!known || known.size > MAX_KNOWN_PAGES) {
       known = new Set();
       this.knownPages.set(worker.address, known);
     }
@@ -258,6 +262,9 @@ export class ReadBatcher {
       early.done(undefined, 0);
       return false;
     });
+    // Taken as known from now on: a batch sent meanwhile names them without the tokens (were it
+    // to reach the worker first, its reads are refused as of an unknown page and sent again).
+    for (const mac of tokens.keys()) known.add(mac);
     let cachedAhead = 0;
     try {
       const served = await readBatchFromWorker(
@@ -305,13 +312,14 @@ export class ReadBatcher {
         { shortCircuit, release, pages: [...tokens.values()] },
       );
       if (!served) return await this.oneByOne(worker, batch);
-      for (const mac of tokens.keys()) known.add(mac);
+
       batch.forEach((pending, i) => {
         if (!answered[i]) {
           pending.reject(new TierfsError('INTERNAL', `${worker.address} answered no frame for read ${i}`));
         }
       });
     } catch (error) {
+      for (const mac of tokens.keys()) known.delete(mac); // the worker may not have them
       batch.forEach((pending, i) => {
         if (!answered[i]) pending.reject(error);
       });

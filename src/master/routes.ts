@@ -522,7 +522,7 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
         ),
       }),
     },
-    async (request): Promise<OpenListResult> => {
+    async (request, reply): Promise<OpenListResult> => {
       const b = bodyOf<{
         path: string;
         pageSize?: number;
@@ -534,6 +534,8 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
         pageSize: b.pageSize,
         continuationToken: b.continuationToken,
       });
+      // The next page may be asked for as soon as this one's head arrives (as GET /paths/list's).
+      if (page.continuationToken !== undefined) reply.header(CONTINUATION_HEADER, page.continuationToken);
       const now = Date.now();
       if (b.pageCapability === true) {
         const readable = (e: (typeof page.entries)[number]) => namespace.mayRead(e, who);
