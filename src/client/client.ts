@@ -11,7 +11,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { userInfo } from 'node:os';
 import { type Readable, Writable } from 'node:stream';
 import { type Credentials, credentialHeaders } from '../cluster/auth.js';
-import { decodePageCapability, macOf } from '../cluster/capability.js';
+import { macOf } from '../cluster/capability.js';
 import { readFromWorker, writeToWorker } from '../cluster/data-client.js';
 import { MembershipRing } from '../cluster/hash-ring.js';
 import type { ReadType, WriteType } from '../cluster/io-types.js';
@@ -682,15 +682,14 @@ function listedFiles(page: OpenListResult): ListedFile[] {
   if (tokens === undefined)
     return page.entries.map((status, i) => ({ status, capability: page.capabilities[i] ?? undefined }));
   const macs = tokens.map(macOf);
-  const granted = tokens.map((token) => decodePageCapability(token).files);
+  const unreadable = new Set(page.unreadable ?? []);
   return page.entries.map((status, i) => {
     const at = Math.floor(i / PAGE_CAPABILITY_FILES);
-    const index = i % PAGE_CAPABILITY_FILES;
     const token = tokens[at];
-    // A file the page does not grant (a directory, one the caller may not read) is opened: the master says why.
-    return token === undefined || !granted[at]?.[index]
+    // A file the page does not grant (one the caller may not read) is opened: the master says why.
+    return token === undefined || status.isDirectory || unreadable.has(i)
       ? { status }
-      : { status, page: { token, mac: macs[at]!, index } };
+      : { status, page: { token, mac: macs[at]!, index: i % PAGE_CAPABILITY_FILES } };
   });
 }
 

@@ -78,6 +78,8 @@ export interface OpenListResult extends ListResult {
    * signed once per run of entries, not once per file, and checked by a worker once.
    */
   readonly pageCapabilities?: readonly string[];
+  /** With `pageCapability`: the indices of the files the page capabilities grant no read of. */
+  readonly unreadable?: readonly number[];
 }
 
 /** The entries of a listing page one page capability covers (open-list with `pageCapability`). */

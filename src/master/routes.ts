@@ -517,6 +517,12 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
               description: `With pageCapability: entry i's read capability is index i % ${PAGE_CAPABILITY_FILES} of token i / ${PAGE_CAPABILITY_FILES}.`,
               items: str(),
             },
+            unreadable: {
+              type: 'array',
+              description:
+                'With pageCapability: the indices of the files the page capabilities grant no read of (the caller may not read them).',
+              items: int(),
+            },
           },
           ['entries', 'capabilities'],
         ),
@@ -538,11 +544,25 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
       if (page.continuationToken !== undefined) reply.header(CONTINUATION_HEADER, page.continuationToken);
       const now = Date.now();
       if (b.pageCapability === true) {
-        const readable = (e: (typeof page.entries)[number]) => namespace.mayRead(e, who);
+        const unreadable: number[] = [];
+        const granted = new Set(
+          page.entries.filter((e, i) => {
+            if (e.isDirectory || namespace.mayRead(e, who)) return true;
+            unreadable.push(i);
+            return false;
+          }),
+        );
         return {
           ...wireList(page),
           capabilities: [],
-          pageCapabilities: capabilities.readPage(page.entries, readable, who, PAGE_CAPABILITY_FILES, now),
+          pageCapabilities: capabilities.readPage(
+            page.entries,
+            (e) => granted.has(e),
+            who,
+            PAGE_CAPABILITY_FILES,
+            now,
+          ),
+          unreadable,
         };
       }
       return {

@@ -413,6 +413,16 @@ describe('batched reads (POST /data/batch)', () => {
     const opens = vi.spyOn(mallory, 'openFile');
     expect((await readStream(await mallory.readListed(mine))).toString()).toBe('mine');
     expect(opens).not.toHaveBeenCalled();
+    opens.mockRestore();
+  });
+
+  it('listForRead gives no page grant for a file the caller may not read: reading it opens it, and the master refuses', async () => {
+    const files: ListedFile[] = [];
+    for await (const file of mallory.listForRead('/')) files.push(file);
+    const victim = files.find((f) => f.status.path === '/victim.csv')!;
+    expect(victim.page).toBeUndefined();
+    expect(victim.capability).toBeUndefined();
+    await expect(mallory.readListed(victim)).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
   });
 
   it('refuses a batch that is not a list of 1 to 256 reads, and a read longer than 1 MiB', async () => {
