@@ -39,13 +39,16 @@ export class PageCapabilities {
 
   /**
    * The read capability file `index` of the page capability `mac` stands for: UNAUTHENTICATED
-   * (detail UNKNOWN_PAGE) when no such page capability is kept, or it has expired; PERMISSION_DENIED
+   * when it has expired, or (detail UNKNOWN_PAGE) when no such page capability is kept; PERMISSION_DENIED
    * when it does not grant that file.
    */
   file(mac: string, index: number, now = Date.now()): ReadCapability {
     const page = this.pages.get(mac);
-    if (!page || !(page.expiresMs > now)) {
-      if (page) this.pages.delete(mac);
+    if (page && !(page.expiresMs > now)) {
+      this.pages.delete(mac);
+      throw new TierfsError('UNAUTHENTICATED', 'the page capability has expired: list the directory again');
+    }
+    if (!page) {
       throw new TierfsError(
         'UNAUTHENTICATED',
         'no page capability of this worker has that MAC: send its token',
