@@ -9,8 +9,9 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { userInfo } from 'node:os';
-import { Readable, Writable } from 'node:stream';
+import { type Readable, Writable } from 'node:stream';
 import { type Credentials, credentialHeaders } from '../cluster/auth.js';
+import { macOf } from '../cluster/capability.js';
 import { readFromWorker, writeToWorker } from '../cluster/data-client.js';
 import { MembershipRing } from '../cluster/hash-ring.js';
 import type { ReadType, WriteType } from '../cluster/io-types.js';
@@ -28,7 +29,7 @@ import type {
   OpenListResult,
   WorkerInfo,
 } from '../cluster/wire.js';
-import { CONTINUATION_HEADER } from '../cluster/wire.js';
+import { CONTINUATION_HEADER, PAGE_CAPABILITY_FILES } from '../cluster/wire.js';
 import type { Configuration } from '../config/configuration.js';
 import {
   SECURITY_LOGIN_TOKEN,
@@ -39,6 +40,7 @@ import {
   USER_SHORT_CIRCUIT_ENABLED,
 } from '../config/keys/core.js';
 import { isTierfsError, TierfsError } from '../errors.js';
+import { BytesReadable } from './bytes-readable.js';
 import { ChunkHandoff } from './chunk-handoff.js';
 import { type LsEntry, lsEntriesOf } from './ls-entries.js';
 import { ReadAhead } from './read-ahead.js';
@@ -164,6 +166,15 @@ interface AskedPage<P> {
 export interface ListedFile {
   readonly status: FileStatus;
   readonly capability?: string;
+  /** Instead of `capability` (listForRead): the file's place in a page capability. */
+  readonly page?: PageRef;
+}
+
+/** A file of a page capability (wire.ts OpenListResult.pageCapabilities): the token, its MAC, the file's index. */
+export interface PageRef {
+  readonly token: string;
+  readonly mac: string;
+  readonly index: number;
 }
 
 export class TierfsClient {
@@ -345,19 +356,38 @@ export class TierfsClient {
     const pending = [path];
     while (pending.length > 0) {
       const dir = pending.shift()!;
-      const ask = (continuationToken?: string) =>
-        this.listPageForRead(dir, continuationToken ? { continuationToken } : { pageSize: FIRST_READ_PAGE });
-      let next: Promise<OpenListResult> | undefined = ask();
+      // The next page is asked for as soon as this one's head comes with its continuation token
+      // (CONTINUATION_HEADER), while its body is still coming and being parsed: one page ahead.
+      const ask = (continuationToken?: string): { page: Promise<OpenListResult>; head: Promise<string> } => {
+        let headToken!: (token: string) => void;
+        const head = new Promise<string>((resolve) => {
+          headToken = resolve;
+        });
+        const body = {
+          path: dir,
+          ...(continuationToken ? { continuationToken } : { pageSize: FIRST_READ_PAGE }),
+          pageCapability: true,
+        };
+        const page = this.post<OpenListResult>('/api/v1/paths/open-list', body, (headers) => {
+          const token = headers[CONTINUATION_HEADER];
+          if (typeof token === 'string' && token !== '') headToken(token);
+        });
+        page.catch(() => undefined); // a caller that stops early never awaits it
+        return { page, head };
+      };
+      let next: { page: Promise<OpenListResult>; head: Promise<string> } | undefined = ask();
       while (next) {
-        const page: OpenListResult = await next;
-        next = undefined;
-        if (page.continuationToken) {
-          next = ask(page.continuationToken);
-          next.catch(() => undefined); // a caller that stops early never awaits it
-        }
-        const files = page.entries.map(
-          (status, i): ListedFile => ({ status, capability: page.capabilities[i] ?? undefined }),
-        );
+        const current: { page: Promise<OpenListResult>; head: Promise<string> } = next;
+        const token: string | undefined = await Promise.race([
+          current.head,
+          current.page.then((p) => p.continuationToken),
+        ]);
+        next = token === undefined ? undefined : ask(token);
+        const page: OpenListResult = await current.page;
+        // A call answered twice (the first answer cut off, asked again) may have ended elsewhere.
+        if (page.continuationToken !== token)
+          next = page.continuationToken === undefined ? undefined : ask(page.continuationToken);
+        const files = listedFiles(page);
         this.readAhead.track(files, concurrency);
         for (const file of files) {
           yield file;
@@ -373,7 +403,7 @@ export class TierfsClient {
    */
   listPageForRead(
     path: string,
-    options: { pageSize?: number; continuationToken?: string } = {},
+    options: { pageSize?: number; continuationToken?: string; pageCapability?: boolean } = {},
   ): Promise<OpenListResult> {
     return this.post<OpenListResult>('/api/v1/paths/open-list', { path, ...options });
   }
@@ -384,17 +414,24 @@ export class TierfsClient {
    * `openFile` does, which says why not or reads the file as it is now.
    */
   async readListed(file: ListedFile, options: OpenFileOptions = {}): Promise<Readable> {
-    const { status, capability } = file;
+    const { status, capability, page } = file;
     if (status.isDirectory) throw new TierfsError('IS_A_DIRECTORY', `${status.path} is a directory`);
-    if (capability === undefined) return this.openFile(status.path, options);
+    if (capability === undefined && page === undefined) return this.openFile(status.path, options);
     const whole = (options.offset ?? 0) === 0 && (options.length ?? status.size) >= status.size;
     const ahead = this.readAhead.take(file, options.readType ?? this.readType);
     if (whole && ahead) {
       const bytes = ahead instanceof Promise ? await ahead : ahead;
       if (bytes) return streamOf(bytes);
     }
+    const offset = options.offset ?? 0;
+    // A page capability serves batched reads only (a big read opens the file: one call among many).
+    if (
+      capability === undefined &&
+      Math.min(options.length ?? status.size, status.size - offset) > BATCHED_READ_MAX_BYTES
+    )
+      return this.openFile(status.path, options);
     try {
-      return await this.readOpened({ status, capability }, options.offset ?? 0, options, file);
+      return await this.readOpened({ status, capability, page }, offset, options, file);
     } catch (error) {
       if (!isTierfsError(error, 'STALE') && !isTierfsError(error, 'UNAUTHENTICATED')) throw error;
       return this.openFile(status.path, options);
@@ -589,12 +626,14 @@ export class TierfsClient {
 
   /** A range of an opened file from its worker, trying another worker when one cannot be reached. */
   private async readOpened(
-    opened: OpenFileResponse,
+    opened: OpenFileResponse | { status: FileStatus; capability?: string; page?: PageRef },
     offset: number,
     options: OpenFileOptions,
     listed?: ListedFile,
   ): Promise<Readable> {
     const { status, capability } = opened;
+    const page = 'page' in opened ? opened.page : undefined;
+    // Without a capability of its own (a file of a page capability) only a batched read: readListed.
     const length = Math.max(0, Math.min(options.length ?? status.size, status.size - offset));
     const range = {
       contentId: status.contentId,
@@ -606,7 +645,12 @@ export class TierfsClient {
     for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
       const worker = await this.workerFor(status.contentId, attempt > 0);
       // A worker on this host may hand over its page files (not for CACHE_PROMOTE: it moves pages).
-      if (attempt === 0 && this.shortCircuit && range.readType !== 'CACHE_PROMOTE') {
+      if (
+        capability !== undefined &&
+        attempt === 0 &&
+        this.shortCircuit &&
+        range.readType !== 'CACHE_PROMOTE'
+      ) {
         const direct = await readShortCircuit(worker, capability, range, (at, length) =>
           readFromWorker(worker, capability, { ...range, offset: at, length }),
         );
@@ -614,14 +658,16 @@ export class TierfsClient {
       }
       try {
         // A small read goes with the others of this turn to the same worker, in one request.
-        if (length <= BATCHED_READ_MAX_BYTES) {
-          return streamOf(
-            await this.batcher.read(
-              worker,
-              { capability, ...range },
-              { origin: listed, fetchConcurrency: listed && this.readAhead.concurrencyOf(listed) },
-            ),
-          );
+        if (length <= BATCHED_READ_MAX_BYTES || capability === undefined) {
+          const read = {
+            capability,
+            page: page?.mac,
+            index: page?.index,
+            pageToken: capability === undefined ? page?.token : undefined,
+            ...range,
+          };
+          const fetchConcurrency = listed && this.readAhead.concurrencyOf(listed);
+          return streamOf(await this.batcher.read(worker, read, { origin: listed, fetchConcurrency }));
         }
         return await readFromWorker(worker, capability, range);
       } catch (error) {
@@ -675,18 +721,41 @@ export class TierfsClient {
     return this.masters.call<T>('GET', `${path}?${query(params)}`, { headers: this.headers, ...options });
   }
 
-  private post<T>(path: string, body: Record<string, unknown>): Promise<T> {
+  private post<T>(
+    path: string,
+    body: Record<string, unknown>,
+    onHead?: (headers: IncomingHttpHeaders) => void,
+  ): Promise<T> {
     const idempotent = REPEATABLE.has(path) || (path === '/api/v1/paths/mkdir' && body.allowExists === true);
-    return this.masters.call<T>('POST', path, { body, headers: this.headers, idempotent });
+    return this.masters.call<T>('POST', path, {
+      body,
+      headers: this.headers,
+      idempotent,
+      ...(onHead ? { onHead } : {}),
+    });
   }
+}
+
+/** The files of an open-list page with what reads them: their capabilities, or their places in the page capabilities. */
+function listedFiles(page: OpenListResult): ListedFile[] {
+  const tokens = page.pageCapabilities;
+  if (tokens === undefined)
+    return page.entries.map((status, i) => ({ status, capability: page.capabilities[i] ?? undefined }));
+  const macs = tokens.map(macOf);
+  const unreadable = new Set(page.unreadable ?? []);
+  return page.entries.map((status, i) => {
+    const at = Math.floor(i / PAGE_CAPABILITY_FILES);
+    const token = tokens[at];
+    // A file the page does not grant (one the caller may not read) is opened: the master says why.
+    return token === undefined || status.isDirectory || unreadable.has(i)
+      ? { status }
+      : { status, page: { token, mac: macs[at]!, index: i % PAGE_CAPABILITY_FILES } };
+  });
 }
 
 /** A stream of bytes already read. */
 function streamOf(bytes: Buffer): Readable {
-  const stream = new Readable({ read() {} });
-  if (bytes.length > 0) stream.push(bytes);
-  stream.push(null);
-  return stream;
+  return new BytesReadable(bytes);
 }
 
 function query(params: Record<string, unknown>): string {

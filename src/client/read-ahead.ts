@@ -17,6 +17,8 @@ import type { AheadRead } from './read-batcher.js';
 export interface Listed {
   readonly status: { readonly isDirectory: boolean; readonly size: number; readonly contentId: string };
   readonly capability?: string;
+  /** Instead of `capability`: the file's place in a page capability (client.ts PageRef). */
+  readonly page?: { readonly token: string; readonly mac: string; readonly index: number };
 }
 
 interface Page {
@@ -115,8 +117,8 @@ export class ReadAhead {
       ) {
         const at = page.next++;
         const file = page.files[at]!;
-        const { status, capability } = file;
-        if (this.claimed.has(file) || status.isDirectory || !capability) continue;
+        const { status, capability, page: ref } = file;
+        if (this.claimed.has(file) || status.isDirectory || (!capability && !ref)) continue;
         if (status.size === 0 || status.size > this.maxBytes || !owned(status.contentId)) continue;
         this.claimed.add(file);
         bytes += status.size;
@@ -128,6 +130,9 @@ export class ReadAhead {
           ...(fetchConcurrency === undefined ? {} : { fetchConcurrency }),
           read: {
             capability,
+            page: ref?.mac,
+            index: ref?.index,
+            pageToken: capability ? undefined : ref?.token,
             contentId: status.contentId,
             offset: 0,
             length: status.size,

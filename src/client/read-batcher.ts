@@ -21,7 +21,12 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { BATCH_READ_MAX_READS, type BatchReadItem, type PinnedRead } from '../cluster/batch-read.js';
+import {
+  BATCH_READ_MAX_READS,
+  type BatchReadItem,
+  type PinnedRead,
+  UNKNOWN_PAGE,
+} from '../cluster/batch-read.js';
 import {
   readBatchFromWorker,
   readFromWorker,
@@ -42,7 +47,42 @@ const RELEASE_DELAY_MS = 5;
 /** How long a cold read waits, at most, for other reads to join its batch while some are out. */
 export const COLD_BATCH_WINDOW_MS = 2;
 
-type Read = BatchReadItem & { readonly readType: ReadType };
+/**
+ * A read: with its own capability, or (`pageToken`) as file `index` of the page capability
+ * `pageToken` whose MAC is `page`; `resent`: sent again after a worker did not hold its page token.
+ */
+type Read = BatchReadItem & {
+  readonly readType: ReadType;
+  readonly pageToken?: string;
+  readonly resent?: boolean;
+};
+
+/** The page tokens one batch carries at most for its reads ahead, in bytes: a read ahead that would need more is not read ahead. */
+const MAX_BATCH_PAGE_BYTES = 4 * 1024 * 1024;
+
+/** Page capabilities remembered as sent to one worker, at most (then forgotten, and sent again). */
+const MAX_KNOWN_PAGES = 1024;
+
+/** Whether `error` is a worker's refusal of a read naming a page capability it does not hold. */
+function unknownPage(error: unknown): boolean {
+  return error instanceof TierfsError && error.details.reason === UNKNOWN_PAGE;
+}
+
+/** A read as the batch request carries it: its capability, or its page capability's MAC and index. */
+function wireRead(read: Read, ifCached: boolean): BatchReadItem {
+  // One shape for every read (JSON leaves out what is undefined): no spreads, no shapes to choose from.
+  const byPage = read.pageToken !== undefined;
+  return {
+    capability: byPage ? undefined : read.capability,
+    page: byPage ? read.page : undefined,
+    index: byPage ? read.index : undefined,
+    contentId: read.contentId,
+    offset: read.offset,
+    length: read.length,
+    readType: read.readType,
+    ifCached: ifCached || undefined,
+  };
+}
 
 /** The batch leases this process holds (not released yet, or their release still under way). */
 const held = new Map<string, WorkerAddress>();
@@ -130,6 +170,8 @@ export class ReadBatcher {
   private readonly out = new Map<string, number>();
   /** This client's fetch group (batch-read.ts): its reads that name a bound share it at the worker. */
   private readonly fetchGroup = randomBytes(12).toString('base64url');
+  /** By worker address, the MACs of the page capabilities it has been sent. */
+  private readonly knownPages = new Map<string, Set<string>>();
 
   /**
    * `shortCircuit`: whether a worker may answer with page files (it is on this host, and the
@@ -220,9 +262,36 @@ export class ReadBatcher {
     };
     const release = shortCircuit ? this.takeReleases(worker) : undefined;
     const origins = aheadOnly?.origins ?? batch.flatMap((p) => (p.origin ? [p.origin] : []));
-    const ahead =
+    const proposed =
       aheadOnly?.ahead ??
       (shortCircuit ? this.aheadOf(worker, origins, batch.length, this.cold.has(key)) : []);
+    // The page tokens the worker has not been sent yet go with the batch (up to MAX_BATCH_PAGE_BYTES
+    // for reads ahead: one that would need more is not read ahead).
+    let known = this.knownPages.get(worker.address);
+    // The worker keeps a few hundred at most (worker/page-capabilities.ts): older ones are sent again.
+    if (!known || known.size > MAX_KNOWN_PAGES) {
+      known = new Set();
+      this.knownPages.set(worker.address, known);
+    }
+    const tokens = new Map<string, string>();
+    let tokenBytes = 0;
+    const carry = (read: Read, budget: number): boolean => {
+      if (read.pageToken === undefined || !read.page || known.has(read.page) || tokens.has(read.page))
+        return true;
+      if (tokenBytes + read.pageToken.length > budget) return false;
+      tokens.set(read.page, read.pageToken);
+      tokenBytes += read.pageToken.length;
+      return true;
+    };
+    for (const pending of batch) carry(pending.read, Number.POSITIVE_INFINITY);
+    const ahead = proposed.filter((early) => {
+      if (carry(early.read, MAX_BATCH_PAGE_BYTES)) return true;
+      early.done(undefined, 0);
+      return false;
+    });
+    // Taken as known from now on: a batch sent meanwhile names them without the tokens (were it
+    // to reach the worker first, its reads are refused as of an unknown page and sent again).
+    for (const mac of tokens.keys()) known.add(mac);
     let cachedAhead = 0;
     // Reads fetched ahead (a cold directory): once no more of them are left than may be fetched at
     // once, the next ones are asked for, so the worker has them queued before these are done.
@@ -243,10 +312,8 @@ export class ReadBatcher {
       const served = await readBatchFromWorker(
         worker,
         [
-          ...batch.map((p) => p.read),
-          ...ahead.map(({ read, fetchConcurrency }) =>
-            fetchConcurrency ? read : { ...read, ifCached: true },
-          ),
+          ...batch.map((p) => wireRead(p.read, false)),
+          ...ahead.map(({ read, fetchConcurrency }) => wireRead(read, !fetchConcurrency)),
         ],
         (i, result) => {
           if (i >= batch.length) {
@@ -259,8 +326,10 @@ export class ReadBatcher {
               if (--fetching <= limit && !movedOn && !exitingEarly()) moveOn();
               return;
             }
-            if (result === undefined || result instanceof Error || Buffer.isBuffer(result))
+            if (result === undefined || result instanceof Error || Buffer.isBuffer(result)) {
+              if (unknownPage(result) && early.read.page) known.delete(early.read.page);
               return early.done(undefined, 0);
+            }
             hold(result.lease);
             const bytes = this.tryReadPinned(worker, early.read, result);
             if (bytes) cachedAhead++;
@@ -270,7 +339,15 @@ export class ReadBatcher {
           if (!pending || answered[i]) return;
           answered[i] = true;
           settled(1);
-          if (result instanceof Error) pending.reject(result);
+          if (unknownPage(result) && pending.read.page !== undefined && !pending.read.resent) {
+            // The worker does not hold its page token (restarted, or dropped it): sent again with it.
+            known.delete(pending.read.page);
+            const { read, origin, resolve, reject } = pending;
+            this.read(worker, { ...read, resent: true }, { direct: !shortCircuit, origin }).then(
+              resolve,
+              reject,
+            );
+          } else if (result instanceof Error) pending.reject(result);
           else if (Buffer.isBuffer(result)) {
             // Bytes in a short-circuit batch: the worker fetched them, the reads are cold.
             if (shortCircuit) this.cold.add(key);
@@ -286,16 +363,19 @@ export class ReadBatcher {
         {
           shortCircuit,
           release,
+          pages: [...tokens.values()],
           ...(limit > 0 ? { fetch: { group: this.fetchGroup, concurrency: limit } } : {}),
         },
       );
       if (!served) return await this.oneByOne(worker, batch);
+
       batch.forEach((pending, i) => {
         if (!answered[i]) {
           pending.reject(new TierfsError('INTERNAL', `${worker.address} answered no frame for read ${i}`));
         }
       });
     } catch (error) {
+      for (const mac of tokens.keys()) known.delete(mac); // the worker may not have them
       batch.forEach((pending, i) => {
         if (!answered[i]) pending.reject(error);
       });
@@ -390,6 +470,10 @@ export class ReadBatcher {
     await Promise.all(
       batch.map(async ({ read, resolve, reject }) => {
         try {
+          if (read.capability === undefined) {
+            // Only a worker with the batch endpoint takes page capabilities: the caller opens the file.
+            throw new TierfsError('UNAUTHENTICATED', `${worker.address} takes no page capabilities`);
+          }
           const body = await readFromWorker(worker, read.capability, read);
           const chunks: Buffer[] = [];
           for await (const chunk of body) chunks.push(chunk as Buffer);

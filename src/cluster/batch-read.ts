@@ -8,6 +8,12 @@
  *   200, application/x-tierfs-frames: one frame per read, in the order they finish:
  *     u32 (big-endian) header length | header JSON {"i": index, "length": n} or {"i": index, "error": ErrorBody} | n bytes
  *
+ * A read may name its capability as a file of a page capability instead (`"page": MAC, "index": i`,
+ * from open-list with `pageCapability`): the batch that first names it carries the token in
+ * `"pages"`, the worker checks it once and keeps it, and later batches name it by its MAC alone. A
+ * read naming one the worker does not hold is refused (UNAUTHENTICATED, details.reason
+ * "unknown-page"): the client sends the token again.
+ *
  * Short-circuit (a client on the worker's host, `"shortCircuit": true`): a read whose pages are all
  * cached in page files is answered by where they are, `{"i", "pinned": {lease, leaseExpiresMs,
  * pageSize, files}}`, and the client reads them itself. The pages of a batch's pinned reads stay
@@ -28,9 +34,15 @@ export const FRAMES_CONTENT_TYPE = 'application/x-tierfs-frames';
 export const BATCH_READ_MAX_READS = 256;
 /** The longest read a batch may hold: bigger reads stream through `GET /data`. */
 export const BATCH_READ_MAX_BYTES = 1024 * 1024;
+/** details.reason of a worker's refusal of a read naming a page capability it does not hold. */
+export const UNKNOWN_PAGE = 'unknown-page';
 
 export interface BatchReadItem {
-  readonly capability: string;
+  /** The read's capability; or, instead, `page` and `index`. */
+  readonly capability?: string;
+  /** The MAC of a page capability (this batch's `pages`, or an earlier batch's) and the file's index in it. */
+  readonly page?: string;
+  readonly index?: number;
   readonly contentId: string;
   readonly offset: number;
   readonly length: number;
@@ -52,6 +64,11 @@ export interface BatchReadRequest {
    */
   readonly fetchGroup?: string;
   readonly fetchConcurrency?: number;
+  /**
+   * Page capabilities (cluster/capability.ts) the reads name by MAC and index: checked once and
+   * kept by the worker for later batches, which name them without sending them again.
+   */
+  readonly pages?: readonly string[];
 }
 
 /** Where a short-circuit read's pages are, pinned under `lease` until `leaseExpiresMs` at the latest. */

@@ -48,6 +48,34 @@ export interface WriteCapability extends CapabilityBase {
 
 export type Capability = ReadCapability | WriteCapability;
 
+/** What a page capability says of one file of it: a ReadCapability less what the page says once. */
+export type PageFile = Omit<ReadCapability, 'access' | 'user' | 'expiresMs'>;
+
+/**
+ * The read capabilities of a run of files of one listing page in one token (open-list with
+ * `pageCapability`): signed once by the master, checked once by a worker, which then serves each
+ * read that names the token's MAC and a file's index as it serves a read with that file's own
+ * capability. `files[i]` is null where the caller may not read the entry (or it is a directory).
+ */
+export interface PageCapability {
+  readonly access: 'read-page';
+  readonly user: string;
+  readonly expiresMs: number;
+  readonly files: readonly (PageFile | null)[];
+}
+
+/** The MAC part of a token: how a worker that has checked a page capability knows it again. */
+export function macOf(token: string): string {
+  return token.slice(token.lastIndexOf('.') + 1);
+}
+
+/** File `index` of a checked page capability as the read capability it stands for, or undefined. */
+export function fileOfPage(page: PageCapability, index: number): ReadCapability | undefined {
+  const file = Number.isSafeInteger(index) ? page.files[index] : undefined;
+  if (!file) return undefined;
+  return { ...file, access: 'read', user: page.user, expiresMs: page.expiresMs };
+}
+
 /**
  * What a worker stored for a write capability, signed by the worker: the master completes a file
  * with these figures, not with what the client says.
@@ -68,6 +96,7 @@ const PREFIX = 'v1';
 export class CapabilitySigner {
   private readonly key: Buffer;
   private readonly receiptKey: Buffer;
+  private readonly pageKey: Buffer;
 
   /** `secret` is the cluster secret `tierfs format` wrote. */
   constructor(secret: string) {
@@ -75,6 +104,29 @@ export class CapabilitySigner {
       throw new TierfsError('CONFIG_INVALID', 'the cluster secret is too short to sign with');
     this.key = createHmac('sha256', secret).update('tierfs capability v1').digest();
     this.receiptKey = createHmac('sha256', secret).update('tierfs receipt v1').digest();
+    this.pageKey = createHmac('sha256', secret).update('tierfs page capability v1').digest();
+  }
+
+  /** A page capability (its own key: neither a file capability nor a receipt passes for one). */
+  signPage(page: PageCapability): string {
+    return seal(this.pageKey, page);
+  }
+
+  /** The page capability a token carries; UNAUTHENTICATED when it is malformed, forged or expired. */
+  verifyPage(token: string | undefined, now = Date.now()): PageCapability {
+    const payload = open(this.pageKey, token, 'page capability');
+    let page: PageCapability;
+    try {
+      page = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as PageCapability;
+      if (page.access !== 'read-page' || !Array.isArray(page.files) || typeof page.expiresMs !== 'number')
+        throw new Error('not a page capability');
+    } catch {
+      throw new TierfsError('UNAUTHENTICATED', 'malformed page capability');
+    }
+    if (!(page.expiresMs > now)) {
+      throw new TierfsError('UNAUTHENTICATED', 'the page capability has expired: list the directory again');
+    }
+    return page;
   }
 
   sign(capability: Capability): string {
@@ -135,6 +187,19 @@ function open(key: Buffer, token: string | undefined, what: string): string {
     throw new TierfsError('UNAUTHENTICATED', `the ${what} is not signed by this cluster`);
   }
   return payload;
+}
+
+/** The payload of a page capability, unchecked: which files a client's page capability grants. */
+export function decodePageCapability(token: string): PageCapability {
+  try {
+    const page = JSON.parse(
+      Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'),
+    ) as PageCapability;
+    if (page.access !== 'read-page' || !Array.isArray(page.files)) throw new Error('not a page capability');
+    return page;
+  } catch {
+    throw new TierfsError('UNAUTHENTICATED', 'malformed page capability');
+  }
 }
 
 /** The payload of a token, unchecked: what a client may read of its own capability. */

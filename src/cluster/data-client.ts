@@ -116,6 +116,7 @@ export async function readBatchFromWorker(
     readonly release?: readonly string[];
     /** The client's fetch group and its bound (batch-read.ts). */
     readonly fetch?: { readonly group: string; readonly concurrency: number };
+    readonly pages?: readonly string[];
   } = {},
 ): Promise<boolean> {
   const url = `${worker.address}${BATCH_READ_PATH}`;
@@ -132,6 +133,7 @@ export async function readBatchFromWorker(
         ...(options.fetch
           ? { fetchGroup: options.fetch.group, fetchConcurrency: options.fetch.concurrency }
           : {}),
+        ...(options.pages?.length ? { pages: options.pages } : {}),
       }),
     });
   } catch (error) {

@@ -104,8 +104,21 @@ export const LS_PAGE_CONTENT_TYPE = 'application/vnd.tierfs.ls-page+json';
  * open per file would be one each.
  */
 export interface OpenListResult extends ListResult {
+  /** Empty when the page was asked for with `pageCapability` (pageCapabilities instead). */
   readonly capabilities: readonly (string | null)[];
+  /**
+   * Asked for with `pageCapability: true`: the read capabilities of the page's entries in page
+   * capabilities (cluster/capability.ts PageCapability) of PAGE_CAPABILITY_FILES entries each,
+   * entry i in `pageCapabilities[i / PAGE_CAPABILITY_FILES]` at index `i % PAGE_CAPABILITY_FILES`:
+   * signed once per run of entries, not once per file, and checked by a worker once.
+   */
+  readonly pageCapabilities?: readonly string[];
+  /** With `pageCapability`: the indices of the files the page capabilities grant no read of. */
+  readonly unreadable?: readonly number[];
 }
+
+/** The entries of a listing page one page capability covers (open-list with `pageCapability`). */
+export const PAGE_CAPABILITY_FILES = 256;
 
 /** `POST /api/v1/paths/open`: the file and the capability its worker serves it for. */
 export interface OpenFileResponse {

@@ -24,7 +24,7 @@ import type {
   OpenFileResponse,
   OpenListResult,
 } from '../cluster/wire.js';
-import { CONTINUATION_HEADER, LS_PAGE_CONTENT_TYPE } from '../cluster/wire.js';
+import { CONTINUATION_HEADER, LS_PAGE_CONTENT_TYPE, PAGE_CAPABILITY_FILES } from '../cluster/wire.js';
 import { maskSecrets } from '../config/configuration.js';
 import { TierfsError } from '../errors.js';
 import type { Namespace } from '../namespace/namespace.js';
@@ -535,6 +535,9 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
             path: pathSchema(),
             pageSize: { ...int('Entries in the page.'), minimum: 1 },
             continuationToken: str('From the previous page.'),
+            pageCapability: bool(
+              `Answer the read capabilities in page capabilities of ${PAGE_CAPABILITY_FILES} entries each (pageCapabilities), not one per entry.`,
+            ),
           },
           ['path'],
         ),
@@ -544,22 +547,63 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
             continuationToken: str(),
             capabilities: {
               type: 'array',
-              description: "Each entry's read capability, null where the caller may not read it.",
+              description:
+                "Each entry's read capability, null where the caller may not read it (empty with pageCapability).",
               items: { type: ['string', 'null'] },
+            },
+            pageCapabilities: {
+              type: 'array',
+              description: `With pageCapability: entry i's read capability is index i % ${PAGE_CAPABILITY_FILES} of token i / ${PAGE_CAPABILITY_FILES}.`,
+              items: str(),
+            },
+            unreadable: {
+              type: 'array',
+              description:
+                'With pageCapability: the indices of the files the page capabilities grant no read of (the caller may not read them).',
+              items: int(),
             },
           },
           ['entries', 'capabilities'],
         ),
       }),
     },
-    async (request): Promise<OpenListResult> => {
-      const b = bodyOf<{ path: string; pageSize?: number; continuationToken?: string }>(request);
+    async (request, reply): Promise<OpenListResult> => {
+      const b = bodyOf<{
+        path: string;
+        pageSize?: number;
+        continuationToken?: string;
+        pageCapability?: boolean;
+      }>(request);
       const who = caller(request);
       const page = await namespace.listStatus(b.path, who, {
         pageSize: b.pageSize,
         continuationToken: b.continuationToken,
       });
+      // The next page may be asked for as soon as this one's head arrives (as GET /paths/list's).
+      if (page.continuationToken !== undefined) reply.header(CONTINUATION_HEADER, page.continuationToken);
       const now = Date.now();
+      if (b.pageCapability === true) {
+        const unreadable: number[] = [];
+        const granted = new Set(
+          page.entries.filter((e, i) => {
+            if (e.isDirectory || namespace.mayRead(e, who)) return true;
+            unreadable.push(i);
+            return false;
+          }),
+        );
+        return {
+          ...wireList(page),
+          capabilities: [],
+          pageCapabilities: capabilities.readPage(
+            page.entries,
+            (e) => granted.has(e),
+            who,
+            PAGE_CAPABILITY_FILES,
+            now,
+          ),
+          unreadable,
+        };
+      }
       return {
         ...wireList(page),
         capabilities: page.entries.map((e) =>

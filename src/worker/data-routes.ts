@@ -19,7 +19,13 @@ import {
   FRAMES_CONTENT_TYPE,
   pinnedFrameEncoder,
 } from '../cluster/batch-read.js';
-import type { Capability, CapabilitySigner, ReadCapability, WriteCapability } from '../cluster/capability.js';
+import {
+  type Capability,
+  type CapabilitySigner,
+  macOf,
+  type ReadCapability,
+  type WriteCapability,
+} from '../cluster/capability.js';
 import { parseReadType, type ReadType } from '../cluster/io-types.js';
 import { errorBody } from '../cluster/rpc.js';
 import type { ShortCircuitFile, ShortCircuitResponse } from '../cluster/wire.js';
@@ -28,10 +34,14 @@ import { releaseChunk } from '../ufs/slab-pool.js';
 import { type DataPath, readFileChunks, readFileWindows, writeFile } from './data-path.js';
 import { FetchGroups, MAX_FETCH_CONCURRENCY } from './fetch-groups.js';
 import type { MountStores } from './mount-stores.js';
+import { PageCapabilities } from './page-capabilities.js';
 import type { ShortCircuitLeases } from './short-circuit-leases.js';
 import { UsedCapabilities } from './used-capabilities.js';
 
 type Params = Record<string, string | undefined>;
+
+/** The largest batch read request body: 256 reads and the page capabilities they name. */
+const BATCH_BODY_LIMIT = 16 * 1024 * 1024;
 
 /** Resolves when `response` can take more bytes, or has been closed (the client went away). */
 function drainedOrClosed(response: ServerResponse): Promise<void> {
@@ -97,6 +107,7 @@ export function registerDataRoutes(app: FastifyInstance, context: DataRoutesCont
   const { data, mounts, signer, log, leases, count } = context;
   const used = new UsedCapabilities();
   const fetchGroups = new FetchGroups();
+  const pageCapabilities = new PageCapabilities(signer);
 
   /** The capability of a request, checked for this access and this content id; logged when refused. */
   function authorize(request: FastifyRequest, access: 'read'): ReadCapability;
@@ -107,15 +118,19 @@ export function registerDataRoutes(app: FastifyInstance, context: DataRoutesCont
     return check(request, token, (request.query as Params).contentId, access);
   }
 
-  /** A capability checked for this access and this content id; logged when refused. */
+  /**
+   * A capability checked for this access and this content id; logged when refused. `token` is a
+   * capability, or a file of a page capability already checked (PageCapabilities).
+   */
   function check(
     request: FastifyRequest,
-    token: string | undefined,
+    token: string | { readonly page: string; readonly index: number } | undefined,
     contentId: string | undefined,
     access: Capability['access'],
   ): Capability {
     try {
-      const capability = signer.verify(token);
+      const capability =
+        typeof token === 'object' ? pageCapabilities.file(token.page, token.index) : signer.verify(token);
       if (capability.access !== access) {
         throw new TierfsError(
           'PERMISSION_DENIED',
@@ -226,7 +241,8 @@ export function registerDataRoutes(app: FastifyInstance, context: DataRoutesCont
   // Many small reads in one request (cluster/batch-read.ts): each read's capability checked as
   // GET /data checks it, each answered by a frame of its own as soon as it is read; for a client on
   // this host that asks, reads of pages cached in files are answered by the pinned files instead.
-  app.post(BATCH_READ_PATH, async (request, reply) => {
+  // Its body may carry page capabilities besides the reads (a few hundred KiB each).
+  app.post(BATCH_READ_PATH, { bodyLimit: BATCH_BODY_LIMIT }, async (request, reply) => {
     count('batch');
     const body = (request.body ?? {}) as Partial<BatchReadRequest>;
     const reads = body.reads;
@@ -239,6 +255,25 @@ export function registerDataRoutes(app: FastifyInstance, context: DataRoutesCont
     const group = fetchGroupOf(body);
     if (Array.isArray(body.release))
       for (const lease of body.release) if (typeof lease === 'string') leases.closeBatch(lease);
+    // Page capabilities the reads may name by their MAC: checked once, kept (PageCapabilities).
+    const badPages = new Map<string, unknown>();
+    if (Array.isArray(body.pages)) {
+      for (const token of body.pages) {
+        try {
+          pageCapabilities.add(String(token));
+        } catch (error) {
+          badPages.set(macOf(String(token)), error);
+          log.warn(
+            {
+              remote: request.socket.remoteAddress,
+              method: request.method,
+              reason: (error as Error).message,
+            },
+            'data request refused',
+          );
+        }
+      }
+    }
     let left = reads.length;
     // Frames finished in the same turn leave in one write (a write per frame costs a syscall each).
     // The answer starts with the first of them: when that is every frame (one cold read, a warm
@@ -274,7 +309,7 @@ export function registerDataRoutes(app: FastifyInstance, context: DataRoutesCont
     };
     const plans: (BatchPlan | undefined)[] = reads.map((item: BatchReadItem, i) => {
       try {
-        const [capability, offset, requested, readType] = checkBatchItem(request, item);
+        const [capability, offset, requested, readType] = checkBatchItem(request, item, badPages);
         return { ...planOf(capability, offset, requested, readType), expiresMs: capability.expiresMs };
       } catch (error) {
         failed(i, error);
@@ -330,8 +365,12 @@ export function registerDataRoutes(app: FastifyInstance, context: DataRoutesCont
   function checkBatchItem(
     request: FastifyRequest,
     item: BatchReadItem,
+    badPages: ReadonlyMap<string, unknown>,
   ): [ReadCapability, number, number, ReadType] {
-    const capability = check(request, item?.capability, item?.contentId, 'read') as ReadCapability;
+    const page = typeof item?.page === 'string' ? item.page : undefined;
+    if (page !== undefined && badPages.has(page)) throw badPages.get(page);
+    const token = page === undefined ? item?.capability : { page, index: Number(item.index) };
+    const capability = check(request, token, item?.contentId, 'read') as ReadCapability;
     const params = item as unknown as Record<string, unknown>;
     const offset = intParam({ offset: String(params.offset) }, 'offset');
     const requested = intParam({ length: String(params.length) }, 'length');

@@ -7,18 +7,23 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TierfsClient } from '../../src/client/client.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { ListedFile, TierfsClient } from '../../src/client/client.js';
 import { CAPABILITY_HEADER, USER_HEADER } from '../../src/cluster/auth.js';
+import { UNKNOWN_PAGE } from '../../src/cluster/batch-read.js';
 import {
   type Capability,
   CapabilitySigner,
   decodeCapability,
+  decodePageCapability,
+  macOf,
+  type PageFile,
   type WriteCapability,
 } from '../../src/cluster/capability.js';
-import type { OpenFileResponse } from '../../src/cluster/wire.js';
+import type { OpenFileResponse, OpenListResult } from '../../src/cluster/wire.js';
 import { layoutOf } from '../../src/config/layout.js';
 import { readStream } from '../../src/ufs/io.js';
+import { MAX_PAGES } from '../../src/worker/page-capabilities.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { eventually } from '../support/eventually.js';
 
@@ -82,6 +87,30 @@ function tampered(token: string, change: Partial<Capability>): string {
   return `${prefix}.${payload}.${mac}`;
 }
 
+/** A listing page with page capabilities, as the master hands it to the user named. */
+async function openList(path: string, user: string): Promise<OpenListResult> {
+  const response = await request(`${cluster.master.rpcAddress}/api/v1/paths/open-list`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', [USER_HEADER]: user },
+    body: JSON.stringify({ path, pageCapability: true }),
+  });
+  expect(response.statusCode).toBe(200);
+  return (await response.body.json()) as OpenListResult;
+}
+
+/** A page token with its files changed and the original MAC kept. */
+function tamperedPage(token: string, change: (files: (PageFile | null)[]) => void): string {
+  const [prefix, , mac] = token.split('.');
+  const page = decodePageCapability(token);
+  const files = [...page.files];
+  change(files);
+  return `${prefix}.${Buffer.from(JSON.stringify({ ...page, files })).toString('base64url')}.${mac}`;
+}
+
+/** mallory's file capability for her own file, which is no page capability. */
+let ownCapability = '';
+const own = () => ownCapability;
+
 const refusals = () =>
   readFileSync(join(cluster.home, 'test.log'), 'utf8').split('data request refused').length - 1;
 
@@ -96,6 +125,7 @@ beforeAll(async () => {
   await admin.setAttribute('/victim.csv', { mode: 0o600 });
   expect(await text(admin, '/victim.csv')).toBe('1,100'); // cached now
   await write(mallory, '/home/mallory.csv', 'mine');
+  ownCapability = (await opened('/home/mallory.csv', 'mallory')).capability;
   readOnlyDir = join(cluster.home, 'readonly-store');
   mkdirSync(readOnlyDir);
   writeFileSync(join(readOnlyDir, 'kept.txt'), 'kept');
@@ -232,11 +262,12 @@ describe('batched reads (POST /data/batch)', () => {
   /** The frames of a batch answer by read index: the bytes, or the error code. */
   async function batch(
     reads: object[],
+    pages?: string[],
   ): Promise<{ status: number; raw: string; frames: Map<number, string> }> {
     const response = await request(`${cluster.worker.address}/data/batch`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ reads }),
+      body: JSON.stringify({ reads, ...(pages ? { pages } : {}) }),
     });
     const body = Buffer.from(await response.body.arrayBuffer());
     const frames = new Map<number, string>();
@@ -291,6 +322,107 @@ describe('batched reads (POST /data/batch)', () => {
     ]);
     expect(answer.raw).not.toContain('1,100');
     await eventually(() => refusals() === before + 5, 'the five refusals to be logged');
+  });
+
+  it('takes page capabilities: a read names one by MAC and index once a batch brought it; a forged, unknown or unrelated one, or a file it does not grant, is refused', async () => {
+    const root = await openList('/', 'mallory');
+    const home = await openList('/home', 'mallory');
+    expect(root.capabilities).toEqual([]);
+    const victimAt = root.entries.findIndex((e) => e.path === '/victim.csv');
+    const mineAt = home.entries.findIndex((e) => e.path === '/home/mallory.csv');
+    const victim = root.entries[victimAt]!;
+    const mine = home.entries[mineAt]!;
+    const [rootToken] = root.pageCapabilities!;
+    const [homeToken] = home.pageCapabilities!;
+    // mallory may not read the victim: the page grants nothing at its index.
+    expect(decodePageCapability(rootToken!).files[victimAt]).toBeNull();
+    const named = (token: string, index: number, contentId: string) => ({
+      page: macOf(token),
+      index,
+      contentId,
+      offset: 0,
+      length: 5,
+    });
+    const before = refusals();
+    // Named before any batch brought it: the worker does not hold it, and says so.
+    const unknown = await batch([named(homeToken!, mineAt, mine.contentId)]);
+    expect(unknown.frames.get(0)).toBe('error UNAUTHENTICATED');
+    expect(unknown.raw).toContain(UNKNOWN_PAGE);
+    // Brought once, then named by its MAC alone.
+    expect((await batch([named(homeToken!, mineAt, mine.contentId)], [homeToken!])).frames.get(0)).toBe(
+      'mine',
+    );
+    expect((await batch([named(homeToken!, mineAt, mine.contentId)])).frames.get(0)).toBe('mine');
+    // A page token with its payload changed to grant the victim: a MAC not known yet, and forged.
+    const grant: PageFile = {
+      ...decodePageCapability(homeToken!).files[mineAt]!,
+      path: '/victim.csv',
+      contentId: victim.contentId,
+    };
+    const forgedRoot = tamperedPage(rootToken!, (files) => {
+      files[victimAt] = grant;
+    });
+    // The same change to a page the worker holds: it serves what it checked, not what is presented.
+    const forgedHome = tamperedPage(homeToken!, (files) => {
+      files[mineAt] = grant;
+    });
+    const refused = await batch(
+      [
+        named(forgedRoot, victimAt, victim.contentId),
+        named(forgedHome, mineAt, victim.contentId),
+        named(homeToken!, mineAt, victim.contentId),
+        named(homeToken!, mineAt + 1000, victim.contentId),
+        named(own(), 0, mine.contentId),
+      ],
+      [forgedRoot, forgedHome, own()],
+    );
+    expect(refused.status).toBe(200);
+    expect([...refused.frames.entries()].sort((a, b) => a[0] - b[0])).toEqual([
+      [0, 'error UNAUTHENTICATED'],
+      [1, 'error PERMISSION_DENIED'],
+      [2, 'error PERMISSION_DENIED'],
+      [3, 'error PERMISSION_DENIED'],
+      [4, 'error UNAUTHENTICATED'],
+    ]);
+    expect(refused.raw).not.toContain('1,100');
+    // The real root page, brought at last: still no victim in it.
+    const victimRead = await batch([named(rootToken!, victimAt, victim.contentId)], [rootToken!]);
+    expect(victimRead.frames.get(0)).toBe('error PERMISSION_DENIED');
+    await eventually(() => refusals() === before + 7, 'the seven refusals to be logged');
+  });
+
+  it('a client whose page capability the worker no longer holds sends it again, and opens nothing', async () => {
+    const files: ListedFile[] = [];
+    for await (const file of mallory.listForRead('/home')) files.push(file);
+    const mine = files.find((f) => f.status.path === '/home/mallory.csv')!;
+    expect(mine.capability).toBeUndefined();
+    expect(mine.page).toBeDefined();
+    expect((await readStream(await mallory.readListed(mine))).toString()).toBe('mine');
+    // Other page capabilities push it out of the worker's (bounded) store of them.
+    const filler = (n: number) =>
+      signer.signPage({
+        access: 'read-page',
+        user: 'mallory',
+        expiresMs: Date.now() + 60_000 + n,
+        files: [],
+      });
+    for (let from = 0; from < MAX_PAGES; from += 64) {
+      const tokens = Array.from({ length: 64 }, (_, k) => filler(from + k));
+      await batch([{ page: macOf(tokens[0]!), index: 0, contentId: 'x', offset: 0, length: 1 }], tokens);
+    }
+    const opens = vi.spyOn(mallory, 'openFile');
+    expect((await readStream(await mallory.readListed(mine))).toString()).toBe('mine');
+    expect(opens).not.toHaveBeenCalled();
+    opens.mockRestore();
+  });
+
+  it('listForRead gives no page grant for a file the caller may not read: reading it opens it, and the master refuses', async () => {
+    const files: ListedFile[] = [];
+    for await (const file of mallory.listForRead('/')) files.push(file);
+    const victim = files.find((f) => f.status.path === '/victim.csv')!;
+    expect(victim.page).toBeUndefined();
+    expect(victim.capability).toBeUndefined();
+    await expect(mallory.readListed(victim)).rejects.toMatchObject({ code: 'PERMISSION_DENIED' });
   });
 
   it('refuses a batch that is not a list of 1 to 256 reads, and a read longer than 1 MiB', async () => {

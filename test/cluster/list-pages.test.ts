@@ -1,5 +1,5 @@
 /** The client's listing: pages as the master answers them, the next one asked for while this one is handled. */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -77,6 +77,40 @@ describe('client.listPages', () => {
     await listing;
     expect(names).toEqual(['f0', 'f1', 'f2', 'f3', 'f4', 'f5', 'f6']);
     expect(listCalls()).toHaveLength(3);
+  });
+
+  it("listForRead asks for its next page as soon as this one's head arrives, before its body", async () => {
+    // More than the first page of a listForRead (256 entries): files put straight into the store.
+    mkdirSync(join(cluster.ufs, 'many'));
+    for (let i = 0; i < 300; i++)
+      writeFileSync(join(cluster.ufs, 'many', `m${String(i).padStart(3, '0')}`), `${i}`);
+    proxy.requests.length = 0;
+    let release!: () => void;
+    const until = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const openLists = () => proxy.requests.filter((r) => r.path === '/api/v1/paths/open-list');
+    proxy.rules.push({
+      match: (r) => r.path === '/api/v1/paths/open-list',
+      fault: 'holdBody',
+      until,
+    });
+    const names: string[] = [];
+    const listing = (async () => {
+      for await (const file of client.listForRead('/many')) names.push(file.status.name);
+    })();
+    try {
+      await eventually(
+        () => openLists().length === 2,
+        'the second page asked for while the first one is held',
+      );
+      expect(names).toEqual([]);
+    } finally {
+      release();
+    }
+    await listing;
+    expect(names).toEqual(Array.from({ length: 300 }, (_, i) => `m${String(i).padStart(3, '0')}`));
+    expect(openLists()).toHaveLength(2);
   });
 
   it('list() yields the same entries', async () => {
