@@ -161,6 +161,13 @@ async function md5Of(stream: Readable): Promise<string> {
 export function registerFsCommands(program: Command, context: CliContext): void {
   let defaultClient: TierfsClient | undefined;
   const clients = new Map<string, TierfsClient>();
+  // The listing main.ts started for a plain `fs ls` (early-ls.ts): its client serves the same
+  // master for the other paths, and its first page is the `ls` action's for its first path.
+  let earlyLs = context.earlyLs;
+  if (earlyLs) {
+    if (earlyLs.master === undefined) defaultClient = earlyLs.client;
+    else clients.set(earlyLs.master, earlyLs.client);
+  }
   const target = (raw: string): Target => {
     const parsed = parseTierfsPath(raw);
     const conf = context.configuration();
@@ -203,14 +210,18 @@ export function registerFsCommands(program: Command, context: CliContext): void 
     .option('-h, --human', 'sizes in B, KB, MB, ...')
     .argument('<path...>')
     .action((paths: string[], options: { recursive?: boolean; human?: boolean }) =>
-      eachTarget(paths, async ({ client, path }) => {
+      forEachReporting(paths, async (raw) => {
+        const { client, path } = target(raw);
         // The first page is asked for at once, not after a getStatus: one master call fewer, and
         // the master looks up a directory it does not know yet and starts listing it together.
-        // A file answers NOT_A_DIRECTORY and is shown by its status.
-        const pages = client.listLsPages(path, { cached: true });
+        // A file answers NOT_A_DIRECTORY and is shown by its status. The first path's first page
+        // may have been asked for already, before this module was loaded (early-ls.ts).
+        const early = earlyLs?.raw === raw ? earlyLs : undefined;
+        earlyLs = undefined;
+        const pages = early?.pages ?? client.listLsPages(path, { cached: true });
         let first: IteratorResult<readonly LsEntry[]>;
         try {
-          first = await pages.next();
+          first = await (early?.first ?? pages.next());
         } catch (error) {
           if (!isTierfsError(error, 'NOT_A_DIRECTORY')) throw error;
           return out(lsLine(await client.getStatus(path, { cached: true }), options.human ?? false));

@@ -2,12 +2,12 @@
  * The `tierfs` command. Java-style `-Dkey=value` system properties may appear anywhere before `--`;
  * every failure is printed as one line and exits non-zero.
  */
-import { Command, CommanderError } from 'commander';
 import { runBeforeEarlyExit } from '../cluster/early-exit.js';
 import { Configuration } from '../config/configuration.js';
 import { toTierfsError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { commandGroupsFor, loadCommandGroup } from './command-groups.js';
+import { type EarlyLs, startEarlyLs } from './early-ls.js';
 import { failureMessage } from './failure-report.js';
 import { takeHandedOverSystemProperties } from './handover.js';
 
@@ -19,6 +19,8 @@ export interface CliContext {
    * private file, never their command line: see daemon.ts).
    */
   systemProperties(): Readonly<Record<string, string>>;
+  /** The listing a plain `fs ls` started before commander and its command group were loaded. */
+  readonly earlyLs?: EarlyLs;
 }
 
 /** Splits `-Dkey=value` arguments (anywhere before `--`) from the rest. */
@@ -77,16 +79,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   let loaded: Configuration | undefined;
-  const context: CliContext = {
-    configuration() {
-      if (!loaded) {
-        loaded = Configuration.load({ systemProperties: properties });
-        for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning.message}\n`);
-      }
-      return loaded;
-    },
-    systemProperties: () => properties,
+  const configuration = (): Configuration => {
+    if (!loaded) {
+      loaded = Configuration.load({ systemProperties: properties });
+      for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning.message}\n`);
+    }
+    return loaded;
   };
+  // A plain `fs ls` asks for its first page now, before commander and the `fs` group are loaded.
+  const earlyLs = await startEarlyLs(rest, configuration);
+  const context: CliContext = { configuration, systemProperties: () => properties, earlyLs };
+  const { Command, CommanderError } = await import('commander');
   const program = new Command('tierfs')
     .description(
       'Data orchestration for Node.js: one cached namespace over S3, OSS, Kodo and local directories.',
