@@ -1,14 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { plainFsLsFirstPath } from './early-ls.js';
+import { plainFsLs } from './early-ls.js';
 
-describe('plainFsLsFirstPath', () => {
-  it('finds the first path of a plain fs ls, its flags anywhere', () => {
-    expect(plainFsLsFirstPath(['fs', 'ls', '/a'])).toBe('/a');
-    expect(plainFsLsFirstPath(['fs', 'ls', '-R', '-h', 'kodo/x', '/b'])).toBe('kodo/x');
-    expect(plainFsLsFirstPath(['fs', 'ls', '/a', '-Rh'])).toBe('/a');
-    expect(plainFsLsFirstPath(['fs', 'ls', '--recursive', '--human', 'tierfs://h:1/p'])).toBe(
-      'tierfs://h:1/p',
-    );
+describe('plainFsLs', () => {
+  it('reads a plain fs ls as commander does, its flags anywhere', () => {
+    expect(plainFsLs(['fs', 'ls', '/a'])).toEqual({ paths: ['/a'], recursive: false, human: false });
+    expect(plainFsLs(['fs', 'ls', '-R', '-h', 'kodo/x', '/b'])).toEqual({
+      paths: ['kodo/x', '/b'],
+      recursive: true,
+      human: true,
+    });
+    expect(plainFsLs(['fs', 'ls', '/a', '-hR'])).toEqual({ paths: ['/a'], recursive: true, human: true });
+    expect(plainFsLs(['fs', 'ls', '-hh', '/a'])).toEqual({ paths: ['/a'], recursive: false, human: true });
+    expect(plainFsLs(['fs', 'ls', '--recursive', 'tierfs://h:1/p'])).toEqual({
+      paths: ['tierfs://h:1/p'],
+      recursive: true,
+      human: false,
+    });
+    expect(plainFsLs(['fs', 'ls', '--human', '/a'])).toEqual({
+      paths: ['/a'],
+      recursive: false,
+      human: true,
+    });
   });
 
   it('leaves every other command line to commander', () => {
@@ -25,7 +37,7 @@ describe('plainFsLsFirstPath', () => {
       ['--help'],
       [],
     ]) {
-      expect(plainFsLsFirstPath(argv)).toBeUndefined();
+      expect(plainFsLs(argv)).toBeUndefined();
     }
   });
 });

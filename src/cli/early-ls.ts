@@ -1,19 +1,28 @@
 /**
- * `tierfs fs ls` asks for its first page before the CLI has loaded commander and the `fs` command
- * group (issue 17): a plain `fs ls [-R] [-h] <path...>` is recognised here without commander, the
- * client is made from the same configuration the command would read (defaults, site file,
- * environment, -D), and the first page's request leaves at once. The master's work on it (a cold
- * directory's lookup and first store page) then overlaps the rest of the start-up; the `ls` action
- * takes the started listing for its first path (fs.ts) and reports its failure as it reports its
- * own. Anything else on the command line, or a configuration or path that does not load, starts
- * nothing here: the command then runs, and fails, exactly as without this.
+ * A plain `tierfs fs ls [-R] [-h] <path...>` asks for its first page at once and runs without
+ * commander and the `fs` command group (issue 17): the command line is recognised here, the client
+ * is made from the same configuration the command would read (defaults, site file, environment,
+ * -D), and the first page's request leaves before the lines' modules are loaded (fs-ls.ts), so the
+ * master's work on it (a cold directory's lookup and first store page) overlaps the rest of the
+ * start-up. Failures are reported as the `ls` command reports them (fs-ls.ts is its code). Any
+ * other command line (help, another option, a path starting with `-`), or a configuration or path
+ * that does not load, starts nothing here: commander then runs the command, and it fails, exactly
+ * as without this.
  */
 import type { LsEntry, TierfsClient } from '../client/client.js';
 import type { Configuration } from '../config/configuration.js';
 import { parseTierfsPath } from './fs-paths.js';
 
+/** What a plain `fs ls` command line asks for. */
+export interface PlainLs {
+  readonly paths: readonly string[];
+  readonly recursive: boolean;
+  readonly human: boolean;
+}
+
 /** A listing started before the command line was parsed. */
 export interface EarlyLs {
+  readonly command: PlainLs;
   /** The path as typed: the first path of the `ls` command line. */
   readonly raw: string;
   /** The master the path names (`tierfs://host:port/...`), undefined for the configured one. */
@@ -24,22 +33,26 @@ export interface EarlyLs {
   readonly first: Promise<IteratorResult<readonly LsEntry[]>>;
 }
 
-/** The options `fs ls` takes that change nothing about its first request. */
-const LS_FLAGS = /^(-R|-h|-Rh|-hR|--recursive|--human)$/;
-
 /**
- * The first path of a plain `fs ls` command line (after the -D properties), or undefined for any
- * other command line (another command, help, an unknown option, a path starting with `-`, `--`).
+ * A plain `fs ls` command line (after the -D properties) as commander would read it, or undefined
+ * for any other (another command, help, an option `ls` does not take, a path starting with `-`,
+ * `--`, no path).
  */
-export function plainFsLsFirstPath(argv: readonly string[]): string | undefined {
+export function plainFsLs(argv: readonly string[]): PlainLs | undefined {
   if (argv[0] !== 'fs' || argv[1] !== 'ls') return undefined;
-  let first: string | undefined;
+  const paths: string[] = [];
+  let recursive = false;
+  let human = false;
   for (const arg of argv.slice(2)) {
-    if (LS_FLAGS.test(arg)) continue;
-    if (arg.startsWith('-') || arg === '') return undefined;
-    first ??= arg;
+    if (/^-[Rh]+$/.test(arg)) {
+      recursive ||= arg.includes('R');
+      human ||= arg.includes('h');
+    } else if (arg === '--recursive') recursive = true;
+    else if (arg === '--human') human = true;
+    else if (arg.startsWith('-') || arg === '') return undefined;
+    else paths.push(arg);
   }
-  return first;
+  return paths.length > 0 ? { paths, recursive, human } : undefined;
 }
 
 /**
@@ -51,8 +64,9 @@ export async function startEarlyLs(
   argv: readonly string[],
   configuration: () => Configuration,
 ): Promise<EarlyLs | undefined> {
-  const raw = plainFsLsFirstPath(argv);
-  if (raw === undefined) return undefined;
+  const command = plainFsLs(argv);
+  if (command === undefined) return undefined;
+  const raw = command.paths[0]!;
   const { TierfsClient } = await import('../client/client.js');
   let client: TierfsClient;
   let path: string;
@@ -71,5 +85,5 @@ export async function startEarlyLs(
   const pages = client.listLsPages(path, { cached: true });
   const first = pages.next();
   first.catch(() => undefined);
-  return { raw, master, client, pages, first };
+  return { command, raw, master, client, pages, first };
 }

@@ -7,7 +7,7 @@ import { Configuration } from '../config/configuration.js';
 import { toTierfsError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { commandGroupsFor, loadCommandGroup } from './command-groups.js';
-import { type EarlyLs, startEarlyLs } from './early-ls.js';
+import { startEarlyLs } from './early-ls.js';
 import { failureMessage } from './failure-report.js';
 import { takeHandedOverSystemProperties } from './handover.js';
 
@@ -19,8 +19,6 @@ export interface CliContext {
    * private file, never their command line: see daemon.ts).
    */
   systemProperties(): Readonly<Record<string, string>>;
-  /** The listing a plain `fs ls` started before commander and its command group were loaded. */
-  readonly earlyLs?: EarlyLs;
 }
 
 /** Splits `-Dkey=value` arguments (anywhere before `--`) from the rest. */
@@ -86,9 +84,22 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     return loaded;
   };
-  // A plain `fs ls` asks for its first page now, before commander and the `fs` group are loaded.
+  // A plain `fs ls` asks for its first page now and runs without commander (early-ls.ts).
   const earlyLs = await startEarlyLs(rest, configuration);
-  const context: CliContext = { configuration, systemProperties: () => properties, earlyLs };
+  if (earlyLs) {
+    try {
+      const [{ listPaths }, { targetsOf }] = await Promise.all([
+        import('./fs-ls.js'),
+        import('./fs-targets.js'),
+      ]);
+      await listPaths(earlyLs.command.paths, earlyLs.command, targetsOf(configuration, earlyLs), earlyLs);
+      return process.exitCode === undefined ? 0 : Number(process.exitCode);
+    } catch (error) {
+      process.stderr.write(`tierfs: ${failureMessage(error)}\n`);
+      return 1;
+    }
+  }
+  const context: CliContext = { configuration, systemProperties: () => properties };
   const { Command, CommanderError } = await import('commander');
   const program = new Command('tierfs')
     .description(
