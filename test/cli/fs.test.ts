@@ -241,6 +241,34 @@ export async function load(url, context, next) {
     }
   });
 
+  it('a plain ls reads the same configuration as any command: the site file, the environment, then -D', async () => {
+    await ok('mkdir', '/ls-conf');
+    await ok('touch', '/ls-conf/c.txt');
+    const proxy = await startFaultProxy(cluster.master.rpcAddress);
+    const confDir = join(work, 'ls-conf-dir');
+    mkdirSync(confDir, { recursive: true });
+    // The site file names the master (the proxy) and a user; -D names another user, which wins.
+    writeFileSync(
+      join(confDir, 'tierfs-site.properties'),
+      `tierfs.master.hostname=127.0.0.1\ntierfs.master.rpc.port=${proxy.port}\ntierfs.security.login.username=site-user\n`,
+    );
+    try {
+      const run = (args: readonly string[]) =>
+        runTierfs(args, { cwd: work, env: { HOME: work, TZ: 'UTC', TIERFS_CONF_DIR: confDir } });
+      const bySite = await run(['fs', 'ls', '/ls-conf']);
+      expect(bySite.stderr).toBe('');
+      expect(bySite.stdout).toMatch(/^-rw-\S+ .* \/ls-conf\/c\.txt\n$/);
+      const byD = await run(['-Dtierfs.security.login.username=admin', 'fs', 'ls', '-R', '/ls-conf']);
+      expect(byD.stdout).toBe(bySite.stdout);
+      expect(proxy.requests.map((q) => [q.path.split('?')[0], q.headers['x-tierfs-user']])).toEqual([
+        ['/api/v1/paths/list', 'site-user'],
+        ['/api/v1/paths/list', 'admin'],
+      ]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('ls of a missing path reports it on one line and lists the other paths', async () => {
     await ok('mkdir', '/ls-missing');
     await ok('touch', '/ls-missing/b.txt');
