@@ -4,12 +4,10 @@
  * paths report each failure on its own `tierfs: ...` line, go on with the others, and exit 1.
  */
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import { isAbsolute, resolve as resolveLocal } from 'node:path';
 import { type Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Command, Option } from 'commander';
-import { type LsEntry, TierfsClient } from '../client/client.js';
 import {
   parseReadType,
   parseWriteType,
@@ -21,18 +19,15 @@ import {
 import { copyPages } from '../cluster/short-circuit.js';
 import { optionValue, readOptionFile } from '../config/option-file.js';
 import { parseBytes } from '../config/types.js';
-import { isTierfsError, TierfsError } from '../errors.js';
+import { TierfsError } from '../errors.js';
 import { forEachReporting } from './failure-report.js';
 import { pipeToFd, writeWhole } from './fd-pipe.js';
-import { formatSize, lsLine, mountLine, statLines } from './fs-format.js';
-import { baseName, parseTierfsPath } from './fs-paths.js';
+import { formatSize, mountLine, statLines } from './fs-format.js';
+import { listPaths } from './fs-ls.js';
+import { baseName } from './fs-paths.js';
+import { type Target, targetsOf } from './fs-targets.js';
 import { copyFromLocal, copyToLocal, copyWithin, load, tierfsTarget } from './fs-transfer.js';
 import type { CliContext } from './main.js';
-
-interface Target {
-  readonly client: TierfsClient;
-  readonly path: string;
-}
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -71,50 +66,6 @@ function bytesOf(raw: string): number {
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
-}
-
-/** Lines for stdout gathered and written in one go: one write per page of a listing, not per line. */
-class LineBatch {
-  private text = '';
-
-  add(line: string): void {
-    this.text += `${line}\n`;
-  }
-
-  /** Writes what is gathered, waiting while the reader is behind. */
-  async flush(): Promise<void> {
-    if (this.text === '') return;
-    const text = this.text;
-    this.text = '';
-    if (!process.stdout.write(text)) await once(process.stdout, 'drain');
-  }
-}
-
-/**
- * Writes the `ls` lines of every entry below a directory, depth first (each directory followed by
- * its contents), each file with the bytes of it the workers' caches hold, a page as it arrives.
- */
-async function listInto(
-  batch: LineBatch,
-  client: TierfsClient,
-  dir: string,
-  options: { recursive: boolean; human: boolean },
-  pages: AsyncIterable<readonly LsEntry[]> = client.listLsPages(dir, { cached: true }),
-): Promise<void> {
-  for await (const entries of pages) {
-    for (const entry of entries) {
-      batch.add(lsLine(entry, options.human));
-      if (options.recursive && entry.isDirectory) await listInto(batch, client, entry.path, options);
-    }
-    await batch.flush();
-  }
-}
-
-/** The pages of a listing whose first page was already taken from it. */
-async function* resumed<T>(first: IteratorResult<T>, rest: AsyncIterator<T>): AsyncGenerator<T> {
-  if (first.done) return;
-  yield first.value;
-  for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
 }
 
 async function writeToStdout(stream: Readable): Promise<void> {
@@ -159,22 +110,7 @@ async function md5Of(stream: Readable): Promise<string> {
 }
 
 export function registerFsCommands(program: Command, context: CliContext): void {
-  let defaultClient: TierfsClient | undefined;
-  const clients = new Map<string, TierfsClient>();
-  const target = (raw: string): Target => {
-    const parsed = parseTierfsPath(raw);
-    const conf = context.configuration();
-    if (!parsed.master) {
-      defaultClient ??= TierfsClient.fromConfiguration(conf);
-      return { client: defaultClient, path: parsed.path };
-    }
-    let client = clients.get(parsed.master);
-    if (!client) {
-      client = TierfsClient.fromConfiguration(conf, { masterAddress: parsed.master });
-      clients.set(parsed.master, client);
-    }
-    return { client, path: parsed.path };
-  };
+  const target = targetsOf(() => context.configuration());
   const eachTarget = (paths: readonly string[], action: (t: Target) => Promise<void>) =>
     forEachReporting(paths, (raw) => action(target(raw)));
 
@@ -203,26 +139,7 @@ export function registerFsCommands(program: Command, context: CliContext): void 
     .option('-h, --human', 'sizes in B, KB, MB, ...')
     .argument('<path...>')
     .action((paths: string[], options: { recursive?: boolean; human?: boolean }) =>
-      eachTarget(paths, async ({ client, path }) => {
-        // The first page is asked for at once, not after a getStatus: one master call fewer, and
-        // the master looks up a directory it does not know yet and starts listing it together.
-        // A file answers NOT_A_DIRECTORY and is shown by its status.
-        const pages = client.listLsPages(path, { cached: true });
-        let first: IteratorResult<readonly LsEntry[]>;
-        try {
-          first = await pages.next();
-        } catch (error) {
-          if (!isTierfsError(error, 'NOT_A_DIRECTORY')) throw error;
-          return out(lsLine(await client.getStatus(path, { cached: true }), options.human ?? false));
-        }
-        await listInto(
-          new LineBatch(),
-          client,
-          path,
-          { recursive: options.recursive ?? false, human: options.human ?? false },
-          resumed(first, pages),
-        );
-      }),
+      listPaths(paths, { recursive: options.recursive ?? false, human: options.human ?? false }, target),
     );
 
   command('cat')

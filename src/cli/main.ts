@@ -2,12 +2,12 @@
  * The `tierfs` command. Java-style `-Dkey=value` system properties may appear anywhere before `--`;
  * every failure is printed as one line and exits non-zero.
  */
-import { Command, CommanderError } from 'commander';
 import { runBeforeEarlyExit } from '../cluster/early-exit.js';
 import { Configuration } from '../config/configuration.js';
 import { toTierfsError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { commandGroupsFor, loadCommandGroup } from './command-groups.js';
+import { startEarlyLs } from './early-ls.js';
 import { failureMessage } from './failure-report.js';
 import { takeHandedOverSystemProperties } from './handover.js';
 
@@ -77,16 +77,30 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   let loaded: Configuration | undefined;
-  const context: CliContext = {
-    configuration() {
-      if (!loaded) {
-        loaded = Configuration.load({ systemProperties: properties });
-        for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning.message}\n`);
-      }
-      return loaded;
-    },
-    systemProperties: () => properties,
+  const configuration = (): Configuration => {
+    if (!loaded) {
+      loaded = Configuration.load({ systemProperties: properties });
+      for (const warning of loaded.warnings) process.stderr.write(`warning: ${warning.message}\n`);
+    }
+    return loaded;
   };
+  // A plain `fs ls` asks for its first page now and runs without commander (early-ls.ts).
+  const earlyLs = await startEarlyLs(rest, configuration);
+  if (earlyLs) {
+    try {
+      const [{ listPaths }, { targetsOf }] = await Promise.all([
+        import('./fs-ls.js'),
+        import('./fs-targets.js'),
+      ]);
+      await listPaths(earlyLs.command.paths, earlyLs.command, targetsOf(configuration, earlyLs), earlyLs);
+      return process.exitCode === undefined ? 0 : Number(process.exitCode);
+    } catch (error) {
+      process.stderr.write(`tierfs: ${failureMessage(error)}\n`);
+      return 1;
+    }
+  }
+  const context: CliContext = { configuration, systemProperties: () => properties };
+  const { Command, CommanderError } = await import('commander');
   const program = new Command('tierfs')
     .description(
       'Data orchestration for Node.js: one cached namespace over S3, OSS, Kodo and local directories.',

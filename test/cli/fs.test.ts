@@ -18,7 +18,7 @@ import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TierfsClient } from '../../src/client/client.js';
 import type { FileStatus, WriteType } from '../../src/cluster/wire.js';
-import { type CliResult, runTierfs, TIERFS_BIN } from '../support/cli.js';
+import { type CliResult, runNode, runTierfs, TIERFS_BIN } from '../support/cli.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { eventually } from '../support/eventually.js';
 import { startFaultProxy } from '../support/fault-proxy.js';
@@ -171,6 +171,111 @@ describe('tierfs fs: namespace commands', () => {
     } finally {
       await proxy.close();
     }
+  });
+
+  it('ls sends its first request before commander and the fs commands are loaded, with the user on it', async () => {
+    await ok('mkdir', '/ls-early');
+    await ok('touch', '/ls-early/a.txt');
+    const listed = await ok('ls', '/ls-early');
+    // A loader hook holds the loading of commander and of cli/fs.js until the listing has reached
+    // the master (a flag the proxy writes as the request arrives), for 3 s at most, and notes a
+    // module whose wait ran out: one loaded before the request left.
+    const flag = join(work, 'ls-early-request-arrived');
+    const late = join(work, 'ls-early-late.txt');
+    const hooks = join(work, 'hold-loads.mjs');
+    writeFileSync(
+      hooks,
+      `import { appendFileSync, existsSync } from 'node:fs';
+export async function load(url, context, next) {
+  if (/\\/node_modules\\/commander\\/|\\/dist\\/cli\\/fs\\.js$/.test(url)) {
+    const until = Date.now() + 3000;
+    while (!existsSync(process.env.ARRIVED_FLAG) && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    if (!existsSync(process.env.ARRIVED_FLAG)) appendFileSync(process.env.LATE_LOG, url + '\\n');
+  }
+  return next(url, context);
+}\n`,
+    );
+    const register = join(work, 'register-hold-loads.mjs');
+    writeFileSync(
+      register,
+      `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${hooks}`)});\n`,
+    );
+    const proxy = await startFaultProxy(cluster.master.rpcAddress);
+    proxy.rules.push({
+      match: (request) => {
+        if (request.path.startsWith('/api/v1/paths/list')) writeFileSync(flag, '');
+        return false;
+      },
+      fault: 'hold',
+    });
+    try {
+      const viaProxy = (args: readonly string[]) => {
+        rmSync(flag, { force: true });
+        rmSync(late, { force: true });
+        return runNode(
+          [
+            '--import',
+            register,
+            TIERFS_BIN,
+            '-Dtierfs.master.hostname=127.0.0.1',
+            `-Dtierfs.master.rpc.port=${proxy.port}`,
+            '-Dtierfs.security.login.username=admin',
+            'fs',
+            ...args,
+          ],
+          { cwd: work, env: { HOME: work, TZ: 'UTC', ARRIVED_FLAG: flag, LATE_LOG: late } },
+        );
+      };
+      const dir = await viaProxy(['ls', '/ls-early']);
+      expect(dir).toEqual({ code: 0, stdout: listed, stderr: '' });
+      expect(existsSync(late) ? readFileSync(late, 'utf8') : '').toBe('');
+      expect(proxy.requests.map((q) => q.headers['x-tierfs-user'])).toEqual(['admin']);
+
+      // A file: the early listing's NOT_A_DIRECTORY is shown as the file's status line.
+      const file = await viaProxy(['ls', '-h', '/ls-early/a.txt']);
+      expect(file.stderr).toBe('');
+      expect(file.stdout).toBe(await ok('ls', '-h', '/ls-early/a.txt'));
+      expect(existsSync(late) ? readFileSync(late, 'utf8') : '').toBe('');
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a plain ls reads the same configuration as any command: the site file, the environment, then -D', async () => {
+    await ok('mkdir', '/ls-conf');
+    await ok('touch', '/ls-conf/c.txt');
+    const proxy = await startFaultProxy(cluster.master.rpcAddress);
+    const confDir = join(work, 'ls-conf-dir');
+    mkdirSync(confDir, { recursive: true });
+    // The site file names the master (the proxy) and a user; -D names another user, which wins.
+    writeFileSync(
+      join(confDir, 'tierfs-site.properties'),
+      `tierfs.master.hostname=127.0.0.1\ntierfs.master.rpc.port=${proxy.port}\ntierfs.security.login.username=site-user\n`,
+    );
+    try {
+      const run = (args: readonly string[]) =>
+        runTierfs(args, { cwd: work, env: { HOME: work, TZ: 'UTC', TIERFS_CONF_DIR: confDir } });
+      const bySite = await run(['fs', 'ls', '/ls-conf']);
+      expect(bySite.stderr).toBe('');
+      expect(bySite.stdout).toMatch(/^-rw-\S+ .* \/ls-conf\/c\.txt\n$/);
+      const byD = await run(['-Dtierfs.security.login.username=admin', 'fs', 'ls', '-R', '/ls-conf']);
+      expect(byD.stdout).toBe(bySite.stdout);
+      expect(proxy.requests.map((q) => [q.path.split('?')[0], q.headers['x-tierfs-user']])).toEqual([
+        ['/api/v1/paths/list', 'site-user'],
+        ['/api/v1/paths/list', 'admin'],
+      ]);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('ls of a missing path reports it on one line and lists the other paths', async () => {
+    await ok('mkdir', '/ls-missing');
+    await ok('touch', '/ls-missing/b.txt');
+    const result = await tierfs(['ls', '/ls-missing/nothing-here', '/ls-missing']);
+    expect(result.stderr).toMatch(/^tierfs: [^\n]*\/ls-missing\/nothing-here[^\n]*\n$/);
+    expect(result.stdout).toMatch(/^-rw-\S+ .* \/ls-missing\/b\.txt\n$/);
+    expect(result.code).toBe(1);
   });
 
   it('stat prints every field, the content identity only with -v', async () => {
