@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { type CountedMount, mountCounted, testOperations } from './in-process-mount.js';
-import { requireFuse, sh } from './support.js';
+import { readThrough, requireFuse, sh } from './support.js';
 
 const BYTES = 8 * 1024 * 1024;
 const ATTR_TIMEOUT_MS = 1000;
@@ -40,14 +40,6 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-
-/** sha256sum of `file` through the mount, and the bytes of it the kernel's page cache holds. */
-async function readThrough(file: string): Promise<{ sha256: string; resident: number }> {
-  const r = await sh(`sha256sum ${file} && fincore -b -n -o RES ${file}`);
-  expect(r.code, r.stderr).toBe(0);
-  const [sum, resident] = r.stdout.trim().split('\n');
-  return { sha256: sum!.split(' ')[0]!, resident: Number(resident) };
-}
 
 describe("a FUSE mount's page cache", () => {
   it('serves a warm read whole, no read reaching the mount, while the version stays, though its modification time changed elsewhere', async () => {

@@ -1,6 +1,7 @@
 /** Shell commands and FUSE prerequisites for the mount tests. */
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { expect } from 'vitest';
 
 export interface ShellResult {
   code: number;
@@ -45,4 +46,12 @@ export function requireFuse(): void {
       );
     }
   }
+}
+
+/** sha256sum of `file` through the mount, and the bytes of it the kernel's page cache holds after. */
+export async function readThrough(file: string): Promise<{ sha256: string; resident: number }> {
+  const r = await sh(`sha256sum ${file} && fincore -b -n -o RES ${file}`);
+  expect(r.code, r.stderr).toBe(0);
+  const [sum, resident] = r.stdout.trim().split('\n');
+  return { sha256: sum!.split(' ')[0]!, resident: Number(resident) };
 }

@@ -21,7 +21,7 @@ import {
   TEST_UPLOADS_DIR,
 } from '../support/s3rver.js';
 import { type CountedMount, mountCounted, testOperations } from './in-process-mount.js';
-import { requireFuse, sh } from './support.js';
+import { readThrough, requireFuse, sh } from './support.js';
 
 const BYTES = 8 * 1024 * 1024;
 const ATTR_TIMEOUT_MS = 1000;
@@ -94,14 +94,6 @@ afterAll(async () => {
 }, 60_000);
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
-
-/** sha256sum of `file` through the mount, and the bytes of it the kernel's page cache holds after. */
-async function readThrough(file: string): Promise<{ sha256: string; resident: number }> {
-  const r = await sh(`sha256sum ${file} && fincore -b -n -o RES ${file}`);
-  expect(r.code, r.stderr).toBe(0);
-  const [sum, resident] = r.stdout.trim().split('\n');
-  return { sha256: sum!.split(' ')[0]!, resident: Number(resident) };
-}
 
 describe('a warm pass through a FUSE mount', () => {
   it('sends the store nothing and reads the holes of the page cache from the pinned page files, not from the worker per hole', async () => {
