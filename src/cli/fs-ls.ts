@@ -1,7 +1,7 @@
 /**
  * `tierfs fs ls`: the lines of each path, a page as it arrives. Run by the `fs` command group
  * (fs.ts) and, for a plain `fs ls` command line, by main.ts without commander or the group
- * (early-ls.ts): this module loads only what listing needs.
+ * (early-fs.ts): this module loads only what listing needs.
  */
 import { once } from 'node:events';
 import type { LsEntry, TierfsClient } from '../client/client.js';
@@ -15,7 +15,7 @@ export interface LsOptions {
   readonly human: boolean;
 }
 
-/** A listing already asked for: the first page of `raw`, the first path (early-ls.ts). */
+/** A listing already asked for: the first page of `raw`, the first path (early-fs.ts). */
 export interface StartedListing {
   readonly raw: string;
   readonly pages: AsyncGenerator<readonly LsEntry[]>;

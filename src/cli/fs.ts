@@ -16,12 +16,11 @@ import {
   WRITE_TYPES,
   type WriteType,
 } from '../cluster/io-types.js';
-import { copyPages } from '../cluster/short-circuit.js';
 import { optionValue, readOptionFile } from '../config/option-file.js';
 import { parseBytes } from '../config/types.js';
 import { TierfsError } from '../errors.js';
 import { forEachReporting } from './failure-report.js';
-import { pipeToFd, writeWhole } from './fd-pipe.js';
+import { catPaths, writeToStdout } from './fs-cat.js';
 import { formatSize, mountLine, statLines } from './fs-format.js';
 import { listPaths } from './fs-ls.js';
 import { baseName } from './fs-paths.js';
@@ -66,33 +65,6 @@ function bytesOf(raw: string): number {
 
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
-}
-
-async function writeToStdout(stream: Readable): Promise<void> {
-  const fd = process.stdout.fd;
-  // A pipe or socket on stdout (a spawning Node process gives a socketpair) is non-blocking once
-  // Node made process.stdout over it: a 1 MiB write stops at the buffer's 64–208 KiB with EAGAIN,
-  // and the rest (of the page, or of the whole read for pipeToFd) goes out 64 KiB at a time through
-  // the stream. Blocking, as `cat`'s is, one write(2) or writev(2) takes the whole chunk, from the
-  // first one on (Node's stdout on a pipe writes synchronously anyway).
-  (
-    process.stdout as unknown as { _handle?: { setBlocking?: (on: boolean) => number } }
-  )._handle?.setBlocking?.(true);
-  try {
-    // Pages read from the worker's files go out from one reused buffer, chunk by chunk, as `cat`'s.
-    const copying = copyPages(stream, (chunk) => writeWhole(fd, chunk, process.stdout));
-    if (copying) {
-      stream.destroy(); // not read: copyPages holds the lease and reads the pages
-      const rest = await copying; // a page that could not be read here: the rest from the data port
-      if (rest) await pipeToFd(rest, fd, { fallback: process.stdout });
-      return;
-    }
-    await pipeToFd(stream, fd, { fallback: process.stdout });
-  } catch (error) {
-    // A reader that went away: the same quiet exit as any other write to stdout (main.ts).
-    if ((error as NodeJS.ErrnoException).code === 'EPIPE') process.stdout.emit('error', error);
-    throw error;
-  }
 }
 
 async function md5Of(stream: Readable): Promise<string> {
@@ -147,10 +119,7 @@ export function registerFsCommands(program: Command, context: CliContext): void 
     .addOption(readTypeOption())
     .argument('<path...>')
     .action(async (paths: string[], options: { readtype?: string }) => {
-      const readType = readTypeOf(options.readtype);
-      await eachTarget(paths, async ({ client, path }) =>
-        writeToStdout(await client.openFile(path, { readType })),
-      );
+      await catPaths(paths, readTypeOf(options.readtype), target);
     });
 
   command('head')

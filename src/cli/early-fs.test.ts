@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { plainFsLs } from './early-ls.js';
+import { plainFsLs } from './early-fs.js';
 
 describe('plainFsLs', () => {
   it('reads a plain fs ls as commander does, its flags anywhere', () => {
