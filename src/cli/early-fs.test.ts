@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { plainFsLs } from './early-fs.js';
+import { plainFsCat, plainFsLs } from './early-fs.js';
 
 describe('plainFsLs', () => {
   it('reads a plain fs ls as commander does, its flags anywhere', () => {
@@ -38,6 +38,29 @@ describe('plainFsLs', () => {
       [],
     ]) {
       expect(plainFsLs(argv)).toBeUndefined();
+    }
+  });
+});
+
+describe('plainFsCat', () => {
+  it('reads a plain fs cat: its paths, no option', () => {
+    expect(plainFsCat(['fs', 'cat', '/a'])).toEqual({ paths: ['/a'] });
+    expect(plainFsCat(['fs', 'cat', 'kodo/x', 'tierfs://h:1/p'])).toEqual({
+      paths: ['kodo/x', 'tierfs://h:1/p'],
+    });
+  });
+
+  it('leaves every other command line to commander', () => {
+    for (const argv of [
+      ['fs', 'cat'],
+      ['fs', 'cat', '--readtype', 'NO_CACHE', '/a'],
+      ['fs', 'cat', '/a', '--help'],
+      ['fs', 'cat', '--', '/a'],
+      ['fs', 'cat', ''],
+      ['fs', 'head', '/a'],
+      ['cat', '/a'],
+    ]) {
+      expect(plainFsCat(argv)).toBeUndefined();
     }
   });
 });

@@ -173,15 +173,21 @@ describe('tierfs fs: namespace commands', () => {
     }
   });
 
-  it('ls sends its first request before commander and the fs commands are loaded, with the user on it', async () => {
-    await ok('mkdir', '/ls-early');
-    await ok('touch', '/ls-early/a.txt');
-    const listed = await ok('ls', '/ls-early');
-    // A loader hook holds the loading of commander and of cli/fs.js until the listing has reached
-    // the master (a flag the proxy writes as the request arrives), for 3 s at most, and notes a
-    // module whose wait ran out: one loaded before the request left.
-    const flag = join(work, 'ls-early-request-arrived');
-    const late = join(work, 'ls-early-late.txt');
+  /**
+   * `tierfs fs <args>` through a proxy in front of the master, with a loader hook that holds the
+   * loading of commander and of cli/fs.js until a request to `arrivedOn` has reached the master
+   * (a flag the proxy writes as the request arrives), for 3 s at most, and notes a module whose
+   * wait ran out (`late`): one loaded before the request left.
+   */
+  async function withLoadsHeldUntil(
+    arrivedOn: string,
+    body: (
+      run: (args: readonly string[]) => Promise<CliResult & { late: string }>,
+      proxy: Awaited<ReturnType<typeof startFaultProxy>>,
+    ) => Promise<void>,
+  ): Promise<void> {
+    const flag = join(work, 'early-request-arrived');
+    const late = join(work, 'early-late.txt');
     const hooks = join(work, 'hold-loads.mjs');
     writeFileSync(
       hooks,
@@ -203,16 +209,16 @@ export async function load(url, context, next) {
     const proxy = await startFaultProxy(cluster.master.rpcAddress);
     proxy.rules.push({
       match: (request) => {
-        if (request.path.startsWith('/api/v1/paths/list')) writeFileSync(flag, '');
+        if (request.path.startsWith(arrivedOn)) writeFileSync(flag, '');
         return false;
       },
       fault: 'hold',
     });
     try {
-      const viaProxy = (args: readonly string[]) => {
+      await body(async (args) => {
         rmSync(flag, { force: true });
         rmSync(late, { force: true });
-        return runNode(
+        const result = await runNode(
           [
             '--import',
             register,
@@ -225,20 +231,51 @@ export async function load(url, context, next) {
           ],
           { cwd: work, env: { HOME: work, TZ: 'UTC', ARRIVED_FLAG: flag, LATE_LOG: late } },
         );
-      };
-      const dir = await viaProxy(['ls', '/ls-early']);
-      expect(dir).toEqual({ code: 0, stdout: listed, stderr: '' });
-      expect(existsSync(late) ? readFileSync(late, 'utf8') : '').toBe('');
-      expect(proxy.requests.map((q) => q.headers['x-tierfs-user'])).toEqual(['admin']);
-
-      // A file: the early listing's NOT_A_DIRECTORY is shown as the file's status line.
-      const file = await viaProxy(['ls', '-h', '/ls-early/a.txt']);
-      expect(file.stderr).toBe('');
-      expect(file.stdout).toBe(await ok('ls', '-h', '/ls-early/a.txt'));
-      expect(existsSync(late) ? readFileSync(late, 'utf8') : '').toBe('');
+        return { ...result, late: existsSync(late) ? readFileSync(late, 'utf8') : '' };
+      }, proxy);
     } finally {
       await proxy.close();
     }
+  }
+
+  it('ls sends its first request before commander and the fs commands are loaded, with the user on it', async () => {
+    await ok('mkdir', '/ls-early');
+    await ok('touch', '/ls-early/a.txt');
+    const listed = await ok('ls', '/ls-early');
+    await withLoadsHeldUntil('/api/v1/paths/list', async (run, proxy) => {
+      expect(await run(['ls', '/ls-early'])).toEqual({ code: 0, stdout: listed, stderr: '', late: '' });
+      expect(proxy.requests.map((q) => q.headers['x-tierfs-user'])).toEqual(['admin']);
+      // A file: the early listing's NOT_A_DIRECTORY is shown as the file's status line.
+      const file = await run(['ls', '-h', '/ls-early/a.txt']);
+      expect(file.stderr).toBe('');
+      expect(file.stdout).toBe(await ok('ls', '-h', '/ls-early/a.txt'));
+      expect(file.late).toBe('');
+    });
+  });
+
+  it('cat opens its first file before commander and the fs commands are loaded, and reports as before', async () => {
+    await ok('mkdir', '/cat-early');
+    const text = 'early bytes\n'.repeat(1000);
+    await write('/cat-early/a.txt', text);
+    await write('/cat-early/b.txt', 'second\n');
+    await withLoadsHeldUntil('/api/v1/paths/open', async (run, proxy) => {
+      expect(await run(['cat', '/cat-early/a.txt', '/cat-early/b.txt'])).toEqual({
+        code: 0,
+        stdout: `${text}second\n`,
+        stderr: '',
+        late: '',
+      });
+      const opens = proxy.requests.filter((q) => q.path.startsWith('/api/v1/paths/open'));
+      expect(opens.map((q) => q.headers['x-tierfs-user'])).toEqual(['admin', 'admin']);
+      // A path that fails is reported on its own line, the others written, exit 1: as commander's `cat`.
+      const failed = await run(['cat', '/cat-early/missing', '/cat-early/b.txt', '/cat-early']);
+      expect(failed).toMatchObject({ code: 1, stdout: 'second\n', late: '' });
+      expect(failed.stderr).toBe(
+        (await tierfs(['cat', '--readtype', 'CACHE', '/cat-early/missing', '/cat-early/b.txt', '/cat-early']))
+          .stderr,
+      );
+      expect(failed.stderr.trim().split('\n')).toHaveLength(2);
+    });
   });
 
   it('a plain ls reads the same configuration as any command: the site file, the environment, then -D', async () => {

@@ -48,7 +48,7 @@ describe('CLI start-up', () => {
       ).toEqual([]);
     }
     // The preload does see the packages that are loaded: `fs stat` is parsed by commander; a plain
-    // `fs ls` is not (early-ls.ts: it runs without commander and the `fs` command group).
+    // `fs ls` is not (early-fs.ts: it runs without commander and the `fs` command group).
     expect(await packagesLoadedBy('fs', 'stat', '/')).toContain('commander');
     expect(await packagesLoadedBy('fs', 'ls', '-R', '/')).not.toContain('commander');
   });
