@@ -121,23 +121,40 @@ describe('fs cat of a cached file', () => {
     expect(r.stdout === text).toBe(true);
     const loaded = loadedPackagesOf(r.stderr);
     expect(loaded.filter((p) => HEAVY_PACKAGES.test(p))).toEqual([]);
-    expect(loaded).toContain('commander');
+    // A plain `fs cat` runs without commander (early-fs.ts); with an option it goes through it,
+    // and the preload does see it.
+    expect(loaded).not.toContain('commander');
+    const parsed = await runNode(
+      ['--require', preload, TIERFS_BIN, ...master, 'fs', 'cat', '--readtype', 'CACHE', '/cached.txt'],
+      { cwd: dir },
+    );
+    expect(parsed.stdout === text).toBe(true);
+    expect(loadedPackagesOf(parsed.stderr).filter((p) => HEAVY_PACKAGES.test(p))).toEqual([]);
+    expect(loadedPackagesOf(parsed.stderr)).toContain('commander');
   });
 
   it('loads none of the modules of the other commands (daemons, FUSE, gateways, drivers)', async () => {
-    const log = join(dir, 'loaded-modules.txt');
-    const r = await runNode(['--import', registerHooks, TIERFS_BIN, ...master, 'fs', 'cat', '/cached.txt'], {
-      cwd: dir,
-      env: { LOADED_LOG: log },
-    });
-    expect(r.code).toBe(0);
-    expect(r.stdout === text).toBe(true);
-    const modules = readFileSync(log, 'utf8')
-      .split('\n')
-      .filter((url) => url.includes('/dist/'))
-      .map((url) => url.slice(url.lastIndexOf('/dist/') + '/dist/'.length));
-    expect(modules).toContain('cli/fs.js'); // the hook does see the modules that are loaded
-    expect(modules.filter((m) => OTHER_COMMANDS_MODULES.test(m))).toEqual([]);
+    // A plain `fs cat` (early-fs.ts: not even the `fs` group), and one with an option (commander).
+    for (const [args, command] of [
+      [['/cached.txt'], 'cli/fs-cat.js'],
+      [['--readtype', 'CACHE', '/cached.txt'], 'cli/fs.js'],
+    ] as const) {
+      const log = join(dir, 'loaded-modules.txt');
+      rmSync(log, { force: true });
+      const r = await runNode(['--import', registerHooks, TIERFS_BIN, ...master, 'fs', 'cat', ...args], {
+        cwd: dir,
+        env: { LOADED_LOG: log },
+      });
+      expect(r.code).toBe(0);
+      expect(r.stdout === text).toBe(true);
+      const modules = readFileSync(log, 'utf8')
+        .split('\n')
+        .filter((url) => url.includes('/dist/'))
+        .map((url) => url.slice(url.lastIndexOf('/dist/') + '/dist/'.length));
+      expect(modules).toContain(command); // the hook does see the modules that are loaded
+      if (args.length === 1) expect(modules).not.toContain('cli/fs.js');
+      expect(modules.filter((m) => OTHER_COMMANDS_MODULES.test(m))).toEqual([]);
+    }
   });
 
   it('writes every byte to the descriptor itself, none through the stdout stream (page files and data port)', async () => {
