@@ -22,7 +22,6 @@ import type {
   HeartbeatResponse,
   MountInfo,
   OpenFileResponse,
-  OpenListResult,
 } from '../cluster/wire.js';
 import { CONTINUATION_HEADER, LS_PAGE_CONTENT_TYPE, PAGE_CAPABILITY_FILES } from '../cluster/wire.js';
 import { maskSecrets } from '../config/configuration.js';
@@ -33,7 +32,7 @@ import type { Caller } from '../namespace/permissions.js';
 import { isTemporaryPath } from '../ufs/temporary.js';
 import { operation, schemas } from './api-schemas.js';
 import type { CapabilityIssuer } from './capability-issuer.js';
-import { lsPageText, wireList, wireStatus } from './wire-status.js';
+import { lsPageText, openListText, wireList, wireStatus } from './wire-status.js';
 import type { WorkerRegistry } from './worker-registry.js';
 
 export interface RouteContext {
@@ -567,7 +566,7 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
         ),
       }),
     },
-    async (request, reply): Promise<OpenListResult> => {
+    async (request, reply): Promise<string> => {
       const b = bodyOf<{
         path: string;
         pageSize?: number;
@@ -581,6 +580,8 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
       });
       // The next page may be asked for as soon as this one's head arrives (as GET /paths/list's).
       if (page.continuationToken !== undefined) reply.header(CONTINUATION_HEADER, page.continuationToken);
+      // Serialised here (openListText): the same JSON, without fastify's schema walk per status.
+      reply.header('content-type', 'application/json; charset=utf-8');
       const now = Date.now();
       if (b.pageCapability === true) {
         const unreadable: number[] = [];
@@ -591,8 +592,7 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
             return false;
           }),
         );
-        return {
-          ...wireList(page),
+        return openListText(page, {
           capabilities: [],
           pageCapabilities: capabilities.readPage(
             page.entries,
@@ -602,14 +602,13 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
             now,
           ),
           unreadable,
-        };
+        });
       }
-      return {
-        ...wireList(page),
+      return openListText(page, {
         capabilities: page.entries.map((e) =>
           namespace.mayRead(e, who) ? capabilities.read(e, who, now) : null,
         ),
-      };
+      });
     },
   );
 

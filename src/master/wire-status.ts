@@ -1,8 +1,13 @@
 /** The namespace's view of a path, turned into the wire type clients get (cluster/wire.ts). */
-import type { FileStatus, ListResult, LsPage, LsRow } from '../cluster/wire.js';
+import type { FileStatus, ListResult, LsPage, LsRow, OpenListResult } from '../cluster/wire.js';
 import { LS_FLAG_DIRECTORY, LS_FLAG_MOUNT_POINT } from '../cluster/wire.js';
 import type { ListResult as NamespaceList, FileStatus as NamespaceStatus } from '../namespace/namespace.js';
 
+/**
+ * Field by field, `ufsFingerprint` left undefined when there is none (not a spread per status: a
+ * page is a thousand of them). Fastify's serializer and JSON.stringify both leave an undefined
+ * field out, so the wire is the same as when the field was omitted.
+ */
 export function wireStatus(s: NamespaceStatus): FileStatus {
   return {
     path: s.path,
@@ -17,7 +22,7 @@ export function wireStatus(s: NamespaceStatus): FileStatus {
     state: s.state,
     syncedAtMs: s.syncedAtMs,
     contentId: s.contentId,
-    ...(s.ufsFingerprint === undefined ? {} : { ufsFingerprint: s.ufsFingerprint }),
+    ufsFingerprint: s.ufsFingerprint,
     mountPoint: s.mountPoint,
     mountPath: s.mountPath,
     ufsUri: s.ufsUri,
@@ -29,6 +34,17 @@ export function wireList(list: NamespaceList): ListResult {
   return list.continuationToken === undefined
     ? { entries }
     : { entries, continuationToken: list.continuationToken };
+}
+
+/**
+ * An `open-list` answer serialised here, as lsPageText's page is: the same JSON fastify's schema
+ * serializer wrote (the same fields and values; only their order may differ), without its walk of
+ * the schema per status. Sent as a string with the JSON content type, it passes fastify's
+ * serializer by.
+ */
+export function openListText(list: NamespaceList, extra: Omit<OpenListResult, keyof ListResult>): string {
+  const answer: OpenListResult = { ...wireList(list), ...extra };
+  return JSON.stringify(answer);
 }
 
 /**
