@@ -20,8 +20,10 @@ import type {
   FileStatus,
   HeartbeatRequest,
   HeartbeatResponse,
+  ListResult,
   MountInfo,
   OpenFileResponse,
+  OpenListResult,
 } from '../cluster/wire.js';
 import { CONTINUATION_HEADER, LS_PAGE_CONTENT_TYPE, PAGE_CAPABILITY_FILES } from '../cluster/wire.js';
 import { maskSecrets } from '../config/configuration.js';
@@ -32,7 +34,7 @@ import type { Caller } from '../namespace/permissions.js';
 import { isTemporaryPath } from '../ufs/temporary.js';
 import { operation, schemas } from './api-schemas.js';
 import type { CapabilityIssuer } from './capability-issuer.js';
-import { lsPageText, openListText, wireList, wireStatus } from './wire-status.js';
+import { lsPageText, openListText, openRowsText, wireList, wireStatus } from './wire-status.js';
 import type { WorkerRegistry } from './worker-registry.js';
 
 export interface RouteContext {
@@ -537,6 +539,12 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
             pageCapability: bool(
               `Answer the read capabilities in page capabilities of ${PAGE_CAPABILITY_FILES} entries each (pageCapabilities), not one per entry.`,
             ),
+            view: {
+              type: 'string',
+              enum: ['rows'],
+              description:
+                "`rows`: the statuses as arrays, `{dir, mountPath, ufsBase, rows, continuationToken?, capabilities, pageCapabilities?, unreadable?}`, one row per entry: name, flags (1 directory, 2 mount point), size, mtimeMs, owner, group, mode, persistence, state, syncedAtMs, contentId, ufsFingerprint or null, ufsUri or null (then ufsBase + name), mountPath or null (then the page's).",
+            },
           },
           ['path'],
         ),
@@ -572,8 +580,13 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
         pageSize?: number;
         continuationToken?: string;
         pageCapability?: boolean;
+        view?: 'rows';
       }>(request);
       const who = caller(request);
+      const answer = (extra: Omit<OpenListResult, keyof ListResult>): string =>
+        b.view === 'rows'
+          ? openRowsText(normalizeNamespacePath(b.path), page, extra)
+          : openListText(page, extra);
       const page = await namespace.listStatus(b.path, who, {
         pageSize: b.pageSize,
         continuationToken: b.continuationToken,
@@ -592,7 +605,7 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
             return false;
           }),
         );
-        return openListText(page, {
+        return answer({
           capabilities: [],
           pageCapabilities: capabilities.readPage(
             page.entries,
@@ -604,7 +617,7 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
           unreadable,
         });
       }
-      return openListText(page, {
+      return answer({
         capabilities: page.entries.map((e) =>
           namespace.mayRead(e, who) ? capabilities.read(e, who, now) : null,
         ),

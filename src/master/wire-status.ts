@@ -1,5 +1,13 @@
 /** The namespace's view of a path, turned into the wire type clients get (cluster/wire.ts). */
-import type { FileStatus, ListResult, LsPage, LsRow, OpenListResult } from '../cluster/wire.js';
+import type {
+  FileStatus,
+  ListResult,
+  LsPage,
+  LsRow,
+  OpenListResult,
+  OpenRow,
+  OpenRowsResult,
+} from '../cluster/wire.js';
 import { LS_FLAG_DIRECTORY, LS_FLAG_MOUNT_POINT } from '../cluster/wire.js';
 import type { ListResult as NamespaceList, FileStatus as NamespaceStatus } from '../namespace/namespace.js';
 
@@ -45,6 +53,52 @@ export function wireList(list: NamespaceList): ListResult {
 export function openListText(list: NamespaceList, extra: Omit<OpenListResult, keyof ListResult>): string {
   const answer: OpenListResult = { ...wireList(list), ...extra };
   return JSON.stringify(answer);
+}
+
+/**
+ * An `open-list` answer asked with `view: 'rows'` (OpenRowsResult), serialised: one array per
+ * status, the page's mount and under-store directory said once (taken from its first entry that
+ * is not a mount point; a row that differs carries its own).
+ */
+export function openRowsText(
+  dir: string,
+  list: NamespaceList,
+  extra: Omit<OpenListResult, keyof ListResult>,
+): string {
+  const shared = list.entries.find((e) => !e.mountPoint);
+  const mountPath = shared?.mountPath ?? dir;
+  const ufsBase =
+    shared === undefined ? '' : shared.ufsUri.slice(0, shared.ufsUri.length - shared.name.length);
+  const rows: OpenRow[] = new Array(list.entries.length);
+  for (let i = 0; i < list.entries.length; i++) {
+    const s = list.entries[i]!;
+    const flags = (s.isDirectory ? LS_FLAG_DIRECTORY : 0) | (s.mountPoint ? LS_FLAG_MOUNT_POINT : 0);
+    rows[i] = [
+      s.name,
+      flags,
+      s.size,
+      s.mtimeMs,
+      s.owner,
+      s.group,
+      s.mode,
+      s.persistence,
+      s.state,
+      s.syncedAtMs,
+      s.contentId,
+      s.ufsFingerprint ?? null,
+      s.ufsUri === ufsBase + s.name ? null : s.ufsUri,
+      s.mountPath === mountPath ? null : s.mountPath,
+    ];
+  }
+  const page: OpenRowsResult = {
+    dir,
+    mountPath,
+    ufsBase,
+    rows,
+    ...(list.continuationToken === undefined ? {} : { continuationToken: list.continuationToken }),
+    ...extra,
+  };
+  return JSON.stringify(page);
 }
 
 /**
