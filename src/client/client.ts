@@ -27,6 +27,7 @@ import type {
   MountInfo,
   OpenFileResponse,
   OpenListResult,
+  OpenRowsResult,
   WorkerInfo,
 } from '../cluster/wire.js';
 import { CONTINUATION_HEADER, PAGE_CAPABILITY_FILES } from '../cluster/wire.js';
@@ -43,6 +44,7 @@ import { isTierfsError, TierfsError } from '../errors.js';
 import { BytesReadable } from './bytes-readable.js';
 import { ChunkHandoff } from './chunk-handoff.js';
 import { type LsEntry, lsEntriesOf } from './ls-entries.js';
+import { openListOf } from './open-rows.js';
 import { ReadAhead } from './read-ahead.js';
 import { BATCHED_READ_MAX_BYTES, ReadBatcher } from './read-batcher.js';
 
@@ -367,11 +369,16 @@ export class TierfsClient {
           path: dir,
           ...(continuationToken ? { continuationToken } : { pageSize: FIRST_READ_PAGE }),
           pageCapability: true,
+          view: 'rows',
         };
-        const page = this.post<OpenListResult>('/api/v1/paths/open-list', body, (headers) => {
-          const token = headers[CONTINUATION_HEADER];
-          if (typeof token === 'string' && token !== '') headToken(token);
-        });
+        const page = this.post<OpenRowsResult | OpenListResult>(
+          '/api/v1/paths/open-list',
+          body,
+          (headers) => {
+            const token = headers[CONTINUATION_HEADER];
+            if (typeof token === 'string' && token !== '') headToken(token);
+          },
+        ).then(openListOf);
         page.catch(() => undefined); // a caller that stops early never awaits it
         return { page, head };
       };
@@ -403,9 +410,11 @@ export class TierfsClient {
    */
   listPageForRead(
     path: string,
-    options: { pageSize?: number; continuationToken?: string; pageCapability?: boolean } = {},
+    options: { pageSize?: number; continuationToken?: string; pageCapability?: boolean; view?: 'rows' } = {},
   ): Promise<OpenListResult> {
-    return this.post<OpenListResult>('/api/v1/paths/open-list', { path, ...options });
+    return this.post<OpenRowsResult | OpenListResult>('/api/v1/paths/open-list', { path, ...options }).then(
+      openListOf,
+    );
   }
 
   /**

@@ -117,6 +117,49 @@ export interface OpenListResult extends ListResult {
   readonly unreadable?: readonly number[];
 }
 
+/**
+ * `POST /api/v1/paths/open-list` asked with `"view": "rows"`: the page's statuses as arrays
+ * (OpenRow) instead of FileStatus objects, the facts every entry of the page shares said once
+ * (`dir`, `mountPath`, `ufsBase`), the capabilities as in OpenListResult. A client rebuilds each
+ * FileStatus (client/open-rows.ts); a master that does not know the view answers an
+ * OpenListResult, which a client tells apart by the `rows` field.
+ */
+export interface OpenRowsResult {
+  /** The listed directory: an entry's path is `dir` + `/` + its name (`/` + name in the root). */
+  readonly dir: string;
+  /** The mount of an entry whose row has no mountPath of its own. */
+  readonly mountPath: string;
+  /** An entry whose row has no ufsUri of its own has `ufsBase` + its name. */
+  readonly ufsBase: string;
+  readonly rows: readonly OpenRow[];
+  readonly continuationToken?: string;
+  readonly capabilities: readonly (string | null)[];
+  readonly pageCapabilities?: readonly string[];
+  readonly unreadable?: readonly number[];
+}
+
+/**
+ * One FileStatus of an OpenRowsResult: name, LS_FLAG_* bits, size, mtimeMs, owner, group, mode,
+ * persistence, state, syncedAtMs, contentId, then ufsFingerprint, ufsUri and mountPath, each null
+ * when absent (ufsFingerprint) or the page's (`ufsBase` + name, `mountPath`).
+ */
+export type OpenRow = readonly [
+  name: string,
+  flags: number,
+  size: number,
+  mtimeMs: number,
+  owner: string,
+  group: string,
+  mode: number,
+  persistence: PersistenceState,
+  state: InodeState,
+  syncedAtMs: number,
+  contentId: string,
+  ufsFingerprint: string | null,
+  ufsUri: string | null,
+  mountPath: string | null,
+];
+
 /** The entries of a listing page one page capability covers (open-list with `pageCapability`). */
 export const PAGE_CAPABILITY_FILES = 256;
 

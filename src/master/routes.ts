@@ -20,6 +20,7 @@ import type {
   FileStatus,
   HeartbeatRequest,
   HeartbeatResponse,
+  ListResult,
   MountInfo,
   OpenFileResponse,
   OpenListResult,
@@ -33,7 +34,7 @@ import type { Caller } from '../namespace/permissions.js';
 import { isTemporaryPath } from '../ufs/temporary.js';
 import { operation, schemas } from './api-schemas.js';
 import type { CapabilityIssuer } from './capability-issuer.js';
-import { lsPageText, wireList, wireStatus } from './wire-status.js';
+import { lsPageText, openListText, openRowsText, wireList, wireStatus } from './wire-status.js';
 import type { WorkerRegistry } from './worker-registry.js';
 
 export interface RouteContext {
@@ -538,6 +539,12 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
             pageCapability: bool(
               `Answer the read capabilities in page capabilities of ${PAGE_CAPABILITY_FILES} entries each (pageCapabilities), not one per entry.`,
             ),
+            view: {
+              type: 'string',
+              enum: ['rows'],
+              description:
+                "`rows`: the statuses as arrays, `{dir, mountPath, ufsBase, rows, continuationToken?, capabilities, pageCapabilities?, unreadable?}`, one row per entry: name, flags (1 directory, 2 mount point), size, mtimeMs, owner, group, mode, persistence, state, syncedAtMs, contentId, ufsFingerprint or null, ufsUri or null (then ufsBase + name), mountPath or null (then the page's).",
+            },
           },
           ['path'],
         ),
@@ -567,20 +574,27 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
         ),
       }),
     },
-    async (request, reply): Promise<OpenListResult> => {
+    async (request, reply): Promise<string> => {
       const b = bodyOf<{
         path: string;
         pageSize?: number;
         continuationToken?: string;
         pageCapability?: boolean;
+        view?: 'rows';
       }>(request);
       const who = caller(request);
+      const answer = (extra: Omit<OpenListResult, keyof ListResult>): string =>
+        b.view === 'rows'
+          ? openRowsText(normalizeNamespacePath(b.path), page, extra)
+          : openListText(page, extra);
       const page = await namespace.listStatus(b.path, who, {
         pageSize: b.pageSize,
         continuationToken: b.continuationToken,
       });
       // The next page may be asked for as soon as this one's head arrives (as GET /paths/list's).
       if (page.continuationToken !== undefined) reply.header(CONTINUATION_HEADER, page.continuationToken);
+      // Serialised here (openListText): the same JSON, without fastify's schema walk per status.
+      reply.header('content-type', 'application/json; charset=utf-8');
       const now = Date.now();
       if (b.pageCapability === true) {
         const unreadable: number[] = [];
@@ -591,8 +605,7 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
             return false;
           }),
         );
-        return {
-          ...wireList(page),
+        return answer({
           capabilities: [],
           pageCapabilities: capabilities.readPage(
             page.entries,
@@ -602,14 +615,13 @@ export function registerMasterRoutes(app: FastifyInstance, context: RouteContext
             now,
           ),
           unreadable,
-        };
+        });
       }
-      return {
-        ...wireList(page),
+      return answer({
         capabilities: page.entries.map((e) =>
           namespace.mayRead(e, who) ? capabilities.read(e, who, now) : null,
         ),
-      };
+      });
     },
   );
 

@@ -1,8 +1,21 @@
 /** The namespace's view of a path, turned into the wire type clients get (cluster/wire.ts). */
-import type { FileStatus, ListResult, LsPage, LsRow } from '../cluster/wire.js';
+import type {
+  FileStatus,
+  ListResult,
+  LsPage,
+  LsRow,
+  OpenListResult,
+  OpenRow,
+  OpenRowsResult,
+} from '../cluster/wire.js';
 import { LS_FLAG_DIRECTORY, LS_FLAG_MOUNT_POINT } from '../cluster/wire.js';
 import type { ListResult as NamespaceList, FileStatus as NamespaceStatus } from '../namespace/namespace.js';
 
+/**
+ * Field by field, `ufsFingerprint` left undefined when there is none (not a spread per status: a
+ * page is a thousand of them). Fastify's serializer and JSON.stringify both leave an undefined
+ * field out, so the wire is the same as when the field was omitted.
+ */
 export function wireStatus(s: NamespaceStatus): FileStatus {
   return {
     path: s.path,
@@ -17,7 +30,7 @@ export function wireStatus(s: NamespaceStatus): FileStatus {
     state: s.state,
     syncedAtMs: s.syncedAtMs,
     contentId: s.contentId,
-    ...(s.ufsFingerprint === undefined ? {} : { ufsFingerprint: s.ufsFingerprint }),
+    ufsFingerprint: s.ufsFingerprint,
     mountPoint: s.mountPoint,
     mountPath: s.mountPath,
     ufsUri: s.ufsUri,
@@ -29,6 +42,63 @@ export function wireList(list: NamespaceList): ListResult {
   return list.continuationToken === undefined
     ? { entries }
     : { entries, continuationToken: list.continuationToken };
+}
+
+/**
+ * An `open-list` answer serialised here, as lsPageText's page is: the same JSON fastify's schema
+ * serializer wrote (the same fields and values; only their order may differ), without its walk of
+ * the schema per status. Sent as a string with the JSON content type, it passes fastify's
+ * serializer by.
+ */
+export function openListText(list: NamespaceList, extra: Omit<OpenListResult, keyof ListResult>): string {
+  const answer: OpenListResult = { ...wireList(list), ...extra };
+  return JSON.stringify(answer);
+}
+
+/**
+ * An `open-list` answer asked with `view: 'rows'` (OpenRowsResult), serialised: one array per
+ * status, the page's mount and under-store directory said once (taken from its first entry that
+ * is not a mount point; a row that differs carries its own).
+ */
+export function openRowsText(
+  dir: string,
+  list: NamespaceList,
+  extra: Omit<OpenListResult, keyof ListResult>,
+): string {
+  const shared = list.entries.find((e) => !e.mountPoint);
+  const mountPath = shared?.mountPath ?? dir;
+  const ufsBase =
+    shared === undefined ? '' : shared.ufsUri.slice(0, shared.ufsUri.length - shared.name.length);
+  const rows: OpenRow[] = new Array(list.entries.length);
+  for (let i = 0; i < list.entries.length; i++) {
+    const s = list.entries[i]!;
+    const flags = (s.isDirectory ? LS_FLAG_DIRECTORY : 0) | (s.mountPoint ? LS_FLAG_MOUNT_POINT : 0);
+    rows[i] = [
+      s.name,
+      flags,
+      s.size,
+      s.mtimeMs,
+      s.owner,
+      s.group,
+      s.mode,
+      s.persistence,
+      s.state,
+      s.syncedAtMs,
+      s.contentId,
+      s.ufsFingerprint ?? null,
+      s.ufsUri === ufsBase + s.name ? null : s.ufsUri,
+      s.mountPath === mountPath ? null : s.mountPath,
+    ];
+  }
+  const page: OpenRowsResult = {
+    dir,
+    mountPath,
+    ufsBase,
+    rows,
+    ...(list.continuationToken === undefined ? {} : { continuationToken: list.continuationToken }),
+    ...extra,
+  };
+  return JSON.stringify(page);
 }
 
 /**
