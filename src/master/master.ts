@@ -6,7 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import type { Logger } from 'pino';
 import type { Configuration } from '../config/configuration.js';
 import {
@@ -265,14 +271,27 @@ export class Master {
       });
       const onAnswer = options.onAnswer;
       if (onAnswer) {
-        app.addHook('preSerialization', async (request, reply, payload) => {
+        // Answers a route writes as text itself (listing pages made without a FileStatus object per
+        // entry) skip preSerialization: they are seen at onSend, parsed back when JSON.
+        const seen = new WeakSet<object>();
+        const report = (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+          seen.add(request);
           onAnswer({
             port,
             method: request.method,
             url: request.routeOptions.url ?? request.url,
             statusCode: reply.statusCode,
-            payload: structuredClone(payload),
+            payload,
           });
+        };
+        app.addHook('preSerialization', async (request, reply, payload) => {
+          report(request, reply, structuredClone(payload));
+          return payload;
+        });
+        app.addHook('onSend', async (request, reply, payload) => {
+          if (seen.has(request) || typeof payload !== 'string') return payload;
+          const json = String(reply.getHeader('content-type') ?? '').includes('json');
+          report(request, reply, json ? JSON.parse(payload) : payload);
           return payload;
         });
       }
