@@ -7,17 +7,13 @@
  * forgotten when nothing of it is running or waiting.
  */
 
+import { Semaphore } from '../ufs/object/concurrency.js';
+
 /** The highest fetchConcurrency a batch may name. */
 export const MAX_FETCH_CONCURRENCY = 256;
 
-interface Group {
-  limit: number;
-  running: number;
-  readonly waiting: (() => void)[];
-}
-
 export class FetchGroups {
-  private readonly groups = new Map<string, Group>();
+  private readonly groups = new Map<string, Semaphore>();
 
   /**
    * Resolves when a read of `group` may fetch (at most `limit` of the group at once; the latest
@@ -25,32 +21,17 @@ export class FetchGroups {
    */
   async turn(name: string, limit: number): Promise<() => void> {
     let group = this.groups.get(name);
-    if (!group) {
-      group = { limit, running: 0, waiting: [] };
+    if (group) group.limit = limit;
+    else {
+      group = new Semaphore(limit);
       this.groups.set(name, group);
     }
-    group.limit = limit;
+    const release = await group.acquire();
     const g = group;
-    await new Promise<void>((resolve) => {
-      g.waiting.push(resolve);
-      this.wake(g);
-    });
-    let ended = false;
     return () => {
-      if (ended) return;
-      ended = true;
-      g.running--;
-      this.wake(g);
-      if (g.running === 0 && g.waiting.length === 0 && this.groups.get(name) === g) this.groups.delete(name);
+      release();
+      if (g.idle && this.groups.get(name) === g) this.groups.delete(name);
     };
-  }
-
-  /** Starts waiting reads while the group has room. */
-  private wake(group: Group): void {
-    while (group.running < group.limit && group.waiting.length > 0) {
-      group.running++;
-      group.waiting.shift()!();
-    }
   }
 
   /** Groups with a read running or waiting (for tests). */

@@ -42,3 +42,53 @@ export function batches<T>(items: readonly T[], size: number): T[][] {
   for (let at = 0; at < items.length; at += size) out.push(items.slice(at, at + size));
   return out;
 }
+
+/**
+ * At most `limit` holders at once; the others wait their turn in order. The limit may change while
+ * holders run (a raised one lets waiters in at once, a lowered one lets none in until enough leave).
+ */
+export class Semaphore {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private bound: number) {}
+
+  get limit(): number {
+    return this.bound;
+  }
+
+  set limit(limit: number) {
+    this.bound = limit;
+    this.wake();
+  }
+
+  /** Nobody holds it and nobody waits. */
+  get idle(): boolean {
+    return this.active === 0 && this.waiting.length === 0;
+  }
+
+  /**
+   * Resolves with the function that ends this hold (calling it again does nothing). Every acquire
+   * goes through the queue, so holders start in the order they asked, in the same turn too.
+   */
+  async acquire(): Promise<() => void> {
+    await new Promise<void>((resolve) => {
+      this.waiting.push(resolve);
+      this.wake();
+    });
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.active--;
+      this.wake();
+    };
+  }
+
+  private wake(): void {
+    while (this.active < this.bound && this.waiting.length > 0) {
+      this.active++;
+      this.waiting.shift()!();
+    }
+  }
+}
