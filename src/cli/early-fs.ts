@@ -23,17 +23,30 @@ export interface PlainLs {
   readonly human: boolean;
 }
 
-/** A listing started before the command line was parsed. */
-export interface EarlyLs {
-  readonly command: PlainLs;
-  /** The path as typed: the first path of the `ls` command line. */
+/** What both early commands hold: the first path as typed, the master it names, its client. */
+interface EarlyStart {
+  /** The path as typed: the first path of the command line. */
   readonly raw: string;
   /** The master the path names (`tierfs://host:port/...`), undefined for the configured one. */
   readonly master: string | undefined;
   readonly client: TierfsClient;
+}
+
+/** A listing started before the command line was parsed. */
+export interface EarlyLs extends EarlyStart {
+  readonly kind: 'ls';
+  readonly command: PlainLs;
   readonly pages: AsyncGenerator<readonly LsEntry[]>;
   /** The first page; a failure is handled by whoever awaits it (never an unhandled rejection). */
   readonly first: Promise<IteratorResult<readonly LsEntry[]>>;
+}
+
+/** A read opened before the command line was parsed. */
+export interface EarlyCat extends EarlyStart {
+  readonly kind: 'cat';
+  readonly command: { readonly paths: readonly string[] };
+  /** The first file's open; a failure is handled by whoever awaits it (never an unhandled rejection). */
+  readonly opening: Promise<Readable>;
 }
 
 /**
@@ -66,23 +79,11 @@ export function plainFsCat(argv: readonly string[]): { readonly paths: readonly 
   return { paths };
 }
 
-/** A read opened before the command line was parsed. */
-export interface EarlyCat {
-  readonly command: { readonly paths: readonly string[] };
-  /** The path as typed: the first path of the `cat` command line. */
-  readonly raw: string;
-  /** The master the path names (`tierfs://host:port/...`), undefined for the configured one. */
-  readonly master: string | undefined;
-  readonly client: TierfsClient;
-  /** The first file's open; a failure is handled by whoever awaits it (never an unhandled rejection). */
-  readonly opening: Promise<Readable>;
-}
-
 /** The client and namespace path of `raw`, or undefined when the configuration or the path does not load. */
 async function earlyTarget(
   raw: string,
   configuration: () => Configuration,
-): Promise<{ client: TierfsClient; path: string; master: string | undefined } | undefined> {
+): Promise<(EarlyStart & { path: string }) | undefined> {
   const { TierfsClient } = await import('../client/client.js');
   try {
     const parsed = parseTierfsPath(raw);
@@ -90,45 +91,36 @@ async function earlyTarget(
     const client = parsed.master
       ? TierfsClient.fromConfiguration(conf, { masterAddress: parsed.master })
       : TierfsClient.fromConfiguration(conf);
-    return { client, path: parsed.path, master: parsed.master };
+    return { raw, client, path: parsed.path, master: parsed.master };
   } catch {
     return undefined;
   }
 }
 
 /**
- * Starts the first page of `fs ls`'s first path when `argv` is a plain `fs ls`; undefined when it
- * is not, or when the configuration, the client or the path cannot be made (the command then meets
- * the same failure where it always did, and reports it as it always did).
+ * For a plain `fs ls`, its first path's first page asked for; for a plain `fs cat`, its first
+ * path opened; undefined for any other command line, or when the configuration, the client or the
+ * path cannot be made (the command then meets the same failure where it always did, and reports it
+ * as it always did).
  */
-export async function startEarlyLs(
+export async function startEarlyFs(
   argv: readonly string[],
   configuration: () => Configuration,
-): Promise<EarlyLs | undefined> {
-  const command = plainFsLs(argv);
+): Promise<EarlyLs | EarlyCat | undefined> {
+  const ls = plainFsLs(argv);
+  const cat = ls ? undefined : plainFsCat(argv);
+  const command = ls ?? cat;
   if (command === undefined) return undefined;
-  const raw = command.paths[0]!;
-  const target = await earlyTarget(raw, configuration);
+  const target = await earlyTarget(command.paths[0]!, configuration);
   if (target === undefined) return undefined;
-  const { client, path, master } = target;
-  const pages = client.listLsPages(path, { cached: true });
-  const first = pages.next();
-  first.catch(() => undefined);
-  return { command, raw, master, client, pages, first };
-}
-
-/** Opens `fs cat`'s first path when `argv` is a plain `fs cat`; undefined as for startEarlyLs. */
-export async function startEarlyCat(
-  argv: readonly string[],
-  configuration: () => Configuration,
-): Promise<EarlyCat | undefined> {
-  const command = plainFsCat(argv);
-  if (command === undefined) return undefined;
-  const raw = command.paths[0]!;
-  const target = await earlyTarget(raw, configuration);
-  if (target === undefined) return undefined;
-  const { client, path, master } = target;
-  const opening = client.openFile(path, {});
+  const { path, ...start } = target;
+  if (ls) {
+    const pages = start.client.listLsPages(path, { cached: true });
+    const first = pages.next();
+    first.catch(() => undefined);
+    return { ...start, kind: 'ls', command: ls, pages, first };
+  }
+  const opening = start.client.openFile(path, {});
   opening.catch(() => undefined);
-  return { command, raw, master, client, opening };
+  return { ...start, kind: 'cat', command, opening };
 }

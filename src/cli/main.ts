@@ -7,7 +7,7 @@ import { Configuration } from '../config/configuration.js';
 import { toTierfsError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { commandGroupsFor, loadCommandGroup } from './command-groups.js';
-import { startEarlyCat, startEarlyLs } from './early-fs.js';
+import { startEarlyFs } from './early-fs.js';
 import { failureMessage } from './failure-report.js';
 import { takeHandedOverSystemProperties } from './handover.js';
 
@@ -84,30 +84,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     return loaded;
   };
-  // A plain `fs ls` asks for its first page now and runs without commander (early-fs.ts).
-  const earlyLs = await startEarlyLs(rest, configuration);
-  if (earlyLs) {
+  // A plain `fs ls` asks for its first page, a plain `fs cat` opens its first file, now, and they
+  // run without commander (early-fs.ts).
+  const early = await startEarlyFs(rest, configuration);
+  if (early) {
     try {
-      const [{ listPaths }, { targetsOf }] = await Promise.all([
-        import('./fs-ls.js'),
-        import('./fs-targets.js'),
-      ]);
-      await listPaths(earlyLs.command.paths, earlyLs.command, targetsOf(configuration, earlyLs), earlyLs);
-      return process.exitCode === undefined ? 0 : Number(process.exitCode);
-    } catch (error) {
-      process.stderr.write(`tierfs: ${failureMessage(error)}\n`);
-      return 1;
-    }
-  }
-  // A plain `fs cat` opens its first file now and runs without commander (early-fs.ts).
-  const earlyCat = await startEarlyCat(rest, configuration);
-  if (earlyCat) {
-    try {
-      const [{ catPaths }, { targetsOf }] = await Promise.all([
-        import('./fs-cat.js'),
-        import('./fs-targets.js'),
-      ]);
-      await catPaths(earlyCat.command.paths, undefined, targetsOf(configuration, earlyCat), earlyCat);
+      const { targetsOf } = await import('./fs-targets.js');
+      const targets = targetsOf(configuration, early);
+      if (early.kind === 'ls') {
+        const { listPaths } = await import('./fs-ls.js');
+        await listPaths(early.command.paths, early.command, targets, early);
+      } else {
+        const { catPaths } = await import('./fs-cat.js');
+        await catPaths(early.command.paths, undefined, targets, early);
+      }
       return process.exitCode === undefined ? 0 : Number(process.exitCode);
     } catch (error) {
       process.stderr.write(`tierfs: ${failureMessage(error)}\n`);
