@@ -44,6 +44,11 @@ export function wireList(list: NamespaceList): ListResult {
     : { entries, continuationToken: list.continuationToken };
 }
 
+/** The LS_FLAG_* bits of a status, as LsRow and OpenRow carry them. */
+function lsFlagsOf(s: NamespaceStatus): number {
+  return (s.isDirectory ? LS_FLAG_DIRECTORY : 0) | (s.mountPoint ? LS_FLAG_MOUNT_POINT : 0);
+}
+
 /**
  * An `open-list` answer serialised here, as lsPageText's page is: the same JSON fastify's schema
  * serializer wrote (the same fields and values; only their order may differ), without its walk of
@@ -72,10 +77,9 @@ export function openRowsText(
   const rows: OpenRow[] = new Array(list.entries.length);
   for (let i = 0; i < list.entries.length; i++) {
     const s = list.entries[i]!;
-    const flags = (s.isDirectory ? LS_FLAG_DIRECTORY : 0) | (s.mountPoint ? LS_FLAG_MOUNT_POINT : 0);
     rows[i] = [
       s.name,
-      flags,
+      lsFlagsOf(s),
       s.size,
       s.mtimeMs,
       s.owner,
@@ -110,7 +114,7 @@ export function lsPageText(dir: string, list: NamespaceList, cached?: readonly n
   let file = 0;
   for (let i = 0; i < list.entries.length; i++) {
     const s = list.entries[i]!;
-    const flags = (s.isDirectory ? LS_FLAG_DIRECTORY : 0) | (s.mountPoint ? LS_FLAG_MOUNT_POINT : 0);
+    const flags = lsFlagsOf(s);
     const cachedBytes = s.isDirectory || cached === undefined ? null : (cached[file++] ?? 0);
     rows[i] = s.mountPoint
       ? [s.name, flags, s.mode, s.owner, s.group, s.size, s.persistence, s.mtimeMs, cachedBytes, s.ufsUri]
