@@ -48,6 +48,10 @@ beforeAll(async () => {
     }),
   } as unknown as Namespace;
   addApiSchemas(app);
+  // Stands for the web port's security headers: a hook on every answer, this one included.
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('x-hooked', 'yes');
+  });
   registerRoutes(
     app,
     namespaceRoutes({
@@ -85,6 +89,7 @@ describe('GET /api/v1/paths/list?view=ls&cached=true', () => {
     expect(response.statusCode).toBe(200);
     expect(response.headers[CONTINUATION_HEADER]).toBe('dG9rZW4');
     expect(response.headers['content-type']).toContain(LS_PAGE_CONTENT_TYPE);
+    expect(response.headers['x-hooked']).toBe('yes');
     let body = '';
     for await (const chunk of response) body += chunk;
     const page = JSON.parse(body) as LsPage;

@@ -6,7 +6,7 @@
  * admin REST API on the web port (rest-routes.ts) serves the very same handlers.
  */
 import { createHash } from 'node:crypto';
-import type { OutgoingHttpHeaders } from 'node:http';
+import { PassThrough } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import { presentsSecret } from '../cluster/auth.js';
 import type { CapabilitySigner, WriteCapability } from '../cluster/capability.js';
@@ -75,20 +75,19 @@ export interface RouteSpec {
 /**
  * Sends the answer's status line and headers now and its body once `body` has made it: a client
  * that reads the head (the continuation token of a listing page) asks for its next call while this
- * one's body is still being made (a page's cached bytes, asked of the workers). `body` must not
+ * one's body is still being made (a page's cached bytes, asked of the workers). The answer is a
+ * stream through fastify (its onSend hooks, the web port's security headers among them, see it)
+ * whose first byte, a space JSON allows before a value, takes the head out at once. `body` must not
  * fail: the answer is a 200 once its head is out (a failure cuts the connection off).
  */
-async function sendHeadFirst(reply: FastifyReply, body: () => Promise<string>): Promise<FastifyReply> {
-  reply.hijack();
-  const raw = reply.raw;
-  raw.writeHead(200, reply.getHeaders() as OutgoingHttpHeaders);
-  raw.flushHeaders();
-  try {
-    raw.end(await body());
-  } catch (error) {
-    raw.destroy(error as Error);
-  }
-  return reply;
+function sendHeadFirst(reply: FastifyReply, body: () => Promise<string>): FastifyReply {
+  const out = new PassThrough();
+  out.write(' ');
+  body().then(
+    (text) => out.end(text),
+    (error: Error) => out.destroy(error),
+  );
+  return reply.send(out);
 }
 
 /** The request's body, query string and path parameters, as their schemas let them through. */
