@@ -281,7 +281,10 @@ export class TierfsClient {
     path: string,
     asked: { cached?: boolean; pageSize?: number } = {},
   ): AsyncGenerator<readonly FileStatus[]> {
-    for await (const page of this.pagesAhead<ListResult>({ path, ...asked })) yield page.entries;
+    const pages = this.pagesAhead<ListResult>((continuationToken, onHead) =>
+      this.get('/api/v1/paths/list', { path, ...asked, continuationToken }, { onHead }),
+    );
+    for await (const page of pages) yield page.entries;
   }
 
   /**
@@ -293,14 +296,21 @@ export class TierfsClient {
     path: string,
     asked: { cached?: boolean; pageSize?: number } = {},
   ): AsyncGenerator<readonly LsEntry[]> {
-    for await (const page of this.pagesAhead<LsPage | ListResult>({ path, ...asked, view: 'ls' })) {
-      yield lsEntriesOf(page);
-    }
+    const pages = this.pagesAhead<LsPage | ListResult>((continuationToken, onHead) =>
+      this.get('/api/v1/paths/list', { path, ...asked, view: 'ls', continuationToken }, { onHead }),
+    );
+    for await (const page of pages) yield lsEntriesOf(page);
   }
 
-  /** The pages of `GET /api/v1/paths/list` with `query`, each asked for once the previous one's head is in. */
+  /**
+   * The pages `call` answers, the first and then the one each continuation token names, each asked
+   * for once the previous one's head is in (`onHead` sees it): one page ahead, never more.
+   */
   private async *pagesAhead<P extends { readonly continuationToken?: string }>(
-    query: Record<string, string | number | boolean | undefined>,
+    call: (
+      continuationToken: string | undefined,
+      onHead: (headers: IncomingHttpHeaders) => void,
+    ) => Promise<P>,
   ): AsyncGenerator<P> {
     const ask = (continuationToken?: string): AskedPage<P> => {
       let headToken!: (token: string) => void;
@@ -311,7 +321,7 @@ export class TierfsClient {
         const token = headers[CONTINUATION_HEADER];
         if (typeof token === 'string' && token !== '') headToken(token);
       };
-      const page = this.get<P>('/api/v1/paths/list', { ...query, continuationToken }, { onHead });
+      const page = call(continuationToken, onHead);
       page.catch(() => undefined); // a caller that stops early never awaits it
       return { page, head };
     };
@@ -358,42 +368,20 @@ export class TierfsClient {
     const pending = [path];
     while (pending.length > 0) {
       const dir = pending.shift()!;
-      // The next page is asked for as soon as this one's head comes with its continuation token
-      // (CONTINUATION_HEADER), while its body is still coming and being parsed: one page ahead.
-      const ask = (continuationToken?: string): { page: Promise<OpenListResult>; head: Promise<string> } => {
-        let headToken!: (token: string) => void;
-        const head = new Promise<string>((resolve) => {
-          headToken = resolve;
-        });
-        const body = {
-          path: dir,
-          ...(continuationToken ? { continuationToken } : { pageSize: FIRST_READ_PAGE }),
-          pageCapability: true,
-          view: 'rows',
-        };
-        const page = this.post<OpenRowsResult | OpenListResult>(
+      // One page ahead, as listPages asks them.
+      const pages = this.pagesAhead<OpenListResult>((continuationToken, onHead) =>
+        this.post<OpenRowsResult | OpenListResult>(
           '/api/v1/paths/open-list',
-          body,
-          (headers) => {
-            const token = headers[CONTINUATION_HEADER];
-            if (typeof token === 'string' && token !== '') headToken(token);
+          {
+            path: dir,
+            ...(continuationToken ? { continuationToken } : { pageSize: FIRST_READ_PAGE }),
+            pageCapability: true,
+            view: 'rows',
           },
-        ).then(openListOf);
-        page.catch(() => undefined); // a caller that stops early never awaits it
-        return { page, head };
-      };
-      let next: { page: Promise<OpenListResult>; head: Promise<string> } | undefined = ask();
-      while (next) {
-        const current: { page: Promise<OpenListResult>; head: Promise<string> } = next;
-        const token: string | undefined = await Promise.race([
-          current.head,
-          current.page.then((p) => p.continuationToken),
-        ]);
-        next = token === undefined ? undefined : ask(token);
-        const page: OpenListResult = await current.page;
-        // A call answered twice (the first answer cut off, asked again) may have ended elsewhere.
-        if (page.continuationToken !== token)
-          next = page.continuationToken === undefined ? undefined : ask(page.continuationToken);
+          onHead,
+        ).then(openListOf),
+      );
+      for await (const page of pages) {
         const files = listedFiles(page);
         this.readAhead.track(files, concurrency);
         for (const file of files) {
