@@ -114,15 +114,7 @@ export class CapabilitySigner {
 
   /** The page capability a token carries; UNAUTHENTICATED when it is malformed, forged or expired. */
   verifyPage(token: string | undefined, now = Date.now()): PageCapability {
-    const payload = open(this.pageKey, token, 'page capability');
-    let page: PageCapability;
-    try {
-      page = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as PageCapability;
-      if (page.access !== 'read-page' || !Array.isArray(page.files) || typeof page.expiresMs !== 'number')
-        throw new Error('not a page capability');
-    } catch {
-      throw new TierfsError('UNAUTHENTICATED', 'malformed page capability');
-    }
+    const page = pageOf(open(this.pageKey, token, 'page capability'));
     if (!(page.expiresMs > now)) {
       throw new TierfsError('UNAUTHENTICATED', 'the page capability has expired: list the directory again');
     }
@@ -191,11 +183,15 @@ function open(key: Buffer, token: string | undefined, what: string): string {
 
 /** The payload of a page capability, unchecked: which files a client's page capability grants. */
 export function decodePageCapability(token: string): PageCapability {
+  return pageOf(token.split('.')[1] ?? '');
+}
+
+/** A page capability's base64url payload, parsed; UNAUTHENTICATED when it is not one. */
+function pageOf(payload: string): PageCapability {
   try {
-    const page = JSON.parse(
-      Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'),
-    ) as PageCapability;
-    if (page.access !== 'read-page' || !Array.isArray(page.files)) throw new Error('not a page capability');
+    const page = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as PageCapability;
+    if (page.access !== 'read-page' || !Array.isArray(page.files) || typeof page.expiresMs !== 'number')
+      throw new Error('not a page capability');
     return page;
   } catch {
     throw new TierfsError('UNAUTHENTICATED', 'malformed page capability');
