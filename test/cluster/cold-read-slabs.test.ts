@@ -7,14 +7,20 @@
  * as written (no GET to the store when read again, which a page failing its checksum would send).
  */
 import { randomBytes } from 'node:crypto';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TierfsClient } from '../../src/client/client.js';
 import { readStream } from '../../src/ufs/io.js';
 import { slabCounts } from '../../src/ufs/slab-pool.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
-import { type RunningS3rver, S3RVER_KEY, startS3rver, TEST_BUCKET } from '../support/s3rver.js';
+import {
+  type RunningS3rver,
+  s3rverRootMount,
+  s3rverSdk,
+  startS3rver,
+  TEST_BUCKET,
+} from '../support/s3rver.js';
 
 const MiB = 1024 * 1024;
 const PREFIX = `slabs-${process.pid}`;
@@ -28,23 +34,13 @@ let client: TierfsClient;
 beforeAll(async () => {
   server = await startS3rver();
   proxy = await startFaultProxy(server.endpoint);
-  const s3 = new S3Client({
-    endpoint: server.endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: S3RVER_KEY, secretAccessKey: S3RVER_KEY },
-  });
+  const s3 = s3rverSdk(server.endpoint);
   for (const [name, data] of Object.entries(files)) {
     await s3.send(new PutObjectCommand({ Bucket: TEST_BUCKET, Key: `${PREFIX}/${name}`, Body: data }));
   }
   s3.destroy();
   cluster = await startCluster({
-    'tierfs.master.mount.table.root.ufs': `s3://${TEST_BUCKET}/${PREFIX}/`,
-    'tierfs.underfs.s3.endpoint': proxy.endpoint,
-    'tierfs.underfs.s3.disable.dns.buckets': 'true',
-    'tierfs.underfs.s3.inherit.acl': 'false',
-    'aws.accessKeyId': S3RVER_KEY,
-    'aws.secretKey': S3RVER_KEY,
+    ...s3rverRootMount(proxy.endpoint, PREFIX),
     'tierfs.worker.page.store.sizes': '128MB',
   });
   // The bytes take the data port (GET /data), as a client on another host reads them.

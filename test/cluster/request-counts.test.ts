@@ -17,7 +17,7 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ListedFile, TierfsClient } from '../../src/client/client.js';
 import type { WriteType } from '../../src/cluster/wire.js';
@@ -29,10 +29,10 @@ import {
   pendingUploads,
   type RunningS3rver,
   rawKeys,
-  S3RVER_KEY,
+  s3rverRootMount,
+  s3rverSdk,
   startS3rver,
   TEST_BUCKET,
-  TEST_UPLOADS_DIR,
 } from '../support/s3rver.js';
 
 let server: RunningS3rver;
@@ -45,13 +45,7 @@ let straightCluster: TestCluster;
 /** A cluster whose root mount is `prefix` of the test bucket on s3rver, reached through the proxy. */
 const s3Cluster = (prefix: string, settings: Record<string, string>) =>
   startCluster({
-    'tierfs.master.mount.table.root.ufs': `s3://${TEST_BUCKET}/${prefix}/`,
-    'tierfs.underfs.s3.endpoint': proxy.endpoint,
-    'tierfs.underfs.s3.disable.dns.buckets': 'true',
-    'tierfs.underfs.s3.inherit.acl': 'false',
-    'aws.accessKeyId': S3RVER_KEY,
-    'aws.secretKey': S3RVER_KEY,
-    'tierfs.tmp.dirs': TEST_UPLOADS_DIR,
+    ...s3rverRootMount(proxy.endpoint, `${prefix}`),
     ...settings,
   });
 
@@ -175,12 +169,7 @@ describe('requests per operation on an S3 mount (writes commit by copy, the defa
   });
 
   it('a cold listing of a directory only S3 has sends its first page and the HEAD of its path, no lookup of its own (the page stands for it); its marker is written behind the answer', async () => {
-    const s3 = new S3Client({
-      endpoint: server.endpoint,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: { accessKeyId: S3RVER_KEY, secretAccessKey: S3RVER_KEY },
-    });
+    const s3 = s3rverSdk(server.endpoint);
     const names = ['a.bin', 'b.bin', 'c.bin'];
     try {
       for (const name of names)
@@ -426,14 +415,7 @@ describe('a directory of small files read by many lanes at once', () => {
   });
 
   it('a file replaced in S3 after its listing: its pinned read fails in the batch, and readListed reads the new version whole', async () => {
-    const s3 = new S3Client({
-      endpoint: server.endpoint,
-      region: 'us-east-1',
-      forcePathStyle: true,
-      credentials: { accessKeyId: S3RVER_KEY, secretAccessKey: S3RVER_KEY },
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    const s3 = s3rverSdk(server.endpoint);
     const changed = listed[3]!;
     const replacement = Buffer.from('replaced behind tierfs, and longer than the old one was: '.repeat(100));
     try {

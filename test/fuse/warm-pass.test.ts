@@ -8,17 +8,17 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TierfsClient } from '../../src/client/client.js';
 import { startCluster, type TestCluster } from '../support/cluster.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import {
   type RunningS3rver,
-  S3RVER_KEY,
+  s3rverRootMount,
+  s3rverSdk,
   startS3rver,
   TEST_BUCKET,
-  TEST_UPLOADS_DIR,
 } from '../support/s3rver.js';
 import { type CountedMount, mountCounted, testOperations } from './in-process-mount.js';
 import { readThrough, requireFuse, sh } from './support.js';
@@ -60,25 +60,14 @@ beforeAll(async () => {
   requireFuse();
   server = await startS3rver();
   proxy = await startFaultProxy(server.endpoint);
-  const s3 = new S3Client({
-    endpoint: server.endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: S3RVER_KEY, secretAccessKey: S3RVER_KEY },
-  });
+  const s3 = s3rverSdk(server.endpoint);
   try {
     await s3.send(new PutObjectCommand({ Bucket: TEST_BUCKET, Key: 'warm/big.bin', Body: content }));
   } finally {
     s3.destroy();
   }
   cluster = await startCluster({
-    'tierfs.master.mount.table.root.ufs': `s3://${TEST_BUCKET}/warm/`,
-    'tierfs.underfs.s3.endpoint': proxy.endpoint,
-    'tierfs.underfs.s3.disable.dns.buckets': 'true',
-    'tierfs.underfs.s3.inherit.acl': 'false',
-    'aws.accessKeyId': S3RVER_KEY,
-    'aws.secretKey': S3RVER_KEY,
-    'tierfs.tmp.dirs': TEST_UPLOADS_DIR,
+    ...s3rverRootMount(proxy.endpoint, `warm`),
   });
   mounted = await mountCounted(await testOperations(countedClient(cluster.client()), ATTR_TIMEOUT_MS), {
     prefix: 'tierfs-fuse-warm',

@@ -7,13 +7,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Writable } from 'node:stream';
-import { ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
+import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { readFile } from '../../src/ufs/io.js';
 import { memoryPartitionBytes } from '../../src/ufs/object/partition.js';
 import { eventually } from '../support/eventually.js';
 import type { SeenRequest } from '../support/fault-proxy.js';
-import { pendingUploads, S3RVER_KEY, s3rverStore, TEST_BUCKET } from '../support/s3rver.js';
+import { pendingUploads, s3rverSdk, s3rverStore, TEST_BUCKET } from '../support/s3rver.js';
 import { withS3rverBehindProxy } from '../support/s3rver-behind-proxy.js';
 
 const MiB = 1024 * 1024;
@@ -39,12 +39,7 @@ function write(out: Writable, chunk: Buffer): Promise<void> {
 
 /** ListMultipartUploads of the test bucket, asked with the AWS SDK straight from s3rver. */
 async function listUploads(): Promise<string[]> {
-  const s3 = new S3Client({
-    endpoint: fixture.server.endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: S3RVER_KEY, secretAccessKey: S3RVER_KEY },
-  });
+  const s3 = s3rverSdk(fixture.server.endpoint);
   try {
     const answer = await s3.send(new ListMultipartUploadsCommand({ Bucket: TEST_BUCKET }));
     return (answer.Uploads ?? []).map((u) => `${u.Key} ${u.UploadId}`);

@@ -107,16 +107,34 @@ export async function s3rverStore(
   return createS3UnderStore(uri, s3rverConfiguration(endpoint, extra), options);
 }
 
-/** Every key below `prefix` in the test bucket, straight from s3rver (no tierfs in between). */
-export async function rawKeys(server: RunningS3rver, prefix: string): Promise<string[]> {
-  const client = new S3Client({
-    endpoint: server.endpoint,
+/** The AWS SDK's client of s3rver at `endpoint` (destroy it when done). */
+export function s3rverSdk(endpoint: string): S3Client {
+  return new S3Client({
+    endpoint,
     region: 'us-east-1',
     forcePathStyle: true,
     credentials: { accessKeyId: S3RVER_KEY, secretAccessKey: S3RVER_KEY },
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+}
+
+/** A cluster's settings for a root mount on `prefix` of the test bucket, its S3 store at `endpoint`. */
+export function s3rverRootMount(endpoint: string, prefix: string): Record<string, string> {
+  return {
+    'tierfs.master.mount.table.root.ufs': `s3://${TEST_BUCKET}/${prefix}/`,
+    'tierfs.underfs.s3.endpoint': endpoint,
+    'tierfs.underfs.s3.disable.dns.buckets': 'true',
+    'tierfs.underfs.s3.inherit.acl': 'false',
+    'aws.accessKeyId': S3RVER_KEY,
+    'aws.secretKey': S3RVER_KEY,
+    'tierfs.tmp.dirs': TEST_UPLOADS_DIR,
+  };
+}
+
+/** Every key below `prefix` in the test bucket, straight from s3rver (no tierfs in between). */
+export async function rawKeys(server: RunningS3rver, prefix: string): Promise<string[]> {
+  const client = s3rverSdk(server.endpoint);
   try {
     const page = await client.send(new ListObjectsV2Command({ Bucket: TEST_BUCKET, Prefix: prefix }));
     return (page.Contents ?? []).map((object) => object.Key!.slice(prefix.length)).sort();
