@@ -20,6 +20,8 @@ describe.each(backends)('open-list view=rows over %s', (backend) => {
   let server: TestPostgres | undefined;
   let cluster: TestCluster;
   let extra: string;
+  /** The open-list answers the master made, as it sent them. */
+  const openLists: Record<string, unknown>[] = [];
 
   beforeAll(async () => {
     const values: Record<string, string> = {};
@@ -28,7 +30,12 @@ describe.each(backends)('open-list view=rows over %s', (backend) => {
       values['tierfs.master.metastore'] = 'POSTGRESQL';
       values['tierfs.master.metastore.postgresql.url'] = await server.database();
     }
-    cluster = await startCluster(values);
+    cluster = await startCluster(values, {
+      onAnswer: (answer) => {
+        if (answer.url === '/api/v1/paths/open-list')
+          openLists.push(answer.payload as Record<string, unknown>);
+      },
+    });
     const admin = cluster.client();
     await pipeline(Readable.from([Buffer.from('through')]), await admin.createFile('/rows/a-through'));
     await pipeline(
@@ -73,6 +80,16 @@ describe.each(backends)('open-list view=rows over %s', (backend) => {
       mountPoint: true,
       mountPath: '/rows-mnt',
     });
+  });
+
+  it('listForRead asks for rows', async () => {
+    openLists.length = 0;
+    const names: string[] = [];
+    for await (const file of cluster.client().listForRead('/rows')) names.push(file.status.name);
+    expect(names).toEqual(['a-through', 'b-cached', 'c-dir', 'd-in-store']);
+    expect(openLists).toHaveLength(1);
+    expect(openLists[0]).toHaveProperty('rows');
+    expect(openLists[0]).not.toHaveProperty('entries');
   });
 
   it('the master sends rows when asked, and the full form otherwise', async () => {
